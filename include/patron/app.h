@@ -1,0 +1,42 @@
+/* The running application: what every handler shares, and the router that
+ * maps a method and a path to a handler. main.c builds one of these and
+ * hands pt_app_dispatch to the HTTP layer. */
+#ifndef PATRON_APP_H
+#define PATRON_APP_H
+
+#include <stdint.h>
+
+#include "patron/catalog.h"
+#include "patron/config.h"
+#include "patron/events.h"
+#include "patron/http.h"
+#include "patron/store.h"
+
+struct pt_app {
+    const struct pt_config *config;
+    struct pt_store *store;
+    struct pt_events *events;
+    struct pt_catalog_holder catalogs;
+    struct pt_catalog_settings catalog_settings;
+    char *embed_policy; /* the CSP of /embed/ documents, built from the config */
+    int64_t clock_offset; /* seconds added to the system clock (tests set it) */
+};
+
+typedef void (*pt_app_handler)(struct pt_app *app, struct pt_request *request,
+                               struct pt_response *response);
+
+/* The dispatch function for pt_http_start; context is the struct pt_app. */
+void pt_app_dispatch(void *context, struct pt_request *request, struct pt_response *response);
+
+/* Registers the route names with the metrics module; call once at start. */
+void pt_app_register_routes(void);
+
+/* Unix seconds, as the app sees them. */
+int64_t pt_app_now(const struct pt_app *app);
+
+/* Rebuilds the catalogue if the stored campaigns changed since the snapshot
+ * in service (or always, when force is set). A catalogue that fails to build
+ * is refused with a logged reason and the one in service stays. */
+enum pt_status pt_app_reload_catalog(struct pt_app *app, bool force);
+
+#endif

@@ -1,0 +1,124 @@
+/* The catalogue: an immutable, pre-rendered snapshot of every campaign.
+ *
+ * It is built from the campaigns' JSON documents when they change, validated
+ * whole, and swapped in atomically; requests hold a reference to the snapshot
+ * they started with, so a swap never tears an answer. Everything the hot path
+ * needs (the appeal's HTML and the complete JSON answer for each variant and
+ * language) is rendered here, once. */
+#ifndef PATRON_CATALOG_H
+#define PATRON_CATALOG_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "patron/status.h"
+
+#define PT_ID_MAX 64       /* campaign and variant ids: [a-z0-9_-], 1 to 63 bytes */
+#define PT_LANGUAGE_MAX 16 /* language tags such as "en" or "pt-BR" */
+#define PT_CAMPAIGN_LANGUAGES_MAX 8
+#define PT_CAMPAIGN_VARIANTS_MAX 16
+#define PT_PRESETS_MAX 6
+
+enum pt_snooze_reason {
+    PT_SNOOZE_LATER,
+    PT_SNOOZE_CLOSE,
+    PT_SNOOZE_SUPPORTING,
+    PT_SNOOZE_REASONS,
+};
+
+enum pt_campaign_status { PT_CAMPAIGN_DRAFT, PT_CAMPAIGN_LIVE, PT_CAMPAIGN_ENDED };
+
+/* Who a campaign speaks to, judged from the reader's supporter flag. */
+enum pt_cohort { PT_COHORT_NON_SUPPORTERS, PT_COHORT_SUPPORTERS, PT_COHORT_EVERYONE };
+
+enum pt_frequency { PT_FREQUENCY_MONTHLY, PT_FREQUENCY_ONE_OFF, PT_FREQUENCY_ANNUAL };
+
+/* One variant in one language, ready to send. */
+struct pt_variant_text {
+    char language[PT_LANGUAGE_MAX];
+    char *html;          /* the appeal fragment (docs/API.md) */
+    size_t html_length;
+    char *answer;        /* the whole /v1/appeal JSON answer for this choice */
+    size_t answer_length;
+    char *document;      /* the whole /embed/appeal HTML document */
+    size_t document_length;
+};
+
+struct pt_variant {
+    char id[PT_ID_MAX];
+    uint32_t weight;                 /* share of readers, relative to the others */
+    struct pt_variant_text *texts;   /* one per language of the campaign */
+    size_t text_count;
+};
+
+struct pt_campaign {
+    char id[PT_ID_MAX];
+    enum pt_campaign_status status;
+    int priority;          /* higher first; ties by id */
+    int64_t starts_at;     /* unix seconds, inclusive; 0 = always */
+    int64_t ends_at;       /* unix seconds, inclusive; 0 = never */
+    enum pt_cohort cohort;
+    char languages[PT_CAMPAIGN_LANGUAGES_MAX][PT_LANGUAGE_MAX];
+    size_t language_count;
+    int cap_views;         /* at most this many views ... */
+    int cap_days;          /* ... in this many days; 0 views = no cap */
+    int64_t snooze_seconds[PT_SNOOZE_REASONS];
+    char currency[4];
+    struct pt_variant variants[PT_CAMPAIGN_VARIANTS_MAX];
+    size_t variant_count;
+    uint32_t total_weight; /* sum of the variants' weights, > 0 */
+};
+
+struct pt_catalog {
+    atomic_int references;
+    struct pt_campaign *campaigns; /* ordered by priority, highest first */
+    size_t campaign_count;
+    int64_t version;               /* the database's catalogue version it was built from */
+};
+
+/* What rendering needs from the configuration. */
+struct pt_catalog_settings {
+    const char *public_url;
+    const char *default_currency;
+    const char *frame_ancestors;
+};
+
+/* Builds a snapshot from campaign documents (JSON, one per campaign).
+ * On success *out holds one reference, which the caller owns. On a document
+ * that fails validation returns PT_ERR_INVALID with "campaign ID: reason" in
+ * error and builds nothing. */
+enum pt_status pt_catalog_build(const char *const *documents, size_t count,
+                                const struct pt_catalog_settings *settings, int64_t version,
+                                struct pt_catalog **out, char *error, size_t error_size);
+
+/* Validates one campaign document; the same rules as the build. */
+enum pt_status pt_catalog_check_document(const char *document, const struct pt_catalog_settings *settings,
+                                         char *error, size_t error_size);
+
+void pt_catalog_retain(struct pt_catalog *catalog);
+/* Drops one reference; the last one frees the snapshot. NULL is ignored. */
+void pt_catalog_release(struct pt_catalog *catalog);
+
+const struct pt_campaign *pt_catalog_find(const struct pt_catalog *catalog, const char *id);
+const struct pt_variant *pt_campaign_find_variant(const struct pt_campaign *campaign,
+                                                  const char *id);
+const struct pt_variant_text *pt_variant_find_text(const struct pt_variant *variant,
+                                                   const char *language);
+
+/* The holder of the snapshot in service. Acquiring takes a reference that
+ * the caller must release; swapping drops the holder's reference to the old. */
+struct pt_catalog_holder {
+    pthread_mutex_t lock;
+    struct pt_catalog *current; /* never NULL after init */
+};
+
+void pt_catalog_holder_init(struct pt_catalog_holder *holder, struct pt_catalog *initial);
+void pt_catalog_holder_dispose(struct pt_catalog_holder *holder);
+struct pt_catalog *pt_catalog_holder_acquire(struct pt_catalog_holder *holder);
+/* Takes ownership of the reference in next. */
+void pt_catalog_holder_swap(struct pt_catalog_holder *holder, struct pt_catalog *next);
+
+#endif

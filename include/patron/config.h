@@ -1,0 +1,51 @@
+/* patron's configuration: a file of "key = value" lines with a default for
+ * every key. patron.conf.example documents each key. */
+#ifndef PATRON_CONFIG_H
+#define PATRON_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "patron/status.h"
+
+struct pt_config {
+    char *listen;           /* address to bind, e.g. "127.0.0.1" or "::1" */
+    int port;               /* 0 to 65535; 0 picks a free port */
+    char *public_url;       /* how readers reach patron, no trailing slash */
+    char *data_dir;         /* folder of the database */
+    int threads;            /* worker threads; 0 = one per core */
+    int max_connections;    /* MHD_OPTION_CONNECTION_LIMIT */
+    int connection_memory_limit; /* bytes per connection, MHD's own buffer */
+    int connection_timeout; /* seconds of inactivity before a connection is closed */
+    int body_limit;         /* largest request body in bytes */
+    int events_flush_interval_ms;
+    int catalog_check_interval; /* seconds between checks for changed campaigns */
+    int snooze_max_days;
+    char *currency;         /* default currency code of the support page */
+    int max_amount;         /* largest pledge, in units of the currency */
+    char *admin_token;      /* empty: admin routes answer 403 */
+    char *frame_ancestors;  /* CSP frame-ancestors for /embed/ */
+    bool log_requests;
+    bool demo_pages;
+};
+
+/* Fills every field with its default. Free with pt_config_dispose. */
+void pt_config_init(struct pt_config *config);
+void pt_config_dispose(struct pt_config *config);
+
+/* Applies the keys found in text (the contents of a file called name) over
+ * what config holds. On a bad line, returns PT_ERR_INVALID and writes
+ * "name:LINE: message naming the key" into error. */
+enum pt_status pt_config_parse(struct pt_config *config, const char *name, const char *text,
+                               char *error, size_t error_size);
+
+/* Reads the file at path and parses it as above; PT_ERR_IO if it cannot be read. */
+enum pt_status pt_config_load(struct pt_config *config, const char *path, char *error,
+                              size_t error_size);
+
+/* Sets one key from a string, as a file line would (used by command-line flags).
+ * The error names the key. */
+enum pt_status pt_config_set(struct pt_config *config, const char *key, const char *value,
+                             char *error, size_t error_size);
+
+#endif

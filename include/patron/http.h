@@ -1,0 +1,100 @@
+/* The HTTP layer: the only module that knows libmicrohttpd.
+ *
+ * It accepts connections, enforces the body limit and the request-smuggling
+ * rules, collects the body into the request's arena, decodes form posts, and
+ * hands one complete request to a dispatch function. Handlers fill a
+ * pt_response whose body lives in the request's arena or in memory that
+ * outlives the request (a catalogue snapshot the request holds, or static
+ * data). */
+#ifndef PATRON_HTTP_H
+#define PATRON_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "patron/alloc.h"
+#include "patron/catalog.h"
+#include "patron/status.h"
+
+enum pt_method { PT_METHOD_GET, PT_METHOD_HEAD, PT_METHOD_POST, PT_METHOD_OPTIONS, PT_METHOD_OTHER };
+
+struct pt_form_field {
+    const char *name;
+    const char *value; /* NUL-terminated, in the arena */
+};
+
+#define PT_FORM_FIELDS_MAX 32
+
+struct pt_request {
+    enum pt_method method;
+    const char *method_name;
+    const char *path;           /* without the query */
+    const char *body;           /* NUL-terminated copy of the body, or NULL */
+    size_t body_length;
+    const char *content_type;   /* NULL when absent */
+    struct pt_form_field form[PT_FORM_FIELDS_MAX]; /* urlencoded or multipart fields */
+    size_t form_count;
+    bool form_invalid;          /* the form body could not be decoded */
+    struct pt_arena *arena;     /* freed when the answer has been sent */
+    struct pt_catalog *catalog; /* held for the request, see pt_http_hold_catalog */
+    unsigned route;             /* set by the router, for metrics */
+    void *connection;           /* the library's connection, opaque */
+};
+
+/* A value from the query string, or NULL. */
+const char *pt_http_query(const struct pt_request *request, const char *name);
+/* A request header, or NULL. */
+const char *pt_http_header(const struct pt_request *request, const char *name);
+/* A form field, or NULL. */
+const char *pt_http_form(const struct pt_request *request, const char *name);
+/* Keeps a catalogue reference until the answer has been sent (takes ownership). */
+void pt_http_hold_catalog(struct pt_request *request, struct pt_catalog *catalog);
+
+#define PT_RESPONSE_HEADERS_MAX 8
+
+struct pt_response {
+    int status;
+    const char *content_type;
+    const char *body; /* arena, held catalogue, or static memory */
+    size_t body_length;
+    const char *header_names[PT_RESPONSE_HEADERS_MAX];
+    const char *header_values[PT_RESPONSE_HEADERS_MAX];
+    size_t header_count;
+};
+
+void pt_response_header(struct pt_response *response, const char *name, const char *value);
+/* Sets body to a copy in the request's arena. */
+void pt_response_text(struct pt_request *request, struct pt_response *response, int status,
+                      const char *content_type, const char *body, size_t length);
+/* An error the way a person or a program expects it: JSON under /v1/, a small
+ * HTML page elsewhere. message is plain text. */
+void pt_response_error(struct pt_request *request, struct pt_response *response, int status,
+                       const char *message);
+
+typedef void (*pt_http_dispatch)(void *context, struct pt_request *request,
+                                 struct pt_response *response);
+
+struct pt_http_settings {
+    const char *listen;
+    int port;
+    int threads;
+    int max_connections;
+    int connection_memory_limit;
+    int connection_timeout;
+    size_t body_limit;
+    bool log_requests;
+};
+
+struct pt_http_server;
+
+/* Starts listening and serving on background threads. */
+enum pt_status pt_http_start(const struct pt_http_settings *settings, pt_http_dispatch dispatch,
+                             void *context, struct pt_http_server **server, char *error,
+                             size_t error_size);
+/* The port actually bound (useful with port 0). */
+int pt_http_port(const struct pt_http_server *server);
+/* Stops accepting, lets requests in flight finish, and frees the server. */
+void pt_http_stop(struct pt_http_server *server);
+
+#endif

@@ -1,0 +1,41 @@
+/* Strict reading of JSON from outside: jansson with duplicate keys refused,
+ * and field readers whose errors name the field, so that a newsroom's
+ * developer or an editor knows exactly what to fix. */
+#ifndef PATRON_JSON_H
+#define PATRON_JSON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "patron/status.h"
+
+/* Parses one JSON value; NULL with a message on bad JSON, a duplicate key or
+ * invalid UTF-8. The caller owns the result (json_decref). */
+json_t *pt_json_parse(const char *text, size_t length, char *error, size_t error_size);
+
+/* PT_ERR_INVALID unless value is an object whose keys are all in allowed
+ * (a NULL-terminated list). where names the object in messages ("article"). */
+enum pt_status pt_json_expect_object(const json_t *value, const char *where,
+                                     const char *const *allowed, char *error, size_t error_size);
+
+/* Each reader leaves *out alone when the key is absent and not required.
+ * Strings stay owned by the JSON value. */
+enum pt_status pt_json_string(const json_t *object, const char *where, const char *key,
+                              bool required, size_t max_length, const char **out, char *error,
+                              size_t error_size);
+enum pt_status pt_json_integer(const json_t *object, const char *where, const char *key,
+                               bool required, int64_t min, int64_t max, int64_t *out, char *error,
+                               size_t error_size);
+enum pt_status pt_json_boolean(const json_t *object, const char *where, const char *key,
+                               bool required, bool *out, char *error, size_t error_size);
+/* The array at key, or NULL when absent; at most max_items items. */
+enum pt_status pt_json_array(const json_t *object, const char *where, const char *key,
+                             bool required, size_t max_items, const json_t **out, char *error,
+                             size_t error_size);
+
+/* Copies a string into a fixed buffer that is known to be large enough. */
+void pt_json_copy(char *destination, size_t size, const char *source);
+
+#endif

@@ -1,0 +1,56 @@
+/* Currencies, amounts in minor units, and the rules a pledge's amount obeys.
+ *
+ * Amounts are integers in the currency's minor unit (cents, pence; yen for
+ * zero-decimal currencies) from the moment they are parsed; nothing here uses
+ * floating point. */
+#ifndef PATRON_MONEY_H
+#define PATRON_MONEY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "patron/buf.h"
+#include "patron/catalog.h"
+#include "patron/status.h"
+
+struct pt_currency {
+    char code[4];          /* ISO 4217 */
+    int exponent;          /* digits after the decimal point: 2, or 0 for JPY */
+    const char *symbol;    /* "$", "€", ... */
+    bool symbol_after;     /* "500 ¥"-style, else "$5" */
+    int64_t processor_min; /* the processor's smallest charge, minor units */
+};
+
+/* The currency with this code, or NULL if patron does not take it. */
+const struct pt_currency *pt_money_currency(const char *code);
+
+/* 10^exponent: minor units in one unit of the currency. */
+int64_t pt_money_unit(const struct pt_currency *currency);
+
+/* Parses a reader's amount in major units ("5", "5.5", "5.50", "1,000") into
+ * minor units. Refuses fractions of a minor unit, signs, exponents and
+ * anything over 10^12 minor units, with a message for the reader. */
+enum pt_status pt_money_parse(const char *text, const struct pt_currency *currency,
+                              int64_t *minor, char *error, size_t error_size);
+
+/* Checks an amount against the rules: at least 2 units monthly or annually,
+ * 1 unit once, never below the processor's minimum, at most max_units units.
+ * The message is for the reader, in English or Russian by language. */
+enum pt_status pt_money_check(enum pt_frequency frequency, int64_t minor,
+                              const struct pt_currency *currency, int64_t max_units,
+                              const char *language, char *error, size_t error_size);
+
+/* The smallest amount allowed for a frequency, in minor units. */
+int64_t pt_money_minimum(enum pt_frequency frequency, const struct pt_currency *currency);
+
+/* "$5", "$5.50", "500 ¥"; whole amounts are shown without decimals. */
+void pt_money_format(struct pt_buf *buf, int64_t minor, const struct pt_currency *currency);
+/* "5" or "5.50": the amount in major units, as a form field carries it. */
+void pt_money_format_plain(struct pt_buf *buf, int64_t minor, const struct pt_currency *currency);
+
+/* "monthly", "one_off", "annual"; parse returns false for anything else. */
+const char *pt_frequency_name(enum pt_frequency frequency);
+bool pt_frequency_parse(const char *name, enum pt_frequency *frequency);
+
+#endif

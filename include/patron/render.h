@@ -1,0 +1,78 @@
+/* HTML that readers see: the appeal fragment, the embed document, and the
+ * frame of patron's own pages, with their fixed phrases in each language.
+ *
+ * Rendering happens when the catalogue is built (the appeal) or for pages
+ * that are not on the hot path; all text goes through the escapers in buf.h. */
+#ifndef PATRON_RENDER_H
+#define PATRON_RENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "patron/buf.h"
+#include "patron/catalog.h"
+#include "patron/money.h"
+
+enum pt_phrase {
+    PT_PHRASE_HOW_OFTEN,
+    PT_PHRASE_MONTHLY,
+    PT_PHRASE_ONE_OFF,
+    PT_PHRASE_ANNUAL,
+    PT_PHRASE_AMOUNT,
+    PT_PHRASE_OTHER,
+    PT_PHRASE_SUPPORT,
+    PT_PHRASE_LATER,
+    PT_PHRASE_SUPPORTING,
+    PT_PHRASE_CLOSE,
+    PT_PHRASE_REGION_LABEL,
+    PT_PHRASE_DISMISSED,
+    PT_PHRASE_SUPPORT_TITLE,
+    PT_PHRASE_SUPPORT_INTRO,
+    PT_PHRASE_CURRENCY,
+    PT_PHRASE_OTHER_AMOUNT,
+    PT_PHRASE_CONTINUE,
+    PT_PHRASE_PENDING_TITLE,
+    PT_PHRASE_PENDING_BODY,
+    PT_PHRASE_NOT_SET_UP,
+    PT_PHRASE_BACK,
+    PT_PHRASE_FIX_BELOW,
+    PT_PHRASES,
+};
+
+/* The fixed phrase in language ("en" or "ru"; others fall back to English). */
+const char *pt_render_phrase(const char *language, enum pt_phrase phrase);
+
+/* What an editor wrote for one variant in one language, and its amounts. */
+struct pt_appeal_content {
+    const char *headline;       /* may be NULL or empty: no headline */
+    const char *body_markdown;  /* may be NULL: no body; raw HTML in it is dropped */
+    const char *support_label;  /* NULL: the phrase for "Support us" */
+    const char *later_label;    /* NULL: "Remind me later"; "" hides the button */
+    const char *supporting_label; /* NULL: "I already support"; "" hides the button */
+    unsigned frequencies;       /* bit (1 << enum pt_frequency) per frequency offered */
+    enum pt_frequency default_frequency;
+    int64_t presets[PT_PRESETS_MAX]; /* minor units */
+    size_t preset_count;
+    int64_t default_amount;     /* one of presets, or 0 for none */
+    const struct pt_currency *currency;
+};
+
+/* Appends the appeal fragment (its markup is documented in docs/API.md). */
+void pt_render_appeal(struct pt_buf *out, const char *campaign_id, const char *variant_id,
+                      const char *language, const struct pt_appeal_content *content,
+                      const char *public_url);
+
+/* Appends a whole HTML document around a fragment, for /embed/appeal; fragment
+ * may be empty (no appeal). */
+void pt_render_embed_document(struct pt_buf *out, const char *language, const char *fragment,
+                              const char *public_url);
+
+/* The start and end of one of patron's own pages (support, errors, notices).
+ * The title is escaped here. */
+void pt_render_page_start(struct pt_buf *out, const char *language, const char *title);
+void pt_render_page_end(struct pt_buf *out);
+
+/* Markdown to HTML with cmark, raw HTML and unsafe links removed. */
+void pt_render_markdown(struct pt_buf *out, const char *markdown);
+
+#endif

@@ -1,0 +1,90 @@
+/* Storage behind one table of functions, so that SQLite (the default) and
+ * later PostgreSQL serve the same callers. Nothing on the appeal decision
+ * path calls into the store. Every function is safe to call from any thread. */
+#ifndef PATRON_STORE_H
+#define PATRON_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "patron/catalog.h"
+#include "patron/events.h"
+#include "patron/money.h"
+#include "patron/status.h"
+
+struct pt_store;
+
+/* A pledge as the support page records it. Strings are borrowed. */
+struct pt_pledge {
+    char id[33];            /* 128 random bits, hex */
+    const char *status;     /* "pending", "active", ... */
+    enum pt_frequency frequency;
+    int64_t amount_minor;
+    const char *currency;
+    const char *campaign;   /* may be "" when the reader came without one */
+    const char *variant;
+    const char *language;
+    int64_t created_at;
+};
+
+typedef void (*pt_store_document_visitor)(void *context, const char *id, const char *document);
+typedef void (*pt_store_count_visitor)(void *context, const struct pt_event_count *count);
+
+struct pt_store_ops {
+    const char *name;
+    enum pt_status (*migrate)(struct pt_store *store, int *applied);
+    enum pt_status (*catalog_version)(struct pt_store *store, int64_t *version);
+    enum pt_status (*campaigns_each)(struct pt_store *store, pt_store_document_visitor visit,
+                                     void *context);
+    enum pt_status (*campaign_count)(struct pt_store *store, int64_t *count);
+    enum pt_status (*campaign_put)(struct pt_store *store, const char *id, const char *document,
+                                   int64_t now);
+    enum pt_status (*counts_add)(struct pt_store *store, const struct pt_event_count *counts,
+                                 size_t count);
+    enum pt_status (*counts_each)(struct pt_store *store, pt_store_count_visitor visit,
+                                  void *context);
+    enum pt_status (*pledge_add)(struct pt_store *store, const struct pt_pledge *pledge);
+    void (*close)(struct pt_store *store);
+};
+
+/* Every store starts with this; the back end's own fields follow. */
+struct pt_store {
+    const struct pt_store_ops *ops;
+};
+
+/* Opens (creating if needed) the SQLite database at path. The caller owns
+ * the store and closes it with pt_store_close. */
+enum pt_status pt_store_open_sqlite(const char *path, struct pt_store **store, char *error,
+                                    size_t error_size);
+
+void pt_store_close(struct pt_store *store);
+
+/* Thin wrappers over ops, so that callers read as plain calls. */
+enum pt_status pt_store_migrate(struct pt_store *store, int *applied);
+enum pt_status pt_store_catalog_version(struct pt_store *store, int64_t *version);
+enum pt_status pt_store_campaigns_each(struct pt_store *store, pt_store_document_visitor visit,
+                                       void *context);
+enum pt_status pt_store_campaign_count(struct pt_store *store, int64_t *count);
+enum pt_status pt_store_campaign_put(struct pt_store *store, const char *id,
+                                     const char *document, int64_t now);
+enum pt_status pt_store_counts_add(struct pt_store *store, const struct pt_event_count *counts,
+                                   size_t count);
+enum pt_status pt_store_counts_each(struct pt_store *store, pt_store_count_visitor visit,
+                                    void *context);
+enum pt_status pt_store_pledge_add(struct pt_store *store, const struct pt_pledge *pledge);
+
+/* Builds a catalogue snapshot from every stored campaign. */
+enum pt_status pt_store_load_catalog(struct pt_store *store,
+                                     const struct pt_catalog_settings *settings,
+                                     struct pt_catalog **catalog, char *error, size_t error_size);
+
+/* The migrations compiled into patron, in order (generated from sql/). */
+struct pt_migration {
+    int version;
+    const char *name;
+    const char *sql;
+};
+extern const struct pt_migration pt_migrations[];
+extern const size_t pt_migration_count;
+
+#endif

@@ -1,0 +1,226 @@
+#include "patron/api.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "patron/buf.h"
+#include "patron/metrics.h"
+#include "patron/request.h"
+#include "patron/select.h"
+
+static void json_answer(struct pt_request *request, struct pt_response *response, int status,
+                        struct pt_buf *body)
+{
+    pt_response_text(request, response, status, "application/json", body->data, body->length);
+}
+
+static void allow_any_origin(struct pt_response *response)
+{
+    /* The widget runs on the newsroom's pages; its answers are not secret
+     * and carry no credentials, so any origin may read them. */
+    pt_response_header(response, "Access-Control-Allow-Origin", "*");
+}
+
+void pt_api_preflight(struct pt_app *app, struct pt_request *request, struct pt_response *response)
+{
+    (void)app;
+    response->status = 204;
+    response->content_type = "text/plain";
+    response->body = "";
+    response->body_length = 0;
+    (void)request;
+    allow_any_origin(response);
+    pt_response_header(response, "Access-Control-Allow-Methods", "POST, OPTIONS");
+    pt_response_header(response, "Access-Control-Allow-Headers", "Content-Type");
+    pt_response_header(response, "Access-Control-Max-Age", "86400");
+}
+
+/* The widget sends text/plain to spare readers a preflight round trip; a
+ * developer with curl sends application/json. Both carry the same JSON. */
+static bool json_body(struct pt_request *request, struct pt_response *response)
+{
+    if (request->body == NULL || request->body_length == 0) {
+        pt_response_error(request, response, 400, "The request has no body; send JSON.");
+        return false;
+    }
+    const char *type = request->content_type;
+    if (type != NULL && strncasecmp(type, "application/json", 16) != 0 &&
+        strncasecmp(type, "text/plain", 10) != 0) {
+        pt_response_error(request, response, 415,
+                          "Send the body as application/json or text/plain.");
+        return false;
+    }
+    return true;
+}
+
+void pt_api_appeal(struct pt_app *app, struct pt_request *request, struct pt_response *response)
+{
+    allow_any_origin(response);
+    if (!json_body(request, response))
+        return;
+    struct pt_appeal_request appeal;
+    char error[256];
+    enum pt_status status =
+        pt_request_parse_appeal(request->body, request->body_length, &appeal, error, sizeof(error));
+    if (status) {
+        pt_response_error(request, response, 400, error);
+        return;
+    }
+    struct pt_catalog *catalog = pt_catalog_holder_acquire(&app->catalogs);
+    pt_http_hold_catalog(request, catalog);
+    struct pt_selection selection;
+    pt_select_appeal(catalog, &appeal, pt_app_now(app),
+                     (int64_t)app->config->snooze_max_days * 86400, &selection);
+    pt_metrics_appeal(selection.reason);
+    response->status = 200;
+    response->content_type = "application/json";
+    pt_response_header(response, "Cache-Control", "no-store");
+    if (selection.reason == PT_SELECT_CHOSEN) {
+        /* Rendered when the catalogue was built; the request holds the
+         * snapshot, so the bytes outlive any swap. */
+        response->body = selection.text->answer;
+        response->body_length = selection.text->answer_length;
+        return;
+    }
+    static const char *const none[] = {
+        [PT_SELECT_NO_CAMPAIGN] = "{\"appeal\":null,\"reason\":\"no_campaign\"}",
+        [PT_SELECT_OPTED_OUT] = "{\"appeal\":null,\"reason\":\"opted_out\"}",
+        [PT_SELECT_SUPPORTER] = "{\"appeal\":null,\"reason\":\"supporter\"}",
+        [PT_SELECT_CAPPED] = "{\"appeal\":null,\"reason\":\"capped\"}",
+        [PT_SELECT_SNOOZED] = "{\"appeal\":null,\"reason\":\"snoozed\"}",
+    };
+    response->body = none[selection.reason];
+    response->body_length = strlen(none[selection.reason]);
+}
+
+void pt_api_events(struct pt_app *app, struct pt_request *request, struct pt_response *response)
+{
+    allow_any_origin(response);
+    if (!json_body(request, response))
+        return;
+    struct pt_event_input events[PT_EVENTS_PER_REQUEST_MAX];
+    size_t count = 0;
+    char error[256];
+    enum pt_status status = pt_request_parse_events(request->body, request->body_length, events,
+                                                    &count, error, sizeof(error));
+    if (status) {
+        pt_response_error(request, response, status == PT_ERR_TOO_LARGE ? 413 : 400, error);
+        return;
+    }
+    struct pt_catalog *catalog = pt_catalog_holder_acquire(&app->catalogs);
+    int32_t day = pt_events_day(pt_app_now(app));
+    size_t accepted = 0;
+    for (size_t i = 0; i < count; i++) {
+        /* Only what the catalogue knows is counted: a page cannot fill the
+         * database with made-up names. */
+        const struct pt_campaign *campaign = pt_catalog_find(catalog, events[i].campaign);
+        if (campaign == NULL || pt_campaign_find_variant(campaign, events[i].variant) == NULL)
+            continue;
+        if (pt_events_add(app->events, day, events[i].campaign, events[i].variant,
+                          events[i].kind, 1))
+            accepted++;
+    }
+    pt_catalog_release(catalog);
+    pt_metrics_events_accepted(accepted);
+    struct pt_buf body;
+    pt_buf_init(&body);
+    pt_buf_printf(&body, "{\"accepted\":%zu,\"ignored\":%zu}", accepted, count - accepted);
+    json_answer(request, response, 202, &body);
+    pt_buf_dispose(&body);
+}
+
+/* Admin routes take the token from the config as a bearer token, compared in
+ * constant time. Returns false after answering. */
+static bool authorised(struct pt_app *app, struct pt_request *request,
+                       struct pt_response *response)
+{
+    const char *token = app->config->admin_token;
+    if (token == NULL || token[0] == '\0') {
+        pt_response_error(request, response, 403,
+                          "The admin API is off: set admin_token in the configuration.");
+        return false;
+    }
+    const char *header = pt_http_header(request, "Authorization");
+    size_t length = strlen(token);
+    if (header == NULL || strncmp(header, "Bearer ", 7) != 0 || strlen(header + 7) != length ||
+        sodium_memcmp(header + 7, token, length) != 0) {
+        pt_response_error(request, response, 401, "A valid admin token is needed.");
+        pt_response_header(response, "WWW-Authenticate", "Bearer");
+        return false;
+    }
+    return true;
+}
+
+struct stats_writer {
+    struct pt_buf *body;
+    size_t rows;
+};
+
+static void write_count(void *context, const struct pt_event_count *count)
+{
+    struct stats_writer *writer = context;
+    time_t seconds = (time_t)count->day * 86400;
+    struct tm tm;
+    gmtime_r(&seconds, &tm);
+    char day[16];
+    strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+    pt_buf_puts(writer->body, writer->rows++ ? ",{\"day\":\"" : "{\"day\":\"");
+    pt_buf_puts(writer->body, day);
+    pt_buf_puts(writer->body, "\",\"campaign\":");
+    pt_buf_json_str(writer->body, count->campaign);
+    pt_buf_puts(writer->body, ",\"variant\":");
+    pt_buf_json_str(writer->body, count->variant);
+    pt_buf_printf(writer->body, ",\"kind\":\"%s\",\"count\":%lld}",
+                  pt_event_kind_name(count->kind), (long long)count->count);
+}
+
+void pt_api_stats(struct pt_app *app, struct pt_request *request, struct pt_response *response)
+{
+    if (!authorised(app, request, response))
+        return;
+    /* Write what is in memory first, so the answer is one consistent read. */
+    if (pt_events_flush(app->events) != PT_OK) {
+        pt_response_error(request, response, 503, "The counts cannot be written right now.");
+        return;
+    }
+    struct pt_buf body;
+    pt_buf_init(&body);
+    pt_buf_puts(&body, "{\"counts\":[");
+    struct stats_writer writer = {&body, 0};
+    if (pt_store_counts_each(app->store, write_count, &writer) != PT_OK) {
+        pt_buf_dispose(&body);
+        pt_response_error(request, response, 503, "The counts cannot be read right now.");
+        return;
+    }
+    pt_buf_puts(&body, "]}");
+    json_answer(request, response, 200, &body);
+    pt_buf_dispose(&body);
+}
+
+void pt_api_healthz(struct pt_app *app, struct pt_request *request, struct pt_response *response)
+{
+    struct pt_catalog *catalog = pt_catalog_holder_acquire(&app->catalogs);
+    struct pt_buf body;
+    pt_buf_init(&body);
+    pt_buf_printf(&body, "{\"status\":\"ok\",\"catalog_campaigns\":%zu,\"catalog_version\":%lld}",
+                  catalog->campaign_count, (long long)catalog->version);
+    pt_catalog_release(catalog);
+    json_answer(request, response, 200, &body);
+    pt_buf_dispose(&body);
+}
+
+void pt_api_metrics(struct pt_app *app, struct pt_request *request, struct pt_response *response)
+{
+    struct pt_catalog *catalog = pt_catalog_holder_acquire(&app->catalogs);
+    int64_t campaigns = (int64_t)catalog->campaign_count;
+    pt_catalog_release(catalog);
+    struct pt_buf body;
+    pt_buf_init(&body);
+    pt_metrics_render(&body, pt_events_flushed(app->events), pt_events_dropped(app->events),
+                      campaigns);
+    pt_response_text(request, response, 200, "text/plain; version=0.0.4; charset=utf-8",
+                     body.data, body.length);
+    pt_buf_dispose(&body);
+}

@@ -1,0 +1,123 @@
+#include "patron/app.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "patron/api.h"
+#include "patron/metrics.h"
+#include "patron/pages.h"
+
+enum {
+    ALLOW_GET = 1u << 0,  /* GET and HEAD */
+    ALLOW_POST = 1u << 1,
+    ALLOW_CORS = 1u << 2, /* answers the widget's CORS preflight */
+};
+
+struct route {
+    const char *name; /* the metrics label */
+    const char *path;
+    unsigned allowed;
+    pt_app_handler handler;
+};
+
+/* Index 0 is the assets route; the last is for paths no route knows. */
+static const struct route routes[] = {
+    {"asset", NULL, ALLOW_GET, pt_pages_asset},
+    {"appeal", "/v1/appeal", ALLOW_POST | ALLOW_CORS, pt_api_appeal},
+    {"events", "/v1/events", ALLOW_POST | ALLOW_CORS, pt_api_events},
+    {"stats", "/v1/stats", ALLOW_GET, pt_api_stats},
+    {"healthz", "/healthz", ALLOW_GET, pt_api_healthz},
+    {"metrics", "/metrics", ALLOW_GET, pt_api_metrics},
+    {"embed", "/embed/appeal", ALLOW_GET, pt_pages_embed},
+    {"dismiss", "/embed/dismiss", ALLOW_POST, pt_pages_dismiss},
+    {"support", "/support", ALLOW_GET | ALLOW_POST, pt_pages_support},
+};
+enum { ROUTE_COUNT = sizeof(routes) / sizeof(routes[0]), ROUTE_UNKNOWN = ROUTE_COUNT };
+
+void pt_app_register_routes(void)
+{
+    for (unsigned i = 0; i < ROUTE_COUNT; i++)
+        pt_metrics_register_route(i, routes[i].name);
+    pt_metrics_register_route(ROUTE_UNKNOWN, "unknown");
+}
+
+int64_t pt_app_now(const struct pt_app *app)
+{
+    return (int64_t)time(NULL) + app->clock_offset;
+}
+
+static const char *allow_header(unsigned allowed)
+{
+    switch (allowed & (ALLOW_GET | ALLOW_POST)) {
+    case ALLOW_GET: return "GET, HEAD";
+    case ALLOW_POST: return allowed & ALLOW_CORS ? "POST, OPTIONS" : "POST";
+    default: return "GET, HEAD, POST";
+    }
+}
+
+void pt_app_dispatch(void *context, struct pt_request *request, struct pt_response *response)
+{
+    struct pt_app *app = context;
+    unsigned index = ROUTE_UNKNOWN;
+    if (pt_pages_is_asset(app, request->path)) {
+        index = 0;
+    } else {
+        for (unsigned i = 1; i < ROUTE_COUNT; i++) {
+            if (strcmp(routes[i].path, request->path) == 0) {
+                index = i;
+                break;
+            }
+        }
+    }
+    request->route = index;
+    if (index == ROUTE_UNKNOWN) {
+        pt_response_error(request, response, 404, "There is nothing at this address.");
+        return;
+    }
+    const struct route *route = &routes[index];
+    bool allowed = false;
+    switch (request->method) {
+    case PT_METHOD_GET:
+    case PT_METHOD_HEAD: allowed = route->allowed & ALLOW_GET; break;
+    case PT_METHOD_POST: allowed = route->allowed & ALLOW_POST; break;
+    case PT_METHOD_OPTIONS:
+        if (route->allowed & ALLOW_CORS) {
+            pt_api_preflight(app, request, response);
+            return;
+        }
+        break;
+    case PT_METHOD_OTHER: break;
+    }
+    if (!allowed) {
+        pt_response_error(request, response, 405, "This address does not take that method.");
+        pt_response_header(response, "Allow", allow_header(route->allowed));
+        return;
+    }
+    route->handler(app, request, response);
+}
+
+enum pt_status pt_app_reload_catalog(struct pt_app *app, bool force)
+{
+    int64_t version = 0;
+    enum pt_status status = pt_store_catalog_version(app->store, &version);
+    if (status)
+        return status;
+    struct pt_catalog *current = pt_catalog_holder_acquire(&app->catalogs);
+    bool changed = current->version != version;
+    pt_catalog_release(current);
+    if (!changed && !force)
+        return PT_OK;
+    struct pt_catalog *next = NULL;
+    char error[512];
+    status = pt_store_load_catalog(app->store, &app->catalog_settings, &next, error,
+                                   sizeof(error));
+    if (status) {
+        fprintf(stderr, "patron: the changed campaigns were refused, the previous ones stay "
+                        "in service: %s\n",
+                error);
+        return status;
+    }
+    pt_catalog_holder_swap(&app->catalogs, next);
+    return PT_OK;
+}

@@ -1,0 +1,671 @@
+#include "patron/catalog.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "patron/alloc.h"
+#include "patron/buf.h"
+#include "patron/json.h"
+#include "patron/money.h"
+#include "patron/render.h"
+
+/* ------------------------------------------------------------ validation */
+
+static bool is_id(const char *id)
+{
+    size_t length = strlen(id);
+    if (length == 0 || length >= PT_ID_MAX)
+        return false;
+    for (const char *p = id; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+            return false;
+    }
+    return true;
+}
+
+static bool is_language(const char *tag)
+{
+    size_t length = strlen(tag);
+    if (length < 2 || length >= PT_LANGUAGE_MAX)
+        return false;
+    for (const char *p = tag; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '-'))
+            return false;
+    }
+    return true;
+}
+
+/* "2026-03-01T00:00:00Z" only: one unambiguous form, always UTC. */
+static bool parse_time(const char *text, int64_t *out)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    char tail = 0;
+    int n = sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2dZ%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &tail);
+    if (n != 6 || strlen(text) != 20 || tm.tm_year < 2000 || tm.tm_year > 2200 || tm.tm_mon < 1 ||
+        tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+        tm.tm_min > 59 || tm.tm_sec > 60)
+        return false;
+    int day = tm.tm_mday, month = tm.tm_mon;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t seconds = timegm(&tm);
+    /* timegm normalises 31 February into March: refuse what it had to move. */
+    if (tm.tm_mday != day || tm.tm_mon != month - 1)
+        return false;
+    *out = (int64_t)seconds;
+    return true;
+}
+
+static enum pt_status read_time(const json_t *object, const char *where, const char *key,
+                                int64_t *out, char *error, size_t error_size)
+{
+    const json_t *value = json_object_get(object, key);
+    if (value == NULL || json_is_null(value)) {
+        *out = 0;
+        return PT_OK;
+    }
+    if (!json_is_string(value) || !parse_time(json_string_value(value), out)) {
+        snprintf(error, error_size, "%s.%s must be a UTC time such as \"2026-03-01T00:00:00Z\"",
+                 where, key);
+        return PT_ERR_INVALID;
+    }
+    return PT_OK;
+}
+
+static enum pt_status read_days(const json_t *object, const char *where, const char *key,
+                                double fallback, int64_t *seconds, char *error, size_t error_size)
+{
+    const json_t *value = json_object_get(object, key);
+    double days = fallback;
+    if (value != NULL) {
+        if (!json_is_number(value) || json_number_value(value) < 0 ||
+            json_number_value(value) > 3650) {
+            snprintf(error, error_size, "%s.%s must be a number of days from 0 to 3650", where,
+                     key);
+            return PT_ERR_INVALID;
+        }
+        days = json_number_value(value);
+    }
+    *seconds = (int64_t)(days * 86400.0 + 0.5);
+    return PT_OK;
+}
+
+/* ----------------------------------------------------------- one variant */
+
+struct variant_input {
+    struct pt_appeal_content content;
+    const json_t *texts; /* language -> {headline, body, ...} */
+};
+
+static enum pt_status parse_variant(const json_t *value, struct pt_campaign *campaign,
+                                    struct pt_variant *variant, struct variant_input *input,
+                                    const struct pt_currency *currency, char *error,
+                                    size_t error_size)
+{
+    static const char *const allowed[] = {"id",      "weight",         "frequencies",
+                                          "default_frequency", "presets", "default_amount",
+                                          "text",    NULL};
+    char where[128];
+    snprintf(where, sizeof(where), "variant %zu", campaign->variant_count + 1);
+    enum pt_status status = pt_json_expect_object(value, where, allowed, error, error_size);
+    if (status)
+        return status;
+    const char *id = NULL;
+    status = pt_json_string(value, where, "id", true, PT_ID_MAX - 1, &id, error, error_size);
+    if (status)
+        return status;
+    if (!is_id(id)) {
+        snprintf(error, error_size, "%s.id must be 1 to 63 of a-z, 0-9, '-' and '_'", where);
+        return PT_ERR_INVALID;
+    }
+    snprintf(where, sizeof(where), "variant %s", id);
+    pt_json_copy(variant->id, sizeof(variant->id), id);
+    for (size_t i = 0; i < campaign->variant_count; i++) {
+        if (strcmp(campaign->variants[i].id, id) == 0) {
+            snprintf(error, error_size, "two variants are called \"%s\"", id);
+            return PT_ERR_INVALID;
+        }
+    }
+    int64_t weight = 1;
+    status = pt_json_integer(value, where, "weight", false, 0, 10000, &weight, error, error_size);
+    if (status)
+        return status;
+    variant->weight = (uint32_t)weight;
+
+    struct pt_appeal_content *content = &input->content;
+    memset(content, 0, sizeof(*content));
+    content->currency = currency;
+    const json_t *frequencies = NULL;
+    status = pt_json_array(value, where, "frequencies", false, 3, &frequencies, error, error_size);
+    if (status)
+        return status;
+    if (frequencies == NULL) {
+        content->frequencies = 7u;
+    } else {
+        size_t index;
+        const json_t *item;
+        json_array_foreach(frequencies, index, item) {
+            enum pt_frequency frequency;
+            if (!json_is_string(item) || !pt_frequency_parse(json_string_value(item), &frequency)) {
+                snprintf(error, error_size,
+                         "%s.frequencies may hold only \"monthly\", \"one_off\" and \"annual\"",
+                         where);
+                return PT_ERR_INVALID;
+            }
+            content->frequencies |= 1u << frequency;
+        }
+        if (content->frequencies == 0) {
+            snprintf(error, error_size, "%s.frequencies must offer at least one", where);
+            return PT_ERR_INVALID;
+        }
+    }
+    const char *default_frequency = NULL;
+    status = pt_json_string(value, where, "default_frequency", false, 16, &default_frequency,
+                            error, error_size);
+    if (status)
+        return status;
+    content->default_frequency = PT_FREQUENCY_MONTHLY;
+    if (default_frequency != NULL &&
+        !pt_frequency_parse(default_frequency, &content->default_frequency)) {
+        snprintf(error, error_size, "%s.default_frequency must be monthly, one_off or annual",
+                 where);
+        return PT_ERR_INVALID;
+    }
+    if (!((content->frequencies >> content->default_frequency) & 1u)) {
+        for (unsigned f = 0; f < 3; f++) {
+            if ((content->frequencies >> f) & 1u) {
+                content->default_frequency = (enum pt_frequency)f;
+                break;
+            }
+        }
+        if (default_frequency != NULL) {
+            snprintf(error, error_size, "%s.default_frequency is not among its frequencies",
+                     where);
+            return PT_ERR_INVALID;
+        }
+    }
+
+    const json_t *presets = NULL;
+    status = pt_json_array(value, where, "presets", false, PT_PRESETS_MAX, &presets, error,
+                           error_size);
+    if (status)
+        return status;
+    if (presets != NULL) {
+        size_t index;
+        const json_t *item;
+        int64_t minimum = pt_money_minimum(content->default_frequency, currency);
+        json_array_foreach(presets, index, item) {
+            if (!json_is_integer(item) || json_integer_value(item) < minimum ||
+                json_integer_value(item) > 100000000) {
+                snprintf(error, error_size,
+                         "%s.presets must be amounts in minor units of %s, at least %lld", where,
+                         currency->code, (long long)minimum);
+                return PT_ERR_INVALID;
+            }
+            content->presets[content->preset_count++] = json_integer_value(item);
+        }
+    }
+    status = pt_json_integer(value, where, "default_amount", false, 0, 100000000,
+                             &content->default_amount, error, error_size);
+    if (status)
+        return status;
+    if (content->default_amount != 0) {
+        bool found = false;
+        for (size_t i = 0; i < content->preset_count; i++)
+            found = found || content->presets[i] == content->default_amount;
+        if (!found) {
+            snprintf(error, error_size, "%s.default_amount must be one of its presets", where);
+            return PT_ERR_INVALID;
+        }
+    }
+
+    static const char *const text_allowed[] = {NULL};
+    (void)text_allowed;
+    input->texts = json_object_get(value, "text");
+    if (!json_is_object(input->texts)) {
+        snprintf(error, error_size, "%s.text must be an object with one entry per language",
+                 where);
+        return PT_ERR_INVALID;
+    }
+    const char *language;
+    const json_t *text;
+    json_object_foreach((json_t *)input->texts, language, text) {
+        bool known = false;
+        for (size_t i = 0; i < campaign->language_count && !known; i++)
+            known = strcmp(campaign->languages[i], language) == 0;
+        if (!known) {
+            snprintf(error, error_size, "%s.text has \"%.16s\", which is not among the "
+                     "campaign's languages", where, language);
+            return PT_ERR_INVALID;
+        }
+        static const char *const allowed_text[] = {"headline", "body", "support", "later",
+                                                   "supporting", NULL};
+        char text_where[160];
+        snprintf(text_where, sizeof(text_where), "%s.text.%s", where, language);
+        status = pt_json_expect_object(text, text_where, allowed_text, error, error_size);
+        if (status)
+            return status;
+        const char *ignored;
+        static const struct {
+            const char *key;
+            size_t max;
+            bool required;
+        } fields[] = {{"headline", 200, false}, {"body", 4000, false}, {"support", 60, false},
+                      {"later", 60, false},     {"supporting", 60, false}};
+        for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+            status = pt_json_string(text, text_where, fields[i].key, fields[i].required,
+                                    fields[i].max, &ignored, error, error_size);
+            if (status)
+                return status;
+        }
+    }
+    for (size_t i = 0; i < campaign->language_count; i++) {
+        if (json_object_get(input->texts, campaign->languages[i]) == NULL) {
+            snprintf(error, error_size, "%s.text has no \"%s\", one of the campaign's languages",
+                     where, campaign->languages[i]);
+            return PT_ERR_INVALID;
+        }
+    }
+    return PT_OK;
+}
+
+/* ---------------------------------------------------------- one campaign */
+
+static const char *text_field(const json_t *text, const char *key)
+{
+    const json_t *value = json_object_get(text, key);
+    return value ? json_string_value(value) : NULL;
+}
+
+static void render_variant(struct pt_campaign *campaign, struct pt_variant *variant,
+                           struct variant_input *input, const struct pt_catalog_settings *settings)
+{
+    variant->text_count = campaign->language_count;
+    variant->texts = pt_xcalloc(variant->text_count, sizeof(*variant->texts));
+    struct pt_buf html, answer, document;
+    pt_buf_init(&html);
+    pt_buf_init(&answer);
+    pt_buf_init(&document);
+    for (size_t i = 0; i < campaign->language_count; i++) {
+        struct pt_variant_text *out = &variant->texts[i];
+        const char *language = campaign->languages[i];
+        const json_t *text = json_object_get(input->texts, language);
+        pt_json_copy(out->language, sizeof(out->language), language);
+        struct pt_appeal_content content = input->content;
+        content.headline = text_field(text, "headline");
+        content.body_markdown = text_field(text, "body");
+        content.support_label = text_field(text, "support");
+        content.later_label = text_field(text, "later");
+        content.supporting_label = text_field(text, "supporting");
+        pt_render_appeal(&html, campaign->id, variant->id, language, &content,
+                         settings->public_url);
+
+        pt_buf_puts(&answer, "{\"appeal\":{\"campaign\":");
+        pt_buf_json_str(&answer, campaign->id);
+        pt_buf_puts(&answer, ",\"variant\":");
+        pt_buf_json_str(&answer, variant->id);
+        pt_buf_puts(&answer, ",\"language\":");
+        pt_buf_json_str(&answer, language);
+        pt_buf_puts(&answer, ",\"html\":\"");
+        pt_buf_json(&answer, html.data, html.length);
+        pt_buf_puts(&answer, "\"}}");
+
+        pt_render_embed_document(&document, language, html.data, settings->public_url);
+
+        out->html = pt_buf_take(&html, &out->html_length);
+        out->answer = pt_buf_take(&answer, &out->answer_length);
+        out->document = pt_buf_take(&document, &out->document_length);
+    }
+}
+
+static void free_campaign(struct pt_campaign *campaign)
+{
+    for (size_t v = 0; v < campaign->variant_count; v++) {
+        struct pt_variant *variant = &campaign->variants[v];
+        for (size_t t = 0; t < variant->text_count; t++) {
+            free(variant->texts[t].html);
+            free(variant->texts[t].answer);
+            free(variant->texts[t].document);
+        }
+        free(variant->texts);
+        variant->texts = NULL;
+        variant->text_count = 0;
+    }
+}
+
+static enum pt_status parse_campaign(const char *document, const struct pt_catalog_settings *settings,
+                                     struct pt_campaign *campaign, bool render, char *error,
+                                     size_t error_size)
+{
+    static const char *const allowed[] = {"id",        "name",      "status",   "priority",
+                                          "starts_at", "ends_at",   "cohort",   "languages",
+                                          "currency",  "frequency_cap", "snooze_days",
+                                          "variants",  NULL};
+    memset(campaign, 0, sizeof(*campaign));
+    char problem[400];
+    json_t *root = pt_json_parse(document, strlen(document), problem, sizeof(problem));
+    if (root == NULL) {
+        snprintf(error, error_size, "campaign: %s", problem);
+        return PT_ERR_INVALID;
+    }
+    enum pt_status status = pt_json_expect_object(root, "campaign", allowed, problem,
+                                                  sizeof(problem));
+    const char *id = NULL;
+    if (status == PT_OK)
+        status = pt_json_string(root, "campaign", "id", true, PT_ID_MAX - 1, &id, problem,
+                                sizeof(problem));
+    if (status)
+        goto fail;
+    if (!is_id(id)) {
+        snprintf(problem, sizeof(problem), "campaign.id must be 1 to 63 of a-z, 0-9, '-' and '_'");
+        status = PT_ERR_INVALID;
+        goto fail;
+    }
+    pt_json_copy(campaign->id, sizeof(campaign->id), id);
+    const char *where = "campaign";
+    const char *name = NULL;
+    status = pt_json_string(root, where, "name", false, 200, &name, problem, sizeof(problem));
+    if (status)
+        goto fail;
+
+    const char *state = "draft";
+    status = pt_json_string(root, where, "status", false, 16, &state, problem, sizeof(problem));
+    if (status)
+        goto fail;
+    if (strcmp(state, "draft") == 0) {
+        campaign->status = PT_CAMPAIGN_DRAFT;
+    } else if (strcmp(state, "live") == 0) {
+        campaign->status = PT_CAMPAIGN_LIVE;
+    } else if (strcmp(state, "ended") == 0) {
+        campaign->status = PT_CAMPAIGN_ENDED;
+    } else {
+        snprintf(problem, sizeof(problem), "campaign.status must be draft, live or ended");
+        status = PT_ERR_INVALID;
+        goto fail;
+    }
+    int64_t priority = 0;
+    status = pt_json_integer(root, where, "priority", false, -1000000, 1000000, &priority,
+                             problem, sizeof(problem));
+    if (status)
+        goto fail;
+    campaign->priority = (int)priority;
+    status = read_time(root, where, "starts_at", &campaign->starts_at, problem, sizeof(problem));
+    if (status == PT_OK)
+        status = read_time(root, where, "ends_at", &campaign->ends_at, problem, sizeof(problem));
+    if (status)
+        goto fail;
+    if (campaign->starts_at && campaign->ends_at && campaign->ends_at < campaign->starts_at) {
+        snprintf(problem, sizeof(problem), "campaign.ends_at is before campaign.starts_at");
+        status = PT_ERR_INVALID;
+        goto fail;
+    }
+
+    const char *cohort = "non_supporters";
+    status = pt_json_string(root, where, "cohort", false, 32, &cohort, problem, sizeof(problem));
+    if (status)
+        goto fail;
+    if (strcmp(cohort, "non_supporters") == 0) {
+        campaign->cohort = PT_COHORT_NON_SUPPORTERS;
+    } else if (strcmp(cohort, "supporters") == 0) {
+        campaign->cohort = PT_COHORT_SUPPORTERS;
+    } else if (strcmp(cohort, "everyone") == 0) {
+        campaign->cohort = PT_COHORT_EVERYONE;
+    } else {
+        snprintf(problem, sizeof(problem),
+                 "campaign.cohort must be non_supporters, supporters or everyone");
+        status = PT_ERR_INVALID;
+        goto fail;
+    }
+
+    const json_t *languages = NULL;
+    status = pt_json_array(root, where, "languages", true, PT_CAMPAIGN_LANGUAGES_MAX, &languages,
+                           problem, sizeof(problem));
+    if (status)
+        goto fail;
+    size_t index;
+    const json_t *item;
+    json_array_foreach(languages, index, item) {
+        if (!json_is_string(item) || !is_language(json_string_value(item))) {
+            snprintf(problem, sizeof(problem),
+                     "campaign.languages must hold language tags such as \"en\"");
+            status = PT_ERR_INVALID;
+            goto fail;
+        }
+        for (size_t i = 0; i < campaign->language_count; i++) {
+            if (strcmp(campaign->languages[i], json_string_value(item)) == 0) {
+                snprintf(problem, sizeof(problem), "campaign.languages lists \"%s\" twice",
+                         json_string_value(item));
+                status = PT_ERR_INVALID;
+                goto fail;
+            }
+        }
+        pt_json_copy(campaign->languages[campaign->language_count++], PT_LANGUAGE_MAX,
+                     json_string_value(item));
+    }
+    if (campaign->language_count == 0) {
+        snprintf(problem, sizeof(problem), "campaign.languages must name at least one language");
+        status = PT_ERR_INVALID;
+        goto fail;
+    }
+
+    const char *currency_code = settings->default_currency;
+    status = pt_json_string(root, where, "currency", false, 3, &currency_code, problem,
+                            sizeof(problem));
+    if (status)
+        goto fail;
+    const struct pt_currency *currency = pt_money_currency(currency_code);
+    if (currency == NULL) {
+        snprintf(problem, sizeof(problem), "campaign.currency \"%s\" is not one patron takes",
+                 currency_code);
+        status = PT_ERR_INVALID;
+        goto fail;
+    }
+    pt_json_copy(campaign->currency, sizeof(campaign->currency), currency->code);
+
+    campaign->cap_views = 4;
+    campaign->cap_days = 30;
+    const json_t *cap = json_object_get(root, "frequency_cap");
+    if (cap != NULL) {
+        static const char *const cap_allowed[] = {"views", "days", NULL};
+        int64_t views = 4, days = 30;
+        status = pt_json_expect_object(cap, "campaign.frequency_cap", cap_allowed, problem,
+                                       sizeof(problem));
+        if (status == PT_OK)
+            status = pt_json_integer(cap, "campaign.frequency_cap", "views", false, 0, 1000,
+                                     &views, problem, sizeof(problem));
+        if (status == PT_OK)
+            status = pt_json_integer(cap, "campaign.frequency_cap", "days", false, 1, 365, &days,
+                                     problem, sizeof(problem));
+        if (status)
+            goto fail;
+        campaign->cap_views = (int)views;
+        campaign->cap_days = (int)days;
+    }
+
+    static const double default_days[PT_SNOOZE_REASONS] = {3, 14, 365};
+    static const char *const reason_keys[PT_SNOOZE_REASONS] = {"later", "close", "supporting"};
+    const json_t *snooze = json_object_get(root, "snooze_days");
+    if (snooze != NULL) {
+        static const char *const snooze_allowed[] = {"later", "close", "supporting", NULL};
+        status = pt_json_expect_object(snooze, "campaign.snooze_days", snooze_allowed, problem,
+                                       sizeof(problem));
+        if (status)
+            goto fail;
+    }
+    for (int r = 0; r < PT_SNOOZE_REASONS; r++) {
+        status = read_days(snooze, "campaign.snooze_days", reason_keys[r], default_days[r],
+                           &campaign->snooze_seconds[r], problem, sizeof(problem));
+        if (status)
+            goto fail;
+    }
+
+    const json_t *variants = NULL;
+    status = pt_json_array(root, where, "variants", true, PT_CAMPAIGN_VARIANTS_MAX, &variants,
+                           problem, sizeof(problem));
+    if (status)
+        goto fail;
+    struct variant_input inputs[PT_CAMPAIGN_VARIANTS_MAX];
+    json_array_foreach(variants, index, item) {
+        struct pt_variant *variant = &campaign->variants[campaign->variant_count];
+        status = parse_variant(item, campaign, variant, &inputs[campaign->variant_count], currency,
+                               problem, sizeof(problem));
+        if (status)
+            goto fail;
+        campaign->total_weight += variant->weight;
+        campaign->variant_count++;
+    }
+    if (campaign->variant_count == 0 || campaign->total_weight == 0) {
+        snprintf(problem, sizeof(problem), "campaign.variants needs at least one variant with a "
+                                           "weight above 0");
+        status = PT_ERR_INVALID;
+        goto fail;
+    }
+    if (render) {
+        for (size_t v = 0; v < campaign->variant_count; v++)
+            render_variant(campaign, &campaign->variants[v], &inputs[v], settings);
+    }
+    json_decref(root);
+    return PT_OK;
+fail:
+    snprintf(error, error_size, "campaign %s: %s", campaign->id[0] ? campaign->id : "(no id)",
+             problem);
+    json_decref(root);
+    return status ? status : PT_ERR_INVALID;
+}
+
+/* -------------------------------------------------------------- snapshot */
+
+static int by_priority(const void *a, const void *b)
+{
+    const struct pt_campaign *left = a, *right = b;
+    if (left->priority != right->priority)
+        return left->priority > right->priority ? -1 : 1;
+    return strcmp(left->id, right->id);
+}
+
+static void catalog_free(struct pt_catalog *catalog)
+{
+    for (size_t i = 0; i < catalog->campaign_count; i++)
+        free_campaign(&catalog->campaigns[i]);
+    free(catalog->campaigns);
+    free(catalog);
+}
+
+enum pt_status pt_catalog_check_document(const char *document,
+                                         const struct pt_catalog_settings *settings, char *error,
+                                         size_t error_size)
+{
+    struct pt_campaign campaign;
+    return parse_campaign(document, settings, &campaign, false, error, error_size);
+}
+
+enum pt_status pt_catalog_build(const char *const *documents, size_t count,
+                                const struct pt_catalog_settings *settings, int64_t version,
+                                struct pt_catalog **out, char *error, size_t error_size)
+{
+    struct pt_catalog *catalog = pt_xcalloc(1, sizeof(*catalog));
+    atomic_init(&catalog->references, 1);
+    catalog->version = version;
+    catalog->campaigns = pt_xcalloc(count ? count : 1, sizeof(*catalog->campaigns));
+    enum pt_status status = PT_OK;
+    for (size_t i = 0; i < count; i++) {
+        status = parse_campaign(documents[i], settings, &catalog->campaigns[i], true, error,
+                                error_size);
+        if (status)
+            goto fail;
+        catalog->campaign_count++;
+        for (size_t k = 0; k < i; k++) {
+            if (strcmp(catalog->campaigns[k].id, catalog->campaigns[i].id) == 0) {
+                snprintf(error, error_size, "two campaigns are called \"%s\"",
+                         catalog->campaigns[i].id);
+                status = PT_ERR_CONFLICT;
+                goto fail;
+            }
+        }
+    }
+    qsort(catalog->campaigns, catalog->campaign_count, sizeof(*catalog->campaigns), by_priority);
+    *out = catalog;
+    return PT_OK;
+fail:
+    catalog_free(catalog);
+    return status;
+}
+
+void pt_catalog_retain(struct pt_catalog *catalog)
+{
+    atomic_fetch_add_explicit(&catalog->references, 1, memory_order_relaxed);
+}
+
+void pt_catalog_release(struct pt_catalog *catalog)
+{
+    if (catalog == NULL)
+        return;
+    if (atomic_fetch_sub_explicit(&catalog->references, 1, memory_order_acq_rel) == 1)
+        catalog_free(catalog);
+}
+
+const struct pt_campaign *pt_catalog_find(const struct pt_catalog *catalog, const char *id)
+{
+    for (size_t i = 0; i < catalog->campaign_count; i++) {
+        if (strcmp(catalog->campaigns[i].id, id) == 0)
+            return &catalog->campaigns[i];
+    }
+    return NULL;
+}
+
+const struct pt_variant *pt_campaign_find_variant(const struct pt_campaign *campaign,
+                                                  const char *id)
+{
+    for (size_t i = 0; i < campaign->variant_count; i++) {
+        if (strcmp(campaign->variants[i].id, id) == 0)
+            return &campaign->variants[i];
+    }
+    return NULL;
+}
+
+const struct pt_variant_text *pt_variant_find_text(const struct pt_variant *variant,
+                                                   const char *language)
+{
+    for (size_t i = 0; i < variant->text_count; i++) {
+        if (strcmp(variant->texts[i].language, language) == 0)
+            return &variant->texts[i];
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- holder */
+
+void pt_catalog_holder_init(struct pt_catalog_holder *holder, struct pt_catalog *initial)
+{
+    pthread_mutex_init(&holder->lock, NULL);
+    holder->current = initial;
+}
+
+void pt_catalog_holder_dispose(struct pt_catalog_holder *holder)
+{
+    pt_catalog_release(holder->current);
+    holder->current = NULL;
+    pthread_mutex_destroy(&holder->lock);
+}
+
+struct pt_catalog *pt_catalog_holder_acquire(struct pt_catalog_holder *holder)
+{
+    pthread_mutex_lock(&holder->lock);
+    struct pt_catalog *catalog = holder->current;
+    pt_catalog_retain(catalog);
+    pthread_mutex_unlock(&holder->lock);
+    return catalog;
+}
+
+void pt_catalog_holder_swap(struct pt_catalog_holder *holder, struct pt_catalog *next)
+{
+    pthread_mutex_lock(&holder->lock);
+    struct pt_catalog *previous = holder->current;
+    holder->current = next;
+    pthread_mutex_unlock(&holder->lock);
+    pt_catalog_release(previous);
+}

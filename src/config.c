@@ -1,0 +1,284 @@
+#include "patron/config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "patron/alloc.h"
+
+enum key_type { KEY_STRING, KEY_INT, KEY_BOOL, KEY_URL, KEY_CURRENCY };
+
+struct key {
+    const char *name;
+    enum key_type type;
+    size_t offset;
+    long min, max; /* for KEY_INT */
+};
+
+#define STRING_KEY(field) {#field, KEY_STRING, offsetof(struct pt_config, field), 0, 0}
+#define INT_KEY(field, lo, hi) {#field, KEY_INT, offsetof(struct pt_config, field), lo, hi}
+#define BOOL_KEY(field) {#field, KEY_BOOL, offsetof(struct pt_config, field), 0, 0}
+
+static const struct key keys[] = {
+    STRING_KEY(listen),
+    INT_KEY(port, 0, 65535),
+    {"public_url", KEY_URL, offsetof(struct pt_config, public_url), 0, 0},
+    STRING_KEY(data_dir),
+    INT_KEY(threads, 0, 256),
+    INT_KEY(max_connections, 1, 1000000),
+    INT_KEY(connection_memory_limit, 4096, 16 * 1024 * 1024),
+    INT_KEY(connection_timeout, 1, 3600),
+    INT_KEY(body_limit, 1024, 64 * 1024 * 1024),
+    INT_KEY(events_flush_interval_ms, 10, 3600 * 1000),
+    INT_KEY(catalog_check_interval, 1, 86400),
+    INT_KEY(snooze_max_days, 1, 3650),
+    {"currency", KEY_CURRENCY, offsetof(struct pt_config, currency), 0, 0},
+    INT_KEY(max_amount, 1, 1000000),
+    STRING_KEY(admin_token),
+    STRING_KEY(frame_ancestors),
+    BOOL_KEY(log_requests),
+    BOOL_KEY(demo_pages),
+};
+
+void pt_config_init(struct pt_config *config)
+{
+    memset(config, 0, sizeof(*config));
+    config->listen = pt_xstrdup("127.0.0.1");
+    config->port = 8080;
+    config->public_url = pt_xstrdup("http://127.0.0.1:8080");
+    config->data_dir = pt_xstrdup("./patron-data");
+    config->threads = 0;
+    config->max_connections = 4096;
+    config->connection_memory_limit = 32768;
+    config->connection_timeout = 30;
+    config->body_limit = 65536;
+    config->events_flush_interval_ms = 2000;
+    config->catalog_check_interval = 5;
+    config->snooze_max_days = 400;
+    config->currency = pt_xstrdup("USD");
+    config->max_amount = 2000;
+    config->admin_token = pt_xstrdup("");
+    config->frame_ancestors = pt_xstrdup("'self'");
+    config->log_requests = true;
+    config->demo_pages = false;
+}
+
+void pt_config_dispose(struct pt_config *config)
+{
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        if (keys[i].type == KEY_INT || keys[i].type == KEY_BOOL)
+            continue;
+        char **field = (char **)((char *)config + keys[i].offset);
+        free(*field);
+        *field = NULL;
+    }
+}
+
+static const struct key *find_key(const char *name, size_t length)
+{
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        if (strlen(keys[i].name) == length && memcmp(keys[i].name, name, length) == 0)
+            return &keys[i];
+    }
+    return NULL;
+}
+
+static bool has_control_bytes(const char *value)
+{
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+/* Writes the reason a value is bad into error, or returns PT_OK. */
+static enum pt_status apply(struct pt_config *config, const struct key *key, const char *value,
+                            char *error, size_t error_size)
+{
+    void *field = (char *)config + key->offset;
+    if (has_control_bytes(value)) {
+        snprintf(error, error_size, "'%s' has a control character in its value", key->name);
+        return PT_ERR_INVALID;
+    }
+    switch (key->type) {
+    case KEY_INT: {
+        char *end = NULL;
+        errno = 0;
+        long number = strtol(value, &end, 10);
+        if (*value == '\0' || *end != '\0' || errno != 0 || number < key->min ||
+            number > key->max) {
+            snprintf(error, error_size, "'%s' must be a whole number from %ld to %ld, not '%s'",
+                     key->name, key->min, key->max, value);
+            return PT_ERR_INVALID;
+        }
+        *(int *)field = (int)number;
+        return PT_OK;
+    }
+    case KEY_BOOL:
+        if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "on") == 0) {
+            *(bool *)field = true;
+        } else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
+                   strcmp(value, "off") == 0) {
+            *(bool *)field = false;
+        } else {
+            snprintf(error, error_size, "'%s' must be true or false, not '%s'", key->name, value);
+            return PT_ERR_INVALID;
+        }
+        return PT_OK;
+    case KEY_URL: {
+        size_t length = strlen(value);
+        bool scheme = strncmp(value, "http://", 7) == 0 || strncmp(value, "https://", 8) == 0;
+        if (!scheme || length < 9 || value[length - 1] == '/' || strchr(value, '"') ||
+            strchr(value, ' ')) {
+            snprintf(error, error_size,
+                     "'%s' must be an http:// or https:// address without a trailing slash, "
+                     "not '%s'",
+                     key->name, value);
+            return PT_ERR_INVALID;
+        }
+        break;
+    }
+    case KEY_CURRENCY: {
+        bool ok = strlen(value) == 3;
+        for (size_t i = 0; ok && i < 3; i++)
+            ok = value[i] >= 'A' && value[i] <= 'Z';
+        if (!ok) {
+            snprintf(error, error_size, "'%s' must be a three-letter currency code such as USD",
+                     key->name);
+            return PT_ERR_INVALID;
+        }
+        break;
+    }
+    case KEY_STRING:
+        break;
+    }
+    char **string = field;
+    free(*string);
+    *string = pt_xstrdup(value);
+    return PT_OK;
+}
+
+enum pt_status pt_config_set(struct pt_config *config, const char *name, const char *value,
+                             char *error, size_t error_size)
+{
+    const struct key *key = find_key(name, strlen(name));
+    if (key == NULL) {
+        snprintf(error, error_size, "unknown key '%s'", name);
+        return PT_ERR_INVALID;
+    }
+    return apply(config, key, value, error, error_size);
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+enum pt_status pt_config_parse(struct pt_config *config, const char *name, const char *text,
+                               char *error, size_t error_size)
+{
+    int line_number = 0;
+    const char *line = text;
+    while (*line != '\0') {
+        line_number++;
+        const char *end = strchr(line, '\n');
+        size_t length = end ? (size_t)(end - line) : strlen(line);
+        const char *next = end ? end + 1 : line + length;
+
+        /* A '#' starts a comment only at the start of a line or after white
+         * space, so that values such as colour codes survive. */
+        const char *stop = line + length;
+        for (const char *p = line; p < stop; p++) {
+            if (*p == '#' && (p == line || is_space(p[-1]))) {
+                stop = p;
+                break;
+            }
+        }
+        const char *start = line;
+        while (start < stop && is_space(*start))
+            start++;
+        while (stop > start && is_space(stop[-1]))
+            stop--;
+        if (start == stop) {
+            line = next;
+            continue;
+        }
+        const char *equals = memchr(start, '=', (size_t)(stop - start));
+        if (equals == NULL) {
+            snprintf(error, error_size, "%s:%d: expected 'key = value', found '%.*s'", name,
+                     line_number, (int)(stop - start), start);
+            return PT_ERR_INVALID;
+        }
+        const char *key_end = equals;
+        while (key_end > start && is_space(key_end[-1]))
+            key_end--;
+        const char *value_start = equals + 1;
+        while (value_start < stop && is_space(*value_start))
+            value_start++;
+
+        const struct key *key = find_key(start, (size_t)(key_end - start));
+        if (key == NULL) {
+            snprintf(error, error_size, "%s:%d: unknown key '%.*s'", name, line_number,
+                     (int)(key_end - start), start);
+            return PT_ERR_INVALID;
+        }
+        char *value = pt_xstrndup(value_start, (size_t)(stop - value_start));
+        char reason[512];
+        enum pt_status status = apply(config, key, value, reason, sizeof(reason));
+        free(value);
+        if (status != PT_OK) {
+            snprintf(error, error_size, "%s:%d: %s", name, line_number, reason);
+            return status;
+        }
+        line = next;
+    }
+    return PT_OK;
+}
+
+enum pt_status pt_config_load(struct pt_config *config, const char *path, char *error,
+                              size_t error_size)
+{
+    FILE *file = fopen(path, "rb");
+    if (file == NULL) {
+        snprintf(error, error_size, "%s: cannot open: %s", path, strerror(errno));
+        return PT_ERR_IO;
+    }
+    enum pt_status status = PT_OK;
+    size_t capacity = 4096, length = 0;
+    char *text = pt_xmalloc(capacity);
+    for (;;) {
+        if (length + 1 >= capacity) {
+            if (capacity >= 1024 * 1024) {
+                snprintf(error, error_size, "%s: larger than 1 MiB", path);
+                status = PT_ERR_INVALID;
+                goto out;
+            }
+            capacity *= 2;
+            text = pt_xrealloc(text, capacity);
+        }
+        size_t got = fread(text + length, 1, capacity - length - 1, file);
+        length += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(file)) {
+        snprintf(error, error_size, "%s: cannot read: %s", path, strerror(errno));
+        status = PT_ERR_IO;
+        goto out;
+    }
+    text[length] = '\0';
+    if (strlen(text) != length) {
+        snprintf(error, error_size, "%s: contains a NUL byte", path);
+        status = PT_ERR_INVALID;
+        goto out;
+    }
+    status = pt_config_parse(config, path, text, error, error_size);
+out:
+    free(text);
+    fclose(file);
+    return status;
+}

@@ -1,0 +1,478 @@
+#include "patron/http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "patron/buf.h"
+#include "patron/metrics.h"
+
+struct pt_http_server {
+    struct MHD_Daemon *daemon;
+    struct pt_http_settings settings;
+    pt_http_dispatch dispatch;
+    void *context;
+    int port;
+};
+
+/* Everything one request owns; freed by on_completed. */
+struct request_state {
+    struct pt_request request;
+    struct pt_arena arena;
+    char *body; /* malloc'd while it grows */
+    size_t body_length, body_capacity;
+    uint64_t started_us;
+    int status;
+    bool answered;
+};
+
+static uint64_t now_us(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+}
+
+/* --------------------------------------------------------------- helpers */
+
+const char *pt_http_query(const struct pt_request *request, const char *name)
+{
+    return MHD_lookup_connection_value(request->connection, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *pt_http_header(const struct pt_request *request, const char *name)
+{
+    return MHD_lookup_connection_value(request->connection, MHD_HEADER_KIND, name);
+}
+
+const char *pt_http_form(const struct pt_request *request, const char *name)
+{
+    for (size_t i = 0; i < request->form_count; i++) {
+        if (strcmp(request->form[i].name, name) == 0)
+            return request->form[i].value;
+    }
+    return NULL;
+}
+
+void pt_http_hold_catalog(struct pt_request *request, struct pt_catalog *catalog)
+{
+    pt_catalog_release(request->catalog);
+    request->catalog = catalog;
+}
+
+void pt_response_header(struct pt_response *response, const char *name, const char *value)
+{
+    for (size_t i = 0; i < response->header_count; i++) {
+        if (strcasecmp(response->header_names[i], name) == 0) {
+            response->header_values[i] = value;
+            return;
+        }
+    }
+    if (response->header_count < PT_RESPONSE_HEADERS_MAX) {
+        response->header_names[response->header_count] = name;
+        response->header_values[response->header_count] = value;
+        response->header_count++;
+    }
+}
+
+void pt_response_text(struct pt_request *request, struct pt_response *response, int status,
+                      const char *content_type, const char *body, size_t length)
+{
+    response->status = status;
+    response->content_type = content_type;
+    response->body = pt_arena_strndup(request->arena, body, length);
+    response->body_length = length;
+}
+
+static const char *error_code(int status)
+{
+    switch (status) {
+    case 400: return "bad_request";
+    case 401: return "unauthorized";
+    case 403: return "forbidden";
+    case 404: return "not_found";
+    case 405: return "method_not_allowed";
+    case 413: return "too_large";
+    case 415: return "unsupported_media_type";
+    case 422: return "invalid";
+    case 429: return "too_many_requests";
+    case 503: return "unavailable";
+    default: return status >= 500 ? "internal" : "error";
+    }
+}
+
+static bool wants_json(const struct pt_request *request)
+{
+    return request->path != NULL && strncmp(request->path, "/v1/", 4) == 0;
+}
+
+void pt_response_error(struct pt_request *request, struct pt_response *response, int status,
+                       const char *message)
+{
+    struct pt_buf body;
+    pt_buf_init(&body);
+    if (wants_json(request)) {
+        pt_buf_puts(&body, "{\"error\":{\"code\":\"");
+        pt_buf_puts(&body, error_code(status));
+        pt_buf_puts(&body, "\",\"message\":");
+        pt_buf_json_str(&body, message);
+        pt_buf_puts(&body, "}}");
+        pt_response_text(request, response, status, "application/json", body.data, body.length);
+    } else {
+        pt_buf_printf(&body,
+                      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+                      "<title>%d</title><link rel=\"stylesheet\" href=\"/page.css\"></head>"
+                      "<body class=\"patron-page\"><main><h1>",
+                      status);
+        pt_buf_html_str(&body, message);
+        pt_buf_puts(&body, "</h1></main></body></html>\n");
+        pt_response_text(request, response, status, "text/html; charset=utf-8", body.data,
+                         body.length);
+    }
+    pt_buf_dispose(&body);
+}
+
+/* ------------------------------------------------------------- answering */
+
+static const char default_html_policy[] =
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+static const char default_data_policy[] = "default-src 'none'; frame-ancestors 'none'";
+
+static enum MHD_Result queue(struct MHD_Connection *connection, struct request_state *state,
+                             struct pt_response *response)
+{
+    struct MHD_Response *answer = MHD_create_response_from_buffer(
+        response->body_length, (void *)(response->body ? response->body : ""),
+        MHD_RESPMEM_PERSISTENT);
+    if (answer == NULL)
+        return MHD_NO;
+    bool has_policy = false;
+    for (size_t i = 0; i < response->header_count; i++) {
+        MHD_add_response_header(answer, response->header_names[i], response->header_values[i]);
+        has_policy = has_policy ||
+                     strcasecmp(response->header_names[i], "Content-Security-Policy") == 0;
+    }
+    const char *type = response->content_type ? response->content_type : "text/plain";
+    MHD_add_response_header(answer, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(answer, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(answer, "Referrer-Policy", "no-referrer");
+    if (!has_policy)
+        MHD_add_response_header(answer, "Content-Security-Policy",
+                                strncmp(type, "text/html", 9) == 0 ? default_html_policy
+                                                                   : default_data_policy);
+    state->status = response->status;
+    state->answered = true;
+    enum MHD_Result result = MHD_queue_response(connection, (unsigned)response->status, answer);
+    MHD_destroy_response(answer);
+    return result;
+}
+
+static enum MHD_Result reject(struct MHD_Connection *connection, struct request_state *state,
+                              int status, const char *message)
+{
+    struct pt_response response;
+    memset(&response, 0, sizeof(response));
+    pt_response_error(&state->request, &response, status, message);
+    if (status == 405)
+        pt_response_header(&response, "Allow", "GET, HEAD, POST, OPTIONS");
+    return queue(connection, state, &response);
+}
+
+/* ------------------------------------------------------------ the checks */
+
+struct framing {
+    int content_length_headers;
+    int transfer_encoding_headers;
+    const char *content_length;
+};
+
+static enum MHD_Result count_framing(void *context, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    struct framing *framing = context;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        framing->content_length_headers++;
+        framing->content_length = value;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        framing->transfer_encoding_headers++;
+    }
+    return MHD_YES;
+}
+
+/* Refuses what could smuggle a request past a proxy, and bodies over the
+ * limit when their size is declared. Returns 0 to go on, else the status. */
+static int check_framing(struct MHD_Connection *connection, size_t body_limit,
+                         const char **message)
+{
+    struct framing framing = {0};
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, count_framing, &framing);
+    if (framing.content_length_headers > 1) {
+        *message = "The request has more than one Content-Length header.";
+        return 400;
+    }
+    if (framing.content_length_headers == 1 && framing.transfer_encoding_headers > 0) {
+        *message = "The request has both Content-Length and Transfer-Encoding.";
+        return 400;
+    }
+    if (framing.transfer_encoding_headers > 1) {
+        *message = "The request has more than one Transfer-Encoding header.";
+        return 400;
+    }
+    if (framing.content_length != NULL) {
+        char *end = NULL;
+        unsigned long long length = strtoull(framing.content_length, &end, 10);
+        if (end == framing.content_length || *end != '\0') {
+            *message = "The Content-Length header is not a number.";
+            return 400;
+        }
+        if (length > body_limit) {
+            *message = "The request body is larger than this server accepts.";
+            return 413;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ forms */
+
+static enum MHD_Result on_form_field(void *context, enum MHD_ValueKind kind, const char *key,
+                                     const char *filename, const char *content_type,
+                                     const char *transfer_encoding, const char *data,
+                                     uint64_t offset, size_t size)
+{
+    (void)kind, (void)filename, (void)content_type, (void)transfer_encoding;
+    struct pt_request *request = context;
+    struct pt_form_field *last =
+        request->form_count ? &request->form[request->form_count - 1] : NULL;
+    if (offset > 0 && last != NULL && strcmp(last->name, key) == 0) {
+        /* A long value arrives in pieces: join them. */
+        size_t had = strlen(last->value);
+        char *joined = pt_arena_alloc(request->arena, had + size + 1);
+        memcpy(joined, last->value, had);
+        memcpy(joined + had, data, size);
+        joined[had + size] = '\0';
+        last->value = joined;
+        return MHD_YES;
+    }
+    if (request->form_count == PT_FORM_FIELDS_MAX) {
+        request->form_invalid = true;
+        return MHD_NO;
+    }
+    struct pt_form_field *field = &request->form[request->form_count++];
+    field->name = pt_arena_strndup(request->arena, key, strlen(key));
+    field->value = pt_arena_strndup(request->arena, data ? data : "", data ? size : 0);
+    return MHD_YES;
+}
+
+static void decode_form(struct MHD_Connection *connection, struct pt_request *request)
+{
+    if (request->content_type == NULL || request->body_length == 0)
+        return;
+    if (strncasecmp(request->content_type, "application/x-www-form-urlencoded", 33) != 0 &&
+        strncasecmp(request->content_type, "multipart/form-data", 19) != 0)
+        return;
+    struct MHD_PostProcessor *processor =
+        MHD_create_post_processor(connection, 4096, on_form_field, request);
+    if (processor == NULL) {
+        request->form_invalid = true;
+        return;
+    }
+    if (MHD_post_process(processor, request->body, request->body_length) != MHD_YES)
+        request->form_invalid = true;
+    if (MHD_destroy_post_processor(processor) != MHD_YES)
+        request->form_invalid = true;
+    for (size_t i = 0; i < request->form_count && !request->form_invalid; i++) {
+        if (!pt_utf8_valid(request->form[i].value, strlen(request->form[i].value)))
+            request->form_invalid = true;
+    }
+}
+
+/* ------------------------------------------------------------- callbacks */
+
+static enum pt_method parse_method(const char *method)
+{
+    if (strcmp(method, "GET") == 0)
+        return PT_METHOD_GET;
+    if (strcmp(method, "HEAD") == 0)
+        return PT_METHOD_HEAD;
+    if (strcmp(method, "POST") == 0)
+        return PT_METHOD_POST;
+    if (strcmp(method, "OPTIONS") == 0)
+        return PT_METHOD_OPTIONS;
+    return PT_METHOD_OTHER;
+}
+
+static enum MHD_Result on_request(void *context, struct MHD_Connection *connection,
+                                  const char *url, const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **connection_context)
+{
+    (void)version;
+    struct pt_http_server *server = context;
+    struct request_state *state = *connection_context;
+    if (state == NULL) {
+        state = calloc(1, sizeof(*state));
+        if (state == NULL)
+            return MHD_NO;
+        *connection_context = state;
+        state->started_us = now_us();
+        pt_arena_init(&state->arena);
+        struct pt_request *request = &state->request;
+        request->arena = &state->arena;
+        request->connection = connection;
+        request->method = parse_method(method);
+        request->method_name = pt_arena_strndup(&state->arena, method, strlen(method));
+        request->path = pt_arena_strndup(&state->arena, url, strlen(url));
+        request->route = PT_METRICS_ROUTES_MAX - 1;
+        const char *message = NULL;
+        int status = check_framing(connection, server->settings.body_limit, &message);
+        if (status != 0)
+            return reject(connection, state, status, message);
+        return MHD_YES;
+    }
+    if (state->answered)
+        return MHD_YES;
+    if (*upload_data_size > 0) {
+        size_t size = *upload_data_size;
+        *upload_data_size = 0;
+        if (state->body_length + size > server->settings.body_limit) {
+            /* A chunked upload past the limit: a 413 cannot be queued while
+             * the body is still arriving, so drop the connection. */
+            return MHD_NO;
+        }
+        if (state->body_length + size + 1 > state->body_capacity) {
+            size_t capacity = state->body_capacity ? state->body_capacity : 1024;
+            while (capacity < state->body_length + size + 1)
+                capacity *= 2;
+            char *grown = realloc(state->body, capacity);
+            if (grown == NULL)
+                return MHD_NO;
+            state->body = grown;
+            state->body_capacity = capacity;
+        }
+        memcpy(state->body + state->body_length, upload_data, size);
+        state->body_length += size;
+        return MHD_YES;
+    }
+
+    struct pt_request *request = &state->request;
+    if (state->body != NULL) {
+        state->body[state->body_length] = '\0';
+        request->body = state->body;
+        request->body_length = state->body_length;
+    }
+    request->content_type =
+        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    decode_form(connection, request);
+
+    struct pt_response response;
+    memset(&response, 0, sizeof(response));
+    server->dispatch(server->context, request, &response);
+    if (response.status == 0)
+        pt_response_error(request, &response, 500, "The server could not answer this request.");
+    return queue(connection, state, &response);
+}
+
+static void on_completed(void *context, struct MHD_Connection *connection,
+                         void **connection_context, enum MHD_RequestTerminationCode reason)
+{
+    (void)connection;
+    struct pt_http_server *server = context;
+    struct request_state *state = *connection_context;
+    if (state == NULL)
+        return;
+    *connection_context = NULL;
+    uint64_t elapsed = now_us() - state->started_us;
+    int status = state->answered ? state->status : 0;
+    pt_metrics_request(state->request.route, status, elapsed);
+    if (server->settings.log_requests) {
+        /* Method, path, status and time only: never the client's address,
+         * the query (it can name an article a reader read) or a header. */
+        fprintf(stderr, "%s %s %d %lluus%s\n", state->request.method_name, state->request.path,
+                status, (unsigned long long)elapsed,
+                reason == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection dropped)");
+    }
+    pt_catalog_release(state->request.catalog);
+    pt_arena_dispose(&state->arena);
+    free(state->body);
+    free(state);
+}
+
+/* --------------------------------------------------------------- server */
+
+enum pt_status pt_http_start(const struct pt_http_settings *settings, pt_http_dispatch dispatch,
+                             void *context, struct pt_http_server **out, char *error,
+                             size_t error_size)
+{
+    struct sockaddr_storage address;
+    memset(&address, 0, sizeof(address));
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+    struct sockaddr_in *ipv4 = (struct sockaddr_in *)&address;
+    struct sockaddr_in6 *ipv6 = (struct sockaddr_in6 *)&address;
+    if (inet_pton(AF_INET, settings->listen, &ipv4->sin_addr) == 1) {
+        ipv4->sin_family = AF_INET;
+        ipv4->sin_port = htons((uint16_t)settings->port);
+    } else if (inet_pton(AF_INET6, settings->listen, &ipv6->sin6_addr) == 1) {
+        ipv6->sin6_family = AF_INET6;
+        ipv6->sin6_port = htons((uint16_t)settings->port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        snprintf(error, error_size, "listen: '%s' is not an IPv4 or IPv6 address",
+                 settings->listen);
+        return PT_ERR_INVALID;
+    }
+    struct pt_http_server *server = calloc(1, sizeof(*server));
+    if (server == NULL)
+        return PT_ERR_INTERNAL;
+    server->settings = *settings;
+    server->dispatch = dispatch;
+    server->context = context;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = settings->threads > 0 ? (unsigned)settings->threads
+                                             : (unsigned)(cores > 0 ? cores : 1);
+    server->daemon = MHD_start_daemon(
+        flags, (uint16_t)settings->port, NULL, NULL, on_request, server,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)settings->max_connections,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)settings->connection_memory_limit,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)settings->connection_timeout,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+        MHD_OPTION_END);
+    if (server->daemon == NULL) {
+        snprintf(error, error_size, "cannot listen on %s port %d (in use, or not allowed)",
+                 settings->listen, settings->port);
+        free(server);
+        return PT_ERR_IO;
+    }
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    server->port = info ? info->port : settings->port;
+    *out = server;
+    return PT_OK;
+}
+
+int pt_http_port(const struct pt_http_server *server)
+{
+    return server->port;
+}
+
+void pt_http_stop(struct pt_http_server *server)
+{
+    if (server == NULL)
+        return;
+    /* Stop accepting first, then let the requests in flight finish. */
+    MHD_quiesce_daemon(server->daemon);
+    MHD_stop_daemon(server->daemon);
+    free(server);
+}

@@ -1,0 +1,343 @@
+/* patron's entry point: parses the command line and wires the modules. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "patron/alloc.h"
+#include "patron/app.h"
+#include "patron/buf.h"
+#include "patron/config.h"
+#include "patron/http.h"
+#include "patron/pages.h"
+#include "patron/store.h"
+
+#ifndef PATRON_VERSION
+#define PATRON_VERSION "0.0.0"
+#endif
+
+enum { EXIT_USAGE = 2 };
+
+static const char usage[] =
+    "usage: patron COMMAND [OPTIONS]\n"
+    "\n"
+    "Commands:\n"
+    "  serve --config FILE [--seed-demo]   run the server\n"
+    "  demo [--config FILE] [--port N] [--data-dir DIR]\n"
+    "                                      run the demo newsroom on http://127.0.0.1:8080\n"
+    "  migrate --config FILE               create or upgrade the database, then exit\n"
+    "  --help                              show this text\n"
+    "  --version                           show the version\n"
+    "\n"
+    "--seed-demo loads the demo campaign into an empty database.\n"
+    "The configuration file is documented in patron.conf.example.\n";
+
+struct options {
+    const char *command;
+    const char *config_path;
+    const char *port;
+    const char *data_dir;
+    bool seed_demo;
+};
+
+static int parse_options(int argc, char **argv, struct options *options)
+{
+    memset(options, 0, sizeof(*options));
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    options->command = argv[1];
+    for (int i = 2; i < argc; i++) {
+        const char *flag = argv[i];
+        const char **value = NULL;
+        if (strcmp(flag, "--config") == 0)
+            value = &options->config_path;
+        else if (strcmp(flag, "--port") == 0)
+            value = &options->port;
+        else if (strcmp(flag, "--data-dir") == 0)
+            value = &options->data_dir;
+        else if (strcmp(flag, "--seed-demo") == 0) {
+            options->seed_demo = true;
+            continue;
+        } else {
+            fprintf(stderr, "patron: unknown option '%s'\n\n%s", flag, usage);
+            return EXIT_USAGE;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "patron: %s needs a value\n", flag);
+            return EXIT_USAGE;
+        }
+        *value = argv[++i];
+    }
+    return 0;
+}
+
+static int make_folder(const char *path)
+{
+    struct pt_buf partial;
+    pt_buf_init(&partial);
+    int result = 0;
+    for (const char *p = path;; p++) {
+        if ((*p == '/' || *p == '\0') && partial.length > 0) {
+            if (mkdir(partial.data, 0700) != 0 && errno != EEXIST) {
+                fprintf(stderr, "patron: cannot create the folder %s: %s\n", partial.data,
+                        strerror(errno));
+                result = 1;
+                break;
+            }
+        }
+        if (*p == '\0')
+            break;
+        pt_buf_append(&partial, p, 1);
+    }
+    pt_buf_dispose(&partial);
+    return result;
+}
+
+static enum pt_status write_counts(void *context, const struct pt_event_count *counts,
+                                   size_t count)
+{
+    return pt_store_counts_add(context, counts, count);
+}
+
+static int open_store(const struct pt_config *config, struct pt_store **store)
+{
+    if (make_folder(config->data_dir) != 0)
+        return 1;
+    struct pt_buf path;
+    pt_buf_init(&path);
+    pt_buf_printf(&path, "%s/patron.db", config->data_dir);
+    char error[512];
+    enum pt_status status = pt_store_open_sqlite(path.data, store, error, sizeof(error));
+    pt_buf_dispose(&path);
+    if (status) {
+        fprintf(stderr, "patron: %s\n", error);
+        return 1;
+    }
+    int applied = 0;
+    if (pt_store_migrate(*store, &applied) != PT_OK) {
+        fprintf(stderr, "patron: the database could not be migrated\n");
+        pt_store_close(*store);
+        *store = NULL;
+        return 1;
+    }
+    if (applied > 0)
+        fprintf(stderr, "patron: applied %d migration(s) to %s/patron.db\n", applied,
+                config->data_dir);
+    return 0;
+}
+
+static int seed_demo(struct pt_app *app)
+{
+    int64_t count = 0;
+    if (pt_store_campaign_count(app->store, &count) != PT_OK)
+        return 1;
+    if (count > 0)
+        return 0;
+    char error[512];
+    if (pt_catalog_check_document(pt_demo_campaign, &app->catalog_settings, error,
+                                  sizeof(error)) != PT_OK) {
+        fprintf(stderr, "patron: the demo campaign is invalid: %s\n", error);
+        return 1;
+    }
+    if (pt_store_campaign_put(app->store, "demo-2026", pt_demo_campaign, pt_app_now(app)) !=
+        PT_OK)
+        return 1;
+    fprintf(stderr, "patron: loaded the demo campaign\n");
+    return 0;
+}
+
+static void build_embed_policy(struct pt_app *app)
+{
+    struct pt_buf policy;
+    pt_buf_init(&policy);
+    pt_buf_printf(&policy,
+                  "default-src 'none'; style-src 'self' %s; form-action 'self' %s; "
+                  "base-uri 'none'; frame-ancestors %s",
+                  app->config->public_url, app->config->public_url,
+                  app->config->frame_ancestors);
+    app->embed_policy = pt_buf_take(&policy, NULL);
+}
+
+/* Waits for a signal, checking for changed campaigns in between. SIGHUP
+ * reloads at once; SIGTERM and SIGINT end the wait. */
+static void wait_for_shutdown(struct pt_app *app, const sigset_t *signals)
+{
+    for (;;) {
+        struct timespec timeout = {app->config->catalog_check_interval, 0};
+        int signal_number = sigtimedwait(signals, NULL, &timeout);
+        if (signal_number == SIGTERM || signal_number == SIGINT)
+            return;
+        pt_app_reload_catalog(app, signal_number == SIGHUP);
+    }
+}
+
+static int run_server(struct pt_config *config, const struct options *options, bool demo)
+{
+    struct pt_app app;
+    memset(&app, 0, sizeof(app));
+    app.config = config;
+    app.catalog_settings.public_url = config->public_url;
+    app.catalog_settings.default_currency = config->currency;
+    app.catalog_settings.frame_ancestors = config->frame_ancestors;
+    const char *offset = getenv("PATRON_CLOCK_OFFSET");
+    if (offset != NULL)
+        app.clock_offset = strtoll(offset, NULL, 10);
+
+    /* Block the signals we wait for before any thread starts, so that every
+     * thread inherits the mask and only sigtimedwait sees them. */
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int result = 1;
+    struct pt_http_server *server = NULL;
+    if (open_store(config, &app.store) != 0)
+        return 1;
+    if ((options->seed_demo || demo) && seed_demo(&app) != 0)
+        goto out_store;
+
+    struct pt_catalog *catalog = NULL;
+    char error[512];
+    if (pt_store_load_catalog(app.store, &app.catalog_settings, &catalog, error,
+                              sizeof(error)) != PT_OK) {
+        /* Serve no appeal rather than no page: the articles keep working. */
+        fprintf(stderr, "patron: the stored campaigns were refused, serving none: %s\n", error);
+        if (pt_catalog_build(NULL, 0, &app.catalog_settings, -1, &catalog, error,
+                             sizeof(error)) != PT_OK)
+            goto out_store;
+    }
+    pt_catalog_holder_init(&app.catalogs, catalog);
+    build_embed_policy(&app);
+    app.events = pt_events_new(write_counts, app.store, config->events_flush_interval_ms);
+    pt_app_register_routes();
+
+    struct pt_http_settings settings = {
+        .listen = config->listen,
+        .port = config->port,
+        .threads = config->threads,
+        .max_connections = config->max_connections,
+        .connection_memory_limit = config->connection_memory_limit,
+        .connection_timeout = config->connection_timeout,
+        .body_limit = (size_t)config->body_limit,
+        .log_requests = config->log_requests,
+    };
+    if (pt_http_start(&settings, pt_app_dispatch, &app, &server, error, sizeof(error)) != PT_OK) {
+        fprintf(stderr, "patron: %s\n", error);
+        goto out_app;
+    }
+    fprintf(stderr, "patron %s: listening on %s port %d, %zu campaign(s) in service\n",
+            PATRON_VERSION, config->listen, pt_http_port(server), catalog->campaign_count);
+    if (demo) {
+        printf("\npatron's demo newsroom is running.\n\n"
+               "  The demo article:    %s/\n"
+               "  The same in Russian: %s/ru\n"
+               "  The support page:    %s/support\n"
+               "  Health and metrics:  %s/healthz  %s/metrics\n"
+               "  Data folder:         %s\n\n"
+               "Press Ctrl-C to stop.\n",
+               config->public_url, config->public_url, config->public_url, config->public_url,
+               config->public_url, config->data_dir);
+        fflush(stdout);
+    }
+    wait_for_shutdown(&app, &signals);
+    fprintf(stderr, "patron: shutting down\n");
+    pt_http_stop(server);
+    result = 0;
+out_app:
+    pt_events_free(app.events); /* writes what is left */
+    pt_catalog_holder_dispose(&app.catalogs);
+    free(app.embed_policy);
+out_store:
+    pt_store_close(app.store);
+    return result;
+}
+
+static int load_config(struct pt_config *config, const struct options *options)
+{
+    char error[600];
+    if (options->config_path != NULL &&
+        pt_config_load(config, options->config_path, error, sizeof(error)) != PT_OK) {
+        fprintf(stderr, "patron: %s\n", error);
+        return EXIT_USAGE;
+    }
+    if (options->port != NULL && pt_config_set(config, "port", options->port, error,
+                                               sizeof(error)) != PT_OK) {
+        fprintf(stderr, "patron: --port: %s\n", error);
+        return EXIT_USAGE;
+    }
+    if (options->data_dir != NULL && pt_config_set(config, "data_dir", options->data_dir, error,
+                                                   sizeof(error)) != PT_OK) {
+        fprintf(stderr, "patron: --data-dir: %s\n", error);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct options options;
+    int result = parse_options(argc, argv, &options);
+    if (result != 0)
+        return result;
+    if (strcmp(options.command, "--help") == 0 || strcmp(options.command, "help") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(options.command, "--version") == 0) {
+        printf("patron %s\n", PATRON_VERSION);
+        return 0;
+    }
+    bool serve = strcmp(options.command, "serve") == 0;
+    bool demo = strcmp(options.command, "demo") == 0;
+    bool migrate = strcmp(options.command, "migrate") == 0;
+    if (!serve && !demo && !migrate) {
+        fprintf(stderr, "patron: unknown command '%s'\n\n%s", options.command, usage);
+        return EXIT_USAGE;
+    }
+    if ((serve || migrate) && options.config_path == NULL) {
+        fprintf(stderr, "patron: %s needs --config FILE\n", options.command);
+        return EXIT_USAGE;
+    }
+    if (sodium_init() < 0) {
+        fprintf(stderr, "patron: libsodium could not start\n");
+        return 1;
+    }
+    struct pt_config config;
+    pt_config_init(&config);
+    result = load_config(&config, &options);
+    if (result == 0 && demo) {
+        char error[256];
+        struct pt_buf url;
+        pt_buf_init(&url);
+        pt_buf_printf(&url, "http://%s:%d", strchr(config.listen, ':') ? "[::1]" : config.listen,
+                      config.port);
+        if (strcmp(config.public_url, "http://127.0.0.1:8080") == 0)
+            pt_config_set(&config, "public_url", url.data, error, sizeof(error));
+        pt_config_set(&config, "demo_pages", "true", error, sizeof(error));
+        pt_buf_dispose(&url);
+    }
+    if (result == 0) {
+        if (migrate) {
+            struct pt_store *store = NULL;
+            result = open_store(&config, &store);
+            if (result == 0)
+                fprintf(stderr, "patron: the database in %s is up to date\n", config.data_dir);
+            pt_store_close(store);
+        } else {
+            result = run_server(&config, &options, demo);
+        }
+    }
+    pt_config_dispose(&config);
+    return result;
+}

@@ -1,0 +1,260 @@
+#include "patron/render.h"
+
+#include <cmark.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const english[PT_PHRASES] = {
+    [PT_PHRASE_HOW_OFTEN] = "How often",
+    [PT_PHRASE_MONTHLY] = "Monthly",
+    [PT_PHRASE_ONE_OFF] = "Once",
+    [PT_PHRASE_ANNUAL] = "Yearly",
+    [PT_PHRASE_AMOUNT] = "Amount",
+    [PT_PHRASE_OTHER] = "Other",
+    [PT_PHRASE_SUPPORT] = "Support us",
+    [PT_PHRASE_LATER] = "Remind me later",
+    [PT_PHRASE_SUPPORTING] = "I already support",
+    [PT_PHRASE_CLOSE] = "Close",
+    [PT_PHRASE_REGION_LABEL] = "A message from the newsroom",
+    [PT_PHRASE_DISMISSED] = "Thank you. We will ask again another time.",
+    [PT_PHRASE_SUPPORT_TITLE] = "Support independent journalism",
+    [PT_PHRASE_SUPPORT_INTRO] =
+        "Choose how often and how much. You can change or cancel at any time.",
+    [PT_PHRASE_CURRENCY] = "Currency",
+    [PT_PHRASE_OTHER_AMOUNT] = "Other amount",
+    [PT_PHRASE_CONTINUE] = "Continue",
+    [PT_PHRASE_PENDING_TITLE] = "Thank you: your pledge is saved as pending",
+    [PT_PHRASE_PENDING_BODY] = "Your pledge:",
+    [PT_PHRASE_NOT_SET_UP] = "Payments are not set up on this server yet, so nothing has been "
+                             "charged and no card details were asked for. The newsroom will "
+                             "need to connect a payment processor before pledges can be paid.",
+    [PT_PHRASE_BACK] = "Back to the article",
+    [PT_PHRASE_FIX_BELOW] = "Please check the highlighted field.",
+};
+
+static const char *const russian[PT_PHRASES] = {
+    [PT_PHRASE_HOW_OFTEN] = "Как часто",
+    [PT_PHRASE_MONTHLY] = "Ежемесячно",
+    [PT_PHRASE_ONE_OFF] = "Один раз",
+    [PT_PHRASE_ANNUAL] = "Ежегодно",
+    [PT_PHRASE_AMOUNT] = "Сумма",
+    [PT_PHRASE_OTHER] = "Другая",
+    [PT_PHRASE_SUPPORT] = "Поддержать",
+    [PT_PHRASE_LATER] = "Напомнить позже",
+    [PT_PHRASE_SUPPORTING] = "Я уже поддерживаю",
+    [PT_PHRASE_CLOSE] = "Закрыть",
+    [PT_PHRASE_REGION_LABEL] = "Обращение редакции",
+    [PT_PHRASE_DISMISSED] = "Спасибо. Мы спросим в другой раз.",
+    [PT_PHRASE_SUPPORT_TITLE] = "Поддержите независимую журналистику",
+    [PT_PHRASE_SUPPORT_INTRO] =
+        "Выберите, как часто и сколько. Изменить или отменить можно в любой момент.",
+    [PT_PHRASE_CURRENCY] = "Валюта",
+    [PT_PHRASE_OTHER_AMOUNT] = "Другая сумма",
+    [PT_PHRASE_CONTINUE] = "Продолжить",
+    [PT_PHRASE_PENDING_TITLE] = "Спасибо: ваше обязательство сохранено как ожидающее",
+    [PT_PHRASE_PENDING_BODY] = "Ваше обязательство:",
+    [PT_PHRASE_NOT_SET_UP] = "Приём платежей на этом сервере ещё не настроен, поэтому ничего не "
+                             "списано и данные карты не запрашивались. Редакции нужно подключить "
+                             "платёжную систему, прежде чем обязательства можно будет оплатить.",
+    [PT_PHRASE_BACK] = "Вернуться к статье",
+    [PT_PHRASE_FIX_BELOW] = "Проверьте отмеченное поле.",
+};
+
+const char *pt_render_phrase(const char *language, enum pt_phrase phrase)
+{
+    if (language != NULL && strcmp(language, "ru") == 0)
+        return russian[phrase];
+    return english[phrase];
+}
+
+void pt_render_markdown(struct pt_buf *out, const char *markdown)
+{
+    /* CMARK_OPT_DEFAULT leaves CMARK_OPT_UNSAFE off: raw HTML becomes a
+     * comment and javascript: links are emptied. */
+    char *html = cmark_markdown_to_html(markdown, strlen(markdown), CMARK_OPT_DEFAULT);
+    if (html != NULL) {
+        pt_buf_puts(out, html);
+        free(html);
+    }
+}
+
+static void hidden(struct pt_buf *out, const char *name, const char *value)
+{
+    pt_buf_printf(out, "<input type=\"hidden\" name=\"%s\" value=\"", name);
+    pt_buf_html_str(out, value);
+    pt_buf_puts(out, "\">");
+}
+
+static void identity_fields(struct pt_buf *out, const char *campaign_id, const char *variant_id,
+                            const char *language)
+{
+    hidden(out, "campaign", campaign_id);
+    hidden(out, "variant", variant_id);
+    hidden(out, "lang", language);
+}
+
+static const char *label_or(const char *label, const char *language, enum pt_phrase phrase)
+{
+    return label != NULL ? label : pt_render_phrase(language, phrase);
+}
+
+void pt_render_appeal(struct pt_buf *out, const char *campaign_id, const char *variant_id,
+                      const char *language, const struct pt_appeal_content *content,
+                      const char *public_url)
+{
+    pt_buf_puts(out, "<section class=\"patron-appeal\" role=\"region\" aria-labelledby=\"patron-h-");
+    pt_buf_html_str(out, campaign_id);
+    pt_buf_puts(out, "-");
+    pt_buf_html_str(out, variant_id);
+    pt_buf_puts(out, "\" lang=\"");
+    pt_buf_html_str(out, language);
+    pt_buf_puts(out, "\" data-campaign=\"");
+    pt_buf_html_str(out, campaign_id);
+    pt_buf_puts(out, "\" data-variant=\"");
+    pt_buf_html_str(out, variant_id);
+    pt_buf_puts(out, "\">");
+
+    pt_buf_puts(out, "<form class=\"patron-dismiss\" method=\"post\" action=\"");
+    pt_buf_html_str(out, public_url);
+    pt_buf_puts(out, "/embed/dismiss\">");
+    identity_fields(out, campaign_id, variant_id, language);
+    pt_buf_puts(out, "<button class=\"patron-close\" type=\"submit\" name=\"reason\" "
+                     "value=\"close\" aria-label=\"");
+    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_CLOSE));
+    pt_buf_puts(out, "\" data-patron-action=\"close\">×</button></form>");
+
+    /* The heading carries the region's name even when the editor wrote none. */
+    pt_buf_puts(out, "<h2 class=\"patron-headline\" id=\"patron-h-");
+    pt_buf_html_str(out, campaign_id);
+    pt_buf_puts(out, "-");
+    pt_buf_html_str(out, variant_id);
+    pt_buf_puts(out, "\">");
+    if (content->headline != NULL && content->headline[0] != '\0')
+        pt_buf_html_str(out, content->headline);
+    else
+        pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_REGION_LABEL));
+    pt_buf_puts(out, "</h2>");
+
+    if (content->body_markdown != NULL && content->body_markdown[0] != '\0') {
+        pt_buf_puts(out, "<div class=\"patron-body\">");
+        pt_render_markdown(out, content->body_markdown);
+        pt_buf_puts(out, "</div>");
+    }
+
+    pt_buf_puts(out, "<form class=\"patron-form\" method=\"get\" action=\"");
+    pt_buf_html_str(out, public_url);
+    pt_buf_puts(out, "/support\" target=\"_top\">");
+    identity_fields(out, campaign_id, variant_id, language);
+    hidden(out, "currency", content->currency->code);
+
+    static const struct {
+        enum pt_frequency frequency;
+        enum pt_phrase phrase;
+    } frequencies[] = {
+        {PT_FREQUENCY_MONTHLY, PT_PHRASE_MONTHLY},
+        {PT_FREQUENCY_ONE_OFF, PT_PHRASE_ONE_OFF},
+        {PT_FREQUENCY_ANNUAL, PT_PHRASE_ANNUAL},
+    };
+    size_t offered = 0;
+    for (size_t i = 0; i < 3; i++)
+        offered += (content->frequencies >> frequencies[i].frequency) & 1u;
+    if (offered > 1) {
+        pt_buf_puts(out, "<fieldset class=\"patron-frequency\"><legend>");
+        pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_HOW_OFTEN));
+        pt_buf_puts(out, "</legend>");
+        for (size_t i = 0; i < 3; i++) {
+            if (!((content->frequencies >> frequencies[i].frequency) & 1u))
+                continue;
+            pt_buf_printf(out, "<label><input type=\"radio\" name=\"frequency\" value=\"%s\"%s> ",
+                          pt_frequency_name(frequencies[i].frequency),
+                          frequencies[i].frequency == content->default_frequency ? " checked"
+                                                                                 : "");
+            pt_buf_html_str(out, pt_render_phrase(language, frequencies[i].phrase));
+            pt_buf_puts(out, "</label>");
+        }
+        pt_buf_puts(out, "</fieldset>");
+    } else {
+        hidden(out, "frequency", pt_frequency_name(content->default_frequency));
+    }
+
+    if (content->preset_count > 0) {
+        pt_buf_puts(out, "<fieldset class=\"patron-amounts\"><legend>");
+        pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_AMOUNT));
+        pt_buf_puts(out, "</legend>");
+        for (size_t i = 0; i < content->preset_count; i++) {
+            pt_buf_puts(out, "<label><input type=\"radio\" name=\"amount\" value=\"");
+            pt_money_format_plain(out, content->presets[i], content->currency);
+            pt_buf_printf(out, "\"%s> ",
+                          content->presets[i] == content->default_amount ? " checked" : "");
+            struct pt_buf shown;
+            pt_buf_init(&shown);
+            pt_money_format(&shown, content->presets[i], content->currency);
+            pt_buf_html(out, shown.data, shown.length);
+            pt_buf_dispose(&shown);
+            pt_buf_puts(out, "</label>");
+        }
+        pt_buf_puts(out, "<label><input type=\"radio\" name=\"amount\" value=\"other\"> ");
+        pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_OTHER));
+        pt_buf_puts(out, "</label></fieldset>");
+    }
+    pt_buf_puts(out, "<button class=\"patron-support\" type=\"submit\" "
+                     "data-patron-action=\"support\">");
+    pt_buf_html_str(out, label_or(content->support_label, language, PT_PHRASE_SUPPORT));
+    pt_buf_puts(out, "</button></form>");
+
+    const char *later = label_or(content->later_label, language, PT_PHRASE_LATER);
+    const char *supporting = label_or(content->supporting_label, language, PT_PHRASE_SUPPORTING);
+    if (later[0] != '\0' || supporting[0] != '\0') {
+        pt_buf_puts(out, "<form class=\"patron-actions\" method=\"post\" action=\"");
+        pt_buf_html_str(out, public_url);
+        pt_buf_puts(out, "/embed/dismiss\">");
+        identity_fields(out, campaign_id, variant_id, language);
+        if (later[0] != '\0') {
+            pt_buf_puts(out, "<button type=\"submit\" name=\"reason\" value=\"later\" "
+                             "data-patron-action=\"later\">");
+            pt_buf_html_str(out, later);
+            pt_buf_puts(out, "</button>");
+        }
+        if (supporting[0] != '\0') {
+            pt_buf_puts(out, "<button type=\"submit\" name=\"reason\" value=\"supporting\" "
+                             "data-patron-action=\"supporting\">");
+            pt_buf_html_str(out, supporting);
+            pt_buf_puts(out, "</button>");
+        }
+        pt_buf_puts(out, "</form>");
+    }
+    pt_buf_puts(out, "</section>");
+}
+
+void pt_render_embed_document(struct pt_buf *out, const char *language, const char *fragment,
+                              const char *public_url)
+{
+    pt_buf_puts(out, "<!doctype html><html lang=\"");
+    pt_buf_html_str(out, language);
+    pt_buf_puts(out, "\"><head><meta charset=\"utf-8\">"
+                     "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+                     "<meta name=\"referrer\" content=\"no-referrer\"><title>");
+    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_REGION_LABEL));
+    pt_buf_puts(out, "</title><link rel=\"stylesheet\" href=\"");
+    pt_buf_html_str(out, public_url);
+    pt_buf_puts(out, "/appeal.css\"></head><body class=\"patron-embed\">");
+    pt_buf_puts(out, fragment);
+    pt_buf_puts(out, "</body></html>\n");
+}
+
+void pt_render_page_start(struct pt_buf *out, const char *language, const char *title)
+{
+    pt_buf_puts(out, "<!doctype html><html lang=\"");
+    pt_buf_html_str(out, language);
+    pt_buf_puts(out, "\"><head><meta charset=\"utf-8\">"
+                     "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+                     "<meta name=\"referrer\" content=\"no-referrer\"><title>");
+    pt_buf_html_str(out, title);
+    pt_buf_puts(out, "</title><link rel=\"stylesheet\" href=\"/page.css\"></head>"
+                     "<body class=\"patron-page\"><main>");
+}
+
+void pt_render_page_end(struct pt_buf *out)
+{
+    pt_buf_puts(out, "</main></body></html>\n");
+}

@@ -1,0 +1,95 @@
+#include "patron/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "patron/alloc.h"
+
+void pt_store_close(struct pt_store *store)
+{
+    if (store != NULL)
+        store->ops->close(store);
+}
+
+enum pt_status pt_store_migrate(struct pt_store *store, int *applied)
+{
+    return store->ops->migrate(store, applied);
+}
+
+enum pt_status pt_store_catalog_version(struct pt_store *store, int64_t *version)
+{
+    return store->ops->catalog_version(store, version);
+}
+
+enum pt_status pt_store_campaigns_each(struct pt_store *store, pt_store_document_visitor visit,
+                                       void *context)
+{
+    return store->ops->campaigns_each(store, visit, context);
+}
+
+enum pt_status pt_store_campaign_count(struct pt_store *store, int64_t *count)
+{
+    return store->ops->campaign_count(store, count);
+}
+
+enum pt_status pt_store_campaign_put(struct pt_store *store, const char *id,
+                                     const char *document, int64_t now)
+{
+    return store->ops->campaign_put(store, id, document, now);
+}
+
+enum pt_status pt_store_counts_add(struct pt_store *store, const struct pt_event_count *counts,
+                                   size_t count)
+{
+    return store->ops->counts_add(store, counts, count);
+}
+
+enum pt_status pt_store_counts_each(struct pt_store *store, pt_store_count_visitor visit,
+                                    void *context)
+{
+    return store->ops->counts_each(store, visit, context);
+}
+
+enum pt_status pt_store_pledge_add(struct pt_store *store, const struct pt_pledge *pledge)
+{
+    return store->ops->pledge_add(store, pledge);
+}
+
+struct documents {
+    char **items;
+    size_t count, capacity;
+};
+
+static void collect(void *context, const char *id, const char *document)
+{
+    (void)id;
+    struct documents *documents = context;
+    if (documents->count == documents->capacity) {
+        documents->capacity = documents->capacity ? documents->capacity * 2 : 16;
+        documents->items =
+            pt_xrealloc(documents->items, documents->capacity * sizeof(*documents->items));
+    }
+    documents->items[documents->count++] = pt_xstrdup(document);
+}
+
+enum pt_status pt_store_load_catalog(struct pt_store *store,
+                                     const struct pt_catalog_settings *settings,
+                                     struct pt_catalog **catalog, char *error, size_t error_size)
+{
+    struct documents documents = {0};
+    int64_t version = 0;
+    /* Read the version first: a change that lands while we read makes the
+     * next check see a newer version and rebuild, never the reverse. */
+    enum pt_status status = pt_store_catalog_version(store, &version);
+    if (status == PT_OK)
+        status = pt_store_campaigns_each(store, collect, &documents);
+    if (status == PT_OK)
+        status = pt_catalog_build((const char *const *)documents.items, documents.count, settings,
+                                  version, catalog, error, error_size);
+    else
+        snprintf(error, error_size, "cannot read campaigns from the database");
+    for (size_t i = 0; i < documents.count; i++)
+        free(documents.items[i]);
+    free(documents.items);
+    return status;
+}

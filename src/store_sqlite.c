@@ -1,0 +1,359 @@
+/* The SQLite store: one connection in WAL mode, one writer at a time.
+ *
+ * A mutex serialises use of the connection. Writes are few and batched (the
+ * event writer, the support page), and the decision path never comes here,
+ * so one connection is not a bottleneck; it also keeps SQLite's single-writer
+ * rule out of every caller's mind. */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "patron/alloc.h"
+#include "patron/store.h"
+
+struct sqlite_store {
+    struct pt_store super;
+    sqlite3 *db;
+    pthread_mutex_t lock;
+};
+
+static struct sqlite_store *from(struct pt_store *store)
+{
+    return (struct sqlite_store *)store;
+}
+
+static enum pt_status fail(struct sqlite_store *store, const char *what)
+{
+    fprintf(stderr, "patron: sqlite: %s: %s\n", what, sqlite3_errmsg(store->db));
+    return PT_ERR_IO;
+}
+
+static enum pt_status exec(struct sqlite_store *store, const char *sql)
+{
+    char *message = NULL;
+    if (sqlite3_exec(store->db, sql, NULL, NULL, &message) != SQLITE_OK) {
+        fprintf(stderr, "patron: sqlite: %s\n", message ? message : "error");
+        sqlite3_free(message);
+        return PT_ERR_IO;
+    }
+    return PT_OK;
+}
+
+static enum pt_status sqlite_migrate(struct pt_store *base, int *applied)
+{
+    struct sqlite_store *store = from(base);
+    enum pt_status status = PT_OK;
+    *applied = 0;
+    pthread_mutex_lock(&store->lock);
+    sqlite3_stmt *statement = NULL;
+    int version = 0;
+    if (sqlite3_prepare_v2(store->db, "PRAGMA user_version", -1, &statement, NULL) != SQLITE_OK ||
+        sqlite3_step(statement) != SQLITE_ROW) {
+        status = fail(store, "reading the schema version");
+        goto out;
+    }
+    version = sqlite3_column_int(statement, 0);
+    for (size_t i = 0; i < pt_migration_count; i++) {
+        const struct pt_migration *migration = &pt_migrations[i];
+        if (migration->version <= version)
+            continue;
+        /* Each migration and its version bump commit together or not at all. */
+        status = exec(store, "BEGIN IMMEDIATE");
+        if (status)
+            goto out;
+        char bump[64];
+        snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", migration->version);
+        status = exec(store, migration->sql);
+        if (status == PT_OK)
+            status = exec(store, bump);
+        if (status) {
+            fprintf(stderr, "patron: migration %s failed; nothing of it was applied\n",
+                    migration->name);
+            exec(store, "ROLLBACK");
+            goto out;
+        }
+        status = exec(store, "COMMIT");
+        if (status)
+            goto out;
+        (*applied)++;
+    }
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_catalog_version(struct pt_store *base, int64_t *version)
+{
+    struct sqlite_store *store = from(base);
+    enum pt_status status = PT_OK;
+    sqlite3_stmt *statement = NULL;
+    pthread_mutex_lock(&store->lock);
+    if (sqlite3_prepare_v2(store->db, "SELECT version FROM catalog_version WHERE id = 1", -1,
+                           &statement, NULL) != SQLITE_OK ||
+        sqlite3_step(statement) != SQLITE_ROW) {
+        status = fail(store, "reading the catalogue version");
+    } else {
+        *version = sqlite3_column_int64(statement, 0);
+    }
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_campaigns_each(struct pt_store *base,
+                                            pt_store_document_visitor visit, void *context)
+{
+    struct sqlite_store *store = from(base);
+    enum pt_status status = PT_OK;
+    sqlite3_stmt *statement = NULL;
+    pthread_mutex_lock(&store->lock);
+    if (sqlite3_prepare_v2(store->db, "SELECT id, document FROM campaigns ORDER BY id", -1,
+                           &statement, NULL) != SQLITE_OK) {
+        status = fail(store, "reading campaigns");
+        goto out;
+    }
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
+        visit(context, (const char *)sqlite3_column_text(statement, 0),
+              (const char *)sqlite3_column_text(statement, 1));
+    }
+    if (step != SQLITE_DONE)
+        status = fail(store, "reading campaigns");
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_campaign_count(struct pt_store *base, int64_t *count)
+{
+    struct sqlite_store *store = from(base);
+    enum pt_status status = PT_OK;
+    sqlite3_stmt *statement = NULL;
+    pthread_mutex_lock(&store->lock);
+    if (sqlite3_prepare_v2(store->db, "SELECT count(*) FROM campaigns", -1, &statement, NULL) !=
+            SQLITE_OK ||
+        sqlite3_step(statement) != SQLITE_ROW)
+        status = fail(store, "counting campaigns");
+    else
+        *count = sqlite3_column_int64(statement, 0);
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_campaign_put(struct pt_store *base, const char *id,
+                                          const char *document, int64_t now)
+{
+    struct sqlite_store *store = from(base);
+    enum pt_status status = PT_OK;
+    sqlite3_stmt *statement = NULL;
+    pthread_mutex_lock(&store->lock);
+    if (sqlite3_prepare_v2(store->db,
+                           "INSERT INTO campaigns (id, document, updated_at) VALUES (?, ?, ?) "
+                           "ON CONFLICT (id) DO UPDATE SET document = excluded.document, "
+                           "updated_at = excluded.updated_at",
+                           -1, &statement, NULL) != SQLITE_OK) {
+        status = fail(store, "saving a campaign");
+        goto out;
+    }
+    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 2, document, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(statement, 3, now);
+    if (sqlite3_step(statement) != SQLITE_DONE)
+        status = fail(store, "saving a campaign");
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static void format_day(int32_t day, char out[11])
+{
+    time_t seconds = (time_t)day * 86400;
+    struct tm tm;
+    gmtime_r(&seconds, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+static enum pt_status sqlite_counts_add(struct pt_store *base, const struct pt_event_count *counts,
+                                        size_t count)
+{
+    struct sqlite_store *store = from(base);
+    enum pt_status status = PT_OK;
+    sqlite3_stmt *statement = NULL;
+    pthread_mutex_lock(&store->lock);
+    status = exec(store, "BEGIN IMMEDIATE");
+    if (status)
+        goto out;
+    if (sqlite3_prepare_v2(store->db,
+                           "INSERT INTO event_counts (day, campaign, variant, kind, count) "
+                           "VALUES (?, ?, ?, ?, ?) ON CONFLICT (day, campaign, variant, kind) "
+                           "DO UPDATE SET count = count + excluded.count",
+                           -1, &statement, NULL) != SQLITE_OK) {
+        status = fail(store, "writing counts");
+        goto rollback;
+    }
+    for (size_t i = 0; i < count; i++) {
+        char day[11];
+        format_day(counts[i].day, day);
+        sqlite3_reset(statement);
+        sqlite3_bind_text(statement, 1, day, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(statement, 2, counts[i].campaign, -1, SQLITE_STATIC);
+        sqlite3_bind_text(statement, 3, counts[i].variant, -1, SQLITE_STATIC);
+        sqlite3_bind_text(statement, 4, pt_event_kind_name(counts[i].kind), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(statement, 5, counts[i].count);
+        if (sqlite3_step(statement) != SQLITE_DONE) {
+            status = fail(store, "writing counts");
+            goto rollback;
+        }
+    }
+    sqlite3_finalize(statement);
+    statement = NULL;
+    status = exec(store, "COMMIT");
+    if (status == PT_OK)
+        goto out;
+rollback:
+    exec(store, "ROLLBACK");
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_counts_each(struct pt_store *base, pt_store_count_visitor visit,
+                                         void *context)
+{
+    struct sqlite_store *store = from(base);
+    enum pt_status status = PT_OK;
+    sqlite3_stmt *statement = NULL;
+    pthread_mutex_lock(&store->lock);
+    if (sqlite3_prepare_v2(store->db,
+                           "SELECT CAST(julianday(day) - 2440587.5 AS INTEGER), campaign, variant, "
+                           "kind, count FROM event_counts ORDER BY day, campaign, variant, kind",
+                           -1, &statement, NULL) != SQLITE_OK) {
+        status = fail(store, "reading counts");
+        goto out;
+    }
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
+        struct pt_event_count row;
+        memset(&row, 0, sizeof(row));
+        row.day = (int32_t)sqlite3_column_int64(statement, 0);
+        snprintf(row.campaign, sizeof(row.campaign), "%s", sqlite3_column_text(statement, 1));
+        snprintf(row.variant, sizeof(row.variant), "%s", sqlite3_column_text(statement, 2));
+        if (!pt_event_kind_parse((const char *)sqlite3_column_text(statement, 3), &row.kind))
+            continue;
+        row.count = sqlite3_column_int64(statement, 4);
+        visit(context, &row);
+    }
+    if (step != SQLITE_DONE)
+        status = fail(store, "reading counts");
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_pledge_add(struct pt_store *base, const struct pt_pledge *pledge)
+{
+    struct sqlite_store *store = from(base);
+    enum pt_status status = PT_OK;
+    sqlite3_stmt *insert = NULL, *history = NULL;
+    pthread_mutex_lock(&store->lock);
+    status = exec(store, "BEGIN IMMEDIATE");
+    if (status)
+        goto out;
+    if (sqlite3_prepare_v2(store->db,
+                           "INSERT INTO pledges (id, status, frequency, amount_minor, currency, "
+                           "campaign, variant, language, created_at) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           -1, &insert, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(store->db,
+                           "INSERT INTO pledge_history (pledge_id, at, status, amount_minor, note) "
+                           "VALUES (?, ?, ?, ?, 'created on the support page')",
+                           -1, &history, NULL) != SQLITE_OK) {
+        status = fail(store, "saving a pledge");
+        goto rollback;
+    }
+    sqlite3_bind_text(insert, 1, pledge->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(insert, 2, pledge->status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(insert, 3, pt_frequency_name(pledge->frequency), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(insert, 4, pledge->amount_minor);
+    sqlite3_bind_text(insert, 5, pledge->currency, -1, SQLITE_STATIC);
+    sqlite3_bind_text(insert, 6, pledge->campaign, -1, SQLITE_STATIC);
+    sqlite3_bind_text(insert, 7, pledge->variant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(insert, 8, pledge->language, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(insert, 9, pledge->created_at);
+    sqlite3_bind_text(history, 1, pledge->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(history, 2, pledge->created_at);
+    sqlite3_bind_text(history, 3, pledge->status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(history, 4, pledge->amount_minor);
+    if (sqlite3_step(insert) != SQLITE_DONE || sqlite3_step(history) != SQLITE_DONE) {
+        status = fail(store, "saving a pledge");
+        goto rollback;
+    }
+    status = exec(store, "COMMIT");
+    if (status == PT_OK)
+        goto out;
+rollback:
+    exec(store, "ROLLBACK");
+out:
+    sqlite3_finalize(insert);
+    sqlite3_finalize(history);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static void sqlite_close(struct pt_store *base)
+{
+    struct sqlite_store *store = from(base);
+    sqlite3_close(store->db);
+    pthread_mutex_destroy(&store->lock);
+    free(store);
+}
+
+static const struct pt_store_ops sqlite_ops = {
+    .name = "sqlite",
+    .migrate = sqlite_migrate,
+    .catalog_version = sqlite_catalog_version,
+    .campaigns_each = sqlite_campaigns_each,
+    .campaign_count = sqlite_campaign_count,
+    .campaign_put = sqlite_campaign_put,
+    .counts_add = sqlite_counts_add,
+    .counts_each = sqlite_counts_each,
+    .pledge_add = sqlite_pledge_add,
+    .close = sqlite_close,
+};
+
+enum pt_status pt_store_open_sqlite(const char *path, struct pt_store **out, char *error,
+                                    size_t error_size)
+{
+    struct sqlite_store *store = pt_xcalloc(1, sizeof(*store));
+    store->super.ops = &sqlite_ops;
+    pthread_mutex_init(&store->lock, NULL);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+    if (sqlite3_open_v2(path, &store->db, flags, NULL) != SQLITE_OK) {
+        snprintf(error, error_size, "cannot open the database %s: %s", path,
+                 store->db ? sqlite3_errmsg(store->db) : "out of memory");
+        sqlite_close(&store->super);
+        return PT_ERR_IO;
+    }
+    sqlite3_busy_timeout(store->db, 5000);
+    /* WAL with synchronous=NORMAL: a commit survives a crash of patron, and
+     * a power cut loses at most the last batch, never the database. */
+    if (exec(store, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                    "PRAGMA foreign_keys = ON;") != PT_OK) {
+        snprintf(error, error_size, "cannot set up the database %s: %s", path,
+                 sqlite3_errmsg(store->db));
+        sqlite_close(&store->super);
+        return PT_ERR_IO;
+    }
+    *out = &store->super;
+    return PT_OK;
+}

@@ -1,0 +1,22 @@
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "patron/catalog.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    memcpy(text, data, size);
+    text[size] = '\0';
+    struct pt_catalog_settings settings = {"http://127.0.0.1:8080", "USD", "'self'"};
+    const char *documents[] = {text};
+    struct pt_catalog *catalog = NULL;
+    char error[512];
+    if (pt_catalog_build(documents, 1, &settings, 1, &catalog, error, sizeof(error)) == PT_OK)
+        pt_catalog_release(catalog);
+    free(text);
+    return 0;
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Runs every test patron has, in order of speed, and ends with one line:
+# "total: N passed, N failed". Called by `./run test` after the builds.
+#   unit + fuzz replay   (Criterion; plain build and ASan/UBSan build)
+#   http                 (the real binary on loopback; plain and ASan/UBSan)
+#   browser              (headless Chromium through playwright-core)
+#   fuzz                 (libFuzzer, a short bounded run per target)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=tests/out
+rm -rf "$out" && mkdir -p "$out"
+passed=0
+failed=0
+failures=()
+
+tally() { # NAME PASSED FAILED
+  passed=$((passed + $2))
+  failed=$((failed + $3))
+  printf '%-28s %4d passed, %d failed\n' "$1" "$2" "$3"
+  if [ "$3" -gt 0 ]; then failures+=("$1"); fi
+}
+
+meson_suite() { # NAME BUILD_DIR
+  local log="$out/$1.log"
+  meson test -C "$2" --print-errorlogs --num-processes 2 >"$log" 2>&1
+  local ok bad
+  ok=$(awk '/^ *[0-9]+\/[0-9]+ .* OK /{ if (match($0, /([0-9]+) subtests passed/, m)) n += m[1]; else n += 1 } END { print n + 0 }' "$log")
+  bad=$(grep -cE '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT|ERROR) ' "$log")
+  if ! grep -qE '^Fail: +0' "$log" || ! grep -qE '^Timeout: +0' "$log"; then
+    [ "$bad" -gt 0 ] || bad=1
+    grep -vE '^ *[0-9]+/[0-9]+ .* OK ' "$log" | tail -n 60
+  fi
+  tally "$1" "$ok" "$bad"
+}
+
+node_suite() { # NAME FOLDER [ENV=VALUE...]
+  local name=$1 folder=$2; shift 2
+  local log="$out/$name.log"
+  env "$@" node --test --test-reporter=tap --test-concurrency=1 "$folder"/ >"$log" 2>&1
+  local rc=$? ok bad
+  ok=$(awk '/^# pass /{ print $3 }' "$log" | tail -n 1)
+  bad=$(awk '/^# fail /{ print $3 }' "$log" | tail -n 1)
+  ok=${ok:-0}
+  bad=${bad:-0}
+  if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
+  if [ "$bad" -gt 0 ] || [ "$ok" -eq 0 ]; then
+    tail -n 80 "$log"
+    [ "$bad" -gt 0 ] || bad=1
+  fi
+  tally "$name" "$ok" "$bad"
+}
+
+fuzz_suite() {
+  [ -d build-fuzz/tests/fuzz ] || return 0
+  local ok=0 bad=0
+  for target in build-fuzz/tests/fuzz/fuzz_*; do
+    [ -x "$target" ] || continue
+    local name=${target##*/fuzz_}
+    local corpus="$out/corpus/$name"
+    mkdir -p "$corpus"
+    cp tests/fuzz/corpus/"$name"/* "$corpus"/
+    if "$target" -max_total_time="${PATRON_FUZZ_SECONDS:-10}" -rss_limit_mb=2048 \
+      -timeout=10 -artifact_prefix="$out/fuzz-$name-" "$corpus" >"$out/fuzz-$name.log" 2>&1; then
+      ok=$((ok + 1))
+    else
+      bad=$((bad + 1))
+      tail -n 40 "$out/fuzz-$name.log"
+    fi
+  done
+  tally "fuzz (libFuzzer)" "$ok" "$bad"
+}
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+meson_suite "unit" build
+meson_suite "unit (asan+ubsan)" build-asan
+node_suite "http" tests/http PATRON_BIN="$PWD/build/patron"
+node_suite "http (asan+ubsan)" tests/http PATRON_BIN="$PWD/build-asan/patron"
+node_suite "browser" tests/browser PATRON_BIN="$PWD/build/patron"
+fuzz_suite
+
+echo
+if [ ${#failures[@]} -gt 0 ]; then
+  echo "failed: ${failures[*]} (logs in $out/)"
+fi
+echo "total: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

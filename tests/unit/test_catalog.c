@@ -1,0 +1,156 @@
+/* Building the catalogue: validation, ordering and what it pre-renders. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "patron/catalog.h"
+
+static const struct pt_catalog_settings settings = {"https://support.example.org", "EUR",
+                                                    "'self'"};
+static char error[512];
+
+static char *read_file(const char *path)
+{
+    FILE *file = fopen(path, "rb");
+    cr_assert_not_null(file, "%s", path);
+    static char text[65536];
+    size_t length = fread(text, 1, sizeof(text) - 1, file);
+    fclose(file);
+    text[length] = '\0';
+    return text;
+}
+
+static enum pt_status build_one(const char *document, struct pt_catalog **catalog)
+{
+    const char *documents[] = {document};
+    error[0] = '\0';
+    return pt_catalog_build(documents, 1, &settings, 7, catalog, error, sizeof(error));
+}
+
+Test(catalog, the_demo_campaign_builds_and_prerenders_everything)
+{
+    struct pt_catalog *catalog = NULL;
+    cr_assert_eq(build_one(read_file(PT_SOURCE_ROOT "/data/demo-campaign.json"), &catalog),
+                 PT_OK, "%s", error);
+    cr_assert_eq(catalog->version, 7);
+    const struct pt_campaign *demo = pt_catalog_find(catalog, "demo-2026");
+    cr_assert_not_null(demo);
+    cr_assert_eq(demo->cap_views, 4);
+    cr_assert_eq(demo->cap_days, 30);
+    cr_assert_eq(demo->snooze_seconds[PT_SNOOZE_LATER], 3 * 86400);
+    cr_assert_eq(demo->snooze_seconds[PT_SNOOZE_SUPPORTING], 365 * 86400);
+    const struct pt_variant_text *ru = pt_variant_find_text(&demo->variants[0], "ru");
+    cr_assert_not_null(ru);
+    cr_assert(strstr(ru->html, "Обращение редакции") != NULL);
+    cr_assert(strstr(ru->html, "Напомнить позже") != NULL);
+    const struct pt_variant_text *en = pt_variant_find_text(&demo->variants[0], "en");
+    cr_assert(strstr(en->html, "action=\"https://support.example.org/support\"") != NULL);
+    cr_assert(strstr(en->html, "value=\"5\" checked") != NULL, "5 is preselected");
+    cr_assert(strstr(en->html, "value=\"monthly\" checked") != NULL);
+    cr_assert(strstr(en->html, "<strong>$2</strong>") != NULL, "markdown is rendered");
+    cr_assert(strstr(en->document, "<!doctype html>") == en->document);
+
+    /* The pre-rendered answer is valid JSON that carries the same fragment. */
+    json_error_t problem;
+    json_t *answer = json_loadb(en->answer, en->answer_length, 0, &problem);
+    cr_assert_not_null(answer, "%s", problem.text);
+    const char *html = json_string_value(json_object_get(json_object_get(answer, "appeal"), "html"));
+    cr_assert_str_eq(html, en->html);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(answer, "appeal"),
+                                                       "variant")),
+                     "a");
+    json_decref(answer);
+    pt_catalog_release(catalog);
+}
+
+Test(catalog, raw_html_and_script_in_markdown_are_neutralised)
+{
+    struct pt_catalog *catalog = NULL;
+    cr_assert_eq(build_one("{\"id\":\"x\",\"status\":\"live\",\"languages\":[\"en\"],\"variants\":"
+                           "[{\"id\":\"a\",\"text\":{\"en\":{\"headline\":\"<b>bold</b>\","
+                           "\"body\":\"Hi <script>alert(1)</script> [x](javascript:alert(1)) "
+                           "<img src=x onerror=alert(1)>\"}}}]}",
+                           &catalog),
+                 PT_OK, "%s", error);
+    const char *html = catalog->campaigns[0].variants[0].texts[0].html;
+    cr_assert(strstr(html, "<script") == NULL, "%s", html);
+    cr_assert(strstr(html, "<img") == NULL, "%s", html);
+    cr_assert(strstr(html, "javascript:") == NULL, "%s", html);
+    cr_assert(strstr(html, "&lt;b&gt;bold&lt;/b&gt;") != NULL, "headline is text: %s", html);
+    pt_catalog_release(catalog);
+}
+
+Test(catalog, invalid_documents_are_refused_with_a_reason)
+{
+    struct {
+        const char *document;
+        const char *message;
+    } cases[] = {
+        {"not json", "invalid JSON"},
+        {"{\"id\":\"Bad Id\",\"languages\":[\"en\"],\"variants\":[]}", "campaign.id must be"},
+        {"{\"id\":\"x\",\"languages\":[\"en\"],\"variants\":[],\"colour\":1}",
+         "unknown field \"colour\""},
+        {"{\"id\":\"x\",\"languages\":[],\"variants\":[{\"id\":\"a\",\"text\":{}}]}",
+         "at least one language"},
+        {"{\"id\":\"x\",\"languages\":[\"en\"],\"variants\":[]}", "at least one variant"},
+        {"{\"id\":\"x\",\"languages\":[\"en\",\"ru\"],\"variants\":[{\"id\":\"a\",\"text\":{"
+         "\"en\":{}}}]}",
+         "has no \"ru\""},
+        {"{\"id\":\"x\",\"languages\":[\"en\"],\"status\":\"maybe\",\"variants\":[{\"id\":\"a\","
+         "\"text\":{\"en\":{}}}]}",
+         "status must be"},
+        {"{\"id\":\"x\",\"languages\":[\"en\"],\"starts_at\":\"2026-02-30T00:00:00Z\","
+         "\"variants\":[{\"id\":\"a\",\"text\":{\"en\":{}}}]}",
+         "starts_at must be a UTC time"},
+        {"{\"id\":\"x\",\"languages\":[\"en\"],\"currency\":\"XXX\",\"variants\":[{\"id\":\"a\","
+         "\"text\":{\"en\":{}}}]}",
+         "not one patron takes"},
+        {"{\"id\":\"x\",\"languages\":[\"en\"],\"variants\":[{\"id\":\"a\",\"presets\":[100],"
+         "\"text\":{\"en\":{}}}]}",
+         "presets must be amounts in minor units of EUR, at least 200"},
+        {"{\"id\":\"x\",\"languages\":[\"en\"],\"variants\":[{\"id\":\"a\",\"presets\":[200],"
+         "\"default_amount\":500,\"text\":{\"en\":{}}}]}",
+         "default_amount must be one of its presets"},
+        {"{\"id\":\"x\",\"languages\":[\"en\"],\"variants\":[{\"id\":\"a\",\"text\":{\"en\":{}}},"
+         "{\"id\":\"a\",\"text\":{\"en\":{}}}]}",
+         "two variants are called \"a\""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct pt_catalog *catalog = NULL;
+        cr_assert_neq(build_one(cases[i].document, &catalog), PT_OK, "accepted: %s",
+                      cases[i].document);
+        cr_assert_null(catalog);
+        cr_assert(strstr(error, cases[i].message) != NULL, "\"%s\" lacks \"%s\"", error,
+                  cases[i].message);
+    }
+}
+
+Test(catalog, duplicate_campaign_ids_are_refused)
+{
+    const char *document = "{\"id\":\"x\",\"languages\":[\"en\"],\"variants\":[{\"id\":\"a\","
+                           "\"text\":{\"en\":{}}}]}";
+    const char *documents[] = {document, document};
+    struct pt_catalog *catalog = NULL;
+    cr_assert_eq(pt_catalog_build(documents, 2, &settings, 1, &catalog, error, sizeof(error)),
+                 PT_ERR_CONFLICT);
+}
+
+Test(catalog, holder_swaps_and_keeps_old_snapshots_alive_for_their_holders)
+{
+    struct pt_catalog *first = NULL, *second = NULL;
+    cr_assert_eq(pt_catalog_build(NULL, 0, &settings, 1, &first, error, sizeof(error)), PT_OK);
+    cr_assert_eq(pt_catalog_build(NULL, 0, &settings, 2, &second, error, sizeof(error)), PT_OK);
+    struct pt_catalog_holder holder;
+    pt_catalog_holder_init(&holder, first);
+    struct pt_catalog *held = pt_catalog_holder_acquire(&holder);
+    cr_assert_eq(held->version, 1);
+    pt_catalog_holder_swap(&holder, second);
+    cr_assert_eq(held->version, 1, "a request's snapshot survives the swap");
+    pt_catalog_release(held);
+    struct pt_catalog *now = pt_catalog_holder_acquire(&holder);
+    cr_assert_eq(now->version, 2);
+    pt_catalog_release(now);
+    pt_catalog_holder_dispose(&holder);
+}

@@ -1,0 +1,108 @@
+/* The configuration file: defaults, values, and errors that name the line. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "patron/config.h"
+
+static struct pt_config config;
+static char error[600];
+
+static void setup(void)
+{
+    pt_config_init(&config);
+    error[0] = '\0';
+}
+
+static void teardown(void)
+{
+    pt_config_dispose(&config);
+}
+
+TestSuite(config, .init = setup, .fini = teardown);
+
+Test(config, every_key_has_a_default)
+{
+    cr_assert_str_eq(config.listen, "127.0.0.1");
+    cr_assert_eq(config.port, 8080);
+    cr_assert_eq(config.body_limit, 65536);
+    cr_assert_eq(config.snooze_max_days, 400);
+    cr_assert_str_eq(config.currency, "USD");
+    cr_assert_eq(config.max_amount, 2000);
+    cr_assert_str_eq(config.admin_token, "");
+    cr_assert(config.log_requests);
+    cr_assert_not(config.demo_pages);
+}
+
+Test(config, the_example_file_parses_and_matches_the_defaults)
+{
+    cr_assert_eq(pt_config_load(&config, PT_SOURCE_ROOT "/patron.conf.example", error,
+                                sizeof(error)),
+                 PT_OK, "%s", error);
+    struct pt_config defaults;
+    pt_config_init(&defaults);
+    cr_assert_eq(config.port, defaults.port);
+    cr_assert_str_eq(config.public_url, defaults.public_url);
+    cr_assert_str_eq(config.frame_ancestors, defaults.frame_ancestors);
+    cr_assert_eq(config.events_flush_interval_ms, defaults.events_flush_interval_ms);
+    pt_config_dispose(&defaults);
+}
+
+Test(config, values_comments_and_blank_lines)
+{
+    const char *text = "# a comment\n\n  port = 9090  # trailing comment\n"
+                       "listen=::1\r\nlog_requests = off\nadmin_token = s3cret#not-a-comment\n"
+                       "public_url = https://support.example.org\n";
+    cr_assert_eq(pt_config_parse(&config, "t.conf", text, error, sizeof(error)), PT_OK, "%s",
+                 error);
+    cr_assert_eq(config.port, 9090);
+    cr_assert_str_eq(config.listen, "::1");
+    cr_assert_not(config.log_requests);
+    cr_assert_str_eq(config.admin_token, "s3cret#not-a-comment");
+    cr_assert_str_eq(config.public_url, "https://support.example.org");
+}
+
+Test(config, an_unknown_key_names_the_key_and_the_line)
+{
+    cr_assert_eq(pt_config_parse(&config, "t.conf", "port = 1\n\nprot = 2\n", error,
+                                 sizeof(error)),
+                 PT_ERR_INVALID);
+    cr_assert_str_eq(error, "t.conf:3: unknown key 'prot'");
+}
+
+Test(config, bad_values_name_the_key_and_the_line)
+{
+    struct {
+        const char *text;
+        const char *expected;
+    } cases[] = {
+        {"port = 99999\n", "t.conf:1: 'port' must be a whole number from 0 to 65535"},
+        {"\nport = 80x\n", "t.conf:2: 'port' must be a whole number"},
+        {"port =\n", "t.conf:1: 'port' must be a whole number"},
+        {"demo_pages = maybe\n", "t.conf:1: 'demo_pages' must be true or false"},
+        {"public_url = http://x.org/\n", "t.conf:1: 'public_url' must be an http://"},
+        {"public_url = ftp://x.org\n", "t.conf:1: 'public_url' must be an http://"},
+        {"currency = usd\n", "t.conf:1: 'currency' must be a three-letter currency code"},
+        {"just words\n", "t.conf:1: expected 'key = value'"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cr_assert_eq(pt_config_parse(&config, "t.conf", cases[i].text, error, sizeof(error)),
+                     PT_ERR_INVALID, "%s", cases[i].text);
+        cr_assert(strncmp(error, cases[i].expected, strlen(cases[i].expected)) == 0,
+                  "got \"%s\", expected it to start with \"%s\"", error, cases[i].expected);
+    }
+}
+
+Test(config, a_missing_file_is_an_io_error)
+{
+    cr_assert_eq(pt_config_load(&config, "/nonexistent/patron.conf", error, sizeof(error)),
+                 PT_ERR_IO);
+    cr_assert(strstr(error, "/nonexistent/patron.conf") != NULL);
+}
+
+Test(config, set_applies_one_key)
+{
+    cr_assert_eq(pt_config_set(&config, "port", "0", error, sizeof(error)), PT_OK);
+    cr_assert_eq(config.port, 0);
+    cr_assert_eq(pt_config_set(&config, "nope", "1", error, sizeof(error)), PT_ERR_INVALID);
+    cr_assert_str_eq(error, "unknown key 'nope'");
+}
