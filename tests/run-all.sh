@@ -54,7 +54,7 @@ fuzz_suite() {
   [ -d build-fuzz/tests/fuzz ] || return 0
   local ok=0 bad=0
   for target in build-fuzz/tests/fuzz/fuzz_*; do
-    [ -x "$target" ] || continue
+    [ -f "$target" ] && [ -x "$target" ] || continue
     local name=${target##*/fuzz_}
     local corpus="$out/corpus/$name"
     mkdir -p "$corpus"
