@@ -1,6 +1,5 @@
 #include "patron/api.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -55,6 +54,27 @@ static bool json_body(struct pt_request *request, struct pt_response *response)
     return true;
 }
 
+/* debug=1 appends, per campaign in priority order, the filter it failed. */
+static void add_debug(struct pt_request *request, struct pt_response *response,
+                      const struct pt_select_options *options)
+{
+    struct pt_buf body;
+    pt_buf_init(&body);
+    pt_buf_append(&body, response->body, response->body_length - 1); /* without the last '}' */
+    pt_buf_puts(&body, ",\"debug\":[");
+    for (size_t i = 0; i < options->trace_count; i++) {
+        pt_buf_puts(&body, i ? ",{\"campaign\":" : "{\"campaign\":");
+        pt_buf_json_str(&body, options->trace[i].campaign->id);
+        pt_buf_puts(&body, ",\"filter\":\"");
+        pt_buf_puts(&body, pt_select_filter_name(options->trace[i].filter));
+        pt_buf_puts(&body, "\"}");
+    }
+    pt_buf_puts(&body, "]}");
+    response->body = pt_arena_strndup(request->arena, body.data, body.length);
+    response->body_length = body.length;
+    pt_buf_dispose(&body);
+}
+
 void pt_api_appeal(struct pt_app *app, struct pt_request *request, struct pt_response *response)
 {
     allow_any_origin(response);
@@ -68,22 +88,24 @@ void pt_api_appeal(struct pt_app *app, struct pt_request *request, struct pt_res
         pt_response_error(request, response, 400, error);
         return;
     }
+    pt_app_reader_country(app, request, appeal.country);
     struct pt_catalog *catalog = pt_catalog_holder_acquire(&app->catalogs);
     pt_http_hold_catalog(request, catalog);
+    struct pt_select_options options;
+    pt_app_editor_options(app, request, &options);
+    const char *debug = pt_http_query(request, "debug");
+    if (debug != NULL && strcmp(debug, "1") == 0) {
+        options.trace_capacity = catalog->campaign_count;
+        options.trace = pt_arena_alloc(request->arena, (catalog->campaign_count + 1) *
+                                                           sizeof(*options.trace));
+    }
     struct pt_selection selection;
     pt_select_appeal(catalog, &appeal, pt_app_now(app),
-                     (int64_t)app->config->snooze_max_days * 86400, &selection);
+                     (int64_t)app->config->snooze_max_days * 86400, &options, &selection);
     pt_metrics_appeal(selection.reason);
     response->status = 200;
     response->content_type = "application/json";
     pt_response_header(response, "Cache-Control", "no-store");
-    if (selection.reason == PT_SELECT_CHOSEN) {
-        /* Rendered when the catalogue was built; the request holds the
-         * snapshot, so the bytes outlive any swap. */
-        response->body = selection.text->answer;
-        response->body_length = selection.text->answer_length;
-        return;
-    }
     static const char *const none[] = {
         [PT_SELECT_NO_CAMPAIGN] = "{\"appeal\":null,\"reason\":\"no_campaign\"}",
         [PT_SELECT_OPTED_OUT] = "{\"appeal\":null,\"reason\":\"opted_out\"}",
@@ -91,8 +113,20 @@ void pt_api_appeal(struct pt_app *app, struct pt_request *request, struct pt_res
         [PT_SELECT_CAPPED] = "{\"appeal\":null,\"reason\":\"capped\"}",
         [PT_SELECT_SNOOZED] = "{\"appeal\":null,\"reason\":\"snoozed\"}",
     };
-    response->body = none[selection.reason];
-    response->body_length = strlen(none[selection.reason]);
+    /* Rendered when the catalogue was built; the request holds the snapshot,
+     * so the bytes outlive any swap. */
+    if (selection.reason == PT_SELECT_CHOSEN) {
+        response->body = selection.text->answer;
+        response->body_length = selection.text->answer_length;
+    } else if (selection.reason == PT_SELECT_CONTROL) {
+        response->body = selection.campaign->control_answer;
+        response->body_length = selection.campaign->control_answer_length;
+    } else {
+        response->body = none[selection.reason];
+        response->body_length = strlen(none[selection.reason]);
+    }
+    if (options.trace != NULL)
+        add_debug(request, response, &options);
 }
 
 void pt_api_events(struct pt_app *app, struct pt_request *request, struct pt_response *response)
@@ -131,28 +165,6 @@ void pt_api_events(struct pt_app *app, struct pt_request *request, struct pt_res
     pt_buf_dispose(&body);
 }
 
-/* Admin routes take the token from the config as a bearer token, compared in
- * constant time. Returns false after answering. */
-static bool authorised(struct pt_app *app, struct pt_request *request,
-                       struct pt_response *response)
-{
-    const char *token = app->config->admin_token;
-    if (token == NULL || token[0] == '\0') {
-        pt_response_error(request, response, 403,
-                          "The admin API is off: set admin_token in the configuration.");
-        return false;
-    }
-    const char *header = pt_http_header(request, "Authorization");
-    size_t length = strlen(token);
-    if (header == NULL || strncmp(header, "Bearer ", 7) != 0 || strlen(header + 7) != length ||
-        sodium_memcmp(header + 7, token, length) != 0) {
-        pt_response_error(request, response, 401, "A valid admin token is needed.");
-        pt_response_header(response, "WWW-Authenticate", "Bearer");
-        return false;
-    }
-    return true;
-}
-
 struct stats_writer {
     struct pt_buf *body;
     size_t rows;
@@ -178,7 +190,7 @@ static void write_count(void *context, const struct pt_event_count *count)
 
 void pt_api_stats(struct pt_app *app, struct pt_request *request, struct pt_response *response)
 {
-    if (!authorised(app, request, response))
+    if (!pt_app_authorise(app, request, response))
         return;
     /* Write what is in memory first, so the answer is one consistent read. */
     if (pt_events_flush(app->events) != PT_OK) {

@@ -1,9 +1,11 @@
 #include "patron/app.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "patron/admin.h"
 #include "patron/api.h"
 #include "patron/metrics.h"
 #include "patron/pages.h"
@@ -12,6 +14,8 @@ enum {
     ALLOW_GET = 1u << 0,  /* GET and HEAD */
     ALLOW_POST = 1u << 1,
     ALLOW_CORS = 1u << 2, /* answers the widget's CORS preflight */
+    ALLOW_ANY = 1u << 3,  /* the handler checks methods itself */
+    PREFIX = 1u << 4,     /* the path is a prefix */
 };
 
 struct route {
@@ -32,6 +36,7 @@ static const struct route routes[] = {
     {"embed", "/embed/appeal", ALLOW_GET, pt_pages_embed},
     {"dismiss", "/embed/dismiss", ALLOW_POST, pt_pages_dismiss},
     {"support", "/support", ALLOW_GET | ALLOW_POST, pt_pages_support},
+    {"admin", "/v1/admin/", ALLOW_ANY | PREFIX, pt_admin_dispatch},
 };
 enum { ROUTE_COUNT = sizeof(routes) / sizeof(routes[0]), ROUTE_UNKNOWN = ROUTE_COUNT };
 
@@ -45,6 +50,74 @@ void pt_app_register_routes(void)
 int64_t pt_app_now(const struct pt_app *app)
 {
     return (int64_t)time(NULL) + app->clock_offset;
+}
+
+bool pt_app_is_admin_token(const struct pt_app *app, const char *text)
+{
+    const char *token = app->config->admin_token;
+    size_t length = strlen(token);
+    return length > 0 && text != NULL && strlen(text) == length &&
+           sodium_memcmp(text, token, length) == 0;
+}
+
+bool pt_app_authorise(const struct pt_app *app, struct pt_request *request,
+                      struct pt_response *response)
+{
+    if (app->config->admin_token[0] == '\0') {
+        pt_response_error(request, response, 403,
+                          "The admin API is off: set admin_token in the configuration.");
+        return false;
+    }
+    const char *header = pt_http_header(request, "Authorization");
+    if (header == NULL || strncmp(header, "Bearer ", 7) != 0 ||
+        !pt_app_is_admin_token(app, header + 7)) {
+        pt_response_error(request, response, 401, "A valid admin token is needed.");
+        pt_response_header(response, "WWW-Authenticate", "Bearer");
+        return false;
+    }
+    return true;
+}
+
+void pt_app_editor_options(const struct pt_app *app, struct pt_request *request,
+                           struct pt_select_options *options)
+{
+    memset(options, 0, sizeof(*options));
+    const char *force = pt_http_query(request, "force");
+    const char *colon = force ? strchr(force, ':') : NULL;
+    if (colon != NULL && colon > force && strlen(colon + 1) > 0 &&
+        (size_t)(colon - force) < PT_ID_MAX && strlen(colon + 1) < PT_ID_MAX) {
+        options->force_campaign = pt_arena_strndup(request->arena, force, (size_t)(colon - force));
+        options->force_variant = pt_arena_strndup(request->arena, colon + 1, strlen(colon + 1));
+    }
+    options->preview = pt_app_is_admin_token(app, pt_http_query(request, "preview"));
+}
+
+void pt_app_reader_country(const struct pt_app *app, const struct pt_request *request,
+                           char country[PT_COUNTRY_MAX])
+{
+    country[0] = '\0';
+    if (app->config->country_header[0] == '\0')
+        return;
+    const char *value = pt_http_header(request, app->config->country_header);
+    if (value == NULL)
+        return;
+    size_t length = strlen(value);
+    if (length != 2 && (length < 4 || length >= PT_COUNTRY_MAX))
+        return;
+    for (size_t i = 0; i < length; i++) {
+        char c = value[i];
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        bool ok = i < 2    ? (c >= 'A' && c <= 'Z')
+                  : i == 2 ? c == '-'
+                           : ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
+        if (!ok) {
+            country[0] = '\0';
+            return;
+        }
+        country[i] = c;
+    }
+    country[length] = '\0';
 }
 
 static const char *allow_header(unsigned allowed)
@@ -64,7 +137,9 @@ void pt_app_dispatch(void *context, struct pt_request *request, struct pt_respon
         index = 0;
     } else {
         for (unsigned i = 1; i < ROUTE_COUNT; i++) {
-            if (strcmp(routes[i].path, request->path) == 0) {
+            bool prefix = routes[i].allowed & PREFIX;
+            if (prefix ? strncmp(routes[i].path, request->path, strlen(routes[i].path)) == 0
+                       : strcmp(routes[i].path, request->path) == 0) {
                 index = i;
                 break;
             }
@@ -76,6 +151,10 @@ void pt_app_dispatch(void *context, struct pt_request *request, struct pt_respon
         return;
     }
     const struct route *route = &routes[index];
+    if (route->allowed & ALLOW_ANY) {
+        route->handler(app, request, response);
+        return;
+    }
     bool allowed = false;
     switch (request->method) {
     case PT_METHOD_GET:
@@ -87,6 +166,8 @@ void pt_app_dispatch(void *context, struct pt_request *request, struct pt_respon
             return;
         }
         break;
+    case PT_METHOD_PUT:
+    case PT_METHOD_DELETE:
     case PT_METHOD_OTHER: break;
     }
     if (!allowed) {

@@ -273,6 +273,192 @@ static enum pt_status parse_variant(const json_t *value, struct pt_campaign *cam
     return PT_OK;
 }
 
+/* ------------------------------------------------------------- targeting */
+
+uint64_t pt_catalog_hash(const char *name)
+{
+    uint64_t hash = 0xcbf29ce484222325u;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        hash ^= *p;
+        hash *= 0x100000001b3u;
+    }
+    return hash;
+}
+
+static bool is_name(const char *name)
+{
+    size_t length = strlen(name);
+    return length > 0 && length < PT_NAME_MAX && pt_utf8_valid(name, length);
+}
+
+/* "US" or "US-CA": two capital letters, then optionally a region code. */
+static bool is_country(const char *code)
+{
+    size_t length = strlen(code);
+    if (length != 2 && (length < 4 || length >= PT_COUNTRY_MAX))
+        return false;
+    for (size_t i = 0; i < length; i++) {
+        char c = code[i];
+        bool ok = i < 2    ? (c >= 'A' && c <= 'Z')
+                  : i == 2 ? c == '-'
+                           : ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static enum pt_status read_names(const json_t *root, const char *key, struct pt_name_list *list,
+                                 char *problem, size_t problem_size)
+{
+    const json_t *array = NULL;
+    enum pt_status status = pt_json_array(root, "campaign", key, false, PT_FILTER_LIST_MAX,
+                                          &array, problem, problem_size);
+    if (status || array == NULL)
+        return status;
+    size_t index;
+    const json_t *item;
+    json_array_foreach(array, index, item) {
+        if (!json_is_string(item) || !is_name(json_string_value(item))) {
+            snprintf(problem, problem_size, "campaign.%s must hold names of 1 to %d bytes", key,
+                     PT_NAME_MAX - 1);
+            return PT_ERR_INVALID;
+        }
+        list->hashes[list->count++] = pt_catalog_hash(json_string_value(item));
+    }
+    return PT_OK;
+}
+
+static enum pt_status read_countries(const json_t *root, const char *key,
+                                     struct pt_country_list *list, char *problem,
+                                     size_t problem_size)
+{
+    const json_t *array = NULL;
+    enum pt_status status = pt_json_array(root, "campaign", key, false, PT_FILTER_LIST_MAX,
+                                          &array, problem, problem_size);
+    if (status || array == NULL)
+        return status;
+    size_t index;
+    const json_t *item;
+    json_array_foreach(array, index, item) {
+        if (!json_is_string(item) || !is_country(json_string_value(item))) {
+            snprintf(problem, problem_size,
+                     "campaign.%s must hold country codes such as \"US\" or regions such as "
+                     "\"US-CA\"",
+                     key);
+            return PT_ERR_INVALID;
+        }
+        pt_json_copy(list->codes[list->count++], PT_COUNTRY_MAX, json_string_value(item));
+    }
+    return PT_OK;
+}
+
+static enum pt_status parse_targeting(const json_t *root, struct pt_campaign *campaign,
+                                      char *problem, size_t problem_size)
+{
+    const char *where = "campaign";
+    const char *placement = "end_of_article";
+    enum pt_status status = pt_json_string(root, where, "placement", false, PT_NAME_MAX - 1,
+                                           &placement, problem, problem_size);
+    if (status)
+        return status;
+    if (!is_name(placement)) {
+        snprintf(problem, problem_size, "campaign.placement must be a name such as "
+                                        "\"end_of_article\"");
+        return PT_ERR_INVALID;
+    }
+    pt_json_copy(campaign->placement, sizeof(campaign->placement), placement);
+    status = read_names(root, "sections", &campaign->sections, problem, problem_size);
+    if (status == PT_OK)
+        status = read_names(root, "exclude_sections", &campaign->exclude_sections, problem,
+                            problem_size);
+    if (status == PT_OK)
+        status = read_names(root, "tags", &campaign->tags, problem, problem_size);
+    if (status == PT_OK)
+        status = read_names(root, "exclude_tags", &campaign->exclude_tags, problem, problem_size);
+    if (status == PT_OK)
+        status = pt_json_boolean(root, where, "show_on_sensitive", false,
+                                 &campaign->show_on_sensitive, problem, problem_size);
+    if (status == PT_OK)
+        status = read_countries(root, "countries", &campaign->countries, problem, problem_size);
+    if (status == PT_OK)
+        status = read_countries(root, "exclude_countries", &campaign->exclude_countries, problem,
+                                problem_size);
+    if (status)
+        return status;
+
+    const json_t *devices = NULL;
+    status = pt_json_array(root, where, "devices", false, 3, &devices, problem, problem_size);
+    if (status)
+        return status;
+    size_t index;
+    const json_t *item;
+    json_array_foreach(devices, index, item) {
+        const char *name = json_is_string(item) ? json_string_value(item) : "";
+        if (strcmp(name, "mobile") == 0)
+            campaign->devices |= 1u << PT_DEVICE_MOBILE;
+        else if (strcmp(name, "tablet") == 0)
+            campaign->devices |= 1u << PT_DEVICE_TABLET;
+        else if (strcmp(name, "desktop") == 0)
+            campaign->devices |= 1u << PT_DEVICE_DESKTOP;
+        else {
+            snprintf(problem, problem_size,
+                     "campaign.devices may hold only \"mobile\", \"tablet\" and \"desktop\"");
+            return PT_ERR_INVALID;
+        }
+    }
+
+    campaign->articles_max = -1;
+    const json_t *articles = json_object_get(root, "articles_read");
+    if (articles != NULL) {
+        static const char *const allowed[] = {"weeks", "min", "max", NULL};
+        const char *articles_where = "campaign.articles_read";
+        int64_t weeks = 0, minimum = 0, maximum = -1;
+        status = pt_json_expect_object(articles, articles_where, allowed, problem, problem_size);
+        if (status == PT_OK)
+            status = pt_json_integer(articles, articles_where, "weeks", true, 1, 52, &weeks,
+                                     problem, problem_size);
+        if (status == PT_OK)
+            status = pt_json_integer(articles, articles_where, "min", false, 0, 100000, &minimum,
+                                     problem, problem_size);
+        if (status == PT_OK)
+            status = pt_json_integer(articles, articles_where, "max", false, 0, 100000, &maximum,
+                                     problem, problem_size);
+        if (status)
+            return status;
+        if (maximum >= 0 && maximum < minimum) {
+            snprintf(problem, problem_size, "campaign.articles_read.max is below its min");
+            return PT_ERR_INVALID;
+        }
+        campaign->articles_weeks = (int)weeks;
+        campaign->articles_min = (int)minimum;
+        campaign->articles_max = (int)maximum;
+    }
+
+    const char *test_id = campaign->id;
+    status = pt_json_string(root, where, "test_id", false, PT_ID_MAX - 1, &test_id, problem,
+                            problem_size);
+    if (status)
+        return status;
+    if (!is_id(test_id)) {
+        snprintf(problem, problem_size, "campaign.test_id must be 1 to 63 of a-z, 0-9, '-' and '_'");
+        return PT_ERR_INVALID;
+    }
+    pt_json_copy(campaign->test_id, sizeof(campaign->test_id), test_id);
+    const json_t *control = json_object_get(root, "control_share");
+    if (control != NULL) {
+        if (!json_is_number(control) || json_number_value(control) < 0 ||
+            json_number_value(control) > 0.9) {
+            snprintf(problem, problem_size,
+                     "campaign.control_share must be a share from 0 to 0.9, such as 0.1");
+            return PT_ERR_INVALID;
+        }
+        campaign->control_threshold =
+            (uint32_t)(json_number_value(control) * 4294967296.0 + 0.5);
+    }
+    return PT_OK;
+}
+
 /* ---------------------------------------------------------- one campaign */
 
 static const char *text_field(const json_t *text, const char *key)
@@ -324,6 +510,8 @@ static void render_variant(struct pt_campaign *campaign, struct pt_variant *vari
 
 static void free_campaign(struct pt_campaign *campaign)
 {
+    free(campaign->control_answer);
+    campaign->control_answer = NULL;
     for (size_t v = 0; v < campaign->variant_count; v++) {
         struct pt_variant *variant = &campaign->variants[v];
         for (size_t t = 0; t < variant->text_count; t++) {
@@ -341,10 +529,14 @@ static enum pt_status parse_campaign(const char *document, const struct pt_catal
                                      struct pt_campaign *campaign, bool render, char *error,
                                      size_t error_size)
 {
-    static const char *const allowed[] = {"id",        "name",      "status",   "priority",
-                                          "starts_at", "ends_at",   "cohort",   "languages",
-                                          "currency",  "frequency_cap", "snooze_days",
-                                          "variants",  NULL};
+    static const char *const allowed[] = {
+        "id",           "name",          "status",           "priority",
+        "starts_at",    "ends_at",       "placement",        "languages",
+        "sections",     "exclude_sections", "tags",          "exclude_tags",
+        "show_on_sensitive", "countries", "exclude_countries", "devices",
+        "cohort",       "articles_read", "currency",         "frequency_cap",
+        "snooze_days",  "test_id",       "control_share",    "variants",
+        NULL};
     memset(campaign, 0, sizeof(*campaign));
     char problem[400];
     json_t *root = pt_json_parse(document, strlen(document), problem, sizeof(problem));
@@ -412,11 +604,13 @@ static enum pt_status parse_campaign(const char *document, const struct pt_catal
         campaign->cohort = PT_COHORT_NON_SUPPORTERS;
     } else if (strcmp(cohort, "supporters") == 0) {
         campaign->cohort = PT_COHORT_SUPPORTERS;
+    } else if (strcmp(cohort, "former_supporters") == 0) {
+        campaign->cohort = PT_COHORT_FORMER_SUPPORTERS;
     } else if (strcmp(cohort, "everyone") == 0) {
         campaign->cohort = PT_COHORT_EVERYONE;
     } else {
-        snprintf(problem, sizeof(problem),
-                 "campaign.cohort must be non_supporters, supporters or everyone");
+        snprintf(problem, sizeof(problem), "campaign.cohort must be non_supporters, supporters, "
+                                           "former_supporters or everyone");
         status = PT_ERR_INVALID;
         goto fail;
     }
@@ -470,21 +664,40 @@ static enum pt_status parse_campaign(const char *document, const struct pt_catal
     campaign->cap_days = 30;
     const json_t *cap = json_object_get(root, "frequency_cap");
     if (cap != NULL) {
-        static const char *const cap_allowed[] = {"views", "days", NULL};
-        int64_t views = 4, days = 30;
-        status = pt_json_expect_object(cap, "campaign.frequency_cap", cap_allowed, problem,
-                                       sizeof(problem));
+        static const char *const cap_allowed[] = {"views", "days", "min_days_between", "group",
+                                                  NULL};
+        const char *cap_where = "campaign.frequency_cap";
+        int64_t views = 4, days = 30, spacing = 0;
+        const char *group = "";
+        status = pt_json_expect_object(cap, cap_where, cap_allowed, problem, sizeof(problem));
         if (status == PT_OK)
-            status = pt_json_integer(cap, "campaign.frequency_cap", "views", false, 0, 1000,
-                                     &views, problem, sizeof(problem));
+            status = pt_json_integer(cap, cap_where, "views", false, 0, 1000, &views, problem,
+                                     sizeof(problem));
         if (status == PT_OK)
-            status = pt_json_integer(cap, "campaign.frequency_cap", "days", false, 1, 365, &days,
+            status = pt_json_integer(cap, cap_where, "days", false, 1, 365, &days, problem,
+                                     sizeof(problem));
+        if (status == PT_OK)
+            status = pt_json_integer(cap, cap_where, "min_days_between", false, 0, 365, &spacing,
                                      problem, sizeof(problem));
+        if (status == PT_OK)
+            status = pt_json_string(cap, cap_where, "group", false, PT_ID_MAX - 1, &group,
+                                    problem, sizeof(problem));
         if (status)
             goto fail;
+        if (group[0] != '\0' && !is_id(group)) {
+            snprintf(problem, sizeof(problem),
+                     "campaign.frequency_cap.group must be 1 to 63 of a-z, 0-9, '-' and '_'");
+            status = PT_ERR_INVALID;
+            goto fail;
+        }
         campaign->cap_views = (int)views;
         campaign->cap_days = (int)days;
+        campaign->min_days_between = (int)spacing;
+        pt_json_copy(campaign->cap_group_name, sizeof(campaign->cap_group_name), group);
     }
+    status = parse_targeting(root, campaign, problem, sizeof(problem));
+    if (status)
+        goto fail;
 
     static const double default_days[PT_SNOOZE_REASONS] = {3, 14, 365};
     static const char *const reason_keys[PT_SNOOZE_REASONS] = {"later", "close", "supporting"};
@@ -527,6 +740,12 @@ static enum pt_status parse_campaign(const char *document, const struct pt_catal
     if (render) {
         for (size_t v = 0; v < campaign->variant_count; v++)
             render_variant(campaign, &campaign->variants[v], &inputs[v], settings);
+        struct pt_buf control;
+        pt_buf_init(&control);
+        pt_buf_puts(&control, "{\"appeal\":null,\"reason\":\"control\",\"campaign\":");
+        pt_buf_json_str(&control, campaign->id);
+        pt_buf_puts(&control, "}");
+        campaign->control_answer = pt_buf_take(&control, &campaign->control_answer_length);
     }
     json_decref(root);
     return PT_OK;
@@ -552,7 +771,63 @@ static void catalog_free(struct pt_catalog *catalog)
     for (size_t i = 0; i < catalog->campaign_count; i++)
         free_campaign(&catalog->campaigns[i]);
     free(catalog->campaigns);
+    free(catalog->slots);
     free(catalog);
+}
+
+/* Open addressing over campaign ids, so that the engine maps a reader's view
+ * log to campaigns without comparing strings against every campaign. */
+static void build_index(struct pt_catalog *catalog)
+{
+    size_t size = 16;
+    while (size < catalog->campaign_count * 2)
+        size *= 2;
+    catalog->slot_count = size;
+    catalog->slots = pt_xmalloc(size * sizeof(*catalog->slots));
+    for (size_t i = 0; i < size; i++)
+        catalog->slots[i].index = -1;
+    for (size_t i = 0; i < catalog->campaign_count; i++) {
+        uint64_t hash = pt_catalog_hash(catalog->campaigns[i].id);
+        size_t slot = hash & (size - 1);
+        while (catalog->slots[slot].index >= 0)
+            slot = (slot + 1) & (size - 1);
+        catalog->slots[slot].hash = hash;
+        catalog->slots[slot].index = (int)i;
+    }
+}
+
+/* Campaigns naming the same cap group get the same number above 0. */
+static void number_cap_groups(struct pt_catalog *catalog)
+{
+    int groups = 0;
+    for (size_t i = 0; i < catalog->campaign_count; i++) {
+        struct pt_campaign *campaign = &catalog->campaigns[i];
+        if (campaign->cap_group_name[0] == '\0')
+            continue;
+        campaign->cap_group = 0;
+        for (size_t k = 0; k < i && campaign->cap_group == 0; k++) {
+            if (strcmp(catalog->campaigns[k].cap_group_name, campaign->cap_group_name) == 0)
+                campaign->cap_group = catalog->campaigns[k].cap_group;
+        }
+        if (campaign->cap_group == 0)
+            campaign->cap_group = ++groups;
+    }
+}
+
+int pt_catalog_index(const struct pt_catalog *catalog, const char *id)
+{
+    if (catalog->slot_count == 0)
+        return -1;
+    uint64_t hash = pt_catalog_hash(id);
+    size_t slot = hash & (catalog->slot_count - 1);
+    for (;;) {
+        const struct pt_catalog_slot *entry = &catalog->slots[slot];
+        if (entry->index < 0)
+            return -1;
+        if (entry->hash == hash && strcmp(catalog->campaigns[entry->index].id, id) == 0)
+            return entry->index;
+        slot = (slot + 1) & (catalog->slot_count - 1);
+    }
 }
 
 enum pt_status pt_catalog_check_document(const char *document,
@@ -588,6 +863,8 @@ enum pt_status pt_catalog_build(const char *const *documents, size_t count,
         }
     }
     qsort(catalog->campaigns, catalog->campaign_count, sizeof(*catalog->campaigns), by_priority);
+    build_index(catalog);
+    number_cap_groups(catalog);
     *out = catalog;
     return PT_OK;
 fail:
@@ -610,11 +887,8 @@ void pt_catalog_release(struct pt_catalog *catalog)
 
 const struct pt_campaign *pt_catalog_find(const struct pt_catalog *catalog, const char *id)
 {
-    for (size_t i = 0; i < catalog->campaign_count; i++) {
-        if (strcmp(catalog->campaigns[i].id, id) == 0)
-            return &catalog->campaigns[i];
-    }
-    return NULL;
+    int index = pt_catalog_index(catalog, id);
+    return index < 0 ? NULL : &catalog->campaigns[index];
 }
 
 const struct pt_variant *pt_campaign_find_variant(const struct pt_campaign *campaign,

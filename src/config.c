@@ -39,6 +39,7 @@ static const struct key keys[] = {
     INT_KEY(max_amount, 1, 1000000),
     STRING_KEY(admin_token),
     STRING_KEY(frame_ancestors),
+    STRING_KEY(country_header),
     BOOL_KEY(log_requests),
     BOOL_KEY(demo_pages),
 };
@@ -62,6 +63,7 @@ void pt_config_init(struct pt_config *config)
     config->max_amount = 2000;
     config->admin_token = pt_xstrdup("");
     config->frame_ancestors = pt_xstrdup("'self'");
+    config->country_header = pt_xstrdup("");
     config->log_requests = true;
     config->demo_pages = false;
 }

@@ -306,6 +306,10 @@ static enum pt_method parse_method(const char *method)
         return PT_METHOD_HEAD;
     if (strcmp(method, "POST") == 0)
         return PT_METHOD_POST;
+    if (strcmp(method, "PUT") == 0)
+        return PT_METHOD_PUT;
+    if (strcmp(method, "DELETE") == 0)
+        return PT_METHOD_DELETE;
     if (strcmp(method, "OPTIONS") == 0)
         return PT_METHOD_OPTIONS;
     return PT_METHOD_OTHER;

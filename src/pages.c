@@ -26,6 +26,19 @@ static const char *page_language(const char *wanted)
 
 /* ----------------------------------------------------------------- embed */
 
+/* Without script there is no viewport to measure; the browser's own word
+ * for what it is will do. */
+static enum pt_device device_from_user_agent(const char *agent)
+{
+    if (agent == NULL)
+        return PT_DEVICE_UNKNOWN;
+    if (strstr(agent, "iPad") != NULL || strstr(agent, "Tablet") != NULL)
+        return PT_DEVICE_TABLET;
+    if (strstr(agent, "Mobi") != NULL || strstr(agent, "Android") != NULL)
+        return PT_DEVICE_MOBILE;
+    return PT_DEVICE_DESKTOP;
+}
+
 void pt_pages_embed(struct pt_app *app, struct pt_request *request, struct pt_response *response)
 {
     struct pt_appeal_request appeal;
@@ -43,10 +56,14 @@ void pt_pages_embed(struct pt_app *app, struct pt_request *request, struct pt_re
     appeal.bucket = randombytes_random();
     struct pt_catalog *catalog = pt_catalog_holder_acquire(&app->catalogs);
     pt_http_hold_catalog(request, catalog);
+    pt_app_reader_country(app, request, appeal.country);
+    appeal.device = device_from_user_agent(pt_http_header(request, "User-Agent"));
+    struct pt_select_options options;
+    pt_app_editor_options(app, request, &options);
     struct pt_selection selection;
     int64_t now = pt_app_now(app);
     pt_select_appeal(catalog, &appeal, now, (int64_t)app->config->snooze_max_days * 86400,
-                     &selection);
+                     &options, &selection);
     pt_response_header(response, "Content-Security-Policy", app->embed_policy);
     pt_response_header(response, "Cache-Control", "no-store");
     response->status = 200;

@@ -18,6 +18,32 @@ static bool is_language(const char *tag)
     return true;
 }
 
+static void add_tag(struct pt_appeal_request *request, const char *tag, size_t length)
+{
+    char *copy = request->tags[request->tag_count];
+    memcpy(copy, tag, length);
+    copy[length] = '\0';
+    request->tag_hashes[request->tag_count] = pt_catalog_hash(copy);
+    request->tag_count++;
+}
+
+static enum pt_status parse_device(const char *name, enum pt_device *device)
+{
+    static const struct {
+        const char *name;
+        enum pt_device device;
+    } devices[] = {{"mobile", PT_DEVICE_MOBILE},
+                   {"tablet", PT_DEVICE_TABLET},
+                   {"desktop", PT_DEVICE_DESKTOP}};
+    for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
+        if (strcmp(devices[i].name, name) == 0) {
+            *device = devices[i].device;
+            return PT_OK;
+        }
+    }
+    return PT_ERR_INVALID;
+}
+
 static enum pt_status parse_snooze_reason(const char *name, enum pt_snooze_reason *reason)
 {
     static const char *const names[PT_SNOOZE_REASONS] = {"later", "close", "supporting"};
@@ -36,12 +62,13 @@ enum { TIME_MIN = 946684800, TIME_MAX = 7258118400 };
 static enum pt_status parse_article(const json_t *article, struct pt_appeal_request *request,
                                     char *error, size_t error_size)
 {
-    static const char *const allowed[] = {"id", "section", "tags", "language", "opt_out", NULL};
+    static const char *const allowed[] = {"id",      "section",   "tags",      "language",
+                                          "opt_out", "sensitive", "placement", NULL};
     const char *where = "article";
     enum pt_status status = pt_json_expect_object(article, where, allowed, error, error_size);
     if (status)
         return status;
-    const char *id = NULL, *section = "", *language = NULL;
+    const char *id = NULL, *section = "", *language = NULL, *placement = "";
     status = pt_json_string(article, where, "id", true, PT_ARTICLE_ID_MAX - 1, &id, error,
                             error_size);
     if (status == PT_OK && id[0] == '\0') {
@@ -49,7 +76,10 @@ static enum pt_status parse_article(const json_t *article, struct pt_appeal_requ
         status = PT_ERR_INVALID;
     }
     if (status == PT_OK)
-        status = pt_json_string(article, where, "section", false, PT_SECTION_MAX - 1, &section,
+        status = pt_json_string(article, where, "section", false, PT_NAME_MAX - 1, &section,
+                                error, error_size);
+    if (status == PT_OK)
+        status = pt_json_string(article, where, "placement", false, PT_NAME_MAX - 1, &placement,
                                 error, error_size);
     if (status == PT_OK)
         status = pt_json_string(article, where, "language", true, PT_LANGUAGE_MAX - 1, &language,
@@ -62,26 +92,32 @@ static enum pt_status parse_article(const json_t *article, struct pt_appeal_requ
     }
     status = pt_json_boolean(article, where, "opt_out", false, &request->opt_out, error,
                              error_size);
+    if (status == PT_OK)
+        status = pt_json_boolean(article, where, "sensitive", false, &request->sensitive, error,
+                                 error_size);
     if (status)
         return status;
     pt_json_copy(request->article_id, sizeof(request->article_id), id);
     pt_json_copy(request->section, sizeof(request->section), section);
+    request->section_hash = section[0] ? pt_catalog_hash(section) : 0;
     pt_json_copy(request->language, sizeof(request->language), language);
+    pt_json_copy(request->placement, sizeof(request->placement), placement);
 
     const json_t *tags = NULL;
-    status = pt_json_array(article, where, "tags", false, PT_TAGS_MAX, &tags, error, error_size);
+    status = pt_json_array(article, where, "tags", false, PT_ARTICLE_TAGS_MAX, &tags, error,
+                           error_size);
     if (status || tags == NULL)
         return status;
     size_t index;
     const json_t *tag;
     json_array_foreach(tags, index, tag) {
-        if (!json_is_string(tag) || json_string_length(tag) >= PT_TAG_MAX ||
+        if (!json_is_string(tag) || json_string_length(tag) >= PT_NAME_MAX ||
             strlen(json_string_value(tag)) != json_string_length(tag)) {
             snprintf(error, error_size, "article.tags must be strings of at most %d bytes",
-                     PT_TAG_MAX - 1);
+                     PT_NAME_MAX - 1);
             return PT_ERR_INVALID;
         }
-        pt_json_copy(request->tags[request->tag_count++], PT_TAG_MAX, json_string_value(tag));
+        add_tag(request, json_string_value(tag), json_string_length(tag));
     }
     return PT_OK;
 }
@@ -100,11 +136,21 @@ static enum pt_status parse_campaign_id(const json_t *entry, const char *where, 
 static enum pt_status parse_reader(const json_t *reader, struct pt_appeal_request *request,
                                    char *error, size_t error_size)
 {
-    static const char *const allowed[] = {"bucket", "supporter", "views", "snoozes", "weeks",
-                                          NULL};
+    static const char *const allowed[] = {"bucket", "supporter", "former_supporter", "device",
+                                          "views",  "snoozes",   "weeks",            NULL};
     const char *where = "reader";
     enum pt_status status = pt_json_expect_object(reader, where, allowed, error, error_size);
     int64_t bucket = 0;
+    const char *device = NULL;
+    if (status == PT_OK)
+        status = pt_json_boolean(reader, where, "former_supporter", false,
+                                 &request->former_supporter, error, error_size);
+    if (status == PT_OK)
+        status = pt_json_string(reader, where, "device", false, 16, &device, error, error_size);
+    if (status == PT_OK && device != NULL && parse_device(device, &request->device) != PT_OK) {
+        snprintf(error, error_size, "reader.device must be \"mobile\", \"tablet\" or \"desktop\"");
+        status = PT_ERR_INVALID;
+    }
     if (status == PT_OK)
         status = pt_json_integer(reader, where, "bucket", true, 0, UINT32_MAX, &bucket, error,
                                  error_size);
@@ -249,6 +295,7 @@ enum pt_status pt_request_from_query(const char *article, const char *section, c
                             error_size);
     if (status)
         return status;
+    request->section_hash = request->section[0] ? pt_catalog_hash(request->section) : 0;
     pt_json_copy(request->language, sizeof(request->language), language);
     if (tags == NULL || !pt_utf8_valid(tags, strlen(tags))) {
         if (tags != NULL) {
@@ -262,14 +309,12 @@ enum pt_status pt_request_from_query(const char *article, const char *section, c
         const char *end = strchr(start, ',');
         size_t length = end ? (size_t)(end - start) : strlen(start);
         if (length > 0) {
-            if (request->tag_count == PT_TAGS_MAX || length >= PT_TAG_MAX) {
+            if (request->tag_count == PT_ARTICLE_TAGS_MAX || length >= PT_NAME_MAX) {
                 snprintf(error, error_size, "tags: at most %d tags of at most %d bytes",
-                         PT_TAGS_MAX, PT_TAG_MAX - 1);
+                         PT_ARTICLE_TAGS_MAX, PT_NAME_MAX - 1);
                 return PT_ERR_INVALID;
             }
-            memcpy(request->tags[request->tag_count], start, length);
-            request->tags[request->tag_count][length] = '\0';
-            request->tag_count++;
+            add_tag(request, start, length);
         }
         start += length + (end ? 1 : 0);
     }

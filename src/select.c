@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+enum { WEEK_SECONDS = 604800, DAY_SECONDS = 86400 };
+
 const char *pt_select_reason_name(enum pt_select_reason reason)
 {
     switch (reason) {
@@ -11,8 +13,34 @@ const char *pt_select_reason_name(enum pt_select_reason reason)
     case PT_SELECT_SUPPORTER: return "supporter";
     case PT_SELECT_CAPPED: return "capped";
     case PT_SELECT_SNOOZED: return "snoozed";
+    case PT_SELECT_CONTROL: return "control";
+    case PT_SELECT_REASONS: break;
     }
     return "no_campaign";
+}
+
+const char *pt_select_filter_name(enum pt_filter filter)
+{
+    static const char *const names[] = {
+        [PT_FILTER_PASSED] = "passed",
+        [PT_FILTER_STATUS] = "status",
+        [PT_FILTER_SCHEDULE] = "schedule",
+        [PT_FILTER_PLACEMENT] = "placement",
+        [PT_FILTER_LANGUAGE] = "language",
+        [PT_FILTER_SECTION] = "section",
+        [PT_FILTER_TAG] = "tag",
+        [PT_FILTER_SENSITIVE] = "sensitive",
+        [PT_FILTER_COUNTRY] = "country",
+        [PT_FILTER_DEVICE] = "device",
+        [PT_FILTER_COHORT] = "cohort",
+        [PT_FILTER_ARTICLES_READ] = "articles_read",
+        [PT_FILTER_SNOOZE] = "snooze",
+        [PT_FILTER_FREQUENCY_CAP] = "frequency_cap",
+        [PT_FILTER_MIN_DAYS_BETWEEN] = "min_days_between",
+        [PT_FILTER_CONTROL] = "control",
+        [PT_FILTER_NOT_REACHED] = "not_reached",
+    };
+    return filter <= PT_FILTER_NOT_REACHED ? names[filter] : "unknown";
 }
 
 /* FNV-1a over the id, then a splitmix64 finaliser over the id's hash and the
@@ -21,12 +49,7 @@ const char *pt_select_reason_name(enum pt_select_reason reason)
  * one test independent of another's. */
 uint32_t pt_select_point(uint32_t bucket, const char *test_id)
 {
-    uint64_t hash = 0xcbf29ce484222325u;
-    for (const unsigned char *p = (const unsigned char *)test_id; *p; p++) {
-        hash ^= *p;
-        hash *= 0x100000001b3u;
-    }
-    uint64_t x = hash ^ ((uint64_t)bucket * 0x9e3779b97f4a7c15u);
+    uint64_t x = pt_catalog_hash(test_id) ^ ((uint64_t)bucket * 0x9e3779b97f4a7c15u);
     x ^= x >> 30;
     x *= 0xbf58476d1ce4e5b9u;
     x ^= x >> 27;
@@ -39,9 +62,14 @@ const struct pt_variant *pt_select_variant(const struct pt_campaign *campaign, u
 {
     if (campaign->variant_count == 0 || campaign->total_weight == 0)
         return NULL;
-    uint32_t point = pt_select_point(bucket, campaign->id);
-    /* Scale into [0, total_weight) without modulo bias. */
-    uint64_t target = ((uint64_t)point * campaign->total_weight) >> 32;
+    uint32_t point = pt_select_point(bucket, campaign->test_id);
+    if (point < campaign->control_threshold)
+        return NULL;
+    /* The points above the control share, scaled into [0, total_weight)
+     * without modulo bias. */
+    uint64_t above = (uint64_t)(point - campaign->control_threshold);
+    uint64_t range = (uint64_t)UINT32_MAX + 1 - campaign->control_threshold;
+    uint64_t target = (above * campaign->total_weight) / range;
     uint64_t cumulative = 0;
     for (size_t i = 0; i < campaign->variant_count; i++) {
         cumulative += campaign->variants[i].weight;
@@ -51,10 +79,12 @@ const struct pt_variant *pt_select_variant(const struct pt_campaign *campaign, u
     return &campaign->variants[campaign->variant_count - 1];
 }
 
-static bool is_scheduled(const struct pt_campaign *campaign, int64_t now)
+/* ----------------------------------------------------------- page filters */
+
+static bool is_scheduled(const struct pt_campaign *campaign, int64_t now, bool preview)
 {
-    if (campaign->status != PT_CAMPAIGN_LIVE)
-        return false;
+    if (preview && campaign->status == PT_CAMPAIGN_DRAFT)
+        return true;
     if (campaign->starts_at != 0 && now < campaign->starts_at)
         return false;
     if (campaign->ends_at != 0 && now > campaign->ends_at)
@@ -71,14 +101,91 @@ static bool speaks(const struct pt_campaign *campaign, const char *language)
     return false;
 }
 
-static bool in_cohort(const struct pt_campaign *campaign, bool supporter)
+static bool listed(const struct pt_name_list *list, uint64_t hash)
+{
+    for (size_t i = 0; i < list->count; i++) {
+        if (list->hashes[i] == hash)
+            return true;
+    }
+    return false;
+}
+
+static bool any_tag_listed(const struct pt_name_list *list, const struct pt_appeal_request *request)
+{
+    for (size_t i = 0; i < request->tag_count; i++) {
+        if (listed(list, request->tag_hashes[i]))
+            return true;
+    }
+    return false;
+}
+
+static enum pt_filter page_filter(const struct pt_campaign *campaign,
+                                  const struct pt_appeal_request *request)
+{
+    const char *placement = request->placement[0] ? request->placement : "end_of_article";
+    if (strcmp(campaign->placement, placement) != 0)
+        return PT_FILTER_PLACEMENT;
+    if (!speaks(campaign, request->language))
+        return PT_FILTER_LANGUAGE;
+    if (campaign->sections.count > 0 &&
+        (request->section_hash == 0 || !listed(&campaign->sections, request->section_hash)))
+        return PT_FILTER_SECTION;
+    if (request->section_hash != 0 && listed(&campaign->exclude_sections, request->section_hash))
+        return PT_FILTER_SECTION;
+    if (campaign->tags.count > 0 && !any_tag_listed(&campaign->tags, request))
+        return PT_FILTER_TAG;
+    if (any_tag_listed(&campaign->exclude_tags, request))
+        return PT_FILTER_TAG;
+    if (request->sensitive && !campaign->show_on_sensitive)
+        return PT_FILTER_SENSITIVE;
+    return PT_FILTER_PASSED;
+}
+
+/* --------------------------------------------------------- reader filters */
+
+/* "US" in a list matches the reader's "US" and "US-CA"; "US-CA" matches only
+ * "US-CA". */
+static bool country_listed(const struct pt_country_list *list, const char *country)
+{
+    size_t length = strlen(country);
+    for (size_t i = 0; i < list->count; i++) {
+        const char *code = list->codes[i];
+        size_t code_length = strlen(code);
+        if (code_length > length || memcmp(code, country, code_length) != 0)
+            continue;
+        if (code_length == length || country[code_length] == '-')
+            return true;
+    }
+    return false;
+}
+
+static bool in_cohort(const struct pt_campaign *campaign, const struct pt_appeal_request *request)
 {
     switch (campaign->cohort) {
-    case PT_COHORT_NON_SUPPORTERS: return !supporter;
-    case PT_COHORT_SUPPORTERS: return supporter;
+    case PT_COHORT_NON_SUPPORTERS: return !request->supporter;
+    case PT_COHORT_SUPPORTERS: return request->supporter;
+    case PT_COHORT_FORMER_SUPPORTERS: return !request->supporter && request->former_supporter;
     case PT_COHORT_EVERYONE: return true;
     }
     return false;
+}
+
+/* Articles read in the current week and the N-1 before it. */
+static bool read_enough(const struct pt_campaign *campaign, const struct pt_appeal_request *request,
+                        int64_t now)
+{
+    if (campaign->articles_weeks <= 0)
+        return true;
+    int64_t this_week = now / WEEK_SECONDS;
+    int64_t read = 0;
+    for (size_t i = 0; i < request->week_count; i++) {
+        int64_t age = this_week - request->weeks[i].week;
+        if (age >= 0 && age < campaign->articles_weeks)
+            read += request->weeks[i].count;
+    }
+    if (read < campaign->articles_min)
+        return false;
+    return campaign->articles_max < 0 || read <= campaign->articles_max;
 }
 
 /* A snooze hides every campaign: the reader asked the newsroom, not one
@@ -100,64 +207,190 @@ static bool is_snoozed(const struct pt_campaign *campaign, const struct pt_appea
     return false;
 }
 
-/* At most cap_views views of this campaign in the last cap_days days: a view
- * exactly cap_days old has left the window. */
-static bool is_capped(const struct pt_campaign *campaign, const struct pt_appeal_request *request,
-                      int64_t now)
+/* Views that count against a campaign's cap: its own, or, for a shared
+ * cap, those of every campaign in its group. */
+static bool view_counts(const struct pt_catalog *catalog, const struct pt_campaign *campaign,
+                        int view_campaign)
 {
-    if (campaign->cap_views <= 0)
+    if (view_campaign < 0)
         return false;
-    int64_t window = (int64_t)campaign->cap_days * 86400;
+    const struct pt_campaign *seen = &catalog->campaigns[view_campaign];
+    if (seen == campaign)
+        return true;
+    return campaign->cap_group > 0 && seen->cap_group == campaign->cap_group;
+}
+
+/* At most cap_views views in the last cap_days days (a view exactly cap_days
+ * old has left the window), and at least min_days_between days since the
+ * last one. */
+static enum pt_filter cap_filter(const struct pt_catalog *catalog,
+                                 const struct pt_campaign *campaign,
+                                 const struct pt_appeal_request *request,
+                                 const int *view_campaigns, int64_t now)
+{
+    if (campaign->cap_views <= 0 && campaign->min_days_between <= 0)
+        return PT_FILTER_PASSED;
+    int64_t window = (int64_t)campaign->cap_days * DAY_SECONDS;
+    int64_t spacing = (int64_t)campaign->min_days_between * DAY_SECONDS;
     int seen = 0;
+    bool too_recent = false;
     for (size_t i = 0; i < request->view_count; i++) {
-        const struct pt_reader_view *view = &request->views[i];
-        if (strcmp(view->campaign, campaign->id) != 0)
+        if (!view_counts(catalog, campaign, view_campaigns[i]))
             continue;
-        int64_t age = now - view->at;
+        int64_t age = now - request->views[i].at;
         if (age < 0)
             age = 0;
         if (age < window)
             seen++;
+        if (age < spacing)
+            too_recent = true;
     }
-    return seen >= campaign->cap_views;
+    if (campaign->cap_views > 0 && seen >= campaign->cap_views)
+        return PT_FILTER_FREQUENCY_CAP;
+    if (too_recent)
+        return PT_FILTER_MIN_DAYS_BETWEEN;
+    return PT_FILTER_PASSED;
+}
+
+static enum pt_filter reader_filter(const struct pt_catalog *catalog,
+                                    const struct pt_campaign *campaign,
+                                    const struct pt_appeal_request *request,
+                                    const int *view_campaigns, int64_t now,
+                                    int64_t snooze_max_seconds)
+{
+    if (campaign->countries.count > 0 &&
+        (request->country[0] == '\0' || !country_listed(&campaign->countries, request->country)))
+        return PT_FILTER_COUNTRY;
+    if (request->country[0] != '\0' &&
+        country_listed(&campaign->exclude_countries, request->country))
+        return PT_FILTER_COUNTRY;
+    if (campaign->devices != 0 && !((campaign->devices >> request->device) & 1u))
+        return PT_FILTER_DEVICE;
+    if (!in_cohort(campaign, request))
+        return PT_FILTER_COHORT;
+    if (!read_enough(campaign, request, now))
+        return PT_FILTER_ARTICLES_READ;
+    if (is_snoozed(campaign, request, now, snooze_max_seconds))
+        return PT_FILTER_SNOOZE;
+    return cap_filter(catalog, campaign, request, view_campaigns, now);
+}
+
+/* The reason reported when nothing is shown: the most telling filter among
+ * the campaigns that got past the page's filters. */
+static enum pt_select_reason reason_for(enum pt_filter filter, const struct pt_campaign *campaign)
+{
+    switch (filter) {
+    case PT_FILTER_COHORT:
+        return campaign->cohort == PT_COHORT_NON_SUPPORTERS ? PT_SELECT_SUPPORTER
+                                                            : PT_SELECT_NO_CAMPAIGN;
+    case PT_FILTER_SNOOZE: return PT_SELECT_SNOOZED;
+    case PT_FILTER_FREQUENCY_CAP:
+    case PT_FILTER_MIN_DAYS_BETWEEN: return PT_SELECT_CAPPED;
+    default: return PT_SELECT_NO_CAMPAIGN;
+    }
+}
+
+static void trace(struct pt_select_options *options, const struct pt_campaign *campaign,
+                  enum pt_filter filter)
+{
+    if (options == NULL || options->trace == NULL ||
+        options->trace_count >= options->trace_capacity)
+        return;
+    options->trace[options->trace_count].campaign = campaign;
+    options->trace[options->trace_count].filter = filter;
+    options->trace_count++;
+}
+
+/* An editor's force: the variant is shown whatever the filters say, in the
+ * article's language when the campaign speaks it, else in its first. */
+static bool choose_forced(const struct pt_catalog *catalog,
+                          const struct pt_appeal_request *request,
+                          const struct pt_select_options *options, struct pt_selection *selection)
+{
+    int index = pt_catalog_index(catalog, options->force_campaign);
+    if (index < 0)
+        return false;
+    const struct pt_campaign *campaign = &catalog->campaigns[index];
+    if (campaign->status == PT_CAMPAIGN_DRAFT && !options->preview)
+        return false;
+    const struct pt_variant *variant = pt_campaign_find_variant(campaign, options->force_variant);
+    if (variant == NULL)
+        return false;
+    const struct pt_variant_text *text = pt_variant_find_text(variant, request->language);
+    if (text == NULL)
+        text = &variant->texts[0];
+    selection->reason = PT_SELECT_CHOSEN;
+    selection->campaign = campaign;
+    selection->variant = variant;
+    selection->text = text;
+    return true;
 }
 
 void pt_select_appeal(const struct pt_catalog *catalog, const struct pt_appeal_request *request,
-                      int64_t now, int64_t snooze_max_seconds, struct pt_selection *selection)
+                      int64_t now, int64_t snooze_max_seconds, struct pt_select_options *options,
+                      struct pt_selection *selection)
 {
     memset(selection, 0, sizeof(*selection));
     selection->reason = PT_SELECT_NO_CAMPAIGN;
+    if (options != NULL)
+        options->trace_count = 0;
+    if (options != NULL && options->force_campaign != NULL && options->force_variant != NULL &&
+        choose_forced(catalog, request, options, selection))
+        return;
     if (request->opt_out) {
         selection->reason = PT_SELECT_OPTED_OUT;
         return;
     }
-    for (size_t i = 0; i < catalog->campaign_count; i++) {
+    bool preview = options != NULL && options->preview;
+
+    /* Which campaign each view belongs to, looked up once. */
+    int view_campaigns[PT_VIEWS_MAX];
+    for (size_t i = 0; i < request->view_count; i++)
+        view_campaigns[i] = pt_catalog_index(catalog, request->views[i].campaign);
+
+    size_t i = 0;
+    for (; i < catalog->campaign_count; i++) {
         const struct pt_campaign *campaign = &catalog->campaigns[i];
-        enum pt_select_reason refused = PT_SELECT_CHOSEN;
-        if (!is_scheduled(campaign, now) || !speaks(campaign, request->language))
+        bool eligible = campaign->status == PT_CAMPAIGN_LIVE ||
+                        (preview && campaign->status == PT_CAMPAIGN_DRAFT);
+        if (!eligible) {
+            trace(options, campaign, PT_FILTER_STATUS);
             continue;
-        if (!in_cohort(campaign, request->supporter))
-            refused = PT_SELECT_SUPPORTER;
-        else if (is_snoozed(campaign, request, now, snooze_max_seconds))
-            refused = PT_SELECT_SNOOZED;
-        else if (is_capped(campaign, request, now))
-            refused = PT_SELECT_CAPPED;
-        if (refused != PT_SELECT_CHOSEN) {
-            /* Report the most telling reason among the campaigns that fit the
-             * page but not the reader. */
-            if (refused > selection->reason || selection->reason == PT_SELECT_NO_CAMPAIGN)
-                selection->reason = refused;
+        }
+        if (!is_scheduled(campaign, now, preview)) {
+            trace(options, campaign, PT_FILTER_SCHEDULE);
+            continue;
+        }
+        enum pt_filter filter = page_filter(campaign, request);
+        if (filter == PT_FILTER_PASSED)
+            filter = reader_filter(catalog, campaign, request, view_campaigns, now,
+                                   snooze_max_seconds);
+        if (filter != PT_FILTER_PASSED) {
+            trace(options, campaign, filter);
+            enum pt_select_reason reason = reason_for(filter, campaign);
+            if (reason > selection->reason)
+                selection->reason = reason;
             continue;
         }
         const struct pt_variant *variant = pt_select_variant(campaign, request->bucket);
-        const struct pt_variant_text *text =
-            variant ? pt_variant_find_text(variant, request->language) : NULL;
-        if (text == NULL)
-            continue;
+        if (variant == NULL) {
+            /* The control share sees nothing, not the next campaign: that
+             * is what the test measures against. */
+            trace(options, campaign, PT_FILTER_CONTROL);
+            selection->reason = PT_SELECT_CONTROL;
+            selection->campaign = campaign;
+            i++;
+            break;
+        }
+        const struct pt_variant_text *text = pt_variant_find_text(variant, request->language);
+        trace(options, campaign, PT_FILTER_PASSED);
         selection->reason = PT_SELECT_CHOSEN;
         selection->campaign = campaign;
         selection->variant = variant;
         selection->text = text;
-        return;
+        i++;
+        break;
     }
+    for (; i < catalog->campaign_count; i++)
+        trace(options, &catalog->campaigns[i], PT_FILTER_NOT_REACHED);
 }

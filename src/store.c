@@ -38,6 +38,23 @@ enum pt_status pt_store_campaign_put(struct pt_store *store, const char *id,
     return store->ops->campaign_put(store, id, document, now);
 }
 
+enum pt_status pt_store_campaign_get(struct pt_store *store, const char *id, char **document)
+{
+    return store->ops->campaign_get(store, id, document);
+}
+
+enum pt_status pt_store_campaign_delete(struct pt_store *store, const char *id)
+{
+    return store->ops->campaign_delete(store, id);
+}
+
+enum pt_status pt_store_campaigns_replace(struct pt_store *store, const char *const *ids,
+                                          const char *const *documents, size_t count,
+                                          int64_t now)
+{
+    return store->ops->campaigns_replace(store, ids, documents, count, now);
+}
+
 enum pt_status pt_store_counts_add(struct pt_store *store, const struct pt_event_count *counts,
                                    size_t count)
 {

@@ -173,6 +173,96 @@ out:
     return status;
 }
 
+static enum pt_status sqlite_campaign_get(struct pt_store *base, const char *id, char **document)
+{
+    struct sqlite_store *store = from(base);
+    enum pt_status status = PT_OK;
+    sqlite3_stmt *statement = NULL;
+    pthread_mutex_lock(&store->lock);
+    if (sqlite3_prepare_v2(store->db, "SELECT document FROM campaigns WHERE id = ?", -1,
+                           &statement, NULL) != SQLITE_OK) {
+        status = fail(store, "reading a campaign");
+        goto out;
+    }
+    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
+    int step = sqlite3_step(statement);
+    if (step == SQLITE_ROW)
+        *document = pt_xstrdup((const char *)sqlite3_column_text(statement, 0));
+    else if (step == SQLITE_DONE)
+        status = PT_ERR_NOT_FOUND;
+    else
+        status = fail(store, "reading a campaign");
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_campaign_delete(struct pt_store *base, const char *id)
+{
+    struct sqlite_store *store = from(base);
+    enum pt_status status = PT_OK;
+    sqlite3_stmt *statement = NULL;
+    pthread_mutex_lock(&store->lock);
+    if (sqlite3_prepare_v2(store->db, "DELETE FROM campaigns WHERE id = ?", -1, &statement,
+                           NULL) != SQLITE_OK) {
+        status = fail(store, "deleting a campaign");
+        goto out;
+    }
+    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(statement) != SQLITE_DONE)
+        status = fail(store, "deleting a campaign");
+    else if (sqlite3_changes(store->db) == 0)
+        status = PT_ERR_NOT_FOUND;
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_campaigns_replace(struct pt_store *base, const char *const *ids,
+                                               const char *const *documents, size_t count,
+                                               int64_t now)
+{
+    struct sqlite_store *store = from(base);
+    enum pt_status status = PT_OK;
+    sqlite3_stmt *insert = NULL;
+    pthread_mutex_lock(&store->lock);
+    status = exec(store, "BEGIN IMMEDIATE");
+    if (status)
+        goto out;
+    status = exec(store, "DELETE FROM campaigns");
+    if (status)
+        goto rollback;
+    if (sqlite3_prepare_v2(store->db,
+                           "INSERT INTO campaigns (id, document, updated_at) VALUES (?, ?, ?)", -1,
+                           &insert, NULL) != SQLITE_OK) {
+        status = fail(store, "importing campaigns");
+        goto rollback;
+    }
+    for (size_t i = 0; i < count; i++) {
+        sqlite3_reset(insert);
+        sqlite3_bind_text(insert, 1, ids[i], -1, SQLITE_STATIC);
+        sqlite3_bind_text(insert, 2, documents[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(insert, 3, now);
+        if (sqlite3_step(insert) != SQLITE_DONE) {
+            status = fail(store, "importing campaigns");
+            goto rollback;
+        }
+    }
+    sqlite3_finalize(insert);
+    insert = NULL;
+    status = exec(store, "COMMIT");
+    if (status == PT_OK)
+        goto out;
+rollback:
+    exec(store, "ROLLBACK");
+out:
+    sqlite3_finalize(insert);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
 static void format_day(int32_t day, char out[11])
 {
     time_t seconds = (time_t)day * 86400;
@@ -325,6 +415,9 @@ static const struct pt_store_ops sqlite_ops = {
     .campaigns_each = sqlite_campaigns_each,
     .campaign_count = sqlite_campaign_count,
     .campaign_put = sqlite_campaign_put,
+    .campaign_get = sqlite_campaign_get,
+    .campaign_delete = sqlite_campaign_delete,
+    .campaigns_replace = sqlite_campaigns_replace,
     .counts_add = sqlite_counts_add,
     .counts_each = sqlite_counts_each,
     .pledge_add = sqlite_pledge_add,

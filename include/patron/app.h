@@ -10,6 +10,7 @@
 #include "patron/config.h"
 #include "patron/events.h"
 #include "patron/http.h"
+#include "patron/select.h"
 #include "patron/store.h"
 
 struct pt_app {
@@ -30,6 +31,26 @@ void pt_app_dispatch(void *context, struct pt_request *request, struct pt_respon
 
 /* Registers the route names with the metrics module; call once at start. */
 void pt_app_register_routes(void);
+
+/* The editor's options from the query: force=CAMPAIGN:VARIANT, and
+ * preview=TOKEN (drafts take part) when TOKEN is the admin token. debug is
+ * left to the caller. Strings live in the request's arena. */
+void pt_app_editor_options(const struct pt_app *app, struct pt_request *request,
+                           struct pt_select_options *options);
+
+/* The reader's country or region from the header the proxy sets, upper-cased,
+ * or "" when it is absent or malformed. */
+void pt_app_reader_country(const struct pt_app *app, const struct pt_request *request,
+                           char country[PT_COUNTRY_MAX]);
+
+/* For admin routes: true when the request carries "Authorization: Bearer
+ * ADMIN_TOKEN"; otherwise answers 401 (or 403 when no token is configured)
+ * and returns false. */
+bool pt_app_authorise(const struct pt_app *app, struct pt_request *request,
+                      struct pt_response *response);
+
+/* True when text is the admin token (compared in constant time). */
+bool pt_app_is_admin_token(const struct pt_app *app, const char *text);
 
 /* Unix seconds, as the app sees them. */
 int64_t pt_app_now(const struct pt_app *app);

@@ -21,6 +21,10 @@
 #define PT_CAMPAIGN_LANGUAGES_MAX 8
 #define PT_CAMPAIGN_VARIANTS_MAX 16
 #define PT_PRESETS_MAX 6
+#define PT_NAME_MAX 65          /* sections, tags and placements: 1 to 64 bytes */
+#define PT_ARTICLE_TAGS_MAX 16  /* tags one article may carry */
+#define PT_FILTER_LIST_MAX 32   /* entries in one include or exclude list */
+#define PT_COUNTRY_MAX 8        /* "US" or "US-CA" */
 
 enum pt_snooze_reason {
     PT_SNOOZE_LATER,
@@ -31,8 +35,16 @@ enum pt_snooze_reason {
 
 enum pt_campaign_status { PT_CAMPAIGN_DRAFT, PT_CAMPAIGN_LIVE, PT_CAMPAIGN_ENDED };
 
-/* Who a campaign speaks to, judged from the reader's supporter flag. */
-enum pt_cohort { PT_COHORT_NON_SUPPORTERS, PT_COHORT_SUPPORTERS, PT_COHORT_EVERYONE };
+/* Who a campaign speaks to, judged from the reader's supporter flags. */
+enum pt_cohort {
+    PT_COHORT_NON_SUPPORTERS,
+    PT_COHORT_SUPPORTERS,
+    PT_COHORT_FORMER_SUPPORTERS,
+    PT_COHORT_EVERYONE,
+};
+
+/* The reader's device class, as the widget measures it from the viewport. */
+enum pt_device { PT_DEVICE_UNKNOWN, PT_DEVICE_MOBILE, PT_DEVICE_TABLET, PT_DEVICE_DESKTOP };
 
 enum pt_frequency { PT_FREQUENCY_MONTHLY, PT_FREQUENCY_ONE_OFF, PT_FREQUENCY_ANNUAL };
 
@@ -54,22 +66,61 @@ struct pt_variant {
     size_t text_count;
 };
 
+/* Names (sections, tags) are compared by their 64-bit hash: a request's
+ * names are hashed once when parsed, a campaign's when the catalogue is built. */
+struct pt_name_list {
+    uint64_t hashes[PT_FILTER_LIST_MAX];
+    size_t count;
+};
+
+struct pt_country_list {
+    char codes[PT_FILTER_LIST_MAX][PT_COUNTRY_MAX];
+    size_t count;
+};
+
 struct pt_campaign {
     char id[PT_ID_MAX];
     enum pt_campaign_status status;
     int priority;          /* higher first; ties by id */
     int64_t starts_at;     /* unix seconds, inclusive; 0 = always */
     int64_t ends_at;       /* unix seconds, inclusive; 0 = never */
-    enum pt_cohort cohort;
+    char placement[PT_NAME_MAX];
     char languages[PT_CAMPAIGN_LANGUAGES_MAX][PT_LANGUAGE_MAX];
     size_t language_count;
+
+    /* The page: empty include lists include everything. */
+    struct pt_name_list sections, exclude_sections;
+    struct pt_name_list tags, exclude_tags;
+    bool show_on_sensitive;
+
+    /* The reader. */
+    struct pt_country_list countries, exclude_countries; /* "US" also matches "US-CA" */
+    unsigned devices;      /* bit (1 << enum pt_device) per device; 0 = every device */
+    enum pt_cohort cohort;
+    int articles_weeks;    /* articles read in the last N weeks ... */
+    int articles_min;      /* ... at least this many (0 = no minimum) ... */
+    int articles_max;      /* ... and at most this many (-1 = no maximum) */
+
     int cap_views;         /* at most this many views ... */
     int cap_days;          /* ... in this many days; 0 views = no cap */
+    int min_days_between;  /* days from one view to the next; 0 = any */
+    int cap_group;         /* campaigns with the same group > 0 share their cap */
+    char cap_group_name[PT_ID_MAX]; /* as the editor wrote it; "" for none */
     int64_t snooze_seconds[PT_SNOOZE_REASONS];
+
+    char test_id[PT_ID_MAX];     /* what variant assignment hashes; default the id */
+    uint32_t control_threshold;  /* points below it are the control share */
+    char *control_answer;        /* the /v1/appeal answer for control readers */
+    size_t control_answer_length;
     char currency[4];
     struct pt_variant variants[PT_CAMPAIGN_VARIANTS_MAX];
     size_t variant_count;
     uint32_t total_weight; /* sum of the variants' weights, > 0 */
+};
+
+struct pt_catalog_slot {
+    uint64_t hash; /* of the campaign id */
+    int index;     /* into campaigns, -1 for an empty slot */
 };
 
 struct pt_catalog {
@@ -77,6 +128,8 @@ struct pt_catalog {
     struct pt_campaign *campaigns; /* ordered by priority, highest first */
     size_t campaign_count;
     int64_t version;               /* the database's catalogue version it was built from */
+    struct pt_catalog_slot *slots; /* campaign ids, for finding a campaign in O(1) */
+    size_t slot_count;             /* a power of two, at least twice campaign_count */
 };
 
 /* What rendering needs from the configuration. */
@@ -97,6 +150,12 @@ enum pt_status pt_catalog_build(const char *const *documents, size_t count,
 /* Validates one campaign document; the same rules as the build. */
 enum pt_status pt_catalog_check_document(const char *document, const struct pt_catalog_settings *settings,
                                          char *error, size_t error_size);
+
+/* The hash names are compared by (FNV-1a, 64 bits). */
+uint64_t pt_catalog_hash(const char *name);
+
+/* The index of the campaign with this id, or -1. No allocation. */
+int pt_catalog_index(const struct pt_catalog *catalog, const char *id);
 
 void pt_catalog_retain(struct pt_catalog *catalog);
 /* Drops one reference; the last one frees the snapshot. NULL is ignored. */

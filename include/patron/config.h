@@ -25,6 +25,7 @@ struct pt_config {
     int max_amount;         /* largest pledge, in units of the currency */
     char *admin_token;      /* empty: admin routes answer 403 */
     char *frame_ancestors;  /* CSP frame-ancestors for /embed/ */
+    char *country_header;   /* request header where the proxy puts the reader's country */
     bool log_requests;
     bool demo_pages;
 };

@@ -17,7 +17,15 @@
 #include "patron/catalog.h"
 #include "patron/status.h"
 
-enum pt_method { PT_METHOD_GET, PT_METHOD_HEAD, PT_METHOD_POST, PT_METHOD_OPTIONS, PT_METHOD_OTHER };
+enum pt_method {
+    PT_METHOD_GET,
+    PT_METHOD_HEAD,
+    PT_METHOD_POST,
+    PT_METHOD_PUT,
+    PT_METHOD_DELETE,
+    PT_METHOD_OPTIONS,
+    PT_METHOD_OTHER,
+};
 
 struct pt_form_field {
     const char *name;

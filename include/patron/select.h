@@ -1,7 +1,7 @@
 /* The decision engine: which appeal, if any, this reader sees.
  *
  * Pure: it reads the catalogue snapshot and the request, and writes its answer
- * into the caller's struct. No I/O, no allocation, no clock of its own (the
+ * into the caller's structs. No I/O, no allocation, no clock of its own (the
  * caller passes now), so every rule can be tested alone and at its edges. */
 #ifndef PATRON_SELECT_H
 #define PATRON_SELECT_H
@@ -13,9 +13,6 @@
 #include "patron/catalog.h"
 
 #define PT_ARTICLE_ID_MAX 129
-#define PT_SECTION_MAX 65
-#define PT_TAG_MAX 65
-#define PT_TAGS_MAX 16
 #define PT_VIEWS_MAX 50
 #define PT_SNOOZES_MAX 20
 #define PT_WEEKS_MAX 60
@@ -40,14 +37,21 @@ struct pt_reader_week {
  * that parsing a request allocates nothing of its own. */
 struct pt_appeal_request {
     char article_id[PT_ARTICLE_ID_MAX];
-    char section[PT_SECTION_MAX];
-    char tags[PT_TAGS_MAX][PT_TAG_MAX];
+    char section[PT_NAME_MAX];
+    uint64_t section_hash;          /* pt_catalog_hash of section, 0 when empty */
+    char tags[PT_ARTICLE_TAGS_MAX][PT_NAME_MAX];
+    uint64_t tag_hashes[PT_ARTICLE_TAGS_MAX];
     size_t tag_count;
     char language[PT_LANGUAGE_MAX];
+    char placement[PT_NAME_MAX];    /* "" means "end_of_article" */
     bool opt_out;
+    bool sensitive;
 
-    uint32_t bucket; /* the reader's random number, kept in their browser */
+    char country[PT_COUNTRY_MAX];   /* "US" or "US-CA" from the proxy's header; "" unknown */
+    enum pt_device device;
+    uint32_t bucket;                /* the reader's random number, kept in their browser */
     bool supporter;
+    bool former_supporter;
     struct pt_reader_view views[PT_VIEWS_MAX];
     size_t view_count;
     struct pt_reader_snooze snoozes[PT_SNOOZES_MAX];
@@ -60,28 +64,69 @@ struct pt_appeal_request {
  * reasons to the reader's, so the most telling one can be reported. */
 enum pt_select_reason {
     PT_SELECT_CHOSEN,
-    PT_SELECT_NO_CAMPAIGN, /* no live campaign fits this page */
+    PT_SELECT_NO_CAMPAIGN, /* no live campaign fits this page and reader */
     PT_SELECT_OPTED_OUT,
     PT_SELECT_SUPPORTER,
     PT_SELECT_CAPPED,
     PT_SELECT_SNOOZED,
+    PT_SELECT_CONTROL,     /* the reader is in the winning campaign's control share */
+    PT_SELECT_REASONS,
+};
+
+/* The filter a campaign failed, for `debug`; PT_FILTER_PASSED when it won. */
+enum pt_filter {
+    PT_FILTER_PASSED,
+    PT_FILTER_STATUS,
+    PT_FILTER_SCHEDULE,
+    PT_FILTER_PLACEMENT,
+    PT_FILTER_LANGUAGE,
+    PT_FILTER_SECTION,
+    PT_FILTER_TAG,
+    PT_FILTER_SENSITIVE,
+    PT_FILTER_COUNTRY,
+    PT_FILTER_DEVICE,
+    PT_FILTER_COHORT,
+    PT_FILTER_ARTICLES_READ,
+    PT_FILTER_SNOOZE,
+    PT_FILTER_FREQUENCY_CAP,
+    PT_FILTER_MIN_DAYS_BETWEEN,
+    PT_FILTER_CONTROL,
+    PT_FILTER_NOT_REACHED, /* a campaign of higher priority won first */
+};
+
+struct pt_select_trace_entry {
+    const struct pt_campaign *campaign;
+    enum pt_filter filter;
+};
+
+/* What an editor may ask for. Zeroed options are a reader's request. */
+struct pt_select_options {
+    const char *force_campaign; /* with force_variant: show exactly this */
+    const char *force_variant;
+    bool preview;               /* drafts take part, their schedules ignored */
+    /* For debug: room for one entry per campaign; NULL for none. */
+    struct pt_select_trace_entry *trace;
+    size_t trace_capacity;
+    size_t trace_count;         /* written by the engine */
 };
 
 struct pt_selection {
     enum pt_select_reason reason;
-    const struct pt_campaign *campaign; /* set when chosen */
-    const struct pt_variant *variant;
-    const struct pt_variant_text *text;
+    const struct pt_campaign *campaign; /* set when chosen, and for control */
+    const struct pt_variant *variant;   /* set when chosen */
+    const struct pt_variant_text *text; /* set when chosen */
 };
 
-/* Decides for one request. snooze_max_seconds caps every snooze. */
+/* Decides for one request. snooze_max_seconds caps every snooze. options may
+ * be NULL. */
 void pt_select_appeal(const struct pt_catalog *catalog, const struct pt_appeal_request *request,
-                      int64_t now, int64_t snooze_max_seconds, struct pt_selection *selection);
+                      int64_t now, int64_t snooze_max_seconds, struct pt_select_options *options,
+                      struct pt_selection *selection);
 
-/* The variant a bucket falls into for a campaign: a pure function of the
- * bucket and the campaign's id, so that a reader sees the same variant on
- * every request and every server, and different campaigns split readers
- * independently. */
+/* The variant a bucket falls into for a campaign, or NULL when it falls into
+ * the control share: a pure function of the bucket and the campaign's test
+ * id, so that a reader sees the same variant on every request and every
+ * server, and different tests split readers independently. */
 const struct pt_variant *pt_select_variant(const struct pt_campaign *campaign, uint32_t bucket);
 
 /* A well-mixed 32-bit point in [0, 2^32) for a bucket and a test id. */
@@ -89,5 +134,7 @@ uint32_t pt_select_point(uint32_t bucket, const char *test_id);
 
 /* "opted_out", "snoozed", ... for the API; "chosen" for PT_SELECT_CHOSEN. */
 const char *pt_select_reason_name(enum pt_select_reason reason);
+/* "language", "frequency_cap", ...; "passed" for PT_FILTER_PASSED. */
+const char *pt_select_filter_name(enum pt_filter filter);
 
 #endif

@@ -39,6 +39,10 @@ struct pt_store_ops {
     enum pt_status (*campaign_count)(struct pt_store *store, int64_t *count);
     enum pt_status (*campaign_put)(struct pt_store *store, const char *id, const char *document,
                                    int64_t now);
+    enum pt_status (*campaign_get)(struct pt_store *store, const char *id, char **document);
+    enum pt_status (*campaign_delete)(struct pt_store *store, const char *id);
+    enum pt_status (*campaigns_replace)(struct pt_store *store, const char *const *ids,
+                                        const char *const *documents, size_t count, int64_t now);
     enum pt_status (*counts_add)(struct pt_store *store, const struct pt_event_count *counts,
                                  size_t count);
     enum pt_status (*counts_each)(struct pt_store *store, pt_store_count_visitor visit,
@@ -67,6 +71,15 @@ enum pt_status pt_store_campaigns_each(struct pt_store *store, pt_store_document
 enum pt_status pt_store_campaign_count(struct pt_store *store, int64_t *count);
 enum pt_status pt_store_campaign_put(struct pt_store *store, const char *id,
                                      const char *document, int64_t now);
+/* The stored document of one campaign, or PT_ERR_NOT_FOUND. The caller
+ * frees *document. */
+enum pt_status pt_store_campaign_get(struct pt_store *store, const char *id, char **document);
+/* PT_ERR_NOT_FOUND when there is no such campaign. */
+enum pt_status pt_store_campaign_delete(struct pt_store *store, const char *id);
+/* Replaces every campaign with these, in one transaction. */
+enum pt_status pt_store_campaigns_replace(struct pt_store *store, const char *const *ids,
+                                          const char *const *documents, size_t count,
+                                          int64_t now);
 enum pt_status pt_store_counts_add(struct pt_store *store, const struct pt_event_count *counts,
                                    size_t count);
 enum pt_status pt_store_counts_each(struct pt_store *store, pt_store_count_visitor visit,

@@ -54,7 +54,7 @@ static enum pt_select_reason decide(const struct pt_catalog *catalog,
                                     const struct pt_appeal_request *request, int64_t now)
 {
     struct pt_selection selection;
-    pt_select_appeal(catalog, request, now, 400 * (int64_t)DAY, &selection);
+    pt_select_appeal(catalog, request, now, 400 * (int64_t)DAY, NULL, &selection);
     if (selection.reason == PT_SELECT_CHOSEN) {
         cr_assert_not_null(selection.campaign);
         cr_assert_not_null(selection.variant);
@@ -84,7 +84,7 @@ Test(select, fresh_reader_gets_the_live_campaign)
     struct pt_appeal_request request;
     reader(&request);
     struct pt_selection selection;
-    pt_select_appeal(catalog, &request, NOW, 400 * (int64_t)DAY, &selection);
+    pt_select_appeal(catalog, &request, NOW, 400 * (int64_t)DAY, NULL, &selection);
     cr_assert_eq(selection.reason, PT_SELECT_CHOSEN);
     cr_assert_str_eq(selection.campaign->id, "spring");
     cr_assert_str_eq(selection.text->language, "en");
@@ -120,7 +120,7 @@ Test(select, language_not_spoken_means_no_campaign)
     cr_assert_eq(decide(catalog, &request, NOW), PT_SELECT_NO_CAMPAIGN);
     strcpy(request.language, "ru");
     struct pt_selection selection;
-    pt_select_appeal(catalog, &request, NOW, 400 * (int64_t)DAY, &selection);
+    pt_select_appeal(catalog, &request, NOW, 400 * (int64_t)DAY, NULL, &selection);
     cr_assert_eq(selection.reason, PT_SELECT_CHOSEN);
     cr_assert_str_eq(selection.text->language, "ru");
     pt_catalog_release(catalog);
@@ -173,7 +173,8 @@ Test(select, cohorts_supporters_and_everyone)
     struct pt_catalog *for_everyone = one("\"cohort\":\"everyone\"");
     struct pt_appeal_request request;
     reader(&request);
-    cr_assert_eq(decide(for_supporters, &request, NOW), PT_SELECT_SUPPORTER);
+    cr_assert_eq(decide(for_supporters, &request, NOW), PT_SELECT_NO_CAMPAIGN,
+                 "\"supporter\" is the reason only when a supporter is spared an appeal");
     cr_assert_eq(decide(for_everyone, &request, NOW), PT_SELECT_CHOSEN);
     request.supporter = true;
     cr_assert_eq(decide(for_supporters, &request, NOW), PT_SELECT_CHOSEN);
@@ -280,9 +281,9 @@ Test(select, per_campaign_snooze_and_server_maximum)
     reader(&request);
     snooze(&request, PT_SNOOZE_SUPPORTING, NOW - 500 * (int64_t)DAY);
     struct pt_selection selection;
-    pt_select_appeal(catalog, &request, NOW, 400 * (int64_t)DAY, &selection);
+    pt_select_appeal(catalog, &request, NOW, 400 * (int64_t)DAY, NULL, &selection);
     cr_assert_eq(selection.reason, PT_SELECT_CHOSEN, "capped at the server's 400 days");
-    pt_select_appeal(catalog, &request, NOW, 600 * (int64_t)DAY, &selection);
+    pt_select_appeal(catalog, &request, NOW, 600 * (int64_t)DAY, NULL, &selection);
     cr_assert_eq(selection.reason, PT_SELECT_SNOOZED);
     pt_catalog_release(catalog);
 }
@@ -318,11 +319,11 @@ Test(select, priority_orders_campaigns_and_capped_falls_through)
     struct pt_appeal_request request;
     reader(&request);
     struct pt_selection selection;
-    pt_select_appeal(catalog, &request, NOW, 400 * (int64_t)DAY, &selection);
+    pt_select_appeal(catalog, &request, NOW, 400 * (int64_t)DAY, NULL, &selection);
     cr_assert_str_eq(selection.campaign->id, "high");
     for (int i = 0; i < 4; i++)
         view(&request, "high", NOW - DAY);
-    pt_select_appeal(catalog, &request, NOW, 400 * (int64_t)DAY, &selection);
+    pt_select_appeal(catalog, &request, NOW, 400 * (int64_t)DAY, NULL, &selection);
     cr_assert_eq(selection.reason, PT_SELECT_CHOSEN);
     cr_assert_str_eq(selection.campaign->id, "low", "the next campaign wins when one is capped");
     pt_catalog_release(catalog);

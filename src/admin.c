@@ -1,0 +1,392 @@
+#include "patron/admin.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "patron/alloc.h"
+#include "patron/buf.h"
+#include "patron/json.h"
+
+/* One change at a time: validating against the stored catalogue and storing
+ * must not interleave with another admin's change. */
+static pthread_mutex_t change_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct campaign_set {
+    char **ids;
+    char **documents;
+    size_t count, capacity;
+};
+
+static void set_add(struct campaign_set *set, const char *id, const char *document)
+{
+    if (set->count == set->capacity) {
+        set->capacity = set->capacity ? set->capacity * 2 : 16;
+        set->ids = pt_xrealloc(set->ids, set->capacity * sizeof(*set->ids));
+        set->documents = pt_xrealloc(set->documents, set->capacity * sizeof(*set->documents));
+    }
+    set->ids[set->count] = pt_xstrdup(id);
+    set->documents[set->count] = pt_xstrdup(document);
+    set->count++;
+}
+
+static void set_collect(void *context, const char *id, const char *document)
+{
+    set_add(context, id, document);
+}
+
+static void set_dispose(struct campaign_set *set)
+{
+    for (size_t i = 0; i < set->count; i++) {
+        free(set->ids[i]);
+        free(set->documents[i]);
+    }
+    free(set->ids);
+    free(set->documents);
+    memset(set, 0, sizeof(*set));
+}
+
+/* Puts document in place of the campaign called id, or adds it. */
+static void set_put(struct campaign_set *set, const char *id, const char *document)
+{
+    for (size_t i = 0; i < set->count; i++) {
+        if (strcmp(set->ids[i], id) == 0) {
+            free(set->documents[i]);
+            set->documents[i] = pt_xstrdup(document);
+            return;
+        }
+    }
+    set_add(set, id, document);
+}
+
+/* The whole catalogue must build: a campaign that is fine alone can still
+ * clash with the others. */
+static enum pt_status set_validate(const struct pt_app *app, const struct campaign_set *set,
+                                   char *error, size_t error_size)
+{
+    struct pt_catalog *catalog = NULL;
+    enum pt_status status =
+        pt_catalog_build((const char *const *)set->documents, set->count, &app->catalog_settings,
+                         0, &catalog, error, error_size);
+    pt_catalog_release(catalog);
+    return status;
+}
+
+static void answer_json(struct pt_request *request, struct pt_response *response, int status,
+                        json_t *value)
+{
+    char *text = json_dumps(value, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    pt_response_text(request, response, status, "application/json", text, strlen(text));
+    free(text);
+}
+
+static void answer_store_error(struct pt_request *request, struct pt_response *response)
+{
+    pt_response_error(request, response, 503, "The database could not be changed; nothing was.");
+}
+
+/* Stored documents are the editor's JSON, compacted, in the editor's order. */
+static char *compact(const json_t *document)
+{
+    return json_dumps(document, JSON_COMPACT | JSON_PRESERVE_ORDER);
+}
+
+static json_t *read_body(struct pt_request *request, struct pt_response *response)
+{
+    if (request->body == NULL || request->body_length == 0) {
+        pt_response_error(request, response, 400, "The request has no body; send JSON.");
+        return NULL;
+    }
+    char error[300];
+    json_t *value = pt_json_parse(request->body, request->body_length, error, sizeof(error));
+    if (value == NULL)
+        pt_response_error(request, response, 400, error);
+    return value;
+}
+
+/* Validates the stored catalogue with one campaign put (document) or taken
+ * out (NULL), then stores that change and reloads. Answers the request. */
+static void change_campaign(struct pt_app *app, struct pt_request *request,
+                            struct pt_response *response, const char *id, json_t *document,
+                            int success_status)
+{
+    struct campaign_set set = {0};
+    char *text = document ? compact(document) : NULL;
+    char error[512];
+    pthread_mutex_lock(&change_lock);
+    enum pt_status status = pt_store_campaigns_each(app->store, set_collect, &set);
+    if (status) {
+        answer_store_error(request, response);
+        goto out;
+    }
+    if (text != NULL) {
+        set_put(&set, id, text);
+        if (set_validate(app, &set, error, sizeof(error)) != PT_OK) {
+            pt_response_error(request, response, 422, error);
+            goto out;
+        }
+        status = pt_store_campaign_put(app->store, id, text, pt_app_now(app));
+    } else {
+        status = pt_store_campaign_delete(app->store, id);
+    }
+    if (status == PT_ERR_NOT_FOUND) {
+        pt_response_error(request, response, 404, "There is no campaign with that id.");
+        goto out;
+    }
+    if (status) {
+        answer_store_error(request, response);
+        goto out;
+    }
+    pt_app_reload_catalog(app, false);
+    if (document != NULL) {
+        json_t *answer = json_pack("{s:O}", "campaign", document);
+        answer_json(request, response, success_status, answer);
+        json_decref(answer);
+    } else {
+        response->status = 204;
+        response->content_type = "application/json";
+        response->body = "";
+    }
+out:
+    pthread_mutex_unlock(&change_lock);
+    free(text);
+    set_dispose(&set);
+}
+
+static json_t *stored_campaign(struct pt_app *app, struct pt_request *request,
+                               struct pt_response *response, const char *id)
+{
+    char *text = NULL;
+    enum pt_status status = pt_store_campaign_get(app->store, id, &text);
+    if (status == PT_ERR_NOT_FOUND) {
+        pt_response_error(request, response, 404, "There is no campaign with that id.");
+        return NULL;
+    }
+    if (status) {
+        answer_store_error(request, response);
+        return NULL;
+    }
+    json_t *document = json_loads(text, 0, NULL);
+    free(text);
+    if (document == NULL)
+        pt_response_error(request, response, 500, "The stored campaign is not valid JSON.");
+    return document;
+}
+
+/* ------------------------------------------------------------ campaigns */
+
+static void list_campaigns(struct pt_app *app, struct pt_request *request,
+                           struct pt_response *response, const char *key)
+{
+    struct campaign_set set = {0};
+    if (pt_store_campaigns_each(app->store, set_collect, &set) != PT_OK) {
+        answer_store_error(request, response);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < set.count; i++) {
+        json_t *document = json_loads(set.documents[i], 0, NULL);
+        if (document != NULL)
+            json_array_append_new(list, document);
+    }
+    json_t *answer = json_pack("{s:o}", key, list);
+    answer_json(request, response, 200, answer);
+    json_decref(answer);
+    set_dispose(&set);
+}
+
+static bool id_matches(struct pt_request *request, struct pt_response *response,
+                       const json_t *document, const char *id)
+{
+    const json_t *named = json_object_get(document, "id");
+    if (!json_is_object(document)) {
+        pt_response_error(request, response, 400, "The campaign must be a JSON object.");
+        return false;
+    }
+    if (named == NULL) {
+        json_object_set_new((json_t *)document, "id", json_string(id));
+        return true;
+    }
+    if (!json_is_string(named) || strcmp(json_string_value(named), id) != 0) {
+        pt_response_error(request, response, 400,
+                          "The campaign's \"id\" differs from the one in the address.");
+        return false;
+    }
+    return true;
+}
+
+static void create_campaign(struct pt_app *app, struct pt_request *request,
+                            struct pt_response *response)
+{
+    json_t *document = read_body(request, response);
+    if (document == NULL)
+        return;
+    const json_t *named = json_object_get(document, "id");
+    if (!json_is_object(document) || !json_is_string(named)) {
+        pt_response_error(request, response, 400, "The campaign needs a string \"id\".");
+        json_decref(document);
+        return;
+    }
+    char *existing = NULL;
+    enum pt_status status = pt_store_campaign_get(app->store, json_string_value(named), &existing);
+    free(existing);
+    if (status == PT_OK) {
+        pt_response_error(request, response, 409,
+                          "A campaign with that id exists; PUT it to its address to replace it.");
+    } else {
+        change_campaign(app, request, response, json_string_value(named), document, 201);
+    }
+    json_decref(document);
+}
+
+static void set_status(struct pt_app *app, struct pt_request *request,
+                       struct pt_response *response, const char *id, const char *state)
+{
+    json_t *document = stored_campaign(app, request, response, id);
+    if (document == NULL)
+        return;
+    json_object_set_new(document, "status", json_string(state));
+    change_campaign(app, request, response, id, document, 200);
+    json_decref(document);
+}
+
+/* ------------------------------------------------------------- catalogue */
+
+static void import_catalog(struct pt_app *app, struct pt_request *request,
+                           struct pt_response *response)
+{
+    json_t *root = read_body(request, response);
+    if (root == NULL)
+        return;
+    static const char *const allowed[] = {"campaigns", NULL};
+    char error[512];
+    const json_t *campaigns = NULL;
+    struct campaign_set set = {0};
+    if (pt_json_expect_object(root, "the catalogue", allowed, error, sizeof(error)) != PT_OK ||
+        pt_json_array(root, "the catalogue", "campaigns", true, 1000, &campaigns, error,
+                      sizeof(error)) != PT_OK) {
+        pt_response_error(request, response, 400, error);
+        goto out;
+    }
+    size_t index;
+    const json_t *document;
+    json_array_foreach(campaigns, index, document) {
+        const json_t *named = json_object_get(document, "id");
+        if (!json_is_object(document) || !json_is_string(named)) {
+            snprintf(error, sizeof(error), "campaigns[%zu] needs a string \"id\"", index);
+            pt_response_error(request, response, 400, error);
+            goto out;
+        }
+        char *text = compact(document);
+        set_add(&set, json_string_value(named), text);
+        free(text);
+    }
+    pthread_mutex_lock(&change_lock);
+    if (set_validate(app, &set, error, sizeof(error)) != PT_OK) {
+        pthread_mutex_unlock(&change_lock);
+        pt_response_error(request, response, 422, error);
+        goto out;
+    }
+    enum pt_status status = pt_store_campaigns_replace(
+        app->store, (const char *const *)set.ids, (const char *const *)set.documents, set.count,
+        pt_app_now(app));
+    pthread_mutex_unlock(&change_lock);
+    if (status) {
+        answer_store_error(request, response);
+        goto out;
+    }
+    pt_app_reload_catalog(app, false);
+    struct pt_buf body;
+    pt_buf_init(&body);
+    pt_buf_printf(&body, "{\"imported\":%zu}", set.count);
+    pt_response_text(request, response, 200, "application/json", body.data, body.length);
+    pt_buf_dispose(&body);
+out:
+    set_dispose(&set);
+    json_decref(root);
+}
+
+/* --------------------------------------------------------------- routing */
+
+static bool method_is(struct pt_request *request, struct pt_response *response, unsigned allowed,
+                      const char *allow_header)
+{
+    if ((1u << request->method) & allowed)
+        return true;
+    pt_response_error(request, response, 405, "This address does not take that method.");
+    pt_response_header(response, "Allow", allow_header);
+    return false;
+}
+
+#define M(method) (1u << (method))
+
+void pt_admin_dispatch(struct pt_app *app, struct pt_request *request,
+                       struct pt_response *response)
+{
+    if (!pt_app_authorise(app, request, response))
+        return;
+    const char *rest = request->path + strlen("/v1/admin/");
+    if (strcmp(rest, "catalog") == 0) {
+        if (!method_is(request, response, M(PT_METHOD_GET) | M(PT_METHOD_PUT), "GET, PUT"))
+            return;
+        if (request->method == PT_METHOD_GET)
+            list_campaigns(app, request, response, "campaigns");
+        else
+            import_catalog(app, request, response);
+        return;
+    }
+    if (strcmp(rest, "campaigns") == 0) {
+        if (!method_is(request, response, M(PT_METHOD_GET) | M(PT_METHOD_POST), "GET, POST"))
+            return;
+        if (request->method == PT_METHOD_GET)
+            list_campaigns(app, request, response, "campaigns");
+        else
+            create_campaign(app, request, response);
+        return;
+    }
+    if (strncmp(rest, "campaigns/", 10) != 0) {
+        pt_response_error(request, response, 404, "There is nothing at this address.");
+        return;
+    }
+    const char *id_start = rest + 10;
+    const char *slash = strchr(id_start, '/');
+    size_t id_length = slash ? (size_t)(slash - id_start) : strlen(id_start);
+    if (id_length == 0 || id_length >= PT_ID_MAX) {
+        pt_response_error(request, response, 404, "There is no campaign with that id.");
+        return;
+    }
+    char *id = pt_arena_strndup(request->arena, id_start, id_length);
+    if (slash == NULL) {
+        unsigned allowed = M(PT_METHOD_GET) | M(PT_METHOD_PUT) | M(PT_METHOD_DELETE);
+        if (!method_is(request, response, allowed, "GET, PUT, DELETE"))
+            return;
+        if (request->method == PT_METHOD_GET) {
+            json_t *document = stored_campaign(app, request, response, id);
+            if (document != NULL) {
+                json_t *answer = json_pack("{s:o}", "campaign", document);
+                answer_json(request, response, 200, answer);
+                json_decref(answer);
+            }
+        } else if (request->method == PT_METHOD_DELETE) {
+            change_campaign(app, request, response, id, NULL, 204);
+        } else {
+            json_t *document = read_body(request, response);
+            if (document != NULL && id_matches(request, response, document, id))
+                change_campaign(app, request, response, id, document, 200);
+            json_decref(document);
+        }
+        return;
+    }
+    const char *action = slash + 1;
+    const char *state = strcmp(action, "live") == 0    ? "live"
+                        : strcmp(action, "end") == 0   ? "ended"
+                        : strcmp(action, "draft") == 0 ? "draft"
+                                                       : NULL;
+    if (state == NULL) {
+        pt_response_error(request, response, 404, "There is nothing at this address.");
+        return;
+    }
+    if (method_is(request, response, M(PT_METHOD_POST), "POST"))
+        set_status(app, request, response, id, state);
+}
