@@ -50,7 +50,7 @@ char *pt_xstrndup(const char *string, size_t length)
 
 /* ---------------------------------------------------------------- arena */
 
-enum { ARENA_CHUNK_SIZE = 4096 };
+enum { ARENA_CHUNK_SIZE = 16384 };
 
 struct pt_arena_chunk {
     struct pt_arena_chunk *next;
@@ -73,6 +73,24 @@ void pt_arena_dispose(struct pt_arena *arena)
         chunk = next;
     }
     arena->head = NULL;
+    arena->used = 0;
+}
+
+void pt_arena_reset(struct pt_arena *arena)
+{
+    /* Keep the oldest chunk (the list's tail) when it has the regular size:
+     * it is the one every request starts in. Free the others. */
+    struct pt_arena_chunk *chunk = arena->head;
+    struct pt_arena_chunk *keep = NULL;
+    while (chunk != NULL) {
+        struct pt_arena_chunk *next = chunk->next;
+        if (next == NULL && chunk->size == ARENA_CHUNK_SIZE)
+            keep = chunk;
+        else
+            free(chunk);
+        chunk = next;
+    }
+    arena->head = keep;
     arena->used = 0;
 }
 

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "patron/buf.h"
+#include "patron/json.h"
 #include "patron/metrics.h"
 #include "patron/request.h"
 #include "patron/select.h"
@@ -82,8 +83,10 @@ void pt_api_appeal(struct pt_app *app, struct pt_request *request, struct pt_res
         return;
     struct pt_appeal_request appeal;
     char error[256];
+    pt_json_use_arena(request->arena);
     enum pt_status status =
         pt_request_parse_appeal(request->body, request->body_length, &appeal, error, sizeof(error));
+    pt_json_use_arena(NULL);
     if (status) {
         pt_response_error(request, response, 400, error);
         return;
@@ -137,8 +140,10 @@ void pt_api_events(struct pt_app *app, struct pt_request *request, struct pt_res
     struct pt_event_input events[PT_EVENTS_PER_REQUEST_MAX];
     size_t count = 0;
     char error[256];
+    pt_json_use_arena(request->arena);
     enum pt_status status = pt_request_parse_events(request->body, request->body_length, events,
                                                     &count, error, sizeof(error));
+    pt_json_use_arena(NULL);
     if (status) {
         pt_response_error(request, response, status == PT_ERR_TOO_LARGE ? 413 : 400, error);
         return;

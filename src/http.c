@@ -1,6 +1,7 @@
 #include "patron/http.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -21,16 +22,37 @@ struct pt_http_server {
     int port;
 };
 
-/* Everything one request owns; freed by on_completed. */
+/* Everything one request owns. It lives as long as its connection and is
+ * reset between requests, so a keep-alive connection's requests reuse one
+ * arena and one body buffer and allocate nothing from the system. */
 struct request_state {
     struct pt_request request;
     struct pt_arena arena;
-    char *body; /* malloc'd while it grows */
+    char *body; /* grows to the largest body seen on the connection */
     size_t body_length, body_capacity;
     uint64_t started_us;
     int status;
     bool answered;
+    bool in_use; /* between a request's first callback and its completion */
 };
+
+static void on_connection(void *context, struct MHD_Connection *connection,
+                          void **socket_context, enum MHD_ConnectionNotificationCode code)
+{
+    (void)context, (void)connection;
+    struct request_state *state = *socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        state = calloc(1, sizeof(*state));
+        if (state != NULL)
+            pt_arena_init(&state->arena);
+        *socket_context = state;
+    } else if (state != NULL) {
+        pt_arena_dispose(&state->arena);
+        free(state->body);
+        free(state);
+        *socket_context = NULL;
+    }
+}
 
 static uint64_t now_us(void)
 {
@@ -324,13 +346,22 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
     struct pt_http_server *server = context;
     struct request_state *state = *connection_context;
     if (state == NULL) {
-        state = calloc(1, sizeof(*state));
-        if (state == NULL)
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        state = info != NULL ? info->socket_context : NULL;
+        if (state == NULL || state->in_use)
             return MHD_NO;
         *connection_context = state;
+        state->in_use = true;
+        state->answered = false;
+        state->status = 0;
+        state->body_length = 0;
         state->started_us = now_us();
-        pt_arena_init(&state->arena);
         struct pt_request *request = &state->request;
+        memset(request, 0, offsetof(struct pt_request, form));
+        request->form_count = 0;
+        request->form_invalid = false;
+        request->catalog = NULL;
         request->arena = &state->arena;
         request->connection = connection;
         request->method = parse_method(method);
@@ -369,7 +400,7 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
     }
 
     struct pt_request *request = &state->request;
-    if (state->body != NULL) {
+    if (state->body_length > 0) {
         state->body[state->body_length] = '\0';
         request->body = state->body;
         request->body_length = state->body_length;
@@ -406,9 +437,9 @@ static void on_completed(void *context, struct MHD_Connection *connection,
                 reason == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection dropped)");
     }
     pt_catalog_release(state->request.catalog);
-    pt_arena_dispose(&state->arena);
-    free(state->body);
-    free(state);
+    state->request.catalog = NULL;
+    pt_arena_reset(&state->arena);
+    state->in_use = false;
 }
 
 /* --------------------------------------------------------------- server */
@@ -451,6 +482,7 @@ enum pt_status pt_http_start(const struct pt_http_settings *settings, pt_http_di
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)settings->connection_memory_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)settings->connection_timeout,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, server,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
         MHD_OPTION_END);
     if (server->daemon == NULL) {

@@ -1,7 +1,57 @@
 #include "patron/json.h"
 
+#include <stdalign.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Each block carries a header saying where it came from, so that one free
+ * function serves both: arena blocks are left to their arena. */
+struct block_header {
+    alignas(max_align_t) bool in_arena;
+};
+
+static bool initialised;
+static _Thread_local struct pt_arena *thread_arena;
+
+static void *json_allocate(size_t size)
+{
+    struct block_header *header;
+    if (thread_arena != NULL) {
+        header = pt_arena_alloc(thread_arena, sizeof(*header) + size);
+        header->in_arena = true;
+    } else {
+        header = malloc(sizeof(*header) + size);
+        if (header == NULL)
+            return NULL;
+        header->in_arena = false;
+    }
+    return header + 1;
+}
+
+static void json_release(void *pointer)
+{
+    if (pointer == NULL)
+        return;
+    struct block_header *header = (struct block_header *)pointer - 1;
+    if (!header->in_arena)
+        free(header);
+}
+
+void pt_json_init(void)
+{
+    if (!initialised) {
+        json_set_alloc_funcs(json_allocate, json_release);
+        initialised = true;
+    }
+}
+
+void pt_json_use_arena(struct pt_arena *arena)
+{
+    if (initialised)
+        thread_arena = arena;
+}
 
 json_t *pt_json_parse(const char *text, size_t length, char *error, size_t error_size)
 {

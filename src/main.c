@@ -14,6 +14,7 @@
 #include "patron/buf.h"
 #include "patron/config.h"
 #include "patron/http.h"
+#include "patron/json.h"
 #include "patron/pages.h"
 #include "patron/store.h"
 
@@ -309,6 +310,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "patron: %s needs --config FILE\n", options.command);
         return EXIT_USAGE;
     }
+    pt_json_init();
     if (sodium_init() < 0) {
         fprintf(stderr, "patron: libsodium could not start\n");
         return 1;

@@ -9,7 +9,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "patron/alloc.h"
 #include "patron/status.h"
+
+/* Routes jansson's allocations through patron's allocator, so that a
+ * request can parse into its own arena (pt_json_use_arena). Call once at
+ * start, before anything uses jansson. */
+void pt_json_init(void);
+
+/* Until called again with NULL, jansson allocates on this thread from arena:
+ * parsing a request then costs no malloc and no free. Values parsed in the
+ * arena must not outlive it. Without pt_json_init this does nothing. */
+void pt_json_use_arena(struct pt_arena *arena);
 
 /* Parses one JSON value; NULL with a message on bad JSON, a duplicate key or
  * invalid UTF-8. The caller owns the result (json_decref). */
