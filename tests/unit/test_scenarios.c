@@ -36,7 +36,7 @@ ParameterizedTestParameters(scenarios, decision)
         if (length < 6 || strcmp(entry->d_name + length - 5, ".json") != 0)
             continue;
         cr_assert_lt(count, capacity, "more than %zu scenarios", capacity);
-        snprintf(all[count++].name, sizeof(all[0].name), "%s", entry->d_name);
+        snprintf(all[count++].name, sizeof(all[0].name), "%.120s", entry->d_name);
     }
     closedir(folder);
     qsort(all, count, sizeof(*all), by_name);
