@@ -193,6 +193,28 @@ static void write_count(void *context, const struct pt_event_count *count)
                   pt_event_kind_name(count->kind), (long long)count->count);
 }
 
+static void write_reminder_count(void *context, const char *month, const char *kind,
+                                 int64_t count)
+{
+    struct stats_writer *writer = context;
+    pt_buf_printf(writer->body, "%s{\"month\":", writer->rows++ ? "," : "");
+    pt_buf_json_str(writer->body, month);
+    pt_buf_puts(writer->body, ",\"kind\":");
+    pt_buf_json_str(writer->body, kind);
+    pt_buf_printf(writer->body, ",\"count\":%lld}", (long long)count);
+}
+
+static void write_reminder_metric(void *context, const char *month, const char *kind,
+                                  int64_t count)
+{
+    struct pt_buf *body = context;
+    pt_buf_puts(body, "patron_reminders_total{month=");
+    pt_buf_json_str(body, month);
+    pt_buf_puts(body, ",kind=");
+    pt_buf_json_str(body, kind);
+    pt_buf_printf(body, "} %lld\n", (long long)count);
+}
+
 void pt_api_stats(struct pt_app *app, struct pt_request *request, struct pt_response *response)
 {
     if (!pt_app_authorise(app, request, response))
@@ -207,6 +229,13 @@ void pt_api_stats(struct pt_app *app, struct pt_request *request, struct pt_resp
     pt_buf_puts(&body, "{\"counts\":[");
     struct stats_writer writer = {&body, 0};
     if (pt_store_counts_each(app->store, write_count, &writer) != PT_OK) {
+        pt_buf_dispose(&body);
+        pt_response_error(request, response, 503, "The counts cannot be read right now.");
+        return;
+    }
+    pt_buf_puts(&body, "],\"reminders\":[");
+    writer.rows = 0;
+    if (pt_store_reminder_counts_each(app->store, write_reminder_count, &writer) != PT_OK) {
         pt_buf_dispose(&body);
         pt_response_error(request, response, 503, "The counts cannot be read right now.");
         return;
@@ -237,6 +266,10 @@ void pt_api_metrics(struct pt_app *app, struct pt_request *request, struct pt_re
     pt_buf_init(&body);
     pt_metrics_render(&body, pt_events_flushed(app->events), pt_events_dropped(app->events),
                       campaigns);
+    pt_buf_puts(&body, "# HELP patron_reminders_total Reminder sign-ups, cancellations, emails "
+                       "sent and failed, by month.\n# TYPE patron_reminders_total counter\n");
+    if (pt_store_reminder_counts_each(app->store, write_reminder_metric, &body) != PT_OK)
+        pt_buf_puts(&body, "# the reminder counts could not be read\n");
     pt_response_text(request, response, 200, "text/plain; version=0.0.4; charset=utf-8",
                      body.data, body.length);
     pt_buf_dispose(&body);

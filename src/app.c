@@ -9,6 +9,7 @@
 #include "patron/api.h"
 #include "patron/metrics.h"
 #include "patron/pages.h"
+#include "patron/reminder_routes.h"
 
 enum {
     ALLOW_GET = 1u << 0,  /* GET and HEAD */
@@ -36,6 +37,9 @@ static const struct route routes[] = {
     {"embed", "/embed/appeal", ALLOW_GET, pt_pages_embed},
     {"dismiss", "/embed/dismiss", ALLOW_POST, pt_pages_dismiss},
     {"support", "/support", ALLOW_GET | ALLOW_POST, pt_pages_support},
+    {"reminders", "/v1/reminders", ALLOW_POST | ALLOW_CORS, pt_reminder_routes_api},
+    {"reminders_form", "/reminders", ALLOW_POST, pt_reminder_routes_form},
+    {"reminders_cancel", "/reminders/cancel", ALLOW_GET | ALLOW_POST, pt_reminder_routes_cancel},
     {"admin", "/v1/admin/", ALLOW_ANY | PREFIX, pt_admin_dispatch},
 };
 enum { ROUTE_COUNT = sizeof(routes) / sizeof(routes[0]), ROUTE_UNKNOWN = ROUTE_COUNT };
@@ -76,6 +80,17 @@ bool pt_app_authorise(const struct pt_app *app, struct pt_request *request,
         return false;
     }
     return true;
+}
+
+void pt_app_client(const struct pt_app *app, const struct pt_request *request, char *out,
+                   size_t size)
+{
+    const char *header = app->config->client_address_header;
+    const char *value = header[0] != '\0' ? pt_http_header(request, header) : NULL;
+    if (value != NULL)
+        snprintf(out, size, "%s", value);
+    else
+        pt_http_peer_address(request, out, size);
 }
 
 void pt_app_editor_options(const struct pt_app *app, struct pt_request *request,

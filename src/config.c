@@ -40,6 +40,18 @@ static const struct key keys[] = {
     STRING_KEY(admin_token),
     STRING_KEY(frame_ancestors),
     STRING_KEY(country_header),
+    STRING_KEY(client_address_header),
+    STRING_KEY(newsroom_name),
+    STRING_KEY(smtp_url),
+    BOOL_KEY(smtp_starttls),
+    STRING_KEY(smtp_username),
+    STRING_KEY(smtp_password),
+    STRING_KEY(mail_from),
+    INT_KEY(smtp_timeout, 1, 600),
+    INT_KEY(smtp_retries, 0, 10),
+    INT_KEY(smtp_retry_delay_ms, 0, 600000),
+    INT_KEY(reminders_send_hour, -1, 23),
+    INT_KEY(reminder_signups_per_hour, 1, 100000),
     BOOL_KEY(log_requests),
     BOOL_KEY(demo_pages),
 };
@@ -64,6 +76,18 @@ void pt_config_init(struct pt_config *config)
     config->admin_token = pt_xstrdup("");
     config->frame_ancestors = pt_xstrdup("'self'");
     config->country_header = pt_xstrdup("");
+    config->client_address_header = pt_xstrdup("");
+    config->newsroom_name = pt_xstrdup("The Newsroom");
+    config->smtp_url = pt_xstrdup("");
+    config->smtp_starttls = false;
+    config->smtp_username = pt_xstrdup("");
+    config->smtp_password = pt_xstrdup("");
+    config->mail_from = pt_xstrdup("patron@localhost");
+    config->smtp_timeout = 30;
+    config->smtp_retries = 3;
+    config->smtp_retry_delay_ms = 2000;
+    config->reminders_send_hour = -1;
+    config->reminder_signups_per_hour = 10;
     config->log_requests = true;
     config->demo_pages = false;
 }

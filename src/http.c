@@ -73,6 +73,22 @@ const char *pt_http_header(const struct pt_request *request, const char *name)
     return MHD_lookup_connection_value(request->connection, MHD_HEADER_KIND, name);
 }
 
+void pt_http_peer_address(const struct pt_request *request, char *out, size_t size)
+{
+    out[0] = '\0';
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(request->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (info == NULL || info->client_addr == NULL)
+        return;
+    const struct sockaddr *address = info->client_addr;
+    if (address->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)address)->sin_addr, out,
+                  (socklen_t)size);
+    else if (address->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)address)->sin6_addr, out,
+                  (socklen_t)size);
+}
+
 const char *pt_http_form(const struct pt_request *request, const char *name)
 {
     for (size_t i = 0; i < request->form_count; i++) {

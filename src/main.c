@@ -1,4 +1,5 @@
 /* patron's entry point: parses the command line and wires the modules. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include "patron/http.h"
 #include "patron/json.h"
 #include "patron/pages.h"
+#include "patron/reminders.h"
 #include "patron/store.h"
 
 #ifndef PATRON_VERSION
@@ -32,6 +34,9 @@ static const char usage[] =
     "  demo [--config FILE] [--port N] [--data-dir DIR]\n"
     "                                      run the demo newsroom on http://127.0.0.1:8080\n"
     "  migrate --config FILE               create or upgrade the database, then exit\n"
+    "  reminders send --config FILE [--now TIME]\n"
+    "                                      email the reminders due (for cron); TIME is\n"
+    "                                      2027-01-05T09:00:00Z, to act as if it were then\n"
     "  --help                              show this text\n"
     "  --version                           show the version\n"
     "\n"
@@ -40,6 +45,8 @@ static const char usage[] =
 
 struct options {
     const char *command;
+    const char *subcommand;
+    const char *now;
     const char *config_path;
     const char *port;
     const char *data_dir;
@@ -54,7 +61,16 @@ static int parse_options(int argc, char **argv, struct options *options)
         return EXIT_USAGE;
     }
     options->command = argv[1];
-    for (int i = 2; i < argc; i++) {
+    int first = 2;
+    if (strcmp(options->command, "reminders") == 0) {
+        if (argc < 3 || strcmp(argv[2], "send") != 0) {
+            fprintf(stderr, "patron: the reminders command is 'patron reminders send'\n");
+            return EXIT_USAGE;
+        }
+        options->subcommand = argv[2];
+        first = 3;
+    }
+    for (int i = first; i < argc; i++) {
         const char *flag = argv[i];
         const char **value = NULL;
         if (strcmp(flag, "--config") == 0)
@@ -63,6 +79,8 @@ static int parse_options(int argc, char **argv, struct options *options)
             value = &options->port;
         else if (strcmp(flag, "--data-dir") == 0)
             value = &options->data_dir;
+        else if (strcmp(flag, "--now") == 0)
+            value = &options->now;
         else if (strcmp(flag, "--seed-demo") == 0) {
             options->seed_demo = true;
             continue;
@@ -132,6 +150,130 @@ static int open_store(const struct pt_config *config, struct pt_store **store)
         fprintf(stderr, "patron: applied %d migration(s) to %s/patron.db\n", applied,
                 config->data_dir);
     return 0;
+}
+
+static int load_keys(const struct pt_config *config, struct pt_crypto *crypto)
+{
+    struct pt_buf path;
+    pt_buf_init(&path);
+    pt_buf_printf(&path, "%s/patron.key", config->data_dir);
+    char error[512];
+    enum pt_status status = pt_crypto_load(crypto, path.data, error, sizeof(error));
+    pt_buf_dispose(&path);
+    if (status) {
+        fprintf(stderr, "patron: %s\n", error);
+        return 1;
+    }
+    return 0;
+}
+
+static void mail_settings(const struct pt_config *config, struct pt_mail_settings *mail)
+{
+    mail->url = config->smtp_url;
+    mail->starttls = config->smtp_starttls;
+    mail->username = config->smtp_username;
+    mail->password = config->smtp_password;
+    mail->from = config->mail_from;
+    mail->from_name = config->newsroom_name;
+    mail->timeout_seconds = config->smtp_timeout;
+    mail->retries = config->smtp_retries;
+    mail->retry_delay_ms = config->smtp_retry_delay_ms;
+}
+
+static int send_reminders(const struct pt_config *config, struct pt_store *store,
+                          const struct pt_crypto *crypto, int64_t now, volatile int *stop)
+{
+    if (config->smtp_url[0] == '\0') {
+        fprintf(stderr, "patron: smtp_url is not set, so no reminder can be sent\n");
+        return 1;
+    }
+    struct pt_mail_settings mail;
+    mail_settings(config, &mail);
+    struct pt_buf lock;
+    pt_buf_init(&lock);
+    pt_buf_printf(&lock, "%s/reminders.lock", config->data_dir);
+    struct pt_reminders_job job = {store, crypto, &mail, config->public_url,
+                                   config->newsroom_name, lock.data, stop};
+    struct pt_reminders_report report;
+    enum pt_status status = pt_reminders_send_due(&job, now, &report);
+    pt_buf_dispose(&lock);
+    if (status == PT_ERR_CONFLICT) {
+        fprintf(stderr, "patron: another reminder send is running; this one did nothing\n");
+        return 0;
+    }
+    if (status) {
+        fprintf(stderr, "patron: the reminders could not be read\n");
+        return 1;
+    }
+    fprintf(stderr, "patron: reminders due %d, sent %d, failed %d, deferred %d\n", report.due,
+            report.sent, report.failed, report.deferred);
+    return report.deferred > 0 ? 3 : 0;
+}
+
+/* The in-server daily send, on its own thread so that a long send never
+ * holds up requests or shutdown for more than one email. */
+struct scheduler {
+    struct pt_app *app;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stopping;
+    volatile int stop;
+    int last_day;
+};
+
+static void *scheduler_main(void *argument)
+{
+    struct scheduler *scheduler = argument;
+    pthread_mutex_lock(&scheduler->lock);
+    while (!scheduler->stopping) {
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += 30;
+        pthread_cond_timedwait(&scheduler->wake, &scheduler->lock, &deadline);
+        if (scheduler->stopping)
+            break;
+        int64_t now = pt_app_now(scheduler->app);
+        time_t seconds = (time_t)now;
+        struct tm tm;
+        gmtime_r(&seconds, &tm);
+        int day = (int)(now / 86400);
+        if (tm.tm_hour < scheduler->app->config->reminders_send_hour ||
+            day == scheduler->last_day)
+            continue;
+        scheduler->last_day = day;
+        pthread_mutex_unlock(&scheduler->lock);
+        send_reminders(scheduler->app->config, scheduler->app->store, &scheduler->app->crypto,
+                       now, &scheduler->stop);
+        pthread_mutex_lock(&scheduler->lock);
+    }
+    pthread_mutex_unlock(&scheduler->lock);
+    return NULL;
+}
+
+static void scheduler_start(struct scheduler *scheduler, struct pt_app *app)
+{
+    memset(scheduler, 0, sizeof(*scheduler));
+    scheduler->app = app;
+    scheduler->last_day = -1;
+    pthread_mutex_init(&scheduler->lock, NULL);
+    pthread_cond_init(&scheduler->wake, NULL);
+    if (pthread_create(&scheduler->thread, NULL, scheduler_main, scheduler) != 0) {
+        fprintf(stderr, "patron: cannot start the reminder schedule\n");
+        abort();
+    }
+}
+
+static void scheduler_stop(struct scheduler *scheduler)
+{
+    pthread_mutex_lock(&scheduler->lock);
+    scheduler->stopping = true;
+    scheduler->stop = 1;
+    pthread_cond_signal(&scheduler->wake);
+    pthread_mutex_unlock(&scheduler->lock);
+    pthread_join(scheduler->thread, NULL);
+    pthread_cond_destroy(&scheduler->wake);
+    pthread_mutex_destroy(&scheduler->lock);
 }
 
 static int seed_demo(struct pt_app *app)
@@ -205,6 +347,9 @@ static int run_server(struct pt_config *config, const struct options *options, b
     struct pt_http_server *server = NULL;
     if (open_store(config, &app.store) != 0)
         return 1;
+    if (load_keys(config, &app.crypto) != 0)
+        goto out_store;
+    mail_settings(config, &app.mail);
     if ((options->seed_demo || demo) && seed_demo(&app) != 0)
         goto out_store;
 
@@ -221,6 +366,11 @@ static int run_server(struct pt_config *config, const struct options *options, b
     pt_catalog_holder_init(&app.catalogs, catalog);
     build_embed_policy(&app);
     app.events = pt_events_new(write_counts, app.store, config->events_flush_interval_ms);
+    app.signups = pt_ratelimit_new(config->reminder_signups_per_hour, 3600);
+    struct scheduler scheduler;
+    bool scheduled = config->reminders_send_hour >= 0 && config->smtp_url[0] != '\0';
+    if (scheduled)
+        scheduler_start(&scheduler, &app);
     pt_app_register_routes();
 
     struct pt_http_settings settings = {
@@ -256,12 +406,29 @@ static int run_server(struct pt_config *config, const struct options *options, b
     pt_http_stop(server);
     result = 0;
 out_app:
+    if (scheduled)
+        scheduler_stop(&scheduler);
+    pt_ratelimit_free(app.signups);
     pt_events_free(app.events); /* writes what is left */
     pt_catalog_holder_dispose(&app.catalogs);
     free(app.embed_policy);
 out_store:
     pt_store_close(app.store);
     return result;
+}
+
+static int parse_now(const char *text, int64_t *now)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    char tail = 0;
+    if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2dZ%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &tail) != 6)
+        return 1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    *now = (int64_t)timegm(&tm);
+    return 0;
 }
 
 static int load_config(struct pt_config *config, const struct options *options)
@@ -302,11 +469,17 @@ int main(int argc, char **argv)
     bool serve = strcmp(options.command, "serve") == 0;
     bool demo = strcmp(options.command, "demo") == 0;
     bool migrate = strcmp(options.command, "migrate") == 0;
-    if (!serve && !demo && !migrate) {
+    bool reminders = strcmp(options.command, "reminders") == 0;
+    if (!serve && !demo && !migrate && !reminders) {
         fprintf(stderr, "patron: unknown command '%s'\n\n%s", options.command, usage);
         return EXIT_USAGE;
     }
-    if ((serve || migrate) && options.config_path == NULL) {
+    int64_t now = (int64_t)time(NULL);
+    if (options.now != NULL && parse_now(options.now, &now) != 0) {
+        fprintf(stderr, "patron: --now takes a UTC time such as 2027-01-05T09:00:00Z\n");
+        return EXIT_USAGE;
+    }
+    if ((serve || migrate || reminders) && options.config_path == NULL) {
         fprintf(stderr, "patron: %s needs --config FILE\n", options.command);
         return EXIT_USAGE;
     }
@@ -330,14 +503,25 @@ int main(int argc, char **argv)
         pt_buf_dispose(&url);
     }
     if (result == 0) {
-        if (migrate) {
+        if (migrate || reminders) {
             struct pt_store *store = NULL;
+            struct pt_crypto crypto;
             result = open_store(&config, &store);
-            if (result == 0)
+            if (result == 0 && migrate)
                 fprintf(stderr, "patron: the database in %s is up to date\n", config.data_dir);
+            if (result == 0 && reminders) {
+                curl_global_init(CURL_GLOBAL_DEFAULT);
+                result = load_keys(&config, &crypto);
+                if (result == 0)
+                    result = send_reminders(&config, store, &crypto, now, NULL);
+                sodium_memzero(&crypto, sizeof(crypto));
+                curl_global_cleanup();
+            }
             pt_store_close(store);
         } else {
+            curl_global_init(CURL_GLOBAL_DEFAULT);
             result = run_server(&config, &options, demo);
+            curl_global_cleanup();
         }
     }
     pt_config_dispose(&config);

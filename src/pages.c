@@ -6,6 +6,7 @@
 
 #include "patron/buf.h"
 #include "patron/money.h"
+#include "patron/reminder_routes.h"
 #include "patron/render.h"
 #include "patron/request.h"
 #include "patron/select.h"
@@ -127,7 +128,10 @@ void pt_pages_dismiss(struct pt_app *app, struct pt_request *request,
     pt_buf_puts(&body, "/appeal.css\"></head><body class=\"patron-embed\">"
                        "<p class=\"patron-thanks\" role=\"status\">");
     pt_buf_html_str(&body, pt_render_phrase(language, PT_PHRASE_DISMISSED));
-    pt_buf_puts(&body, "</p></body></html>\n");
+    pt_buf_puts(&body, "</p>");
+    if (kind == PT_EVENT_SNOOZE_LATER)
+        pt_reminder_routes_render_form(app, &body, language, campaign_id, variant_id);
+    pt_buf_puts(&body, "</body></html>\n");
     html_answer(request, response, 200, &body);
     pt_response_header(response, "Content-Security-Policy", app->embed_policy);
     pt_buf_dispose(&body);

@@ -72,6 +72,37 @@ enum pt_status pt_store_pledge_add(struct pt_store *store, const struct pt_pledg
     return store->ops->pledge_add(store, pledge);
 }
 
+enum pt_status pt_store_reminder_upsert(struct pt_store *store, const struct pt_reminder *reminder,
+                                        char *token, size_t token_size, bool *created)
+{
+    return store->ops->reminder_upsert(store, reminder, token, token_size, created);
+}
+
+enum pt_status pt_store_reminder_cancel(struct pt_store *store, const char *token)
+{
+    return store->ops->reminder_cancel(store, token);
+}
+
+enum pt_status pt_store_reminders_due(struct pt_store *store, const char *month,
+                                      pt_store_reminder_visitor visit, void *context)
+{
+    return store->ops->reminders_due(store, month, visit, context);
+}
+
+enum pt_status pt_store_reminder_done(struct pt_store *store, const unsigned char *email_hash,
+                                      const char *up_to_month, const char *count_month,
+                                      const char *kind)
+{
+    return store->ops->reminder_done(store, email_hash, up_to_month, count_month, kind);
+}
+
+enum pt_status pt_store_reminder_counts_each(struct pt_store *store,
+                                             pt_store_reminder_count_visitor visit,
+                                             void *context)
+{
+    return store->ops->reminder_counts_each(store, visit, context);
+}
+
 struct documents {
     char **items;
     size_t count, capacity;

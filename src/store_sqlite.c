@@ -400,6 +400,239 @@ out:
     return status;
 }
 
+/* ------------------------------------------------------------ reminders */
+
+static enum pt_status count_reminder(struct sqlite_store *store, const char *month,
+                                     const char *kind)
+{
+    sqlite3_stmt *statement = NULL;
+    enum pt_status status = PT_OK;
+    if (sqlite3_prepare_v2(store->db,
+                           "INSERT INTO reminder_counts (month, kind, count) VALUES (?, ?, 1) "
+                           "ON CONFLICT (month, kind) DO UPDATE SET count = count + 1",
+                           -1, &statement, NULL) != SQLITE_OK) {
+        status = fail(store, "counting reminders");
+    } else {
+        sqlite3_bind_text(statement, 1, month, -1, SQLITE_STATIC);
+        sqlite3_bind_text(statement, 2, kind, -1, SQLITE_STATIC);
+        if (sqlite3_step(statement) != SQLITE_DONE)
+            status = fail(store, "counting reminders");
+    }
+    sqlite3_finalize(statement);
+    return status;
+}
+
+static enum pt_status sqlite_reminder_upsert(struct pt_store *base,
+                                             const struct pt_reminder *reminder, char *token,
+                                             size_t token_size, bool *created)
+{
+    struct sqlite_store *store = from(base);
+    sqlite3_stmt *statement = NULL;
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = exec(store, "BEGIN IMMEDIATE");
+    if (status)
+        goto out;
+    /* The conflict keeps the first cancel token, so a link already in the
+     * reader's hands goes on working; the rest takes the newer choice. */
+    if (sqlite3_prepare_v2(store->db,
+                           "INSERT INTO reminders (email_hash, email_sealed, month, language, "
+                           "campaign, variant, cancel_token, created_at) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                           "ON CONFLICT (email_hash, month) DO UPDATE SET "
+                           "email_sealed = excluded.email_sealed, language = excluded.language, "
+                           "campaign = excluded.campaign, variant = excluded.variant "
+                           "RETURNING cancel_token, created_at = ?",
+                           -1, &statement, NULL) != SQLITE_OK) {
+        status = fail(store, "saving a reminder");
+        goto rollback;
+    }
+    sqlite3_bind_blob(statement, 1, reminder->email_hash, sizeof(reminder->email_hash),
+                      SQLITE_STATIC);
+    sqlite3_bind_blob(statement, 2, reminder->email_sealed, (int)reminder->email_sealed_length,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(statement, 3, reminder->month, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 4, reminder->language, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 5, reminder->campaign, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 6, reminder->variant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 7, reminder->cancel_token, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(statement, 8, reminder->created_at);
+    sqlite3_bind_int64(statement, 9, reminder->created_at);
+    if (sqlite3_step(statement) != SQLITE_ROW) {
+        status = fail(store, "saving a reminder");
+        goto rollback;
+    }
+    snprintf(token, token_size, "%s", sqlite3_column_text(statement, 0));
+    /* created_at is only ours when this statement inserted the row. */
+    *created = sqlite3_column_int(statement, 1) != 0 &&
+               strcmp(token, reminder->cancel_token) == 0;
+    sqlite3_finalize(statement);
+    statement = NULL;
+    if (*created) {
+        status = count_reminder(store, reminder->month, "signed_up");
+        if (status)
+            goto rollback;
+    }
+    status = exec(store, "COMMIT");
+    if (status == PT_OK)
+        goto out;
+rollback:
+    exec(store, "ROLLBACK");
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_reminder_cancel(struct pt_store *base, const char *token)
+{
+    struct sqlite_store *store = from(base);
+    sqlite3_stmt *statement = NULL;
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = exec(store, "BEGIN IMMEDIATE");
+    if (status)
+        goto out;
+    if (sqlite3_prepare_v2(store->db, "DELETE FROM reminders WHERE cancel_token = ? RETURNING month",
+                           -1, &statement, NULL) != SQLITE_OK) {
+        status = fail(store, "cancelling a reminder");
+        goto rollback;
+    }
+    sqlite3_bind_text(statement, 1, token, -1, SQLITE_STATIC);
+    int step = sqlite3_step(statement);
+    if (step == SQLITE_DONE) {
+        status = PT_ERR_NOT_FOUND;
+        goto rollback;
+    }
+    if (step != SQLITE_ROW) {
+        status = fail(store, "cancelling a reminder");
+        goto rollback;
+    }
+    char month[8];
+    snprintf(month, sizeof(month), "%s", sqlite3_column_text(statement, 0));
+    sqlite3_finalize(statement);
+    statement = NULL;
+    status = count_reminder(store, month, "cancelled");
+    if (status)
+        goto rollback;
+    status = exec(store, "COMMIT");
+    if (status == PT_OK)
+        goto out;
+rollback:
+    sqlite3_finalize(statement);
+    statement = NULL;
+    exec(store, "ROLLBACK");
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_reminders_due(struct pt_store *base, const char *month,
+                                           pt_store_reminder_visitor visit, void *context)
+{
+    struct sqlite_store *store = from(base);
+    sqlite3_stmt *statement = NULL;
+    enum pt_status status = PT_OK;
+    pthread_mutex_lock(&store->lock);
+    if (sqlite3_prepare_v2(store->db,
+                           "SELECT id, email_hash, email_sealed, month, language, campaign, "
+                           "variant, cancel_token, created_at FROM reminders WHERE month <= ? "
+                           "ORDER BY email_hash, month",
+                           -1, &statement, NULL) != SQLITE_OK) {
+        status = fail(store, "reading reminders");
+        goto out;
+    }
+    sqlite3_bind_text(statement, 1, month, -1, SQLITE_STATIC);
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
+        struct pt_reminder row;
+        memset(&row, 0, sizeof(row));
+        row.id = sqlite3_column_int64(statement, 0);
+        if (sqlite3_column_bytes(statement, 1) != (int)sizeof(row.email_hash))
+            continue;
+        memcpy(row.email_hash, sqlite3_column_blob(statement, 1), sizeof(row.email_hash));
+        row.email_sealed = sqlite3_column_blob(statement, 2);
+        row.email_sealed_length = (size_t)sqlite3_column_bytes(statement, 2);
+        snprintf(row.month, sizeof(row.month), "%s", sqlite3_column_text(statement, 3));
+        snprintf(row.language, sizeof(row.language), "%s", sqlite3_column_text(statement, 4));
+        snprintf(row.campaign, sizeof(row.campaign), "%s", sqlite3_column_text(statement, 5));
+        snprintf(row.variant, sizeof(row.variant), "%s", sqlite3_column_text(statement, 6));
+        snprintf(row.cancel_token, sizeof(row.cancel_token), "%s",
+                 sqlite3_column_text(statement, 7));
+        row.created_at = sqlite3_column_int64(statement, 8);
+        visit(context, &row);
+    }
+    if (step != SQLITE_DONE)
+        status = fail(store, "reading reminders");
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_reminder_done(struct pt_store *base,
+                                           const unsigned char *email_hash,
+                                           const char *up_to_month, const char *count_month,
+                                           const char *kind)
+{
+    struct sqlite_store *store = from(base);
+    sqlite3_stmt *statement = NULL;
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = exec(store, "BEGIN IMMEDIATE");
+    if (status)
+        goto out;
+    if (sqlite3_prepare_v2(store->db, "DELETE FROM reminders WHERE email_hash = ? AND month <= ?",
+                           -1, &statement, NULL) != SQLITE_OK) {
+        status = fail(store, "erasing a sent reminder");
+        goto rollback;
+    }
+    sqlite3_bind_blob(statement, 1, email_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 2, up_to_month, -1, SQLITE_STATIC);
+    if (sqlite3_step(statement) != SQLITE_DONE) {
+        status = fail(store, "erasing a sent reminder");
+        goto rollback;
+    }
+    sqlite3_finalize(statement);
+    statement = NULL;
+    status = count_reminder(store, count_month, kind);
+    if (status)
+        goto rollback;
+    status = exec(store, "COMMIT");
+    if (status == PT_OK)
+        goto out;
+rollback:
+    exec(store, "ROLLBACK");
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_reminder_counts_each(struct pt_store *base,
+                                                  pt_store_reminder_count_visitor visit,
+                                                  void *context)
+{
+    struct sqlite_store *store = from(base);
+    sqlite3_stmt *statement = NULL;
+    enum pt_status status = PT_OK;
+    pthread_mutex_lock(&store->lock);
+    if (sqlite3_prepare_v2(store->db,
+                           "SELECT month, kind, count FROM reminder_counts ORDER BY month, kind",
+                           -1, &statement, NULL) != SQLITE_OK) {
+        status = fail(store, "reading reminder counts");
+        goto out;
+    }
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW)
+        visit(context, (const char *)sqlite3_column_text(statement, 0),
+              (const char *)sqlite3_column_text(statement, 1), sqlite3_column_int64(statement, 2));
+    if (step != SQLITE_DONE)
+        status = fail(store, "reading reminder counts");
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
 static void sqlite_close(struct pt_store *base)
 {
     struct sqlite_store *store = from(base);
@@ -421,6 +654,11 @@ static const struct pt_store_ops sqlite_ops = {
     .counts_add = sqlite_counts_add,
     .counts_each = sqlite_counts_each,
     .pledge_add = sqlite_pledge_add,
+    .reminder_upsert = sqlite_reminder_upsert,
+    .reminder_cancel = sqlite_reminder_cancel,
+    .reminders_due = sqlite_reminders_due,
+    .reminder_done = sqlite_reminder_done,
+    .reminder_counts_each = sqlite_reminder_counts_each,
     .close = sqlite_close,
 };
 

@@ -9,7 +9,10 @@
 #include "patron/catalog.h"
 #include "patron/config.h"
 #include "patron/events.h"
+#include "patron/crypto.h"
 #include "patron/http.h"
+#include "patron/mail.h"
+#include "patron/ratelimit.h"
 #include "patron/select.h"
 #include "patron/store.h"
 
@@ -21,6 +24,9 @@ struct pt_app {
     struct pt_catalog_settings catalog_settings;
     char *embed_policy; /* the CSP of /embed/ documents, built from the config */
     int64_t clock_offset; /* seconds added to the system clock (tests set it) */
+    struct pt_crypto crypto; /* keys for donors' and readers' addresses */
+    struct pt_mail_settings mail;
+    struct pt_ratelimit *signups; /* reminder sign-ups per client */
 };
 
 typedef void (*pt_app_handler)(struct pt_app *app, struct pt_request *request,
@@ -48,6 +54,11 @@ void pt_app_reader_country(const struct pt_app *app, const struct pt_request *re
  * and returns false. */
 bool pt_app_authorise(const struct pt_app *app, struct pt_request *request,
                       struct pt_response *response);
+
+/* Who is asking, for rate limits only: the configured header's value behind
+ * a proxy, else the peer's address. Never stored or logged. */
+void pt_app_client(const struct pt_app *app, const struct pt_request *request, char *out,
+                   size_t size);
 
 /* True when text is the admin token (compared in constant time). */
 bool pt_app_is_admin_token(const struct pt_app *app, const char *text);

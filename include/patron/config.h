@@ -26,6 +26,18 @@ struct pt_config {
     char *admin_token;      /* empty: admin routes answer 403 */
     char *frame_ancestors;  /* CSP frame-ancestors for /embed/ */
     char *country_header;   /* request header where the proxy puts the reader's country */
+    char *client_address_header; /* header with the client's address behind a proxy */
+    char *newsroom_name;    /* in emails and page titles */
+    char *smtp_url;         /* "" = no email */
+    bool smtp_starttls;
+    char *smtp_username;
+    char *smtp_password;
+    char *mail_from;
+    int smtp_timeout;
+    int smtp_retries;
+    int smtp_retry_delay_ms;
+    int reminders_send_hour;     /* UTC hour of the daily send; -1 = off */
+    int reminder_signups_per_hour; /* per client address */
     bool log_requests;
     bool demo_pages;
 };

@@ -54,6 +54,8 @@ struct pt_request {
 const char *pt_http_query(const struct pt_request *request, const char *name);
 /* A request header, or NULL. */
 const char *pt_http_header(const struct pt_request *request, const char *name);
+/* The peer's address as text ("127.0.0.1", "::1"), or "" if unknown. */
+void pt_http_peer_address(const struct pt_request *request, char *out, size_t size);
 /* A form field, or NULL. */
 const char *pt_http_form(const struct pt_request *request, const char *name);
 /* Keeps a catalogue reference until the answer has been sent (takes ownership). */

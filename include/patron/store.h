@@ -4,6 +4,7 @@
 #ifndef PATRON_STORE_H
 #define PATRON_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,24 @@ struct pt_pledge {
     int64_t created_at;
 };
 
+/* A reminder as stored. In a visitor the sealed address is borrowed. */
+struct pt_reminder {
+    int64_t id;
+    unsigned char email_hash[32];
+    const unsigned char *email_sealed;
+    size_t email_sealed_length;
+    char month[8]; /* "2027-01" */
+    char language[PT_LANGUAGE_MAX];
+    char campaign[PT_ID_MAX];
+    char variant[PT_ID_MAX];
+    char cancel_token[48];
+    int64_t created_at;
+};
+
+typedef void (*pt_store_reminder_visitor)(void *context, const struct pt_reminder *reminder);
+typedef void (*pt_store_reminder_count_visitor)(void *context, const char *month,
+                                                const char *kind, int64_t count);
+
 typedef void (*pt_store_document_visitor)(void *context, const char *id, const char *document);
 typedef void (*pt_store_count_visitor)(void *context, const struct pt_event_count *count);
 
@@ -48,6 +67,16 @@ struct pt_store_ops {
     enum pt_status (*counts_each)(struct pt_store *store, pt_store_count_visitor visit,
                                   void *context);
     enum pt_status (*pledge_add)(struct pt_store *store, const struct pt_pledge *pledge);
+    enum pt_status (*reminder_upsert)(struct pt_store *store, const struct pt_reminder *reminder,
+                                      char *token, size_t token_size, bool *created);
+    enum pt_status (*reminder_cancel)(struct pt_store *store, const char *token);
+    enum pt_status (*reminders_due)(struct pt_store *store, const char *month,
+                                    pt_store_reminder_visitor visit, void *context);
+    enum pt_status (*reminder_done)(struct pt_store *store, const unsigned char *email_hash,
+                                    const char *up_to_month, const char *count_month,
+                                    const char *kind);
+    enum pt_status (*reminder_counts_each)(struct pt_store *store,
+                                           pt_store_reminder_count_visitor visit, void *context);
     void (*close)(struct pt_store *store);
 };
 
@@ -85,6 +114,26 @@ enum pt_status pt_store_counts_add(struct pt_store *store, const struct pt_event
 enum pt_status pt_store_counts_each(struct pt_store *store, pt_store_count_visitor visit,
                                     void *context);
 enum pt_status pt_store_pledge_add(struct pt_store *store, const struct pt_pledge *pledge);
+
+/* Stores a sign-up, or, when the address already has one for that month,
+ * updates it: *created says which. The cancel token in force (the new one,
+ * or the one already given) is copied into token. Counts a new sign-up. */
+enum pt_status pt_store_reminder_upsert(struct pt_store *store, const struct pt_reminder *reminder,
+                                        char *token, size_t token_size, bool *created);
+/* Deletes the reminder with this cancel token and counts the cancellation;
+ * PT_ERR_NOT_FOUND when there is none (already sent, or cancelled). */
+enum pt_status pt_store_reminder_cancel(struct pt_store *store, const char *token);
+/* Visits the reminders for month or earlier, by address hash then month. */
+enum pt_status pt_store_reminders_due(struct pt_store *store, const char *month,
+                                      pt_store_reminder_visitor visit, void *context);
+/* In one transaction: deletes the address's reminders up to a month and
+ * counts one "sent" or "failed" for count_month. */
+enum pt_status pt_store_reminder_done(struct pt_store *store, const unsigned char *email_hash,
+                                      const char *up_to_month, const char *count_month,
+                                      const char *kind);
+enum pt_status pt_store_reminder_counts_each(struct pt_store *store,
+                                             pt_store_reminder_count_visitor visit,
+                                             void *context);
 
 /* Builds a catalogue snapshot from every stored campaign. */
 enum pt_status pt_store_load_catalog(struct pt_store *store,

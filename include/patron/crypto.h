@@ -1,0 +1,49 @@
+/* Keys and the few cryptographic operations patron needs, all libsodium:
+ * addresses encrypted at rest (XSalsa20-Poly1305), a keyed hash to find them
+ * without decrypting (BLAKE2b), and random tokens.
+ *
+ * The key file holds one 32-byte master key; the encryption and look-up keys
+ * are derived from it with crypto_kdf, so one file is all an operator backs
+ * up. patron creates it with mode 0600 on first run. */
+#ifndef PATRON_CRYPTO_H
+#define PATRON_CRYPTO_H
+
+#include <sodium.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "patron/status.h"
+
+#define PT_CRYPTO_HASH_BYTES 32
+#define PT_CRYPTO_TOKEN_CHARS 43 /* 32 random bytes, base64url without padding */
+
+struct pt_crypto {
+    unsigned char encryption_key[crypto_secretbox_KEYBYTES];
+    unsigned char lookup_key[crypto_generichash_KEYBYTES];
+    unsigned char signing_key[crypto_auth_KEYBYTES];
+};
+
+/* Reads the key file at path, creating it (mode 0600) if it does not exist.
+ * Refuses a file that others can read, or of the wrong size. */
+enum pt_status pt_crypto_load(struct pt_crypto *crypto, const char *path, char *error,
+                              size_t error_size);
+
+/* Lower-cases and trims an email address into out (at most 254 bytes + NUL);
+ * PT_ERR_INVALID when it is not a plausible address. */
+enum pt_status pt_crypto_normalise_email(const char *email, char out[255]);
+
+/* The keyed hash of a normalised address, for look-ups and uniqueness. */
+void pt_crypto_lookup_hash(const struct pt_crypto *crypto, const char *email,
+                           unsigned char hash[PT_CRYPTO_HASH_BYTES]);
+
+/* Encrypts text; *sealed (nonce then ciphertext) is malloc'd, free it. */
+void pt_crypto_seal(const struct pt_crypto *crypto, const char *text, unsigned char **sealed,
+                    size_t *sealed_length);
+/* Decrypts into a malloc'd NUL-terminated string; PT_ERR_INVALID if forged. */
+enum pt_status pt_crypto_open(const struct pt_crypto *crypto, const unsigned char *sealed,
+                              size_t sealed_length, char **text);
+
+/* A random token, base64url, NUL-terminated. */
+void pt_crypto_token(char token[PT_CRYPTO_TOKEN_CHARS + 1]);
+
+#endif

@@ -1,0 +1,52 @@
+/* Email over SMTP with libcurl: one message at a time, plain text and HTML,
+ * with the one-click unsubscribe headers every patron email carries. The
+ * only module that speaks SMTP. */
+#ifndef PATRON_MAIL_H
+#define PATRON_MAIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "patron/buf.h"
+
+struct pt_mail_settings {
+    const char *url;      /* smtp://host:port or smtps://host:port */
+    bool starttls;        /* require STARTTLS on smtp:// */
+    const char *username; /* "" for none */
+    const char *password;
+    const char *from;     /* the sender's address */
+    const char *from_name;
+    int timeout_seconds;
+    int retries;          /* further tries after a transient failure */
+    int retry_delay_ms;   /* doubled after each try */
+};
+
+struct pt_mail_message {
+    const char *to;
+    const char *subject;
+    const char *text;            /* the plain-text part, UTF-8 */
+    const char *html;            /* the HTML part, UTF-8 */
+    const char *unsubscribe_url; /* NULL: no List-Unsubscribe headers */
+};
+
+enum pt_mail_result {
+    PT_MAIL_SENT,
+    PT_MAIL_TRANSIENT, /* the server could not take it now: try again later */
+    PT_MAIL_PERMANENT, /* the server refused the address for good */
+};
+
+/* The message as RFC 5322 bytes: multipart/alternative, base64 bodies,
+ * an encoded subject. boundary and message_id make the output repeatable
+ * in tests; pass NULL for random ones. */
+void pt_mail_render(struct pt_buf *out, const struct pt_mail_settings *settings,
+                    const struct pt_mail_message *message, int64_t now, const char *boundary,
+                    const char *message_id);
+
+/* Sends one message, retrying transient failures with backoff. error says
+ * what the server or the network said last. */
+enum pt_mail_result pt_mail_send(const struct pt_mail_settings *settings,
+                                 const struct pt_mail_message *message, char *error,
+                                 size_t error_size);
+
+#endif

@@ -1,0 +1,272 @@
+#include "patron/reminder_routes.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "patron/json.h"
+#include "patron/reminders.h"
+#include "patron/render.h"
+
+static bool russian(const char *language)
+{
+    return language != NULL && strcmp(language, "ru") == 0;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+static bool within_rate(struct pt_app *app, struct pt_request *request)
+{
+    char client[128];
+    pt_app_client(app, request, client, sizeof(client));
+    return pt_ratelimit_allow(app->signups, client, now_ms());
+}
+
+void pt_reminder_routes_api(struct pt_app *app, struct pt_request *request,
+                            struct pt_response *response)
+{
+    pt_response_header(response, "Access-Control-Allow-Origin", "*");
+    if (request->body == NULL || request->body_length == 0) {
+        pt_response_error(request, response, 400, "The request has no body; send JSON.");
+        return;
+    }
+    if (!within_rate(app, request)) {
+        pt_response_error(request, response, 429,
+                          "Too many sign-ups from here; please try again later.");
+        pt_response_header(response, "Retry-After", "3600");
+        return;
+    }
+    char error[300];
+    json_t *root = pt_json_parse(request->body, request->body_length, error, sizeof(error));
+    if (root == NULL) {
+        pt_response_error(request, response, 400, error);
+        return;
+    }
+    static const char *const allowed[] = {"email", "month", "language", "campaign", "variant",
+                                          NULL};
+    struct pt_reminder_request sign_up = {NULL, NULL, "en", "", ""};
+    const char *where = "the request";
+    enum pt_status status = pt_json_expect_object(root, where, allowed, error, sizeof(error));
+    if (status == PT_OK)
+        status = pt_json_string(root, where, "email", true, 254, &sign_up.email, error,
+                                sizeof(error));
+    if (status == PT_OK)
+        status = pt_json_string(root, where, "month", false, 7, &sign_up.month, error,
+                                sizeof(error));
+    if (status == PT_OK)
+        status = pt_json_string(root, where, "language", false, 15, &sign_up.language, error,
+                                sizeof(error));
+    if (status == PT_OK)
+        status = pt_json_string(root, where, "campaign", false, PT_ID_MAX - 1, &sign_up.campaign,
+                                error, sizeof(error));
+    if (status == PT_OK)
+        status = pt_json_string(root, where, "variant", false, PT_ID_MAX - 1, &sign_up.variant,
+                                error, sizeof(error));
+    if (status) {
+        json_decref(root);
+        pt_response_error(request, response, 400, error);
+        return;
+    }
+    struct pt_month month;
+    char token[64];
+    bool created = false;
+    status = pt_reminders_sign_up(app->store, &app->crypto, &sign_up, pt_app_now(app), &month,
+                                  token, sizeof(token), &created, error, sizeof(error));
+    const char *language = russian(sign_up.language) ? "ru" : "en";
+    json_decref(root);
+    if (status) {
+        pt_response_error(request, response, status == PT_ERR_INVALID ? 422 : 503, error);
+        return;
+    }
+    char month_text[8];
+    pt_reminders_month_format(month, month_text);
+    struct pt_buf body;
+    pt_buf_init(&body);
+    pt_buf_printf(&body, "{\"month\":\"%s\",\"month_name\":", month_text);
+    pt_buf_json_str(&body, pt_reminders_month_name(language, month.month));
+    pt_buf_puts(&body, ",\"in_month\":");
+    pt_buf_json_str(&body, pt_reminders_in_month(language, month.month));
+    pt_buf_printf(&body, ",\"created\":%s}", created ? "true" : "false");
+    pt_response_text(request, response, created ? 201 : 200, "application/json", body.data,
+                     body.length);
+    pt_buf_dispose(&body);
+}
+
+/* ------------------------------------------------------------ the frame */
+
+static void frame_start(const struct pt_app *app, struct pt_buf *out, const char *language)
+{
+    pt_buf_printf(out, "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\"><title>",
+                  language);
+    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_REGION_LABEL));
+    pt_buf_puts(out, "</title><link rel=\"stylesheet\" href=\"");
+    pt_buf_html_str(out, app->config->public_url);
+    pt_buf_puts(out, "/appeal.css\"></head><body class=\"patron-embed\">");
+}
+
+void pt_reminder_routes_render_form(const struct pt_app *app, struct pt_buf *out,
+                                    const char *language, const char *campaign,
+                                    const char *variant)
+{
+    bool ru = russian(language);
+    int64_t now = pt_app_now(app);
+    struct pt_month chosen = pt_reminders_default_month(now);
+    struct pt_month first = pt_reminders_add_months(pt_reminders_month_of(now), 1);
+    pt_buf_puts(out, "<form class=\"patron-remind\" method=\"post\" action=\"");
+    pt_buf_html_str(out, app->config->public_url);
+    pt_buf_puts(out, "/reminders\">");
+    pt_buf_printf(out, "<input type=\"hidden\" name=\"lang\" value=\"%s\">", ru ? "ru" : "en");
+    if (campaign != NULL && variant != NULL) {
+        pt_buf_puts(out, "<input type=\"hidden\" name=\"campaign\" value=\"");
+        pt_buf_html_str(out, campaign);
+        pt_buf_puts(out, "\"><input type=\"hidden\" name=\"variant\" value=\"");
+        pt_buf_html_str(out, variant);
+        pt_buf_puts(out, "\">");
+    }
+    pt_buf_puts(out, "<p>");
+    pt_buf_puts(out, ru ? "Хотите одно письмо-напоминание? Мы удалим адрес сразу после отправки."
+                        : "Would you like one reminder by email? We delete the address as soon "
+                          "as it is sent.");
+    pt_buf_puts(out, "</p><label for=\"patron-email\">");
+    pt_buf_puts(out, ru ? "Электронная почта" : "Email address");
+    pt_buf_puts(out, "</label><input id=\"patron-email\" name=\"email\" type=\"email\" "
+                     "autocomplete=\"email\" required><label for=\"patron-month\">");
+    pt_buf_puts(out, ru ? "Месяц" : "Month");
+    pt_buf_puts(out, "</label><select id=\"patron-month\" name=\"month\">");
+    for (int i = 0; i < 12; i++) {
+        struct pt_month month = pt_reminders_add_months(first, i);
+        char value[8];
+        pt_reminders_month_format(month, value);
+        bool selected = month.year == chosen.year && month.month == chosen.month;
+        pt_buf_printf(out, "<option value=\"%s\"%s>%s %d</option>", value,
+                      selected ? " selected" : "", pt_reminders_month_name(language, month.month),
+                      month.year);
+    }
+    pt_buf_puts(out, "</select><button type=\"submit\">");
+    pt_buf_printf(out, ru ? "Напомнить %s" : "Email me %s",
+                  pt_reminders_in_month(language, chosen.month));
+    pt_buf_puts(out, "</button></form>");
+}
+
+static const char *form_field(const struct pt_request *request, const char *name)
+{
+    const char *value = pt_http_form(request, name);
+    return value != NULL ? value : "";
+}
+
+void pt_reminder_routes_form(struct pt_app *app, struct pt_request *request,
+                             struct pt_response *response)
+{
+    if (request->form_invalid) {
+        pt_response_error(request, response, 400, "The form could not be read.");
+        return;
+    }
+    const char *language = russian(pt_http_form(request, "lang")) ? "ru" : "en";
+    struct pt_buf body;
+    pt_buf_init(&body);
+    frame_start(app, &body, language);
+    int status_code = 201;
+    if (!within_rate(app, request)) {
+        status_code = 429;
+        pt_buf_puts(&body, "<p class=\"patron-thanks\" role=\"alert\">");
+        pt_buf_puts(&body, russian(language) ? "Слишком много запросов отсюда; попробуйте позже."
+                                             : "Too many sign-ups from here; please try later.");
+        pt_buf_puts(&body, "</p>");
+    } else {
+        struct pt_reminder_request sign_up = {
+            pt_http_form(request, "email"), pt_http_form(request, "month"), language,
+            form_field(request, "campaign"), form_field(request, "variant")};
+        struct pt_month month;
+        char token[64], message[300];
+        bool created = false;
+        enum pt_status status =
+            pt_reminders_sign_up(app->store, &app->crypto, &sign_up, pt_app_now(app), &month,
+                                 token, sizeof(token), &created, message, sizeof(message));
+        if (status) {
+            status_code = status == PT_ERR_INVALID ? 422 : 503;
+            pt_buf_puts(&body, "<p class=\"patron-error\" role=\"alert\">");
+            pt_buf_html_str(&body, message);
+            pt_buf_puts(&body, "</p>");
+            pt_reminder_routes_render_form(app, &body, language, pt_http_form(request, "campaign"),
+                                           pt_http_form(request, "variant"));
+        } else {
+            status_code = created ? 201 : 200;
+            pt_buf_puts(&body, "<p class=\"patron-thanks\" role=\"status\">");
+            pt_buf_printf(&body,
+                          russian(language) ? "Готово: мы напишем вам %s, один раз." :
+                                              "Done: we will email you %s, just once.",
+                          pt_reminders_in_month(language, month.month));
+            pt_buf_puts(&body, "</p>");
+        }
+    }
+    pt_buf_puts(&body, "</body></html>\n");
+    pt_response_text(request, response, status_code, "text/html; charset=utf-8", body.data,
+                     body.length);
+    pt_response_header(response, "Content-Security-Policy", app->embed_policy);
+    pt_response_header(response, "Cache-Control", "no-store");
+    pt_buf_dispose(&body);
+}
+
+/* ---------------------------------------------------------------- cancel */
+
+static bool is_token(const char *token)
+{
+    if (token == NULL || strlen(token) != PT_CRYPTO_TOKEN_CHARS)
+        return false;
+    for (const char *p = token; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_'))
+            return false;
+    }
+    return true;
+}
+
+void pt_reminder_routes_cancel(struct pt_app *app, struct pt_request *request,
+                               struct pt_response *response)
+{
+    const char *token = pt_http_query(request, "token");
+    if (token == NULL)
+        token = pt_http_form(request, "token");
+    const char *language = russian(pt_http_query(request, "lang")) ? "ru" : "en";
+    struct pt_buf body;
+    pt_buf_init(&body);
+    int status_code = 200;
+    const char *title = "Cancel your reminder";
+    pt_render_page_start(&body, language, title);
+    if (!is_token(token)) {
+        status_code = 400;
+        pt_buf_puts(&body, "<h1>This link is not complete</h1><p>Please open the whole link "
+                           "from the email; it may have been cut in two.</p>");
+    } else if (request->method != PT_METHOD_POST) {
+        /* A GET changes nothing: mail scanners open every link. */
+        pt_buf_puts(&body, "<h1>Cancel your reminder?</h1><p>We will not send it, and we will "
+                           "delete your address now.</p><form method=\"post\" "
+                           "action=\"/reminders/cancel\"><input type=\"hidden\" name=\"token\" "
+                           "value=\"");
+        pt_buf_html_str(&body, token);
+        pt_buf_puts(&body, "\"><button type=\"submit\">Cancel the reminder</button></form>");
+    } else {
+        enum pt_status status = pt_store_reminder_cancel(app->store, token);
+        if (status == PT_OK) {
+            pt_buf_puts(&body, "<h1>Your reminder is cancelled</h1><p>We have deleted your "
+                               "address. You will get no email from us about it.</p>");
+        } else if (status == PT_ERR_NOT_FOUND) {
+            pt_buf_puts(&body, "<h1>There is nothing to cancel</h1><p>This reminder was "
+                               "already sent or cancelled, and its address deleted.</p>");
+        } else {
+            status_code = 503;
+            pt_buf_puts(&body, "<h1>Please try again in a minute</h1><p>The reminder could not "
+                               "be cancelled just now.</p>");
+        }
+    }
+    pt_render_page_end(&body);
+    pt_response_text(request, response, status_code, "text/html; charset=utf-8", body.data,
+                     body.length);
+    pt_response_header(response, "Cache-Control", "no-store");
+    pt_buf_dispose(&body);
+}
