@@ -1,0 +1,237 @@
+/* patron's reader widget.
+ *
+ * Embedding is one tag and one slot:
+ *   <script async src="PATRON/widget.js"></script>
+ *   <div class="patron-slot" data-patron data-article="ID" data-section="S"
+ *        data-tags="a,b" data-lang="en"><noscript><iframe ...></iframe></noscript></div>
+ *
+ * The page reserves the slot's height in its own CSS. For every slot the widget
+ * asks patron (POST /v1/appeal) which appeal this reader sees, sending the
+ * reader's state, which lives only here in localStorage. The answer is drawn in
+ * a shadow root once its stylesheet has loaded, so the page never moves
+ * (CLS 0). Impressions, clicks and snoozes are counted in batches with
+ * sendBeacon. No cookie, and no request to anyone but patron.
+ */
+(() => {
+  const script = document.currentScript;
+  if (!script || !script.src) return;
+
+  /* patron's base URL: where widget.js came from, without the file name, so
+     that patron also works behind a path prefix. */
+  const BASE = new URL('.', script.src).href.replace(/\/$/, '');
+  const KEY = 'patron';
+  const WEEK = 604800;
+  const REASONS = ['later', 'close', 'supporting'];
+  const THANKS = {
+    en: {
+      later: 'Thank you. We will ask again another time.',
+      close: 'Closed. We will not ask again for a while.',
+      supporting: 'Thank you for supporting us!',
+    },
+    ru: {
+      later: 'Спасибо. Мы спросим в другой раз.',
+      close: 'Хорошо, мы не будем спрашивать какое-то время.',
+      supporting: 'Спасибо, что поддерживаете нас!',
+    },
+  };
+
+  /* What patron accepts (docs/API.md): ids are [a-z0-9_-]{1,63}, times fall
+     between 2000 and 2200, a week counts at most 100000 articles. */
+  const now = () => Math.floor(Date.now() / 1000);
+  const isCount = (x) => Number.isInteger(x) && x >= 0 && x <= 1e5;
+  const isTime = (x) => Number.isInteger(x) && x >= 946684800 && x <= 7258118400;
+  const isName = (x) => typeof x == 'string' && /^[a-z0-9_-]{1,63}$/.test(x);
+
+  /* Keep the last n well-formed entries of a stored list, copying only the
+     known keys: patron rejects unknown keys, and storage may hold anything. */
+  const list = (value, ok, keys, n) =>
+    (Array.isArray(value) ? value : [])
+      .filter((x) => x && ok(x))
+      .slice(-n)
+      .map((x) => {
+        const copy = {};
+        for (const k of keys) copy[k] = x[k];
+        return copy;
+      });
+
+  /* The reader's state, read afresh and cleaned each time so that another tab's
+     changes are kept and garbage (or no storage at all) reads as a new reader. */
+  const load = () => {
+    let s;
+    try {
+      s = JSON.parse(localStorage.getItem(KEY));
+    } catch (e) {}
+    s = Object(s);
+    const week = Math.floor(now() / WEEK);
+    return {
+      bucket:
+        Number.isInteger(s.bucket) && s.bucket >= 0 && s.bucket < 2 ** 32
+          ? s.bucket
+          : crypto.getRandomValues(new Uint32Array(1))[0],
+      supporter: s.supporter === true,
+      views: list(s.views, (v) => isName(v.campaign) && isTime(v.at), ['campaign', 'at'], 50),
+      snoozes: list(
+        s.snoozes,
+        (v) => isName(v.campaign) && isTime(v.at) && REASONS.includes(v.reason),
+        ['campaign', 'reason', 'at'],
+        20
+      ),
+      weeks: list(
+        s.weeks,
+        (v) => Number.isInteger(v.week) && isCount(v.count) && v.week > week - 52 && v.week <= week,
+        ['week', 'count'],
+        52
+      ),
+    };
+  };
+
+  const update = (change) => {
+    const s = load();
+    change(s);
+    try {
+      localStorage.setItem(KEY, JSON.stringify(s));
+    } catch (e) {}
+    return s;
+  };
+
+  /* Events wait in a queue and leave in batches of at most 100. */
+  const queue = [];
+  let timer;
+  const flush = () => {
+    clearTimeout(timer);
+    while (queue.length && navigator.sendBeacon)
+      navigator.sendBeacon(BASE + '/v1/events', JSON.stringify({ events: queue.splice(0, 100) }));
+  };
+  const flushSoon = () => {
+    clearTimeout(timer);
+    timer = setTimeout(flush, 2000);
+  };
+  addEventListener('pagehide', flush);
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState == 'hidden') flush();
+  });
+
+  const below = (el) => el.getBoundingClientRect().top >= innerHeight;
+
+  const show = async (slot, reader) => {
+    if (slot.shadowRoot) return;
+    const data = slot.dataset;
+    const root = slot.attachShadow({ mode: 'open' });
+    const link = document.createElement('link');
+    const styled = new Promise((resolve) => {
+      link.onload = () => resolve(1);
+      link.onerror = () => resolve(0);
+    });
+    link.rel = 'stylesheet';
+    link.href = BASE + '/appeal.css';
+    root.append(link);
+
+    const article = {
+      id: data.article || location.pathname,
+      language: data.lang || document.documentElement.lang,
+    };
+    if (!/^[a-z-]{2,15}$/i.test(article.language)) article.language = 'en';
+    if (data.section) article.section = data.section;
+    const tags = (data.tags || '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
+    if (tags.length) article.tags = tags.slice(0, 16);
+    if ('optOut' in data) article.opt_out = true;
+
+    let appeal;
+    try {
+      const res = await fetch(BASE + '/v1/appeal', {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/plain' },
+        body: JSON.stringify({ article, reader }),
+        credentials: 'omit',
+      });
+      appeal = res.ok && (await res.json()).appeal;
+      if (appeal && !(await styled)) appeal = 0;
+    } catch (e) {}
+
+    const reserved = slot.getBoundingClientRect().height;
+    let section;
+    if (appeal) {
+      const template = document.createElement('template');
+      template.innerHTML = appeal.html;
+      root.append(template.content);
+      section = root.querySelector('.patron-appeal');
+    }
+    if (!section) {
+      /* Nothing to show: give the space back only where no one can see it go. */
+      if (below(slot)) slot.style.display = 'none';
+      return;
+    }
+    /* Safety net for an appeal taller than the page reserved: scroll inside
+       rather than push the page, unless nothing visible would move. */
+    const grown = slot.offsetHeight;
+    if (reserved && grown > reserved && !below(slot)) {
+      section.style.maxHeight = reserved - (grown - section.offsetHeight) + 'px';
+      section.style.overflowY = 'auto';
+    }
+
+    const count = (kind) =>
+      queue.push({ kind, campaign: appeal.campaign, variant: appeal.variant });
+
+    const seen = new IntersectionObserver(
+      (entries) => {
+        const entry = entries[entries.length - 1];
+        if (entry.isIntersecting && entry.intersectionRatio > 0.49) {
+          seen.disconnect();
+          count('impression');
+          update((s) => {
+            s.views.push({ campaign: appeal.campaign, at: now() });
+            s.views = s.views.slice(-50);
+          });
+          flushSoon();
+        }
+      },
+      { threshold: 0.5 }
+    );
+    seen.observe(section);
+
+    root.addEventListener('click', (event) => {
+      const button = event.target.closest('[data-patron-action]');
+      const action = button && button.dataset.patronAction;
+      if (action == 'support') {
+        count('click');
+        flush();
+      }
+      if (!REASONS.includes(action)) return;
+      event.preventDefault();
+      seen.disconnect();
+      update((s) => {
+        s.snoozes.push({ campaign: appeal.campaign, reason: action, at: now() });
+        s.snoozes = s.snoozes.slice(-20);
+      });
+      count('snooze_' + action);
+      flushSoon();
+      /* Keep the height the reader saw; a one-line note replaces the appeal. */
+      slot.style.minHeight = slot.offsetHeight + 'px';
+      const note = document.createElement('p');
+      note.className = 'patron-thanks';
+      note.setAttribute('role', 'status');
+      note.tabIndex = -1;
+      note.textContent = (THANKS[String(appeal.language).slice(0, 2)] || THANKS.en)[action];
+      const hadFocus = root.activeElement;
+      section.replaceWith(note);
+      if (hadFocus) note.focus({ preventScroll: true });
+    });
+  };
+
+  const start = () => {
+    /* One more article read this week, once per page view. */
+    const reader = update((s) => {
+      const week = Math.floor(now() / WEEK);
+      const entry = s.weeks.find((w) => w.week == week);
+      if (entry) entry.count = Math.min(entry.count + 1, 1e5);
+      else s.weeks.push({ week, count: 1 });
+    });
+    document.querySelectorAll('[data-patron]').forEach((slot) => show(slot, reader));
+  };
+
+  if (document.readyState == 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();
