@@ -57,6 +57,9 @@ static enum pt_status sqlite_migrate(struct pt_store *base, int *applied)
         goto out;
     }
     version = sqlite3_column_int(statement, 0);
+    /* An open statement would keep its table locked against DROP TABLE. */
+    sqlite3_finalize(statement);
+    statement = NULL;
     for (size_t i = 0; i < pt_migration_count; i++) {
         const struct pt_migration *migration = &pt_migrations[i];
         if (migration->version <= version)

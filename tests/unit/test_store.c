@@ -109,10 +109,15 @@ Test(store, pledges_are_stored_with_their_history_which_cannot_be_rewritten)
     cr_assert_neq(sqlite3_exec(db, "UPDATE pledge_history SET amount_minor = 1", NULL, NULL, NULL),
                   SQLITE_OK);
     cr_assert_neq(sqlite3_exec(db, "DELETE FROM pledge_history", NULL, NULL, NULL), SQLITE_OK);
-    cr_assert_neq(sqlite3_exec(db, "INSERT INTO pledges VALUES ('x','pending','monthly',0,'USD',"
-                                   "'','','en',1)",
-                               NULL, NULL, NULL),
-                  SQLITE_OK, "a zero amount is refused by the schema too");
+    const char *insert = "INSERT INTO pledges (id, status, frequency, amount_minor, currency, "
+                         "campaign, variant, language, created_at) "
+                         "VALUES ('x%d', 'pending', 'monthly', %d, 'USD', '', '', 'en', 1)";
+    char sql[512];
+    snprintf(sql, sizeof(sql), insert, 1, 0);
+    cr_assert_neq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK,
+                  "a zero amount is refused by the schema too");
+    snprintf(sql, sizeof(sql), insert, 2, 100);
+    cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "the same row with 100 is not");
     sqlite3_close(db);
 }
 
