@@ -78,7 +78,7 @@ static void answer_json(struct pt_request *request, struct pt_response *response
 {
     char *text = json_dumps(value, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     pt_response_text(request, response, status, "application/json", text, strlen(text));
-    free(text);
+    pt_json_free(text);
 }
 
 static void answer_store_error(struct pt_request *request, struct pt_response *response)
@@ -86,7 +86,8 @@ static void answer_store_error(struct pt_request *request, struct pt_response *r
     pt_response_error(request, response, 503, "The database could not be changed; nothing was.");
 }
 
-/* Stored documents are the editor's JSON, compacted, in the editor's order. */
+/* Stored documents are the editor's JSON, compacted, in the editor's order.
+ * Free the result with pt_json_free. */
 static char *compact(const json_t *document)
 {
     return json_dumps(document, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -150,7 +151,7 @@ static void change_campaign(struct pt_app *app, struct pt_request *request,
     }
 out:
     pthread_mutex_unlock(&change_lock);
-    free(text);
+    pt_json_free(text);
     set_dispose(&set);
 }
 
@@ -280,7 +281,7 @@ static void import_catalog(struct pt_app *app, struct pt_request *request,
         }
         char *text = compact(document);
         set_add(&set, json_string_value(named), text);
-        free(text);
+        pt_json_free(text);
     }
     pthread_mutex_lock(&change_lock);
     if (set_validate(app, &set, error, sizeof(error)) != PT_OK) {

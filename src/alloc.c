@@ -76,24 +76,6 @@ void pt_arena_dispose(struct pt_arena *arena)
     arena->used = 0;
 }
 
-void pt_arena_reset(struct pt_arena *arena)
-{
-    /* Keep the oldest chunk (the list's tail) when it has the regular size:
-     * it is the one every request starts in. Free the others. */
-    struct pt_arena_chunk *chunk = arena->head;
-    struct pt_arena_chunk *keep = NULL;
-    while (chunk != NULL) {
-        struct pt_arena_chunk *next = chunk->next;
-        if (next == NULL && chunk->size == ARENA_CHUNK_SIZE)
-            keep = chunk;
-        else
-            free(chunk);
-        chunk = next;
-    }
-    arena->head = keep;
-    arena->used = 0;
-}
-
 void *pt_arena_alloc(struct pt_arena *arena, size_t size)
 {
     const size_t align = alignof(max_align_t);

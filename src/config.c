@@ -32,6 +32,7 @@ static const struct key keys[] = {
     INT_KEY(connection_memory_limit, 4096, 16 * 1024 * 1024),
     INT_KEY(connection_timeout, 1, 3600),
     INT_KEY(body_limit, 1024, 64 * 1024 * 1024),
+    INT_KEY(admin_body_limit, 1024, 256 * 1024 * 1024),
     INT_KEY(events_flush_interval_ms, 10, 3600 * 1000),
     INT_KEY(catalog_check_interval, 1, 86400),
     INT_KEY(snooze_max_days, 1, 3650),
@@ -65,9 +66,10 @@ void pt_config_init(struct pt_config *config)
     config->data_dir = pt_xstrdup("./patron-data");
     config->threads = 0;
     config->max_connections = 4096;
-    config->connection_memory_limit = 32768;
+    config->connection_memory_limit = 16384;
     config->connection_timeout = 30;
     config->body_limit = 65536;
+    config->admin_body_limit = 8 * 1024 * 1024;
     config->events_flush_interval_ms = 2000;
     config->catalog_check_interval = 5;
     config->snooze_max_days = 400;

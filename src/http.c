@@ -1,6 +1,7 @@
 #include "patron/http.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stddef.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -353,6 +354,12 @@ static enum pt_method parse_method(const char *method)
     return PT_METHOD_OTHER;
 }
 
+static size_t body_limit(const struct pt_http_server *server, const char *path)
+{
+    return strncmp(path, "/v1/admin/", 10) == 0 ? server->settings.admin_body_limit
+                                                  : server->settings.body_limit;
+}
+
 static enum MHD_Result on_request(void *context, struct MHD_Connection *connection,
                                   const char *url, const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -385,7 +392,7 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
         request->path = pt_arena_strndup(&state->arena, url, strlen(url));
         request->route = PT_METRICS_ROUTES_MAX - 1;
         const char *message = NULL;
-        int status = check_framing(connection, server->settings.body_limit, &message);
+        int status = check_framing(connection, body_limit(server, url), &message);
         if (status != 0)
             return reject(connection, state, status, message);
         return MHD_YES;
@@ -395,7 +402,7 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
     if (*upload_data_size > 0) {
         size_t size = *upload_data_size;
         *upload_data_size = 0;
-        if (state->body_length + size > server->settings.body_limit) {
+        if (state->body_length + size > body_limit(server, state->request.path)) {
             /* A chunked upload past the limit: a 413 cannot be queued while
              * the body is still arriving, so drop the connection. */
             return MHD_NO;
@@ -433,6 +440,63 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
     return queue(connection, state, &response);
 }
 
+/* %HH escapes are decoded, except %00: a NUL would cut "/healthz%00.js" down
+ * to "/healthz" and route it there. Left as it is, it routes nowhere. */
+static size_t unescape(void *context, struct MHD_Connection *connection, char *text)
+{
+    (void)context, (void)connection;
+    char *out = text;
+    for (const char *in = text; *in != '\0'; in++) {
+        if (in[0] == '%' && isxdigit((unsigned char)in[1]) && isxdigit((unsigned char)in[2]) &&
+            !(in[1] == '0' && in[2] == '0')) {
+            char hex[3] = {in[1], in[2], '\0'};
+            *out++ = (char)strtol(hex, NULL, 16);
+            in += 2;
+        } else {
+            *out++ = *in;
+        }
+    }
+    *out = '\0';
+    return (size_t)(out - text);
+}
+
+enum { URI_LENGTH_MAX = 8192, URI_ARGUMENTS_MAX = 100 };
+
+/* libmicrohttpd 0.9.75 keeps every query argument in the connection's memory
+ * pool and, when they exhaust it, stops answering the connection instead of
+ * refusing it; and it parses them before any callback of ours could queue a
+ * response. No page of ours takes more than a handful of arguments, so a
+ * request line with very many (or a very long one) is answered 414 here,
+ * directly on the socket, and the connection closed before they are parsed. */
+static void *on_uri(void *context, const char *uri, struct MHD_Connection *connection)
+{
+    (void)context;
+    size_t arguments = 0, length = 0;
+    for (const char *p = uri; *p != '\0'; p++, length++)
+        arguments += *p == '&' || *p == '?';
+    if (arguments <= URI_ARGUMENTS_MAX && length <= URI_LENGTH_MAX)
+        return NULL;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (info == NULL)
+        return NULL;
+    static const char body[] =
+        "{\"error\":{\"code\":\"uri_too_long\",\"message\":\"The address has too many query "
+        "parameters or is too long.\"}}";
+    char answer[512];
+    int answer_length = snprintf(answer, sizeof(answer),
+                                 "HTTP/1.1 414 URI Too Long\r\nContent-Type: application/json\r\n"
+                                 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                                 sizeof(body) - 1, body);
+    /* A few hundred bytes fit in any socket's send buffer; if the client is
+     * already gone there is no one to tell. */
+    ssize_t sent = send(info->connect_fd, answer, (size_t)answer_length,
+                        MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)sent;
+    shutdown(info->connect_fd, SHUT_RDWR);
+    return NULL;
+}
+
 static void on_completed(void *context, struct MHD_Connection *connection,
                          void **connection_context, enum MHD_RequestTerminationCode reason)
 {
@@ -454,7 +518,14 @@ static void on_completed(void *context, struct MHD_Connection *connection,
     }
     pt_catalog_release(state->request.catalog);
     state->request.catalog = NULL;
-    pt_arena_reset(&state->arena);
+    /* An idle keep-alive connection holds no arena and no large buffer:
+     * a thousand of them must fit in a few megabytes. */
+    pt_arena_dispose(&state->arena);
+    if (state->body_capacity > 4096) {
+        free(state->body);
+        state->body = NULL;
+        state->body_capacity = 0;
+    }
     state->in_use = false;
 }
 
@@ -499,6 +570,8 @@ enum pt_status pt_http_start(const struct pt_http_settings *settings, pt_http_di
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)settings->connection_timeout,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, server,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, server,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, server,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
         MHD_OPTION_END);
     if (server->daemon == NULL) {

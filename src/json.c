@@ -39,6 +39,14 @@ static void json_release(void *pointer)
         free(header);
 }
 
+void pt_json_free(void *pointer)
+{
+    if (initialised)
+        json_release(pointer);
+    else
+        free(pointer);
+}
+
 void pt_json_init(void)
 {
     if (!initialised) {

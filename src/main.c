@@ -381,6 +381,7 @@ static int run_server(struct pt_config *config, const struct options *options, b
         .connection_memory_limit = config->connection_memory_limit,
         .connection_timeout = config->connection_timeout,
         .body_limit = (size_t)config->body_limit,
+        .admin_body_limit = (size_t)config->admin_body_limit,
         .log_requests = config->log_requests,
     };
     if (pt_http_start(&settings, pt_app_dispatch, &app, &server, error, sizeof(error)) != PT_OK) {

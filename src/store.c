@@ -103,6 +103,59 @@ enum pt_status pt_store_reminder_counts_each(struct pt_store *store,
     return store->ops->reminder_counts_each(store, visit, context);
 }
 
+enum pt_status pt_store_pledge_get(struct pt_store *store, const char *id,
+                                   struct pt_pledge_record *pledge)
+{
+    return store->ops->pledge_get(store, id, pledge);
+}
+
+enum pt_status pt_store_pledge_find(struct pt_store *store, const char *subscription_id,
+                                    const char *checkout_id, struct pt_pledge_record *pledge)
+{
+    return store->ops->pledge_find(store, subscription_id, checkout_id, pledge);
+}
+
+enum pt_status pt_store_pledges_by_email(struct pt_store *store, const unsigned char *email_hash,
+                                         char (*ids)[33], size_t capacity, size_t *count)
+{
+    return store->ops->pledges_by_email(store, email_hash, ids, capacity, count);
+}
+
+enum pt_status pt_store_pledge_set_checkout(struct pt_store *store, const char *id,
+                                            const char *processor, const char *checkout_id)
+{
+    return store->ops->pledge_set_checkout(store, id, processor, checkout_id);
+}
+
+enum pt_status pt_store_ledger_apply(struct pt_store *store, const struct pt_ledger_change *change,
+                                     struct pt_ledger_result *result)
+{
+    return store->ops->ledger_apply(store, change, result);
+}
+
+enum pt_status pt_store_outbox_pending(struct pt_store *store, struct pt_outbox_item *items,
+                                       size_t capacity, size_t *count)
+{
+    return store->ops->outbox_pending(store, items, capacity, count);
+}
+
+enum pt_status pt_store_outbox_done(struct pt_store *store, int64_t id, bool sent, int64_t now)
+{
+    return store->ops->outbox_done(store, id, sent, now);
+}
+
+enum pt_status pt_store_magic_link_add(struct pt_store *store, const unsigned char *token_hash,
+                                       const char *pledge_id, int64_t expires_at)
+{
+    return store->ops->magic_link_add(store, token_hash, pledge_id, expires_at);
+}
+
+enum pt_status pt_store_magic_link_use(struct pt_store *store, const unsigned char *token_hash,
+                                       int64_t now, char pledge_id[33])
+{
+    return store->ops->magic_link_use(store, token_hash, now, pledge_id);
+}
+
 struct documents {
     char **items;
     size_t count, capacity;

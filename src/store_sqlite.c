@@ -5,6 +5,7 @@
  * so one connection is not a bottleneck; it also keeps SQLite's single-writer
  * rule out of every caller's mind. */
 #include <pthread.h>
+#include <stdarg.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -403,6 +404,380 @@ out:
     return status;
 }
 
+/* ---------------------------------------------------------------- ledger */
+
+static const char pledge_columns[] =
+    "id, status, frequency, amount_minor, currency, campaign, variant, language, created_at, "
+    "processor, checkout_id, customer_id, subscription_id, email_sealed";
+
+static void read_pledge(sqlite3_stmt *statement, struct pt_pledge_record *pledge)
+{
+    memset(pledge, 0, sizeof(*pledge));
+    snprintf(pledge->id, sizeof(pledge->id), "%s", sqlite3_column_text(statement, 0));
+    snprintf(pledge->status, sizeof(pledge->status), "%s", sqlite3_column_text(statement, 1));
+    pt_frequency_parse((const char *)sqlite3_column_text(statement, 2), &pledge->frequency);
+    pledge->amount_minor = sqlite3_column_int64(statement, 3);
+    snprintf(pledge->currency, sizeof(pledge->currency), "%s", sqlite3_column_text(statement, 4));
+    snprintf(pledge->campaign, sizeof(pledge->campaign), "%s", sqlite3_column_text(statement, 5));
+    snprintf(pledge->variant, sizeof(pledge->variant), "%s", sqlite3_column_text(statement, 6));
+    snprintf(pledge->language, sizeof(pledge->language), "%s", sqlite3_column_text(statement, 7));
+    pledge->created_at = sqlite3_column_int64(statement, 8);
+    snprintf(pledge->processor, sizeof(pledge->processor), "%s", sqlite3_column_text(statement, 9));
+    snprintf(pledge->checkout_id, sizeof(pledge->checkout_id), "%s",
+             sqlite3_column_text(statement, 10));
+    snprintf(pledge->customer_id, sizeof(pledge->customer_id), "%s",
+             sqlite3_column_text(statement, 11));
+    snprintf(pledge->subscription_id, sizeof(pledge->subscription_id), "%s",
+             sqlite3_column_text(statement, 12));
+    int sealed = sqlite3_column_bytes(statement, 13);
+    if (sealed > 0 && (size_t)sealed <= sizeof(pledge->email_sealed)) {
+        memcpy(pledge->email_sealed, sqlite3_column_blob(statement, 13), (size_t)sealed);
+        pledge->email_sealed_length = (size_t)sealed;
+    }
+}
+
+static enum pt_status select_pledge(struct sqlite_store *store, const char *where,
+                                    const char *first, const char *second,
+                                    struct pt_pledge_record *pledge)
+{
+    char sql[512];
+    snprintf(sql, sizeof(sql), "SELECT %s FROM pledges WHERE %s", pledge_columns, where);
+    sqlite3_stmt *statement = NULL;
+    enum pt_status status = PT_OK;
+    if (sqlite3_prepare_v2(store->db, sql, -1, &statement, NULL) != SQLITE_OK)
+        return fail(store, "reading a pledge");
+    sqlite3_bind_text(statement, 1, first, -1, SQLITE_STATIC);
+    if (second != NULL)
+        sqlite3_bind_text(statement, 2, second, -1, SQLITE_STATIC);
+    int step = sqlite3_step(statement);
+    if (step == SQLITE_ROW)
+        read_pledge(statement, pledge);
+    else if (step == SQLITE_DONE)
+        status = PT_ERR_NOT_FOUND;
+    else
+        status = fail(store, "reading a pledge");
+    sqlite3_finalize(statement);
+    return status;
+}
+
+static enum pt_status sqlite_pledge_get(struct pt_store *base, const char *id,
+                                        struct pt_pledge_record *pledge)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = select_pledge(store, "id = ?", id, NULL, pledge);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_pledge_find(struct pt_store *base, const char *subscription_id,
+                                         const char *checkout_id, struct pt_pledge_record *pledge)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = select_pledge(
+        store, "(subscription_id = ?1 AND ?1 != '') OR (checkout_id = ?2 AND ?2 != '')",
+        subscription_id ? subscription_id : "", checkout_id ? checkout_id : "", pledge);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_pledges_by_email(struct pt_store *base,
+                                              const unsigned char *email_hash, char (*ids)[33],
+                                              size_t capacity, size_t *count)
+{
+    struct sqlite_store *store = from(base);
+    sqlite3_stmt *statement = NULL;
+    enum pt_status status = PT_OK;
+    *count = 0;
+    pthread_mutex_lock(&store->lock);
+    if (sqlite3_prepare_v2(store->db,
+                           "SELECT id FROM pledges WHERE email_hash = ? ORDER BY created_at DESC",
+                           -1, &statement, NULL) != SQLITE_OK) {
+        status = fail(store, "finding pledges");
+        goto out;
+    }
+    sqlite3_bind_blob(statement, 1, email_hash, 32, SQLITE_STATIC);
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW && *count < capacity)
+        snprintf(ids[(*count)++], 33, "%s", sqlite3_column_text(statement, 0));
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        status = fail(store, "finding pledges");
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_pledge_set_checkout(struct pt_store *base, const char *id,
+                                                 const char *processor, const char *checkout_id)
+{
+    struct sqlite_store *store = from(base);
+    sqlite3_stmt *statement = NULL;
+    enum pt_status status = PT_OK;
+    pthread_mutex_lock(&store->lock);
+    if (sqlite3_prepare_v2(store->db,
+                           "UPDATE pledges SET processor = ?, checkout_id = ? WHERE id = ?", -1,
+                           &statement, NULL) != SQLITE_OK) {
+        status = fail(store, "saving a checkout");
+        goto out;
+    }
+    sqlite3_bind_text(statement, 1, processor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 2, checkout_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 3, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(statement) != SQLITE_DONE)
+        status = fail(store, "saving a checkout");
+    else if (sqlite3_changes(store->db) == 0)
+        status = PT_ERR_NOT_FOUND;
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+/* Runs one statement with text and integer parameters given in order;
+ * "%s" in the format of types marks text, "%d" integers, "%b" a blob with
+ * its length. Returns the number of rows changed, or -1 on error. */
+static int run(struct sqlite_store *store, const char *sql, const char *types, ...)
+{
+    sqlite3_stmt *statement = NULL;
+    if (sqlite3_prepare_v2(store->db, sql, -1, &statement, NULL) != SQLITE_OK) {
+        fail(store, sql);
+        return -1;
+    }
+    va_list args;
+    va_start(args, types);
+    int index = 1;
+    for (const char *t = types; *t; t++, index++) {
+        if (*t == 's') {
+            sqlite3_bind_text(statement, index, va_arg(args, const char *), -1, SQLITE_TRANSIENT);
+        } else if (*t == 'd') {
+            sqlite3_bind_int64(statement, index, va_arg(args, int64_t));
+        } else {
+            const void *blob = va_arg(args, const void *);
+            size_t length = va_arg(args, size_t);
+            sqlite3_bind_blob(statement, index, blob, (int)length, SQLITE_TRANSIENT);
+        }
+    }
+    va_end(args);
+    int changed = -1;
+    if (sqlite3_step(statement) == SQLITE_DONE)
+        changed = sqlite3_changes(store->db);
+    else
+        fail(store, sql);
+    sqlite3_finalize(statement);
+    return changed;
+}
+
+static int queue_email(struct sqlite_store *store, const char *pledge_id, const char *kind,
+                       const char *data, int64_t now)
+{
+    return run(store, "INSERT INTO outbox (pledge_id, kind, data, created_at) VALUES (?, ?, ?, ?)",
+               "sssd", pledge_id, kind, data, now);
+}
+
+static enum pt_status sqlite_ledger_apply(struct pt_store *base,
+                                          const struct pt_ledger_change *change,
+                                          struct pt_ledger_result *result)
+{
+    struct sqlite_store *store = from(base);
+    memset(result, 0, sizeof(*result));
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = exec(store, "BEGIN IMMEDIATE");
+    if (status)
+        goto out;
+    if (change->event_id != NULL) {
+        int inserted = run(store,
+                           "INSERT INTO processor_events (id, type, received_at) VALUES (?, ?, ?) "
+                           "ON CONFLICT (id) DO NOTHING",
+                           "ssd", change->event_id, change->event_type ? change->event_type : "",
+                           change->now);
+        if (inserted < 0)
+            goto failed;
+        if (inserted == 0) {
+            result->duplicate = true;
+            exec(store, "ROLLBACK");
+            goto out;
+        }
+    }
+    struct pt_pledge_record before;
+    status = select_pledge(store, "id = ?", change->pledge_id, NULL, &before);
+    if (status)
+        goto rollback;
+    const char *note = change->note ? change->note : "";
+    if (change->customer_id != NULL &&
+        run(store, "UPDATE pledges SET customer_id = ? WHERE id = ?", "ss", change->customer_id,
+            change->pledge_id) < 0)
+        goto failed;
+    if (change->subscription_id != NULL &&
+        run(store, "UPDATE pledges SET subscription_id = ? WHERE id = ?", "ss",
+            change->subscription_id, change->pledge_id) < 0)
+        goto failed;
+    if (change->email_sealed != NULL && change->email_hash != NULL &&
+        run(store, "UPDATE pledges SET email_sealed = ?, email_hash = ? WHERE id = ?", "bbs",
+            change->email_sealed, change->email_sealed_length, change->email_hash, (size_t)32,
+            change->pledge_id) < 0)
+        goto failed;
+    const char *status_now = before.status;
+    int64_t amount_now = before.amount_minor;
+    if (change->status != NULL && strcmp(change->status, before.status) != 0) {
+        status_now = change->status;
+        result->status_changed = true;
+    }
+    if (change->amount_minor > 0 && change->amount_minor != before.amount_minor) {
+        amount_now = change->amount_minor;
+        result->amount_changed = true;
+    }
+    if (result->status_changed || result->amount_changed) {
+        if (run(store, "UPDATE pledges SET status = ?, amount_minor = ?, updated_at = ? WHERE id = ?",
+                "sdds", status_now, amount_now, change->now, change->pledge_id) < 0 ||
+            run(store, "INSERT INTO pledge_history (pledge_id, at, status, amount_minor, note) "
+                       "VALUES (?, ?, ?, ?, ?)",
+                "sdsds", change->pledge_id, change->now, status_now, amount_now, note) < 0)
+            goto failed;
+    }
+    char data[400];
+    if (change->payment_id != NULL) {
+        int inserted = run(store,
+                           "INSERT INTO payments (id, pledge_id, amount_minor, currency, paid_at) "
+                           "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                           "ssdsd", change->payment_id, change->pledge_id, change->payment_amount,
+                           change->payment_currency ? change->payment_currency : before.currency,
+                           change->now);
+        if (inserted < 0)
+            goto failed;
+        result->payment_recorded = inserted == 1;
+        snprintf(data, sizeof(data), "{\"amount\":%lld,\"currency\":\"%.3s\"}",
+                 (long long)change->payment_amount,
+                 change->payment_currency ? change->payment_currency : before.currency);
+        if (result->payment_recorded &&
+            queue_email(store, change->pledge_id, "receipt", data, change->now) < 0)
+            goto failed;
+    }
+    if (change->failure_invoice != NULL) {
+        int inserted = run(store,
+                           "INSERT INTO payment_failures (invoice_id, attempt, pledge_id, "
+                           "failed_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                           "sdsd", change->failure_invoice, (int64_t)change->failure_attempt,
+                           change->pledge_id, change->now);
+        if (inserted < 0)
+            goto failed;
+        result->failure_recorded = inserted == 1;
+        snprintf(data, sizeof(data), "{\"attempt\":%d}", change->failure_attempt);
+        if (result->failure_recorded &&
+            queue_email(store, change->pledge_id, "failed", data, change->now) < 0)
+            goto failed;
+    }
+    if (result->status_changed) {
+        /* The donor hears of a pledge that starts, or ends, once. */
+        bool started = strcmp(before.status, "pending") == 0 &&
+                       (strcmp(status_now, "active") == 0 || strcmp(status_now, "completed") == 0);
+        bool ended = strcmp(status_now, "cancelled") == 0;
+        if ((started && queue_email(store, change->pledge_id, "thanks", "{}", change->now) < 0) ||
+            (ended && queue_email(store, change->pledge_id, "cancelled", "{}", change->now) < 0))
+            goto failed;
+    }
+    status = exec(store, "COMMIT");
+    if (status == PT_OK)
+        goto out;
+    goto rollback;
+failed:
+    status = PT_ERR_IO;
+rollback:
+    exec(store, "ROLLBACK");
+    memset(result, 0, sizeof(*result));
+out:
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_outbox_pending(struct pt_store *base, struct pt_outbox_item *items,
+                                            size_t capacity, size_t *count)
+{
+    struct sqlite_store *store = from(base);
+    sqlite3_stmt *statement = NULL;
+    enum pt_status status = PT_OK;
+    *count = 0;
+    pthread_mutex_lock(&store->lock);
+    if (sqlite3_prepare_v2(store->db,
+                           "SELECT id, pledge_id, kind, data, attempts FROM outbox "
+                           "WHERE sent_at IS NULL AND attempts < 20 ORDER BY id LIMIT ?",
+                           -1, &statement, NULL) != SQLITE_OK) {
+        status = fail(store, "reading the outbox");
+        goto out;
+    }
+    sqlite3_bind_int64(statement, 1, (int64_t)capacity);
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW && *count < capacity) {
+        struct pt_outbox_item *item = &items[(*count)++];
+        item->id = sqlite3_column_int64(statement, 0);
+        snprintf(item->pledge_id, sizeof(item->pledge_id), "%s", sqlite3_column_text(statement, 1));
+        snprintf(item->kind, sizeof(item->kind), "%s", sqlite3_column_text(statement, 2));
+        snprintf(item->data, sizeof(item->data), "%s", sqlite3_column_text(statement, 3));
+        item->attempts = sqlite3_column_int(statement, 4);
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        status = fail(store, "reading the outbox");
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_outbox_done(struct pt_store *base, int64_t id, bool sent, int64_t now)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    int changed = sent ? run(store, "UPDATE outbox SET sent_at = ? WHERE id = ?", "dd", now, id)
+                       : run(store, "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", "d",
+                             id);
+    pthread_mutex_unlock(&store->lock);
+    return changed < 0 ? PT_ERR_IO : PT_OK;
+}
+
+static enum pt_status sqlite_magic_link_add(struct pt_store *base, const unsigned char *token_hash,
+                                            const char *pledge_id, int64_t expires_at)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    int changed = run(store,
+                      "INSERT INTO magic_links (token_hash, pledge_id, expires_at) VALUES (?, ?, ?)",
+                      "bsd", token_hash, (size_t)32, pledge_id, expires_at);
+    pthread_mutex_unlock(&store->lock);
+    return changed == 1 ? PT_OK : PT_ERR_IO;
+}
+
+static enum pt_status sqlite_magic_link_use(struct pt_store *base, const unsigned char *token_hash,
+                                            int64_t now, char pledge_id[33])
+{
+    struct sqlite_store *store = from(base);
+    sqlite3_stmt *statement = NULL;
+    enum pt_status status = PT_OK;
+    pthread_mutex_lock(&store->lock);
+    /* Marking it used and reading it are one statement: two clicks at once
+     * cannot both succeed. */
+    if (sqlite3_prepare_v2(store->db,
+                           "UPDATE magic_links SET used_at = ?1 WHERE token_hash = ?2 AND "
+                           "used_at IS NULL AND expires_at > ?1 RETURNING pledge_id",
+                           -1, &statement, NULL) != SQLITE_OK) {
+        status = fail(store, "using a magic link");
+        goto out;
+    }
+    sqlite3_bind_int64(statement, 1, now);
+    sqlite3_bind_blob(statement, 2, token_hash, 32, SQLITE_STATIC);
+    int step = sqlite3_step(statement);
+    if (step == SQLITE_ROW)
+        snprintf(pledge_id, 33, "%s", sqlite3_column_text(statement, 0));
+    else if (step == SQLITE_DONE)
+        status = PT_ERR_NOT_FOUND;
+    else
+        status = fail(store, "using a magic link");
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
 /* ------------------------------------------------------------ reminders */
 
 static enum pt_status count_reminder(struct sqlite_store *store, const char *month,
@@ -657,6 +1032,15 @@ static const struct pt_store_ops sqlite_ops = {
     .counts_add = sqlite_counts_add,
     .counts_each = sqlite_counts_each,
     .pledge_add = sqlite_pledge_add,
+    .pledge_get = sqlite_pledge_get,
+    .pledge_find = sqlite_pledge_find,
+    .pledges_by_email = sqlite_pledges_by_email,
+    .pledge_set_checkout = sqlite_pledge_set_checkout,
+    .ledger_apply = sqlite_ledger_apply,
+    .outbox_pending = sqlite_outbox_pending,
+    .outbox_done = sqlite_outbox_done,
+    .magic_link_add = sqlite_magic_link_add,
+    .magic_link_use = sqlite_magic_link_use,
     .reminder_upsert = sqlite_reminder_upsert,
     .reminder_cancel = sqlite_reminder_cancel,
     .reminders_due = sqlite_reminders_due,

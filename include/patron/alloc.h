@@ -26,9 +26,6 @@ struct pt_arena {
 
 void pt_arena_init(struct pt_arena *arena);
 void pt_arena_dispose(struct pt_arena *arena);
-/* Forgets every allocation but keeps one chunk, so that a connection's next
- * request allocates nothing from the system. */
-void pt_arena_reset(struct pt_arena *arena);
 /* Memory aligned for any type, owned by the arena. */
 void *pt_arena_alloc(struct pt_arena *arena, size_t size);
 char *pt_arena_strndup(struct pt_arena *arena, const char *string, size_t length);

@@ -18,6 +18,7 @@ struct pt_config {
     int connection_memory_limit; /* bytes per connection, MHD's own buffer */
     int connection_timeout; /* seconds of inactivity before a connection is closed */
     int body_limit;         /* largest request body in bytes */
+    int admin_body_limit;   /* the same for the admin API (catalogue imports) */
     int events_flush_interval_ms;
     int catalog_check_interval; /* seconds between checks for changed campaigns */
     int snooze_max_days;

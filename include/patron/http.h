@@ -93,6 +93,7 @@ struct pt_http_settings {
     int connection_memory_limit;
     int connection_timeout;
     size_t body_limit;
+    size_t admin_body_limit;    /* for paths under /v1/admin/: a whole catalogue is larger */
     bool log_requests;
 };
 

@@ -22,6 +22,10 @@ void pt_json_init(void);
  * arena must not outlive it. Without pt_json_init this does nothing. */
 void pt_json_use_arena(struct pt_arena *arena);
 
+/* Frees what jansson allocated for the caller, such as json_dumps output:
+ * after pt_json_init, plain free() must not be used on it. */
+void pt_json_free(void *pointer);
+
 /* Parses one JSON value; NULL with a message on bad JSON, a duplicate key or
  * invalid UTF-8. The caller owns the result (json_decref). */
 json_t *pt_json_parse(const char *text, size_t length, char *error, size_t error_size);

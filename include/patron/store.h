@@ -42,6 +42,65 @@ struct pt_reminder {
     int64_t created_at;
 };
 
+/* A pledge as the ledger holds it. */
+struct pt_pledge_record {
+    char id[33];
+    char status[16];
+    enum pt_frequency frequency;
+    int64_t amount_minor;
+    char currency[4];
+    char campaign[PT_ID_MAX];
+    char variant[PT_ID_MAX];
+    char language[PT_LANGUAGE_MAX];
+    int64_t created_at;
+    char processor[16];
+    char checkout_id[128];
+    char customer_id[128];
+    char subscription_id[128];
+    unsigned char email_sealed[512]; /* empty when email_sealed_length is 0 */
+    size_t email_sealed_length;
+};
+
+/* One change to the ledger, applied in one transaction. Fields left NULL
+ * (or 0) are kept as they are. */
+struct pt_ledger_change {
+    const char *event_id;     /* the processor's event id: applied once; NULL for our own */
+    const char *event_type;
+    const char *pledge_id;
+    const char *status;       /* the pledge's new state */
+    int64_t amount_minor;     /* the pledge's new amount */
+    const char *customer_id;
+    const char *subscription_id;
+    const unsigned char *email_sealed;
+    size_t email_sealed_length;
+    const unsigned char *email_hash; /* 32 bytes */
+    const char *payment_id;   /* a successful charge to record */
+    int64_t payment_amount;
+    const char *payment_currency;
+    const char *failure_invoice; /* a failed attempt to record */
+    int failure_attempt;
+    const char *note;         /* why, for the history */
+    int64_t now;
+};
+
+/* What a change did, so the caller can tell the donor. */
+struct pt_ledger_result {
+    bool duplicate;          /* the event was applied before: nothing changed */
+    bool status_changed;
+    bool amount_changed;
+    bool payment_recorded;
+    bool failure_recorded;
+};
+
+/* An email waiting in the outbox. */
+struct pt_outbox_item {
+    int64_t id;
+    char pledge_id[33];
+    char kind[16];
+    char data[512];
+    int attempts;
+};
+
 typedef void (*pt_store_reminder_visitor)(void *context, const struct pt_reminder *reminder);
 typedef void (*pt_store_reminder_count_visitor)(void *context, const char *month,
                                                 const char *kind, int64_t count);
@@ -67,6 +126,23 @@ struct pt_store_ops {
     enum pt_status (*counts_each)(struct pt_store *store, pt_store_count_visitor visit,
                                   void *context);
     enum pt_status (*pledge_add)(struct pt_store *store, const struct pt_pledge *pledge);
+    enum pt_status (*pledge_get)(struct pt_store *store, const char *id,
+                                 struct pt_pledge_record *pledge);
+    enum pt_status (*pledge_find)(struct pt_store *store, const char *subscription_id,
+                                  const char *checkout_id, struct pt_pledge_record *pledge);
+    enum pt_status (*pledges_by_email)(struct pt_store *store, const unsigned char *email_hash,
+                                       char (*ids)[33], size_t capacity, size_t *count);
+    enum pt_status (*pledge_set_checkout)(struct pt_store *store, const char *id,
+                                          const char *processor, const char *checkout_id);
+    enum pt_status (*ledger_apply)(struct pt_store *store, const struct pt_ledger_change *change,
+                                   struct pt_ledger_result *result);
+    enum pt_status (*outbox_pending)(struct pt_store *store, struct pt_outbox_item *items,
+                                     size_t capacity, size_t *count);
+    enum pt_status (*outbox_done)(struct pt_store *store, int64_t id, bool sent, int64_t now);
+    enum pt_status (*magic_link_add)(struct pt_store *store, const unsigned char *token_hash,
+                                     const char *pledge_id, int64_t expires_at);
+    enum pt_status (*magic_link_use)(struct pt_store *store, const unsigned char *token_hash,
+                                     int64_t now, char pledge_id[33]);
     enum pt_status (*reminder_upsert)(struct pt_store *store, const struct pt_reminder *reminder,
                                       char *token, size_t token_size, bool *created);
     enum pt_status (*reminder_cancel)(struct pt_store *store, const char *token);
@@ -134,6 +210,33 @@ enum pt_status pt_store_reminder_done(struct pt_store *store, const unsigned cha
 enum pt_status pt_store_reminder_counts_each(struct pt_store *store,
                                              pt_store_reminder_count_visitor visit,
                                              void *context);
+
+/* The ledger. A pledge by id; by its processor subscription or checkout. */
+enum pt_status pt_store_pledge_get(struct pt_store *store, const char *id,
+                                   struct pt_pledge_record *pledge);
+enum pt_status pt_store_pledge_find(struct pt_store *store, const char *subscription_id,
+                                    const char *checkout_id, struct pt_pledge_record *pledge);
+/* The ids of the pledges whose donor has this address hash (newest first). */
+enum pt_status pt_store_pledges_by_email(struct pt_store *store, const unsigned char *email_hash,
+                                         char (*ids)[33], size_t capacity, size_t *count);
+enum pt_status pt_store_pledge_set_checkout(struct pt_store *store, const char *id,
+                                            const char *processor, const char *checkout_id);
+/* Applies one change in one transaction: the event id is stored under a
+ * unique key first (a second delivery is a duplicate and changes nothing),
+ * history rows are appended for state and amount changes, payments and
+ * failures are recorded once, and the emails they call for are queued in
+ * the outbox in the same transaction. */
+enum pt_status pt_store_ledger_apply(struct pt_store *store, const struct pt_ledger_change *change,
+                                     struct pt_ledger_result *result);
+enum pt_status pt_store_outbox_pending(struct pt_store *store, struct pt_outbox_item *items,
+                                       size_t capacity, size_t *count);
+/* Marks an outbox email sent, or counts a failed attempt. */
+enum pt_status pt_store_outbox_done(struct pt_store *store, int64_t id, bool sent, int64_t now);
+enum pt_status pt_store_magic_link_add(struct pt_store *store, const unsigned char *token_hash,
+                                       const char *pledge_id, int64_t expires_at);
+/* Uses a magic link once: PT_ERR_NOT_FOUND when unknown, used or expired. */
+enum pt_status pt_store_magic_link_use(struct pt_store *store, const unsigned char *token_hash,
+                                       int64_t now, char pledge_id[33]);
 
 /* Builds a catalogue snapshot from every stored campaign. */
 enum pt_status pt_store_load_catalog(struct pt_store *store,

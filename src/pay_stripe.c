@@ -1,0 +1,548 @@
+/* Stripe over its HTTP API with libcurl: form-encoded requests, JSON answers.
+ *
+ * The amount of a recurring pledge is modelled as a price of one minor unit
+ * times a quantity, so changing a pledge's amount is a change of quantity on
+ * the same subscription, never a new checkout. */
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "patron/alloc.h"
+#include "patron/buf.h"
+#include "patron/money.h"
+#include "patron/pay.h"
+
+/* Pinned, so that Stripe's answers keep the shape this file reads. */
+static const char api_version[] = "2024-06-20";
+
+struct stripe {
+    struct pt_pay super;
+    char *api_base;
+    char *secret_key;
+    char *webhook_secrets;
+    int timeout_seconds;
+};
+
+static struct stripe *from(struct pt_pay *pay)
+{
+    return (struct stripe *)pay;
+}
+
+/* --------------------------------------------------------------- requests */
+
+static void form_field(struct pt_buf *form, const char *key, const char *value)
+{
+    if (form->length > 0)
+        pt_buf_puts(form, "&");
+    pt_buf_url(form, key);
+    pt_buf_puts(form, "=");
+    pt_buf_url(form, value);
+}
+
+static void form_integer(struct pt_buf *form, const char *key, int64_t value)
+{
+    char text[32];
+    snprintf(text, sizeof(text), "%lld", (long long)value);
+    form_field(form, key, text);
+}
+
+static size_t collect(char *data, size_t size, size_t count, void *context)
+{
+    pt_buf_append(context, data, size * count);
+    return size * count;
+}
+
+/* One call to the API. On success *answer holds the parsed JSON (caller
+ * decrefs). Stripe's own error message is passed on. */
+static enum pt_status call(struct stripe *stripe, const char *method, const char *path,
+                           const struct pt_buf *form, const char *idempotency_key,
+                           json_t **answer, char *error, size_t error_size)
+{
+    *answer = NULL;
+    CURL *curl = curl_easy_init();
+    if (curl == NULL) {
+        snprintf(error, error_size, "libcurl could not start");
+        return PT_ERR_IO;
+    }
+    struct pt_buf url, body, header;
+    pt_buf_init(&url);
+    pt_buf_init(&body);
+    pt_buf_init(&header);
+    pt_buf_printf(&url, "%s%s", stripe->api_base, path);
+    struct curl_slist *headers = NULL;
+    pt_buf_printf(&header, "Authorization: Bearer %s", stripe->secret_key);
+    headers = curl_slist_append(headers, header.data);
+    pt_buf_reset(&header);
+    pt_buf_printf(&header, "Stripe-Version: %s", api_version);
+    headers = curl_slist_append(headers, header.data);
+    if (idempotency_key != NULL) {
+        pt_buf_reset(&header);
+        pt_buf_printf(&header, "Idempotency-Key: %s", idempotency_key);
+        headers = curl_slist_append(headers, header.data);
+    }
+    curl_easy_setopt(curl, CURLOPT_URL, url.data);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)stripe->timeout_seconds);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (strcmp(method, "POST") == 0) {
+        curl_easy_setopt(curl, CURLOPT_POST, 1L);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form && form->data ? form->data : "");
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)(form ? form->length : 0));
+    } else if (strcmp(method, "DELETE") == 0) {
+        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "DELETE");
+    }
+    CURLcode code = curl_easy_perform(curl);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    enum pt_status result = PT_OK;
+    if (code != CURLE_OK) {
+        snprintf(error, error_size, "Stripe could not be reached: %s", curl_easy_strerror(code));
+        result = PT_ERR_IO;
+        goto out;
+    }
+    json_error_t problem;
+    *answer = json_loadb(body.data ? body.data : "", body.length, 0, &problem);
+    if (*answer == NULL) {
+        snprintf(error, error_size, "Stripe answered %ld with something that is not JSON",
+                 status);
+        result = PT_ERR_IO;
+        goto out;
+    }
+    if (status < 200 || status >= 300) {
+        const char *message =
+            json_string_value(json_object_get(json_object_get(*answer, "error"), "message"));
+        snprintf(error, error_size, "Stripe answered %ld: %s", status,
+                 message ? message : "no message");
+        json_decref(*answer);
+        *answer = NULL;
+        result = status == 404 ? PT_ERR_NOT_FOUND : status >= 500 || status == 429 ? PT_ERR_IO
+                                                                                   : PT_ERR_INVALID;
+    }
+out:
+    pt_buf_dispose(&url);
+    pt_buf_dispose(&body);
+    pt_buf_dispose(&header);
+    return result;
+}
+
+static void copy_string(char *out, size_t size, const json_t *value)
+{
+    const char *text = json_is_string(value) ? json_string_value(value) : "";
+    snprintf(out, size, "%s", text);
+}
+
+/* An id field that Stripe may give as a string or as an expanded object. */
+static void copy_id(char *out, size_t size, const json_t *value)
+{
+    if (json_is_object(value))
+        value = json_object_get(value, "id");
+    copy_string(out, size, value);
+}
+
+static void lower_currency(char out[4], const char *code)
+{
+    for (int i = 0; i < 3 && code[i]; i++)
+        out[i] = (char)(code[i] >= 'A' && code[i] <= 'Z' ? code[i] - 'A' + 'a' : code[i]);
+    out[3] = '\0';
+}
+
+static void upper_currency(char out[4], const json_t *value)
+{
+    copy_string(out, 4, value);
+    for (int i = 0; i < 3 && out[i]; i++)
+        out[i] = (char)(out[i] >= 'a' && out[i] <= 'z' ? out[i] - 'a' + 'A' : out[i]);
+}
+
+/* ------------------------------------------------------------- the calls */
+
+static enum pt_status create_checkout(struct pt_pay *pay,
+                                      const struct pt_pay_checkout_request *request,
+                                      struct pt_pay_checkout *checkout, char *error,
+                                      size_t error_size)
+{
+    struct stripe *stripe = from(pay);
+    bool recurring = request->frequency != PT_FREQUENCY_ONE_OFF;
+    char currency[4];
+    lower_currency(currency, request->currency);
+    struct pt_buf form;
+    pt_buf_init(&form);
+    form_field(&form, "mode", recurring ? "subscription" : "payment");
+    form_field(&form, "success_url", request->success_url);
+    form_field(&form, "cancel_url", request->cancel_url);
+    form_field(&form, "locale", strcmp(request->language, "ru") == 0 ? "ru" : "en");
+    form_field(&form, "client_reference_id", request->pledge_id);
+    form_field(&form, "metadata[pledge_id]", request->pledge_id);
+    form_field(&form, "line_items[0][price_data][currency]", currency);
+    form_field(&form, "line_items[0][price_data][product_data][name]", request->description);
+    if (recurring) {
+        form_integer(&form, "line_items[0][price_data][unit_amount]", 1);
+        form_field(&form, "line_items[0][price_data][recurring][interval]",
+                   request->frequency == PT_FREQUENCY_ANNUAL ? "year" : "month");
+        form_integer(&form, "line_items[0][quantity]", request->amount_minor);
+        form_field(&form, "subscription_data[metadata][pledge_id]", request->pledge_id);
+    } else {
+        form_integer(&form, "line_items[0][price_data][unit_amount]", request->amount_minor);
+        form_integer(&form, "line_items[0][quantity]", 1);
+        form_field(&form, "payment_intent_data[metadata][pledge_id]", request->pledge_id);
+        form_field(&form, "customer_creation", "always");
+    }
+    char key[160];
+    snprintf(key, sizeof(key), "patron-checkout-%s", request->pledge_id);
+    json_t *answer = NULL;
+    enum pt_status status = call(stripe, "POST", "/v1/checkout/sessions", &form, key, &answer,
+                                 error, error_size);
+    pt_buf_dispose(&form);
+    if (status)
+        return status;
+    copy_string(checkout->id, sizeof(checkout->id), json_object_get(answer, "id"));
+    copy_string(checkout->url, sizeof(checkout->url), json_object_get(answer, "url"));
+    json_decref(answer);
+    if (checkout->id[0] == '\0' || strncmp(checkout->url, "http", 4) != 0) {
+        snprintf(error, error_size, "Stripe's checkout answer has no id or address");
+        return PT_ERR_IO;
+    }
+    return PT_OK;
+}
+
+static enum pt_status read_session(struct pt_pay *pay, const char *id,
+                                   struct pt_pay_session *session, char *error, size_t error_size)
+{
+    struct pt_buf path;
+    pt_buf_init(&path);
+    pt_buf_puts(&path, "/v1/checkout/sessions/");
+    pt_buf_url(&path, id);
+    json_t *answer = NULL;
+    enum pt_status status = call(from(pay), "GET", path.data, NULL, NULL, &answer, error,
+                                 error_size);
+    pt_buf_dispose(&path);
+    if (status)
+        return status;
+    memset(session, 0, sizeof(*session));
+    copy_string(session->id, sizeof(session->id), json_object_get(answer, "id"));
+    copy_string(session->pledge_id, sizeof(session->pledge_id),
+                json_object_get(json_object_get(answer, "metadata"), "pledge_id"));
+    copy_string(session->status, sizeof(session->status), json_object_get(answer, "status"));
+    copy_string(session->payment_status, sizeof(session->payment_status),
+                json_object_get(answer, "payment_status"));
+    copy_id(session->customer, sizeof(session->customer), json_object_get(answer, "customer"));
+    copy_id(session->subscription, sizeof(session->subscription),
+            json_object_get(answer, "subscription"));
+    copy_id(session->payment, sizeof(session->payment), json_object_get(answer, "payment_intent"));
+    copy_string(session->email, sizeof(session->email),
+                json_object_get(json_object_get(answer, "customer_details"), "email"));
+    session->amount_total = json_integer_value(json_object_get(answer, "amount_total"));
+    upper_currency(session->currency, json_object_get(answer, "currency"));
+    json_decref(answer);
+    return PT_OK;
+}
+
+static enum pt_status read_subscription(struct pt_pay *pay, const char *id,
+                                        struct pt_pay_subscription *subscription, char *error,
+                                        size_t error_size)
+{
+    struct pt_buf path;
+    pt_buf_init(&path);
+    pt_buf_puts(&path, "/v1/subscriptions/");
+    pt_buf_url(&path, id);
+    json_t *answer = NULL;
+    enum pt_status status = call(from(pay), "GET", path.data, NULL, NULL, &answer, error,
+                                 error_size);
+    pt_buf_dispose(&path);
+    if (status)
+        return status;
+    memset(subscription, 0, sizeof(*subscription));
+    copy_string(subscription->id, sizeof(subscription->id), json_object_get(answer, "id"));
+    copy_string(subscription->pledge_id, sizeof(subscription->pledge_id),
+                json_object_get(json_object_get(answer, "metadata"), "pledge_id"));
+    copy_id(subscription->customer, sizeof(subscription->customer),
+            json_object_get(answer, "customer"));
+    copy_string(subscription->status, sizeof(subscription->status),
+                json_object_get(answer, "status"));
+    const json_t *pause = json_object_get(answer, "pause_collection");
+    subscription->paused = json_is_object(pause);
+    const json_t *item = json_array_get(json_object_get(json_object_get(answer, "items"), "data"), 0);
+    copy_string(subscription->item, sizeof(subscription->item), json_object_get(item, "id"));
+    int64_t quantity = json_integer_value(json_object_get(item, "quantity"));
+    const json_t *price = json_object_get(item, "price");
+    int64_t unit = json_integer_value(json_object_get(price, "unit_amount"));
+    subscription->amount_minor = quantity * unit;
+    upper_currency(subscription->currency, json_object_get(price, "currency"));
+    const json_t *period_end = json_object_get(answer, "current_period_end");
+    if (period_end == NULL)
+        period_end = json_object_get(item, "current_period_end");
+    subscription->current_period_end = json_integer_value(period_end);
+    json_decref(answer);
+    if (subscription->item[0] == '\0' || unit <= 0) {
+        snprintf(error, error_size, "Stripe's subscription %s has no priced item", id);
+        return PT_ERR_IO;
+    }
+    return PT_OK;
+}
+
+static enum pt_status update_subscription(struct stripe *stripe, const char *id,
+                                          const struct pt_buf *form, const char *key, char *error,
+                                          size_t error_size)
+{
+    struct pt_buf path;
+    pt_buf_init(&path);
+    pt_buf_puts(&path, "/v1/subscriptions/");
+    pt_buf_url(&path, id);
+    json_t *answer = NULL;
+    enum pt_status status = call(stripe, "POST", path.data, form, key, &answer, error, error_size);
+    pt_buf_dispose(&path);
+    json_decref(answer);
+    return status;
+}
+
+static enum pt_status change_amount(struct pt_pay *pay, const struct pt_pay_subscription *current,
+                                    int64_t amount_minor, const char *idempotency_key,
+                                    char *error, size_t error_size)
+{
+    struct pt_buf form;
+    pt_buf_init(&form);
+    form_field(&form, "items[0][id]", current->item);
+    /* One minor unit per item: the quantity is the amount. No proration:
+     * the next charge simply uses the new amount. */
+    form_integer(&form, "items[0][quantity]", amount_minor);
+    form_field(&form, "proration_behavior", "none");
+    enum pt_status status = update_subscription(from(pay), current->id, &form, idempotency_key,
+                                                error, error_size);
+    pt_buf_dispose(&form);
+    return status;
+}
+
+static enum pt_status set_paused(struct pt_pay *pay, const char *subscription, bool paused,
+                                 const char *idempotency_key, char *error, size_t error_size)
+{
+    struct pt_buf form;
+    pt_buf_init(&form);
+    if (paused)
+        form_field(&form, "pause_collection[behavior]", "void");
+    else
+        form_field(&form, "pause_collection", "");
+    enum pt_status status = update_subscription(from(pay), subscription, &form, idempotency_key,
+                                                error, error_size);
+    pt_buf_dispose(&form);
+    return status;
+}
+
+static enum pt_status cancel(struct pt_pay *pay, const char *subscription,
+                             const char *idempotency_key, char *error, size_t error_size)
+{
+    struct pt_buf path;
+    pt_buf_init(&path);
+    pt_buf_puts(&path, "/v1/subscriptions/");
+    pt_buf_url(&path, subscription);
+    json_t *answer = NULL;
+    enum pt_status status = call(from(pay), "DELETE", path.data, NULL, idempotency_key, &answer,
+                                 error, error_size);
+    pt_buf_dispose(&path);
+    json_decref(answer);
+    return status;
+}
+
+static enum pt_status portal(struct pt_pay *pay, const char *customer, const char *return_url,
+                             char *url, size_t url_size, char *error, size_t error_size)
+{
+    struct pt_buf form;
+    pt_buf_init(&form);
+    form_field(&form, "customer", customer);
+    form_field(&form, "return_url", return_url);
+    json_t *answer = NULL;
+    enum pt_status status = call(from(pay), "POST", "/v1/billing_portal/sessions", &form, NULL,
+                                 &answer, error, error_size);
+    pt_buf_dispose(&form);
+    if (status)
+        return status;
+    copy_string(url, url_size, json_object_get(answer, "url"));
+    json_decref(answer);
+    if (strncmp(url, "http", 4) != 0) {
+        snprintf(error, error_size, "Stripe's portal answer has no address");
+        return PT_ERR_IO;
+    }
+    return PT_OK;
+}
+
+/* --------------------------------------------------------------- webhooks */
+
+enum pt_status pt_pay_stripe_verify(const char *header, const char *body, size_t length,
+                                    const char *secrets, int64_t now, int64_t tolerance,
+                                    char *error, size_t error_size)
+{
+    if (header == NULL || header[0] == '\0') {
+        snprintf(error, error_size, "the Stripe-Signature header is missing");
+        return PT_ERR_INVALID;
+    }
+    /* t=TIMESTAMP, then any number of v1=HEX (and other schemes, ignored). */
+    int64_t timestamp = -1;
+    char signatures[8][65];
+    size_t count = 0;
+    const char *part = header;
+    while (*part != '\0') {
+        const char *end = strchr(part, ',');
+        size_t part_length = end ? (size_t)(end - part) : strlen(part);
+        if (part_length > 2 && strncmp(part, "t=", 2) == 0) {
+            char digits[24];
+            size_t n = part_length - 2 < sizeof(digits) - 1 ? part_length - 2 : sizeof(digits) - 1;
+            memcpy(digits, part + 2, n);
+            digits[n] = '\0';
+            char *stop = NULL;
+            long long value = strtoll(digits, &stop, 10);
+            if (stop != digits && *stop == '\0' && value > 0)
+                timestamp = value;
+        } else if (part_length == 67 && strncmp(part, "v1=", 3) == 0 && count < 8) {
+            memcpy(signatures[count], part + 3, 64);
+            signatures[count][64] = '\0';
+            count++;
+        }
+        part += part_length + (end ? 1 : 0);
+    }
+    if (timestamp < 0 || count == 0) {
+        snprintf(error, error_size, "the Stripe-Signature header has no timestamp or no v1 "
+                                    "signature");
+        return PT_ERR_INVALID;
+    }
+    if (timestamp < now - tolerance || timestamp > now + tolerance) {
+        snprintf(error, error_size, "the signature's timestamp is more than %lld seconds %s",
+                 (long long)tolerance, timestamp < now ? "old" : "in the future");
+        return PT_ERR_INVALID;
+    }
+    char prefix[32];
+    int prefix_length = snprintf(prefix, sizeof(prefix), "%lld.", (long long)timestamp);
+    bool matched = false;
+    const char *secret = secrets;
+    while (secret != NULL && *secret != '\0') {
+        const char *end = strchr(secret, ',');
+        size_t secret_length = end ? (size_t)(end - secret) : strlen(secret);
+        while (secret_length > 0 && *secret == ' ') {
+            secret++;
+            secret_length--;
+        }
+        if (secret_length > 0) {
+            /* The whole secret, "whsec_" and all, is the key. */
+            crypto_auth_hmacsha256_state state;
+            unsigned char mac[crypto_auth_hmacsha256_BYTES];
+            crypto_auth_hmacsha256_init(&state, (const unsigned char *)secret, secret_length);
+            crypto_auth_hmacsha256_update(&state, (const unsigned char *)prefix,
+                                          (unsigned long long)prefix_length);
+            crypto_auth_hmacsha256_update(&state, (const unsigned char *)body, length);
+            crypto_auth_hmacsha256_final(&state, mac);
+            char expected[65];
+            sodium_bin2hex(expected, sizeof(expected), mac, sizeof(mac));
+            /* Every candidate is compared in full, in constant time. */
+            for (size_t i = 0; i < count; i++)
+                matched |= sodium_memcmp(expected, signatures[i], 64) == 0;
+        }
+        secret = end ? end + 1 : NULL;
+    }
+    if (!matched) {
+        snprintf(error, error_size, "no v1 signature matches the body with any webhook secret");
+        return PT_ERR_INVALID;
+    }
+    return PT_OK;
+}
+
+enum pt_status pt_pay_stripe_parse_event(const char *body, size_t length,
+                                         struct pt_pay_event *event, char *error,
+                                         size_t error_size)
+{
+    json_error_t problem;
+    json_t *root = json_loadb(body, length, JSON_REJECT_DUPLICATES, &problem);
+    if (root == NULL) {
+        snprintf(error, error_size, "the event is not JSON: %s", problem.text);
+        return PT_ERR_INVALID;
+    }
+    memset(event, 0, sizeof(*event));
+    const json_t *object = json_object_get(json_object_get(root, "data"), "object");
+    enum pt_status status = PT_OK;
+    if (!json_is_string(json_object_get(root, "id")) ||
+        !json_is_string(json_object_get(root, "type")) || !json_is_object(object)) {
+        snprintf(error, error_size, "the event lacks an id, a type or data.object");
+        status = PT_ERR_INVALID;
+        goto out;
+    }
+    copy_string(event->id, sizeof(event->id), json_object_get(root, "id"));
+    copy_string(event->type, sizeof(event->type), json_object_get(root, "type"));
+    event->created = json_integer_value(json_object_get(root, "created"));
+    copy_string(event->object_id, sizeof(event->object_id), json_object_get(object, "id"));
+    copy_string(event->pledge_id, sizeof(event->pledge_id),
+                json_object_get(json_object_get(object, "metadata"), "pledge_id"));
+    if (strncmp(event->type, "invoice.", 8) == 0) {
+        const json_t *subscription = json_object_get(object, "subscription");
+        if (subscription == NULL || json_is_null(subscription))
+            subscription = json_object_get(
+                json_object_get(json_object_get(object, "parent"), "subscription_details"),
+                "subscription");
+        copy_id(event->subscription, sizeof(event->subscription), subscription);
+        const char *field = strcmp(event->type, "invoice.paid") == 0 ? "amount_paid" : "amount_due";
+        event->amount_minor = json_integer_value(json_object_get(object, field));
+        event->attempt = (int)json_integer_value(json_object_get(object, "attempt_count"));
+        if (event->pledge_id[0] == '\0')
+            copy_string(event->pledge_id, sizeof(event->pledge_id),
+                        json_object_get(json_object_get(json_object_get(object,
+                                                                        "subscription_details"),
+                                                        "metadata"),
+                                        "pledge_id"));
+    } else if (strncmp(event->type, "customer.subscription.", 22) == 0) {
+        snprintf(event->subscription, sizeof(event->subscription), "%s", event->object_id);
+    }
+    upper_currency(event->currency, json_object_get(object, "currency"));
+out:
+    json_decref(root);
+    return status;
+}
+
+static enum pt_status verify_webhook(struct pt_pay *pay, const char *signature_header,
+                                     const char *body, size_t length, int64_t now,
+                                     struct pt_pay_event *event, char *error, size_t error_size)
+{
+    enum pt_status status = pt_pay_stripe_verify(signature_header, body, length,
+                                                 from(pay)->webhook_secrets, now, 300, error,
+                                                 error_size);
+    if (status)
+        return status;
+    return pt_pay_stripe_parse_event(body, length, event, error, error_size);
+}
+
+static void stripe_free(struct pt_pay *pay)
+{
+    struct stripe *stripe = from(pay);
+    free(stripe->api_base);
+    sodium_memzero(stripe->secret_key, strlen(stripe->secret_key));
+    free(stripe->secret_key);
+    sodium_memzero(stripe->webhook_secrets, strlen(stripe->webhook_secrets));
+    free(stripe->webhook_secrets);
+    free(stripe);
+}
+
+static const struct pt_pay_ops stripe_ops = {
+    .name = "stripe",
+    .create_checkout = create_checkout,
+    .read_session = read_session,
+    .read_subscription = read_subscription,
+    .change_amount = change_amount,
+    .set_paused = set_paused,
+    .cancel = cancel,
+    .portal = portal,
+    .verify_webhook = verify_webhook,
+    .free = stripe_free,
+};
+
+struct pt_pay *pt_pay_stripe_new(const struct pt_stripe_settings *settings)
+{
+    struct stripe *stripe = pt_xcalloc(1, sizeof(*stripe));
+    stripe->super.ops = &stripe_ops;
+    stripe->api_base = pt_xstrdup(settings->api_base);
+    stripe->secret_key = pt_xstrdup(settings->secret_key);
+    stripe->webhook_secrets = pt_xstrdup(settings->webhook_secrets);
+    stripe->timeout_seconds = settings->timeout_seconds > 0 ? settings->timeout_seconds : 30;
+    return &stripe->super;
+}
