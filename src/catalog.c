@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "patron/alloc.h"
@@ -95,6 +96,19 @@ static enum pt_status read_days(const json_t *object, const char *where, const c
 }
 
 /* ----------------------------------------------------------- one variant */
+
+/* The text an editor wrote for a language; tags match without regard to
+ * case, as the campaign's languages are kept in lower case. */
+static const json_t *text_for(const json_t *texts, const char *language)
+{
+    const char *key;
+    const json_t *text;
+    json_object_foreach((json_t *)texts, key, text) {
+        if (strcasecmp(key, language) == 0)
+            return text;
+    }
+    return NULL;
+}
 
 struct variant_input {
     struct pt_appeal_content content;
@@ -236,7 +250,7 @@ static enum pt_status parse_variant(const json_t *value, struct pt_campaign *cam
     json_object_foreach((json_t *)input->texts, language, text) {
         bool known = false;
         for (size_t i = 0; i < campaign->language_count && !known; i++)
-            known = strcmp(campaign->languages[i], language) == 0;
+            known = strcasecmp(campaign->languages[i], language) == 0;
         if (!known) {
             snprintf(error, error_size, "%s.text has \"%.16s\", which is not among the "
                      "campaign's languages", where, language);
@@ -264,7 +278,7 @@ static enum pt_status parse_variant(const json_t *value, struct pt_campaign *cam
         }
     }
     for (size_t i = 0; i < campaign->language_count; i++) {
-        if (json_object_get(input->texts, campaign->languages[i]) == NULL) {
+        if (text_for(input->texts, campaign->languages[i]) == NULL) {
             snprintf(error, error_size, "%s.text has no \"%s\", one of the campaign's languages",
                      where, campaign->languages[i]);
             return PT_ERR_INVALID;
@@ -479,7 +493,7 @@ static void render_variant(struct pt_campaign *campaign, struct pt_variant *vari
     for (size_t i = 0; i < campaign->language_count; i++) {
         struct pt_variant_text *out = &variant->texts[i];
         const char *language = campaign->languages[i];
-        const json_t *text = json_object_get(input->texts, language);
+        const json_t *text = text_for(input->texts, language);
         pt_json_copy(out->language, sizeof(out->language), language);
         struct pt_appeal_content content = input->content;
         content.headline = text_field(text, "headline");
@@ -630,15 +644,17 @@ static enum pt_status parse_campaign(const char *document, const struct pt_catal
             goto fail;
         }
         for (size_t i = 0; i < campaign->language_count; i++) {
-            if (strcmp(campaign->languages[i], json_string_value(item)) == 0) {
+            if (strcasecmp(campaign->languages[i], json_string_value(item)) == 0) {
                 snprintf(problem, sizeof(problem), "campaign.languages lists \"%s\" twice",
                          json_string_value(item));
                 status = PT_ERR_INVALID;
                 goto fail;
             }
         }
-        pt_json_copy(campaign->languages[campaign->language_count++], PT_LANGUAGE_MAX,
-                     json_string_value(item));
+        char *language = campaign->languages[campaign->language_count++];
+        pt_json_copy(language, PT_LANGUAGE_MAX, json_string_value(item));
+        for (char *c = language; *c; c++)
+            *c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
     }
     if (campaign->language_count == 0) {
         snprintf(problem, sizeof(problem), "campaign.languages must name at least one language");

@@ -6,6 +6,15 @@
 #include "patron/buf.h"
 #include "patron/json.h"
 
+/* Language tags compare without regard to case ("en-US" is "en-us"). */
+static void lower_case(char *text)
+{
+    for (; *text; text++) {
+        if (*text >= 'A' && *text <= 'Z')
+            *text = (char)(*text - 'A' + 'a');
+    }
+}
+
 static bool is_language(const char *tag)
 {
     size_t length = strlen(tag);
@@ -101,6 +110,7 @@ static enum pt_status parse_article(const json_t *article, struct pt_appeal_requ
     pt_json_copy(request->section, sizeof(request->section), section);
     request->section_hash = section[0] ? pt_catalog_hash(section) : 0;
     pt_json_copy(request->language, sizeof(request->language), language);
+    lower_case(request->language);
     pt_json_copy(request->placement, sizeof(request->placement), placement);
 
     const json_t *tags = NULL;
@@ -297,6 +307,7 @@ enum pt_status pt_request_from_query(const char *article, const char *section, c
         return status;
     request->section_hash = request->section[0] ? pt_catalog_hash(request->section) : 0;
     pt_json_copy(request->language, sizeof(request->language), language);
+    lower_case(request->language);
     if (tags == NULL || !pt_utf8_valid(tags, strlen(tags))) {
         if (tags != NULL) {
             snprintf(error, error_size, "tags must be UTF-8");

@@ -92,13 +92,22 @@ static bool is_scheduled(const struct pt_campaign *campaign, int64_t now, bool p
     return true;
 }
 
-static bool speaks(const struct pt_campaign *campaign, const char *language)
+/* The campaign language for an article's: the same tag, else the article
+ * tag's primary language ("en-us" is served by an "en" campaign). Tags are
+ * lower-case on both sides. NULL when the campaign speaks neither. */
+static const char *spoken(const struct pt_campaign *campaign, const char *language)
 {
     for (size_t i = 0; i < campaign->language_count; i++) {
         if (strcmp(campaign->languages[i], language) == 0)
-            return true;
+            return campaign->languages[i];
     }
-    return false;
+    size_t primary = strcspn(language, "-");
+    for (size_t i = 0; i < campaign->language_count; i++) {
+        if (strlen(campaign->languages[i]) == primary &&
+            strncmp(campaign->languages[i], language, primary) == 0)
+            return campaign->languages[i];
+    }
+    return NULL;
 }
 
 static bool listed(const struct pt_name_list *list, uint64_t hash)
@@ -125,7 +134,7 @@ static enum pt_filter page_filter(const struct pt_campaign *campaign,
     const char *placement = request->placement[0] ? request->placement : "end_of_article";
     if (strcmp(campaign->placement, placement) != 0)
         return PT_FILTER_PLACEMENT;
-    if (!speaks(campaign, request->language))
+    if (spoken(campaign, request->language) == NULL)
         return PT_FILTER_LANGUAGE;
     if (campaign->sections.count > 0 &&
         (request->section_hash == 0 || !listed(&campaign->sections, request->section_hash)))
@@ -301,8 +310,9 @@ static void trace(struct pt_select_options *options, const struct pt_campaign *c
     options->trace_count++;
 }
 
-/* An editor's force: the variant is shown whatever the filters say, in the
- * article's language when the campaign speaks it, else in its first. */
+/* An editor's force: the variant is shown whatever the filters say (but a
+ * campaign that is not live only with preview), in the article's language
+ * when the campaign speaks it, else in its first. */
 static bool choose_forced(const struct pt_catalog *catalog,
                           const struct pt_appeal_request *request,
                           const struct pt_select_options *options, struct pt_selection *selection)
@@ -311,14 +321,14 @@ static bool choose_forced(const struct pt_catalog *catalog,
     if (index < 0)
         return false;
     const struct pt_campaign *campaign = &catalog->campaigns[index];
-    if (campaign->status == PT_CAMPAIGN_DRAFT && !options->preview)
+    if (campaign->status != PT_CAMPAIGN_LIVE && !options->preview)
         return false;
     const struct pt_variant *variant = pt_campaign_find_variant(campaign, options->force_variant);
     if (variant == NULL)
         return false;
-    const struct pt_variant_text *text = pt_variant_find_text(variant, request->language);
-    if (text == NULL)
-        text = &variant->texts[0];
+    const char *language = spoken(campaign, request->language);
+    const struct pt_variant_text *text =
+        language ? pt_variant_find_text(variant, language) : &variant->texts[0];
     selection->reason = PT_SELECT_CHOSEN;
     selection->campaign = campaign;
     selection->variant = variant;
@@ -334,13 +344,14 @@ void pt_select_appeal(const struct pt_catalog *catalog, const struct pt_appeal_r
     selection->reason = PT_SELECT_NO_CAMPAIGN;
     if (options != NULL)
         options->trace_count = 0;
-    if (options != NULL && options->force_campaign != NULL && options->force_variant != NULL &&
-        choose_forced(catalog, request, options, selection))
-        return;
+    /* A page that opts out shows nothing, whoever asks. */
     if (request->opt_out) {
         selection->reason = PT_SELECT_OPTED_OUT;
         return;
     }
+    if (options != NULL && options->force_campaign != NULL && options->force_variant != NULL &&
+        choose_forced(catalog, request, options, selection))
+        return;
     bool preview = options != NULL && options->preview;
 
     /* Which campaign each view belongs to, looked up once. */
@@ -382,7 +393,8 @@ void pt_select_appeal(const struct pt_catalog *catalog, const struct pt_appeal_r
             i++;
             break;
         }
-        const struct pt_variant_text *text = pt_variant_find_text(variant, request->language);
+        const struct pt_variant_text *text =
+            pt_variant_find_text(variant, spoken(campaign, request->language));
         trace(options, campaign, PT_FILTER_PASSED);
         selection->reason = PT_SELECT_CHOSEN;
         selection->campaign = campaign;
