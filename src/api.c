@@ -55,7 +55,7 @@ static bool json_body(struct pt_request *request, struct pt_response *response)
     return true;
 }
 
-/* debug=1 appends, per campaign in priority order, the filter it failed. */
+/* debug=TOKEN appends, per campaign in priority order, the filter it failed. */
 static void add_debug(struct pt_request *request, struct pt_response *response,
                       const struct pt_select_options *options)
 {
@@ -96,8 +96,8 @@ void pt_api_appeal(struct pt_app *app, struct pt_request *request, struct pt_res
     pt_http_hold_catalog(request, catalog);
     struct pt_select_options options;
     pt_app_editor_options(app, request, &options);
-    const char *debug = pt_http_query(request, "debug");
-    if (debug != NULL && strcmp(debug, "1") == 0) {
+    /* The reasons name every campaign and its targeting: editors only. */
+    if (pt_app_is_admin_token(app, pt_http_query(request, "debug"))) {
         options.trace_capacity = catalog->campaign_count;
         options.trace = pt_arena_alloc(request->arena, (catalog->campaign_count + 1) *
                                                            sizeof(*options.trace));

@@ -24,7 +24,10 @@ meson_suite() { # NAME BUILD_DIR
   local log="$out/$1.log"
   meson test -C "$2" --print-errorlogs --num-processes 2 >"$log" 2>&1
   local ok bad
-  ok=$(awk '/^ *[0-9]+\/[0-9]+ .* OK /{ if (match($0, /([0-9]+) subtests passed/, m)) n += m[1]; else n += 1 } END { print n + 0 }' "$log")
+  # Each OK line counts its subtests ("25 subtests passed"), or 1 (POSIX awk).
+  ok=$(awk '/^ *[0-9]+\/[0-9]+ .* OK / {
+         n += ($(NF - 2) ~ /^[0-9]+$/ && $NF == "passed") ? $(NF - 2) : 1
+       } END { print n + 0 }' "$log")
   bad=$(grep -cE '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT|ERROR) ' "$log")
   if ! grep -qE '^Fail: +0' "$log" || ! grep -qE '^Timeout: +0' "$log"; then
     [ "$bad" -gt 0 ] || bad=1
@@ -84,5 +87,6 @@ echo
 if [ ${#failures[@]} -gt 0 ]; then
   echo "failed: ${failures[*]} (logs in $out/)"
 fi
+echo "(took ${SECONDS} s)"
 echo "total: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
