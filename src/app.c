@@ -9,6 +9,7 @@
 #include "patron/api.h"
 #include "patron/metrics.h"
 #include "patron/pages.h"
+#include "patron/payment_routes.h"
 #include "patron/reminder_routes.h"
 
 enum {
@@ -40,6 +41,11 @@ static const struct route routes[] = {
     {"reminders", "/v1/reminders", ALLOW_POST | ALLOW_CORS, pt_reminder_routes_api},
     {"reminders_form", "/reminders", ALLOW_POST, pt_reminder_routes_form},
     {"reminders_cancel", "/reminders/cancel", ALLOW_GET | ALLOW_POST, pt_reminder_routes_cancel},
+    {"thanks", "/thanks", ALLOW_GET, pt_payment_routes_thanks},
+    {"webhook", "/v1/webhooks/stripe", ALLOW_POST, pt_payment_routes_webhook},
+    {"manage", "/manage", ALLOW_GET | ALLOW_POST, pt_payment_routes_manage},
+    {"manage_lost", "/manage/lost", ALLOW_GET | ALLOW_POST, pt_payment_routes_lost},
+    {"manage_magic", "/manage/magic", ALLOW_GET | ALLOW_POST, pt_payment_routes_magic},
     {"admin", "/v1/admin/", ALLOW_ANY | PREFIX, pt_admin_dispatch},
 };
 enum { ROUTE_COUNT = sizeof(routes) / sizeof(routes[0]), ROUTE_UNKNOWN = ROUTE_COUNT };

@@ -53,6 +53,11 @@ static const struct key keys[] = {
     INT_KEY(smtp_retry_delay_ms, 0, 600000),
     INT_KEY(reminders_send_hour, -1, 23),
     INT_KEY(reminder_signups_per_hour, 1, 100000),
+    {"stripe_api_base", KEY_URL, offsetof(struct pt_config, stripe_api_base), 0, 0},
+    STRING_KEY(stripe_secret_key),
+    STRING_KEY(stripe_webhook_secrets),
+    INT_KEY(manage_link_days, 1, 3650),
+    INT_KEY(pledge_attempts_per_hour, 1, 100000),
     BOOL_KEY(log_requests),
     BOOL_KEY(demo_pages),
 };
@@ -90,6 +95,11 @@ void pt_config_init(struct pt_config *config)
     config->smtp_retry_delay_ms = 2000;
     config->reminders_send_hour = -1;
     config->reminder_signups_per_hour = 10;
+    config->stripe_api_base = pt_xstrdup("https://api.stripe.com");
+    config->stripe_secret_key = pt_xstrdup("");
+    config->stripe_webhook_secrets = pt_xstrdup("");
+    config->manage_link_days = 365;
+    config->pledge_attempts_per_hour = 20;
     config->log_requests = true;
     config->demo_pages = false;
 }

@@ -17,6 +17,7 @@
 #include "patron/http.h"
 #include "patron/json.h"
 #include "patron/pages.h"
+#include "patron/pledges.h"
 #include "patron/reminders.h"
 #include "patron/store.h"
 
@@ -210,6 +211,36 @@ static int send_reminders(const struct pt_config *config, struct pt_store *store
     return report.deferred > 0 ? 3 : 0;
 }
 
+/* Sends the ledger's emails: woken when something is queued, and every
+ * few seconds in case an earlier try failed. */
+struct outbox_sender {
+    struct pt_app *app;
+    pthread_t thread;
+    bool stopping;
+};
+
+static void *outbox_main(void *argument)
+{
+    struct outbox_sender *sender = argument;
+    struct pt_app *app = sender->app;
+    pthread_mutex_lock(&app->outbox_lock);
+    while (!sender->stopping) {
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += 5;
+        pthread_cond_timedwait(&app->outbox_wake, &app->outbox_lock, &deadline);
+        if (sender->stopping)
+            break;
+        pthread_mutex_unlock(&app->outbox_lock);
+        int sent = 0;
+        if (pt_pledges_send_outbox(app, pt_app_now(app), &sent) != PT_OK)
+            fprintf(stderr, "patron: the outbox could not be read\n");
+        pthread_mutex_lock(&app->outbox_lock);
+    }
+    pthread_mutex_unlock(&app->outbox_lock);
+    return NULL;
+}
+
 /* The in-server daily send, on its own thread so that a long send never
  * holds up requests or shutdown for more than one email. */
 struct scheduler {
@@ -367,6 +398,19 @@ static int run_server(struct pt_config *config, const struct options *options, b
     build_embed_policy(&app);
     app.events = pt_events_new(write_counts, app.store, config->events_flush_interval_ms);
     app.signups = pt_ratelimit_new(config->reminder_signups_per_hour, 3600);
+    app.pledge_attempts = pt_ratelimit_new(config->pledge_attempts_per_hour, 3600);
+    pthread_mutex_init(&app.outbox_lock, NULL);
+    pthread_cond_init(&app.outbox_wake, NULL);
+    if (config->stripe_secret_key[0] != '\0') {
+        struct pt_stripe_settings stripe = {config->stripe_api_base, config->stripe_secret_key,
+                                            config->stripe_webhook_secrets, 30};
+        app.pay = pt_pay_stripe_new(&stripe);
+    }
+    struct outbox_sender outbox = {&app, 0, false};
+    if (pthread_create(&outbox.thread, NULL, outbox_main, &outbox) != 0) {
+        fprintf(stderr, "patron: cannot start the email sender\n");
+        abort();
+    }
     struct scheduler scheduler;
     bool scheduled = config->reminders_send_hour >= 0 && config->smtp_url[0] != '\0';
     if (scheduled)
@@ -407,6 +451,15 @@ static int run_server(struct pt_config *config, const struct options *options, b
     pt_http_stop(server);
     result = 0;
 out_app:
+    pthread_mutex_lock(&app.outbox_lock);
+    outbox.stopping = true;
+    pthread_cond_signal(&app.outbox_wake);
+    pthread_mutex_unlock(&app.outbox_lock);
+    pthread_join(outbox.thread, NULL);
+    pt_pay_free(app.pay);
+    pthread_cond_destroy(&app.outbox_wake);
+    pthread_mutex_destroy(&app.outbox_lock);
+    pt_ratelimit_free(app.pledge_attempts);
     if (scheduled)
         scheduler_stop(&scheduler);
     pt_ratelimit_free(app.signups);

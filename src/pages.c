@@ -6,6 +6,7 @@
 
 #include "patron/buf.h"
 #include "patron/money.h"
+#include "patron/pledges.h"
 #include "patron/reminder_routes.h"
 #include "patron/render.h"
 #include "patron/request.h"
@@ -388,6 +389,14 @@ void pt_pages_support(struct pt_app *app, struct pt_request *request,
         pt_buf_dispose(&body);
         return;
     }
+    char client[128];
+    pt_app_client(app, request, client, sizeof(client));
+    if (!pt_ratelimit_allow(app->pledge_attempts, client, pt_app_now(app) * 1000)) {
+        pt_buf_dispose(&body);
+        pt_response_error(request, response, 429,
+                          "Too many pledges from here in the last hour; please try again later.");
+        return;
+    }
     unsigned char random[16];
     randombytes_buf(random, sizeof(random));
     struct pt_pledge pledge = {
@@ -415,6 +424,27 @@ void pt_pages_support(struct pt_app *app, struct pt_request *request,
             pt_events_add(app->events, pt_events_day(pledge.created_at), form.campaign,
                           form.variant, PT_EVENT_PLEDGE_PENDING, 1);
         pt_catalog_release(catalog);
+    }
+    if (app->pay != NULL) {
+        /* On to the processor's checkout; the pledge stays pending until
+         * the processor says it is paid. */
+        struct pt_pledge_record record;
+        char url[PT_PAY_URL_MAX], error[300];
+        if (pt_store_pledge_get(app->store, pledge.id, &record) != PT_OK ||
+            pt_pledges_start_checkout(app, &record, url, sizeof(url), error, sizeof(error)) !=
+                PT_OK) {
+            fprintf(stderr, "patron: a checkout could not be started: %s\n", error);
+            pt_buf_dispose(&body);
+            pt_response_error(request, response, 503,
+                              "The payment processor cannot be reached just now. Nothing was "
+                              "charged; please try again in a minute.");
+            return;
+        }
+        pt_buf_dispose(&body);
+        pt_response_text(request, response, 303, "text/plain", "", 0);
+        pt_response_header(response, "Location",
+                           pt_arena_strndup(request->arena, url, strlen(url)));
+        return;
     }
     render_pending(&body, &form, minor);
     html_answer(request, response, 201, &body);

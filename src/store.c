@@ -139,6 +139,12 @@ enum pt_status pt_store_outbox_pending(struct pt_store *store, struct pt_outbox_
     return store->ops->outbox_pending(store, items, capacity, count);
 }
 
+enum pt_status pt_store_outbox_add(struct pt_store *store, const char *pledge_id, const char *kind,
+                                   const char *data, int64_t now)
+{
+    return store->ops->outbox_add(store, pledge_id, kind, data, now);
+}
+
 enum pt_status pt_store_outbox_done(struct pt_store *store, int64_t id, bool sent, int64_t now)
 {
     return store->ops->outbox_done(store, id, sent, now);

@@ -724,6 +724,16 @@ out:
     return status;
 }
 
+static enum pt_status sqlite_outbox_add(struct pt_store *base, const char *pledge_id,
+                                        const char *kind, const char *data, int64_t now)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    int changed = queue_email(store, pledge_id, kind, data, now);
+    pthread_mutex_unlock(&store->lock);
+    return changed == 1 ? PT_OK : PT_ERR_IO;
+}
+
 static enum pt_status sqlite_outbox_done(struct pt_store *base, int64_t id, bool sent, int64_t now)
 {
     struct sqlite_store *store = from(base);
@@ -1038,6 +1048,7 @@ static const struct pt_store_ops sqlite_ops = {
     .pledge_set_checkout = sqlite_pledge_set_checkout,
     .ledger_apply = sqlite_ledger_apply,
     .outbox_pending = sqlite_outbox_pending,
+    .outbox_add = sqlite_outbox_add,
     .outbox_done = sqlite_outbox_done,
     .magic_link_add = sqlite_magic_link_add,
     .magic_link_use = sqlite_magic_link_use,

@@ -12,6 +12,7 @@
 #include "patron/crypto.h"
 #include "patron/http.h"
 #include "patron/mail.h"
+#include "patron/pay.h"
 #include "patron/ratelimit.h"
 #include "patron/select.h"
 #include "patron/store.h"
@@ -27,6 +28,10 @@ struct pt_app {
     struct pt_crypto crypto; /* keys for donors' and readers' addresses */
     struct pt_mail_settings mail;
     struct pt_ratelimit *signups; /* reminder sign-ups per client */
+    struct pt_ratelimit *pledge_attempts; /* support-page submissions per client */
+    struct pt_pay *pay;   /* NULL until a processor is configured */
+    pthread_mutex_t outbox_lock;
+    pthread_cond_t outbox_wake; /* signalled when the ledger queued an email */
 };
 
 typedef void (*pt_app_handler)(struct pt_app *app, struct pt_request *request,

@@ -39,6 +39,11 @@ struct pt_config {
     int smtp_retry_delay_ms;
     int reminders_send_hour;     /* UTC hour of the daily send; -1 = off */
     int reminder_signups_per_hour; /* per client address */
+    char *stripe_api_base;
+    char *stripe_secret_key;     /* "" = no processor: pledges stay pending */
+    char *stripe_webhook_secrets;/* one or more, comma-separated */
+    int manage_link_days;
+    int pledge_attempts_per_hour;
     bool log_requests;
     bool demo_pages;
 };

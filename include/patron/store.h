@@ -138,6 +138,8 @@ struct pt_store_ops {
                                    struct pt_ledger_result *result);
     enum pt_status (*outbox_pending)(struct pt_store *store, struct pt_outbox_item *items,
                                      size_t capacity, size_t *count);
+    enum pt_status (*outbox_add)(struct pt_store *store, const char *pledge_id, const char *kind,
+                                 const char *data, int64_t now);
     enum pt_status (*outbox_done)(struct pt_store *store, int64_t id, bool sent, int64_t now);
     enum pt_status (*magic_link_add)(struct pt_store *store, const unsigned char *token_hash,
                                      const char *pledge_id, int64_t expires_at);
@@ -230,6 +232,9 @@ enum pt_status pt_store_ledger_apply(struct pt_store *store, const struct pt_led
                                      struct pt_ledger_result *result);
 enum pt_status pt_store_outbox_pending(struct pt_store *store, struct pt_outbox_item *items,
                                        size_t capacity, size_t *count);
+/* Queues an email that no ledger change calls for (a magic link). */
+enum pt_status pt_store_outbox_add(struct pt_store *store, const char *pledge_id, const char *kind,
+                                   const char *data, int64_t now);
 /* Marks an outbox email sent, or counts a failed attempt. */
 enum pt_status pt_store_outbox_done(struct pt_store *store, int64_t id, bool sent, int64_t now);
 enum pt_status pt_store_magic_link_add(struct pt_store *store, const unsigned char *token_hash,

@@ -1,0 +1,523 @@
+#include "patron/payment_routes.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "patron/buf.h"
+#include "patron/crypto.h"
+#include "patron/money.h"
+#include "patron/pledges.h"
+#include "patron/render.h"
+
+void pt_payment_routes_wake_outbox(struct pt_app *app)
+{
+    pthread_mutex_lock(&app->outbox_lock);
+    pthread_cond_signal(&app->outbox_wake);
+    pthread_mutex_unlock(&app->outbox_lock);
+}
+
+static bool russian(const char *language)
+{
+    return language != NULL && strcmp(language, "ru") == 0;
+}
+
+static void page(struct pt_request *request, struct pt_response *response, int status,
+                 struct pt_buf *body)
+{
+    pt_render_page_end(body);
+    pt_response_text(request, response, status, "text/html; charset=utf-8", body->data,
+                     body->length);
+    pt_response_header(response, "Cache-Control", "no-store");
+    pt_buf_dispose(body);
+}
+
+static void describe(struct pt_buf *out, const struct pt_pledge_record *pledge)
+{
+    const struct pt_currency *currency = pt_money_currency(pledge->currency);
+    struct pt_buf amount;
+    pt_buf_init(&amount);
+    if (currency != NULL)
+        pt_money_format(&amount, pledge->amount_minor, currency);
+    bool ru = russian(pledge->language);
+    const char *how = pledge->frequency == PT_FREQUENCY_MONTHLY  ? (ru ? "в месяц" : "a month")
+                      : pledge->frequency == PT_FREQUENCY_ANNUAL ? (ru ? "в год" : "a year")
+                                                                 : (ru ? "разово" : "once");
+    pt_buf_puts(out, "<strong>");
+    if (amount.data != NULL)
+        pt_buf_html(out, amount.data, amount.length);
+    pt_buf_puts(out, "</strong> ");
+    pt_buf_html_str(out, how);
+    pt_buf_dispose(&amount);
+}
+
+static const char *status_words(const char *status, bool ru)
+{
+    if (strcmp(status, "active") == 0)
+        return ru ? "действует" : "active";
+    if (strcmp(status, "completed") == 0)
+        return ru ? "оплачено" : "paid";
+    if (strcmp(status, "past_due") == 0)
+        return ru ? "платёж не прошёл" : "payment failed, we will retry";
+    if (strcmp(status, "paused") == 0)
+        return ru ? "приостановлено" : "paused";
+    if (strcmp(status, "cancelled") == 0)
+        return ru ? "отменено" : "cancelled";
+    return ru ? "ожидает оплаты" : "waiting for payment";
+}
+
+/* ---------------------------------------------------------------- thanks */
+
+static bool is_pledge_id(const char *id)
+{
+    if (id == NULL || strlen(id) != 32)
+        return false;
+    for (const char *p = id; *p; p++) {
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return false;
+    }
+    return true;
+}
+
+void pt_payment_routes_thanks(struct pt_app *app, struct pt_request *request,
+                              struct pt_response *response)
+{
+    const char *pledge_id = pt_http_query(request, "pledge");
+    const char *session = pt_http_query(request, "session");
+    struct pt_pledge_record pledge;
+    if (!is_pledge_id(pledge_id) || pt_store_pledge_get(app->store, pledge_id, &pledge) != PT_OK) {
+        pt_response_error(request, response, 404, "There is no such pledge.");
+        return;
+    }
+    /* The donor may arrive before the processor's webhook: read the checkout
+     * now and apply it. The webhook, when it comes, changes nothing more. */
+    if (app->pay != NULL && session != NULL && strcmp(session, pledge.checkout_id) == 0) {
+        struct pt_ledger_result result;
+        char error[300];
+        if (pt_pledges_apply_session(app, session, NULL, NULL, pt_app_now(app), &result, error,
+                                     sizeof(error)) != PT_OK)
+            fprintf(stderr, "patron: the thank-you page could not confirm a checkout: %s\n",
+                    error);
+        else if (result.status_changed || result.payment_recorded)
+            pt_payment_routes_wake_outbox(app);
+        if (pt_store_pledge_get(app->store, pledge_id, &pledge) != PT_OK) {
+            pt_response_error(request, response, 503, "Please reload this page in a moment.");
+            return;
+        }
+    }
+    bool ru = russian(pledge.language);
+    struct pt_buf body;
+    pt_buf_init(&body);
+    pt_render_page_start(&body, pledge.language, ru ? "Спасибо" : "Thank you");
+    bool confirmed = strcmp(pledge.status, "active") == 0 || strcmp(pledge.status, "completed") == 0;
+    pt_buf_printf(&body, "<h1>%s</h1><p class=\"patron-pledge\" data-status=\"%s\">",
+                  ru ? "Спасибо за поддержку!" : "Thank you for your support!", pledge.status);
+    pt_buf_puts(&body, ru ? "Ваша поддержка: " : "Your support: ");
+    describe(&body, &pledge);
+    pt_buf_puts(&body, " — ");
+    pt_buf_html_str(&body, status_words(pledge.status, ru));
+    pt_buf_puts(&body, "</p><p>");
+    pt_buf_puts(&body, confirmed ? (ru ? "Мы отправили письмо со ссылкой, по которой можно "
+                                         "изменить или отменить поддержку в один клик."
+                                       : "We have emailed you a link to change or cancel in one "
+                                         "click, whenever you like.")
+                                 : (ru ? "Мы ждём подтверждения от платёжной системы; обновите "
+                                         "страницу через минуту."
+                                       : "We are waiting for the payment processor to confirm; "
+                                         "reload this page in a minute."));
+    pt_buf_puts(&body, "</p><p><a href=\"/\">");
+    pt_buf_puts(&body, pt_render_phrase(pledge.language, PT_PHRASE_BACK));
+    pt_buf_puts(&body, "</a></p>");
+    /* Tells the widget, in this browser, that the reader now supports. */
+    if (confirmed)
+        pt_buf_puts(&body, "<script src=\"/thanks.js\"></script>");
+    page(request, response, 200, &body);
+}
+
+/* --------------------------------------------------------------- webhook */
+
+void pt_payment_routes_webhook(struct pt_app *app, struct pt_request *request,
+                               struct pt_response *response)
+{
+    if (app->pay == NULL) {
+        pt_response_error(request, response, 404, "No payment processor is configured.");
+        return;
+    }
+    if (request->body == NULL) {
+        pt_response_error(request, response, 400, "The event has no body.");
+        return;
+    }
+    struct pt_pay_event event;
+    char error[300];
+    /* The signature is checked on the raw bytes as they arrived. */
+    if (app->pay->ops->verify_webhook(app->pay, pt_http_header(request, "Stripe-Signature"),
+                                      request->body, request->body_length, pt_app_now(app),
+                                      &event, error, sizeof(error)) != PT_OK) {
+        pt_response_error(request, response, 400, error);
+        return;
+    }
+    struct pt_ledger_result result;
+    bool ignored = false;
+    enum pt_status status = pt_pledges_apply_event(app, &event, pt_app_now(app), &result,
+                                                   &ignored, error, sizeof(error));
+    if (status) {
+        /* Not applied: a 5xx makes the processor deliver it again later. */
+        fprintf(stderr, "patron: event %s (%s) not applied yet: %s\n", event.id, event.type,
+                error);
+        pt_response_error(request, response, 503, "The event could not be applied now.");
+        return;
+    }
+    if (result.status_changed || result.payment_recorded || result.failure_recorded)
+        pt_payment_routes_wake_outbox(app);
+    struct pt_buf body;
+    pt_buf_init(&body);
+    pt_buf_printf(&body, "{\"received\":true,\"duplicate\":%s,\"ignored\":%s}",
+                  result.duplicate ? "true" : "false", ignored ? "true" : "false");
+    pt_response_text(request, response, 200, "application/json", body.data, body.length);
+    pt_buf_dispose(&body);
+}
+
+/* ---------------------------------------------------------------- manage */
+
+static const char *field(struct pt_request *request, const char *name)
+{
+    const char *value = pt_http_form(request, name);
+    return value != NULL ? value : pt_http_query(request, name);
+}
+
+static void hidden_token(struct pt_buf *out, const char *token)
+{
+    pt_buf_puts(out, "<input type=\"hidden\" name=\"t\" value=\"");
+    pt_buf_html_str(out, token);
+    pt_buf_puts(out, "\">");
+}
+
+static void action_button(struct pt_buf *out, const char *token, const char *action,
+                          const char *label)
+{
+    pt_buf_puts(out, "<form method=\"post\" action=\"/manage\">");
+    hidden_token(out, token);
+    pt_buf_printf(out, "<input type=\"hidden\" name=\"action\" value=\"%s\"><button "
+                       "type=\"submit\">",
+                  action);
+    pt_buf_html_str(out, label);
+    pt_buf_puts(out, "</button></form>");
+}
+
+static void render_manage(struct pt_buf *out, const struct pt_pledge_record *pledge,
+                          const char *token, const char *notice, const char *error)
+{
+    bool ru = russian(pledge->language);
+    pt_render_page_start(out, pledge->language, ru ? "Ваша поддержка" : "Your support");
+    pt_buf_printf(out, "<h1>%s</h1>", ru ? "Ваша поддержка" : "Your support");
+    if (notice != NULL) {
+        pt_buf_puts(out, "<p class=\"patron-notice\" role=\"status\">");
+        pt_buf_html_str(out, notice);
+        pt_buf_puts(out, "</p>");
+    }
+    pt_buf_printf(out, "<p class=\"patron-pledge\" data-status=\"%s\">", pledge->status);
+    describe(out, pledge);
+    pt_buf_puts(out, " — ");
+    pt_buf_html_str(out, status_words(pledge->status, ru));
+    pt_buf_puts(out, "</p>");
+    bool recurring = pledge->frequency != PT_FREQUENCY_ONE_OFF;
+    bool live = strcmp(pledge->status, "active") == 0 || strcmp(pledge->status, "past_due") == 0 ||
+                strcmp(pledge->status, "paused") == 0;
+    if (recurring && live) {
+        const struct pt_currency *currency = pt_money_currency(pledge->currency);
+        struct pt_buf current;
+        pt_buf_init(&current);
+        if (currency != NULL)
+            pt_money_format_plain(&current, pledge->amount_minor, currency);
+        pt_buf_puts(out, "<form method=\"post\" action=\"/manage\">");
+        hidden_token(out, token);
+        pt_buf_printf(out, "<input type=\"hidden\" name=\"action\" value=\"amount\">"
+                           "<label for=\"amount\">%s (%s)</label>"
+                           "<input id=\"amount\" name=\"amount\" inputmode=\"decimal\" value=\"",
+                      ru ? "Новая сумма" : "New amount", pledge->currency);
+        if (current.data != NULL)
+            pt_buf_html(out, current.data, current.length);
+        pt_buf_puts(out, "\"");
+        if (error != NULL) {
+            pt_buf_puts(out, " aria-invalid=\"true\" aria-describedby=\"amount-error\">"
+                             "<p id=\"amount-error\" class=\"patron-error\">");
+            pt_buf_html_str(out, error);
+            pt_buf_puts(out, "</p>");
+        } else {
+            pt_buf_puts(out, ">");
+        }
+        pt_buf_printf(out, "<button type=\"submit\">%s</button></form>",
+                      ru ? "Изменить сумму" : "Change the amount");
+        pt_buf_dispose(&current);
+        if (strcmp(pledge->status, "paused") == 0)
+            action_button(out, token, "resume", ru ? "Возобновить" : "Resume");
+        else
+            action_button(out, token, "pause", ru ? "Приостановить" : "Pause");
+        action_button(out, token, "card", ru ? "Обновить карту" : "Update your card");
+        action_button(out, token, "cancel_confirm", ru ? "Отменить поддержку" : "Cancel");
+    }
+    pt_render_page_end(out);
+}
+
+static void render_cancel_confirmation(struct pt_buf *out, const struct pt_pledge_record *pledge,
+                                       const char *token)
+{
+    bool ru = russian(pledge->language);
+    pt_render_page_start(out, pledge->language, ru ? "Отменить поддержку?" : "Cancel?");
+    pt_buf_printf(out, "<h1>%s</h1><p>", ru ? "Отменить поддержку?" : "Cancel your support?");
+    describe(out, pledge);
+    pt_buf_printf(out, "</p><p>%s</p>",
+                  ru ? "Больше списаний не будет." : "You will not be charged again.");
+    action_button(out, token, "cancel", ru ? "Да, отменить" : "Yes, cancel");
+    pt_buf_printf(out, "<p><a href=\"/manage?t=");
+    pt_buf_url(out, token);
+    pt_buf_printf(out, "\">%s</a></p>", ru ? "Нет, оставить" : "No, keep it");
+    pt_render_page_end(out);
+}
+
+/* Carries out an action at the processor, then in the ledger. The
+ * idempotency key is made of the pledge, the action and the state it starts
+ * from, so a retried click cannot act twice. */
+static enum pt_status act(struct pt_app *app, struct pt_pledge_record *pledge, const char *action,
+                          int64_t amount, const char **notice, char *error, size_t error_size)
+{
+    char key[200];
+    snprintf(key, sizeof(key), "patron-%s-%s-%s-%lld-%lld", action, pledge->id, pledge->status,
+             (long long)pledge->amount_minor, (long long)amount);
+    struct pt_ledger_change change = {
+        .pledge_id = pledge->id, .note = "the donor's manage page", .now = pt_app_now(app)};
+    enum pt_status status = PT_OK;
+    bool ru = russian(pledge->language);
+    if (strcmp(action, "amount") == 0) {
+        struct pt_pay_subscription subscription;
+        status = app->pay->ops->read_subscription(app->pay, pledge->subscription_id,
+                                                  &subscription, error, error_size);
+        if (status == PT_OK)
+            status = app->pay->ops->change_amount(app->pay, &subscription, amount, key, error,
+                                                  error_size);
+        change.amount_minor = amount;
+        *notice = ru ? "Сумма изменена: следующее списание будет по новой сумме."
+                     : "Done: the next charge uses the new amount.";
+    } else if (strcmp(action, "pause") == 0 || strcmp(action, "resume") == 0) {
+        bool pause = strcmp(action, "pause") == 0;
+        status = app->pay->ops->set_paused(app->pay, pledge->subscription_id, pause, key, error,
+                                           error_size);
+        change.status = pause ? "paused" : "active";
+        *notice = pause ? (ru ? "Поддержка приостановлена." : "Paused: no charges until you "
+                                                              "resume.")
+                        : (ru ? "Поддержка возобновлена." : "Resumed.");
+    } else {
+        status = app->pay->ops->cancel(app->pay, pledge->subscription_id, key, error, error_size);
+        /* Already cancelled at the processor is what we wanted. */
+        if (status == PT_ERR_NOT_FOUND)
+            status = PT_OK;
+        change.status = "cancelled";
+        *notice = ru ? "Поддержка отменена. Спасибо за всё!" : "Cancelled. Thank you for "
+                                                                "everything!";
+    }
+    if (status)
+        return status;
+    struct pt_ledger_result result;
+    status = pt_store_ledger_apply(app->store, &change, &result);
+    if (status == PT_OK && (result.status_changed || result.amount_changed))
+        pt_payment_routes_wake_outbox(app);
+    return status;
+}
+
+void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
+                              struct pt_response *response)
+{
+    if (request->form_invalid) {
+        pt_response_error(request, response, 400, "The form could not be read.");
+        return;
+    }
+    const char *token = field(request, "t");
+    char pledge_id[33];
+    struct pt_pledge_record pledge;
+    if (pt_pledges_check_manage_token(&app->crypto, token, pt_app_now(app), pledge_id) != PT_OK ||
+        pt_store_pledge_get(app->store, pledge_id, &pledge) != PT_OK) {
+        pt_response_error(request, response, 403,
+                          "This link is not valid or has expired. Ask for a new one at "
+                          "/manage/lost.");
+        return;
+    }
+    struct pt_buf body;
+    pt_buf_init(&body);
+    const char *action = request->method == PT_METHOD_POST ? pt_http_form(request, "action") : NULL;
+    if (action == NULL) {
+        render_manage(&body, &pledge, token, NULL, NULL);
+        pt_response_text(request, response, 200, "text/html; charset=utf-8", body.data,
+                         body.length);
+        pt_response_header(response, "Cache-Control", "no-store");
+        pt_buf_dispose(&body);
+        return;
+    }
+    bool ru = russian(pledge.language);
+    bool live = strcmp(pledge.status, "active") == 0 || strcmp(pledge.status, "past_due") == 0 ||
+                strcmp(pledge.status, "paused") == 0;
+    int status_code = 200;
+    const char *notice = NULL;
+    char error[300] = "";
+    if (strcmp(action, "cancel_confirm") == 0 && live) {
+        render_cancel_confirmation(&body, &pledge, token);
+    } else if (!live || app->pay == NULL || pledge.subscription_id[0] == '\0' ||
+               (strcmp(action, "amount") != 0 && strcmp(action, "pause") != 0 &&
+                strcmp(action, "resume") != 0 && strcmp(action, "cancel") != 0 &&
+                strcmp(action, "card") != 0)) {
+        status_code = 409;
+        render_manage(&body, &pledge, token,
+                      ru ? "Это действие сейчас недоступно." : "That cannot be done now.", NULL);
+    } else if (strcmp(action, "card") == 0) {
+        char url[PT_PAY_URL_MAX], back[400];
+        snprintf(back, sizeof(back), "%s/manage?t=%s", app->config->public_url, token);
+        if (app->pay->ops->portal(app->pay, pledge.customer_id, back, url, sizeof(url), error,
+                                  sizeof(error)) == PT_OK) {
+            pt_buf_dispose(&body);
+            pt_response_text(request, response, 303, "text/plain", "", 0);
+            pt_response_header(response, "Location",
+                               pt_arena_strndup(request->arena, url, strlen(url)));
+            return;
+        }
+        status_code = 503;
+        render_manage(&body, &pledge, token,
+                      ru ? "Платёжная система недоступна; попробуйте позже."
+                         : "The payment processor cannot be reached; please try again later.",
+                      NULL);
+    } else {
+        int64_t amount = 0;
+        const char *amount_error = NULL;
+        if (strcmp(action, "amount") == 0) {
+            const struct pt_currency *currency = pt_money_currency(pledge.currency);
+            const char *typed = pt_http_form(request, "amount");
+            if (currency == NULL || typed == NULL ||
+                pt_money_parse(typed, currency, &amount, error, sizeof(error)) != PT_OK ||
+                pt_money_check(pledge.frequency, amount, currency, app->config->max_amount,
+                               pledge.language, error, sizeof(error)) != PT_OK)
+                amount_error = error[0] ? error : "Enter an amount.";
+        }
+        if (amount_error != NULL) {
+            status_code = 422;
+            render_manage(&body, &pledge, token, NULL, amount_error);
+        } else if (act(app, &pledge, action, amount, &notice, error, sizeof(error)) != PT_OK) {
+            fprintf(stderr, "patron: a manage action failed: %s\n", error);
+            status_code = 503;
+            render_manage(&body, &pledge, token,
+                          ru ? "Не получилось; ничего не изменилось. Попробуйте позже."
+                             : "That did not work and nothing changed; please try again later.",
+                          NULL);
+        } else {
+            pt_store_pledge_get(app->store, pledge.id, &pledge);
+            render_manage(&body, &pledge, token, notice, NULL);
+        }
+    }
+    pt_response_text(request, response, status_code, "text/html; charset=utf-8", body.data,
+                     body.length);
+    pt_response_header(response, "Cache-Control", "no-store");
+    pt_buf_dispose(&body);
+}
+
+/* ------------------------------------------------------ lost links, magic */
+
+void pt_payment_routes_lost(struct pt_app *app, struct pt_request *request,
+                            struct pt_response *response)
+{
+    struct pt_buf body;
+    pt_buf_init(&body);
+    pt_render_page_start(&body, "en", "Get a new link");
+    if (request->method != PT_METHOD_POST) {
+        pt_buf_puts(&body, "<h1>Get a new link to manage your support</h1><p>Enter the address "
+                           "you gave when you pledged. If we have it, we will email a link that "
+                           "works once, within 30 minutes.</p><form method=\"post\" "
+                           "action=\"/manage/lost\"><label for=\"email\">Email address</label>"
+                           "<input id=\"email\" name=\"email\" type=\"email\" required>"
+                           "<button type=\"submit\">Email me a link</button></form>");
+        page(request, response, 200, &body);
+        return;
+    }
+    char client[128];
+    pt_app_client(app, request, client, sizeof(client));
+    const char *typed = pt_http_form(request, "email");
+    char email[255];
+    if (!pt_ratelimit_allow(app->pledge_attempts, client, pt_app_now(app) * 1000)) {
+        pt_buf_puts(&body, "<h1>Too many requests</h1><p>Please try again later.</p>");
+        page(request, response, 429, &body);
+        return;
+    }
+    if (typed == NULL || pt_crypto_normalise_email(typed, email) != PT_OK) {
+        pt_buf_puts(&body, "<h1>Please check the address</h1><p>It should look like "
+                           "name@example.org.</p>");
+        page(request, response, 422, &body);
+        return;
+    }
+    unsigned char hash[PT_CRYPTO_HASH_BYTES];
+    pt_crypto_lookup_hash(&app->crypto, email, hash);
+    char ids[1][33];
+    size_t count = 0;
+    if (pt_store_pledges_by_email(app->store, hash, ids, 1, &count) == PT_OK && count == 1) {
+        char token[PT_CRYPTO_TOKEN_CHARS + 1];
+        pt_crypto_token(token);
+        unsigned char token_hash[32];
+        crypto_generichash(token_hash, sizeof(token_hash), (const unsigned char *)token,
+                           strlen(token), NULL, 0);
+        int64_t now = pt_app_now(app);
+        if (pt_store_magic_link_add(app->store, token_hash, ids[0], now + 30 * 60) == PT_OK) {
+            char data[100];
+            snprintf(data, sizeof(data), "{\"token\":\"%s\"}", token);
+            if (pt_store_outbox_add(app->store, ids[0], "magic", data, now) == PT_OK)
+                pt_payment_routes_wake_outbox(app);
+        }
+    }
+    /* The same answer whether or not the address is known. */
+    pt_buf_puts(&body, "<h1>Check your email</h1><p>If that address gave a pledge here, a link is "
+                       "on its way. It works once, within 30 minutes.</p>");
+    page(request, response, 200, &body);
+}
+
+void pt_payment_routes_magic(struct pt_app *app, struct pt_request *request,
+                             struct pt_response *response)
+{
+    const char *token = pt_http_query(request, "token");
+    if (token == NULL)
+        token = pt_http_form(request, "token");
+    struct pt_buf body;
+    pt_buf_init(&body);
+    pt_render_page_start(&body, "en", "Manage your support");
+    if (token == NULL || strlen(token) != PT_CRYPTO_TOKEN_CHARS) {
+        pt_buf_puts(&body, "<h1>This link is not complete</h1>");
+        page(request, response, 400, &body);
+        return;
+    }
+    if (request->method != PT_METHOD_POST) {
+        /* Opening the link uses nothing: scanners open every link. */
+        pt_buf_puts(&body, "<h1>Manage your support</h1><form method=\"post\" "
+                           "action=\"/manage/magic\"><input type=\"hidden\" name=\"token\" "
+                           "value=\"");
+        pt_buf_html_str(&body, token);
+        pt_buf_puts(&body, "\"><button type=\"submit\">Continue</button></form>");
+        page(request, response, 200, &body);
+        return;
+    }
+    unsigned char token_hash[32];
+    crypto_generichash(token_hash, sizeof(token_hash), (const unsigned char *)token, strlen(token),
+                       NULL, 0);
+    char pledge_id[33];
+    int64_t now = pt_app_now(app);
+    if (pt_store_magic_link_use(app->store, token_hash, now, pledge_id) != PT_OK) {
+        pt_buf_puts(&body, "<h1>This link has expired or was used</h1><p><a "
+                           "href=\"/manage/lost\">Ask for a new one</a>.</p>");
+        page(request, response, 410, &body);
+        return;
+    }
+    pt_buf_dispose(&body);
+    char manage[PT_MANAGE_TOKEN_MAX];
+    pt_pledges_manage_token(&app->crypto, pledge_id,
+                            now + (int64_t)app->config->manage_link_days * 86400, manage);
+    struct pt_buf location;
+    pt_buf_init(&location);
+    pt_buf_printf(&location, "/manage?t=%s", manage);
+    pt_response_text(request, response, 303, "text/plain", "", 0);
+    pt_response_header(response, "Location",
+                       pt_arena_strndup(request->arena, location.data, location.length));
+    pt_buf_dispose(&location);
+}

@@ -1,0 +1,406 @@
+#include "patron/pledges.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "patron/buf.h"
+#include "patron/crypto.h"
+#include "patron/json.h"
+#include "patron/mail.h"
+#include "patron/money.h"
+
+/* ---------------------------------------------------------------- checkout */
+
+enum pt_status pt_pledges_start_checkout(struct pt_app *app, const struct pt_pledge_record *pledge,
+                                         char *url, size_t url_size, char *error,
+                                         size_t error_size)
+{
+    struct pt_buf success, cancel, description;
+    pt_buf_init(&success);
+    pt_buf_init(&cancel);
+    pt_buf_init(&description);
+    const char *public_url = app->config->public_url;
+    pt_buf_printf(&success, "%s/thanks?pledge=%s&session={CHECKOUT_SESSION_ID}", public_url,
+                  pledge->id);
+    pt_buf_printf(&cancel, "%s/support?lang=%s", public_url, pledge->language);
+    bool russian = strcmp(pledge->language, "ru") == 0;
+    const char *how = pledge->frequency == PT_FREQUENCY_MONTHLY
+                          ? (russian ? "ежемесячная поддержка" : "monthly support")
+                      : pledge->frequency == PT_FREQUENCY_ANNUAL
+                          ? (russian ? "ежегодная поддержка" : "yearly support")
+                          : (russian ? "разовая поддержка" : "one-off support");
+    pt_buf_printf(&description, "%s: %s", app->config->newsroom_name, how);
+    struct pt_pay_checkout_request request = {
+        .pledge_id = pledge->id,
+        .frequency = pledge->frequency,
+        .amount_minor = pledge->amount_minor,
+        .currency = pledge->currency,
+        .language = pledge->language,
+        .description = description.data,
+        .success_url = success.data,
+        .cancel_url = cancel.data,
+    };
+    struct pt_pay_checkout checkout;
+    enum pt_status status = app->pay->ops->create_checkout(app->pay, &request, &checkout, error,
+                                                           error_size);
+    if (status == PT_OK)
+        status = pt_store_pledge_set_checkout(app->store, pledge->id, app->pay->ops->name,
+                                              checkout.id);
+    if (status == PT_OK)
+        snprintf(url, url_size, "%s", checkout.url);
+    pt_buf_dispose(&success);
+    pt_buf_dispose(&cancel);
+    pt_buf_dispose(&description);
+    return status;
+}
+
+/* -------------------------------------------------------- applying events */
+
+const char *pt_pledges_status_for(const struct pt_pay_subscription *subscription)
+{
+    const char *status = subscription->status;
+    if (strcmp(status, "canceled") == 0 || strcmp(status, "incomplete_expired") == 0)
+        return "cancelled";
+    if (strcmp(status, "past_due") == 0 || strcmp(status, "unpaid") == 0)
+        return "past_due";
+    if (subscription->paused || strcmp(status, "paused") == 0)
+        return "paused";
+    if (strcmp(status, "active") == 0 || strcmp(status, "trialing") == 0)
+        return "active";
+    return "pending";
+}
+
+enum pt_status pt_pledges_apply_session(struct pt_app *app, const char *session_id,
+                                        const char *event_id, const char *event_type,
+                                        int64_t now, struct pt_ledger_result *result,
+                                        char *error, size_t error_size)
+{
+    memset(result, 0, sizeof(*result));
+    struct pt_pay_session session;
+    enum pt_status status = app->pay->ops->read_session(app->pay, session_id, &session, error,
+                                                        error_size);
+    if (status)
+        return status;
+    /* Only a checkout we started, for the pledge it names, counts. */
+    struct pt_pledge_record pledge;
+    status = pt_store_pledge_get(app->store, session.pledge_id, &pledge);
+    if (status == PT_OK && strcmp(pledge.checkout_id, session.id) != 0)
+        status = PT_ERR_NOT_FOUND;
+    if (status) {
+        snprintf(error, error_size, "checkout %s is not for a pledge of ours", session_id);
+        return status;
+    }
+    if (strcmp(session.status, "complete") != 0)
+        return PT_OK; /* the donor has not finished; nothing to record yet */
+
+    struct pt_ledger_change change = {
+        .event_id = event_id,
+        .event_type = event_type,
+        .pledge_id = pledge.id,
+        .customer_id = session.customer[0] ? session.customer : NULL,
+        .note = "checkout completed",
+        .now = now,
+    };
+    unsigned char *sealed = NULL;
+    unsigned char hash[PT_CRYPTO_HASH_BYTES];
+    char email[255];
+    if (session.email[0] != '\0' && pt_crypto_normalise_email(session.email, email) == PT_OK) {
+        pt_crypto_seal(&app->crypto, email, &sealed, &change.email_sealed_length);
+        pt_crypto_lookup_hash(&app->crypto, email, hash);
+        change.email_sealed = sealed;
+        change.email_hash = hash;
+        sodium_memzero(email, sizeof(email));
+    }
+    struct pt_pay_subscription subscription;
+    if (session.subscription[0] != '\0') {
+        status = app->pay->ops->read_subscription(app->pay, session.subscription, &subscription,
+                                                  error, error_size);
+        if (status)
+            goto out;
+        change.subscription_id = subscription.id;
+        change.status = pt_pledges_status_for(&subscription);
+        change.amount_minor = subscription.amount_minor;
+    } else if (strcmp(session.payment_status, "paid") == 0) {
+        change.status = "completed";
+        change.payment_id = session.payment[0] ? session.payment : session.id;
+        change.payment_amount = session.amount_total;
+        change.payment_currency = session.currency;
+    }
+    status = pt_store_ledger_apply(app->store, &change, result);
+out:
+    free(sealed);
+    return status;
+}
+
+enum pt_status pt_pledges_apply_event(struct pt_app *app, const struct pt_pay_event *event,
+                                      int64_t now, struct pt_ledger_result *result, bool *ignored,
+                                      char *error, size_t error_size)
+{
+    memset(result, 0, sizeof(*result));
+    *ignored = false;
+    const char *type = event->type;
+    if (strcmp(type, "checkout.session.completed") == 0 ||
+        strcmp(type, "checkout.session.async_payment_succeeded") == 0) {
+        enum pt_status status = pt_pledges_apply_session(app, event->object_id, event->id, type,
+                                                         now, result, error, error_size);
+        if (status == PT_ERR_NOT_FOUND) {
+            *ignored = true;
+            return PT_OK;
+        }
+        return status;
+    }
+    bool invoice = strcmp(type, "invoice.paid") == 0 || strcmp(type, "invoice.payment_failed") == 0;
+    bool subscription_event = strncmp(type, "customer.subscription.", 22) == 0;
+    if ((!invoice && !subscription_event) || event->subscription[0] == '\0') {
+        *ignored = true;
+        return PT_OK;
+    }
+    /* Events come late, twice and out of order: the subscription as the
+     * processor has it now is the truth, not the event's copy. */
+    struct pt_pay_subscription subscription;
+    enum pt_status status = app->pay->ops->read_subscription(app->pay, event->subscription,
+                                                             &subscription, error, error_size);
+    if (status == PT_ERR_NOT_FOUND) {
+        *ignored = true;
+        return PT_OK;
+    }
+    if (status)
+        return status;
+    struct pt_pledge_record pledge;
+    status = pt_store_pledge_get(app->store, subscription.pledge_id, &pledge);
+    if (status == PT_ERR_NOT_FOUND)
+        status = pt_store_pledge_find(app->store, subscription.id, NULL, &pledge);
+    if (status == PT_ERR_NOT_FOUND) {
+        *ignored = true; /* a subscription that is not a patron pledge */
+        return PT_OK;
+    }
+    if (status)
+        return status;
+    struct pt_ledger_change change = {
+        .event_id = event->id,
+        .event_type = type,
+        .pledge_id = pledge.id,
+        .status = pt_pledges_status_for(&subscription),
+        .amount_minor = subscription.amount_minor,
+        .customer_id = subscription.customer[0] ? subscription.customer : NULL,
+        .subscription_id = subscription.id,
+        .note = type,
+        .now = now,
+    };
+    if (strcmp(type, "invoice.paid") == 0) {
+        change.payment_id = event->object_id;
+        change.payment_amount = event->amount_minor;
+        change.payment_currency = event->currency[0] ? event->currency : subscription.currency;
+    } else if (strcmp(type, "invoice.payment_failed") == 0) {
+        change.failure_invoice = event->object_id;
+        change.failure_attempt = event->attempt > 0 ? event->attempt : 1;
+    }
+    return pt_store_ledger_apply(app->store, &change, result);
+}
+
+/* ------------------------------------------------------------ manage links */
+
+enum { MAC_BYTES = 16, TOKEN_BYTES = 32 + 8 + MAC_BYTES };
+
+static void token_mac(const struct pt_crypto *crypto, const unsigned char *message, size_t length,
+                      unsigned char mac[MAC_BYTES])
+{
+    unsigned char full[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state state;
+    crypto_auth_hmacsha256_init(&state, crypto->signing_key, sizeof(crypto->signing_key));
+    crypto_auth_hmacsha256_update(&state, message, length);
+    crypto_auth_hmacsha256_final(&state, full);
+    memcpy(mac, full, MAC_BYTES);
+}
+
+void pt_pledges_manage_token(const struct pt_crypto *crypto, const char *pledge_id,
+                             int64_t expires_at, char token[PT_MANAGE_TOKEN_MAX])
+{
+    unsigned char raw[TOKEN_BYTES];
+    memset(raw, 0, sizeof(raw));
+    memcpy(raw, pledge_id, strnlen(pledge_id, 32));
+    for (int i = 0; i < 8; i++)
+        raw[32 + i] = (unsigned char)((uint64_t)expires_at >> (56 - 8 * i));
+    token_mac(crypto, raw, 40, raw + 40);
+    sodium_bin2base64(token, PT_MANAGE_TOKEN_MAX, raw, sizeof(raw),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+enum pt_status pt_pledges_check_manage_token(const struct pt_crypto *crypto, const char *token,
+                                             int64_t now, char pledge_id[33])
+{
+    unsigned char raw[TOKEN_BYTES + 1];
+    size_t length = 0;
+    if (token == NULL ||
+        sodium_base642bin(raw, sizeof(raw), token, strlen(token), NULL, &length, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        length != TOKEN_BYTES)
+        return PT_ERR_INVALID;
+    unsigned char mac[MAC_BYTES];
+    token_mac(crypto, raw, 40, mac);
+    if (sodium_memcmp(mac, raw + 40, MAC_BYTES) != 0)
+        return PT_ERR_INVALID;
+    uint64_t expires = 0;
+    for (int i = 0; i < 8; i++)
+        expires = (expires << 8) | raw[32 + i];
+    if ((int64_t)expires < now)
+        return PT_ERR_INVALID;
+    memcpy(pledge_id, raw, 32);
+    pledge_id[32] = '\0';
+    return PT_OK;
+}
+
+/* ------------------------------------------------------------------ emails */
+
+struct email_text {
+    const char *subject;
+    const char *lead;     /* the first paragraph */
+};
+
+static struct email_text email_text(const char *kind, bool russian)
+{
+    if (strcmp(kind, "thanks") == 0)
+        return russian ? (struct email_text){"Спасибо за поддержку",
+                                             "Спасибо! Ваша поддержка оформлена."}
+                       : (struct email_text){"Thank you for your support",
+                                             "Thank you! Your support is set up."};
+    if (strcmp(kind, "receipt") == 0)
+        return russian ? (struct email_text){"Квитанция об оплате", "Мы получили ваш платёж."}
+                       : (struct email_text){"Your receipt", "We have received your payment."};
+    if (strcmp(kind, "failed") == 0)
+        return russian ? (struct email_text){"Платёж не прошёл",
+                                             "Ваш платёж не прошёл. Обновите данные карты по "
+                                             "ссылке ниже, и мы попробуем снова."}
+                       : (struct email_text){"Your payment did not go through",
+                                             "Your payment did not go through. Update your card "
+                                             "with the link below and we will try again."};
+    if (strcmp(kind, "cancelled") == 0)
+        return russian ? (struct email_text){"Поддержка отменена",
+                                             "Ваша поддержка отменена; больше списаний не будет. "
+                                             "Спасибо за всё, что вы сделали."}
+                       : (struct email_text){"Your support is cancelled",
+                                             "Your support is cancelled and you will not be "
+                                             "charged again. Thank you for all you have given."};
+    return russian ? (struct email_text){"Ссылка для управления поддержкой",
+                                         "Вот ссылка для управления вашей поддержкой. Она "
+                                         "действует 30 минут и один раз."}
+                   : (struct email_text){"Your link to manage your support",
+                                         "Here is your link to manage your support. It works "
+                                         "once, within 30 minutes."};
+}
+
+static void render_pledge_email(struct pt_app *app, const struct pt_pledge_record *pledge,
+                                const struct pt_outbox_item *item, int64_t now,
+                                struct pt_buf *subject, struct pt_buf *text, struct pt_buf *html,
+                                struct pt_buf *link)
+{
+    bool russian = strcmp(pledge->language, "ru") == 0;
+    struct email_text words = email_text(item->kind, russian);
+    const struct pt_currency *currency = pt_money_currency(pledge->currency);
+    json_t *data = json_loads(item->data, 0, NULL);
+    if (strcmp(item->kind, "magic") == 0) {
+        const char *token = json_string_value(json_object_get(data, "token"));
+        pt_buf_printf(link, "%s/manage/magic?token=%s", app->config->public_url,
+                      token ? token : "");
+    } else {
+        char token[PT_MANAGE_TOKEN_MAX];
+        pt_pledges_manage_token(&app->crypto, pledge->id,
+                                now + (int64_t)app->config->manage_link_days * 86400, token);
+        pt_buf_printf(link, "%s/manage?t=%s", app->config->public_url, token);
+    }
+    struct pt_buf amount;
+    pt_buf_init(&amount);
+    int64_t minor = json_integer_value(json_object_get(data, "amount"));
+    if (currency != NULL)
+        pt_money_format(&amount, minor > 0 ? minor : pledge->amount_minor, currency);
+    const char *frequency = pledge->frequency == PT_FREQUENCY_MONTHLY
+                                ? (russian ? "в месяц" : "a month")
+                            : pledge->frequency == PT_FREQUENCY_ANNUAL
+                                ? (russian ? "в год" : "a year")
+                                : (russian ? "разово" : "once");
+    pt_buf_printf(subject, "%s — %s", words.subject, app->config->newsroom_name);
+    const char *manage = russian ? "Изменить, приостановить или отменить" : "Change, pause or cancel";
+    pt_buf_printf(text, "%s\n\n%s: %s %s\n\n%s: %s\n\n%s\n", words.lead,
+                  russian ? "Сумма" : "Amount", amount.data ? amount.data : "", frequency, manage,
+                  link->data, app->config->newsroom_name);
+    pt_buf_printf(html, "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\"><title>",
+                  russian ? "ru" : "en");
+    pt_buf_html(html, subject->data, subject->length);
+    pt_buf_puts(html, "</title></head><body style=\"font-family:sans-serif;line-height:1.5;"
+                      "max-width:34rem\"><p>");
+    pt_buf_html_str(html, words.lead);
+    pt_buf_printf(html, "</p><p>%s: <strong>", russian ? "Сумма" : "Amount");
+    if (amount.data != NULL)
+        pt_buf_html(html, amount.data, amount.length);
+    pt_buf_puts(html, "</strong> ");
+    pt_buf_html_str(html, frequency);
+    pt_buf_puts(html, "</p><p><a href=\"");
+    pt_buf_html(html, link->data, link->length);
+    pt_buf_puts(html, "\">");
+    pt_buf_html_str(html, strcmp(item->kind, "magic") == 0
+                              ? (russian ? "Открыть страницу управления" : "Open the manage page")
+                              : manage);
+    pt_buf_puts(html, "</a></p><p style=\"color:#555\">");
+    pt_buf_html_str(html, app->config->newsroom_name);
+    pt_buf_puts(html, "</p></body></html>\n");
+    pt_buf_dispose(&amount);
+    json_decref(data);
+}
+
+static void mark(struct pt_app *app, const struct pt_outbox_item *item, bool sent, int64_t now)
+{
+    if (pt_store_outbox_done(app->store, item->id, sent, now) != PT_OK)
+        fprintf(stderr, "patron: the outbox could not be updated for a %s email; it may be sent "
+                        "once more\n",
+                item->kind);
+}
+
+enum pt_status pt_pledges_send_outbox(struct pt_app *app, int64_t now, int *sent)
+{
+    *sent = 0;
+    if (app->config->smtp_url[0] == '\0')
+        return PT_OK;
+    struct pt_outbox_item items[32];
+    size_t count = 0;
+    enum pt_status status = pt_store_outbox_pending(app->store, items, 32, &count);
+    if (status)
+        return status;
+    for (size_t i = 0; i < count; i++) {
+        struct pt_pledge_record pledge;
+        char *address = NULL;
+        if (pt_store_pledge_get(app->store, items[i].pledge_id, &pledge) != PT_OK ||
+            pledge.email_sealed_length == 0 ||
+            pt_crypto_open(&app->crypto, pledge.email_sealed, pledge.email_sealed_length,
+                           &address) != PT_OK) {
+            /* Nobody to write to: the processor gave no address. */
+            mark(app, &items[i], true, now);
+            continue;
+        }
+        struct pt_buf subject, text, html, link;
+        pt_buf_init(&subject);
+        pt_buf_init(&text);
+        pt_buf_init(&html);
+        pt_buf_init(&link);
+        render_pledge_email(app, &pledge, &items[i], now, &subject, &text, &html, &link);
+        struct pt_mail_message message = {address, subject.data, text.data, html.data, NULL};
+        char error[300];
+        enum pt_mail_result result = pt_mail_send(&app->mail, &message, error, sizeof(error));
+        if (result == PT_MAIL_SENT) {
+            mark(app, &items[i], true, now);
+            (*sent)++;
+        } else {
+            fprintf(stderr, "patron: a %s email could not be sent: %s\n", items[i].kind, error);
+            mark(app, &items[i], result == PT_MAIL_PERMANENT, now);
+        }
+        sodium_memzero(address, strlen(address));
+        free(address);
+        pt_buf_dispose(&subject);
+        pt_buf_dispose(&text);
+        pt_buf_dispose(&html);
+        pt_buf_dispose(&link);
+    }
+    return PT_OK;
+}
