@@ -91,6 +91,43 @@ for (const [name, viewport] of Object.entries(VIEWPORTS)) {
   });
 }
 
+test('no shift when the appeal’s stylesheet arrives after the answer', async () => {
+  const context = await env.browser.newContext({ viewport: PHONE });
+  const page = await context.newPage();
+  try {
+    // The answer waits for the reader to reach the slot; the stylesheet
+    // comes a second and a half after that.
+    let release;
+    const gate = new Promise((resolve) => (release = resolve));
+    await page.route('**/v1/appeal', async (route) => {
+      await gate;
+      await route.continue();
+    });
+    let styled;
+    const stylesheet = new Promise((resolve) => (styled = resolve));
+    await page.route('**/appeal.css', async (route) => {
+      await gate;
+      await sleep(1500);
+      await route.fallback().catch(() => {});
+      styled();
+    });
+    await page.goto(env.base + '/', { waitUntil: 'domcontentloaded' });
+    await page.locator(SLOT).evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    await sleep(300);
+    const before = await geometry(page);
+    release();
+    await page.locator(APPEAL).waitFor({ state: 'visible', timeout: 10000 });
+    await stylesheet;
+    await sleep(1000);
+    const after = await geometry(page);
+    assert.equal(after.footer.top, before.footer.top, 'the footer did not move');
+    const { total, shifts } = await layoutShifts(page);
+    assert.equal(total, 0, `layout shifts: ${JSON.stringify(shifts)}`);
+  } finally {
+    await context.close();
+  }
+});
+
 test('with no appeal for this reader, a slot on screen keeps its space', async () => {
   const context = await env.browser.newContext({ viewport: PHONE });
   const page = await context.newPage();

@@ -71,8 +71,20 @@ export function writeConfig(dir, port, extra = {}, rawLines = []) {
     return file;
 }
 
+// Temporary directories and servers of this process: removed and killed when
+// it exits (set PATRON_KEEP_TMP=1 to keep the directories for a post-mortem).
+const tempDirs = [];
+const servers = [];
+process.on('exit', () => {
+    for (const srv of servers) if (srv.exit === null) { try { srv.child.kill('SIGKILL'); } catch { /* gone */ } }
+    if (process.env.PATRON_KEEP_TMP) return;
+    for (const dir of tempDirs) { try { fs.rmSync(dir, { recursive: true, force: true }); } catch { /* best effort */ } }
+});
+
 export function makeTempDir(label = 'http') {
-    return fs.mkdtempSync(path.join(os.tmpdir(), `patron-${label}-`));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `patron-${label}-`));
+    tempDirs.push(dir);
+    return dir;
 }
 
 /** Runs `patron ARGS...` to completion (bounded) and returns its result. */
@@ -105,6 +117,7 @@ export async function startServer({ label = 'http', config = {}, rawLines = [], 
         startupStderrLength: 0,
         exit: null,
     };
+    servers.push(srv);
     child.stderr.setEncoding('utf8');
     child.stdout.setEncoding('utf8');
     child.stderr.on('data', (d) => { srv.stderr += d; });

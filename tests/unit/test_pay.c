@@ -1,0 +1,151 @@
+/* Stripe's webhook signature, event parsing, and the donor's manage links. */
+#include <criterion/criterion.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "patron/crypto.h"
+#include "patron/pay.h"
+#include "patron/pledges.h"
+
+static const char body[] =
+    "{\"id\":\"evt_test_1\",\"type\":\"invoice.paid\",\"created\":1796000000,\"data\":{\"object\":"
+    "{\"id\":\"in_1\",\"object\":\"invoice\",\"subscription\":\"sub_1\",\"amount_paid\":500,"
+    "\"currency\":\"usd\",\"attempt_count\":1}}}";
+static const char secret[] = "whsec_patron_test_secret";
+/* printf '%s' "1796000000.$body" | openssl dgst -sha256 -hmac whsec_patron_test_secret */
+static const char openssl_vector[] =
+    "071f2e54709579c58ee68fcc991101df945e932cd9627972b9564b2efd03b2a7";
+static const int64_t signed_at = 1796000000;
+
+static enum pt_status verify(const char *header, const char *text, const char *secrets,
+                             int64_t now)
+{
+    char error[256];
+    return pt_pay_stripe_verify(header, text, strlen(text), secrets, now, 300, error,
+                                sizeof(error));
+}
+
+static void header(char *out, size_t size, int64_t t, const char *signature)
+{
+    snprintf(out, size, "t=%lld,v1=%s", (long long)t, signature);
+}
+
+Test(webhook, the_openssl_vector_is_accepted)
+{
+    char value[200];
+    header(value, sizeof(value), signed_at, openssl_vector);
+    cr_assert_eq(verify(value, body, secret, signed_at), PT_OK);
+}
+
+Test(webhook, a_tampered_body_or_wrong_secret_is_refused)
+{
+    char value[200];
+    header(value, sizeof(value), signed_at, openssl_vector);
+    char tampered[sizeof(body)];
+    memcpy(tampered, body, sizeof(body));
+    tampered[strlen(tampered) - 10] = '9';
+    cr_assert_eq(verify(value, tampered, secret, signed_at), PT_ERR_INVALID);
+    cr_assert_eq(verify(value, body, "whsec_other", signed_at), PT_ERR_INVALID);
+    cr_assert_eq(verify(NULL, body, secret, signed_at), PT_ERR_INVALID);
+    cr_assert_eq(verify("v1=abc", body, secret, signed_at), PT_ERR_INVALID);
+}
+
+Test(webhook, timestamps_more_than_five_minutes_away_either_way_are_refused)
+{
+    char value[200];
+    header(value, sizeof(value), signed_at, openssl_vector);
+    cr_assert_eq(verify(value, body, secret, signed_at + 300), PT_OK, "exactly 5 minutes old");
+    cr_assert_eq(verify(value, body, secret, signed_at + 301), PT_ERR_INVALID);
+    cr_assert_eq(verify(value, body, secret, signed_at - 300), PT_OK, "5 minutes ahead");
+    cr_assert_eq(verify(value, body, secret, signed_at - 301), PT_ERR_INVALID);
+}
+
+Test(webhook, any_matching_v1_and_any_configured_secret_will_do)
+{
+    char value[400];
+    snprintf(value, sizeof(value), "t=%lld,v1=%064d,v0=%064d,v1=%s", (long long)signed_at, 0, 0,
+             openssl_vector);
+    cr_assert_eq(verify(value, body, secret, signed_at), PT_OK);
+    header(value, sizeof(value), signed_at, openssl_vector);
+    cr_assert_eq(verify(value, body, "whsec_old, whsec_patron_test_secret", signed_at), PT_OK,
+                 "rotation: the second secret matches");
+    cr_assert_eq(verify(value, body, "whsec_old,whsec_older", signed_at), PT_ERR_INVALID);
+}
+
+Test(webhook, events_parse_into_what_the_ledger_needs)
+{
+    struct pt_pay_event event;
+    char error[256];
+    cr_assert_eq(pt_pay_stripe_parse_event(body, strlen(body), &event, error, sizeof(error)),
+                 PT_OK, "%s", error);
+    cr_assert_str_eq(event.id, "evt_test_1");
+    cr_assert_str_eq(event.type, "invoice.paid");
+    cr_assert_str_eq(event.object_id, "in_1");
+    cr_assert_str_eq(event.subscription, "sub_1");
+    cr_assert_eq(event.amount_minor, 500);
+    cr_assert_str_eq(event.currency, "USD");
+    cr_assert_eq(event.attempt, 1);
+    const char *duplicate = "{\"id\":\"a\",\"id\":\"b\",\"type\":\"x\",\"data\":{\"object\":{}}}";
+    cr_assert_eq(pt_pay_stripe_parse_event(duplicate, strlen(duplicate), &event, error,
+                                           sizeof(error)),
+                 PT_ERR_INVALID);
+    cr_assert_eq(pt_pay_stripe_parse_event("[]", 2, &event, error, sizeof(error)),
+                 PT_ERR_INVALID);
+}
+
+Test(webhook, subscription_states_map_to_the_ledger)
+{
+    struct pt_pay_subscription subscription = {0};
+    const struct {
+        const char *stripe;
+        bool paused;
+        const char *ledger;
+    } cases[] = {{"active", false, "active"},   {"trialing", false, "active"},
+                 {"active", true, "paused"},    {"past_due", false, "past_due"},
+                 {"unpaid", false, "past_due"}, {"canceled", false, "cancelled"},
+                 {"incomplete_expired", false, "cancelled"}, {"incomplete", false, "pending"}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(subscription.status, sizeof(subscription.status), "%s", cases[i].stripe);
+        subscription.paused = cases[i].paused;
+        cr_assert_str_eq(pt_pledges_status_for(&subscription), cases[i].ledger, "%s",
+                         cases[i].stripe);
+    }
+}
+
+static struct pt_crypto keys(unsigned char fill)
+{
+    struct pt_crypto crypto;
+    memset(&crypto, fill, sizeof(crypto));
+    return crypto;
+}
+
+Test(manage_link, a_signed_token_opens_its_pledge_until_it_expires)
+{
+    cr_assert(sodium_init() >= 0);
+    struct pt_crypto crypto = keys(7);
+    const char *pledge = "0123456789abcdef0123456789abcdef";
+    char token[PT_MANAGE_TOKEN_MAX], found[33];
+    pt_pledges_manage_token(&crypto, pledge, 2000, token);
+    cr_assert_eq(pt_pledges_check_manage_token(&crypto, token, 1999, found), PT_OK);
+    cr_assert_str_eq(found, pledge);
+    cr_assert_eq(pt_pledges_check_manage_token(&crypto, token, 2000, found), PT_OK);
+    cr_assert_eq(pt_pledges_check_manage_token(&crypto, token, 2001, found), PT_ERR_INVALID,
+                 "expired");
+}
+
+Test(manage_link, forged_foreign_and_damaged_tokens_are_refused)
+{
+    cr_assert(sodium_init() >= 0);
+    struct pt_crypto crypto = keys(7), other = keys(8);
+    char token[PT_MANAGE_TOKEN_MAX], found[33];
+    pt_pledges_manage_token(&crypto, "0123456789abcdef0123456789abcdef", 2000, token);
+    cr_assert_eq(pt_pledges_check_manage_token(&other, token, 1000, found), PT_ERR_INVALID,
+                 "another server's key");
+    token[5] = token[5] == 'A' ? 'B' : 'A';
+    cr_assert_eq(pt_pledges_check_manage_token(&crypto, token, 1000, found), PT_ERR_INVALID);
+    cr_assert_eq(pt_pledges_check_manage_token(&crypto, "", 1000, found), PT_ERR_INVALID);
+    cr_assert_eq(pt_pledges_check_manage_token(&crypto, "not base64!", 1000, found),
+                 PT_ERR_INVALID);
+    cr_assert_eq(pt_pledges_check_manage_token(&crypto, NULL, 1000, found), PT_ERR_INVALID);
+}
