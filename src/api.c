@@ -52,6 +52,10 @@ static bool json_body(struct pt_request *request, struct pt_response *response)
                           "Send the body as application/json or text/plain.");
         return false;
     }
+    if (!pt_utf8_valid(request->body, request->body_length)) {
+        pt_response_error(request, response, 400, "The body is not valid UTF-8.");
+        return false;
+    }
     return true;
 }
 
