@@ -91,7 +91,7 @@ Test(request, lists_have_limits)
                                "%s{\"campaign\":\"c\",\"at\":1764390000}", i ? "," : "");
     snprintf(body + at, sizeof(body) - at, "]}}");
     cr_assert_eq(parse(body), PT_ERR_TOO_LARGE);
-    cr_assert(strstr(error, "reader.views has 51 items; at most 50") != NULL, "%s", error);
+    cr_assert(strstr(error, "reader.views has more than 50 items; at most 50") != NULL, "%s", error);
 }
 
 Test(request, embed_query)
