@@ -71,7 +71,7 @@ void pt_config_init(struct pt_config *config)
     config->data_dir = pt_xstrdup("./patron-data");
     config->threads = 0;
     config->max_connections = 4096;
-    config->connection_memory_limit = 16384;
+    config->connection_memory_limit = 8192;
     config->connection_timeout = 30;
     config->body_limit = 65536;
     config->admin_body_limit = 8 * 1024 * 1024;
