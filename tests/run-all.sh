@@ -73,6 +73,18 @@ fuzz_suite() {
   tally "fuzz (libFuzzer)" "$ok" "$bad"
 }
 
+bench_suite() {
+  # The speed and size targets, measured against nginx in a short run: its
+  # ratios are printed; it fails only if something could not run.
+  if bench/appeal --quick >"$out/bench.log" 2>&1; then
+    tally "bench (quick)" 1 0
+  else
+    tail -n 30 "$out/bench.log"
+    tally "bench (quick)" 0 1
+  fi
+  grep -E '^(target|TARGET|median|all targets)' "$out/bench.log" || true
+}
+
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
@@ -81,7 +93,14 @@ meson_suite "unit (asan+ubsan)" build-asan
 node_suite "http" tests/http PATRON_BIN="$PWD/build/patron"
 node_suite "http (asan+ubsan)" tests/http PATRON_BIN="$PWD/build-asan/patron"
 node_suite "browser" tests/browser PATRON_BIN="$PWD/build/patron"
+for folder in tests/payments tests/reminders; do
+  # Suites that exist only once their features do.
+  if [ -d "$folder" ] && ls "$folder"/*.test.mjs >/dev/null 2>&1; then
+    node_suite "${folder#tests/}" "$folder" PATRON_BIN="$PWD/build/patron"
+  fi
+done
 fuzz_suite
+bench_suite
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then
