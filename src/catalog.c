@@ -14,8 +14,10 @@
 
 /* ------------------------------------------------------------ validation */
 
-static bool is_id(const char *id)
+bool pt_catalog_is_id(const char *id)
 {
+    if (id == NULL)
+        return false;
     size_t length = strlen(id);
     if (length == 0 || length >= PT_ID_MAX)
         return false;
@@ -26,8 +28,10 @@ static bool is_id(const char *id)
     return true;
 }
 
-static bool is_language(const char *tag)
+bool pt_catalog_is_language(const char *tag)
 {
+    if (tag == NULL)
+        return false;
     size_t length = strlen(tag);
     if (length < 2 || length >= PT_LANGUAGE_MAX)
         return false;
@@ -132,7 +136,7 @@ static enum pt_status parse_variant(const json_t *value, struct pt_campaign *cam
     status = pt_json_string(value, where, "id", true, PT_ID_MAX - 1, &id, error, error_size);
     if (status)
         return status;
-    if (!is_id(id)) {
+    if (!pt_catalog_is_id(id)) {
         snprintf(error, error_size, "%s.id must be 1 to 63 of a-z, 0-9, '-' and '_'", where);
         return PT_ERR_INVALID;
     }
@@ -454,7 +458,7 @@ static enum pt_status parse_targeting(const json_t *root, struct pt_campaign *ca
                             problem_size);
     if (status)
         return status;
-    if (!is_id(test_id)) {
+    if (!pt_catalog_is_id(test_id)) {
         snprintf(problem, problem_size, "campaign.test_id must be 1 to 63 of a-z, 0-9, '-' and '_'");
         return PT_ERR_INVALID;
     }
@@ -566,7 +570,7 @@ static enum pt_status parse_campaign(const char *document, const struct pt_catal
                                 sizeof(problem));
     if (status)
         goto fail;
-    if (!is_id(id)) {
+    if (!pt_catalog_is_id(id)) {
         snprintf(problem, sizeof(problem), "campaign.id must be 1 to 63 of a-z, 0-9, '-' and '_'");
         status = PT_ERR_INVALID;
         goto fail;
@@ -637,7 +641,7 @@ static enum pt_status parse_campaign(const char *document, const struct pt_catal
     size_t index;
     const json_t *item;
     json_array_foreach(languages, index, item) {
-        if (!json_is_string(item) || !is_language(json_string_value(item))) {
+        if (!json_is_string(item) || !pt_catalog_is_language(json_string_value(item))) {
             snprintf(problem, sizeof(problem),
                      "campaign.languages must hold language tags such as \"en\"");
             status = PT_ERR_INVALID;
@@ -700,7 +704,7 @@ static enum pt_status parse_campaign(const char *document, const struct pt_catal
                                     problem, sizeof(problem));
         if (status)
             goto fail;
-        if (group[0] != '\0' && !is_id(group)) {
+        if (group[0] != '\0' && !pt_catalog_is_id(group)) {
             snprintf(problem, sizeof(problem),
                      "campaign.frequency_cap.group must be 1 to 63 of a-z, 0-9, '-' and '_'");
             status = PT_ERR_INVALID;

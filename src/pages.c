@@ -158,17 +158,6 @@ static const char *field(struct pt_request *request, const char *name)
                                              : pt_http_query(request, name);
 }
 
-static bool is_clean_id(const char *text)
-{
-    if (text == NULL || strlen(text) >= PT_ID_MAX)
-        return false;
-    for (const char *p = text; *p; p++) {
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
-            return false;
-    }
-    return true;
-}
-
 static void radio(struct pt_buf *out, const char *name, const char *value, bool checked,
                   const char *label)
 {
@@ -329,8 +318,9 @@ static bool read_support(struct pt_app *app, struct pt_request *request,
     form->frequency = PT_FREQUENCY_MONTHLY;
     form->amount = field(request, "amount");
     form->other_amount = field(request, "other_amount");
-    form->campaign = is_clean_id(field(request, "campaign")) ? field(request, "campaign") : NULL;
-    form->variant = is_clean_id(field(request, "variant")) ? field(request, "variant") : NULL;
+    const char *campaign = field(request, "campaign"), *variant = field(request, "variant");
+    form->campaign = pt_catalog_is_id(campaign) ? campaign : NULL;
+    form->variant = pt_catalog_is_id(variant) ? variant : NULL;
 
     const char *frequency = field(request, "frequency");
     if (frequency != NULL && !pt_frequency_parse(frequency, &form->frequency)) {

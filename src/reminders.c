@@ -101,17 +101,6 @@ const char *pt_reminders_in_month(const char *language, int month)
 
 /* ------------------------------------------------------------ sign-up */
 
-static bool is_clean_id(const char *text)
-{
-    if (text == NULL || strlen(text) >= PT_ID_MAX)
-        return false;
-    for (const char *p = text; *p; p++) {
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
-            return false;
-    }
-    return true;
-}
-
 enum pt_status pt_reminders_sign_up(struct pt_store *store, const struct pt_crypto *crypto,
                                     const struct pt_reminder_request *request, int64_t now,
                                     struct pt_month *month, char *token, size_t token_size,
@@ -144,9 +133,9 @@ enum pt_status pt_reminders_sign_up(struct pt_store *store, const struct pt_cryp
     pt_reminders_month_format(*month, reminder.month);
     snprintf(reminder.language, sizeof(reminder.language), "%s", language);
     snprintf(reminder.campaign, sizeof(reminder.campaign), "%s",
-             is_clean_id(request->campaign) ? request->campaign : "");
+             pt_catalog_is_id(request->campaign) ? request->campaign : "");
     snprintf(reminder.variant, sizeof(reminder.variant), "%s",
-             is_clean_id(request->variant) ? request->variant : "");
+             pt_catalog_is_id(request->variant) ? request->variant : "");
     char fresh[PT_CRYPTO_TOKEN_CHARS + 1];
     pt_crypto_token(fresh);
     snprintf(reminder.cancel_token, sizeof(reminder.cancel_token), "%s", fresh);

@@ -20,18 +20,6 @@ static void lower_case(char *text)
     }
 }
 
-static bool is_language(const char *tag)
-{
-    size_t length = strlen(tag);
-    if (length < 2 || length >= PT_LANGUAGE_MAX)
-        return false;
-    for (const char *p = tag; *p; p++) {
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '-'))
-            return false;
-    }
-    return true;
-}
-
 static void add_tag(struct pt_appeal_request *request, const char *tag, size_t length)
 {
     char *copy = request->tags[request->tag_count];
@@ -307,7 +295,7 @@ static int on_string(void *context, const unsigned char *text, size_t length)
         case ARTICLE_LANGUAGE:
             if (!copy_text(stream, request->language, sizeof(request->language), text, length))
                 return 0;
-            if (!is_language(request->language))
+            if (!pt_catalog_is_language(request->language))
                 return refuse(stream, "article.language must be a language tag such as \"en\"");
             lower_case(request->language);
             return 1;
@@ -612,7 +600,7 @@ enum pt_status pt_request_from_query(const char *article, const char *section, c
     }
     if (language == NULL || language[0] == '\0')
         language = "en";
-    if (!is_language(language)) {
+    if (!pt_catalog_is_language(language)) {
         snprintf(error, error_size, "lang must be a language tag such as \"en\"");
         return PT_ERR_INVALID;
     }

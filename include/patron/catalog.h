@@ -151,6 +151,12 @@ enum pt_status pt_catalog_build(const char *const *documents, size_t count,
 enum pt_status pt_catalog_check_document(const char *document, const struct pt_catalog_settings *settings,
                                          char *error, size_t error_size);
 
+/* Campaign, variant and test ids: 1 to 63 of a-z, 0-9, '-' and '_'. NULL
+ * is not an id. */
+bool pt_catalog_is_id(const char *id);
+/* Language tags such as "en" or "pt-BR": 2 to 15 letters and hyphens. */
+bool pt_catalog_is_language(const char *tag);
+
 /* The hash names are compared by (FNV-1a, 64 bits). */
 uint64_t pt_catalog_hash(const char *name);
 
