@@ -6,24 +6,28 @@
 #include <string.h>
 #include <time.h>
 
-/* RFC 2047: a header value outside ASCII goes as =?UTF-8?B?...?=. */
-static void header_text(struct pt_buf *out, const char *text)
+/* RFC 2047: a header value outside plain ASCII, or (for a display name)
+ * with characters that mean something in an address list, goes as
+ * =?UTF-8?B?...?= words. */
+static void header_text(struct pt_buf *out, const char *text, bool display_name)
 {
-    bool ascii = true;
+    bool plain = true;
     for (const unsigned char *p = (const unsigned char *)text; *p; p++)
-        ascii = ascii && *p >= 0x20 && *p < 0x7f;
-    if (ascii) {
+        plain = plain && *p >= 0x20 && *p < 0x7f &&
+                !(display_name && strchr("()<>[]:;@\\,.\"", *p) != NULL);
+    if (plain) {
         pt_buf_puts(out, text);
         return;
     }
-    /* Encoded words of at most 45 bytes of text each, split between UTF-8
-     * characters, folded onto continuation lines. */
+    /* Encoded words of at most 30 bytes of text each (under 76 characters a
+     * line with the header's name), split between UTF-8 characters, folded
+     * onto continuation lines. */
     size_t length = strlen(text), start = 0;
     while (start < length) {
-        size_t end = start + 45 < length ? start + 45 : length;
+        size_t end = start + 30 < length ? start + 30 : length;
         while (end < length && end > start && ((unsigned char)text[end] & 0xC0) == 0x80)
             end--;
-        char encoded[sodium_base64_ENCODED_LEN(45, sodium_base64_VARIANT_ORIGINAL)];
+        char encoded[sodium_base64_ENCODED_LEN(30, sodium_base64_VARIANT_ORIGINAL)];
         sodium_bin2base64(encoded, sizeof(encoded), (const unsigned char *)text + start,
                           end - start, sodium_base64_VARIANT_ORIGINAL);
         pt_buf_printf(out, "%s=?UTF-8?B?%s?=", start ? "\r\n " : "", encoded);
@@ -72,14 +76,15 @@ void pt_mail_render(struct pt_buf *out, const struct pt_mail_settings *settings,
     pt_buf_printf(out, "Date: %s\r\n", date);
     pt_buf_puts(out, "From: ");
     if (settings->from_name != NULL && settings->from_name[0] != '\0') {
-        header_text(out, settings->from_name);
-        pt_buf_printf(out, " <%s>\r\n", settings->from);
+        header_text(out, settings->from_name, true);
+        /* Folded, so that no line with an encoded word passes 76 characters. */
+        pt_buf_printf(out, "\r\n <%s>\r\n", settings->from);
     } else {
         pt_buf_printf(out, "%s\r\n", settings->from);
     }
     pt_buf_printf(out, "To: <%s>\r\n", message->to);
     pt_buf_puts(out, "Subject: ");
-    header_text(out, message->subject);
+    header_text(out, message->subject, false);
     pt_buf_printf(out, "\r\nMessage-ID: <%s@%s>\r\n", message_id, domain_of(settings->from));
     if (message->unsubscribe_url != NULL) {
         /* RFC 8058: one click, by POST, so that scanners that follow links

@@ -53,10 +53,10 @@ void pt_reminder_routes_api(struct pt_app *app, struct pt_request *request,
     const char *where = "the request";
     enum pt_status status = pt_json_expect_object(root, where, allowed, error, sizeof(error));
     if (status == PT_OK)
-        status = pt_json_string(root, where, "email", true, 254, &sign_up.email, error,
+        status = pt_json_string(root, where, "email", true, 1024, &sign_up.email, error,
                                 sizeof(error));
     if (status == PT_OK)
-        status = pt_json_string(root, where, "month", false, 7, &sign_up.month, error,
+        status = pt_json_string(root, where, "month", false, 64, &sign_up.month, error,
                                 sizeof(error));
     if (status == PT_OK)
         status = pt_json_string(root, where, "language", false, 15, &sign_up.language, error,
@@ -226,44 +226,78 @@ static bool is_token(const char *token)
     return true;
 }
 
+struct cancel_words {
+    const char *title, *incomplete, *incomplete_body, *ask, *ask_body, *button, *done,
+        *done_body, *nothing, *nothing_body, *later, *later_body;
+};
+
+static const struct cancel_words cancel_english = {
+    "Cancel your reminder", "This link is not complete",
+    "Please open the whole link from the email; it may have been cut in two.",
+    "Cancel your reminder?", "We will not send it, and we will delete your address now.",
+    "Cancel the reminder", "Your reminder is cancelled",
+    "We have deleted your address. You will get no email from us about it.",
+    "There is nothing to cancel",
+    "This reminder was already sent or cancelled, and its address deleted.",
+    "Please try again in a minute", "The reminder could not be cancelled just now.",
+};
+
+static const struct cancel_words cancel_russian = {
+    "Отмена напоминания", "Ссылка неполная",
+    "Откройте ссылку из письма целиком: возможно, её разрезало на две строки.",
+    "Отменить напоминание?", "Мы не отправим его и сразу удалим ваш адрес.",
+    "Отменить напоминание", "Напоминание отменено",
+    "Мы удалили ваш адрес. Писем об этом больше не будет.", "Отменять нечего",
+    "Это напоминание уже отправлено или отменено, а адрес удалён.",
+    "Попробуйте через минуту", "Сейчас не получилось отменить напоминание.",
+};
+
 void pt_reminder_routes_cancel(struct pt_app *app, struct pt_request *request,
                                struct pt_response *response)
 {
     const char *token = pt_http_query(request, "token");
     if (token == NULL)
         token = pt_http_form(request, "token");
-    const char *language = russian(pt_http_query(request, "lang")) ? "ru" : "en";
+    const char *wanted = pt_http_query(request, "lang");
+    if (wanted == NULL)
+        wanted = pt_http_form(request, "lang");
+    const char *language = russian(wanted) ? "ru" : "en";
+    const struct cancel_words *words = russian(language) ? &cancel_russian : &cancel_english;
     struct pt_buf body;
     pt_buf_init(&body);
     int status_code = 200;
-    const char *title = "Cancel your reminder";
-    pt_render_page_start(&body, language, title);
+    pt_render_page_start(&body, language, words->title);
+    const char *heading = NULL, *text = NULL;
     if (!is_token(token)) {
         status_code = 400;
-        pt_buf_puts(&body, "<h1>This link is not complete</h1><p>Please open the whole link "
-                           "from the email; it may have been cut in two.</p>");
+        heading = words->incomplete;
+        text = words->incomplete_body;
     } else if (request->method != PT_METHOD_POST) {
         /* A GET changes nothing: mail scanners open every link. */
-        pt_buf_puts(&body, "<h1>Cancel your reminder?</h1><p>We will not send it, and we will "
-                           "delete your address now.</p><form method=\"post\" "
-                           "action=\"/reminders/cancel\"><input type=\"hidden\" name=\"token\" "
-                           "value=\"");
+        pt_buf_printf(&body, "<h1>%s</h1><p>%s</p><form method=\"post\" action=\"", words->ask,
+                      words->ask_body);
+        pt_buf_html_str(&body, app->config->public_url);
+        pt_buf_printf(&body, "/reminders/cancel\"><input type=\"hidden\" name=\"lang\" "
+                             "value=\"%s\"><input type=\"hidden\" name=\"token\" value=\"",
+                      language);
         pt_buf_html_str(&body, token);
-        pt_buf_puts(&body, "\"><button type=\"submit\">Cancel the reminder</button></form>");
+        pt_buf_printf(&body, "\"><button type=\"submit\">%s</button></form>", words->button);
     } else {
         enum pt_status status = pt_store_reminder_cancel(app->store, token);
         if (status == PT_OK) {
-            pt_buf_puts(&body, "<h1>Your reminder is cancelled</h1><p>We have deleted your "
-                               "address. You will get no email from us about it.</p>");
+            heading = words->done;
+            text = words->done_body;
         } else if (status == PT_ERR_NOT_FOUND) {
-            pt_buf_puts(&body, "<h1>There is nothing to cancel</h1><p>This reminder was "
-                               "already sent or cancelled, and its address deleted.</p>");
+            heading = words->nothing;
+            text = words->nothing_body;
         } else {
             status_code = 503;
-            pt_buf_puts(&body, "<h1>Please try again in a minute</h1><p>The reminder could not "
-                               "be cancelled just now.</p>");
+            heading = words->later;
+            text = words->later_body;
         }
     }
+    if (heading != NULL)
+        pt_buf_printf(&body, "<h1>%s</h1><p>%s</p>", heading, text);
     pt_render_page_end(&body);
     pt_response_text(request, response, status_code, "text/html; charset=utf-8", body.data,
                      body.length);

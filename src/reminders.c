@@ -278,7 +278,8 @@ static void send_group(const struct pt_reminders_job *job, const struct due_grou
     pt_buf_printf(&support, "%s/support?lang=%s", job->public_url, group->language);
     if (group->campaign[0] != '\0')
         pt_buf_printf(&support, "&campaign=%s&variant=%s", group->campaign, group->variant);
-    pt_buf_printf(&cancel, "%s/reminders/cancel?token=%s", job->public_url, group->cancel_token);
+    pt_buf_printf(&cancel, "%s/reminders/cancel?token=%s&lang=%s", job->public_url,
+                  group->cancel_token, group->language);
     struct pt_reminder_email email = {group->language, month, job->newsroom, support.data,
                                       cancel.data};
     pt_reminders_render(&email, &subject, &text, &html);

@@ -810,6 +810,17 @@ static enum pt_status count_reminder(struct sqlite_store *store, const char *mon
     return status;
 }
 
+/* After an address is erased, its old pages still sit in the write-ahead
+ * log until a checkpoint: copy the log back and empty it now, so the
+ * erasure is real on disk. A busy database is checkpointed next time. */
+static void forget_erased(struct sqlite_store *store)
+{
+    if (sqlite3_wal_checkpoint_v2(store->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) !=
+        SQLITE_OK)
+        fprintf(stderr, "patron: sqlite: checkpoint after an erasure postponed: %s\n",
+                sqlite3_errmsg(store->db));
+}
+
 static enum pt_status sqlite_reminder_upsert(struct pt_store *base,
                                              const struct pt_reminder *reminder, char *token,
                                              size_t token_size, bool *created)
@@ -902,8 +913,10 @@ static enum pt_status sqlite_reminder_cancel(struct pt_store *base, const char *
     if (status)
         goto rollback;
     status = exec(store, "COMMIT");
-    if (status == PT_OK)
+    if (status == PT_OK) {
+        forget_erased(store);
         goto out;
+    }
 rollback:
     sqlite3_finalize(statement);
     statement = NULL;
@@ -985,8 +998,10 @@ static enum pt_status sqlite_reminder_done(struct pt_store *base,
     if (status)
         goto rollback;
     status = exec(store, "COMMIT");
-    if (status == PT_OK)
+    if (status == PT_OK) {
+        forget_erased(store);
         goto out;
+    }
 rollback:
     exec(store, "ROLLBACK");
 out:
@@ -1076,8 +1091,10 @@ enum pt_status pt_store_open_sqlite(const char *path, struct pt_store **out, cha
     sqlite3_busy_timeout(store->db, 5000);
     /* WAL with synchronous=NORMAL: a commit survives a crash of patron, and
      * a power cut loses at most the last batch, never the database. */
+    /* secure_delete: erased addresses are overwritten, not merely unlinked
+     * from the b-tree (Debian's SQLite does this by default; others not). */
     if (exec(store, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-                    "PRAGMA foreign_keys = ON;") != PT_OK) {
+                    "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;") != PT_OK) {
         snprintf(error, error_size, "cannot set up the database %s: %s", path,
                  sqlite3_errmsg(store->db));
         sqlite_close(&store->super);

@@ -236,7 +236,7 @@ Test(email, headers_links_and_both_languages)
     render("en", &raw);
     const char *expected[] = {
         "Date: Tue, 05 Jan 2027 09:00:00 +0000\r\n",
-        "From: The Northern Ledger <news@example.org>\r\n",
+        "From: The Northern Ledger\r\n <news@example.org>\r\n",
         "To: <reader@example.org>\r\n",
         "Subject: Your reminder from The Northern Ledger\r\n",
         "Message-ID: <ID@example.org>\r\n",
