@@ -5,6 +5,11 @@
  *   <div class="patron-slot" data-patron data-article="ID" data-section="S"
  *        data-tags="a,b" data-lang="en"><noscript><iframe ...></iframe></noscript></div>
  *
+ * Optional slot attributes: data-placement (default end_of_article),
+ * data-sensitive and data-opt-out (flags). data-lang defaults to <html lang>.
+ * Editors add patron_force, patron_preview or patron_debug to the article's
+ * address; the widget passes them on as force, preview and debug.
+ *
  * The page reserves the slot's height in its own CSS. For every slot the widget
  * asks patron (POST /v1/appeal) which appeal this reader sees, sending the
  * reader's state, which lives only here in localStorage. The answer is drawn in
@@ -34,6 +39,31 @@
       supporting: 'Спасибо, что поддерживаете нас!',
     },
   };
+
+  /* After "Remind me later": one reminder by email, in a month the reader
+     picks (docs/API.md, "Reminders by email"). */
+  const REMIND = {
+    en: [
+      'Would you like one reminder by email? We delete the address as soon as it is sent.',
+      'Email address',
+      'Month',
+      'Email me ',
+      'Done: we will email you %, just once.',
+      'Something went wrong; please try again.',
+    ],
+    ru: [
+      'Хотите одно письмо-напоминание? Мы удалим адрес сразу после отправки.',
+      'Электронная почта',
+      'Месяц',
+      'Напомнить ',
+      'Готово: мы напишем вам %, один раз.',
+      'Что-то пошло не так; попробуйте ещё раз.',
+    ],
+  };
+  const IN_RU = 'январе феврале марте апреле мае июне июле августе сентябре октябре ноябре декабре'.split(' ');
+  const monthName = (lang, month) =>
+    new Intl.DateTimeFormat(lang, { month: 'long', timeZone: 'UTC' }).format(Date.UTC(2000, month));
+  const inMonth = (lang, month) => (lang == 'ru' ? 'в ' + IN_RU[month] : 'in ' + monthName(lang, month));
 
   /* What patron accepts (docs/API.md): ids are [a-z0-9_-]{1,63}, times fall
      between 2000 and 2200, a week counts at most 100000 articles. */
@@ -69,6 +99,7 @@
           ? s.bucket
           : crypto.getRandomValues(new Uint32Array(1))[0],
       supporter: s.supporter === true,
+      former_supporter: s.former_supporter === true,
       views: list(s.views, (v) => isName(v.campaign) && isTime(v.at), ['campaign', 'at'], 50),
       snoozes: list(
         s.snoozes,
@@ -113,6 +144,79 @@
 
   const below = (el) => el.getBoundingClientRect().top >= innerHeight;
 
+  /* JSON as text/plain: a "simple" request, so no CORS preflight. */
+  const post = (route, body) =>
+    fetch(BASE + route, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain' },
+      body: JSON.stringify(body),
+      credentials: 'omit',
+    });
+
+  const paragraph = (className, role, text) => {
+    const p = document.createElement('p');
+    p.className = className;
+    p.setAttribute('role', role);
+    p.tabIndex = -1;
+    p.textContent = text;
+    return p;
+  };
+
+  /* The reminder form, the same markup as the no-script frame's. */
+  const remindForm = (appeal, lang) => {
+    const text = REMIND[lang];
+    const form = document.createElement('form');
+    form.className = 'patron-remind';
+    form.setAttribute('data-patron-remind', '');
+    const today = new Date();
+    const year = today.getUTCFullYear();
+    const month = today.getUTCMonth();
+    /* Before the 20th, next month; from the 20th, the month after. */
+    const chosen = today.getUTCDate() < 20 ? 1 : 2;
+    let choices = '';
+    for (let i = 1; i <= 12; i++) {
+      const m = (month + i) % 12;
+      const y = year + Math.floor((month + i) / 12);
+      choices += `<option value="${y}-${m < 9 ? '0' : ''}${m + 1}"${i == chosen ? ' selected' : ''}>${monthName(lang, m)} ${y}</option>`;
+    }
+    form.innerHTML = `<p>${text[0]}</p><label for="patron-email">${text[1]}</label><input id="patron-email" name="email" type="email" autocomplete="email" required><label for="patron-month">${text[2]}</label><select id="patron-month" name="month">${choices}</select><button type="submit"></button><p class="patron-error" role="alert"></p>`;
+    const email = form.querySelector('input');
+    const select = form.querySelector('select');
+    const button = form.querySelector('button');
+    const error = form.querySelector('.patron-error');
+    const label = () => {
+      button.textContent = text[3] + inMonth(lang, select.value.slice(5) - 1);
+    };
+    label();
+    select.onchange = label;
+    form.onsubmit = async (event) => {
+      event.preventDefault();
+      button.disabled = true;
+      let message = text[5];
+      try {
+        const res = await post('/v1/reminders', {
+          email: email.value,
+          month: select.value,
+          language: lang,
+          campaign: appeal.campaign,
+          variant: appeal.variant,
+        });
+        const answer = await res.json();
+        if (res.ok) {
+          const done = paragraph('patron-thanks', 'status', text[4].replace('%', answer.in_month));
+          const hadFocus = form.contains(form.getRootNode().activeElement);
+          form.replaceWith(done);
+          if (hadFocus) done.focus({ preventScroll: true });
+          return;
+        }
+        message = (answer.error && answer.error.message) || message;
+      } catch (e) {}
+      error.textContent = message;
+      button.disabled = false;
+    };
+    return form;
+  };
+
   const show = async (slot, reader) => {
     if (slot.shadowRoot) return;
     const data = slot.dataset;
@@ -132,22 +236,37 @@
     };
     if (!/^[a-z-]{2,15}$/i.test(article.language)) article.language = 'en';
     if (data.section) article.section = data.section;
+    /* A tag patron would refuse (over 64 bytes) is dropped, not the appeal. */
     const tags = (data.tags || '')
       .split(',')
       .map((t) => t.trim())
-      .filter(Boolean);
+      .filter((t) => t && new TextEncoder().encode(t).length <= 64);
     if (tags.length) article.tags = tags.slice(0, 16);
     if ('optOut' in data) article.opt_out = true;
+    if ('sensitive' in data) article.sensitive = true;
+    if (data.placement) article.placement = data.placement;
+    /* The viewport's class, for campaigns aimed at devices. */
+    const width = innerWidth;
+    const device = width < 740 ? 'mobile' : width < 980 ? 'tablet' : 'desktop';
+
+    /* Editors' options ride on the article's own address (docs/API.md). */
+    const query = new URLSearchParams(location.search);
+    const options = new URLSearchParams();
+    for (const name of ['force', 'preview', 'debug']) {
+      const value = query.get('patron_' + name);
+      if (value) options.set(name, value);
+    }
 
     let appeal;
     try {
-      const res = await fetch(BASE + '/v1/appeal', {
-        method: 'POST',
-        headers: { 'Content-Type': 'text/plain' },
-        body: JSON.stringify({ article, reader }),
-        credentials: 'omit',
+      const search = options.toString();
+      const res = await post('/v1/appeal' + (search && '?' + search), {
+        article,
+        reader: Object.assign({ device }, reader),
       });
-      appeal = res.ok && (await res.json()).appeal;
+      const answer = await res.json();
+      if (answer.debug) console.info('patron', answer);
+      appeal = res.ok && answer.appeal;
       if (appeal && !(await styled)) appeal = 0;
     } catch (e) {}
 
@@ -210,13 +329,11 @@
       flushSoon();
       /* Keep the height the reader saw; a one-line note replaces the appeal. */
       slot.style.minHeight = slot.offsetHeight + 'px';
-      const note = document.createElement('p');
-      note.className = 'patron-thanks';
-      note.setAttribute('role', 'status');
-      note.tabIndex = -1;
-      note.textContent = (THANKS[String(appeal.language).slice(0, 2)] || THANKS.en)[action];
+      const lang = String(appeal.language).slice(0, 2) == 'ru' ? 'ru' : 'en';
+      const note = paragraph('patron-thanks', 'status', THANKS[lang][action]);
       const hadFocus = root.activeElement;
       section.replaceWith(note);
+      if (action == 'later') note.after(remindForm(appeal, lang));
       if (hadFocus) note.focus({ preventScroll: true });
     });
   };

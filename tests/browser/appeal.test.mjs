@@ -210,7 +210,7 @@ test('garbage in localStorage reads as a new reader and is replaced by clean sta
     await page.locator(APPEAL).waitFor({ state: 'visible', timeout: 10000 });
     const state = await readerState(page);
     assert.ok(Number.isInteger(state.bucket));
-    assert.deepEqual(Object.keys(state).sort(), ['bucket', 'snoozes', 'supporter', 'views', 'weeks']);
+    assert.deepEqual(Object.keys(state).sort(), ['bucket', 'former_supporter', 'snoozes', 'supporter', 'views', 'weeks']);
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
