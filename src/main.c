@@ -337,6 +337,22 @@ static void build_embed_policy(struct pt_app *app)
                   app->config->public_url, app->config->public_url,
                   app->config->frame_ancestors);
     app->embed_policy = pt_buf_take(&policy, NULL);
+
+    /* The support and manage pages answer their forms with a redirect to
+     * the processor (its checkout, its card portal), and browsers hold that
+     * redirect to the page's form-action: name the processor's origins. */
+    pt_buf_puts(&policy, "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                         "script-src 'self'; form-action 'self'");
+    if (app->config->stripe_secret_key[0] != '\0') {
+        const char *base = app->config->stripe_api_base;
+        const char *host = strstr(base, "://");
+        const char *path = host ? strchr(host + 3, '/') : NULL;
+        pt_buf_puts(&policy, " ");
+        pt_buf_append(&policy, base, path ? (size_t)(path - base) : strlen(base));
+        pt_buf_puts(&policy, " https://checkout.stripe.com https://billing.stripe.com");
+    }
+    pt_buf_puts(&policy, "; base-uri 'none'; frame-ancestors 'none'");
+    app->form_policy = pt_buf_take(&policy, NULL);
 }
 
 /* Waits for a signal, checking for changed campaigns in between. SIGHUP
@@ -466,6 +482,7 @@ out_app:
     pt_events_free(app.events); /* writes what is left */
     pt_catalog_holder_dispose(&app.catalogs);
     free(app.embed_policy);
+    free(app.form_policy);
 out_store:
     pt_store_close(app.store);
     return result;

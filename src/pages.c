@@ -373,6 +373,7 @@ void pt_pages_support(struct pt_app *app, struct pt_request *request,
     bool valid = read_support(app, request, &form, &minor);
     struct pt_buf body;
     pt_buf_init(&body);
+    pt_response_header(response, "Content-Security-Policy", app->form_policy);
     if (request->method != PT_METHOD_POST || !valid) {
         render_support(&body, &form);
         html_answer(request, response, valid ? 200 : 422, &body);

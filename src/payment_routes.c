@@ -282,9 +282,11 @@ static void render_cancel_confirmation(struct pt_buf *out, const struct pt_pledg
 static enum pt_status act(struct pt_app *app, struct pt_pledge_record *pledge, const char *action,
                           int64_t amount, const char **notice, char *error, size_t error_size)
 {
+    /* The history's length changes with every change of the pledge: the same
+     * click sent twice has one key, the same action later another. */
     char key[200];
-    snprintf(key, sizeof(key), "patron-%s-%s-%s-%lld-%lld", action, pledge->id, pledge->status,
-             (long long)pledge->amount_minor, (long long)amount);
+    snprintf(key, sizeof(key), "patron-%s-%s-%lld-%lld", action, pledge->id,
+             (long long)pledge->history_count, (long long)amount);
     struct pt_ledger_change change = {
         .pledge_id = pledge->id, .note = "the donor's manage page", .now = pt_app_now(app)};
     enum pt_status status = PT_OK;
@@ -344,6 +346,7 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
     }
     struct pt_buf body;
     pt_buf_init(&body);
+    pt_response_header(response, "Content-Security-Policy", app->form_policy);
     const char *action = request->method == PT_METHOD_POST ? pt_http_form(request, "action") : NULL;
     if (action == NULL) {
         render_manage(&body, &pledge, token, NULL, NULL);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "patron/buf.h"
 #include "patron/crypto.h"
@@ -59,6 +60,14 @@ enum pt_status pt_pledges_start_checkout(struct pt_app *app, const struct pt_ple
 
 /* -------------------------------------------------------- applying events */
 
+/* Wall-clock milliseconds: readings are compared across restarts. */
+static int64_t now_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
 const char *pt_pledges_status_for(const struct pt_pay_subscription *subscription)
 {
     const char *status = subscription->status;
@@ -79,6 +88,7 @@ enum pt_status pt_pledges_apply_session(struct pt_app *app, const char *session_
                                         char *error, size_t error_size)
 {
     memset(result, 0, sizeof(*result));
+    int64_t observed_at = now_ms();
     struct pt_pay_session session;
     enum pt_status status = app->pay->ops->read_session(app->pay, session_id, &session, error,
                                                         error_size);
@@ -103,6 +113,7 @@ enum pt_status pt_pledges_apply_session(struct pt_app *app, const char *session_
         .customer_id = session.customer[0] ? session.customer : NULL,
         .note = "checkout completed",
         .now = now,
+        .observed_at = observed_at,
     };
     unsigned char *sealed = NULL;
     unsigned char hash[PT_CRYPTO_HASH_BYTES];
@@ -160,6 +171,7 @@ enum pt_status pt_pledges_apply_event(struct pt_app *app, const struct pt_pay_ev
     }
     /* Events come late, twice and out of order: the subscription as the
      * processor has it now is the truth, not the event's copy. */
+    int64_t observed_at = now_ms();
     struct pt_pay_subscription subscription;
     enum pt_status status = app->pay->ops->read_subscription(app->pay, event->subscription,
                                                              &subscription, error, error_size);
@@ -189,6 +201,7 @@ enum pt_status pt_pledges_apply_event(struct pt_app *app, const struct pt_pay_ev
         .subscription_id = subscription.id,
         .note = type,
         .now = now,
+        .observed_at = observed_at,
     };
     if (strcmp(type, "invoice.paid") == 0) {
         change.payment_id = event->object_id;
@@ -375,8 +388,14 @@ enum pt_status pt_pledges_send_outbox(struct pt_app *app, int64_t now, int *sent
             pledge.email_sealed_length == 0 ||
             pt_crypto_open(&app->crypto, pledge.email_sealed, pledge.email_sealed_length,
                            &address) != PT_OK) {
-            /* Nobody to write to: the processor gave no address. */
-            mark(app, &items[i], true, now);
+            /* No address yet: events can come before the checkout that
+             * carries it. Wait for it a day, then give up, and say so. */
+            if (now - items[i].created_at > 86400) {
+                fprintf(stderr, "patron: a %s email was dropped: no address came for its "
+                                "pledge within a day\n",
+                        items[i].kind);
+                mark(app, &items[i], true, now);
+            }
             continue;
         }
         struct pt_buf subject, text, html, link;

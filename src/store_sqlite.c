@@ -408,7 +408,8 @@ out:
 
 static const char pledge_columns[] =
     "id, status, frequency, amount_minor, currency, campaign, variant, language, created_at, "
-    "processor, checkout_id, customer_id, subscription_id, email_sealed";
+    "processor, checkout_id, customer_id, subscription_id, email_sealed, "
+    "(SELECT count(*) FROM pledge_history WHERE pledge_id = pledges.id), observed_at";
 
 static void read_pledge(sqlite3_stmt *statement, struct pt_pledge_record *pledge)
 {
@@ -434,6 +435,7 @@ static void read_pledge(sqlite3_stmt *statement, struct pt_pledge_record *pledge
         memcpy(pledge->email_sealed, sqlite3_column_blob(statement, 13), (size_t)sealed);
         pledge->email_sealed_length = (size_t)sealed;
     }
+    pledge->history_count = sqlite3_column_int64(statement, 14);
 }
 
 static enum pt_status select_pledge(struct sqlite_store *store, const char *where,
@@ -620,11 +622,27 @@ static enum pt_status sqlite_ledger_apply(struct pt_store *base,
         goto failed;
     const char *status_now = before.status;
     int64_t amount_now = before.amount_minor;
-    if (change->status != NULL && strcmp(change->status, before.status) != 0) {
+    int64_t observed_before = 0;
+    sqlite3_stmt *observed = NULL;
+    if (sqlite3_prepare_v2(store->db, "SELECT observed_at FROM pledges WHERE id = ?", -1,
+                           &observed, NULL) != SQLITE_OK)
+        goto failed;
+    sqlite3_bind_text(observed, 1, change->pledge_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(observed) == SQLITE_ROW)
+        observed_before = sqlite3_column_int64(observed, 0);
+    sqlite3_finalize(observed);
+    /* A reading older than the one applied last is old news: its payment
+     * or failure still counts, its state does not. */
+    bool current = change->observed_at == 0 || change->observed_at >= observed_before;
+    if (current && change->observed_at > 0 &&
+        run(store, "UPDATE pledges SET observed_at = ? WHERE id = ?", "ds", change->observed_at,
+            change->pledge_id) < 0)
+        goto failed;
+    if (current && change->status != NULL && strcmp(change->status, before.status) != 0) {
         status_now = change->status;
         result->status_changed = true;
     }
-    if (change->amount_minor > 0 && change->amount_minor != before.amount_minor) {
+    if (current && change->amount_minor > 0 && change->amount_minor != before.amount_minor) {
         amount_now = change->amount_minor;
         result->amount_changed = true;
     }
@@ -700,7 +718,7 @@ static enum pt_status sqlite_outbox_pending(struct pt_store *base, struct pt_out
     *count = 0;
     pthread_mutex_lock(&store->lock);
     if (sqlite3_prepare_v2(store->db,
-                           "SELECT id, pledge_id, kind, data, attempts FROM outbox "
+                           "SELECT id, pledge_id, kind, data, attempts, created_at FROM outbox "
                            "WHERE sent_at IS NULL AND attempts < 20 ORDER BY id LIMIT ?",
                            -1, &statement, NULL) != SQLITE_OK) {
         status = fail(store, "reading the outbox");
@@ -715,6 +733,7 @@ static enum pt_status sqlite_outbox_pending(struct pt_store *base, struct pt_out
         snprintf(item->kind, sizeof(item->kind), "%s", sqlite3_column_text(statement, 2));
         snprintf(item->data, sizeof(item->data), "%s", sqlite3_column_text(statement, 3));
         item->attempts = sqlite3_column_int(statement, 4);
+        item->created_at = sqlite3_column_int64(statement, 5);
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE)
         status = fail(store, "reading the outbox");

@@ -24,6 +24,7 @@ struct pt_app {
     struct pt_catalog_holder catalogs;
     struct pt_catalog_settings catalog_settings;
     char *embed_policy; /* the CSP of /embed/ documents, built from the config */
+    char *form_policy;  /* the CSP of pages whose forms lead on to the processor */
     int64_t clock_offset; /* seconds added to the system clock (tests set it) */
     struct pt_crypto crypto; /* keys for donors' and readers' addresses */
     struct pt_mail_settings mail;

@@ -59,6 +59,7 @@ struct pt_pledge_record {
     char subscription_id[128];
     unsigned char email_sealed[512]; /* empty when email_sealed_length is 0 */
     size_t email_sealed_length;
+    int64_t history_count; /* rows in its history: changes with every change */
 };
 
 /* One change to the ledger, applied in one transaction. Fields left NULL
@@ -81,6 +82,8 @@ struct pt_ledger_change {
     int failure_attempt;
     const char *note;         /* why, for the history */
     int64_t now;
+    int64_t observed_at;      /* ms when the processor's state was read; 0 for none. An
+                                 older reading than the last applied changes no state. */
 };
 
 /* What a change did, so the caller can tell the donor. */
@@ -95,6 +98,7 @@ struct pt_ledger_result {
 /* An email waiting in the outbox. */
 struct pt_outbox_item {
     int64_t id;
+    int64_t created_at;
     char pledge_id[33];
     char kind[16];
     char data[512];
