@@ -18,6 +18,7 @@ enum {
     ALLOW_CORS = 1u << 2, /* answers the widget's CORS preflight */
     ALLOW_ANY = 1u << 3,  /* the handler checks methods itself */
     PREFIX = 1u << 4,     /* the path is a prefix */
+    SLOW = 1u << 5,       /* may wait on the payment processor: a worker answers */
 };
 
 struct route {
@@ -37,16 +38,16 @@ static const struct route routes[] = {
     {"metrics", "/metrics", ALLOW_GET, pt_api_metrics},
     {"embed", "/embed/appeal", ALLOW_GET, pt_pages_embed},
     {"dismiss", "/embed/dismiss", ALLOW_POST, pt_pages_dismiss},
-    {"support", "/support", ALLOW_GET | ALLOW_POST, pt_pages_support},
+    {"support", "/support", ALLOW_GET | ALLOW_POST | SLOW, pt_pages_support},
     {"reminders", "/v1/reminders", ALLOW_POST | ALLOW_CORS, pt_reminder_routes_api},
     {"reminders_form", "/reminders", ALLOW_POST, pt_reminder_routes_form},
     {"reminders_cancel", "/reminders/cancel", ALLOW_GET | ALLOW_POST, pt_reminder_routes_cancel},
-    {"thanks", "/thanks", ALLOW_GET, pt_payment_routes_thanks},
-    {"webhook", "/v1/webhooks/stripe", ALLOW_POST, pt_payment_routes_webhook},
-    {"manage", "/manage", ALLOW_GET | ALLOW_POST, pt_payment_routes_manage},
+    {"thanks", "/thanks", ALLOW_GET | SLOW, pt_payment_routes_thanks},
+    {"webhook", "/v1/webhooks/stripe", ALLOW_POST | SLOW, pt_payment_routes_webhook},
+    {"manage", "/manage", ALLOW_GET | ALLOW_POST | SLOW, pt_payment_routes_manage},
     {"manage_lost", "/manage/lost", ALLOW_GET | ALLOW_POST, pt_payment_routes_lost},
     {"manage_magic", "/manage/magic", ALLOW_GET | ALLOW_POST, pt_payment_routes_magic},
-    {"admin", "/v1/admin/", ALLOW_ANY | PREFIX, pt_admin_dispatch},
+    {"admin", "/v1/admin/", ALLOW_ANY | PREFIX | SLOW, pt_admin_dispatch},
 };
 enum { ROUTE_COUNT = sizeof(routes) / sizeof(routes[0]), ROUTE_UNKNOWN = ROUTE_COUNT };
 
@@ -150,22 +151,33 @@ static const char *allow_header(unsigned allowed)
     }
 }
 
+static unsigned find_route(const struct pt_app *app, const char *path)
+{
+    if (pt_pages_is_asset(app, path))
+        return 0;
+    for (unsigned i = 1; i < ROUTE_COUNT; i++) {
+        bool prefix = routes[i].allowed & PREFIX;
+        if (prefix ? strncmp(routes[i].path, path, strlen(routes[i].path)) == 0
+                   : strcmp(routes[i].path, path) == 0)
+            return i;
+    }
+    return ROUTE_UNKNOWN;
+}
+
+bool pt_app_is_slow(void *context, const struct pt_request *request)
+{
+    unsigned index = find_route(context, request->path);
+    /* Only POSTs to /support reach the processor; its GET is a plain page. */
+    if (index == ROUTE_UNKNOWN || !(routes[index].allowed & SLOW))
+        return false;
+    return strcmp(routes[index].path, "/support") != 0 || request->method == PT_METHOD_POST;
+}
+
 void pt_app_dispatch(void *context, struct pt_request *request, struct pt_response *response)
 {
     struct pt_app *app = context;
     unsigned index = ROUTE_UNKNOWN;
-    if (pt_pages_is_asset(app, request->path)) {
-        index = 0;
-    } else {
-        for (unsigned i = 1; i < ROUTE_COUNT; i++) {
-            bool prefix = routes[i].allowed & PREFIX;
-            if (prefix ? strncmp(routes[i].path, request->path, strlen(routes[i].path)) == 0
-                       : strcmp(routes[i].path, request->path) == 0) {
-                index = i;
-                break;
-            }
-        }
-    }
+    index = find_route(app, request->path);
     request->route = index;
     if (index == ROUTE_UNKNOWN) {
         pt_response_error(request, response, 404, "There is nothing at this address.");

@@ -1,6 +1,7 @@
 #include "patron/http.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <ctype.h>
 #include <stddef.h>
 #include <microhttpd.h>
@@ -15,12 +16,25 @@
 #include "patron/buf.h"
 #include "patron/metrics.h"
 
+struct request_state;
+
+/* Slow requests wait here for a worker; their connection is suspended. */
+struct slow_queue {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    struct request_state *head, *tail;
+    bool stopping;
+    pthread_t *workers;
+    int worker_count;
+};
+
 struct pt_http_server {
     struct MHD_Daemon *daemon;
     struct pt_http_settings settings;
     pt_http_dispatch dispatch;
     void *context;
     int port;
+    struct slow_queue slow;
 };
 
 /* Everything one request owns. It lives as long as its connection and is
@@ -35,6 +49,12 @@ struct request_state {
     int status;
     bool answered;
     bool in_use; /* between a request's first callback and its completion */
+    /* A slow request: answered by a worker while the connection waits. */
+    struct MHD_Connection *connection;
+    struct pt_http_server *server;
+    struct pt_response deferred;
+    bool deferred_ready;
+    struct request_state *next_slow;
 };
 
 static void on_connection(void *context, struct MHD_Connection *connection,
@@ -354,6 +374,48 @@ static enum pt_method parse_method(const char *method)
     return PT_METHOD_OTHER;
 }
 
+static void *slow_worker(void *argument)
+{
+    struct slow_queue *queue = argument;
+    pthread_mutex_lock(&queue->lock);
+    for (;;) {
+        while (queue->head == NULL && !queue->stopping)
+            pthread_cond_wait(&queue->wake, &queue->lock);
+        if (queue->head == NULL)
+            break;
+        struct request_state *state = queue->head;
+        queue->head = state->next_slow;
+        if (queue->head == NULL)
+            queue->tail = NULL;
+        pthread_mutex_unlock(&queue->lock);
+        struct pt_http_server *server = state->server;
+        memset(&state->deferred, 0, sizeof(state->deferred));
+        server->dispatch(server->context, &state->request, &state->deferred);
+        if (state->deferred.status == 0)
+            pt_response_error(&state->request, &state->deferred, 500,
+                              "The server could not answer this request.");
+        state->deferred_ready = true;
+        /* The access handler is called again and sends the answer. */
+        MHD_resume_connection(state->connection);
+        pthread_mutex_lock(&queue->lock);
+    }
+    pthread_mutex_unlock(&queue->lock);
+    return NULL;
+}
+
+static void slow_enqueue(struct slow_queue *queue, struct request_state *state)
+{
+    pthread_mutex_lock(&queue->lock);
+    state->next_slow = NULL;
+    if (queue->tail != NULL)
+        queue->tail->next_slow = state;
+    else
+        queue->head = state;
+    queue->tail = state;
+    pthread_cond_signal(&queue->wake);
+    pthread_mutex_unlock(&queue->lock);
+}
+
 static size_t body_limit(const struct pt_http_server *server, const char *path)
 {
     return strncmp(path, "/v1/admin/", 10) == 0 ? server->settings.admin_body_limit
@@ -399,6 +461,10 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
     }
     if (state->answered)
         return MHD_YES;
+    if (state->deferred_ready) {
+        state->deferred_ready = false;
+        return queue(connection, state, &state->deferred);
+    }
     if (*upload_data_size > 0) {
         size_t size = *upload_data_size;
         *upload_data_size = 0;
@@ -431,6 +497,15 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
     request->content_type =
         MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     decode_form(connection, request);
+
+    if (server->settings.is_slow != NULL && server->slow.worker_count > 0 &&
+        server->settings.is_slow(server->context, request)) {
+        state->connection = connection;
+        state->server = server;
+        MHD_suspend_connection(connection);
+        slow_enqueue(&server->slow, state);
+        return MHD_YES;
+    }
 
     struct pt_response response;
     memset(&response, 0, sizeof(response));
@@ -537,7 +612,7 @@ enum pt_status pt_http_start(const struct pt_http_settings *settings, pt_http_di
 {
     struct sockaddr_storage address;
     memset(&address, 0, sizeof(address));
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     struct sockaddr_in *ipv4 = (struct sockaddr_in *)&address;
     struct sockaddr_in6 *ipv6 = (struct sockaddr_in6 *)&address;
     if (inet_pton(AF_INET, settings->listen, &ipv4->sin_addr) == 1) {
@@ -583,6 +658,16 @@ enum pt_status pt_http_start(const struct pt_http_settings *settings, pt_http_di
     const union MHD_DaemonInfo *info =
         MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
     server->port = info ? info->port : settings->port;
+    struct slow_queue *slow = &server->slow;
+    pthread_mutex_init(&slow->lock, NULL);
+    pthread_cond_init(&slow->wake, NULL);
+    int workers = settings->is_slow != NULL ? settings->slow_workers : 0;
+    slow->workers = calloc((size_t)(workers > 0 ? workers : 1), sizeof(*slow->workers));
+    for (int i = 0; i < workers && slow->workers != NULL; i++) {
+        if (pthread_create(&slow->workers[i], NULL, slow_worker, slow) != 0)
+            break;
+        slow->worker_count++;
+    }
     *out = server;
     return PT_OK;
 }
@@ -596,8 +681,19 @@ void pt_http_stop(struct pt_http_server *server)
 {
     if (server == NULL)
         return;
-    /* Stop accepting first, then let the requests in flight finish. */
+    /* Stop accepting first, let the slow requests in flight finish, then the
+     * rest. */
     MHD_quiesce_daemon(server->daemon);
+    struct slow_queue *slow = &server->slow;
+    pthread_mutex_lock(&slow->lock);
+    slow->stopping = true;
+    pthread_cond_broadcast(&slow->wake);
+    pthread_mutex_unlock(&slow->lock);
+    for (int i = 0; i < slow->worker_count; i++)
+        pthread_join(slow->workers[i], NULL);
     MHD_stop_daemon(server->daemon);
+    free(slow->workers);
+    pthread_cond_destroy(&slow->wake);
+    pthread_mutex_destroy(&slow->lock);
     free(server);
 }

@@ -443,6 +443,8 @@ static int run_server(struct pt_config *config, const struct options *options, b
         .body_limit = (size_t)config->body_limit,
         .admin_body_limit = (size_t)config->admin_body_limit,
         .log_requests = config->log_requests,
+        .is_slow = pt_app_is_slow,
+        .slow_workers = 4,
     };
     if (pt_http_start(&settings, pt_app_dispatch, &app, &server, error, sizeof(error)) != PT_OK) {
         fprintf(stderr, "patron: %s\n", error);

@@ -41,6 +41,9 @@ typedef void (*pt_app_handler)(struct pt_app *app, struct pt_request *request,
 /* The dispatch function for pt_http_start; context is the struct pt_app. */
 void pt_app_dispatch(void *context, struct pt_request *request, struct pt_response *response);
 
+/* The pt_http_is_slow callback: routes that may wait on the processor. */
+bool pt_app_is_slow(void *context, const struct pt_request *request);
+
 /* Registers the route names with the metrics module; call once at start. */
 void pt_app_register_routes(void);
 

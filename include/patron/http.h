@@ -85,6 +85,11 @@ void pt_response_error(struct pt_request *request, struct pt_response *response,
 typedef void (*pt_http_dispatch)(void *context, struct pt_request *request,
                                  struct pt_response *response);
 
+/* True for requests whose handler may wait on another service (the payment
+ * processor): they are answered on a worker thread, so that the server's
+ * own threads never wait. */
+typedef bool (*pt_http_is_slow)(void *context, const struct pt_request *request);
+
 struct pt_http_settings {
     const char *listen;
     int port;
@@ -95,6 +100,8 @@ struct pt_http_settings {
     size_t body_limit;
     size_t admin_body_limit;    /* for paths under /v1/admin/: a whole catalogue is larger */
     bool log_requests;
+    pt_http_is_slow is_slow;    /* NULL: every request is answered where it arrives */
+    int slow_workers;           /* threads for slow requests */
 };
 
 struct pt_http_server;
