@@ -87,10 +87,9 @@ void pt_api_appeal(struct pt_app *app, struct pt_request *request, struct pt_res
         return;
     struct pt_appeal_request appeal;
     char error[256];
-    pt_json_use_arena(request->arena);
     enum pt_status status =
-        pt_request_parse_appeal(request->body, request->body_length, &appeal, error, sizeof(error));
-    pt_json_use_arena(NULL);
+        pt_request_parse_appeal(request->body, request->body_length, request->arena, &appeal,
+                                error, sizeof(error));
     if (status) {
         pt_response_error(request, response, 400, error);
         return;

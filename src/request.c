@@ -535,7 +535,7 @@ static void reset_request(struct pt_appeal_request *request)
     request->week_count = 0;
 }
 
-enum pt_status pt_request_parse_appeal(const char *body, size_t length,
+enum pt_status pt_request_parse_appeal(const char *body, size_t length, struct pt_arena *arena,
                                        struct pt_appeal_request *request, char *error,
                                        size_t error_size)
 {
@@ -546,9 +546,10 @@ enum pt_status pt_request_parse_appeal(const char *body, size_t length,
     stream.key = -1;
     stream.error = error;
     stream.error_size = error_size;
-    struct pt_arena arena;
-    pt_arena_init(&arena);
-    yajl_alloc_funcs allocator = {arena_malloc, arena_realloc, arena_free, &arena};
+    struct pt_arena own;
+    pt_arena_init(&own);
+    yajl_alloc_funcs allocator = {arena_malloc, arena_realloc, arena_free,
+                                  arena != NULL ? arena : &own};
     yajl_handle parser = yajl_alloc(&stream_callbacks, &allocator, &stream);
     enum pt_status status = PT_OK;
     yajl_status parsed = yajl_parse(parser, (const unsigned char *)body, length);
@@ -572,7 +573,7 @@ enum pt_status pt_request_parse_appeal(const char *body, size_t length,
         status = PT_ERR_INVALID;
     }
     yajl_free(parser);
-    pt_arena_dispose(&arena);
+    pt_arena_dispose(&own);
     return status;
 }
 

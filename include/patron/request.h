@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "patron/alloc.h"
+
 #include "patron/events.h"
 #include "patron/select.h"
 #include "patron/status.h"
@@ -18,9 +20,11 @@ struct pt_event_input {
     char variant[PT_ID_MAX];
 };
 
-/* Fills request from a /v1/appeal body. On bad input returns PT_ERR_INVALID
- * (or PT_ERR_TOO_LARGE for an over-long list) with a message naming the field. */
-enum pt_status pt_request_parse_appeal(const char *body, size_t length,
+/* Fills request from a /v1/appeal body; the parser's own state comes from
+ * arena (the request's), or from a temporary one when arena is NULL. On bad
+ * input returns PT_ERR_INVALID (or PT_ERR_TOO_LARGE for an over-long list)
+ * with a message naming the field. */
+enum pt_status pt_request_parse_appeal(const char *body, size_t length, struct pt_arena *arena,
                                        struct pt_appeal_request *request, char *error,
                                        size_t error_size);
 

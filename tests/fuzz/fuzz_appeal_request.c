@@ -8,6 +8,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct pt_appeal_request request;
     char error[256];
-    pt_request_parse_appeal((const char *)data, size, &request, error, sizeof(error));
+    pt_request_parse_appeal((const char *)data, size, NULL, &request, error, sizeof(error));
     return 0;
 }

@@ -11,7 +11,7 @@ static char error[256];
 static enum pt_status parse(const char *body)
 {
     error[0] = '\0';
-    return pt_request_parse_appeal(body, strlen(body), &request, error, sizeof(error));
+    return pt_request_parse_appeal(body, strlen(body), NULL, &request, error, sizeof(error));
 }
 
 Test(request, a_full_request)

@@ -87,7 +87,7 @@ ParameterizedTest(struct scenario *scenario, scenarios, decision)
     char *body = json_dumps(json_object_get(root, "request"), JSON_COMPACT);
     cr_assert_not_null(body, "%s: request is missing", scenario->name);
     struct pt_appeal_request request;
-    status = pt_request_parse_appeal(body, strlen(body), &request, error, sizeof(error));
+    status = pt_request_parse_appeal(body, strlen(body), NULL, &request, error, sizeof(error));
     cr_assert_eq(status, PT_OK, "%s: request refused: %s", scenario->name, error);
     const char *country = string_at(root, "country");
     if (country != NULL)
