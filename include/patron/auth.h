@@ -1,0 +1,183 @@
+/* Staff sign-in for the dashboard: users, passwords, sessions, CSRF tokens,
+ * limits on guessing, and the audit log. No HTTP here: the caller passes the
+ * cookie's token, the client's address and the clock, and sets the cookie
+ * this module builds.
+ *
+ * Passwords are argon2id (libsodium crypto_pwhash_str). A session is a random
+ * 32-byte token in a cookie; the database holds only its hash. The CSRF token
+ * of a session is an HMAC of that hash, so it needs no storage.
+ *
+ * Every sign-in failure answers PT_ERR_INVALID, whatever the reason (unknown
+ * address, wrong password, disabled or locked account), and takes the time of
+ * one password hash, so the answer does not tell whether an account exists.
+ *
+ * Threads: struct pt_auth holds no lock. The sqlite3 handle is the caller's;
+ * give this module a connection of its own (SQLite serialises writers across
+ * connections with its busy timeout) or serialise calls. */
+#ifndef PATRON_AUTH_H
+#define PATRON_AUTH_H
+
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "patron/crypto.h"
+#include "patron/status.h"
+
+#define PT_AUTH_HASH_BYTES 32
+#define PT_AUTH_TOKEN_CHARS PT_CRYPTO_TOKEN_CHARS /* 43: 32 bytes, base64url */
+#define PT_AUTH_PASSWORD_MIN_BYTES 12
+#define PT_AUTH_PASSWORD_MAX_BYTES 1024
+#define PT_AUTH_EMAIL_MAX 254
+#define PT_AUTH_HASH_STRING_BYTES crypto_pwhash_STRBYTES
+/* The __Host- prefix makes browsers refuse the cookie unless it is Secure,
+ * has Path=/ and no Domain, so a sibling subdomain cannot plant one. */
+#define PT_AUTH_COOKIE_NAME "__Host-patron_session"
+
+enum pt_auth_role {
+    PT_AUTH_VIEWER = 1, /* reads the dashboard */
+    PT_AUTH_EDITOR,     /* also edits campaigns */
+    PT_AUTH_ADMIN,      /* also manages users */
+};
+
+/* "admin", "editor", "viewer"; "unknown" for anything else. */
+const char *pt_auth_role_name(enum pt_auth_role role);
+/* PT_ERR_INVALID unless name is exactly one of the three. */
+enum pt_status pt_auth_role_parse(const char *name, enum pt_auth_role *role);
+
+struct pt_auth_settings {
+    unsigned long long opslimit;  /* argon2id passes */
+    size_t memlimit;              /* argon2id memory, bytes */
+    int64_t session_lifetime;     /* seconds from sign-in, whatever happens */
+    int64_t session_idle;         /* seconds without a request */
+    int max_failures_per_account; /* in one window, before it locks */
+    int max_failures_per_client;  /* in one window, from one address */
+    int64_t failure_window;       /* seconds */
+};
+
+/* The defaults: argon2id "interactive" (64 MiB, 2 passes), sessions of 12
+ * hours that end after 30 idle minutes, 5 failures per account and 20 per
+ * client in 15 minutes. */
+struct pt_auth_settings pt_auth_settings_default(void);
+
+struct pt_auth {
+    sqlite3 *db;                                             /* not owned; has the 005 migration */
+    struct pt_auth_settings settings;                        /* copied at init */
+    unsigned char csrf_key[crypto_auth_hmacsha256_KEYBYTES]; /* from the key file */
+    unsigned char limit_key[crypto_generichash_KEYBYTES];    /* hashes login_failures keys */
+    char dummy_hash[PT_AUTH_HASH_STRING_BYTES]; /* verified when the user does not exist */
+};
+
+/* Derives the module's keys from crypto's signing key and hashes one dummy
+ * password with the settings (one argon2id run at start-up). settings may be
+ * NULL for the defaults. PT_ERR_INTERNAL if libsodium cannot start or hash. */
+enum pt_status pt_auth_init(struct pt_auth *auth, sqlite3 *db, const struct pt_crypto *crypto,
+                            const struct pt_auth_settings *settings);
+/* Wipes the keys. The handle stays open: it is the caller's. */
+void pt_auth_dispose(struct pt_auth *auth);
+
+/* ---------------------------------------------------------------- passwords */
+
+/* Hashes password into hash (NUL-terminated). PT_ERR_INVALID if it is shorter
+ * than PT_AUTH_PASSWORD_MIN_BYTES or longer than PT_AUTH_PASSWORD_MAX_BYTES;
+ * PT_ERR_INTERNAL if argon2id cannot get its memory. */
+enum pt_status pt_auth_password_hash(const struct pt_auth *auth, const char *password,
+                                     char hash[PT_AUTH_HASH_STRING_BYTES]);
+/* PT_OK if password matches hash, else PT_ERR_INVALID. *needs_rehash (may be
+ * NULL) says whether hash was made with other settings than auth's. */
+enum pt_status pt_auth_password_verify(const struct pt_auth *auth, const char *hash,
+                                       const char *password, bool *needs_rehash);
+
+/* ---------------------------------------------------------------- users */
+
+struct pt_auth_user {
+    int64_t id;
+    char email[PT_AUTH_EMAIL_MAX + 1]; /* normalised */
+    enum pt_auth_role role;
+    bool disabled;
+    int64_t created_at;
+};
+
+typedef void (*pt_auth_user_visitor)(void *context, const struct pt_auth_user *user);
+
+/* `patron admin add-user`. actor_id is the admin doing it, 0 for the command
+ * line. PT_ERR_INVALID for a bad address or password, PT_ERR_CONFLICT if the
+ * address is taken. *user_id may be NULL. */
+enum pt_status pt_auth_user_add(struct pt_auth *auth, const char *email, enum pt_auth_role role,
+                                const char *password, int64_t actor_id, int64_t now,
+                                int64_t *user_id);
+/* `patron admin list-users`, in order of email. */
+enum pt_status pt_auth_users_each(struct pt_auth *auth, pt_auth_user_visitor visit, void *context);
+/* PT_ERR_NOT_FOUND if no such user. */
+enum pt_status pt_auth_user_get(struct pt_auth *auth, const char *email, struct pt_auth_user *user);
+/* `patron admin disable-user` (and its undo). Disabling also signs the user
+ * out everywhere. PT_ERR_NOT_FOUND if no such user. */
+enum pt_status pt_auth_user_set_disabled(struct pt_auth *auth, const char *email, bool disabled,
+                                         int64_t actor_id, int64_t now);
+/* `patron admin reset-password`: sets a new password, signs the user out
+ * everywhere and clears the account's failed attempts (unlocking it). */
+enum pt_status pt_auth_user_set_password(struct pt_auth *auth, const char *email,
+                                         const char *password, int64_t actor_id, int64_t now);
+
+/* ---------------------------------------------------------------- sessions */
+
+struct pt_auth_session {
+    int64_t user_id;
+    char email[PT_AUTH_EMAIL_MAX + 1];
+    enum pt_auth_role role;
+    int64_t created_at;
+    int64_t expires_at;                           /* absolute end */
+    unsigned char token_hash[PT_AUTH_HASH_BYTES]; /* what the CSRF token is made from */
+};
+
+/* Signs in. client names where the attempt comes from (the IP address, or the
+ * /64 of an IPv6 one); it only feeds the limits. On success writes a fresh
+ * token for the cookie and fills *session.
+ * PT_ERR_INVALID: wrong, unknown, disabled or locked, indistinguishably.
+ * PT_ERR_TOO_LARGE: this client failed too often; no password was checked.
+ * The account's count is kept for any address typed, existing or not, so a
+ * lock does not reveal an account either. */
+enum pt_status pt_auth_login(struct pt_auth *auth, const char *email, const char *password,
+                             const char *client, int64_t now, char token[PT_AUTH_TOKEN_CHARS + 1],
+                             struct pt_auth_session *session);
+
+/* The session of a cookie's token. PT_ERR_NOT_FOUND if there is none, it has
+ * expired (absolute or idle: the row is then deleted), or its user is
+ * disabled. Marks the session as seen at now. */
+enum pt_status pt_auth_session_check(struct pt_auth *auth, const char *token, int64_t now,
+                                     struct pt_auth_session *session);
+
+/* Sign-out: deletes the session of token. PT_OK even if there was none. */
+enum pt_status pt_auth_logout(struct pt_auth *auth, const char *token, int64_t now);
+
+/* Deletes expired sessions and failures older than the window. */
+enum pt_status pt_auth_prune(struct pt_auth *auth, int64_t now);
+
+/* The Set-Cookie value carrying token (token NULL or "" clears the cookie,
+ * for sign-out). PT_ERR_TOO_LARGE if out is too small; 160 bytes suffice. */
+enum pt_status pt_auth_cookie(const struct pt_auth *auth, const char *token, char *out,
+                              size_t out_size);
+
+/* Finds the session token in a Cookie request header. PT_ERR_NOT_FOUND if
+ * there is none or it does not look like a token. */
+enum pt_status pt_auth_cookie_token(const char *cookie_header, char token[PT_AUTH_TOKEN_CHARS + 1]);
+
+/* ---------------------------------------------------------------- CSRF */
+
+/* The token to put in the session's forms (a hidden field). */
+void pt_auth_csrf_token(const struct pt_auth *auth, const struct pt_auth_session *session,
+                        char out[PT_AUTH_TOKEN_CHARS + 1]);
+/* PT_OK if submitted is the session's token (compared in constant time),
+ * else PT_ERR_INVALID; submitted may be NULL. */
+enum pt_status pt_auth_csrf_check(const struct pt_auth *auth, const struct pt_auth_session *session,
+                                  const char *submitted);
+
+/* ---------------------------------------------------------------- audit */
+
+/* Appends to the audit log. actor_id 0 means the command line. */
+enum pt_status pt_auth_audit(struct pt_auth *auth, int64_t now, int64_t actor_id,
+                             const char *action, const char *detail);
+
+#endif

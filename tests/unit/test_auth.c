@@ -1,0 +1,706 @@
+/* Staff sign-in: passwords, users, sessions, CSRF tokens and login limits, on
+ * a database of its own with only the 005 migration applied. */
+#include <criterion/criterion.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "patron/auth.h"
+
+/* meson passes the source root; a hand-built test finds it from this file. */
+#ifndef PT_SOURCE_ROOT
+#define PT_SOURCE_ROOT ""
+#endif
+
+static char folder[] = "/tmp/patron-auth-XXXXXX";
+static sqlite3 *db;
+static struct pt_crypto crypto;
+static struct pt_auth auth;
+
+static const int64_t T0 = 1800000000; /* a fixed clock: 2027-01-15 */
+static const char *const PASSWORD = "correct horse battery";
+static const char *const EMAIL = "ana@example.org";
+
+/* Cheapest argon2id, so that the many sign-ins here take milliseconds; one
+ * test below checks the real default settings. */
+static struct pt_auth_settings fast_settings(void)
+{
+    struct pt_auth_settings settings = pt_auth_settings_default();
+    settings.opslimit = crypto_pwhash_OPSLIMIT_MIN;
+    settings.memlimit = crypto_pwhash_MEMLIMIT_MIN;
+    settings.session_lifetime = 3600;
+    settings.session_idle = 900;
+    settings.max_failures_per_account = 5;
+    settings.max_failures_per_client = 20;
+    settings.failure_window = 600;
+    return settings;
+}
+
+static void migration_path(char *path, size_t size)
+{
+    if (PT_SOURCE_ROOT[0] != '\0') {
+        snprintf(path, size, "%s/sql/005_users.sql", PT_SOURCE_ROOT);
+        return;
+    }
+    const char *here = __FILE__;
+    const char *tail = strstr(here, "tests/unit/test_auth.c");
+    cr_assert_not_null(tail, "build with an absolute path or -DPT_SOURCE_ROOT");
+    snprintf(path, size, "%.*ssql/005_users.sql", (int)(tail - here), here);
+}
+
+static char *read_all(const char *path)
+{
+    FILE *file = fopen(path, "rb");
+    cr_assert_not_null(file, "cannot open %s", path);
+    char *text = calloc(1, 1 << 16);
+    size_t got = fread(text, 1, (1 << 16) - 1, file);
+    fclose(file);
+    cr_assert_gt(got, 0);
+    return text;
+}
+
+static void setup(void)
+{
+    cr_assert_not_null(mkdtemp(folder));
+    char path[512];
+    snprintf(path, sizeof(path), "%s/patron.db", folder);
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    /* The pragmas pt_store_open_sqlite sets. */
+    cr_assert_eq(sqlite3_exec(db,
+                              "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                              "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+                              NULL, NULL, NULL),
+                 SQLITE_OK);
+    char migration[512];
+    migration_path(migration, sizeof(migration));
+    char *sql = read_all(migration);
+    char *message = NULL;
+    cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, &message), SQLITE_OK, "%s", message);
+    free(sql);
+    cr_assert(sodium_init() >= 0);
+    randombytes_buf(crypto.signing_key, sizeof(crypto.signing_key));
+    struct pt_auth_settings settings = fast_settings();
+    cr_assert_eq(pt_auth_init(&auth, db, &crypto, &settings), PT_OK);
+}
+
+static void teardown(void)
+{
+    pt_auth_dispose(&auth);
+    sqlite3_close(db);
+    char command[512];
+    snprintf(command, sizeof(command), "rm -rf '%s'", folder);
+    cr_assert_eq(system(command), 0);
+}
+
+static int64_t add_user(const char *email, enum pt_auth_role role)
+{
+    int64_t id = 0;
+    cr_assert_eq(pt_auth_user_add(&auth, email, role, PASSWORD, 0, T0, &id), PT_OK);
+    cr_assert_gt(id, 0);
+    return id;
+}
+
+static int64_t count_rows(const char *sql)
+{
+    sqlite3_stmt *statement = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &statement, NULL), SQLITE_OK, "%s",
+                 sqlite3_errmsg(db));
+    cr_assert_eq(sqlite3_step(statement), SQLITE_ROW);
+    int64_t count = sqlite3_column_int64(statement, 0);
+    sqlite3_finalize(statement);
+    return count;
+}
+
+static enum pt_status login(const char *email, const char *password, const char *client,
+                            int64_t now, char token[PT_AUTH_TOKEN_CHARS + 1],
+                            struct pt_auth_session *session)
+{
+    return pt_auth_login(&auth, email, password, client, now, token, session);
+}
+
+/* ---------------------------------------------------------------- passwords */
+
+TestSuite(password, .init = setup, .fini = teardown);
+
+Test(password, a_hash_verifies_and_is_argon2id)
+{
+    char hash[PT_AUTH_HASH_STRING_BYTES];
+    cr_assert_eq(pt_auth_password_hash(&auth, PASSWORD, hash), PT_OK);
+    cr_assert_eq(strncmp(hash, "$argon2id$", 10), 0, "%s", hash);
+    bool needs_rehash = true;
+    cr_assert_eq(pt_auth_password_verify(&auth, hash, PASSWORD, &needs_rehash), PT_OK);
+    cr_assert_not(needs_rehash);
+    char again[PT_AUTH_HASH_STRING_BYTES];
+    cr_assert_eq(pt_auth_password_hash(&auth, PASSWORD, again), PT_OK);
+    cr_assert_str_neq(hash, again, "each hash has its own salt");
+}
+
+Test(password, wrong_passwords_are_refused)
+{
+    char hash[PT_AUTH_HASH_STRING_BYTES];
+    cr_assert_eq(pt_auth_password_hash(&auth, PASSWORD, hash), PT_OK);
+    cr_assert_eq(pt_auth_password_verify(&auth, hash, "correct horse battery ", NULL),
+                 PT_ERR_INVALID);
+    cr_assert_eq(pt_auth_password_verify(&auth, hash, "Correct horse battery", NULL),
+                 PT_ERR_INVALID);
+    cr_assert_eq(pt_auth_password_verify(&auth, hash, "", NULL), PT_ERR_INVALID);
+    cr_assert_eq(pt_auth_password_verify(&auth, hash, NULL, NULL), PT_ERR_INVALID);
+    cr_assert_eq(pt_auth_password_verify(&auth, "not a hash", PASSWORD, NULL), PT_ERR_INVALID);
+}
+
+Test(password, length_limits)
+{
+    char hash[PT_AUTH_HASH_STRING_BYTES];
+    cr_assert_eq(pt_auth_password_hash(&auth, "elevenchars", hash), PT_ERR_INVALID);
+    cr_assert_eq(pt_auth_password_hash(&auth, "twelve chars", hash), PT_OK);
+    cr_assert_eq(pt_auth_password_hash(&auth, NULL, hash), PT_ERR_INVALID);
+    char *long_password = malloc(PT_AUTH_PASSWORD_MAX_BYTES + 2);
+    memset(long_password, 'x', PT_AUTH_PASSWORD_MAX_BYTES + 1);
+    long_password[PT_AUTH_PASSWORD_MAX_BYTES + 1] = '\0';
+    cr_assert_eq(pt_auth_password_hash(&auth, long_password, hash), PT_ERR_INVALID);
+    long_password[PT_AUTH_PASSWORD_MAX_BYTES] = '\0';
+    cr_assert_eq(pt_auth_password_hash(&auth, long_password, hash), PT_OK);
+    free(long_password);
+}
+
+Test(password, other_settings_ask_for_a_rehash)
+{
+    char hash[PT_AUTH_HASH_STRING_BYTES];
+    cr_assert_eq(pt_auth_password_hash(&auth, PASSWORD, hash), PT_OK);
+    struct pt_auth stronger;
+    struct pt_auth_settings settings = fast_settings();
+    settings.opslimit += 1;
+    cr_assert_eq(pt_auth_init(&stronger, db, &crypto, &settings), PT_OK);
+    bool needs_rehash = false;
+    cr_assert_eq(pt_auth_password_verify(&stronger, hash, PASSWORD, &needs_rehash), PT_OK);
+    cr_assert(needs_rehash);
+    pt_auth_dispose(&stronger);
+}
+
+Test(password, signing_in_rehashes_with_the_current_settings)
+{
+    add_user(EMAIL, PT_AUTH_EDITOR);
+    pt_auth_dispose(&auth);
+    struct pt_auth_settings settings = fast_settings();
+    settings.opslimit += 1;
+    cr_assert_eq(pt_auth_init(&auth, db, &crypto, &settings), PT_OK);
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0, token, &session), PT_OK);
+
+    sqlite3_stmt *statement = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT password_hash FROM users", -1, &statement, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(sqlite3_step(statement), SQLITE_ROW);
+    char stored[PT_AUTH_HASH_STRING_BYTES];
+    snprintf(stored, sizeof(stored), "%s", (const char *)sqlite3_column_text(statement, 0));
+    sqlite3_finalize(statement);
+    bool needs_rehash = true;
+    cr_assert_eq(pt_auth_password_verify(&auth, stored, PASSWORD, &needs_rehash), PT_OK);
+    cr_assert_not(needs_rehash, "the stored hash now has the new settings: %s", stored);
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0 + 1, token, &session), PT_OK);
+}
+
+Test(password, the_defaults_are_argon2id_interactive, .timeout = 30)
+{
+    struct pt_auth_settings defaults = pt_auth_settings_default();
+    cr_assert_eq(defaults.opslimit, crypto_pwhash_OPSLIMIT_INTERACTIVE);
+    cr_assert_eq(defaults.memlimit, crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    struct pt_auth real;
+    cr_assert_eq(pt_auth_init(&real, db, &crypto, NULL), PT_OK);
+    char hash[PT_AUTH_HASH_STRING_BYTES];
+    cr_assert_eq(pt_auth_password_hash(&real, PASSWORD, hash), PT_OK);
+    cr_assert_eq(pt_auth_password_verify(&real, hash, PASSWORD, NULL), PT_OK);
+    pt_auth_dispose(&real);
+}
+
+Test(password, the_dummy_hash_costs_what_a_real_one_does)
+{
+    cr_assert_eq(strncmp(auth.dummy_hash, "$argon2id$", 10), 0);
+    cr_assert_eq(crypto_pwhash_str_needs_rehash(auth.dummy_hash, auth.settings.opslimit,
+                                                auth.settings.memlimit),
+                 0);
+}
+
+/* ---------------------------------------------------------------- users */
+
+TestSuite(users, .init = setup, .fini = teardown);
+
+static void collect(void *context, const struct pt_auth_user *user)
+{
+    char *list = context;
+    size_t used = strlen(list);
+    snprintf(list + used, 512 - used, "%s:%s:%d;", user->email, pt_auth_role_name(user->role),
+             user->disabled ? 1 : 0);
+}
+
+Test(users, add_list_and_get)
+{
+    add_user("  Zoe@Example.ORG ", PT_AUTH_VIEWER);
+    int64_t ana = add_user(EMAIL, PT_AUTH_ADMIN);
+    add_user("bo@example.org", PT_AUTH_EDITOR);
+    char list[512] = "";
+    cr_assert_eq(pt_auth_users_each(&auth, collect, list), PT_OK);
+    cr_assert_str_eq(list, "ana@example.org:admin:0;bo@example.org:editor:0;"
+                           "zoe@example.org:viewer:0;");
+    struct pt_auth_user user;
+    cr_assert_eq(pt_auth_user_get(&auth, "ANA@example.org", &user), PT_OK);
+    cr_assert_eq(user.id, ana);
+    cr_assert_eq(user.role, PT_AUTH_ADMIN);
+    cr_assert_eq(user.created_at, T0);
+    cr_assert_eq(pt_auth_user_get(&auth, "nobody@example.org", &user), PT_ERR_NOT_FOUND);
+}
+
+Test(users, bad_input_and_duplicates_are_refused)
+{
+    add_user(EMAIL, PT_AUTH_ADMIN);
+    cr_assert_eq(pt_auth_user_add(&auth, "Ana@Example.org", PT_AUTH_VIEWER, PASSWORD, 0, T0, NULL),
+                 PT_ERR_CONFLICT);
+    cr_assert_eq(pt_auth_user_add(&auth, "not an address", PT_AUTH_VIEWER, PASSWORD, 0, T0, NULL),
+                 PT_ERR_INVALID);
+    cr_assert_eq(pt_auth_user_add(&auth, "b@example.org", PT_AUTH_VIEWER, "short", 0, T0, NULL),
+                 PT_ERR_INVALID);
+    cr_assert_eq(
+        pt_auth_user_add(&auth, "b@example.org", (enum pt_auth_role)42, PASSWORD, 0, T0, NULL),
+        PT_ERR_INVALID);
+    cr_assert_eq(count_rows("SELECT count(*) FROM users"), 1);
+    cr_assert_eq(pt_auth_user_set_disabled(&auth, "nobody@example.org", true, 0, T0),
+                 PT_ERR_NOT_FOUND);
+    cr_assert_eq(pt_auth_user_set_password(&auth, "nobody@example.org", PASSWORD, 0, T0),
+                 PT_ERR_NOT_FOUND);
+}
+
+Test(users, roles_parse_and_name)
+{
+    enum pt_auth_role role;
+    cr_assert_eq(pt_auth_role_parse("admin", &role), PT_OK);
+    cr_assert_eq(role, PT_AUTH_ADMIN);
+    cr_assert_eq(pt_auth_role_parse("editor", &role), PT_OK);
+    cr_assert_eq(role, PT_AUTH_EDITOR);
+    cr_assert_eq(pt_auth_role_parse("viewer", &role), PT_OK);
+    cr_assert_eq(role, PT_AUTH_VIEWER);
+    cr_assert_eq(pt_auth_role_parse("Admin", &role), PT_ERR_INVALID);
+    cr_assert_eq(pt_auth_role_parse("root", &role), PT_ERR_INVALID);
+    cr_assert_eq(pt_auth_role_parse(NULL, &role), PT_ERR_INVALID);
+    cr_assert_str_eq(pt_auth_role_name((enum pt_auth_role)42), "unknown");
+}
+
+Test(users, changes_are_audited_and_the_log_is_append_only)
+{
+    int64_t admin = add_user(EMAIL, PT_AUTH_ADMIN);
+    cr_assert_eq(
+        pt_auth_user_add(&auth, "bo@example.org", PT_AUTH_VIEWER, PASSWORD, admin, T0, NULL),
+        PT_OK);
+    cr_assert_eq(pt_auth_user_set_disabled(&auth, "bo@example.org", true, admin, T0 + 1), PT_OK);
+    cr_assert_eq(
+        pt_auth_user_set_password(&auth, "bo@example.org", "a new long password", admin, T0 + 2),
+        PT_OK);
+    cr_assert_eq(count_rows("SELECT count(*) FROM audit_log WHERE user_id IS NULL AND action = "
+                            "'user_added' AND detail = 'ana@example.org admin'"),
+                 1);
+    cr_assert_eq(count_rows("SELECT count(*) FROM audit_log WHERE user_id = 1 AND action IN "
+                            "('user_added', 'user_disabled', 'password_reset') AND detail "
+                            "LIKE 'bo@example.org%'"),
+                 3);
+    cr_assert_eq(count_rows("SELECT count(*) FROM audit_log WHERE detail LIKE '%password%' AND "
+                            "action != 'password_reset'"),
+                 0);
+    cr_assert_neq(sqlite3_exec(db, "UPDATE audit_log SET detail = ''", NULL, NULL, NULL),
+                  SQLITE_OK);
+    cr_assert_neq(sqlite3_exec(db, "DELETE FROM audit_log", NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* ---------------------------------------------------------------- sessions */
+
+TestSuite(sessions, .init = setup, .fini = teardown);
+
+Test(sessions, signing_in_gives_a_token_that_finds_the_session)
+{
+    int64_t id = add_user(EMAIL, PT_AUTH_EDITOR);
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    cr_assert_eq(login("Ana@Example.org", PASSWORD, "192.0.2.1", T0, token, &session), PT_OK);
+    cr_assert_eq(strlen(token), PT_AUTH_TOKEN_CHARS);
+    cr_assert_eq(session.user_id, id);
+    cr_assert_eq(session.role, PT_AUTH_EDITOR);
+    cr_assert_eq(session.expires_at, T0 + 3600);
+
+    struct pt_auth_session found;
+    cr_assert_eq(pt_auth_session_check(&auth, token, T0 + 10, &found), PT_OK);
+    cr_assert_eq(found.user_id, id);
+    cr_assert_str_eq(found.email, EMAIL);
+    cr_assert_eq(found.role, PT_AUTH_EDITOR);
+    cr_assert_eq(memcmp(found.token_hash, session.token_hash, PT_AUTH_HASH_BYTES), 0);
+
+    char other[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session second;
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0, other, &second), PT_OK);
+    cr_assert_str_neq(token, other, "every sign-in has a fresh token");
+    cr_assert_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'login'"), 2);
+}
+
+Test(sessions, only_a_hash_of_the_token_is_stored)
+{
+    add_user(EMAIL, PT_AUTH_VIEWER);
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0, token, &session), PT_OK);
+    sqlite3_stmt *statement = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT token_hash FROM sessions", -1, &statement, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(sqlite3_step(statement), SQLITE_ROW);
+    cr_assert_eq(sqlite3_column_bytes(statement, 0), PT_AUTH_HASH_BYTES);
+    cr_assert_eq(memcmp(sqlite3_column_blob(statement, 0), session.token_hash, PT_AUTH_HASH_BYTES),
+                 0);
+    cr_assert_null(memmem(sqlite3_column_blob(statement, 0), PT_AUTH_HASH_BYTES, token, 8));
+    sqlite3_finalize(statement);
+}
+
+Test(sessions, unknown_and_malformed_tokens_find_nothing)
+{
+    struct pt_auth_session session;
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    pt_crypto_token(token);
+    cr_assert_eq(pt_auth_session_check(&auth, token, T0, &session), PT_ERR_NOT_FOUND);
+    cr_assert_eq(pt_auth_session_check(&auth, NULL, T0, &session), PT_ERR_NOT_FOUND);
+    cr_assert_eq(pt_auth_session_check(&auth, "", T0, &session), PT_ERR_NOT_FOUND);
+    cr_assert_eq(pt_auth_session_check(&auth, "short", T0, &session), PT_ERR_NOT_FOUND);
+    token[5] = '=';
+    cr_assert_eq(pt_auth_session_check(&auth, token, T0, &session), PT_ERR_NOT_FOUND);
+}
+
+Test(sessions, the_absolute_lifetime_ends_even_an_active_session)
+{
+    add_user(EMAIL, PT_AUTH_VIEWER);
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0, token, &session), PT_OK);
+    /* A request every ten minutes keeps it from going idle (900 s)... */
+    for (int64_t t = T0 + 600; t < T0 + 3600; t += 600)
+        cr_assert_eq(pt_auth_session_check(&auth, token, t, &session), PT_OK, "at +%lld",
+                     (long long)(t - T0));
+    cr_assert_eq(pt_auth_session_check(&auth, token, T0 + 3599, &session), PT_OK);
+    /* ...but not past its lifetime (3600 s). */
+    cr_assert_eq(pt_auth_session_check(&auth, token, T0 + 3600, &session), PT_ERR_NOT_FOUND);
+    cr_assert_eq(count_rows("SELECT count(*) FROM sessions"), 0, "the expired row is deleted");
+    cr_assert_eq(pt_auth_session_check(&auth, token, T0 + 3000, &session), PT_ERR_NOT_FOUND);
+}
+
+Test(sessions, an_idle_session_ends)
+{
+    add_user(EMAIL, PT_AUTH_VIEWER);
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0, token, &session), PT_OK);
+    cr_assert_eq(pt_auth_session_check(&auth, token, T0 + 899, &session), PT_OK);
+    /* That request counted as activity: 899 s later it is still alive. */
+    cr_assert_eq(pt_auth_session_check(&auth, token, T0 + 899 + 899, &session), PT_OK);
+    cr_assert_eq(pt_auth_session_check(&auth, token, T0 + 1798 + 900, &session), PT_ERR_NOT_FOUND);
+    cr_assert_eq(pt_auth_session_check(&auth, token, T0 + 1798 + 1, &session), PT_ERR_NOT_FOUND,
+                 "once ended it stays ended");
+}
+
+Test(sessions, signing_out_ends_the_session)
+{
+    add_user(EMAIL, PT_AUTH_VIEWER);
+    char token[PT_AUTH_TOKEN_CHARS + 1], other[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0, token, &session), PT_OK);
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.2", T0, other, &session), PT_OK);
+    cr_assert_eq(pt_auth_logout(&auth, token, T0 + 5), PT_OK);
+    cr_assert_eq(pt_auth_session_check(&auth, token, T0 + 6, &session), PT_ERR_NOT_FOUND);
+    cr_assert_eq(pt_auth_session_check(&auth, other, T0 + 6, &session), PT_OK,
+                 "only that browser is signed out");
+    cr_assert_eq(pt_auth_logout(&auth, token, T0 + 7), PT_OK, "signing out twice is fine");
+    cr_assert_eq(pt_auth_logout(&auth, "garbage", T0 + 7), PT_OK);
+    cr_assert_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'logout'"), 1);
+}
+
+Test(sessions, a_disabled_user_is_signed_out_and_cannot_sign_in)
+{
+    add_user(EMAIL, PT_AUTH_ADMIN);
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0, token, &session), PT_OK);
+    cr_assert_eq(pt_auth_user_set_disabled(&auth, EMAIL, true, 0, T0 + 1), PT_OK);
+    cr_assert_eq(pt_auth_session_check(&auth, token, T0 + 2, &session), PT_ERR_NOT_FOUND);
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0 + 3, token, &session), PT_ERR_INVALID);
+    cr_assert_eq(pt_auth_user_set_disabled(&auth, EMAIL, false, 0, T0 + 4), PT_OK);
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0 + 5, token, &session), PT_OK);
+}
+
+Test(sessions, a_disabled_flag_alone_stops_a_session)
+{
+    /* Even if the user is disabled behind this module's back (by hand, by a
+     * later tool), the session check refuses it. */
+    add_user(EMAIL, PT_AUTH_ADMIN);
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0, token, &session), PT_OK);
+    cr_assert_eq(sqlite3_exec(db, "UPDATE users SET disabled = 1", NULL, NULL, NULL), SQLITE_OK);
+    cr_assert_eq(pt_auth_session_check(&auth, token, T0 + 1, &session), PT_ERR_NOT_FOUND);
+}
+
+Test(sessions, a_password_reset_signs_out_everywhere)
+{
+    add_user(EMAIL, PT_AUTH_ADMIN);
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0, token, &session), PT_OK);
+    cr_assert_eq(pt_auth_user_set_password(&auth, EMAIL, "short", 0, T0 + 1), PT_ERR_INVALID);
+    cr_assert_eq(pt_auth_session_check(&auth, token, T0 + 2, &session), PT_OK);
+    cr_assert_eq(pt_auth_user_set_password(&auth, EMAIL, "an entirely new one", 0, T0 + 3), PT_OK);
+    cr_assert_eq(pt_auth_session_check(&auth, token, T0 + 4, &session), PT_ERR_NOT_FOUND);
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0 + 5, token, &session), PT_ERR_INVALID);
+    cr_assert_eq(login(EMAIL, "an entirely new one", "192.0.2.1", T0 + 6, token, &session), PT_OK);
+}
+
+Test(sessions, pruning_removes_expired_rows)
+{
+    add_user(EMAIL, PT_AUTH_VIEWER);
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0, token, &session), PT_OK);
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0 + 800, token, &session), PT_OK);
+    cr_assert_eq(login(EMAIL, "wrong password!", "192.0.2.1", T0 + 800, token, &session),
+                 PT_ERR_INVALID);
+    cr_assert_eq(pt_auth_prune(&auth, T0 + 900), PT_OK);
+    cr_assert_eq(count_rows("SELECT count(*) FROM sessions"), 1, "the idle one went");
+    cr_assert_eq(count_rows("SELECT count(*) FROM login_failures"), 1);
+    cr_assert_eq(pt_auth_prune(&auth, T0 + 800 + 600), PT_OK);
+    cr_assert_eq(count_rows("SELECT count(*) FROM login_failures"), 0);
+}
+
+/* ---------------------------------------------------------------- cookies */
+
+TestSuite(cookie, .init = setup, .fini = teardown);
+
+Test(cookie, set_cookie_has_every_attribute)
+{
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    pt_crypto_token(token);
+    char value[160], expected[256];
+    cr_assert_eq(pt_auth_cookie(&auth, token, value, sizeof(value)), PT_OK);
+    snprintf(expected, sizeof(expected),
+             "__Host-patron_session=%s; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=3600",
+             token);
+    cr_assert_str_eq(value, expected);
+    cr_assert_eq(pt_auth_cookie(&auth, NULL, value, sizeof(value)), PT_OK);
+    cr_assert_str_eq(value, "__Host-patron_session=; HttpOnly; Secure; SameSite=Strict; Path=/; "
+                            "Max-Age=0");
+    cr_assert_eq(pt_auth_cookie(&auth, token, value, 40), PT_ERR_TOO_LARGE);
+    cr_assert_eq(pt_auth_cookie(&auth, "x; Domain=evil", value, sizeof(value)), PT_ERR_INVALID);
+}
+
+Test(cookie, the_token_is_found_among_other_cookies)
+{
+    char token[PT_AUTH_TOKEN_CHARS + 1], found[PT_AUTH_TOKEN_CHARS + 1];
+    pt_crypto_token(token);
+    char header[256];
+    snprintf(header, sizeof(header), "theme=dark; __Host-patron_session=%s; lang=ru", token);
+    cr_assert_eq(pt_auth_cookie_token(header, found), PT_OK);
+    cr_assert_str_eq(found, token);
+    snprintf(header, sizeof(header), "__Host-patron_session=%s", token);
+    cr_assert_eq(pt_auth_cookie_token(header, found), PT_OK);
+    cr_assert_str_eq(found, token);
+
+    cr_assert_eq(pt_auth_cookie_token(NULL, found), PT_ERR_NOT_FOUND);
+    cr_assert_eq(pt_auth_cookie_token("", found), PT_ERR_NOT_FOUND);
+    cr_assert_eq(pt_auth_cookie_token("theme=dark", found), PT_ERR_NOT_FOUND);
+    snprintf(header, sizeof(header), "patron_session=%s", token);
+    cr_assert_eq(pt_auth_cookie_token(header, found), PT_ERR_NOT_FOUND);
+    cr_assert_eq(pt_auth_cookie_token("__Host-patron_session=short", found), PT_ERR_NOT_FOUND);
+    snprintf(header, sizeof(header), "__Host-patron_session=%.42s!", token);
+    cr_assert_eq(pt_auth_cookie_token(header, found), PT_ERR_NOT_FOUND);
+}
+
+/* ---------------------------------------------------------------- CSRF */
+
+TestSuite(csrf, .init = setup, .fini = teardown);
+
+Test(csrf, a_session_accepts_its_own_token_only)
+{
+    add_user(EMAIL, PT_AUTH_EDITOR);
+    add_user("bo@example.org", PT_AUTH_EDITOR);
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session mine, theirs, looked_up;
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0, token, &mine), PT_OK);
+    cr_assert_eq(pt_auth_session_check(&auth, token, T0 + 1, &looked_up), PT_OK);
+    cr_assert_eq(login("bo@example.org", PASSWORD, "192.0.2.2", T0, token, &theirs), PT_OK);
+
+    char form[PT_AUTH_TOKEN_CHARS + 1], other[PT_AUTH_TOKEN_CHARS + 1];
+    pt_auth_csrf_token(&auth, &mine, form);
+    cr_assert_eq(strlen(form), PT_AUTH_TOKEN_CHARS);
+    cr_assert_eq(pt_auth_csrf_check(&auth, &mine, form), PT_OK);
+    cr_assert_eq(pt_auth_csrf_check(&auth, &looked_up, form), PT_OK,
+                 "the same on every request of the session");
+
+    pt_auth_csrf_token(&auth, &theirs, other);
+    cr_assert_str_neq(form, other);
+    cr_assert_eq(pt_auth_csrf_check(&auth, &mine, other), PT_ERR_INVALID, "another session's");
+    cr_assert_eq(pt_auth_csrf_check(&auth, &theirs, form), PT_ERR_INVALID);
+}
+
+Test(csrf, tampered_and_missing_tokens_are_refused)
+{
+    add_user(EMAIL, PT_AUTH_EDITOR);
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0, token, &session), PT_OK);
+    char form[PT_AUTH_TOKEN_CHARS + 1], tampered[PT_AUTH_TOKEN_CHARS + 2];
+    pt_auth_csrf_token(&auth, &session, form);
+    for (size_t i = 0; i < PT_AUTH_TOKEN_CHARS; i += 7) {
+        memcpy(tampered, form, sizeof(form));
+        tampered[i] = tampered[i] == 'A' ? 'B' : 'A';
+        cr_assert_eq(pt_auth_csrf_check(&auth, &session, tampered), PT_ERR_INVALID, "at %zu", i);
+    }
+    snprintf(tampered, sizeof(tampered), "%sA", form);
+    cr_assert_eq(pt_auth_csrf_check(&auth, &session, tampered), PT_ERR_INVALID, "one too long");
+    snprintf(tampered, sizeof(tampered), "%.42s", form);
+    cr_assert_eq(pt_auth_csrf_check(&auth, &session, tampered), PT_ERR_INVALID, "one too short");
+    cr_assert_eq(pt_auth_csrf_check(&auth, &session, ""), PT_ERR_INVALID);
+    cr_assert_eq(pt_auth_csrf_check(&auth, &session, NULL), PT_ERR_INVALID);
+    cr_assert_eq(pt_auth_csrf_check(&auth, &session, token), PT_ERR_INVALID,
+                 "the cookie token is not the form token");
+}
+
+Test(csrf, another_key_file_makes_other_tokens)
+{
+    add_user(EMAIL, PT_AUTH_EDITOR);
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0, token, &session), PT_OK);
+    struct pt_crypto other_crypto;
+    randombytes_buf(other_crypto.signing_key, sizeof(other_crypto.signing_key));
+    struct pt_auth other;
+    struct pt_auth_settings settings = fast_settings();
+    cr_assert_eq(pt_auth_init(&other, db, &other_crypto, &settings), PT_OK);
+    char form[PT_AUTH_TOKEN_CHARS + 1];
+    pt_auth_csrf_token(&other, &session, form);
+    cr_assert_eq(pt_auth_csrf_check(&auth, &session, form), PT_ERR_INVALID);
+    pt_auth_dispose(&other);
+}
+
+/* ---------------------------------------------------------------- login limits */
+
+TestSuite(limits, .init = setup, .fini = teardown);
+
+Test(limits, an_account_locks_after_five_failures_until_the_window_passes)
+{
+    add_user(EMAIL, PT_AUTH_ADMIN);
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    char client[32];
+    /* From five different addresses, so only the account's limit applies. */
+    for (int i = 0; i < 5; i++) {
+        snprintf(client, sizeof(client), "198.51.100.%d", i);
+        cr_assert_eq(login(EMAIL, "wrong password!", client, T0 + i, token, &session),
+                     PT_ERR_INVALID);
+    }
+    /* The right password is now refused, with the same answer as a wrong one. */
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0 + 10, token, &session), PT_ERR_INVALID);
+    cr_assert_eq(token[0], '\0');
+    cr_assert_eq(count_rows("SELECT count(*) FROM sessions"), 0);
+    /* Still locked within the window of the latest failures... */
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0 + 599, token, &session), PT_ERR_INVALID);
+    /* ...and open once the window has passed over all of them. */
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0 + 599 + 600, token, &session), PT_OK);
+}
+
+Test(limits, a_success_clears_the_account_count)
+{
+    add_user(EMAIL, PT_AUTH_ADMIN);
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 4; i++)
+            cr_assert_eq(login(EMAIL, "wrong password!", "192.0.2.1", T0, token, &session),
+                         PT_ERR_INVALID);
+        cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0, token, &session), PT_OK, "round %d",
+                     round);
+    }
+}
+
+Test(limits, a_reset_password_unlocks_the_account)
+{
+    add_user(EMAIL, PT_AUTH_ADMIN);
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    for (int i = 0; i < 6; i++)
+        login(EMAIL, "wrong password!", "192.0.2.1", T0, token, &session);
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0, token, &session), PT_ERR_INVALID);
+    cr_assert_eq(pt_auth_user_set_password(&auth, EMAIL, "brand new password", 0, T0), PT_OK);
+    cr_assert_eq(login(EMAIL, "brand new password", "192.0.2.1", T0, token, &session), PT_OK);
+}
+
+Test(limits, a_client_is_stopped_after_twenty_failures_whatever_the_account)
+{
+    add_user(EMAIL, PT_AUTH_ADMIN);
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    char email[64];
+    for (int i = 0; i < 20; i++) {
+        snprintf(email, sizeof(email), "guess%d@example.org", i);
+        cr_assert_eq(login(email, "wrong password!", "203.0.113.9", T0 + i, token, &session),
+                     PT_ERR_INVALID);
+    }
+    cr_assert_eq(login(EMAIL, PASSWORD, "203.0.113.9", T0 + 30, token, &session), PT_ERR_TOO_LARGE);
+    cr_assert_eq(login("guess0@example.org", "x", "203.0.113.9", T0 + 30, token, &session),
+                 PT_ERR_TOO_LARGE);
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0 + 30, token, &session), PT_OK,
+                 "another client is not affected");
+    cr_assert_eq(login(EMAIL, PASSWORD, "203.0.113.9", T0 + 19 + 600, token, &session), PT_OK,
+                 "the window has passed");
+}
+
+/* The sequence of answers for an existing account and for addresses that do
+ * not exist (well-formed or not) must be the same, lock included. */
+static void answers(const char *email, const char *client_prefix, enum pt_status out[8])
+{
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    char client[32];
+    for (int i = 0; i < 7; i++) {
+        snprintf(client, sizeof(client), "%s.%d", client_prefix, i);
+        out[i] = login(email, "wrong password!", client, T0 + i, token, &session);
+    }
+    /* The real password for the existing one, now locked. */
+    out[7] = login(email, PASSWORD, "192.0.2.200", T0 + 8, token, &session);
+}
+
+Test(limits, answers_do_not_reveal_whether_an_account_exists)
+{
+    add_user(EMAIL, PT_AUTH_ADMIN);
+    add_user("off@example.org", PT_AUTH_ADMIN);
+    cr_assert_eq(pt_auth_user_set_disabled(&auth, "off@example.org", true, 0, T0), PT_OK);
+    enum pt_status existing[8], missing[8], malformed[8], disabled[8];
+    answers(EMAIL, "198.51.100", existing);
+    answers("nobody@example.org", "198.51.101", missing);
+    answers("not-an-address", "198.51.102", malformed);
+    answers("off@example.org", "198.51.103", disabled);
+    for (int i = 0; i < 8; i++) {
+        cr_assert_eq(existing[i], PT_ERR_INVALID, "attempt %d", i);
+        cr_assert_eq(missing[i], existing[i], "attempt %d", i);
+        cr_assert_eq(malformed[i], existing[i], "attempt %d", i);
+        cr_assert_eq(disabled[i], existing[i], "attempt %d", i);
+    }
+    /* Unknown addresses are counted too, so they lock the same way. */
+    cr_assert_eq(count_rows("SELECT count(DISTINCT account_hash) FROM login_failures"), 4);
+}
+
+Test(limits, failures_store_no_address_or_typed_text)
+{
+    add_user(EMAIL, PT_AUTH_ADMIN);
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    cr_assert_eq(login("my secret passphrase", "x", "192.0.2.77", T0, token, &session),
+                 PT_ERR_INVALID);
+    cr_assert_eq(count_rows("SELECT count(*) FROM login_failures WHERE "
+                            "instr(account_hash, 'secret') > 0 OR instr(client_hash, "
+                            "'192.0.2') > 0 OR typeof(account_hash) != 'blob' OR "
+                            "length(account_hash) != 32"),
+                 0);
+    cr_assert_eq(count_rows("SELECT count(*) FROM login_failures"), 1);
+}
