@@ -44,6 +44,40 @@ static enum pt_status exec(struct sqlite_store *store, const char *sql)
     return PT_OK;
 }
 
+/* Runs one statement with text and integer parameters given in order;
+ * "%s" in the format of types marks text, "%d" integers, "%b" a blob with
+ * its length. Returns the number of rows changed, or -1 on error. */
+static int run(struct sqlite_store *store, const char *sql, const char *types, ...)
+{
+    sqlite3_stmt *statement = NULL;
+    if (sqlite3_prepare_v2(store->db, sql, -1, &statement, NULL) != SQLITE_OK) {
+        fail(store, sql);
+        return -1;
+    }
+    va_list args;
+    va_start(args, types);
+    int index = 1;
+    for (const char *t = types; *t; t++, index++) {
+        if (*t == 's') {
+            sqlite3_bind_text(statement, index, va_arg(args, const char *), -1, SQLITE_TRANSIENT);
+        } else if (*t == 'd') {
+            sqlite3_bind_int64(statement, index, va_arg(args, int64_t));
+        } else {
+            const void *blob = va_arg(args, const void *);
+            size_t length = va_arg(args, size_t);
+            sqlite3_bind_blob(statement, index, blob, (int)length, SQLITE_TRANSIENT);
+        }
+    }
+    va_end(args);
+    int changed = -1;
+    if (sqlite3_step(statement) == SQLITE_DONE)
+        changed = sqlite3_changes(store->db);
+    else
+        fail(store, sql);
+    sqlite3_finalize(statement);
+    return changed;
+}
+
 static enum pt_status sqlite_migrate(struct pt_store *base, int *applied)
 {
     struct sqlite_store *store = from(base);
@@ -155,26 +189,14 @@ static enum pt_status sqlite_campaign_put(struct pt_store *base, const char *id,
                                           const char *document, int64_t now)
 {
     struct sqlite_store *store = from(base);
-    enum pt_status status = PT_OK;
-    sqlite3_stmt *statement = NULL;
     pthread_mutex_lock(&store->lock);
-    if (sqlite3_prepare_v2(store->db,
-                           "INSERT INTO campaigns (id, document, updated_at) VALUES (?, ?, ?) "
-                           "ON CONFLICT (id) DO UPDATE SET document = excluded.document, "
-                           "updated_at = excluded.updated_at",
-                           -1, &statement, NULL) != SQLITE_OK) {
-        status = fail(store, "saving a campaign");
-        goto out;
-    }
-    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 2, document, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(statement, 3, now);
-    if (sqlite3_step(statement) != SQLITE_DONE)
-        status = fail(store, "saving a campaign");
-out:
-    sqlite3_finalize(statement);
+    int changed = run(store,
+                      "INSERT INTO campaigns (id, document, updated_at) VALUES (?, ?, ?) "
+                      "ON CONFLICT (id) DO UPDATE SET document = excluded.document, "
+                      "updated_at = excluded.updated_at",
+                      "ssd", id, document, now);
     pthread_mutex_unlock(&store->lock);
-    return status;
+    return changed < 0 ? PT_ERR_IO : PT_OK;
 }
 
 static enum pt_status sqlite_campaign_get(struct pt_store *base, const char *id, char **document)
@@ -205,23 +227,10 @@ out:
 static enum pt_status sqlite_campaign_delete(struct pt_store *base, const char *id)
 {
     struct sqlite_store *store = from(base);
-    enum pt_status status = PT_OK;
-    sqlite3_stmt *statement = NULL;
     pthread_mutex_lock(&store->lock);
-    if (sqlite3_prepare_v2(store->db, "DELETE FROM campaigns WHERE id = ?", -1, &statement,
-                           NULL) != SQLITE_OK) {
-        status = fail(store, "deleting a campaign");
-        goto out;
-    }
-    sqlite3_bind_text(statement, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(statement) != SQLITE_DONE)
-        status = fail(store, "deleting a campaign");
-    else if (sqlite3_changes(store->db) == 0)
-        status = PT_ERR_NOT_FOUND;
-out:
-    sqlite3_finalize(statement);
+    int changed = run(store, "DELETE FROM campaigns WHERE id = ?", "s", id);
     pthread_mutex_unlock(&store->lock);
-    return status;
+    return changed < 0 ? PT_ERR_IO : changed == 0 ? PT_ERR_NOT_FOUND : PT_OK;
 }
 
 static enum pt_status sqlite_campaigns_replace(struct pt_store *base, const char *const *ids,
@@ -515,60 +524,11 @@ static enum pt_status sqlite_pledge_set_checkout(struct pt_store *base, const ch
                                                  const char *processor, const char *checkout_id)
 {
     struct sqlite_store *store = from(base);
-    sqlite3_stmt *statement = NULL;
-    enum pt_status status = PT_OK;
     pthread_mutex_lock(&store->lock);
-    if (sqlite3_prepare_v2(store->db,
-                           "UPDATE pledges SET processor = ?, checkout_id = ? WHERE id = ?", -1,
-                           &statement, NULL) != SQLITE_OK) {
-        status = fail(store, "saving a checkout");
-        goto out;
-    }
-    sqlite3_bind_text(statement, 1, processor, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 2, checkout_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 3, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(statement) != SQLITE_DONE)
-        status = fail(store, "saving a checkout");
-    else if (sqlite3_changes(store->db) == 0)
-        status = PT_ERR_NOT_FOUND;
-out:
-    sqlite3_finalize(statement);
+    int changed = run(store, "UPDATE pledges SET processor = ?, checkout_id = ? WHERE id = ?",
+                      "sss", processor, checkout_id, id);
     pthread_mutex_unlock(&store->lock);
-    return status;
-}
-
-/* Runs one statement with text and integer parameters given in order;
- * "%s" in the format of types marks text, "%d" integers, "%b" a blob with
- * its length. Returns the number of rows changed, or -1 on error. */
-static int run(struct sqlite_store *store, const char *sql, const char *types, ...)
-{
-    sqlite3_stmt *statement = NULL;
-    if (sqlite3_prepare_v2(store->db, sql, -1, &statement, NULL) != SQLITE_OK) {
-        fail(store, sql);
-        return -1;
-    }
-    va_list args;
-    va_start(args, types);
-    int index = 1;
-    for (const char *t = types; *t; t++, index++) {
-        if (*t == 's') {
-            sqlite3_bind_text(statement, index, va_arg(args, const char *), -1, SQLITE_TRANSIENT);
-        } else if (*t == 'd') {
-            sqlite3_bind_int64(statement, index, va_arg(args, int64_t));
-        } else {
-            const void *blob = va_arg(args, const void *);
-            size_t length = va_arg(args, size_t);
-            sqlite3_bind_blob(statement, index, blob, (int)length, SQLITE_TRANSIENT);
-        }
-    }
-    va_end(args);
-    int changed = -1;
-    if (sqlite3_step(statement) == SQLITE_DONE)
-        changed = sqlite3_changes(store->db);
-    else
-        fail(store, sql);
-    sqlite3_finalize(statement);
-    return changed;
+    return changed < 0 ? PT_ERR_IO : changed == 0 ? PT_ERR_NOT_FOUND : PT_OK;
 }
 
 static int queue_email(struct sqlite_store *store, const char *pledge_id, const char *kind,
