@@ -1,5 +1,6 @@
 #include "patron/app.h"
 
+#include <malloc.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -233,5 +234,9 @@ enum pt_status pt_app_reload_catalog(struct pt_app *app, bool force)
         return status;
     }
     pt_catalog_holder_swap(&app->catalogs, next);
+    /* Building parsed and rendered a whole catalogue, on whichever thread
+     * asked; give what it freed back to the system rather than keep it in
+     * that thread's malloc arena. */
+    malloc_trim(0);
     return PT_OK;
 }

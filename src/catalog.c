@@ -520,10 +520,15 @@ static void render_variant(struct pt_campaign *campaign, struct pt_variant *vari
 
         pt_render_embed_document(&document, language, html.data, settings->public_url);
 
-        out->html = pt_buf_take(&html, &out->html_length);
-        out->answer = pt_buf_take(&answer, &out->answer_length);
+        /* The fragment is kept once, inside its document: a catalogue of
+         * hundreds of variants in several languages stays small. */
         out->document = pt_buf_take(&document, &out->document_length);
+        out->html = strstr(out->document, html.data);
+        out->html_length = html.length;
+        pt_buf_reset(&html);
+        out->answer = pt_buf_take(&answer, &out->answer_length);
     }
+    pt_buf_dispose(&html);
 }
 
 static void free_campaign(struct pt_campaign *campaign)
@@ -533,7 +538,6 @@ static void free_campaign(struct pt_campaign *campaign)
     for (size_t v = 0; v < campaign->variant_count; v++) {
         struct pt_variant *variant = &campaign->variants[v];
         for (size_t t = 0; t < variant->text_count; t++) {
-            free(variant->texts[t].html);
             free(variant->texts[t].answer);
             free(variant->texts[t].document);
         }

@@ -51,7 +51,8 @@ enum pt_frequency { PT_FREQUENCY_MONTHLY, PT_FREQUENCY_ONE_OFF, PT_FREQUENCY_ANN
 /* One variant in one language, ready to send. */
 struct pt_variant_text {
     char language[PT_LANGUAGE_MAX];
-    char *html;          /* the appeal fragment (docs/API.md) */
+    const char *html;    /* the appeal fragment (docs/API.md), inside document; not
+                            NUL-terminated there: use html_length */
     size_t html_length;
     char *answer;        /* the whole /v1/appeal JSON answer for this choice */
     size_t answer_length;

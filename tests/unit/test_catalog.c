@@ -59,7 +59,9 @@ Test(catalog, the_demo_campaign_builds_and_prerenders_everything)
     json_t *answer = json_loadb(en->answer, en->answer_length, 0, &problem);
     cr_assert_not_null(answer, "%s", problem.text);
     const char *html = json_string_value(json_object_get(json_object_get(answer, "appeal"), "html"));
-    cr_assert_str_eq(html, en->html);
+    cr_assert_eq(strlen(html), en->html_length);
+    cr_assert(strncmp(html, en->html, en->html_length) == 0, "the answer carries the fragment");
+    cr_assert(strstr(en->document, html) == en->html, "the fragment is kept once, in its document");
     cr_assert_str_eq(json_string_value(json_object_get(json_object_get(answer, "appeal"),
                                                        "variant")),
                      "a");
