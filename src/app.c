@@ -64,6 +64,18 @@ int64_t pt_app_now(const struct pt_app *app)
     return (int64_t)time(NULL) + app->clock_offset;
 }
 
+bool pt_app_is_return_url(const char *url)
+{
+    if (url == NULL || strlen(url) > 1024 ||
+        (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0))
+        return false;
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
+        if (*p <= 0x20 || *p == 0x7f || *p == '"' || *p == '<' || *p == '>' || *p == '#')
+            return false;
+    }
+    return true;
+}
+
 bool pt_app_is_admin_token(const struct pt_app *app, const char *text)
 {
     const char *token = app->config->admin_token;

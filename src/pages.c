@@ -148,6 +148,7 @@ struct support_form {
     const char *other_amount; /* typed by the reader */
     const char *campaign;
     const char *variant;
+    const char *return_url;   /* the article to lead back to, or NULL */
     const char *error_field;  /* "amount", "currency" or "frequency" */
     char error[256];
 };
@@ -195,6 +196,11 @@ static void render_support(struct pt_buf *out, const struct support_form *form)
     pt_buf_puts(out, "<input type=\"hidden\" name=\"lang\" value=\"");
     pt_buf_puts(out, language);
     pt_buf_puts(out, "\">");
+    if (form->return_url != NULL) {
+        pt_buf_puts(out, "<input type=\"hidden\" name=\"return\" value=\"");
+        pt_buf_html_str(out, form->return_url);
+        pt_buf_puts(out, "\">");
+    }
 
     pt_buf_puts(out, "<fieldset><legend>");
     pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_HOW_OFTEN));
@@ -299,7 +305,9 @@ static void render_pending(struct pt_buf *out, const struct support_form *form, 
     pt_buf_html_str(out, pt_render_phrase(language, phrase));
     pt_buf_puts(out, "</strong></p><p class=\"patron-notice\" role=\"status\">");
     pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_NOT_SET_UP));
-    pt_buf_puts(out, "</p><p><a href=\"/\">");
+    pt_buf_puts(out, "</p><p><a href=\"");
+    pt_buf_html_str(out, form->return_url != NULL ? form->return_url : "/");
+    pt_buf_puts(out, "\">");
     pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_BACK));
     pt_buf_puts(out, "</a></p>");
     pt_render_page_end(out);
@@ -321,6 +329,8 @@ static bool read_support(struct pt_app *app, struct pt_request *request,
     const char *campaign = field(request, "campaign"), *variant = field(request, "variant");
     form->campaign = pt_catalog_is_id(campaign) ? campaign : NULL;
     form->variant = pt_catalog_is_id(variant) ? variant : NULL;
+    const char *back = field(request, "return");
+    form->return_url = pt_app_is_return_url(back) ? back : NULL;
 
     const char *frequency = field(request, "frequency");
     if (frequency != NULL && !pt_frequency_parse(frequency, &form->frequency)) {
@@ -422,7 +432,8 @@ void pt_pages_support(struct pt_app *app, struct pt_request *request,
         struct pt_pledge_record record;
         char url[PT_PAY_URL_MAX], error[300];
         if (pt_store_pledge_get(app->store, pledge.id, &record) != PT_OK ||
-            pt_pledges_start_checkout(app, &record, url, sizeof(url), error, sizeof(error)) !=
+            pt_pledges_start_checkout(app, &record, form.return_url, url, sizeof(url), error,
+                                      sizeof(error)) !=
                 PT_OK) {
             fprintf(stderr, "patron: a checkout could not be started: %s\n", error);
             pt_buf_dispose(&body);

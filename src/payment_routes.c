@@ -126,7 +126,14 @@ void pt_payment_routes_thanks(struct pt_app *app, struct pt_request *request,
                                          "страницу через минуту."
                                        : "We are waiting for the payment processor to confirm; "
                                          "reload this page in a minute."));
-    pt_buf_puts(&body, "</p><p><a href=\"/\">");
+    /* Back to the article, telling the widget there (whose storage this
+     * page cannot reach from another origin) that the reader now supports. */
+    const char *back = pt_http_query(request, "return");
+    pt_buf_puts(&body, "</p><p><a class=\"patron-back\" href=\"");
+    pt_buf_html_str(&body, pt_app_is_return_url(back) ? back : "/");
+    if (confirmed)
+        pt_buf_puts(&body, "#patron-supporter");
+    pt_buf_puts(&body, "\">");
     pt_buf_puts(&body, pt_render_phrase(pledge.language, PT_PHRASE_BACK));
     pt_buf_puts(&body, "</a></p>");
     /* Tells the widget, in this browser, that the reader now supports. */

@@ -16,8 +16,8 @@
 /* ---------------------------------------------------------------- checkout */
 
 enum pt_status pt_pledges_start_checkout(struct pt_app *app, const struct pt_pledge_record *pledge,
-                                         char *url, size_t url_size, char *error,
-                                         size_t error_size)
+                                         const char *return_url, char *url, size_t url_size,
+                                         char *error, size_t error_size)
 {
     struct pt_buf success, cancel, description;
     pt_buf_init(&success);
@@ -26,6 +26,10 @@ enum pt_status pt_pledges_start_checkout(struct pt_app *app, const struct pt_ple
     const char *public_url = app->config->public_url;
     pt_buf_printf(&success, "%s/thanks?pledge=%s&session={CHECKOUT_SESSION_ID}", public_url,
                   pledge->id);
+    if (return_url != NULL) {
+        pt_buf_puts(&success, "&return=");
+        pt_buf_url(&success, return_url);
+    }
     pt_buf_printf(&cancel, "%s/support?lang=%s", public_url, pledge->language);
     bool russian = strcmp(pledge->language, "ru") == 0;
     const char *how = pledge->frequency == PT_FREQUENCY_MONTHLY

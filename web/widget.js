@@ -125,6 +125,16 @@
     return s;
   };
 
+  /* The thank-you page links back to the article with #patron-supporter:
+     remember it here, in the storage this page's widget reads, and tidy the
+     address. */
+  if (location.hash == '#patron-supporter') {
+    update((s) => {
+      s.supporter = true;
+    });
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+
   /* Events wait in a queue and leave in batches of at most 100. */
   const queue = [];
   let timer;
@@ -317,6 +327,15 @@
       if (action == 'support') {
         count('click');
         flush();
+        /* So that the thank-you page can lead back here. */
+        const form = button.form;
+        if (form && !form.elements.return) {
+          const back = document.createElement('input');
+          back.type = 'hidden';
+          back.name = 'return';
+          back.value = location.href.split('#')[0];
+          form.append(back);
+        }
       }
       if (!REASONS.includes(action)) return;
       event.preventDefault();

@@ -69,6 +69,10 @@ bool pt_app_authorise(const struct pt_app *app, struct pt_request *request,
 void pt_app_client(const struct pt_app *app, const struct pt_request *request, char *out,
                    size_t size);
 
+/* True for an address the pages may link back to: http or https, at most
+ * 1024 bytes, no spaces, control characters or fragment. */
+bool pt_app_is_return_url(const char *url);
+
 /* True when text is the admin token (compared in constant time). */
 bool pt_app_is_admin_token(const struct pt_app *app, const char *text);
 

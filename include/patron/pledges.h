@@ -16,10 +16,11 @@
 #define PT_MANAGE_TOKEN_MAX 96
 
 /* Creates the processor's checkout for a stored pending pledge and records
- * its id; url is where to send the donor. */
+ * its id; url is where to send the donor. return_url (may be NULL) is the
+ * article the thank-you page leads back to. */
 enum pt_status pt_pledges_start_checkout(struct pt_app *app, const struct pt_pledge_record *pledge,
-                                         char *url, size_t url_size, char *error,
-                                         size_t error_size);
+                                         const char *return_url, char *url, size_t url_size,
+                                         char *error, size_t error_size);
 
 /* Re-reads a checkout from the processor and applies it: the pledge becomes
  * active (or, once paid, completed), with the donor's sealed address.
