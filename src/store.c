@@ -162,6 +162,50 @@ enum pt_status pt_store_magic_link_use(struct pt_store *store, const unsigned ch
     return store->ops->magic_link_use(store, token_hash, now, pledge_id);
 }
 
+/* ---------------------------------------------------------------- reports */
+
+enum pt_status pt_store_counts_range(struct pt_store *store, int32_t from_day, int32_t to_day,
+                                     pt_store_count_visitor visit, void *context)
+{
+    return store->ops->counts_range(store, from_day, to_day, visit, context);
+}
+
+enum pt_status pt_store_report_pledges(struct pt_store *store, int64_t from, int64_t to,
+                                       pt_store_report_pledge_visitor visit, void *context)
+{
+    return store->ops->report_pledges(store, from, to, visit, context);
+}
+
+enum pt_status pt_store_report_history(struct pt_store *store, int64_t to,
+                                       pt_store_report_history_visitor visit, void *context)
+{
+    return store->ops->report_history(store, to, visit, context);
+}
+
+enum pt_status pt_store_report_payments(struct pt_store *store, int64_t from, int64_t to,
+                                        pt_store_report_payment_visitor visit, void *context)
+{
+    return store->ops->report_payments(store, from, to, visit, context);
+}
+
+enum pt_status pt_store_pledge_history_each(struct pt_store *store, const char *pledge_id,
+                                            pt_store_history_visitor visit, void *context)
+{
+    return store->ops->pledge_history_each(store, pledge_id, visit, context);
+}
+
+enum pt_status pt_store_pledge_payments_each(struct pt_store *store, const char *pledge_id,
+                                             pt_store_payment_visitor visit, void *context)
+{
+    return store->ops->pledge_payments_each(store, pledge_id, visit, context);
+}
+
+enum pt_status pt_store_donor_erase(struct pt_store *store, const unsigned char email_hash[32],
+                                    int64_t now, size_t *pledges)
+{
+    return store->ops->donor_erase(store, email_hash, now, pledges);
+}
+
 struct documents {
     char **items;
     size_t count, capacity;

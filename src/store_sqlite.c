@@ -329,19 +329,21 @@ out:
     return status;
 }
 
-static enum pt_status sqlite_counts_each(struct pt_store *base, pt_store_count_visitor visit,
-                                         void *context)
+/* Visits the event counts the statement selects (day, campaign, variant,
+ * kind, count); binds the day range when from_day is given. */
+static enum pt_status visit_counts(struct sqlite_store *store, const char *sql,
+                                   const char *from_day, const char *to_day,
+                                   pt_store_count_visitor visit, void *context)
 {
-    struct sqlite_store *store = from(base);
     enum pt_status status = PT_OK;
     sqlite3_stmt *statement = NULL;
-    pthread_mutex_lock(&store->lock);
-    if (sqlite3_prepare_v2(store->db,
-                           "SELECT CAST(julianday(day) - 2440587.5 AS INTEGER), campaign, variant, "
-                           "kind, count FROM event_counts ORDER BY day, campaign, variant, kind",
-                           -1, &statement, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(store->db, sql, -1, &statement, NULL) != SQLITE_OK) {
         status = fail(store, "reading counts");
         goto out;
+    }
+    if (from_day != NULL) {
+        sqlite3_bind_text(statement, 1, from_day, -1, SQLITE_STATIC);
+        sqlite3_bind_text(statement, 2, to_day, -1, SQLITE_STATIC);
     }
     int step;
     while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
@@ -359,6 +361,19 @@ static enum pt_status sqlite_counts_each(struct pt_store *base, pt_store_count_v
         status = fail(store, "reading counts");
 out:
     sqlite3_finalize(statement);
+    return status;
+}
+
+static enum pt_status sqlite_counts_each(struct pt_store *base, pt_store_count_visitor visit,
+                                         void *context)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = visit_counts(
+        store,
+        "SELECT CAST(julianday(day) - 2440587.5 AS INTEGER), campaign, variant, "
+        "kind, count FROM event_counts ORDER BY day, campaign, variant, kind",
+        NULL, NULL, visit, context);
     pthread_mutex_unlock(&store->lock);
     return status;
 }
@@ -1015,6 +1030,315 @@ out:
     return status;
 }
 
+/* ---------------------------------------------------------------- reports */
+
+static const char *column_text(sqlite3_stmt *statement, int column)
+{
+    const unsigned char *text = sqlite3_column_text(statement, column);
+    return text != NULL ? (const char *)text : "";
+}
+
+static enum pt_status sqlite_counts_range(struct pt_store *base, int32_t from_day, int32_t to_day,
+                                          pt_store_count_visitor visit, void *context)
+{
+    struct sqlite_store *store = from(base);
+    char first[11], last[11];
+    format_day(from_day, first);
+    format_day(to_day, last);
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = visit_counts(
+        store,
+        "SELECT CAST(julianday(day) - 2440587.5 AS INTEGER), campaign, variant, kind, count "
+        "FROM event_counts WHERE day BETWEEN ? AND ? ORDER BY day, campaign, variant, kind",
+        first, last, visit, context);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+/* Prepares sql and binds the integers that follow, in order (count of them
+ * first). NULL on failure, logged. */
+static sqlite3_stmt *prepare_with(struct sqlite_store *store, const char *sql, const char *what,
+                                  int count, ...)
+{
+    sqlite3_stmt *statement = NULL;
+    if (sqlite3_prepare_v2(store->db, sql, -1, &statement, NULL) != SQLITE_OK) {
+        fail(store, what);
+        sqlite3_finalize(statement);
+        return NULL;
+    }
+    va_list args;
+    va_start(args, count);
+    for (int i = 1; i <= count; i++)
+        sqlite3_bind_int64(statement, i, va_arg(args, int64_t));
+    va_end(args);
+    return statement;
+}
+
+/* A paying state, or a payment, makes a pledge count as made: a checkout
+ * abandoned at the processor goes from pending to cancelled and is not one. */
+static enum pt_status sqlite_report_pledges(struct pt_store *base, int64_t start, int64_t end,
+                                            pt_store_report_pledge_visitor visit, void *context)
+{
+    struct sqlite_store *store = from(base);
+    enum pt_status status = PT_OK;
+    pthread_mutex_lock(&store->lock);
+    sqlite3_stmt *statement = prepare_with(
+        store,
+        "SELECT p.id, p.campaign, p.variant, p.status, p.frequency, p.amount_minor, p.currency, "
+        "p.created_at, EXISTS (SELECT 1 FROM pledge_history h WHERE h.pledge_id = p.id AND "
+        "h.status IN ('active', 'past_due', 'paused', 'completed')) OR EXISTS (SELECT 1 FROM "
+        "payments y WHERE y.pledge_id = p.id), (SELECT coalesce(sum(y.amount_minor), 0) FROM "
+        "payments y WHERE y.pledge_id = p.id AND y.paid_at < p.created_at + 31 * 86400) "
+        "FROM pledges p WHERE p.created_at >= ? AND p.created_at < ? ORDER BY p.created_at, p.id",
+        "reading pledges for a report", 2, start, end);
+    if (statement == NULL) {
+        status = PT_ERR_IO;
+        goto out;
+    }
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
+        struct pt_report_pledge row;
+        memset(&row, 0, sizeof(row));
+        snprintf(row.id, sizeof(row.id), "%s", column_text(statement, 0));
+        snprintf(row.campaign, sizeof(row.campaign), "%s", column_text(statement, 1));
+        snprintf(row.variant, sizeof(row.variant), "%s", column_text(statement, 2));
+        snprintf(row.status, sizeof(row.status), "%s", column_text(statement, 3));
+        pt_frequency_parse(column_text(statement, 4), &row.frequency);
+        row.amount_minor = sqlite3_column_int64(statement, 5);
+        snprintf(row.currency, sizeof(row.currency), "%s", column_text(statement, 6));
+        row.created_at = sqlite3_column_int64(statement, 7);
+        row.became_active = sqlite3_column_int(statement, 8) != 0;
+        row.first_month_revenue = sqlite3_column_int64(statement, 9);
+        visit(context, &row);
+    }
+    if (step != SQLITE_DONE)
+        status = fail(store, "reading pledges for a report");
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_report_history(struct pt_store *base, int64_t to,
+                                            pt_store_report_history_visitor visit, void *context)
+{
+    struct sqlite_store *store = from(base);
+    enum pt_status status = PT_OK;
+    pthread_mutex_lock(&store->lock);
+    sqlite3_stmt *statement = prepare_with(
+        store,
+        "SELECT h.pledge_id, p.campaign, p.variant, p.currency, p.frequency, h.at, h.status, "
+        "h.amount_minor FROM pledge_history h JOIN pledges p ON p.id = h.pledge_id "
+        "WHERE h.at < ? ORDER BY h.pledge_id, h.at, h.rowid",
+        "reading the pledge history", 1, to);
+    if (statement == NULL) {
+        status = PT_ERR_IO;
+        goto out;
+    }
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
+        struct pt_report_history row = {
+            .pledge_id = column_text(statement, 0),
+            .campaign = column_text(statement, 1),
+            .variant = column_text(statement, 2),
+            .currency = column_text(statement, 3),
+            .at = sqlite3_column_int64(statement, 5),
+            .status = column_text(statement, 6),
+            .amount_minor = sqlite3_column_int64(statement, 7),
+        };
+        pt_frequency_parse(column_text(statement, 4), &row.frequency);
+        visit(context, &row);
+    }
+    if (step != SQLITE_DONE)
+        status = fail(store, "reading the pledge history");
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_report_payments(struct pt_store *base, int64_t start, int64_t end,
+                                             pt_store_report_payment_visitor visit, void *context)
+{
+    struct sqlite_store *store = from(base);
+    enum pt_status status = PT_OK;
+    pthread_mutex_lock(&store->lock);
+    sqlite3_stmt *statement = prepare_with(
+        store,
+        "SELECT y.id, y.pledge_id, p.campaign, p.variant, y.amount_minor, y.currency, y.paid_at "
+        "FROM payments y JOIN pledges p ON p.id = y.pledge_id "
+        "WHERE y.paid_at >= ? AND y.paid_at < ? ORDER BY y.paid_at, y.id",
+        "reading payments for a report", 2, start, end);
+    if (statement == NULL) {
+        status = PT_ERR_IO;
+        goto out;
+    }
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
+        struct pt_report_payment row = {
+            .payment_id = column_text(statement, 0),
+            .pledge_id = column_text(statement, 1),
+            .campaign = column_text(statement, 2),
+            .variant = column_text(statement, 3),
+            .amount_minor = sqlite3_column_int64(statement, 4),
+            .currency = column_text(statement, 5),
+            .paid_at = sqlite3_column_int64(statement, 6),
+        };
+        visit(context, &row);
+    }
+    if (step != SQLITE_DONE)
+        status = fail(store, "reading payments for a report");
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+/* PT_OK when the pledge exists, PT_ERR_NOT_FOUND when not. Lock held. */
+static enum pt_status pledge_exists(struct sqlite_store *store, const char *pledge_id)
+{
+    sqlite3_stmt *statement = NULL;
+    enum pt_status status = PT_OK;
+    if (sqlite3_prepare_v2(store->db, "SELECT 1 FROM pledges WHERE id = ?", -1, &statement,
+                           NULL) != SQLITE_OK)
+        return fail(store, "finding a pledge");
+    sqlite3_bind_text(statement, 1, pledge_id, -1, SQLITE_STATIC);
+    int step = sqlite3_step(statement);
+    if (step == SQLITE_DONE)
+        status = PT_ERR_NOT_FOUND;
+    else if (step != SQLITE_ROW)
+        status = fail(store, "finding a pledge");
+    sqlite3_finalize(statement);
+    return status;
+}
+
+/* Prepares a statement about one pledge (its id is parameter 1) once the
+ * pledge is known to exist. Lock held; *statement is NULL on failure. */
+static enum pt_status prepare_for_pledge(struct sqlite_store *store, const char *sql,
+                                         const char *pledge_id, sqlite3_stmt **statement)
+{
+    *statement = NULL;
+    enum pt_status status = pledge_exists(store, pledge_id);
+    if (status)
+        return status;
+    if (sqlite3_prepare_v2(store->db, sql, -1, statement, NULL) != SQLITE_OK) {
+        sqlite3_finalize(*statement);
+        *statement = NULL;
+        return fail(store, "reading a pledge");
+    }
+    sqlite3_bind_text(*statement, 1, pledge_id, -1, SQLITE_TRANSIENT);
+    return PT_OK;
+}
+
+static enum pt_status sqlite_pledge_history_each(struct pt_store *base, const char *pledge_id,
+                                                 pt_store_history_visitor visit, void *context)
+{
+    struct sqlite_store *store = from(base);
+    sqlite3_stmt *statement = NULL;
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = prepare_for_pledge(
+        store,
+        "SELECT at, status, amount_minor, note FROM pledge_history WHERE pledge_id = ? "
+        "ORDER BY at, rowid",
+        pledge_id, &statement);
+    if (status)
+        goto out;
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW)
+        visit(context, sqlite3_column_int64(statement, 0), column_text(statement, 1),
+              sqlite3_column_int64(statement, 2), column_text(statement, 3));
+    if (step != SQLITE_DONE)
+        status = fail(store, "reading a pledge's history");
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_pledge_payments_each(struct pt_store *base, const char *pledge_id,
+                                                  pt_store_payment_visitor visit, void *context)
+{
+    struct sqlite_store *store = from(base);
+    sqlite3_stmt *statement = NULL;
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = prepare_for_pledge(
+        store,
+        "SELECT id, amount_minor, currency, paid_at FROM payments WHERE pledge_id = ? "
+        "ORDER BY paid_at, id",
+        pledge_id, &statement);
+    if (status)
+        goto out;
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW)
+        visit(context, column_text(statement, 0), sqlite3_column_int64(statement, 1),
+              column_text(statement, 2), sqlite3_column_int64(statement, 3));
+    if (step != SQLITE_DONE)
+        status = fail(store, "reading a pledge's payments");
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+/* The history row goes in first and the address hash goes last, because
+ * every statement finds the donor's pledges by that hash. Lock held. */
+static enum pt_status erase_donor(struct sqlite_store *store, const unsigned char email_hash[32],
+                                  int64_t now, size_t *pledges)
+{
+    *pledges = 0;
+    enum pt_status status = exec(store, "BEGIN IMMEDIATE");
+    if (status)
+        return status;
+    const size_t hash_size = 32;
+    if (run(store,
+            "INSERT INTO pledge_history (pledge_id, at, status, amount_minor, note) "
+            "SELECT id, ?, status, amount_minor, 'address erased on the donor''s request' "
+            "FROM pledges WHERE email_hash = ?",
+            "db", now, email_hash, hash_size) < 0 ||
+        run(store,
+            "DELETE FROM magic_links WHERE used_at IS NULL AND pledge_id IN "
+            "(SELECT id FROM pledges WHERE email_hash = ?)",
+            "b", email_hash, hash_size) < 0 ||
+        run(store,
+            "DELETE FROM outbox WHERE sent_at IS NULL AND pledge_id IN "
+            "(SELECT id FROM pledges WHERE email_hash = ?)",
+            "b", email_hash, hash_size) < 0) {
+        status = PT_ERR_IO;
+        goto rollback;
+    }
+    int changed = run(store,
+                      "UPDATE pledges SET email_sealed = NULL, email_hash = NULL, "
+                      "customer_id = '', updated_at = ? WHERE email_hash = ?",
+                      "db", now, email_hash, hash_size);
+    if (changed < 0) {
+        status = PT_ERR_IO;
+        goto rollback;
+    }
+    if (changed == 0) {
+        status = PT_ERR_NOT_FOUND;
+        goto rollback;
+    }
+    status = exec(store, "COMMIT");
+    if (status)
+        goto rollback;
+    *pledges = (size_t)changed;
+    forget_erased(store);
+    return PT_OK;
+rollback:
+    exec(store, "ROLLBACK");
+    return status;
+}
+
+static enum pt_status sqlite_donor_erase(struct pt_store *base, const unsigned char email_hash[32],
+                                         int64_t now, size_t *pledges)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = erase_donor(store, email_hash, now, pledges);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
 static void sqlite_close(struct pt_store *base)
 {
     struct sqlite_store *store = from(base);
@@ -1051,6 +1375,13 @@ static const struct pt_store_ops sqlite_ops = {
     .reminders_due = sqlite_reminders_due,
     .reminder_done = sqlite_reminder_done,
     .reminder_counts_each = sqlite_reminder_counts_each,
+    .counts_range = sqlite_counts_range,
+    .report_pledges = sqlite_report_pledges,
+    .report_history = sqlite_report_history,
+    .report_payments = sqlite_report_payments,
+    .pledge_history_each = sqlite_pledge_history_each,
+    .pledge_payments_each = sqlite_pledge_payments_each,
+    .donor_erase = sqlite_donor_erase,
     .close = sqlite_close,
 };
 

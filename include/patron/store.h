@@ -109,6 +109,62 @@ typedef void (*pt_store_reminder_visitor)(void *context, const struct pt_reminde
 typedef void (*pt_store_reminder_count_visitor)(void *context, const char *month,
                                                 const char *kind, int64_t count);
 
+/* ---------------------------------------------------------------- reports
+ * What the dashboard's reports and donors page read. Visitors run while the
+ * store is locked: they must not call back into the store. Strings they are
+ * given are borrowed for the call. */
+
+/* A pledge as the reports read it. */
+struct pt_report_pledge {
+    char id[33];
+    char campaign[PT_ID_MAX]; /* "" when the reader came without one */
+    char variant[PT_ID_MAX];
+    char status[16];          /* its state now */
+    enum pt_frequency frequency;
+    int64_t amount_minor;     /* its amount now */
+    char currency[4];
+    int64_t created_at;
+    bool became_active;       /* it ever had a history row in a paying state (active,
+                                 past_due, paused, completed) or a payment: a checkout
+                                 that expired unpaid is not one */
+    int64_t first_month_revenue; /* its payments within 31 days of created_at, minor units */
+};
+
+/* One row of a pledge's history, with what the supporters report needs of
+ * the pledge itself. */
+struct pt_report_history {
+    const char *pledge_id;
+    const char *campaign;
+    const char *variant;
+    const char *currency;
+    enum pt_frequency frequency;
+    int64_t at;
+    const char *status; /* the pledge's state from at on */
+    int64_t amount_minor;
+};
+
+/* A successful charge, with the campaign and variant its pledge came from. */
+struct pt_report_payment {
+    const char *payment_id;
+    const char *pledge_id;
+    const char *campaign;
+    const char *variant;
+    int64_t amount_minor;
+    const char *currency;
+    int64_t paid_at;
+};
+
+typedef void (*pt_store_report_pledge_visitor)(void *context, const struct pt_report_pledge *pledge);
+typedef void (*pt_store_report_history_visitor)(void *context,
+                                                const struct pt_report_history *row);
+typedef void (*pt_store_report_payment_visitor)(void *context,
+                                                const struct pt_report_payment *payment);
+typedef void (*pt_store_history_visitor)(void *context, int64_t at, const char *status,
+                                         int64_t amount_minor, const char *note);
+typedef void (*pt_store_payment_visitor)(void *context, const char *payment_id,
+                                         int64_t amount_minor, const char *currency,
+                                         int64_t paid_at);
+
 typedef void (*pt_store_document_visitor)(void *context, const char *id, const char *document);
 typedef void (*pt_store_count_visitor)(void *context, const struct pt_event_count *count);
 
@@ -159,6 +215,20 @@ struct pt_store_ops {
                                     const char *kind);
     enum pt_status (*reminder_counts_each)(struct pt_store *store,
                                            pt_store_reminder_count_visitor visit, void *context);
+    enum pt_status (*counts_range)(struct pt_store *store, int32_t from_day, int32_t to_day,
+                                   pt_store_count_visitor visit, void *context);
+    enum pt_status (*report_pledges)(struct pt_store *store, int64_t from, int64_t to,
+                                     pt_store_report_pledge_visitor visit, void *context);
+    enum pt_status (*report_history)(struct pt_store *store, int64_t to,
+                                     pt_store_report_history_visitor visit, void *context);
+    enum pt_status (*report_payments)(struct pt_store *store, int64_t from, int64_t to,
+                                      pt_store_report_payment_visitor visit, void *context);
+    enum pt_status (*pledge_history_each)(struct pt_store *store, const char *pledge_id,
+                                          pt_store_history_visitor visit, void *context);
+    enum pt_status (*pledge_payments_each)(struct pt_store *store, const char *pledge_id,
+                                           pt_store_payment_visitor visit, void *context);
+    enum pt_status (*donor_erase)(struct pt_store *store, const unsigned char email_hash[32],
+                                  int64_t now, size_t *pledges);
     void (*close)(struct pt_store *store);
 };
 
@@ -246,6 +316,41 @@ enum pt_status pt_store_magic_link_add(struct pt_store *store, const unsigned ch
 /* Uses a magic link once: PT_ERR_NOT_FOUND when unknown, used or expired. */
 enum pt_status pt_store_magic_link_use(struct pt_store *store, const unsigned char *token_hash,
                                        int64_t now, char pledge_id[33]);
+
+/* ---------------------------------------------------------------- reports */
+
+/* The event counts of the UTC days from_day to to_day (both included, days
+ * since 1970-01-01), by day, campaign, variant and kind. */
+enum pt_status pt_store_counts_range(struct pt_store *store, int32_t from_day, int32_t to_day,
+                                     pt_store_count_visitor visit, void *context);
+/* The pledges created in [from, to) (unix seconds), oldest first. */
+enum pt_status pt_store_report_pledges(struct pt_store *store, int64_t from, int64_t to,
+                                       pt_store_report_pledge_visitor visit, void *context);
+/* Every history row before to (unix seconds), by pledge, then time, then
+ * the order the rows were written in. */
+enum pt_status pt_store_report_history(struct pt_store *store, int64_t to,
+                                       pt_store_report_history_visitor visit, void *context);
+/* The payments made in [from, to) (unix seconds), oldest first. */
+enum pt_status pt_store_report_payments(struct pt_store *store, int64_t from, int64_t to,
+                                        pt_store_report_payment_visitor visit, void *context);
+/* One pledge's history, oldest first; PT_ERR_NOT_FOUND when there is no such
+ * pledge. */
+enum pt_status pt_store_pledge_history_each(struct pt_store *store, const char *pledge_id,
+                                            pt_store_history_visitor visit, void *context);
+/* One pledge's payments, oldest first; PT_ERR_NOT_FOUND when there is no
+ * such pledge. */
+enum pt_status pt_store_pledge_payments_each(struct pt_store *store, const char *pledge_id,
+                                             pt_store_payment_visitor visit, void *context);
+/* Erases one donor on request: for every pledge with this address hash, in
+ * one transaction, clears email_sealed, email_hash and customer_id, deletes
+ * its unused magic links and its unsent outbox emails, and appends a history
+ * row saying so (same state and amount); amounts, history and payments stay
+ * (the newsroom's books) but can no longer be tied to a person. The
+ * processor's subscription and checkout ids stay: they are needed to stop a
+ * subscription. *pledges says how many pledges were touched;
+ * PT_ERR_NOT_FOUND when none. */
+enum pt_status pt_store_donor_erase(struct pt_store *store, const unsigned char email_hash[32],
+                                    int64_t now, size_t *pledges);
 
 /* Builds a catalogue snapshot from every stored campaign. */
 enum pt_status pt_store_load_catalog(struct pt_store *store,

@@ -138,3 +138,228 @@ Test(store, a_file_that_is_not_a_database_is_an_error_not_a_crash)
     }
     cr_assert_neq(status, PT_OK);
 }
+
+/* ---------------------------------------------------------------- reports */
+
+#include "patron/reports.h"
+
+static const unsigned char donor_a[32] = {1};
+static const unsigned char donor_b[32] = {2};
+
+static void add_pledge(const char *id, const char *campaign, const char *variant,
+                       enum pt_frequency frequency, int64_t amount, const char *currency,
+                       int64_t created_at)
+{
+    struct pt_pledge pledge = {
+        .status = "pending",
+        .frequency = frequency,
+        .amount_minor = amount,
+        .currency = currency,
+        .campaign = campaign,
+        .variant = variant,
+        .language = "en",
+        .created_at = created_at,
+    };
+    snprintf(pledge.id, sizeof(pledge.id), "%s", id);
+    cr_assert_eq(pt_store_pledge_add(store, &pledge), PT_OK);
+}
+
+/* One ledger change: a new state (or NULL), a payment (or NULL), a donor. */
+static void apply(const char *id, const char *status, const char *payment_id, int64_t paid,
+                  const unsigned char *email_hash, int64_t now)
+{
+    static const unsigned char sealed[4] = {9, 9, 9, 9};
+    struct pt_ledger_change change = {
+        .pledge_id = id,
+        .status = status,
+        .payment_id = payment_id,
+        .payment_amount = paid,
+        .now = now,
+        .note = "test",
+    };
+    if (email_hash != NULL) {
+        change.email_hash = email_hash;
+        change.email_sealed = sealed;
+        change.email_sealed_length = sizeof(sealed);
+        change.customer_id = "cus_1";
+    }
+    struct pt_ledger_result result;
+    cr_assert_eq(pt_store_ledger_apply(store, &change, &result), PT_OK);
+}
+
+struct history_seen {
+    int count;
+    int64_t at[8];
+    char status[8][16];
+    int64_t amount[8];
+    char note[8][64];
+};
+
+static void see_history(void *context, int64_t at, const char *status, int64_t amount_minor,
+                        const char *note)
+{
+    struct history_seen *seen = context;
+    if (seen->count < 8) {
+        seen->at[seen->count] = at;
+        snprintf(seen->status[seen->count], 16, "%s", status);
+        seen->amount[seen->count] = amount_minor;
+        snprintf(seen->note[seen->count], 64, "%s", note);
+    }
+    seen->count++;
+}
+
+struct payments_seen {
+    int count;
+    char id[8][32];
+    int64_t amount[8];
+    int64_t paid_at[8];
+};
+
+static void see_payment(void *context, const char *payment_id, int64_t amount_minor,
+                        const char *currency, int64_t paid_at)
+{
+    struct payments_seen *seen = context;
+    cr_assert_str_eq(currency, "USD");
+    if (seen->count < 8) {
+        snprintf(seen->id[seen->count], 32, "%s", payment_id);
+        seen->amount[seen->count] = amount_minor;
+        seen->paid_at[seen->count] = paid_at;
+    }
+    seen->count++;
+}
+
+Test(store, a_pledge_s_history_and_payments_come_oldest_first)
+{
+    add_pledge("p1", "spring", "a", PT_FREQUENCY_MONTHLY, 500, "USD", 1000);
+    apply("p1", "active", "in_1", 500, NULL, 2000);
+    apply("p1", NULL, "in_2", 500, NULL, 3000);
+    apply("p1", "cancelled", NULL, 0, NULL, 4000);
+
+    struct history_seen history = {0};
+    cr_assert_eq(pt_store_pledge_history_each(store, "p1", see_history, &history), PT_OK);
+    cr_assert_eq(history.count, 3);
+    cr_assert_eq(history.at[0], 1000);
+    cr_assert_str_eq(history.status[0], "pending");
+    cr_assert_str_eq(history.note[0], "created on the support page");
+    cr_assert_eq(history.at[1], 2000);
+    cr_assert_str_eq(history.status[1], "active");
+    cr_assert_eq(history.amount[1], 500);
+    cr_assert_str_eq(history.status[2], "cancelled");
+
+    struct payments_seen payments = {0};
+    cr_assert_eq(pt_store_pledge_payments_each(store, "p1", see_payment, &payments), PT_OK);
+    cr_assert_eq(payments.count, 2);
+    cr_assert_str_eq(payments.id[0], "in_1");
+    cr_assert_eq(payments.paid_at[0], 2000);
+    cr_assert_str_eq(payments.id[1], "in_2");
+    cr_assert_eq(payments.amount[1], 500);
+
+    struct history_seen none = {0};
+    cr_assert_eq(pt_store_pledge_history_each(store, "nope", see_history, &none),
+                 PT_ERR_NOT_FOUND);
+    cr_assert_eq(pt_store_pledge_payments_each(store, "nope", see_payment, &payments),
+                 PT_ERR_NOT_FOUND);
+    cr_assert_eq(none.count, 0);
+}
+
+static int64_t query_int(const char *sql)
+{
+    sqlite3 *db = NULL;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *statement = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &statement, NULL), SQLITE_OK, "%s", sql);
+    cr_assert_eq(sqlite3_step(statement), SQLITE_ROW, "%s", sql);
+    int64_t value = sqlite3_column_int64(statement, 0);
+    sqlite3_finalize(statement);
+    sqlite3_close(db);
+    return value;
+}
+
+Test(store, erasing_a_donor_keeps_the_books_but_not_the_person)
+{
+    add_pledge("a1", "spring", "a", PT_FREQUENCY_MONTHLY, 500, "USD", 1000);
+    add_pledge("a2", "", "", PT_FREQUENCY_ONE_OFF, 2000, "USD", 1100);
+    add_pledge("b1", "spring", "b", PT_FREQUENCY_MONTHLY, 700, "USD", 1200);
+    apply("a1", "active", "in_a1", 500, donor_a, 2000); /* queues thanks and a receipt */
+    apply("a2", "completed", "in_a2", 2000, donor_a, 2100);
+    apply("b1", "active", "in_b1", 700, donor_b, 2200);
+    unsigned char unused[32] = {7}, used[32] = {8};
+    cr_assert_eq(pt_store_magic_link_add(store, unused, "a1", 99999), PT_OK);
+    cr_assert_eq(pt_store_magic_link_add(store, used, "a2", 99999), PT_OK);
+    char pledge_id[33];
+    cr_assert_eq(pt_store_magic_link_use(store, used, 3000, pledge_id), PT_OK);
+    struct pt_outbox_item items[16];
+    size_t pending = 0;
+    cr_assert_eq(pt_store_outbox_pending(store, items, 16, &pending), PT_OK);
+    cr_assert_eq(pending, 6);
+    cr_assert_eq(pt_store_outbox_done(store, items[0].id, true, 3000), PT_OK); /* a1's first */
+    int64_t history_before = query_int("SELECT count(*) FROM pledge_history");
+
+    size_t touched = 0;
+    cr_assert_eq(pt_store_donor_erase(store, donor_a, 5000, &touched), PT_OK);
+    cr_assert_eq(touched, 2);
+
+    cr_assert_eq(query_int("SELECT count(*) FROM pledges WHERE email_hash IS NOT NULL OR "
+                           "email_sealed IS NOT NULL OR customer_id != ''"),
+                 1, "only b1 still has a donor");
+    cr_assert_eq(query_int("SELECT count(*) FROM pledges WHERE id = 'b1' AND "
+                           "customer_id = 'cus_1' AND email_hash IS NOT NULL"),
+                 1);
+    cr_assert_eq(query_int("SELECT count(*) FROM magic_links"), 1, "the used link stays");
+    cr_assert_eq(query_int("SELECT count(*) FROM magic_links WHERE used_at IS NULL"), 0);
+    cr_assert_eq(query_int("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND "
+                           "pledge_id IN ('a1', 'a2')"),
+                 0);
+    cr_assert_eq(query_int("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL"), 1);
+    cr_assert_eq(query_int("SELECT count(*) FROM outbox WHERE pledge_id = 'b1'"), 2);
+    cr_assert_eq(query_int("SELECT count(*) FROM payments"), 3, "payments stay");
+    cr_assert_eq(query_int("SELECT count(*) FROM pledge_history"), history_before + 2);
+    cr_assert_eq(query_int("SELECT count(*) FROM pledge_history WHERE at = 5000 AND "
+                           "status = 'active' AND amount_minor = 500 AND pledge_id = 'a1'"),
+                 1);
+    cr_assert_eq(query_int("SELECT amount_minor FROM pledges WHERE id = 'a2'"), 2000);
+
+    cr_assert_eq(pt_store_donor_erase(store, donor_a, 6000, &touched), PT_ERR_NOT_FOUND);
+    cr_assert_eq(touched, 0);
+    cr_assert_eq(query_int("SELECT count(*) FROM pledge_history"), history_before + 2,
+                 "nothing is written for no one");
+}
+
+Test(store, today_has_impressions_and_payments_per_campaign)
+{
+    int64_t now = 20000 * 86400 + 3600; /* one hour into day 20000 */
+    struct pt_event_count counts[] = {
+        {20000, "spring", "a", PT_EVENT_IMPRESSION, 40},
+        {20000, "spring", "b", PT_EVENT_IMPRESSION, 60},
+        {20000, "spring", "a", PT_EVENT_CLICK, 9},
+        {19999, "spring", "a", PT_EVENT_IMPRESSION, 1000},
+        {20000, "autumn", "x", PT_EVENT_IMPRESSION, 5},
+    };
+    cr_assert_eq(pt_store_counts_add(store, counts, 5), PT_OK);
+    add_pledge("p1", "spring", "a", PT_FREQUENCY_MONTHLY, 500, "USD", now - 86400);
+    add_pledge("p2", "winter", "a", PT_FREQUENCY_ONE_OFF, 900, "USD", now - 60);
+    add_pledge("p3", "", "", PT_FREQUENCY_ONE_OFF, 100, "USD", now - 60);
+    apply("p1", "active", "in_old", 500, NULL, now - 86400); /* yesterday */
+    apply("p1", NULL, "in_new", 500, NULL, now);
+    apply("p2", "completed", "in_w", 900, NULL, now);
+    apply("p3", "completed", "in_none", 100, NULL, now);
+
+    struct pt_reports_today rows[4];
+    size_t count = 0;
+    cr_assert_eq(pt_reports_today(store, now, rows, 4, &count), PT_OK);
+    cr_assert_eq(count, 3);
+    cr_assert_str_eq(rows[0].campaign, "autumn");
+    cr_assert_eq(rows[0].impressions, 5);
+    cr_assert_eq(rows[0].revenue_minor, 0);
+    cr_assert_str_eq(rows[1].campaign, "spring");
+    cr_assert_eq(rows[1].impressions, 100);
+    cr_assert_eq(rows[1].revenue_minor, 500);
+    cr_assert_str_eq(rows[2].campaign, "winter");
+    cr_assert_eq(rows[2].impressions, 0);
+    cr_assert_eq(rows[2].revenue_minor, 900);
+
+    cr_assert_eq(pt_reports_today(store, now, rows, 2, &count), PT_ERR_TOO_LARGE);
+    cr_assert_eq(count, 2);
+    cr_assert_eq(pt_reports_today(store, now + 86400 * 10, rows, 4, &count), PT_OK);
+    cr_assert_eq(count, 0);
+}
