@@ -8,6 +8,7 @@
 
 #include "patron/admin.h"
 #include "patron/api.h"
+#include "patron/dashboard.h"
 #include "patron/metrics.h"
 #include "patron/pages.h"
 #include "patron/payment_routes.h"
@@ -49,6 +50,9 @@ static const struct route routes[] = {
     {"manage_lost", "/manage/lost", ALLOW_GET | ALLOW_POST, pt_payment_routes_lost},
     {"manage_magic", "/manage/magic", ALLOW_GET | ALLOW_POST, pt_payment_routes_magic},
     {"admin", "/v1/admin/", ALLOW_ANY | PREFIX | SLOW, pt_admin_dispatch},
+    /* The dashboard works the database and, to sign in, argon2id: never on
+     * the threads that answer readers. */
+    {"dashboard", "/dashboard", ALLOW_ANY | PREFIX | SLOW, pt_dashboard_dispatch},
 };
 enum { ROUTE_COUNT = sizeof(routes) / sizeof(routes[0]), ROUTE_UNKNOWN = ROUTE_COUNT };
 

@@ -237,6 +237,37 @@ out:
     return status;
 }
 
+enum pt_status pt_auth_audit_each(struct pt_auth *auth, int64_t before_id, int limit,
+                                  pt_auth_audit_visitor visit, void *context)
+{
+    sqlite3_stmt *statement = NULL;
+    enum pt_status status =
+        prepare(auth,
+                "SELECT a.id, a.at, COALESCE(u.email, ''), a.action, a.detail FROM audit_log a "
+                "LEFT JOIN users u ON u.id = a.user_id WHERE a.id < ? ORDER BY a.id DESC LIMIT ?",
+                &statement, "reading the audit log");
+    if (status)
+        goto out;
+    sqlite3_bind_int64(statement, 1, before_id > 0 ? before_id : INT64_MAX);
+    sqlite3_bind_int(statement, 2, limit > 0 ? limit : -1);
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
+        struct pt_auth_audit_entry entry = {
+            .id = sqlite3_column_int64(statement, 0),
+            .at = sqlite3_column_int64(statement, 1),
+            .actor = (const char *)sqlite3_column_text(statement, 2),
+            .action = (const char *)sqlite3_column_text(statement, 3),
+            .detail = (const char *)sqlite3_column_text(statement, 4),
+        };
+        visit(context, &entry);
+    }
+    if (step != SQLITE_DONE)
+        status = fail(auth, "reading the audit log");
+out:
+    sqlite3_finalize(statement);
+    return status;
+}
+
 /* ---------------------------------------------------------------- users */
 
 static void read_user(sqlite3_stmt *statement, struct pt_auth_user *user)

@@ -326,6 +326,16 @@ static enum MHD_Result on_form_field(void *context, enum MHD_ValueKind kind, con
         request->form_invalid = true;
         return MHD_NO;
     }
+    if (request->form_count == request->form_capacity) {
+        /* Arena memory is only freed with the request, so growth wastes the
+         * old array; doubling keeps that under the final size. */
+        size_t capacity = request->form_capacity ? request->form_capacity * 2 : 16;
+        struct pt_form_field *grown = pt_arena_alloc(request->arena, capacity * sizeof(*grown));
+        if (request->form_count > 0)
+            memcpy(grown, request->form, request->form_count * sizeof(*grown));
+        request->form = grown;
+        request->form_capacity = capacity;
+    }
     struct pt_form_field *field = &request->form[request->form_count++];
     field->name = pt_arena_strndup(request->arena, key, strlen(key));
     field->value = pt_arena_strndup(request->arena, data ? data : "", data ? size : 0);
@@ -418,8 +428,10 @@ static void slow_enqueue(struct slow_queue *queue, struct request_state *state)
 
 static size_t body_limit(const struct pt_http_server *server, const char *path)
 {
-    return strncmp(path, "/v1/admin/", 10) == 0 ? server->settings.admin_body_limit
-                                                  : server->settings.body_limit;
+    /* A whole catalogue, or the dashboard's campaign editor, is larger than
+     * anything a reader sends. */
+    bool large = strncmp(path, "/v1/admin/", 10) == 0 || strncmp(path, "/dashboard/", 11) == 0;
+    return large ? server->settings.admin_body_limit : server->settings.body_limit;
 }
 
 static enum MHD_Result on_request(void *context, struct MHD_Connection *connection,
@@ -444,7 +456,9 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
         state->started_us = now_us();
         struct pt_request *request = &state->request;
         memset(request, 0, offsetof(struct pt_request, form));
+        request->form = NULL;
         request->form_count = 0;
+        request->form_capacity = 0;
         request->form_invalid = false;
         request->catalog = NULL;
         request->arena = &state->arena;

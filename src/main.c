@@ -9,9 +9,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "patron/alloc.h"
 #include "patron/app.h"
+#include "patron/auth.h"
 #include "patron/buf.h"
 #include "patron/config.h"
 #include "patron/http.h"
@@ -38,6 +40,14 @@ static const char usage[] =
     "  reminders send --config FILE [--now TIME]\n"
     "                                      email the reminders due (for cron); TIME is\n"
     "                                      2027-01-05T09:00:00Z, to act as if it were then\n"
+    "  admin add-user EMAIL --role ROLE --config FILE\n"
+    "  admin list-users --config FILE\n"
+    "  admin disable-user EMAIL --config FILE\n"
+    "  admin enable-user EMAIL --config FILE\n"
+    "  admin reset-password EMAIL --config FILE\n"
+    "                                      manage who may sign in to the dashboard;\n"
+    "                                      ROLE is admin, editor or viewer; the password\n"
+    "                                      is read from PATRON_PASSWORD or standard input\n"
     "  --help                              show this text\n"
     "  --version                           show the version\n"
     "\n"
@@ -51,6 +61,8 @@ struct options {
     const char *config_path;
     const char *port;
     const char *data_dir;
+    const char *role;
+    const char *email; /* admin commands */
     bool seed_demo;
 };
 
@@ -71,6 +83,29 @@ static int parse_options(int argc, char **argv, struct options *options)
         options->subcommand = argv[2];
         first = 3;
     }
+    if (strcmp(options->command, "admin") == 0) {
+        static const char *const subcommands[] = {"add-user", "list-users", "disable-user",
+                                                  "enable-user", "reset-password"};
+        for (size_t i = 0; argc >= 3 && i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
+            if (strcmp(argv[2], subcommands[i]) == 0)
+                options->subcommand = argv[2];
+        }
+        if (options->subcommand == NULL) {
+            fprintf(stderr, "patron: admin takes add-user, list-users, disable-user, "
+                            "enable-user or reset-password\n");
+            return EXIT_USAGE;
+        }
+        first = 3;
+        if (strcmp(options->subcommand, "list-users") != 0) {
+            if (argc < 4 || argv[3][0] == '-') {
+                fprintf(stderr, "patron: admin %s needs an email address\n",
+                        options->subcommand);
+                return EXIT_USAGE;
+            }
+            options->email = argv[3];
+            first = 4;
+        }
+    }
     for (int i = first; i < argc; i++) {
         const char *flag = argv[i];
         const char **value = NULL;
@@ -82,6 +117,8 @@ static int parse_options(int argc, char **argv, struct options *options)
             value = &options->data_dir;
         else if (strcmp(flag, "--now") == 0)
             value = &options->now;
+        else if (strcmp(flag, "--role") == 0)
+            value = &options->role;
         else if (strcmp(flag, "--seed-demo") == 0) {
             options->seed_demo = true;
             continue;
@@ -166,6 +203,134 @@ static int load_keys(const struct pt_config *config, struct pt_crypto *crypto)
         return 1;
     }
     return 0;
+}
+
+/* The dashboard's sign-in keeps its own connection to the database: the auth
+ * module's transactions must not interleave with the store's. */
+static int open_auth(const struct pt_config *config, const struct pt_crypto *crypto,
+                     struct pt_auth *auth, sqlite3 **db)
+{
+    struct pt_buf path;
+    pt_buf_init(&path);
+    pt_buf_printf(&path, "%s/patron.db", config->data_dir);
+    int opened = sqlite3_open_v2(path.data, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
+                                 NULL);
+    pt_buf_dispose(&path);
+    if (opened != SQLITE_OK ||
+        sqlite3_exec(*db, "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;", NULL, NULL,
+                     NULL) != SQLITE_OK) {
+        fprintf(stderr, "patron: cannot open the database for sign-in: %s\n",
+                *db ? sqlite3_errmsg(*db) : "out of memory");
+        sqlite3_close(*db);
+        *db = NULL;
+        return 1;
+    }
+    sqlite3_busy_timeout(*db, 5000);
+    if (pt_auth_init(auth, *db, crypto, NULL) != PT_OK) {
+        fprintf(stderr, "patron: the sign-in module could not start\n");
+        sqlite3_close(*db);
+        *db = NULL;
+        return 1;
+    }
+    return 0;
+}
+
+static void close_auth(struct pt_auth *auth, sqlite3 *db)
+{
+    if (db == NULL)
+        return;
+    pt_auth_dispose(auth);
+    sqlite3_close(db);
+}
+
+/* The password for an admin command: PATRON_PASSWORD, else one line of
+ * standard input (so that it never shows in the process list). */
+static int read_password(char *out, size_t size)
+{
+    const char *given = getenv("PATRON_PASSWORD");
+    if (given != NULL) {
+        if (strlen(given) >= size)
+            return 1;
+        snprintf(out, size, "%s", given);
+        return 0;
+    }
+    if (isatty(STDIN_FILENO))
+        fprintf(stderr, "Password (at least %d characters): ", PT_AUTH_PASSWORD_MIN_BYTES);
+    if (fgets(out, (int)size, stdin) == NULL)
+        return 1;
+    out[strcspn(out, "\r\n")] = '\0';
+    return 0;
+}
+
+static void print_user(void *context, const struct pt_auth_user *user)
+{
+    (void)context;
+    char created[32];
+    time_t t = (time_t)user->created_at;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(created, sizeof(created), "%Y-%m-%d", &tm);
+    printf("%-40s %-7s %-9s since %s\n", user->email, pt_auth_role_name(user->role),
+           user->disabled ? "disabled" : "active", created);
+}
+
+static int admin_command(const struct options *options, struct pt_auth *auth, int64_t now)
+{
+    const char *sub = options->subcommand;
+    char password[PT_AUTH_PASSWORD_MAX_BYTES + 2];
+    enum pt_status status = PT_OK;
+    if (strcmp(sub, "list-users") == 0)
+        return pt_auth_users_each(auth, print_user, NULL) == PT_OK ? 0 : 1;
+    if (strcmp(sub, "add-user") == 0 || strcmp(sub, "reset-password") == 0) {
+        enum pt_auth_role role = PT_AUTH_VIEWER;
+        bool add = strcmp(sub, "add-user") == 0;
+        if (add && (options->role == NULL || pt_auth_role_parse(options->role, &role) != PT_OK)) {
+            fprintf(stderr, "patron: add-user needs --role admin, editor or viewer\n");
+            return EXIT_USAGE;
+        }
+        if (read_password(password, sizeof(password)) != 0) {
+            fprintf(stderr, "patron: no password was given\n");
+            return EXIT_USAGE;
+        }
+        status = add ? pt_auth_user_add(auth, options->email, role, password, 0, now, NULL)
+                     : pt_auth_user_set_password(auth, options->email, password, 0, now);
+        sodium_memzero(password, sizeof(password));
+    } else {
+        bool disable = strcmp(sub, "disable-user") == 0;
+        status = pt_auth_user_set_disabled(auth, options->email, disable, 0, now);
+    }
+    switch (status) {
+    case PT_OK: fprintf(stderr, "patron: done: %s %s\n", sub, options->email); return 0;
+    case PT_ERR_INVALID:
+        fprintf(stderr, "patron: %s: the address must be valid and the password %d to %d "
+                        "bytes long\n",
+                sub, PT_AUTH_PASSWORD_MIN_BYTES, PT_AUTH_PASSWORD_MAX_BYTES);
+        return EXIT_USAGE;
+    case PT_ERR_CONFLICT:
+        fprintf(stderr, "patron: %s already has an account\n", options->email);
+        return 1;
+    case PT_ERR_NOT_FOUND:
+        fprintf(stderr, "patron: there is no user %s\n", options->email);
+        return 1;
+    default: fprintf(stderr, "patron: %s failed\n", sub); return 1;
+    }
+}
+
+/* The demo's editor account, with a fresh password printed at every start,
+ * so a newcomer can open the dashboard at once and nobody else can. */
+static int demo_account(struct pt_app *app, char password[PT_AUTH_TOKEN_CHARS + 1])
+{
+    static const char email[] = "editor@demo.example";
+    pt_crypto_token(password);
+    password[20] = '\0';
+    struct pt_auth_user user;
+    int64_t now = pt_app_now(app);
+    enum pt_status status = pt_auth_user_get(app->auth, email, &user);
+    if (status == PT_ERR_NOT_FOUND)
+        status = pt_auth_user_add(app->auth, email, PT_AUTH_ADMIN, password, 0, now, NULL);
+    else if (status == PT_OK)
+        status = pt_auth_user_set_password(app->auth, email, password, 0, now);
+    return status == PT_OK ? 0 : 1;
 }
 
 static void mail_settings(const struct pt_config *config, struct pt_mail_settings *mail)
@@ -397,8 +562,19 @@ static int run_server(struct pt_config *config, const struct options *options, b
     if (load_keys(config, &app.crypto) != 0)
         goto out_store;
     mail_settings(config, &app.mail);
-    if ((options->seed_demo || demo) && seed_demo(&app) != 0)
+    struct pt_auth auth;
+    sqlite3 *auth_db = NULL;
+    if (open_auth(config, &app.crypto, &auth, &auth_db) != 0)
         goto out_store;
+    app.auth = &auth;
+    pthread_mutex_init(&app.auth_lock, NULL);
+    char demo_password[PT_AUTH_TOKEN_CHARS + 1] = "";
+    if ((options->seed_demo || demo) && seed_demo(&app) != 0)
+        goto out_auth;
+    if (demo && demo_account(&app, demo_password) != 0) {
+        fprintf(stderr, "patron: the demo's dashboard account could not be made\n");
+        goto out_auth;
+    }
 
     struct pt_catalog *catalog = NULL;
     char error[512];
@@ -408,7 +584,7 @@ static int run_server(struct pt_config *config, const struct options *options, b
         fprintf(stderr, "patron: the stored campaigns were refused, serving none: %s\n", error);
         if (pt_catalog_build(NULL, 0, &app.catalog_settings, -1, &catalog, error,
                              sizeof(error)) != PT_OK)
-            goto out_store;
+            goto out_auth;
     }
     pt_catalog_holder_init(&app.catalogs, catalog);
     build_embed_policy(&app);
@@ -458,10 +634,14 @@ static int run_server(struct pt_config *config, const struct options *options, b
                "  The same in Russian: %s/ru\n"
                "  The support page:    %s/support\n"
                "  Health and metrics:  %s/healthz  %s/metrics\n"
+               "  The dashboard:       %s/dashboard/\n"
+               "                       sign in as editor@demo.example, password %s\n"
+               "                       (a new one at every start)\n"
                "  Data folder:         %s\n\n"
                "Press Ctrl-C to stop.\n",
                config->public_url, config->public_url, config->public_url, config->public_url,
-               config->public_url, config->data_dir);
+               config->public_url, config->public_url, demo_password, config->data_dir);
+        sodium_memzero(demo_password, sizeof(demo_password));
         fflush(stdout);
     }
     wait_for_shutdown(&app, &signals);
@@ -485,6 +665,9 @@ out_app:
     pt_catalog_holder_dispose(&app.catalogs);
     free(app.embed_policy);
     free(app.form_policy);
+out_auth:
+    pthread_mutex_destroy(&app.auth_lock);
+    close_auth(&auth, auth_db);
 out_store:
     pt_store_close(app.store);
     return result;
@@ -543,7 +726,8 @@ int main(int argc, char **argv)
     bool demo = strcmp(options.command, "demo") == 0;
     bool migrate = strcmp(options.command, "migrate") == 0;
     bool reminders = strcmp(options.command, "reminders") == 0;
-    if (!serve && !demo && !migrate && !reminders) {
+    bool admin = strcmp(options.command, "admin") == 0;
+    if (!serve && !demo && !migrate && !reminders && !admin) {
         fprintf(stderr, "patron: unknown command '%s'\n\n%s", options.command, usage);
         return EXIT_USAGE;
     }
@@ -552,7 +736,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "patron: --now takes a UTC time such as 2027-01-05T09:00:00Z\n");
         return EXIT_USAGE;
     }
-    if ((serve || migrate || reminders) && options.config_path == NULL) {
+    if ((serve || migrate || reminders || admin) && options.config_path == NULL) {
         fprintf(stderr, "patron: %s needs --config FILE\n", options.command);
         return EXIT_USAGE;
     }
@@ -576,10 +760,21 @@ int main(int argc, char **argv)
         pt_buf_dispose(&url);
     }
     if (result == 0) {
-        if (migrate || reminders) {
+        if (migrate || reminders || admin) {
             struct pt_store *store = NULL;
             struct pt_crypto crypto;
             result = open_store(&config, &store);
+            if (result == 0 && admin) {
+                struct pt_auth auth;
+                sqlite3 *db = NULL;
+                result = load_keys(&config, &crypto);
+                if (result == 0)
+                    result = open_auth(&config, &crypto, &auth, &db);
+                if (result == 0)
+                    result = admin_command(&options, &auth, now);
+                close_auth(&auth, db);
+                sodium_memzero(&crypto, sizeof(crypto));
+            }
             if (result == 0 && migrate)
                 fprintf(stderr, "patron: the database in %s is up to date\n", config.data_dir);
             if (result == 0 && reminders) {

@@ -317,13 +317,9 @@ static enum pt_status act(struct pt_app *app, struct pt_pledge_record *pledge, c
                                                               "resume.")
                         : (ru ? "Поддержка возобновлена." : "Resumed.");
     } else {
-        status = app->pay->ops->cancel(app->pay, pledge->subscription_id, key, error, error_size);
-        /* Already cancelled at the processor is what we wanted. */
-        if (status == PT_ERR_NOT_FOUND)
-            status = PT_OK;
-        change.status = "cancelled";
         *notice = ru ? "Поддержка отменена. Спасибо за всё!" : "Cancelled. Thank you for "
                                                                 "everything!";
+        return pt_pledges_cancel(app, pledge, change.note, error, error_size);
     }
     if (status)
         return status;

@@ -12,6 +12,7 @@
 #include "patron/json.h"
 #include "patron/mail.h"
 #include "patron/money.h"
+#include "patron/payment_routes.h"
 
 /* ---------------------------------------------------------------- checkout */
 
@@ -426,4 +427,34 @@ enum pt_status pt_pledges_send_outbox(struct pt_app *app, int64_t now, int *sent
         pt_buf_dispose(&link);
     }
     return PT_OK;
+}
+
+enum pt_status pt_pledges_cancel(struct pt_app *app, const struct pt_pledge_record *pledge,
+                                 const char *note, char *error, size_t error_size)
+{
+    /* The history's length changes with every change of the pledge: the same
+     * click sent twice has one key, a cancel after a resume another. */
+    char key[200];
+    snprintf(key, sizeof(key), "patron-cancel-%s-%lld-0", pledge->id,
+             (long long)pledge->history_count);
+    enum pt_status status = PT_OK;
+    if (pledge->subscription_id[0] != '\0') {
+        if (app->pay == NULL) {
+            snprintf(error, error_size, "no payment processor is configured");
+            return PT_ERR_INVALID;
+        }
+        status = app->pay->ops->cancel(app->pay, pledge->subscription_id, key, error, error_size);
+        /* Already cancelled at the processor is what we wanted. */
+        if (status == PT_ERR_NOT_FOUND)
+            status = PT_OK;
+    }
+    if (status)
+        return status;
+    struct pt_ledger_change change = {
+        .pledge_id = pledge->id, .status = "cancelled", .note = note, .now = pt_app_now(app)};
+    struct pt_ledger_result result;
+    status = pt_store_ledger_apply(app->store, &change, &result);
+    if (status == PT_OK && result.status_changed)
+        pt_payment_routes_wake_outbox(app);
+    return status;
 }

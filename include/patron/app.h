@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "patron/auth.h"
 #include "patron/catalog.h"
 #include "patron/config.h"
 #include "patron/events.h"
@@ -33,6 +34,8 @@ struct pt_app {
     struct pt_pay *pay;   /* NULL until a processor is configured */
     pthread_mutex_t outbox_lock;
     pthread_cond_t outbox_wake; /* signalled when the ledger queued an email */
+    struct pt_auth *auth;       /* the dashboard's users and sessions */
+    pthread_mutex_t auth_lock;  /* auth's SQLite connection serves one thread at a time */
 };
 
 typedef void (*pt_app_handler)(struct pt_app *app, struct pt_request *request,

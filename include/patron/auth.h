@@ -180,4 +180,19 @@ enum pt_status pt_auth_csrf_check(const struct pt_auth *auth, const struct pt_au
 enum pt_status pt_auth_audit(struct pt_auth *auth, int64_t now, int64_t actor_id,
                              const char *action, const char *detail);
 
+/* One line of the audit log; strings are borrowed for the visit. */
+struct pt_auth_audit_entry {
+    int64_t id;
+    int64_t at;
+    const char *actor;  /* the user's address, "" for the command line */
+    const char *action; /* "user_added", "login", "campaign_saved", ... */
+    const char *detail;
+};
+typedef void (*pt_auth_audit_visitor)(void *context, const struct pt_auth_audit_entry *entry);
+
+/* Visits the audit log newest first: entries with an id below before_id
+ * (0 for the newest), at most limit of them (0 for all). */
+enum pt_status pt_auth_audit_each(struct pt_auth *auth, int64_t before_id, int limit,
+                                  pt_auth_audit_visitor visit, void *context);
+
 #endif

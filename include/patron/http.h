@@ -32,7 +32,8 @@ struct pt_form_field {
     const char *value; /* NUL-terminated, in the arena */
 };
 
-#define PT_FORM_FIELDS_MAX 32
+/* Enough for the dashboard's campaign editor; the body limit bounds it too. */
+#define PT_FORM_FIELDS_MAX 1024
 
 struct pt_request {
     enum pt_method method;
@@ -41,8 +42,10 @@ struct pt_request {
     const char *body;           /* NUL-terminated copy of the body, or NULL */
     size_t body_length;
     const char *content_type;   /* NULL when absent */
-    struct pt_form_field form[PT_FORM_FIELDS_MAX]; /* urlencoded or multipart fields */
+    struct pt_form_field *form; /* urlencoded or multipart fields, in the arena; a name
+                                   sent twice (checkboxes) appears twice, in order */
     size_t form_count;
+    size_t form_capacity;
     bool form_invalid;          /* the form body could not be decoded */
     struct pt_arena *arena;     /* freed when the answer has been sent */
     struct pt_catalog *catalog; /* held for the request, see pt_http_hold_catalog */

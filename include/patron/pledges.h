@@ -52,4 +52,10 @@ enum pt_status pt_pledges_check_manage_token(const struct pt_crypto *crypto, con
  * server took it: a crash in between resends that one email, never more. */
 enum pt_status pt_pledges_send_outbox(struct pt_app *app, int64_t now, int *sent);
 
+/* Cancels a pledge at the processor (when it has a subscription there), then
+ * in the ledger, noting why; the donor's confirmation email is queued. A
+ * retried call cannot act twice. On failure error says why. */
+enum pt_status pt_pledges_cancel(struct pt_app *app, const struct pt_pledge_record *pledge,
+                                 const char *note, char *error, size_t error_size);
+
 #endif

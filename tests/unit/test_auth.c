@@ -312,6 +312,42 @@ Test(users, changes_are_audited_and_the_log_is_append_only)
     cr_assert_neq(sqlite3_exec(db, "DELETE FROM audit_log", NULL, NULL, NULL), SQLITE_OK);
 }
 
+struct audit_seen {
+    int count;
+    int64_t ids[8];
+    char actors[8][64];
+    char actions[8][32];
+};
+
+static void remember_entry(void *context, const struct pt_auth_audit_entry *entry)
+{
+    struct audit_seen *seen = context;
+    if (seen->count < 8) {
+        seen->ids[seen->count] = entry->id;
+        snprintf(seen->actors[seen->count], 64, "%s", entry->actor);
+        snprintf(seen->actions[seen->count], 32, "%s", entry->action);
+    }
+    seen->count++;
+}
+
+Test(users, the_audit_log_reads_newest_first_in_pages)
+{
+    int64_t admin = add_user(EMAIL, PT_AUTH_ADMIN); /* entry 1, from the command line */
+    cr_assert_eq(pt_auth_audit(&auth, T0 + 1, admin, "campaign_saved", "spring"), PT_OK);
+    cr_assert_eq(pt_auth_audit(&auth, T0 + 2, admin, "donor_lookup", "donor 0a0b"), PT_OK);
+    struct audit_seen seen = {0};
+    cr_assert_eq(pt_auth_audit_each(&auth, 0, 2, remember_entry, &seen), PT_OK);
+    cr_assert_eq(seen.count, 2);
+    cr_assert_str_eq(seen.actions[0], "donor_lookup");
+    cr_assert_str_eq(seen.actors[0], EMAIL);
+    cr_assert_str_eq(seen.actions[1], "campaign_saved");
+    struct audit_seen older = {0};
+    cr_assert_eq(pt_auth_audit_each(&auth, seen.ids[1], 0, remember_entry, &older), PT_OK);
+    cr_assert_eq(older.count, 1);
+    cr_assert_str_eq(older.actions[0], "user_added");
+    cr_assert_str_eq(older.actors[0], "", "the command line has no address");
+}
+
 /* ---------------------------------------------------------------- sessions */
 
 TestSuite(sessions, .init = setup, .fini = teardown);

@@ -1,0 +1,11 @@
+#ifndef PATRON_DASH_CAMPAIGNS_H
+#define PATRON_DASH_CAMPAIGNS_H
+
+#include "patron/dashboard.h"
+
+/* Every page under /dashboard/campaigns; dash->rest is the path after
+ * "/dashboard/campaigns" ("" or "/..."). The gate has checked the session, the
+ * role and, on POST, the CSRF token. */
+void pt_dash_campaigns(struct pt_dash *dash);
+
+#endif

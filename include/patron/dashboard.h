@@ -1,0 +1,63 @@
+/* The newsroom's dashboard under /dashboard/: sign-in, the page frame, and
+ * the gate every dashboard page passes (a live session, the role the page
+ * needs, and on every POST the session's CSRF token). The pages themselves
+ * live in their own modules (dash_campaigns.c, dash_reports.c,
+ * dash_donors.c) and are reached through the route table in dashboard.c.
+ *
+ * Every page is server-rendered HTML that works without JavaScript; script
+ * (web/dashboard.js) only adds the live preview and the charts. */
+#ifndef PATRON_DASHBOARD_H
+#define PATRON_DASHBOARD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "patron/app.h"
+#include "patron/auth.h"
+#include "patron/buf.h"
+
+/* One dashboard request that has passed the gate. */
+struct pt_dash {
+    struct pt_app *app;
+    struct pt_request *request;
+    struct pt_response *response;
+    struct pt_auth_session session;       /* who is signed in */
+    char csrf[PT_AUTH_TOKEN_CHARS + 1];   /* for the page's forms */
+    const char *rest;                     /* the path after the route's prefix, e.g. "ID/edit" */
+};
+
+/* Handles every path under /dashboard/. */
+void pt_dashboard_dispatch(struct pt_app *app, struct pt_request *request,
+                           struct pt_response *response);
+
+/* The start of a dashboard page: the document head, the navigation (with
+ * `section` marked current: "campaigns", "reports", "donors", "users",
+ * "audit") and the page's <h1>. title is escaped here. */
+void pt_dash_page_start(struct pt_buf *out, const struct pt_dash *dash, const char *section,
+                        const char *title);
+void pt_dash_page_end(struct pt_buf *out);
+/* The hidden CSRF field every form carries. */
+void pt_dash_csrf_field(struct pt_buf *out, const struct pt_dash *dash);
+/* A notice at the top of a page: kind is "ok" or "error"; text is escaped. */
+void pt_dash_notice(struct pt_buf *out, const char *kind, const char *text);
+
+/* Answers with the page (text/html, no-store); page is reset. */
+void pt_dash_send(struct pt_dash *dash, int status, struct pt_buf *page);
+/* Answers 303 See Other to location (a path under /dashboard/). */
+void pt_dash_redirect(struct pt_dash *dash, const char *location);
+/* Answers a CSV download named filename; csv is reset. */
+void pt_dash_send_csv(struct pt_dash *dash, const char *filename, struct pt_buf *csv);
+/* Answers a small error page in the frame: 400, 404, 409, ... */
+void pt_dash_error(struct pt_dash *dash, int status, const char *message);
+
+/* True when the signed-in user has at least role. */
+bool pt_dash_can(const struct pt_dash *dash, enum pt_auth_role role);
+
+/* Appends to the audit log as the signed-in user (under the auth lock). */
+enum pt_status pt_dash_audit(struct pt_dash *dash, const char *action, const char *detail);
+
+/* One CSV field, quoted when it must be (RFC 4180); cells that a spreadsheet
+ * would run as a formula ('=', '+', '-', '@' first) are prefixed with '. */
+void pt_dash_csv_field(struct pt_buf *out, const char *text);
+
+#endif
