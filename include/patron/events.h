@@ -22,7 +22,8 @@ enum pt_event_kind {
     PT_EVENT_SNOOZE_LATER,
     PT_EVENT_SNOOZE_CLOSE,
     PT_EVENT_SNOOZE_SUPPORTING,
-    PT_EVENT_PLEDGE_PENDING,
+    PT_EVENT_PLEDGE_PENDING,   /* a checkout started: counted by the support page only */
+    PT_EVENT_REMINDER_SIGNUP,  /* a reminder sign-up stored: counted by the server only */
     PT_EVENT_KINDS,
 };
 

@@ -1,3 +1,556 @@
+/* The reports' aggregation, fed hand-made rows whose totals are worked out
+ * by hand in the comments. */
 #include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
 
-Test(reports, placeholder) { cr_assert(1); }
+#include "patron/reports.h"
+#include "patron/request.h"
+
+static int32_t day(const char *text)
+{
+    int32_t value = 0;
+    cr_assert_eq(pt_reports_parse_day(text, &value), PT_OK, "%s", text);
+    return value;
+}
+
+static int64_t at(const char *date, int hour)
+{
+    return (int64_t)day(date) * 86400 + hour * 3600;
+}
+
+/* ---------------------------------------------------------------- days */
+
+Test(reports, dates_are_parsed_strictly_and_formatted_back)
+{
+    cr_assert_eq(day("1970-01-01"), 0);
+    cr_assert_eq(day("2024-02-29"), 19782);
+    cr_assert_eq(day("2026-03-01") - day("2026-02-28"), 1);
+    const char *bad[] = {"2026-02-29", "2026-04-31", "2026-13-01", "2026-00-10", "2026-1-01",
+                         "2026-01-1",  "1969-12-31", "26-01-01",   "2026/01/01", "2026-01-01 ",
+                         "",           "abcd-ef-gh", "+026-01-01", "2026-01-0a"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int32_t value = -7;
+        cr_assert_eq(pt_reports_parse_day(bad[i], &value), PT_ERR_INVALID, "%s", bad[i]);
+        cr_assert_eq(value, -7, "untouched on failure");
+    }
+    int32_t unused;
+    cr_assert_eq(pt_reports_parse_day(NULL, &unused), PT_ERR_INVALID);
+    char text[11];
+    pt_reports_format_day(19782, text);
+    cr_assert_str_eq(text, "2024-02-29");
+    pt_reports_format_day(day("9999-12-31"), text);
+    cr_assert_str_eq(text, "9999-12-31");
+}
+
+Test(reports, a_query_must_be_a_forward_period_of_at_most_ten_years)
+{
+    struct pt_reports_query query = {day("2026-01-01"), day("2026-01-31"), NULL, "USD"};
+    cr_assert_eq(pt_reports_query_check(&query), PT_OK);
+    query.to_day = query.from_day;
+    cr_assert_eq(pt_reports_query_check(&query), PT_OK, "one day");
+    query.to_day = query.from_day - 1;
+    cr_assert_eq(pt_reports_query_check(&query), PT_ERR_INVALID, "backwards");
+    query.to_day = query.from_day + PT_REPORTS_MAX_DAYS - 1;
+    cr_assert_eq(pt_reports_query_check(&query), PT_OK);
+    query.to_day++;
+    cr_assert_eq(pt_reports_query_check(&query), PT_ERR_INVALID, "too long");
+    query.from_day = -1;
+    query.to_day = 5;
+    cr_assert_eq(pt_reports_query_check(&query), PT_ERR_INVALID, "before 1970");
+}
+
+/* ---------------------------------------------------------------- funnel */
+
+static struct pt_report_pledge pledge(const char *campaign, const char *variant, int64_t created,
+                                      bool active, int64_t revenue, const char *currency)
+{
+    struct pt_report_pledge row;
+    memset(&row, 0, sizeof(row));
+    snprintf(row.campaign, sizeof(row.campaign), "%s", campaign);
+    snprintf(row.variant, sizeof(row.variant), "%s", variant);
+    snprintf(row.currency, sizeof(row.currency), "%s", currency);
+    snprintf(row.status, sizeof(row.status), "%s", active ? "active" : "pending");
+    row.created_at = created;
+    row.became_active = active;
+    row.first_month_revenue = revenue;
+    row.amount_minor = revenue > 0 ? revenue : 100;
+    return row;
+}
+
+/* Days 100 to 102: spring/a and spring/b, autumn/x; noise around them. */
+static void fill_funnel(struct pt_reports_funnel *funnel, const struct pt_reports_query *query)
+{
+    const struct pt_event_count counts[] = {
+        {100, "spring", "a", PT_EVENT_IMPRESSION, 600},
+        {101, "spring", "a", PT_EVENT_IMPRESSION, 400},
+        {100, "spring", "a", PT_EVENT_CLICK, 50},
+        {100, "spring", "a", PT_EVENT_SNOOZE_LATER, 10},
+        {100, "spring", "a", PT_EVENT_SNOOZE_CLOSE, 5},
+        {100, "spring", "a", PT_EVENT_SNOOZE_SUPPORTING, 2},
+        {101, "spring", "a", PT_EVENT_REMINDER_SIGNUP, 3},
+        {101, "spring", "a", PT_EVENT_PLEDGE_PENDING, 8},
+        {100, "spring", "b", PT_EVENT_IMPRESSION, 2000},
+        {100, "spring", "b", PT_EVENT_CLICK, 40},
+        {102, "autumn", "x", PT_EVENT_IMPRESSION, 500},
+        {99, "spring", "a", PT_EVENT_IMPRESSION, 999},  /* the day before */
+        {103, "spring", "a", PT_EVENT_IMPRESSION, 999}, /* the day after */
+    };
+    for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+        pt_reports_funnel_add_count(funnel, query, &counts[i]);
+    const struct pt_report_pledge pledges[] = {
+        pledge("spring", "a", 100 * 86400 + 5, true, 500, "USD"),
+        pledge("spring", "a", 101 * 86400 + 5, true, 1500, "USD"),
+        pledge("spring", "a", 101 * 86400 + 9, false, 0, "USD"), /* never paid */
+        pledge("spring", "b", 102 * 86400 + 5, true, 700, "EUR"),
+        pledge("spring", "a", 103 * 86400 + 5, true, 900, "USD"), /* after the period */
+    };
+    for (size_t i = 0; i < sizeof(pledges) / sizeof(pledges[0]); i++)
+        pt_reports_funnel_add_pledge(funnel, query, &pledges[i]);
+}
+
+static const struct pt_reports_funnel_row *row_of(const struct pt_reports_funnel *funnel,
+                                                  const char *campaign, const char *variant)
+{
+    for (size_t i = 0; i < funnel->count; i++) {
+        if (strcmp(funnel->rows[i].campaign, campaign) == 0 &&
+            strcmp(funnel->rows[i].variant, variant) == 0)
+            return &funnel->rows[i];
+    }
+    cr_assert_fail("no row %s/%s", campaign, variant);
+    return NULL;
+}
+
+Test(reports, the_funnel_adds_up_each_step_per_campaign_and_variant)
+{
+    struct pt_reports_query query = {100, 102, "", "USD"};
+    struct pt_reports_funnel funnel;
+    pt_reports_funnel_init(&funnel);
+    fill_funnel(&funnel, &query);
+    pt_reports_funnel_sort(&funnel, NULL);
+    cr_assert_eq(funnel.count, 3);
+    cr_assert_str_eq(funnel.rows[0].campaign, "autumn", "by campaign, then variant");
+    cr_assert_str_eq(funnel.rows[1].variant, "a");
+    cr_assert_str_eq(funnel.rows[2].variant, "b");
+
+    const struct pt_reports_funnel_row *a = row_of(&funnel, "spring", "a");
+    cr_assert_eq(a->events[PT_EVENT_IMPRESSION], 1000, "600 + 400, not the days outside");
+    cr_assert_eq(a->events[PT_EVENT_CLICK], 50);
+    cr_assert_eq(a->events[PT_EVENT_SNOOZE_LATER], 10);
+    cr_assert_eq(a->events[PT_EVENT_SNOOZE_CLOSE], 5);
+    cr_assert_eq(a->events[PT_EVENT_SNOOZE_SUPPORTING], 2);
+    cr_assert_eq(a->events[PT_EVENT_REMINDER_SIGNUP], 3);
+    cr_assert_eq(a->events[PT_EVENT_PLEDGE_PENDING], 8);
+    cr_assert_eq(a->pledges, 2, "the unpaid one and the one after the period are not");
+    cr_assert_eq(a->revenue_minor, 2000);
+    cr_assert_float_eq(a->revenue_squares, 500.0 * 500 + 1500.0 * 1500, 1e-9);
+    int64_t rpm = -1;
+    cr_assert(pt_reports_rpm(a->revenue_minor, a->events[PT_EVENT_IMPRESSION], &rpm));
+    cr_assert_eq(rpm, 2000, "2000 cents per 1000 impressions: $20.00");
+
+    const struct pt_reports_funnel_row *b = row_of(&funnel, "spring", "b");
+    cr_assert_eq(b->events[PT_EVENT_IMPRESSION], 2000);
+    cr_assert_eq(b->pledges, 1, "a pledge in euros is a pledge ...");
+    cr_assert_eq(b->revenue_minor, 0, "... whose money is not added to dollars");
+    cr_assert_eq(b->other_currency, 1);
+
+    struct pt_reports_funnel_row total;
+    pt_reports_funnel_total(&funnel, &total);
+    cr_assert_eq(total.events[PT_EVENT_IMPRESSION], 3500);
+    cr_assert_eq(total.events[PT_EVENT_CLICK], 90);
+    cr_assert_eq(total.pledges, 3);
+    cr_assert_eq(total.revenue_minor, 2000);
+    cr_assert(pt_reports_rpm(total.revenue_minor, total.events[PT_EVENT_IMPRESSION], &rpm));
+    cr_assert_eq(rpm, 571, "2000 * 1000 / 3500 = 571.43");
+    double conversion = 0;
+    cr_assert(pt_reports_conversion(total.pledges, total.events[PT_EVENT_IMPRESSION],
+                                    &conversion));
+    cr_assert_float_eq(conversion, 3.0 / 3500, 1e-12);
+    pt_reports_funnel_dispose(&funnel);
+}
+
+Test(reports, no_impressions_means_no_rpm_and_no_conversion)
+{
+    int64_t rpm = -1;
+    cr_assert_not(pt_reports_rpm(1500, 0, &rpm));
+    cr_assert_eq(rpm, 0);
+    cr_assert_not(pt_reports_rpm(1500, -3, &rpm));
+    cr_assert(pt_reports_rpm(1, 3, &rpm));
+    cr_assert_eq(rpm, 333, "rounded to the nearest");
+    cr_assert(pt_reports_rpm(2, 3, &rpm));
+    cr_assert_eq(rpm, 667);
+    double conversion = -1;
+    cr_assert_not(pt_reports_conversion(4, 0, &conversion));
+    cr_assert_eq(conversion, 0);
+}
+
+Test(reports, a_campaign_filter_keeps_only_that_campaign)
+{
+    struct pt_reports_query query = {100, 102, "autumn", "USD"};
+    struct pt_reports_funnel funnel;
+    pt_reports_funnel_init(&funnel);
+    fill_funnel(&funnel, &query);
+    cr_assert_eq(funnel.count, 1);
+    cr_assert_eq(funnel.rows[0].events[PT_EVENT_IMPRESSION], 500);
+    cr_assert_eq(funnel.rows[0].pledges, 0);
+    pt_reports_funnel_dispose(&funnel);
+}
+
+Test(reports, counts_that_cannot_be_are_ignored)
+{
+    struct pt_reports_query query = {100, 102, NULL, "USD"};
+    struct pt_reports_funnel funnel;
+    pt_reports_funnel_init(&funnel);
+    const struct pt_event_count odd[] = {
+        {100, "spring", "a", PT_EVENT_KINDS, 5},
+        {100, "spring", "a", (enum pt_event_kind)-1, 5},
+        {100, "spring", "a", PT_EVENT_CLICK, -5},
+    };
+    for (size_t i = 0; i < 3; i++)
+        pt_reports_funnel_add_count(&funnel, &query, &odd[i]);
+    cr_assert_eq(funnel.count, 0);
+    pt_reports_funnel_dispose(&funnel);
+}
+
+/* ---------------------------------------------------------------- verdicts */
+
+static struct pt_catalog *spring_catalog(void)
+{
+    /* The control is the first variant in the document: "b", not "a". */
+    const char *documents[] = {
+        "{\"id\":\"spring\",\"languages\":[\"en\"],\"variants\":["
+        "{\"id\":\"b\",\"text\":{\"en\":{}}},{\"id\":\"a\",\"text\":{\"en\":{}}},"
+        "{\"id\":\"c\",\"text\":{\"en\":{}}}]}",
+    };
+    static const struct pt_catalog_settings settings = {"https://support.example.org", "USD",
+                                                        "'self'"};
+    struct pt_catalog *catalog = NULL;
+    char error[256];
+    cr_assert_eq(pt_catalog_build(documents, 1, &settings, 1, &catalog, error, sizeof(error)),
+                 PT_OK, "%s", error);
+    return catalog;
+}
+
+static void set_row(struct pt_reports_funnel_row *row, const char *campaign, const char *variant,
+                    int64_t impressions, int64_t pledges, int64_t revenue, double squares)
+{
+    memset(row, 0, sizeof(*row));
+    snprintf(row->campaign, sizeof(row->campaign), "%s", campaign);
+    snprintf(row->variant, sizeof(row->variant), "%s", variant);
+    row->events[PT_EVENT_IMPRESSION] = impressions;
+    row->pledges = pledges;
+    row->revenue_minor = revenue;
+    row->revenue_squares = squares;
+}
+
+Test(reports, the_funnel_follows_the_document_s_order_of_variants)
+{
+    struct pt_catalog *catalog = spring_catalog();
+    struct pt_reports_query query = {100, 102, "", "USD"};
+    struct pt_reports_funnel funnel;
+    pt_reports_funnel_init(&funnel);
+    fill_funnel(&funnel, &query);
+    const struct pt_event_count unknown = {100, "spring", "zz", PT_EVENT_IMPRESSION, 1};
+    pt_reports_funnel_add_count(&funnel, &query, &unknown);
+    pt_reports_funnel_sort(&funnel, catalog);
+    cr_assert_eq(funnel.count, 4);
+    cr_assert_str_eq(funnel.rows[0].campaign, "autumn");
+    cr_assert_str_eq(funnel.rows[1].variant, "b", "the control first");
+    cr_assert_str_eq(funnel.rows[2].variant, "a");
+    cr_assert_str_eq(funnel.rows[3].variant, "zz", "what the document lacks comes last");
+    pt_reports_funnel_dispose(&funnel);
+    pt_catalog_release(catalog);
+}
+
+Test(reports, each_variant_is_compared_with_the_first_in_its_document)
+{
+    struct pt_catalog *catalog = spring_catalog();
+    struct pt_reports_funnel_row rows[5];
+    /* Control b: 10,000 impressions, 200 pledges of 500 (2%).
+     * Variant a: 10,000 impressions, 300 pledges of 500 (3%).
+     * Conversion, by hand (docs/STATISTICS.md): d = 0.01;
+     * V = (0.02 * 0.98 + 0.03 * 0.97) / 10,000 = 4.87e-6; tau^2 = 7.93615 V;
+     * radius = sqrt(V * 8.93615 / 7.93615 * (ln 8.93615 + 2 ln 20))
+     *        = sqrt(5.48369e-6 * (2.19010 + 5.99146)) = 0.0066982,
+     * so the interval is +0.0033 to +0.0167: ahead. */
+    set_row(&rows[0], "spring", "b", 10000, 200, 200 * 500, 200 * 500.0 * 500);
+    set_row(&rows[1], "spring", "a", 10000, 300, 300 * 500, 300 * 500.0 * 500);
+    set_row(&rows[2], "spring", "c", 50, 60, 0, 0);  /* more pledges than impressions */
+    set_row(&rows[3], "gone", "x", 5000, 10, 0, 0);  /* no longer in the catalogue */
+    set_row(&rows[4], "", "", 0, 4, 100, 2500);      /* pledges without a campaign */
+    struct pt_reports_funnel funnel = {rows, 5, 5};
+    struct pt_stats_params params;
+    pt_stats_params_init(&params);
+    struct pt_reports_verdict *verdicts = NULL;
+    size_t count = 0;
+    pt_reports_verdicts(&funnel, catalog, &params, &verdicts, &count);
+    cr_assert_eq(count, 3, "a, c and x; not the control, not the row without a campaign");
+
+    struct pt_reports_verdict *a = &verdicts[0];
+    cr_assert_str_eq(a->variant, "a");
+    cr_assert_str_eq(a->control, "b");
+    cr_assert_eq(a->state, PT_REPORTS_COMPARED);
+    cr_assert_eq(a->control_arm.impressions, 10000);
+    cr_assert_eq(a->control_arm.conversions, 200);
+    cr_assert_eq(a->variant_arm.revenue, 150000);
+    cr_assert_float_eq(a->comparison.conversion.estimate, 0.01, 1e-12);
+    cr_assert_float_eq(a->comparison.conversion.lower, 0.01 - 0.0066982, 2e-6);
+    cr_assert_float_eq(a->comparison.conversion.upper, 0.01 + 0.0066982, 2e-6);
+    cr_assert_eq(a->comparison.conversion.verdict, PT_STATS_AHEAD);
+    cr_assert_str_eq(pt_stats_verdict_name(a->comparison.conversion.verdict), "ahead");
+    struct pt_stats_comparison direct;
+    cr_assert_eq(pt_stats_compare(&params, &a->control_arm, &a->variant_arm, &direct), PT_OK);
+    cr_assert_float_eq(a->comparison.revenue.lower, direct.revenue.lower, 1e-12);
+
+    cr_assert_str_eq(verdicts[1].variant, "c");
+    cr_assert_eq(verdicts[1].state, PT_REPORTS_IMPOSSIBLE);
+    cr_assert_eq(verdicts[1].comparison.conversion.verdict, PT_STATS_NOT_YET_KNOWN);
+    cr_assert_str_eq(verdicts[2].campaign, "gone");
+    cr_assert_eq(verdicts[2].state, PT_REPORTS_NO_CONTROL);
+    cr_assert_str_eq(verdicts[2].control, "");
+    free(verdicts);
+    pt_catalog_release(catalog);
+}
+
+Test(reports, a_control_without_data_is_an_empty_arm)
+{
+    struct pt_catalog *catalog = spring_catalog();
+    struct pt_reports_funnel_row rows[1];
+    set_row(&rows[0], "spring", "a", 400, 3, 1500, 3 * 500.0 * 500);
+    struct pt_reports_funnel funnel = {rows, 1, 1};
+    struct pt_stats_params params;
+    pt_stats_params_init(&params);
+    struct pt_reports_verdict *verdicts = NULL;
+    size_t count = 0;
+    pt_reports_verdicts(&funnel, catalog, &params, &verdicts, &count);
+    cr_assert_eq(count, 1);
+    cr_assert_eq(verdicts[0].state, PT_REPORTS_COMPARED);
+    cr_assert_eq(verdicts[0].control_arm.impressions, 0);
+    cr_assert_not(verdicts[0].comparison.conversion.enough_data);
+    cr_assert_str_eq(pt_stats_verdict_name(verdicts[0].comparison.conversion.verdict),
+                     "not yet known");
+    free(verdicts);
+
+    struct pt_reports_funnel empty = {NULL, 0, 0};
+    pt_reports_verdicts(&empty, catalog, &params, &verdicts, &count);
+    cr_assert_eq(count, 0);
+    cr_assert_null(verdicts);
+    pt_catalog_release(catalog);
+}
+
+/* ---------------------------------------------------------------- supporters */
+
+struct change {
+    const char *pledge;
+    const char *campaign;
+    const char *currency;
+    enum pt_frequency frequency;
+    const char *date;
+    const char *status;
+    int64_t amount;
+};
+
+static void feed(struct pt_reports_supporters *supporters, const struct change *changes,
+                 size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        struct pt_report_history row = {
+            .pledge_id = changes[i].pledge,
+            .campaign = changes[i].campaign,
+            .variant = "a",
+            .currency = changes[i].currency,
+            .frequency = changes[i].frequency,
+            .at = at(changes[i].date, 12),
+            .status = changes[i].status,
+            .amount_minor = changes[i].amount,
+        };
+        pt_reports_supporters_add(supporters, &row);
+    }
+    pt_reports_supporters_finish(supporters);
+}
+
+/* By pledge, then time, as the store gives them. */
+static const struct change story[] = {
+    /* A: monthly 5.00 since December; cancels 10 February; back 5 March. */
+    {"A", "spring", "USD", PT_FREQUENCY_MONTHLY, "2025-12-20", "pending", 500},
+    {"A", "spring", "USD", PT_FREQUENCY_MONTHLY, "2025-12-20", "active", 500},
+    {"A", "spring", "USD", PT_FREQUENCY_MONTHLY, "2026-02-10", "cancelled", 500},
+    {"A", "spring", "USD", PT_FREQUENCY_MONTHLY, "2026-03-05", "active", 500},
+    /* B: annual 120.00 from 20 January. */
+    {"B", "spring", "USD", PT_FREQUENCY_ANNUAL, "2026-01-20", "pending", 12000},
+    {"B", "spring", "USD", PT_FREQUENCY_ANNUAL, "2026-01-20", "active", 12000},
+    /* C: monthly 10.00 from 2 February, past due from 20 February. */
+    {"C", "spring", "USD", PT_FREQUENCY_MONTHLY, "2026-02-01", "pending", 1000},
+    {"C", "spring", "USD", PT_FREQUENCY_MONTHLY, "2026-02-02", "active", 1000},
+    {"C", "spring", "USD", PT_FREQUENCY_MONTHLY, "2026-02-20", "past_due", 1000},
+    /* D: a checkout abandoned: pending, then cancelled. Never a supporter. */
+    {"D", "spring", "USD", PT_FREQUENCY_MONTHLY, "2026-01-05", "pending", 300},
+    {"D", "spring", "USD", PT_FREQUENCY_MONTHLY, "2026-01-06", "cancelled", 300},
+    /* E: a one-off gift is not a supporter. */
+    {"E", "spring", "USD", PT_FREQUENCY_ONE_OFF, "2026-01-10", "pending", 5000},
+    {"E", "spring", "USD", PT_FREQUENCY_ONE_OFF, "2026-01-10", "completed", 5000},
+    /* F: active 3 January, paused 25 January, cancelled 15 February. */
+    {"F", "spring", "USD", PT_FREQUENCY_MONTHLY, "2026-01-03", "active", 800},
+    {"F", "spring", "USD", PT_FREQUENCY_MONTHLY, "2026-01-25", "paused", 800},
+    {"F", "spring", "USD", PT_FREQUENCY_MONTHLY, "2026-02-15", "cancelled", 800},
+    /* G: monthly 2.00 in euros since December. */
+    {"G", "spring", "EUR", PT_FREQUENCY_MONTHLY, "2025-12-01", "active", 200},
+    /* H: monthly 4.00 from autumn's appeal, from 2 January. */
+    {"H", "autumn", "USD", PT_FREQUENCY_MONTHLY, "2026-01-02", "active", 400},
+};
+
+static void check_month(const struct pt_reports_month *month, int number, int64_t at_start,
+                        int64_t fresh, int64_t cancelled, int64_t at_end, int64_t mrr)
+{
+    cr_assert_eq(month->month, number);
+    cr_assert_eq(month->active_at_start, at_start, "month %d: active at start", number);
+    cr_assert_eq(month->new_supporters, fresh, "month %d: new", number);
+    cr_assert_eq(month->cancelled, cancelled, "month %d: cancelled", number);
+    cr_assert_eq(month->active_at_end, at_end, "month %d: active at end", number);
+    cr_assert_eq(month->mrr_minor, mrr, "month %d: MRR", number);
+}
+
+Test(reports, supporters_by_month_with_a_pledge_cancelled_and_back)
+{
+    struct pt_reports_query query = {day("2026-01-15"), day("2026-03-10"), NULL, "USD"};
+    struct pt_reports_supporters supporters;
+    pt_reports_supporters_init(&supporters, &query);
+    cr_assert_eq(supporters.count, 3, "January, February, March");
+    cr_assert_eq(supporters.months[0].start, at("2026-01-01", 0), "whole months");
+    cr_assert_eq(supporters.months[2].end, at("2026-03-11", 0), "March up to the period's end");
+    feed(&supporters, story, sizeof(story) / sizeof(story[0]));
+
+    /* January: A and G at the start; B, F, H new; F paused by the end;
+     * MRR = 5.00 (A) + 120.00 / 12 (B) + 4.00 (H) = 19.00; G is in euros. */
+    check_month(&supporters.months[0], 1, 2, 3, 0, 4, 1900);
+    cr_assert_eq(supporters.months[0].other_currency, 1);
+    double churn = -1;
+    cr_assert(pt_reports_churn(&supporters.months[0], &churn));
+    cr_assert_float_eq(churn, 0.0, 1e-12);
+    /* February: A, B, G, H at the start; C new; A and F (paused) cancel;
+     * C past due still counts: MRR = 10.00 (B) + 10.00 (C) + 4.00 (H). */
+    check_month(&supporters.months[1], 2, 4, 1, 2, 4, 2400);
+    cr_assert(pt_reports_churn(&supporters.months[1], &churn));
+    cr_assert_float_eq(churn, 0.5, 1e-12, "2 cancelled of 4 at the start");
+    /* March: A comes back, which is not new; MRR 24.00 + 5.00. */
+    check_month(&supporters.months[2], 3, 4, 0, 0, 5, 2900);
+    pt_reports_supporters_dispose(&supporters);
+}
+
+Test(reports, churn_with_no_one_at_the_start_is_not_a_number)
+{
+    struct pt_reports_query query = {day("2026-01-01"), day("2026-01-31"), "autumn", "USD"};
+    struct pt_reports_supporters supporters;
+    pt_reports_supporters_init(&supporters, &query);
+    feed(&supporters, story, sizeof(story) / sizeof(story[0]));
+    cr_assert_eq(supporters.count, 1);
+    check_month(&supporters.months[0], 1, 0, 1, 0, 1, 400);
+    double churn = -1;
+    cr_assert_not(pt_reports_churn(&supporters.months[0], &churn));
+    cr_assert_eq(churn, 0);
+    pt_reports_supporters_dispose(&supporters);
+}
+
+Test(reports, annual_pledges_count_a_twelfth_rounded_once_at_the_end)
+{
+    /* 10.00 + 0.06 a year: 1006 / 12 = 83.83 -> 84, where rounding each
+     * twelfth first (83 + 1 = 84 here, but 83 + 0 had it been 0.05) drifts. */
+    const struct change annual[] = {
+        {"P", "spring", "USD", PT_FREQUENCY_ANNUAL, "2026-01-02", "active", 1000},
+        {"Q", "spring", "USD", PT_FREQUENCY_ANNUAL, "2026-01-02", "active", 6},
+        {"R", "spring", "USD", PT_FREQUENCY_ANNUAL, "2026-02-02", "active", 6},
+        {"R", "spring", "USD", PT_FREQUENCY_ANNUAL, "2026-02-20", "paused", 6},
+    };
+    struct pt_reports_query query = {day("2026-01-01"), day("2026-02-28"), NULL, "USD"};
+    struct pt_reports_supporters supporters;
+    pt_reports_supporters_init(&supporters, &query);
+    feed(&supporters, annual, 4);
+    cr_assert_eq(supporters.months[0].mrr_twelfths, 1006);
+    cr_assert_eq(supporters.months[0].mrr_minor, 84);
+    cr_assert_eq(supporters.months[1].mrr_minor, 84, "paused pays nothing");
+    cr_assert_eq(supporters.months[1].new_supporters, 1);
+    cr_assert_eq(supporters.months[1].active_at_end, 2);
+    pt_reports_supporters_dispose(&supporters);
+}
+
+Test(reports, a_bad_query_makes_no_months_and_rows_are_ignored)
+{
+    struct pt_reports_query query = {10, 5, NULL, "USD"};
+    struct pt_reports_supporters supporters;
+    pt_reports_supporters_init(&supporters, &query);
+    cr_assert_eq(supporters.count, 0);
+    feed(&supporters, story, 3);
+    pt_reports_supporters_dispose(&supporters);
+    struct pt_reports_days days;
+    pt_reports_days_init(&days, &query);
+    cr_assert_eq(days.count, 0);
+    const struct pt_event_count count = {7, "spring", "a", PT_EVENT_IMPRESSION, 5};
+    pt_reports_days_add_count(&days, &query, &count);
+    pt_reports_days_dispose(&days);
+}
+
+/* ---------------------------------------------------------------- daily */
+
+Test(reports, daily_series_count_impressions_pledges_and_money_received)
+{
+    struct pt_reports_query query = {100, 102, "spring", "USD"};
+    struct pt_reports_days days;
+    pt_reports_days_init(&days, &query);
+    cr_assert_eq(days.count, 3);
+    const struct pt_event_count counts[] = {
+        {100, "spring", "a", PT_EVENT_IMPRESSION, 600},
+        {100, "spring", "b", PT_EVENT_IMPRESSION, 400},
+        {100, "spring", "a", PT_EVENT_CLICK, 50},
+        {101, "autumn", "x", PT_EVENT_IMPRESSION, 70},
+        {103, "spring", "a", PT_EVENT_IMPRESSION, 70},
+    };
+    for (size_t i = 0; i < 5; i++)
+        pt_reports_days_add_count(&days, &query, &counts[i]);
+    const struct pt_report_pledge pledges[] = {
+        pledge("spring", "a", 100 * 86400 + 5, true, 500, "USD"),
+        pledge("spring", "a", 100 * 86400 + 6, false, 0, "USD"),
+        pledge("autumn", "x", 100 * 86400 + 7, true, 500, "USD"),
+    };
+    for (size_t i = 0; i < 3; i++)
+        pt_reports_days_add_pledge(&days, &query, &pledges[i]);
+    const struct pt_report_payment payments[] = {
+        {"in_1", "p1", "spring", "a", 500, "USD", 100 * 86400 + 5},
+        {"in_2", "p2", "spring", "a", 700, "USD", 102 * 86400 + 86399},
+        {"in_3", "p3", "spring", "a", 900, "EUR", 102 * 86400},
+        {"in_4", "p4", "autumn", "x", 900, "USD", 102 * 86400},
+        {"in_5", "p5", "spring", "a", 900, "USD", 103 * 86400},
+    };
+    for (size_t i = 0; i < 5; i++)
+        pt_reports_days_add_payment(&days, &query, &payments[i]);
+    cr_assert_eq(days.days[0].day, 100);
+    cr_assert_eq(days.days[0].impressions, 1000);
+    cr_assert_eq(days.days[0].pledges, 1);
+    cr_assert_eq(days.days[0].revenue_minor, 500);
+    cr_assert_eq(days.days[1].impressions, 0, "autumn is not asked for");
+    cr_assert_eq(days.days[2].day, 102);
+    cr_assert_eq(days.days[2].revenue_minor, 700, "the last second of the day; no euros");
+    double conversion = 0;
+    cr_assert(pt_reports_conversion(days.days[0].pledges, days.days[0].impressions, &conversion));
+    cr_assert_float_eq(conversion, 0.001, 1e-12);
+    cr_assert_not(pt_reports_conversion(days.days[1].pledges, days.days[1].impressions,
+                                        &conversion));
+    pt_reports_days_dispose(&days);
+}
+
+/* ---------------------------------------------------------------- events */
+
+Test(reports, pages_cannot_post_reminder_sign_ups)
+{
+    cr_assert_str_eq(pt_event_kind_name(PT_EVENT_REMINDER_SIGNUP), "reminder_signup");
+    enum pt_event_kind kind;
+    cr_assert(pt_event_kind_parse("reminder_signup", &kind));
+    cr_assert_eq(kind, PT_EVENT_REMINDER_SIGNUP);
+    struct pt_event_input events[PT_EVENTS_PER_REQUEST_MAX];
+    size_t count = 0;
+    char error[256];
+    const char *body = "{\"events\":[{\"kind\":\"reminder_signup\",\"campaign\":\"c\","
+                       "\"variant\":\"a\"}]}";
+    cr_assert_eq(pt_request_parse_events(body, strlen(body), events, &count, error, sizeof(error)),
+                 PT_ERR_INVALID);
+}
