@@ -1,3 +1,711 @@
+/* The campaign editor's form <-> document conversion: round trips, every
+ * field's error, amounts in major units, empty fields and language blocks. */
 #include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-Test(editor, placeholder) { cr_assert(1); }
+#include "patron/catalog.h"
+#include "patron/editor.h"
+
+static const struct pt_catalog_settings settings = {"https://support.example.org", "USD",
+                                                    "'self'"};
+
+/* -------------------------------------------------------------- helpers */
+
+static json_t *load_json(const char *text)
+{
+    json_error_t problem;
+    json_t *value = json_loads(text, JSON_REJECT_DUPLICATES, &problem);
+    cr_assert_not_null(value, "%s", problem.text);
+    return value;
+}
+
+static json_t *load_file(const char *path)
+{
+    json_error_t problem;
+    json_t *value = json_load_file(path, JSON_REJECT_DUPLICATES, &problem);
+    cr_assert_not_null(value, "%s: %s", path, problem.text);
+    return value;
+}
+
+/* "a=1&b=2" into fields; test values hold neither '&' nor '='. */
+static void form_parse(struct pt_editor_form *form, const char *text)
+{
+    char *copy = strdup(text);
+    char *save = NULL;
+    for (char *pair = strtok_r(copy, "&", &save); pair; pair = strtok_r(NULL, "&", &save)) {
+        char *equals = strchr(pair, '=');
+        cr_assert_not_null(equals, "%s", pair);
+        *equals = '\0';
+        pt_editor_form_add(form, pair, equals + 1);
+    }
+    free(copy);
+}
+
+static char *dump(const json_t *value)
+{
+    return json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+static void print_errors(const struct pt_editor_errors *errors, char *out, size_t size)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < errors->count; i++) {
+        size_t used = strlen(out);
+        snprintf(out + used, size - used, "[%s] %s; ", errors->items[i].field,
+                 errors->items[i].message);
+    }
+}
+
+/* Converts the form; asserts that it succeeds and returns the document. */
+static json_t *convert_ok(const struct pt_editor_form *form)
+{
+    struct pt_editor_errors errors;
+    pt_editor_errors_init(&errors);
+    json_t *document = NULL;
+    enum pt_status status =
+        pt_editor_document_from_form(form->fields, form->count, &settings, &document, &errors);
+    char listed[4096];
+    print_errors(&errors, listed, sizeof(listed));
+    cr_assert_eq(status, PT_OK, "errors: %s", listed);
+    cr_assert_not_null(document);
+    cr_assert_eq(errors.count, 0);
+    pt_editor_errors_dispose(&errors);
+    return document;
+}
+
+/* Converts the form; asserts that it fails with an error on field and
+ * returns that error's message in message. */
+static void convert_fails_on(const struct pt_editor_form *form, const char *field, char *message,
+                             size_t size)
+{
+    struct pt_editor_errors errors;
+    pt_editor_errors_init(&errors);
+    json_t *document = (json_t *)1;
+    enum pt_status status =
+        pt_editor_document_from_form(form->fields, form->count, &settings, &document, &errors);
+    char listed[4096];
+    print_errors(&errors, listed, sizeof(listed));
+    cr_assert_eq(status, PT_ERR_INVALID, "expected an error on %s", field);
+    cr_assert_null(document);
+    const char *found = pt_editor_errors_find(&errors, field);
+    cr_assert_not_null(found, "no error on %s; errors: %s", field, listed);
+    cr_assert(strlen(found) > 10, "a message a person can act on: %s", found);
+    if (message != NULL)
+        snprintf(message, size, "%s", found);
+    pt_editor_errors_dispose(&errors);
+}
+
+/* A document -> form -> document round trip must give the document back. */
+static void assert_round_trip(const json_t *original)
+{
+    struct pt_editor_form form;
+    pt_editor_form_init(&form);
+    cr_assert_eq(pt_editor_form_from_document(original, &settings, &form), PT_OK);
+    json_t *again = convert_ok(&form);
+    char *want = dump(original), *got = dump(again);
+    cr_assert(json_equal(original, again), "\nwant %s\ngot  %s", want, got);
+    free(want);
+    free(got);
+    json_decref(again);
+    pt_editor_form_dispose(&form);
+}
+
+/* A valid one-language campaign, as a form. */
+static const char minimal_form[] = "id=spring&languages=en&status=draft&cohort=non_supporters&"
+                                   "v0.id=a&v0.frequencies=monthly&v0.frequencies=one_off&"
+                                   "v0.text.en.headline=Help us";
+
+static void minimal_with(struct pt_editor_form *form, const char *extra)
+{
+    pt_editor_form_init(form);
+    form_parse(form, minimal_form);
+    if (extra != NULL && extra[0] != '\0')
+        form_parse(form, extra);
+}
+
+/* Replaces (or adds) one field of the minimal form. */
+static void minimal_but(struct pt_editor_form *form, const char *name, const char *value)
+{
+    pt_editor_form_init(form);
+    struct pt_editor_form base;
+    pt_editor_form_init(&base);
+    form_parse(&base, minimal_form);
+    bool replaced = false;
+    for (size_t i = 0; i < base.count; i++) {
+        if (strcmp(base.fields[i].name, name) == 0) {
+            if (!replaced)
+                pt_editor_form_add(form, name, value);
+            replaced = true;
+        } else {
+            pt_editor_form_add(form, base.fields[i].name, base.fields[i].value);
+        }
+    }
+    if (!replaced)
+        pt_editor_form_add(form, name, value);
+    pt_editor_form_dispose(&base);
+}
+
+static const char every_key[] =
+    "{\"id\": \"spring-2027\", \"name\": \"Spring appeal\", \"status\": \"live\","
+    " \"priority\": 10, \"starts_at\": \"2027-03-01T00:00:00Z\","
+    " \"ends_at\": \"2027-03-31T23:59:59Z\", \"placement\": \"end_of_article\","
+    " \"languages\": [\"en\", \"ru\"], \"sections\": [\"investigations\", \"climate\"],"
+    " \"exclude_sections\": [\"obituaries\"], \"tags\": [\"elections\"],"
+    " \"exclude_tags\": [\"paid-content\"], \"show_on_sensitive\": true,"
+    " \"countries\": [\"US\", \"GB\", \"US-CA\"], \"exclude_countries\": [\"FR\"],"
+    " \"devices\": [\"mobile\", \"desktop\"], \"cohort\": \"former_supporters\","
+    " \"articles_read\": {\"weeks\": 4, \"min\": 3, \"max\": 100}, \"currency\": \"EUR\","
+    " \"frequency_cap\": {\"views\": 4, \"days\": 30, \"min_days_between\": 1,"
+    " \"group\": \"spring\"},"
+    " \"snooze_days\": {\"later\": 0.25, \"close\": 14, \"supporting\": 365},"
+    " \"test_id\": \"spring-headline-test\", \"control_share\": 0.1,"
+    " \"variants\": ["
+    "  {\"id\": \"a\", \"weight\": 3, \"frequencies\": [\"monthly\", \"one_off\", \"annual\"],"
+    "   \"default_frequency\": \"monthly\", \"presets\": [200, 550, 1000],"
+    "   \"default_amount\": 550,"
+    "   \"text\": {\"en\": {\"headline\": \"Keep us going\", \"body\": \"We **need** you.\\n\\n"
+    "Really.\", \"support\": \"Support us\", \"later\": \"Remind me later\","
+    "   \"supporting\": \"I already support\"},"
+    "    \"ru\": {\"headline\": \"Поддержите нас\", \"body\": \"Нам *нужна* помощь.\","
+    "   \"later\": \"\", \"supporting\": \"\"}}},"
+    "  {\"id\": \"b\", \"weight\": 1, \"frequencies\": [\"one_off\"],"
+    "   \"default_frequency\": \"one_off\", \"presets\": [100, 300],"
+    "   \"text\": {\"en\": {\"body\": \"Short.\"}, \"ru\": {\"headline\": \"Коротко\"}}}"
+    " ]}";
+
+/* ----------------------------------------------------------- round trips */
+
+Test(editor, the_demo_campaign_round_trips)
+{
+    json_t *demo = load_file(PT_SOURCE_ROOT "/data/demo-campaign.json");
+    assert_round_trip(demo);
+    json_decref(demo);
+}
+
+Test(editor, a_campaign_with_every_key_round_trips)
+{
+    json_t *document = load_json(every_key);
+    /* It is valid to begin with, and it uses every key of the document. */
+    char *text = json_dumps(document, 0);
+    char problem[512];
+    cr_assert_eq(pt_catalog_check_document(text, &settings, problem, sizeof(problem)), PT_OK,
+                 "%s", problem);
+    free(text);
+    for (size_t i = 0; i < pt_editor_campaign_spec_count; i++) {
+        char key[64];
+        snprintf(key, sizeof(key), "%s", pt_editor_campaign_specs[i].name);
+        char *dot = strchr(key, '.');
+        if (dot != NULL)
+            *dot = '\0';
+        cr_assert_not_null(json_object_get(document, key), "the test document lacks %s", key);
+    }
+    assert_round_trip(document);
+    json_decref(document);
+}
+
+Test(editor, the_form_uses_the_documented_names_and_major_units)
+{
+    json_t *document = load_json(every_key);
+    struct pt_editor_form form;
+    pt_editor_form_init(&form);
+    cr_assert_eq(pt_editor_form_from_document(document, &settings, &form), PT_OK);
+    const struct pt_form_field *f = form.fields;
+    size_t n = form.count;
+    cr_assert_str_eq(pt_editor_value(f, n, "starts_at"), "2027-03-01T00:00");
+    cr_assert_str_eq(pt_editor_value(f, n, "ends_at"), "2027-03-31T23:59:59");
+    cr_assert_str_eq(pt_editor_value(f, n, "languages"), "en, ru");
+    cr_assert_str_eq(pt_editor_value(f, n, "countries"), "US, GB, US-CA");
+    cr_assert(pt_editor_checked(f, n, "devices", "mobile"));
+    cr_assert(!pt_editor_checked(f, n, "devices", "tablet"));
+    cr_assert_str_eq(pt_editor_value(f, n, "show_on_sensitive"), "true");
+    cr_assert_str_eq(pt_editor_value(f, n, "articles_read.weeks"), "4");
+    cr_assert_str_eq(pt_editor_value(f, n, "frequency_cap.group"), "spring");
+    cr_assert_str_eq(pt_editor_value(f, n, "snooze_days.later"), "0.25");
+    cr_assert_str_eq(pt_editor_value(f, n, "control_share"), "0.1");
+    cr_assert_str_eq(pt_editor_value(f, n, "v0.presets"), "2, 5.50, 10");
+    cr_assert_str_eq(pt_editor_value(f, n, "v0.default_amount"), "5.50");
+    cr_assert_str_eq(pt_editor_value(f, n, "v0.text.en.headline"), "Keep us going");
+    cr_assert_str_eq(pt_editor_value(f, n, "v0.text.ru.later"), "");
+    cr_assert_str_eq(pt_editor_value(f, n, "v0.text.ru.later_hidden"), "true");
+    cr_assert_null(pt_editor_value(f, n, "v0.text.en.later_hidden"));
+    cr_assert_str_eq(pt_editor_value(f, n, "v1.id"), "b");
+    cr_assert(pt_editor_checked(f, n, "v1.frequencies", "one_off"));
+    cr_assert(!pt_editor_checked(f, n, "v1.frequencies", "monthly"));
+    cr_assert_null(pt_editor_value(f, n, "v1.default_amount"));
+    cr_assert_eq(pt_editor_variant_blocks(f, n), 2);
+    char languages[PT_CAMPAIGN_LANGUAGES_MAX][PT_LANGUAGE_MAX];
+    cr_assert_eq(pt_editor_languages(f, n, languages, PT_CAMPAIGN_LANGUAGES_MAX), 2);
+    cr_assert_str_eq(languages[1], "ru");
+    pt_editor_form_dispose(&form);
+    json_decref(document);
+}
+
+Test(editor, a_document_without_frequencies_shows_all_of_them_ticked)
+{
+    json_t *document = load_json("{\"id\":\"x\",\"languages\":[\"en\"],\"variants\":[{\"id\":\"a\","
+                                 "\"text\":{\"en\":{\"headline\":\"Hi\"}}}]}");
+    struct pt_editor_form form;
+    pt_editor_form_init(&form);
+    cr_assert_eq(pt_editor_form_from_document(document, &settings, &form), PT_OK);
+    cr_assert(pt_editor_checked(form.fields, form.count, "v0.frequencies", "monthly"));
+    cr_assert(pt_editor_checked(form.fields, form.count, "v0.frequencies", "one_off"));
+    cr_assert(pt_editor_checked(form.fields, form.count, "v0.frequencies", "annual"));
+    json_t *again = convert_ok(&form);
+    cr_assert_eq(json_array_size(json_object_get(json_array_get(json_object_get(again, "variants"),
+                                                                0),
+                                                 "frequencies")),
+                 3);
+    json_decref(again);
+    pt_editor_form_dispose(&form);
+    json_decref(document);
+}
+
+Test(editor, not_an_object_is_refused)
+{
+    struct pt_editor_form form;
+    pt_editor_form_init(&form);
+    json_t *array = json_array();
+    cr_assert_eq(pt_editor_form_from_document(array, &settings, &form), PT_ERR_INVALID);
+    cr_assert_eq(pt_editor_form_from_document(NULL, &settings, &form), PT_ERR_INVALID);
+    json_decref(array);
+    pt_editor_form_dispose(&form);
+}
+
+/* ------------------------------------------------------- empty and typed */
+
+Test(editor, empty_optional_fields_leave_their_keys_out)
+{
+    struct pt_editor_form form;
+    minimal_with(&form, "name=&priority=&starts_at=&ends_at=&placement=&sections= , &"
+                        "exclude_sections=&tags=&exclude_tags=&countries=&exclude_countries=&"
+                        "articles_read.weeks=&articles_read.min=&articles_read.max=&currency=&"
+                        "frequency_cap.views=&frequency_cap.days=&"
+                        "frequency_cap.min_days_between=&frequency_cap.group=&"
+                        "snooze_days.later=&snooze_days.close=&snooze_days.supporting=&"
+                        "test_id=&control_share=&v0.weight=&v0.default_frequency=&v0.presets=&"
+                        "v0.default_amount=&v0.text.en.body=  &v0.text.en.support=&"
+                        "v0.text.en.later=&v0.text.en.supporting=&csrf=token&"
+                        "preview_variant=a&preview_language=en");
+    json_t *document = convert_ok(&form);
+    json_t *want = load_json(
+        "{\"id\":\"spring\",\"status\":\"draft\",\"languages\":[\"en\"],"
+        "\"cohort\":\"non_supporters\",\"variants\":[{\"id\":\"a\","
+        "\"frequencies\":[\"monthly\",\"one_off\"],\"text\":{\"en\":{\"headline\":\"Help us\"}}}]}");
+    char *got = dump(document);
+    cr_assert(json_equal(document, want), "got %s", got);
+    free(got);
+    json_decref(want);
+    json_decref(document);
+    pt_editor_form_dispose(&form);
+}
+
+Test(editor, text_is_trimmed_and_the_body_keeps_its_lines)
+{
+    struct pt_editor_form form;
+    minimal_with(&form, "name=  Spring  &v0.text.en.body=One\r\n\r\n  Two  ");
+    json_t *document = convert_ok(&form);
+    cr_assert_str_eq(json_string_value(json_object_get(document, "name")), "Spring");
+    const json_t *text = json_object_get(
+        json_object_get(json_object_get(json_array_get(json_object_get(document, "variants"), 0),
+                                        "text"),
+                        "en"),
+        "body");
+    cr_assert_str_eq(json_string_value(text), "One\n\n  Two  ");
+    json_decref(document);
+    pt_editor_form_dispose(&form);
+}
+
+static const json_t *first_variant(const json_t *document)
+{
+    return json_array_get(json_object_get(document, "variants"), 0);
+}
+
+Test(editor, presets_are_typed_in_major_units)
+{
+    struct pt_editor_form form;
+    minimal_with(&form, "v0.presets=2, 5.5 ,10,,&v0.default_amount=5.50");
+    json_t *document = convert_ok(&form);
+    json_t *want = load_json("[200, 550, 1000]");
+    cr_assert(json_equal(json_object_get(first_variant(document), "presets"), want));
+    cr_assert_eq(json_integer_value(json_object_get(first_variant(document), "default_amount")),
+                 550);
+    json_decref(want);
+    json_decref(document);
+    pt_editor_form_dispose(&form);
+}
+
+Test(editor, presets_follow_the_currency)
+{
+    struct pt_editor_form form;
+    minimal_with(&form, "currency=jpy&v0.presets=500, 1000");
+    json_t *document = convert_ok(&form);
+    cr_assert_str_eq(json_string_value(json_object_get(document, "currency")), "JPY");
+    json_t *want = load_json("[500, 1000]");
+    cr_assert(json_equal(json_object_get(first_variant(document), "presets"), want));
+    json_decref(want);
+    json_decref(document);
+    pt_editor_form_dispose(&form);
+
+    minimal_with(&form, "currency=JPY&v0.presets=500.5");
+    char message[512];
+    convert_fails_on(&form, "v0.presets", message, sizeof(message));
+    cr_assert(strstr(message, "JPY") != NULL, "%s", message);
+    pt_editor_form_dispose(&form);
+}
+
+Test(editor, a_schedule_is_typed_in_utc)
+{
+    static const struct {
+        const char *typed, *stored;
+    } cases[] = {
+        {"2027-03-01T09:30", "2027-03-01T09:30:00Z"},
+        {"2027-03-01T09:30:15", "2027-03-01T09:30:15Z"},
+        {"2027-03-01 09:30", "2027-03-01T09:30:00Z"},
+        {"2027-03-01T09:30:00Z", "2027-03-01T09:30:00Z"},
+        {"2028-02-29T00:00", "2028-02-29T00:00:00Z"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct pt_editor_form form;
+        minimal_but(&form, "starts_at", cases[i].typed);
+        json_t *document = convert_ok(&form);
+        cr_assert_str_eq(json_string_value(json_object_get(document, "starts_at")),
+                         cases[i].stored);
+        json_decref(document);
+        pt_editor_form_dispose(&form);
+    }
+}
+
+Test(editor, a_hidden_button_is_an_empty_label)
+{
+    struct pt_editor_form form;
+    minimal_with(&form, "v0.text.en.later=Later&v0.text.en.later_hidden=true&"
+                        "v0.text.en.supporting=Already");
+    json_t *document = convert_ok(&form);
+    const json_t *text =
+        json_object_get(json_object_get(first_variant(document), "text"), "en");
+    cr_assert_str_eq(json_string_value(json_object_get(text, "later")), "");
+    cr_assert_str_eq(json_string_value(json_object_get(text, "supporting")), "Already");
+    json_decref(document);
+    pt_editor_form_dispose(&form);
+}
+
+/* ------------------------------------------------------------- variants */
+
+Test(editor, language_blocks_are_only_for_the_campaigns_languages)
+{
+    struct pt_editor_form form;
+    minimal_with(&form, "v0.text.de.headline=Hallo&v0.text.fr.body=Bonjour");
+    json_t *document = convert_ok(&form);
+    const json_t *texts = json_object_get(first_variant(document), "text");
+    cr_assert_eq(json_object_size(texts), 1);
+    cr_assert_not_null(json_object_get(texts, "en"));
+    json_decref(document);
+    pt_editor_form_dispose(&form);
+
+    /* And back: a document's stray text makes no fields. */
+    json_t *stray = load_json("{\"id\":\"x\",\"languages\":[\"en\"],\"variants\":[{\"id\":\"a\","
+                              "\"text\":{\"en\":{\"headline\":\"Hi\"},\"de\":{\"headline\":\"Hallo\""
+                              "}}}]}");
+    pt_editor_form_init(&form);
+    cr_assert_eq(pt_editor_form_from_document(stray, &settings, &form), PT_OK);
+    cr_assert_not_null(pt_editor_value(form.fields, form.count, "v0.text.en.headline"));
+    cr_assert_null(pt_editor_value(form.fields, form.count, "v0.text.de.headline"));
+    pt_editor_form_dispose(&form);
+    json_decref(stray);
+}
+
+Test(editor, each_language_needs_its_text)
+{
+    struct pt_editor_form form;
+    minimal_but(&form, "languages", "en, ru");
+    char message[512];
+    convert_fails_on(&form, "v0.text.ru.headline", message, sizeof(message));
+    cr_assert(strstr(message, "ru") != NULL, "%s", message);
+    pt_editor_form_dispose(&form);
+}
+
+Test(editor, an_empty_variant_block_is_not_a_variant)
+{
+    struct pt_editor_form form;
+    minimal_with(&form, "v1.id=&v1.weight=&v1.frequencies=monthly&v1.frequencies=annual&"
+                        "v1.default_frequency=annual&v1.text.en.headline=&"
+                        "v1.text.en.later_hidden=true");
+    json_t *document = convert_ok(&form);
+    cr_assert_eq(json_array_size(json_object_get(document, "variants")), 1);
+    json_decref(document);
+    pt_editor_form_dispose(&form);
+}
+
+Test(editor, a_removed_variant_is_left_out_and_blocks_keep_their_order)
+{
+    struct pt_editor_form form;
+    minimal_with(&form, "v1.id=b&v1.frequencies=monthly&v1.text.en.headline=B&v1.remove=true&"
+                        "v2.id=c&v2.frequencies=annual&v2.text.en.headline=C");
+    json_t *document = convert_ok(&form);
+    const json_t *variants = json_object_get(document, "variants");
+    cr_assert_eq(json_array_size(variants), 2);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(variants, 1), "id")), "c");
+    json_decref(document);
+    pt_editor_form_dispose(&form);
+}
+
+Test(editor, a_typed_block_needs_an_id)
+{
+    struct pt_editor_form form;
+    minimal_with(&form, "v1.text.en.headline=Another");
+    convert_fails_on(&form, "v1.id", NULL, 0);
+    pt_editor_form_dispose(&form);
+}
+
+Test(editor, two_variants_cannot_share_an_id)
+{
+    struct pt_editor_form form;
+    minimal_with(&form, "v1.id=a&v1.frequencies=monthly&v1.text.en.headline=Again");
+    convert_fails_on(&form, "v1.id", NULL, 0);
+    pt_editor_form_dispose(&form);
+}
+
+Test(editor, a_campaign_needs_a_variant)
+{
+    struct pt_editor_form form;
+    pt_editor_form_init(&form);
+    form_parse(&form, "id=x&languages=en&v0.id=");
+    convert_fails_on(&form, "v0.id", NULL, 0);
+    pt_editor_form_dispose(&form);
+}
+
+Test(editor, some_variant_needs_readers)
+{
+    struct pt_editor_form form;
+    minimal_with(&form, "v0.weight=0");
+    convert_fails_on(&form, "v0.weight", NULL, 0);
+    pt_editor_form_dispose(&form);
+}
+
+/* ------------------------------------------------------ each field's error */
+
+struct bad_field {
+    const char *name;  /* the field set to value */
+    const char *value;
+    const char *error; /* the field the error must name */
+};
+
+static const struct bad_field bad_fields[] = {
+    {"id", "", "id"},
+    {"id", "Spring 2027", "id"},
+    {"name", "", NULL}, /* optional: fine */
+    {"status", "paused", "status"},
+    {"priority", "high", "priority"},
+    {"priority", "2000000", "priority"},
+    {"priority", "1.5", "priority"},
+    {"starts_at", "tomorrow", "starts_at"},
+    {"starts_at", "2027-02-31T00:00", "starts_at"},
+    {"starts_at", "2027-3-1T00:00", "starts_at"},
+    {"ends_at", "2027-13-01T00:00", "ends_at"},
+    {"placement", "", NULL},
+    {"languages", "", "languages"},
+    {"languages", "en_GB", "languages"},
+    {"languages", "en, EN", "languages"},
+    {"languages", "en, ru, de, fr, es, it, pt, nl, pl", "languages"},
+    {"sections", "a-name-that-is-far-too-long-for-a-section-because-it-runs-over-64-bytes",
+     "sections"},
+    {"exclude_sections", "a-name-that-is-far-too-long-for-a-section-because-it-runs-over-64-b",
+     "exclude_sections"},
+    {"tags", "a-name-that-is-far-too-long-for-a-tag-because-it-runs-over-sixty-four-bytes",
+     "tags"},
+    {"exclude_tags", "a-name-that-is-far-too-long-for-a-tag-because-it-runs-over-sixty-four-b",
+     "exclude_tags"},
+    {"placement", "a-name-that-is-far-too-long-for-a-placement-because-it-runs-over-64-b",
+     "placement"},
+    {"countries", "USA", "countries"},
+    {"exclude_countries", "U1", "exclude_countries"},
+    {"devices", "phone", "devices"},
+    {"cohort", "nobody", "cohort"},
+    {"articles_read.weeks", "0", "articles_read.weeks"},
+    {"articles_read.weeks", "53", "articles_read.weeks"},
+    {"articles_read.min", "3", "articles_read.weeks"},
+    {"articles_read.max", "-1", "articles_read.max"},
+    {"currency", "XYZ", "currency"},
+    {"currency", "dollars", "currency"},
+    {"frequency_cap.views", "-1", "frequency_cap.views"},
+    {"frequency_cap.days", "0", "frequency_cap.days"},
+    {"frequency_cap.min_days_between", "400", "frequency_cap.min_days_between"},
+    {"frequency_cap.group", "Spring Group", "frequency_cap.group"},
+    {"snooze_days.later", "-1", "snooze_days.later"},
+    {"snooze_days.close", "two", "snooze_days.close"},
+    {"snooze_days.supporting", "4000", "snooze_days.supporting"},
+    {"snooze_days.later", "inf", "snooze_days.later"},
+    {"test_id", "A B", "test_id"},
+    {"control_share", "0.95", "control_share"},
+    {"control_share", "10%", "control_share"},
+    {"v0.id", "", "v0.id"},
+    {"v0.id", "Variant A", "v0.id"},
+    {"v0.weight", "-1", "v0.weight"},
+    {"v0.weight", "10001", "v0.weight"},
+    {"v0.frequencies", "weekly", "v0.frequencies"},
+    {"v0.default_frequency", "annual", "v0.default_frequency"},
+    {"v0.default_frequency", "weekly", "v0.default_frequency"},
+    {"v0.presets", "1", "v0.presets"},
+    {"v0.presets", "two", "v0.presets"},
+    {"v0.presets", "2.555", "v0.presets"},
+    {"v0.presets", "2, 3, 4, 5, 6, 7, 8", "v0.presets"},
+    {"v0.presets", "2000000", "v0.presets"},
+    {"v0.default_amount", "5", "v0.default_amount"},
+    {"v0.text.en.headline", "", "v0.text.en.headline"},
+    {"v0.text.en.support", "A label for the support button that runs on well beyond sixty bytes",
+     "v0.text.en.support"},
+    {"v0.text.en.later", "A label for the later button that runs on and on well beyond sixty b",
+     "v0.text.en.later"},
+    {"v0.text.en.supporting", "A label for the supporting button that runs well beyond sixty b",
+     "v0.text.en.supporting"},
+    {"name", "\xff\xfe not text", "name"},
+};
+
+Test(editor, each_field_has_its_error)
+{
+    for (size_t i = 0; i < sizeof(bad_fields) / sizeof(bad_fields[0]); i++) {
+        const struct bad_field *bad = &bad_fields[i];
+        struct pt_editor_form form;
+        minimal_but(&form, bad->name, bad->value);
+        if (bad->error == NULL) {
+            json_t *document = convert_ok(&form);
+            json_decref(document);
+        } else {
+            convert_fails_on(&form, bad->error, NULL, 0);
+        }
+        pt_editor_form_dispose(&form);
+    }
+}
+
+Test(editor, long_texts_are_refused_beside_their_field)
+{
+    char *headline = malloc(202), *body = malloc(4002);
+    memset(headline, 'h', 201);
+    headline[201] = '\0';
+    memset(body, 'b', 4001);
+    body[4001] = '\0';
+    struct pt_editor_form form;
+    minimal_but(&form, "v0.text.en.headline", headline);
+    convert_fails_on(&form, "v0.text.en.headline", NULL, 0);
+    pt_editor_form_dispose(&form);
+    minimal_with(&form, NULL);
+    pt_editor_form_add(&form, "v0.text.en.body", body);
+    convert_fails_on(&form, "v0.text.en.body", NULL, 0);
+    pt_editor_form_dispose(&form);
+    minimal_with(&form, NULL);
+    pt_editor_form_add(&form, "name", body);
+    convert_fails_on(&form, "name", NULL, 0);
+    pt_editor_form_dispose(&form);
+    free(headline);
+    free(body);
+}
+
+Test(editor, the_end_cannot_come_before_the_start)
+{
+    struct pt_editor_form form;
+    minimal_with(&form, "starts_at=2027-03-02T00:00&ends_at=2027-03-01T23:59");
+    char message[512];
+    convert_fails_on(&form, "ends_at", message, sizeof(message));
+    pt_editor_form_dispose(&form);
+}
+
+Test(editor, the_catalogues_own_messages_are_placed_on_their_field)
+{
+    /* Country codes are checked by the catalogue alone: its message must
+     * come back on the field, in a sentence. */
+    struct pt_editor_form form;
+    minimal_but(&form, "countries", "U1");
+    char message[512];
+    convert_fails_on(&form, "countries", message, sizeof(message));
+    cr_assert(message[0] >= 'A' && message[0] <= 'Z', "%s", message);
+    cr_assert(strstr(message, "campaign ") == NULL, "%s", message);
+    pt_editor_form_dispose(&form);
+
+}
+
+Test(editor, errors_are_found_by_field)
+{
+    struct pt_editor_errors errors;
+    pt_editor_errors_init(&errors);
+    for (int i = 0; i < 20; i++)
+        pt_editor_errors_add(&errors, i % 2 ? "a" : "", "message %d", i);
+    cr_assert_str_eq(pt_editor_errors_find(&errors, "a"), "message 1");
+    cr_assert_str_eq(pt_editor_errors_find(&errors, ""), "message 0");
+    cr_assert_null(pt_editor_errors_find(&errors, "b"));
+    pt_editor_errors_dispose(&errors);
+}
+
+/* ------------------------------------------------------------- markdown */
+
+Test(editor, raw_html_is_kept_as_text_but_never_rendered)
+{
+    const char *body = "Hello <script>alert(1)</script> **bold** "
+                       "<img src=x onerror=alert(2)> [x](javascript:alert(3))";
+    struct pt_editor_form form;
+    minimal_with(&form, NULL);
+    pt_editor_form_add(&form, "v0.text.en.body", body);
+    json_t *document = convert_ok(&form);
+    const json_t *stored = json_object_get(
+        json_object_get(json_object_get(first_variant(document), "text"), "en"), "body");
+    cr_assert_str_eq(json_string_value(stored), body, "the editor's words are kept as typed");
+
+    char *text = json_dumps(document, JSON_COMPACT);
+    const char *documents[] = {text};
+    struct pt_catalog *catalog = NULL;
+    char problem[512];
+    cr_assert_eq(pt_catalog_build(documents, 1, &settings, 1, &catalog, problem, sizeof(problem)),
+                 PT_OK, "%s", problem);
+    const struct pt_variant_text *rendered =
+        pt_variant_find_text(&catalog->campaigns[0].variants[0], "en");
+    cr_assert(strstr(rendered->document, "<script") == NULL);
+    cr_assert(strstr(rendered->document, "<img") == NULL);
+    cr_assert(strstr(rendered->document, "javascript:") == NULL);
+    cr_assert(strstr(rendered->document, "<strong>bold</strong>") != NULL);
+    pt_catalog_release(catalog);
+    free(text);
+    json_decref(document);
+    pt_editor_form_dispose(&form);
+}
+
+/* ------------------------------------------------------------- helpers */
+
+Test(editor, field_names_and_blocks)
+{
+    char name[PT_EDITOR_FIELD_MAX];
+    pt_editor_field_name(name, sizeof(name), 3, NULL, "presets");
+    cr_assert_str_eq(name, "v3.presets");
+    pt_editor_field_name(name, sizeof(name), 0, "pt-BR", "headline");
+    cr_assert_str_eq(name, "v0.text.pt-BR.headline");
+
+    struct pt_form_field fields[] = {
+        {"v2.id", "x"}, {"v99.id", "y"}, {"vx.id", "z"}, {"v.id", ""}, {"languages", "en, xx1, EN, ru"},
+    };
+    cr_assert_eq(pt_editor_variant_blocks(fields, 5), 3);
+    char languages[2][PT_LANGUAGE_MAX];
+    cr_assert_eq(pt_editor_languages(fields, 5, languages, 2), 2);
+    cr_assert_str_eq(languages[0], "en");
+    cr_assert_str_eq(languages[1], "ru");
+}
+
+Test(editor, forms_of_any_shape_never_crash)
+{
+    /* Fields without values, names of every shape, and a block number far
+     * beyond the limit. */
+    struct pt_form_field fields[] = {
+        {"id", NULL},          {NULL, "x"},          {"v1000000.id", "a"}, {"v15.id", "p"},
+        {"v15.text.en.", "x"}, {"languages", ",,,"}, {"v0.", ""},          {"devices", ""},
+    };
+    struct pt_editor_errors errors;
+    pt_editor_errors_init(&errors);
+    json_t *document = NULL;
+    cr_assert_eq(pt_editor_document_from_form(fields, sizeof(fields) / sizeof(fields[0]),
+                                              &settings, &document, &errors),
+                 PT_ERR_INVALID);
+    cr_assert_null(document);
+    cr_assert_not_null(pt_editor_errors_find(&errors, "id"));
+    cr_assert_not_null(pt_editor_errors_find(&errors, "languages"));
+    pt_editor_errors_dispose(&errors);
+}

@@ -1,0 +1,1264 @@
+#include "patron/editor.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "patron/buf.h"
+#include "patron/json.h"
+#include "patron/money.h"
+
+/* ------------------------------------------------------------ the tables */
+
+static const struct pt_editor_option status_options[] = {
+    {"draft", "Draft: readers do not see it"},
+    {"live", "Live"},
+    {"ended", "Ended"},
+    {NULL, NULL},
+};
+
+static const struct pt_editor_option cohort_options[] = {
+    {"non_supporters", "Readers who do not support us"},
+    {"supporters", "Supporters"},
+    {"former_supporters", "Former supporters"},
+    {"everyone", "Everyone"},
+    {NULL, NULL},
+};
+
+static const struct pt_editor_option device_options[] = {
+    {"mobile", "Phones"},
+    {"tablet", "Tablets"},
+    {"desktop", "Desktops"},
+    {NULL, NULL},
+};
+
+static const struct pt_editor_option frequency_options[] = {
+    {"monthly", "Monthly"},
+    {"one_off", "One-off"},
+    {"annual", "Annual"},
+    {NULL, NULL},
+};
+
+static const struct pt_editor_option default_frequency_options[] = {
+    {"", "The first one offered"},
+    {"monthly", "Monthly"},
+    {"one_off", "One-off"},
+    {"annual", "Annual"},
+    {NULL, NULL},
+};
+
+/* Ranges and lengths follow src/catalog.c, which stays the judge: the form
+ * checks them first only to say so beside the field, in plain words. */
+const struct pt_editor_spec pt_editor_campaign_specs[] = {
+    {"id", PT_EDITOR_ID, "Campaign", "Id",
+     "Lower-case letters, digits, '-' and '_', such as spring-2027. Reports use it; it cannot "
+     "change once the campaign is created.",
+     0, 0, PT_ID_MAX - 1, NULL, PT_EDITOR_REQUIRED},
+    {"name", PT_EDITOR_TEXT, NULL, "Name", "For the newsroom; readers never see it.", 0, 0, 200,
+     NULL, 0},
+    {"status", PT_EDITOR_CHOICE, NULL, "Status", "Only live campaigns are shown to readers.", 0,
+     0, 0, status_options, 0},
+    {"priority", PT_EDITOR_INTEGER, NULL, "Priority",
+     "When several campaigns fit a page, the highest priority is shown. Empty: 0.", -1000000,
+     1000000, 0, NULL, 0},
+    {"starts_at", PT_EDITOR_DATETIME, "Schedule", "Starts at (UTC)",
+     "Empty: from the moment it is live.", 0, 0, 0, NULL, 0},
+    {"ends_at", PT_EDITOR_DATETIME, NULL, "Ends at (UTC)",
+     "Shown until this minute, inclusive. Empty: until it is ended.", 0, 0, 0, NULL, 0},
+    {"placement", PT_EDITOR_TEXT, "Where it appears", "Placement",
+     "The data-placement of the slot on the article page. Empty: end_of_article.", 0, 0,
+     PT_NAME_MAX - 1, NULL, 0},
+    {"languages", PT_EDITOR_LIST, NULL, "Languages",
+     "Language tags separated by commas, such as en, ru. Each variant needs a text in each; "
+     "save to get the boxes for a language you add.",
+     0, 0, PT_CAMPAIGN_LANGUAGES_MAX, NULL, PT_EDITOR_REQUIRED | PT_EDITOR_LANGUAGES},
+    {"sections", PT_EDITOR_LIST, NULL, "Only in these sections",
+     "Separated by commas. Empty: every section.", 0, 0, PT_FILTER_LIST_MAX, NULL, 0},
+    {"exclude_sections", PT_EDITOR_LIST, NULL, "Never in these sections",
+     "Separated by commas.", 0, 0, PT_FILTER_LIST_MAX, NULL, 0},
+    {"tags", PT_EDITOR_LIST, NULL, "Only on articles with one of these tags",
+     "Separated by commas. Empty: whatever the tags.", 0, 0, PT_FILTER_LIST_MAX, NULL, 0},
+    {"exclude_tags", PT_EDITOR_LIST, NULL, "Never on articles with one of these tags",
+     "Separated by commas.", 0, 0, PT_FILTER_LIST_MAX, NULL, 0},
+    {"show_on_sensitive", PT_EDITOR_BOOLEAN, NULL, "Show on pages marked sensitive",
+     "Unticked, pages marked sensitive show no appeal.", 0, 0, 0, NULL, 0},
+    {"countries", PT_EDITOR_LIST, "Who sees it", "Only readers in these countries",
+     "Codes such as US, GB, or regions such as US-CA, separated by commas; US includes US-CA. "
+     "Empty: everywhere.",
+     0, 0, PT_FILTER_LIST_MAX, NULL, PT_EDITOR_UPPER},
+    {"exclude_countries", PT_EDITOR_LIST, NULL, "Never readers in these countries",
+     "Separated by commas.", 0, 0, PT_FILTER_LIST_MAX, NULL, PT_EDITOR_UPPER},
+    {"devices", PT_EDITOR_CHOICES, NULL, "Devices", "Tick none to show it on every device.", 0,
+     0, 0, device_options, 0},
+    {"cohort", PT_EDITOR_CHOICE, NULL, "Readers", "Judged from what the reader's browser knows.",
+     0, 0, 0, cohort_options, 0},
+    {"articles_read.weeks", PT_EDITOR_INTEGER, NULL, "Count articles read over this many weeks",
+     "1 to 52, the current week included. Empty: do not count.", 1, 52, 0, NULL, 0},
+    {"articles_read.min", PT_EDITOR_INTEGER, NULL, "At least this many articles read",
+     "Empty: no minimum.", 0, 100000, 0, NULL, 0},
+    {"articles_read.max", PT_EDITOR_INTEGER, NULL, "At most this many articles read",
+     "Empty: no maximum.", 0, 100000, 0, NULL, 0},
+    {"currency", PT_EDITOR_TEXT, "Money", "Currency",
+     "A three-letter code such as USD, EUR or GBP. Empty: the server's default.", 0, 0, 3, NULL,
+     PT_EDITOR_UPPER},
+    {"frequency_cap.views", PT_EDITOR_INTEGER, "How often", "Show it at most this many times",
+     "Per reader. Empty: 4; 0: no cap.", 0, 1000, 0, NULL, 0},
+    {"frequency_cap.days", PT_EDITOR_INTEGER, NULL, "In this many days", "Empty: 30.", 1, 365,
+     0, NULL, 0},
+    {"frequency_cap.min_days_between", PT_EDITOR_INTEGER, NULL,
+     "Days from one view to the next", "Empty: 0, no wait.", 0, 365, 0, NULL, 0},
+    {"frequency_cap.group", PT_EDITOR_ID, NULL, "Shared cap",
+     "Campaigns with the same name here share one cap. Empty: a cap of its own.", 0, 0,
+     PT_ID_MAX - 1, NULL, 0},
+    {"snooze_days.later", PT_EDITOR_NUMBER, NULL, "Days hidden after \"Remind me later\"",
+     "Empty: 3. Fractions are allowed: 0.25 is six hours.", 0, 3650, 0, NULL, 0},
+    {"snooze_days.close", PT_EDITOR_NUMBER, NULL, "Days hidden after closing it", "Empty: 14.",
+     0, 3650, 0, NULL, 0},
+    {"snooze_days.supporting", PT_EDITOR_NUMBER, NULL,
+     "Days hidden after \"I already support\"", "Empty: 365.", 0, 3650, 0, NULL, 0},
+    {"test_id", PT_EDITOR_ID, "A/B test", "Test id",
+     "Campaigns with the same test id split readers the same way. Empty: the campaign's id.", 0,
+     0, PT_ID_MAX - 1, NULL, 0},
+    {"control_share", PT_EDITOR_NUMBER, NULL, "Control share",
+     "From 0 to 0.9: that share of readers sees nothing from this campaign, to compare against. "
+     "0.1 is one reader in ten. Empty: 0.",
+     0, 0.9, 0, NULL, 0},
+};
+const size_t pt_editor_campaign_spec_count =
+    sizeof(pt_editor_campaign_specs) / sizeof(pt_editor_campaign_specs[0]);
+
+const struct pt_editor_spec pt_editor_variant_specs[] = {
+    {"id", PT_EDITOR_ID, NULL, "Variant id", "Such as a, or short-headline; reports use it.", 0,
+     0, PT_ID_MAX - 1, NULL, PT_EDITOR_REQUIRED},
+    {"weight", PT_EDITOR_INTEGER, NULL, "Share of readers",
+     "Relative to the other variants. Empty: 1; 0 pauses the variant.", 0, 10000, 0, NULL, 0},
+    {"frequencies", PT_EDITOR_CHOICES, NULL, "Ways to give", "Tick at least one.", 0, 0, 0,
+     frequency_options, 0},
+    {"default_frequency", PT_EDITOR_CHOICE, NULL, "Chosen at first", NULL, 0, 0, 0,
+     default_frequency_options, 0},
+    {"presets", PT_EDITOR_AMOUNTS, NULL, "Suggested amounts",
+     "In the campaign's currency, separated by commas, such as 2, 5, 10. Empty: the reader "
+     "types an amount.",
+     0, 0, PT_PRESETS_MAX, NULL, 0},
+    {"default_amount", PT_EDITOR_AMOUNT, NULL, "Amount chosen at first",
+     "One of the suggested amounts. Empty: none is chosen.", 0, 0, 0, NULL, 0},
+};
+const size_t pt_editor_variant_spec_count =
+    sizeof(pt_editor_variant_specs) / sizeof(pt_editor_variant_specs[0]);
+
+const struct pt_editor_spec pt_editor_text_specs[] = {
+    {"headline", PT_EDITOR_TEXT, NULL, "Headline", NULL, 0, 0, 200, NULL, 0},
+    {"body", PT_EDITOR_TEXTAREA, NULL, "Body",
+     "Markdown: **bold**, *italic*, [a link](https://example.org). HTML is removed.", 0, 0,
+     4000, NULL, 0},
+    {"support", PT_EDITOR_TEXT, NULL, "Support button",
+     "Empty: \"Support us\" in this language.", 0, 0, 60, NULL, 0},
+    {"later", PT_EDITOR_LABEL, NULL, "\"Remind me later\" button",
+     "Empty: the usual words in this language.", 0, 0, 60, NULL, 0},
+    {"supporting", PT_EDITOR_LABEL, NULL, "\"I already support\" button",
+     "Empty: the usual words in this language.", 0, 0, 60, NULL, 0},
+};
+const size_t pt_editor_text_spec_count =
+    sizeof(pt_editor_text_specs) / sizeof(pt_editor_text_specs[0]);
+
+void pt_editor_field_name(char *out, size_t size, size_t variant, const char *language,
+                          const char *name)
+{
+    if (language == NULL)
+        snprintf(out, size, "v%zu.%s", variant, name);
+    else
+        snprintf(out, size, "v%zu.text.%s.%s", variant, language, name);
+}
+
+/* ------------------------------------------------------------ the form */
+
+void pt_editor_form_init(struct pt_editor_form *form)
+{
+    memset(form, 0, sizeof(*form));
+    pt_arena_init(&form->arena);
+}
+
+void pt_editor_form_dispose(struct pt_editor_form *form)
+{
+    free(form->fields);
+    pt_arena_dispose(&form->arena);
+    memset(form, 0, sizeof(*form));
+}
+
+void pt_editor_form_add(struct pt_editor_form *form, const char *name, const char *value)
+{
+    if (form->count == form->capacity) {
+        form->capacity = form->capacity ? form->capacity * 2 : 64;
+        form->fields = pt_xrealloc(form->fields, form->capacity * sizeof(*form->fields));
+    }
+    form->fields[form->count].name = pt_arena_strndup(&form->arena, name, strlen(name));
+    form->fields[form->count].value = pt_arena_strndup(&form->arena, value, strlen(value));
+    form->count++;
+}
+
+const char *pt_editor_value(const struct pt_form_field *fields, size_t count, const char *name)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (fields[i].name != NULL && strcmp(fields[i].name, name) == 0)
+            return fields[i].value ? fields[i].value : "";
+    }
+    return NULL;
+}
+
+bool pt_editor_checked(const struct pt_form_field *fields, size_t count, const char *name,
+                       const char *value)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (fields[i].name != NULL && fields[i].value != NULL &&
+            strcmp(fields[i].name, name) == 0 && strcmp(fields[i].value, value) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+/* The next comma-separated item of *cursor, trimmed; false at the end. */
+static bool next_item(const char **cursor, const char **item, size_t *length)
+{
+    const char *p = *cursor;
+    while (*p != '\0') {
+        const char *end = strchr(p, ',');
+        if (end == NULL)
+            end = p + strlen(p);
+        const char *start = p;
+        const char *stop = end;
+        while (start < stop && is_space(*start))
+            start++;
+        while (stop > start && is_space(stop[-1]))
+            stop--;
+        p = *end == ',' ? end + 1 : end;
+        if (stop > start) {
+            *cursor = p;
+            *item = start;
+            *length = (size_t)(stop - start);
+            return true;
+        }
+    }
+    *cursor = p;
+    return false;
+}
+
+size_t pt_editor_languages(const struct pt_form_field *fields, size_t count,
+                           char (*languages)[PT_LANGUAGE_MAX], size_t capacity)
+{
+    const char *cursor = pt_editor_value(fields, count, "languages");
+    size_t found = 0;
+    const char *item;
+    size_t length;
+    while (cursor != NULL && found < capacity && next_item(&cursor, &item, &length)) {
+        if (length >= PT_LANGUAGE_MAX)
+            continue;
+        char tag[PT_LANGUAGE_MAX];
+        memcpy(tag, item, length);
+        tag[length] = '\0';
+        bool again = false;
+        for (size_t i = 0; i < found && !again; i++)
+            again = strcasecmp(languages[i], tag) == 0;
+        if (pt_catalog_is_language(tag) && !again)
+            memcpy(languages[found++], tag, length + 1);
+    }
+    return found;
+}
+
+/* N of a "vN." name, or -1. */
+static long variant_number(const char *name)
+{
+    if (name == NULL || name[0] != 'v' || !isdigit((unsigned char)name[1]))
+        return -1;
+    long number = 0;
+    const char *p = name + 1;
+    for (; isdigit((unsigned char)*p); p++) {
+        number = number * 10 + (*p - '0');
+        if (number > 1000)
+            return -1;
+    }
+    return *p == '.' ? number : -1;
+}
+
+size_t pt_editor_variant_blocks(const struct pt_form_field *fields, size_t count)
+{
+    size_t blocks = 0;
+    for (size_t i = 0; i < count; i++) {
+        long number = variant_number(fields[i].name);
+        if (number >= 0 && number < PT_CAMPAIGN_VARIANTS_MAX && (size_t)number + 1 > blocks)
+            blocks = (size_t)number + 1;
+    }
+    return blocks;
+}
+
+/* ------------------------------------------------------------ errors */
+
+void pt_editor_errors_init(struct pt_editor_errors *errors)
+{
+    memset(errors, 0, sizeof(*errors));
+}
+
+void pt_editor_errors_dispose(struct pt_editor_errors *errors)
+{
+    free(errors->items);
+    memset(errors, 0, sizeof(*errors));
+}
+
+void pt_editor_errors_add(struct pt_editor_errors *errors, const char *field, const char *format,
+                          ...)
+{
+    if (errors->count == errors->capacity) {
+        errors->capacity = errors->capacity ? errors->capacity * 2 : 8;
+        errors->items = pt_xrealloc(errors->items, errors->capacity * sizeof(*errors->items));
+    }
+    struct pt_editor_error *error = &errors->items[errors->count++];
+    snprintf(error->field, sizeof(error->field), "%s", field);
+    va_list arguments;
+    va_start(arguments, format);
+    vsnprintf(error->message, sizeof(error->message), format, arguments);
+    va_end(arguments);
+}
+
+const char *pt_editor_errors_find(const struct pt_editor_errors *errors, const char *field)
+{
+    for (size_t i = 0; i < errors->count; i++) {
+        if (strcmp(errors->items[i].field, field) == 0)
+            return errors->items[i].message;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------ JSON paths */
+
+/* The value at a dotted path such as "frequency_cap.views", or NULL. */
+static const json_t *path_get(const json_t *object, const char *path)
+{
+    char key[PT_EDITOR_FIELD_MAX];
+    while (json_is_object(object)) {
+        size_t length = strcspn(path, ".");
+        if (length >= sizeof(key))
+            return NULL;
+        memcpy(key, path, length);
+        key[length] = '\0';
+        object = json_object_get(object, key);
+        if (path[length] == '\0')
+            return object;
+        path += length + 1;
+    }
+    return NULL;
+}
+
+/* Sets value (a reference it takes) at a dotted path, making the objects
+ * on the way. */
+static void path_set(json_t *object, const char *path, json_t *value)
+{
+    char key[PT_EDITOR_FIELD_MAX];
+    for (;;) {
+        size_t length = strcspn(path, ".");
+        snprintf(key, sizeof(key), "%.*s", (int)length, path);
+        if (path[length] == '\0') {
+            json_object_set_new(object, key, value);
+            return;
+        }
+        json_t *inner = json_object_get(object, key);
+        if (!json_is_object(inner)) {
+            inner = json_object();
+            json_object_set_new(object, key, inner);
+        }
+        object = inner;
+        path += length + 1;
+    }
+}
+
+/* ------------------------------------------------- document -> form */
+
+/* The shortest text that reads back as the same double. */
+static void format_number(char *out, size_t size, double value)
+{
+    for (int precision = 1; precision <= 17; precision++) {
+        snprintf(out, size, "%.*g", precision, value);
+        if (strtod(out, NULL) == value)
+            return;
+    }
+}
+
+static void add_number(struct pt_editor_form *form, const char *name, const json_t *value)
+{
+    char text[64];
+    if (json_is_integer(value))
+        snprintf(text, sizeof(text), "%lld", (long long)json_integer_value(value));
+    else
+        format_number(text, sizeof(text), json_real_value(value));
+    pt_editor_form_add(form, name, text);
+}
+
+/* "2027-03-01T00:00:00Z" as a datetime-local input shows it: seconds only
+ * when there are some. Anything else is shown as it is, to be corrected. */
+static void add_datetime(struct pt_editor_form *form, const char *name, const char *text)
+{
+    int year, month, day, hour, minute, second;
+    char zone = 0, tail = 0;
+    if (strlen(text) == 20 && sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%c%c", &year, &month, &day,
+                                     &hour, &minute, &second, &zone, &tail) == 7 &&
+        zone == 'Z') {
+        char shown[32];
+        if (second == 0)
+            snprintf(shown, sizeof(shown), "%04d-%02d-%02dT%02d:%02d", year, month, day, hour,
+                     minute);
+        else
+            snprintf(shown, sizeof(shown), "%04d-%02d-%02dT%02d:%02d:%02d", year, month, day,
+                     hour, minute, second);
+        pt_editor_form_add(form, name, shown);
+    } else {
+        pt_editor_form_add(form, name, text);
+    }
+}
+
+static void add_amounts(struct pt_editor_form *form, const char *name, const json_t *value,
+                        const struct pt_currency *currency)
+{
+    struct pt_buf text;
+    pt_buf_init(&text);
+    size_t index;
+    const json_t *item;
+    json_t *items = json_is_array(value) ? (json_t *)value : NULL;
+    json_array_foreach(items, index, item) {
+        if (!json_is_integer(item))
+            continue;
+        if (text.length > 0)
+            pt_buf_puts(&text, ", ");
+        if (currency != NULL)
+            pt_money_format_plain(&text, json_integer_value(item), currency);
+        else
+            pt_buf_printf(&text, "%lld", (long long)json_integer_value(item));
+    }
+    if (json_is_integer(value)) {
+        if (currency != NULL)
+            pt_money_format_plain(&text, json_integer_value(value), currency);
+        else
+            pt_buf_printf(&text, "%lld", (long long)json_integer_value(value));
+    }
+    pt_editor_form_add(form, name, text.data ? text.data : "");
+    pt_buf_dispose(&text);
+}
+
+static void add_list(struct pt_editor_form *form, const char *name, const json_t *value)
+{
+    struct pt_buf text;
+    pt_buf_init(&text);
+    size_t index;
+    const json_t *item;
+    json_array_foreach(value, index, item) {
+        if (!json_is_string(item))
+            continue;
+        if (text.length > 0)
+            pt_buf_puts(&text, ", ");
+        pt_buf_puts(&text, json_string_value(item));
+    }
+    pt_editor_form_add(form, name, text.data ? text.data : "");
+    pt_buf_dispose(&text);
+}
+
+/* Adds the fields that show value, the JSON under one spec's key. */
+static void add_field(struct pt_editor_form *form, const struct pt_editor_spec *spec,
+                      const char *name, const json_t *value, const struct pt_currency *currency)
+{
+    if (spec->kind == PT_EDITOR_CHOICES && value == NULL &&
+        spec->options == frequency_options) {
+        /* No frequencies means all of them. */
+        for (const struct pt_editor_option *option = spec->options; option->value; option++)
+            pt_editor_form_add(form, name, option->value);
+        return;
+    }
+    if (value == NULL)
+        return;
+    switch (spec->kind) {
+    case PT_EDITOR_TEXT:
+    case PT_EDITOR_TEXTAREA:
+    case PT_EDITOR_ID:
+    case PT_EDITOR_CHOICE:
+        if (json_is_string(value))
+            pt_editor_form_add(form, name, json_string_value(value));
+        break;
+    case PT_EDITOR_LABEL:
+        if (json_is_string(value)) {
+            pt_editor_form_add(form, name, json_string_value(value));
+            if (json_string_value(value)[0] == '\0') {
+                char hidden[PT_EDITOR_FIELD_MAX];
+                snprintf(hidden, sizeof(hidden), "%s_hidden", name);
+                pt_editor_form_add(form, hidden, "true");
+            }
+        }
+        break;
+    case PT_EDITOR_INTEGER:
+    case PT_EDITOR_NUMBER:
+        if (json_is_number(value))
+            add_number(form, name, value);
+        break;
+    case PT_EDITOR_DATETIME:
+        if (json_is_string(value))
+            add_datetime(form, name, json_string_value(value));
+        break;
+    case PT_EDITOR_LIST:
+        if (json_is_array(value))
+            add_list(form, name, value);
+        break;
+    case PT_EDITOR_BOOLEAN:
+        if (json_is_true(value))
+            pt_editor_form_add(form, name, "true");
+        break;
+    case PT_EDITOR_CHOICES: {
+        size_t index;
+        const json_t *item;
+        json_array_foreach(value, index, item) {
+            if (json_is_string(item))
+                pt_editor_form_add(form, name, json_string_value(item));
+        }
+        break;
+    }
+    case PT_EDITOR_AMOUNT:
+    case PT_EDITOR_AMOUNTS:
+        if (json_is_integer(value) || json_is_array(value))
+            add_amounts(form, name, value, currency);
+        break;
+    }
+}
+
+/* The text an editor wrote for a language: tags match without regard to
+ * case, as in the catalogue. */
+static const json_t *text_for(const json_t *texts, const char *language)
+{
+    const char *key;
+    const json_t *text;
+    json_object_foreach((json_t *)texts, key, text) {
+        if (strcasecmp(key, language) == 0)
+            return text;
+    }
+    return NULL;
+}
+
+enum pt_status pt_editor_form_from_document(const json_t *document,
+                                            const struct pt_catalog_settings *settings,
+                                            struct pt_editor_form *form)
+{
+    if (!json_is_object(document))
+        return PT_ERR_INVALID;
+    const json_t *code = json_object_get(document, "currency");
+    const struct pt_currency *currency =
+        pt_money_currency(json_is_string(code) ? json_string_value(code) : settings->default_currency);
+    for (size_t i = 0; i < pt_editor_campaign_spec_count; i++) {
+        const struct pt_editor_spec *spec = &pt_editor_campaign_specs[i];
+        add_field(form, spec, spec->name, path_get(document, spec->name), currency);
+    }
+    const json_t *languages = json_object_get(document, "languages");
+    const json_t *variants = json_object_get(document, "variants");
+    size_t index;
+    const json_t *variant;
+    json_array_foreach(variants, index, variant) {
+        if (index >= PT_CAMPAIGN_VARIANTS_MAX || !json_is_object(variant))
+            break;
+        char name[PT_EDITOR_FIELD_MAX];
+        for (size_t i = 0; i < pt_editor_variant_spec_count; i++) {
+            const struct pt_editor_spec *spec = &pt_editor_variant_specs[i];
+            pt_editor_field_name(name, sizeof(name), index, NULL, spec->name);
+            add_field(form, spec, name, json_object_get(variant, spec->name), currency);
+        }
+        const json_t *texts = json_object_get(variant, "text");
+        size_t language_index;
+        const json_t *language;
+        json_array_foreach(languages, language_index, language) {
+            if (!json_is_string(language) || !pt_catalog_is_language(json_string_value(language)))
+                continue;
+            const json_t *text = text_for(texts, json_string_value(language));
+            for (size_t i = 0; i < pt_editor_text_spec_count; i++) {
+                const struct pt_editor_spec *spec = &pt_editor_text_specs[i];
+                pt_editor_field_name(name, sizeof(name), index, json_string_value(language),
+                                     spec->name);
+                add_field(form, spec, name, json_object_get(text, spec->name), currency);
+            }
+        }
+    }
+    return PT_OK;
+}
+
+/* ------------------------------------------------- form -> document */
+
+/* What reading one form needs at hand. */
+struct reading {
+    const struct pt_form_field *fields;
+    size_t count;
+    const struct pt_currency *currency; /* NULL while the currency is not known */
+    struct pt_editor_errors *errors;
+    struct pt_arena arena; /* trimmed copies of values */
+};
+
+/* The field's value, trimmed unless it is a textarea's, or NULL when it is
+ * absent or empty. Text that is not UTF-8 is an error. */
+static const char *value_of(struct reading *reading, const char *name, bool keep_spaces)
+{
+    const char *value = pt_editor_value(reading->fields, reading->count, name);
+    if (value == NULL)
+        return NULL;
+    size_t length = strlen(value);
+    if (!pt_utf8_valid(value, length)) {
+        pt_editor_errors_add(reading->errors, name,
+                             "This text has characters that cannot be read; type it again.");
+        return NULL;
+    }
+    const char *start = value, *stop = value + length;
+    while (start < stop && is_space(*start))
+        start++;
+    while (stop > start && is_space(stop[-1]))
+        stop--;
+    if (start == stop)
+        return NULL;
+    if (!keep_spaces)
+        return pt_arena_strndup(&reading->arena, start, (size_t)(stop - start));
+    /* Browsers send a textarea's line breaks as CRLF. */
+    char *copy = pt_arena_alloc(&reading->arena, length + 1);
+    size_t out = 0;
+    for (size_t i = 0; i < length; i++) {
+        if (!(value[i] == '\r' && value[i + 1] == '\n'))
+            copy[out++] = value[i];
+    }
+    copy[out] = '\0';
+    return copy;
+}
+
+static bool parse_integer(const char *text, long long *out)
+{
+    const char *p = text;
+    bool negative = *p == '-';
+    if (*p == '-' || *p == '+')
+        p++;
+    if (*p == '\0')
+        return false;
+    long long value = 0;
+    for (int digits = 0; *p; p++, digits++) {
+        if (!isdigit((unsigned char)*p) || digits >= 15)
+            return false;
+        value = value * 10 + (*p - '0');
+    }
+    *out = negative ? -value : value;
+    return true;
+}
+
+static bool parse_number(const char *text, double *out)
+{
+    for (const char *p = text; *p; p++) {
+        if (!(isdigit((unsigned char)*p) || *p == '.' || *p == '-' || *p == '+' || *p == 'e' ||
+              *p == 'E'))
+            return false;
+    }
+    char *end = NULL;
+    double value = strtod(text, &end);
+    if (end == text || *end != '\0' || !isfinite(value))
+        return false;
+    *out = value;
+    return true;
+}
+
+/* A number as JSON: an integer when it is whole, so that 3 stays 3. */
+static json_t *number_value(double value)
+{
+    if (value == floor(value) && fabs(value) < 1e15)
+        return json_integer((json_int_t)value);
+    return json_real(value);
+}
+
+/* "2027-03-01T00:00", with seconds or not, 'T' or a space, a final 'Z' or
+ * not, into "2027-03-01T00:00:00Z". */
+static bool parse_datetime(const char *text, char out[32])
+{
+    /* Digits where digits go, so that sscanf's signs and spaces never pass. */
+    static const char shape[] = "dddd-dd-dd?dd:dd";
+    size_t length = strlen(text);
+    bool seconds = length >= 19 && text[16] == ':';
+    if (length < 16)
+        return false;
+    for (size_t i = 0; i < 16 + (seconds ? 3 : 0); i++) {
+        char want = i < 16 ? shape[i] : (i == 16 ? ':' : 'd');
+        bool ok = want == 'd'   ? isdigit((unsigned char)text[i]) != 0
+                  : want == '?' ? text[i] == 'T' || text[i] == ' '
+                                : text[i] == want;
+        if (!ok)
+            return false;
+    }
+    const char *rest = text + (seconds ? 19 : 16);
+    if (rest[0] == 'Z')
+        rest++;
+    if (rest[0] != '\0')
+        return false;
+    int year, month, day, hour, minute, second = 0;
+    sscanf(text, "%4d-%2d-%2d%*c%2d:%2d", &year, &month, &day, &hour, &minute);
+    if (seconds)
+        sscanf(text + 17, "%2d", &second);
+    if (year < 2000 || year > 2200 || month < 1 || month > 12 || day < 1 || day > 31 ||
+        hour > 23 || minute > 59 || second > 59)
+        return false;
+    struct tm tm = {0};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    tm.tm_sec = second;
+    timegm(&tm);
+    if (tm.tm_mday != day || tm.tm_mon != month - 1)
+        return false; /* 31 February */
+    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", year, month, day, hour, minute, second);
+    return true;
+}
+
+static bool is_option(const struct pt_editor_option *options, const char *value)
+{
+    for (const struct pt_editor_option *option = options; option->value; option++) {
+        if (strcmp(option->value, value) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void upper_case(char *text)
+{
+    for (char *c = text; *c; c++)
+        *c = (char)toupper((unsigned char)*c);
+}
+
+static json_t *read_list(struct reading *reading, const struct pt_editor_spec *spec,
+                         const char *name, const char *value)
+{
+    json_t *list = json_array();
+    const char *cursor = value, *item;
+    size_t length;
+    while (next_item(&cursor, &item, &length)) {
+        if (json_array_size(list) == spec->max_length) {
+            pt_editor_errors_add(reading->errors, name, "List at most %zu.", spec->max_length);
+            break;
+        }
+        char *copy = pt_arena_strndup(&reading->arena, item, length);
+        if (spec->flags & PT_EDITOR_UPPER)
+            upper_case(copy);
+        if (spec->flags & PT_EDITOR_LANGUAGES) {
+            if (!pt_catalog_is_language(copy)) {
+                pt_editor_errors_add(reading->errors, name,
+                                     "\"%.40s\" is not a language tag; use tags such as en, ru "
+                                     "or pt-BR.",
+                                     copy);
+                break;
+            }
+            size_t index;
+            const json_t *before;
+            json_array_foreach(list, index, before) {
+                if (strcasecmp(json_string_value(before), copy) == 0) {
+                    pt_editor_errors_add(reading->errors, name, "\"%s\" is listed twice.", copy);
+                    break;
+                }
+            }
+        }
+        json_array_append_new(list, json_string(copy));
+    }
+    if (json_array_size(list) == 0) {
+        json_decref(list);
+        return NULL;
+    }
+    return list;
+}
+
+/* Amounts in major units into minor units of the campaign's currency. */
+static json_t *read_amounts(struct reading *reading, const struct pt_editor_spec *spec,
+                            const char *name, const char *value)
+{
+    if (reading->currency == NULL) {
+        pt_editor_errors_add(reading->errors, name,
+                             "Choose a currency patron takes before typing amounts.");
+        return NULL;
+    }
+    const struct pt_currency *currency = reading->currency;
+    json_t *amounts = json_array();
+    const char *cursor = value, *item;
+    size_t length;
+    while (next_item(&cursor, &item, &length)) {
+        char *copy = pt_arena_strndup(&reading->arena, item, length);
+        int64_t minor = 0;
+        char problem[200];
+        if (pt_money_parse(copy, currency, &minor, problem, sizeof(problem)) != PT_OK) {
+            pt_editor_errors_add(reading->errors, name,
+                                 "\"%.40s\" is not an amount in %s: %s Separate amounts with "
+                                 "commas, such as 2, 5, 10.",
+                                 copy, currency->code, problem);
+            json_decref(amounts);
+            return NULL;
+        }
+        if (minor > 100000000) {
+            pt_editor_errors_add(reading->errors, name, "%.40s %s is more than patron takes.",
+                                 copy, currency->code);
+            json_decref(amounts);
+            return NULL;
+        }
+        json_array_append_new(amounts, json_integer(minor));
+    }
+    if (spec->kind == PT_EDITOR_AMOUNT) {
+        json_t *single = NULL;
+        if (json_array_size(amounts) == 1)
+            single = json_incref(json_array_get(amounts, 0));
+        else if (json_array_size(amounts) > 1)
+            pt_editor_errors_add(reading->errors, name, "Type one amount only.");
+        json_decref(amounts);
+        return single;
+    }
+    if (json_array_size(amounts) > spec->max_length) {
+        pt_editor_errors_add(reading->errors, name, "Suggest at most %zu amounts.",
+                             spec->max_length);
+        json_decref(amounts);
+        return NULL;
+    }
+    return amounts;
+}
+
+/* The JSON for one field, or NULL to leave its key out (then the field was
+ * empty, or an error was recorded). */
+static json_t *read_field(struct reading *reading, const struct pt_editor_spec *spec,
+                          const char *name)
+{
+    if (spec->kind == PT_EDITOR_CHOICES) {
+        json_t *chosen = json_array();
+        for (const struct pt_editor_option *option = spec->options; option->value; option++) {
+            if (pt_editor_checked(reading->fields, reading->count, name, option->value))
+                json_array_append_new(chosen, json_string(option->value));
+        }
+        for (size_t i = 0; i < reading->count; i++) {
+            const struct pt_form_field *field = &reading->fields[i];
+            if (field->name != NULL && field->value != NULL && strcmp(field->name, name) == 0 &&
+                field->value[0] != '\0' && !is_option(spec->options, field->value)) {
+                pt_editor_errors_add(reading->errors, name, "Tick only the boxes shown.");
+                break;
+            }
+        }
+        if (json_array_size(chosen) == 0) {
+            json_decref(chosen);
+            return NULL;
+        }
+        return chosen;
+    }
+    if (spec->kind == PT_EDITOR_LABEL) {
+        char hidden[PT_EDITOR_FIELD_MAX];
+        snprintf(hidden, sizeof(hidden), "%s_hidden", name);
+        const char *flag = pt_editor_value(reading->fields, reading->count, hidden);
+        if (flag != NULL && flag[0] != '\0')
+            return json_string("");
+    }
+    const char *value = value_of(reading, name, spec->kind == PT_EDITOR_TEXTAREA);
+    if (value == NULL) {
+        if (spec->flags & PT_EDITOR_REQUIRED)
+            pt_editor_errors_add(reading->errors, name, "Fill this in.");
+        return NULL;
+    }
+    switch (spec->kind) {
+    case PT_EDITOR_TEXT:
+    case PT_EDITOR_TEXTAREA:
+    case PT_EDITOR_LABEL: {
+        if (strlen(value) > spec->max_length) {
+            pt_editor_errors_add(reading->errors, name,
+                                 "Shorten this: it takes %zu bytes of the %zu allowed "
+                                 "(letters beyond English take two or more).",
+                                 strlen(value), spec->max_length);
+            return NULL;
+        }
+        char *copy = pt_arena_strndup(&reading->arena, value, strlen(value));
+        if (spec->flags & PT_EDITOR_UPPER)
+            upper_case(copy);
+        return json_string(copy);
+    }
+    case PT_EDITOR_ID:
+        if (!pt_catalog_is_id(value)) {
+            pt_editor_errors_add(reading->errors, name,
+                                 "Use 1 to 63 lower-case letters, digits, '-' or '_', such as "
+                                 "spring-2027.");
+            return NULL;
+        }
+        return json_string(value);
+    case PT_EDITOR_INTEGER: {
+        long long number;
+        if (!parse_integer(value, &number) || number < spec->min || number > spec->max) {
+            pt_editor_errors_add(reading->errors, name, "Enter a whole number from %.0f to %.0f.",
+                                 spec->min, spec->max);
+            return NULL;
+        }
+        return json_integer(number);
+    }
+    case PT_EDITOR_NUMBER: {
+        double number;
+        if (!parse_number(value, &number) || number < spec->min || number > spec->max) {
+            pt_editor_errors_add(reading->errors, name,
+                                 "Enter a number from %g to %g, such as %g; use a point for "
+                                 "fractions.",
+                                 spec->min, spec->max, spec->max < 1 ? 0.1 : 0.25);
+            return NULL;
+        }
+        return number_value(number);
+    }
+    case PT_EDITOR_DATETIME: {
+        char iso[32];
+        if (!parse_datetime(value, iso)) {
+            pt_editor_errors_add(reading->errors, name,
+                                 "Enter a date and time in UTC, such as 2027-03-01 09:30.");
+            return NULL;
+        }
+        return json_string(iso);
+    }
+    case PT_EDITOR_LIST: {
+        json_t *list = read_list(reading, spec, name, value);
+        if (list == NULL && (spec->flags & PT_EDITOR_REQUIRED))
+            pt_editor_errors_add(reading->errors, name, "Fill this in.");
+        return list;
+    }
+    case PT_EDITOR_BOOLEAN:
+        return json_true();
+    case PT_EDITOR_CHOICE:
+        if (!is_option(spec->options, value)) {
+            pt_editor_errors_add(reading->errors, name, "Choose one of the options.");
+            return NULL;
+        }
+        return json_string(value);
+    case PT_EDITOR_AMOUNT:
+    case PT_EDITOR_AMOUNTS:
+        return read_amounts(reading, spec, name, value);
+    case PT_EDITOR_CHOICES:
+        break;
+    }
+    return NULL;
+}
+
+static void read_campaign_fields(struct reading *reading, json_t *document)
+{
+    for (size_t i = 0; i < pt_editor_campaign_spec_count; i++) {
+        const struct pt_editor_spec *spec = &pt_editor_campaign_specs[i];
+        json_t *value = read_field(reading, spec, spec->name);
+        if (value != NULL)
+            path_set(document, spec->name, value);
+    }
+    const json_t *starts = json_object_get(document, "starts_at");
+    const json_t *ends = json_object_get(document, "ends_at");
+    if (starts != NULL && ends != NULL &&
+        strcmp(json_string_value(ends), json_string_value(starts)) < 0)
+        pt_editor_errors_add(reading->errors, "ends_at", "The end is before the start.");
+    const json_t *articles = json_object_get(document, "articles_read");
+    if (articles != NULL && json_object_get(articles, "weeks") == NULL &&
+        pt_editor_errors_find(reading->errors, "articles_read.weeks") == NULL)
+        pt_editor_errors_add(reading->errors, "articles_read.weeks",
+                             "Say over how many weeks to count the articles read (1 to 52).");
+    const json_t *minimum = json_object_get(articles, "min");
+    const json_t *maximum = json_object_get(articles, "max");
+    if (minimum != NULL && maximum != NULL &&
+        json_integer_value(maximum) < json_integer_value(minimum))
+        pt_editor_errors_add(reading->errors, "articles_read.max",
+                             "The most is below the least.");
+}
+
+/* True when the editor typed anything into block N that makes it a
+ * variant: the ticks and choices of an empty block do not. */
+static bool block_used(const struct reading *reading, size_t block)
+{
+    char prefix[16];
+    int prefix_length = snprintf(prefix, sizeof(prefix), "v%zu.", block);
+    for (size_t i = 0; i < reading->count; i++) {
+        const struct pt_form_field *field = &reading->fields[i];
+        if (field->name == NULL || field->value == NULL ||
+            strncmp(field->name, prefix, (size_t)prefix_length) != 0)
+            continue;
+        const char *rest = field->name + prefix_length;
+        size_t rest_length = strlen(rest);
+        bool typed = strcmp(rest, "id") == 0 || strcmp(rest, "weight") == 0 ||
+                     strcmp(rest, "presets") == 0 || strcmp(rest, "default_amount") == 0 ||
+                     (strncmp(rest, "text.", 5) == 0 &&
+                      !(rest_length > 7 && strcmp(rest + rest_length - 7, "_hidden") == 0));
+        if (!typed)
+            continue;
+        for (const char *c = field->value; *c; c++) {
+            if (!is_space(*c))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* The default frequency as the catalogue works it out: the one chosen, or
+ * the first one offered. */
+static enum pt_frequency default_frequency(const json_t *variant)
+{
+    enum pt_frequency frequency = PT_FREQUENCY_MONTHLY;
+    const json_t *chosen = json_object_get(variant, "default_frequency");
+    if (json_is_string(chosen) && pt_frequency_parse(json_string_value(chosen), &frequency))
+        return frequency;
+    const json_t *offered = json_array_get(json_object_get(variant, "frequencies"), 0);
+    if (json_is_string(offered))
+        pt_frequency_parse(json_string_value(offered), &frequency);
+    return frequency;
+}
+
+/* The checks that involve several fields of one variant. */
+static void check_variant(struct reading *reading, size_t block, const json_t *variant)
+{
+    char name[PT_EDITOR_FIELD_MAX];
+    const json_t *frequencies = json_object_get(variant, "frequencies");
+    const json_t *chosen = json_object_get(variant, "default_frequency");
+    pt_editor_field_name(name, sizeof(name), block, NULL, "frequencies");
+    if (frequencies == NULL && pt_editor_errors_find(reading->errors, name) == NULL)
+        pt_editor_errors_add(reading->errors, name, "Tick at least one way to give.");
+    if (frequencies != NULL && chosen != NULL) {
+        bool offered = false;
+        size_t index;
+        const json_t *item;
+        json_array_foreach(frequencies, index, item)
+            offered = offered || json_equal(item, chosen);
+        pt_editor_field_name(name, sizeof(name), block, NULL, "default_frequency");
+        if (!offered)
+            pt_editor_errors_add(reading->errors, name,
+                                 "Tick this way to give too, or choose another.");
+    }
+    const json_t *presets = json_object_get(variant, "presets");
+    if (presets != NULL && reading->currency != NULL) {
+        enum pt_frequency frequency = default_frequency(variant);
+        int64_t minimum = pt_money_minimum(frequency, reading->currency);
+        size_t index;
+        const json_t *item;
+        json_array_foreach(presets, index, item) {
+            if (json_integer_value(item) >= minimum)
+                continue;
+            struct pt_buf shown;
+            pt_buf_init(&shown);
+            pt_money_format(&shown, minimum, reading->currency);
+            pt_editor_field_name(name, sizeof(name), block, NULL, "presets");
+            pt_editor_errors_add(reading->errors, name,
+                                 "Each amount must be at least %s, the smallest %s gift.",
+                                 shown.data,
+                                 frequency == PT_FREQUENCY_ONE_OFF   ? "one-off"
+                                 : frequency == PT_FREQUENCY_ANNUAL ? "annual"
+                                                                    : "monthly");
+            pt_buf_dispose(&shown);
+            break;
+        }
+    }
+    const json_t *amount = json_object_get(variant, "default_amount");
+    if (amount != NULL) {
+        bool found = false;
+        size_t index;
+        const json_t *item;
+        json_array_foreach(presets, index, item) found = found || json_equal(item, amount);
+        pt_editor_field_name(name, sizeof(name), block, NULL, "default_amount");
+        if (!found)
+            pt_editor_errors_add(reading->errors, name,
+                                 "Make it one of the suggested amounts, or leave it empty.");
+    }
+}
+
+/* One variant block into a variant object; NULL when it is not one. */
+static json_t *read_variant(struct reading *reading, size_t block,
+                            char (*languages)[PT_LANGUAGE_MAX], size_t language_count)
+{
+    char name[PT_EDITOR_FIELD_MAX];
+    pt_editor_field_name(name, sizeof(name), block, NULL, "remove");
+    const char *remove = pt_editor_value(reading->fields, reading->count, name);
+    if ((remove != NULL && remove[0] != '\0') || !block_used(reading, block))
+        return NULL;
+    json_t *variant = json_object();
+    for (size_t i = 0; i < pt_editor_variant_spec_count; i++) {
+        const struct pt_editor_spec *spec = &pt_editor_variant_specs[i];
+        pt_editor_field_name(name, sizeof(name), block, NULL, spec->name);
+        json_t *value = read_field(reading, spec, name);
+        if (value != NULL)
+            json_object_set_new(variant, spec->name, value);
+    }
+    check_variant(reading, block, variant);
+    json_t *texts = json_object();
+    for (size_t l = 0; l < language_count; l++) {
+        json_t *text = json_object();
+        for (size_t i = 0; i < pt_editor_text_spec_count; i++) {
+            const struct pt_editor_spec *spec = &pt_editor_text_specs[i];
+            pt_editor_field_name(name, sizeof(name), block, languages[l], spec->name);
+            json_t *value = read_field(reading, spec, name);
+            if (value != NULL)
+                json_object_set_new(text, spec->name, value);
+        }
+        if (json_object_get(text, "headline") == NULL && json_object_get(text, "body") == NULL) {
+            pt_editor_field_name(name, sizeof(name), block, languages[l], "headline");
+            if (pt_editor_errors_find(reading->errors, name) == NULL)
+                pt_editor_errors_add(reading->errors, name,
+                                     "Write a headline or a body in %s; readers would see "
+                                     "only the buttons.",
+                                     languages[l]);
+        }
+        json_object_set_new(texts, languages[l], text);
+    }
+    json_object_set_new(variant, "text", texts);
+    return variant;
+}
+
+/* ------------------------------------------ the catalogue's word, mapped */
+
+static bool spec_named(const struct pt_editor_spec *specs, size_t count, const char *name)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(specs[i].name, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* "must be ..." becomes "Must be ...", ended with a full stop. */
+static void add_sentence(struct pt_editor_errors *errors, const char *field, const char *text)
+{
+    while (*text == ' ' || *text == ':' || *text == ',')
+        text++;
+    size_t length = strlen(text);
+    bool stop = length > 0 && (text[length - 1] == '.' || text[length - 1] == '!');
+    pt_editor_errors_add(errors, field, "%c%s%s", toupper((unsigned char)text[0]),
+                         length > 0 ? text + 1 : "", stop ? "" : ".");
+}
+
+/* Maps the catalogue's message ("campaign ID: campaign.KEY must ...",
+ * "campaign ID: variant VID.text.en.body must ...") to the field it is
+ * about; what cannot be placed goes at the top, as it was said. blocks
+ * gives the form's block of each of the document's variants. */
+static void map_catalog_error(const char *message, const json_t *document, const size_t *blocks,
+                              struct pt_editor_errors *errors)
+{
+    const char *problem = message;
+    const char *colon = strstr(message, ": ");
+    if (strncmp(message, "campaign ", 9) == 0 && colon != NULL)
+        problem = colon + 2;
+    char field[PT_EDITOR_FIELD_MAX] = "";
+    const char *rest = NULL;
+    if (strncmp(problem, "campaign.", 9) == 0) {
+        const char *path = problem + 9;
+        size_t length = strcspn(path, " ");
+        snprintf(field, sizeof(field), "%.*s", (int)length, path);
+        rest = path + length;
+        if (!spec_named(pt_editor_campaign_specs, pt_editor_campaign_spec_count, field))
+            field[0] = '\0';
+    } else if (strncmp(problem, "variant ", 8) == 0) {
+        const char *who = problem + 8;
+        size_t who_length = strcspn(who, ". ");
+        const json_t *variants = json_object_get(document, "variants");
+        size_t index = json_array_size(variants);
+        long long number;
+        char named[PT_ID_MAX + 8];
+        snprintf(named, sizeof(named), "%.*s", (int)who_length, who);
+        if (parse_integer(named, &number) && number >= 1 &&
+            (size_t)number <= json_array_size(variants)) {
+            index = (size_t)number - 1;
+        } else {
+            for (size_t i = 0; i < json_array_size(variants); i++) {
+                const json_t *id = json_object_get(json_array_get(variants, i), "id");
+                if (json_is_string(id) && strcmp(json_string_value(id), named) == 0) {
+                    index = i;
+                    break;
+                }
+            }
+        }
+        if (index < json_array_size(variants) && who[who_length] == '.') {
+            const char *path = who + who_length + 1;
+            size_t length = strcspn(path, " ");
+            char inner[64];
+            snprintf(inner, sizeof(inner), "%.*s", (int)length, path);
+            rest = path + length;
+            const char *key = strrchr(inner, '.');
+            bool known = spec_named(pt_editor_variant_specs, pt_editor_variant_spec_count, inner) ||
+                         (strncmp(inner, "text.", 5) == 0 && key != NULL && key > inner + 4 &&
+                          spec_named(pt_editor_text_specs, pt_editor_text_spec_count, key + 1));
+            if (known)
+                snprintf(field, sizeof(field), "v%u.%s", (unsigned)blocks[index], inner);
+        }
+    }
+    if (field[0] != '\0' && rest != NULL)
+        add_sentence(errors, field, rest);
+    else
+        add_sentence(errors, "", message);
+}
+
+/* ------------------------------------------------------------ the whole */
+
+enum pt_status pt_editor_document_from_form(const struct pt_form_field *fields, size_t count,
+                                            const struct pt_catalog_settings *settings,
+                                            json_t **document, struct pt_editor_errors *errors)
+{
+    *document = NULL;
+    struct reading reading = {fields, count, NULL, errors, {0}};
+    pt_arena_init(&reading.arena);
+    size_t errors_before = errors->count;
+    json_t *campaign = json_object();
+    read_campaign_fields(&reading, campaign);
+    const json_t *code = json_object_get(campaign, "currency");
+    reading.currency =
+        pt_money_currency(code != NULL ? json_string_value(code) : settings->default_currency);
+    if (reading.currency == NULL && code != NULL)
+        pt_editor_errors_add(errors, "currency",
+                             "patron does not take %s; use a code such as USD, EUR or GBP.",
+                             json_string_value(code));
+
+    char languages[PT_CAMPAIGN_LANGUAGES_MAX][PT_LANGUAGE_MAX];
+    size_t language_count =
+        pt_editor_languages(fields, count, languages, PT_CAMPAIGN_LANGUAGES_MAX);
+    json_t *variants = json_array();
+    size_t blocks[PT_CAMPAIGN_VARIANTS_MAX];
+    size_t block_count = pt_editor_variant_blocks(fields, count);
+    int64_t total_weight = 0;
+    for (size_t block = 0; block < block_count; block++) {
+        json_t *variant = read_variant(&reading, block, languages, language_count);
+        if (variant == NULL)
+            continue;
+        char name[PT_EDITOR_FIELD_MAX];
+        const json_t *id = json_object_get(variant, "id");
+        for (size_t i = 0; id != NULL && i < json_array_size(variants); i++) {
+            if (json_equal(json_object_get(json_array_get(variants, i), "id"), id)) {
+                pt_editor_field_name(name, sizeof(name), block, NULL, "id");
+                pt_editor_errors_add(errors, name,
+                                     "Another variant is called %s; give each its own id.",
+                                     json_string_value(id));
+                break;
+            }
+        }
+        const json_t *weight = json_object_get(variant, "weight");
+        total_weight += weight != NULL ? json_integer_value(weight) : 1;
+        blocks[json_array_size(variants)] = block;
+        json_array_append_new(variants, variant);
+    }
+    if (json_array_size(variants) == 0)
+        pt_editor_errors_add(errors, "v0.id",
+                             "A campaign needs a variant: give it an id and a text.");
+    else if (total_weight == 0)
+        pt_editor_errors_add(errors, "v0.weight",
+                             "Give at least one variant a share of readers above 0.");
+    json_object_set_new(campaign, "variants", variants);
+
+    enum pt_status status = PT_OK;
+    if (errors->count > errors_before) {
+        status = PT_ERR_INVALID;
+        goto out;
+    }
+    char *text = json_dumps(campaign, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char problem[512];
+    status = pt_catalog_check_document(text, settings, problem, sizeof(problem));
+    pt_json_free(text);
+    if (status) {
+        map_catalog_error(problem, campaign, blocks, errors);
+        status = PT_ERR_INVALID;
+        goto out;
+    }
+    *document = campaign;
+    campaign = NULL;
+out:
+    json_decref(campaign);
+    pt_arena_dispose(&reading.arena);
+    return status;
+}
