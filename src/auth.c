@@ -840,10 +840,10 @@ enum pt_status pt_auth_cookie(const struct pt_auth *auth, const char *token, cha
     return PT_OK;
 }
 
-enum pt_status pt_auth_cookie_token(const char *cookie_header, char token[PT_AUTH_TOKEN_CHARS + 1])
+static enum pt_status find_cookie(const char *cookie_header, const char *name,
+                                  char token[PT_AUTH_TOKEN_CHARS + 1])
 {
-    static const char name[] = PT_AUTH_COOKIE_NAME;
-    const size_t name_length = sizeof(name) - 1;
+    const size_t name_length = strlen(name);
     const char *p = cookie_header;
     token[0] = '\0';
     while (p != NULL && *p != '\0') {
@@ -864,6 +864,42 @@ enum pt_status pt_auth_cookie_token(const char *cookie_header, char token[PT_AUT
         p = end;
     }
     return PT_ERR_NOT_FOUND;
+}
+
+enum pt_status pt_auth_cookie_token(const char *cookie_header, char token[PT_AUTH_TOKEN_CHARS + 1])
+{
+    return find_cookie(cookie_header, PT_AUTH_COOKIE_NAME, token);
+}
+
+enum pt_status pt_auth_login_cookie_token(const char *cookie_header,
+                                          char token[PT_AUTH_TOKEN_CHARS + 1])
+{
+    return find_cookie(cookie_header, PT_AUTH_LOGIN_COOKIE_NAME, token);
+}
+
+enum pt_status pt_auth_login_cookie(const char *token, char *out, size_t out_size)
+{
+    if (!is_token(token))
+        return PT_ERR_INVALID;
+    int length = snprintf(out, out_size,
+                          PT_AUTH_LOGIN_COOKIE_NAME "=%s; HttpOnly; Secure; SameSite=Strict; "
+                                                    "Path=/; Max-Age=%d",
+                          token, PT_AUTH_LOGIN_FORM_SECONDS);
+    if (length < 0 || (size_t)length >= out_size) {
+        if (out_size > 0)
+            out[0] = '\0';
+        return PT_ERR_TOO_LARGE;
+    }
+    return PT_OK;
+}
+
+bool pt_auth_login_form_check(const char *cookie_header, const char *submitted)
+{
+    char expected[PT_AUTH_TOKEN_CHARS + 1];
+    if (cookie_header == NULL || submitted == NULL || strlen(submitted) != PT_AUTH_TOKEN_CHARS ||
+        pt_auth_login_cookie_token(cookie_header, expected) != PT_OK)
+        return false;
+    return sodium_memcmp(expected, submitted, PT_AUTH_TOKEN_CHARS) == 0;
 }
 
 /* ---------------------------------------------------------------- CSRF */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "patron/crypto.h"
 #include "patron/dash_campaigns.h"
 #include "patron/dash_donors.h"
 #include "patron/dash_reports.h"
@@ -238,6 +239,10 @@ static const char *safe_next(const char *next)
 static void login_page(struct pt_request *request, struct pt_response *response, int status,
                        const char *message, const char *email, const char *next)
 {
+    /* Every showing of the form gets a fresh double-submit token. */
+    char form_token[PT_AUTH_TOKEN_CHARS + 1];
+    char cookie[160];
+    pt_crypto_token(form_token);
     struct pt_buf page;
     pt_buf_init(&page);
     head(&page, "Sign in");
@@ -251,8 +256,10 @@ static void login_page(struct pt_request *request, struct pt_response *response,
     pt_buf_html_str(&page, email ? email : "");
     pt_buf_puts(&page, "\"></p><p><label for=\"password\">Password</label>"
                        "<input id=\"password\" name=\"password\" type=\"password\" "
-                       "autocomplete=\"current-password\" required></p>"
-                       "<input type=\"hidden\" name=\"next\" value=\"");
+                       "autocomplete=\"current-password\" required></p>");
+    pt_buf_printf(&page, "<input type=\"hidden\" name=\"" CSRF_FIELD "\" value=\"%s\">",
+                  form_token);
+    pt_buf_puts(&page, "<input type=\"hidden\" name=\"next\" value=\"");
     pt_buf_html_str(&page, safe_next(next));
     pt_buf_puts(&page, "\"><p><button type=\"submit\">Sign in</button></p></form>"
                        "<p class=\"dash-help\">Accounts are made by an administrator with "
@@ -260,6 +267,9 @@ static void login_page(struct pt_request *request, struct pt_response *response,
     pt_dash_page_end(&page);
     send_html(request, response, status, &page);
     pt_buf_dispose(&page);
+    if (pt_auth_login_cookie(form_token, cookie, sizeof(cookie)) == PT_OK)
+        pt_response_header(response, "Set-Cookie",
+                           pt_arena_strndup(request->arena, cookie, strlen(cookie)));
 }
 
 static void set_cookie(struct pt_app *app, struct pt_request *request,
@@ -305,6 +315,14 @@ static void login(struct pt_app *app, struct pt_request *request, struct pt_resp
     const char *email = pt_http_form(request, "email");
     const char *password = pt_http_form(request, "password");
     const char *next = pt_http_form(request, "next");
+    if (!pt_auth_login_form_check(pt_http_header(request, "Cookie"),
+                                  pt_http_form(request, CSRF_FIELD))) {
+        login_page(request, response, 403,
+                   "This sign-in form had expired or came from elsewhere. Here is a fresh one: "
+                   "sign in again.",
+                   email, next);
+        return;
+    }
     if (request->form_invalid || email == NULL || password == NULL || email[0] == '\0' ||
         password[0] == '\0') {
         login_page(request, response, 400, "Enter your email address and your password.", email,

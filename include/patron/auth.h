@@ -35,6 +35,11 @@
 /* The __Host- prefix makes browsers refuse the cookie unless it is Secure,
  * has Path=/ and no Domain, so a sibling subdomain cannot plant one. */
 #define PT_AUTH_COOKIE_NAME "__Host-patron_session"
+/* Before there is a session, the sign-in form's CSRF token is a random value
+ * in this cookie that the form must repeat (a double-submit token), so that
+ * another site cannot sign a browser in to an account of its choosing. */
+#define PT_AUTH_LOGIN_COOKIE_NAME "__Host-patron_login"
+#define PT_AUTH_LOGIN_FORM_SECONDS 3600
 
 enum pt_auth_role {
     PT_AUTH_VIEWER = 1, /* reads the dashboard */
@@ -163,6 +168,15 @@ enum pt_status pt_auth_cookie(const struct pt_auth *auth, const char *token, cha
 /* Finds the session token in a Cookie request header. PT_ERR_NOT_FOUND if
  * there is none or it does not look like a token. */
 enum pt_status pt_auth_cookie_token(const char *cookie_header, char token[PT_AUTH_TOKEN_CHARS + 1]);
+
+/* The sign-in form's cookie: the Set-Cookie value carrying token (a fresh
+ * pt_crypto_token), and finding it again in a Cookie header. */
+enum pt_status pt_auth_login_cookie(const char *token, char *out, size_t out_size);
+enum pt_status pt_auth_login_cookie_token(const char *cookie_header,
+                                          char token[PT_AUTH_TOKEN_CHARS + 1]);
+/* True when the form repeated the token of the sign-in cookie (compared in
+ * constant time); false when either is missing or they differ. */
+bool pt_auth_login_form_check(const char *cookie_header, const char *submitted);
 
 /* ---------------------------------------------------------------- CSRF */
 

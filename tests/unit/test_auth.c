@@ -552,6 +552,26 @@ Test(cookie, the_token_is_found_among_other_cookies)
     cr_assert_eq(pt_auth_cookie_token(header, found), PT_ERR_NOT_FOUND);
 }
 
+Test(cookie, the_sign_in_form_token_must_repeat_its_cookie)
+{
+    char token[PT_AUTH_TOKEN_CHARS + 1], other[PT_AUTH_TOKEN_CHARS + 1], cookie[200];
+    pt_crypto_token(token);
+    pt_crypto_token(other);
+    cr_assert_eq(pt_auth_login_cookie(token, cookie, sizeof(cookie)), PT_OK);
+    cr_assert(strstr(cookie, "__Host-patron_login=") == cookie);
+    cr_assert(strstr(cookie, "; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=3600"));
+    char header[300];
+    snprintf(header, sizeof(header), "a=1; __Host-patron_login=%s; b=2", token);
+    cr_assert(pt_auth_login_form_check(header, token));
+    cr_assert_not(pt_auth_login_form_check(header, other), "another token");
+    cr_assert_not(pt_auth_login_form_check(header, NULL), "no field");
+    cr_assert_not(pt_auth_login_form_check(NULL, token), "no cookie");
+    cr_assert_not(pt_auth_login_form_check(header, ""), "an empty field");
+    snprintf(header, sizeof(header), "__Host-patron_session=%s", token);
+    cr_assert_not(pt_auth_login_form_check(header, token), "the session cookie is not it");
+    cr_assert_eq(pt_auth_login_cookie("short", cookie, sizeof(cookie)), PT_ERR_INVALID);
+}
+
 /* ---------------------------------------------------------------- CSRF */
 
 TestSuite(csrf, .init = setup, .fini = teardown);
