@@ -1,0 +1,77 @@
+// Dashboard sessions end on the server's clock: 12 hours after sign-in
+// whatever happens, and after 30 minutes without a request. patron is
+// restarted on the same data with PATRON_CLOCK_OFFSET (seconds added to its
+// clock); a cookie from before is sent back to sign-in with expired=1.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import { Client, addUser, http, signedIn, sqlite, startPatron, stopClean, textOf, withLog } from './dashboard-lib.mjs';
+
+let patron;
+const EMAIL = 'clock.editor@newsroom.example';
+const MINUTE = 60;
+const HOUR = 3600;
+
+before(async () => {
+    patron = await startPatron({ seedDemo: true, label: 'dash-clock', config: { demo_pages: 'true' } });
+    addUser(patron, EMAIL, 'editor');
+});
+after(async () => { await stopClean(patron); });
+
+const t = (name, fn) => test(name, { timeout: 90_000 }, withLog(() => patron, fn));
+
+/** Restarts patron with its clock moved `seconds` ahead of the real one. */
+async function clockAt(seconds) {
+    const exit = await patron.stop();
+    assert.deepEqual({ code: exit?.code, signal: exit?.signal }, { code: 0, signal: null }, 'patron stopped cleanly');
+    await patron.start({ PATRON_CLOCK_OFFSET: String(seconds) });
+}
+
+function assertExpired(r, next) {
+    assert.equal(r.status, 303, `expected a redirect to sign-in, got ${r.status}`);
+    const to = new URL(r.location, patron.base);
+    assert.equal(to.pathname, '/dashboard/login');
+    assert.equal(to.searchParams.get('expired'), '1', r.location);
+    assert.equal(to.searchParams.get('next'), next, r.location);
+}
+
+t('idle: a session used every 25 minutes lives on; 31 idle minutes end it', async () => {
+    await clockAt(0);
+    const c = await signedIn(patron, EMAIL, undefined, '/dashboard/reports');
+    await clockAt(25 * MINUTE);
+    assert.notEqual((await c.get('/dashboard/reports')).status, 303, 'alive after 25 idle minutes');
+    await clockAt(50 * MINUTE);
+    assert.notEqual((await c.get('/dashboard/reports')).status, 303, 'alive after 25 more: idle counts from the last request');
+    await clockAt(81 * MINUTE);
+    assertExpired(await c.get('/dashboard/campaigns'), '/dashboard/campaigns');
+    assert.equal(sqlite(patron.db, 'SELECT count(*) AS n FROM sessions')[0].n, 0, 'the expired session row was deleted');
+    // The sign-in page it leads to says why, and signing in again works.
+    const page = await http(patron.base, 'GET', '/dashboard/login?expired=1&next=%2Fdashboard%2Fcampaigns');
+    assert.equal(page.status, 200);
+    assert.match(textOf(page.body), /Your session has ended\. Sign in again to go on\./);
+    assert.match(page.body, /name="next" value="\/dashboard\/campaigns"/);
+    const again = await new Client(patron).signIn(EMAIL, undefined, { next: '/dashboard/campaigns' });
+    assert.equal(again.status, 303);
+    assert.equal(again.location, '/dashboard/campaigns');
+});
+
+t('absolute: 12 hours after sign-in the session ends even if it was never idle', async () => {
+    await clockAt(0);
+    const c = await signedIn(patron, EMAIL, undefined, '/dashboard/reports');
+    const token = c.csrf;
+    // Keep it from going idle: mark it seen just before the jump (patron is
+    // stopped, so this write does not race it). Only the absolute limit is left.
+    await patron.stop();
+    const jump = 12 * HOUR + MINUTE;
+    const w = spawnSync('sqlite3', [patron.db, `UPDATE sessions SET last_seen_at = strftime('%s','now') + ${jump - MINUTE}`], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(w.status, 0, w.stderr);
+    await patron.start({ PATRON_CLOCK_OFFSET: String(12 * HOUR - 2 * MINUTE) });
+    assert.notEqual((await c.get('/dashboard/reports')).status, 303, 'alive two minutes before the 12 hours');
+    await clockAt(jump);
+    assertExpired(await c.get('/dashboard/reports'), '/dashboard/reports');
+    // A form from the old page goes to sign-in too, and changes nothing.
+    const post = await c.post('/dashboard/campaigns/demo-2026/end', {}, { csrf: token });
+    assertExpired(post, '/dashboard/');
+    assert.equal(sqlite(patron.db, "SELECT json_extract(document, '$.status') AS s FROM campaigns WHERE id = 'demo-2026'")[0].s ?? 'live', 'live');
+});
