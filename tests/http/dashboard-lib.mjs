@@ -14,6 +14,7 @@ export {
 } from '../payments/lib.mjs';
 
 export const COOKIE = '__Host-patron_session';
+export const LOGIN_COOKIE = '__Host-patron_login';
 export const PASSWORD = 'correct horse battery staple';
 
 /** Runs `patron admin SUB ARGS... --config FILE` with PATRON_PASSWORD (bounded). */
@@ -42,8 +43,7 @@ export function csrfOf(html) {
 
 /** The session cookie's value in a Set-Cookie header, or null. */
 export function sessionCookieOf(headers) {
-    const all = typeof headers.getSetCookie === 'function' ? headers.getSetCookie() : [headers.get('set-cookie')].filter(Boolean);
-    for (const line of all) {
+    for (const line of setCookiesOf(headers)) {
         const m = new RegExp(`^${COOKIE}=([^;]*)`).exec(line);
         if (m) return { value: m[1], line };
     }
@@ -57,31 +57,49 @@ export function textOf(html) {
         .replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/\s+/g, ' ').trim();
 }
 
+/** Every Set-Cookie line of an answer. */
+export function setCookiesOf(headers) {
+    return typeof headers.getSetCookie === 'function' ? headers.getSetCookie() : [headers.get('set-cookie')].filter(Boolean);
+}
+
 /**
- * A browser-like client of the dashboard: keeps the session cookie, sends
- * Sec-Fetch-Site: same-origin on POSTs, and fills in the CSRF token it last
- * saw unless told otherwise.
+ * A browser-like client of the dashboard: keeps its cookies (the session's
+ * and the sign-in form's), sends Sec-Fetch-Site: same-origin on POSTs, and
+ * fills in the CSRF token it last saw unless told otherwise.
  */
 export class Client {
     constructor(patron, { client = null } = {}) {
         this.patron = patron;
-        this.cookie = null;
+        this.jar = new Map();
         this.csrf = null;
         this.client = client; // the X-Client header, when patron is told to trust it
     }
 
-    headers(extra = {}) {
+    get cookie() { return this.jar.get(COOKIE) ?? null; }
+    set cookie(value) { if (value === null) this.jar.delete(COOKIE); else this.jar.set(COOKIE, value); }
+
+    headers(extra = {}, { without = [] } = {}) {
         const h = { ...extra };
-        if (this.cookie !== null) h.Cookie = `${COOKIE}=${this.cookie}`;
+        const pairs = [...this.jar].filter(([k]) => !without.includes(k)).map(([k, v]) => `${k}=${v}`);
+        if (pairs.length > 0) h.Cookie = pairs.join('; ');
         if (this.client) h['X-Client'] = this.client;
         return h;
     }
 
-    async get(path, { headers = {} } = {}) {
-        const r = await http(this.patron.base, 'GET', path, { headers: this.headers(headers) });
+    keep(r) {
+        for (const line of setCookiesOf(r.headers)) {
+            const m = /^([^=;\s]+)=([^;]*)/.exec(line);
+            if (!m) continue;
+            if (m[2] === '' || /;\s*max-age=0\b/i.test(line)) this.jar.delete(m[1]);
+            else this.jar.set(m[1], m[2]);
+        }
         const token = csrfOf(r.body);
         if (token) this.csrf = token;
         return r;
+    }
+
+    async get(path, { headers = {} } = {}) {
+        return this.keep(await http(this.patron.base, 'GET', path, { headers: this.headers(headers) }));
     }
 
     /** POST a form. csrf: undefined = the last token seen, null = none, a string = that one. */
@@ -91,22 +109,25 @@ export class Client {
         if (token !== null && token !== undefined) fields.csrf = token;
         const h = this.headers(headers);
         if (site) h['Sec-Fetch-Site'] = site;
-        const r = await http(this.patron.base, 'POST', path, { form: fields, headers: h });
-        const next = csrfOf(r.body);
-        if (next) this.csrf = next;
-        return r;
+        return this.keep(await http(this.patron.base, 'POST', path, { form: fields, headers: h }));
     }
 
-    /** Signs in through the form; returns the answer. Keeps the cookie on success. */
+    /**
+     * Signs in as the page does: GET the form (its token and cookie), then
+     * POST it. Returns the POST's answer with .setCookie (the session cookie
+     * it set, or null). Keeps the session cookie on success.
+     */
     async signIn(email, password = PASSWORD, { next } = {}) {
-        const form = { email, password };
+        const page = await http(this.patron.base, 'GET', '/dashboard/login', { headers: this.headers({}, { without: [COOKIE] }) });
+        assert.equal(page.status, 200, `GET /dashboard/login answered ${page.status}`);
+        this.keep(page);
+        const form = { email, password, csrf: csrfOf(page.body) };
         if (next !== undefined) form.next = next;
         const r = await http(this.patron.base, 'POST', '/dashboard/login', {
-            form, headers: this.headers({ 'Sec-Fetch-Site': 'same-origin' }),
+            form, headers: this.headers({ 'Sec-Fetch-Site': 'same-origin' }, { without: [COOKIE] }),
         });
-        const cookie = sessionCookieOf(r.headers);
-        if (r.status === 303 && cookie && cookie.value) this.cookie = cookie.value;
-        r.setCookie = cookie;
+        r.setCookie = sessionCookieOf(r.headers);
+        this.keep(r);
         return r;
     }
 
