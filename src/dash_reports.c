@@ -1,6 +1,989 @@
+/* The reports pages: the period form, four tables, the charts' data, and a
+ * CSV file of each table.
+ *
+ * Each table is described once (its columns) and filled once per row as
+ * cells; the same cells are written as HTML (grouped numbers, "—" where a
+ * ratio has no base) or as CSV (plain numbers, "" there), so the page and
+ * its download cannot disagree. */
 #include "patron/dash_reports.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "patron/money.h"
+
+#define REPORTS "/dashboard/reports"
+#define DEFAULT_DAYS 30
+
+/* ---------------------------------------------------------------- the form */
+
+static void copy_shown(char *out, size_t size, const char *text)
+{
+    /* What was typed is shown back in the form, cut to the field's size. */
+    snprintf(out, size, "%s", text != NULL ? text : "");
+}
+
+void pt_dash_reports_form_read(struct pt_dash_reports_form *form, const char *from,
+                               const char *to, const char *campaign, int32_t today,
+                               const char *currency)
+{
+    memset(form, 0, sizeof(*form));
+    form->query.currency = currency;
+    form->query.to_day = today;
+    form->query.from_day = today - (DEFAULT_DAYS - 1);
+    copy_shown(form->from, sizeof(form->from), from);
+    copy_shown(form->to, sizeof(form->to), to);
+    if (campaign != NULL && campaign[0] != '\0') {
+        if (!pt_catalog_is_id(campaign)) {
+            form->error = "There is no campaign with that id: ids are a-z, 0-9, '-' and '_'.";
+            form->error_field = "campaign";
+        } else {
+            snprintf(form->campaign, sizeof(form->campaign), "%s", campaign);
+        }
+    }
+    form->query.campaign = form->campaign;
+    if (form->from[0] != '\0' && pt_reports_parse_day(from, &form->query.from_day) != PT_OK) {
+        form->error = "The first day is not a date: write it as YYYY-MM-DD, e.g. 2026-01-31.";
+        form->error_field = "from";
+    } else if (form->to[0] != '\0' && pt_reports_parse_day(to, &form->query.to_day) != PT_OK) {
+        form->error = "The last day is not a date: write it as YYYY-MM-DD, e.g. 2026-01-31.";
+        form->error_field = "to";
+    } else if (form->error == NULL && form->query.from_day > form->query.to_day) {
+        form->error = "The period ends before it starts: the first day must not come after "
+                      "the last.";
+        form->error_field = "from";
+    } else if (form->error == NULL && pt_reports_query_check(&form->query) != PT_OK) {
+        form->error = "The period is too long: choose at most ten years.";
+        form->error_field = "from";
+    }
+    /* The form shows the period in force, defaults included. */
+    if (form->error == NULL) {
+        pt_reports_format_day(form->query.from_day, form->from);
+        pt_reports_format_day(form->query.to_day, form->to);
+    }
+}
+
+/* ---------------------------------------------------------------- numbers */
+
+static int currency_exponent(const char *code)
+{
+    const struct pt_currency *currency = code != NULL ? pt_money_currency(code) : NULL;
+    return currency != NULL ? currency->exponent : 2;
+}
+
+/* Digits with a comma between thousands when grouped. */
+static void put_unsigned(struct pt_buf *out, uint64_t value, bool grouped)
+{
+    char digits[32];
+    int length = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)value);
+    for (int i = 0; i < length; i++) {
+        if (grouped && i > 0 && (length - i) % 3 == 0)
+            pt_buf_puts(out, ",");
+        pt_buf_append(out, &digits[i], 1);
+    }
+}
+
+static uint64_t magnitude(int64_t value)
+{
+    return value < 0 ? (uint64_t)0 - (uint64_t)value : (uint64_t)value;
+}
+
+static void put_count(struct pt_buf *out, int64_t value, bool grouped)
+{
+    if (value < 0)
+        pt_buf_puts(out, "-");
+    put_unsigned(out, magnitude(value), grouped);
+}
+
+/* Minor units as major units with two decimals: 123456 cents "1234.56",
+ * 500 yen "500.00". */
+static void put_money(struct pt_buf *out, int64_t minor, int exponent, bool grouped)
+{
+    int64_t hundredths = minor;
+    if (exponent < 2) {
+        for (int e = exponent; e < 2 && hundredths > INT64_MIN / 10 && hundredths < INT64_MAX / 10;
+             e++)
+            hundredths *= 10;
+    } else if (exponent > 2) {
+        int64_t divisor = 1;
+        for (int e = 2; e < exponent; e++)
+            divisor *= 10;
+        hundredths = (minor >= 0 ? minor + divisor / 2 : minor - divisor / 2) / divisor;
+    }
+    if (hundredths < 0)
+        pt_buf_puts(out, "-");
+    uint64_t absolute = magnitude(hundredths);
+    put_unsigned(out, absolute / 100, grouped);
+    pt_buf_printf(out, ".%02u", (unsigned)(absolute % 100));
+}
+
+/* A signed decimal for the page, with a real minus sign (which screen
+ * readers say) and never "-0.00". */
+static void put_signed(struct pt_buf *out, double value)
+{
+    char text[64];
+    snprintf(text, sizeof(text), "%+.2f", value);
+    if (strcmp(text + 1, "0.00") == 0)
+        text[0] = '+';
+    if (text[0] == '-')
+        pt_buf_puts(out, "\xe2\x88\x92");
+    else
+        pt_buf_puts(out, "+");
+    pt_buf_puts(out, text + 1);
+}
+
+/* ---------------------------------------------------------------- tables */
+
+enum cell_kind {
+    CELL_TEXT,     /* text; note is added in HTML only */
+    CELL_COUNT,    /* integer */
+    CELL_MONEY,    /* minor units */
+    CELL_RATIO,    /* a fraction: HTML as a percentage, CSV as a decimal */
+    CELL_INTERVAL, /* estimate (lower to upper); CSV gives three columns */
+    CELL_PAIR,     /* control / variant counts; CSV gives two columns */
+    CELL_VERDICT,  /* a verdict's name */
+};
+
+struct cell {
+    enum cell_kind kind;
+    bool present;       /* false: no value ("—" in HTML, "" in CSV) */
+    const char *text;   /* TEXT, VERDICT */
+    const char *note;   /* TEXT: shown after the text in HTML, e.g. "control" */
+    int64_t number;     /* COUNT, MONEY; PAIR: the control's */
+    int64_t other;      /* PAIR: the variant's */
+    double ratio;       /* RATIO */
+    double estimate, lower, upper; /* INTERVAL, already in the unit shown */
+};
+
+struct column {
+    const char *label; /* HTML header */
+    const char *csv;   /* CSV header */
+    enum cell_kind kind;
+};
+
+#define MAX_COLUMNS 16
+
+/* One row's cells, and room for a text made for them. */
+struct row {
+    struct cell cells[MAX_COLUMNS];
+    char text[64];
+};
+
+struct source {
+    const struct pt_reports *reports;
+    const struct pt_catalog *catalog; /* may be NULL */
+    const struct pt_reports_verdict *verdicts;
+    size_t verdict_count;
+    const struct pt_stats_params *params;
+    int exponent;
+};
+
+struct table {
+    const char *id;
+    const char *caption;
+    const struct column *columns;
+    size_t column_count;
+    size_t row_count;
+    bool has_total; /* fill is also called with row == row_count for the footer */
+    const char *empty; /* what the HTML says when there are no rows */
+    void (*fill)(const struct source *source, size_t index, struct row *row);
+};
+
+static void text_cell(struct cell *cell, const char *text)
+{
+    cell->kind = CELL_TEXT;
+    cell->present = true;
+    cell->text = text;
+}
+
+static void count_cell(struct cell *cell, int64_t value)
+{
+    cell->kind = CELL_COUNT;
+    cell->present = true;
+    cell->number = value;
+}
+
+static void money_cell(struct cell *cell, int64_t minor, bool present)
+{
+    cell->kind = CELL_MONEY;
+    cell->present = present;
+    cell->number = minor;
+}
+
+static void ratio_cell(struct cell *cell, double ratio, bool present)
+{
+    cell->kind = CELL_RATIO;
+    cell->present = present;
+    cell->ratio = ratio;
+}
+
+static bool is_numeric(enum cell_kind kind)
+{
+    return kind != CELL_TEXT && kind != CELL_VERDICT;
+}
+
+static void html_value(struct pt_buf *out, const struct source *source, const struct cell *cell)
+{
+    if (!cell->present) {
+        pt_buf_puts(out, "\xe2\x80\x94");
+    } else if (cell->kind == CELL_TEXT) {
+        pt_buf_html_str(out, cell->text);
+        if (cell->note != NULL) {
+            pt_buf_puts(out, " <span class=\"dash-help\">(");
+            pt_buf_html_str(out, cell->note);
+            pt_buf_puts(out, ")</span>");
+        }
+    } else if (cell->kind == CELL_COUNT) {
+        put_count(out, cell->number, true);
+    } else if (cell->kind == CELL_PAIR) {
+        put_count(out, cell->number, true);
+        pt_buf_puts(out, " / ");
+        put_count(out, cell->other, true);
+    } else if (cell->kind == CELL_MONEY) {
+        put_money(out, cell->number, source->exponent, true);
+    } else if (cell->kind == CELL_RATIO) {
+        pt_buf_printf(out, "%.2f%%", cell->ratio * 100);
+    } else if (cell->kind == CELL_INTERVAL) {
+        put_signed(out, cell->estimate);
+        pt_buf_puts(out, " <span class=\"reports-interval\">(");
+        put_signed(out, cell->lower);
+        pt_buf_puts(out, " to ");
+        put_signed(out, cell->upper);
+        pt_buf_puts(out, ")</span>");
+    } else {
+        const char *style = strcmp(cell->text, "ahead") == 0    ? "dash-ahead"
+                            : strcmp(cell->text, "behind") == 0 ? "dash-behind"
+                                                                : "reports-unknown";
+        pt_buf_printf(out, "<span class=\"%s\">", style);
+        pt_buf_html_str(out, cell->text);
+        pt_buf_puts(out, "</span>");
+    }
+}
+
+/* The first cell of a row is its header. */
+static void html_cell(struct pt_buf *out, const struct source *source, const struct cell *cell,
+                      bool header)
+{
+    const char *element = header ? "th" : "td";
+    pt_buf_printf(out, "<%s%s%s>", element, header ? " scope=\"row\"" : "",
+                  is_numeric(cell->kind) ? " class=\"num\"" : "");
+    html_value(out, source, cell);
+    pt_buf_printf(out, "</%s>", element);
+}
+
+static void html_row(struct pt_buf *out, const struct source *source, const struct table *table,
+                     size_t row)
+{
+    struct row cells;
+    memset(&cells, 0, sizeof(cells));
+    table->fill(source, row, &cells);
+    pt_buf_puts(out, "<tr>");
+    for (size_t c = 0; c < table->column_count; c++)
+        html_cell(out, source, &cells.cells[c], c == 0);
+    pt_buf_puts(out, "</tr>");
+}
+
+static void html_table(struct pt_buf *out, const struct source *source, const struct table *table)
+{
+    pt_buf_printf(out, "<div class=\"dash-table-wrap\"><table id=\"%s-table\"><caption>",
+                  table->id);
+    pt_buf_html_str(out, table->caption);
+    pt_buf_puts(out, "</caption><thead><tr>");
+    for (size_t c = 0; c < table->column_count; c++) {
+        pt_buf_printf(out, "<th scope=\"col\"%s>",
+                      is_numeric(table->columns[c].kind) ? " class=\"num\"" : "");
+        pt_buf_html_str(out, table->columns[c].label);
+        pt_buf_puts(out, "</th>");
+    }
+    pt_buf_puts(out, "</tr></thead><tbody>");
+    for (size_t row = 0; row < table->row_count; row++)
+        html_row(out, source, table, row);
+    if (table->row_count == 0) {
+        pt_buf_printf(out, "<tr><td colspan=\"%zu\">", table->column_count);
+        pt_buf_html_str(out, table->empty);
+        pt_buf_puts(out, "</td></tr>");
+    }
+    pt_buf_puts(out, "</tbody>");
+    if (table->has_total && table->row_count > 0) {
+        pt_buf_puts(out, "<tfoot>");
+        html_row(out, source, table, table->row_count);
+        pt_buf_puts(out, "</tfoot>");
+    }
+    pt_buf_puts(out, "</table></div>");
+}
+
+static void csv_number(struct pt_buf *out, const char *format, double value)
+{
+    char text[64];
+    snprintf(text, sizeof(text), format, value);
+    pt_buf_puts(out, text);
+}
+
+static void csv_cell(struct pt_buf *out, const struct source *source, const struct cell *cell)
+{
+    if (cell->kind == CELL_INTERVAL) {
+        if (cell->present) {
+            csv_number(out, "%.4f", cell->estimate);
+            pt_buf_puts(out, ",");
+            csv_number(out, "%.4f", cell->lower);
+            pt_buf_puts(out, ",");
+            csv_number(out, "%.4f", cell->upper);
+        } else {
+            pt_buf_puts(out, ",,");
+        }
+    } else if (cell->kind == CELL_PAIR) {
+        put_count(out, cell->number, false);
+        pt_buf_puts(out, ",");
+        put_count(out, cell->other, false);
+    } else if (!cell->present) {
+        return;
+    } else if (cell->kind == CELL_TEXT || cell->kind == CELL_VERDICT) {
+        pt_dash_csv_field(out, cell->text);
+    } else if (cell->kind == CELL_COUNT) {
+        put_count(out, cell->number, false);
+    } else if (cell->kind == CELL_MONEY) {
+        put_money(out, cell->number, source->exponent, false);
+    } else {
+        csv_number(out, "%.6f", cell->ratio);
+    }
+}
+
+static void csv_table(struct pt_buf *out, const struct source *source, const struct table *table)
+{
+    for (size_t c = 0; c < table->column_count; c++) {
+        const char *name = table->columns[c].csv;
+        if (c > 0)
+            pt_buf_puts(out, ",");
+        if (table->columns[c].kind == CELL_INTERVAL)
+            pt_buf_printf(out, "%s,%s_lower,%s_upper", name, name, name);
+        else if (table->columns[c].kind == CELL_PAIR)
+            pt_buf_printf(out, "%s_control,%s_variant", name, name);
+        else
+            pt_buf_puts(out, name);
+    }
+    pt_buf_puts(out, "\r\n");
+    for (size_t row = 0; row < table->row_count; row++) {
+        struct row cells;
+        memset(&cells, 0, sizeof(cells));
+        table->fill(source, row, &cells);
+        for (size_t c = 0; c < table->column_count; c++) {
+            if (c > 0)
+                pt_buf_puts(out, ",");
+            csv_cell(out, source, &cells.cells[c]);
+        }
+        pt_buf_puts(out, "\r\n");
+    }
+}
+
+/* ---------------------------------------------------------------- the funnel */
+
+static const struct column funnel_columns[] = {
+    {"Campaign", "campaign", CELL_TEXT},
+    {"Variant", "variant", CELL_TEXT},
+    {"Impressions", "impressions", CELL_COUNT},
+    {"Clicks", "clicks", CELL_COUNT},
+    {"Snoozed: later", "snoozed_later", CELL_COUNT},
+    {"Snoozed: closed", "snoozed_close", CELL_COUNT},
+    {"Snoozed: already supporting", "snoozed_supporting", CELL_COUNT},
+    {"Reminder sign-ups", "reminder_signups", CELL_COUNT},
+    {"Checkouts started", "checkouts_started", CELL_COUNT},
+    {"Pledges", "pledges", CELL_COUNT},
+    {"Conversion", "conversion", CELL_RATIO},
+    {"First-month revenue", "first_month_revenue", CELL_MONEY},
+    {"RPM", "rpm", CELL_MONEY},
+};
+
+static void fill_funnel_row(const struct pt_reports_funnel_row *row, const char *campaign,
+                            const char *variant, struct cell *cells)
+{
+    static const enum pt_event_kind kinds[] = {
+        PT_EVENT_IMPRESSION,        PT_EVENT_CLICK,           PT_EVENT_SNOOZE_LATER,
+        PT_EVENT_SNOOZE_CLOSE,      PT_EVENT_SNOOZE_SUPPORTING, PT_EVENT_REMINDER_SIGNUP,
+        PT_EVENT_PLEDGE_PENDING,
+    };
+    text_cell(&cells[0], campaign);
+    text_cell(&cells[1], variant);
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        count_cell(&cells[2 + i], row->events[kinds[i]]);
+    count_cell(&cells[9], row->pledges);
+    double conversion = 0;
+    bool has_conversion =
+        pt_reports_conversion(row->pledges, row->events[PT_EVENT_IMPRESSION], &conversion);
+    ratio_cell(&cells[10], conversion, has_conversion);
+    money_cell(&cells[11], row->revenue_minor, true);
+    int64_t rpm = 0;
+    bool has_rpm = pt_reports_rpm(row->revenue_minor, row->events[PT_EVENT_IMPRESSION], &rpm);
+    money_cell(&cells[12], rpm, has_rpm);
+}
+
+static void fill_funnel(const struct source *source, size_t index, struct row *row_cells)
+{
+    struct cell *cells = row_cells->cells;
+    const struct pt_reports_funnel *funnel = &source->reports->funnel;
+    if (index == funnel->count) {
+        struct pt_reports_funnel_row total;
+        pt_reports_funnel_total(funnel, &total);
+        fill_funnel_row(&total, "All", "", cells);
+        return;
+    }
+    const struct pt_reports_funnel_row *row = &funnel->rows[index];
+    fill_funnel_row(row, row->campaign[0] ? row->campaign : "(none)",
+                    row->campaign[0] ? row->variant : "", cells);
+    /* "control" beside each campaign's control, in the HTML only. */
+    const struct pt_campaign *campaign =
+        source->catalog != NULL ? pt_catalog_find(source->catalog, row->campaign) : NULL;
+    if (campaign != NULL && campaign->variant_count > 0 &&
+        strcmp(campaign->variants[0].id, row->variant) == 0)
+        cells[1].note = "control";
+}
+
+/* ---------------------------------------------------------------- verdicts */
+
+static const struct column verdict_columns[] = {
+    {"Campaign", "campaign", CELL_TEXT},
+    {"Variant", "variant", CELL_TEXT},
+    {"Control", "control", CELL_TEXT},
+    {"Impressions (control / variant)", "impressions", CELL_PAIR},
+    {"Pledges (control / variant)", "pledges", CELL_PAIR},
+    {"Conversion, variant \xe2\x88\x92 control, in points", "conversion_points", CELL_INTERVAL},
+    {"Conversion verdict", "conversion_verdict", CELL_VERDICT},
+    {"Revenue per 1,000 impressions, variant \xe2\x88\x92 control", "rpm_difference",
+     CELL_INTERVAL},
+    {"Revenue verdict", "revenue_verdict", CELL_VERDICT},
+    {"Note", "note", CELL_TEXT},
+};
+
+/* Why a verdict has no interval, or NULL. */
+static const char *absent_reason(const struct pt_reports_verdict *verdict)
+{
+    if (verdict->state == PT_REPORTS_NO_CONTROL)
+        return "No control: the campaign is no longer in the catalogue.";
+    if (verdict->state == PT_REPORTS_IMPOSSIBLE)
+        return "Cannot compare: an arm has more pledges than impressions (pledges from links "
+               "or previews).";
+    if (!verdict->comparison.conversion.enough_data || !verdict->comparison.revenue.enough_data)
+        return "Too little data for a verdict yet.";
+    return NULL;
+}
+
+static void interval_cell(struct cell *cell, const struct pt_reports_verdict *verdict,
+                          const struct pt_stats_interval *interval, double scale)
+{
+    cell->kind = CELL_INTERVAL;
+    cell->present = verdict->state == PT_REPORTS_COMPARED && interval->enough_data;
+    cell->estimate = interval->estimate * scale;
+    cell->lower = interval->lower * scale;
+    cell->upper = interval->upper * scale;
+}
+
+static void verdict_cell(struct cell *cell, const struct pt_stats_interval *interval)
+{
+    cell->kind = CELL_VERDICT;
+    cell->present = true;
+    cell->text = pt_stats_verdict_name(interval->verdict);
+}
+
+static void pair_cell(struct cell *cell, uint64_t control, uint64_t variant)
+{
+    cell->kind = CELL_PAIR;
+    cell->present = true;
+    cell->number = (int64_t)control;
+    cell->other = (int64_t)variant;
+}
+
+static void fill_verdict(const struct source *source, size_t index, struct row *row)
+{
+    struct cell *cells = row->cells;
+    const struct pt_reports_verdict *verdict = &source->verdicts[index];
+    const struct pt_stats_comparison *comparison = &verdict->comparison;
+    text_cell(&cells[0], verdict->campaign);
+    text_cell(&cells[1], verdict->variant);
+    text_cell(&cells[2], verdict->control[0] ? verdict->control : "(unknown)");
+    pair_cell(&cells[3], verdict->control_arm.impressions, verdict->variant_arm.impressions);
+    pair_cell(&cells[4], verdict->control_arm.conversions, verdict->variant_arm.conversions);
+    interval_cell(&cells[5], verdict, &comparison->conversion, 100.0);
+    verdict_cell(&cells[6], &comparison->conversion);
+    /* Minor units per impression to major units per 1,000 impressions. */
+    interval_cell(&cells[7], verdict, &comparison->revenue, 1000.0 / pow(10.0, source->exponent));
+    verdict_cell(&cells[8], &comparison->revenue);
+    const char *reason = absent_reason(verdict);
+    text_cell(&cells[9], reason != NULL ? reason : "");
+}
+
+/* ---------------------------------------------------------------- supporters */
+
+static const struct column supporter_columns[] = {
+    {"Month", "month", CELL_TEXT},
+    {"Active at start", "active_at_start", CELL_COUNT},
+    {"New", "new", CELL_COUNT},
+    {"Cancelled", "cancelled", CELL_COUNT},
+    {"Active at end", "active_at_end", CELL_COUNT},
+    {"Churn", "churn", CELL_RATIO},
+    {"MRR at end", "mrr", CELL_MONEY},
+};
+
+static void fill_supporters(const struct source *source, size_t index, struct row *row)
+{
+    struct cell *cells = row->cells;
+    const struct pt_reports_month *month = &source->reports->supporters.months[index];
+    /* A month cut short by the period ends on another day than the 1st of
+     * the next, and says up to when. */
+    char end[11], last_day[11];
+    pt_reports_format_day(pt_events_day(month->end), end);
+    pt_reports_format_day(pt_events_day(month->end - 1), last_day);
+    if (strcmp(end + 8, "01") == 0)
+        snprintf(row->text, sizeof(row->text), "%04d-%02d", month->year, month->month);
+    else
+        snprintf(row->text, sizeof(row->text), "%04d-%02d (to %s)", month->year,
+                 month->month, last_day);
+    text_cell(&cells[0], row->text);
+    count_cell(&cells[1], month->active_at_start);
+    count_cell(&cells[2], month->new_supporters);
+    count_cell(&cells[3], month->cancelled);
+    count_cell(&cells[4], month->active_at_end);
+    double churn = 0;
+    bool has_churn = pt_reports_churn(month, &churn);
+    ratio_cell(&cells[5], churn, has_churn);
+    money_cell(&cells[6], month->mrr_minor, true);
+}
+
+/* ---------------------------------------------------------------- daily */
+
+static const struct column daily_columns[] = {
+    {"Day", "day", CELL_TEXT},
+    {"Impressions", "impressions", CELL_COUNT},
+    {"Pledges", "pledges", CELL_COUNT},
+    {"Conversion", "conversion", CELL_RATIO},
+    {"Revenue received", "revenue", CELL_MONEY},
+};
+
+static void fill_daily(const struct source *source, size_t index, struct row *row)
+{
+    struct cell *cells = row->cells;
+    const struct pt_reports_day *day = &source->reports->days.days[index];
+    pt_reports_format_day(day->day, row->text);
+    text_cell(&cells[0], row->text);
+    count_cell(&cells[1], day->impressions);
+    count_cell(&cells[2], day->pledges);
+    double conversion = 0;
+    bool has_conversion = pt_reports_conversion(day->pledges, day->impressions, &conversion);
+    ratio_cell(&cells[3], conversion, has_conversion);
+    money_cell(&cells[4], day->revenue_minor, true);
+}
+
+/* ---------------------------------------------------------------- the tables */
+
+#define COLUMNS(array) (array), (sizeof(array) / sizeof((array)[0]))
+
+static struct table make_table(const struct source *source, enum pt_dash_reports_table which)
+{
+    const struct pt_reports *reports = source->reports;
+    switch (which) {
+    case PT_DASH_REPORTS_FUNNEL:
+        return (struct table){"funnel", "The funnel per campaign and variant",
+                              COLUMNS(funnel_columns), reports->funnel.count, true,
+                              "Nothing was shown or pledged in this period.", fill_funnel};
+    case PT_DASH_REPORTS_VERDICT:
+        return (struct table){"verdict", "Each variant against its campaign's control",
+                              COLUMNS(verdict_columns), source->verdict_count, false,
+                              "No campaign in this period has a variant to compare with its "
+                              "control.",
+                              fill_verdict};
+    case PT_DASH_REPORTS_SUPPORTERS:
+        return (struct table){"supporters", "Supporters (monthly and annual pledges) by month",
+                              COLUMNS(supporter_columns), reports->supporters.count, false,
+                              "No months in this period.", fill_supporters};
+    case PT_DASH_REPORTS_DAILY:
+    default:
+        return (struct table){"daily", "Day by day", COLUMNS(daily_columns),
+                              reports->days.count, false, "No days in this period.", fill_daily};
+    }
+}
+
+/* Fills in a source; its verdicts are the caller's to free. */
+static void source_init(struct source *source, const struct pt_reports *reports,
+                        const struct pt_catalog *catalog, const struct pt_stats_params *params)
+{
+    memset(source, 0, sizeof(*source));
+    source->reports = reports;
+    source->catalog = catalog;
+    source->params = params;
+    source->exponent = currency_exponent(reports->query.currency);
+    struct pt_reports_verdict *verdicts = NULL;
+    pt_reports_verdicts(&reports->funnel, catalog, params, &verdicts, &source->verdict_count);
+    source->verdicts = verdicts;
+}
+
+static void source_dispose(struct source *source)
+{
+    free((void *)source->verdicts);
+    source->verdicts = NULL;
+}
+
+void pt_dash_reports_csv(struct pt_buf *out, enum pt_dash_reports_table which,
+                         const struct pt_reports *reports, const struct pt_catalog *catalog,
+                         const struct pt_stats_params *params)
+{
+    struct source source;
+    source_init(&source, reports, catalog, params);
+    struct table table = make_table(&source, which);
+    csv_table(out, &source, &table);
+    source_dispose(&source);
+}
+
+/* ---------------------------------------------------------------- charts' data */
+
+/* What web/charts.js draws, as JSON in a <script type="application/json">:
+ * x values are unix seconds (UTC midnight), money in major units, the
+ * conversion in percent (null without impressions). */
+static void chart_data(struct pt_buf *out, const struct source *source)
+{
+    const struct pt_reports *reports = source->reports;
+    const struct pt_reports_days *days = &reports->days;
+    pt_buf_puts(out, "<script type=\"application/json\" id=\"reports-data\">{\"currency\":\"");
+    pt_buf_json(out, reports->query.currency ? reports->query.currency : "",
+                reports->query.currency ? strlen(reports->query.currency) : 0);
+    pt_buf_puts(out, "\",\"days\":[");
+    for (size_t i = 0; i < days->count; i++)
+        pt_buf_printf(out, "%s%lld", i ? "," : "", (long long)days->days[i].day * 86400);
+    pt_buf_puts(out, "],\"impressions\":[");
+    for (size_t i = 0; i < days->count; i++)
+        pt_buf_printf(out, "%s%lld", i ? "," : "", (long long)days->days[i].impressions);
+    pt_buf_puts(out, "],\"conversion\":[");
+    for (size_t i = 0; i < days->count; i++) {
+        double conversion = 0;
+        if (pt_reports_conversion(days->days[i].pledges, days->days[i].impressions, &conversion))
+            pt_buf_printf(out, "%s%.4f", i ? "," : "", conversion * 100);
+        else
+            pt_buf_puts(out, i ? ",null" : "null");
+    }
+    pt_buf_puts(out, "],\"revenue\":[");
+    for (size_t i = 0; i < days->count; i++) {
+        if (i)
+            pt_buf_puts(out, ",");
+        put_money(out, days->days[i].revenue_minor, source->exponent, false);
+    }
+    struct pt_reports_funnel_row total;
+    pt_reports_funnel_total(&reports->funnel, &total);
+    pt_buf_printf(out,
+                  "],\"funnel\":{\"labels\":[\"Impressions\",\"Clicks\",\"Reminder sign-ups\","
+                  "\"Checkouts started\",\"Pledges\"],\"values\":[%lld,%lld,%lld,%lld,%lld]}}"
+                  "</script>",
+                  (long long)total.events[PT_EVENT_IMPRESSION],
+                  (long long)total.events[PT_EVENT_CLICK],
+                  (long long)total.events[PT_EVENT_REMINDER_SIGNUP],
+                  (long long)total.events[PT_EVENT_PLEDGE_PENDING], (long long)total.pledges);
+}
+
+/* A chart's place: hidden until web/charts.js draws into it, so that a
+ * reader without script sees only the table that follows. */
+static void chart_figure(struct pt_buf *out, const char *id, const char *caption)
+{
+    pt_buf_printf(out, "<figure class=\"reports-chart\" id=\"%s\" hidden><figcaption>", id);
+    pt_buf_html_str(out, caption);
+    pt_buf_puts(out, " <span class=\"dash-help\">(the table below has the numbers)</span>"
+                     "</figcaption><div class=\"reports-plot\"></div></figure>");
+}
+
+/* ---------------------------------------------------------------- the page */
+
+static void form_field(struct pt_buf *out, const struct pt_dash_reports_form *form,
+                       const char *name, const char *label, const char *value)
+{
+    bool invalid = form->error_field != NULL && strcmp(form->error_field, name) == 0;
+    pt_buf_printf(out, "<p><label for=\"reports-%s\">%s</label><input type=\"date\" "
+                       "id=\"reports-%s\" name=\"%s\" value=\"",
+                  name, label, name, name);
+    pt_buf_html_str(out, value);
+    pt_buf_printf(out, "\" min=\"1970-01-01\" max=\"9999-12-31\"%s></p>",
+                  invalid ? " aria-invalid=\"true\" aria-describedby=\"reports-error\"" : "");
+}
+
+static void campaign_option(struct pt_buf *out, const char *id, const char *selected,
+                            const char *suffix)
+{
+    pt_buf_puts(out, "<option value=\"");
+    pt_buf_html_str(out, id);
+    pt_buf_printf(out, "\"%s>", strcmp(id, selected) == 0 ? " selected" : "");
+    pt_buf_html_str(out, id[0] ? id : "All campaigns");
+    pt_buf_html_str(out, suffix);
+    pt_buf_puts(out, "</option>");
+}
+
+static void period_form(struct pt_buf *out, const struct pt_dash_reports_form *form,
+                        const struct pt_catalog *catalog)
+{
+    pt_buf_puts(out, "<form class=\"dash-form reports-period\" method=\"get\" action=\"" REPORTS
+                     "\" aria-label=\"Period and campaign\">");
+    form_field(out, form, "from", "First day (UTC)", form->from);
+    form_field(out, form, "to", "Last day (UTC)", form->to);
+    bool invalid = form->error_field != NULL && strcmp(form->error_field, "campaign") == 0;
+    pt_buf_printf(out, "<p><label for=\"reports-campaign\">Campaign</label>"
+                       "<select id=\"reports-campaign\" name=\"campaign\"%s>",
+                  invalid ? " aria-invalid=\"true\" aria-describedby=\"reports-error\"" : "");
+    campaign_option(out, "", form->campaign, "");
+    bool listed = form->campaign[0] == '\0';
+    for (size_t i = 0; catalog != NULL && i < catalog->campaign_count; i++) {
+        campaign_option(out, catalog->campaigns[i].id, form->campaign, "");
+        listed = listed || strcmp(catalog->campaigns[i].id, form->campaign) == 0;
+    }
+    if (!listed)
+        campaign_option(out, form->campaign, form->campaign, " (no longer in the catalogue)");
+    pt_buf_puts(out, "</select></p><p><button type=\"submit\">Show</button></p></form>");
+    if (form->error != NULL) {
+        pt_buf_puts(out, "<p class=\"dash-notice dash-notice-error\" id=\"reports-error\" "
+                         "role=\"alert\">");
+        pt_buf_html_str(out, form->error);
+        pt_buf_puts(out, "</p>");
+    }
+}
+
+/* The same query, for the CSV links. */
+static void query_string(struct pt_buf *out, const struct pt_dash_reports_form *form)
+{
+    pt_buf_puts(out, "?from=");
+    pt_buf_url(out, form->from);
+    pt_buf_puts(out, "&amp;to=");
+    pt_buf_url(out, form->to);
+    if (form->campaign[0] != '\0') {
+        pt_buf_puts(out, "&amp;campaign=");
+        pt_buf_url(out, form->campaign);
+    }
+}
+
+static void csv_link(struct pt_buf *out, const struct pt_dash_reports_form *form,
+                     const char *file, const char *label)
+{
+    pt_buf_printf(out, "<li><a href=\"" REPORTS "/%s", file);
+    query_string(out, form);
+    pt_buf_printf(out, "\" download>%s (CSV)</a></li>", label);
+}
+
+static void section_start(struct pt_buf *out, const char *id, const char *title,
+                          const struct pt_dash_reports_form *form, const char *file)
+{
+    pt_buf_printf(out, "<section class=\"reports-section\" aria-labelledby=\"%s\">"
+                       "<h2 id=\"%s\">%s</h2><ul class=\"reports-downloads\">",
+                  id, id, title);
+    csv_link(out, form, file, "Download this table");
+    pt_buf_puts(out, "</ul>");
+}
+
+static void other_currency_note(struct pt_buf *out, int64_t count, const char *currency,
+                                const char *what)
+{
+    if (count <= 0)
+        return;
+    pt_buf_puts(out, "<p class=\"dash-help\">");
+    put_count(out, count, true);
+    pt_buf_printf(out, " %s in another currency than ", what);
+    pt_buf_html_str(out, currency);
+    pt_buf_puts(out, " counted as such but left out of the money columns.</p>");
+}
+
+static void funnel_section(struct pt_buf *out, const struct source *source,
+                           const struct pt_dash_reports_form *form)
+{
+    const char *currency = source->reports->query.currency;
+    section_start(out, "reports-funnel", "Funnel", form, "funnel.csv");
+    pt_buf_puts(out,
+                "<p class=\"dash-help\">Impressions (an appeal at least half in view), clicks and "
+                "snoozes are counted by the widget; reminder sign-ups and checkouts started by "
+                "the server, per UTC day. Pledges are pledges made in the period that became "
+                "active or were paid (a checkout left unpaid is not one). First-month revenue "
+                "is what each of them paid within 31 days of being made, so recent pledges may "
+                "still add to it. Conversion is pledges per impression; RPM is first-month "
+                "revenue per 1,000 impressions. Money in ");
+    pt_buf_html_str(out, currency);
+    pt_buf_puts(out, ".</p>");
+    struct pt_reports_funnel_row total;
+    pt_reports_funnel_total(&source->reports->funnel, &total);
+    other_currency_note(out, total.other_currency, currency, "pledges");
+    chart_figure(out, "reports-funnel-chart", "The funnel, all rows together (logarithmic scale)");
+    struct table table = make_table(source, PT_DASH_REPORTS_FUNNEL);
+    html_table(out, source, &table);
+    pt_buf_puts(out, "</section>");
+}
+
+static void verdict_section(struct pt_buf *out, const struct source *source,
+                            const struct pt_dash_reports_form *form)
+{
+    section_start(out, "reports-verdict", "A/B verdicts", form, "verdict.csv");
+    pt_buf_printf(
+        out,
+        "<p class=\"dash-help\">Each variant is compared with its campaign's control: the "
+        "first variant in the campaign's document, the one the editor lists first. Conversion "
+        "is pledges per impression, the difference in percentage points; revenue is "
+        "first-month revenue per 1,000 impressions. In brackets, an always-valid confidence "
+        "interval (a confidence sequence from the normal-mixture sequential test): it stays "
+        "valid however often you look, so you may look every day and act as soon as a verdict "
+        "appears. <strong>ahead</strong>: the whole interval is above zero; "
+        "<strong>behind</strong>: below zero; <strong>not yet known</strong>: it still "
+        "includes zero, or an arm has fewer than %llu impressions or %llu pledges. Over the "
+        "whole life of a test, the chance of any wrong ahead or behind is at most %.0f%% per "
+        "comparison. Read a test over the days it has run, from its first day: the guarantee "
+        "is for counts that grow from the start, not for periods picked after looking.</p>",
+        (unsigned long long)source->params->min_impressions,
+        (unsigned long long)source->params->min_conversions, source->params->alpha * 100);
+    struct table table = make_table(source, PT_DASH_REPORTS_VERDICT);
+    html_table(out, source, &table);
+    pt_buf_puts(out, "</section>");
+}
+
+static void supporters_section(struct pt_buf *out, const struct source *source,
+                               const struct pt_dash_reports_form *form)
+{
+    const struct pt_reports_supporters *supporters = &source->reports->supporters;
+    section_start(out, "reports-supporters", "Supporters", form, "supporters.csv");
+    pt_buf_puts(out,
+                "<p class=\"dash-help\">Supporters are monthly and annual pledges that are "
+                "active or past due (a payment being retried); paused pledges and one-off gifts "
+                "are not counted. New: became active for the first time in the month (one that "
+                "comes back is not new). Cancelled: ended in the month after having been active "
+                "or paused. Churn: cancelled \xc3\xb7 active at the start of the month. MRR, "
+                "monthly recurring revenue: monthly amounts plus annual amounts \xc3\xb7 12 of "
+                "the supporters active at the end. Whole UTC months; the last one ends with the "
+                "period. Money in ");
+    pt_buf_html_str(out, source->reports->query.currency);
+    pt_buf_puts(out, ".</p>");
+    int64_t other = supporters->count > 0 ? supporters->months[supporters->count - 1].other_currency
+                                          : 0;
+    other_currency_note(out, other, source->reports->query.currency,
+                        "supporters at the end of the last month pay");
+    struct table table = make_table(source, PT_DASH_REPORTS_SUPPORTERS);
+    html_table(out, source, &table);
+    pt_buf_puts(out, "</section>");
+}
+
+static void daily_section(struct pt_buf *out, const struct source *source,
+                          const struct pt_dash_reports_form *form)
+{
+    section_start(out, "reports-daily", "Day by day", form, "daily.csv");
+    pt_buf_puts(out, "<p class=\"dash-help\">Pledges made that day that became active; "
+                     "conversion is those pledges per impression; revenue is the money "
+                     "received that day, in ");
+    pt_buf_html_str(out, source->reports->query.currency);
+    pt_buf_puts(out, ", from every payment (first or later) of the pledges asked for.</p>");
+    chart_figure(out, "reports-traffic-chart", "Impressions and revenue received per day");
+    chart_figure(out, "reports-conversion-chart", "Conversion per day, in percent");
+    struct table table = make_table(source, PT_DASH_REPORTS_DAILY);
+    html_table(out, source, &table);
+    pt_buf_puts(out, "</section>");
+}
+
+void pt_dash_reports_render(struct pt_buf *out, const struct pt_dash_reports_form *form,
+                            const struct pt_reports *reports, const struct pt_catalog *catalog,
+                            const struct pt_stats_params *params)
+{
+    period_form(out, form, catalog);
+    if (reports == NULL)
+        return;
+    struct source source;
+    source_init(&source, reports, catalog, params);
+    pt_buf_puts(out, "<p class=\"dash-help\">From ");
+    pt_buf_html_str(out, form->from);
+    pt_buf_puts(out, " to ");
+    pt_buf_html_str(out, form->to);
+    pt_buf_puts(out, ", whole UTC days, ");
+    if (form->campaign[0] != '\0') {
+        pt_buf_puts(out, "campaign ");
+        pt_buf_html_str(out, form->campaign);
+    } else {
+        pt_buf_puts(out, "every campaign");
+    }
+    pt_buf_puts(out, ". Counts reach the database every few seconds.</p>");
+    funnel_section(out, &source, form);
+    verdict_section(out, &source, form);
+    supporters_section(out, &source, form);
+    daily_section(out, &source, form);
+    chart_data(out, &source);
+    pt_buf_puts(out, "<link rel=\"stylesheet\" href=\"/dashboard/assets/uplot.css\">"
+                     "<script src=\"/dashboard/assets/uplot.js\" defer></script>"
+                     "<script src=\"/dashboard/assets/charts.js\" defer></script>");
+    source_dispose(&source);
+}
+
+/* ---------------------------------------------------------------- routes */
+
+struct csv_route {
+    const char *path;
+    enum pt_dash_reports_table table;
+    const char *name;
+};
+
+static const struct csv_route csv_routes[] = {
+    {"/funnel.csv", PT_DASH_REPORTS_FUNNEL, "funnel"},
+    {"/verdict.csv", PT_DASH_REPORTS_VERDICT, "verdict"},
+    {"/supporters.csv", PT_DASH_REPORTS_SUPPORTERS, "supporters"},
+    {"/daily.csv", PT_DASH_REPORTS_DAILY, "daily"},
+};
+
+static void send_csv(struct pt_dash *dash, const struct csv_route *route,
+                     const struct pt_dash_reports_form *form, const struct pt_reports *reports,
+                     const struct pt_catalog *catalog, const struct pt_stats_params *params)
+{
+    struct pt_buf csv;
+    pt_buf_init(&csv);
+    pt_dash_reports_csv(&csv, route->table, reports, catalog, params);
+    char filename[160];
+    snprintf(filename, sizeof(filename), "patron-%s-%s-to-%s%s%s.csv", route->name, form->from,
+             form->to, form->campaign[0] ? "-" : "", form->campaign);
+    pt_dash_send_csv(dash, filename, &csv);
+    pt_buf_dispose(&csv);
+}
 
 void pt_dash_reports(struct pt_dash *dash)
 {
-    pt_dash_error(dash, 404, "This page is not built yet.");
+    if (dash->request->method == PT_METHOD_POST) {
+        pt_dash_error(dash, 405, "The reports are read with GET; there is nothing to send.");
+        return;
+    }
+    const struct csv_route *route = NULL;
+    for (size_t i = 0; i < sizeof(csv_routes) / sizeof(csv_routes[0]); i++) {
+        if (strcmp(dash->rest, csv_routes[i].path) == 0)
+            route = &csv_routes[i];
+    }
+    if (route == NULL && dash->rest[0] != '\0' && strcmp(dash->rest, "/") != 0) {
+        pt_dash_error(dash, 404, "There is no such report.");
+        return;
+    }
+    struct pt_dash_reports_form form;
+    pt_dash_reports_form_read(&form, pt_http_query(dash->request, "from"),
+                              pt_http_query(dash->request, "to"),
+                              pt_http_query(dash->request, "campaign"),
+                              pt_events_day(pt_app_now(dash->app)), dash->app->config->currency);
+    if (route != NULL && form.error != NULL) {
+        pt_dash_error(dash, 400, form.error);
+        return;
+    }
+    struct pt_stats_params params;
+    pt_stats_params_init(&params);
+    struct pt_catalog *catalog = pt_catalog_holder_acquire(&dash->app->catalogs);
+    struct pt_reports reports;
+    enum pt_status status = PT_OK;
+    if (form.error == NULL)
+        status = pt_reports_load(dash->app->store, &form.query, catalog, &reports);
+    if (status) {
+        pt_catalog_release(catalog);
+        pt_dash_error(dash, 503, "The reports could not be read from the database just now. "
+                                 "Try again in a minute.");
+        return;
+    }
+    if (route != NULL) {
+        send_csv(dash, route, &form, &reports, catalog, &params);
+    } else {
+        struct pt_buf page;
+        pt_buf_init(&page);
+        pt_dash_page_start(&page, dash, "reports", "Reports");
+        pt_dash_reports_render(&page, &form, form.error == NULL ? &reports : NULL, catalog,
+                               &params);
+        pt_dash_page_end(&page);
+        pt_dash_send(dash, form.error == NULL ? 200 : 400, &page);
+        pt_buf_dispose(&page);
+    }
+    if (form.error == NULL)
+        pt_reports_dispose(&reports);
+    pt_catalog_release(catalog);
 }

@@ -554,3 +554,253 @@ Test(reports, pages_cannot_post_reminder_sign_ups)
     cr_assert_eq(pt_request_parse_events(body, strlen(body), events, &count, error, sizeof(error)),
                  PT_ERR_INVALID);
 }
+
+/* ---------------------------------------------------------------- pages */
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "patron/dash_reports.h"
+
+struct database {
+    char folder[64];
+    struct pt_store *store;
+};
+
+static void open_database(struct database *database)
+{
+    snprintf(database->folder, sizeof(database->folder), "/tmp/patron-reports-XXXXXX");
+    cr_assert_not_null(mkdtemp(database->folder));
+    char path[128], error[256];
+    snprintf(path, sizeof(path), "%s/patron.db", database->folder);
+    cr_assert_eq(pt_store_open_sqlite(path, &database->store, error, sizeof(error)), PT_OK, "%s",
+                 error);
+    int applied = 0;
+    cr_assert_eq(pt_store_migrate(database->store, &applied), PT_OK);
+}
+
+static void close_database(struct database *database)
+{
+    pt_store_close(database->store);
+    char command[128];
+    snprintf(command, sizeof(command), "rm -rf '%s'", database->folder);
+    cr_assert_eq(system(command), 0);
+}
+
+/* spring/b is the control: 1,000 impressions; a: 1,000 and two pledges of
+ * 5.00 (one paid twice within its month: 10.00), made on day 100. */
+static void fill_database(struct pt_store *store)
+{
+    const struct pt_event_count counts[] = {
+        {100, "spring", "a", PT_EVENT_IMPRESSION, 1000},
+        {100, "spring", "b", PT_EVENT_IMPRESSION, 1000},
+        {101, "spring", "a", PT_EVENT_CLICK, 12},
+    };
+    cr_assert_eq(pt_store_counts_add(store, counts, 3), PT_OK);
+    const char *ids[] = {"p1", "p2"};
+    for (int i = 0; i < 2; i++) {
+        struct pt_pledge pledge = {
+            .status = "pending",
+            .frequency = PT_FREQUENCY_MONTHLY,
+            .amount_minor = 500,
+            .currency = "USD",
+            .campaign = "spring",
+            .variant = "a",
+            .language = "en",
+            .created_at = 100 * 86400 + 60,
+        };
+        snprintf(pledge.id, sizeof(pledge.id), "%s", ids[i]);
+        cr_assert_eq(pt_store_pledge_add(store, &pledge), PT_OK);
+        char payment[16];
+        snprintf(payment, sizeof(payment), "in_%d", i);
+        struct pt_ledger_change change = {.pledge_id = ids[i], .status = "active",
+                                          .payment_id = payment, .payment_amount = 500,
+                                          .now = 100 * 86400 + 120, .note = "test"};
+        struct pt_ledger_result result;
+        cr_assert_eq(pt_store_ledger_apply(store, &change, &result), PT_OK);
+    }
+    struct pt_ledger_change again = {.pledge_id = "p1", .payment_id = "in_again",
+                                     .payment_amount = 500, .now = 102 * 86400, .note = "test"};
+    struct pt_ledger_result result;
+    cr_assert_eq(pt_store_ledger_apply(store, &again, &result), PT_OK);
+}
+
+static char *render(const struct pt_dash_reports_form *form, struct pt_store *store,
+                    const struct pt_catalog *catalog)
+{
+    struct pt_stats_params params;
+    pt_stats_params_init(&params);
+    struct pt_reports reports;
+    bool loaded = form->error == NULL;
+    if (loaded)
+        cr_assert_eq(pt_reports_load(store, &form->query, catalog, &reports), PT_OK);
+    struct pt_buf out;
+    pt_buf_init(&out);
+    pt_dash_reports_render(&out, form, loaded ? &reports : NULL, catalog, &params);
+    if (loaded)
+        pt_reports_dispose(&reports);
+    return pt_buf_take(&out, NULL);
+}
+
+static int occurrences(const char *text, const char *needle)
+{
+    int count = 0;
+    for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle))
+        count++;
+    return count;
+}
+
+Test(reports, the_form_has_defaults_and_refuses_bad_input_with_a_reason)
+{
+    struct pt_dash_reports_form form;
+    pt_dash_reports_form_read(&form, NULL, "", NULL, day("2026-03-31"), "USD");
+    cr_assert_null(form.error);
+    cr_assert_str_eq(form.from, "2026-03-02", "30 days, today included");
+    cr_assert_str_eq(form.to, "2026-03-31");
+    cr_assert_str_eq(form.query.campaign, "");
+
+    pt_dash_reports_form_read(&form, "2026-02-30", NULL, NULL, 20000, "USD");
+    cr_assert_str_eq(form.error_field, "from");
+    cr_assert_str_eq(form.from, "2026-02-30", "what was typed is shown back");
+    pt_dash_reports_form_read(&form, "2026-03-01", "2026-02-01", NULL, 20000, "USD");
+    cr_assert_not_null(strstr(form.error, "ends before it starts"));
+    pt_dash_reports_form_read(&form, "2000-01-01", "2026-01-01", NULL, 20000, "USD");
+    cr_assert_not_null(strstr(form.error, "too long"));
+    pt_dash_reports_form_read(&form, NULL, "tomorrow", NULL, 20000, "USD");
+    cr_assert_str_eq(form.error_field, "to");
+    pt_dash_reports_form_read(&form, NULL, NULL, "<b>x</b>", 20000, "USD");
+    cr_assert_str_eq(form.error_field, "campaign");
+    cr_assert_str_eq(form.campaign, "", "a bad id is not kept");
+    char long_text[4096];
+    memset(long_text, '9', sizeof(long_text) - 1);
+    long_text[sizeof(long_text) - 1] = '\0';
+    pt_dash_reports_form_read(&form, long_text, long_text, long_text, 20000, "USD");
+    cr_assert_not_null(form.error);
+    cr_assert_eq(strlen(form.from), sizeof(form.from) - 1, "cut short");
+}
+
+Test(reports, a_bad_period_shows_the_form_with_the_error_and_escapes_what_was_typed)
+{
+    struct pt_dash_reports_form form;
+    pt_dash_reports_form_read(&form, "\"><script>", NULL, NULL, 20000, "USD");
+    char *page = render(&form, NULL, NULL);
+    cr_assert_null(strstr(page, "<script>"), "%s", page);
+    cr_assert_not_null(strstr(page, "value=\"&quot;&gt;&lt;script&gt;\""), "%s", page);
+    cr_assert_not_null(strstr(page, "role=\"alert\""));
+    cr_assert_not_null(strstr(page, "aria-invalid=\"true\" aria-describedby=\"reports-error\""));
+    cr_assert_null(strstr(page, "<table"), "no reports for a bad period");
+    free(page);
+}
+
+Test(reports, the_page_has_every_table_accessibly_and_the_charts_data)
+{
+    struct database database;
+    open_database(&database);
+    fill_database(database.store);
+    struct pt_catalog *catalog = spring_catalog();
+    struct pt_dash_reports_form form;
+    pt_dash_reports_form_read(&form, "1970-04-11", "1970-04-13", NULL, 20000, "USD");
+    cr_assert_null(form.error);
+    cr_assert_eq(form.query.from_day, 100);
+    char *page = render(&form, database.store, catalog);
+
+    cr_assert_eq(occurrences(page, "<caption>"), 4, "%s", page);
+    cr_assert_eq(occurrences(page, "<table"), 4);
+    cr_assert_eq(occurrences(page, "<th scope=\"col\""), 13 + 10 + 7 + 5);
+    cr_assert_not_null(strstr(page, "<label for=\"reports-from\">"));
+    cr_assert_not_null(strstr(page, "<label for=\"reports-to\">"));
+    cr_assert_not_null(strstr(page, "<label for=\"reports-campaign\">"));
+    cr_assert_not_null(strstr(page, "<option value=\"spring\">spring</option>"));
+    /* The funnel: a, then the control b first by the document. */
+    cr_assert_not_null(strstr(page, "<th scope=\"row\">spring</th><td>b <span class=\"dash-help\">"
+                                    "(control)</span></td><td class=\"num\">1,000</td>"),
+                       "%s", page);
+    /* a: 1,000 impressions, 2 pledges, 0.20%, 15.00 in the first month, RPM 15.00. */
+    cr_assert_not_null(strstr(page, "<td class=\"num\">2</td><td class=\"num\">0.20%</td>"
+                                    "<td class=\"num\">15.00</td><td class=\"num\">15.00</td>"),
+                       "%s", page);
+    cr_assert_not_null(strstr(page, "<tfoot><tr><th scope=\"row\">All</th>"));
+    /* The verdict: too little data (2 pledges < 5). */
+    cr_assert_not_null(strstr(page, "<td class=\"num\">1,000 / 1,000</td>"
+                                    "<td class=\"num\">0 / 2</td>"), "%s", page);
+    cr_assert_not_null(strstr(page, "Too little data for a verdict yet."));
+    cr_assert_not_null(strstr(page, "<span class=\"reports-unknown\">not yet known</span>"));
+    cr_assert_not_null(strstr(page, "always-valid"));
+    cr_assert_not_null(strstr(page, "first variant in the campaign's document"));
+    /* Supporters: April 1970, cut short at the 13th. */
+    cr_assert_not_null(strstr(page, "1970-04 (to 1970-04-13)"), "%s", page);
+    /* The charts read this block; a reader without script never sees the figures. */
+    cr_assert_not_null(strstr(page, "<script type=\"application/json\" id=\"reports-data\">"
+                                    "{\"currency\":\"USD\",\"days\":[8640000,8726400,8812800],"
+                                    "\"impressions\":[2000,0,0],\"conversion\":[0.1000,null,null],"
+                                    "\"revenue\":[10.00,0.00,5.00]"),
+                       "%s", page);
+    cr_assert_eq(occurrences(page, "<figure class=\"reports-chart\""), 3);
+    cr_assert_eq(occurrences(page, " hidden><figcaption>"), 3);
+    cr_assert_not_null(strstr(page, "src=\"/dashboard/assets/uplot.js\" defer"));
+    cr_assert_not_null(strstr(page, "src=\"/dashboard/assets/charts.js\" defer"));
+    cr_assert_not_null(strstr(page, "href=\"/dashboard/reports/daily.csv?from=1970-04-11&amp;"
+                                    "to=1970-04-13\" download"));
+    cr_assert_null(strstr(page, "style="), "the page's policy allows no inline style");
+    free(page);
+    pt_catalog_release(catalog);
+    close_database(&database);
+}
+
+static char *csv_of(struct pt_store *store, const struct pt_catalog *catalog,
+                    enum pt_dash_reports_table table, const char *campaign)
+{
+    struct pt_dash_reports_form form;
+    pt_dash_reports_form_read(&form, "1970-04-11", "1970-04-13", campaign, 20000, "USD");
+    struct pt_reports reports;
+    cr_assert_eq(pt_reports_load(store, &form.query, catalog, &reports), PT_OK);
+    struct pt_stats_params params;
+    pt_stats_params_init(&params);
+    struct pt_buf out;
+    pt_buf_init(&out);
+    pt_dash_reports_csv(&out, table, &reports, catalog, &params);
+    pt_reports_dispose(&reports);
+    return pt_buf_take(&out, NULL);
+}
+
+Test(reports, every_table_downloads_as_csv_with_plain_numbers)
+{
+    struct database database;
+    open_database(&database);
+    fill_database(database.store);
+    struct pt_catalog *catalog = spring_catalog();
+
+    char *funnel = csv_of(database.store, catalog, PT_DASH_REPORTS_FUNNEL, NULL);
+    cr_assert_str_eq(funnel,
+                     "campaign,variant,impressions,clicks,snoozed_later,snoozed_close,"
+                     "snoozed_supporting,reminder_signups,checkouts_started,pledges,conversion,"
+                     "first_month_revenue,rpm\r\n"
+                     "spring,b,1000,0,0,0,0,0,0,0,0.000000,0.00,0.00\r\n"
+                     "spring,a,1000,12,0,0,0,0,0,2,0.002000,15.00,15.00\r\n");
+    free(funnel);
+
+    char *verdict = csv_of(database.store, catalog, PT_DASH_REPORTS_VERDICT, NULL);
+    cr_assert_str_eq(verdict,
+                     "campaign,variant,control,impressions_control,impressions_variant,"
+                     "pledges_control,pledges_variant,conversion_points,conversion_points_lower,"
+                     "conversion_points_upper,conversion_verdict,rpm_difference,"
+                     "rpm_difference_lower,rpm_difference_upper,revenue_verdict,note\r\n"
+                     "spring,a,b,1000,1000,0,2,,,,not yet known,,,,not yet known,"
+                     "Too little data for a verdict yet.\r\n");
+    free(verdict);
+
+    char *supporters = csv_of(database.store, catalog, PT_DASH_REPORTS_SUPPORTERS, NULL);
+    cr_assert_str_eq(supporters,
+                     "month,active_at_start,new,cancelled,active_at_end,churn,mrr\r\n"
+                     "1970-04 (to 1970-04-13),0,2,0,2,,10.00\r\n");
+    free(supporters);
+
+    char *daily = csv_of(database.store, catalog, PT_DASH_REPORTS_DAILY, "other");
+    cr_assert_str_eq(daily, "day,impressions,pledges,conversion,revenue\r\n"
+                            "1970-04-11,0,0,,0.00\r\n"
+                            "1970-04-12,0,0,,0.00\r\n"
+                            "1970-04-13,0,0,,0.00\r\n");
+    free(daily);
+    pt_catalog_release(catalog);
+    close_database(&database);
+}

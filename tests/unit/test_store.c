@@ -363,3 +363,100 @@ Test(store, today_has_impressions_and_payments_per_campaign)
     cr_assert_eq(pt_reports_today(store, now + 86400 * 10, rows, 4, &count), PT_OK);
     cr_assert_eq(count, 0);
 }
+
+struct report_seen {
+    int count;
+    struct pt_report_pledge pledges[8];
+    int64_t sum;
+    char order[64];
+};
+
+static void see_report_pledge(void *context, const struct pt_report_pledge *pledge)
+{
+    struct report_seen *seen = context;
+    if (seen->count < 8)
+        seen->pledges[seen->count] = *pledge;
+    seen->count++;
+}
+
+static void see_count(void *context, const struct pt_event_count *count)
+{
+    struct report_seen *seen = context;
+    seen->count++;
+    seen->sum += count->count;
+    cr_assert(count->day >= 20000 && count->day <= 20001);
+}
+
+static void see_history_row(void *context, const struct pt_report_history *row)
+{
+    struct report_seen *seen = context;
+    seen->count++;
+    /* pledge id's first letter, then the state's, in the order given */
+    size_t length = strlen(seen->order);
+    if (length + 3 < sizeof(seen->order))
+        snprintf(seen->order + length, sizeof(seen->order) - length, "%c%c ", row->pledge_id[0],
+                 row->status[0]);
+    cr_assert_str_eq(row->currency, "USD");
+}
+
+static void see_report_payment(void *context, const struct pt_report_payment *payment)
+{
+    struct report_seen *seen = context;
+    seen->count++;
+    seen->sum += payment->amount_minor;
+    cr_assert_str_eq(payment->campaign, "spring");
+}
+
+Test(store, reports_read_counts_pledges_history_and_payments_by_period)
+{
+    struct pt_event_count counts[] = {
+        {19999, "spring", "a", PT_EVENT_IMPRESSION, 1},
+        {20000, "spring", "a", PT_EVENT_IMPRESSION, 10},
+        {20001, "spring", "b", PT_EVENT_REMINDER_SIGNUP, 100},
+        {20002, "spring", "a", PT_EVENT_IMPRESSION, 1000},
+    };
+    cr_assert_eq(pt_store_counts_add(store, counts, 4), PT_OK);
+    struct report_seen seen = {0};
+    cr_assert_eq(pt_store_counts_range(store, 20000, 20001, see_count, &seen), PT_OK);
+    cr_assert_eq(seen.count, 2);
+    cr_assert_eq(seen.sum, 110, "reminder_signup is read back as a kind");
+
+    int64_t day = 20000 * 86400;
+    add_pledge("a-paid", "spring", "a", PT_FREQUENCY_MONTHLY, 500, "USD", day + 10);
+    add_pledge("b-abandoned", "spring", "a", PT_FREQUENCY_MONTHLY, 500, "USD", day + 20);
+    add_pledge("c-pending", "spring", "b", PT_FREQUENCY_ONE_OFF, 900, "USD", day + 30);
+    add_pledge("d-later", "spring", "b", PT_FREQUENCY_ONE_OFF, 900, "USD", day + 86400 * 2);
+    add_pledge("e-paused", "spring", "b", PT_FREQUENCY_MONTHLY, 300, "USD", day + 40);
+    apply("a-paid", "active", "in_1", 500, NULL, day + 100);
+    apply("a-paid", NULL, "in_2", 500, NULL, day + 86400 * 30);        /* in the first 31 days */
+    apply("a-paid", NULL, "in_3", 500, NULL, day + 10 + 86400 * 31);   /* just after */
+    apply("b-abandoned", "cancelled", NULL, 0, NULL, day + 200);
+    apply("e-paused", "paused", NULL, 0, NULL, day + 300);
+
+    memset(&seen, 0, sizeof(seen));
+    cr_assert_eq(pt_store_report_pledges(store, day, day + 86400 * 2, see_report_pledge, &seen),
+                 PT_OK);
+    cr_assert_eq(seen.count, 4, "d-later is made after the period");
+    cr_assert_str_eq(seen.pledges[0].id, "a-paid");
+    cr_assert(seen.pledges[0].became_active);
+    cr_assert_eq(seen.pledges[0].first_month_revenue, 1000);
+    cr_assert_str_eq(seen.pledges[0].status, "active");
+    cr_assert_str_eq(seen.pledges[0].campaign, "spring");
+    cr_assert_eq(seen.pledges[0].frequency, PT_FREQUENCY_MONTHLY);
+    cr_assert_str_eq(seen.pledges[1].id, "b-abandoned");
+    cr_assert_not(seen.pledges[1].became_active, "pending then cancelled was never a pledge");
+    cr_assert_not(seen.pledges[2].became_active);
+    cr_assert_str_eq(seen.pledges[3].id, "e-paused");
+    cr_assert(seen.pledges[3].became_active, "a paying state, even without a payment yet");
+
+    memset(&seen, 0, sizeof(seen));
+    cr_assert_eq(pt_store_report_history(store, day + 250, see_history_row, &seen), PT_OK);
+    cr_assert_str_eq(seen.order, "ap aa bp bc cp ep ", "by pledge, then time; none after 250");
+
+    memset(&seen, 0, sizeof(seen));
+    cr_assert_eq(pt_store_report_payments(store, day + 100, day + 86400 * 30, see_report_payment,
+                                          &seen),
+                 PT_OK);
+    cr_assert_eq(seen.count, 1, "from included, to excluded");
+    cr_assert_eq(seen.sum, 500);
+}
