@@ -1,0 +1,157 @@
+// axe-core on every dashboard page and on the demo article with its appeal:
+// no violation of impact "serious" or "critical". One summary line per page
+// ("axe NAME: critical N, serious N, moderate N, minor N — rule(impact, nodes)").
+// With PATRON_SCREENSHOTS=1 each page is also saved, 1280 px wide and full
+// length, as docs/dashboard/NAME.png (the pictures in docs/DASHBOARD.md).
+//
+// The data behind the pages is made through the real endpoints first: an A/B
+// campaign (admin API), appeals and events, pledges through the stand-in's
+// checkout, so the tables and charts have something in them.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+    APPEAL, DESKTOP, addUser, appealFor, axe, describeSerious, flushCounts, http, newPage, pledge, screenshot,
+    sendEvents, setupDashboard, signIn,
+} from './dashboard-lib.mjs';
+
+let env;
+let page;
+const ADMIN = 'ana.admin@demo-times.example';
+const reports = [];
+let pledgeId;
+
+const AB = {
+    id: 'spring-ab',
+    name: 'Spring appeal: short or long headline',
+    status: 'live',
+    priority: 50,
+    languages: ['en', 'ru'],
+    test_id: 'spring-headline',
+    variants: [
+        { id: 'a', text: { en: { headline: 'Independent journalism needs you', body: 'Support us from **$2** a month.' }, ru: { headline: 'Независимой журналистике нужны вы', body: 'Поддержите нас от **$2** в месяц.' } } },
+        { id: 'b', text: { en: { headline: 'Keep us free to report', body: 'Every pledge keeps the newsroom independent.' }, ru: { headline: 'Помогите нам оставаться свободными', body: 'Каждое пожертвование помогает редакции.' } } },
+    ],
+};
+
+before(async () => {
+    env = await setupDashboard({ label: 'dash-a11y' });
+    const { patron, standin, base } = env;
+    addUser(patron, ADMIN, 'admin');
+    const created = await http(base, 'POST', '/v1/admin/campaigns', {
+        body: JSON.stringify(AB), headers: { Authorization: 'Bearer test-token', 'Content-Type': 'application/json' },
+    });
+    assert.equal(created.status, 201, created.body);
+    // Readers with different buckets: impressions for both variants, some clicks.
+    const events = [];
+    const seen = { a: 0, b: 0 };
+    for (let i = 0; i < 60; i++) {
+        const appeal = await appealFor(base, 1_000_003 + i * 71_582_788);
+        if (!appeal || appeal.campaign !== AB.id) continue;
+        seen[appeal.variant]++;
+        events.push({ kind: 'impression', campaign: AB.id, variant: appeal.variant });
+        if (i % 4 === 0) events.push({ kind: 'click', campaign: AB.id, variant: appeal.variant });
+    }
+    assert.ok(seen.a > 0 && seen.b > 0, `both variants are shown: ${JSON.stringify(seen)}`);
+    await sendEvents(base, events);
+    for (const [variant, n] of [['a', 2], ['b', 3]]) {
+        for (let i = 0; i < n; i++) {
+            pledgeId = await pledge(patron, standin, { campaign: AB.id, variant, amount: String(3 + i), email: `reader.${variant}${i}@example.org` });
+        }
+    }
+    await standin.idle();
+    await flushCounts(base);
+    page = await newPage(env.browser, { viewport: DESKTOP });
+});
+
+after(async () => {
+    for (const r of reports) console.log(r.line);
+    await page?.context().close().catch(() => {});
+    await env?.teardown();
+});
+
+/** axe on what the page shows now, a screenshot, and the serious/critical check. */
+async function check(name) {
+    await page.waitForLoadState('load');
+    await page.evaluate(() => document.fonts && document.fonts.ready);
+    const report = await axe(page, name);
+    reports.push(report);
+    await screenshot(page, name);
+    assert.equal(report.counts.critical + report.counts.serious, 0, `serious or critical axe violations:\n${describeSerious(report)}`);
+    const errors = page.errors.splice(0);
+    assert.deepEqual(errors, [], `script errors or failed loads on ${name}`);
+}
+
+/** Opens a dashboard page; it must answer 200. */
+async function open(path) {
+    const r = await page.goto(`${env.base}${path}`);
+    assert.equal(r.status(), 200, `GET ${path} answered ${r.status()}`);
+}
+
+const t = (name, fn) => test(name, { timeout: 60_000 }, async () => {
+    try {
+        await fn();
+    } catch (e) {
+        try { e.message += `\n--- patron (tail) ---\n${env.patron.stderr().slice(-3000)}`; } catch { /* read-only */ }
+        throw e;
+    }
+});
+
+t('login', async () => {
+    await open('/dashboard/login');
+    await check('login');
+});
+
+t('sign in, then the campaigns list', async () => {
+    await signIn(page, env.base, ADMIN, undefined, '/dashboard/campaigns');
+    assert.equal(new URL(page.url()).pathname, '/dashboard/campaigns');
+    await open('/dashboard/campaigns');
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await check('campaigns');
+});
+
+t('the campaign editor (new, and an existing A/B campaign with its preview)', async () => {
+    await open('/dashboard/campaigns/new');
+    await check('campaign-new');
+    await open(`/dashboard/campaigns/${AB.id}`);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await check('campaign-editor');
+});
+
+t('reports, with its charts drawn', async () => {
+    await open('/dashboard/reports');
+    await page.locator('#reports-funnel-chart canvas').first().waitFor({ timeout: 10_000 });
+    await check('reports');
+});
+
+t('donors, a donor\'s pledges and one pledge', async () => {
+    await open('/dashboard/donors');
+    await check('donors');
+    await page.getByLabel('Donor\'s email address').first().fill('reader.b2@example.org');
+    await Promise.all([page.waitForURL(/\/dashboard\/donors\/find$/), page.getByRole('button', { name: 'Find pledges' }).click()]);
+    await check('donor-pledges');
+    await open(`/dashboard/donors/pledge/${pledgeId}`);
+    await check('pledge');
+});
+
+t('users, audit log, settings', async () => {
+    await open('/dashboard/users');
+    await check('users');
+    await open('/dashboard/audit');
+    await check('audit');
+    await open('/dashboard/settings');
+    await check('settings');
+});
+
+t('the demo article with the appeal', async () => {
+    const reader = await newPage(env.browser, { viewport: DESKTOP });
+    try {
+        await reader.goto(`${env.base}/`);
+        await reader.locator(APPEAL).waitFor({ state: 'visible', timeout: 15_000 });
+        const report = await axe(reader, 'demo-article');
+        reports.push(report);
+        assert.equal(report.counts.critical + report.counts.serious, 0, `serious or critical axe violations:\n${describeSerious(report)}`);
+    } finally {
+        await reader.context().close();
+    }
+});
