@@ -1,6 +1,1314 @@
+/* The dashboard's campaigns: the list, the editor with its live preview,
+ * and the changes (create, save, duplicate, set live, end, back to draft).
+ *
+ * The form's fields and their conversion to a campaign document are
+ * editor.c's; this file renders them, stores what converts, and shows the
+ * appeal as the catalogue renders it for readers. Every change is validated
+ * as part of the whole catalogue, stored, and put in service before the
+ * answer, as the admin API does (src/admin.c). */
 #include "patron/dash_campaigns.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "patron/editor.h"
+#include "patron/json.h"
+#include "patron/money.h"
+#include "patron/render.h"
+#include "patron/reports.h"
+
+#define CAMPAIGNS "/dashboard/campaigns"
+
+/* The phone and desktop widths the preview shows, in CSS pixels. */
+static const struct {
+    const char *name;
+    const char *label;
+    int width;
+} preview_sizes[] = {
+    {"phone", "Phone", 375},
+    {"desktop", "Desktop", 720},
+};
+
+/* ------------------------------------------------------------ storing */
+
+/* One change at a time from the dashboard: read, validate and store must
+ * not interleave with another editor's change. The admin API has a lock of
+ * its own; both store whole documents by id, so the one rule that spans
+ * campaigns (unique ids) holds whichever goes first. */
+static pthread_mutex_t change_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Every stored campaign's document, with one put in place of its stored
+ * version (or added). The set owns its copies. */
+struct stored_set {
+    const char *put_id; /* NULL to read only */
+    const char *put_document;
+    bool put_done;
+    char **ids;
+    char **documents;
+    size_t count, capacity;
+};
+
+static void stored_add(struct stored_set *set, const char *id, const char *document)
+{
+    if (set->count == set->capacity) {
+        set->capacity = set->capacity ? set->capacity * 2 : 16;
+        set->ids = pt_xrealloc(set->ids, set->capacity * sizeof(*set->ids));
+        set->documents = pt_xrealloc(set->documents, set->capacity * sizeof(*set->documents));
+    }
+    set->ids[set->count] = pt_xstrdup(id);
+    set->documents[set->count++] = pt_xstrdup(document);
+}
+
+static void stored_visit(void *context, const char *id, const char *document)
+{
+    struct stored_set *set = context;
+    bool put = set->put_id != NULL && strcmp(id, set->put_id) == 0;
+    stored_add(set, id, put ? set->put_document : document);
+    set->put_done = set->put_done || put;
+}
+
+static void stored_dispose(struct stored_set *set)
+{
+    for (size_t i = 0; i < set->count; i++) {
+        free(set->ids[i]);
+        free(set->documents[i]);
+    }
+    free(set->ids);
+    free(set->documents);
+    memset(set, 0, sizeof(*set));
+}
+
+/* Stores document as campaign id if the whole catalogue builds with it,
+ * then puts it in service. PT_ERR_INVALID with the catalogue's message in
+ * error; PT_ERR_IO when the database failed (nothing was stored). */
+static enum pt_status put_campaign(struct pt_app *app, const char *id, const json_t *document,
+                                   char *error, size_t error_size)
+{
+    char *text = json_dumps(document, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    struct stored_set set = {.put_id = id, .put_document = text};
+    struct pt_catalog *catalog = NULL;
+    pthread_mutex_lock(&change_lock);
+    enum pt_status status = pt_store_campaigns_each(app->store, stored_visit, &set);
+    if (status == PT_OK) {
+        if (!set.put_done)
+            stored_add(&set, id, text);
+        status = pt_catalog_build((const char *const *)set.documents, set.count,
+                                  &app->catalog_settings, 0, &catalog, error, error_size);
+        pt_catalog_release(catalog);
+        if (status) {
+            status = PT_ERR_INVALID;
+        } else {
+            status = pt_store_campaign_put(app->store, id, text, pt_app_now(app));
+            if (status)
+                status = PT_ERR_IO;
+        }
+    } else {
+        status = PT_ERR_IO;
+    }
+    pthread_mutex_unlock(&change_lock);
+    if (status == PT_ERR_IO)
+        snprintf(error, error_size, "The database could not be changed; nothing was saved.");
+    if (status == PT_OK && pt_app_reload_catalog(app, true) != PT_OK)
+        fprintf(stderr, "patron: campaign %s was stored but the catalogue did not reload\n", id);
+    stored_dispose(&set);
+    pt_json_free(text);
+    return status;
+}
+
+/* The stored document of a campaign (a new reference), or NULL with
+ * *status PT_ERR_NOT_FOUND or PT_ERR_IO. */
+static json_t *stored_campaign(struct pt_app *app, const char *id, enum pt_status *status)
+{
+    char *text = NULL;
+    *status = pt_store_campaign_get(app->store, id, &text);
+    if (*status)
+        return NULL;
+    json_t *document = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+    free(text);
+    if (!json_is_object(document)) {
+        json_decref(document);
+        *status = PT_ERR_IO;
+        return NULL;
+    }
+    return document;
+}
+
+static void audit(struct pt_dash *dash, const char *action, const char *detail)
+{
+    if (pt_dash_audit(dash, action, detail) != PT_OK)
+        fprintf(stderr, "patron: the audit log did not take %s %s\n", action, detail);
+}
+
+/* ------------------------------------------------------------ small pieces */
+
+static const char *string_of(const json_t *document, const char *key, const char *fallback)
+{
+    const json_t *value = json_object_get(document, key);
+    return json_is_string(value) ? json_string_value(value) : fallback;
+}
+
+/* "2027-03-01T00:00:00Z" as "2027-03-01 00:00". */
+static void put_time(struct pt_buf *out, const char *iso)
+{
+    if (strlen(iso) == 20)
+        pt_buf_printf(out, "%.10s %.5s", iso, iso + 11);
+    else
+        pt_buf_html_str(out, iso);
+}
+
+static void put_form_start(struct pt_buf *out, const struct pt_dash *dash, const char *action,
+                           const char *id)
+{
+    pt_buf_puts(out, "<form class=\"dash-actions\" method=\"post\" action=\"" CAMPAIGNS "/");
+    pt_buf_html_str(out, id);
+    pt_buf_printf(out, "/%s\">", action);
+    pt_dash_csrf_field(out, dash);
+}
+
+/* The notices a redirect may ask for, by code: never text from the query. */
+static const char *notice_text(const char *code)
+{
+    static const struct {
+        const char *code, *text;
+    } notices[] = {
+        {"saved", "Saved. The change is in service now."},
+        {"created", "Created and in service. Readers see it once it is live."},
+        {"duplicated", "This is the copy, saved as a draft. Change what you need, then set it "
+                       "live."},
+        {"live", "The campaign is live."},
+        {"ended", "The campaign has ended; readers no longer see it."},
+        {"draft", "The campaign is a draft again; readers no longer see it."},
+    };
+    for (size_t i = 0; code != NULL && i < sizeof(notices) / sizeof(notices[0]); i++) {
+        if (strcmp(notices[i].code, code) == 0)
+            return notices[i].text;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------ the list */
+
+struct listed {
+    const char *id;
+    json_t *document;
+    int64_t priority;
+};
+
+static int by_priority(const void *a, const void *b)
+{
+    const struct listed *left = a, *right = b;
+    if (left->priority != right->priority)
+        return left->priority > right->priority ? -1 : 1;
+    return strcmp(left->id, right->id);
+}
+
+static void put_status(struct pt_buf *out, const json_t *document, const char *now_iso)
+{
+    const char *status = string_of(document, "status", "draft");
+    const char *starts = string_of(document, "starts_at", NULL);
+    const char *ends = string_of(document, "ends_at", NULL);
+    const char *label = strcmp(status, "live") == 0    ? "Live"
+                        : strcmp(status, "ended") == 0 ? "Ended"
+                                                       : "Draft";
+    pt_buf_printf(out, "<span class=\"campaign-status campaign-status-%s\">%s</span>",
+                  strcmp(status, "live") == 0 || strcmp(status, "ended") == 0 ? status : "draft",
+                  label);
+    if (strcmp(status, "live") == 0 && ends != NULL && strcmp(ends, now_iso) < 0)
+        pt_buf_puts(out, " <span class=\"campaign-status-note\">its schedule is over</span>");
+    else if (strcmp(status, "live") == 0 && starts != NULL && strcmp(starts, now_iso) > 0)
+        pt_buf_puts(out, " <span class=\"campaign-status-note\">starts later</span>");
+}
+
+static void put_schedule(struct pt_buf *out, const json_t *document)
+{
+    const char *starts = string_of(document, "starts_at", NULL);
+    const char *ends = string_of(document, "ends_at", NULL);
+    if (starts == NULL && ends == NULL) {
+        pt_buf_puts(out, "Always");
+        return;
+    }
+    if (starts != NULL) {
+        pt_buf_puts(out, "From ");
+        put_time(out, starts);
+    }
+    if (ends != NULL) {
+        pt_buf_puts(out, starts != NULL ? "<br>to " : "Until ");
+        put_time(out, ends);
+    }
+}
+
+static void put_actions(struct pt_buf *out, const struct pt_dash *dash, const char *id,
+                        const char *name, const char *status)
+{
+    pt_buf_puts(out, "<div class=\"campaign-actions\"><a href=\"" CAMPAIGNS "/");
+    pt_buf_html_str(out, id);
+    pt_buf_puts(out, "\" aria-label=\"Edit ");
+    pt_buf_html_str(out, name);
+    pt_buf_puts(out, "\">Edit</a>");
+    static const struct {
+        const char *action, *label, *hidden_when;
+    } buttons[] = {
+        {"duplicate", "Duplicate", NULL},
+        {"live", "Set live", "live"},
+        {"end", "End", "ended"},
+    };
+    for (size_t i = 0; i < sizeof(buttons) / sizeof(buttons[0]); i++) {
+        if (buttons[i].hidden_when != NULL && strcmp(status, buttons[i].hidden_when) == 0)
+            continue;
+        put_form_start(out, dash, buttons[i].action, id);
+        pt_buf_printf(out, "<button type=\"submit\" class=\"dash-secondary\" aria-label=\"%s ",
+                      buttons[i].label);
+        pt_buf_html_str(out, name);
+        pt_buf_printf(out, "\">%s</button></form>", buttons[i].label);
+    }
+    pt_buf_puts(out, "</div>");
+}
+
+static void put_today(struct pt_buf *out, const struct pt_reports_today *rows, size_t count,
+                      bool known, const char *id, const struct pt_currency *currency)
+{
+    const struct pt_reports_today *row = NULL;
+    for (size_t i = 0; i < count && row == NULL; i++) {
+        if (strcmp(rows[i].campaign, id) == 0)
+            row = &rows[i];
+    }
+    if (!known) {
+        pt_buf_puts(out, "<td class=\"num\">—</td><td class=\"num\">—</td>");
+        return;
+    }
+    pt_buf_printf(out, "<td class=\"num\">%lld</td><td class=\"num\">",
+                  (long long)(row ? row->impressions : 0));
+    struct pt_buf money;
+    pt_buf_init(&money);
+    if (currency != NULL)
+        pt_money_format(&money, row ? row->revenue_minor : 0, currency);
+    else
+        pt_buf_printf(&money, "%lld", (long long)(row ? row->revenue_minor : 0));
+    pt_buf_html_str(out, money.data);
+    pt_buf_dispose(&money);
+    pt_buf_puts(out, "</td>");
+}
+
+static void list_page(struct pt_dash *dash, int status_code, const char *kind,
+                      const char *notice)
+{
+    struct pt_app *app = dash->app;
+    struct stored_set set = {0};
+    if (pt_store_campaigns_each(app->store, stored_visit, &set) != PT_OK) {
+        stored_dispose(&set);
+        pt_dash_error(dash, 503, "The campaigns could not be read. Try again in a moment.");
+        return;
+    }
+    struct listed *listed = pt_xcalloc(set.count + 1, sizeof(*listed));
+    size_t count = 0;
+    for (size_t i = 0; i < set.count; i++) {
+        json_t *document = json_loads(set.documents[i], JSON_REJECT_DUPLICATES, NULL);
+        if (!json_is_object(document)) {
+            json_decref(document);
+            continue;
+        }
+        const json_t *priority = json_object_get(document, "priority");
+        listed[count++] = (struct listed){set.ids[i], document,
+                                          json_is_integer(priority)
+                                              ? (int64_t)json_integer_value(priority)
+                                              : 0};
+    }
+    qsort(listed, count, sizeof(*listed), by_priority);
+
+    int64_t now = pt_app_now(app);
+    size_t capacity = count + 1, today_count = 0;
+    struct pt_reports_today *today = pt_xcalloc(capacity, sizeof(*today));
+    enum pt_status today_status = pt_reports_today(app->store, now, today, capacity, &today_count);
+    bool today_known = today_status == PT_OK || today_status == PT_ERR_TOO_LARGE;
+    char now_iso[32];
+    time_t seconds = (time_t)now;
+    struct tm tm;
+    gmtime_r(&seconds, &tm);
+    strftime(now_iso, sizeof(now_iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+    struct pt_buf page;
+    pt_buf_init(&page);
+    pt_dash_page_start(&page, dash, "campaigns", "Campaigns");
+    if (notice != NULL)
+        pt_dash_notice(&page, kind, notice);
+    pt_buf_puts(&page, "<p class=\"campaigns-new\"><a class=\"dash-button\" href=\"" CAMPAIGNS
+                       "/new\">New campaign</a></p>");
+    if (count == 0) {
+        pt_buf_puts(&page, "<p>There are no campaigns yet.</p>");
+    } else {
+        pt_buf_puts(&page,
+                    "<div class=\"dash-table-wrap\"><table class=\"campaigns-table\">"
+                    "<caption>Campaigns, the one shown first at the top. Today is the UTC day "
+                    "so far.</caption><thead><tr>"
+                    "<th scope=\"col\">Campaign</th><th scope=\"col\">Status</th>"
+                    "<th scope=\"col\">Schedule (UTC)</th><th scope=\"col\">Priority</th>"
+                    "<th scope=\"col\">Variants</th>"
+                    "<th scope=\"col\" class=\"num\">Impressions today</th>"
+                    "<th scope=\"col\" class=\"num\">Revenue today</th>"
+                    "<th scope=\"col\">Actions</th></tr></thead><tbody>");
+        for (size_t i = 0; i < count; i++) {
+            const json_t *document = listed[i].document;
+            const char *id = listed[i].id;
+            const char *name = string_of(document, "name", id);
+            const json_t *variants = json_object_get(document, "variants");
+            pt_buf_puts(&page, "<tr><th scope=\"row\"><a href=\"" CAMPAIGNS "/");
+            pt_buf_html_str(&page, id);
+            pt_buf_puts(&page, "\">");
+            pt_buf_html_str(&page, name);
+            pt_buf_puts(&page, "</a><br><code>");
+            pt_buf_html_str(&page, id);
+            pt_buf_puts(&page, "</code></th><td>");
+            put_status(&page, document, now_iso);
+            pt_buf_puts(&page, "</td><td>");
+            put_schedule(&page, document);
+            pt_buf_printf(&page, "</td><td class=\"num\">%lld</td><td>%zu",
+                          (long long)listed[i].priority, json_array_size(variants));
+            size_t index;
+            const json_t *variant;
+            json_array_foreach(variants, index, variant) {
+                pt_buf_puts(&page, index == 0 ? ": " : ", ");
+                pt_buf_html_str(&page, string_of(variant, "id", "?"));
+            }
+            pt_buf_puts(&page, "</td>");
+            put_today(&page, today, today_count, today_known, id,
+                      pt_money_currency(string_of(document, "currency",
+                                                  app->catalog_settings.default_currency)));
+            pt_buf_puts(&page, "<td>");
+            put_actions(&page, dash, id, name, string_of(document, "status", "draft"));
+            pt_buf_puts(&page, "</td></tr>");
+        }
+        pt_buf_puts(&page, "</tbody></table></div>");
+    }
+    pt_dash_page_end(&page);
+    pt_dash_send(dash, status_code, &page);
+    pt_buf_dispose(&page);
+    for (size_t i = 0; i < count; i++)
+        json_decref(listed[i].document);
+    free(listed);
+    free(today);
+    stored_dispose(&set);
+}
+
+/* ------------------------------------------------------------ the preview */
+
+/* A one-campaign catalogue built from the form or a stored document, the
+ * same build that serves readers; or, when the form does not convert yet,
+ * what is missing. */
+struct preview {
+    struct pt_catalog *catalog; /* owned; NULL when errors says why */
+    struct pt_editor_errors errors;
+};
+
+static void preview_from_text(struct preview *preview, const struct pt_app *app,
+                              const char *text)
+{
+    char problem[512];
+    const char *documents[] = {text};
+    if (pt_catalog_build(documents, 1, &app->catalog_settings, 0, &preview->catalog, problem,
+                         sizeof(problem)) != PT_OK)
+        pt_editor_errors_add(&preview->errors, "", "%s", problem);
+}
+
+/* A new campaign has no id until the editor types one: the preview does
+ * not wait for it. */
+static void preview_from_form(struct preview *preview, const struct pt_app *app,
+                              const struct pt_form_field *fields, size_t count)
+{
+    memset(preview, 0, sizeof(*preview));
+    pt_editor_errors_init(&preview->errors);
+    struct pt_editor_form form;
+    pt_editor_form_init(&form);
+    const char *id = pt_editor_value(fields, count, "id");
+    if (id == NULL || id[0] == '\0') {
+        pt_editor_form_add(&form, "id", "preview");
+        for (size_t i = 0; i < count; i++) {
+            if (fields[i].name != NULL && strcmp(fields[i].name, "id") != 0)
+                pt_editor_form_add(&form, fields[i].name, fields[i].value ? fields[i].value : "");
+        }
+        fields = form.fields;
+        count = form.count;
+    }
+    json_t *document = NULL;
+    if (pt_editor_document_from_form(fields, count, &app->catalog_settings, &document,
+                                     &preview->errors) == PT_OK) {
+        char *text = json_dumps(document, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        preview_from_text(preview, app, text);
+        pt_json_free(text);
+        json_decref(document);
+    }
+    pt_editor_form_dispose(&form);
+}
+
+static void preview_dispose(struct preview *preview)
+{
+    pt_catalog_release(preview->catalog);
+    pt_editor_errors_dispose(&preview->errors);
+}
+
+/* Appends the embed document of one variant (by id, else the first) in one
+ * language (else the first), exactly as /embed/appeal serves it; or a page
+ * that says what the preview waits for. */
+static void preview_render(const struct preview *preview, const struct pt_app *app,
+                           const char *variant_id, const char *language, struct pt_buf *out)
+{
+    if (preview->catalog != NULL && preview->catalog->campaign_count == 1) {
+        const struct pt_campaign *campaign = &preview->catalog->campaigns[0];
+        const struct pt_variant *variant =
+            variant_id != NULL ? pt_campaign_find_variant(campaign, variant_id) : NULL;
+        if (variant == NULL)
+            variant = &campaign->variants[0];
+        char lower[PT_LANGUAGE_MAX] = "";
+        for (size_t i = 0; language != NULL && language[i] && i + 1 < sizeof(lower); i++) {
+            char c = language[i];
+            lower[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+            lower[i + 1] = '\0';
+        }
+        const struct pt_variant_text *text = pt_variant_find_text(variant, lower);
+        if (text == NULL)
+            text = &variant->texts[0];
+        pt_buf_append(out, text->document, text->document_length);
+        return;
+    }
+    struct pt_buf fragment;
+    pt_buf_init(&fragment);
+    pt_buf_puts(&fragment, "<div class=\"patron-preview-waiting\" role=\"status\"><p>The "
+                           "preview appears when the form is complete:</p><ul>");
+    for (size_t i = 0; i < preview->errors.count && i < 6; i++) {
+        pt_buf_puts(&fragment, "<li>");
+        pt_buf_html_str(&fragment, preview->errors.items[i].message);
+        pt_buf_puts(&fragment, "</li>");
+    }
+    pt_buf_puts(&fragment, "</ul></div>");
+    pt_render_embed_document(out, "en", fragment.data, app->catalog_settings.public_url);
+    pt_buf_dispose(&fragment);
+}
+
+/* The preview as an answer of its own: sandboxed even when opened outside
+ * its frame, framed only by the dashboard. */
+static void send_preview(struct pt_dash *dash, const struct preview *preview,
+                         const char *variant_id, const char *language)
+{
+    struct pt_buf body, policy;
+    pt_buf_init(&body);
+    pt_buf_init(&policy);
+    preview_render(preview, dash->app, variant_id, language, &body);
+    pt_buf_printf(&policy,
+                  "sandbox; default-src 'none'; style-src 'self' %s; img-src 'self' data:; "
+                  "form-action 'none'; base-uri 'none'; frame-ancestors 'self'",
+                  dash->app->catalog_settings.public_url);
+    pt_response_text(dash->request, dash->response, preview->catalog != NULL ? 200 : 422,
+                     "text/html; charset=utf-8", body.data, body.length);
+    pt_response_header(dash->response, "Content-Security-Policy",
+                       pt_arena_strndup(dash->request->arena, policy.data, policy.length));
+    pt_response_header(dash->response, "Cache-Control", "no-store");
+    pt_buf_dispose(&body);
+    pt_buf_dispose(&policy);
+}
+
+/* ------------------------------------------------------------ the form */
+
+/* What one rendering of the editor shows. */
+struct form_view {
+    const struct pt_form_field *fields;
+    size_t count;
+    const struct pt_editor_errors *errors;
+};
+
+/* The element id of a field: "f-" and its name with dots as dashes. */
+static void put_id(struct pt_buf *out, const char *name, const char *suffix)
+{
+    pt_buf_puts(out, "f-");
+    for (const char *p = name; *p; p++) {
+        char c = *p == '.' ? '-' : *p;
+        pt_buf_html(out, &c, 1);
+    }
+    if (suffix != NULL)
+        pt_buf_puts(out, suffix);
+}
+
+/* The help and error under a label, and the attributes that tie them to
+ * the input (written after the input's own). */
+static void put_described(struct pt_buf *out, const char *name, const char *help,
+                          const char *error)
+{
+    if (help == NULL && error == NULL)
+        return;
+    pt_buf_puts(out, " aria-describedby=\"");
+    if (help != NULL)
+        put_id(out, name, "-help");
+    if (help != NULL && error != NULL)
+        pt_buf_puts(out, " ");
+    if (error != NULL)
+        put_id(out, name, "-error");
+    pt_buf_puts(out, "\"");
+    if (error != NULL)
+        pt_buf_puts(out, " aria-invalid=\"true\"");
+}
+
+static void put_help_and_error(struct pt_buf *out, const char *name, const char *help,
+                               const char *error)
+{
+    if (help != NULL) {
+        pt_buf_puts(out, "<p class=\"dash-help\" id=\"");
+        put_id(out, name, "-help");
+        pt_buf_puts(out, "\">");
+        pt_buf_html_str(out, help);
+        pt_buf_puts(out, "</p>");
+    }
+    if (error != NULL) {
+        pt_buf_puts(out, "<p class=\"dash-field-error\" id=\"");
+        put_id(out, name, "-error");
+        pt_buf_puts(out, "\">");
+        pt_buf_html_str(out, error);
+        pt_buf_puts(out, "</p>");
+    }
+}
+
+static void put_label(struct pt_buf *out, const char *name, const char *label)
+{
+    pt_buf_puts(out, "<label for=\"");
+    put_id(out, name, NULL);
+    pt_buf_puts(out, "\">");
+    pt_buf_html_str(out, label);
+    pt_buf_puts(out, "</label>");
+}
+
+static void put_checkbox(struct pt_buf *out, const char *name, const char *id_suffix,
+                         const char *value, const char *label, bool checked)
+{
+    pt_buf_puts(out, "<div class=\"field-check\"><input type=\"checkbox\" id=\"");
+    put_id(out, name, id_suffix);
+    pt_buf_puts(out, "\" name=\"");
+    pt_buf_html_str(out, name);
+    pt_buf_puts(out, "\" value=\"");
+    pt_buf_html_str(out, value);
+    pt_buf_printf(out, "\"%s><label for=\"", checked ? " checked" : "");
+    put_id(out, name, id_suffix);
+    pt_buf_puts(out, "\">");
+    pt_buf_html_str(out, label);
+    pt_buf_puts(out, "</label></div>");
+}
+
+/* A text-like input: its type and typing hints by kind. */
+static void put_input(struct pt_buf *out, const struct pt_editor_spec *spec, const char *name,
+                      const char *value, const char *error, const char *language, bool read_only)
+{
+    const char *type = "text", *mode = NULL;
+    if (spec->kind == PT_EDITOR_DATETIME)
+        type = "datetime-local";
+    else if (spec->kind == PT_EDITOR_INTEGER)
+        mode = spec->min < 0 ? NULL : "numeric";
+    else if (spec->kind == PT_EDITOR_NUMBER || spec->kind == PT_EDITOR_AMOUNT ||
+             spec->kind == PT_EDITOR_AMOUNTS)
+        mode = "decimal";
+    pt_buf_printf(out, "<input type=\"%s\" id=\"", type);
+    put_id(out, name, NULL);
+    pt_buf_puts(out, "\" name=\"");
+    pt_buf_html_str(out, name);
+    pt_buf_puts(out, "\" value=\"");
+    pt_buf_html_str(out, value ? value : "");
+    pt_buf_puts(out, "\"");
+    if (mode != NULL)
+        pt_buf_printf(out, " inputmode=\"%s\"", mode);
+    if (spec->kind == PT_EDITOR_DATETIME && value != NULL && strlen(value) >= 19)
+        pt_buf_puts(out, " step=\"1\"");
+    if ((spec->kind == PT_EDITOR_TEXT || spec->kind == PT_EDITOR_LABEL) && spec->max_length > 0)
+        pt_buf_printf(out, " maxlength=\"%zu\"", spec->max_length);
+    if (spec->kind == PT_EDITOR_ID || spec->kind == PT_EDITOR_LIST)
+        pt_buf_puts(out, " autocapitalize=\"none\" spellcheck=\"false\"");
+    if (spec->flags & PT_EDITOR_REQUIRED)
+        pt_buf_puts(out, " required aria-required=\"true\"");
+    if (read_only)
+        pt_buf_puts(out, " readonly");
+    if (language != NULL) {
+        pt_buf_puts(out, " lang=\"");
+        pt_buf_html_str(out, language);
+        pt_buf_puts(out, "\"");
+    }
+    put_described(out, name, spec->help, error);
+    pt_buf_puts(out, ">");
+}
+
+/* One field of the form, with its label, help and error. */
+static void put_field(struct pt_buf *out, const struct form_view *view,
+                      const struct pt_editor_spec *spec, const char *name, const char *language,
+                      bool read_only)
+{
+    const char *value = pt_editor_value(view->fields, view->count, name);
+    const char *error = pt_editor_errors_find(view->errors, name);
+    const char *help = spec->help;
+    if (read_only)
+        help = "It cannot change; duplicate the campaign to get one with another id.";
+    switch (spec->kind) {
+    case PT_EDITOR_CHOICES:
+        pt_buf_puts(out, "<fieldset class=\"field field-choices\" id=\"");
+        put_id(out, name, NULL);
+        pt_buf_puts(out, "\"");
+        put_described(out, name, help, error);
+        pt_buf_puts(out, "><legend>");
+        pt_buf_html_str(out, spec->label);
+        pt_buf_puts(out, "</legend>");
+        put_help_and_error(out, name, help, error);
+        for (const struct pt_editor_option *option = spec->options; option->value; option++) {
+            char suffix[40];
+            snprintf(suffix, sizeof(suffix), "-%s", option->value);
+            put_checkbox(out, name, suffix, option->value, option->label,
+                         pt_editor_checked(view->fields, view->count, name, option->value));
+        }
+        pt_buf_puts(out, "</fieldset>");
+        return;
+    case PT_EDITOR_BOOLEAN:
+        pt_buf_puts(out, "<div class=\"field field-boolean\"><input type=\"checkbox\" id=\"");
+        put_id(out, name, NULL);
+        pt_buf_puts(out, "\" name=\"");
+        pt_buf_html_str(out, name);
+        pt_buf_printf(out, "\" value=\"true\"%s",
+                      value != NULL && value[0] != '\0' ? " checked" : "");
+        put_described(out, name, help, error);
+        pt_buf_puts(out, ">");
+        put_label(out, name, spec->label);
+        put_help_and_error(out, name, help, error);
+        pt_buf_puts(out, "</div>");
+        return;
+    default:
+        break;
+    }
+    pt_buf_puts(out, "<div class=\"field\">");
+    put_label(out, name, spec->label);
+    put_help_and_error(out, name, help, error);
+    if (spec->kind == PT_EDITOR_CHOICE) {
+        pt_buf_puts(out, "<select id=\"");
+        put_id(out, name, NULL);
+        pt_buf_puts(out, "\" name=\"");
+        pt_buf_html_str(out, name);
+        pt_buf_puts(out, "\"");
+        put_described(out, name, help, error);
+        pt_buf_puts(out, ">");
+        for (const struct pt_editor_option *option = spec->options; option->value; option++) {
+            pt_buf_puts(out, "<option value=\"");
+            pt_buf_html_str(out, option->value);
+            pt_buf_printf(out, "\"%s>",
+                          value != NULL && strcmp(value, option->value) == 0 ? " selected" : "");
+            pt_buf_html_str(out, option->label);
+            pt_buf_puts(out, "</option>");
+        }
+        pt_buf_puts(out, "</select>");
+    } else if (spec->kind == PT_EDITOR_TEXTAREA) {
+        pt_buf_puts(out, "<textarea rows=\"7\" id=\"");
+        put_id(out, name, NULL);
+        pt_buf_puts(out, "\" name=\"");
+        pt_buf_html_str(out, name);
+        pt_buf_puts(out, "\"");
+        if (language != NULL) {
+            pt_buf_puts(out, " lang=\"");
+            pt_buf_html_str(out, language);
+            pt_buf_puts(out, "\"");
+        }
+        put_described(out, name, help, error);
+        pt_buf_puts(out, ">");
+        /* A newline right after the tag would be eaten by the parser. */
+        if (value != NULL && value[0] == '\n')
+            pt_buf_puts(out, "\n");
+        pt_buf_html_str(out, value ? value : "");
+        pt_buf_puts(out, "</textarea>");
+    } else {
+        put_input(out, spec, name, value, error, language, read_only);
+    }
+    if (spec->kind == PT_EDITOR_LABEL) {
+        char hidden[PT_EDITOR_FIELD_MAX];
+        snprintf(hidden, sizeof(hidden), "%s_hidden", name);
+        const char *flag = pt_editor_value(view->fields, view->count, hidden);
+        put_checkbox(out, hidden, NULL, "true", "Hide this button",
+                     flag != NULL && flag[0] != '\0');
+    }
+    pt_buf_puts(out, "</div>");
+}
+
+/* A variant block's id as typed, or "". */
+static const char *block_id(const struct form_view *view, size_t block)
+{
+    char name[PT_EDITOR_FIELD_MAX];
+    pt_editor_field_name(name, sizeof(name), block, NULL, "id");
+    const char *id = pt_editor_value(view->fields, view->count, name);
+    return id != NULL ? id : "";
+}
+
+static void put_variant(struct pt_buf *out, const struct form_view *view, size_t block,
+                        char (*languages)[PT_LANGUAGE_MAX], size_t language_count, bool fresh)
+{
+    char name[PT_EDITOR_FIELD_MAX];
+    pt_buf_puts(out, "<fieldset class=\"campaign-group campaign-variant\"><legend>");
+    if (fresh) {
+        pt_buf_puts(out, "Another variant</legend><p class=\"dash-help\">Fill in an id and its "
+                         "text to add a variant; left empty, this block is ignored.</p>");
+    } else {
+        pt_buf_printf(out, "Variant %zu", block + 1);
+        if (block_id(view, block)[0] != '\0') {
+            pt_buf_puts(out, ": ");
+            pt_buf_html_str(out, block_id(view, block));
+        }
+        pt_buf_puts(out, "</legend>");
+    }
+    for (size_t i = 0; i < pt_editor_variant_spec_count; i++) {
+        pt_editor_field_name(name, sizeof(name), block, NULL, pt_editor_variant_specs[i].name);
+        put_field(out, view, &pt_editor_variant_specs[i], name, NULL, false);
+    }
+    for (size_t l = 0; l < language_count; l++) {
+        pt_buf_puts(out, "<fieldset class=\"campaign-text\"><legend>Text in ");
+        pt_buf_html_str(out, languages[l]);
+        pt_buf_puts(out, "</legend>");
+        for (size_t i = 0; i < pt_editor_text_spec_count; i++) {
+            pt_editor_field_name(name, sizeof(name), block, languages[l],
+                                 pt_editor_text_specs[i].name);
+            put_field(out, view, &pt_editor_text_specs[i], name, languages[l], false);
+        }
+        pt_buf_puts(out, "</fieldset>");
+    }
+    if (!fresh) {
+        pt_editor_field_name(name, sizeof(name), block, NULL, "remove");
+        put_checkbox(out, name, NULL, "true", "Remove this variant when saving",
+                     pt_editor_value(view->fields, view->count, name) != NULL);
+    }
+    pt_buf_puts(out, "</fieldset>");
+}
+
+/* The field's label for the list of errors: "Variant 2, text in ru:
+ * Headline". */
+static void put_error_label(struct pt_buf *out, const char *field)
+{
+    for (size_t i = 0; i < pt_editor_campaign_spec_count; i++) {
+        if (strcmp(pt_editor_campaign_specs[i].name, field) == 0) {
+            pt_buf_html_str(out, pt_editor_campaign_specs[i].label);
+            return;
+        }
+    }
+    unsigned block = 0;
+    int consumed = 0;
+    if (sscanf(field, "v%u.%n", &block, &consumed) != 1 || consumed == 0) {
+        pt_buf_html_str(out, field);
+        return;
+    }
+    const char *rest = field + consumed;
+    pt_buf_printf(out, "Variant %u, ", block + 1);
+    const struct pt_editor_spec *specs = pt_editor_variant_specs;
+    size_t count = pt_editor_variant_spec_count;
+    if (strncmp(rest, "text.", 5) == 0 && strrchr(rest, '.') > rest + 4) {
+        const char *key = strrchr(rest, '.');
+        pt_buf_puts(out, "text in ");
+        pt_buf_html(out, rest + 5, (size_t)(key - rest - 5));
+        pt_buf_puts(out, ", ");
+        rest = key + 1;
+        specs = pt_editor_text_specs;
+        count = pt_editor_text_spec_count;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(specs[i].name, rest) == 0) {
+            pt_buf_html_str(out, specs[i].label);
+            return;
+        }
+    }
+    pt_buf_html_str(out, rest);
+}
+
+static void put_errors(struct pt_buf *out, const struct pt_editor_errors *errors)
+{
+    if (errors == NULL || errors->count == 0)
+        return;
+    pt_buf_printf(out, "<div class=\"campaign-errors\" role=\"alert\" id=\"campaign-errors\">"
+                       "<h2>Nothing was saved: %zu %s to put right</h2><ul>",
+                  errors->count, errors->count == 1 ? "thing" : "things");
+    for (size_t i = 0; i < errors->count; i++) {
+        const struct pt_editor_error *error = &errors->items[i];
+        pt_buf_puts(out, "<li>");
+        if (error->field[0] != '\0') {
+            pt_buf_puts(out, "<a href=\"#");
+            put_id(out, error->field, NULL);
+            pt_buf_puts(out, "\">");
+            put_error_label(out, error->field);
+            pt_buf_puts(out, "</a>: ");
+        }
+        pt_buf_html_str(out, error->message);
+        pt_buf_puts(out, "</li>");
+    }
+    pt_buf_puts(out, "</ul></div>");
+}
+
+static void put_preview_panel(struct pt_buf *out, const struct pt_app *app,
+                              const struct form_view *view, char (*languages)[PT_LANGUAGE_MAX],
+                              size_t language_count, size_t blocks)
+{
+    const char *chosen = pt_editor_value(view->fields, view->count, "preview_variant");
+    if (chosen == NULL || chosen[0] == '\0')
+        chosen = block_id(view, 0);
+    pt_buf_puts(out, "<section class=\"campaign-preview\" aria-labelledby=\"campaign-preview-title\""
+                     " data-preview-url=\"" CAMPAIGNS "/preview\">"
+                     "<h2 id=\"campaign-preview-title\">Preview</h2>"
+                     "<p class=\"dash-help\">As readers see it, rendered by the same code. It "
+                     "follows the form as you type; without script, press a Preview button. "
+                     "Buttons in the preview do nothing.</p>"
+                     "<div class=\"field\"><label for=\"preview-variant\">Variant</label>"
+                     "<select id=\"preview-variant\" name=\"preview_variant\" "
+                     "form=\"campaign-form\">");
+    for (size_t block = 0; block < blocks; block++) {
+        const char *id = block_id(view, block);
+        if (id[0] == '\0')
+            continue;
+        pt_buf_puts(out, "<option value=\"");
+        pt_buf_html_str(out, id);
+        pt_buf_printf(out, "\"%s>", strcmp(id, chosen) == 0 ? " selected" : "");
+        pt_buf_html_str(out, id);
+        pt_buf_puts(out, "</option>");
+    }
+    pt_buf_puts(out, "</select></div>");
+
+    struct preview preview;
+    preview_from_form(&preview, app, view->fields, view->count);
+    struct pt_buf document;
+    pt_buf_init(&document);
+    for (size_t l = 0; l < language_count; l++) {
+        pt_buf_puts(out, "<section class=\"preview-language\" data-preview-language=\"");
+        pt_buf_html_str(out, languages[l]);
+        pt_buf_puts(out, "\"><h3>In ");
+        pt_buf_html_str(out, languages[l]);
+        pt_buf_puts(out, "</h3><div class=\"preview-frames\">");
+        pt_buf_reset(&document);
+        preview_render(&preview, app, chosen, languages[l], &document);
+        for (size_t s = 0; s < sizeof(preview_sizes) / sizeof(preview_sizes[0]); s++) {
+            char frame[64];
+            snprintf(frame, sizeof(frame), "preview-%s-%s", languages[l], preview_sizes[s].name);
+            pt_buf_printf(out, "<figure class=\"preview-frame preview-%s\"><figcaption>%s, %d "
+                               "pixels wide</figcaption>",
+                          preview_sizes[s].name, preview_sizes[s].label, preview_sizes[s].width);
+            /* No allow-scripts: the appeal needs none, and without
+             * allow-same-origin the frame cannot reach the dashboard. */
+            pt_buf_printf(out, "<iframe sandbox=\"\" width=\"%d\" height=\"560\" name=\"",
+                          preview_sizes[s].width);
+            pt_buf_html_str(out, frame);
+            pt_buf_puts(out, "\" title=\"Preview in ");
+            pt_buf_html_str(out, languages[l]);
+            pt_buf_printf(out, ", %s\" srcdoc=\"", preview_sizes[s].label);
+            pt_buf_html(out, document.data ? document.data : "", document.length);
+            pt_buf_puts(out, "\"></iframe><button type=\"submit\" class=\"preview-button\" "
+                             "form=\"campaign-form\" formaction=\"" CAMPAIGNS "/preview\" "
+                             "formnovalidate formtarget=\"");
+            pt_buf_html_str(out, frame);
+            pt_buf_puts(out, "\" name=\"preview_language\" value=\"");
+            pt_buf_html_str(out, languages[l]);
+            pt_buf_printf(out, "\">Preview (%s, %s)</button></figure>", languages[l],
+                          preview_sizes[s].name);
+        }
+        pt_buf_puts(out, "</div></section>");
+    }
+    if (language_count == 0)
+        pt_buf_puts(out, "<p>Name the campaign's languages to see it.</p>");
+    pt_buf_dispose(&document);
+    preview_dispose(&preview);
+    pt_buf_puts(out, "</section>");
+}
+
+/* The editor page: the form as fields says, errors beside their fields,
+ * the preview beside the form. existing_id is NULL for a new campaign. */
+static void editor_page(struct pt_dash *dash, int status, const char *existing_id,
+                        const struct form_view *view, const char *notice)
+{
+    struct pt_buf page;
+    pt_buf_init(&page);
+    char title[PT_ID_MAX + 32];
+    if (existing_id != NULL)
+        snprintf(title, sizeof(title), "Campaign %s", existing_id);
+    else
+        snprintf(title, sizeof(title), "New campaign");
+    pt_dash_page_start(&page, dash, "campaigns", title);
+    if (notice != NULL)
+        pt_dash_notice(&page, "ok", notice);
+    pt_buf_puts(&page, "<p><a href=\"" CAMPAIGNS "\">All campaigns</a></p>"
+                       "<div class=\"campaign-editor\"><form id=\"campaign-form\" "
+                       "class=\"campaign-form\" method=\"post\" novalidate action=\"" CAMPAIGNS);
+    if (existing_id != NULL) {
+        pt_buf_puts(&page, "/");
+        pt_buf_html_str(&page, existing_id);
+    }
+    pt_buf_puts(&page, "\">");
+    pt_dash_csrf_field(&page, dash);
+    put_errors(&page, view->errors);
+
+    bool open = false;
+    for (size_t i = 0; i < pt_editor_campaign_spec_count; i++) {
+        const struct pt_editor_spec *spec = &pt_editor_campaign_specs[i];
+        if (spec->legend != NULL) {
+            if (open)
+                pt_buf_puts(&page, "</fieldset>");
+            pt_buf_puts(&page, "<fieldset class=\"campaign-group\"><legend>");
+            pt_buf_html_str(&page, spec->legend);
+            pt_buf_puts(&page, "</legend>");
+            open = true;
+        }
+        put_field(&page, view, spec, spec->name, NULL,
+                  existing_id != NULL && strcmp(spec->name, "id") == 0);
+    }
+    if (open)
+        pt_buf_puts(&page, "</fieldset>");
+
+    char languages[PT_CAMPAIGN_LANGUAGES_MAX][PT_LANGUAGE_MAX];
+    size_t language_count =
+        pt_editor_languages(view->fields, view->count, languages, PT_CAMPAIGN_LANGUAGES_MAX);
+    size_t blocks = pt_editor_variant_blocks(view->fields, view->count);
+    bool has_fresh = false;
+    pt_buf_puts(&page, "<h2>Variants</h2>");
+    for (size_t block = 0; block < blocks; block++) {
+        bool fresh = block_id(view, block)[0] == '\0' && block > 0;
+        has_fresh = has_fresh || fresh;
+        put_variant(&page, view, block, languages, language_count, fresh);
+    }
+    if (blocks == 0)
+        put_variant(&page, view, blocks++, languages, language_count, false);
+    else if (!has_fresh && blocks < PT_CAMPAIGN_VARIANTS_MAX)
+        put_variant(&page, view, blocks++, languages, language_count, true);
+    pt_buf_puts(&page, "<div class=\"campaign-save\"><button type=\"submit\">");
+    pt_buf_puts(&page, existing_id != NULL ? "Save" : "Create the campaign");
+    pt_buf_puts(&page, "</button></div></form>");
+
+    put_preview_panel(&page, dash->app, view, languages, language_count, blocks);
+    pt_buf_puts(&page, "</div>");
+    pt_dash_page_end(&page);
+    pt_dash_send(dash, status, &page);
+    pt_buf_dispose(&page);
+}
+
+/* ------------------------------------------------------------ pages */
+
+static const char new_campaign[] =
+    "{\"status\":\"draft\",\"cohort\":\"non_supporters\",\"languages\":[\"en\"],"
+    "\"variants\":[{\"id\":\"a\",\"text\":{\"en\":{}}}]}";
+
+static void new_page(struct pt_dash *dash)
+{
+    json_t *document = json_loads(new_campaign, 0, NULL);
+    struct pt_editor_form form;
+    pt_editor_form_init(&form);
+    pt_editor_form_from_document(document, &dash->app->catalog_settings, &form);
+    struct pt_editor_errors none;
+    pt_editor_errors_init(&none);
+    struct form_view view = {form.fields, form.count, &none};
+    editor_page(dash, 200, NULL, &view, NULL);
+    pt_editor_errors_dispose(&none);
+    pt_editor_form_dispose(&form);
+    json_decref(document);
+}
+
+static void edit_page(struct pt_dash *dash, const char *id)
+{
+    enum pt_status status;
+    json_t *document = stored_campaign(dash->app, id, &status);
+    if (document == NULL) {
+        pt_dash_error(dash, status == PT_ERR_NOT_FOUND ? 404 : 503,
+                      status == PT_ERR_NOT_FOUND ? "There is no campaign with that id."
+                                                 : "The campaign could not be read.");
+        return;
+    }
+    struct pt_editor_form form;
+    pt_editor_form_init(&form);
+    pt_editor_form_from_document(document, &dash->app->catalog_settings, &form);
+    struct pt_editor_errors none;
+    pt_editor_errors_init(&none);
+    struct form_view view = {form.fields, form.count, &none};
+    editor_page(dash, 200, id, &view, notice_text(pt_http_query(dash->request, "notice")));
+    pt_editor_errors_dispose(&none);
+    pt_editor_form_dispose(&form);
+    json_decref(document);
+}
+
+/* Creates (existing_id NULL) or saves a campaign from the posted form. What
+ * does not convert or does not build with the rest comes back as the editor
+ * typed it, with the errors, and nothing is stored. */
+static void save(struct pt_dash *dash, const char *existing_id)
+{
+    struct pt_request *request = dash->request;
+    struct pt_editor_errors errors;
+    pt_editor_errors_init(&errors);
+    json_t *document = NULL;
+    enum pt_status status = PT_OK;
+    if (existing_id != NULL) {
+        json_t *stored = stored_campaign(dash->app, existing_id, &status);
+        json_decref(stored);
+        if (status) {
+            pt_dash_error(dash, status == PT_ERR_NOT_FOUND ? 404 : 503,
+                          status == PT_ERR_NOT_FOUND ? "There is no campaign with that id."
+                                                     : "The campaign could not be read.");
+            goto out;
+        }
+    }
+    if (pt_editor_document_from_form(request->form, request->form_count,
+                                     &dash->app->catalog_settings, &document,
+                                     &errors) == PT_OK) {
+        const char *id = json_string_value(json_object_get(document, "id"));
+        if (existing_id != NULL && strcmp(id, existing_id) != 0) {
+            pt_editor_errors_add(&errors, "id",
+                                 "The id cannot change; duplicate the campaign to get one with "
+                                 "another id.");
+        } else if (existing_id == NULL &&
+                   (strcmp(id, "new") == 0 || strcmp(id, "preview") == 0)) {
+            pt_editor_errors_add(&errors, "id", "The dashboard uses \"%s\" for a page of its own; "
+                                                "choose another id.",
+                                 id);
+        } else if (existing_id == NULL) {
+            json_t *taken = stored_campaign(dash->app, id, &status);
+            json_decref(taken);
+            if (status != PT_ERR_NOT_FOUND)
+                pt_editor_errors_add(&errors, "id",
+                                     "A campaign called %s exists; choose another id, or edit "
+                                     "that one.",
+                                     id);
+        }
+        if (errors.count == 0) {
+            char problem[512];
+            status = put_campaign(dash->app, id, document, problem, sizeof(problem));
+            if (status == PT_ERR_IO) {
+                pt_dash_error(dash, 503, problem);
+                goto out;
+            }
+            if (status) {
+                pt_editor_errors_add(&errors, "",
+                                     "The campaigns would not work together: %s", problem);
+            } else {
+                audit(dash, existing_id ? "campaign_saved" : "campaign_created", id);
+                char location[PT_ID_MAX + 64];
+                snprintf(location, sizeof(location), CAMPAIGNS "/%s?notice=%s", id,
+                         existing_id ? "saved" : "created");
+                pt_dash_redirect(dash, location);
+                goto out;
+            }
+        }
+    }
+    struct form_view view = {request->form, request->form_count, &errors};
+    editor_page(dash, 422, existing_id, &view, NULL);
+out:
+    json_decref(document);
+    pt_editor_errors_dispose(&errors);
+}
+
+static void set_status(struct pt_dash *dash, const char *id, const char *state,
+                       const char *notice)
+{
+    enum pt_status status;
+    json_t *document = stored_campaign(dash->app, id, &status);
+    if (document == NULL) {
+        pt_dash_error(dash, status == PT_ERR_NOT_FOUND ? 404 : 503,
+                      status == PT_ERR_NOT_FOUND ? "There is no campaign with that id."
+                                                 : "The campaign could not be read.");
+        return;
+    }
+    json_object_set_new(document, "status", json_string(state));
+    char problem[512];
+    status = put_campaign(dash->app, id, document, problem, sizeof(problem));
+    json_decref(document);
+    if (status) {
+        char message[700];
+        snprintf(message, sizeof(message), "Nothing was changed. %s", problem);
+        list_page(dash, status == PT_ERR_IO ? 503 : 422, "error", message);
+        return;
+    }
+    char action[32];
+    snprintf(action, sizeof(action), "campaign_%s", notice);
+    audit(dash, action, id);
+    char location[PT_ID_MAX + 64];
+    snprintf(location, sizeof(location), CAMPAIGNS "?notice=%s&campaign=%s", notice, id);
+    pt_dash_redirect(dash, location);
+}
+
+/* "ID-copy", then "ID-copy-2", ...: the first id no campaign has, with the
+ * original's id shortened when the suffix would not fit. */
+static enum pt_status copy_id(struct pt_app *app, const char *id, char out[PT_ID_MAX])
+{
+    for (int n = 1; n < 1000; n++) {
+        char suffix[16];
+        if (n == 1)
+            snprintf(suffix, sizeof(suffix), "-copy");
+        else
+            snprintf(suffix, sizeof(suffix), "-copy-%d", n);
+        int keep = (int)(PT_ID_MAX - 1 - strlen(suffix));
+        snprintf(out, PT_ID_MAX, "%.*s%s", keep, id, suffix);
+        char *existing = NULL;
+        enum pt_status status = pt_store_campaign_get(app->store, out, &existing);
+        free(existing);
+        if (status == PT_ERR_NOT_FOUND)
+            return PT_OK;
+        if (status)
+            return status;
+    }
+    return PT_ERR_CONFLICT;
+}
+
+static void duplicate(struct pt_dash *dash, const char *id)
+{
+    enum pt_status status;
+    json_t *document = stored_campaign(dash->app, id, &status);
+    if (document == NULL) {
+        pt_dash_error(dash, status == PT_ERR_NOT_FOUND ? 404 : 503,
+                      status == PT_ERR_NOT_FOUND ? "There is no campaign with that id."
+                                                 : "The campaign could not be read.");
+        return;
+    }
+    char copy[PT_ID_MAX];
+    char problem[512] = "";
+    status = copy_id(dash->app, id, copy);
+    if (status == PT_OK) {
+        json_object_set_new(document, "id", json_string(copy));
+        json_object_set_new(document, "status", json_string("draft"));
+        const json_t *name = json_object_get(document, "name");
+        if (json_is_string(name)) {
+            char named[260];
+            snprintf(named, sizeof(named), "%.190s (copy)", json_string_value(name));
+            if (pt_utf8_valid(named, strlen(named)))
+                json_object_set_new(document, "name", json_string(named));
+        }
+        status = put_campaign(dash->app, copy, document, problem, sizeof(problem));
+    }
+    json_decref(document);
+    if (status) {
+        char message[700];
+        snprintf(message, sizeof(message), "The campaign was not copied. %s", problem);
+        list_page(dash, status == PT_ERR_IO ? 503 : 422, "error", message);
+        return;
+    }
+    char detail[2 * PT_ID_MAX + 8];
+    snprintf(detail, sizeof(detail), "%s -> %s", id, copy);
+    audit(dash, "campaign_duplicated", detail);
+    char location[PT_ID_MAX + 64];
+    snprintf(location, sizeof(location), CAMPAIGNS "/%s?notice=duplicated", copy);
+    pt_dash_redirect(dash, location);
+}
+
+/* The preview of the posted (unsaved) form. */
+static void preview_posted(struct pt_dash *dash)
+{
+    struct pt_request *request = dash->request;
+    struct preview preview;
+    preview_from_form(&preview, dash->app, request->form, request->form_count);
+    send_preview(dash, &preview, pt_http_form(request, "preview_variant"),
+                 pt_http_form(request, "preview_language"));
+    preview_dispose(&preview);
+}
+
+/* The preview of the stored campaign, for a link or a frame's src. */
+static void preview_stored(struct pt_dash *dash, const char *id)
+{
+    char *text = NULL;
+    enum pt_status status = pt_store_campaign_get(dash->app->store, id, &text);
+    if (status) {
+        pt_dash_error(dash, status == PT_ERR_NOT_FOUND ? 404 : 503,
+                      status == PT_ERR_NOT_FOUND ? "There is no campaign with that id."
+                                                 : "The campaign could not be read.");
+        return;
+    }
+    struct preview preview;
+    memset(&preview, 0, sizeof(preview));
+    pt_editor_errors_init(&preview.errors);
+    preview_from_text(&preview, dash->app, text);
+    send_preview(dash, &preview, pt_http_query(dash->request, "variant"),
+                 pt_http_query(dash->request, "lang"));
+    preview_dispose(&preview);
+    free(text);
+}
+
+/* ------------------------------------------------------------ routing */
+
+static bool method_is(struct pt_dash *dash, enum pt_method method)
+{
+    enum pt_method asked = dash->request->method == PT_METHOD_HEAD ? PT_METHOD_GET
+                                                                   : dash->request->method;
+    if (asked == method)
+        return true;
+    pt_dash_error(dash, 405,
+                  method == PT_METHOD_POST ? "This address takes a form's button, not a link."
+                                           : "This address is a page to open, not a form.");
+    pt_response_header(dash->response, "Allow", method == PT_METHOD_POST ? "POST" : "GET, HEAD");
+    return false;
+}
 
 void pt_dash_campaigns(struct pt_dash *dash)
 {
-    pt_dash_error(dash, 404, "This page is not built yet.");
+    const char *rest = dash->rest;
+    bool post = dash->request->method == PT_METHOD_POST;
+    if (rest[0] == '\0' || strcmp(rest, "/") == 0) {
+        if (post) {
+            save(dash, NULL);
+            return;
+        }
+        /* "spring: The campaign is live." for a redirect after a change. */
+        const char *text = notice_text(pt_http_query(dash->request, "notice"));
+        const char *campaign = pt_http_query(dash->request, "campaign");
+        char notice[PT_ID_MAX + 160];
+        if (text != NULL && pt_catalog_is_id(campaign))
+            snprintf(notice, sizeof(notice), "%s: %s", campaign, text);
+        else if (text != NULL)
+            snprintf(notice, sizeof(notice), "%s", text);
+        list_page(dash, 200, "ok", text != NULL ? notice : NULL);
+        return;
+    }
+    if (rest[0] != '/') {
+        pt_dash_error(dash, 404, "There is no such page.");
+        return;
+    }
+    rest++;
+    if (strcmp(rest, "new") == 0) {
+        if (method_is(dash, PT_METHOD_GET))
+            new_page(dash);
+        return;
+    }
+    if (strcmp(rest, "preview") == 0) {
+        if (method_is(dash, PT_METHOD_POST))
+            preview_posted(dash);
+        return;
+    }
+    const char *slash = strchr(rest, '/');
+    size_t length = slash ? (size_t)(slash - rest) : strlen(rest);
+    char id[PT_ID_MAX];
+    if (length == 0 || length >= PT_ID_MAX) {
+        pt_dash_error(dash, 404, "There is no campaign with that id.");
+        return;
+    }
+    memcpy(id, rest, length);
+    id[length] = '\0';
+    if (!pt_catalog_is_id(id)) {
+        pt_dash_error(dash, 404, "There is no campaign with that id.");
+        return;
+    }
+    const char *action = slash ? slash + 1 : "";
+    if (action[0] == '\0') {
+        if (post)
+            save(dash, id);
+        else if (method_is(dash, PT_METHOD_GET))
+            edit_page(dash, id);
+        return;
+    }
+    if (strcmp(action, "preview") == 0) {
+        if (method_is(dash, PT_METHOD_GET))
+            preview_stored(dash, id);
+        return;
+    }
+    static const struct {
+        const char *action, *state, *notice;
+    } changes[] = {
+        {"live", "live", "live"},
+        {"end", "ended", "ended"},
+        {"draft", "draft", "draft"},
+    };
+    for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
+        if (strcmp(action, changes[i].action) == 0) {
+            if (method_is(dash, PT_METHOD_POST))
+                set_status(dash, id, changes[i].state, changes[i].notice);
+            return;
+        }
+    }
+    if (strcmp(action, "duplicate") == 0) {
+        if (method_is(dash, PT_METHOD_POST))
+            duplicate(dash, id);
+        return;
+    }
+    pt_dash_error(dash, 404, "There is no such page.");
 }
