@@ -630,50 +630,26 @@ void pt_reports_dispose(struct pt_reports *reports)
 
 /* ---------------------------------------------------------------- today */
 
-struct today {
-    struct pt_reports_today *rows; /* owned */
-    size_t count, capacity;
-};
-
-static struct pt_reports_today *today_row(struct today *today, const char *campaign)
-{
-    for (size_t i = 0; i < today->count; i++) {
-        if (strcmp(today->rows[i].campaign, campaign) == 0)
-            return &today->rows[i];
-    }
-    if (today->count == today->capacity) {
-        today->capacity = today->capacity ? today->capacity * 2 : 16;
-        today->rows = pt_xrealloc(today->rows, today->capacity * sizeof(*today->rows));
-    }
-    struct pt_reports_today *row = &today->rows[today->count++];
-    memset(row, 0, sizeof(*row));
-    snprintf(row->campaign, sizeof(row->campaign), "%s", campaign);
-    return row;
-}
-
+/* Today's numbers are a funnel with one row per campaign (variant ""):
+ * impressions in its events, the payments in its revenue. */
 static void today_count(void *context, const struct pt_event_count *count)
 {
     if (count->kind == PT_EVENT_IMPRESSION && count->count > 0 && count->campaign[0] != '\0')
-        today_row(context, count->campaign)->impressions += count->count;
+        funnel_row(context, count->campaign, "")->events[PT_EVENT_IMPRESSION] += count->count;
 }
 
 static void today_payment(void *context, const struct pt_report_payment *payment)
 {
     if (payment->amount_minor > 0 && payment->campaign[0] != '\0')
-        today_row(context, payment->campaign)->revenue_minor += payment->amount_minor;
-}
-
-static int compare_today(const void *left, const void *right)
-{
-    const struct pt_reports_today *a = left, *b = right;
-    return strcmp(a->campaign, b->campaign);
+        funnel_row(context, payment->campaign, "")->revenue_minor += payment->amount_minor;
 }
 
 enum pt_status pt_reports_today(struct pt_store *store, int64_t now, struct pt_reports_today *rows,
                                 size_t capacity, size_t *count)
 {
     *count = 0;
-    struct today today = {0};
+    struct pt_reports_funnel today;
+    pt_reports_funnel_init(&today);
     int32_t day = pt_events_day(now);
     int64_t start = (int64_t)day * SECONDS_PER_DAY;
     enum pt_status status = pt_store_counts_range(store, day, day, today_count, &today);
@@ -681,14 +657,17 @@ enum pt_status pt_reports_today(struct pt_store *store, int64_t now, struct pt_r
         status = pt_store_report_payments(store, start, start + SECONDS_PER_DAY, today_payment,
                                           &today);
     if (status == PT_OK) {
-        if (today.count > 1)
-            qsort(today.rows, today.count, sizeof(*today.rows), compare_today);
-        *count = today.count < capacity ? today.count : capacity;
-        if (*count > 0)
-            memcpy(rows, today.rows, *count * sizeof(*rows));
+        pt_reports_funnel_sort(&today, NULL);
+        for (size_t i = 0; i < today.count && *count < capacity; i++) {
+            struct pt_reports_today *row = &rows[(*count)++];
+            memset(row, 0, sizeof(*row));
+            snprintf(row->campaign, sizeof(row->campaign), "%s", today.rows[i].campaign);
+            row->impressions = today.rows[i].events[PT_EVENT_IMPRESSION];
+            row->revenue_minor = today.rows[i].revenue_minor;
+        }
         if (today.count > capacity)
             status = PT_ERR_TOO_LARGE;
     }
-    free(today.rows);
+    pt_reports_funnel_dispose(&today);
     return status;
 }

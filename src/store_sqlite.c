@@ -329,39 +329,61 @@ out:
     return status;
 }
 
-/* Visits the event counts the statement selects (day, campaign, variant,
- * kind, count); binds the day range when from_day is given. */
+/* Hands each row of a prepared statement to read (with reading, which holds
+ * the caller's visitor), then finalizes it. A NULL statement is a failure
+ * already logged. Lock held. */
+static enum pt_status read_rows(struct sqlite_store *store, sqlite3_stmt *statement,
+                                const char *what, void (*read)(sqlite3_stmt *, void *),
+                                void *reading)
+{
+    if (statement == NULL)
+        return PT_ERR_IO;
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW)
+        read(statement, reading);
+    enum pt_status status = step == SQLITE_DONE ? PT_OK : fail(store, what);
+    sqlite3_finalize(statement);
+    return status;
+}
+
+struct count_reading {
+    pt_store_count_visitor visit;
+    void *context;
+};
+
+/* A row of (day number, campaign, variant, kind, count); unknown kinds are
+ * skipped. */
+static void read_count(sqlite3_stmt *statement, void *reading)
+{
+    struct count_reading *counts = reading;
+    struct pt_event_count row;
+    memset(&row, 0, sizeof(row));
+    row.day = (int32_t)sqlite3_column_int64(statement, 0);
+    snprintf(row.campaign, sizeof(row.campaign), "%s", sqlite3_column_text(statement, 1));
+    snprintf(row.variant, sizeof(row.variant), "%s", sqlite3_column_text(statement, 2));
+    if (!pt_event_kind_parse((const char *)sqlite3_column_text(statement, 3), &row.kind))
+        return;
+    row.count = sqlite3_column_int64(statement, 4);
+    counts->visit(counts->context, &row);
+}
+
+/* Visits the event counts the statement selects; binds the day range when
+ * from_day is given. Lock held. */
 static enum pt_status visit_counts(struct sqlite_store *store, const char *sql,
                                    const char *from_day, const char *to_day,
                                    pt_store_count_visitor visit, void *context)
 {
-    enum pt_status status = PT_OK;
     sqlite3_stmt *statement = NULL;
     if (sqlite3_prepare_v2(store->db, sql, -1, &statement, NULL) != SQLITE_OK) {
-        status = fail(store, "reading counts");
-        goto out;
+        sqlite3_finalize(statement);
+        return fail(store, "reading counts");
     }
     if (from_day != NULL) {
         sqlite3_bind_text(statement, 1, from_day, -1, SQLITE_STATIC);
         sqlite3_bind_text(statement, 2, to_day, -1, SQLITE_STATIC);
     }
-    int step;
-    while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
-        struct pt_event_count row;
-        memset(&row, 0, sizeof(row));
-        row.day = (int32_t)sqlite3_column_int64(statement, 0);
-        snprintf(row.campaign, sizeof(row.campaign), "%s", sqlite3_column_text(statement, 1));
-        snprintf(row.variant, sizeof(row.variant), "%s", sqlite3_column_text(statement, 2));
-        if (!pt_event_kind_parse((const char *)sqlite3_column_text(statement, 3), &row.kind))
-            continue;
-        row.count = sqlite3_column_int64(statement, 4);
-        visit(context, &row);
-    }
-    if (step != SQLITE_DONE)
-        status = fail(store, "reading counts");
-out:
-    sqlite3_finalize(statement);
-    return status;
+    struct count_reading reading = {visit, context};
+    return read_rows(store, statement, "reading counts", read_count, &reading);
 }
 
 static enum pt_status sqlite_counts_each(struct pt_store *base, pt_store_count_visitor visit,
@@ -1074,122 +1096,128 @@ static sqlite3_stmt *prepare_with(struct sqlite_store *store, const char *sql, c
     return statement;
 }
 
+struct report_pledge_reading {
+    pt_store_report_pledge_visitor visit;
+    void *context;
+};
+
+static void read_report_pledge(sqlite3_stmt *statement, void *reading)
+{
+    struct report_pledge_reading *pledges = reading;
+    struct pt_report_pledge row;
+    memset(&row, 0, sizeof(row));
+    snprintf(row.id, sizeof(row.id), "%s", column_text(statement, 0));
+    snprintf(row.campaign, sizeof(row.campaign), "%s", column_text(statement, 1));
+    snprintf(row.variant, sizeof(row.variant), "%s", column_text(statement, 2));
+    snprintf(row.status, sizeof(row.status), "%s", column_text(statement, 3));
+    pt_frequency_parse(column_text(statement, 4), &row.frequency);
+    row.amount_minor = sqlite3_column_int64(statement, 5);
+    snprintf(row.currency, sizeof(row.currency), "%s", column_text(statement, 6));
+    row.created_at = sqlite3_column_int64(statement, 7);
+    row.became_active = sqlite3_column_int(statement, 8) != 0;
+    row.first_month_revenue = sqlite3_column_int64(statement, 9);
+    pledges->visit(pledges->context, &row);
+}
+
 /* A paying state, or a payment, makes a pledge count as made: a checkout
  * abandoned at the processor goes from pending to cancelled and is not one. */
 static enum pt_status sqlite_report_pledges(struct pt_store *base, int64_t start, int64_t end,
                                             pt_store_report_pledge_visitor visit, void *context)
 {
     struct sqlite_store *store = from(base);
-    enum pt_status status = PT_OK;
+    struct report_pledge_reading reading = {visit, context};
     pthread_mutex_lock(&store->lock);
-    sqlite3_stmt *statement = prepare_with(
+    enum pt_status status = read_rows(
         store,
-        "SELECT p.id, p.campaign, p.variant, p.status, p.frequency, p.amount_minor, p.currency, "
-        "p.created_at, EXISTS (SELECT 1 FROM pledge_history h WHERE h.pledge_id = p.id AND "
-        "h.status IN ('active', 'past_due', 'paused', 'completed')) OR EXISTS (SELECT 1 FROM "
-        "payments y WHERE y.pledge_id = p.id), (SELECT coalesce(sum(y.amount_minor), 0) FROM "
-        "payments y WHERE y.pledge_id = p.id AND y.paid_at < p.created_at + 31 * 86400) "
-        "FROM pledges p WHERE p.created_at >= ? AND p.created_at < ? ORDER BY p.created_at, p.id",
-        "reading pledges for a report", 2, start, end);
-    if (statement == NULL) {
-        status = PT_ERR_IO;
-        goto out;
-    }
-    int step;
-    while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
-        struct pt_report_pledge row;
-        memset(&row, 0, sizeof(row));
-        snprintf(row.id, sizeof(row.id), "%s", column_text(statement, 0));
-        snprintf(row.campaign, sizeof(row.campaign), "%s", column_text(statement, 1));
-        snprintf(row.variant, sizeof(row.variant), "%s", column_text(statement, 2));
-        snprintf(row.status, sizeof(row.status), "%s", column_text(statement, 3));
-        pt_frequency_parse(column_text(statement, 4), &row.frequency);
-        row.amount_minor = sqlite3_column_int64(statement, 5);
-        snprintf(row.currency, sizeof(row.currency), "%s", column_text(statement, 6));
-        row.created_at = sqlite3_column_int64(statement, 7);
-        row.became_active = sqlite3_column_int(statement, 8) != 0;
-        row.first_month_revenue = sqlite3_column_int64(statement, 9);
-        visit(context, &row);
-    }
-    if (step != SQLITE_DONE)
-        status = fail(store, "reading pledges for a report");
-out:
-    sqlite3_finalize(statement);
+        prepare_with(store,
+                     "SELECT p.id, p.campaign, p.variant, p.status, p.frequency, p.amount_minor, "
+                     "p.currency, p.created_at, EXISTS (SELECT 1 FROM pledge_history h WHERE "
+                     "h.pledge_id = p.id AND h.status IN ('active', 'past_due', 'paused', "
+                     "'completed')) OR EXISTS (SELECT 1 FROM payments y WHERE y.pledge_id = "
+                     "p.id), (SELECT coalesce(sum(y.amount_minor), 0) FROM payments y WHERE "
+                     "y.pledge_id = p.id AND y.paid_at < p.created_at + 31 * 86400) FROM "
+                     "pledges p WHERE p.created_at >= ? AND p.created_at < ? "
+                     "ORDER BY p.created_at, p.id",
+                     "reading pledges for a report", 2, start, end),
+        "reading pledges for a report", read_report_pledge, &reading);
     pthread_mutex_unlock(&store->lock);
     return status;
+}
+
+struct report_history_reading {
+    pt_store_report_history_visitor visit;
+    void *context;
+};
+
+static void read_report_history(sqlite3_stmt *statement, void *reading)
+{
+    struct report_history_reading *history = reading;
+    struct pt_report_history row = {
+        .pledge_id = column_text(statement, 0),
+        .campaign = column_text(statement, 1),
+        .variant = column_text(statement, 2),
+        .currency = column_text(statement, 3),
+        .at = sqlite3_column_int64(statement, 5),
+        .status = column_text(statement, 6),
+        .amount_minor = sqlite3_column_int64(statement, 7),
+    };
+    pt_frequency_parse(column_text(statement, 4), &row.frequency);
+    history->visit(history->context, &row);
 }
 
 static enum pt_status sqlite_report_history(struct pt_store *base, int64_t to,
                                             pt_store_report_history_visitor visit, void *context)
 {
     struct sqlite_store *store = from(base);
-    enum pt_status status = PT_OK;
+    struct report_history_reading reading = {visit, context};
     pthread_mutex_lock(&store->lock);
-    sqlite3_stmt *statement = prepare_with(
+    enum pt_status status = read_rows(
         store,
-        "SELECT h.pledge_id, p.campaign, p.variant, p.currency, p.frequency, h.at, h.status, "
-        "h.amount_minor FROM pledge_history h JOIN pledges p ON p.id = h.pledge_id "
-        "WHERE h.at < ? ORDER BY h.pledge_id, h.at, h.rowid",
-        "reading the pledge history", 1, to);
-    if (statement == NULL) {
-        status = PT_ERR_IO;
-        goto out;
-    }
-    int step;
-    while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
-        struct pt_report_history row = {
-            .pledge_id = column_text(statement, 0),
-            .campaign = column_text(statement, 1),
-            .variant = column_text(statement, 2),
-            .currency = column_text(statement, 3),
-            .at = sqlite3_column_int64(statement, 5),
-            .status = column_text(statement, 6),
-            .amount_minor = sqlite3_column_int64(statement, 7),
-        };
-        pt_frequency_parse(column_text(statement, 4), &row.frequency);
-        visit(context, &row);
-    }
-    if (step != SQLITE_DONE)
-        status = fail(store, "reading the pledge history");
-out:
-    sqlite3_finalize(statement);
+        prepare_with(store,
+                     "SELECT h.pledge_id, p.campaign, p.variant, p.currency, p.frequency, h.at, "
+                     "h.status, h.amount_minor FROM pledge_history h JOIN pledges p ON p.id = "
+                     "h.pledge_id WHERE h.at < ? ORDER BY h.pledge_id, h.at, h.rowid",
+                     "reading the pledge history", 1, to),
+        "reading the pledge history", read_report_history, &reading);
     pthread_mutex_unlock(&store->lock);
     return status;
+}
+
+struct report_payment_reading {
+    pt_store_report_payment_visitor visit;
+    void *context;
+};
+
+static void read_report_payment(sqlite3_stmt *statement, void *reading)
+{
+    struct report_payment_reading *payments = reading;
+    struct pt_report_payment row = {
+        .payment_id = column_text(statement, 0),
+        .pledge_id = column_text(statement, 1),
+        .campaign = column_text(statement, 2),
+        .variant = column_text(statement, 3),
+        .amount_minor = sqlite3_column_int64(statement, 4),
+        .currency = column_text(statement, 5),
+        .paid_at = sqlite3_column_int64(statement, 6),
+    };
+    payments->visit(payments->context, &row);
 }
 
 static enum pt_status sqlite_report_payments(struct pt_store *base, int64_t start, int64_t end,
                                              pt_store_report_payment_visitor visit, void *context)
 {
     struct sqlite_store *store = from(base);
-    enum pt_status status = PT_OK;
+    struct report_payment_reading reading = {visit, context};
     pthread_mutex_lock(&store->lock);
-    sqlite3_stmt *statement = prepare_with(
+    enum pt_status status = read_rows(
         store,
-        "SELECT y.id, y.pledge_id, p.campaign, p.variant, y.amount_minor, y.currency, y.paid_at "
-        "FROM payments y JOIN pledges p ON p.id = y.pledge_id "
-        "WHERE y.paid_at >= ? AND y.paid_at < ? ORDER BY y.paid_at, y.id",
-        "reading payments for a report", 2, start, end);
-    if (statement == NULL) {
-        status = PT_ERR_IO;
-        goto out;
-    }
-    int step;
-    while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
-        struct pt_report_payment row = {
-            .payment_id = column_text(statement, 0),
-            .pledge_id = column_text(statement, 1),
-            .campaign = column_text(statement, 2),
-            .variant = column_text(statement, 3),
-            .amount_minor = sqlite3_column_int64(statement, 4),
-            .currency = column_text(statement, 5),
-            .paid_at = sqlite3_column_int64(statement, 6),
-        };
-        visit(context, &row);
-    }
-    if (step != SQLITE_DONE)
-        status = fail(store, "reading payments for a report");
-out:
-    sqlite3_finalize(statement);
+        prepare_with(store,
+                     "SELECT y.id, y.pledge_id, p.campaign, p.variant, y.amount_minor, "
+                     "y.currency, y.paid_at FROM payments y JOIN pledges p ON p.id = "
+                     "y.pledge_id WHERE y.paid_at >= ? AND y.paid_at < ? "
+                     "ORDER BY y.paid_at, y.id",
+                     "reading payments for a report", 2, start, end),
+        "reading payments for a report", read_report_payment, &reading);
     pthread_mutex_unlock(&store->lock);
     return status;
 }
@@ -1200,8 +1228,10 @@ static enum pt_status pledge_exists(struct sqlite_store *store, const char *pled
     sqlite3_stmt *statement = NULL;
     enum pt_status status = PT_OK;
     if (sqlite3_prepare_v2(store->db, "SELECT 1 FROM pledges WHERE id = ?", -1, &statement,
-                           NULL) != SQLITE_OK)
+                           NULL) != SQLITE_OK) {
+        sqlite3_finalize(statement);
         return fail(store, "finding a pledge");
+    }
     sqlite3_bind_text(statement, 1, pledge_id, -1, SQLITE_STATIC);
     int step = sqlite3_step(statement);
     if (step == SQLITE_DONE)
@@ -1212,72 +1242,73 @@ static enum pt_status pledge_exists(struct sqlite_store *store, const char *pled
     return status;
 }
 
-/* Prepares a statement about one pledge (its id is parameter 1) once the
- * pledge is known to exist. Lock held; *statement is NULL on failure. */
-static enum pt_status prepare_for_pledge(struct sqlite_store *store, const char *sql,
-                                         const char *pledge_id, sqlite3_stmt **statement)
+/* Reads the rows of a statement about one existing pledge (its id is
+ * parameter 1); PT_ERR_NOT_FOUND when there is no such pledge. */
+static enum pt_status read_pledge_rows(struct pt_store *base, const char *sql,
+                                       const char *pledge_id, const char *what,
+                                       void (*read)(sqlite3_stmt *, void *), void *reading)
 {
-    *statement = NULL;
+    struct sqlite_store *store = from(base);
+    sqlite3_stmt *statement = NULL;
+    pthread_mutex_lock(&store->lock);
     enum pt_status status = pledge_exists(store, pledge_id);
-    if (status)
-        return status;
-    if (sqlite3_prepare_v2(store->db, sql, -1, statement, NULL) != SQLITE_OK) {
-        sqlite3_finalize(*statement);
-        *statement = NULL;
-        return fail(store, "reading a pledge");
+    if (status == PT_OK) {
+        if (sqlite3_prepare_v2(store->db, sql, -1, &statement, NULL) != SQLITE_OK) {
+            fail(store, what);
+            sqlite3_finalize(statement);
+            statement = NULL;
+        } else {
+            sqlite3_bind_text(statement, 1, pledge_id, -1, SQLITE_TRANSIENT);
+        }
+        status = read_rows(store, statement, what, read, reading);
     }
-    sqlite3_bind_text(*statement, 1, pledge_id, -1, SQLITE_TRANSIENT);
-    return PT_OK;
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+struct history_reading {
+    pt_store_history_visitor visit;
+    void *context;
+};
+
+static void read_history(sqlite3_stmt *statement, void *reading)
+{
+    struct history_reading *history = reading;
+    history->visit(history->context, sqlite3_column_int64(statement, 0), column_text(statement, 1),
+                   sqlite3_column_int64(statement, 2), column_text(statement, 3));
 }
 
 static enum pt_status sqlite_pledge_history_each(struct pt_store *base, const char *pledge_id,
                                                  pt_store_history_visitor visit, void *context)
 {
-    struct sqlite_store *store = from(base);
-    sqlite3_stmt *statement = NULL;
-    pthread_mutex_lock(&store->lock);
-    enum pt_status status = prepare_for_pledge(
-        store,
-        "SELECT at, status, amount_minor, note FROM pledge_history WHERE pledge_id = ? "
-        "ORDER BY at, rowid",
-        pledge_id, &statement);
-    if (status)
-        goto out;
-    int step;
-    while ((step = sqlite3_step(statement)) == SQLITE_ROW)
-        visit(context, sqlite3_column_int64(statement, 0), column_text(statement, 1),
-              sqlite3_column_int64(statement, 2), column_text(statement, 3));
-    if (step != SQLITE_DONE)
-        status = fail(store, "reading a pledge's history");
-out:
-    sqlite3_finalize(statement);
-    pthread_mutex_unlock(&store->lock);
-    return status;
+    struct history_reading reading = {visit, context};
+    return read_pledge_rows(base,
+                            "SELECT at, status, amount_minor, note FROM pledge_history "
+                            "WHERE pledge_id = ? ORDER BY at, rowid",
+                            pledge_id, "reading a pledge's history", read_history, &reading);
+}
+
+struct payment_reading {
+    pt_store_payment_visitor visit;
+    void *context;
+};
+
+static void read_payment(sqlite3_stmt *statement, void *reading)
+{
+    struct payment_reading *payments = reading;
+    payments->visit(payments->context, column_text(statement, 0),
+                    sqlite3_column_int64(statement, 1), column_text(statement, 2),
+                    sqlite3_column_int64(statement, 3));
 }
 
 static enum pt_status sqlite_pledge_payments_each(struct pt_store *base, const char *pledge_id,
                                                   pt_store_payment_visitor visit, void *context)
 {
-    struct sqlite_store *store = from(base);
-    sqlite3_stmt *statement = NULL;
-    pthread_mutex_lock(&store->lock);
-    enum pt_status status = prepare_for_pledge(
-        store,
-        "SELECT id, amount_minor, currency, paid_at FROM payments WHERE pledge_id = ? "
-        "ORDER BY paid_at, id",
-        pledge_id, &statement);
-    if (status)
-        goto out;
-    int step;
-    while ((step = sqlite3_step(statement)) == SQLITE_ROW)
-        visit(context, column_text(statement, 0), sqlite3_column_int64(statement, 1),
-              column_text(statement, 2), sqlite3_column_int64(statement, 3));
-    if (step != SQLITE_DONE)
-        status = fail(store, "reading a pledge's payments");
-out:
-    sqlite3_finalize(statement);
-    pthread_mutex_unlock(&store->lock);
-    return status;
+    struct payment_reading reading = {visit, context};
+    return read_pledge_rows(base,
+                            "SELECT id, amount_minor, currency, paid_at FROM payments "
+                            "WHERE pledge_id = ? ORDER BY paid_at, id",
+                            pledge_id, "reading a pledge's payments", read_payment, &reading);
 }
 
 /* The history row goes in first and the address hash goes last, because
