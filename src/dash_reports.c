@@ -165,10 +165,11 @@ struct column {
 
 #define MAX_COLUMNS 16
 
-/* One row's cells, and room for a text made for them. */
+/* One row's cells, and room for the texts made for them. */
 struct row {
     struct cell cells[MAX_COLUMNS];
     char text[64];
+    char last_day[11];
 };
 
 struct source {
@@ -287,8 +288,10 @@ static void html_row(struct pt_buf *out, const struct source *source, const stru
 
 static void html_table(struct pt_buf *out, const struct source *source, const struct table *table)
 {
-    pt_buf_printf(out, "<div class=\"dash-table-wrap\"><table id=\"%s-table\"><caption>",
-                  table->id);
+    /* A wide table scrolls inside its region, which the keyboard can reach. */
+    pt_buf_puts(out, "<div class=\"dash-table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"");
+    pt_buf_html_str(out, table->caption);
+    pt_buf_printf(out, "\"><table id=\"%s-table\"><caption>", table->id);
     pt_buf_html_str(out, table->caption);
     pt_buf_puts(out, "</caption><thead><tr>");
     for (size_t c = 0; c < table->column_count; c++) {
@@ -516,6 +519,7 @@ static void fill_verdict(const struct source *source, size_t index, struct row *
 
 static const struct column supporter_columns[] = {
     {"Month", "month", CELL_TEXT},
+    {"Counted to", "counted_to", CELL_TEXT},
     {"Active at start", "active_at_start", CELL_COUNT},
     {"New", "new", CELL_COUNT},
     {"Cancelled", "cancelled", CELL_COUNT},
@@ -524,29 +528,23 @@ static const struct column supporter_columns[] = {
     {"MRR at end", "mrr", CELL_MONEY},
 };
 
+/* A month cut short by the period is counted up to the period's last day. */
 static void fill_supporters(const struct source *source, size_t index, struct row *row)
 {
     struct cell *cells = row->cells;
     const struct pt_reports_month *month = &source->reports->supporters.months[index];
-    /* A month cut short by the period ends on another day than the 1st of
-     * the next, and says up to when. */
-    char end[11], last_day[11];
-    pt_reports_format_day(pt_events_day(month->end), end);
-    pt_reports_format_day(pt_events_day(month->end - 1), last_day);
-    if (strcmp(end + 8, "01") == 0)
-        snprintf(row->text, sizeof(row->text), "%04d-%02d", month->year, month->month);
-    else
-        snprintf(row->text, sizeof(row->text), "%04d-%02d (to %s)", month->year,
-                 month->month, last_day);
+    snprintf(row->text, sizeof(row->text), "%04d-%02d", month->year, month->month);
+    pt_reports_format_day(pt_events_day(month->end - 1), row->last_day);
     text_cell(&cells[0], row->text);
-    count_cell(&cells[1], month->active_at_start);
-    count_cell(&cells[2], month->new_supporters);
-    count_cell(&cells[3], month->cancelled);
-    count_cell(&cells[4], month->active_at_end);
+    text_cell(&cells[1], row->last_day);
+    count_cell(&cells[2], month->active_at_start);
+    count_cell(&cells[3], month->new_supporters);
+    count_cell(&cells[4], month->cancelled);
+    count_cell(&cells[5], month->active_at_end);
     double churn = 0;
     bool has_churn = pt_reports_churn(month, &churn);
-    ratio_cell(&cells[5], churn, has_churn);
-    money_cell(&cells[6], month->mrr_minor, true);
+    ratio_cell(&cells[6], churn, has_churn);
+    money_cell(&cells[7], month->mrr_minor, true);
 }
 
 /* ---------------------------------------------------------------- daily */

@@ -47,6 +47,7 @@
     return {
       scale: scale,
       side: side,
+      size: side === 2 ? 50 : 72,
       stroke: INK,
       grid: { show: showGrid, stroke: GRID, width: 1 },
       ticks: { stroke: GRID, width: 1 },
@@ -145,7 +146,14 @@
         cursor: { points: { show: false } },
         scales: {
           x: { time: false, range: [-0.5, labels.length - 0.5] },
-          y: { distr: 3, log: 10 },
+          y: {
+            distr: 3,
+            log: 10,
+            /* From below 1, so that a step of 1 still shows a bar. */
+            range: function (u, min, max) {
+              return [0.5, Math.pow(10, Math.ceil(Math.log10(Math.max(max, 10)) + 0.01))];
+            },
+          },
         },
         series: [
           { label: 'Step', value: function (u, v) { return v === null ? '' : labels[v]; } },
