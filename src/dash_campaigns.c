@@ -345,7 +345,7 @@ static void list_page(struct pt_dash *dash, int status_code, const char *kind,
                     "<caption>Campaigns, the one shown first at the top. Today is the UTC day "
                     "so far.</caption><thead><tr>"
                     "<th scope=\"col\">Campaign</th><th scope=\"col\">Status</th>"
-                    "<th scope=\"col\">Schedule (UTC)</th><th scope=\"col\">Priority</th>"
+                    "<th scope=\"col\">Schedule (UTC)</th><th scope=\"col\" class=\"num\">Priority</th>"
                     "<th scope=\"col\">Variants</th>"
                     "<th scope=\"col\" class=\"num\">Impressions today</th>"
                     "<th scope=\"col\" class=\"num\">Revenue today</th>"
@@ -394,6 +394,8 @@ static void list_page(struct pt_dash *dash, int status_code, const char *kind,
 }
 
 /* ------------------------------------------------------------ the preview */
+
+static void put_error_label(struct pt_buf *out, const char *field);
 
 /* A one-campaign catalogue built from the form or a stored document, the
  * same build that serves readers; or, when the form does not convert yet,
@@ -479,6 +481,10 @@ static void preview_render(const struct preview *preview, const struct pt_app *a
                            "preview appears when the form is complete:</p><ul>");
     for (size_t i = 0; i < preview->errors.count && i < 6; i++) {
         pt_buf_puts(&fragment, "<li>");
+        if (preview->errors.items[i].field[0] != '\0') {
+            put_error_label(&fragment, preview->errors.items[i].field);
+            pt_buf_puts(&fragment, ": ");
+        }
         pt_buf_html_str(&fragment, preview->errors.items[i].message);
         pt_buf_puts(&fragment, "</li>");
     }
@@ -500,7 +506,9 @@ static void send_preview(struct pt_dash *dash, const struct preview *preview,
                   "sandbox; default-src 'none'; style-src 'self' %s; img-src 'self' data:; "
                   "form-action 'none'; base-uri 'none'; frame-ancestors 'self'",
                   dash->app->catalog_settings.public_url);
-    pt_response_text(dash->request, dash->response, preview->catalog != NULL ? 200 : 422,
+    /* A form that is not complete yet still has a preview: the page that
+     * says what it waits for. */
+    pt_response_text(dash->request, dash->response, 200,
                      "text/html; charset=utf-8", body.data, body.length);
     pt_response_header(dash->response, "Content-Security-Policy",
                        pt_arena_strndup(dash->request->arena, policy.data, policy.length));
@@ -885,7 +893,7 @@ static void put_preview_panel(struct pt_buf *out, const struct pt_app *app,
                           preview_sizes[s].name, preview_sizes[s].label, preview_sizes[s].width);
             /* No allow-scripts: the appeal needs none, and without
              * allow-same-origin the frame cannot reach the dashboard. */
-            pt_buf_printf(out, "<iframe sandbox=\"\" width=\"%d\" height=\"560\" name=\"",
+            pt_buf_printf(out, "<iframe sandbox=\"\" width=\"%d\" height=\"480\" name=\"",
                           preview_sizes[s].width);
             pt_buf_html_str(out, frame);
             pt_buf_puts(out, "\" title=\"Preview in ");

@@ -84,8 +84,7 @@
           headers: { 'X-CSRF-Token': token() },
           signal: controller ? controller.signal : undefined
         }).then(function (response) {
-          /* 422 is a preview too: it says what the form still needs. */
-          if (response.redirected || (!response.ok && response.status !== 422)) {
+          if (response.redirected || !response.ok) {
             throw new Error(response.redirected
               ? 'Your session has ended: sign in again in another tab, then change a field.'
               : 'The preview could not be updated (' + response.status + ').');
