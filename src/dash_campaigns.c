@@ -211,15 +211,16 @@ static void put_status(struct pt_buf *out, const json_t *document, const char *n
     const char *status = string_of(document, "status", "draft");
     const char *starts = string_of(document, "starts_at", NULL);
     const char *ends = string_of(document, "ends_at", NULL);
-    const char *label = strcmp(status, "live") == 0    ? "Live"
-                        : strcmp(status, "ended") == 0 ? "Ended"
-                                                       : "Draft";
-    pt_buf_printf(out, "<span class=\"campaign-status campaign-status-%s\">%s</span>",
-                  strcmp(status, "live") == 0 || strcmp(status, "ended") == 0 ? status : "draft",
-                  label);
-    if (strcmp(status, "live") == 0 && ends != NULL && strcmp(ends, now_iso) < 0)
+    bool live = strcmp(status, "live") == 0;
+    if (live)
+        pt_buf_puts(out, "<span class=\"campaign-status campaign-status-live\">Live</span>");
+    else if (strcmp(status, "ended") == 0)
+        pt_buf_puts(out, "<span class=\"campaign-status campaign-status-ended\">Ended</span>");
+    else
+        pt_buf_puts(out, "<span class=\"campaign-status campaign-status-draft\">Draft</span>");
+    if (live && ends != NULL && strcmp(ends, now_iso) < 0)
         pt_buf_puts(out, " <span class=\"campaign-status-note\">its schedule is over</span>");
-    else if (strcmp(status, "live") == 0 && starts != NULL && strcmp(starts, now_iso) > 0)
+    else if (live && starts != NULL && strcmp(starts, now_iso) > 0)
         pt_buf_puts(out, " <span class=\"campaign-status-note\">starts later</span>");
 }
 
