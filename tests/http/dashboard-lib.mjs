@@ -102,11 +102,15 @@ export class Client {
         return this.keep(await http(this.patron.base, 'GET', path, { headers: this.headers(headers) }));
     }
 
-    /** POST a form. csrf: undefined = the last token seen, null = none, a string = that one. */
+    /**
+     * POST a form: an object, or a list of [name, value] pairs (for names
+     * that repeat, such as ticked checkboxes). csrf: undefined = the last
+     * token seen, null = none, a string = that one.
+     */
     async post(path, form = {}, { csrf, site = 'same-origin', headers = {} } = {}) {
-        const fields = { ...form };
+        const fields = Array.isArray(form) ? [...form] : Object.entries(form);
         const token = csrf === undefined ? this.csrf : csrf;
-        if (token !== null && token !== undefined) fields.csrf = token;
+        if (token !== null && token !== undefined) fields.push(['csrf', token]);
         const h = this.headers(headers);
         if (site) h['Sec-Fetch-Site'] = site;
         return this.keep(await http(this.patron.base, 'POST', path, { form: fields, headers: h }));
