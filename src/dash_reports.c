@@ -595,8 +595,9 @@ static struct table make_table(const struct source *source, enum pt_dash_reports
                               "No months in this period.", fill_supporters};
     case PT_DASH_REPORTS_DAILY:
     default:
-        return (struct table){"daily", "Day by day", COLUMNS(daily_columns),
-                              reports->days.count, false, "No days in this period.", fill_daily};
+        return (struct table){"daily", "Impressions, pledges and revenue per day",
+                              COLUMNS(daily_columns), reports->days.count, false,
+                              "No days in this period.", fill_daily};
     }
 }
 

@@ -484,7 +484,8 @@ void pt_reports_supporters_add(struct pt_reports_supporters *s,
         snprintf(s->pledge_id, sizeof(s->pledge_id), "%s", row->pledge_id);
         snprintf(s->currency, sizeof(s->currency), "%s", row->currency);
         s->frequency = row->frequency;
-        s->matches = row->frequency != PT_FREQUENCY_ONE_OFF && in_campaign(&s->query, row->campaign);
+        s->matches =
+            row->frequency != PT_FREQUENCY_ONE_OFF && in_campaign(&s->query, row->campaign);
     }
     if (!s->matches)
         return;

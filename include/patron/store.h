@@ -154,7 +154,8 @@ struct pt_report_payment {
     int64_t paid_at;
 };
 
-typedef void (*pt_store_report_pledge_visitor)(void *context, const struct pt_report_pledge *pledge);
+typedef void (*pt_store_report_pledge_visitor)(void *context,
+                                               const struct pt_report_pledge *pledge);
 typedef void (*pt_store_report_history_visitor)(void *context,
                                                 const struct pt_report_history *row);
 typedef void (*pt_store_report_payment_visitor)(void *context,
