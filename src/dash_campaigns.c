@@ -137,6 +137,26 @@ static json_t *stored_campaign(struct pt_app *app, const char *id, enum pt_statu
     return document;
 }
 
+/* The page for a campaign that could not be read: not there, or the
+ * database failed. */
+static void answer_unreadable(struct pt_dash *dash, enum pt_status status)
+{
+    if (status == PT_ERR_NOT_FOUND)
+        pt_dash_error(dash, 404, "There is no campaign with that id.");
+    else
+        pt_dash_error(dash, 503, "The campaign could not be read. Try again in a moment.");
+}
+
+/* stored_campaign, answering the request when there is none. */
+static json_t *stored_or_answer(struct pt_dash *dash, const char *id)
+{
+    enum pt_status status;
+    json_t *document = stored_campaign(dash->app, id, &status);
+    if (document == NULL)
+        answer_unreadable(dash, status);
+    return document;
+}
+
 static void audit(struct pt_dash *dash, const char *action, const char *detail)
 {
     if (pt_dash_audit(dash, action, detail) != PT_OK)
@@ -294,8 +314,7 @@ static void put_today(struct pt_buf *out, const struct pt_reports_today *rows, s
     pt_buf_puts(out, "</td>");
 }
 
-static void list_page(struct pt_dash *dash, int status_code, const char *kind,
-                      const char *notice)
+static void list_page(struct pt_dash *dash, int status_code, const char *kind, const char *notice)
 {
     struct pt_app *app = dash->app;
     struct stored_set set = {0};
@@ -313,10 +332,9 @@ static void list_page(struct pt_dash *dash, int status_code, const char *kind,
             continue;
         }
         const json_t *priority = json_object_get(document, "priority");
-        listed[count++] = (struct listed){set.ids[i], document,
-                                          json_is_integer(priority)
-                                              ? (int64_t)json_integer_value(priority)
-                                              : 0};
+        listed[count++] =
+            (struct listed){set.ids[i], document,
+                            json_is_integer(priority) ? (int64_t)json_integer_value(priority) : 0};
     }
     qsort(listed, count, sizeof(*listed), by_priority);
 
@@ -341,16 +359,17 @@ static void list_page(struct pt_dash *dash, int status_code, const char *kind,
     if (count == 0) {
         pt_buf_puts(&page, "<p>There are no campaigns yet.</p>");
     } else {
-        pt_buf_puts(&page,
-                    "<div class=\"dash-table-wrap\"><table class=\"campaigns-table\">"
-                    "<caption>Campaigns, the one shown first at the top. Today is the UTC day "
-                    "so far.</caption><thead><tr>"
-                    "<th scope=\"col\">Campaign</th><th scope=\"col\">Status</th>"
-                    "<th scope=\"col\">Schedule (UTC)</th><th scope=\"col\" class=\"num\">Priority</th>"
-                    "<th scope=\"col\">Variants</th>"
-                    "<th scope=\"col\" class=\"num\">Impressions today</th>"
-                    "<th scope=\"col\" class=\"num\">Revenue today</th>"
-                    "<th scope=\"col\">Actions</th></tr></thead><tbody>");
+        pt_buf_puts(
+            &page,
+            "<div class=\"dash-table-wrap\"><table class=\"campaigns-table\">"
+            "<caption>Campaigns, the one shown first at the top. Today is the UTC day "
+            "so far.</caption><thead><tr>"
+            "<th scope=\"col\">Campaign</th><th scope=\"col\">Status</th>"
+            "<th scope=\"col\">Schedule (UTC)</th><th scope=\"col\" class=\"num\">Priority</th>"
+            "<th scope=\"col\">Variants</th>"
+            "<th scope=\"col\" class=\"num\">Impressions today</th>"
+            "<th scope=\"col\" class=\"num\">Revenue today</th>"
+            "<th scope=\"col\">Actions</th></tr></thead><tbody>");
         for (size_t i = 0; i < count; i++) {
             const json_t *document = listed[i].document;
             const char *id = listed[i].id;
@@ -370,14 +389,15 @@ static void list_page(struct pt_dash *dash, int status_code, const char *kind,
                           (long long)listed[i].priority, json_array_size(variants));
             size_t index;
             const json_t *variant;
-            json_array_foreach(variants, index, variant) {
+            json_array_foreach(variants, index, variant)
+            {
                 pt_buf_puts(&page, index == 0 ? ": " : ", ");
                 pt_buf_html_str(&page, string_of(variant, "id", "?"));
             }
             pt_buf_puts(&page, "</td>");
             put_today(&page, today, today_count, today_known, id,
-                      pt_money_currency(string_of(document, "currency",
-                                                  app->catalog_settings.default_currency)));
+                      pt_money_currency(
+                          string_of(document, "currency", app->catalog_settings.default_currency)));
             pt_buf_puts(&page, "<td>");
             put_actions(&page, dash, id, name, string_of(document, "status", "draft"));
             pt_buf_puts(&page, "</td></tr>");
@@ -406,8 +426,7 @@ struct preview {
     struct pt_editor_errors errors;
 };
 
-static void preview_from_text(struct preview *preview, const struct pt_app *app,
-                              const char *text)
+static void preview_from_text(struct preview *preview, const struct pt_app *app, const char *text)
 {
     char problem[512];
     const char *documents[] = {text};
@@ -509,8 +528,8 @@ static void send_preview(struct pt_dash *dash, const struct preview *preview,
                   dash->app->catalog_settings.public_url);
     /* A form that is not complete yet still has a preview: the page that
      * says what it waits for. */
-    pt_response_text(dash->request, dash->response, 200,
-                     "text/html; charset=utf-8", body.data, body.length);
+    pt_response_text(dash->request, dash->response, 200, "text/html; charset=utf-8", body.data,
+                     body.length);
     pt_response_header(dash->response, "Content-Security-Policy",
                        pt_arena_strndup(dash->request->arena, policy.data, policy.length));
     pt_response_header(dash->response, "Cache-Control", "no-store");
@@ -541,8 +560,7 @@ static void put_id(struct pt_buf *out, const char *name, const char *suffix)
 
 /* The help and error under a label, and the attributes that tie them to
  * the input (written after the input's own). */
-static void put_described(struct pt_buf *out, const char *name, const char *help,
-                          const char *error)
+static void put_described(struct pt_buf *out, const char *name, const char *help, const char *error)
 {
     if (help == NULL && error == NULL)
         return;
@@ -558,23 +576,23 @@ static void put_described(struct pt_buf *out, const char *name, const char *help
         pt_buf_puts(out, " aria-invalid=\"true\"");
 }
 
+static void put_note(struct pt_buf *out, const char *name, const char *kind, const char *text)
+{
+    if (text == NULL)
+        return;
+    pt_buf_printf(out, "<p class=\"dash-%s\" id=\"",
+                  strcmp(kind, "error") == 0 ? "field-error" : "help");
+    put_id(out, name, strcmp(kind, "error") == 0 ? "-error" : "-help");
+    pt_buf_puts(out, "\">");
+    pt_buf_html_str(out, text);
+    pt_buf_puts(out, "</p>");
+}
+
 static void put_help_and_error(struct pt_buf *out, const char *name, const char *help,
                                const char *error)
 {
-    if (help != NULL) {
-        pt_buf_puts(out, "<p class=\"dash-help\" id=\"");
-        put_id(out, name, "-help");
-        pt_buf_puts(out, "\">");
-        pt_buf_html_str(out, help);
-        pt_buf_puts(out, "</p>");
-    }
-    if (error != NULL) {
-        pt_buf_puts(out, "<p class=\"dash-field-error\" id=\"");
-        put_id(out, name, "-error");
-        pt_buf_puts(out, "\">");
-        pt_buf_html_str(out, error);
-        pt_buf_puts(out, "</p>");
-    }
+    put_note(out, name, "help", help);
+    put_note(out, name, "error", error);
 }
 
 static void put_label(struct pt_buf *out, const char *name, const char *label)
@@ -683,8 +701,7 @@ static void put_field(struct pt_buf *out, const struct form_view *view,
         put_help_and_error(out, name, help, error);
         pt_buf_puts(out, "</div>");
         return;
-    default:
-        break;
+    default: break;
     }
     pt_buf_puts(out, "<div class=\"field\">");
     put_label(out, name, spec->label);
@@ -827,8 +844,9 @@ static void put_errors(struct pt_buf *out, const struct pt_editor_errors *errors
 {
     if (errors == NULL || errors->count == 0)
         return;
-    pt_buf_printf(out, "<div class=\"campaign-errors\" role=\"alert\" id=\"campaign-errors\">"
-                       "<h2>Nothing was saved: %zu %s to put right</h2><ul>",
+    pt_buf_printf(out,
+                  "<div class=\"campaign-errors\" role=\"alert\" id=\"campaign-errors\">"
+                  "<h2>Nothing was saved: %zu %s to put right</h2><ul>",
                   errors->count, errors->count == 1 ? "thing" : "things");
     for (size_t i = 0; i < errors->count; i++) {
         const struct pt_editor_error *error = &errors->items[i];
@@ -853,15 +871,16 @@ static void put_preview_panel(struct pt_buf *out, const struct pt_app *app,
     const char *chosen = pt_editor_value(view->fields, view->count, "preview_variant");
     if (chosen == NULL || chosen[0] == '\0')
         chosen = block_id(view, 0);
-    pt_buf_puts(out, "<section class=\"campaign-preview\" aria-labelledby=\"campaign-preview-title\""
-                     " data-preview-url=\"" CAMPAIGNS "/preview\">"
-                     "<h2 id=\"campaign-preview-title\">Preview</h2>"
-                     "<p class=\"dash-help\">As readers see it, rendered by the same code. It "
-                     "follows the form as you type; without script, press a Preview button. "
-                     "Buttons in the preview do nothing.</p>"
-                     "<div class=\"field\"><label for=\"preview-variant\">Variant</label>"
-                     "<select id=\"preview-variant\" name=\"preview_variant\" "
-                     "form=\"campaign-form\">");
+    pt_buf_puts(out,
+                "<section class=\"campaign-preview\" aria-labelledby=\"campaign-preview-title\""
+                " data-preview-url=\"" CAMPAIGNS "/preview\">"
+                "<h2 id=\"campaign-preview-title\">Preview</h2>"
+                "<p class=\"dash-help\">As readers see it, rendered by the same code. It "
+                "follows the form as you type; without script, press a Preview button. "
+                "Buttons in the preview do nothing.</p>"
+                "<div class=\"field\"><label for=\"preview-variant\">Variant</label>"
+                "<select id=\"preview-variant\" name=\"preview_variant\" "
+                "form=\"campaign-form\">");
     for (size_t block = 0; block < blocks; block++) {
         const char *id = block_id(view, block);
         if (id[0] == '\0')
@@ -889,8 +908,9 @@ static void put_preview_panel(struct pt_buf *out, const struct pt_app *app,
         for (size_t s = 0; s < sizeof(preview_sizes) / sizeof(preview_sizes[0]); s++) {
             char frame[64];
             snprintf(frame, sizeof(frame), "preview-%s-%s", languages[l], preview_sizes[s].name);
-            pt_buf_printf(out, "<figure class=\"preview-frame preview-%s\"><figcaption>%s, %d "
-                               "pixels wide</figcaption>",
+            pt_buf_printf(out,
+                          "<figure class=\"preview-frame preview-%s\"><figcaption>%s, %d "
+                          "pixels wide</figcaption>",
                           preview_sizes[s].name, preview_sizes[s].label, preview_sizes[s].width);
             /* No allow-scripts: the appeal needs none, and without
              * allow-same-origin the frame cannot reach the dashboard. */
@@ -994,40 +1014,35 @@ static const char new_campaign[] =
     "{\"status\":\"draft\",\"cohort\":\"non_supporters\",\"languages\":[\"en\"],"
     "\"variants\":[{\"id\":\"a\",\"text\":{\"en\":{}}}]}";
 
-static void new_page(struct pt_dash *dash)
+/* The editor showing a document: a stored campaign, or the new one's
+ * starting point. */
+static void show_document(struct pt_dash *dash, const char *existing_id, const json_t *document,
+                          const char *notice)
 {
-    json_t *document = json_loads(new_campaign, 0, NULL);
     struct pt_editor_form form;
     pt_editor_form_init(&form);
     pt_editor_form_from_document(document, &dash->app->catalog_settings, &form);
     struct pt_editor_errors none;
     pt_editor_errors_init(&none);
     struct form_view view = {form.fields, form.count, &none};
-    editor_page(dash, 200, NULL, &view, NULL);
+    editor_page(dash, 200, existing_id, &view, notice);
     pt_editor_errors_dispose(&none);
     pt_editor_form_dispose(&form);
+}
+
+static void new_page(struct pt_dash *dash)
+{
+    json_t *document = json_loads(new_campaign, 0, NULL);
+    show_document(dash, NULL, document, NULL);
     json_decref(document);
 }
 
 static void edit_page(struct pt_dash *dash, const char *id)
 {
-    enum pt_status status;
-    json_t *document = stored_campaign(dash->app, id, &status);
-    if (document == NULL) {
-        pt_dash_error(dash, status == PT_ERR_NOT_FOUND ? 404 : 503,
-                      status == PT_ERR_NOT_FOUND ? "There is no campaign with that id."
-                                                 : "The campaign could not be read.");
+    json_t *document = stored_or_answer(dash, id);
+    if (document == NULL)
         return;
-    }
-    struct pt_editor_form form;
-    pt_editor_form_init(&form);
-    pt_editor_form_from_document(document, &dash->app->catalog_settings, &form);
-    struct pt_editor_errors none;
-    pt_editor_errors_init(&none);
-    struct form_view view = {form.fields, form.count, &none};
-    editor_page(dash, 200, id, &view, notice_text(pt_http_query(dash->request, "notice")));
-    pt_editor_errors_dispose(&none);
-    pt_editor_form_dispose(&form);
+    show_document(dash, id, document, notice_text(pt_http_query(dash->request, "notice")));
     json_decref(document);
 }
 
@@ -1042,32 +1057,27 @@ static void save(struct pt_dash *dash, const char *existing_id)
     json_t *document = NULL;
     enum pt_status status = PT_OK;
     if (existing_id != NULL) {
-        json_t *stored = stored_campaign(dash->app, existing_id, &status);
-        json_decref(stored);
-        if (status) {
-            pt_dash_error(dash, status == PT_ERR_NOT_FOUND ? 404 : 503,
-                          status == PT_ERR_NOT_FOUND ? "There is no campaign with that id."
-                                                     : "The campaign could not be read.");
+        json_t *stored = stored_or_answer(dash, existing_id);
+        if (stored == NULL)
             goto out;
-        }
+        json_decref(stored);
     }
     if (pt_editor_document_from_form(request->form, request->form_count,
-                                     &dash->app->catalog_settings, &document,
-                                     &errors) == PT_OK) {
+                                     &dash->app->catalog_settings, &document, &errors) == PT_OK) {
         const char *id = json_string_value(json_object_get(document, "id"));
         if (existing_id != NULL && strcmp(id, existing_id) != 0) {
             pt_editor_errors_add(&errors, "id",
                                  "The id cannot change; duplicate the campaign to get one with "
                                  "another id.");
-        } else if (existing_id == NULL &&
-                   (strcmp(id, "new") == 0 || strcmp(id, "preview") == 0)) {
-            pt_editor_errors_add(&errors, "id", "The dashboard uses \"%s\" for a page of its own; "
-                                                "choose another id.",
+        } else if (existing_id == NULL && (strcmp(id, "new") == 0 || strcmp(id, "preview") == 0)) {
+            pt_editor_errors_add(&errors, "id",
+                                 "The dashboard uses \"%s\" for a page of its own; "
+                                 "choose another id.",
                                  id);
         } else if (existing_id == NULL) {
             json_t *taken = stored_campaign(dash->app, id, &status);
             json_decref(taken);
-            if (status != PT_ERR_NOT_FOUND)
+            if (status == PT_OK)
                 pt_editor_errors_add(&errors, "id",
                                      "A campaign called %s exists; choose another id, or edit "
                                      "that one.",
@@ -1081,8 +1091,8 @@ static void save(struct pt_dash *dash, const char *existing_id)
                 goto out;
             }
             if (status) {
-                pt_editor_errors_add(&errors, "",
-                                     "The campaigns would not work together: %s", problem);
+                pt_editor_errors_add(&errors, "", "The campaigns would not work together: %s",
+                                     problem);
             } else {
                 audit(dash, existing_id ? "campaign_saved" : "campaign_created", id);
                 char location[PT_ID_MAX + 64];
@@ -1100,25 +1110,26 @@ out:
     pt_editor_errors_dispose(&errors);
 }
 
-static void set_status(struct pt_dash *dash, const char *id, const char *state,
-                       const char *notice)
+/* The list again, saying why a change from it was refused. */
+static void refused(struct pt_dash *dash, enum pt_status status, const char *what,
+                    const char *problem)
 {
-    enum pt_status status;
-    json_t *document = stored_campaign(dash->app, id, &status);
-    if (document == NULL) {
-        pt_dash_error(dash, status == PT_ERR_NOT_FOUND ? 404 : 503,
-                      status == PT_ERR_NOT_FOUND ? "There is no campaign with that id."
-                                                 : "The campaign could not be read.");
+    char message[700];
+    snprintf(message, sizeof(message), "%s %s", what, problem);
+    list_page(dash, status == PT_ERR_IO ? 503 : 422, "error", message);
+}
+
+static void set_status(struct pt_dash *dash, const char *id, const char *state, const char *notice)
+{
+    json_t *document = stored_or_answer(dash, id);
+    if (document == NULL)
         return;
-    }
     json_object_set_new(document, "status", json_string(state));
     char problem[512];
-    status = put_campaign(dash->app, id, document, problem, sizeof(problem));
+    enum pt_status status = put_campaign(dash->app, id, document, problem, sizeof(problem));
     json_decref(document);
     if (status) {
-        char message[700];
-        snprintf(message, sizeof(message), "Nothing was changed. %s", problem);
-        list_page(dash, status == PT_ERR_IO ? 503 : 422, "error", message);
+        refused(dash, status, "Nothing was changed.", problem);
         return;
     }
     char action[32];
@@ -1154,14 +1165,10 @@ static enum pt_status copy_id(struct pt_app *app, const char *id, char out[PT_ID
 
 static void duplicate(struct pt_dash *dash, const char *id)
 {
-    enum pt_status status;
-    json_t *document = stored_campaign(dash->app, id, &status);
-    if (document == NULL) {
-        pt_dash_error(dash, status == PT_ERR_NOT_FOUND ? 404 : 503,
-                      status == PT_ERR_NOT_FOUND ? "There is no campaign with that id."
-                                                 : "The campaign could not be read.");
+    json_t *document = stored_or_answer(dash, id);
+    if (document == NULL)
         return;
-    }
+    enum pt_status status;
     char copy[PT_ID_MAX];
     char problem[512] = "";
     status = copy_id(dash->app, id, copy);
@@ -1179,9 +1186,7 @@ static void duplicate(struct pt_dash *dash, const char *id)
     }
     json_decref(document);
     if (status) {
-        char message[700];
-        snprintf(message, sizeof(message), "The campaign was not copied. %s", problem);
-        list_page(dash, status == PT_ERR_IO ? 503 : 422, "error", message);
+        refused(dash, status, "The campaign was not copied.", problem);
         return;
     }
     char detail[2 * PT_ID_MAX + 8];
@@ -1209,9 +1214,7 @@ static void preview_stored(struct pt_dash *dash, const char *id)
     char *text = NULL;
     enum pt_status status = pt_store_campaign_get(dash->app->store, id, &text);
     if (status) {
-        pt_dash_error(dash, status == PT_ERR_NOT_FOUND ? 404 : 503,
-                      status == PT_ERR_NOT_FOUND ? "There is no campaign with that id."
-                                                 : "The campaign could not be read.");
+        answer_unreadable(dash, status);
         return;
     }
     struct preview preview;
@@ -1228,8 +1231,8 @@ static void preview_stored(struct pt_dash *dash, const char *id)
 
 static bool method_is(struct pt_dash *dash, enum pt_method method)
 {
-    enum pt_method asked = dash->request->method == PT_METHOD_HEAD ? PT_METHOD_GET
-                                                                   : dash->request->method;
+    enum pt_method asked =
+        dash->request->method == PT_METHOD_HEAD ? PT_METHOD_GET : dash->request->method;
     if (asked == method)
         return true;
     pt_dash_error(dash, 405,

@@ -45,123 +45,245 @@ static const struct pt_editor_option frequency_options[] = {
 };
 
 static const struct pt_editor_option default_frequency_options[] = {
-    {"", "The first one offered"},
-    {"monthly", "Monthly"},
-    {"one_off", "One-off"},
-    {"annual", "Annual"},
-    {NULL, NULL},
+    {"", "The first one offered"}, {"monthly", "Monthly"}, {"one_off", "One-off"},
+    {"annual", "Annual"},          {NULL, NULL},
 };
 
 /* Ranges and lengths follow src/catalog.c, which stays the judge: the form
  * checks them first only to say so beside the field, in plain words. */
 const struct pt_editor_spec pt_editor_campaign_specs[] = {
-    {"id", PT_EDITOR_ID, "Campaign", "Id",
-     "Lower-case letters, digits, '-' and '_', such as spring-2027. Reports use it; it cannot "
-     "change once the campaign is created.",
-     0, 0, PT_ID_MAX - 1, NULL, PT_EDITOR_REQUIRED},
-    {"name", PT_EDITOR_TEXT, NULL, "Name", "For the newsroom; readers never see it.", 0, 0, 200,
-     NULL, 0},
-    {"status", PT_EDITOR_CHOICE, NULL, "Status", "Only live campaigns are shown to readers.", 0,
-     0, 0, status_options, 0},
-    {"priority", PT_EDITOR_INTEGER, NULL, "Priority",
-     "When several campaigns fit a page, the highest priority is shown. Empty: 0.", -1000000,
-     1000000, 0, NULL, 0},
-    {"starts_at", PT_EDITOR_DATETIME, "Schedule", "Starts at (UTC)",
-     "Empty: from the moment it is live.", 0, 0, 0, NULL, 0},
-    {"ends_at", PT_EDITOR_DATETIME, NULL, "Ends at (UTC)",
-     "Shown until this minute, inclusive. Empty: until it is ended.", 0, 0, 0, NULL, 0},
-    {"placement", PT_EDITOR_TEXT, "Where it appears", "Placement",
-     "The data-placement of the slot on the article page. Empty: end_of_article.", 0, 0,
-     PT_NAME_MAX - 1, NULL, 0},
-    {"languages", PT_EDITOR_LIST, NULL, "Languages",
-     "Language tags separated by commas, such as en, ru. Each variant needs a text in each; "
-     "save to get the boxes for a language you add.",
-     0, 0, PT_CAMPAIGN_LANGUAGES_MAX, NULL, PT_EDITOR_REQUIRED | PT_EDITOR_LANGUAGES},
-    {"sections", PT_EDITOR_LIST, NULL, "Only in these sections",
-     "Separated by commas. Empty: every section.", 0, 0, PT_FILTER_LIST_MAX, NULL, 0},
-    {"exclude_sections", PT_EDITOR_LIST, NULL, "Never in these sections",
-     "Separated by commas.", 0, 0, PT_FILTER_LIST_MAX, NULL, 0},
-    {"tags", PT_EDITOR_LIST, NULL, "Only on articles with one of these tags",
-     "Separated by commas. Empty: whatever the tags.", 0, 0, PT_FILTER_LIST_MAX, NULL, 0},
-    {"exclude_tags", PT_EDITOR_LIST, NULL, "Never on articles with one of these tags",
-     "Separated by commas.", 0, 0, PT_FILTER_LIST_MAX, NULL, 0},
-    {"show_on_sensitive", PT_EDITOR_BOOLEAN, NULL, "Show on pages marked sensitive",
-     "Unticked, pages marked sensitive show no appeal.", 0, 0, 0, NULL, 0},
-    {"countries", PT_EDITOR_LIST, "Who sees it", "Only readers in these countries",
-     "Codes such as US, GB, or regions such as US-CA, separated by commas; US includes US-CA. "
-     "Empty: everywhere.",
-     0, 0, PT_FILTER_LIST_MAX, NULL, PT_EDITOR_UPPER},
-    {"exclude_countries", PT_EDITOR_LIST, NULL, "Never readers in these countries",
-     "Separated by commas.", 0, 0, PT_FILTER_LIST_MAX, NULL, PT_EDITOR_UPPER},
-    {"devices", PT_EDITOR_CHOICES, NULL, "Devices", "Tick none to show it on every device.", 0,
-     0, 0, device_options, 0},
-    {"cohort", PT_EDITOR_CHOICE, NULL, "Readers", "Judged from what the reader's browser knows.",
-     0, 0, 0, cohort_options, 0},
-    {"articles_read.weeks", PT_EDITOR_INTEGER, NULL, "Count articles read over this many weeks",
-     "1 to 52, the current week included. Empty: do not count.", 1, 52, 0, NULL, 0},
-    {"articles_read.min", PT_EDITOR_INTEGER, NULL, "At least this many articles read",
-     "Empty: no minimum.", 0, 100000, 0, NULL, 0},
-    {"articles_read.max", PT_EDITOR_INTEGER, NULL, "At most this many articles read",
-     "Empty: no maximum.", 0, 100000, 0, NULL, 0},
-    {"currency", PT_EDITOR_TEXT, "Money", "Currency",
-     "A three-letter code such as USD, EUR or GBP. Empty: the server's default.", 0, 0, 3, NULL,
-     PT_EDITOR_UPPER},
-    {"frequency_cap.views", PT_EDITOR_INTEGER, "How often", "Show it at most this many times",
-     "Per reader. Empty: 4; 0: no cap.", 0, 1000, 0, NULL, 0},
-    {"frequency_cap.days", PT_EDITOR_INTEGER, NULL, "In this many days", "Empty: 30.", 1, 365,
-     0, NULL, 0},
-    {"frequency_cap.min_days_between", PT_EDITOR_INTEGER, NULL,
-     "Days from one view to the next", "Empty: 0, no wait.", 0, 365, 0, NULL, 0},
-    {"frequency_cap.group", PT_EDITOR_ID, NULL, "Shared cap",
-     "Campaigns with the same name here share one cap. Empty: a cap of its own.", 0, 0,
-     PT_ID_MAX - 1, NULL, 0},
-    {"snooze_days.later", PT_EDITOR_NUMBER, NULL, "Days hidden after \"Remind me later\"",
-     "Empty: 3. Fractions are allowed: 0.25 is six hours.", 0, 3650, 0, NULL, 0},
-    {"snooze_days.close", PT_EDITOR_NUMBER, NULL, "Days hidden after closing it", "Empty: 14.",
-     0, 3650, 0, NULL, 0},
-    {"snooze_days.supporting", PT_EDITOR_NUMBER, NULL,
-     "Days hidden after \"I already support\"", "Empty: 365.", 0, 3650, 0, NULL, 0},
-    {"test_id", PT_EDITOR_ID, "A/B test", "Test id",
-     "Campaigns with the same test id split readers the same way. Empty: the campaign's id.", 0,
-     0, PT_ID_MAX - 1, NULL, 0},
-    {"control_share", PT_EDITOR_NUMBER, NULL, "Control share",
-     "From 0 to 0.9: that share of readers sees nothing from this campaign, to compare against. "
-     "0.1 is one reader in ten. Empty: 0.",
-     0, 0.9, 0, NULL, 0},
+    {.name = "id",
+     .kind = PT_EDITOR_ID,
+     .legend = "Campaign",
+     .label = "Id",
+     .help =
+         "Lower-case letters, digits, '-' and '_', such as spring-2027. Reports use it; it cannot "
+         "change once the campaign is created.",
+     .max_length = PT_ID_MAX - 1,
+     .flags = PT_EDITOR_REQUIRED},
+    {.name = "name",
+     .kind = PT_EDITOR_TEXT,
+     .label = "Name",
+     .help = "For the newsroom; readers never see it.",
+     .max_length = 200},
+    {.name = "status",
+     .kind = PT_EDITOR_CHOICE,
+     .label = "Status",
+     .help = "Only live campaigns are shown to readers.",
+     .options = status_options},
+    {.name = "priority",
+     .kind = PT_EDITOR_INTEGER,
+     .label = "Priority",
+     .help = "When several campaigns fit a page, the highest priority is shown. Empty: 0.",
+     .min = -1000000,
+     .max = 1000000},
+    {.name = "starts_at",
+     .kind = PT_EDITOR_DATETIME,
+     .legend = "Schedule",
+     .label = "Starts at (UTC)",
+     .help = "Empty: from the moment it is live."},
+    {.name = "ends_at",
+     .kind = PT_EDITOR_DATETIME,
+     .label = "Ends at (UTC)",
+     .help = "Shown until this minute, inclusive. Empty: until it is ended."},
+    {.name = "placement",
+     .kind = PT_EDITOR_TEXT,
+     .legend = "Where it appears",
+     .label = "Placement",
+     .help = "The data-placement of the slot on the article page. Empty: end_of_article.",
+     .max_length = PT_NAME_MAX - 1},
+    {.name = "languages",
+     .kind = PT_EDITOR_LIST,
+     .label = "Languages",
+     .help =
+         "Language tags separated by commas, such as en, ru. Each variant needs a text in each; "
+         "save to get the boxes for a language you add.",
+     .max_length = PT_CAMPAIGN_LANGUAGES_MAX,
+     .flags = PT_EDITOR_REQUIRED | PT_EDITOR_LANGUAGES},
+    {.name = "sections",
+     .kind = PT_EDITOR_LIST,
+     .label = "Only in these sections",
+     .help = "Separated by commas. Empty: every section.",
+     .max_length = PT_FILTER_LIST_MAX},
+    {.name = "exclude_sections",
+     .kind = PT_EDITOR_LIST,
+     .label = "Never in these sections",
+     .help = "Separated by commas.",
+     .max_length = PT_FILTER_LIST_MAX},
+    {.name = "tags",
+     .kind = PT_EDITOR_LIST,
+     .label = "Only on articles with one of these tags",
+     .help = "Separated by commas. Empty: whatever the tags.",
+     .max_length = PT_FILTER_LIST_MAX},
+    {.name = "exclude_tags",
+     .kind = PT_EDITOR_LIST,
+     .label = "Never on articles with one of these tags",
+     .help = "Separated by commas.",
+     .max_length = PT_FILTER_LIST_MAX},
+    {.name = "show_on_sensitive",
+     .kind = PT_EDITOR_BOOLEAN,
+     .label = "Show on pages marked sensitive",
+     .help = "Unticked, pages marked sensitive show no appeal."},
+    {.name = "countries",
+     .kind = PT_EDITOR_LIST,
+     .legend = "Who sees it",
+     .label = "Only readers in these countries",
+     .help =
+         "Codes such as US, GB, or regions such as US-CA, separated by commas; US includes US-CA. "
+         "Empty: everywhere.",
+     .max_length = PT_FILTER_LIST_MAX,
+     .flags = PT_EDITOR_UPPER},
+    {.name = "exclude_countries",
+     .kind = PT_EDITOR_LIST,
+     .label = "Never readers in these countries",
+     .help = "Separated by commas.",
+     .max_length = PT_FILTER_LIST_MAX,
+     .flags = PT_EDITOR_UPPER},
+    {.name = "devices",
+     .kind = PT_EDITOR_CHOICES,
+     .label = "Devices",
+     .help = "Tick none to show it on every device.",
+     .options = device_options},
+    {.name = "cohort",
+     .kind = PT_EDITOR_CHOICE,
+     .label = "Readers",
+     .help = "Judged from what the reader's browser knows.",
+     .options = cohort_options},
+    {.name = "articles_read.weeks",
+     .kind = PT_EDITOR_INTEGER,
+     .label = "Count articles read over this many weeks",
+     .help = "1 to 52, the current week included. Empty: do not count.",
+     .min = 1,
+     .max = 52},
+    {.name = "articles_read.min",
+     .kind = PT_EDITOR_INTEGER,
+     .label = "At least this many articles read",
+     .help = "Empty: no minimum.",
+     .max = 100000},
+    {.name = "articles_read.max",
+     .kind = PT_EDITOR_INTEGER,
+     .label = "At most this many articles read",
+     .help = "Empty: no maximum.",
+     .max = 100000},
+    {.name = "currency",
+     .kind = PT_EDITOR_TEXT,
+     .legend = "Money",
+     .label = "Currency",
+     .help = "A three-letter code such as USD, EUR or GBP. Empty: the server's default.",
+     .max_length = 3,
+     .flags = PT_EDITOR_UPPER},
+    {.name = "frequency_cap.views",
+     .kind = PT_EDITOR_INTEGER,
+     .legend = "How often",
+     .label = "Show it at most this many times",
+     .help = "Per reader. Empty: 4; 0: no cap.",
+     .max = 1000},
+    {.name = "frequency_cap.days",
+     .kind = PT_EDITOR_INTEGER,
+     .label = "In this many days",
+     .help = "Empty: 30.",
+     .min = 1,
+     .max = 365},
+    {.name = "frequency_cap.min_days_between",
+     .kind = PT_EDITOR_INTEGER,
+     .label = "Days from one view to the next",
+     .help = "Empty: 0, no wait.",
+     .max = 365},
+    {.name = "frequency_cap.group",
+     .kind = PT_EDITOR_ID,
+     .label = "Shared cap",
+     .help = "Campaigns with the same name here share one cap. Empty: a cap of its own.",
+     .max_length = PT_ID_MAX - 1},
+    {.name = "snooze_days.later",
+     .kind = PT_EDITOR_NUMBER,
+     .label = "Days hidden after \"Remind me later\"",
+     .help = "Empty: 3. Fractions are allowed: 0.25 is six hours.",
+     .max = 3650},
+    {.name = "snooze_days.close",
+     .kind = PT_EDITOR_NUMBER,
+     .label = "Days hidden after closing it",
+     .help = "Empty: 14.",
+     .max = 3650},
+    {.name = "snooze_days.supporting",
+     .kind = PT_EDITOR_NUMBER,
+     .label = "Days hidden after \"I already support\"",
+     .help = "Empty: 365.",
+     .max = 3650},
+    {.name = "test_id",
+     .kind = PT_EDITOR_ID,
+     .legend = "A/B test",
+     .label = "Test id",
+     .help =
+         "Campaigns with the same test id split readers the same way. Empty: the campaign's id.",
+     .max_length = PT_ID_MAX - 1},
+    {.name = "control_share",
+     .kind = PT_EDITOR_NUMBER,
+     .label = "Control share",
+     .help = "From 0 to 0.9: that share of readers sees nothing from this campaign, to compare "
+             "against. "
+             "0.1 is one reader in ten. Empty: 0.",
+     .max = 0.9},
 };
 const size_t pt_editor_campaign_spec_count =
     sizeof(pt_editor_campaign_specs) / sizeof(pt_editor_campaign_specs[0]);
 
 const struct pt_editor_spec pt_editor_variant_specs[] = {
-    {"id", PT_EDITOR_ID, NULL, "Variant id", "Such as a, or short-headline; reports use it.", 0,
-     0, PT_ID_MAX - 1, NULL, PT_EDITOR_REQUIRED},
-    {"weight", PT_EDITOR_INTEGER, NULL, "Share of readers",
-     "Relative to the other variants. Empty: 1; 0 pauses the variant.", 0, 10000, 0, NULL, 0},
-    {"frequencies", PT_EDITOR_CHOICES, NULL, "Ways to give", "Tick at least one.", 0, 0, 0,
-     frequency_options, 0},
-    {"default_frequency", PT_EDITOR_CHOICE, NULL, "Chosen at first", NULL, 0, 0, 0,
-     default_frequency_options, 0},
-    {"presets", PT_EDITOR_AMOUNTS, NULL, "Suggested amounts",
-     "In the campaign's currency, separated by commas, such as 2, 5, 10. Empty: the reader "
-     "types an amount.",
-     0, 0, PT_PRESETS_MAX, NULL, 0},
-    {"default_amount", PT_EDITOR_AMOUNT, NULL, "Amount chosen at first",
-     "One of the suggested amounts. Empty: none is chosen.", 0, 0, 0, NULL, 0},
+    {.name = "id",
+     .kind = PT_EDITOR_ID,
+     .label = "Variant id",
+     .help = "Such as a, or short-headline; reports use it.",
+     .max_length = PT_ID_MAX - 1,
+     .flags = PT_EDITOR_REQUIRED},
+    {.name = "weight",
+     .kind = PT_EDITOR_INTEGER,
+     .label = "Share of readers",
+     .help = "Relative to the other variants. Empty: 1; 0 pauses the variant.",
+     .max = 10000},
+    {.name = "frequencies",
+     .kind = PT_EDITOR_CHOICES,
+     .label = "Ways to give",
+     .help = "Tick at least one.",
+     .options = frequency_options},
+    {.name = "default_frequency",
+     .kind = PT_EDITOR_CHOICE,
+     .label = "Chosen at first",
+     .options = default_frequency_options},
+    {.name = "presets",
+     .kind = PT_EDITOR_AMOUNTS,
+     .label = "Suggested amounts",
+     .help = "In the campaign's currency, separated by commas, such as 2, 5, 10. Empty: the reader "
+             "types an amount.",
+     .max_length = PT_PRESETS_MAX},
+    {.name = "default_amount",
+     .kind = PT_EDITOR_AMOUNT,
+     .label = "Amount chosen at first",
+     .help = "One of the suggested amounts. Empty: none is chosen."},
 };
 const size_t pt_editor_variant_spec_count =
     sizeof(pt_editor_variant_specs) / sizeof(pt_editor_variant_specs[0]);
 
 const struct pt_editor_spec pt_editor_text_specs[] = {
-    {"headline", PT_EDITOR_TEXT, NULL, "Headline", NULL, 0, 0, 200, NULL, 0},
-    {"body", PT_EDITOR_TEXTAREA, NULL, "Body",
-     "Markdown: **bold**, *italic*, [a link](https://example.org). HTML is removed.", 0, 0,
-     4000, NULL, 0},
-    {"support", PT_EDITOR_TEXT, NULL, "Support button",
-     "Empty: \"Support us\" in this language.", 0, 0, 60, NULL, 0},
-    {"later", PT_EDITOR_LABEL, NULL, "\"Remind me later\" button",
-     "Empty: the usual words in this language.", 0, 0, 60, NULL, 0},
-    {"supporting", PT_EDITOR_LABEL, NULL, "\"I already support\" button",
-     "Empty: the usual words in this language.", 0, 0, 60, NULL, 0},
+    {.name = "headline", .kind = PT_EDITOR_TEXT, .label = "Headline", .max_length = 200},
+    {.name = "body",
+     .kind = PT_EDITOR_TEXTAREA,
+     .label = "Body",
+     .help = "Markdown: **bold**, *italic*, [a link](https://example.org). HTML is removed.",
+     .max_length = 4000},
+    {.name = "support",
+     .kind = PT_EDITOR_TEXT,
+     .label = "Support button",
+     .help = "Empty: \"Support us\" in this language.",
+     .max_length = 60},
+    {.name = "later",
+     .kind = PT_EDITOR_LABEL,
+     .label = "\"Remind me later\" button",
+     .help = "Empty: the usual words in this language.",
+     .max_length = 60},
+    {.name = "supporting",
+     .kind = PT_EDITOR_LABEL,
+     .label = "\"I already support\" button",
+     .help = "Empty: the usual words in this language.",
+     .max_length = 60},
 };
 const size_t pt_editor_text_spec_count =
     sizeof(pt_editor_text_specs) / sizeof(pt_editor_text_specs[0]);
@@ -407,16 +529,17 @@ static void add_datetime(struct pt_editor_form *form, const char *name, const ch
 {
     int year, month, day, hour, minute, second;
     char zone = 0, tail = 0;
-    if (strlen(text) == 20 && sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%c%c", &year, &month, &day,
-                                     &hour, &minute, &second, &zone, &tail) == 7 &&
+    if (strlen(text) == 20 &&
+        sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%c%c", &year, &month, &day, &hour, &minute, &second,
+               &zone, &tail) == 7 &&
         zone == 'Z') {
         char shown[32];
         if (second == 0)
             snprintf(shown, sizeof(shown), "%04d-%02d-%02dT%02d:%02d", year, month, day, hour,
                      minute);
         else
-            snprintf(shown, sizeof(shown), "%04d-%02d-%02dT%02d:%02d:%02d", year, month, day,
-                     hour, minute, second);
+            snprintf(shown, sizeof(shown), "%04d-%02d-%02dT%02d:%02d:%02d", year, month, day, hour,
+                     minute, second);
         pt_editor_form_add(form, name, shown);
     } else {
         pt_editor_form_add(form, name, text);
@@ -431,7 +554,8 @@ static void add_amounts(struct pt_editor_form *form, const char *name, const jso
     size_t index;
     const json_t *item;
     json_t *items = json_is_array(value) ? (json_t *)value : NULL;
-    json_array_foreach(items, index, item) {
+    json_array_foreach(items, index, item)
+    {
         if (!json_is_integer(item))
             continue;
         if (text.length > 0)
@@ -457,7 +581,8 @@ static void add_list(struct pt_editor_form *form, const char *name, const json_t
     pt_buf_init(&text);
     size_t index;
     const json_t *item;
-    json_array_foreach(value, index, item) {
+    json_array_foreach(value, index, item)
+    {
         if (!json_is_string(item))
             continue;
         if (text.length > 0)
@@ -472,8 +597,7 @@ static void add_list(struct pt_editor_form *form, const char *name, const json_t
 static void add_field(struct pt_editor_form *form, const struct pt_editor_spec *spec,
                       const char *name, const json_t *value, const struct pt_currency *currency)
 {
-    if (spec->kind == PT_EDITOR_CHOICES && value == NULL &&
-        spec->options == frequency_options) {
+    if (spec->kind == PT_EDITOR_CHOICES && value == NULL && spec->options == frequency_options) {
         /* No frequencies means all of them. */
         for (const struct pt_editor_option *option = spec->options; option->value; option++)
             pt_editor_form_add(form, name, option->value);
@@ -519,7 +643,8 @@ static void add_field(struct pt_editor_form *form, const struct pt_editor_spec *
     case PT_EDITOR_CHOICES: {
         size_t index;
         const json_t *item;
-        json_array_foreach(value, index, item) {
+        json_array_foreach(value, index, item)
+        {
             if (json_is_string(item))
                 pt_editor_form_add(form, name, json_string_value(item));
         }
@@ -539,7 +664,8 @@ static const json_t *text_for(const json_t *texts, const char *language)
 {
     const char *key;
     const json_t *text;
-    json_object_foreach((json_t *)texts, key, text) {
+    json_object_foreach((json_t *)texts, key, text)
+    {
         if (strcasecmp(key, language) == 0)
             return text;
     }
@@ -553,8 +679,8 @@ enum pt_status pt_editor_form_from_document(const json_t *document,
     if (!json_is_object(document))
         return PT_ERR_INVALID;
     const json_t *code = json_object_get(document, "currency");
-    const struct pt_currency *currency =
-        pt_money_currency(json_is_string(code) ? json_string_value(code) : settings->default_currency);
+    const struct pt_currency *currency = pt_money_currency(
+        json_is_string(code) ? json_string_value(code) : settings->default_currency);
     for (size_t i = 0; i < pt_editor_campaign_spec_count; i++) {
         const struct pt_editor_spec *spec = &pt_editor_campaign_specs[i];
         add_field(form, spec, spec->name, path_get(document, spec->name), currency);
@@ -563,7 +689,8 @@ enum pt_status pt_editor_form_from_document(const json_t *document,
     const json_t *variants = json_object_get(document, "variants");
     size_t index;
     const json_t *variant;
-    json_array_foreach(variants, index, variant) {
+    json_array_foreach(variants, index, variant)
+    {
         if (index >= PT_CAMPAIGN_VARIANTS_MAX || !json_is_object(variant))
             break;
         char name[PT_EDITOR_FIELD_MAX];
@@ -575,7 +702,8 @@ enum pt_status pt_editor_form_from_document(const json_t *document,
         const json_t *texts = json_object_get(variant, "text");
         size_t language_index;
         const json_t *language;
-        json_array_foreach(languages, language_index, language) {
+        json_array_foreach(languages, language_index, language)
+        {
             if (!json_is_string(language) || !pt_catalog_is_language(json_string_value(language)))
                 continue;
             const json_t *text = text_for(texts, json_string_value(language));
@@ -702,8 +830,8 @@ static bool parse_datetime(const char *text, char out[32])
     sscanf(text, "%4d-%2d-%2d%*c%2d:%2d", &year, &month, &day, &hour, &minute);
     if (seconds)
         sscanf(text + 17, "%2d", &second);
-    if (year < 2000 || year > 2200 || month < 1 || month > 12 || day < 1 || day > 31 ||
-        hour > 23 || minute > 59 || second > 59)
+    if (year < 2000 || year > 2200 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
+        minute > 59 || second > 59)
         return false;
     struct tm tm = {0};
     tm.tm_year = year - 1900;
@@ -758,7 +886,8 @@ static json_t *read_list(struct reading *reading, const struct pt_editor_spec *s
             }
             size_t index;
             const json_t *before;
-            json_array_foreach(list, index, before) {
+            json_array_foreach(list, index, before)
+            {
                 if (strcasecmp(json_string_value(before), copy) == 0) {
                     pt_editor_errors_add(reading->errors, name, "\"%s\" is listed twice.", copy);
                     break;
@@ -800,8 +929,8 @@ static json_t *read_amounts(struct reading *reading, const struct pt_editor_spec
             return NULL;
         }
         if (minor > 100000000) {
-            pt_editor_errors_add(reading->errors, name, "%.40s %s is more than patron takes.",
-                                 copy, currency->code);
+            pt_editor_errors_add(reading->errors, name, "%.40s %s is more than patron takes.", copy,
+                                 currency->code);
             json_decref(amounts);
             return NULL;
         }
@@ -922,8 +1051,7 @@ static json_t *read_field(struct reading *reading, const struct pt_editor_spec *
             pt_editor_errors_add(reading->errors, name, "Fill this in.");
         return list;
     }
-    case PT_EDITOR_BOOLEAN:
-        return json_true();
+    case PT_EDITOR_BOOLEAN: return json_true();
     case PT_EDITOR_CHOICE:
         if (!is_option(spec->options, value)) {
             pt_editor_errors_add(reading->errors, name, "Choose one of the options.");
@@ -931,10 +1059,8 @@ static json_t *read_field(struct reading *reading, const struct pt_editor_spec *
         }
         return json_string(value);
     case PT_EDITOR_AMOUNT:
-    case PT_EDITOR_AMOUNTS:
-        return read_amounts(reading, spec, name, value);
-    case PT_EDITOR_CHOICES:
-        break;
+    case PT_EDITOR_AMOUNTS: return read_amounts(reading, spec, name, value);
+    case PT_EDITOR_CHOICES: break;
     }
     return NULL;
 }
@@ -961,8 +1087,7 @@ static void read_campaign_fields(struct reading *reading, json_t *document)
     const json_t *maximum = json_object_get(articles, "max");
     if (minimum != NULL && maximum != NULL &&
         json_integer_value(maximum) < json_integer_value(minimum))
-        pt_editor_errors_add(reading->errors, "articles_read.max",
-                             "The most is below the least.");
+        pt_editor_errors_add(reading->errors, "articles_read.max", "The most is below the least.");
 }
 
 /* True when the editor typed anything into block N that makes it a
@@ -1019,8 +1144,7 @@ static void check_variant(struct reading *reading, size_t block, const json_t *v
         bool offered = false;
         size_t index;
         const json_t *item;
-        json_array_foreach(frequencies, index, item)
-            offered = offered || json_equal(item, chosen);
+        json_array_foreach(frequencies, index, item) offered = offered || json_equal(item, chosen);
         pt_editor_field_name(name, sizeof(name), block, NULL, "default_frequency");
         if (!offered)
             pt_editor_errors_add(reading->errors, name,
@@ -1032,7 +1156,8 @@ static void check_variant(struct reading *reading, size_t block, const json_t *v
         int64_t minimum = pt_money_minimum(frequency, reading->currency);
         size_t index;
         const json_t *item;
-        json_array_foreach(presets, index, item) {
+        json_array_foreach(presets, index, item)
+        {
             if (json_integer_value(item) >= minimum)
                 continue;
             struct pt_buf shown;
@@ -1042,7 +1167,7 @@ static void check_variant(struct reading *reading, size_t block, const json_t *v
             pt_editor_errors_add(reading->errors, name,
                                  "Each amount must be at least %s, the smallest %s gift.",
                                  shown.data,
-                                 frequency == PT_FREQUENCY_ONE_OFF   ? "one-off"
+                                 frequency == PT_FREQUENCY_ONE_OFF  ? "one-off"
                                  : frequency == PT_FREQUENCY_ANNUAL ? "annual"
                                                                     : "monthly");
             pt_buf_dispose(&shown);

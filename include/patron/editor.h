@@ -48,22 +48,22 @@ struct pt_editor_option {
     const char *label;
 };
 
-#define PT_EDITOR_REQUIRED 1u /* an empty field is an error */
-#define PT_EDITOR_UPPER 2u    /* upper-cased before use (countries, currency) */
+#define PT_EDITOR_REQUIRED 1u  /* an empty field is an error */
+#define PT_EDITOR_UPPER 2u     /* upper-cased before use (countries, currency) */
 #define PT_EDITOR_LANGUAGES 4u /* a list of language tags */
 
 /* One input of the form. The tables below are what both directions of the
  * conversion and the page that renders the form walk, in this order. */
 struct pt_editor_spec {
-    const char *name;   /* the field's name after its prefix, and the key's JSON path */
+    const char *name; /* the field's name after its prefix, and the key's JSON path */
     enum pt_editor_kind kind;
     const char *legend; /* starts a fieldset with this legend; NULL stays in the last one */
     const char *label;
-    const char *help;   /* a sentence under the input, or NULL */
-    double min, max;    /* INTEGER and NUMBER */
-    size_t max_length;  /* bytes of text; items of a list or of amounts */
+    const char *help;                       /* a sentence under the input, or NULL */
+    double min, max;                        /* INTEGER and NUMBER */
+    size_t max_length;                      /* bytes of text; items of a list or of amounts */
     const struct pt_editor_option *options; /* CHOICE and CHOICES */
-    unsigned flags;     /* PT_EDITOR_REQUIRED, ... */
+    unsigned flags;                         /* PT_EDITOR_REQUIRED, ... */
 };
 
 /* The campaign's own fields (names without prefix). */

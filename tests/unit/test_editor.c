@@ -9,8 +9,7 @@
 #include "patron/catalog.h"
 #include "patron/editor.h"
 
-static const struct pt_catalog_settings settings = {"https://support.example.org", "USD",
-                                                    "'self'"};
+static const struct pt_catalog_settings settings = {"https://support.example.org", "USD", "'self'"};
 
 /* -------------------------------------------------------------- helpers */
 
@@ -113,6 +112,18 @@ static void assert_round_trip(const json_t *original)
     pt_editor_form_dispose(&form);
 }
 
+static const json_t *first_variant(const json_t *document)
+{
+    return json_array_get(json_object_get(document, "variants"), 0);
+}
+
+/* The first variant's text in a language, or NULL. */
+static const char *text_of(const json_t *document, const char *language, const char *key)
+{
+    const json_t *texts = json_object_get(first_variant(document), "text");
+    return json_string_value(json_object_get(json_object_get(texts, language), key));
+}
+
 /* A valid one-language campaign, as a form. */
 static const char minimal_form[] = "id=spring&languages=en&status=draft&cohort=non_supporters&"
                                    "v0.id=a&v0.frequencies=monthly&v0.frequencies=one_off&"
@@ -124,6 +135,16 @@ static void minimal_with(struct pt_editor_form *form, const char *extra)
     form_parse(form, minimal_form);
     if (extra != NULL && extra[0] != '\0')
         form_parse(form, extra);
+}
+
+/* The minimal form with extra fields, converted; asserts that it converts. */
+static json_t *convert_minimal(const char *extra)
+{
+    struct pt_editor_form form;
+    minimal_with(&form, extra);
+    json_t *document = convert_ok(&form);
+    pt_editor_form_dispose(&form);
+    return document;
 }
 
 /* Replaces (or adds) one field of the minimal form. */
@@ -191,8 +212,8 @@ Test(editor, a_campaign_with_every_key_round_trips)
     /* It is valid to begin with, and it uses every key of the document. */
     char *text = json_dumps(document, 0);
     char problem[512];
-    cr_assert_eq(pt_catalog_check_document(text, &settings, problem, sizeof(problem)), PT_OK,
-                 "%s", problem);
+    cr_assert_eq(pt_catalog_check_document(text, &settings, problem, sizeof(problem)), PT_OK, "%s",
+                 problem);
     free(text);
     for (size_t i = 0; i < pt_editor_campaign_spec_count; i++) {
         char key[64];
@@ -254,9 +275,8 @@ Test(editor, a_document_without_frequencies_shows_all_of_them_ticked)
     cr_assert(pt_editor_checked(form.fields, form.count, "v0.frequencies", "one_off"));
     cr_assert(pt_editor_checked(form.fields, form.count, "v0.frequencies", "annual"));
     json_t *again = convert_ok(&form);
-    cr_assert_eq(json_array_size(json_object_get(json_array_get(json_object_get(again, "variants"),
-                                                                0),
-                                                 "frequencies")),
+    cr_assert_eq(json_array_size(json_object_get(
+                     json_array_get(json_object_get(again, "variants"), 0), "frequencies")),
                  3);
     json_decref(again);
     pt_editor_form_dispose(&form);
@@ -278,8 +298,8 @@ Test(editor, not_an_object_is_refused)
 
 Test(editor, empty_optional_fields_leave_their_keys_out)
 {
-    struct pt_editor_form form;
-    minimal_with(&form, "name=&priority=&starts_at=&ends_at=&placement=&sections= , &"
+    json_t *document =
+        convert_minimal("name=&priority=&starts_at=&ends_at=&placement=&sections= , &"
                         "exclude_sections=&tags=&exclude_tags=&countries=&exclude_countries=&"
                         "articles_read.weeks=&articles_read.min=&articles_read.max=&currency=&"
                         "frequency_cap.views=&frequency_cap.days=&"
@@ -289,66 +309,52 @@ Test(editor, empty_optional_fields_leave_their_keys_out)
                         "v0.default_amount=&v0.text.en.body=  &v0.text.en.support=&"
                         "v0.text.en.later=&v0.text.en.supporting=&csrf=token&"
                         "preview_variant=a&preview_language=en");
-    json_t *document = convert_ok(&form);
-    json_t *want = load_json(
-        "{\"id\":\"spring\",\"status\":\"draft\",\"languages\":[\"en\"],"
-        "\"cohort\":\"non_supporters\",\"variants\":[{\"id\":\"a\","
-        "\"frequencies\":[\"monthly\",\"one_off\"],\"text\":{\"en\":{\"headline\":\"Help us\"}}}]}");
+    json_t *want = load_json("{\"id\":\"spring\",\"status\":\"draft\",\"languages\":[\"en\"],"
+                             "\"cohort\":\"non_supporters\",\"variants\":[{\"id\":\"a\","
+                             "\"frequencies\":[\"monthly\",\"one_off\"],\"text\":{\"en\":{"
+                             "\"headline\":\"Help us\"}}}]}");
     char *got = dump(document);
     cr_assert(json_equal(document, want), "got %s", got);
     free(got);
     json_decref(want);
     json_decref(document);
-    pt_editor_form_dispose(&form);
 }
 
 Test(editor, text_is_trimmed_and_the_body_keeps_its_lines)
 {
-    struct pt_editor_form form;
-    minimal_with(&form, "name=  Spring  &v0.text.en.body=One\r\n\r\n  Two  ");
-    json_t *document = convert_ok(&form);
+    json_t *document = convert_minimal("name=  Spring  &v0.text.en.body=One\r\n\r\n  Two  ");
     cr_assert_str_eq(json_string_value(json_object_get(document, "name")), "Spring");
-    const json_t *text = json_object_get(
-        json_object_get(json_object_get(json_array_get(json_object_get(document, "variants"), 0),
-                                        "text"),
-                        "en"),
-        "body");
-    cr_assert_str_eq(json_string_value(text), "One\n\n  Two  ");
+    cr_assert_str_eq(text_of(document, "en", "body"), "One\n\n  Two  ");
     json_decref(document);
-    pt_editor_form_dispose(&form);
 }
 
-static const json_t *first_variant(const json_t *document)
-{
-    return json_array_get(json_object_get(document, "variants"), 0);
-}
+/* Amounts typed in major units of the campaign's currency, stored in minor. */
+static const struct {
+    const char *form, *presets;
+    long long default_amount;
+} typed_presets[] = {
+    {"v0.presets=2, 5.5 ,10,,&v0.default_amount=5.50", "[200, 550, 1000]", 550},
+    {"currency=jpy&v0.presets=500, 1000&v0.default_amount=500", "[500, 1000]", 500},
+    {"currency=GBP&v0.presets=3", "[300]", 0},
+};
 
 Test(editor, presets_are_typed_in_major_units)
 {
+    for (size_t i = 0; i < sizeof(typed_presets) / sizeof(typed_presets[0]); i++) {
+        struct pt_editor_form form;
+        minimal_with(&form, typed_presets[i].form);
+        json_t *document = convert_ok(&form);
+        json_t *want = load_json(typed_presets[i].presets);
+        cr_assert(json_equal(json_object_get(first_variant(document), "presets"), want), "%s",
+                  typed_presets[i].form);
+        cr_assert_eq(json_integer_value(json_object_get(first_variant(document), "default_amount")),
+                     typed_presets[i].default_amount);
+        json_decref(want);
+        json_decref(document);
+        pt_editor_form_dispose(&form);
+    }
+    /* Yen have no fraction, and the message says in which currency. */
     struct pt_editor_form form;
-    minimal_with(&form, "v0.presets=2, 5.5 ,10,,&v0.default_amount=5.50");
-    json_t *document = convert_ok(&form);
-    json_t *want = load_json("[200, 550, 1000]");
-    cr_assert(json_equal(json_object_get(first_variant(document), "presets"), want));
-    cr_assert_eq(json_integer_value(json_object_get(first_variant(document), "default_amount")),
-                 550);
-    json_decref(want);
-    json_decref(document);
-    pt_editor_form_dispose(&form);
-}
-
-Test(editor, presets_follow_the_currency)
-{
-    struct pt_editor_form form;
-    minimal_with(&form, "currency=jpy&v0.presets=500, 1000");
-    json_t *document = convert_ok(&form);
-    cr_assert_str_eq(json_string_value(json_object_get(document, "currency")), "JPY");
-    json_t *want = load_json("[500, 1000]");
-    cr_assert(json_equal(json_object_get(first_variant(document), "presets"), want));
-    json_decref(want);
-    json_decref(document);
-    pt_editor_form_dispose(&form);
-
     minimal_with(&form, "currency=JPY&v0.presets=500.5");
     char message[512];
     convert_fails_on(&form, "v0.presets", message, sizeof(message));
@@ -380,16 +386,11 @@ Test(editor, a_schedule_is_typed_in_utc)
 
 Test(editor, a_hidden_button_is_an_empty_label)
 {
-    struct pt_editor_form form;
-    minimal_with(&form, "v0.text.en.later=Later&v0.text.en.later_hidden=true&"
-                        "v0.text.en.supporting=Already");
-    json_t *document = convert_ok(&form);
-    const json_t *text =
-        json_object_get(json_object_get(first_variant(document), "text"), "en");
-    cr_assert_str_eq(json_string_value(json_object_get(text, "later")), "");
-    cr_assert_str_eq(json_string_value(json_object_get(text, "supporting")), "Already");
+    json_t *document = convert_minimal("v0.text.en.later=Later&v0.text.en.later_hidden=true&"
+                                       "v0.text.en.supporting=Already");
+    cr_assert_str_eq(text_of(document, "en", "later"), "");
+    cr_assert_str_eq(text_of(document, "en", "supporting"), "Already");
     json_decref(document);
-    pt_editor_form_dispose(&form);
 }
 
 /* ------------------------------------------------------------- variants */
@@ -406,9 +407,10 @@ Test(editor, language_blocks_are_only_for_the_campaigns_languages)
     pt_editor_form_dispose(&form);
 
     /* And back: a document's stray text makes no fields. */
-    json_t *stray = load_json("{\"id\":\"x\",\"languages\":[\"en\"],\"variants\":[{\"id\":\"a\","
-                              "\"text\":{\"en\":{\"headline\":\"Hi\"},\"de\":{\"headline\":\"Hallo\""
-                              "}}}]}");
+    json_t *stray =
+        load_json("{\"id\":\"x\",\"languages\":[\"en\"],\"variants\":[{\"id\":\"a\","
+                  "\"text\":{\"en\":{\"headline\":\"Hi\"},\"de\":{\"headline\":\"Hallo\""
+                  "}}}]}");
     pt_editor_form_init(&form);
     cr_assert_eq(pt_editor_form_from_document(stray, &settings, &form), PT_OK);
     cr_assert_not_null(pt_editor_value(form.fields, form.count, "v0.text.en.headline"));
@@ -429,66 +431,59 @@ Test(editor, each_language_needs_its_text)
 
 Test(editor, an_empty_variant_block_is_not_a_variant)
 {
-    struct pt_editor_form form;
-    minimal_with(&form, "v1.id=&v1.weight=&v1.frequencies=monthly&v1.frequencies=annual&"
+    json_t *document =
+        convert_minimal("v1.id=&v1.weight=&v1.frequencies=monthly&v1.frequencies=annual&"
                         "v1.default_frequency=annual&v1.text.en.headline=&"
                         "v1.text.en.later_hidden=true");
-    json_t *document = convert_ok(&form);
     cr_assert_eq(json_array_size(json_object_get(document, "variants")), 1);
     json_decref(document);
-    pt_editor_form_dispose(&form);
 }
 
 Test(editor, a_removed_variant_is_left_out_and_blocks_keep_their_order)
 {
-    struct pt_editor_form form;
-    minimal_with(&form, "v1.id=b&v1.frequencies=monthly&v1.text.en.headline=B&v1.remove=true&"
+    json_t *document =
+        convert_minimal("v1.id=b&v1.frequencies=monthly&v1.text.en.headline=B&v1.remove=true&"
                         "v2.id=c&v2.frequencies=annual&v2.text.en.headline=C");
-    json_t *document = convert_ok(&form);
     const json_t *variants = json_object_get(document, "variants");
     cr_assert_eq(json_array_size(variants), 2);
     cr_assert_str_eq(json_string_value(json_object_get(json_array_get(variants, 1), "id")), "c");
     json_decref(document);
-    pt_editor_form_dispose(&form);
 }
 
-Test(editor, a_typed_block_needs_an_id)
-{
-    struct pt_editor_form form;
-    minimal_with(&form, "v1.text.en.headline=Another");
-    convert_fails_on(&form, "v1.id", NULL, 0);
-    pt_editor_form_dispose(&form);
-}
+/* Errors that come from several fields together: the form (added to the
+ * minimal one, or alone) and the field the error must be on. */
+static const struct {
+    const char *form;
+    bool alone;
+    const char *error;
+} whole_form_errors[] = {
+    {"v1.text.en.headline=Another", false, "v1.id"},                              /* no id */
+    {"v1.id=a&v1.frequencies=monthly&v1.text.en.headline=Again", false, "v1.id"}, /* twice */
+    {"id=x&languages=en&v0.id=", true, "v0.id"},                                  /* none */
+    {"v0.weight=0", false, "v0.weight"}, /* nobody sees it */
+    {"starts_at=2027-03-02T00:00&ends_at=2027-03-01T23:59", false, "ends_at"},
+    {"articles_read.min=5&articles_read.max=4&articles_read.weeks=2", false, "articles_read.max"},
+};
 
-Test(editor, two_variants_cannot_share_an_id)
+Test(editor, errors_of_fields_together)
 {
-    struct pt_editor_form form;
-    minimal_with(&form, "v1.id=a&v1.frequencies=monthly&v1.text.en.headline=Again");
-    convert_fails_on(&form, "v1.id", NULL, 0);
-    pt_editor_form_dispose(&form);
-}
-
-Test(editor, a_campaign_needs_a_variant)
-{
-    struct pt_editor_form form;
-    pt_editor_form_init(&form);
-    form_parse(&form, "id=x&languages=en&v0.id=");
-    convert_fails_on(&form, "v0.id", NULL, 0);
-    pt_editor_form_dispose(&form);
-}
-
-Test(editor, some_variant_needs_readers)
-{
-    struct pt_editor_form form;
-    minimal_with(&form, "v0.weight=0");
-    convert_fails_on(&form, "v0.weight", NULL, 0);
-    pt_editor_form_dispose(&form);
+    for (size_t i = 0; i < sizeof(whole_form_errors) / sizeof(whole_form_errors[0]); i++) {
+        struct pt_editor_form form;
+        if (whole_form_errors[i].alone) {
+            pt_editor_form_init(&form);
+            form_parse(&form, whole_form_errors[i].form);
+        } else {
+            minimal_with(&form, whole_form_errors[i].form);
+        }
+        convert_fails_on(&form, whole_form_errors[i].error, NULL, 0);
+        pt_editor_form_dispose(&form);
+    }
 }
 
 /* ------------------------------------------------------ each field's error */
 
 struct bad_field {
-    const char *name;  /* the field set to value */
+    const char *name; /* the field set to value */
     const char *value;
     const char *error; /* the field the error must name */
 };
@@ -514,8 +509,7 @@ static const struct bad_field bad_fields[] = {
      "sections"},
     {"exclude_sections", "a-name-that-is-far-too-long-for-a-section-because-it-runs-over-64-b",
      "exclude_sections"},
-    {"tags", "a-name-that-is-far-too-long-for-a-tag-because-it-runs-over-sixty-four-bytes",
-     "tags"},
+    {"tags", "a-name-that-is-far-too-long-for-a-tag-because-it-runs-over-sixty-four-bytes", "tags"},
     {"exclude_tags", "a-name-that-is-far-too-long-for-a-tag-because-it-runs-over-sixty-four-b",
      "exclude_tags"},
     {"placement", "a-name-that-is-far-too-long-for-a-placement-because-it-runs-over-64-b",
@@ -603,15 +597,6 @@ Test(editor, long_texts_are_refused_beside_their_field)
     free(body);
 }
 
-Test(editor, the_end_cannot_come_before_the_start)
-{
-    struct pt_editor_form form;
-    minimal_with(&form, "starts_at=2027-03-02T00:00&ends_at=2027-03-01T23:59");
-    char message[512];
-    convert_fails_on(&form, "ends_at", message, sizeof(message));
-    pt_editor_form_dispose(&form);
-}
-
 Test(editor, the_catalogues_own_messages_are_placed_on_their_field)
 {
     /* Country codes are checked by the catalogue alone: its message must
@@ -623,7 +608,6 @@ Test(editor, the_catalogues_own_messages_are_placed_on_their_field)
     cr_assert(message[0] >= 'A' && message[0] <= 'Z', "%s", message);
     cr_assert(strstr(message, "campaign ") == NULL, "%s", message);
     pt_editor_form_dispose(&form);
-
 }
 
 Test(editor, errors_are_found_by_field)
@@ -648,9 +632,7 @@ Test(editor, raw_html_is_kept_as_text_but_never_rendered)
     minimal_with(&form, NULL);
     pt_editor_form_add(&form, "v0.text.en.body", body);
     json_t *document = convert_ok(&form);
-    const json_t *stored = json_object_get(
-        json_object_get(json_object_get(first_variant(document), "text"), "en"), "body");
-    cr_assert_str_eq(json_string_value(stored), body, "the editor's words are kept as typed");
+    cr_assert_str_eq(text_of(document, "en", "body"), body, "the editor's words are kept as typed");
 
     char *text = json_dumps(document, JSON_COMPACT);
     const char *documents[] = {text};
@@ -681,7 +663,11 @@ Test(editor, field_names_and_blocks)
     cr_assert_str_eq(name, "v0.text.pt-BR.headline");
 
     struct pt_form_field fields[] = {
-        {"v2.id", "x"}, {"v99.id", "y"}, {"vx.id", "z"}, {"v.id", ""}, {"languages", "en, xx1, EN, ru"},
+        {"v2.id", "x"},
+        {"v99.id", "y"},
+        {"vx.id", "z"},
+        {"v.id", ""},
+        {"languages", "en, xx1, EN, ru"},
     };
     cr_assert_eq(pt_editor_variant_blocks(fields, 5), 3);
     char languages[2][PT_LANGUAGE_MAX];
@@ -701,8 +687,8 @@ Test(editor, forms_of_any_shape_never_crash)
     struct pt_editor_errors errors;
     pt_editor_errors_init(&errors);
     json_t *document = NULL;
-    cr_assert_eq(pt_editor_document_from_form(fields, sizeof(fields) / sizeof(fields[0]),
-                                              &settings, &document, &errors),
+    cr_assert_eq(pt_editor_document_from_form(fields, sizeof(fields) / sizeof(fields[0]), &settings,
+                                              &document, &errors),
                  PT_ERR_INVALID);
     cr_assert_null(document);
     cr_assert_not_null(pt_editor_errors_find(&errors, "id"));
