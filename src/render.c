@@ -67,11 +67,40 @@ const char *pt_render_phrase(const char *language, enum pt_phrase phrase)
     return english[phrase];
 }
 
+/* The first image in the tree, or NULL. */
+static cmark_node *first_image(cmark_node *document)
+{
+    cmark_iter *iter = cmark_iter_new(document);
+    cmark_node *found = NULL;
+    cmark_event_type event;
+    while (found == NULL && (event = cmark_iter_next(iter)) != CMARK_EVENT_DONE) {
+        cmark_node *node = cmark_iter_get_node(iter);
+        if (event == CMARK_EVENT_ENTER && cmark_node_get_type(node) == CMARK_NODE_IMAGE)
+            found = node;
+    }
+    cmark_iter_free(iter);
+    return found;
+}
+
 void pt_render_markdown(struct pt_buf *out, const char *markdown)
 {
+    cmark_node *document = cmark_parse_document(markdown, strlen(markdown), CMARK_OPT_DEFAULT);
+    if (document == NULL)
+        return;
+    /* An image would be fetched from wherever it points by every reader who
+     * sees the appeal: a third-party request from the reader's page. Keep
+     * its description as text instead. */
+    cmark_node *image;
+    while ((image = first_image(document)) != NULL) {
+        cmark_node *child;
+        while ((child = cmark_node_first_child(image)) != NULL)
+            cmark_node_insert_before(image, child);
+        cmark_node_free(image);
+    }
     /* CMARK_OPT_DEFAULT leaves CMARK_OPT_UNSAFE off: raw HTML becomes a
      * comment and javascript: links are emptied. */
-    char *html = cmark_markdown_to_html(markdown, strlen(markdown), CMARK_OPT_DEFAULT);
+    char *html = cmark_render_html(document, CMARK_OPT_DEFAULT);
+    cmark_node_free(document);
     if (html != NULL) {
         pt_buf_puts(out, html);
         free(html);

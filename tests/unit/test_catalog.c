@@ -86,6 +86,27 @@ Test(catalog, raw_html_and_script_in_markdown_are_neutralised)
     pt_catalog_release(catalog);
 }
 
+Test(catalog, markdown_images_become_their_description)
+{
+    struct pt_catalog *catalog = NULL;
+    cr_assert_eq(build_one("{\"id\":\"x\",\"status\":\"live\",\"languages\":[\"en\"],\"variants\":"
+                           "[{\"id\":\"a\",\"text\":{\"en\":{\"body\":\"Look ![our *team* photo]"
+                           "(https://tracker.example/p.png) and [![logo](https://cdn.example/l.png)]"
+                           "(https://newsroom.example/) here\"}}}]}",
+                           &catalog),
+                 PT_OK, "%s", error);
+    const struct pt_variant_text *text = &catalog->campaigns[0].variants[0].texts[0];
+    char *html = strndup(text->html, text->html_length);
+    cr_assert(strstr(html, "<img") == NULL, "no image is fetched by readers: %s", html);
+    cr_assert(strstr(html, "tracker.example") == NULL && strstr(html, "cdn.example") == NULL,
+              "%s", html);
+    cr_assert(strstr(html, "our <em>team</em> photo") != NULL, "the description stays: %s", html);
+    cr_assert(strstr(html, "<a href=\"https://newsroom.example/\">logo</a>") != NULL,
+              "a linked image becomes a linked word: %s", html);
+    free(html);
+    pt_catalog_release(catalog);
+}
+
 Test(catalog, invalid_documents_are_refused_with_a_reason)
 {
     struct {
