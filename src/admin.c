@@ -106,40 +106,50 @@ static json_t *read_body(struct pt_request *request, struct pt_response *respons
     return value;
 }
 
-/* Validates the stored catalogue with one campaign put (document) or taken
- * out (NULL), then stores that change and reloads. Answers the request. */
+enum pt_status pt_admin_change_campaign(struct pt_app *app, const char *id, const char *document,
+                                        char *error, size_t error_size)
+{
+    struct campaign_set set = {0};
+    pthread_mutex_lock(&change_lock);
+    enum pt_status status = pt_store_campaigns_each(app->store, set_collect, &set);
+    if (status == PT_OK && document != NULL) {
+        set_put(&set, id, document);
+        status = set_validate(app, &set, error, error_size) == PT_OK ? PT_OK : PT_ERR_INVALID;
+        if (status == PT_OK)
+            status = pt_store_campaign_put(app->store, id, document, pt_app_now(app));
+    } else if (status == PT_OK) {
+        status = pt_store_campaign_delete(app->store, id);
+    }
+    if (status != PT_OK && status != PT_ERR_INVALID && status != PT_ERR_NOT_FOUND) {
+        status = PT_ERR_IO;
+        snprintf(error, error_size, "The database could not be changed; nothing was.");
+    } else if (status == PT_ERR_NOT_FOUND) {
+        snprintf(error, error_size, "There is no campaign with that id.");
+    }
+    /* Reloading under the lock keeps the catalogue in service in the order
+     * the changes were stored. */
+    if (status == PT_OK && pt_app_reload_catalog(app, true) != PT_OK)
+        fprintf(stderr, "patron: campaign %s was stored but the catalogue did not reload\n", id);
+    pthread_mutex_unlock(&change_lock);
+    set_dispose(&set);
+    return status;
+}
+
+/* One campaign put (document) or taken out (NULL), answering the request. */
 static void change_campaign(struct pt_app *app, struct pt_request *request,
                             struct pt_response *response, const char *id, json_t *document,
                             int success_status)
 {
-    struct campaign_set set = {0};
     char *text = document ? compact(document) : NULL;
     char error[512];
-    pthread_mutex_lock(&change_lock);
-    enum pt_status status = pt_store_campaigns_each(app->store, set_collect, &set);
-    if (status) {
-        answer_store_error(request, response);
-        goto out;
+    enum pt_status status = pt_admin_change_campaign(app, id, text, error, sizeof(error));
+    pt_json_free(text);
+    switch (status) {
+    case PT_OK: break;
+    case PT_ERR_INVALID: pt_response_error(request, response, 422, error); return;
+    case PT_ERR_NOT_FOUND: pt_response_error(request, response, 404, error); return;
+    default: answer_store_error(request, response); return;
     }
-    if (text != NULL) {
-        set_put(&set, id, text);
-        if (set_validate(app, &set, error, sizeof(error)) != PT_OK) {
-            pt_response_error(request, response, 422, error);
-            goto out;
-        }
-        status = pt_store_campaign_put(app->store, id, text, pt_app_now(app));
-    } else {
-        status = pt_store_campaign_delete(app->store, id);
-    }
-    if (status == PT_ERR_NOT_FOUND) {
-        pt_response_error(request, response, 404, "There is no campaign with that id.");
-        goto out;
-    }
-    if (status) {
-        answer_store_error(request, response);
-        goto out;
-    }
-    pt_app_reload_catalog(app, false);
     if (document != NULL) {
         json_t *answer = json_pack("{s:O}", "campaign", document);
         answer_json(request, response, success_status, answer);
@@ -149,10 +159,6 @@ static void change_campaign(struct pt_app *app, struct pt_request *request,
         response->content_type = "application/json";
         response->body = "";
     }
-out:
-    pthread_mutex_unlock(&change_lock);
-    pt_json_free(text);
-    set_dispose(&set);
 }
 
 static json_t *stored_campaign(struct pt_app *app, struct pt_request *request,

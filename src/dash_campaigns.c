@@ -9,12 +9,12 @@
 #include "patron/dash_campaigns.h"
 
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "patron/admin.h"
 #include "patron/editor.h"
 #include "patron/json.h"
 #include "patron/money.h"
@@ -35,25 +35,16 @@ static const struct {
 
 /* ------------------------------------------------------------ storing */
 
-/* One change at a time from the dashboard: read, validate and store must
- * not interleave with another editor's change. The admin API has a lock of
- * its own; both store whole documents by id, so the one rule that spans
- * campaigns (unique ids) holds whichever goes first. */
-static pthread_mutex_t change_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Every stored campaign's document, with one put in place of its stored
- * version (or added). The set owns its copies. */
+/* Every stored campaign's document, for the list. The set owns its copies. */
 struct stored_set {
-    const char *put_id; /* NULL to read only */
-    const char *put_document;
-    bool put_done;
     char **ids;
     char **documents;
     size_t count, capacity;
 };
 
-static void stored_add(struct stored_set *set, const char *id, const char *document)
+static void stored_visit(void *context, const char *id, const char *document)
 {
+    struct stored_set *set = context;
     if (set->count == set->capacity) {
         set->capacity = set->capacity ? set->capacity * 2 : 16;
         set->ids = pt_xrealloc(set->ids, set->capacity * sizeof(*set->ids));
@@ -61,14 +52,6 @@ static void stored_add(struct stored_set *set, const char *id, const char *docum
     }
     set->ids[set->count] = pt_xstrdup(id);
     set->documents[set->count++] = pt_xstrdup(document);
-}
-
-static void stored_visit(void *context, const char *id, const char *document)
-{
-    struct stored_set *set = context;
-    bool put = set->put_id != NULL && strcmp(id, set->put_id) == 0;
-    stored_add(set, id, put ? set->put_document : document);
-    set->put_done = set->put_done || put;
 }
 
 static void stored_dispose(struct stored_set *set)
@@ -83,39 +66,21 @@ static void stored_dispose(struct stored_set *set)
 }
 
 /* Stores document as campaign id if the whole catalogue builds with it,
- * then puts it in service. PT_ERR_INVALID with the catalogue's message in
+ * then puts it in service (through the admin module, which serialises every
+ * writer of campaigns). PT_ERR_INVALID with the catalogue's message in
  * error; PT_ERR_IO when the database failed (nothing was stored). */
 static enum pt_status put_campaign(struct pt_app *app, const char *id, const json_t *document,
                                    char *error, size_t error_size)
 {
     char *text = json_dumps(document, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    struct stored_set set = {.put_id = id, .put_document = text};
-    struct pt_catalog *catalog = NULL;
-    pthread_mutex_lock(&change_lock);
-    enum pt_status status = pt_store_campaigns_each(app->store, stored_visit, &set);
-    if (status == PT_OK) {
-        if (!set.put_done)
-            stored_add(&set, id, text);
-        status = pt_catalog_build((const char *const *)set.documents, set.count,
-                                  &app->catalog_settings, 0, &catalog, error, error_size);
-        pt_catalog_release(catalog);
-        if (status) {
-            status = PT_ERR_INVALID;
-        } else {
-            status = pt_store_campaign_put(app->store, id, text, pt_app_now(app));
-            if (status)
-                status = PT_ERR_IO;
-        }
-    } else {
+    enum pt_status status = text == NULL ? PT_ERR_INTERNAL
+                                         : pt_admin_change_campaign(app, id, text, error,
+                                                                    error_size);
+    pt_json_free(text);
+    if (status != PT_OK && status != PT_ERR_INVALID) {
+        snprintf(error, error_size, "The database could not be changed; nothing was saved.");
         status = PT_ERR_IO;
     }
-    pthread_mutex_unlock(&change_lock);
-    if (status == PT_ERR_IO)
-        snprintf(error, error_size, "The database could not be changed; nothing was saved.");
-    if (status == PT_OK && pt_app_reload_catalog(app, true) != PT_OK)
-        fprintf(stderr, "patron: campaign %s was stored but the catalogue did not reload\n", id);
-    stored_dispose(&set);
-    pt_json_free(text);
     return status;
 }
 
