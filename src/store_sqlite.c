@@ -605,15 +605,17 @@ static enum pt_status sqlite_ledger_apply(struct pt_store *base,
         goto rollback;
     const char *note = change->note ? change->note : "";
     if (change->customer_id != NULL &&
-        run(store, "UPDATE pledges SET customer_id = ? WHERE id = ?", "ss", change->customer_id,
-            change->pledge_id) < 0)
+        run(store, "UPDATE pledges SET customer_id = ? WHERE id = ? AND erased_at IS NULL", "ss",
+            change->customer_id, change->pledge_id) < 0)
         goto failed;
     if (change->subscription_id != NULL &&
         run(store, "UPDATE pledges SET subscription_id = ? WHERE id = ?", "ss",
             change->subscription_id, change->pledge_id) < 0)
         goto failed;
     if (change->email_sealed != NULL && change->email_hash != NULL &&
-        run(store, "UPDATE pledges SET email_sealed = ?, email_hash = ? WHERE id = ?", "bbs",
+        run(store,
+            "UPDATE pledges SET email_sealed = ?, email_hash = ? WHERE id = ? AND erased_at IS NULL",
+            "bbs",
             change->email_sealed, change->email_sealed_length, change->email_hash, (size_t)32,
             change->pledge_id) < 0)
         goto failed;
@@ -1339,8 +1341,8 @@ static enum pt_status erase_donor(struct sqlite_store *store, const unsigned cha
     }
     int changed = run(store,
                       "UPDATE pledges SET email_sealed = NULL, email_hash = NULL, "
-                      "customer_id = '', updated_at = ? WHERE email_hash = ?",
-                      "db", now, email_hash, hash_size);
+                      "customer_id = '', updated_at = ?, erased_at = ? WHERE email_hash = ?",
+                      "ddb", now, now, email_hash, hash_size);
     if (changed < 0) {
         status = PT_ERR_IO;
         goto rollback;

@@ -323,6 +323,18 @@ Test(store, erasing_a_donor_keeps_the_books_but_not_the_person)
     cr_assert_eq(touched, 0);
     cr_assert_eq(query_int("SELECT count(*) FROM pledge_history"), history_before + 2,
                  "nothing is written for no one");
+
+    /* A processor event after the erasure cannot tie the pledge to a person again. */
+    const unsigned char sealed[4] = {1, 2, 3, 4};
+    struct pt_ledger_change late = {.event_id = "evt_late", .event_type = "checkout.completed",
+                                    .pledge_id = "a1", .customer_id = "cus_again",
+                                    .email_sealed = sealed, .email_sealed_length = sizeof(sealed),
+                                    .email_hash = donor_a, .now = 7000};
+    struct pt_ledger_result result;
+    cr_assert_eq(pt_store_ledger_apply(store, &late, &result), PT_OK);
+    cr_assert_eq(query_int("SELECT count(*) FROM pledges WHERE id = 'a1' AND customer_id = '' "
+                           "AND email_sealed IS NULL AND email_hash IS NULL"),
+                 1, "the erased pledge stays erased");
 }
 
 Test(store, today_has_impressions_and_payments_per_campaign)
