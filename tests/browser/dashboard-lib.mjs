@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PATRON_BIN, REPO, http, sqlite, startPatron, startStandin, stopClean, support, payAndReturn, tail } from '../payments/lib.mjs';
 import { launchBrowser, DESKTOP, PHONE, APPEAL, sleep } from './lib.mjs';
+import { paletteCompress } from './png-palette.mjs';
 
 export { REPO, http, sqlite, startStandin, stopClean, support, payAndReturn, tail, launchBrowser, DESKTOP, PHONE, APPEAL, sleep };
 
@@ -124,8 +125,12 @@ export async function screenshot(page, name) {
     const file = path.join(SHOTS, `${name}.png`);
     const size = page.viewportSize();
     if (size.width !== 1280) await page.setViewportSize({ width: 1280, height: size.height });
-    await page.screenshot({ path: file, fullPage: true, animations: 'disabled', caret: 'hide' });
+    const png = await page.screenshot({ fullPage: true, animations: 'disabled', caret: 'hide' });
     if (size.width !== 1280) await page.setViewportSize(size);
+    // A palette of the 256 commonest colours keeps a page under ~250 KB.
+    const small = paletteCompress(png);
+    fs.writeFileSync(file, small.length < png.length ? small : png);
+    console.log(`screenshot ${name}: ${path.relative(REPO, file)}, ${Math.round(fs.statSync(file).size / 1024)} KB`);
     return file;
 }
 
