@@ -13,42 +13,8 @@
  * must not interleave with another admin's change. */
 static pthread_mutex_t change_lock = PTHREAD_MUTEX_INITIALIZER;
 
-struct campaign_set {
-    char **ids;
-    char **documents;
-    size_t count, capacity;
-};
-
-static void set_add(struct campaign_set *set, const char *id, const char *document)
-{
-    if (set->count == set->capacity) {
-        set->capacity = set->capacity ? set->capacity * 2 : 16;
-        set->ids = pt_xrealloc(set->ids, set->capacity * sizeof(*set->ids));
-        set->documents = pt_xrealloc(set->documents, set->capacity * sizeof(*set->documents));
-    }
-    set->ids[set->count] = pt_xstrdup(id);
-    set->documents[set->count] = pt_xstrdup(document);
-    set->count++;
-}
-
-static void set_collect(void *context, const char *id, const char *document)
-{
-    set_add(context, id, document);
-}
-
-static void set_dispose(struct campaign_set *set)
-{
-    for (size_t i = 0; i < set->count; i++) {
-        free(set->ids[i]);
-        free(set->documents[i]);
-    }
-    free(set->ids);
-    free(set->documents);
-    memset(set, 0, sizeof(*set));
-}
-
 /* Puts document in place of the campaign called id, or adds it. */
-static void set_put(struct campaign_set *set, const char *id, const char *document)
+static void set_put(struct pt_store_documents *set, const char *id, const char *document)
 {
     for (size_t i = 0; i < set->count; i++) {
         if (strcmp(set->ids[i], id) == 0) {
@@ -57,12 +23,12 @@ static void set_put(struct campaign_set *set, const char *id, const char *docume
             return;
         }
     }
-    set_add(set, id, document);
+    pt_store_documents_add(set, id, document);
 }
 
 /* The whole catalogue must build: a campaign that is fine alone can still
  * clash with the others. */
-static enum pt_status set_validate(const struct pt_app *app, const struct campaign_set *set,
+static enum pt_status set_validate(const struct pt_app *app, const struct pt_store_documents *set,
                                    char *error, size_t error_size)
 {
     struct pt_catalog *catalog = NULL;
@@ -109,9 +75,9 @@ static json_t *read_body(struct pt_request *request, struct pt_response *respons
 enum pt_status pt_admin_change_campaign(struct pt_app *app, const char *id, const char *document,
                                         char *error, size_t error_size)
 {
-    struct campaign_set set = {0};
+    struct pt_store_documents set = {0};
     pthread_mutex_lock(&change_lock);
-    enum pt_status status = pt_store_campaigns_each(app->store, set_collect, &set);
+    enum pt_status status = pt_store_documents_read(app->store, &set);
     if (status == PT_OK && document != NULL) {
         set_put(&set, id, document);
         status = set_validate(app, &set, error, error_size) == PT_OK ? PT_OK : PT_ERR_INVALID;
@@ -131,7 +97,7 @@ enum pt_status pt_admin_change_campaign(struct pt_app *app, const char *id, cons
     if (status == PT_OK && pt_app_reload_catalog(app, true) != PT_OK)
         fprintf(stderr, "patron: campaign %s was stored but the catalogue did not reload\n", id);
     pthread_mutex_unlock(&change_lock);
-    set_dispose(&set);
+    pt_store_documents_dispose(&set);
     return status;
 }
 
@@ -186,8 +152,8 @@ static json_t *stored_campaign(struct pt_app *app, struct pt_request *request,
 static void list_campaigns(struct pt_app *app, struct pt_request *request,
                            struct pt_response *response, const char *key)
 {
-    struct campaign_set set = {0};
-    if (pt_store_campaigns_each(app->store, set_collect, &set) != PT_OK) {
+    struct pt_store_documents set = {0};
+    if (pt_store_documents_read(app->store, &set) != PT_OK) {
         answer_store_error(request, response);
         return;
     }
@@ -200,7 +166,7 @@ static void list_campaigns(struct pt_app *app, struct pt_request *request,
     json_t *answer = json_pack("{s:o}", key, list);
     answer_json(request, response, 200, answer);
     json_decref(answer);
-    set_dispose(&set);
+    pt_store_documents_dispose(&set);
 }
 
 static bool id_matches(struct pt_request *request, struct pt_response *response,
@@ -269,7 +235,7 @@ static void import_catalog(struct pt_app *app, struct pt_request *request,
     static const char *const allowed[] = {"campaigns", NULL};
     char error[512];
     const json_t *campaigns = NULL;
-    struct campaign_set set = {0};
+    struct pt_store_documents set = {0};
     if (pt_json_expect_object(root, "the catalogue", allowed, error, sizeof(error)) != PT_OK ||
         pt_json_array(root, "the catalogue", "campaigns", true, 1000, &campaigns, error,
                       sizeof(error)) != PT_OK) {
@@ -286,7 +252,7 @@ static void import_catalog(struct pt_app *app, struct pt_request *request,
             goto out;
         }
         char *text = compact(document);
-        set_add(&set, json_string_value(named), text);
+        pt_store_documents_add(&set, json_string_value(named), text);
         pt_json_free(text);
     }
     pthread_mutex_lock(&change_lock);
@@ -310,7 +276,7 @@ static void import_catalog(struct pt_app *app, struct pt_request *request,
     pt_response_text(request, response, 200, "application/json", body.data, body.length);
     pt_buf_dispose(&body);
 out:
-    set_dispose(&set);
+    pt_store_documents_dispose(&set);
     json_decref(root);
 }
 

@@ -35,36 +35,6 @@ static const struct {
 
 /* ------------------------------------------------------------ storing */
 
-/* Every stored campaign's document, for the list. The set owns its copies. */
-struct stored_set {
-    char **ids;
-    char **documents;
-    size_t count, capacity;
-};
-
-static void stored_visit(void *context, const char *id, const char *document)
-{
-    struct stored_set *set = context;
-    if (set->count == set->capacity) {
-        set->capacity = set->capacity ? set->capacity * 2 : 16;
-        set->ids = pt_xrealloc(set->ids, set->capacity * sizeof(*set->ids));
-        set->documents = pt_xrealloc(set->documents, set->capacity * sizeof(*set->documents));
-    }
-    set->ids[set->count] = pt_xstrdup(id);
-    set->documents[set->count++] = pt_xstrdup(document);
-}
-
-static void stored_dispose(struct stored_set *set)
-{
-    for (size_t i = 0; i < set->count; i++) {
-        free(set->ids[i]);
-        free(set->documents[i]);
-    }
-    free(set->ids);
-    free(set->documents);
-    memset(set, 0, sizeof(*set));
-}
-
 /* Stores document as campaign id if the whole catalogue builds with it,
  * then puts it in service (through the admin module, which serialises every
  * writer of campaigns). PT_ERR_INVALID with the catalogue's message in
@@ -282,9 +252,9 @@ static void put_today(struct pt_buf *out, const struct pt_reports_today *rows, s
 static void list_page(struct pt_dash *dash, int status_code, const char *kind, const char *notice)
 {
     struct pt_app *app = dash->app;
-    struct stored_set set = {0};
-    if (pt_store_campaigns_each(app->store, stored_visit, &set) != PT_OK) {
-        stored_dispose(&set);
+    struct pt_store_documents set = {0};
+    if (pt_store_documents_read(app->store, &set) != PT_OK) {
+        pt_store_documents_dispose(&set);
         pt_dash_error(dash, 503, "The campaigns could not be read. Try again in a moment.");
         return;
     }
@@ -376,7 +346,7 @@ static void list_page(struct pt_dash *dash, int status_code, const char *kind, c
         json_decref(listed[i].document);
     free(listed);
     free(today);
-    stored_dispose(&set);
+    pt_store_documents_dispose(&set);
 }
 
 /* ------------------------------------------------------------ the preview */

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "patron/alloc.h"
 
@@ -206,41 +207,54 @@ enum pt_status pt_store_donor_erase(struct pt_store *store, const unsigned char 
     return store->ops->donor_erase(store, email_hash, now, pledges);
 }
 
-struct documents {
-    char **items;
-    size_t count, capacity;
-};
+void pt_store_documents_add(struct pt_store_documents *set, const char *id, const char *document)
+{
+    if (set->count == set->capacity) {
+        set->capacity = set->capacity ? set->capacity * 2 : 16;
+        set->ids = pt_xrealloc(set->ids, set->capacity * sizeof(*set->ids));
+        set->documents = pt_xrealloc(set->documents, set->capacity * sizeof(*set->documents));
+    }
+    set->ids[set->count] = pt_xstrdup(id);
+    set->documents[set->count++] = pt_xstrdup(document);
+}
 
 static void collect(void *context, const char *id, const char *document)
 {
-    (void)id;
-    struct documents *documents = context;
-    if (documents->count == documents->capacity) {
-        documents->capacity = documents->capacity ? documents->capacity * 2 : 16;
-        documents->items =
-            pt_xrealloc(documents->items, documents->capacity * sizeof(*documents->items));
+    pt_store_documents_add(context, id, document);
+}
+
+enum pt_status pt_store_documents_read(struct pt_store *store, struct pt_store_documents *set)
+{
+    return pt_store_campaigns_each(store, collect, set);
+}
+
+void pt_store_documents_dispose(struct pt_store_documents *set)
+{
+    for (size_t i = 0; i < set->count; i++) {
+        free(set->ids[i]);
+        free(set->documents[i]);
     }
-    documents->items[documents->count++] = pt_xstrdup(document);
+    free(set->ids);
+    free(set->documents);
+    memset(set, 0, sizeof(*set));
 }
 
 enum pt_status pt_store_load_catalog(struct pt_store *store,
                                      const struct pt_catalog_settings *settings,
                                      struct pt_catalog **catalog, char *error, size_t error_size)
 {
-    struct documents documents = {0};
+    struct pt_store_documents documents = {0};
     int64_t version = 0;
     /* Read the version first: a change that lands while we read makes the
      * next check see a newer version and rebuild, never the reverse. */
     enum pt_status status = pt_store_catalog_version(store, &version);
     if (status == PT_OK)
-        status = pt_store_campaigns_each(store, collect, &documents);
+        status = pt_store_documents_read(store, &documents);
     if (status == PT_OK)
-        status = pt_catalog_build((const char *const *)documents.items, documents.count, settings,
-                                  version, catalog, error, error_size);
+        status = pt_catalog_build((const char *const *)documents.documents, documents.count,
+                                  settings, version, catalog, error, error_size);
     else
         snprintf(error, error_size, "cannot read campaigns from the database");
-    for (size_t i = 0; i < documents.count; i++)
-        free(documents.items[i]);
-    free(documents.items);
+    pt_store_documents_dispose(&documents);
     return status;
 }

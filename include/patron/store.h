@@ -353,6 +353,20 @@ enum pt_status pt_store_pledge_payments_each(struct pt_store *store, const char 
 enum pt_status pt_store_donor_erase(struct pt_store *store, const unsigned char email_hash[32],
                                     int64_t now, size_t *pledges);
 
+/* Every stored campaign's id and document, copied: what the admin API, the
+ * dashboard and the catalogue build each need whole. */
+struct pt_store_documents {
+    char **ids;
+    char **documents;
+    size_t count, capacity;
+};
+/* Appends copies of every stored campaign to set (start from {0}). */
+enum pt_status pt_store_documents_read(struct pt_store *store, struct pt_store_documents *set);
+/* Appends copies of one. */
+void pt_store_documents_add(struct pt_store_documents *set, const char *id, const char *document);
+/* Frees the copies; the set is empty after. */
+void pt_store_documents_dispose(struct pt_store_documents *set);
+
 /* Builds a catalogue snapshot from every stored campaign. */
 enum pt_status pt_store_load_catalog(struct pt_store *store,
                                      const struct pt_catalog_settings *settings,
