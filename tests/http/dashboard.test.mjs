@@ -504,3 +504,47 @@ t('users page: an admin adds, disables and re-enables a user, and resets a passw
     const actions = sqlite(patron.db, `SELECT action FROM audit_log WHERE detail LIKE '%${email}%' ORDER BY id`).map((r) => r.action);
     assert.ok(actions.length >= 4, `audit entries for ${email}: ${actions}`);
 });
+
+t('campaign actions by an editor: create, save, duplicate, live, end, draft; each audited', async () => {
+    const c = clients.editor;
+    const doc = (id) => {
+        const rows = sqlite(patron.db, `SELECT document FROM campaigns WHERE id = '${id}'`);
+        return rows.length ? JSON.parse(rows[0].document) : null;
+    };
+    const form = (headline) => [
+        ['id', 'gate-actions'], ['name', 'Actions'], ['status', 'draft'], ['priority', '5'], ['languages', 'en'],
+        ['v0.id', 'a'], ['v0.frequencies', 'monthly'], ['v0.text.en.headline', headline],
+    ];
+    const created = await c.post('/dashboard/campaigns', form('First'));
+    assert.equal(created.status, 303, created.body.slice(0, 400));
+    assert.equal(created.location, '/dashboard/campaigns/gate-actions?notice=created');
+    assert.equal(doc('gate-actions').variants[0].text.en.headline, 'First');
+    const again = await c.post('/dashboard/campaigns', form('Twice'));
+    assert.equal(again.status, 422, 'an id that exists is refused');
+    assert.match(textOf(again.body), /A campaign called gate-actions exists/);
+    const saved = await c.post('/dashboard/campaigns/gate-actions', form('Second'));
+    assert.equal(saved.status, 303);
+    assert.equal(doc('gate-actions').variants[0].text.en.headline, 'Second');
+    const bad = await c.post('/dashboard/campaigns/gate-actions', form(''));
+    assert.equal(bad.status, 422, 'a variant without text is refused');
+    assert.equal(doc('gate-actions').variants[0].text.en.headline, 'Second', 'and nothing was saved');
+
+    const copy = await c.post('/dashboard/campaigns/gate-actions/duplicate');
+    assert.equal(copy.status, 303);
+    assert.equal(copy.location, '/dashboard/campaigns/gate-actions-copy?notice=duplicated');
+    assert.equal(doc('gate-actions-copy').status, 'draft');
+    for (const [action, state] of [['live', 'live'], ['end', 'ended'], ['draft', 'draft']]) {
+        const r = await c.post(`/dashboard/campaigns/gate-actions/${action}`);
+        assert.equal(r.status, 303, `${action}: ${r.status}`);
+        assert.equal(r.location, `/dashboard/campaigns?notice=${state === 'ended' ? 'ended' : state}&campaign=gate-actions`);
+        assert.equal(doc('gate-actions').status, state, `after ${action}`);
+    }
+    // Actions are buttons, not links: a GET changes nothing.
+    const get = await c.get('/dashboard/campaigns/gate-actions/live');
+    assert.equal(get.status, 405);
+    assert.equal(doc('gate-actions').status, 'draft');
+    assert.equal((await c.get('/dashboard/campaigns/no-such-campaign')).status, 404);
+    assert.equal((await c.post('/dashboard/campaigns/no-such-campaign/live')).status, 404);
+    const actions = sqlite(patron.db, "SELECT action, detail FROM audit_log WHERE detail LIKE 'gate-actions%' ORDER BY id").map((r) => r.action);
+    assert.deepEqual(actions, ['campaign_created', 'campaign_saved', 'campaign_duplicated', 'campaign_live', 'campaign_ended', 'campaign_draft']);
+});
