@@ -837,7 +837,12 @@ static void put_preview_panel(struct pt_buf *out, const struct pt_app *app,
         pt_buf_html_str(out, languages[l]);
         pt_buf_puts(out, "\"><h3>In ");
         pt_buf_html_str(out, languages[l]);
-        pt_buf_puts(out, "</h3><div class=\"preview-frames\">");
+        /* The row scrolls sideways on a phone; keyboard users must be able
+         * to reach it, so it takes focus and is named. */
+        pt_buf_puts(out, "</h3><div class=\"preview-frames\" tabindex=\"0\" role=\"region\" "
+                         "aria-label=\"Preview in ");
+        pt_buf_html_str(out, languages[l]);
+        pt_buf_puts(out, "\">");
         pt_buf_reset(&document);
         preview_render(&preview, app, chosen, languages[l], &document);
         for (size_t s = 0; s < sizeof(preview_sizes) / sizeof(preview_sizes[0]); s++) {

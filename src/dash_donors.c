@@ -38,6 +38,17 @@ static void donor_label(const unsigned char hash[PT_CRYPTO_HASH_BYTES], char out
              hash[4], hash[5]);
 }
 
+/* How often, in words. */
+static const char *frequency_words(enum pt_frequency frequency)
+{
+    switch (frequency) {
+    case PT_FREQUENCY_MONTHLY: return "monthly";
+    case PT_FREQUENCY_ANNUAL: return "yearly";
+    case PT_FREQUENCY_ONE_OFF: return "one-off";
+    }
+    return "";
+}
+
 static void amount(struct pt_buf *out, int64_t minor, const char *currency)
 {
     const struct pt_currency *known = pt_money_currency(currency);
@@ -121,7 +132,7 @@ static void pledge_row(struct pt_buf *out, const struct pt_pledge_record *pledge
     pt_buf_html_str(out, pledge->status);
     pt_buf_puts(out, "</td><td class=\"num\">");
     amount(out, pledge->amount_minor, pledge->currency);
-    pt_buf_printf(out, "</td><td>%s</td><td>", pt_frequency_name(pledge->frequency));
+    pt_buf_printf(out, "</td><td>%s</td><td>", frequency_words(pledge->frequency));
     pt_buf_html_str(out, pledge->campaign[0] ? pledge->campaign : "—");
     pt_buf_printf(out, "</td><td>%s</td></tr>", created);
 }
@@ -256,7 +267,7 @@ static void pledge_page(struct pt_dash *dash, const char *id, int status, const 
     pt_buf_html_str(&page, pledge.status);
     pt_buf_puts(&page, "</dd><dt>Amount</dt><dd>");
     amount(&page, pledge.amount_minor, pledge.currency);
-    pt_buf_printf(&page, " %s</dd><dt>Campaign</dt><dd>", pt_frequency_name(pledge.frequency));
+    pt_buf_printf(&page, " %s</dd><dt>Campaign</dt><dd>", frequency_words(pledge.frequency));
     pt_buf_html_str(&page, pledge.campaign[0] ? pledge.campaign : "—");
     pt_buf_puts(&page, " / ");
     pt_buf_html_str(&page, pledge.variant[0] ? pledge.variant : "—");
