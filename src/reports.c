@@ -77,7 +77,12 @@ void pt_reports_format_day(int32_t day, char out[11])
     civil_from_days(day, &year, &month, &day_of_month);
     if (year < 0 || year > 9999)
         year = 0;
-    snprintf(out, 11, "%04d-%02d-%02d", year, month, day_of_month);
+    /* Room for any int, so the compiler can see nothing is cut; the date
+     * itself is always ten characters. */
+    char text[40];
+    snprintf(text, sizeof(text), "%04d-%02d-%02d", year, month, day_of_month);
+    memcpy(out, text, 10);
+    out[10] = '\0';
 }
 
 enum pt_status pt_reports_query_check(const struct pt_reports_query *query)
