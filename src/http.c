@@ -312,19 +312,32 @@ static enum MHD_Result on_form_field(void *context, enum MHD_ValueKind kind, con
     struct pt_request *request = context;
     struct pt_form_field *last =
         request->form_count ? &request->form[request->form_count - 1] : NULL;
-    if (offset > 0 && last != NULL && strcmp(last->name, key) == 0) {
-        /* A long value arrives in pieces: join them. */
-        size_t had = strlen(last->value);
-        char *joined = pt_arena_alloc(request->arena, had + size + 1);
-        memcpy(joined, last->value, had);
-        memcpy(joined + had, data, size);
-        joined[had + size] = '\0';
-        last->value = joined;
-        return MHD_YES;
-    }
-    if (request->form_count == PT_FORM_FIELDS_MAX) {
+    size_t piece = data ? size : 0;
+    bool continues = offset > 0 && last != NULL && strcmp(last->name, key) == 0;
+    size_t length = (continues ? request->form_last_length : 0) + piece;
+    if (length > PT_FORM_VALUE_MAX ||
+        (!continues && request->form_count == PT_FORM_FIELDS_MAX)) {
         request->form_invalid = true;
+        request->form_too_large = true;
         return MHD_NO;
+    }
+    if (continues) {
+        /* A long value arrives in pieces: append in place, doubling the room,
+         * so a value costs its length and not its length squared. */
+        if (length + 1 > request->form_last_capacity) {
+            size_t capacity = request->form_last_capacity * 2;
+            if (capacity < length + 1)
+                capacity = length + 1;
+            char *grown = pt_arena_alloc(request->arena, capacity);
+            memcpy(grown, last->value, request->form_last_length);
+            last->value = grown;
+            request->form_last_capacity = capacity;
+        }
+        char *value = (char *)last->value;
+        memcpy(value + request->form_last_length, data, piece);
+        value[length] = '\0';
+        request->form_last_length = length;
+        return MHD_YES;
     }
     if (request->form_count == request->form_capacity) {
         /* Arena memory is only freed with the request, so growth wastes the
@@ -338,7 +351,9 @@ static enum MHD_Result on_form_field(void *context, enum MHD_ValueKind kind, con
     }
     struct pt_form_field *field = &request->form[request->form_count++];
     field->name = pt_arena_strndup(request->arena, key, strlen(key));
-    field->value = pt_arena_strndup(request->arena, data ? data : "", data ? size : 0);
+    field->value = pt_arena_strndup(request->arena, data ? data : "", piece);
+    request->form_last_length = piece;
+    request->form_last_capacity = piece + 1;
     return MHD_YES;
 }
 
@@ -430,7 +445,8 @@ static size_t body_limit(const struct pt_http_server *server, const char *path)
 {
     /* A whole catalogue, or the dashboard's campaign editor, is larger than
      * anything a reader sends. */
-    bool large = strncmp(path, "/v1/admin/", 10) == 0 || strncmp(path, "/dashboard/", 11) == 0;
+    bool large = strncmp(path, "/v1/admin/", 10) == 0 ||
+                 (strncmp(path, "/dashboard/", 11) == 0 && strcmp(path, "/dashboard/login") != 0);
     return large ? server->settings.admin_body_limit : server->settings.body_limit;
 }
 
@@ -459,7 +475,10 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
         request->form = NULL;
         request->form_count = 0;
         request->form_capacity = 0;
+        request->form_last_length = 0;
+        request->form_last_capacity = 0;
         request->form_invalid = false;
+        request->form_too_large = false;
         request->catalog = NULL;
         request->arena = &state->arena;
         request->connection = connection;

@@ -32,8 +32,11 @@ struct pt_form_field {
     const char *value; /* NUL-terminated, in the arena */
 };
 
-/* Enough for the dashboard's campaign editor; the body limit bounds it too. */
-#define PT_FORM_FIELDS_MAX 1024
+/* Enough for the dashboard's campaign editor at its largest (16 variants in
+ * 8 languages); the body limit bounds forms too. */
+#define PT_FORM_FIELDS_MAX 4096
+/* One field's value: a long appeal body is a few kilobytes. */
+#define PT_FORM_VALUE_MAX (64 * 1024)
 
 struct pt_request {
     enum pt_method method;
@@ -46,7 +49,10 @@ struct pt_request {
                                    sent twice (checkboxes) appears twice, in order */
     size_t form_count;
     size_t form_capacity;
+    size_t form_last_length;    /* the HTTP layer's own: the last value's length and room, */
+    size_t form_last_capacity;  /* so a value sent in pieces grows in place */
     bool form_invalid;          /* the form body could not be decoded */
+    bool form_too_large;        /* ... because it had too many fields or too long a value */
     struct pt_arena *arena;     /* freed when the answer has been sent */
     struct pt_catalog *catalog; /* held for the request, see pt_http_hold_catalog */
     unsigned route;             /* set by the router, for metrics */
