@@ -78,14 +78,29 @@ void pt_dash_send_csv(struct pt_dash *dash, const char *filename, struct pt_buf 
     pt_buf_reset(csv);
 }
 
+/* Digits with at most one '.' among them, and nothing else. */
+static bool is_number(const char *text)
+{
+    bool digits = false, point = false;
+    for (; *text; text++) {
+        if (*text >= '0' && *text <= '9')
+            digits = true;
+        else if (*text == '.' && !point)
+            point = true;
+        else
+            return false;
+    }
+    return digits;
+}
+
 void pt_dash_csv_field(struct pt_buf *out, const char *text)
 {
     if (text == NULL)
         text = "";
     bool formula = text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
                    text[0] == '\t' || text[0] == '\r';
-    /* A negative number is data, not a formula. */
-    if (text[0] == '-' && text[1] >= '0' && text[1] <= '9')
+    /* A negative number is data, not a formula; anything more after it is. */
+    if (text[0] == '-' && is_number(text + 1))
         formula = false;
     bool quote = formula || strpbrk(text, ",\"\r\n") != NULL;
     if (quote)
@@ -732,6 +747,12 @@ void pt_dashboard_dispatch(struct pt_app *app, struct pt_request *request,
     if (request->method == PT_METHOD_POST && cross_site(request)) {
         bare_page(request, response, 403, "Refused",
                   "This form was sent from another site, so nothing was changed.");
+        return;
+    }
+    if (request->method == PT_METHOD_POST && request->form_too_large) {
+        bare_page(request, response, 413, "Too large",
+                  "The form had too many fields or too long a text, so nothing was saved. "
+                  "Go back, shorten it and try again.");
         return;
     }
     if (strcmp(path, "/login") == 0) {

@@ -38,4 +38,7 @@ Test(dashboard_csv, formulas_are_defused)
     expect_cell("@SUM(A1)", "\"'@SUM(A1)\"");
     expect_cell("-A1", "\"'-A1\"");
     expect_cell("\tx", "\"'\tx\"");
+    expect_cell("-1+cmd|'/Ccalc'!A0@x.org", "\"'-1+cmd|'/Ccalc'!A0@x.org\"");
+    expect_cell("-12.5", "-12.5");
+    expect_cell("-1.2.3", "\"'-1.2.3\"");
 }
