@@ -1,6 +1,7 @@
 #include "patron/admin.h"
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,12 +73,51 @@ static json_t *read_body(struct pt_request *request, struct pt_response *respons
     return value;
 }
 
+void pt_admin_campaign_version(const char *document, char out[PT_ADMIN_VERSION_CHARS + 1])
+{
+    unsigned char digest[PT_ADMIN_VERSION_CHARS / 2];
+    crypto_generichash(digest, sizeof(digest), (const unsigned char *)document, strlen(document),
+                       NULL, 0);
+    sodium_bin2hex(out, PT_ADMIN_VERSION_CHARS + 1, digest, sizeof(digest));
+}
+
+/* Whether the stored campaign is the one the caller expects to change. */
+static enum pt_status check_expected(const struct pt_store_documents *set, const char *id,
+                                     const char *expected, char *error, size_t error_size)
+{
+    if (expected == NULL)
+        return PT_OK;
+    const char *current = NULL;
+    for (size_t i = 0; i < set->count && current == NULL; i++) {
+        if (strcmp(set->ids[i], id) == 0)
+            current = set->documents[i];
+    }
+    if (expected[0] == '\0') {
+        if (current == NULL)
+            return PT_OK;
+        snprintf(error, error_size, "A campaign with the id %s exists already.", id);
+        return PT_ERR_CONFLICT;
+    }
+    char version[PT_ADMIN_VERSION_CHARS + 1] = "";
+    if (current != NULL)
+        pt_admin_campaign_version(current, version);
+    if (current != NULL && sodium_memcmp(version, expected, PT_ADMIN_VERSION_CHARS) == 0 &&
+        strlen(expected) == PT_ADMIN_VERSION_CHARS)
+        return PT_OK;
+    snprintf(error, error_size,
+             "Someone changed campaign %s since this form was opened, so nothing was saved.",
+             id);
+    return PT_ERR_CONFLICT;
+}
+
 enum pt_status pt_admin_change_campaign(struct pt_app *app, const char *id, const char *document,
-                                        char *error, size_t error_size)
+                                        const char *expected, char *error, size_t error_size)
 {
     struct pt_store_documents set = {0};
     pthread_mutex_lock(&change_lock);
     enum pt_status status = pt_store_documents_read(app->store, &set);
+    if (status == PT_OK)
+        status = check_expected(&set, id, expected, error, error_size);
     if (status == PT_OK && document != NULL) {
         set_put(&set, id, document);
         status = set_validate(app, &set, error, error_size) == PT_OK ? PT_OK : PT_ERR_INVALID;
@@ -86,7 +126,8 @@ enum pt_status pt_admin_change_campaign(struct pt_app *app, const char *id, cons
     } else if (status == PT_OK) {
         status = pt_store_campaign_delete(app->store, id);
     }
-    if (status != PT_OK && status != PT_ERR_INVALID && status != PT_ERR_NOT_FOUND) {
+    if (status != PT_OK && status != PT_ERR_INVALID && status != PT_ERR_NOT_FOUND &&
+        status != PT_ERR_CONFLICT) {
         status = PT_ERR_IO;
         snprintf(error, error_size, "The database could not be changed; nothing was.");
     } else if (status == PT_ERR_NOT_FOUND) {
@@ -104,16 +145,18 @@ enum pt_status pt_admin_change_campaign(struct pt_app *app, const char *id, cons
 /* One campaign put (document) or taken out (NULL), answering the request. */
 static void change_campaign(struct pt_app *app, struct pt_request *request,
                             struct pt_response *response, const char *id, json_t *document,
-                            int success_status)
+                            const char *expected, int success_status)
 {
     char *text = document ? compact(document) : NULL;
     char error[512];
-    enum pt_status status = pt_admin_change_campaign(app, id, text, error, sizeof(error));
+    enum pt_status status = pt_admin_change_campaign(app, id, text, expected, error,
+                                                     sizeof(error));
     pt_json_free(text);
     switch (status) {
     case PT_OK: break;
     case PT_ERR_INVALID: pt_response_error(request, response, 422, error); return;
     case PT_ERR_NOT_FOUND: pt_response_error(request, response, 404, error); return;
+    case PT_ERR_CONFLICT: pt_response_error(request, response, 409, error); return;
     default: answer_store_error(request, response); return;
     }
     if (document != NULL) {
@@ -127,8 +170,10 @@ static void change_campaign(struct pt_app *app, struct pt_request *request,
     }
 }
 
+/* The stored campaign, and its version when version is not NULL. */
 static json_t *stored_campaign(struct pt_app *app, struct pt_request *request,
-                               struct pt_response *response, const char *id)
+                               struct pt_response *response, const char *id,
+                               char version[PT_ADMIN_VERSION_CHARS + 1])
 {
     char *text = NULL;
     enum pt_status status = pt_store_campaign_get(app->store, id, &text);
@@ -140,6 +185,8 @@ static json_t *stored_campaign(struct pt_app *app, struct pt_request *request,
         answer_store_error(request, response);
         return NULL;
     }
+    if (version != NULL)
+        pt_admin_campaign_version(text, version);
     json_t *document = json_loads(text, 0, NULL);
     free(text);
     if (document == NULL)
@@ -201,26 +248,21 @@ static void create_campaign(struct pt_app *app, struct pt_request *request,
         json_decref(document);
         return;
     }
-    char *existing = NULL;
-    enum pt_status status = pt_store_campaign_get(app->store, json_string_value(named), &existing);
-    free(existing);
-    if (status == PT_OK) {
-        pt_response_error(request, response, 409,
-                          "A campaign with that id exists; PUT it to its address to replace it.");
-    } else {
-        change_campaign(app, request, response, json_string_value(named), document, 201);
-    }
+    /* Created only if the id is free when it is stored, not just when asked. */
+    change_campaign(app, request, response, json_string_value(named), document, "", 201);
     json_decref(document);
 }
 
 static void set_status(struct pt_app *app, struct pt_request *request,
                        struct pt_response *response, const char *id, const char *state)
 {
-    json_t *document = stored_campaign(app, request, response, id);
+    char version[PT_ADMIN_VERSION_CHARS + 1];
+    json_t *document = stored_campaign(app, request, response, id, version);
     if (document == NULL)
         return;
+    /* Only the status changes, even if another change lands meanwhile. */
     json_object_set_new(document, "status", json_string(state));
-    change_campaign(app, request, response, id, document, 200);
+    change_campaign(app, request, response, id, document, version, 200);
     json_decref(document);
 }
 
@@ -335,18 +377,18 @@ void pt_admin_dispatch(struct pt_app *app, struct pt_request *request,
         if (!method_is(request, response, allowed, "GET, PUT, DELETE"))
             return;
         if (request->method == PT_METHOD_GET) {
-            json_t *document = stored_campaign(app, request, response, id);
+            json_t *document = stored_campaign(app, request, response, id, NULL);
             if (document != NULL) {
                 json_t *answer = json_pack("{s:o}", "campaign", document);
                 answer_json(request, response, 200, answer);
                 json_decref(answer);
             }
         } else if (request->method == PT_METHOD_DELETE) {
-            change_campaign(app, request, response, id, NULL, 204);
+            change_campaign(app, request, response, id, NULL, NULL, 204);
         } else {
             json_t *document = read_body(request, response);
             if (document != NULL && id_matches(request, response, document, id))
-                change_campaign(app, request, response, id, document, 200);
+                change_campaign(app, request, response, id, document, NULL, 200);
             json_decref(document);
         }
         return;

@@ -37,17 +37,19 @@ static const struct {
 
 /* Stores document as campaign id if the whole catalogue builds with it,
  * then puts it in service (through the admin module, which serialises every
- * writer of campaigns). PT_ERR_INVALID with the catalogue's message in
- * error; PT_ERR_IO when the database failed (nothing was stored). */
+ * writer of campaigns). expected as pt_admin_change_campaign takes it.
+ * PT_ERR_INVALID with the catalogue's message in error; PT_ERR_CONFLICT when
+ * the stored campaign is not the one expected; PT_ERR_IO when the database
+ * failed. Nothing is stored unless PT_OK. */
 static enum pt_status put_campaign(struct pt_app *app, const char *id, const json_t *document,
-                                   char *error, size_t error_size)
+                                   const char *expected, char *error, size_t error_size)
 {
     char *text = json_dumps(document, JSON_COMPACT | JSON_PRESERVE_ORDER);
     enum pt_status status = text == NULL ? PT_ERR_INTERNAL
-                                         : pt_admin_change_campaign(app, id, text, error,
-                                                                    error_size);
+                                         : pt_admin_change_campaign(app, id, text, expected,
+                                                                    error, error_size);
     pt_json_free(text);
-    if (status != PT_OK && status != PT_ERR_INVALID) {
+    if (status != PT_OK && status != PT_ERR_INVALID && status != PT_ERR_CONFLICT) {
         snprintf(error, error_size, "The database could not be changed; nothing was saved.");
         status = PT_ERR_IO;
     }
@@ -55,13 +57,17 @@ static enum pt_status put_campaign(struct pt_app *app, const char *id, const jso
 }
 
 /* The stored document of a campaign (a new reference), or NULL with
- * *status PT_ERR_NOT_FOUND or PT_ERR_IO. */
-static json_t *stored_campaign(struct pt_app *app, const char *id, enum pt_status *status)
+ * *status PT_ERR_NOT_FOUND or PT_ERR_IO; its version too when version is
+ * not NULL. */
+static json_t *stored_campaign(struct pt_app *app, const char *id, enum pt_status *status,
+                               char version[PT_ADMIN_VERSION_CHARS + 1])
 {
     char *text = NULL;
     *status = pt_store_campaign_get(app->store, id, &text);
     if (*status)
         return NULL;
+    if (version != NULL)
+        pt_admin_campaign_version(text, version);
     json_t *document = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
     free(text);
     if (!json_is_object(document)) {
@@ -83,10 +89,11 @@ static void answer_unreadable(struct pt_dash *dash, enum pt_status status)
 }
 
 /* stored_campaign, answering the request when there is none. */
-static json_t *stored_or_answer(struct pt_dash *dash, const char *id)
+static json_t *stored_or_answer(struct pt_dash *dash, const char *id,
+                                char version[PT_ADMIN_VERSION_CHARS + 1])
 {
     enum pt_status status;
-    json_t *document = stored_campaign(dash->app, id, &status);
+    json_t *document = stored_campaign(dash->app, id, &status, version);
     if (document == NULL)
         answer_unreadable(dash, status);
     return document;
@@ -882,7 +889,7 @@ static void put_preview_panel(struct pt_buf *out, const struct pt_app *app,
 /* The editor page: the form as fields says, errors beside their fields,
  * the preview beside the form. existing_id is NULL for a new campaign. */
 static void editor_page(struct pt_dash *dash, int status, const char *existing_id,
-                        const struct form_view *view, const char *notice)
+                        const struct form_view *view, const char *notice, const char *base)
 {
     struct pt_buf page;
     pt_buf_init(&page);
@@ -903,6 +910,13 @@ static void editor_page(struct pt_dash *dash, int status, const char *existing_i
     }
     pt_buf_puts(&page, "\">");
     pt_dash_csrf_field(&page, dash);
+    if (existing_id != NULL && base != NULL) {
+        /* The version this form was opened on: a save from it is refused if
+         * someone else has changed the campaign since. */
+        pt_buf_puts(&page, "<input type=\"hidden\" name=\"base\" value=\"");
+        pt_buf_html_str(&page, base);
+        pt_buf_puts(&page, "\">");
+    }
     put_errors(&page, view->errors);
 
     bool open = false;
@@ -957,7 +971,7 @@ static const char new_campaign[] =
 /* The editor showing a document: a stored campaign, or the new one's
  * starting point. */
 static void show_document(struct pt_dash *dash, const char *existing_id, const json_t *document,
-                          const char *notice)
+                          const char *notice, const char *version)
 {
     struct pt_editor_form form;
     pt_editor_form_init(&form);
@@ -965,7 +979,7 @@ static void show_document(struct pt_dash *dash, const char *existing_id, const j
     struct pt_editor_errors none;
     pt_editor_errors_init(&none);
     struct form_view view = {form.fields, form.count, &none};
-    editor_page(dash, 200, existing_id, &view, notice);
+    editor_page(dash, 200, existing_id, &view, notice, version);
     pt_editor_errors_dispose(&none);
     pt_editor_form_dispose(&form);
 }
@@ -973,16 +987,18 @@ static void show_document(struct pt_dash *dash, const char *existing_id, const j
 static void new_page(struct pt_dash *dash)
 {
     json_t *document = json_loads(new_campaign, 0, NULL);
-    show_document(dash, NULL, document, NULL);
+    show_document(dash, NULL, document, NULL, NULL);
     json_decref(document);
 }
 
 static void edit_page(struct pt_dash *dash, const char *id)
 {
-    json_t *document = stored_or_answer(dash, id);
+    char version[PT_ADMIN_VERSION_CHARS + 1];
+    json_t *document = stored_or_answer(dash, id, version);
     if (document == NULL)
         return;
-    show_document(dash, id, document, notice_text(pt_http_query(dash->request, "notice")));
+    show_document(dash, id, document, notice_text(pt_http_query(dash->request, "notice")),
+                  version);
     json_decref(document);
 }
 
@@ -996,8 +1012,14 @@ static void save(struct pt_dash *dash, const char *existing_id)
     pt_editor_errors_init(&errors);
     json_t *document = NULL;
     enum pt_status status = PT_OK;
+    /* An edit changes the version its form was opened on (a form without
+     * one, from a script, changes whatever is stored); a create changes
+     * nothing that exists. */
+    const char *base = pt_http_form(request, "base");
+    const char *expected = existing_id != NULL ? base : "";
+    int status_code = 422;
     if (existing_id != NULL) {
-        json_t *stored = stored_or_answer(dash, existing_id);
+        json_t *stored = stored_or_answer(dash, existing_id, NULL);
         if (stored == NULL)
             goto out;
         json_decref(stored);
@@ -1015,7 +1037,7 @@ static void save(struct pt_dash *dash, const char *existing_id)
                                  "choose another id.",
                                  id);
         } else if (existing_id == NULL) {
-            json_t *taken = stored_campaign(dash->app, id, &status);
+            json_t *taken = stored_campaign(dash->app, id, &status, NULL);
             json_decref(taken);
             if (status == PT_OK)
                 pt_editor_errors_add(&errors, "id",
@@ -1025,12 +1047,23 @@ static void save(struct pt_dash *dash, const char *existing_id)
         }
         if (errors.count == 0) {
             char problem[512];
-            status = put_campaign(dash->app, id, document, problem, sizeof(problem));
+            status = put_campaign(dash->app, id, document, expected, problem, sizeof(problem));
             if (status == PT_ERR_IO) {
                 pt_dash_error(dash, 503, problem);
                 goto out;
             }
-            if (status) {
+            if (status == PT_ERR_CONFLICT && existing_id == NULL) {
+                pt_editor_errors_add(&errors, "id",
+                                     "A campaign called %s exists; choose another id, or edit "
+                                     "that one.",
+                                     id);
+            } else if (status == PT_ERR_CONFLICT) {
+                status_code = 409;
+                pt_editor_errors_add(&errors, "",
+                                     "%s Your changes are still in this form: open the campaign "
+                                     "again in another tab, compare, and save from there.",
+                                     problem);
+            } else if (status) {
                 pt_editor_errors_add(&errors, "", "The campaigns would not work together: %s",
                                      problem);
             } else {
@@ -1044,7 +1077,7 @@ static void save(struct pt_dash *dash, const char *existing_id)
         }
     }
     struct form_view view = {request->form, request->form_count, &errors};
-    editor_page(dash, 422, existing_id, &view, NULL);
+    editor_page(dash, status_code, existing_id, &view, NULL, base);
 out:
     json_decref(document);
     pt_editor_errors_dispose(&errors);
@@ -1056,17 +1089,21 @@ static void refused(struct pt_dash *dash, enum pt_status status, const char *wha
 {
     char message[700];
     snprintf(message, sizeof(message), "%s %s", what, problem);
-    list_page(dash, status == PT_ERR_IO ? 503 : 422, "error", message);
+    list_page(dash, status == PT_ERR_IO ? 503 : status == PT_ERR_CONFLICT ? 409 : 422, "error",
+              message);
 }
 
 static void set_status(struct pt_dash *dash, const char *id, const char *state, const char *notice)
 {
-    json_t *document = stored_or_answer(dash, id);
+    char version[PT_ADMIN_VERSION_CHARS + 1];
+    json_t *document = stored_or_answer(dash, id, version);
     if (document == NULL)
         return;
+    /* Only the status changes, even if another change lands meanwhile. */
     json_object_set_new(document, "status", json_string(state));
     char problem[512];
-    enum pt_status status = put_campaign(dash->app, id, document, problem, sizeof(problem));
+    enum pt_status status =
+        put_campaign(dash->app, id, document, version, problem, sizeof(problem));
     json_decref(document);
     if (status) {
         refused(dash, status, "Nothing was changed.", problem);
@@ -1105,7 +1142,7 @@ static enum pt_status copy_id(struct pt_app *app, const char *id, char out[PT_ID
 
 static void duplicate(struct pt_dash *dash, const char *id)
 {
-    json_t *document = stored_or_answer(dash, id);
+    json_t *document = stored_or_answer(dash, id, NULL);
     if (document == NULL)
         return;
     enum pt_status status;
@@ -1122,7 +1159,7 @@ static void duplicate(struct pt_dash *dash, const char *id)
             if (pt_utf8_valid(named, strlen(named)))
                 json_object_set_new(document, "name", json_string(named));
         }
-        status = put_campaign(dash->app, copy, document, problem, sizeof(problem));
+        status = put_campaign(dash->app, copy, document, "", problem, sizeof(problem));
     }
     json_decref(document);
     if (status) {

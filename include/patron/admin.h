@@ -12,14 +12,22 @@
 void pt_admin_dispatch(struct pt_app *app, struct pt_request *request,
                        struct pt_response *response);
 
+/* A campaign's version: a digest of its stored document, so that a change
+ * made from an old copy can be refused. 32 hex characters. */
+#define PT_ADMIN_VERSION_CHARS 32
+void pt_admin_campaign_version(const char *document, char out[PT_ADMIN_VERSION_CHARS + 1]);
+
 /* The one way campaigns change, for the admin API and the dashboard alike:
  * validates the stored catalogue with one campaign put (document, JSON) or
  * taken out (NULL), stores that change and puts it in service, under one lock
  * shared by every writer, so two editors' changes cannot clash unchecked.
+ * expected says what the caller changes: NULL whatever is stored, "" only a
+ * campaign that does not exist yet (a create), else only the stored version
+ * it read (pt_admin_campaign_version); otherwise PT_ERR_CONFLICT.
  * PT_ERR_INVALID with the catalogue's message in error; PT_ERR_NOT_FOUND when
  * taking out a campaign that is not there; PT_ERR_IO when the database
  * failed. Nothing is changed unless PT_OK. */
 enum pt_status pt_admin_change_campaign(struct pt_app *app, const char *id, const char *document,
-                                        char *error, size_t error_size);
+                                        const char *expected, char *error, size_t error_size);
 
 #endif
