@@ -20,7 +20,9 @@
 #include "patron/store.h"
 
 #define DONORS "/dashboard/donors"
-enum { MAX_PLEDGES = 64 };
+/* More pledges from one address than this is not a donor but a test or an
+ * attack; the page says so rather than act on part of them. */
+enum { MAX_PLEDGES = 256 };
 
 static void format_time(int64_t at, char out[32])
 {
@@ -94,9 +96,10 @@ static void index_page(struct pt_dash *dash, int status, const char *kind, const
                        "their data.</p>");
     lookup_form(&page, dash, "export", "Donor's email address", "Download their data", false);
     pt_buf_puts(&page, "<h2>Erase one donor's data</h2><p class=\"dash-help\">Cancels every "
-                       "pledge of the address that is still running, then removes the address "
-                       "and the processor's customer id. Amounts and dates stay in the books but "
-                       "can no longer be tied to a person. This cannot be undone.</p>");
+                       "pledge of the address that is still running, then removes the address, "
+                       "the processor's customer id and any email reminder. Amounts and dates "
+                       "stay in the books. The processor's own record of the donor is deleted "
+                       "at the processor. This cannot be undone.</p>");
     lookup_form(&page, dash, "erase", "Donor's email address", "Erase", true);
     pt_dash_page_end(&page);
     pt_dash_send(dash, status, &page);
@@ -118,6 +121,12 @@ static bool read_donor(struct pt_dash *dash, unsigned char hash[PT_CRYPTO_HASH_B
     *count = 0;
     if (pt_store_pledges_by_email(dash->app->store, hash, ids, MAX_PLEDGES, count) != PT_OK) {
         index_page(dash, 500, "error", "The pledges could not be read. Nothing changed.");
+        return false;
+    }
+    if (*count == MAX_PLEDGES) {
+        index_page(dash, 409, "error",
+                   "This address has more pledges than the dashboard handles at once, so "
+                   "nothing was done. Ask the people who run patron to look at it.");
         return false;
     }
     return true;
@@ -338,6 +347,15 @@ static void cancel(struct pt_dash *dash, const char *id)
 
 /* ---------------------------------------------------------------- export, erase */
 
+static void reminder_row(void *context, const struct pt_reminder *reminder)
+{
+    json_array_append_new(context,
+                          json_pack("{s:s, s:s, s:s, s:s, s:I}", "month", reminder->month,
+                                    "language", reminder->language, "campaign",
+                                    reminder->campaign, "variant", reminder->variant,
+                                    "created_at", (json_int_t)reminder->created_at));
+}
+
 static void export_donor(struct pt_dash *dash)
 {
     unsigned char hash[PT_CRYPTO_HASH_BYTES];
@@ -374,6 +392,10 @@ static void export_donor(struct pt_dash *dash)
                       "created_at", (json_int_t)pledge.created_at, "processor", pledge.processor,
                       "history", history, "payments", payments));
     }
+    json_t *reminders = json_array();
+    json_object_set_new(root, "reminders", reminders);
+    if (read == PT_OK)
+        read = pt_store_reminders_of(dash->app->store, hash, reminder_row, reminders);
     char label[24], detail[64];
     donor_label(hash, label);
     snprintf(detail, sizeof(detail), "%s: %zu pledge(s)", label, count);
@@ -431,11 +453,12 @@ static void erase_donor(struct pt_dash *dash)
         }
     }
     size_t erased = 0;
-    enum pt_status status = count == 0 ? PT_ERR_NOT_FOUND
-                                       : pt_store_donor_erase(dash->app->store, hash,
-                                                              pt_app_now(dash->app), &erased);
+    enum pt_status status =
+        pt_store_donor_erase(dash->app->store, hash, pt_app_now(dash->app), &erased);
     if (status == PT_ERR_NOT_FOUND) {
-        index_page(dash, 404, "error", "No pledge was made with that address; nothing to erase.");
+        index_page(dash, 404, "error",
+                   "patron holds nothing for that address (no pledge, no reminder); nothing to "
+                   "erase.");
         return;
     }
     snprintf(detail, sizeof(detail), "%s: %zu pledge(s)%s", label, erased,
@@ -447,8 +470,8 @@ static void erase_donor(struct pt_dash *dash)
     }
     char message[160];
     snprintf(message, sizeof(message),
-             "Erased: %zu pledge(s) no longer carry the address. Running pledges were cancelled "
-             "first.",
+             "Erased: %zu pledge(s) no longer carry the address, and its reminders are gone. "
+             "Running pledges were cancelled first.",
              erased);
     index_page(dash, 200, "ok", message);
 }

@@ -201,6 +201,12 @@ enum pt_status pt_store_pledge_payments_each(struct pt_store *store, const char 
     return store->ops->pledge_payments_each(store, pledge_id, visit, context);
 }
 
+enum pt_status pt_store_reminders_of(struct pt_store *store, const unsigned char *email_hash,
+                                     pt_store_reminder_visitor visit, void *context)
+{
+    return store->ops->reminders_of(store, email_hash, visit, context);
+}
+
 enum pt_status pt_store_donor_erase(struct pt_store *store, const unsigned char email_hash[32],
                                     int64_t now, size_t *pledges)
 {

@@ -945,22 +945,31 @@ out:
     return status;
 }
 
-static enum pt_status sqlite_reminders_due(struct pt_store *base, const char *month,
-                                           pt_store_reminder_visitor visit, void *context)
+/* Visits the reminders due by month (month set) or of one address (hash set). */
+static enum pt_status visit_reminders(struct pt_store *base, const char *month,
+                                      const unsigned char *email_hash,
+                                      pt_store_reminder_visitor visit, void *context)
 {
     struct sqlite_store *store = from(base);
     sqlite3_stmt *statement = NULL;
     enum pt_status status = PT_OK;
     pthread_mutex_lock(&store->lock);
     if (sqlite3_prepare_v2(store->db,
-                           "SELECT id, email_hash, email_sealed, month, language, campaign, "
-                           "variant, cancel_token, created_at FROM reminders WHERE month <= ? "
-                           "ORDER BY email_hash, month",
+                           month != NULL
+                               ? "SELECT id, email_hash, email_sealed, month, language, campaign, "
+                                 "variant, cancel_token, created_at FROM reminders "
+                                 "WHERE month <= ? ORDER BY email_hash, month"
+                               : "SELECT id, email_hash, email_sealed, month, language, campaign, "
+                                 "variant, cancel_token, created_at FROM reminders "
+                                 "WHERE email_hash = ? ORDER BY month",
                            -1, &statement, NULL) != SQLITE_OK) {
         status = fail(store, "reading reminders");
         goto out;
     }
-    sqlite3_bind_text(statement, 1, month, -1, SQLITE_STATIC);
+    if (month != NULL)
+        sqlite3_bind_text(statement, 1, month, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_blob(statement, 1, email_hash, 32, SQLITE_STATIC);
     int step;
     while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
         struct pt_reminder row;
@@ -986,6 +995,18 @@ out:
     sqlite3_finalize(statement);
     pthread_mutex_unlock(&store->lock);
     return status;
+}
+
+static enum pt_status sqlite_reminders_due(struct pt_store *base, const char *month,
+                                           pt_store_reminder_visitor visit, void *context)
+{
+    return visit_reminders(base, month, NULL, visit, context);
+}
+
+static enum pt_status sqlite_reminders_of(struct pt_store *base, const unsigned char *email_hash,
+                                          pt_store_reminder_visitor visit, void *context)
+{
+    return visit_reminders(base, NULL, email_hash, visit, context);
 }
 
 static enum pt_status sqlite_reminder_done(struct pt_store *base,
@@ -1343,11 +1364,24 @@ static enum pt_status erase_donor(struct sqlite_store *store, const unsigned cha
                       "UPDATE pledges SET email_sealed = NULL, email_hash = NULL, "
                       "customer_id = '', updated_at = ?, erased_at = ? WHERE email_hash = ?",
                       "ddb", now, now, email_hash, hash_size);
-    if (changed < 0) {
+    /* The address's reminders go too, counted as cancelled: only numbers
+     * remain, as after a send. */
+    int reminders = changed < 0 ? -1
+                                : run(store,
+                                      "INSERT INTO reminder_counts (month, kind, count) "
+                                      "SELECT month, 'cancelled', count(*) FROM reminders "
+                                      "WHERE email_hash = ? GROUP BY month "
+                                      "ON CONFLICT (month, kind) DO UPDATE SET "
+                                      "count = count + excluded.count",
+                                      "b", email_hash, hash_size);
+    if (reminders >= 0)
+        reminders = run(store, "DELETE FROM reminders WHERE email_hash = ?", "b", email_hash,
+                        hash_size);
+    if (changed < 0 || reminders < 0) {
         status = PT_ERR_IO;
         goto rollback;
     }
-    if (changed == 0) {
+    if (changed == 0 && reminders == 0) {
         status = PT_ERR_NOT_FOUND;
         goto rollback;
     }
@@ -1408,6 +1442,7 @@ static const struct pt_store_ops sqlite_ops = {
     .reminders_due = sqlite_reminders_due,
     .reminder_done = sqlite_reminder_done,
     .reminder_counts_each = sqlite_reminder_counts_each,
+    .reminders_of = sqlite_reminders_of,
     .counts_range = sqlite_counts_range,
     .report_pledges = sqlite_report_pledges,
     .report_history = sqlite_report_history,

@@ -216,6 +216,8 @@ struct pt_store_ops {
                                     const char *kind);
     enum pt_status (*reminder_counts_each)(struct pt_store *store,
                                            pt_store_reminder_count_visitor visit, void *context);
+    enum pt_status (*reminders_of)(struct pt_store *store, const unsigned char *email_hash,
+                                   pt_store_reminder_visitor visit, void *context);
     enum pt_status (*counts_range)(struct pt_store *store, int32_t from_day, int32_t to_day,
                                    pt_store_count_visitor visit, void *context);
     enum pt_status (*report_pledges)(struct pt_store *store, int64_t from, int64_t to,
@@ -287,6 +289,9 @@ enum pt_status pt_store_reminder_done(struct pt_store *store, const unsigned cha
 enum pt_status pt_store_reminder_counts_each(struct pt_store *store,
                                              pt_store_reminder_count_visitor visit,
                                              void *context);
+/* Visits the reminders of one address hash (for a donor's export), by month. */
+enum pt_status pt_store_reminders_of(struct pt_store *store, const unsigned char *email_hash,
+                                     pt_store_reminder_visitor visit, void *context);
 
 /* The ledger. A pledge by id; by its processor subscription or checkout. */
 enum pt_status pt_store_pledge_get(struct pt_store *store, const char *id,
@@ -347,9 +352,11 @@ enum pt_status pt_store_pledge_payments_each(struct pt_store *store, const char 
  * its unused magic links and its unsent outbox emails, and appends a history
  * row saying so (same state and amount); amounts, history and payments stay
  * (the newsroom's books) but can no longer be tied to a person. The
+ * address's reminders are deleted (counted as cancelled). A later processor
+ * event cannot bring the address or customer id back. The
  * processor's subscription and checkout ids stay: they are needed to stop a
  * subscription. *pledges says how many pledges were touched;
- * PT_ERR_NOT_FOUND when none. */
+ * PT_ERR_NOT_FOUND when there was neither a pledge nor a reminder. */
 enum pt_status pt_store_donor_erase(struct pt_store *store, const unsigned char email_hash[32],
                                     int64_t now, size_t *pledges);
 

@@ -337,6 +337,52 @@ Test(store, erasing_a_donor_keeps_the_books_but_not_the_person)
                  1, "the erased pledge stays erased");
 }
 
+static void sign_up(const unsigned char hash[32], const char *month, const char *token)
+{
+    static const unsigned char sealed[8] = {9, 9, 9, 9, 9, 9, 9, 9};
+    struct pt_reminder reminder = {.email_sealed = sealed, .email_sealed_length = sizeof(sealed),
+                                   .created_at = 1000};
+    memcpy(reminder.email_hash, hash, 32);
+    snprintf(reminder.month, sizeof(reminder.month), "%s", month);
+    snprintf(reminder.language, sizeof(reminder.language), "en");
+    snprintf(reminder.campaign, sizeof(reminder.campaign), "spring");
+    snprintf(reminder.variant, sizeof(reminder.variant), "a");
+    snprintf(reminder.cancel_token, sizeof(reminder.cancel_token), "%s", token);
+    char given[48];
+    bool created = false;
+    cr_assert_eq(pt_store_reminder_upsert(store, &reminder, given, sizeof(given), &created), PT_OK);
+}
+
+static void count_visit(void *context, const struct pt_reminder *reminder)
+{
+    (void)reminder;
+    (*(int *)context)++;
+}
+
+Test(store, erasing_a_donor_takes_their_reminders_too)
+{
+    sign_up(donor_a, "2027-01", "token-a-1");
+    sign_up(donor_a, "2027-03", "token-a-3");
+    sign_up(donor_b, "2027-01", "token-b-1");
+    int seen = 0;
+    cr_assert_eq(pt_store_reminders_of(store, donor_a, count_visit, &seen), PT_OK);
+    cr_assert_eq(seen, 2, "the export sees both of the donor's reminders");
+
+    /* No pledge, only reminders: still something to erase. */
+    size_t touched = 99;
+    cr_assert_eq(pt_store_donor_erase(store, donor_a, 5000, &touched), PT_OK);
+    cr_assert_eq(touched, 0);
+    cr_assert_eq(query_int("SELECT count(*) FROM reminders"), 1, "only b's reminder stays");
+    cr_assert_eq(query_int("SELECT count(*) FROM reminders WHERE cancel_token = 'token-b-1'"), 1);
+    cr_assert_eq(query_int("SELECT count FROM reminder_counts WHERE month = '2027-01' AND "
+                           "kind = 'cancelled'"),
+                 1, "counted as cancelled, as numbers only");
+    seen = 0;
+    cr_assert_eq(pt_store_reminders_of(store, donor_a, count_visit, &seen), PT_OK);
+    cr_assert_eq(seen, 0);
+    cr_assert_eq(pt_store_donor_erase(store, donor_a, 6000, &touched), PT_ERR_NOT_FOUND);
+}
+
 Test(store, today_has_impressions_and_payments_per_campaign)
 {
     int64_t now = 20000 * 86400 + 3600; /* one hour into day 20000 */
