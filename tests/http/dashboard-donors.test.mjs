@@ -33,6 +33,12 @@ before(async () => {
         await payAndReturn(patron, standin, s.sessionId, { email });
         pledges[key] = s.pledgeId;
     }
+    // The donor also asked to be reminded by email once.
+    const reminder = await http(patron.base, 'POST', '/v1/reminders', {
+        body: JSON.stringify({ email: DONOR, language: 'en', campaign: 'demo-2026', variant: 'a' }),
+        headers: { 'Content-Type': 'application/json' },
+    });
+    assert.ok([200, 201].includes(reminder.status), `POST /v1/reminders: ${reminder.status} ${reminder.body}`);
     await standin.idle();
     await eventually(() => pledgeRow(patron, pledges.monthly)?.status === 'active' && pledgeRow(patron, pledges.other)?.status === 'active', { message: 'the pledges to become active' });
     c = await signedIn(patron, ADMIN, undefined, '/dashboard/donors');
@@ -129,6 +135,9 @@ t('export: everything held about the address, as a JSON download', async () => {
     assert.equal(monthly.status, row.status);
     assert.equal(monthly.amount_minor, row.amount_minor);
     assert.ok(!r.body.includes(pledges.other) && !r.body.includes(OTHER), 'nothing of another donor');
+    assert.equal(data.reminders.length, 1, 'the reminder the address asked for');
+    assert.equal(data.reminders[0].campaign, 'demo-2026');
+    assert.match(data.reminders[0].month, /^\d{4}-\d{2}$/);
 });
 
 t('cancel one pledge from its page: needs the box ticked; Stripe stops charging', async () => {
@@ -188,6 +197,8 @@ t('erase: needs the box; then the address is gone from the database file, runnin
     assert.match(textOf(page.body), /\(no address: not given yet, or erased\)/);
     const exported = JSON.parse((await c.post('/dashboard/donors/export', { email: DONOR })).body);
     assert.deepEqual(exported.pledges, [], 'nothing left to export');
+    assert.deepEqual(exported.reminders, [], 'the reminder went with the address');
+    assert.equal(sqlite(patron.db, 'SELECT count(*) AS n FROM reminders')[0].n, 0);
 });
 
 t('a webhook that arrives after the erasure does not bring the processor\'s customer id back', async () => {
