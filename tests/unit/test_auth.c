@@ -8,14 +8,10 @@
 #include <unistd.h>
 
 #include "patron/auth.h"
+#include "scratch.h"
 
-/* meson passes the source root; a hand-built test finds it from this file. */
-#ifndef PT_SOURCE_ROOT
-#define PT_SOURCE_ROOT ""
-#endif
-
-static char folder[] = "/tmp/patron-auth-XXXXXX";
-static sqlite3 *db;
+static struct pt_scratch scratch;
+static sqlite3 *db; /* auth's own connection, as in patron */
 static struct pt_crypto crypto;
 static struct pt_auth auth;
 
@@ -38,47 +34,16 @@ static struct pt_auth_settings fast_settings(void)
     return settings;
 }
 
-static void migration_path(char *path, size_t size)
-{
-    if (PT_SOURCE_ROOT[0] != '\0') {
-        snprintf(path, size, "%s/sql/005_users.sql", PT_SOURCE_ROOT);
-        return;
-    }
-    const char *here = __FILE__;
-    const char *tail = strstr(here, "tests/unit/test_auth.c");
-    cr_assert_not_null(tail, "build with an absolute path or -DPT_SOURCE_ROOT");
-    snprintf(path, size, "%.*ssql/005_users.sql", (int)(tail - here), here);
-}
-
-static char *read_all(const char *path)
-{
-    FILE *file = fopen(path, "rb");
-    cr_assert_not_null(file, "cannot open %s", path);
-    char *text = calloc(1, 1 << 16);
-    size_t got = fread(text, 1, (1 << 16) - 1, file);
-    fclose(file);
-    cr_assert_gt(got, 0);
-    return text;
-}
-
 static void setup(void)
 {
-    cr_assert_not_null(mkdtemp(folder));
-    char path[512];
-    snprintf(path, sizeof(path), "%s/patron.db", folder);
-    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-    /* The pragmas pt_store_open_sqlite sets. */
-    cr_assert_eq(sqlite3_exec(db,
-                              "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-                              "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
-                              NULL, NULL, NULL),
+    /* Every migration, through the store; then a connection of auth's own,
+     * with the pragmas patron gives it. */
+    pt_scratch_open(&scratch, "auth");
+    cr_assert_eq(sqlite3_open(scratch.database, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;", NULL,
+                              NULL, NULL),
                  SQLITE_OK);
-    char migration[512];
-    migration_path(migration, sizeof(migration));
-    char *sql = read_all(migration);
-    char *message = NULL;
-    cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, &message), SQLITE_OK, "%s", message);
-    free(sql);
+    sqlite3_busy_timeout(db, 5000);
     cr_assert(sodium_init() >= 0);
     randombytes_buf(crypto.signing_key, sizeof(crypto.signing_key));
     struct pt_auth_settings settings = fast_settings();
@@ -89,9 +54,7 @@ static void teardown(void)
 {
     pt_auth_dispose(&auth);
     sqlite3_close(db);
-    char command[512];
-    snprintf(command, sizeof(command), "rm -rf '%s'", folder);
-    cr_assert_eq(system(command), 0);
+    pt_scratch_close(&scratch);
 }
 
 static int64_t add_user(const char *email, enum pt_auth_role role)

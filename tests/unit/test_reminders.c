@@ -11,6 +11,7 @@
 #include "patron/mail.h"
 #include "patron/reminders.h"
 #include "patron/store.h"
+#include "scratch.h"
 
 static int64_t at(int year, int month, int day, int hour)
 {
@@ -97,34 +98,30 @@ Test(crypto, addresses_are_normalised_and_checked)
         cr_assert_eq(pt_crypto_normalise_email(bad[i], out), PT_ERR_INVALID, "%s", bad[i]);
 }
 
-static char folder[] = "/tmp/patron-reminders-XXXXXX";
+static struct pt_scratch scratch;
+static const char *folder;
 static struct pt_crypto crypto;
 static struct pt_store *store;
 
 static void setup(void)
 {
-    cr_assert_not_null(mkdtemp(folder));
-    char path[256], error[256];
+    pt_scratch_open(&scratch, "reminders");
+    folder = scratch.folder;
+    store = scratch.store;
+    char path[PATH_MAX + 16], error[256];
     snprintf(path, sizeof(path), "%s/patron.key", folder);
     cr_assert_eq(sodium_init() >= 0, true);
     cr_assert_eq(pt_crypto_load(&crypto, path, error, sizeof(error)), PT_OK, "%s", error);
-    snprintf(path, sizeof(path), "%s/patron.db", folder);
-    cr_assert_eq(pt_store_open_sqlite(path, &store, error, sizeof(error)), PT_OK);
-    int applied;
-    cr_assert_eq(pt_store_migrate(store, &applied), PT_OK);
 }
 
 static void teardown(void)
 {
-    pt_store_close(store);
-    char command[300];
-    snprintf(command, sizeof(command), "rm -rf '%s'", folder);
-    cr_assert_eq(system(command), 0);
+    pt_scratch_close(&scratch);
 }
 
 Test(crypto, the_key_file_is_private_and_sealing_round_trips, .init = setup, .fini = teardown)
 {
-    char path[256];
+    char path[PATH_MAX + 16];
     snprintf(path, sizeof(path), "%s/patron.key", folder);
     struct stat info;
     cr_assert_eq(stat(path, &info), 0);

@@ -7,6 +7,7 @@
 
 #include "patron/reports.h"
 #include "patron/request.h"
+#include "scratch.h"
 
 static int32_t day(const char *text)
 {
@@ -562,31 +563,6 @@ Test(reports, pages_cannot_post_reminder_sign_ups)
 
 #include "patron/dash_reports.h"
 
-struct database {
-    char folder[64];
-    struct pt_store *store;
-};
-
-static void open_database(struct database *database)
-{
-    snprintf(database->folder, sizeof(database->folder), "/tmp/patron-reports-XXXXXX");
-    cr_assert_not_null(mkdtemp(database->folder));
-    char path[128], error[256];
-    snprintf(path, sizeof(path), "%s/patron.db", database->folder);
-    cr_assert_eq(pt_store_open_sqlite(path, &database->store, error, sizeof(error)), PT_OK, "%s",
-                 error);
-    int applied = 0;
-    cr_assert_eq(pt_store_migrate(database->store, &applied), PT_OK);
-}
-
-static void close_database(struct database *database)
-{
-    pt_store_close(database->store);
-    char command[128];
-    snprintf(command, sizeof(command), "rm -rf '%s'", database->folder);
-    cr_assert_eq(system(command), 0);
-}
-
 /* spring/b is the control: 1,000 impressions; a: 1,000 and two pledges of
  * 5.00 (one paid twice within its month: 10.00), made on day 100. */
 static void fill_database(struct pt_store *store)
@@ -694,8 +670,8 @@ Test(reports, a_bad_period_shows_the_form_with_the_error_and_escapes_what_was_ty
 
 Test(reports, the_page_has_every_table_accessibly_and_the_charts_data)
 {
-    struct database database;
-    open_database(&database);
+    struct pt_scratch database;
+    pt_scratch_open(&database, "reports");
     fill_database(database.store);
     struct pt_catalog *catalog = spring_catalog();
     struct pt_dash_reports_form form;
@@ -745,7 +721,7 @@ Test(reports, the_page_has_every_table_accessibly_and_the_charts_data)
     cr_assert_null(strstr(page, "style="), "the page's policy allows no inline style");
     free(page);
     pt_catalog_release(catalog);
-    close_database(&database);
+    pt_scratch_close(&database);
 }
 
 static char *csv_of(struct pt_store *store, const struct pt_catalog *catalog,
@@ -766,8 +742,8 @@ static char *csv_of(struct pt_store *store, const struct pt_catalog *catalog,
 
 Test(reports, every_table_downloads_as_csv_with_plain_numbers)
 {
-    struct database database;
-    open_database(&database);
+    struct pt_scratch database;
+    pt_scratch_open(&database, "reports");
     fill_database(database.store);
     struct pt_catalog *catalog = spring_catalog();
 
@@ -803,5 +779,5 @@ Test(reports, every_table_downloads_as_csv_with_plain_numbers)
                             "1970-04-13,0,0,,0.00\r\n");
     free(daily);
     pt_catalog_release(catalog);
-    close_database(&database);
+    pt_scratch_close(&database);
 }

@@ -7,28 +7,24 @@
 #include <unistd.h>
 
 #include "patron/store.h"
+#include "scratch.h"
 
-static char folder[] = "/tmp/patron-store-XXXXXX";
-static char path[256];
+static struct pt_scratch scratch;
 static struct pt_store *store;
+static const char *folder;
+static const char *path;
 
 static void setup(void)
 {
-    cr_assert_not_null(mkdtemp(folder));
-    snprintf(path, sizeof(path), "%s/patron.db", folder);
-    char error[256];
-    cr_assert_eq(pt_store_open_sqlite(path, &store, error, sizeof(error)), PT_OK, "%s", error);
-    int applied = 0;
-    cr_assert_eq(pt_store_migrate(store, &applied), PT_OK);
-    cr_assert_eq(applied, (int)pt_migration_count);
+    pt_scratch_open(&scratch, "store");
+    store = scratch.store;
+    folder = scratch.folder;
+    path = scratch.database;
 }
 
 static void teardown(void)
 {
-    pt_store_close(store);
-    char command[512];
-    snprintf(command, sizeof(command), "rm -rf '%s'", folder);
-    cr_assert_eq(system(command), 0);
+    pt_scratch_close(&scratch);
 }
 
 TestSuite(store, .init = setup, .fini = teardown);
@@ -264,15 +260,7 @@ Test(store, a_pledge_s_history_and_payments_come_oldest_first)
 
 static int64_t query_int(const char *sql)
 {
-    sqlite3 *db = NULL;
-    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_stmt *statement = NULL;
-    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &statement, NULL), SQLITE_OK, "%s", sql);
-    cr_assert_eq(sqlite3_step(statement), SQLITE_ROW, "%s", sql);
-    int64_t value = sqlite3_column_int64(statement, 0);
-    sqlite3_finalize(statement);
-    sqlite3_close(db);
-    return value;
+    return pt_scratch_query_int(&scratch, sql);
 }
 
 Test(store, erasing_a_donor_keeps_the_books_but_not_the_person)
