@@ -63,6 +63,19 @@ void pt_app_register_routes(void)
     pt_metrics_register_route(ROUTE_UNKNOWN, "unknown");
 }
 
+bool pt_app_count_event(struct pt_app *app, const char *campaign_id, const char *variant_id,
+                        enum pt_event_kind kind, int64_t when)
+{
+    if (app->events == NULL || campaign_id == NULL || variant_id == NULL)
+        return false;
+    struct pt_catalog *catalog = pt_catalog_holder_acquire(&app->catalogs);
+    const struct pt_campaign *campaign = pt_catalog_find(catalog, campaign_id);
+    bool counted = campaign != NULL && pt_campaign_find_variant(campaign, variant_id) != NULL &&
+                   pt_events_add(app->events, pt_events_day(when), campaign_id, variant_id, kind, 1);
+    pt_catalog_release(catalog);
+    return counted;
+}
+
 int64_t pt_app_now(const struct pt_app *app)
 {
     return (int64_t)time(NULL) + app->clock_offset;

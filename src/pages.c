@@ -110,14 +110,7 @@ void pt_pages_dismiss(struct pt_app *app, struct pt_request *request,
                           "reason must be later, close or supporting.");
         return;
     }
-    if (campaign_id != NULL && variant_id != NULL) {
-        struct pt_catalog *catalog = pt_catalog_holder_acquire(&app->catalogs);
-        const struct pt_campaign *campaign = pt_catalog_find(catalog, campaign_id);
-        if (campaign != NULL && pt_campaign_find_variant(campaign, variant_id) != NULL)
-            pt_events_add(app->events, pt_events_day(pt_app_now(app)), campaign_id, variant_id,
-                          kind, 1);
-        pt_catalog_release(catalog);
-    }
+    pt_app_count_event(app, campaign_id, variant_id, kind, pt_app_now(app));
     struct pt_buf body;
     pt_buf_init(&body);
     pt_buf_puts(&body, "<!doctype html><html lang=\"");
@@ -418,14 +411,8 @@ void pt_pages_support(struct pt_app *app, struct pt_request *request,
                           "please try again in a minute.");
         return;
     }
-    if (form.campaign != NULL && form.variant != NULL) {
-        struct pt_catalog *catalog = pt_catalog_holder_acquire(&app->catalogs);
-        const struct pt_campaign *campaign = pt_catalog_find(catalog, form.campaign);
-        if (campaign != NULL && pt_campaign_find_variant(campaign, form.variant) != NULL)
-            pt_events_add(app->events, pt_events_day(pledge.created_at), form.campaign,
-                          form.variant, PT_EVENT_PLEDGE_PENDING, 1);
-        pt_catalog_release(catalog);
-    }
+    pt_app_count_event(app, form.campaign, form.variant, PT_EVENT_PLEDGE_PENDING,
+                       pledge.created_at);
     if (app->pay != NULL) {
         /* On to the processor's checkout; the pledge stays pending until
          * the processor says it is paid. */

@@ -27,23 +27,6 @@ static bool within_rate(struct pt_app *app, struct pt_request *request)
     return pt_ratelimit_allow(app->signups, client, now_ms());
 }
 
-/* Counts a new sign-up for the funnel, under the campaign and variant it came
- * from. Only what the catalogue knows is counted (as for the widget's
- * events), so a form cannot fill the database with made-up names; an update
- * of an address's sign-up for a month is not a new one. */
-static void count_sign_up(struct pt_app *app, const char *campaign_id, const char *variant_id,
-                          int64_t now)
-{
-    if (app->events == NULL || campaign_id == NULL || variant_id == NULL)
-        return;
-    struct pt_catalog *catalog = pt_catalog_holder_acquire(&app->catalogs);
-    const struct pt_campaign *campaign = pt_catalog_find(catalog, campaign_id);
-    if (campaign != NULL && pt_campaign_find_variant(campaign, variant_id) != NULL)
-        pt_events_add(app->events, pt_events_day(now), campaign_id, variant_id,
-                      PT_EVENT_REMINDER_SIGNUP, 1);
-    pt_catalog_release(catalog);
-}
-
 void pt_reminder_routes_api(struct pt_app *app, struct pt_request *request,
                             struct pt_response *response)
 {
@@ -96,7 +79,8 @@ void pt_reminder_routes_api(struct pt_app *app, struct pt_request *request,
     status = pt_reminders_sign_up(app->store, &app->crypto, &sign_up, now, &month, token,
                                   sizeof(token), &created, error, sizeof(error));
     if (status == PT_OK && created)
-        count_sign_up(app, sign_up.campaign, sign_up.variant, now);
+        pt_app_count_event(app, sign_up.campaign, sign_up.variant, PT_EVENT_REMINDER_SIGNUP,
+                           now);
     const char *language = russian(sign_up.language) ? "ru" : "en";
     json_decref(root);
     if (status) {
@@ -209,7 +193,8 @@ void pt_reminder_routes_form(struct pt_app *app, struct pt_request *request,
             pt_reminders_sign_up(app->store, &app->crypto, &sign_up, now, &month, token,
                                  sizeof(token), &created, message, sizeof(message));
         if (status == PT_OK && created)
-            count_sign_up(app, sign_up.campaign, sign_up.variant, now);
+            pt_app_count_event(app, sign_up.campaign, sign_up.variant, PT_EVENT_REMINDER_SIGNUP,
+                           now);
         if (status) {
             status_code = status == PT_ERR_INVALID ? 422 : 503;
             pt_buf_puts(&body, "<p class=\"patron-error\" role=\"alert\">");

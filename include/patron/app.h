@@ -79,6 +79,13 @@ bool pt_app_is_return_url(const char *url);
 /* True when text is the admin token (compared in constant time). */
 bool pt_app_is_admin_token(const struct pt_app *app, const char *text);
 
+/* Counts one event (at unix time `when`) for a campaign's variant if the
+ * catalogue in service knows both, so that a form cannot fill the database
+ * with made-up names. campaign_id or variant_id NULL counts nothing. Returns
+ * whether it was counted. */
+bool pt_app_count_event(struct pt_app *app, const char *campaign_id, const char *variant_id,
+                        enum pt_event_kind kind, int64_t when);
+
 /* Unix seconds, as the app sees them. */
 int64_t pt_app_now(const struct pt_app *app);
 
