@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "patron/crypto.h"
 #include "patron/json.h"
@@ -23,14 +22,6 @@
 /* More pledges from one address than this is not a donor but a test or an
  * attack; the page says so rather than act on part of them. */
 enum { MAX_PLEDGES = 256 };
-
-static void format_time(int64_t at, char out[32])
-{
-    time_t t = (time_t)at;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%d %H:%M UTC", &tm);
-}
 
 /* What the audit log says about a donor: enough to match two entries, too
  * little to find the address. */
@@ -135,7 +126,7 @@ static bool read_donor(struct pt_dash *dash, unsigned char hash[PT_CRYPTO_HASH_B
 static void pledge_row(struct pt_buf *out, const struct pt_pledge_record *pledge)
 {
     char created[32];
-    format_time(pledge->created_at, created);
+    pt_dash_format_time(pledge->created_at, created);
     pt_buf_printf(out, "<tr><th scope=\"row\"><a href=\"" DONORS "/pledge/%s\">%s</a></th><td>",
                   pledge->id, pledge->id);
     pt_buf_html_str(out, pledge->status);
@@ -206,7 +197,7 @@ static void history_row(void *context, int64_t at, const char *status, int64_t a
         return;
     }
     char when[32];
-    format_time(at, when);
+    pt_dash_format_time(at, when);
     pt_buf_printf(table->out, "<tr><td>%s</td><td>", when);
     pt_buf_html_str(table->out, status);
     pt_buf_puts(table->out, "</td><td class=\"num\">");
@@ -229,7 +220,7 @@ static void payment_row(void *context, const char *payment_id, int64_t amount_mi
         return;
     }
     char when[32];
-    format_time(paid_at, when);
+    pt_dash_format_time(paid_at, when);
     pt_buf_printf(table->out, "<tr><td>%s</td><td class=\"num\">", when);
     amount(table->out, amount_minor, currency);
     pt_buf_puts(table->out, "</td><td>");
@@ -262,7 +253,7 @@ static void pledge_page(struct pt_dash *dash, const char *id, int status, const 
                        &email) != PT_OK)
         email = NULL;
     char created[32];
-    format_time(pledge.created_at, created);
+    pt_dash_format_time(pledge.created_at, created);
 
     struct pt_buf page;
     pt_buf_init(&page);

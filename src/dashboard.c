@@ -542,7 +542,7 @@ struct audit_list {
     int rows;
 };
 
-static void format_time(int64_t at, char out[32])
+void pt_dash_format_time(int64_t at, char out[32])
 {
     time_t t = (time_t)at;
     struct tm tm;
@@ -554,7 +554,7 @@ static void audit_row(void *context, const struct pt_auth_audit_entry *entry)
 {
     struct audit_list *list = context;
     char when[32];
-    format_time(entry->at, when);
+    pt_dash_format_time(entry->at, when);
     const char *who = entry->actor[0] ? entry->actor : "command line";
     list->last_id = entry->id;
     list->rows++;

@@ -163,13 +163,19 @@ static enum pt_status write_counts(void *context, const struct pt_event_count *c
     return pt_store_counts_add(context, counts, count);
 }
 
+/* The database file's path, in path (initialised here; dispose it). */
+static void database_path(const struct pt_config *config, struct pt_buf *path)
+{
+    pt_buf_init(path);
+    pt_buf_printf(path, "%s/patron.db", config->data_dir);
+}
+
 static int open_store(const struct pt_config *config, struct pt_store **store)
 {
     if (make_folder(config->data_dir) != 0)
         return 1;
     struct pt_buf path;
-    pt_buf_init(&path);
-    pt_buf_printf(&path, "%s/patron.db", config->data_dir);
+    database_path(config, &path);
     char error[512];
     enum pt_status status = pt_store_open_sqlite(path.data, store, error, sizeof(error));
     pt_buf_dispose(&path);
@@ -211,8 +217,7 @@ static int open_auth(const struct pt_config *config, const struct pt_crypto *cry
                      struct pt_auth *auth, sqlite3 **db)
 {
     struct pt_buf path;
-    pt_buf_init(&path);
-    pt_buf_printf(&path, "%s/patron.db", config->data_dir);
+    database_path(config, &path);
     int opened = sqlite3_open_v2(path.data, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
                                  NULL);
     pt_buf_dispose(&path);

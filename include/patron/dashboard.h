@@ -56,6 +56,9 @@ bool pt_dash_can(const struct pt_dash *dash, enum pt_auth_role role);
 /* Appends to the audit log as the signed-in user (under the auth lock). */
 enum pt_status pt_dash_audit(struct pt_dash *dash, const char *action, const char *detail);
 
+/* A moment as the dashboard shows it: "2027-01-15 09:30:00 UTC". */
+void pt_dash_format_time(int64_t at, char out[32]);
+
 /* One CSV field, quoted when it must be (RFC 4180); cells that a spreadsheet
  * would run as a formula ('=', '+', '-', '@' first) are prefixed with '. */
 void pt_dash_csv_field(struct pt_buf *out, const char *text);
