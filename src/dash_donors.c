@@ -31,6 +31,18 @@ static void donor_label(const unsigned char hash[PT_CRYPTO_HASH_BYTES], char out
              hash[4], hash[5]);
 }
 
+/* Audits an action on a donor's data: "donor 0a1b2c3d4e5f: 2 pledge(s)". */
+static enum pt_status audit_donor(struct pt_dash *dash, const char *action,
+                                  const unsigned char hash[PT_CRYPTO_HASH_BYTES], size_t pledges,
+                                  bool failed)
+{
+    char label[24], detail[80];
+    donor_label(hash, label);
+    snprintf(detail, sizeof(detail), "%s: %zu pledge(s)%s", label, pledges,
+             failed ? " (failed)" : "");
+    return pt_dash_audit(dash, action, detail);
+}
+
 /* How often, in words. */
 static const char *frequency_words(enum pt_frequency frequency)
 {
@@ -100,10 +112,9 @@ static void index_page(struct pt_dash *dash, int status, const char *kind, const
 /* The pledges of the address in the form; false (with the answer sent) when
  * the address is malformed. */
 static bool read_donor(struct pt_dash *dash, unsigned char hash[PT_CRYPTO_HASH_BYTES],
-                       char (*ids)[33], size_t *count)
+                       char (*ids)[33], size_t *count, char normal[255])
 {
     const char *email = pt_http_form(dash->request, "email");
-    char normal[255];
     if (email == NULL || pt_crypto_normalise_email(email, normal) != PT_OK) {
         index_page(dash, 422, "error", "That is not an email address.");
         return false;
@@ -142,12 +153,10 @@ static void find(struct pt_dash *dash)
     unsigned char hash[PT_CRYPTO_HASH_BYTES];
     char ids[MAX_PLEDGES][33];
     size_t count = 0;
-    if (!read_donor(dash, hash, ids, &count))
+    char normal[255];
+    if (!read_donor(dash, hash, ids, &count, normal))
         return;
-    char label[24], detail[64];
-    donor_label(hash, label);
-    snprintf(detail, sizeof(detail), "%s: %zu pledge(s)", label, count);
-    if (pt_dash_audit(dash, "donor_lookup", detail) != PT_OK) {
+    if (audit_donor(dash, "donor_lookup", hash, count, false) != PT_OK) {
         pt_dash_error(dash, 500, "The audit log could not be written, so nothing is shown.");
         return;
     }
@@ -352,11 +361,9 @@ static void export_donor(struct pt_dash *dash)
     unsigned char hash[PT_CRYPTO_HASH_BYTES];
     char ids[MAX_PLEDGES][33];
     size_t count = 0;
-    if (!read_donor(dash, hash, ids, &count))
-        return;
-    const char *email = pt_http_form(dash->request, "email");
     char normal[255];
-    pt_crypto_normalise_email(email, normal);
+    if (!read_donor(dash, hash, ids, &count, normal))
+        return;
     json_t *root = json_pack("{s:s, s:[]}", "email", normal, "pledges");
     json_t *pledges = json_object_get(root, "pledges");
     enum pt_status read = PT_OK;
@@ -387,10 +394,7 @@ static void export_donor(struct pt_dash *dash)
     json_object_set_new(root, "reminders", reminders);
     if (read == PT_OK)
         read = pt_store_reminders_of(dash->app->store, hash, reminder_row, reminders);
-    char label[24], detail[64];
-    donor_label(hash, label);
-    snprintf(detail, sizeof(detail), "%s: %zu pledge(s)", label, count);
-    if (read != PT_OK || pt_dash_audit(dash, "donor_exported", detail) != PT_OK) {
+    if (read != PT_OK || audit_donor(dash, "donor_exported", hash, count, false) != PT_OK) {
         json_decref(root);
         index_page(dash, 500, "error", "The donor's data could not be read. Nothing was sent.");
         return;
@@ -419,7 +423,8 @@ static void erase_donor(struct pt_dash *dash)
     unsigned char hash[PT_CRYPTO_HASH_BYTES];
     char ids[MAX_PLEDGES][33];
     size_t count = 0;
-    if (!read_donor(dash, hash, ids, &count))
+    char normal[255];
+    if (!read_donor(dash, hash, ids, &count, normal))
         return;
     char label[24], detail[96];
     donor_label(hash, label);
@@ -452,9 +457,7 @@ static void erase_donor(struct pt_dash *dash)
                    "erase.");
         return;
     }
-    snprintf(detail, sizeof(detail), "%s: %zu pledge(s)%s", label, erased,
-             status ? " (failed)" : "");
-    pt_dash_audit(dash, "donor_erased", detail);
+    audit_donor(dash, "donor_erased", hash, erased, status != PT_OK);
     if (status != PT_OK) {
         index_page(dash, 500, "error", "The erasure failed; nothing was erased. Try again.");
         return;
