@@ -44,18 +44,18 @@ static enum pt_status exec(struct sqlite_store *store, const char *sql)
     return PT_OK;
 }
 
-/* Runs one statement with text and integer parameters given in order;
- * "%s" in the format of types marks text, "%d" integers, "%b" a blob with
- * its length. Returns the number of rows changed, or -1 on error. */
-static int run(struct sqlite_store *store, const char *sql, const char *types, ...)
+/* Prepares sql and binds the parameters in args, in order: each letter of
+ * types says what comes, 's' text, 'd' an int64_t, 'b' a blob and its
+ * size_t length. NULL on failure, logged. */
+static sqlite3_stmt *prepare_bound(struct sqlite_store *store, const char *sql, const char *types,
+                                   va_list args)
 {
     sqlite3_stmt *statement = NULL;
     if (sqlite3_prepare_v2(store->db, sql, -1, &statement, NULL) != SQLITE_OK) {
         fail(store, sql);
-        return -1;
+        sqlite3_finalize(statement);
+        return NULL;
     }
-    va_list args;
-    va_start(args, types);
     int index = 1;
     for (const char *t = types; *t; t++, index++) {
         if (*t == 's') {
@@ -68,7 +68,30 @@ static int run(struct sqlite_store *store, const char *sql, const char *types, .
             sqlite3_bind_blob(statement, index, blob, (int)length, SQLITE_TRANSIENT);
         }
     }
+    return statement;
+}
+
+/* prepare_bound, with the parameters given here. */
+static sqlite3_stmt *prepare_with(struct sqlite_store *store, const char *sql, const char *types,
+                                  ...)
+{
+    va_list args;
+    va_start(args, types);
+    sqlite3_stmt *statement = prepare_bound(store, sql, types, args);
     va_end(args);
+    return statement;
+}
+
+/* Runs one statement with parameters as prepare_bound takes them. Returns
+ * the number of rows changed, or -1 on error. */
+static int run(struct sqlite_store *store, const char *sql, const char *types, ...)
+{
+    va_list args;
+    va_start(args, types);
+    sqlite3_stmt *statement = prepare_bound(store, sql, types, args);
+    va_end(args);
+    if (statement == NULL)
+        return -1;
     int changed = -1;
     if (sqlite3_step(statement) == SQLITE_DONE)
         changed = sqlite3_changes(store->db);
@@ -329,6 +352,13 @@ out:
     return status;
 }
 
+/* A text column, "" for NULL. */
+static const char *column_text(sqlite3_stmt *statement, int column)
+{
+    const unsigned char *text = sqlite3_column_text(statement, column);
+    return text != NULL ? (const char *)text : "";
+}
+
 /* Hands each row of a prepared statement to read (with reading, which holds
  * the caller's visitor), then finalizes it. A NULL statement is a failure
  * already logged. Lock held. */
@@ -343,6 +373,23 @@ static enum pt_status read_rows(struct sqlite_store *store, sqlite3_stmt *statem
         read(statement, reading);
     enum pt_status status = step == SQLITE_DONE ? PT_OK : fail(store, what);
     sqlite3_finalize(statement);
+    return status;
+}
+
+/* Under the lock: prepares sql with parameters as prepare_bound takes them
+ * and hands each row to read. */
+static enum pt_status visit_rows(struct pt_store *base, const char *what,
+                                 void (*read)(sqlite3_stmt *, void *), void *reading,
+                                 const char *sql, const char *types, ...)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    va_list args;
+    va_start(args, types);
+    sqlite3_stmt *statement = prepare_bound(store, sql, types, args);
+    va_end(args);
+    enum pt_status status = read_rows(store, statement, what, read, reading);
+    pthread_mutex_unlock(&store->lock);
     return status;
 }
 
@@ -367,37 +414,14 @@ static void read_count(sqlite3_stmt *statement, void *reading)
     counts->visit(counts->context, &row);
 }
 
-/* Visits the event counts the statement selects; binds the day range when
- * from_day is given. Lock held. */
-static enum pt_status visit_counts(struct sqlite_store *store, const char *sql,
-                                   const char *from_day, const char *to_day,
-                                   pt_store_count_visitor visit, void *context)
-{
-    sqlite3_stmt *statement = NULL;
-    if (sqlite3_prepare_v2(store->db, sql, -1, &statement, NULL) != SQLITE_OK) {
-        sqlite3_finalize(statement);
-        return fail(store, "reading counts");
-    }
-    if (from_day != NULL) {
-        sqlite3_bind_text(statement, 1, from_day, -1, SQLITE_STATIC);
-        sqlite3_bind_text(statement, 2, to_day, -1, SQLITE_STATIC);
-    }
-    struct count_reading reading = {visit, context};
-    return read_rows(store, statement, "reading counts", read_count, &reading);
-}
-
 static enum pt_status sqlite_counts_each(struct pt_store *base, pt_store_count_visitor visit,
                                          void *context)
 {
-    struct sqlite_store *store = from(base);
-    pthread_mutex_lock(&store->lock);
-    enum pt_status status = visit_counts(
-        store,
-        "SELECT CAST(julianday(day) - 2440587.5 AS INTEGER), campaign, variant, "
-        "kind, count FROM event_counts ORDER BY day, campaign, variant, kind",
-        NULL, NULL, visit, context);
-    pthread_mutex_unlock(&store->lock);
-    return status;
+    struct count_reading reading = {visit, context};
+    return visit_rows(base, "reading counts", read_count, &reading,
+                      "SELECT CAST(julianday(day) - 2440587.5 AS INTEGER), campaign, variant, "
+                      "kind, count FROM event_counts ORDER BY day, campaign, variant, kind",
+                      "");
 }
 
 static enum pt_status sqlite_pledge_add(struct pt_store *base, const struct pt_pledge *pledge)
@@ -945,68 +969,52 @@ out:
     return status;
 }
 
-/* Visits the reminders due by month (month set) or of one address (hash set). */
-static enum pt_status visit_reminders(struct pt_store *base, const char *month,
-                                      const unsigned char *email_hash,
-                                      pt_store_reminder_visitor visit, void *context)
+struct reminder_reading {
+    pt_store_reminder_visitor visit;
+    void *context;
+};
+
+/* A row of reminders.*, in the table's order; a malformed hash is skipped. */
+static void read_reminder(sqlite3_stmt *statement, void *reading)
 {
-    struct sqlite_store *store = from(base);
-    sqlite3_stmt *statement = NULL;
-    enum pt_status status = PT_OK;
-    pthread_mutex_lock(&store->lock);
-    if (sqlite3_prepare_v2(store->db,
-                           month != NULL
-                               ? "SELECT id, email_hash, email_sealed, month, language, campaign, "
-                                 "variant, cancel_token, created_at FROM reminders "
-                                 "WHERE month <= ? ORDER BY email_hash, month"
-                               : "SELECT id, email_hash, email_sealed, month, language, campaign, "
-                                 "variant, cancel_token, created_at FROM reminders "
-                                 "WHERE email_hash = ? ORDER BY month",
-                           -1, &statement, NULL) != SQLITE_OK) {
-        status = fail(store, "reading reminders");
-        goto out;
-    }
-    if (month != NULL)
-        sqlite3_bind_text(statement, 1, month, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_blob(statement, 1, email_hash, 32, SQLITE_STATIC);
-    int step;
-    while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
-        struct pt_reminder row;
-        memset(&row, 0, sizeof(row));
-        row.id = sqlite3_column_int64(statement, 0);
-        if (sqlite3_column_bytes(statement, 1) != (int)sizeof(row.email_hash))
-            continue;
-        memcpy(row.email_hash, sqlite3_column_blob(statement, 1), sizeof(row.email_hash));
-        row.email_sealed = sqlite3_column_blob(statement, 2);
-        row.email_sealed_length = (size_t)sqlite3_column_bytes(statement, 2);
-        snprintf(row.month, sizeof(row.month), "%s", sqlite3_column_text(statement, 3));
-        snprintf(row.language, sizeof(row.language), "%s", sqlite3_column_text(statement, 4));
-        snprintf(row.campaign, sizeof(row.campaign), "%s", sqlite3_column_text(statement, 5));
-        snprintf(row.variant, sizeof(row.variant), "%s", sqlite3_column_text(statement, 6));
-        snprintf(row.cancel_token, sizeof(row.cancel_token), "%s",
-                 sqlite3_column_text(statement, 7));
-        row.created_at = sqlite3_column_int64(statement, 8);
-        visit(context, &row);
-    }
-    if (step != SQLITE_DONE)
-        status = fail(store, "reading reminders");
-out:
-    sqlite3_finalize(statement);
-    pthread_mutex_unlock(&store->lock);
-    return status;
+    struct reminder_reading *reminders = reading;
+    struct pt_reminder row;
+    memset(&row, 0, sizeof(row));
+    row.id = sqlite3_column_int64(statement, 0);
+    if (sqlite3_column_bytes(statement, 1) != (int)sizeof(row.email_hash))
+        return;
+    memcpy(row.email_hash, sqlite3_column_blob(statement, 1), sizeof(row.email_hash));
+    row.email_sealed = sqlite3_column_blob(statement, 2);
+    row.email_sealed_length = (size_t)sqlite3_column_bytes(statement, 2);
+    snprintf(row.month, sizeof(row.month), "%s", column_text(statement, 3));
+    snprintf(row.language, sizeof(row.language), "%s", column_text(statement, 4));
+    snprintf(row.campaign, sizeof(row.campaign), "%s", column_text(statement, 5));
+    snprintf(row.variant, sizeof(row.variant), "%s", column_text(statement, 6));
+    snprintf(row.cancel_token, sizeof(row.cancel_token), "%s", column_text(statement, 7));
+    row.created_at = sqlite3_column_int64(statement, 8);
+    reminders->visit(reminders->context, &row);
 }
 
 static enum pt_status sqlite_reminders_due(struct pt_store *base, const char *month,
                                            pt_store_reminder_visitor visit, void *context)
 {
-    return visit_reminders(base, month, NULL, visit, context);
+    struct reminder_reading reading = {visit, context};
+    return visit_rows(base, "reading reminders", read_reminder, &reading,
+                      "SELECT id, email_hash, email_sealed, month, language, campaign, variant, "
+                      "cancel_token, created_at FROM reminders WHERE month <= ? "
+                      "ORDER BY email_hash, month",
+                      "s", month);
 }
 
 static enum pt_status sqlite_reminders_of(struct pt_store *base, const unsigned char *email_hash,
                                           pt_store_reminder_visitor visit, void *context)
 {
-    return visit_reminders(base, NULL, email_hash, visit, context);
+    struct reminder_reading reading = {visit, context};
+    return visit_rows(base, "reading reminders", read_reminder, &reading,
+                      "SELECT id, email_hash, email_sealed, month, language, campaign, variant, "
+                      "cancel_token, created_at FROM reminders WHERE email_hash = ? "
+                      "ORDER BY month",
+                      "b", email_hash, (size_t)32);
 }
 
 static enum pt_status sqlite_reminder_done(struct pt_store *base,
@@ -1077,46 +1085,18 @@ out:
 
 /* ---------------------------------------------------------------- reports */
 
-static const char *column_text(sqlite3_stmt *statement, int column)
-{
-    const unsigned char *text = sqlite3_column_text(statement, column);
-    return text != NULL ? (const char *)text : "";
-}
-
 static enum pt_status sqlite_counts_range(struct pt_store *base, int32_t from_day, int32_t to_day,
                                           pt_store_count_visitor visit, void *context)
 {
-    struct sqlite_store *store = from(base);
     char first[11], last[11];
     format_day(from_day, first);
     format_day(to_day, last);
-    pthread_mutex_lock(&store->lock);
-    enum pt_status status = visit_counts(
-        store,
-        "SELECT CAST(julianday(day) - 2440587.5 AS INTEGER), campaign, variant, kind, count "
-        "FROM event_counts WHERE day BETWEEN ? AND ? ORDER BY day, campaign, variant, kind",
-        first, last, visit, context);
-    pthread_mutex_unlock(&store->lock);
-    return status;
-}
-
-/* Prepares sql and binds the integers that follow, in order (count of them
- * first). NULL on failure, logged. */
-static sqlite3_stmt *prepare_with(struct sqlite_store *store, const char *sql, const char *what,
-                                  int count, ...)
-{
-    sqlite3_stmt *statement = NULL;
-    if (sqlite3_prepare_v2(store->db, sql, -1, &statement, NULL) != SQLITE_OK) {
-        fail(store, what);
-        sqlite3_finalize(statement);
-        return NULL;
-    }
-    va_list args;
-    va_start(args, count);
-    for (int i = 1; i <= count; i++)
-        sqlite3_bind_int64(statement, i, va_arg(args, int64_t));
-    va_end(args);
-    return statement;
+    struct count_reading reading = {visit, context};
+    return visit_rows(base, "reading counts", read_count, &reading,
+                      "SELECT CAST(julianday(day) - 2440587.5 AS INTEGER), campaign, variant, "
+                      "kind, count FROM event_counts WHERE day BETWEEN ? AND ? "
+                      "ORDER BY day, campaign, variant, kind",
+                      "ss", first, last);
 }
 
 struct report_pledge_reading {
@@ -1147,24 +1127,17 @@ static void read_report_pledge(sqlite3_stmt *statement, void *reading)
 static enum pt_status sqlite_report_pledges(struct pt_store *base, int64_t start, int64_t end,
                                             pt_store_report_pledge_visitor visit, void *context)
 {
-    struct sqlite_store *store = from(base);
     struct report_pledge_reading reading = {visit, context};
-    pthread_mutex_lock(&store->lock);
-    enum pt_status status = read_rows(
-        store,
-        prepare_with(store,
-                     "SELECT p.id, p.campaign, p.variant, p.status, p.frequency, p.amount_minor, "
-                     "p.currency, p.created_at, EXISTS (SELECT 1 FROM pledge_history h WHERE "
-                     "h.pledge_id = p.id AND h.status IN ('active', 'past_due', 'paused', "
-                     "'completed')) OR EXISTS (SELECT 1 FROM payments y WHERE y.pledge_id = "
-                     "p.id), (SELECT coalesce(sum(y.amount_minor), 0) FROM payments y WHERE "
-                     "y.pledge_id = p.id AND y.paid_at < p.created_at + 31 * 86400) FROM "
-                     "pledges p WHERE p.created_at >= ? AND p.created_at < ? "
-                     "ORDER BY p.created_at, p.id",
-                     "reading pledges for a report", 2, start, end),
-        "reading pledges for a report", read_report_pledge, &reading);
-    pthread_mutex_unlock(&store->lock);
-    return status;
+    return visit_rows(base, "reading pledges for a report", read_report_pledge, &reading,
+                      "SELECT p.id, p.campaign, p.variant, p.status, p.frequency, p.amount_minor, "
+                      "p.currency, p.created_at, EXISTS (SELECT 1 FROM pledge_history h WHERE "
+                      "h.pledge_id = p.id AND h.status IN ('active', 'past_due', 'paused', "
+                      "'completed')) OR EXISTS (SELECT 1 FROM payments y WHERE y.pledge_id = "
+                      "p.id), (SELECT coalesce(sum(y.amount_minor), 0) FROM payments y WHERE "
+                      "y.pledge_id = p.id AND y.paid_at < p.created_at + 31 * 86400) FROM "
+                      "pledges p WHERE p.created_at >= ? AND p.created_at < ? "
+                      "ORDER BY p.created_at, p.id",
+                      "dd", start, end);
 }
 
 struct report_history_reading {
@@ -1191,19 +1164,12 @@ static void read_report_history(sqlite3_stmt *statement, void *reading)
 static enum pt_status sqlite_report_history(struct pt_store *base, int64_t to,
                                             pt_store_report_history_visitor visit, void *context)
 {
-    struct sqlite_store *store = from(base);
     struct report_history_reading reading = {visit, context};
-    pthread_mutex_lock(&store->lock);
-    enum pt_status status = read_rows(
-        store,
-        prepare_with(store,
-                     "SELECT h.pledge_id, p.campaign, p.variant, p.currency, p.frequency, h.at, "
-                     "h.status, h.amount_minor FROM pledge_history h JOIN pledges p ON p.id = "
-                     "h.pledge_id WHERE h.at < ? ORDER BY h.pledge_id, h.at, h.rowid",
-                     "reading the pledge history", 1, to),
-        "reading the pledge history", read_report_history, &reading);
-    pthread_mutex_unlock(&store->lock);
-    return status;
+    return visit_rows(base, "reading the pledge history", read_report_history, &reading,
+                      "SELECT h.pledge_id, p.campaign, p.variant, p.currency, p.frequency, h.at, "
+                      "h.status, h.amount_minor FROM pledge_history h JOIN pledges p ON p.id = "
+                      "h.pledge_id WHERE h.at < ? ORDER BY h.pledge_id, h.at, h.rowid",
+                      "d", to);
 }
 
 struct report_payment_reading {
@@ -1229,33 +1195,23 @@ static void read_report_payment(sqlite3_stmt *statement, void *reading)
 static enum pt_status sqlite_report_payments(struct pt_store *base, int64_t start, int64_t end,
                                              pt_store_report_payment_visitor visit, void *context)
 {
-    struct sqlite_store *store = from(base);
     struct report_payment_reading reading = {visit, context};
-    pthread_mutex_lock(&store->lock);
-    enum pt_status status = read_rows(
-        store,
-        prepare_with(store,
-                     "SELECT y.id, y.pledge_id, p.campaign, p.variant, y.amount_minor, "
-                     "y.currency, y.paid_at FROM payments y JOIN pledges p ON p.id = "
-                     "y.pledge_id WHERE y.paid_at >= ? AND y.paid_at < ? "
-                     "ORDER BY y.paid_at, y.id",
-                     "reading payments for a report", 2, start, end),
-        "reading payments for a report", read_report_payment, &reading);
-    pthread_mutex_unlock(&store->lock);
-    return status;
+    return visit_rows(base, "reading payments for a report", read_report_payment, &reading,
+                      "SELECT y.id, y.pledge_id, p.campaign, p.variant, y.amount_minor, "
+                      "y.currency, y.paid_at FROM payments y JOIN pledges p ON p.id = "
+                      "y.pledge_id WHERE y.paid_at >= ? AND y.paid_at < ? "
+                      "ORDER BY y.paid_at, y.id",
+                      "dd", start, end);
 }
 
 /* PT_OK when the pledge exists, PT_ERR_NOT_FOUND when not. Lock held. */
 static enum pt_status pledge_exists(struct sqlite_store *store, const char *pledge_id)
 {
-    sqlite3_stmt *statement = NULL;
+    sqlite3_stmt *statement = prepare_with(store, "SELECT 1 FROM pledges WHERE id = ?", "s",
+                                           pledge_id);
+    if (statement == NULL)
+        return PT_ERR_IO;
     enum pt_status status = PT_OK;
-    if (sqlite3_prepare_v2(store->db, "SELECT 1 FROM pledges WHERE id = ?", -1, &statement,
-                           NULL) != SQLITE_OK) {
-        sqlite3_finalize(statement);
-        return fail(store, "finding a pledge");
-    }
-    sqlite3_bind_text(statement, 1, pledge_id, -1, SQLITE_STATIC);
     int step = sqlite3_step(statement);
     if (step == SQLITE_DONE)
         status = PT_ERR_NOT_FOUND;
@@ -1276,13 +1232,7 @@ static enum pt_status read_pledge_rows(struct pt_store *base, const char *sql,
     pthread_mutex_lock(&store->lock);
     enum pt_status status = pledge_exists(store, pledge_id);
     if (status == PT_OK) {
-        if (sqlite3_prepare_v2(store->db, sql, -1, &statement, NULL) != SQLITE_OK) {
-            fail(store, what);
-            sqlite3_finalize(statement);
-            statement = NULL;
-        } else {
-            sqlite3_bind_text(statement, 1, pledge_id, -1, SQLITE_TRANSIENT);
-        }
+        statement = prepare_with(store, sql, "s", pledge_id);
         status = read_rows(store, statement, what, read, reading);
     }
     pthread_mutex_unlock(&store->lock);
