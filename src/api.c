@@ -181,11 +181,8 @@ struct stats_writer {
 static void write_count(void *context, const struct pt_event_count *count)
 {
     struct stats_writer *writer = context;
-    time_t seconds = (time_t)count->day * 86400;
-    struct tm tm;
-    gmtime_r(&seconds, &tm);
-    char day[16];
-    strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+    char day[11];
+    pt_events_format_day(count->day, day);
     pt_buf_puts(writer->body, writer->rows++ ? ",{\"day\":\"" : "{\"day\":\"");
     pt_buf_puts(writer->body, day);
     pt_buf_puts(writer->body, "\",\"campaign\":");

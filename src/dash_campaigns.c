@@ -231,20 +231,16 @@ static void put_actions(struct pt_buf *out, const struct pt_dash *dash, const ch
     pt_buf_puts(out, "</div>");
 }
 
-static void put_today(struct pt_buf *out, const struct pt_reports_today *rows, size_t count,
-                      bool known, const char *id, const struct pt_currency *currency)
+static void put_today(struct pt_buf *out, const struct pt_reports_funnel *today, bool known,
+                      const char *id, const struct pt_currency *currency)
 {
-    const struct pt_reports_today *row = NULL;
-    for (size_t i = 0; i < count && row == NULL; i++) {
-        if (strcmp(rows[i].campaign, id) == 0)
-            row = &rows[i];
-    }
+    const struct pt_reports_funnel_row *row = pt_reports_funnel_find(today, id, "");
     if (!known) {
         pt_buf_puts(out, "<td class=\"num\">—</td><td class=\"num\">—</td>");
         return;
     }
     pt_buf_printf(out, "<td class=\"num\">%lld</td><td class=\"num\">",
-                  (long long)(row ? row->impressions : 0));
+                  (long long)(row ? row->events[PT_EVENT_IMPRESSION] : 0));
     struct pt_buf money;
     pt_buf_init(&money);
     if (currency != NULL)
@@ -281,10 +277,9 @@ static void list_page(struct pt_dash *dash, int status_code, const char *kind, c
     qsort(listed, count, sizeof(*listed), by_priority);
 
     int64_t now = pt_app_now(app);
-    size_t capacity = count + 1, today_count = 0;
-    struct pt_reports_today *today = pt_xcalloc(capacity, sizeof(*today));
-    enum pt_status today_status = pt_reports_today(app->store, now, today, capacity, &today_count);
-    bool today_known = today_status == PT_OK || today_status == PT_ERR_TOO_LARGE;
+    struct pt_reports_funnel today;
+    pt_reports_funnel_init(&today);
+    bool today_known = pt_reports_today(app->store, now, &today) == PT_OK;
     char now_iso[32];
     time_t seconds = (time_t)now;
     struct tm tm;
@@ -337,7 +332,7 @@ static void list_page(struct pt_dash *dash, int status_code, const char *kind, c
                 pt_buf_html_str(&page, string_of(variant, "id", "?"));
             }
             pt_buf_puts(&page, "</td>");
-            put_today(&page, today, today_count, today_known, id,
+            put_today(&page, &today, today_known, id,
                       pt_money_currency(
                           string_of(document, "currency", app->catalog_settings.default_currency)));
             pt_buf_puts(&page, "<td>");
@@ -352,7 +347,7 @@ static void list_page(struct pt_dash *dash, int status_code, const char *kind, c
     for (size_t i = 0; i < count; i++)
         json_decref(listed[i].document);
     free(listed);
-    free(today);
+    pt_reports_funnel_dispose(&today);
     pt_store_documents_dispose(&set);
 }
 

@@ -60,8 +60,8 @@ void pt_dash_reports_form_read(struct pt_dash_reports_form *form, const char *fr
     }
     /* The form shows the period in force, defaults included. */
     if (form->error == NULL) {
-        pt_reports_format_day(form->query.from_day, form->from);
-        pt_reports_format_day(form->query.to_day, form->to);
+        pt_events_format_day(form->query.from_day, form->from);
+        pt_events_format_day(form->query.to_day, form->to);
     }
 }
 
@@ -534,7 +534,7 @@ static void fill_supporters(const struct source *source, size_t index, struct ro
     struct cell *cells = row->cells;
     const struct pt_reports_month *month = &source->reports->supporters.months[index];
     snprintf(row->text, sizeof(row->text), "%04d-%02d", month->year, month->month);
-    pt_reports_format_day(pt_events_day(month->end - 1), row->last_day);
+    pt_events_format_day(pt_events_day(month->end - 1), row->last_day);
     text_cell(&cells[0], row->text);
     text_cell(&cells[1], row->last_day);
     count_cell(&cells[2], month->active_at_start);
@@ -561,7 +561,7 @@ static void fill_daily(const struct source *source, size_t index, struct row *ro
 {
     struct cell *cells = row->cells;
     const struct pt_reports_day *day = &source->reports->days.days[index];
-    pt_reports_format_day(day->day, row->text);
+    pt_events_format_day(day->day, row->text);
     text_cell(&cells[0], row->text);
     count_cell(&cells[1], day->impressions);
     count_cell(&cells[2], day->pledges);

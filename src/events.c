@@ -43,6 +43,22 @@ int32_t pt_events_day(int64_t unix_seconds)
     return (int32_t)day;
 }
 
+void pt_events_format_day(int32_t day, char out[11])
+{
+    time_t seconds = (time_t)day * 86400;
+    struct tm tm;
+    gmtime_r(&seconds, &tm);
+    int year = tm.tm_year + 1900;
+    if (year < 0 || year > 9999)
+        year = 0;
+    /* Room for any int, so the compiler can see nothing is cut; the date
+     * itself is always ten characters. */
+    char text[40];
+    snprintf(text, sizeof(text), "%04d-%02d-%02d", year, tm.tm_mon + 1, tm.tm_mday);
+    memcpy(out, text, 10);
+    out[10] = '\0';
+}
+
 /* Open addressing over a power-of-two table. The table is flushed when it is
  * three-quarters full, long before probing gets slow: distinct keys per
  * flush interval are campaigns x variants x kinds, a few hundred at most. */

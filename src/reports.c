@@ -71,20 +71,6 @@ enum pt_status pt_reports_parse_day(const char *text, int32_t *day)
     return PT_OK;
 }
 
-void pt_reports_format_day(int32_t day, char out[11])
-{
-    int year, month, day_of_month;
-    civil_from_days(day, &year, &month, &day_of_month);
-    if (year < 0 || year > 9999)
-        year = 0;
-    /* Room for any int, so the compiler can see nothing is cut; the date
-     * itself is always ten characters. */
-    char text[40];
-    snprintf(text, sizeof(text), "%04d-%02d-%02d", year, month, day_of_month);
-    memcpy(out, text, 10);
-    out[10] = '\0';
-}
-
 enum pt_status pt_reports_query_check(const struct pt_reports_query *query)
 {
     if (query->from_day < FIRST_DAY || query->to_day > LAST_DAY ||
@@ -159,14 +145,24 @@ void pt_reports_funnel_dispose(struct pt_reports_funnel *funnel)
     memset(funnel, 0, sizeof(*funnel));
 }
 
+const struct pt_reports_funnel_row *pt_reports_funnel_find(const struct pt_reports_funnel *funnel,
+                                                           const char *campaign,
+                                                           const char *variant)
+{
+    for (size_t i = 0; i < funnel->count; i++) {
+        if (strcmp(funnel->rows[i].campaign, campaign) == 0 &&
+            strcmp(funnel->rows[i].variant, variant) == 0)
+            return &funnel->rows[i];
+    }
+    return NULL;
+}
+
 static struct pt_reports_funnel_row *funnel_row(struct pt_reports_funnel *funnel,
                                                 const char *campaign, const char *variant)
 {
-    for (size_t i = 0; i < funnel->count; i++) {
-        struct pt_reports_funnel_row *row = &funnel->rows[i];
-        if (strcmp(row->campaign, campaign) == 0 && strcmp(row->variant, variant) == 0)
-            return row;
-    }
+    const struct pt_reports_funnel_row *found = pt_reports_funnel_find(funnel, campaign, variant);
+    if (found != NULL)
+        return &funnel->rows[found - funnel->rows];
     if (funnel->count == funnel->capacity) {
         funnel->capacity = funnel->capacity ? funnel->capacity * 2 : 16;
         funnel->rows = pt_xrealloc(funnel->rows, funnel->capacity * sizeof(*funnel->rows));
@@ -284,24 +280,10 @@ void pt_reports_arm(const struct pt_reports_funnel_row *row, struct pt_stats_arm
     arm->revenue_squares = row->revenue_squares;
 }
 
-static const struct pt_reports_funnel_row *find_row(const struct pt_reports_funnel *funnel,
-                                                    const char *campaign, const char *variant)
-{
-    for (size_t i = 0; i < funnel->count; i++) {
-        if (strcmp(funnel->rows[i].campaign, campaign) == 0 &&
-            strcmp(funnel->rows[i].variant, variant) == 0)
-            return &funnel->rows[i];
-    }
-    return NULL;
-}
-
 static void compare_arms(const struct pt_stats_params *params, struct pt_reports_verdict *verdict)
 {
-    if (verdict->control_arm.conversions > verdict->control_arm.impressions ||
-        verdict->variant_arm.conversions > verdict->variant_arm.impressions) {
-        verdict->state = PT_REPORTS_IMPOSSIBLE;
-        return;
-    }
+    /* pt_stats_compare refuses arms that cannot exist (more pledges than
+     * impressions). */
     verdict->state = PT_REPORTS_COMPARED;
     if (pt_stats_compare(params, &verdict->control_arm, &verdict->variant_arm,
                          &verdict->comparison) != PT_OK) {
@@ -338,7 +320,7 @@ void pt_reports_verdicts(const struct pt_reports_funnel *funnel, const struct pt
             continue;
         }
         snprintf(verdict->control, sizeof(verdict->control), "%s", control);
-        pt_reports_arm(find_row(funnel, row->campaign, control), &verdict->control_arm);
+        pt_reports_arm(pt_reports_funnel_find(funnel, row->campaign, control), &verdict->control_arm);
         compare_arms(params, verdict);
     }
     if (*count == 0) {
@@ -650,30 +632,14 @@ static void today_payment(void *context, const struct pt_report_payment *payment
         funnel_row(context, payment->campaign, "")->revenue_minor += payment->amount_minor;
 }
 
-enum pt_status pt_reports_today(struct pt_store *store, int64_t now, struct pt_reports_today *rows,
-                                size_t capacity, size_t *count)
+enum pt_status pt_reports_today(struct pt_store *store, int64_t now,
+                                struct pt_reports_funnel *today)
 {
-    *count = 0;
-    struct pt_reports_funnel today;
-    pt_reports_funnel_init(&today);
     int32_t day = pt_events_day(now);
     int64_t start = (int64_t)day * SECONDS_PER_DAY;
-    enum pt_status status = pt_store_counts_range(store, day, day, today_count, &today);
+    enum pt_status status = pt_store_counts_range(store, day, day, today_count, today);
     if (status == PT_OK)
         status = pt_store_report_payments(store, start, start + SECONDS_PER_DAY, today_payment,
-                                          &today);
-    if (status == PT_OK) {
-        pt_reports_funnel_sort(&today, NULL);
-        for (size_t i = 0; i < today.count && *count < capacity; i++) {
-            struct pt_reports_today *row = &rows[(*count)++];
-            memset(row, 0, sizeof(*row));
-            snprintf(row->campaign, sizeof(row->campaign), "%s", today.rows[i].campaign);
-            row->impressions = today.rows[i].events[PT_EVENT_IMPRESSION];
-            row->revenue_minor = today.rows[i].revenue_minor;
-        }
-        if (today.count > capacity)
-            status = PT_ERR_TOO_LARGE;
-    }
-    pt_reports_funnel_dispose(&today);
+                                          today);
     return status;
 }

@@ -299,14 +299,6 @@ out:
     return status;
 }
 
-static void format_day(int32_t day, char out[11])
-{
-    time_t seconds = (time_t)day * 86400;
-    struct tm tm;
-    gmtime_r(&seconds, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 static enum pt_status sqlite_counts_add(struct pt_store *base, const struct pt_event_count *counts,
                                         size_t count)
 {
@@ -327,7 +319,7 @@ static enum pt_status sqlite_counts_add(struct pt_store *base, const struct pt_e
     }
     for (size_t i = 0; i < count; i++) {
         char day[11];
-        format_day(counts[i].day, day);
+        pt_events_format_day(counts[i].day, day);
         sqlite3_reset(statement);
         sqlite3_bind_text(statement, 1, day, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(statement, 2, counts[i].campaign, -1, SQLITE_STATIC);
@@ -1089,8 +1081,8 @@ static enum pt_status sqlite_counts_range(struct pt_store *base, int32_t from_da
                                           pt_store_count_visitor visit, void *context)
 {
     char first[11], last[11];
-    format_day(from_day, first);
-    format_day(to_day, last);
+    pt_events_format_day(from_day, first);
+    pt_events_format_day(to_day, last);
     struct count_reading reading = {visit, context};
     return visit_rows(base, "reading counts", read_count, &reading,
                       "SELECT CAST(julianday(day) - 2440587.5 AS INTEGER), campaign, variant, "

@@ -64,5 +64,7 @@ uint64_t pt_events_dropped(const struct pt_events *events);
 
 /* The UTC day number of a unix time. */
 int32_t pt_events_day(int64_t unix_seconds);
+/* "YYYY-MM-DD" for a day number (years 0 to 9999). */
+void pt_events_format_day(int32_t day, char out[11]);
 
 #endif

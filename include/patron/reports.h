@@ -27,20 +27,17 @@
 
 /* ---------------------------------------------------------------- today */
 
-struct pt_reports_today {
-    char campaign[PT_ID_MAX];
-    int64_t impressions;
-    int64_t revenue_minor;
-};
+struct pt_reports_funnel;
 
-/* Today's (UTC) impressions and revenue (payments today of pledges that came
- * from the campaign, in the currency they were made in: one campaign has
- * one), one row per campaign that has any, ordered by campaign id.
- * Impressions are those the event writer has flushed (every few seconds).
- * When there are more campaigns than capacity, the first capacity are
- * filled in and PT_ERR_TOO_LARGE is returned. */
-enum pt_status pt_reports_today(struct pt_store *store, int64_t now, struct pt_reports_today *rows,
-                                size_t capacity, size_t *count);
+/* Today's (UTC) numbers per campaign, added to today (initialised by the
+ * caller): one row per campaign that has any, with variant "", its
+ * impressions in events[PT_EVENT_IMPRESSION] and in revenue_minor the
+ * payments today of pledges that came from it (in the currency they were
+ * made in: one campaign has one). Impressions are those the event writer has
+ * flushed (every few seconds). Find a campaign's row with
+ * pt_reports_funnel_find(today, id, ""). */
+enum pt_status pt_reports_today(struct pt_store *store, int64_t now,
+                                struct pt_reports_funnel *today);
 
 /* ---------------------------------------------------------------- the query */
 
@@ -63,8 +60,6 @@ enum pt_status pt_reports_query_check(const struct pt_reports_query *query);
 /* Parses "YYYY-MM-DD" (a real calendar date, 1970 to 9999) into a UTC day
  * number. PT_ERR_INVALID for anything else, NULL included. */
 enum pt_status pt_reports_parse_day(const char *text, int32_t *day);
-/* Writes "YYYY-MM-DD" for a day number. */
-void pt_reports_format_day(int32_t day, char out[11]);
 
 /* ---------------------------------------------------------------- funnel */
 
@@ -88,6 +83,10 @@ struct pt_reports_funnel {
 };
 
 void pt_reports_funnel_init(struct pt_reports_funnel *funnel);
+/* The row of a campaign and variant, or NULL. */
+const struct pt_reports_funnel_row *pt_reports_funnel_find(const struct pt_reports_funnel *funnel,
+                                                           const char *campaign,
+                                                           const char *variant);
 void pt_reports_funnel_dispose(struct pt_reports_funnel *funnel);
 /* Adds one event count if it falls in the query (day and campaign). */
 void pt_reports_funnel_add_count(struct pt_reports_funnel *funnel,

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int32_t day = 0;
     if (pt_reports_parse_day(text, &day) == PT_OK) {
         char printed[11];
-        pt_reports_format_day(day, printed);
+        pt_events_format_day(day, printed);
         if (strcmp(printed, text) != 0)
             abort();
     }

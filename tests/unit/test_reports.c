@@ -39,9 +39,9 @@ Test(reports, dates_are_parsed_strictly_and_formatted_back)
     int32_t unused;
     cr_assert_eq(pt_reports_parse_day(NULL, &unused), PT_ERR_INVALID);
     char text[11];
-    pt_reports_format_day(19782, text);
+    pt_events_format_day(19782, text);
     cr_assert_str_eq(text, "2024-02-29");
-    pt_reports_format_day(day("9999-12-31"), text);
+    pt_events_format_day(day("9999-12-31"), text);
     cr_assert_str_eq(text, "9999-12-31");
 }
 

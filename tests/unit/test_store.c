@@ -390,24 +390,29 @@ Test(store, today_has_impressions_and_payments_per_campaign)
     apply("p2", "completed", "in_w", 900, NULL, now);
     apply("p3", "completed", "in_none", 100, NULL, now);
 
-    struct pt_reports_today rows[4];
-    size_t count = 0;
-    cr_assert_eq(pt_reports_today(store, now, rows, 4, &count), PT_OK);
-    cr_assert_eq(count, 3);
-    cr_assert_str_eq(rows[0].campaign, "autumn");
-    cr_assert_eq(rows[0].impressions, 5);
-    cr_assert_eq(rows[0].revenue_minor, 0);
-    cr_assert_str_eq(rows[1].campaign, "spring");
-    cr_assert_eq(rows[1].impressions, 100);
-    cr_assert_eq(rows[1].revenue_minor, 500);
-    cr_assert_str_eq(rows[2].campaign, "winter");
-    cr_assert_eq(rows[2].impressions, 0);
-    cr_assert_eq(rows[2].revenue_minor, 900);
+    struct pt_reports_funnel today;
+    pt_reports_funnel_init(&today);
+    cr_assert_eq(pt_reports_today(store, now, &today), PT_OK);
+    cr_assert_eq(today.count, 3, "every campaign with numbers today, none dropped");
+    const struct {
+        const char *campaign;
+        int64_t impressions, revenue;
+    } expected[] = {{"autumn", 5, 0}, {"spring", 100, 500}, {"winter", 0, 900}};
+    for (size_t i = 0; i < 3; i++) {
+        const struct pt_reports_funnel_row *row =
+            pt_reports_funnel_find(&today, expected[i].campaign, "");
+        cr_assert_not_null(row, "%s", expected[i].campaign);
+        cr_assert_eq(row->events[PT_EVENT_IMPRESSION], expected[i].impressions, "%s",
+                     expected[i].campaign);
+        cr_assert_eq(row->revenue_minor, expected[i].revenue, "%s", expected[i].campaign);
+    }
+    cr_assert_null(pt_reports_funnel_find(&today, "", ""), "a pledge without a campaign");
+    pt_reports_funnel_dispose(&today);
 
-    cr_assert_eq(pt_reports_today(store, now, rows, 2, &count), PT_ERR_TOO_LARGE);
-    cr_assert_eq(count, 2);
-    cr_assert_eq(pt_reports_today(store, now + 86400 * 10, rows, 4, &count), PT_OK);
-    cr_assert_eq(count, 0);
+    pt_reports_funnel_init(&today);
+    cr_assert_eq(pt_reports_today(store, now + 86400 * 10, &today), PT_OK);
+    cr_assert_eq(today.count, 0);
+    pt_reports_funnel_dispose(&today);
 }
 
 struct report_seen {
