@@ -179,6 +179,7 @@ struct source {
     size_t verdict_count;
     const struct pt_stats_params *params;
     int exponent;
+    struct pt_reports_funnel_row total; /* of every funnel row */
 };
 
 struct table {
@@ -426,9 +427,7 @@ static void fill_funnel(const struct source *source, size_t index, struct row *r
     struct cell *cells = row_cells->cells;
     const struct pt_reports_funnel *funnel = &source->reports->funnel;
     if (index == funnel->count) {
-        struct pt_reports_funnel_row total;
-        pt_reports_funnel_total(funnel, &total);
-        fill_funnel_row(&total, "All", "", cells);
+        fill_funnel_row(&source->total, "All", "", cells);
         return;
     }
     const struct pt_reports_funnel_row *row = &funnel->rows[index];
@@ -613,6 +612,7 @@ static void source_init(struct source *source, const struct pt_reports *reports,
     struct pt_reports_verdict *verdicts = NULL;
     pt_reports_verdicts(&reports->funnel, catalog, params, &verdicts, &source->verdict_count);
     source->verdicts = verdicts;
+    pt_reports_funnel_total(&reports->funnel, &source->total);
 }
 
 static void source_dispose(struct source *source)
@@ -664,16 +664,15 @@ static void chart_data(struct pt_buf *out, const struct source *source)
             pt_buf_puts(out, ",");
         put_money(out, days->days[i].revenue_minor, source->exponent, false);
     }
-    struct pt_reports_funnel_row total;
-    pt_reports_funnel_total(&reports->funnel, &total);
+    const struct pt_reports_funnel_row *total = &source->total;
     pt_buf_printf(out,
                   "],\"funnel\":{\"labels\":[\"Impressions\",\"Clicks\",\"Reminder sign-ups\","
                   "\"Checkouts started\",\"Pledges\"],\"values\":[%lld,%lld,%lld,%lld,%lld]}}"
                   "</script>",
-                  (long long)total.events[PT_EVENT_IMPRESSION],
-                  (long long)total.events[PT_EVENT_CLICK],
-                  (long long)total.events[PT_EVENT_REMINDER_SIGNUP],
-                  (long long)total.events[PT_EVENT_PLEDGE_PENDING], (long long)total.pledges);
+                  (long long)total->events[PT_EVENT_IMPRESSION],
+                  (long long)total->events[PT_EVENT_CLICK],
+                  (long long)total->events[PT_EVENT_REMINDER_SIGNUP],
+                  (long long)total->events[PT_EVENT_PLEDGE_PENDING], (long long)total->pledges);
 }
 
 /* A chart's place: hidden until web/charts.js draws into it, so that a
@@ -797,9 +796,7 @@ static void funnel_section(struct pt_buf *out, const struct source *source,
                 "revenue per 1,000 impressions. Money in ");
     pt_buf_html_str(out, currency);
     pt_buf_puts(out, ".</p>");
-    struct pt_reports_funnel_row total;
-    pt_reports_funnel_total(&source->reports->funnel, &total);
-    other_currency_note(out, total.other_currency, currency, "pledges");
+    other_currency_note(out, source->total.other_currency, currency, "pledges");
     chart_figure(out, "reports-funnel-chart", "The funnel, all rows together (logarithmic scale)");
     struct table table = make_table(source, PT_DASH_REPORTS_FUNNEL);
     html_table(out, source, &table);

@@ -96,11 +96,6 @@ static bool in_currency(const struct pt_reports_query *query, const char *curren
     return query->currency != NULL && strcmp(query->currency, currency) == 0;
 }
 
-static int64_t day_of(int64_t unix_seconds)
-{
-    return pt_events_day(unix_seconds);
-}
-
 /* ---------------------------------------------------------------- ratios */
 
 bool pt_reports_rpm(int64_t revenue_minor, int64_t impressions, int64_t *rpm)
@@ -188,7 +183,7 @@ void pt_reports_funnel_add_pledge(struct pt_reports_funnel *funnel,
                                   const struct pt_reports_query *query,
                                   const struct pt_report_pledge *pledge)
 {
-    if (!pledge->became_active || !in_period(query, day_of(pledge->created_at)) ||
+    if (!pledge->became_active || !in_period(query, pt_events_day(pledge->created_at)) ||
         !in_campaign(query, pledge->campaign))
         return;
     struct pt_reports_funnel_row *row = funnel_row(funnel, pledge->campaign, pledge->variant);
@@ -268,7 +263,9 @@ void pt_reports_funnel_total(const struct pt_reports_funnel *funnel,
 
 /* ---------------------------------------------------------------- verdicts */
 
-void pt_reports_arm(const struct pt_reports_funnel_row *row, struct pt_stats_arm *arm)
+/* The arm of one funnel row: impressions, conversions = pledges, revenue =
+ * first-month revenue and its squares. */
+static void arm_of(const struct pt_reports_funnel_row *row, struct pt_stats_arm *arm)
 {
     memset(arm, 0, sizeof(*arm));
     if (row == NULL)
@@ -314,13 +311,13 @@ void pt_reports_verdicts(const struct pt_reports_funnel *funnel, const struct pt
         struct pt_reports_verdict *verdict = &out[(*count)++];
         snprintf(verdict->campaign, sizeof(verdict->campaign), "%s", row->campaign);
         snprintf(verdict->variant, sizeof(verdict->variant), "%s", row->variant);
-        pt_reports_arm(row, &verdict->variant_arm);
+        arm_of(row, &verdict->variant_arm);
         if (control == NULL) {
             verdict->state = PT_REPORTS_NO_CONTROL;
             continue;
         }
         snprintf(verdict->control, sizeof(verdict->control), "%s", control);
-        pt_reports_arm(pt_reports_funnel_find(funnel, row->campaign, control), &verdict->control_arm);
+        arm_of(pt_reports_funnel_find(funnel, row->campaign, control), &verdict->control_arm);
         compare_arms(params, verdict);
     }
     if (*count == 0) {
@@ -537,7 +534,7 @@ void pt_reports_days_add_count(struct pt_reports_days *days, const struct pt_rep
 void pt_reports_days_add_pledge(struct pt_reports_days *days, const struct pt_reports_query *query,
                                 const struct pt_report_pledge *pledge)
 {
-    struct pt_reports_day *entry = day_entry(days, query, day_of(pledge->created_at));
+    struct pt_reports_day *entry = day_entry(days, query, pt_events_day(pledge->created_at));
     if (entry != NULL && pledge->became_active && in_campaign(query, pledge->campaign))
         entry->pledges++;
 }
@@ -546,7 +543,7 @@ void pt_reports_days_add_payment(struct pt_reports_days *days,
                                  const struct pt_reports_query *query,
                                  const struct pt_report_payment *payment)
 {
-    struct pt_reports_day *entry = day_entry(days, query, day_of(payment->paid_at));
+    struct pt_reports_day *entry = day_entry(days, query, pt_events_day(payment->paid_at));
     if (entry != NULL && payment->amount_minor > 0 && in_campaign(query, payment->campaign) &&
         in_currency(query, payment->currency))
         entry->revenue_minor += payment->amount_minor;

@@ -1105,7 +1105,7 @@ static void read_report_pledge(sqlite3_stmt *statement, void *reading)
     snprintf(row.campaign, sizeof(row.campaign), "%s", column_text(statement, 1));
     snprintf(row.variant, sizeof(row.variant), "%s", column_text(statement, 2));
     snprintf(row.status, sizeof(row.status), "%s", column_text(statement, 3));
-    pt_frequency_parse(column_text(statement, 4), &row.frequency);
+    pt_frequency_parse(column_text(statement, 3), &row.frequency);
     row.amount_minor = sqlite3_column_int64(statement, 5);
     snprintf(row.currency, sizeof(row.currency), "%s", column_text(statement, 6));
     row.created_at = sqlite3_column_int64(statement, 7);
@@ -1143,13 +1143,12 @@ static void read_report_history(sqlite3_stmt *statement, void *reading)
     struct pt_report_history row = {
         .pledge_id = column_text(statement, 0),
         .campaign = column_text(statement, 1),
-        .variant = column_text(statement, 2),
-        .currency = column_text(statement, 3),
-        .at = sqlite3_column_int64(statement, 5),
-        .status = column_text(statement, 6),
-        .amount_minor = sqlite3_column_int64(statement, 7),
+        .currency = column_text(statement, 2),
+        .at = sqlite3_column_int64(statement, 4),
+        .status = column_text(statement, 5),
+        .amount_minor = sqlite3_column_int64(statement, 6),
     };
-    pt_frequency_parse(column_text(statement, 4), &row.frequency);
+    pt_frequency_parse(column_text(statement, 3), &row.frequency);
     history->visit(history->context, &row);
 }
 
@@ -1158,7 +1157,7 @@ static enum pt_status sqlite_report_history(struct pt_store *base, int64_t to,
 {
     struct report_history_reading reading = {visit, context};
     return visit_rows(base, "reading the pledge history", read_report_history, &reading,
-                      "SELECT h.pledge_id, p.campaign, p.variant, p.currency, p.frequency, h.at, "
+                      "SELECT h.pledge_id, p.campaign, p.currency, p.frequency, h.at, "
                       "h.status, h.amount_minor FROM pledge_history h JOIN pledges p ON p.id = "
                       "h.pledge_id WHERE h.at < ? ORDER BY h.pledge_id, h.at, h.rowid",
                       "d", to);
@@ -1173,13 +1172,10 @@ static void read_report_payment(sqlite3_stmt *statement, void *reading)
 {
     struct report_payment_reading *payments = reading;
     struct pt_report_payment row = {
-        .payment_id = column_text(statement, 0),
-        .pledge_id = column_text(statement, 1),
-        .campaign = column_text(statement, 2),
-        .variant = column_text(statement, 3),
-        .amount_minor = sqlite3_column_int64(statement, 4),
-        .currency = column_text(statement, 5),
-        .paid_at = sqlite3_column_int64(statement, 6),
+        .campaign = column_text(statement, 0),
+        .amount_minor = sqlite3_column_int64(statement, 1),
+        .currency = column_text(statement, 2),
+        .paid_at = sqlite3_column_int64(statement, 3),
     };
     payments->visit(payments->context, &row);
 }
@@ -1189,7 +1185,7 @@ static enum pt_status sqlite_report_payments(struct pt_store *base, int64_t star
 {
     struct report_payment_reading reading = {visit, context};
     return visit_rows(base, "reading payments for a report", read_report_payment, &reading,
-                      "SELECT y.id, y.pledge_id, p.campaign, p.variant, y.amount_minor, "
+                      "SELECT p.campaign, y.amount_minor, "
                       "y.currency, y.paid_at FROM payments y JOIN pledges p ON p.id = "
                       "y.pledge_id WHERE y.paid_at >= ? AND y.paid_at < ? "
                       "ORDER BY y.paid_at, y.id",

@@ -131,10 +131,6 @@ struct pt_reports_verdict {
     struct pt_stats_comparison comparison; /* zero unless PT_REPORTS_COMPARED */
 };
 
-/* The arm of one funnel row: impressions, conversions = pledges, revenue =
- * first-month revenue and its squares. */
-void pt_reports_arm(const struct pt_reports_funnel_row *row, struct pt_stats_arm *arm);
-
 /* One verdict for every funnel row that is not its campaign's control, in
  * the funnel's order (sort it first). A control with no row counts as an
  * arm with nothing in it. *verdicts is allocated (the caller frees it);

@@ -135,7 +135,6 @@ struct pt_report_pledge {
 struct pt_report_history {
     const char *pledge_id;
     const char *campaign;
-    const char *variant;
     const char *currency;
     enum pt_frequency frequency;
     int64_t at;
@@ -145,10 +144,7 @@ struct pt_report_history {
 
 /* A successful charge, with the campaign and variant its pledge came from. */
 struct pt_report_payment {
-    const char *payment_id;
-    const char *pledge_id;
-    const char *campaign;
-    const char *variant;
+    const char *campaign; /* of the pledge it paid */
     int64_t amount_minor;
     const char *currency;
     int64_t paid_at;

@@ -359,7 +359,6 @@ static void feed(struct pt_reports_supporters *supporters, const struct change *
         struct pt_report_history row = {
             .pledge_id = changes[i].pledge,
             .campaign = changes[i].campaign,
-            .variant = "a",
             .currency = changes[i].currency,
             .frequency = changes[i].frequency,
             .at = at(changes[i].date, 12),
@@ -516,11 +515,11 @@ Test(reports, daily_series_count_impressions_pledges_and_money_received)
     for (size_t i = 0; i < 3; i++)
         pt_reports_days_add_pledge(&days, &query, &pledges[i]);
     const struct pt_report_payment payments[] = {
-        {"in_1", "p1", "spring", "a", 500, "USD", 100 * 86400 + 5},
-        {"in_2", "p2", "spring", "a", 700, "USD", 102 * 86400 + 86399},
-        {"in_3", "p3", "spring", "a", 900, "EUR", 102 * 86400},
-        {"in_4", "p4", "autumn", "x", 900, "USD", 102 * 86400},
-        {"in_5", "p5", "spring", "a", 900, "USD", 103 * 86400},
+        {"spring", 500, "USD", 100 * 86400 + 5},
+        {"spring", 700, "USD", 102 * 86400 + 86399},
+        {"spring", 900, "EUR", 102 * 86400},
+        {"autumn", 900, "USD", 102 * 86400},
+        {"spring", 900, "USD", 103 * 86400},
     };
     for (size_t i = 0; i < 5; i++)
         pt_reports_days_add_payment(&days, &query, &payments[i]);
