@@ -110,9 +110,15 @@ static enum pt_status check_expected(const struct pt_store_documents *set, const
     return PT_ERR_CONFLICT;
 }
 
-enum pt_status pt_admin_change_campaign(struct pt_app *app, const char *id, const char *document,
-                                        const char *expected, char *error, size_t error_size)
+enum pt_status pt_admin_change_campaign(struct pt_app *app, const char *id,
+                                        const json_t *document_json, const char *expected,
+                                        char *error, size_t error_size)
 {
+    char *document = document_json != NULL ? compact(document_json) : NULL;
+    if (document_json != NULL && document == NULL) {
+        snprintf(error, error_size, "The campaign could not be written out; nothing was changed.");
+        return PT_ERR_INTERNAL;
+    }
     struct pt_store_documents set = {0};
     pthread_mutex_lock(&change_lock);
     enum pt_status status = pt_store_documents_read(app->store, &set);
@@ -139,19 +145,72 @@ enum pt_status pt_admin_change_campaign(struct pt_app *app, const char *id, cons
         fprintf(stderr, "patron: campaign %s was stored but the catalogue did not reload\n", id);
     pthread_mutex_unlock(&change_lock);
     pt_store_documents_dispose(&set);
+    pt_json_free(document);
     return status;
 }
+
+enum pt_status pt_admin_campaign_read(struct pt_app *app, const char *id, json_t **document,
+                                      char version[PT_ADMIN_VERSION_CHARS + 1])
+{
+    *document = NULL;
+    char *text = NULL;
+    enum pt_status status = pt_store_campaign_get(app->store, id, &text);
+    if (status == PT_ERR_NOT_FOUND)
+        return status;
+    if (status)
+        return PT_ERR_IO;
+    if (version != NULL)
+        pt_admin_campaign_version(text, version);
+    *document = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+    free(text);
+    if (!json_is_object(*document)) {
+        json_decref(*document);
+        *document = NULL;
+        return PT_ERR_IO;
+    }
+    return PT_OK;
+}
+
+enum pt_status pt_admin_set_status(struct pt_app *app, const char *id, const char *state,
+                                   char *error, size_t error_size)
+{
+    char version[PT_ADMIN_VERSION_CHARS + 1];
+    json_t *document = NULL;
+    enum pt_status status = pt_admin_campaign_read(app, id, &document, version);
+    if (status == PT_ERR_NOT_FOUND)
+        snprintf(error, error_size, "There is no campaign with that id.");
+    else if (status)
+        snprintf(error, error_size, "The campaign could not be read; nothing was changed.");
+    if (status)
+        return status;
+    /* Only the status changes, even if another change lands meanwhile. */
+    json_object_set_new(document, "status", json_string(state));
+    status = pt_admin_change_campaign(app, id, document, version, error, error_size);
+    json_decref(document);
+    return status;
+}
+
+static void answer_change(struct pt_request *request, struct pt_response *response,
+                          enum pt_status status, const char *error, json_t *document,
+                          int success_status);
 
 /* One campaign put (document) or taken out (NULL), answering the request. */
 static void change_campaign(struct pt_app *app, struct pt_request *request,
                             struct pt_response *response, const char *id, json_t *document,
                             const char *expected, int success_status)
 {
-    char *text = document ? compact(document) : NULL;
     char error[512];
-    enum pt_status status = pt_admin_change_campaign(app, id, text, expected, error,
-                                                     sizeof(error));
-    pt_json_free(text);
+    enum pt_status status =
+        pt_admin_change_campaign(app, id, document, expected, error, sizeof(error));
+    answer_change(request, response, status, error, document, success_status);
+}
+
+/* The answer to a change of one campaign: the campaign as stored (201 or
+ * 200), 204 for a removal, or the error. */
+static void answer_change(struct pt_request *request, struct pt_response *response,
+                          enum pt_status status, const char *error, json_t *document,
+                          int success_status)
+{
     switch (status) {
     case PT_OK: break;
     case PT_ERR_INVALID: pt_response_error(request, response, 422, error); return;
@@ -170,27 +229,16 @@ static void change_campaign(struct pt_app *app, struct pt_request *request,
     }
 }
 
-/* The stored campaign, and its version when version is not NULL. */
+/* The stored campaign, or NULL with the request answered. */
 static json_t *stored_campaign(struct pt_app *app, struct pt_request *request,
-                               struct pt_response *response, const char *id,
-                               char version[PT_ADMIN_VERSION_CHARS + 1])
+                               struct pt_response *response, const char *id)
 {
-    char *text = NULL;
-    enum pt_status status = pt_store_campaign_get(app->store, id, &text);
-    if (status == PT_ERR_NOT_FOUND) {
+    json_t *document = NULL;
+    enum pt_status status = pt_admin_campaign_read(app, id, &document, NULL);
+    if (status == PT_ERR_NOT_FOUND)
         pt_response_error(request, response, 404, "There is no campaign with that id.");
-        return NULL;
-    }
-    if (status) {
+    else if (status)
         answer_store_error(request, response);
-        return NULL;
-    }
-    if (version != NULL)
-        pt_admin_campaign_version(text, version);
-    json_t *document = json_loads(text, 0, NULL);
-    free(text);
-    if (document == NULL)
-        pt_response_error(request, response, 500, "The stored campaign is not valid JSON.");
     return document;
 }
 
@@ -256,13 +304,12 @@ static void create_campaign(struct pt_app *app, struct pt_request *request,
 static void set_status(struct pt_app *app, struct pt_request *request,
                        struct pt_response *response, const char *id, const char *state)
 {
-    char version[PT_ADMIN_VERSION_CHARS + 1];
-    json_t *document = stored_campaign(app, request, response, id, version);
-    if (document == NULL)
-        return;
-    /* Only the status changes, even if another change lands meanwhile. */
-    json_object_set_new(document, "status", json_string(state));
-    change_campaign(app, request, response, id, document, version, 200);
+    char error[512];
+    enum pt_status status = pt_admin_set_status(app, id, state, error, sizeof(error));
+    json_t *document = NULL;
+    if (status == PT_OK && pt_admin_campaign_read(app, id, &document, NULL) != PT_OK)
+        status = PT_ERR_IO;
+    answer_change(request, response, status, error, document, 200);
     json_decref(document);
 }
 
@@ -377,7 +424,7 @@ void pt_admin_dispatch(struct pt_app *app, struct pt_request *request,
         if (!method_is(request, response, allowed, "GET, PUT, DELETE"))
             return;
         if (request->method == PT_METHOD_GET) {
-            json_t *document = stored_campaign(app, request, response, id, NULL);
+            json_t *document = stored_campaign(app, request, response, id);
             if (document != NULL) {
                 json_t *answer = json_pack("{s:o}", "campaign", document);
                 answer_json(request, response, 200, answer);

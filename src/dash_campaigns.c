@@ -35,49 +35,6 @@ static const struct {
 
 /* ------------------------------------------------------------ storing */
 
-/* Stores document as campaign id if the whole catalogue builds with it,
- * then puts it in service (through the admin module, which serialises every
- * writer of campaigns). expected as pt_admin_change_campaign takes it.
- * PT_ERR_INVALID with the catalogue's message in error; PT_ERR_CONFLICT when
- * the stored campaign is not the one expected; PT_ERR_IO when the database
- * failed. Nothing is stored unless PT_OK. */
-static enum pt_status put_campaign(struct pt_app *app, const char *id, const json_t *document,
-                                   const char *expected, char *error, size_t error_size)
-{
-    char *text = json_dumps(document, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    enum pt_status status = text == NULL ? PT_ERR_INTERNAL
-                                         : pt_admin_change_campaign(app, id, text, expected,
-                                                                    error, error_size);
-    pt_json_free(text);
-    if (status != PT_OK && status != PT_ERR_INVALID && status != PT_ERR_CONFLICT) {
-        snprintf(error, error_size, "The database could not be changed; nothing was saved.");
-        status = PT_ERR_IO;
-    }
-    return status;
-}
-
-/* The stored document of a campaign (a new reference), or NULL with
- * *status PT_ERR_NOT_FOUND or PT_ERR_IO; its version too when version is
- * not NULL. */
-static json_t *stored_campaign(struct pt_app *app, const char *id, enum pt_status *status,
-                               char version[PT_ADMIN_VERSION_CHARS + 1])
-{
-    char *text = NULL;
-    *status = pt_store_campaign_get(app->store, id, &text);
-    if (*status)
-        return NULL;
-    if (version != NULL)
-        pt_admin_campaign_version(text, version);
-    json_t *document = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
-    free(text);
-    if (!json_is_object(document)) {
-        json_decref(document);
-        *status = PT_ERR_IO;
-        return NULL;
-    }
-    return document;
-}
-
 /* The page for a campaign that could not be read: not there, or the
  * database failed. */
 static void answer_unreadable(struct pt_dash *dash, enum pt_status status)
@@ -88,13 +45,14 @@ static void answer_unreadable(struct pt_dash *dash, enum pt_status status)
         pt_dash_error(dash, 503, "The campaign could not be read. Try again in a moment.");
 }
 
-/* stored_campaign, answering the request when there is none. */
+/* The stored campaign (and its version, when version is not NULL), or NULL
+ * with the request answered. */
 static json_t *stored_or_answer(struct pt_dash *dash, const char *id,
                                 char version[PT_ADMIN_VERSION_CHARS + 1])
 {
-    enum pt_status status;
-    json_t *document = stored_campaign(dash->app, id, &status, version);
-    if (document == NULL)
+    json_t *document = NULL;
+    enum pt_status status = pt_admin_campaign_read(dash->app, id, &document, version);
+    if (status)
         answer_unreadable(dash, status);
     return document;
 }
@@ -414,7 +372,7 @@ static void preview_dispose(struct preview *preview)
 static void preview_render(const struct preview *preview, const struct pt_app *app,
                            const char *variant_id, const char *language, struct pt_buf *out)
 {
-    if (preview->catalog != NULL && preview->catalog->campaign_count == 1) {
+    if (preview->catalog != NULL) { /* built from the one campaign */
         const struct pt_campaign *campaign = &preview->catalog->campaigns[0];
         const struct pt_variant *variant =
             variant_id != NULL ? pt_campaign_find_variant(campaign, variant_id) : NULL;
@@ -779,7 +737,7 @@ static void put_error_label(struct pt_buf *out, const char *field)
 
 static void put_errors(struct pt_buf *out, const struct pt_editor_errors *errors)
 {
-    if (errors == NULL || errors->count == 0)
+    if (errors->count == 0)
         return;
     pt_buf_printf(out,
                   "<div class=\"campaign-errors\" role=\"alert\" id=\"campaign-errors\">"
@@ -1014,10 +972,13 @@ static void save(struct pt_dash *dash, const char *existing_id)
     const char *expected = existing_id != NULL ? base : "";
     int status_code = 422;
     if (existing_id != NULL) {
-        json_t *stored = stored_or_answer(dash, existing_id, NULL);
-        if (stored == NULL)
+        char *stored = NULL;
+        status = pt_store_campaign_get(dash->app->store, existing_id, &stored);
+        free(stored);
+        if (status) {
+            answer_unreadable(dash, status);
             goto out;
-        json_decref(stored);
+        }
     }
     if (pt_editor_document_from_form(request->form, request->form_count,
                                      &dash->app->catalog_settings, &document, &errors) == PT_OK) {
@@ -1031,19 +992,12 @@ static void save(struct pt_dash *dash, const char *existing_id)
                                  "The dashboard uses \"%s\" for a page of its own; "
                                  "choose another id.",
                                  id);
-        } else if (existing_id == NULL) {
-            json_t *taken = stored_campaign(dash->app, id, &status, NULL);
-            json_decref(taken);
-            if (status == PT_OK)
-                pt_editor_errors_add(&errors, "id",
-                                     "A campaign called %s exists; choose another id, or edit "
-                                     "that one.",
-                                     id);
         }
         if (errors.count == 0) {
             char problem[512];
-            status = put_campaign(dash->app, id, document, expected, problem, sizeof(problem));
-            if (status == PT_ERR_IO) {
+            status = pt_admin_change_campaign(dash->app, id, document, expected, problem,
+                                              sizeof(problem));
+            if (status != PT_OK && status != PT_ERR_INVALID && status != PT_ERR_CONFLICT) {
                 pt_dash_error(dash, 503, problem);
                 goto out;
             }
@@ -1084,31 +1038,27 @@ static void refused(struct pt_dash *dash, enum pt_status status, const char *wha
 {
     char message[700];
     snprintf(message, sizeof(message), "%s %s", what, problem);
-    list_page(dash, status == PT_ERR_IO ? 503 : status == PT_ERR_CONFLICT ? 409 : 422, "error",
-              message);
+    list_page(dash, status == PT_ERR_CONFLICT ? 409 : status == PT_ERR_INVALID ? 422 : 503,
+              "error", message);
 }
 
-static void set_status(struct pt_dash *dash, const char *id, const char *state, const char *notice)
+static void set_status(struct pt_dash *dash, const char *id, const char *state)
 {
-    char version[PT_ADMIN_VERSION_CHARS + 1];
-    json_t *document = stored_or_answer(dash, id, version);
-    if (document == NULL)
-        return;
-    /* Only the status changes, even if another change lands meanwhile. */
-    json_object_set_new(document, "status", json_string(state));
     char problem[512];
-    enum pt_status status =
-        put_campaign(dash->app, id, document, version, problem, sizeof(problem));
-    json_decref(document);
+    enum pt_status status = pt_admin_set_status(dash->app, id, state, problem, sizeof(problem));
+    if (status == PT_ERR_NOT_FOUND) {
+        answer_unreadable(dash, status);
+        return;
+    }
     if (status) {
         refused(dash, status, "Nothing was changed.", problem);
         return;
     }
     char action[32];
-    snprintf(action, sizeof(action), "campaign_%s", notice);
+    snprintf(action, sizeof(action), "campaign_%s", state);
     audit(dash, action, id);
     char location[PT_ID_MAX + 64];
-    snprintf(location, sizeof(location), CAMPAIGNS "?notice=%s&campaign=%s", notice, id);
+    snprintf(location, sizeof(location), CAMPAIGNS "?notice=%s&campaign=%s", state, id);
     pt_dash_redirect(dash, location);
 }
 
@@ -1154,7 +1104,8 @@ static void duplicate(struct pt_dash *dash, const char *id)
             if (pt_utf8_valid(named, strlen(named)))
                 json_object_set_new(document, "name", json_string(named));
         }
-        status = put_campaign(dash->app, copy, document, "", problem, sizeof(problem));
+        status = pt_admin_change_campaign(dash->app, copy, document, "", problem,
+                                          sizeof(problem));
     }
     json_decref(document);
     if (status) {
@@ -1276,16 +1227,16 @@ void pt_dash_campaigns(struct pt_dash *dash)
         return;
     }
     static const struct {
-        const char *action, *state, *notice;
+        const char *action, *state;
     } changes[] = {
-        {"live", "live", "live"},
-        {"end", "ended", "ended"},
-        {"draft", "draft", "draft"},
+        {"live", "live"},
+        {"end", "ended"},
+        {"draft", "draft"},
     };
     for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
         if (strcmp(action, changes[i].action) == 0) {
             if (method_is(dash, PT_METHOD_POST))
-                set_status(dash, id, changes[i].state, changes[i].notice);
+                set_status(dash, id, changes[i].state);
             return;
         }
     }

@@ -6,6 +6,8 @@
 #ifndef PATRON_ADMIN_H
 #define PATRON_ADMIN_H
 
+#include <jansson.h>
+
 #include "patron/app.h"
 
 /* Handles every path under /v1/admin/, after checking the admin token. */
@@ -27,7 +29,20 @@ void pt_admin_campaign_version(const char *document, char out[PT_ADMIN_VERSION_C
  * PT_ERR_INVALID with the catalogue's message in error; PT_ERR_NOT_FOUND when
  * taking out a campaign that is not there; PT_ERR_IO when the database
  * failed. Nothing is changed unless PT_OK. */
-enum pt_status pt_admin_change_campaign(struct pt_app *app, const char *id, const char *document,
-                                        const char *expected, char *error, size_t error_size);
+enum pt_status pt_admin_change_campaign(struct pt_app *app, const char *id,
+                                        const json_t *document, const char *expected,
+                                        char *error, size_t error_size);
+
+/* The stored document of campaign id (a new reference, the caller's to
+ * decref) and, when version is not NULL, its version. PT_ERR_NOT_FOUND;
+ * PT_ERR_IO when the database failed or holds no JSON object there. */
+enum pt_status pt_admin_campaign_read(struct pt_app *app, const char *id, json_t **document,
+                                      char version[PT_ADMIN_VERSION_CHARS + 1]);
+
+/* Sets one campaign's status ("draft", "live" or "ended") and nothing else:
+ * PT_ERR_CONFLICT if another change landed between the read and the write.
+ * Otherwise as pt_admin_change_campaign, with a message in error. */
+enum pt_status pt_admin_set_status(struct pt_app *app, const char *id, const char *state,
+                                   char *error, size_t error_size);
 
 #endif
