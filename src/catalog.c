@@ -42,8 +42,7 @@ bool pt_catalog_is_language(const char *tag)
     return true;
 }
 
-/* "2026-03-01T00:00:00Z" only: one unambiguous form, always UTC. */
-static bool parse_time(const char *text, int64_t *out)
+bool pt_catalog_parse_time(const char *text, int64_t *out)
 {
     struct tm tm;
     memset(&tm, 0, sizeof(tm));
@@ -73,7 +72,7 @@ static enum pt_status read_time(const json_t *object, const char *where, const c
         *out = 0;
         return PT_OK;
     }
-    if (!json_is_string(value) || !parse_time(json_string_value(value), out)) {
+    if (!json_is_string(value) || !pt_catalog_parse_time(json_string_value(value), out)) {
         snprintf(error, error_size, "%s.%s must be a UTC time such as \"2026-03-01T00:00:00Z\"",
                  where, key);
         return PT_ERR_INVALID;
@@ -101,9 +100,7 @@ static enum pt_status read_days(const json_t *object, const char *where, const c
 
 /* ----------------------------------------------------------- one variant */
 
-/* The text an editor wrote for a language; tags match without regard to
- * case, as the campaign's languages are kept in lower case. */
-static const json_t *text_for(const json_t *texts, const char *language)
+const json_t *pt_catalog_text_for(const json_t *texts, const char *language)
 {
     const char *key;
     const json_t *text;
@@ -282,7 +279,7 @@ static enum pt_status parse_variant(const json_t *value, struct pt_campaign *cam
         }
     }
     for (size_t i = 0; i < campaign->language_count; i++) {
-        if (text_for(input->texts, campaign->languages[i]) == NULL) {
+        if (pt_catalog_text_for(input->texts, campaign->languages[i]) == NULL) {
             snprintf(error, error_size, "%s.text has no \"%s\", one of the campaign's languages",
                      where, campaign->languages[i]);
             return PT_ERR_INVALID;
@@ -497,7 +494,7 @@ static void render_variant(struct pt_campaign *campaign, struct pt_variant *vari
     for (size_t i = 0; i < campaign->language_count; i++) {
         struct pt_variant_text *out = &variant->texts[i];
         const char *language = campaign->languages[i];
-        const json_t *text = text_for(input->texts, language);
+        const json_t *text = pt_catalog_text_for(input->texts, language);
         pt_json_copy(out->language, sizeof(out->language), language);
         struct pt_appeal_content content = input->content;
         content.headline = text_field(text, "headline");

@@ -348,6 +348,15 @@ static bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
+/* Narrows [*start, *stop) to leave out spaces at both ends. */
+static void trim(const char **start, const char **stop)
+{
+    while (*start < *stop && is_space(**start))
+        (*start)++;
+    while (*stop > *start && is_space((*stop)[-1]))
+        (*stop)--;
+}
+
 /* The next comma-separated item of *cursor, trimmed; false at the end. */
 static bool next_item(const char **cursor, const char **item, size_t *length)
 {
@@ -358,10 +367,7 @@ static bool next_item(const char **cursor, const char **item, size_t *length)
             end = p + strlen(p);
         const char *start = p;
         const char *stop = end;
-        while (start < stop && is_space(*start))
-            start++;
-        while (stop > start && is_space(stop[-1]))
-            stop--;
+        trim(&start, &stop);
         p = *end == ',' ? end + 1 : end;
         if (stop > start) {
             *cursor = p;
@@ -658,20 +664,6 @@ static void add_field(struct pt_editor_form *form, const struct pt_editor_spec *
     }
 }
 
-/* The text an editor wrote for a language: tags match without regard to
- * case, as in the catalogue. */
-static const json_t *text_for(const json_t *texts, const char *language)
-{
-    const char *key;
-    const json_t *text;
-    json_object_foreach((json_t *)texts, key, text)
-    {
-        if (strcasecmp(key, language) == 0)
-            return text;
-    }
-    return NULL;
-}
-
 enum pt_status pt_editor_form_from_document(const json_t *document,
                                             const struct pt_catalog_settings *settings,
                                             struct pt_editor_form *form)
@@ -706,7 +698,7 @@ enum pt_status pt_editor_form_from_document(const json_t *document,
         {
             if (!json_is_string(language) || !pt_catalog_is_language(json_string_value(language)))
                 continue;
-            const json_t *text = text_for(texts, json_string_value(language));
+            const json_t *text = pt_catalog_text_for(texts, json_string_value(language));
             for (size_t i = 0; i < pt_editor_text_spec_count; i++) {
                 const struct pt_editor_spec *spec = &pt_editor_text_specs[i];
                 pt_editor_field_name(name, sizeof(name), index, json_string_value(language),
@@ -743,10 +735,7 @@ static const char *value_of(struct reading *reading, const char *name, bool keep
         return NULL;
     }
     const char *start = value, *stop = value + length;
-    while (start < stop && is_space(*start))
-        start++;
-    while (stop > start && is_space(stop[-1]))
-        stop--;
+    trim(&start, &stop);
     if (start == stop)
         return NULL;
     if (!keep_spaces)
@@ -830,20 +819,15 @@ static bool parse_datetime(const char *text, char out[32])
     sscanf(text, "%4d-%2d-%2d%*c%2d:%2d", &year, &month, &day, &hour, &minute);
     if (seconds)
         sscanf(text + 17, "%2d", &second);
-    if (year < 2000 || year > 2200 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
-        minute > 59 || second > 59)
+    /* Room for any int, so the compiler can see nothing is cut. */
+    char normal[96];
+    snprintf(normal, sizeof(normal), "%04d-%02d-%02dT%02d:%02d:%02dZ", year, month, day, hour,
+             minute, second);
+    /* The calendar's rules are the catalogue's. */
+    int64_t unused;
+    if (strlen(normal) >= 32 || !pt_catalog_parse_time(normal, &unused))
         return false;
-    struct tm tm = {0};
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = minute;
-    tm.tm_sec = second;
-    timegm(&tm);
-    if (tm.tm_mday != day || tm.tm_mon != month - 1)
-        return false; /* 31 February */
-    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", year, month, day, hour, minute, second);
+    memcpy(out, normal, strlen(normal) + 1);
     return true;
 }
 
@@ -1276,19 +1260,15 @@ static void map_catalog_error(const char *message, const json_t *document, const
         size_t who_length = strcspn(who, ". ");
         const json_t *variants = json_object_get(document, "variants");
         size_t index = json_array_size(variants);
-        long long number;
         char named[PT_ID_MAX + 8];
         snprintf(named, sizeof(named), "%.*s", (int)who_length, who);
-        if (parse_integer(named, &number) && number >= 1 &&
-            (size_t)number <= json_array_size(variants)) {
-            index = (size_t)number - 1;
-        } else {
-            for (size_t i = 0; i < json_array_size(variants); i++) {
-                const json_t *id = json_object_get(json_array_get(variants, i), "id");
-                if (json_is_string(id) && strcmp(json_string_value(id), named) == 0) {
-                    index = i;
-                    break;
-                }
+        /* The catalogue names a variant by its id (the form's own checks
+         * make sure every variant has a valid one). */
+        for (size_t i = 0; i < json_array_size(variants); i++) {
+            const json_t *id = json_object_get(json_array_get(variants, i), "id");
+            if (json_is_string(id) && strcmp(json_string_value(id), named) == 0) {
+                index = i;
+                break;
             }
         }
         if (index < json_array_size(variants) && who[who_length] == '.') {

@@ -29,11 +29,6 @@
     panel.insertBefore(status, panel.querySelector('.preview-language'));
     panel.setAttribute('data-live', '');
 
-    function token() {
-      var field = form.querySelector('input[name="csrf"]');
-      return field ? field.value : '';
-    }
-
     /* The variant picker lists the ids typed in the form. */
     function refreshPicker() {
       if (!picker) {
@@ -74,14 +69,16 @@
       controller = window.AbortController ? new AbortController() : null;
       status.textContent = 'Updating the preview…';
       var pending = sections.length;
+      /* The form once (its hidden csrf field included), then one copy per
+       * language. */
+      var fields = new URLSearchParams(new FormData(form)).toString();
       Array.prototype.forEach.call(sections, function (section) {
-        var body = new URLSearchParams(new FormData(form));
+        var body = new URLSearchParams(fields);
         body.set('preview_language', section.getAttribute('data-preview-language'));
         fetch(url, {
           method: 'POST',
           body: body,
           credentials: 'same-origin',
-          headers: { 'X-CSRF-Token': token() },
           signal: controller ? controller.signal : undefined
         }).then(function (response) {
           if (response.redirected || !response.ok) {

@@ -8,6 +8,7 @@
 #ifndef PATRON_CATALOG_H
 #define PATRON_CATALOG_H
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -157,6 +158,15 @@ enum pt_status pt_catalog_check_document(const char *document, const struct pt_c
 bool pt_catalog_is_id(const char *id);
 /* Language tags such as "en" or "pt-BR": 2 to 15 letters and hyphens. */
 bool pt_catalog_is_language(const char *tag);
+
+/* A time as campaign documents write it: "2026-03-01T00:00:00Z" only (one
+ * unambiguous form, always UTC, years 2000 to 2200, no 31 February). */
+bool pt_catalog_parse_time(const char *text, int64_t *out);
+
+/* A variant's text for a language, from its "text" object; tags match
+ * without regard to case, as the campaign's languages are kept in lower
+ * case. NULL when there is none. */
+const json_t *pt_catalog_text_for(const json_t *texts, const char *language);
 
 /* The hash names are compared by (FNV-1a, 64 bits). */
 uint64_t pt_catalog_hash(const char *name);
