@@ -15,7 +15,7 @@
 #include "patron/reminder_routes.h"
 
 enum {
-    ALLOW_GET = 1u << 0,  /* GET and HEAD */
+    ALLOW_GET = 1u << 0, /* GET and HEAD */
     ALLOW_POST = 1u << 1,
     ALLOW_CORS = 1u << 2, /* answers the widget's CORS preflight */
     ALLOW_ANY = 1u << 3,  /* the handler checks methods itself */
@@ -70,8 +70,9 @@ bool pt_app_count_event(struct pt_app *app, const char *campaign_id, const char 
         return false;
     struct pt_catalog *catalog = pt_catalog_holder_acquire(&app->catalogs);
     const struct pt_campaign *campaign = pt_catalog_find(catalog, campaign_id);
-    bool counted = campaign != NULL && pt_campaign_find_variant(campaign, variant_id) != NULL &&
-                   pt_events_add(app->events, pt_events_day(when), campaign_id, variant_id, kind, 1);
+    bool counted =
+        campaign != NULL && pt_campaign_find_variant(campaign, variant_id) != NULL &&
+        pt_events_add(app->events, pt_events_day(when), campaign_id, variant_id, kind, 1);
     pt_catalog_release(catalog);
     return counted;
 }
@@ -254,11 +255,11 @@ enum pt_status pt_app_reload_catalog(struct pt_app *app, bool force)
         return PT_OK;
     struct pt_catalog *next = NULL;
     char error[512];
-    status = pt_store_load_catalog(app->store, &app->catalog_settings, &next, error,
-                                   sizeof(error));
+    status = pt_store_load_catalog(app->store, &app->catalog_settings, &next, error, sizeof(error));
     if (status) {
-        fprintf(stderr, "patron: the changed campaigns were refused, the previous ones stay "
-                        "in service: %s\n",
+        fprintf(stderr,
+                "patron: the changed campaigns were refused, the previous ones stay "
+                "in service: %s\n",
                 error);
         return status;
     }

@@ -27,8 +27,8 @@ enum { MAX_PLEDGES = 256 };
  * little to find the address. */
 static void donor_label(const unsigned char hash[PT_CRYPTO_HASH_BYTES], char out[24])
 {
-    snprintf(out, 24, "donor %02x%02x%02x%02x%02x%02x", hash[0], hash[1], hash[2], hash[3],
-             hash[4], hash[5]);
+    snprintf(out, 24, "donor %02x%02x%02x%02x%02x%02x", hash[0], hash[1], hash[2], hash[3], hash[4],
+             hash[5]);
 }
 
 /* Audits an action on a donor's data: "donor 0a1b2c3d4e5f: 2 pledge(s)". */
@@ -111,21 +111,29 @@ static void index_page(struct pt_dash *dash, int status, const char *kind, const
 
 /* The pledges of the address in the form; false (with the answer sent) when
  * the address is malformed. */
-static bool read_donor(struct pt_dash *dash, unsigned char hash[PT_CRYPTO_HASH_BYTES],
-                       char (*ids)[33], size_t *count, char normal[255])
+/* The donor a form names, by the address typed in it. */
+struct donor {
+    char email[255]; /* normalised */
+    unsigned char hash[PT_CRYPTO_HASH_BYTES];
+    char ids[MAX_PLEDGES][33]; /* their pledges, newest first */
+    size_t count;
+};
+
+static bool read_donor(struct pt_dash *dash, struct donor *donor)
 {
     const char *email = pt_http_form(dash->request, "email");
-    if (email == NULL || pt_crypto_normalise_email(email, normal) != PT_OK) {
+    if (email == NULL || pt_crypto_normalise_email(email, donor->email) != PT_OK) {
         index_page(dash, 422, "error", "That is not an email address.");
         return false;
     }
-    pt_crypto_lookup_hash(&dash->app->crypto, normal, hash);
-    *count = 0;
-    if (pt_store_pledges_by_email(dash->app->store, hash, ids, MAX_PLEDGES, count) != PT_OK) {
+    pt_crypto_lookup_hash(&dash->app->crypto, donor->email, donor->hash);
+    donor->count = 0;
+    if (pt_store_pledges_by_email(dash->app->store, donor->hash, donor->ids, MAX_PLEDGES,
+                                  &donor->count) != PT_OK) {
         index_page(dash, 500, "error", "The pledges could not be read. Nothing changed.");
         return false;
     }
-    if (*count == MAX_PLEDGES) {
+    if (donor->count == MAX_PLEDGES) {
         index_page(dash, 409, "error",
                    "This address has more pledges than the dashboard handles at once, so "
                    "nothing was done. Ask the people who run patron to look at it.");
@@ -150,31 +158,29 @@ static void pledge_row(struct pt_buf *out, const struct pt_pledge_record *pledge
 
 static void find(struct pt_dash *dash)
 {
-    unsigned char hash[PT_CRYPTO_HASH_BYTES];
-    char ids[MAX_PLEDGES][33];
-    size_t count = 0;
-    char normal[255];
-    if (!read_donor(dash, hash, ids, &count, normal))
+    struct donor donor;
+    if (!read_donor(dash, &donor))
         return;
-    if (audit_donor(dash, "donor_lookup", hash, count, false) != PT_OK) {
+    if (audit_donor(dash, "donor_lookup", donor.hash, donor.count, false) != PT_OK) {
         pt_dash_error(dash, 500, "The audit log could not be written, so nothing is shown.");
         return;
     }
     struct pt_buf page;
     pt_buf_init(&page);
     pt_dash_page_start(&page, dash, "donors", "A donor's pledges");
-    if (count == 0) {
-        pt_dash_notice(&page, "ok", "No pledge was made with that address (or its data was "
-                                    "erased).");
+    if (donor.count == 0) {
+        pt_dash_notice(&page, "ok",
+                       "No pledge was made with that address (or its data was "
+                       "erased).");
     } else {
         pt_buf_puts(&page, "<table><caption>Pledges made with this address, newest first"
                            "</caption><thead><tr><th scope=\"col\">Pledge</th>"
                            "<th scope=\"col\">Status</th><th scope=\"col\" class=\"num\">Amount"
                            "</th><th scope=\"col\">How often</th><th scope=\"col\">Campaign</th>"
                            "<th scope=\"col\">Made</th></tr></thead><tbody>");
-        for (size_t i = 0; i < count; i++) {
+        for (size_t i = 0; i < donor.count; i++) {
             struct pt_pledge_record pledge;
-            if (pt_store_pledge_get(dash->app->store, ids[i], &pledge) == PT_OK)
+            if (pt_store_pledge_get(dash->app->store, donor.ids[i], &pledge) == PT_OK)
                 pledge_row(&page, &pledge);
         }
         pt_buf_puts(&page, "</tbody></table>");
@@ -287,8 +293,8 @@ static void pledge_page(struct pt_dash *dash, const char *id, int status, const 
     pt_buf_puts(&page, "<table><caption>History</caption><thead><tr><th scope=\"col\">When</th>"
                        "<th scope=\"col\">State</th><th scope=\"col\" class=\"num\">Amount</th>"
                        "<th scope=\"col\">Why</th></tr></thead><tbody>");
-    enum pt_status read = pt_store_pledge_history_each(dash->app->store, pledge.id, history_row,
-                                                       &table);
+    enum pt_status read =
+        pt_store_pledge_history_each(dash->app->store, pledge.id, history_row, &table);
     pt_buf_puts(&page, "</tbody></table><table><caption>Payments</caption><thead><tr>"
                        "<th scope=\"col\">When</th><th scope=\"col\" class=\"num\">Amount</th>"
                        "<th scope=\"col\">Processor's id</th></tr></thead><tbody>");
@@ -298,8 +304,9 @@ static void pledge_page(struct pt_dash *dash, const char *id, int status, const 
     if (read != PT_OK)
         pt_dash_notice(&page, "error", "Part of this pledge's history could not be read.");
     if (is_live(pledge.status)) {
-        pt_buf_printf(&page, "<h2>Cancel this pledge</h2><form method=\"post\" action=\"" DONORS
-                             "/pledge/%s/cancel\" class=\"dash-form\">",
+        pt_buf_printf(&page,
+                      "<h2>Cancel this pledge</h2><form method=\"post\" action=\"" DONORS
+                      "/pledge/%s/cancel\" class=\"dash-form\">",
                       pledge.id);
         pt_dash_csrf_field(&page, dash);
         pt_buf_puts(&page, "<p><label class=\"dash-inline\"><input type=\"checkbox\" "
@@ -330,8 +337,8 @@ static void cancel(struct pt_dash *dash, const char *id)
         return;
     }
     char error[256] = "";
-    enum pt_status status = pt_pledges_cancel(dash->app, &pledge, "cancelled by the newsroom",
-                                              error, sizeof(error));
+    enum pt_status status =
+        pt_pledges_cancel(dash->app, &pledge, "cancelled by the newsroom", error, sizeof(error));
     char detail[80];
     snprintf(detail, sizeof(detail), "pledge %s%s", pledge.id, status ? " (failed)" : "");
     pt_dash_audit(dash, "pledge_cancelled", detail);
@@ -349,34 +356,30 @@ static void cancel(struct pt_dash *dash, const char *id)
 
 static void reminder_row(void *context, const struct pt_reminder *reminder)
 {
-    json_array_append_new(context,
-                          json_pack("{s:s, s:s, s:s, s:s, s:I}", "month", reminder->month,
-                                    "language", reminder->language, "campaign",
-                                    reminder->campaign, "variant", reminder->variant,
-                                    "created_at", (json_int_t)reminder->created_at));
+    json_array_append_new(context, json_pack("{s:s, s:s, s:s, s:s, s:I}", "month", reminder->month,
+                                             "language", reminder->language, "campaign",
+                                             reminder->campaign, "variant", reminder->variant,
+                                             "created_at", (json_int_t)reminder->created_at));
 }
 
 static void export_donor(struct pt_dash *dash)
 {
-    unsigned char hash[PT_CRYPTO_HASH_BYTES];
-    char ids[MAX_PLEDGES][33];
-    size_t count = 0;
-    char normal[255];
-    if (!read_donor(dash, hash, ids, &count, normal))
+    struct donor donor;
+    if (!read_donor(dash, &donor))
         return;
-    json_t *root = json_pack("{s:s, s:[]}", "email", normal, "pledges");
+    json_t *root = json_pack("{s:s, s:[]}", "email", donor.email, "pledges");
     json_t *pledges = json_object_get(root, "pledges");
     enum pt_status read = PT_OK;
-    for (size_t i = 0; i < count && read == PT_OK; i++) {
+    for (size_t i = 0; i < donor.count && read == PT_OK; i++) {
         struct pt_pledge_record pledge;
-        read = pt_store_pledge_get(dash->app->store, ids[i], &pledge);
+        read = pt_store_pledge_get(dash->app->store, donor.ids[i], &pledge);
         if (read != PT_OK)
             break;
         json_t *history = json_array(), *payments = json_array();
         struct table history_table = {NULL, pledge.currency, history, 0};
         struct table payment_table = {NULL, pledge.currency, payments, 0};
-        read = pt_store_pledge_history_each(dash->app->store, pledge.id, history_row,
-                                            &history_table);
+        read =
+            pt_store_pledge_history_each(dash->app->store, pledge.id, history_row, &history_table);
         if (read == PT_OK)
             read = pt_store_pledge_payments_each(dash->app->store, pledge.id, payment_row,
                                                  &payment_table);
@@ -393,8 +396,9 @@ static void export_donor(struct pt_dash *dash)
     json_t *reminders = json_array();
     json_object_set_new(root, "reminders", reminders);
     if (read == PT_OK)
-        read = pt_store_reminders_of(dash->app->store, hash, reminder_row, reminders);
-    if (read != PT_OK || audit_donor(dash, "donor_exported", hash, count, false) != PT_OK) {
+        read = pt_store_reminders_of(dash->app->store, donor.hash, reminder_row, reminders);
+    if (read != PT_OK ||
+        audit_donor(dash, "donor_exported", donor.hash, donor.count, false) != PT_OK) {
         json_decref(root);
         index_page(dash, 500, "error", "The donor's data could not be read. Nothing was sent.");
         return;
@@ -420,23 +424,20 @@ static void erase_donor(struct pt_dash *dash)
         index_page(dash, 422, "error", "Tick the box to confirm; nothing was erased.");
         return;
     }
-    unsigned char hash[PT_CRYPTO_HASH_BYTES];
-    char ids[MAX_PLEDGES][33];
-    size_t count = 0;
-    char normal[255];
-    if (!read_donor(dash, hash, ids, &count, normal))
+    struct donor donor;
+    if (!read_donor(dash, &donor))
         return;
     char label[24], detail[96];
-    donor_label(hash, label);
+    donor_label(donor.hash, label);
     /* Stop the charges first: an erased donor could not be told about one. */
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < donor.count; i++) {
         struct pt_pledge_record pledge;
         char error[256] = "";
-        if (pt_store_pledge_get(dash->app->store, ids[i], &pledge) != PT_OK ||
+        if (pt_store_pledge_get(dash->app->store, donor.ids[i], &pledge) != PT_OK ||
             !is_live(pledge.status))
             continue;
-        if (pt_pledges_cancel(dash->app, &pledge, "cancelled: the donor asked to be erased",
-                              error, sizeof(error)) != PT_OK) {
+        if (pt_pledges_cancel(dash->app, &pledge, "cancelled: the donor asked to be erased", error,
+                              sizeof(error)) != PT_OK) {
             snprintf(detail, sizeof(detail), "%s: pledge %s could not be cancelled", label,
                      pledge.id);
             pt_dash_audit(dash, "donor_erase_failed", detail);
@@ -450,14 +451,14 @@ static void erase_donor(struct pt_dash *dash)
     }
     size_t erased = 0;
     enum pt_status status =
-        pt_store_donor_erase(dash->app->store, hash, pt_app_now(dash->app), &erased);
+        pt_store_donor_erase(dash->app->store, donor.hash, pt_app_now(dash->app), &erased);
     if (status == PT_ERR_NOT_FOUND) {
         index_page(dash, 404, "error",
                    "patron holds nothing for that address (no pledge, no reminder); nothing to "
                    "erase.");
         return;
     }
-    audit_donor(dash, "donor_erased", hash, erased, status != PT_OK);
+    audit_donor(dash, "donor_erased", donor.hash, erased, status != PT_OK);
     if (status != PT_OK) {
         index_page(dash, 500, "error", "The erasure failed; nothing was erased. Try again.");
         return;
