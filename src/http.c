@@ -55,6 +55,9 @@ struct request_state {
     struct pt_response deferred;
     bool deferred_ready;
     struct request_state *next_slow;
+    /* The body is over its limit and is read and thrown away before the 413
+     * is sent (see DISCARD_MAX). */
+    bool discarding;
 };
 
 static void on_connection(void *context, struct MHD_Connection *connection,
@@ -267,10 +270,21 @@ static enum MHD_Result count_framing(void *context, enum MHD_ValueKind kind, con
     return MHD_YES;
 }
 
+/* A client that is still sending its body when the server answers and closes
+ * gets a reset, and most clients then report a network error instead of the
+ * 413. So a body over its limit but at most this long is read, thrown away
+ * (it costs bandwidth, never memory) and then answered; a longer one is
+ * answered at once and the connection closed, as is any client that asked
+ * "Expect: 100-continue" and so has not sent its body yet. */
+enum { DISCARD_MAX = 4 * 1024 * 1024 };
+
+static const char too_large_message[] = "The request body is larger than this server accepts.";
+
 /* Refuses what could smuggle a request past a proxy, and bodies over the
- * limit when their size is declared. Returns 0 to go on, else the status. */
+ * limit when their size is declared. Returns 0 to go on, else the status;
+ * *discard is set for a 413 that should wait for the body's end. */
 static int check_framing(struct MHD_Connection *connection, size_t body_limit,
-                         const char **message)
+                         const char **message, bool *discard)
 {
     struct framing framing = {0};
     MHD_get_connection_values(connection, MHD_HEADER_KIND, count_framing, &framing);
@@ -294,7 +308,10 @@ static int check_framing(struct MHD_Connection *connection, size_t body_limit,
             return 400;
         }
         if (length > body_limit) {
-            *message = "The request body is larger than this server accepts.";
+            const char *expect =
+                MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+            *discard = length <= DISCARD_MAX && expect == NULL;
+            *message = too_large_message;
             return 413;
         }
     }
@@ -486,8 +503,12 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
         request->method_name = pt_arena_strndup(&state->arena, method, strlen(method));
         request->path = pt_arena_strndup(&state->arena, url, strlen(url));
         request->route = PT_METRICS_ROUTES_MAX - 1;
+        state->discarding = false;
         const char *message = NULL;
-        int status = check_framing(connection, body_limit(server, url), &message);
+        int status = check_framing(connection, body_limit(server, url), &message,
+                                   &state->discarding);
+        if (state->discarding)
+            return MHD_YES;
         if (status != 0)
             return reject(connection, state, status, message);
         return MHD_YES;
@@ -501,10 +522,14 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
     if (*upload_data_size > 0) {
         size_t size = *upload_data_size;
         *upload_data_size = 0;
-        if (state->body_length + size > body_limit(server, state->request.path)) {
-            /* A chunked upload past the limit: a 413 cannot be queued while
-             * the body is still arriving, so drop the connection. */
-            return MHD_NO;
+        if (state->discarding ||
+            state->body_length + size > body_limit(server, state->request.path)) {
+            /* body_length now counts what was thrown away. A chunked upload
+             * declares no length, so it is cut off only once it passes the
+             * bound: there is no one to tell past that. */
+            state->discarding = true;
+            state->body_length += size;
+            return state->body_length <= DISCARD_MAX ? MHD_YES : MHD_NO;
         }
         if (state->body_length + size + 1 > state->body_capacity) {
             size_t capacity = state->body_capacity ? state->body_capacity : 1024;
@@ -521,6 +546,10 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
         return MHD_YES;
     }
 
+    if (state->discarding) {
+        state->body_length = 0;
+        return reject(connection, state, 413, too_large_message);
+    }
     struct pt_request *request = &state->request;
     if (state->body_length > 0) {
         state->body[state->body_length] = '\0';

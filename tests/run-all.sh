@@ -47,7 +47,9 @@ node_suite() { # NAME FOLDER [ENV=VALUE...]
   bad=${bad:-0}
   if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
   if [ "$bad" -gt 0 ] || [ "$ok" -eq 0 ]; then
-    tail -n 80 "$log"
+    # The failed tests with their errors first: the tail alone may miss them.
+    grep -E -A 30 '^ *not ok ' "$log" | head -n 150
+    tail -n 40 "$log"
     [ "$bad" -gt 0 ] || bad=1
   fi
   tally "$name" "$ok" "$bad"
