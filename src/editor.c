@@ -904,7 +904,7 @@ static json_t *read_amounts(struct reading *reading, const struct pt_editor_spec
         char *copy = pt_arena_strndup(&reading->arena, item, length);
         int64_t minor = 0;
         char problem[200];
-        if (pt_money_parse(copy, currency, &minor, problem, sizeof(problem)) != PT_OK) {
+        if (pt_money_parse(copy, currency, "en", &minor, problem, sizeof(problem)) != PT_OK) {
             pt_editor_errors_add(reading->errors, name,
                                  "\"%.40s\" is not an amount in %s: %s Separate amounts with "
                                  "commas, such as 2, 5, 10.",

@@ -29,55 +29,217 @@ int64_t pt_money_unit(const struct pt_currency *currency)
     return unit;
 }
 
-enum { MINOR_MAX_DIGITS = 12 };
+enum { MINOR_MAX_DIGITS = 12, GROUPS_MAX = 8 };
 
-enum pt_status pt_money_parse(const char *text, const struct pt_currency *currency,
-                              int64_t *minor, char *error, size_t error_size)
+static bool russian(const char *language)
 {
-    const char *p = text;
-    while (*p == ' ')
-        p++;
+    return language != NULL && strncmp(language, "ru", 2) == 0 &&
+           (language[2] == '\0' || language[2] == '-');
+}
+
+/* The spaces Russian writes between thousands: ASCII, no-break (U+00A0),
+ * thin (U+2009) and narrow no-break (U+202F). Returns the bytes it spans. */
+static size_t space_length(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    if (u[0] == ' ')
+        return 1;
+    if (u[0] == 0xc2 && u[1] == 0xa0)
+        return 2;
+    if (u[0] == 0xe2 && u[1] == 0x80 && (u[2] == 0x89 || u[2] == 0xaf))
+        return 3;
+    return 0;
+}
+
+static const char *skip_spaces(const char *p)
+{
+    size_t n;
+    while ((n = space_length(p)) > 0 || *p == '\t')
+        p += n > 0 ? n : 1;
+    return p;
+}
+
+/* The length of text without the blanks at its end. */
+static size_t trimmed_length(const char *text, size_t length)
+{
+    for (;;) {
+        const unsigned char *end = (const unsigned char *)text + length;
+        if (length >= 1 && (end[-1] == ' ' || end[-1] == '\t'))
+            length -= 1;
+        else if (length >= 2 && end[-2] == 0xc2 && end[-1] == 0xa0)
+            length -= 2;
+        else if (length >= 3 && end[-3] == 0xe2 && end[-2] == 0x80 &&
+                 (end[-1] == 0x89 || end[-1] == 0xaf))
+            length -= 3;
+        else
+            return length;
+    }
+}
+
+/* The text without the currency's own symbol or code before or after it
+ * ("$5", "5 €", "5 EUR") and without blanks around it; another currency's
+ * sign stays and so makes the amount unreadable. False if out is too small. */
+static bool strip_currency(const char *text, const struct pt_currency *currency, char *out,
+                           size_t out_size)
+{
+    const char *start = skip_spaces(text);
+    size_t length = trimmed_length(start, strlen(start));
+    const char *symbol = skip_spaces(currency->symbol);
+    const char *marks[] = {symbol, currency->code};
+    size_t mark_lengths[] = {trimmed_length(symbol, strlen(symbol)), strlen(currency->code)};
+    for (size_t i = 0; i < 2; i++) {
+        size_t n = mark_lengths[i];
+        if (length <= n)
+            continue;
+        if (strncmp(start, marks[i], n) == 0) {
+            const char *rest = skip_spaces(start + n);
+            length -= (size_t)(rest - start);
+            start = rest;
+            break;
+        }
+        if (strncmp(start + length - n, marks[i], n) == 0) {
+            length = trimmed_length(start, length - n);
+            break;
+        }
+    }
+    if (length + 1 > out_size)
+        return false;
+    memcpy(out, start, length);
+    out[length] = '\0';
+    return true;
+}
+
+enum money_problem { MONEY_NUMBER, MONEY_AMBIGUOUS, MONEY_FRACTION, MONEY_WHOLE, MONEY_LARGE };
+
+static enum pt_status refuse(enum money_problem problem, const struct pt_currency *currency,
+                             const char *language, char *error, size_t error_size)
+{
+    bool ru = russian(language);
+    switch (problem) {
+    case MONEY_NUMBER:
+        snprintf(error, error_size,
+                 ru ? "Введите сумму числом, например 5 или 3,50."
+                    : "Enter the amount as a number, for example 5 or 3.50.");
+        break;
+    case MONEY_AMBIGUOUS:
+        snprintf(error, error_size,
+                 ru ? "Мы не можем однозначно прочитать эту сумму: напишите её без разделителей "
+                      "тысяч и с одной запятой перед копейками, например 1000,50."
+                    : "We cannot tell how to read that amount: write it without thousands "
+                      "separators and with one decimal point, for example 1000.50.");
+        break;
+    case MONEY_FRACTION:
+        snprintf(error, error_size,
+                 ru ? "Укажите сумму с точностью до сотых, например 3,50."
+                    : "Enter the amount to the nearest hundredth, for example 3.50.");
+        break;
+    case MONEY_WHOLE:
+        snprintf(error, error_size,
+                 ru ? "В %s нет дробных единиц: введите целую сумму."
+                    : "%s has no smaller unit: enter a whole amount.",
+                 currency->code);
+        break;
+    case MONEY_LARGE:
+        snprintf(error, error_size,
+                 ru ? "Это слишком большая сумма." : "That amount is too large.");
+        break;
+    }
+    return PT_ERR_INVALID;
+}
+
+/* A separator between digit groups, as the reader typed it. */
+enum separator { SEPARATOR_POINT, SEPARATOR_COMMA, SEPARATOR_SPACE };
+
+/* Reads an amount the way a reader of this language writes it. English
+ * groups thousands with commas, Russian with spaces; both may mark the
+ * fraction with a point or a comma. What could mean two amounts ("1,000,5",
+ * "3.505", "1.000" in either language) is refused, never guessed. */
+enum pt_status pt_money_parse(const char *text, const struct pt_currency *currency,
+                              const char *language, int64_t *minor, char *error,
+                              size_t error_size)
+{
+    char bare[64];
+    if (text == NULL || !strip_currency(text, currency, bare, sizeof(bare)))
+        return refuse(text == NULL ? MONEY_NUMBER : MONEY_LARGE, currency, language, error,
+                      error_size);
+    enum separator grouping = russian(language) ? SEPARATOR_SPACE : SEPARATOR_COMMA;
+
+    /* Split into digit groups and the single separators between them. */
+    const char *groups[GROUPS_MAX];
+    size_t lengths[GROUPS_MAX];
+    enum separator separators[GROUPS_MAX];
+    size_t count = 0;
+    const char *p = bare;
+    for (;;) {
+        const char *digits = p;
+        while (*p >= '0' && *p <= '9')
+            p++;
+        if (p == digits || count == GROUPS_MAX)
+            return refuse(p == digits ? MONEY_NUMBER : MONEY_LARGE, currency, language, error,
+                          error_size);
+        groups[count] = digits;
+        lengths[count] = (size_t)(p - digits);
+        count++;
+        if (*p == '\0')
+            break;
+        size_t space = space_length(p);
+        if (*p == '.' || *p == ',') {
+            separators[count] = *p == '.' ? SEPARATOR_POINT : SEPARATOR_COMMA;
+            p++;
+        } else if (space > 0) {
+            separators[count] = SEPARATOR_SPACE;
+            p += space;
+        } else {
+            return refuse(MONEY_NUMBER, currency, language, error, error_size);
+        }
+    }
+
+    /* The last separator marks the fraction unless it can only be grouping:
+     * a space, or the language's grouping comma before exactly three digits. */
+    size_t whole_groups = count;
+    if (count > 1) {
+        enum separator last = separators[count - 1];
+        bool fraction = last != SEPARATOR_SPACE && (last != grouping || lengths[count - 1] != 3);
+        if (fraction) {
+            whole_groups = count - 1;
+            if (currency->exponent == 0)
+                return refuse(MONEY_WHOLE, currency, language, error, error_size);
+            if (lengths[count - 1] > (size_t)currency->exponent)
+                return refuse(lengths[count - 1] == 3 ? MONEY_AMBIGUOUS : MONEY_FRACTION,
+                              currency, language, error, error_size);
+            /* "1,000,5": one mark cannot both group and end the whole. */
+            if (count > 2 && last == grouping)
+                return refuse(MONEY_AMBIGUOUS, currency, language, error, error_size);
+        }
+        /* Grouping is the language's own and regular: 1 to 3 digits, then
+         * threes. */
+        for (size_t i = 1; i < whole_groups; i++) {
+            if (separators[i] != grouping || lengths[i] != 3)
+                return refuse(MONEY_AMBIGUOUS, currency, language, error, error_size);
+        }
+        if (whole_groups > 1 && lengths[0] > 3)
+            return refuse(MONEY_AMBIGUOUS, currency, language, error, error_size);
+    }
+
     int64_t whole = 0;
     int digits = 0;
-    for (; (*p >= '0' && *p <= '9') || *p == ','; p++) {
-        if (*p == ',')
-            continue;
-        if (++digits > MINOR_MAX_DIGITS)
-            goto too_large;
-        whole = whole * 10 + (*p - '0');
+    for (size_t i = 0; i < whole_groups; i++) {
+        for (size_t j = 0; j < lengths[i]; j++) {
+            if (++digits > MINOR_MAX_DIGITS)
+                return refuse(MONEY_LARGE, currency, language, error, error_size);
+            whole = whole * 10 + (groups[i][j] - '0');
+        }
     }
     int64_t fraction = 0;
     int fraction_digits = 0;
-    if (*p == '.') {
-        p++;
-        for (; *p >= '0' && *p <= '9'; p++) {
-            if (++fraction_digits > currency->exponent) {
-                if (*p != '0' || currency->exponent == 0) {
-                    snprintf(error, error_size,
-                             currency->exponent == 0
-                                 ? "%s has no smaller unit: enter a whole amount."
-                                 : "Enter the amount to the nearest %s0.01.",
-                             currency->exponent == 0 ? currency->code : currency->symbol);
-                    return PT_ERR_INVALID;
-                }
-                continue;
-            }
-            fraction = fraction * 10 + (*p - '0');
-        }
-    }
-    while (*p == ' ')
-        p++;
-    if (*p != '\0' || digits == 0) {
-        snprintf(error, error_size, "Enter the amount as a number, for example 5.");
-        return PT_ERR_INVALID;
+    if (whole_groups < count) {
+        for (size_t j = 0; j < lengths[count - 1]; j++, fraction_digits++)
+            fraction = fraction * 10 + (groups[count - 1][j] - '0');
     }
     for (int i = fraction_digits; i < currency->exponent; i++)
         fraction *= 10;
     *minor = whole * pt_money_unit(currency) + fraction;
     return PT_OK;
-too_large:
-    snprintf(error, error_size, "That amount is too large.");
-    return PT_ERR_INVALID;
 }
 
 int64_t pt_money_minimum(enum pt_frequency frequency, const struct pt_currency *currency)
@@ -91,24 +253,24 @@ enum pt_status pt_money_check(enum pt_frequency frequency, int64_t minor,
                               const struct pt_currency *currency, int64_t max_units,
                               const char *language, char *error, size_t error_size)
 {
-    bool russian = language != NULL && strcmp(language, "ru") == 0;
+    bool ru = russian(language);
     struct pt_buf shown;
     pt_buf_init(&shown);
     enum pt_status status = PT_OK;
     int64_t minimum = pt_money_minimum(frequency, currency);
     int64_t maximum = max_units * pt_money_unit(currency);
     if (minor < minimum) {
-        pt_money_format(&shown, minimum, currency);
-        const char *how = frequency == PT_FREQUENCY_MONTHLY  ? (russian ? " в месяц" : " a month")
-                          : frequency == PT_FREQUENCY_ANNUAL ? (russian ? " в год" : " a year")
+        pt_money_format_in(&shown, minimum, currency, language);
+        const char *how = frequency == PT_FREQUENCY_MONTHLY  ? (ru ? " в месяц" : " a month")
+                          : frequency == PT_FREQUENCY_ANNUAL ? (ru ? " в год" : " a year")
                                                              : "";
         snprintf(error, error_size,
-                 russian ? "Минимальная сумма — %s%s." : "The minimum is %s%s.", shown.data, how);
+                 ru ? "Минимальная сумма — %s%s." : "The minimum is %s%s.", shown.data, how);
         status = PT_ERR_INVALID;
     } else if (minor > maximum) {
-        pt_money_format(&shown, maximum, currency);
+        pt_money_format_in(&shown, maximum, currency, language);
         snprintf(error, error_size,
-                 russian ? "Максимальная сумма — %s." : "The most we can take at once is %s.",
+                 ru ? "Максимальная сумма — %s." : "The most we can take at once is %s.",
                  shown.data);
         status = PT_ERR_INVALID;
     }
@@ -126,13 +288,68 @@ void pt_money_format_plain(struct pt_buf *buf, int64_t minor, const struct pt_cu
                       (long long)(minor % unit));
 }
 
-void pt_money_format(struct pt_buf *buf, int64_t minor, const struct pt_currency *currency)
+void pt_money_format_in(struct pt_buf *buf, int64_t minor, const struct pt_currency *currency,
+                        const char *language)
 {
     if (!currency->symbol_after)
         pt_buf_puts(buf, currency->symbol);
+    size_t at = buf->length;
     pt_money_format_plain(buf, minor, currency);
+    /* Russian marks the fraction with a comma, as its readers type it. */
+    if (russian(language)) {
+        char *point = memchr(buf->data + at, '.', buf->length - at);
+        if (point != NULL)
+            *point = ',';
+    }
     if (currency->symbol_after)
         pt_buf_puts(buf, currency->symbol);
+}
+
+void pt_money_format(struct pt_buf *buf, int64_t minor, const struct pt_currency *currency)
+{
+    pt_money_format_in(buf, minor, currency, "en");
+}
+
+void pt_money_statement(struct pt_buf *buf, int64_t minor, const struct pt_currency *currency,
+                        enum pt_frequency frequency, const char *language)
+{
+    bool ru = russian(language);
+    bool once = frequency == PT_FREQUENCY_ONE_OFF;
+    pt_buf_puts(buf, !ru ? "You will give " : once ? "Вы перечислите " : "Вы будете перечислять ");
+    pt_money_format_in(buf, minor, currency, language);
+    pt_buf_puts(buf, frequency == PT_FREQUENCY_MONTHLY  ? (ru ? " каждый месяц" : " every month")
+                     : frequency == PT_FREQUENCY_ANNUAL ? (ru ? " каждый год" : " every year")
+                                                        : (ru ? " один раз" : " once"));
+}
+
+/* The ladders a newsroom gets when it names none: the Guardian's 2 / 5 / 10
+ * a month, twelve times that a year, and a one-off gift a little above a
+ * month's. Currencies without a minor unit (JPY) count in hundreds. */
+void pt_money_standard_ladder(enum pt_frequency frequency, const struct pt_currency *currency,
+                              struct pt_amount_ladder *ladder)
+{
+    static const int64_t units[3][3] = {
+        [PT_FREQUENCY_MONTHLY] = {2, 5, 10},
+        [PT_FREQUENCY_ONE_OFF] = {5, 10, 25},
+        [PT_FREQUENCY_ANNUAL] = {24, 60, 120},
+    };
+    int64_t scale = currency->exponent == 0 ? 100 : pt_money_unit(currency);
+    int64_t minimum = pt_money_minimum(frequency, currency);
+    memset(ladder, 0, sizeof(*ladder));
+    for (size_t i = 0; i < 3; i++) {
+        int64_t amount = units[frequency][i] * scale;
+        ladder->presets[ladder->count++] = amount > minimum ? amount : minimum;
+    }
+    ladder->default_amount = ladder->presets[1];
+}
+
+bool pt_money_ladder_has(const struct pt_amount_ladder *ladder, int64_t minor)
+{
+    for (size_t i = 0; i < ladder->count; i++) {
+        if (ladder->presets[i] == minor)
+            return true;
+    }
+    return false;
 }
 
 const char *pt_frequency_name(enum pt_frequency frequency)

@@ -355,7 +355,7 @@ static bool read_support(struct pt_app *app, struct pt_request *request,
                  strcmp(form->language, "ru") == 0 ? "Укажите сумму." : "Enter an amount.");
         return false;
     }
-    if (pt_money_parse(typed, form->currency, minor, form->error, sizeof(form->error)) != PT_OK ||
+    if (pt_money_parse(typed, form->currency, form->language, minor, form->error, sizeof(form->error)) != PT_OK ||
         pt_money_check(form->frequency, *minor, form->currency, app->config->max_amount,
                        form->language, form->error, sizeof(form->error)) != PT_OK) {
         form->error_field = "amount";

@@ -397,7 +397,8 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
             const struct pt_currency *currency = pt_money_currency(pledge.currency);
             const char *typed = pt_http_form(request, "amount");
             if (currency == NULL || typed == NULL ||
-                pt_money_parse(typed, currency, &amount, error, sizeof(error)) != PT_OK ||
+                pt_money_parse(typed, currency, pledge.language, &amount, error,
+                               sizeof(error)) != PT_OK ||
                 pt_money_check(pledge.frequency, amount, currency, app->config->max_amount,
                                pledge.language, error, sizeof(error)) != PT_OK)
                 amount_error = error[0] ? error : "Enter an amount.";

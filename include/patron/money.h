@@ -28,11 +28,24 @@ const struct pt_currency *pt_money_currency(const char *code);
 /* 10^exponent: minor units in one unit of the currency. */
 int64_t pt_money_unit(const struct pt_currency *currency);
 
-/* Parses a reader's amount in major units ("5", "5.5", "5.50", "1,000") into
- * minor units. Refuses fractions of a minor unit, signs, exponents and
- * anything over 10^12 minor units, with a message for the reader. */
+/* The amounts offered for one frequency, in minor units. */
+struct pt_amount_ladder {
+    int64_t presets[PT_PRESETS_MAX];
+    size_t count;           /* 0: the reader types the amount */
+    int64_t default_amount; /* one of presets, or 0 for none chosen */
+};
+
+/* Parses a reader's amount in major units into minor units, the way a reader
+ * of language ("en" or "ru"; others read as English) writes it: "5", "3.50"
+ * or "3,50"; thousands grouped with commas in English ("1,000.50") and with
+ * spaces in Russian ("1 000,50"); the currency's own symbol or code may stand
+ * before or after. Refuses what could mean two amounts ("1,000,5", "3.505",
+ * "1.000", grouping the language does not use), fractions of a minor unit,
+ * signs, exponents and anything over 10^12 minor units, with a message for
+ * the reader in their language. Never guesses. */
 enum pt_status pt_money_parse(const char *text, const struct pt_currency *currency,
-                              int64_t *minor, char *error, size_t error_size);
+                              const char *language, int64_t *minor, char *error,
+                              size_t error_size);
 
 /* Checks an amount against the rules: at least 2 units monthly or annually,
  * 1 unit once, never below the processor's minimum, at most max_units units.
@@ -46,6 +59,19 @@ int64_t pt_money_minimum(enum pt_frequency frequency, const struct pt_currency *
 
 /* "$5", "$5.50", "500 ¥"; whole amounts are shown without decimals. */
 void pt_money_format(struct pt_buf *buf, int64_t minor, const struct pt_currency *currency);
+/* The same as a reader of language writes it: "$3,50" in Russian. */
+void pt_money_format_in(struct pt_buf *buf, int64_t minor, const struct pt_currency *currency,
+                        const char *language);
+/* What will be charged, in the reader's words: "You will give $3.50 every
+ * month", "Вы перечислите $10 один раз". */
+void pt_money_statement(struct pt_buf *buf, int64_t minor, const struct pt_currency *currency,
+                        enum pt_frequency frequency, const char *language);
+
+/* The ladder offered for a frequency when the campaign names none. */
+void pt_money_standard_ladder(enum pt_frequency frequency, const struct pt_currency *currency,
+                              struct pt_amount_ladder *ladder);
+/* Whether minor is one of the ladder's presets. */
+bool pt_money_ladder_has(const struct pt_amount_ladder *ladder, int64_t minor);
 /* "5" or "5.50": the amount in major units, as a form field carries it. */
 void pt_money_format_plain(struct pt_buf *buf, int64_t minor, const struct pt_currency *currency);
 

@@ -6,20 +6,33 @@
 
 static char error[256];
 
-static int64_t parse(const char *text, const char *code)
+static int64_t parse_in(const char *text, const char *code, const char *language)
 {
     int64_t minor = -1;
-    cr_assert_eq(pt_money_parse(text, pt_money_currency(code), &minor, error, sizeof(error)),
-                 PT_OK, "%s: %s", text, error);
+    cr_assert_eq(pt_money_parse(text, pt_money_currency(code), language, &minor, error,
+                                sizeof(error)),
+                 PT_OK, "%s (%s): %s", text, language, error);
     return minor;
+}
+
+static int64_t parse(const char *text, const char *code)
+{
+    return parse_in(text, code, "en");
+}
+
+static void refused_in(const char *text, const char *code, const char *language)
+{
+    int64_t minor = -1;
+    cr_assert_eq(pt_money_parse(text, pt_money_currency(code), language, &minor, error,
+                                sizeof(error)),
+                 PT_ERR_INVALID, "%s (%s) should be refused, read as %lld", text, language,
+                 (long long)minor);
+    cr_assert(strlen(error) > 0);
 }
 
 static void refused(const char *text, const char *code)
 {
-    int64_t minor = -1;
-    cr_assert_eq(pt_money_parse(text, pt_money_currency(code), &minor, error, sizeof(error)),
-                 PT_ERR_INVALID, "%s should be refused", text);
-    cr_assert(strlen(error) > 0);
+    refused_in(text, code, "en");
 }
 
 Test(money, known_currencies)
@@ -39,8 +52,111 @@ Test(money, parses_major_units_into_minor_units)
     cr_assert_eq(parse("5.50", "EUR"), 550);
     cr_assert_eq(parse(" 2 ", "GBP"), 200);
     cr_assert_eq(parse("1,000", "USD"), 100000);
-    cr_assert_eq(parse("2.500", "USD"), 250, "trailing zeros are not a fraction of a cent");
+    cr_assert_eq(parse("1,000.50", "USD"), 100050);
+    cr_assert_eq(parse("12,345,678", "USD"), 1234567800);
     cr_assert_eq(parse("500", "JPY"), 500);
+    cr_assert_eq(parse("1,000", "JPY"), 1000);
+}
+
+/* Issue 9: "3,50" was recorded as 350 units, in English and in Russian. */
+Test(money, a_decimal_comma_is_a_decimal_in_both_languages)
+{
+    cr_assert_eq(parse_in("3,50", "USD", "en"), 350);
+    cr_assert_eq(parse_in("3,50", "USD", "ru"), 350);
+    cr_assert_eq(parse_in("3,5", "EUR", "en"), 350);
+    cr_assert_eq(parse_in("3.50", "EUR", "ru"), 350);
+    cr_assert_eq(parse_in("1 000,50", "EUR", "ru"), 100050);
+    cr_assert_eq(parse_in("1\u00a0000", "EUR", "ru"), 100000, "a no-break space groups");
+    cr_assert_eq(parse_in("1\u202f000,5", "EUR", "ru"), 100050, "a narrow no-break space too");
+    cr_assert_eq(parse_in("12 345", "JPY", "ru"), 12345);
+}
+
+Test(money, the_currency_sign_may_stand_around_the_amount)
+{
+    cr_assert_eq(parse("$5", "USD"), 500);
+    cr_assert_eq(parse("$ 3.50 ", "USD"), 350);
+    cr_assert_eq(parse_in("3,50 €", "EUR", "ru"), 350);
+    cr_assert_eq(parse("5 EUR", "EUR"), 500);
+    cr_assert_eq(parse("500 ¥", "JPY"), 500);
+    refused("€5", "USD");
+    refused("5 GBP", "USD");
+    refused("$", "USD");
+}
+
+/* Input that could mean two amounts is refused, never guessed. */
+Test(money, ambiguous_amounts_are_refused)
+{
+    refused_in("1,000,5", "USD", "en");
+    refused_in("1,000,5", "USD", "ru");
+    refused_in("3.505", "USD", "en");
+    refused_in("3,505", "USD", "ru");
+    refused_in("2.500", "USD", "en");
+    refused_in("1.000", "EUR", "ru");
+    refused_in("1,000", "EUR", "ru"); /* Russian does not group with commas */
+    refused_in("1 000", "USD", "en"); /* nor English with spaces */
+    refused_in("1.000,50", "EUR", "en");
+    refused_in("1.000,50", "EUR", "ru");
+    refused_in("10,00,000", "USD", "en");
+    refused_in("1000,000", "USD", "en");
+    refused_in("1,0000", "USD", "en");
+    refused_in("3,,50", "USD", "en");
+    refused_in("3.50.", "USD", "en");
+    refused_in(",50", "USD", "en");
+    refused_in("1.000", "JPY", "en");
+    refused_in("3,5", "JPY", "ru");
+}
+
+Test(money, refusals_speak_the_readers_language)
+{
+    int64_t minor;
+    const struct pt_currency *usd = pt_money_currency("USD");
+    const char *inputs[] = {"five", "1,000,5", "2.555", "99999999999999999"};
+    for (size_t i = 0; i < 4; i++) {
+        char english[256], russian[256];
+        cr_assert_eq(pt_money_parse(inputs[i], usd, "en", &minor, english, sizeof(english)),
+                     PT_ERR_INVALID);
+        cr_assert_eq(pt_money_parse(inputs[i], usd, "ru", &minor, russian, sizeof(russian)),
+                     PT_ERR_INVALID);
+        cr_assert(strspn(english, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ ") > 3,
+                  "%s", english);
+        /* Cyrillic letters are two bytes starting 0xd0 or 0xd1. */
+        cr_assert((unsigned char)russian[0] == 0xd0 || (unsigned char)russian[0] == 0xd1,
+                  "%s: %s", inputs[i], russian);
+    }
+    pt_money_parse("500.5", pt_money_currency("JPY"), "ru", &minor, error, sizeof(error));
+    cr_assert_str_eq(error, "В JPY нет дробных единиц: введите целую сумму.");
+}
+
+Test(money, statements_say_exactly_what_will_be_charged)
+{
+    struct pt_buf buf;
+    pt_buf_init(&buf);
+    pt_money_statement(&buf, 350, pt_money_currency("USD"), PT_FREQUENCY_MONTHLY, "en");
+    cr_assert_str_eq(buf.data, "You will give $3.50 every month");
+    pt_buf_reset(&buf);
+    pt_money_statement(&buf, 350, pt_money_currency("USD"), PT_FREQUENCY_MONTHLY, "ru");
+    cr_assert_str_eq(buf.data, "Вы будете перечислять $3,50 каждый месяц");
+    pt_buf_reset(&buf);
+    pt_money_statement(&buf, 1000, pt_money_currency("JPY"), PT_FREQUENCY_ONE_OFF, "en");
+    cr_assert_str_eq(buf.data, "You will give 1000 ¥ once");
+    pt_buf_dispose(&buf);
+}
+
+Test(money, standard_ladders_differ_by_frequency)
+{
+    struct pt_amount_ladder ladder;
+    const struct pt_currency *usd = pt_money_currency("USD");
+    pt_money_standard_ladder(PT_FREQUENCY_MONTHLY, usd, &ladder);
+    cr_assert_eq(ladder.count, 3);
+    cr_assert_eq(ladder.presets[0], 200);
+    cr_assert_eq(ladder.default_amount, 500);
+    pt_money_standard_ladder(PT_FREQUENCY_ANNUAL, usd, &ladder);
+    cr_assert_gt(ladder.presets[0], 200 * 6, "no $2 a year");
+    cr_assert(pt_money_ladder_has(&ladder, ladder.default_amount));
+    pt_money_standard_ladder(PT_FREQUENCY_MONTHLY, pt_money_currency("JPY"), &ladder);
+    cr_assert_eq(ladder.presets[0], 200);
+    cr_assert_geq(ladder.presets[0], pt_money_minimum(PT_FREQUENCY_MONTHLY,
+                                                      pt_money_currency("JPY")));
 }
 
 Test(money, refuses_fractions_of_the_minor_unit_and_junk)
