@@ -41,6 +41,7 @@ static const struct route routes[] = {
     {"embed", "/embed/appeal", ALLOW_GET, pt_pages_embed},
     {"dismiss", "/embed/dismiss", ALLOW_POST, pt_pages_dismiss},
     {"support", "/support", ALLOW_GET | ALLOW_POST | SLOW, pt_pages_support},
+    {"support_quote", "/support/quote", ALLOW_GET, pt_pages_support_quote},
     {"reminders", "/v1/reminders", ALLOW_POST | ALLOW_CORS, pt_reminder_routes_api},
     {"reminders_form", "/reminders", ALLOW_POST, pt_reminder_routes_form},
     {"reminders_cancel", "/reminders/cancel", ALLOW_GET | ALLOW_POST, pt_reminder_routes_cancel},

@@ -116,6 +116,117 @@ struct variant_input {
     const json_t *texts; /* language -> {headline, body, ...} */
 };
 
+/* One ladder: presets (1 to PT_PRESETS_MAX amounts, each within the
+ * frequency's minimum and patron's ceiling) and an optional default among
+ * them. */
+static enum pt_status parse_ladder(const json_t *object, const char *where,
+                                   const char *presets_key, const char *default_key,
+                                   bool required, enum pt_frequency frequency,
+                                   const struct pt_currency *currency,
+                                   struct pt_amount_ladder *ladder, char *error, size_t error_size)
+{
+    const json_t *presets = NULL;
+    enum pt_status status = pt_json_array(object, where, presets_key, required, PT_PRESETS_MAX,
+                                          &presets, error, error_size);
+    if (status)
+        return status;
+    memset(ladder, 0, sizeof(*ladder));
+    int64_t minimum = pt_money_minimum(frequency, currency);
+    size_t index;
+    const json_t *item;
+    json_array_foreach(presets, index, item) {
+        if (!json_is_integer(item) || json_integer_value(item) < minimum ||
+            json_integer_value(item) > 100000000) {
+            snprintf(error, error_size,
+                     "%s.%s must be amounts in minor units of %s, at least %lld %s", where,
+                     presets_key, currency->code, (long long)minimum,
+                     frequency == PT_FREQUENCY_ONE_OFF ? "once" : pt_frequency_name(frequency));
+            return PT_ERR_INVALID;
+        }
+        ladder->presets[ladder->count++] = json_integer_value(item);
+    }
+    if (required && ladder->count == 0) {
+        snprintf(error, error_size, "%s.%s must hold at least one amount", where, presets_key);
+        return PT_ERR_INVALID;
+    }
+    status = pt_json_integer(object, where, default_key, false, 0, 100000000,
+                             &ladder->default_amount, error, error_size);
+    if (status)
+        return status;
+    if (ladder->default_amount != 0 && !pt_money_ladder_has(ladder, ladder->default_amount)) {
+        snprintf(error, error_size, "%s.%s must be one of its presets", where, default_key);
+        return PT_ERR_INVALID;
+    }
+    return PT_OK;
+}
+
+/* The amounts a variant offers, per frequency. "presets" and
+ * "default_amount" are the default frequency's ladder (the format before
+ * "amounts"); "amounts" may name a ladder for each offered frequency. Once a
+ * variant offers amounts at all, an offered frequency without its own
+ * ladder gets patron's standard one for it, never another frequency's: "$2 a
+ * year" is no one's intent. */
+static enum pt_status parse_ladders(const json_t *value, const char *where,
+                                    struct pt_appeal_content *content,
+                                    const struct pt_currency *currency, char *error,
+                                    size_t error_size)
+{
+    enum pt_frequency first = content->default_frequency;
+    enum pt_status status = parse_ladder(value, where, "presets", "default_amount", false, first,
+                                         currency, &content->ladders[first], error, error_size);
+    if (status)
+        return status;
+    const json_t *amounts = json_object_get(value, "amounts");
+    if (amounts != NULL) {
+        static const char *const allowed[] = {"monthly", "one_off", "annual", NULL};
+        char amounts_where[160];
+        snprintf(amounts_where, sizeof(amounts_where), "%s.amounts", where);
+        status = pt_json_expect_object(amounts, amounts_where, allowed, error, error_size);
+        if (status)
+            return status;
+        for (unsigned f = 0; f < PT_FREQUENCIES; f++) {
+            const json_t *ladder_value = json_object_get(amounts, pt_frequency_name(f));
+            if (ladder_value == NULL)
+                continue;
+            char ladder_where[200];
+            snprintf(ladder_where, sizeof(ladder_where), "%s.%s", amounts_where,
+                     pt_frequency_name(f));
+            if (!((content->frequencies >> f) & 1u)) {
+                snprintf(error, error_size, "%s is for a frequency the variant does not offer",
+                         ladder_where);
+                return PT_ERR_INVALID;
+            }
+            static const char *const ladder_allowed[] = {"presets", "default", NULL};
+            status = pt_json_expect_object(ladder_value, ladder_where, ladder_allowed, error,
+                                           error_size);
+            if (status)
+                return status;
+            struct pt_amount_ladder ladder;
+            status = parse_ladder(ladder_value, ladder_where, "presets", "default", true,
+                                  (enum pt_frequency)f, currency, &ladder, error, error_size);
+            if (status)
+                return status;
+            struct pt_amount_ladder *mine = &content->ladders[f];
+            if (f == first && mine->count > 0 &&
+                (mine->count != ladder.count || mine->default_amount != ladder.default_amount ||
+                 memcmp(mine->presets, ladder.presets, ladder.count * sizeof(int64_t)) != 0)) {
+                snprintf(error, error_size, "%s.presets and %s disagree: name the amounts once",
+                         where, ladder_where);
+                return PT_ERR_INVALID;
+            }
+            *mine = ladder;
+        }
+    }
+    bool offers_amounts = false;
+    for (unsigned f = 0; f < PT_FREQUENCIES; f++)
+        offers_amounts = offers_amounts || content->ladders[f].count > 0;
+    for (unsigned f = 0; f < PT_FREQUENCIES && offers_amounts; f++) {
+        if (((content->frequencies >> f) & 1u) && content->ladders[f].count == 0)
+            pt_money_standard_ladder((enum pt_frequency)f, currency, &content->ladders[f]);
+    }
+    return PT_OK;
+}
+
 static enum pt_status parse_variant(const json_t *value, struct pt_campaign *campaign,
                                     struct pt_variant *variant, struct variant_input *input,
                                     const struct pt_currency *currency, char *error,
@@ -123,7 +234,7 @@ static enum pt_status parse_variant(const json_t *value, struct pt_campaign *cam
 {
     static const char *const allowed[] = {"id",      "weight",         "frequencies",
                                           "default_frequency", "presets", "default_amount",
-                                          "text",    NULL};
+                                          "amounts", "text",           NULL};
     char where[128];
     snprintf(where, sizeof(where), "variant %zu", campaign->variant_count + 1);
     enum pt_status status = pt_json_expect_object(value, where, allowed, error, error_size);
@@ -204,39 +315,12 @@ static enum pt_status parse_variant(const json_t *value, struct pt_campaign *cam
         }
     }
 
-    const json_t *presets = NULL;
-    status = pt_json_array(value, where, "presets", false, PT_PRESETS_MAX, &presets, error,
-                           error_size);
+    status = parse_ladders(value, where, content, currency, error, error_size);
     if (status)
         return status;
-    if (presets != NULL) {
-        size_t index;
-        const json_t *item;
-        int64_t minimum = pt_money_minimum(content->default_frequency, currency);
-        json_array_foreach(presets, index, item) {
-            if (!json_is_integer(item) || json_integer_value(item) < minimum ||
-                json_integer_value(item) > 100000000) {
-                snprintf(error, error_size,
-                         "%s.presets must be amounts in minor units of %s, at least %lld", where,
-                         currency->code, (long long)minimum);
-                return PT_ERR_INVALID;
-            }
-            content->presets[content->preset_count++] = json_integer_value(item);
-        }
-    }
-    status = pt_json_integer(value, where, "default_amount", false, 0, 100000000,
-                             &content->default_amount, error, error_size);
-    if (status)
-        return status;
-    if (content->default_amount != 0) {
-        bool found = false;
-        for (size_t i = 0; i < content->preset_count; i++)
-            found = found || content->presets[i] == content->default_amount;
-        if (!found) {
-            snprintf(error, error_size, "%s.default_amount must be one of its presets", where);
-            return PT_ERR_INVALID;
-        }
-    }
+    variant->frequencies = content->frequencies;
+    variant->default_frequency = content->default_frequency;
+    memcpy(variant->ladders, content->ladders, sizeof(variant->ladders));
 
     static const char *const text_allowed[] = {NULL};
     (void)text_allowed;
@@ -502,6 +586,7 @@ static void render_variant(struct pt_campaign *campaign, struct pt_variant *vari
         content.support_label = text_field(text, "support");
         content.later_label = text_field(text, "later");
         content.supporting_label = text_field(text, "supporting");
+        out->headline = pt_xstrdup(content.headline != NULL ? content.headline : "");
         pt_render_appeal(&html, campaign->id, variant->id, language, &content,
                          settings->public_url);
 
@@ -511,6 +596,7 @@ static void render_variant(struct pt_campaign *campaign, struct pt_variant *vari
         pt_buf_json_str(&answer, variant->id);
         pt_buf_puts(&answer, ",\"language\":");
         pt_buf_json_str(&answer, language);
+        pt_buf_printf(&answer, ",\"remind\":%s", settings->email_off ? "false" : "true");
         pt_buf_puts(&answer, ",\"html\":\"");
         pt_buf_json(&answer, html.data, html.length);
         pt_buf_puts(&answer, "\"}}");
@@ -536,6 +622,7 @@ static void free_campaign(struct pt_campaign *campaign)
         struct pt_variant *variant = &campaign->variants[v];
         for (size_t t = 0; t < variant->text_count; t++) {
             free(variant->texts[t].answer);
+            free(variant->texts[t].headline);
             free(variant->texts[t].document);
         }
         free(variant->texts);

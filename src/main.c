@@ -497,30 +497,36 @@ static int seed_demo(struct pt_app *app)
     return 0;
 }
 
+/* The processor's origins (its API, its checkout, its card portal), for
+ * form-action: browsers hold the redirect that answers a form to the
+ * page's form-action. "" when no processor is configured. */
+static void processor_origins(const struct pt_config *config, struct pt_buf *out)
+{
+    if (config->stripe_secret_key[0] == '\0')
+        return;
+    const char *base = config->stripe_api_base;
+    const char *host = strstr(base, "://");
+    const char *path = host ? strchr(host + 3, '/') : NULL;
+    pt_buf_puts(out, " ");
+    pt_buf_append(out, base, path ? (size_t)(path - base) : strlen(base));
+    pt_buf_puts(out, " https://checkout.stripe.com https://billing.stripe.com");
+}
+
 static void build_embed_policy(struct pt_app *app)
 {
+    /* The appeal's form posts to /support, which may answer with the
+     * processor's checkout when the reader picked an amount. */
     struct pt_buf policy;
     pt_buf_init(&policy);
-    pt_buf_printf(&policy,
-                  "default-src 'none'; style-src 'self' %s; form-action 'self' %s; "
-                  "base-uri 'none'; frame-ancestors %s",
-                  app->config->public_url, app->config->public_url,
-                  app->config->frame_ancestors);
+    pt_buf_printf(&policy, "default-src 'none'; style-src 'self' %s; form-action 'self' %s",
+                  app->config->public_url, app->config->public_url);
+    processor_origins(app->config, &policy);
+    pt_buf_printf(&policy, "; base-uri 'none'; frame-ancestors %s", app->config->frame_ancestors);
     app->embed_policy = pt_buf_take(&policy, NULL);
 
-    /* The support and manage pages answer their forms with a redirect to
-     * the processor (its checkout, its card portal), and browsers hold that
-     * redirect to the page's form-action: name the processor's origins. */
     pt_buf_puts(&policy, "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                          "script-src 'self'; form-action 'self'");
-    if (app->config->stripe_secret_key[0] != '\0') {
-        const char *base = app->config->stripe_api_base;
-        const char *host = strstr(base, "://");
-        const char *path = host ? strchr(host + 3, '/') : NULL;
-        pt_buf_puts(&policy, " ");
-        pt_buf_append(&policy, base, path ? (size_t)(path - base) : strlen(base));
-        pt_buf_puts(&policy, " https://checkout.stripe.com https://billing.stripe.com");
-    }
+    processor_origins(app->config, &policy);
     pt_buf_puts(&policy, "; base-uri 'none'; frame-ancestors 'none'");
     app->form_policy = pt_buf_take(&policy, NULL);
 }
@@ -546,6 +552,9 @@ static int run_server(struct pt_config *config, const struct options *options, b
     app.catalog_settings.public_url = config->public_url;
     app.catalog_settings.default_currency = config->currency;
     app.catalog_settings.frame_ancestors = config->frame_ancestors;
+    /* The demo keeps its reminder offer to show it; a server without email
+     * must not promise one. */
+    app.catalog_settings.email_off = config->smtp_url[0] == '\0' && !config->demo_pages;
     const char *offset = getenv("PATRON_CLOCK_OFFSET");
     if (offset != NULL)
         app.clock_offset = strtoll(offset, NULL, 10);

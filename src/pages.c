@@ -121,9 +121,15 @@ void pt_pages_dismiss(struct pt_app *app, struct pt_request *request,
     pt_buf_html_str(&body, app->config->public_url);
     pt_buf_puts(&body, "/appeal.css\"></head><body class=\"patron-embed\">"
                        "<p class=\"patron-thanks\" role=\"status\">");
-    pt_buf_html_str(&body, pt_render_phrase(language, PT_PHRASE_DISMISSED));
+    /* The answer matches the button: thanks for "I already support", the
+     * close message for the cross. */
+    enum pt_phrase answer = kind == PT_EVENT_SNOOZE_CLOSE        ? PT_PHRASE_CLOSED
+                            : kind == PT_EVENT_SNOOZE_SUPPORTING ? PT_PHRASE_THANKS_SUPPORTING
+                                                                 : PT_PHRASE_DISMISSED;
+    pt_buf_html_str(&body, pt_render_phrase(language, answer));
     pt_buf_puts(&body, "</p>");
-    if (kind == PT_EVENT_SNOOZE_LATER)
+    /* No email, no promise of one. */
+    if (kind == PT_EVENT_SNOOZE_LATER && !app->catalog_settings.email_off)
         pt_reminder_routes_render_form(app, &body, language, campaign_id, variant_id);
     pt_buf_puts(&body, "</body></html>\n");
     html_answer(request, response, 200, &body);
@@ -133,15 +139,22 @@ void pt_pages_dismiss(struct pt_app *app, struct pt_request *request,
 
 /* --------------------------------------------------------------- support */
 
+/* What the reader chose on the appeal or the support page. */
 struct support_form {
     const char *language;
     enum pt_frequency frequency;
     const struct pt_currency *currency;
-    const char *amount;       /* the preset chosen, "other" or NULL */
-    const char *other_amount; /* typed by the reader */
+    const char *choice;       /* the amount button: a preset's value, "other" or NULL */
+    const char *other_amount; /* typed by the reader; NULL when the form had no box */
     const char *campaign;
     const char *variant;
     const char *return_url;   /* the article to lead back to, or NULL */
+    const char *confirm;      /* the statement the reader saw ("350:USD:monthly"), or NULL */
+    char headline[256];       /* the appeal's, to greet the reader with; "" for none */
+    /* What the page offers per frequency: the appeal's own amounts when the
+     * reader came from one in its currency, else patron's standard ones. */
+    struct pt_amount_ladder ladders[PT_FREQUENCIES];
+    bool currency_changed;    /* the amounts on show were in another currency */
     const char *error_field;  /* "amount", "currency" or "frequency" */
     char error[256];
 };
@@ -150,6 +163,133 @@ static const char *field(struct pt_request *request, const char *name)
 {
     return request->method == PT_METHOD_POST ? pt_http_form(request, name)
                                              : pt_http_query(request, name);
+}
+
+static bool other_chosen(const struct support_form *form)
+{
+    return form->choice != NULL && strcmp(form->choice, "other") == 0;
+}
+
+static void fail(struct support_form *form, const char *field_name, const char *message)
+{
+    form->error_field = field_name;
+    snprintf(form->error, sizeof(form->error), "%s", message);
+}
+
+/* The ladders and headline of the appeal the reader came from, if it still
+ * exists and speaks the currency of the form. */
+static void read_appeal(struct pt_app *app, struct support_form *form)
+{
+    for (unsigned f = 0; f < PT_FREQUENCIES; f++)
+        pt_money_standard_ladder((enum pt_frequency)f, form->currency, &form->ladders[f]);
+    if (form->campaign == NULL || form->variant == NULL)
+        return;
+    struct pt_catalog *catalog = pt_catalog_holder_acquire(&app->catalogs);
+    const struct pt_campaign *campaign = pt_catalog_find(catalog, form->campaign);
+    const struct pt_variant *variant =
+        campaign != NULL ? pt_campaign_find_variant(campaign, form->variant) : NULL;
+    if (variant != NULL && strcmp(campaign->currency, form->currency->code) == 0) {
+        for (unsigned f = 0; f < PT_FREQUENCIES; f++) {
+            if (variant->ladders[f].count > 0)
+                form->ladders[f] = variant->ladders[f];
+        }
+    }
+    const struct pt_variant_text *text =
+        variant != NULL ? pt_variant_find_text(variant, form->language) : NULL;
+    if (text != NULL)
+        snprintf(form->headline, sizeof(form->headline), "%s", text->headline);
+    pt_catalog_release(catalog);
+}
+
+/* Reads the form (a POST) or the address (a GET). Problems with the
+ * frequency or the currency are set as the form's error. */
+static void read_support(struct pt_app *app, struct pt_request *request,
+                         struct support_form *form)
+{
+    memset(form, 0, sizeof(*form));
+    form->language = page_language(field(request, "lang"));
+    form->currency = pt_money_currency(app->config->currency);
+    if (form->currency == NULL)
+        form->currency = pt_money_currency("USD");
+    form->frequency = PT_FREQUENCY_MONTHLY;
+    const char *campaign = field(request, "campaign"), *variant = field(request, "variant");
+    form->campaign = pt_catalog_is_id(campaign) ? campaign : NULL;
+    form->variant = pt_catalog_is_id(variant) ? variant : NULL;
+    const char *back = field(request, "return");
+    form->return_url = pt_app_is_return_url(back) ? back : NULL;
+    form->other_amount = field(request, "other_amount");
+    form->confirm = field(request, "confirm");
+
+    const char *frequency = field(request, "frequency");
+    if (frequency != NULL && !pt_frequency_parse(frequency, &form->frequency))
+        fail(form, "frequency", pt_render_phrase(form->language, PT_PHRASE_CHOOSE_FREQUENCY));
+    const char *code = field(request, "currency");
+    if (code != NULL) {
+        const struct pt_currency *currency = pt_money_currency(code);
+        if (currency == NULL)
+            fail(form, "currency", pt_render_phrase(form->language, PT_PHRASE_UNKNOWN_CURRENCY));
+        else
+            form->currency = currency;
+    }
+    /* The support page names the currency its amounts were shown in; a
+     * reader without script who switched currency saw other amounts. */
+    const char *shown = field(request, "shown_currency");
+    form->currency_changed = shown != NULL && strcmp(shown, form->currency->code) != 0;
+
+    char name[32];
+    snprintf(name, sizeof(name), "amount_%s", pt_frequency_name(form->frequency));
+    form->choice = field(request, name);
+    if (form->choice == NULL)
+        form->choice = field(request, "amount"); /* appeals rendered before per-frequency amounts */
+    read_appeal(app, form);
+}
+
+static void confirm_token(struct pt_buf *out, int64_t minor, const struct support_form *form)
+{
+    pt_buf_printf(out, "%lld:%s:%s", (long long)minor, form->currency->code,
+                  pt_frequency_name(form->frequency));
+}
+
+/* The amount the reader chose, in minor units, checked against the rules.
+ * stated says whether the reader has seen exactly this amount: one of the
+ * amounts on show, or a statement ("You will give $3.50 every month") whose
+ * token the form carries back. What the reader typed is never charged
+ * unstated; a preset and a typed amount together are refused, never
+ * guessed between. */
+static bool read_amount(const struct pt_app *app, struct support_form *form, int64_t *minor,
+                        bool *stated)
+{
+    const char *typed = form->other_amount != NULL && form->other_amount[0] != '\0'
+                            ? form->other_amount
+                            : NULL;
+    *stated = false;
+    if (form->choice != NULL && !other_chosen(form)) {
+        if (typed != NULL) {
+            fail(form, "amount", pt_render_phrase(form->language, PT_PHRASE_BOTH_AMOUNTS));
+            return false;
+        }
+        typed = form->choice;
+    } else if (typed == NULL) {
+        fail(form, "amount", pt_render_phrase(form->language, PT_PHRASE_ENTER_AMOUNT));
+        return false;
+    }
+    if (pt_money_parse(typed, form->currency, form->language, minor, form->error,
+                       sizeof(form->error)) != PT_OK ||
+        pt_money_check(form->frequency, *minor, form->currency, app->config->max_amount,
+                       form->language, form->error, sizeof(form->error)) != PT_OK) {
+        form->error_field = "amount";
+        return false;
+    }
+    if (typed == form->choice)
+        *stated = pt_money_ladder_has(&form->ladders[form->frequency], *minor);
+    if (!*stated && form->confirm != NULL) {
+        struct pt_buf token;
+        pt_buf_init(&token);
+        confirm_token(&token, *minor, form);
+        *stated = strcmp(token.data, form->confirm) == 0;
+        pt_buf_dispose(&token);
+    }
+    return true;
 }
 
 static void radio(struct pt_buf *out, const char *name, const char *value, bool checked,
@@ -162,12 +302,60 @@ static void radio(struct pt_buf *out, const char *name, const char *value, bool 
     pt_buf_puts(out, "</label>");
 }
 
-static void render_support(struct pt_buf *out, const struct support_form *form)
+static void hidden_field(struct pt_buf *out, const char *name, const char *value)
+{
+    if (value == NULL)
+        return;
+    pt_buf_printf(out, "<input type=\"hidden\" name=\"%s\" value=\"", name);
+    pt_buf_html_str(out, value);
+    pt_buf_puts(out, "\">");
+}
+
+/* Where the reader came from, carried through every step. */
+static void identity_fields(struct pt_buf *out, const struct support_form *form)
+{
+    hidden_field(out, "campaign", form->campaign);
+    hidden_field(out, "variant", form->variant);
+    hidden_field(out, "lang", form->language);
+    hidden_field(out, "return", form->return_url);
+}
+
+/* The newsroom's name above every step, and a way back to the article. */
+static void page_start(const struct pt_app *app, struct pt_buf *out,
+                       const struct support_form *form, const char *title)
+{
+    pt_render_page_start(out, form->language, title);
+    pt_buf_puts(out, "<header class=\"patron-brand\">");
+    if (form->return_url != NULL) {
+        pt_buf_puts(out, "<a class=\"patron-back\" href=\"");
+        pt_buf_html_str(out, form->return_url);
+        pt_buf_puts(out, "\">\u2190 ");
+        pt_buf_html_str(out, pt_render_phrase(form->language, PT_PHRASE_BACK));
+        pt_buf_puts(out, "</a>");
+    }
+    pt_buf_puts(out, "<p class=\"patron-newsroom\">");
+    pt_buf_html_str(out, app->config->newsroom_name);
+    pt_buf_puts(out, "</p></header>");
+}
+
+static void trust_line(const struct pt_app *app, struct pt_buf *out, const char *language)
+{
+    pt_buf_puts(out, "<p class=\"patron-trust\">");
+    pt_buf_html_str(out, pt_render_phrase(language, app->pay != NULL ? PT_PHRASE_TRUST_STRIPE
+                                                                      : PT_PHRASE_TRUST));
+    pt_buf_puts(out, "</p>");
+}
+
+static void render_support(const struct pt_app *app, struct pt_buf *out,
+                           const struct support_form *form, bool focus_other)
 {
     const char *language = form->language;
-    pt_render_page_start(out, language, pt_render_phrase(language, PT_PHRASE_SUPPORT_TITLE));
+    const char *title = form->headline[0] != '\0'
+                            ? form->headline
+                            : pt_render_phrase(language, PT_PHRASE_SUPPORT_TITLE);
+    page_start(app, out, form, title);
     pt_buf_puts(out, "<h1>");
-    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_SUPPORT_TITLE));
+    pt_buf_html_str(out, title);
     pt_buf_puts(out, "</h1><p>");
     pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_SUPPORT_INTRO));
     pt_buf_puts(out, "</p>");
@@ -175,85 +363,83 @@ static void render_support(struct pt_buf *out, const struct support_form *form)
         pt_buf_puts(out, "<p class=\"patron-error-summary\" role=\"alert\">");
         pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_FIX_BELOW));
         pt_buf_puts(out, "</p>");
+    } else if (form->currency_changed) {
+        pt_buf_puts(out, "<p class=\"patron-notice\" role=\"status\">");
+        pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_CURRENCY_CHANGED));
+        pt_buf_puts(out, "</p>");
     }
     pt_buf_puts(out, "<form class=\"patron-support-form\" method=\"post\" action=\"/support\">");
-    static const char *const hidden_names[] = {"campaign", "variant"};
-    const char *hidden_values[] = {form->campaign, form->variant};
-    for (size_t i = 0; i < 2; i++) {
-        if (hidden_values[i] == NULL)
-            continue;
-        pt_buf_printf(out, "<input type=\"hidden\" name=\"%s\" value=\"", hidden_names[i]);
-        pt_buf_html_str(out, hidden_values[i]);
-        pt_buf_puts(out, "\">");
-    }
-    pt_buf_puts(out, "<input type=\"hidden\" name=\"lang\" value=\"");
-    pt_buf_puts(out, language);
-    pt_buf_puts(out, "\">");
-    if (form->return_url != NULL) {
-        pt_buf_puts(out, "<input type=\"hidden\" name=\"return\" value=\"");
-        pt_buf_html_str(out, form->return_url);
-        pt_buf_puts(out, "\">");
-    }
+    identity_fields(out, form);
+    hidden_field(out, "shown_currency", form->currency->code);
+    /* Filled by support.js with the statement the reader sees. */
+    pt_buf_puts(out, "<input type=\"hidden\" name=\"confirm\" value=\"\">");
 
-    pt_buf_puts(out, "<fieldset><legend>");
-    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_HOW_OFTEN));
-    pt_buf_puts(out, "</legend>");
-    radio(out, "frequency", "monthly", form->frequency == PT_FREQUENCY_MONTHLY,
-          pt_render_phrase(language, PT_PHRASE_MONTHLY));
-    radio(out, "frequency", "one_off", form->frequency == PT_FREQUENCY_ONE_OFF,
-          pt_render_phrase(language, PT_PHRASE_ONE_OFF));
-    radio(out, "frequency", "annual", form->frequency == PT_FREQUENCY_ANNUAL,
-          pt_render_phrase(language, PT_PHRASE_ANNUAL));
-    pt_buf_puts(out, "</fieldset>");
-
-    /* Presets of 2, 5 and 10 units (the appeal's usual ladder); whatever the
-     * reader chose in the appeal is kept, as a preset or as "other". */
-    int64_t unit = pt_money_unit(form->currency);
-    int64_t presets[3] = {2 * unit, 5 * unit, 10 * unit};
-    if (form->currency->exponent == 0)
-        presets[0] = 300, presets[1] = 500, presets[2] = 1000;
-    bool matched = false;
     pt_buf_puts(out, "<fieldset");
-    if (form->error_field && strcmp(form->error_field, "amount") == 0)
+    if (form->error_field && strcmp(form->error_field, "frequency") == 0)
         pt_buf_puts(out, " class=\"patron-invalid\"");
     pt_buf_puts(out, "><legend>");
-    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_AMOUNT));
+    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_HOW_OFTEN));
     pt_buf_puts(out, "</legend>");
-    for (size_t i = 0; i < 3; i++) {
-        struct pt_buf value, shown;
-        pt_buf_init(&value);
-        pt_buf_init(&shown);
-        pt_money_format_plain(&value, presets[i], form->currency);
-        pt_money_format(&shown, presets[i], form->currency);
-        bool checked = form->amount != NULL && strcmp(form->amount, value.data) == 0;
-        matched = matched || checked;
-        radio(out, "amount", value.data, checked, shown.data);
-        pt_buf_dispose(&value);
-        pt_buf_dispose(&shown);
+    static const enum pt_phrase names[PT_FREQUENCIES] = {
+        [PT_FREQUENCY_MONTHLY] = PT_PHRASE_MONTHLY,
+        [PT_FREQUENCY_ONE_OFF] = PT_PHRASE_ONE_OFF,
+        [PT_FREQUENCY_ANNUAL] = PT_PHRASE_ANNUAL,
+    };
+    for (unsigned f = 0; f < PT_FREQUENCIES; f++)
+        radio(out, "frequency", pt_frequency_name(f), form->frequency == f,
+              pt_render_phrase(language, names[f]));
+    if (form->error_field && strcmp(form->error_field, "frequency") == 0) {
+        pt_buf_puts(out, "<p class=\"patron-error\">");
+        pt_buf_html_str(out, form->error);
+        pt_buf_puts(out, "</p>");
     }
+    pt_buf_puts(out, "</fieldset>");
+
+    /* The amount the reader had chosen stays chosen, as a preset or as
+     * "other" with what they typed; after a currency switch, the new
+     * currency's default. */
+    int64_t chosen = 0;
     const char *typed = form->other_amount;
-    if (!matched && form->amount != NULL && strcmp(form->amount, "other") != 0 &&
-        (typed == NULL || typed[0] == '\0'))
-        typed = form->amount;
-    radio(out, "amount", "other", !matched, pt_render_phrase(language, PT_PHRASE_OTHER));
+    bool other = other_chosen(form) || focus_other;
+    if (form->choice != NULL && !other && !form->currency_changed) {
+        char ignored[256];
+        if (pt_money_parse(form->choice, form->currency, language, &chosen, ignored,
+                           sizeof(ignored)) != PT_OK ||
+            !pt_money_ladder_has(&form->ladders[form->frequency], chosen)) {
+            other = true; /* an amount from elsewhere: shown as typed */
+            if (typed == NULL || typed[0] == '\0')
+                typed = form->choice;
+        }
+    }
+    bool invalid = form->error_field && strcmp(form->error_field, "amount") == 0;
+    for (unsigned f = 0; f < PT_FREQUENCIES; f++) {
+        const struct pt_amount_ladder *ladder = &form->ladders[f];
+        bool mine = f == form->frequency;
+        pt_render_amounts(out, invalid && mine ? "patron-amounts patron-invalid" : "patron-amounts",
+                          (enum pt_frequency)f, ladder,
+                          mine && chosen != 0 ? chosen : ladder->default_amount, mine && other,
+                          form->currency, language);
+    }
     pt_buf_puts(out, "<label class=\"patron-other\" for=\"other_amount\">");
     pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_OTHER_AMOUNT));
     pt_buf_puts(out, " (");
     pt_buf_html_str(out, form->currency->code);
     pt_buf_puts(out, ")</label><input id=\"other_amount\" name=\"other_amount\" "
-                     "inputmode=\"decimal\" autocomplete=\"off\" value=\"");
+                     "inputmode=\"decimal\" autocomplete=\"off\"");
+    if (focus_other && !invalid)
+        pt_buf_puts(out, " autofocus");
+    pt_buf_puts(out, " value=\"");
     if (typed != NULL)
         pt_buf_html_str(out, typed);
     pt_buf_puts(out, "\"");
-    if (form->error_field && strcmp(form->error_field, "amount") == 0) {
-        pt_buf_puts(out, " aria-invalid=\"true\" aria-describedby=\"amount-error\">"
+    if (invalid) {
+        pt_buf_puts(out, " aria-invalid=\"true\" aria-describedby=\"amount-error\" autofocus>"
                          "<p id=\"amount-error\" class=\"patron-error\">");
         pt_buf_html_str(out, form->error);
         pt_buf_puts(out, "</p>");
     } else {
         pt_buf_puts(out, ">");
     }
-    pt_buf_puts(out, "</fieldset>");
 
     pt_buf_puts(out, "<label for=\"currency\">");
     pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_CURRENCY));
@@ -266,21 +452,76 @@ static void render_support(struct pt_buf *out, const struct support_form *form)
         pt_buf_printf(out, "<option%s>%s</option>",
                       strcmp(codes[i], form->currency->code) == 0 ? " selected" : "", codes[i]);
     pt_buf_puts(out, "</select>");
+    /* Without script the page cannot redraw its amounts when the currency
+     * changes: this asks the server to. */
+    pt_buf_puts(out, "<noscript><button class=\"patron-secondary\" type=\"submit\" "
+                     "formmethod=\"get\" formaction=\"/support\">");
+    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_SHOW_CURRENCY));
+    pt_buf_puts(out, "</button></noscript>");
     if (form->error_field && strcmp(form->error_field, "currency") == 0) {
         pt_buf_puts(out, "<p id=\"currency-error\" class=\"patron-error\">");
         pt_buf_html_str(out, form->error);
         pt_buf_puts(out, "</p>");
     }
-    pt_buf_puts(out, "<button type=\"submit\">");
+    pt_buf_puts(out, "<p id=\"patron-statement\" class=\"patron-statement\" role=\"status\" "
+                     "hidden></p><button type=\"submit\">");
     pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_CONTINUE));
-    pt_buf_puts(out, "</button></form>");
+    pt_buf_puts(out, "</button>");
+    trust_line(app, out, language);
+    pt_buf_puts(out, "</form><script src=\"/support.js\"></script>");
     pt_render_page_end(out);
 }
 
-static void render_pending(struct pt_buf *out, const struct support_form *form, int64_t minor)
+/* One step before the processor for an amount the reader typed and has not
+ * yet seen stated: "You will give $3.50 every month", to confirm or change. */
+static void render_check(const struct pt_app *app, struct pt_buf *out,
+                         const struct support_form *form, int64_t minor)
 {
     const char *language = form->language;
-    pt_render_page_start(out, language, pt_render_phrase(language, PT_PHRASE_PENDING_TITLE));
+    page_start(app, out, form, pt_render_phrase(language, PT_PHRASE_CHECK_TITLE));
+    pt_buf_puts(out, "<h1>");
+    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_CHECK_TITLE));
+    pt_buf_printf(out, "</h1><p class=\"patron-statement\" data-amount-minor=\"%lld\" "
+                       "data-currency=\"%s\" data-frequency=\"%s\">",
+                  (long long)minor, form->currency->code, pt_frequency_name(form->frequency));
+    struct pt_buf text;
+    pt_buf_init(&text);
+    pt_money_statement(&text, minor, form->currency, form->frequency, language);
+    pt_buf_html(out, text.data, text.length);
+    pt_buf_reset(&text);
+    pt_buf_puts(out, "</p>");
+    static const char *const methods[] = {"post", "get"};
+    for (size_t i = 0; i < 2; i++) {
+        pt_buf_printf(out, "<form class=\"patron-check\" method=\"%s\" action=\"/support\">",
+                      methods[i]);
+        identity_fields(out, form);
+        hidden_field(out, "frequency", pt_frequency_name(form->frequency));
+        hidden_field(out, "currency", form->currency->code);
+        hidden_field(out, "amount", "other");
+        pt_money_format_plain(&text, minor, form->currency);
+        hidden_field(out, "other_amount", text.data);
+        pt_buf_reset(&text);
+        if (i == 0) {
+            confirm_token(&text, minor, form);
+            hidden_field(out, "confirm", text.data);
+            pt_buf_reset(&text);
+        }
+        pt_buf_printf(out, "<button type=\"submit\"%s>",
+                      i == 0 ? " autofocus" : " class=\"patron-secondary\"");
+        pt_buf_html_str(out, pt_render_phrase(language, i == 0 ? PT_PHRASE_TO_PAYMENT
+                                                               : PT_PHRASE_CHANGE));
+        pt_buf_puts(out, "</button></form>");
+    }
+    pt_buf_dispose(&text);
+    trust_line(app, out, language);
+    pt_render_page_end(out);
+}
+
+static void render_pending(const struct pt_app *app, struct pt_buf *out,
+                           const struct support_form *form, int64_t minor)
+{
+    const char *language = form->language;
+    page_start(app, out, form, pt_render_phrase(language, PT_PHRASE_PENDING_TITLE));
     pt_buf_puts(out, "<h1>");
     pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_PENDING_TITLE));
     pt_buf_puts(out, "</h1><p class=\"patron-pledge\" data-status=\"pending\">");
@@ -288,7 +529,7 @@ static void render_pending(struct pt_buf *out, const struct support_form *form, 
     pt_buf_puts(out, " <strong>");
     struct pt_buf shown;
     pt_buf_init(&shown);
-    pt_money_format(&shown, minor, form->currency);
+    pt_money_format_in(&shown, minor, form->currency, language);
     pt_buf_html(out, shown.data, shown.length);
     pt_buf_dispose(&shown);
     pt_buf_puts(out, ", ");
@@ -306,137 +547,133 @@ static void render_pending(struct pt_buf *out, const struct support_form *form, 
     pt_render_page_end(out);
 }
 
-/* Reads and checks the form; returns false with error_field set when a value
- * is wrong. The amount is validated here whatever the form offered. */
-static bool read_support(struct pt_app *app, struct pt_request *request,
-                         struct support_form *form, int64_t *minor)
+/* Records the pledge as pending and answers with the processor's checkout
+ * (or, with no processor, a page saying nothing was charged). */
+static void start_pledge(struct pt_app *app, struct pt_request *request,
+                         struct pt_response *response, const struct support_form *form,
+                         int64_t minor)
 {
-    memset(form, 0, sizeof(*form));
-    form->language = page_language(field(request, "lang"));
-    form->currency = pt_money_currency(app->config->currency);
-    if (form->currency == NULL)
-        form->currency = pt_money_currency("USD");
-    form->frequency = PT_FREQUENCY_MONTHLY;
-    form->amount = field(request, "amount");
-    form->other_amount = field(request, "other_amount");
-    const char *campaign = field(request, "campaign"), *variant = field(request, "variant");
-    form->campaign = pt_catalog_is_id(campaign) ? campaign : NULL;
-    form->variant = pt_catalog_is_id(variant) ? variant : NULL;
-    const char *back = field(request, "return");
-    form->return_url = pt_app_is_return_url(back) ? back : NULL;
-
-    const char *frequency = field(request, "frequency");
-    if (frequency != NULL && !pt_frequency_parse(frequency, &form->frequency)) {
-        form->error_field = "frequency";
-        snprintf(form->error, sizeof(form->error), "Choose monthly, once or yearly.");
-    }
-    const char *code = field(request, "currency");
-    if (code != NULL) {
-        const struct pt_currency *currency = pt_money_currency(code);
-        if (currency == NULL) {
-            form->error_field = "currency";
-            snprintf(form->error, sizeof(form->error),
-                     strcmp(form->language, "ru") == 0
-                         ? "Эту валюту мы не принимаем: выберите USD, EUR, GBP, CHF или JPY."
-                         : "We cannot take that currency: choose USD, EUR, GBP, CHF or JPY.");
-        } else {
-            form->currency = currency;
-        }
-    }
-    if (form->error_field != NULL || request->method != PT_METHOD_POST)
-        return form->error_field == NULL;
-
-    const char *typed = form->amount;
-    if (typed == NULL || strcmp(typed, "other") == 0)
-        typed = form->other_amount;
-    if (typed == NULL || typed[0] == '\0') {
-        form->error_field = "amount";
-        snprintf(form->error, sizeof(form->error),
-                 strcmp(form->language, "ru") == 0 ? "Укажите сумму." : "Enter an amount.");
-        return false;
-    }
-    if (pt_money_parse(typed, form->currency, form->language, minor, form->error, sizeof(form->error)) != PT_OK ||
-        pt_money_check(form->frequency, *minor, form->currency, app->config->max_amount,
-                       form->language, form->error, sizeof(form->error)) != PT_OK) {
-        form->error_field = "amount";
-        return false;
-    }
-    return true;
-}
-
-void pt_pages_support(struct pt_app *app, struct pt_request *request,
-                      struct pt_response *response)
-{
-    if (request->form_invalid) {
-        pt_response_error(request, response, 400, "The form could not be read.");
-        return;
-    }
-    struct support_form form;
-    int64_t minor = 0;
-    bool valid = read_support(app, request, &form, &minor);
-    struct pt_buf body;
-    pt_buf_init(&body);
-    pt_response_header(response, "Content-Security-Policy", app->form_policy);
-    if (request->method != PT_METHOD_POST || !valid) {
-        render_support(&body, &form);
-        html_answer(request, response, valid ? 200 : 422, &body);
-        pt_buf_dispose(&body);
-        return;
-    }
+    const char *language = form->language;
     char client[128];
     pt_app_client(app, request, client, sizeof(client));
     if (!pt_ratelimit_allow(app->pledge_attempts, client, pt_app_now(app) * 1000)) {
-        pt_buf_dispose(&body);
         pt_response_error(request, response, 429,
-                          "Too many pledges from here in the last hour; please try again later.");
+                          pt_render_phrase(language, PT_PHRASE_TOO_MANY));
         return;
     }
     unsigned char random[16];
     randombytes_buf(random, sizeof(random));
     struct pt_pledge pledge = {
         .status = "pending",
-        .frequency = form.frequency,
+        .frequency = form->frequency,
         .amount_minor = minor,
-        .currency = form.currency->code,
-        .campaign = form.campaign ? form.campaign : "",
-        .variant = form.variant ? form.variant : "",
-        .language = form.language,
+        .currency = form->currency->code,
+        .campaign = form->campaign ? form->campaign : "",
+        .variant = form->variant ? form->variant : "",
+        .language = language,
         .created_at = pt_app_now(app),
     };
     sodium_bin2hex(pledge.id, sizeof(pledge.id), random, sizeof(random));
     if (pt_store_pledge_add(app->store, &pledge) != PT_OK) {
-        pt_buf_dispose(&body);
         pt_response_error(request, response, 503,
-                          "Your pledge could not be saved just now. Nothing was charged; "
-                          "please try again in a minute.");
+                          pt_render_phrase(language, PT_PHRASE_NOT_SAVED));
         return;
     }
-    pt_app_count_event(app, form.campaign, form.variant, PT_EVENT_PLEDGE_PENDING,
+    pt_app_count_event(app, form->campaign, form->variant, PT_EVENT_PLEDGE_PENDING,
                        pledge.created_at);
-    if (app->pay != NULL) {
-        /* On to the processor's checkout; the pledge stays pending until
-         * the processor says it is paid. */
-        struct pt_pledge_record record;
-        char url[PT_PAY_URL_MAX], error[300];
-        if (pt_store_pledge_get(app->store, pledge.id, &record) != PT_OK ||
-            pt_pledges_start_checkout(app, &record, form.return_url, url, sizeof(url), error,
-                                      sizeof(error)) !=
-                PT_OK) {
-            fprintf(stderr, "patron: a checkout could not be started: %s\n", error);
-            pt_buf_dispose(&body);
-            pt_response_error(request, response, 503,
-                              "The payment processor cannot be reached just now. Nothing was "
-                              "charged; please try again in a minute.");
-            return;
-        }
+    if (app->pay == NULL) {
+        struct pt_buf body;
+        pt_buf_init(&body);
+        render_pending(app, &body, form, minor);
+        html_answer(request, response, 201, &body);
         pt_buf_dispose(&body);
-        pt_response_text(request, response, 303, "text/plain", "", 0);
-        pt_response_header(response, "Location",
-                           pt_arena_strndup(request->arena, url, strlen(url)));
         return;
     }
-    render_pending(&body, &form, minor);
-    html_answer(request, response, 201, &body);
+    /* On to the processor's checkout; the pledge stays pending until the
+     * processor says it is paid. */
+    struct pt_pledge_record record;
+    char url[PT_PAY_URL_MAX], error[300];
+    if (pt_store_pledge_get(app->store, pledge.id, &record) != PT_OK ||
+        pt_pledges_start_checkout(app, &record, form->return_url, url, sizeof(url), error,
+                                  sizeof(error)) != PT_OK) {
+        fprintf(stderr, "patron: a checkout could not be started: %s\n", error);
+        pt_response_error(request, response, 503,
+                          pt_render_phrase(language, PT_PHRASE_PROCESSOR_DOWN));
+        return;
+    }
+    pt_response_text(request, response, 303, "text/plain", "", 0);
+    pt_response_header(response, "Location", pt_arena_strndup(request->arena, url, strlen(url)));
+}
+
+void pt_pages_support(struct pt_app *app, struct pt_request *request,
+                      struct pt_response *response)
+{
+    if (request->form_invalid) {
+        pt_response_error(request, response, 400,
+                          pt_render_phrase(page_language(pt_http_query(request, "lang")),
+                                           PT_PHRASE_FORM_UNREADABLE));
+        return;
+    }
+    pt_response_header(response, "Content-Security-Policy", app->form_policy);
+    struct support_form form;
+    read_support(app, request, &form);
+    int64_t minor = 0;
+    bool stated = false;
+    struct pt_buf body;
+    pt_buf_init(&body);
+    bool post = request->method == PT_METHOD_POST;
+    /* "Other" on the appeal, which has no box to type in: the page with
+     * the box, ready for typing. */
+    bool arriving_for_other = other_chosen(&form) && form.other_amount == NULL;
+    if (!post || form.error_field != NULL || form.currency_changed || arriving_for_other) {
+        render_support(app, &body, &form, arriving_for_other);
+        html_answer(request, response, form.error_field != NULL ? 422 : 200, &body);
+    } else if (!read_amount(app, &form, &minor, &stated)) {
+        render_support(app, &body, &form, false);
+        html_answer(request, response, 422, &body);
+    } else if (!stated) {
+        render_check(app, &body, &form, minor);
+        html_answer(request, response, 200, &body);
+    } else {
+        start_pledge(app, request, response, &form, minor);
+    }
+    pt_buf_dispose(&body);
+}
+
+void pt_pages_support_quote(struct pt_app *app, struct pt_request *request,
+                            struct pt_response *response)
+{
+    struct support_form form;
+    read_support(app, request, &form);
+    int64_t minor = 0;
+    bool stated = false;
+    struct pt_buf body;
+    pt_buf_init(&body);
+    int status = 200;
+    if (form.error_field == NULL && read_amount(app, &form, &minor, &stated)) {
+        pt_buf_puts(&body, "{\"amount_minor\":");
+        pt_buf_printf(&body, "%lld,\"currency\":\"%s\",\"frequency\":\"%s\",\"statement\":",
+                      (long long)minor, form.currency->code, pt_frequency_name(form.frequency));
+        struct pt_buf text;
+        pt_buf_init(&text);
+        pt_money_statement(&text, minor, form.currency, form.frequency, form.language);
+        pt_buf_json_str(&body, text.data);
+        pt_buf_reset(&text);
+        confirm_token(&text, minor, &form);
+        pt_buf_puts(&body, ",\"confirm\":");
+        pt_buf_json_str(&body, text.data);
+        pt_buf_puts(&body, "}");
+        pt_buf_dispose(&text);
+    } else {
+        status = 422;
+        pt_buf_puts(&body, "{\"error\":{\"field\":");
+        pt_buf_json_str(&body, form.error_field);
+        pt_buf_puts(&body, ",\"message\":");
+        pt_buf_json_str(&body, form.error);
+        pt_buf_puts(&body, "}}");
+    }
+    pt_response_text(request, response, status, "application/json", body.data, body.length);
+    pt_response_header(response, "Cache-Control", "no-store");
     pt_buf_dispose(&body);
 }
 

@@ -30,6 +30,27 @@ static const char *const english[PT_PHRASES] = {
                              "need to connect a payment processor before pledges can be paid.",
     [PT_PHRASE_BACK] = "Back to the article",
     [PT_PHRASE_FIX_BELOW] = "Please check the highlighted field.",
+    [PT_PHRASE_CLOSED] = "Closed. We will not ask again for a while.",
+    [PT_PHRASE_THANKS_SUPPORTING] = "Thank you for supporting us!",
+    [PT_PHRASE_CHECK_TITLE] = "Please check your gift",
+    [PT_PHRASE_TO_PAYMENT] = "Continue to payment",
+    [PT_PHRASE_CHANGE] = "Change",
+    [PT_PHRASE_SHOW_CURRENCY] = "Show amounts in this currency",
+    [PT_PHRASE_CURRENCY_CHANGED] =
+        "The amounts are now shown in the currency you chose: please choose again.",
+    [PT_PHRASE_BOTH_AMOUNTS] = "You picked an amount and also typed one. Choose \u201cOther\u201d "
+                               "to give the amount you typed, or clear the box.",
+    [PT_PHRASE_ENTER_AMOUNT] = "Enter an amount.",
+    [PT_PHRASE_CHOOSE_FREQUENCY] = "Choose monthly, once or yearly.",
+    [PT_PHRASE_UNKNOWN_CURRENCY] = "We cannot take that currency: choose one from the list.",
+    [PT_PHRASE_TRUST] = "You can change or cancel at any time.",
+    [PT_PHRASE_TRUST_STRIPE] = "Secure payment by Stripe \u00b7 change or cancel at any time",
+    [PT_PHRASE_FORM_UNREADABLE] = "The form could not be read.",
+    [PT_PHRASE_TOO_MANY] = "Too many pledges from here in the last hour; please try again later.",
+    [PT_PHRASE_NOT_SAVED] = "Your pledge could not be saved just now. Nothing was charged; please "
+                            "try again in a minute.",
+    [PT_PHRASE_PROCESSOR_DOWN] = "The payment processor cannot be reached just now. Nothing was "
+                                 "charged; please try again in a minute.",
 };
 
 static const char *const russian[PT_PHRASES] = {
@@ -58,6 +79,28 @@ static const char *const russian[PT_PHRASES] = {
                              "платёжную систему, прежде чем обязательства можно будет оплатить.",
     [PT_PHRASE_BACK] = "Вернуться к статье",
     [PT_PHRASE_FIX_BELOW] = "Проверьте отмеченное поле.",
+    [PT_PHRASE_CLOSED] = "Хорошо, мы не будем спрашивать какое-то время.",
+    [PT_PHRASE_THANKS_SUPPORTING] = "Спасибо, что поддерживаете нас!",
+    [PT_PHRASE_CHECK_TITLE] = "Проверьте сумму",
+    [PT_PHRASE_TO_PAYMENT] = "Перейти к оплате",
+    [PT_PHRASE_CHANGE] = "Изменить",
+    [PT_PHRASE_SHOW_CURRENCY] = "Показать суммы в этой валюте",
+    [PT_PHRASE_CURRENCY_CHANGED] =
+        "Суммы теперь показаны в выбранной валюте: выберите, пожалуйста, ещё раз.",
+    [PT_PHRASE_BOTH_AMOUNTS] = "Вы выбрали сумму и ввели ещё одну. Выберите \u00abДругая\u00bb, "
+                               "чтобы дать введённую сумму, или очистите поле.",
+    [PT_PHRASE_ENTER_AMOUNT] = "Укажите сумму.",
+    [PT_PHRASE_CHOOSE_FREQUENCY] = "Выберите: ежемесячно, один раз или ежегодно.",
+    [PT_PHRASE_UNKNOWN_CURRENCY] = "Эту валюту мы не принимаем: выберите валюту из списка.",
+    [PT_PHRASE_TRUST] = "Изменить или отменить можно в любой момент.",
+    [PT_PHRASE_TRUST_STRIPE] =
+        "Безопасная оплата через Stripe \u00b7 изменить или отменить можно в любой момент",
+    [PT_PHRASE_FORM_UNREADABLE] = "Не удалось прочитать форму.",
+    [PT_PHRASE_TOO_MANY] = "Слишком много попыток отсюда за последний час; попробуйте позже.",
+    [PT_PHRASE_NOT_SAVED] = "Не удалось сохранить вашу поддержку. Ничего не списано; попробуйте "
+                            "ещё раз через минуту.",
+    [PT_PHRASE_PROCESSOR_DOWN] = "Платёжная система сейчас недоступна. Ничего не списано; "
+                                 "попробуйте ещё раз через минуту.",
 };
 
 const char *pt_render_phrase(const char *language, enum pt_phrase phrase)
@@ -127,6 +170,32 @@ static const char *label_or(const char *label, const char *language, enum pt_phr
     return label != NULL ? label : pt_render_phrase(language, phrase);
 }
 
+void pt_render_amounts(struct pt_buf *out, const char *class_name, enum pt_frequency frequency,
+                       const struct pt_amount_ladder *ladder, int64_t chosen, bool other_chosen,
+                       const struct pt_currency *currency, const char *language)
+{
+    const char *name = pt_frequency_name(frequency);
+    pt_buf_printf(out, "<fieldset class=\"%s\" data-frequency=\"%s\"><legend>", class_name, name);
+    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_AMOUNT));
+    pt_buf_puts(out, "</legend>");
+    for (size_t i = 0; i < ladder->count; i++) {
+        pt_buf_printf(out, "<label><input type=\"radio\" name=\"amount_%s\" value=\"", name);
+        pt_money_format_plain(out, ladder->presets[i], currency);
+        pt_buf_printf(out, "\"%s> ",
+                      !other_chosen && ladder->presets[i] == chosen ? " checked" : "");
+        struct pt_buf shown;
+        pt_buf_init(&shown);
+        pt_money_format_in(&shown, ladder->presets[i], currency, language);
+        pt_buf_html(out, shown.data, shown.length);
+        pt_buf_dispose(&shown);
+        pt_buf_puts(out, "</label>");
+    }
+    pt_buf_printf(out, "<label><input type=\"radio\" name=\"amount_%s\" value=\"other\"%s> ",
+                  name, other_chosen ? " checked" : "");
+    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_OTHER));
+    pt_buf_puts(out, "</label></fieldset>");
+}
+
 void pt_render_appeal(struct pt_buf *out, const char *campaign_id, const char *variant_id,
                       const char *language, const struct pt_appeal_content *content,
                       const char *public_url)
@@ -170,7 +239,9 @@ void pt_render_appeal(struct pt_buf *out, const char *campaign_id, const char *v
         pt_buf_puts(out, "</div>");
     }
 
-    pt_buf_puts(out, "<form class=\"patron-form\" method=\"get\" action=\"");
+    /* A POST: when the reader picked one of the amounts shown, the support
+     * page goes straight on to the processor's checkout. */
+    pt_buf_puts(out, "<form class=\"patron-form\" method=\"post\" action=\"");
     pt_buf_html_str(out, public_url);
     pt_buf_puts(out, "/support\" target=\"_top\">");
     identity_fields(out, campaign_id, variant_id, language);
@@ -206,25 +277,15 @@ void pt_render_appeal(struct pt_buf *out, const char *campaign_id, const char *v
         hidden(out, "frequency", pt_frequency_name(content->default_frequency));
     }
 
-    if (content->preset_count > 0) {
-        pt_buf_puts(out, "<fieldset class=\"patron-amounts\"><legend>");
-        pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_AMOUNT));
-        pt_buf_puts(out, "</legend>");
-        for (size_t i = 0; i < content->preset_count; i++) {
-            pt_buf_puts(out, "<label><input type=\"radio\" name=\"amount\" value=\"");
-            pt_money_format_plain(out, content->presets[i], content->currency);
-            pt_buf_printf(out, "\"%s> ",
-                          content->presets[i] == content->default_amount ? " checked" : "");
-            struct pt_buf shown;
-            pt_buf_init(&shown);
-            pt_money_format(&shown, content->presets[i], content->currency);
-            pt_buf_html(out, shown.data, shown.length);
-            pt_buf_dispose(&shown);
-            pt_buf_puts(out, "</label>");
-        }
-        pt_buf_puts(out, "<label><input type=\"radio\" name=\"amount\" value=\"other\"> ");
-        pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_OTHER));
-        pt_buf_puts(out, "</label></fieldset>");
+    /* One ladder per frequency; the stylesheet shows the one whose
+     * frequency is checked, so it works without script too. */
+    for (size_t i = 0; i < 3; i++) {
+        enum pt_frequency frequency = frequencies[i].frequency;
+        if (!((content->frequencies >> frequency) & 1u) || content->ladders[frequency].count == 0)
+            continue;
+        pt_render_amounts(out, "patron-amounts", frequency, &content->ladders[frequency],
+                          content->ladders[frequency].default_amount, false, content->currency,
+                          language);
     }
     pt_buf_puts(out, "<button class=\"patron-support\" type=\"submit\" "
                      "data-patron-action=\"support\">");

@@ -48,10 +48,20 @@ enum pt_cohort {
 enum pt_device { PT_DEVICE_UNKNOWN, PT_DEVICE_MOBILE, PT_DEVICE_TABLET, PT_DEVICE_DESKTOP };
 
 enum pt_frequency { PT_FREQUENCY_MONTHLY, PT_FREQUENCY_ONE_OFF, PT_FREQUENCY_ANNUAL };
+#define PT_FREQUENCIES 3
+
+/* The amounts offered for one frequency, in minor units of the campaign's
+ * currency. */
+struct pt_amount_ladder {
+    int64_t presets[PT_PRESETS_MAX];
+    size_t count;           /* 0: none offered; the reader types the amount */
+    int64_t default_amount; /* one of presets, or 0 for none chosen */
+};
 
 /* One variant in one language, ready to send. */
 struct pt_variant_text {
     char language[PT_LANGUAGE_MAX];
+    char *headline;      /* as the editor wrote it, plain text; "" for none */
     const char *html;    /* the appeal fragment (docs/API.md), inside document; not
                             NUL-terminated there: use html_length */
     size_t html_length;
@@ -64,6 +74,11 @@ struct pt_variant_text {
 struct pt_variant {
     char id[PT_ID_MAX];
     uint32_t weight;                 /* share of readers, relative to the others */
+    unsigned frequencies;            /* bit (1 << enum pt_frequency) per frequency offered */
+    enum pt_frequency default_frequency;
+    /* What the appeal offers per frequency, so that the support page and
+     * the checkout can tell an amount the reader saw from one they typed. */
+    struct pt_amount_ladder ladders[PT_FREQUENCIES];
     struct pt_variant_text *texts;   /* one per language of the campaign */
     size_t text_count;
 };
@@ -139,6 +154,7 @@ struct pt_catalog_settings {
     const char *public_url;
     const char *default_currency;
     const char *frame_ancestors;
+    bool email_off; /* no email can be sent: the appeal offers no reminder */
 };
 
 /* Builds a snapshot from campaign documents (JSON, one per campaign).

@@ -28,13 +28,6 @@ const struct pt_currency *pt_money_currency(const char *code);
 /* 10^exponent: minor units in one unit of the currency. */
 int64_t pt_money_unit(const struct pt_currency *currency);
 
-/* The amounts offered for one frequency, in minor units. */
-struct pt_amount_ladder {
-    int64_t presets[PT_PRESETS_MAX];
-    size_t count;           /* 0: the reader types the amount */
-    int64_t default_amount; /* one of presets, or 0 for none chosen */
-};
-
 /* Parses a reader's amount in major units into minor units, the way a reader
  * of language ("en" or "ru"; others read as English) writes it: "5", "3.50"
  * or "3,50"; thousands grouped with commas in English ("1,000.50") and with

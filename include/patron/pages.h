@@ -14,6 +14,13 @@ void pt_pages_dismiss(struct pt_app *app, struct pt_request *request,
                       struct pt_response *response);
 void pt_pages_support(struct pt_app *app, struct pt_request *request,
                       struct pt_response *response);
+/* GET /support/quote: the support form's fields in the address, answered
+ * with what would be charged ({"statement": "You will give $3.50 every
+ * month", "confirm": token, ...}) or why not ({"error": {"field",
+ * "message"}}, 422). The support page's script shows it as the reader types;
+ * the token, sent back with the form, tells the server the reader saw it. */
+void pt_pages_support_quote(struct pt_app *app, struct pt_request *request,
+                            struct pt_response *response);
 /* Serves a compiled-in file; the router calls it when pt_pages_is_asset says so. */
 void pt_pages_asset(struct pt_app *app, struct pt_request *request, struct pt_response *response);
 bool pt_pages_is_asset(const struct pt_app *app, const char *path);

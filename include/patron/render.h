@@ -36,6 +36,23 @@ enum pt_phrase {
     PT_PHRASE_NOT_SET_UP,
     PT_PHRASE_BACK,
     PT_PHRASE_FIX_BELOW,
+    PT_PHRASE_CLOSED,
+    PT_PHRASE_THANKS_SUPPORTING,
+    PT_PHRASE_CHECK_TITLE,
+    PT_PHRASE_TO_PAYMENT,
+    PT_PHRASE_CHANGE,
+    PT_PHRASE_SHOW_CURRENCY,
+    PT_PHRASE_CURRENCY_CHANGED,
+    PT_PHRASE_BOTH_AMOUNTS,
+    PT_PHRASE_ENTER_AMOUNT,
+    PT_PHRASE_CHOOSE_FREQUENCY,
+    PT_PHRASE_UNKNOWN_CURRENCY,
+    PT_PHRASE_TRUST,
+    PT_PHRASE_TRUST_STRIPE,
+    PT_PHRASE_FORM_UNREADABLE,
+    PT_PHRASE_TOO_MANY,
+    PT_PHRASE_NOT_SAVED,
+    PT_PHRASE_PROCESSOR_DOWN,
     PT_PHRASES,
 };
 
@@ -51,9 +68,7 @@ struct pt_appeal_content {
     const char *supporting_label; /* NULL: "I already support"; "" hides the button */
     unsigned frequencies;       /* bit (1 << enum pt_frequency) per frequency offered */
     enum pt_frequency default_frequency;
-    int64_t presets[PT_PRESETS_MAX]; /* minor units */
-    size_t preset_count;
-    int64_t default_amount;     /* one of presets, or 0 for none */
+    struct pt_amount_ladder ladders[PT_FREQUENCIES]; /* per enum pt_frequency */
     const struct pt_currency *currency;
 };
 
@@ -61,6 +76,14 @@ struct pt_appeal_content {
 void pt_render_appeal(struct pt_buf *out, const char *campaign_id, const char *variant_id,
                       const char *language, const struct pt_appeal_content *content,
                       const char *public_url);
+
+/* Appends one frequency's amounts as a fieldset of radio buttons named
+ * amount_<frequency> ("amount_monthly"), the presets then "other"; chosen is
+ * checked unless other_chosen, when "other" is. data-frequency names the
+ * frequency, for the stylesheet that shows the checked frequency's. */
+void pt_render_amounts(struct pt_buf *out, const char *class_name, enum pt_frequency frequency,
+                       const struct pt_amount_ladder *ladder, int64_t chosen, bool other_chosen,
+                       const struct pt_currency *currency, const char *language);
 
 /* Appends a whole HTML document around a fragment, for /embed/appeal; fragment
  * may be empty (no appeal). */

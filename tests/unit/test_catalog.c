@@ -10,7 +10,7 @@
 #include "patron/catalog.h"
 
 static const struct pt_catalog_settings settings = {"https://support.example.org", "EUR",
-                                                    "'self'"};
+                                                    "'self'", false};
 static char error[512];
 
 static char *read_file(const char *path)

@@ -9,7 +9,7 @@
 #include "patron/catalog.h"
 #include "patron/editor.h"
 
-static const struct pt_catalog_settings settings = {"https://support.example.org", "USD", "'self'"};
+static const struct pt_catalog_settings settings = {"https://support.example.org", "USD", "'self'", false};
 
 /* -------------------------------------------------------------- helpers */
 

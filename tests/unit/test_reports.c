@@ -225,7 +225,7 @@ static struct pt_catalog *spring_catalog(void)
         "{\"id\":\"c\",\"text\":{\"en\":{}}}]}",
     };
     static const struct pt_catalog_settings settings = {"https://support.example.org", "USD",
-                                                        "'self'"};
+                                                        "'self'", false};
     struct pt_catalog *catalog = NULL;
     char error[256];
     cr_assert_eq(pt_catalog_build(documents, 1, &settings, 1, &catalog, error, sizeof(error)),
