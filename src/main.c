@@ -552,9 +552,9 @@ static int run_server(struct pt_config *config, const struct options *options, b
     app.catalog_settings.public_url = config->public_url;
     app.catalog_settings.default_currency = config->currency;
     app.catalog_settings.frame_ancestors = config->frame_ancestors;
-    /* The demo keeps its reminder offer to show it; a server without email
-     * must not promise one. */
-    app.catalog_settings.email_off = config->smtp_url[0] == '\0' && !config->demo_pages;
+    /* A server without email must not promise one; `patron demo` keeps the
+     * offer to show it (docs/OPERATIONS.md). */
+    app.catalog_settings.email_off = config->smtp_url[0] == '\0' && !demo;
     const char *offset = getenv("PATRON_CLOCK_OFFSET");
     if (offset != NULL)
         app.clock_offset = strtoll(offset, NULL, 10);

@@ -709,6 +709,9 @@ void pt_pages_asset(struct pt_app *app, struct pt_request *request, struct pt_re
     response->body_length = asset->length;
     if (strncmp(asset->content_type, "text/html", 9) == 0) {
         pt_response_header(response, "Cache-Control", "no-cache");
+        /* The demo articles carry the appeal, whose form may be answered
+         * with the processor's checkout. */
+        pt_response_header(response, "Content-Security-Policy", app->form_policy);
     } else {
         /* Short enough that a new widget reaches readers within minutes. */
         pt_response_header(response, "Cache-Control", "public, max-age=300");

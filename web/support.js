@@ -25,24 +25,28 @@
     if (target.name == 'currency') {
       /* The amounts on show belong to the old currency: redraw the page in
          the new one, keeping the reader's choices. */
-      const params = new URLSearchParams(new FormData(form));
-      params.delete('confirm');
-      params.delete('shown_currency');
+      const params = new URLSearchParams();
+      for (const [name, value] of new FormData(form)) {
+        /* A preset in the old currency means nothing in the new one. */
+        if (/^amount_/.test(name) && value != 'other') continue;
+        if (name != 'confirm' && name != 'shown_currency') params.append(name, value);
+      }
       location.assign('/support?' + params);
     }
   });
 
   const clearErrors = () => {
     box.removeAttribute('aria-invalid');
-    for (const el of document.querySelectorAll('.patron-error, .patron-error-summary')) el.remove();
+    for (const el of document.querySelectorAll('.patron-error:not(#patron-statement), .patron-error-summary')) el.remove();
     for (const el of form.querySelectorAll('.patron-invalid')) el.classList.remove('patron-invalid');
   };
 
   let timer;
   let asked = 0;
   const quote = () => {
+    /* The token stays until a new statement replaces it: the server takes
+       it only for the very amount it states. */
     clearTimeout(timer);
-    form.elements.confirm.value = '';
     timer = setTimeout(async () => {
       const mine = ++asked;
       const params = new URLSearchParams(new FormData(form));

@@ -40,7 +40,8 @@ t('a fresh reader gets the demo appeal', async () => {
     assert.match(a.html, /data-campaign="demo-2026"/);
     assert.match(a.html, /data-variant="a"/);
     assert.match(a.html, /lang="en"/);
-    assert.deepEqual(Object.keys(a).sort(), ['campaign', 'html', 'language', 'variant']);
+    assert.deepEqual(Object.keys(a).sort(), ['campaign', 'html', 'language', 'remind', 'variant']);
+    assert.equal(a.remind, true, 'the demo offers a reminder by email');
 });
 
 t('the fragment links to PUBLIC_URL and carries the widget hooks', async () => {
@@ -50,11 +51,16 @@ t('the fragment links to PUBLIC_URL and carries the widget hooks', async () => {
     for (const action of ['close', 'support', 'later', 'supporting']) {
         assert.ok(a.html.includes(`data-patron-action="${action}"`), `missing data-patron-action="${action}"`);
     }
-    // Presets 2/5/10, 5 preselected, USD.
-    assert.match(a.html, /name="amount" value="2"/);
-    assert.match(a.html, /name="amount" value="5" checked/);
-    assert.match(a.html, /name="amount" value="10"/);
+    // Monthly presets 2/5/10, 5 preselected, USD; the other frequencies have
+    // ladders of their own, never "$2 a year".
+    assert.match(a.html, /name="amount_monthly" value="2"/);
+    assert.match(a.html, /name="amount_monthly" value="5" checked/);
+    assert.match(a.html, /name="amount_monthly" value="10"/);
+    assert.doesNotMatch(a.html, /name="amount_annual" value="2"/);
+    assert.match(a.html, /<fieldset class="patron-amounts" data-frequency="annual">/);
     assert.match(a.html, /name="currency" value="USD"/);
+    // A chosen amount goes straight on: the form posts.
+    assert.match(a.html, /<form class="patron-form" method="post"/);
 });
 
 t('a full request as in API.md is accepted', async () => {

@@ -196,6 +196,14 @@ export function suite(getServer) {
  * One HTTP request with node:http (its own connection). Returns
  * {status, headers, body (string), raw (Buffer)}.
  */
+/* A reader who has seen the support page's statement ("You will give $3.50
+ * every month") sends its token back with the form: ask patron for it, as
+ * /support.js does. Fields patron cannot state are returned unchanged. */
+export async function withStatement(srv, fields) {
+    const r = await request(srv, 'GET', '/support/quote?' + new URLSearchParams(fields));
+    return r.status === 200 ? { ...fields, confirm: JSON.parse(r.body.toString()).confirm } : fields;
+}
+
 export function request(srv, method, urlPath, { headers = {}, body, agent = false, timeoutMs = REQUEST_TIMEOUT_MS } = {}) {
     return new Promise((resolve, reject) => {
         const req = http.request({ host: HOST, port: srv.port, method, path: urlPath, headers, agent }, (res) => {

@@ -4,7 +4,7 @@
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-    startServer, stopAndAssertClean, suite, request, postJson, postForm, assertJson,
+    withStatement, startServer, stopAndAssertClean, suite, request, postJson, postForm, assertJson,
     assertJsonError, assertHtml, assertContentType, appealBody, sqlite, sleep, utcDay,
     parseMetrics, metricSum, ADMIN_TOKEN,
 } from './lib.mjs';
@@ -296,7 +296,7 @@ async function supportRejected(fields, messageRe, what) {
 
 async function supportAccepted(fields, expected, what) {
     const beforeIds = pledgeIds();
-    const r = await postForm(srv, '/support', form(fields));
+    const r = await postForm(srv, '/support', await withStatement(srv, form(fields)));
     const body = assertHtml(r, 201);
     assert.match(body, /pending|recorded|saved|received/i, `${what}: says the pledge is recorded as pending`);
     assert.match(body, /not (yet )?(been )?set up|not set up yet/i, `${what}: says payments are not set up`);
@@ -310,7 +310,7 @@ t('GET /support shows the form', async () => {
     const r = await request(srv, 'GET', '/support?campaign=demo-2026&variant=a&lang=en&currency=USD&frequency=monthly&amount=5');
     const body = assertHtml(r, 200);
     assert.match(body, /<form[^>]+method="post"/i);
-    assert.match(body, /name="amount"/);
+    assert.match(body, /name="amount_monthly"/);
     assert.match(body, /name="frequency"/);
     const ru = await request(srv, 'GET', '/support?lang=ru');
     assert.match(assertHtml(ru, 200), /lang="ru"/);

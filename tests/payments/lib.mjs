@@ -188,6 +188,15 @@ export async function http(base, method, urlPath, { form, body, headers = {}, ti
     return { status: r.status, headers: r.headers, body: text, location: r.headers.get('location') };
 }
 
+/** The statement the support page shows for form ("You will give $2 every
+ * month"), asked of patron as /support.js does; its token goes into form so
+ * the POST goes on to the checkout. */
+export async function stateAmount(patron, form) {
+    const r = await http(patron.base, 'GET', '/support/quote?' + new URLSearchParams(form));
+    if (r.status === 200) form.confirm = JSON.parse(r.body).confirm;
+    return form;
+}
+
 /**
  * POST /support as the support page's form does. Returns {status, location,
  * sessionId, pledgeId, body}; sessionId and pledgeId when patron answered 303
@@ -197,6 +206,7 @@ export async function support(patron, stripe, { amount = '2', frequency = 'month
     const form = { frequency, amount: 'other', other_amount: amount, currency, lang };
     if (campaign) form.campaign = campaign;
     if (variant) form.variant = variant;
+    await stateAmount(patron, form);
     const r = await http(patron.base, 'POST', '/support', { form, headers });
     const out = { status: r.status, location: r.location, body: r.body, sessionId: null, pledgeId: null };
     if (r.status === 303 && r.location && r.location.startsWith(`${stripe.url}/pay/`)) {

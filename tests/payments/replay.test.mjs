@@ -11,7 +11,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { http, sleep, sqlite, startPatron, startStandin, tail, stopClean } from './lib.mjs';
+import { http, sleep, stateAmount, sqlite, startPatron, startStandin, tail, stopClean } from './lib.mjs';
 
 const PLEDGES = 500;
 const ONE_OFF_EVERY = 10;        // every 10th pledge is a one-off gift
@@ -83,9 +83,8 @@ test('5,000 shuffled, duplicated deliveries across two SIGKILLs leave the ledger
             amount: String(2 + Math.floor(random() * 49)),
         }));
         const made = await pool(plans, 8, async (plan) => {
-            const r = await http(patron.base, 'POST', '/support', {
-                form: { frequency: plan.frequency, amount: 'other', other_amount: plan.amount, currency: 'USD', lang: 'en' },
-            });
+            const form = { frequency: plan.frequency, amount: 'other', other_amount: plan.amount, currency: 'USD', lang: 'en' };
+            const r = await http(patron.base, 'POST', '/support', { form: await stateAmount(patron, form) });
             assert.equal(r.status, 303, `POST /support #${plan.index}: ${r.status} ${r.body.slice(0, 200)}`);
             const sessionId = decodeURIComponent(r.location.slice(`${standin.url}/pay/`.length));
             const pledgeId = standin.session(sessionId).metadata.pledge_id;

@@ -243,3 +243,83 @@ Test(catalog, a_thousand_swaps_under_concurrent_readers_tear_nothing)
     pt_catalog_release(last);
     pt_catalog_holder_dispose(&race.holder);
 }
+
+/* Issue 9: the monthly ladder was offered for every frequency ("$2 a year"). */
+Test(catalog, each_frequency_has_its_own_amounts)
+{
+    struct pt_catalog *catalog = NULL;
+    cr_assert_eq(build_one("{\"id\":\"c\",\"status\":\"live\",\"languages\":[\"en\"],"
+                           "\"currency\":\"USD\",\"variants\":[{\"id\":\"a\","
+                           "\"presets\":[200,500,1000],\"default_amount\":500,"
+                           "\"amounts\":{\"one_off\":{\"presets\":[1500,3000],\"default\":3000}},"
+                           "\"text\":{\"en\":{\"headline\":\"Help\"}}}]}",
+                           &catalog),
+                 PT_OK, "%s", error);
+    const struct pt_variant *variant = &pt_catalog_find(catalog, "c")->variants[0];
+    cr_assert_eq(variant->ladders[PT_FREQUENCY_MONTHLY].presets[0], 200);
+    cr_assert_eq(variant->ladders[PT_FREQUENCY_ONE_OFF].count, 2);
+    cr_assert_eq(variant->ladders[PT_FREQUENCY_ONE_OFF].default_amount, 3000);
+    /* No annual ladder named: patron's standard one, not the monthly. */
+    const struct pt_amount_ladder *annual = &variant->ladders[PT_FREQUENCY_ANNUAL];
+    cr_assert_eq(annual->count, 3);
+    cr_assert_gt(annual->presets[0], 1000);
+    const char *html = pt_variant_find_text(variant, "en")->html;
+    cr_assert(strstr(html, "name=\"amount_annual\" value=\"2\"") == NULL, "no $2 a year");
+    cr_assert(strstr(html, "data-frequency=\"one_off\"") != NULL);
+    cr_assert(strstr(html, "name=\"amount_one_off\" value=\"30\" checked") != NULL);
+    cr_assert(strstr(html, "name=\"amount_monthly\" value=\"5\" checked") != NULL);
+    cr_assert_str_eq(pt_variant_find_text(variant, "en")->headline, "Help");
+    pt_catalog_release(catalog);
+}
+
+Test(catalog, ladders_are_checked_against_their_own_frequency)
+{
+    struct pt_catalog *catalog = NULL;
+    static const char *const bad[] = {
+        /* 1 dollar a month is below the monthly minimum of 2 */
+        "\"amounts\":{\"monthly\":{\"presets\":[100,500]}}",
+        /* a ladder for a frequency the variant does not offer */
+        "\"frequencies\":[\"monthly\"],\"amounts\":{\"annual\":{\"presets\":[5000]}}",
+        /* a default that is not among its presets */
+        "\"amounts\":{\"annual\":{\"presets\":[5000],\"default\":6000}}",
+        /* presets and amounts disagree for the default frequency */
+        "\"presets\":[200,500],\"amounts\":{\"monthly\":{\"presets\":[300,500]}}",
+        /* an empty ladder, an unknown key */
+        "\"amounts\":{\"annual\":{\"presets\":[]}}",
+        "\"amounts\":{\"weekly\":{\"presets\":[500]}}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char document[512];
+        snprintf(document, sizeof(document),
+                 "{\"id\":\"c\",\"languages\":[\"en\"],\"currency\":\"USD\",\"variants\":"
+                 "[{\"id\":\"a\",%s,\"text\":{\"en\":{}}}]}",
+                 bad[i]);
+        cr_assert_eq(build_one(document, &catalog), PT_ERR_INVALID, "accepted: %s", bad[i]);
+        cr_assert(strstr(error, "variant a") != NULL, "%s", error);
+    }
+    /* A one-off gift of 1 unit is fine once, not monthly. */
+    cr_assert_eq(build_one("{\"id\":\"c\",\"languages\":[\"en\"],\"currency\":\"USD\","
+                           "\"variants\":[{\"id\":\"a\",\"amounts\":{\"one_off\":{\"presets\":"
+                           "[100]}},\"text\":{\"en\":{}}}]}",
+                           &catalog),
+                 PT_OK, "%s", error);
+    pt_catalog_release(catalog);
+}
+
+Test(catalog, the_answer_says_whether_a_reminder_can_be_offered)
+{
+    static const struct pt_catalog_settings no_email = {"https://support.example.org", "EUR",
+                                                        "'self'", true};
+    const char *documents[] = {read_file(PT_SOURCE_ROOT "/data/demo-campaign.json")};
+    struct pt_catalog *catalog = NULL;
+    cr_assert_eq(pt_catalog_build(documents, 1, &no_email, 1, &catalog, error, sizeof(error)),
+                 PT_OK, "%s", error);
+    const struct pt_variant_text *en =
+        pt_variant_find_text(&pt_catalog_find(catalog, "demo-2026")->variants[0], "en");
+    cr_assert(strstr(en->answer, "\"remind\":false") != NULL, "%s", en->answer);
+    pt_catalog_release(catalog);
+    cr_assert_eq(build_one(documents[0], &catalog), PT_OK);
+    en = pt_variant_find_text(&pt_catalog_find(catalog, "demo-2026")->variants[0], "en");
+    cr_assert(strstr(en->answer, "\"remind\":true") != NULL);
+    pt_catalog_release(catalog);
+}
