@@ -42,6 +42,8 @@ static const struct route routes[] = {
     {"dismiss", "/embed/dismiss", ALLOW_POST, pt_pages_dismiss},
     {"support", "/support", ALLOW_GET | ALLOW_POST | SLOW, pt_pages_support},
     {"support_quote", "/support/quote", ALLOW_GET, pt_pages_support_quote},
+    {"brand_css", "/brand.css", ALLOW_GET, pt_pages_brand_css},
+    {"brand_logo", "/brand/logo", ALLOW_GET, pt_pages_brand_logo},
     {"reminders", "/v1/reminders", ALLOW_POST | ALLOW_CORS, pt_reminder_routes_api},
     {"reminders_form", "/reminders", ALLOW_POST, pt_reminder_routes_form},
     {"reminders_cancel", "/reminders/cancel", ALLOW_GET | ALLOW_POST, pt_reminder_routes_cancel},

@@ -43,6 +43,8 @@ static const struct key keys[] = {
     STRING_KEY(country_header),
     STRING_KEY(client_address_header),
     STRING_KEY(newsroom_name),
+    STRING_KEY(newsroom_logo),
+    STRING_KEY(accent_color),
     STRING_KEY(smtp_url),
     BOOL_KEY(smtp_starttls),
     STRING_KEY(smtp_username),
@@ -85,6 +87,8 @@ void pt_config_init(struct pt_config *config)
     config->country_header = pt_xstrdup("");
     config->client_address_header = pt_xstrdup("");
     config->newsroom_name = pt_xstrdup("The Newsroom");
+    config->newsroom_logo = pt_xstrdup("");
+    config->accent_color = pt_xstrdup("#0b5cad");
     config->smtp_url = pt_xstrdup("");
     config->smtp_starttls = false;
     config->smtp_username = pt_xstrdup("");
@@ -228,10 +232,17 @@ enum pt_status pt_config_parse(struct pt_config *config, const char *name, const
         const char *next = end ? end + 1 : line + length;
 
         /* A '#' starts a comment only at the start of a line or after white
-         * space, so that values such as colour codes survive. */
+         * space, and never as the first character of a value, so that
+         * colour codes survive ("accent_color = #7a1f1f"). */
         const char *stop = line + length;
+        const char *value_first = memchr(line, '=', length);
+        if (value_first != NULL) {
+            value_first++;
+            while (value_first < stop && is_space(*value_first))
+                value_first++;
+        }
         for (const char *p = line; p < stop; p++) {
-            if (*p == '#' && (p == line || is_space(p[-1]))) {
+            if (*p == '#' && (p == line || is_space(p[-1])) && p != value_first) {
                 stop = p;
                 break;
             }

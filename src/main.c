@@ -571,8 +571,14 @@ static int run_server(struct pt_config *config, const struct options *options, b
 
     int result = 1;
     struct pt_http_server *server = NULL;
+    char brand_error[512];
+    if (pt_brand_load(&app.brand, config->accent_color, config->newsroom_logo, brand_error,
+                      sizeof(brand_error)) != PT_OK) {
+        fprintf(stderr, "patron: %s\n", brand_error);
+        return 2; /* a bad setting, as for any other in the file */
+    }
     if (open_store(config, &app.store) != 0)
-        return 1;
+        goto out_brand;
     if (load_keys(config, &app.crypto) != 0)
         goto out_store;
     mail_settings(config, &app.mail);
@@ -684,6 +690,8 @@ out_auth:
     close_auth(&auth, auth_db);
 out_store:
     pt_store_close(app.store);
+out_brand:
+    pt_brand_dispose(&app.brand);
     return result;
 }
 

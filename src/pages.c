@@ -334,7 +334,13 @@ static void page_start(const struct pt_app *app, struct pt_buf *out,
         pt_buf_puts(out, "</a>");
     }
     pt_buf_puts(out, "<p class=\"patron-newsroom\">");
-    pt_buf_html_str(out, app->config->newsroom_name);
+    if (app->brand.logo != NULL) {
+        pt_buf_puts(out, "<img class=\"patron-logo\" src=\"/brand/logo\" alt=\"");
+        pt_buf_html_str(out, app->config->newsroom_name);
+        pt_buf_puts(out, "\">");
+    } else {
+        pt_buf_html_str(out, app->config->newsroom_name);
+    }
     pt_buf_puts(out, "</p></header>");
 }
 
@@ -675,6 +681,36 @@ void pt_pages_support_quote(struct pt_app *app, struct pt_request *request,
     pt_response_text(request, response, status, "application/json", body.data, body.length);
     pt_response_header(response, "Cache-Control", "no-store");
     pt_buf_dispose(&body);
+}
+
+/* ----------------------------------------------------------------- brand */
+
+void pt_pages_brand_css(struct pt_app *app, struct pt_request *request,
+                        struct pt_response *response)
+{
+    (void)request;
+    response->status = 200;
+    response->content_type = "text/css; charset=utf-8";
+    response->body = app->brand.stylesheet;
+    response->body_length = app->brand.stylesheet_length;
+    pt_response_header(response, "Cache-Control", "public, max-age=300");
+}
+
+void pt_pages_brand_logo(struct pt_app *app, struct pt_request *request,
+                         struct pt_response *response)
+{
+    if (app->brand.logo == NULL) {
+        pt_response_error(request, response, 404, "There is no logo configured.");
+        return;
+    }
+    response->status = 200;
+    response->content_type = app->brand.logo_type;
+    response->body = (const char *)app->brand.logo;
+    response->body_length = app->brand.logo_length;
+    pt_response_header(response, "Cache-Control", "public, max-age=300");
+    /* An SVG opened on its own is a document: it may run nothing. */
+    pt_response_header(response, "Content-Security-Policy",
+                       "default-src 'none'; style-src 'unsafe-inline'; sandbox");
 }
 
 /* ---------------------------------------------------------------- assets */

@@ -340,7 +340,8 @@ void pt_render_page_start(struct pt_buf *out, const char *language, const char *
                      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
                      "<meta name=\"referrer\" content=\"no-referrer\"><title>");
     pt_buf_html_str(out, title);
-    pt_buf_puts(out, "</title><link rel=\"stylesheet\" href=\"/page.css\"></head>"
+    pt_buf_puts(out, "</title><link rel=\"stylesheet\" href=\"/page.css\">"
+                     "<link rel=\"stylesheet\" href=\"/brand.css\"></head>"
                      "<body class=\"patron-page\"><main>");
 }
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "patron/auth.h"
+#include "patron/brand.h"
 #include "patron/catalog.h"
 #include "patron/config.h"
 #include "patron/events.h"
@@ -36,6 +37,7 @@ struct pt_app {
     pthread_cond_t outbox_wake; /* signalled when the ledger queued an email */
     struct pt_auth *auth;       /* the dashboard's users and sessions */
     pthread_mutex_t auth_lock;  /* auth's SQLite connection serves one thread at a time */
+    struct pt_brand brand;      /* the newsroom's accent and logo */
 };
 
 typedef void (*pt_app_handler)(struct pt_app *app, struct pt_request *request,

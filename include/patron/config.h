@@ -29,6 +29,8 @@ struct pt_config {
     char *country_header;   /* request header where the proxy puts the reader's country */
     char *client_address_header; /* header with the client's address behind a proxy */
     char *newsroom_name;    /* in emails and page titles */
+    char *newsroom_logo;    /* an image file shown on the support pages; "" for none */
+    char *accent_color;     /* "#rrggbb": buttons and links on patron's own pages */
     char *smtp_url;         /* "" = no email */
     bool smtp_starttls;
     char *smtp_username;

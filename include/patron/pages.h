@@ -19,6 +19,13 @@ void pt_pages_support(struct pt_app *app, struct pt_request *request,
  * month", "confirm": token, ...}) or why not ({"error": {"field",
  * "message"}}, 422). The support page's script shows it as the reader types;
  * the token, sent back with the form, tells the server the reader saw it. */
+/* GET /brand.css (the accent colour) and GET /brand/logo (404 when no logo
+ * is configured): the newsroom's look, from patron itself. */
+void pt_pages_brand_css(struct pt_app *app, struct pt_request *request,
+                        struct pt_response *response);
+void pt_pages_brand_logo(struct pt_app *app, struct pt_request *request,
+                         struct pt_response *response);
+
 void pt_pages_support_quote(struct pt_app *app, struct pt_request *request,
                             struct pt_response *response);
 /* Serves a compiled-in file; the router calls it when pt_pages_is_asset says so. */

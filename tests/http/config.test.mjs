@@ -93,3 +93,47 @@ t('a bad value stops patron with status 2, naming the key', async () => {
         assert.match(r.stderr, new RegExp(key), `${key} = ${value}: ${r.stderr}`);
     }
 });
+
+// A 1x1 PNG, for newsroom_logo.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+
+t('accent_color and newsroom_logo: refused at start when unreadable, served by patron itself', async () => {
+    for (const [key, value, reason] of [
+        ['accent_color', '#ffcc00', /contrast/],
+        ['accent_color', 'blue', /#0b5cad/],
+        ['newsroom_logo', '/nonexistent/logo.png', /cannot open/],
+    ]) {
+        const { file } = await badConfig([], { [key]: value });
+        const r = runPatron(['serve', '--config', file], 10_000);
+        assert.equal(r.status, 2, `${key} = ${value}: status ${r.status}\n${r.stderr}`);
+        assert.match(r.stderr, new RegExp(key), r.stderr);
+        assert.match(r.stderr, reason, r.stderr);
+    }
+    const dir = makeTempDir('brand');
+    const notImage = `${dir}/logo.txt`;
+    fs.writeFileSync(notImage, 'hello');
+    const { file } = await badConfig([], { newsroom_logo: notImage });
+    const r = runPatron(['serve', '--config', file], 10_000);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /not a PNG, JPEG, GIF, WebP or SVG/);
+
+    const logo = `${dir}/logo.png`;
+    fs.writeFileSync(logo, PNG);
+    const branded = await startServer({ label: 'brand', config: { newsroom_logo: logo, accent_color: '#7a1f1f', newsroom_name: 'Novaya Gazeta Europe' } });
+    try {
+        const css = await request(branded, 'GET', '/brand.css');
+        assert.equal(css.status, 200);
+        assert.match(css.body.toString(), /--patron-accent: #7a1f1f/);
+        const image = await request(branded, 'GET', '/brand/logo');
+        assert.equal(image.status, 200);
+        assert.equal(image.headers['content-type'], 'image/png');
+        assert.ok(image.raw.equals(PNG), 'the file, byte for byte');
+        const page = assertHtml(await request(branded, 'GET', '/support?lang=en'), 200);
+        assert.match(page, /<img class="patron-logo" src="\/brand\/logo" alt="Novaya Gazeta Europe">/);
+        assert.match(page, /<link rel="stylesheet" href="\/brand.css">/);
+    } finally {
+        await stopAndAssertClean(branded);
+    }
+    // Without a logo: the name in text, and /brand/logo is 404.
+    assert.equal((await request(srv, 'GET', '/brand/logo')).status, 404);
+});

@@ -51,7 +51,8 @@ Test(config, values_comments_and_blank_lines)
 {
     const char *text = "# a comment\n\n  port = 9090  # trailing comment\n"
                        "listen=::1\r\nlog_requests = off\nadmin_token = s3cret#not-a-comment\n"
-                       "public_url = https://support.example.org\n";
+                       "public_url = https://support.example.org\n"
+                       "accent_color = #7a1f1f  # a colour is a value, not a comment\n";
     cr_assert_eq(pt_config_parse(&config, "t.conf", text, error, sizeof(error)), PT_OK, "%s",
                  error);
     cr_assert_eq(config.port, 9090);
@@ -59,6 +60,7 @@ Test(config, values_comments_and_blank_lines)
     cr_assert_not(config.log_requests);
     cr_assert_str_eq(config.admin_token, "s3cret#not-a-comment");
     cr_assert_str_eq(config.public_url, "https://support.example.org");
+    cr_assert_str_eq(config.accent_color, "#7a1f1f");
 }
 
 Test(config, an_unknown_key_names_the_key_and_the_line)
