@@ -98,11 +98,18 @@ static void index_page(struct pt_dash *dash, int status, const char *kind, const
                        "everything patron holds about the address: for a donor's request to see "
                        "their data.</p>");
     lookup_form(&page, dash, "export", "Donor's email address", "Download their data", false);
+    /* Say what erase_donor does and no more: it cancels running
+     * subscriptions at the processor and forgets the customer id here, but
+     * never deletes the customer there (tests/http/dashboard-erasure.test.mjs
+     * pins this text to what reaches the processor). */
     pt_buf_puts(&page, "<h2>Erase one donor's data</h2><p class=\"dash-help\">Cancels every "
-                       "pledge of the address that is still running, then removes the address, "
-                       "the processor's customer id and any email reminder. Amounts and dates "
-                       "stay in the books. The processor's own record of the donor is deleted "
-                       "at the processor. This cannot be undone.</p>");
+                       "pledge of the address that is still running, at the processor too, "
+                       "then removes from patron the address, the processor's customer id and "
+                       "any email reminder. Amounts and dates stay in the books, with the "
+                       "processor's subscription and payment ids. "
+                       "<strong>The donor's customer record at the processor (Stripe) is not "
+                       "deleted</strong>: if they ask for that too, delete it there. This cannot "
+                       "be undone.</p>");
     lookup_form(&page, dash, "erase", "Donor's email address", "Erase", true);
     pt_dash_page_end(&page);
     pt_dash_send(dash, status, &page);

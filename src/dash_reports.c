@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "patron/demo_history.h"
 #include "patron/money.h"
 
 #define REPORTS "/dashboard/reports"
@@ -264,13 +265,17 @@ static void html_value(struct pt_buf *out, const struct source *source, const st
     }
 }
 
-/* The first cell of a row is its header. */
+/* The first cell of a row is its header. Every cell repeats its column's
+ * label in data-label, which web/reports.css shows beside the value when a
+ * narrow screen turns each row into a card. */
 static void html_cell(struct pt_buf *out, const struct source *source, const struct cell *cell,
-                      bool header)
+                      const char *label, bool header)
 {
     const char *element = header ? "th" : "td";
-    pt_buf_printf(out, "<%s%s%s>", element, header ? " scope=\"row\"" : "",
+    pt_buf_printf(out, "<%s%s%s data-label=\"", element, header ? " scope=\"row\"" : "",
                   is_numeric(cell->kind) ? " class=\"num\"" : "");
+    pt_buf_html_str(out, label);
+    pt_buf_puts(out, "\">");
     html_value(out, source, cell);
     pt_buf_printf(out, "</%s>", element);
 }
@@ -283,14 +288,15 @@ static void html_row(struct pt_buf *out, const struct source *source, const stru
     table->fill(source, row, &cells);
     pt_buf_puts(out, "<tr>");
     for (size_t c = 0; c < table->column_count; c++)
-        html_cell(out, source, &cells.cells[c], c == 0);
+        html_cell(out, source, &cells.cells[c], table->columns[c].label, c == 0);
     pt_buf_puts(out, "</tr>");
 }
 
 static void html_table(struct pt_buf *out, const struct source *source, const struct table *table)
 {
     /* A wide table scrolls inside its region, which the keyboard can reach. */
-    pt_buf_puts(out, "<div class=\"dash-table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"");
+    pt_buf_puts(out, "<div class=\"dash-table-wrap reports-cards\" tabindex=\"0\" role=\"region\" "
+                     "aria-label=\"");
     pt_buf_html_str(out, table->caption);
     pt_buf_printf(out, "\"><table id=\"%s-table\"><caption>", table->id);
     pt_buf_html_str(out, table->caption);
@@ -664,25 +670,315 @@ static void chart_data(struct pt_buf *out, const struct source *source)
             pt_buf_puts(out, ",");
         put_money(out, days->days[i].revenue_minor, source->exponent, false);
     }
-    const struct pt_reports_funnel_row *total = &source->total;
-    pt_buf_printf(out,
-                  "],\"funnel\":{\"labels\":[\"Impressions\",\"Clicks\",\"Reminder sign-ups\","
-                  "\"Checkouts started\",\"Pledges\"],\"values\":[%lld,%lld,%lld,%lld,%lld]}}"
-                  "</script>",
-                  (long long)total->events[PT_EVENT_IMPRESSION],
-                  (long long)total->events[PT_EVENT_CLICK],
-                  (long long)total->events[PT_EVENT_REMINDER_SIGNUP],
-                  (long long)total->events[PT_EVENT_PLEDGE_PENDING], (long long)total->pledges);
+    pt_buf_puts(out, "]}</script>");
 }
+
+/* One entry of a chart's legend: the series' colour and line, its name and
+ * its value over the period, so the chart reads without hovering. */
+struct legend {
+    const char *swatch; /* "first" or "second", as web/charts.js draws them */
+    const char *label;
+    const char *value;  /* already formatted, HTML */
+};
 
 /* A chart's place: hidden until web/charts.js draws into it, so that a
  * reader without script sees only the table that follows. */
-static void chart_figure(struct pt_buf *out, const char *id, const char *caption)
+static void chart_figure(struct pt_buf *out, const char *id, const char *caption,
+                         const struct legend *legend, size_t legend_count)
 {
     pt_buf_printf(out, "<figure class=\"reports-chart\" id=\"%s\" hidden><figcaption>", id);
     pt_buf_html_str(out, caption);
     pt_buf_puts(out, " <span class=\"dash-help\">(the table below has the numbers)</span>"
-                     "</figcaption><div class=\"reports-plot\"></div></figure>");
+                     "</figcaption><div class=\"reports-plot\"></div><ul class=\"reports-legend\">");
+    for (size_t i = 0; i < legend_count; i++) {
+        pt_buf_printf(out, "<li><span class=\"reports-swatch reports-swatch-%s\" "
+                           "aria-hidden=\"true\"></span>",
+                      legend[i].swatch);
+        pt_buf_html_str(out, legend[i].label);
+        pt_buf_puts(out, ": <strong>");
+        pt_buf_puts(out, legend[i].value);
+        pt_buf_puts(out, "</strong></li>");
+    }
+    pt_buf_puts(out, "</ul></figure>");
+}
+
+/* ---------------------------------------------------------------- the funnel chart */
+
+/* A bar as wide as value is of the largest, in an SVG a thousand units wide
+ * that CSS stretches over the line; a step with any count keeps a sliver,
+ * so that 1 is not drawn as 0. Attributes, not style, so the page's CSP
+ * (style-src 'self') lets it through. */
+static void bar(struct pt_buf *out, const char *style, int64_t value, int64_t largest)
+{
+    int64_t width = largest > 0 ? (int64_t)((double)value * 1000.0 / (double)largest + 0.5) : 0;
+    if (value > 0 && width < 4)
+        width = 4;
+    pt_buf_printf(out, "<svg class=\"reports-bar\" viewBox=\"0 0 1000 12\" "
+                       "preserveAspectRatio=\"none\" aria-hidden=\"true\" focusable=\"false\">"
+                       "<rect class=\"reports-bar-track\" width=\"1000\" height=\"12\"/>"
+                       "<rect class=\"%s\" width=\"%lld\" height=\"12\"/></svg>",
+                  style, (long long)width);
+}
+
+struct step {
+    const char *label;
+    int64_t value;
+};
+
+/* One campaign's funnel in its real order, each step with its count and
+ * its share of the step before, on a linear scale. */
+static void campaign_funnel(struct pt_buf *out, const char *campaign,
+                            const struct pt_reports_funnel_row *sum)
+{
+    const struct step steps[] = {
+        {"Impressions", sum->events[PT_EVENT_IMPRESSION]},
+        {"Clicks", sum->events[PT_EVENT_CLICK]},
+        {"Checkouts started", sum->events[PT_EVENT_PLEDGE_PENDING]},
+        {"Pledges", sum->pledges},
+    };
+    size_t count = sizeof(steps) / sizeof(steps[0]);
+    int64_t largest = 0;
+    for (size_t i = 0; i < count; i++)
+        largest = steps[i].value > largest ? steps[i].value : largest;
+    pt_buf_puts(out, "<section class=\"reports-funnel-campaign\"><h3>");
+    pt_buf_html_str(out, campaign);
+    pt_buf_puts(out, "</h3><ol class=\"reports-steps\">");
+    for (size_t i = 0; i < count; i++) {
+        pt_buf_puts(out, "<li><span class=\"reports-step-label\">");
+        pt_buf_html_str(out, steps[i].label);
+        pt_buf_puts(out, "</span> <span class=\"reports-step-value\">");
+        put_count(out, steps[i].value, true);
+        pt_buf_puts(out, "</span>");
+        if (i > 0) {
+            pt_buf_puts(out, " <span class=\"reports-step-rate\">");
+            if (steps[i - 1].value <= 0)
+                pt_buf_printf(out, "(no %s to compare with)", steps[i - 1].label);
+            else if (steps[i].value > steps[i - 1].value)
+                pt_buf_printf(out, "(more than the %s: these also come from links and the support "
+                                   "page, not only from the appeal)",
+                              i == 2 ? "clicks" : "step before");
+            else
+                pt_buf_printf(out, "(%.2f%% of the step before)",
+                              100.0 * (double)steps[i].value / (double)steps[i - 1].value);
+            pt_buf_puts(out, "</span>");
+        }
+        bar(out, i == count - 1 ? "reports-bar-last" : "reports-bar-value", steps[i].value,
+            largest);
+        pt_buf_puts(out, "</li>");
+    }
+    pt_buf_puts(out, "</ol></section>");
+}
+
+/* Every campaign's funnel: rows come sorted by campaign, so a campaign's
+ * variants are next to each other. Drawn by the server, so it needs no
+ * script. */
+static void funnel_chart(struct pt_buf *out, const struct source *source)
+{
+    const struct pt_reports_funnel *funnel = &source->reports->funnel;
+    if (funnel->count == 0)
+        return;
+    pt_buf_puts(out, "<figure class=\"reports-funnels\" id=\"reports-funnel-chart\">"
+                     "<figcaption>The funnel of each campaign, in order: impressions, clicks, "
+                     "checkouts started, pledges <span class=\"dash-help\">(bars on a linear "
+                     "scale, as a share of the campaign's largest step; the table below has "
+                     "every column)</span></figcaption>");
+    size_t start = 0;
+    while (start < funnel->count) {
+        struct pt_reports_funnel_row sum;
+        memset(&sum, 0, sizeof(sum));
+        size_t end = start;
+        while (end < funnel->count &&
+               strcmp(funnel->rows[end].campaign, funnel->rows[start].campaign) == 0) {
+            for (int k = 0; k < PT_EVENT_KINDS; k++)
+                sum.events[k] += funnel->rows[end].events[k];
+            sum.pledges += funnel->rows[end].pledges;
+            end++;
+        }
+        const char *campaign = funnel->rows[start].campaign;
+        campaign_funnel(out, campaign[0] ? campaign : "(no campaign)", &sum);
+        start = end;
+    }
+    pt_buf_puts(out, "</figure>");
+}
+
+/* ---------------------------------------------------------------- verdict lines */
+
+/* A count rounded to two significant digits: "about 12,000 more views". */
+static int64_t rounded(uint64_t value)
+{
+    uint64_t unit = 1;
+    while (value / unit >= 100)
+        unit *= 10;
+    return (int64_t)(((value + unit / 2) / unit) * unit);
+}
+
+/* One plain sentence for a variant, over the numbers: which metric decided,
+ * how sure (1 - alpha, the method's guarantee over every look), or how far
+ * the test still is from a verdict if what it has seen so far holds. */
+static void verdict_line(struct pt_buf *out, const struct source *source,
+                         const struct pt_reports_verdict *verdict)
+{
+    const struct pt_stats_comparison *comparison = &verdict->comparison;
+    double sure = (1.0 - source->params->alpha) * 100.0;
+    pt_buf_puts(out, "<li><strong>");
+    pt_buf_html_str(out, verdict->campaign);
+    pt_buf_puts(out, "</strong>: ");
+    if (verdict->state == PT_REPORTS_NO_CONTROL) {
+        pt_buf_puts(out, "Variant ");
+        pt_buf_html_str(out, verdict->variant);
+        pt_buf_puts(out, " has no verdict: the campaign is no longer in the catalogue, so its "
+                         "control is not known.</li>");
+        return;
+    }
+    if (verdict->state == PT_REPORTS_IMPOSSIBLE) {
+        pt_buf_puts(out, "Variant ");
+        pt_buf_html_str(out, verdict->variant);
+        pt_buf_puts(out, " cannot be compared with ");
+        pt_buf_html_str(out, verdict->control);
+        pt_buf_puts(out, ": an arm has more pledges than impressions.</li>");
+        return;
+    }
+    enum pt_stats_verdict revenue = comparison->revenue.verdict;
+    enum pt_stats_verdict conversion = comparison->conversion.verdict;
+    if (revenue != PT_STATS_NOT_YET_KNOWN || conversion != PT_STATS_NOT_YET_KNOWN) {
+        bool by_revenue = revenue != PT_STATS_NOT_YET_KNOWN;
+        bool up = (by_revenue ? revenue : conversion) == PT_STATS_AHEAD;
+        pt_buf_puts(out, "Variant ");
+        pt_buf_html_str(out, verdict->variant);
+        if (by_revenue)
+            pt_buf_printf(out, " raises %s per thousand views than ", up ? "more" : "less");
+        else
+            pt_buf_printf(out, " turns %s views into pledges than ", up ? "more" : "fewer");
+        pt_buf_html_str(out, verdict->control);
+        pt_buf_printf(out, ": <span class=\"%s\">%.0f%% sure</span>.",
+                      up ? "dash-ahead" : "dash-behind", sure);
+        if (!by_revenue)
+            pt_buf_puts(out, " Whether it raises more money is not yet known.");
+        pt_buf_puts(out, "</li>");
+        return;
+    }
+    uint64_t views = 0, revenue_views = 0;
+    bool known = pt_stats_views_needed(source->params, &verdict->control_arm,
+                                       &verdict->variant_arm, PT_STATS_CONVERSION, &views);
+    if (pt_stats_views_needed(source->params, &verdict->control_arm, &verdict->variant_arm,
+                              PT_STATS_REVENUE, &revenue_views) &&
+        (!known || revenue_views < views)) {
+        views = revenue_views;
+        known = true;
+    }
+    bool enough = comparison->conversion.enough_data;
+    if (known && views > 0) {
+        pt_buf_puts(out, "Not enough data yet: about ");
+        put_count(out, rounded(views), true);
+        pt_buf_puts(out, " more views needed to tell ");
+        pt_buf_html_str(out, verdict->variant);
+        pt_buf_puts(out, " from ");
+        pt_buf_html_str(out, verdict->control);
+        pt_buf_puts(out, ", if the difference so far holds.</li>");
+    } else if (!enough) {
+        pt_buf_puts(out, "Not enough data yet: each of ");
+        pt_buf_html_str(out, verdict->control);
+        pt_buf_puts(out, " and ");
+        pt_buf_html_str(out, verdict->variant);
+        pt_buf_printf(out, " needs at least %llu views and %llu pledges before there can be a "
+                           "verdict.</li>",
+                      (unsigned long long)source->params->min_impressions,
+                      (unsigned long long)source->params->min_conversions);
+    } else {
+        pt_buf_puts(out, "Not yet known: so far ");
+        pt_buf_html_str(out, verdict->variant);
+        pt_buf_puts(out, " and ");
+        pt_buf_html_str(out, verdict->control);
+        pt_buf_puts(out, " differ too little to tell apart in any likely number of views; the "
+                         "difference may be too small to matter.</li>");
+    }
+}
+
+static void verdict_lines(struct pt_buf *out, const struct source *source)
+{
+    if (source->verdict_count == 0)
+        return;
+    pt_buf_puts(out, "<ul class=\"reports-verdict-lines\" id=\"reports-verdict-lines\">");
+    for (size_t i = 0; i < source->verdict_count; i++)
+        verdict_line(out, source, &source->verdicts[i]);
+    pt_buf_puts(out, "</ul>");
+}
+
+/* ---------------------------------------------------------------- interval chart */
+
+/* Each compared variant's difference from its control on one metric, as a
+ * range on a shared axis with 0 marked: the always-valid interval the
+ * verdict is read from, so a range clear of the 0 line is a verdict. */
+/* The interval of one metric a verdict has to draw, or NULL. */
+static const struct pt_stats_interval *drawn_range(const struct pt_reports_verdict *verdict,
+                                                   bool revenue)
+{
+    const struct pt_stats_interval *range =
+        revenue ? &verdict->comparison.revenue : &verdict->comparison.conversion;
+    return verdict->state == PT_REPORTS_COMPARED && range->enough_data ? range : NULL;
+}
+
+static void interval_chart(struct pt_buf *out, const struct source *source, const char *id,
+                           const char *caption, bool revenue)
+{
+    double scale = revenue ? 1000.0 / pow(10.0, source->exponent) : 100.0;
+    double low = 0, high = 0;
+    size_t shown = 0;
+    for (size_t i = 0; i < source->verdict_count; i++) {
+        const struct pt_stats_interval *range = drawn_range(&source->verdicts[i], revenue);
+        if (range == NULL)
+            continue;
+        low = range->lower * scale < low ? range->lower * scale : low;
+        high = range->upper * scale > high ? range->upper * scale : high;
+        shown++;
+    }
+    if (shown == 0 || !(high > low))
+        return;
+    double pad = (high - low) * 0.05;
+    low -= pad;
+    high += pad;
+    double span = high - low;
+    pt_buf_printf(out, "<figure class=\"reports-intervals\" id=\"%s\"><figcaption>", id);
+    pt_buf_html_str(out, caption);
+    pt_buf_printf(out, " <span class=\"dash-help\">(the line marks 0, no difference: a range "
+                       "wholly to its right is ahead, wholly to its left behind; %.0f%% "
+                       "always-valid ranges)</span></figcaption><ul class=\"reports-steps\">",
+                  (1.0 - source->params->alpha) * 100.0);
+    for (size_t i = 0; i < source->verdict_count; i++) {
+        const struct pt_reports_verdict *verdict = &source->verdicts[i];
+        const struct pt_stats_interval *range = drawn_range(verdict, revenue);
+        if (range == NULL)
+            continue;
+        pt_buf_puts(out, "<li><span class=\"reports-step-label\">");
+        pt_buf_html_str(out, verdict->campaign);
+        pt_buf_puts(out, ": ");
+        pt_buf_html_str(out, verdict->variant);
+        pt_buf_puts(out, " against ");
+        pt_buf_html_str(out, verdict->control);
+        pt_buf_puts(out, "</span> <span class=\"reports-step-value\">");
+        put_signed(out, range->estimate * scale);
+        pt_buf_puts(out, " (");
+        put_signed(out, range->lower * scale);
+        pt_buf_puts(out, " to ");
+        put_signed(out, range->upper * scale);
+        pt_buf_printf(out, ")</span> <span class=\"reports-step-rate\">%s</span>",
+                      pt_stats_verdict_name(range->verdict));
+        long left = lround((range->lower * scale - low) / span * 1000.0);
+        long right = lround((range->upper * scale - low) / span * 1000.0);
+        long middle = lround((range->estimate * scale - low) / span * 1000.0);
+        long zero = lround((0.0 - low) / span * 1000.0);
+        pt_buf_printf(out, "<svg class=\"reports-range\" viewBox=\"0 0 1000 20\" "
+                           "preserveAspectRatio=\"none\" aria-hidden=\"true\" "
+                           "focusable=\"false\"><rect class=\"reports-bar-track\" "
+                           "width=\"1000\" height=\"20\"/><rect class=\"reports-range-%s\" "
+                           "x=\"%ld\" y=\"5\" width=\"%ld\" height=\"10\"/><rect "
+                           "class=\"reports-range-estimate\" x=\"%ld\" y=\"1\" width=\"6\" "
+                           "height=\"18\"/><rect class=\"reports-range-zero\" x=\"%ld\" "
+                           "width=\"3\" height=\"20\"/></svg></li>",
+                      range->verdict == PT_STATS_NOT_YET_KNOWN ? "unknown" : "known", left,
+                      right - left > 2 ? right - left : 2, middle - 3, zero - 1);
+    }
+    pt_buf_puts(out, "</ul></figure>");
 }
 
 /* ---------------------------------------------------------------- the page */
@@ -797,7 +1093,7 @@ static void funnel_section(struct pt_buf *out, const struct source *source,
     pt_buf_html_str(out, currency);
     pt_buf_puts(out, ".</p>");
     other_currency_note(out, source->total.other_currency, currency, "pledges");
-    chart_figure(out, "reports-funnel-chart", "The funnel, all rows together (logarithmic scale)");
+    funnel_chart(out, source);
     struct table table = make_table(source, PT_DASH_REPORTS_FUNNEL);
     html_table(out, source, &table);
     pt_buf_puts(out, "</section>");
@@ -807,6 +1103,7 @@ static void verdict_section(struct pt_buf *out, const struct source *source,
                             const struct pt_dash_reports_form *form)
 {
     section_start(out, "reports-verdict", "A/B verdicts", form, "verdict.csv");
+    verdict_lines(out, source);
     pt_buf_printf(
         out,
         "<p class=\"dash-help\">Each variant is compared with its campaign's control: the "
@@ -823,6 +1120,10 @@ static void verdict_section(struct pt_buf *out, const struct source *source,
         "is for counts that grow from the start, not for periods picked after looking.</p>",
         (unsigned long long)source->params->min_impressions,
         (unsigned long long)source->params->min_conversions, source->params->alpha * 100);
+    interval_chart(out, source, "reports-revenue-ranges",
+                   "Revenue per 1,000 views, each variant minus its control", true);
+    interval_chart(out, source, "reports-conversion-ranges",
+                   "Conversion, each variant minus its control, in percentage points", false);
     struct table table = make_table(source, PT_DASH_REPORTS_VERDICT);
     html_table(out, source, &table);
     pt_buf_puts(out, "</section>");
@@ -862,8 +1163,41 @@ static void daily_section(struct pt_buf *out, const struct source *source,
                      "received that day, in ");
     pt_buf_html_str(out, source->reports->query.currency);
     pt_buf_puts(out, ", from every payment (first or later) of the pledges asked for.</p>");
-    chart_figure(out, "reports-traffic-chart", "Impressions and revenue received per day");
-    chart_figure(out, "reports-conversion-chart", "Conversion per day, in percent");
+    /* The legends give the period's totals, the numbers the lines add up to. */
+    int64_t impressions = 0, pledges = 0, revenue = 0;
+    for (size_t i = 0; i < source->reports->days.count; i++) {
+        impressions += source->reports->days.days[i].impressions;
+        pledges += source->reports->days.days[i].pledges;
+        revenue += source->reports->days.days[i].revenue_minor;
+    }
+    struct pt_buf shown_impressions, shown_revenue, shown_conversion;
+    pt_buf_init(&shown_impressions);
+    pt_buf_init(&shown_revenue);
+    pt_buf_init(&shown_conversion);
+    put_count(&shown_impressions, impressions, true);
+    pt_buf_puts(&shown_impressions, " in the period");
+    put_money(&shown_revenue, revenue, source->exponent, true);
+    pt_buf_puts(&shown_revenue, " ");
+    pt_buf_html_str(&shown_revenue, source->reports->query.currency);
+    pt_buf_puts(&shown_revenue, " in the period");
+    double conversion = 0;
+    if (pt_reports_conversion(pledges, impressions, &conversion))
+        pt_buf_printf(&shown_conversion, "%.2f%% over the period", conversion * 100.0);
+    else
+        pt_buf_puts(&shown_conversion, "\xe2\x80\x94 (no impressions)");
+    const struct legend traffic[] = {
+        {"first", "Impressions (solid line)", shown_impressions.data},
+        {"second", "Revenue received (dashed line)", shown_revenue.data},
+    };
+    const struct legend converting[] = {
+        {"first", "Conversion, pledges per impression", shown_conversion.data},
+    };
+    chart_figure(out, "reports-traffic-chart", "Impressions and revenue received per day", traffic,
+                 2);
+    chart_figure(out, "reports-conversion-chart", "Conversion per day, in percent", converting, 1);
+    pt_buf_dispose(&shown_impressions);
+    pt_buf_dispose(&shown_revenue);
+    pt_buf_dispose(&shown_conversion);
     struct table table = make_table(source, PT_DASH_REPORTS_DAILY);
     html_table(out, source, &table);
     pt_buf_puts(out, "</section>");
@@ -873,6 +1207,7 @@ void pt_dash_reports_render(struct pt_buf *out, const struct pt_dash_reports_for
                             const struct pt_reports *reports, const struct pt_catalog *catalog,
                             const struct pt_stats_params *params)
 {
+    pt_buf_puts(out, "<link rel=\"stylesheet\" href=\"/dashboard/assets/reports.css\">");
     period_form(out, form, catalog);
     if (reports == NULL)
         return;
@@ -890,6 +1225,15 @@ void pt_dash_reports_render(struct pt_buf *out, const struct pt_dash_reports_for
         pt_buf_puts(out, "every campaign");
     }
     pt_buf_puts(out, ". Counts reach the database every few seconds.</p>");
+    if (form->generated_before > 0 && form->query.from_day < form->generated_before) {
+        char first_real[11];
+        pt_events_format_day(form->generated_before, first_real);
+        pt_buf_printf(out, "<p class=\"dash-notice reports-generated\" id=\"reports-generated\">"
+                           "<strong>The numbers before %s are generated for the demo</strong>, "
+                           "so that there is a test to read: the campaign demo-history-ab and "
+                           "its pledges never happened. What readers do from %s on is real.</p>",
+                      first_real, first_real);
+    }
     funnel_section(out, &source, form);
     verdict_section(out, &source, form);
     supporters_section(out, &source, form);
@@ -950,6 +1294,9 @@ void pt_dash_reports(struct pt_dash *dash)
                               pt_http_query(dash->request, "to"),
                               pt_http_query(dash->request, "campaign"),
                               pt_events_day(pt_app_now(dash->app)), dash->app->config->currency);
+    /* Only the demo can have generated history; serve never reads for it. */
+    if (dash->app->config->demo_pages)
+        pt_demo_history_real_from(dash->app->config->data_dir, &form.generated_before);
     if (route != NULL && form.error != NULL) {
         pt_dash_error(dash, 400, form.error);
         return;

@@ -390,10 +390,11 @@ static void user_row(void *context, const struct pt_auth_user *user)
 {
     struct user_list *list = context;
     struct pt_buf *out = list->out;
-    pt_buf_puts(out, "<tr><th scope=\"row\">");
+    pt_buf_puts(out, "<tr><th scope=\"row\" data-label=\"Email\">");
     pt_buf_html_str(out, user->email);
-    pt_buf_printf(out, "</th><td>%s</td><td>%s</td><td>", pt_auth_role_name(user->role),
-                  user->disabled ? "disabled" : "active");
+    pt_buf_printf(out, "</th><td data-label=\"Role\">%s</td><td data-label=\"Status\">%s</td>"
+                       "<td data-label=\"Action\">",
+                  pt_auth_role_name(user->role), user->disabled ? "disabled" : "active");
     bool self = user->id == list->dash->session.user_id;
     if (!self) {
         pt_buf_printf(out, "<form method=\"post\" action=\"" DASHBOARD "/users/%s\">",
@@ -417,7 +418,12 @@ static void users_page(struct pt_dash *dash, int status, const char *notice_kind
     pt_dash_page_start(&page, dash, "users", "Users");
     if (notice != NULL)
         pt_dash_notice(&page, notice_kind, notice);
-    pt_buf_puts(&page, "<table><caption>Everyone who can sign in</caption><thead><tr>"
+    /* On a phone each row becomes a card (web/reports.css), so nothing
+     * scrolls sideways. */
+    pt_buf_puts(&page, "<link rel=\"stylesheet\" href=\"/dashboard/assets/reports.css\">"
+                       "<div class=\"dash-table-wrap reports-cards\" tabindex=\"0\" role=\"region\" "
+                       "aria-label=\"Everyone who can sign in\">"
+                       "<table><caption>Everyone who can sign in</caption><thead><tr>"
                        "<th scope=\"col\">Email</th><th scope=\"col\">Role</th>"
                        "<th scope=\"col\">Status</th><th scope=\"col\">Action</th></tr></thead>"
                        "<tbody>");
@@ -425,7 +431,7 @@ static void users_page(struct pt_dash *dash, int status, const char *notice_kind
     pthread_mutex_lock(&dash->app->auth_lock);
     enum pt_status listed = pt_auth_users_each(dash->app->auth, user_row, &list);
     pthread_mutex_unlock(&dash->app->auth_lock);
-    pt_buf_puts(&page, "</tbody></table>");
+    pt_buf_puts(&page, "</tbody></table></div>");
     if (listed != PT_OK)
         pt_dash_notice(&page, "error", "The list of users could not be read.");
 
@@ -569,11 +575,11 @@ static void audit_row(void *context, const struct pt_auth_audit_entry *entry)
         pt_buf_puts(list->out, "\r\n");
         return;
     }
-    pt_buf_printf(list->out, "<tr><td>%s</td><td>", when);
+    pt_buf_printf(list->out, "<tr><td data-label=\"When\">%s</td><td data-label=\"Who\">", when);
     pt_buf_html_str(list->out, who);
-    pt_buf_puts(list->out, "</td><td>");
+    pt_buf_puts(list->out, "</td><td data-label=\"What\">");
     pt_buf_html_str(list->out, entry->action);
-    pt_buf_puts(list->out, "</td><td>");
+    pt_buf_puts(list->out, "</td><td data-label=\"Detail\">");
     pt_buf_html_str(list->out, entry->detail);
     pt_buf_puts(list->out, "</td></tr>");
 }
@@ -600,6 +606,9 @@ static void audit(struct pt_dash *dash)
         pt_buf_puts(&out, "<p>Every sign-in, change of users, campaign change and action on "
                           "a donor's data, newest first. Nobody can edit or delete it. "
                           "<a href=\"" DASHBOARD "/audit.csv\">Download all as CSV</a></p>"
+                          "<link rel=\"stylesheet\" href=\"/dashboard/assets/reports.css\">"
+                          "<div class=\"dash-table-wrap reports-cards\" tabindex=\"0\" "
+                          "role=\"region\" aria-label=\"The audit log\">"
                           "<table><caption>The audit log</caption><thead><tr>"
                           "<th scope=\"col\">When</th><th scope=\"col\">Who</th>"
                           "<th scope=\"col\">What</th><th scope=\"col\">Detail</th></tr>"
@@ -617,7 +626,7 @@ static void audit(struct pt_dash *dash)
     if (csv) {
         pt_dash_send_csv(dash, "patron-audit-log.csv", &out);
     } else {
-        pt_buf_puts(&out, "</tbody></table>");
+        pt_buf_puts(&out, "</tbody></table></div>");
         if (list.rows == AUDIT_PAGE)
             pt_buf_printf(&out, "<p><a href=\"" DASHBOARD "/audit?before=%lld\">Older</a></p>",
                           (long long)list.last_id);

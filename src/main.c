@@ -16,6 +16,7 @@
 #include "patron/auth.h"
 #include "patron/buf.h"
 #include "patron/config.h"
+#include "patron/demo_history.h"
 #include "patron/http.h"
 #include "patron/json.h"
 #include "patron/pages.h"
@@ -590,6 +591,8 @@ static int run_server(struct pt_config *config, const struct options *options, b
     pthread_mutex_init(&app.auth_lock, NULL);
     char demo_password[PT_AUTH_TOKEN_CHARS + 1] = "";
     if ((options->seed_demo || demo) && seed_demo(&app) != 0)
+        goto out_auth;
+    if (demo && pt_demo_history_prepare(&app) != PT_OK)
         goto out_auth;
     if (demo && demo_account(&app, demo_password) != 0) {
         fprintf(stderr, "patron: the demo's dashboard account could not be made\n");

@@ -145,3 +145,95 @@ enum pt_status pt_stats_compare(const struct pt_stats_params *params,
              &out->revenue);
     return PT_OK;
 }
+
+/* ---------------------------------------------------------------- projection */
+
+#define MOST_SCALE 1000.0
+
+/* The arms' per-impression means and variances of one metric. */
+static void metric_moments(const struct pt_stats_arm *arm, enum pt_stats_metric metric,
+                           double *mean, double *variance)
+{
+    double n = (double)arm->impressions;
+    if (metric == PT_STATS_CONVERSION) {
+        *mean = (double)arm->conversions / n;
+        *variance = conversion_variance(arm);
+    } else {
+        *mean = (double)arm->revenue / n;
+        *variance = n > 1.0 ? revenue_variance(arm) : 0.0;
+    }
+}
+
+/* The radius when both arms are scale times as large: the variance of the
+ * difference shrinks by scale, the mixing variance does not (it is fixed by
+ * the tuning size), so the radius falls as the test grows. */
+static double scaled_radius(const struct pt_stats_params *params, double variance, double mixing,
+                            double scale)
+{
+    return pt_stats_radius(variance / scale, mixing, params->alpha);
+}
+
+/* The least scale (>= 1) at which an arm meets the minimum, or a value above
+ * MOST_SCALE when it never can (no pledges to scale up). */
+static double minimum_scale(const struct pt_stats_params *params, const struct pt_stats_arm *arm)
+{
+    double scale = 1.0;
+    if (arm->impressions < params->min_impressions)
+        scale = (double)params->min_impressions / (double)arm->impressions;
+    if (arm->conversions < params->min_conversions) {
+        if (arm->conversions == 0)
+            return 2.0 * MOST_SCALE;
+        double needed = (double)params->min_conversions / (double)arm->conversions;
+        scale = needed > scale ? needed : scale;
+    }
+    return scale;
+}
+
+bool pt_stats_views_needed(const struct pt_stats_params *params, const struct pt_stats_arm *control,
+                           const struct pt_stats_arm *variant, enum pt_stats_metric metric,
+                           uint64_t *views)
+{
+    *views = 0;
+    if (!params_are_valid(params) || !arm_is_possible(control) || !arm_is_possible(variant) ||
+        control->impressions == 0 || variant->impressions == 0)
+        return false;
+    double control_mean, control_variance, variant_mean, variant_variance;
+    metric_moments(control, metric, &control_mean, &control_variance);
+    metric_moments(variant, metric, &variant_mean, &variant_variance);
+    double control_n = (double)control->impressions;
+    double variant_n = (double)variant->impressions;
+    double difference = fabs(variant_mean - control_mean);
+    double variance = control_variance / control_n + variant_variance / variant_n;
+    double mixing = pt_stats_mixing_ratio(params->alpha) * (control_variance + variant_variance) /
+                    params->tuning_impressions;
+    if (!(difference > 0.0) || !(variance > 0.0))
+        return false;
+    double low = minimum_scale(params, control);
+    double other = minimum_scale(params, variant);
+    low = other > low ? other : low;
+    if (low > MOST_SCALE)
+        return false;
+    if (scaled_radius(params, variance, mixing, low) >= difference) {
+        /* Double until the radius is below the difference, then halve the
+         * gap: the radius falls steadily with the scale. */
+        double high = low * 2.0;
+        while (scaled_radius(params, variance, mixing, high) >= difference) {
+            if (high > MOST_SCALE)
+                return false;
+            low = high;
+            high *= 2.0;
+        }
+        for (int i = 0; i < 60; i++) {
+            double middle = (low + high) / 2.0;
+            if (scaled_radius(params, variance, mixing, middle) >= difference)
+                low = middle;
+            else
+                high = middle;
+        }
+        low = high;
+        if (low > MOST_SCALE)
+            return false;
+    }
+    *views = (uint64_t)ceil((low - 1.0) * (control_n + variant_n));
+    return true;
+}

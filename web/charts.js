@@ -6,7 +6,9 @@
  * <script type="application/json" id="reports-data">, which the server
  * writes (src/dash_reports.c): x values are unix seconds at UTC midnight,
  * money in major units, conversion in percent (null without impressions).
- * The canvases are hidden from screen readers, which read the tables. */
+ * The canvases are hidden from screen readers, which read the tables; each
+ * figure's legend, written by the server, gives the period's totals. The
+ * funnel and the A/B ranges are drawn by the server and need no script. */
 (function () {
   'use strict';
 
@@ -132,63 +134,9 @@
     };
   }
 
-  /* Bars on a logarithmic scale: pledges are a thousandth of impressions,
-   * and would not show on a linear one. A step with none is left out. */
-  function funnel(data) {
-    var labels = data.funnel.labels;
-    var positions = labels.map(function (label, index) { return index; });
-    var values = data.funnel.values.map(function (v) { return v > 0 ? v : null; });
-    return function (plot, width) {
-      var options = {
-        width: width,
-        height: HEIGHT,
-        legend: { show: true },
-        cursor: { points: { show: false } },
-        scales: {
-          x: { time: false, range: [-0.5, labels.length - 0.5] },
-          y: {
-            distr: 3,
-            log: 10,
-            /* From below 1, so that a step of 1 still shows a bar. */
-            range: function (u, min, max) {
-              return [0.5, Math.pow(10, Math.ceil(Math.log10(Math.max(max, 10)) + 0.01))];
-            },
-          },
-        },
-        series: [
-          { label: 'Step', value: function (u, v) { return v === null ? '' : labels[v]; } },
-          {
-            label: 'Count',
-            stroke: FIRST,
-            fill: FIRST,
-            width: 1,
-            paths: uPlot.paths.bars({ size: [0.6, 120], align: 0 }),
-            points: { show: false },
-            value: function (u, v) { return number(v, 0); },
-          },
-        ],
-        axes: [
-          {
-            stroke: INK,
-            grid: { show: false },
-            ticks: { show: false },
-            splits: function () { return positions; },
-            values: function (u, splits) {
-              return splits.map(function (i) { return labels[i] || ''; });
-            },
-          },
-          axis('y', 3, true),
-        ],
-      };
-      return new uPlot(options, [positions, values], plot);
-    };
-  }
-
   function start() {
     var data = readData();
     if (!data || typeof uPlot !== 'function') return;
-    var someFunnel = data.funnel && data.funnel.values.some(function (v) { return v > 0; });
-    if (someFunnel) draw('reports-funnel-chart', funnel(data));
     if (data.days && data.days.length > 0) {
       draw('reports-traffic-chart', traffic(data));
       draw('reports-conversion-chart', conversion(data));

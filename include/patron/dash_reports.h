@@ -33,6 +33,8 @@ struct pt_dash_reports_form {
     struct pt_reports_query query;
     const char *error;          /* NULL, or why the query was refused (static text) */
     const char *error_field;    /* "from", "to" or "campaign" when error is set */
+    int32_t generated_before;   /* > 0 in the demo: the days before this UTC day hold
+                                   generated numbers, and the page says so */
 };
 
 /* Reads the three parameters (each may be NULL or "" for its default) with

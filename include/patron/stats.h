@@ -83,6 +83,26 @@ double pt_stats_radius(double variance, double mixing_variance, double alpha);
  * size: 2 ln(1/alpha) + ln(1 + 2 ln(1/alpha)), 7.94 for alpha 0.05. */
 double pt_stats_mixing_ratio(double alpha);
 
+/* The two metrics a comparison has. */
+enum pt_stats_metric {
+    PT_STATS_CONVERSION,
+    PT_STATS_REVENUE,
+};
+
+/* About how many more impressions, both arms together and split between
+ * them as so far, this metric would need before its interval leaves 0 and a
+ * verdict appears, if the means and variances seen so far held: the arms
+ * are scaled up together until the always-valid radius (which shrinks as
+ * the arms grow, with the mixing variance fixed) is below the observed
+ * difference and both arms meet the minimum. 0 when the verdict is there
+ * already. false when it cannot be said: an arm without impressions or
+ * pledges, no difference or no variation seen, or more than 1,000 times
+ * the impressions so far needed (the difference is too small to tell).
+ * A projection, not a promise: the next days' data may differ. */
+bool pt_stats_views_needed(const struct pt_stats_params *params, const struct pt_stats_arm *control,
+                           const struct pt_stats_arm *variant, enum pt_stats_metric metric,
+                           uint64_t *views);
+
 /* "ahead", "behind", "not yet known"; never NULL. */
 const char *pt_stats_verdict_name(enum pt_stats_verdict verdict);
 

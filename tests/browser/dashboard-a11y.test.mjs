@@ -137,7 +137,7 @@ t('reports, with its charts drawn', async () => {
     // Two weeks, so that the day-by-day table (and the picture) stays short.
     const from = new Date(Date.now() - 13 * 86400_000).toISOString().slice(0, 10);
     await open(`/dashboard/reports?from=${from}`);
-    await page.locator('#reports-funnel-chart canvas').first().waitFor({ timeout: 10_000 });
+    await page.locator('#reports-traffic-chart canvas').first().waitFor({ timeout: 10_000 });
     await check('reports');
 });
 

@@ -399,3 +399,97 @@ Test(stats, a_real_lift_is_found_by_daily_looks, .timeout = 60)
     cr_assert_gt(ahead, tests * 8 / 10, "%d", ahead);
     cr_assert_eq(behind, 0);
 }
+
+/* ---------------------------------------------------------------- views needed */
+
+/* An arm scale times as large with the same means and variances: counts,
+ * sums and sums of squares all grow by scale. */
+static struct pt_stats_arm scaled_arm(const struct pt_stats_arm *arm, double scale)
+{
+    struct pt_stats_arm out = {
+        .impressions = (uint64_t)llround((double)arm->impressions * scale),
+        .conversions = (uint64_t)llround((double)arm->conversions * scale),
+        .revenue = llround((double)arm->revenue * scale),
+        .revenue_squares = arm->revenue_squares * scale,
+    };
+    return out;
+}
+
+static enum pt_stats_verdict verdict_at(const struct pt_stats_arm *control,
+                                        const struct pt_stats_arm *variant, uint64_t more,
+                                        enum pt_stats_metric metric)
+{
+    struct pt_stats_params params;
+    pt_stats_params_init(&params);
+    double scale =
+        1.0 + (double)more / (double)(control->impressions + variant->impressions);
+    struct pt_stats_arm c = scaled_arm(control, scale), v = scaled_arm(variant, scale);
+    struct pt_stats_comparison out;
+    cr_assert_eq(pt_stats_compare(&params, &c, &v, &out), PT_OK);
+    return metric == PT_STATS_CONVERSION ? out.conversion.verdict : out.revenue.verdict;
+}
+
+Test(stats, views_needed_is_where_the_verdict_appears_if_the_rates_hold)
+{
+    struct pt_stats_params params;
+    pt_stats_params_init(&params);
+    /* 2.0% against 2.6% after 2,000 impressions an arm: not yet known. Each
+     * pledge is 500 cents. */
+    struct pt_stats_arm control = {2000, 40, 40 * 500, 40 * 500.0 * 500.0};
+    struct pt_stats_arm variant = {2000, 52, 52 * 500, 52 * 500.0 * 500.0};
+    for (int m = 0; m < 2; m++) {
+        enum pt_stats_metric metric = m == 0 ? PT_STATS_CONVERSION : PT_STATS_REVENUE;
+        cr_assert_eq(verdict_at(&control, &variant, 0, metric), PT_STATS_NOT_YET_KNOWN);
+        uint64_t views = 0;
+        cr_assert(pt_stats_views_needed(&params, &control, &variant, metric, &views));
+        cr_assert_gt(views, 4000, "more than the test has had: %llu", (unsigned long long)views);
+        cr_assert_eq(verdict_at(&control, &variant, views + views / 50, metric), PT_STATS_AHEAD,
+                     "a verdict just after the projection (%llu)", (unsigned long long)views);
+        cr_assert_eq(verdict_at(&control, &variant, views - views / 50, metric),
+                     PT_STATS_NOT_YET_KNOWN, "none just before (%llu)",
+                     (unsigned long long)views);
+    }
+}
+
+Test(stats, views_needed_is_zero_once_there_is_a_verdict)
+{
+    struct pt_stats_params params;
+    pt_stats_params_init(&params);
+    struct pt_stats_arm control = {100000, 2000, 2000 * 500, 2000 * 500.0 * 500.0};
+    struct pt_stats_arm variant = {100000, 2600, 2600 * 500, 2600 * 500.0 * 500.0};
+    uint64_t views = 1;
+    cr_assert(pt_stats_views_needed(&params, &control, &variant, PT_STATS_CONVERSION, &views));
+    cr_assert_eq(views, 0);
+}
+
+Test(stats, views_needed_counts_the_minimum_too)
+{
+    struct pt_stats_params params;
+    pt_stats_params_init(&params);
+    /* A huge difference, but 50 impressions an arm: at least the minimum. */
+    struct pt_stats_arm control = {50, 3, 1500, 3 * 500.0 * 500.0};
+    struct pt_stats_arm variant = {50, 30, 15000, 30 * 500.0 * 500.0};
+    uint64_t views = 0;
+    cr_assert(pt_stats_views_needed(&params, &control, &variant, PT_STATS_CONVERSION, &views));
+    cr_assert_geq(views, 100, "to 100 impressions an arm and 5 pledges: %llu",
+                  (unsigned long long)views);
+}
+
+Test(stats, views_needed_cannot_be_said_without_a_difference_or_pledges)
+{
+    struct pt_stats_params params;
+    pt_stats_params_init(&params);
+    uint64_t views = 7;
+    struct pt_stats_arm same = {5000, 100, 50000, 100 * 500.0 * 500.0};
+    cr_assert_not(pt_stats_views_needed(&params, &same, &same, PT_STATS_CONVERSION, &views));
+    cr_assert_eq(views, 0);
+    struct pt_stats_arm none = {5000, 0, 0, 0};
+    cr_assert_not(pt_stats_views_needed(&params, &none, &same, PT_STATS_CONVERSION, &views));
+    struct pt_stats_arm empty = {0, 0, 0, 0};
+    cr_assert_not(pt_stats_views_needed(&params, &empty, &same, PT_STATS_REVENUE, &views));
+    /* 2.00% against 2.01%: a thousand times the test would not tell. */
+    struct pt_stats_arm close_control = {10000, 200, 100000, 200 * 500.0 * 500.0};
+    struct pt_stats_arm close_variant = {10000, 201, 100500, 201 * 500.0 * 500.0};
+    cr_assert_not(pt_stats_views_needed(&params, &close_control, &close_variant,
+                                        PT_STATS_CONVERSION, &views));
+}
