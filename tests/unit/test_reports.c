@@ -961,7 +961,7 @@ Test(reports, the_demo_banner_says_which_numbers_are_generated)
 #include "patron/demo_history.h"
 
 static const struct pt_catalog_settings demo_settings = {"http://127.0.0.1:8080", "USD",
-                                                         "'self'"};
+                                                         "'self'", false};
 
 /* Everything the generator wrote, as one line of sums a reader can compare. */
 static void history_summary(const struct pt_scratch *scratch, char *out, size_t size)
