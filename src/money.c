@@ -167,7 +167,7 @@ enum pt_status pt_money_parse(const char *text, const struct pt_currency *curren
     /* Split into digit groups and the single separators between them. */
     const char *groups[GROUPS_MAX];
     size_t lengths[GROUPS_MAX];
-    enum separator separators[GROUPS_MAX];
+    enum separator separators[GROUPS_MAX + 1]; /* [i]: the one before group i */
     size_t count = 0;
     const char *p = bare;
     for (;;) {

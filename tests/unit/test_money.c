@@ -104,6 +104,10 @@ Test(money, ambiguous_amounts_are_refused)
     refused_in(",50", "USD", "en");
     refused_in("1.000", "JPY", "en");
     refused_in("3,5", "JPY", "ru");
+    /* More digit groups than any amount has (found by the fuzzer: it wrote
+     * past the separators' array). */
+    refused_in("1,000,000,000,000,000,000,000,000", "USD", "en");
+    refused_in("10,0,00,0,1,0\u00a01\u00a0010,0", "USD", "ru");
 }
 
 Test(money, refusals_speak_the_readers_language)
