@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup, geometry, layoutShifts, APPEAL, SLOT, DESKTOP, PHONE } from './lib.mjs';
+import { reservedByPage } from './slot-lib.mjs';
 
 let env;
 before(async () => {
@@ -128,24 +129,39 @@ test('the reminder form speaks Russian on the Russian article and fits a small p
   }
 });
 
-test('the form fits the space the appeal had, at phone size', async () => {
-  const context = await env.browser.newContext({ viewport: PHONE });
-  const page = await context.newPage();
-  try {
-    const before = await snoozeLater(page);
-    // With an error message showing, the tallest the form gets.
-    await page.getByLabel('Email address').fill('x@y');
-    await page.locator(`${FORM} button[type="submit"]`).click();
-    await page.locator(`${FORM} [role="alert"]`).filter({ hasText: /\S/ }).waitFor({ timeout: 5000 });
-    const content = await page.locator(SLOT).evaluate((slot) =>
-      [...slot.shadowRoot.children].reduce((sum, el) => sum + el.getBoundingClientRect().height, 0)
-    );
-    assert.ok(content <= before.reserved, `the note and form take ${content}px of ${before.reserved}px`);
-    assert.equal((await geometry(page)).slot.height, before.slot.height);
-  } finally {
-    await context.close();
-  }
-});
+for (const [name, viewport] of Object.entries({ phone: PHONE, desktop: DESKTOP })) {
+  test(`the form takes its room on the reader's click, and a late error moves nothing (${name})`, async () => {
+    const context = await env.browser.newContext({ viewport });
+    const page = await context.newPage();
+    try {
+      // patron's refusal arrives well after the click (a slow network).
+      await page.route('**/v1/reminders', async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await route.continue();
+      });
+      await snoozeLater(page);
+      const held = await geometry(page);
+      // With an error message showing, the tallest the form gets.
+      await page.getByLabel('Email address').fill('x@y');
+      await page.locator(`${FORM} button[type="submit"]`).click();
+      await page.locator(`${FORM} [role="alert"]`).filter({ hasText: /\S/ }).waitFor({ timeout: 5000 });
+      const content = await page.locator(SLOT).evaluate((slot) =>
+        [...slot.shadowRoot.children].reduce((sum, el) => sum + el.getBoundingClientRect().height, 0)
+      );
+      const after = await geometry(page);
+      assert.ok(content <= after.slot.height, `the note and form take ${content}px of ${after.slot.height}px`);
+      assert.equal(after.slot.height, held.slot.height, 'the error came without moving the slot');
+      assert.equal(after.footer.top, held.footer.top);
+      // And the height the demo page reserves holds the form, error included.
+      const reserved = await reservedByPage(page);
+      assert.ok(content <= reserved, `the note and form take ${content}px of the ${reserved}px reserved`);
+      const { shifts } = await layoutShifts(page);
+      assert.deepEqual(shifts.filter((s) => !s.hadRecentInput), [], 'no shift that the reader did not cause');
+    } finally {
+      await context.close();
+    }
+  });
+}
 
 test('"Close" and "I already support" offer no email form', async () => {
   const context = await env.browser.newContext({ viewport: DESKTOP });
