@@ -218,6 +218,9 @@
     };
     label();
     select.onchange = label;
+    email.oninput = () => {
+      error.textContent = '';
+    };
     form.onsubmit = async (event) => {
       event.preventDefault();
       button.disabled = true;
@@ -412,9 +415,9 @@
       const note = paragraph('patron-thanks', 'status', THANKS[lang][action]);
       const hadFocus = root.activeElement;
       section.replaceWith(note);
-      /* The form may need more room than the appeal took: it gets it now, on
-         the reader's click. */
-      if (action == 'later') {
+      /* Not when the server sends no email. The form may need more room than
+         the appeal took: it gets it now, on the reader's click. */
+      if (action == 'later' && appeal.remind !== false) {
         note.after(remindForm(appeal, lang));
         hold();
       }

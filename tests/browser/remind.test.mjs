@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup, geometry, layoutShifts, APPEAL, SLOT, DESKTOP, PHONE } from './lib.mjs';
-import { reservedByPage } from './slot-lib.mjs';
+import { reservedByPage, rewriteAppeal } from './slot-lib.mjs';
 
 let env;
 before(async () => {
@@ -180,3 +180,57 @@ test('"Close" and "I already support" offer no email form', async () => {
     await context.close();
   }
 });
+
+// Patron's answer with `appeal.remind` set as a server with (true) or without
+// (false) email configured sends it.
+const remindFlag = (page, remind) => rewriteAppeal(page, (appeal) => (appeal.remind = remind));
+
+for (const [name, viewport] of Object.entries({ phone: PHONE, desktop: DESKTOP })) {
+  test(`with email off on the server ("remind": false), "Remind me later" offers no email form (${name})`, async () => {
+    const context = await env.browser.newContext({ viewport });
+    const page = await context.newPage();
+    try {
+      await remindFlag(page, false);
+      await page.goto(env.base + '/');
+      await page.locator(APPEAL).scrollIntoViewIfNeeded({ timeout: 10000 });
+      await page.locator(`${SLOT} [data-patron-action="later"]`).click();
+      const note = page.locator(`${SLOT} .patron-thanks`);
+      await note.waitFor({ timeout: 5000 });
+      assert.equal(await note.innerText(), 'Thank you. We will ask again another time.');
+      assert.equal(await page.locator(FORM).count(), 0, 'no email form');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`"remind": true offers the email form (${name})`, async () => {
+    const context = await env.browser.newContext({ viewport });
+    const page = await context.newPage();
+    try {
+      await remindFlag(page, true);
+      await snoozeLater(page);
+      assert.equal(await page.locator(FORM).count(), 1);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`the error under the email field goes once the address is corrected (${name})`, async () => {
+    const context = await env.browser.newContext({ viewport });
+    const page = await context.newPage();
+    try {
+      await snoozeLater(page);
+      const field = page.getByLabel('Email address');
+      await field.fill('reader@localhost');
+      await page.locator(`${FORM} button[type="submit"]`).click();
+      const alert = page.locator(`${FORM} [role="alert"]`);
+      await alert.filter({ hasText: /\S/ }).waitFor({ timeout: 5000 });
+      assert.ok(await alert.isVisible(), 'the error shows');
+      await field.pressSequentially('.org');
+      assert.equal(await alert.textContent(), '', 'the error is gone');
+      assert.equal(await alert.isVisible(), false);
+    } finally {
+      await context.close();
+    }
+  });
+}
