@@ -152,7 +152,26 @@
     if (document.visibilityState == 'hidden') flush();
   });
 
-  const below = (el) => el.getBoundingClientRect().top >= innerHeight;
+  /* Out of the reader's sight: wholly below the viewport, or wholly above it
+     where scroll anchoring keeps what the reader sees in place when the slot
+     changes height (not in browsers without it, nor on pages that turn it off:
+     there the layout-instability API counts the move). */
+  const anchored = () =>
+    CSS.supports('overflow-anchor:auto') &&
+    [document.documentElement, document.body].every((e) => getComputedStyle(e).overflowAnchor != 'none');
+  const unseen = (el) => {
+    const r = el.getBoundingClientRect();
+    return r.top >= innerHeight || (r.bottom <= 0 && anchored());
+  };
+
+  /* Runs fix now if the slot is out of sight, else each time it leaves it. */
+  const whenUnseen = (slot, fix) => {
+    if (unseen(slot)) fix();
+    else
+      new IntersectionObserver((entries) => {
+        if (!entries[entries.length - 1].isIntersecting && unseen(slot)) fix();
+      }).observe(slot);
+  };
 
   /* JSON as text/plain: a "simple" request, so no CORS preflight. */
   const post = (route, body) =>
@@ -199,6 +218,9 @@
     };
     label();
     select.onchange = label;
+    email.oninput = () => {
+      error.textContent = '';
+    };
     form.onsubmit = async (event) => {
       event.preventDefault();
       button.disabled = true;
@@ -290,16 +312,58 @@
     }
     if (!section) {
       /* Nothing to show: give the space back only where no one can see it go. */
-      if (below(slot)) slot.style.display = 'none';
+      whenUnseen(slot, () => {
+        slot.style.display = 'none';
+      });
       return;
     }
-    /* Safety net for an appeal taller than the page reserved: scroll inside
-       rather than push the page, unless nothing visible would move. */
-    const grown = slot.offsetHeight;
-    if (reserved && grown > reserved && !below(slot)) {
-      section.style.maxHeight = reserved - (grown - section.offsetHeight) + 'px';
-      section.style.overflowY = 'auto';
+    const lang = String(appeal.language).slice(0, 2) == 'ru' ? 'ru' : 'en';
+    /* The slot keeps the height it has now, or takes its content's, in whole
+       pixels so that scroll anchoring makes up for it exactly. The reminder
+       form's error line, when empty, gets room for two lines of message, so
+       that nothing moves when patron's answer comes. */
+    const hold = () => {
+      const error = root.querySelector('.patron-remind .patron-error');
+      const text = error && error.textContent;
+      if (error && !text) error.textContent = (REMIND[lang][5] + ' ').repeat(2);
+      slot.style.minHeight = Math.ceil(parseFloat(getComputedStyle(slot).height)) + 'px';
+      if (error) error.textContent = text;
+    };
+    const body = section.querySelector('.patron-body');
+    let more;
+    const expand = () => {
+      if (more) {
+        more.remove();
+        more = 0;
+        body.className = 'patron-body';
+        body.style.maxHeight = '';
+      }
+    };
+    /* An appeal taller than the space reserved for it, arriving in sight: the
+       body copy gives way behind "Read more", never the amounts or the
+       Support button. Out of sight, the slot fits its content instead. */
+    const excess = () => section.offsetHeight - reserved;
+    if (reserved && body && excess() > 0 && !unseen(slot)) {
+      more = document.createElement('button');
+      more.type = 'button';
+      more.className = 'patron-more';
+      more.textContent = lang == 'ru' ? 'Читать дальше' : 'Read more';
+      more.onclick = () => {
+        expand();
+        body.tabIndex = -1;
+        body.focus({ preventScroll: true });
+      };
+      body.after(more);
+      body.className += ' patron-clamped';
+      const line = parseFloat(getComputedStyle(body).lineHeight) || 22;
+      body.style.maxHeight =
+        Math.max(0, Math.floor((body.offsetHeight - excess()) / line) * line) + 'px';
     }
+    whenUnseen(slot, () => {
+      expand();
+      slot.style.minHeight = 0;
+      hold();
+    });
 
     const count = (kind) =>
       queue.push({ kind, campaign: appeal.campaign, variant: appeal.variant });
@@ -347,12 +411,16 @@
       count('snooze_' + action);
       flushSoon();
       /* Keep the height the reader saw; a one-line note replaces the appeal. */
-      slot.style.minHeight = slot.offsetHeight + 'px';
-      const lang = String(appeal.language).slice(0, 2) == 'ru' ? 'ru' : 'en';
+      hold();
       const note = paragraph('patron-thanks', 'status', THANKS[lang][action]);
       const hadFocus = root.activeElement;
       section.replaceWith(note);
-      if (action == 'later') note.after(remindForm(appeal, lang));
+      /* Not when the server sends no email. The form may need more room than
+         the appeal took: it gets it now, on the reader's click. */
+      if (action == 'later' && appeal.remind !== false) {
+        note.after(remindForm(appeal, lang));
+        hold();
+      }
       if (hadFocus) note.focus({ preventScroll: true });
     });
   };

@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup, geometry, layoutShifts, APPEAL, SLOT, DESKTOP, PHONE } from './lib.mjs';
+import { reservedByPage, rewriteAppeal } from './slot-lib.mjs';
 
 let env;
 before(async () => {
@@ -128,24 +129,39 @@ test('the reminder form speaks Russian on the Russian article and fits a small p
   }
 });
 
-test('the form fits the space the appeal had, at phone size', async () => {
-  const context = await env.browser.newContext({ viewport: PHONE });
-  const page = await context.newPage();
-  try {
-    const before = await snoozeLater(page);
-    // With an error message showing, the tallest the form gets.
-    await page.getByLabel('Email address').fill('x@y');
-    await page.locator(`${FORM} button[type="submit"]`).click();
-    await page.locator(`${FORM} [role="alert"]`).filter({ hasText: /\S/ }).waitFor({ timeout: 5000 });
-    const content = await page.locator(SLOT).evaluate((slot) =>
-      [...slot.shadowRoot.children].reduce((sum, el) => sum + el.getBoundingClientRect().height, 0)
-    );
-    assert.ok(content <= before.reserved, `the note and form take ${content}px of ${before.reserved}px`);
-    assert.equal((await geometry(page)).slot.height, before.slot.height);
-  } finally {
-    await context.close();
-  }
-});
+for (const [name, viewport] of Object.entries({ phone: PHONE, desktop: DESKTOP })) {
+  test(`the form takes its room on the reader's click, and a late error moves nothing (${name})`, async () => {
+    const context = await env.browser.newContext({ viewport });
+    const page = await context.newPage();
+    try {
+      // patron's refusal arrives well after the click (a slow network).
+      await page.route('**/v1/reminders', async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await route.continue();
+      });
+      await snoozeLater(page);
+      const held = await geometry(page);
+      // With an error message showing, the tallest the form gets.
+      await page.getByLabel('Email address').fill('x@y');
+      await page.locator(`${FORM} button[type="submit"]`).click();
+      await page.locator(`${FORM} [role="alert"]`).filter({ hasText: /\S/ }).waitFor({ timeout: 5000 });
+      const content = await page.locator(SLOT).evaluate((slot) =>
+        [...slot.shadowRoot.children].reduce((sum, el) => sum + el.getBoundingClientRect().height, 0)
+      );
+      const after = await geometry(page);
+      assert.ok(content <= after.slot.height, `the note and form take ${content}px of ${after.slot.height}px`);
+      assert.equal(after.slot.height, held.slot.height, 'the error came without moving the slot');
+      assert.equal(after.footer.top, held.footer.top);
+      // And the height the demo page reserves holds the form, error included.
+      const reserved = await reservedByPage(page);
+      assert.ok(content <= reserved, `the note and form take ${content}px of the ${reserved}px reserved`);
+      const { shifts } = await layoutShifts(page);
+      assert.deepEqual(shifts.filter((s) => !s.hadRecentInput), [], 'no shift that the reader did not cause');
+    } finally {
+      await context.close();
+    }
+  });
+}
 
 test('"Close" and "I already support" offer no email form', async () => {
   const context = await env.browser.newContext({ viewport: DESKTOP });
@@ -164,3 +180,57 @@ test('"Close" and "I already support" offer no email form', async () => {
     await context.close();
   }
 });
+
+// Patron's answer with `appeal.remind` set as a server with (true) or without
+// (false) email configured sends it.
+const remindFlag = (page, remind) => rewriteAppeal(page, (appeal) => (appeal.remind = remind));
+
+for (const [name, viewport] of Object.entries({ phone: PHONE, desktop: DESKTOP })) {
+  test(`with email off on the server ("remind": false), "Remind me later" offers no email form (${name})`, async () => {
+    const context = await env.browser.newContext({ viewport });
+    const page = await context.newPage();
+    try {
+      await remindFlag(page, false);
+      await page.goto(env.base + '/');
+      await page.locator(APPEAL).scrollIntoViewIfNeeded({ timeout: 10000 });
+      await page.locator(`${SLOT} [data-patron-action="later"]`).click();
+      const note = page.locator(`${SLOT} .patron-thanks`);
+      await note.waitFor({ timeout: 5000 });
+      assert.equal(await note.innerText(), 'Thank you. We will ask again another time.');
+      assert.equal(await page.locator(FORM).count(), 0, 'no email form');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`"remind": true offers the email form (${name})`, async () => {
+    const context = await env.browser.newContext({ viewport });
+    const page = await context.newPage();
+    try {
+      await remindFlag(page, true);
+      await snoozeLater(page);
+      assert.equal(await page.locator(FORM).count(), 1);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`the error under the email field goes once the address is corrected (${name})`, async () => {
+    const context = await env.browser.newContext({ viewport });
+    const page = await context.newPage();
+    try {
+      await snoozeLater(page);
+      const field = page.getByLabel('Email address');
+      await field.fill('reader@localhost');
+      await page.locator(`${FORM} button[type="submit"]`).click();
+      const alert = page.locator(`${FORM} [role="alert"]`);
+      await alert.filter({ hasText: /\S/ }).waitFor({ timeout: 5000 });
+      assert.ok(await alert.isVisible(), 'the error shows');
+      await field.pressSequentially('.org');
+      assert.equal(await alert.textContent(), '', 'the error is gone');
+      assert.equal(await alert.isVisible(), false);
+    } finally {
+      await context.close();
+    }
+  });
+}
