@@ -78,7 +78,9 @@ const callToAction = (page) =>
   page.evaluate(() => {
     const root = document.querySelector('[data-patron]').shadowRoot;
     const section = root.querySelector('.patron-appeal');
-    const targets = [root.querySelector('.patron-support'), ...root.querySelectorAll('.patron-amounts label')];
+    // The amounts of the frequency chosen: the others' are not drawn.
+    const labels = [...root.querySelectorAll('.patron-amounts label')].filter((l) => l.getClientRects().length > 0);
+    const targets = [root.querySelector('.patron-support'), ...labels];
     const hidden = [];
     for (const el of targets) {
       const r = el.getBoundingClientRect();
