@@ -17,8 +17,8 @@
 
 static const struct pt_editor_option status_options[] = {
     {"draft", "Draft: readers do not see it"},
-    {"live", "Live"},
-    {"ended", "Ended"},
+    {"live", "Live: readers see it"},
+    {"ended", "Ended: readers no longer see it"},
     {NULL, NULL},
 };
 
@@ -77,6 +77,20 @@ const struct pt_editor_spec pt_editor_campaign_specs[] = {
      .help = "When several campaigns fit a page, the highest priority is shown. Empty: 0.",
      .min = -1000000,
      .max = 1000000},
+    {.name = "languages",
+     .kind = PT_EDITOR_LIST,
+     .label = "Languages",
+     .help =
+         "Language tags separated by commas, such as en, ru. Each variant needs a text in each; "
+         "the boxes for a language appear when you add it.",
+     .max_length = PT_CAMPAIGN_LANGUAGES_MAX,
+     .flags = PT_EDITOR_REQUIRED | PT_EDITOR_LANGUAGES},
+    {.name = "currency",
+     .kind = PT_EDITOR_TEXT,
+     .label = "Currency",
+     .help = "A three-letter code such as USD, EUR or GBP. Empty: the server's default.",
+     .max_length = 3,
+     .flags = PT_EDITOR_UPPER},
     {.name = "starts_at",
      .kind = PT_EDITOR_DATETIME,
      .legend = "Schedule",
@@ -92,14 +106,6 @@ const struct pt_editor_spec pt_editor_campaign_specs[] = {
      .label = "Placement",
      .help = "The data-placement of the slot on the article page. Empty: end_of_article.",
      .max_length = PT_NAME_MAX - 1},
-    {.name = "languages",
-     .kind = PT_EDITOR_LIST,
-     .label = "Languages",
-     .help =
-         "Language tags separated by commas, such as en, ru. Each variant needs a text in each; "
-         "save to get the boxes for a language you add.",
-     .max_length = PT_CAMPAIGN_LANGUAGES_MAX,
-     .flags = PT_EDITOR_REQUIRED | PT_EDITOR_LANGUAGES},
     {.name = "sections",
      .kind = PT_EDITOR_LIST,
      .label = "Only in these sections",
@@ -165,13 +171,6 @@ const struct pt_editor_spec pt_editor_campaign_specs[] = {
      .label = "At most this many articles read",
      .help = "Empty: no maximum.",
      .max = 100000},
-    {.name = "currency",
-     .kind = PT_EDITOR_TEXT,
-     .legend = "Money",
-     .label = "Currency",
-     .help = "A three-letter code such as USD, EUR or GBP. Empty: the server's default.",
-     .max_length = 3,
-     .flags = PT_EDITOR_UPPER},
     {.name = "frequency_cap.views",
      .kind = PT_EDITOR_INTEGER,
      .legend = "How often",
@@ -218,7 +217,7 @@ const struct pt_editor_spec pt_editor_campaign_specs[] = {
      .max_length = PT_ID_MAX - 1},
     {.name = "control_share",
      .kind = PT_EDITOR_NUMBER,
-     .label = "Control share",
+     .label = "Share of readers held back to compare against",
      .help = "From 0 to 0.9: that share of readers sees nothing from this campaign, to compare "
              "against. "
              "0.1 is one reader in ten. Empty: 0.",

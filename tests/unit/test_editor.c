@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "patron/catalog.h"
+#include "patron/dash_campaigns.h"
 #include "patron/editor.h"
 
 static const struct pt_catalog_settings settings = {"https://support.example.org", "USD", "'self'"};
@@ -811,4 +814,36 @@ Test(editor, forms_of_any_shape_never_crash)
     cr_assert_not_null(pt_editor_errors_find(&errors, "id"));
     cr_assert_not_null(pt_editor_errors_find(&errors, "languages"));
     pt_editor_errors_dispose(&errors);
+}
+
+/* ------------------------------------------------ "Open on my article" */
+
+Test(editor, a_preview_links_token_is_signed_names_its_campaign_and_expires)
+{
+    cr_assert(sodium_init() >= 0);
+    struct pt_crypto crypto, other;
+    memset(&crypto, 0, sizeof(crypto));
+    memset(&other, 0, sizeof(other));
+    randombytes_buf(crypto.signing_key, sizeof(crypto.signing_key));
+    randombytes_buf(other.signing_key, sizeof(other.signing_key));
+    char token[PT_DASH_PREVIEW_TOKEN_MAX], id[PT_ID_MAX];
+    pt_dash_campaigns_preview_token(&crypto, "spring-2027", 1000, token);
+    cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, token, 1000, id), PT_OK);
+    cr_assert_str_eq(id, "spring-2027");
+    cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, token, 1001, id), PT_ERR_INVALID,
+                 "expired");
+    cr_assert_eq(pt_dash_campaigns_check_preview_token(&other, token, 1000, id), PT_ERR_INVALID,
+                 "another server's key");
+    for (size_t i = 0; token[i]; i += 7) {
+        char changed[PT_DASH_PREVIEW_TOKEN_MAX];
+        snprintf(changed, sizeof(changed), "%s", token);
+        changed[i] = changed[i] == 'A' ? 'B' : 'A';
+        cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, changed, 0, id),
+                     PT_ERR_INVALID, "changed at %zu", i);
+    }
+    static const char *const junk[] = {"", "abc", "test-token", "%%%%"};
+    for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
+        cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, junk[i], 0, id),
+                     PT_ERR_INVALID);
+    cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, NULL, 0, id), PT_ERR_INVALID);
 }
