@@ -1478,12 +1478,11 @@ static void check_posted(struct pt_dash *dash)
     struct pt_editor_errors errors, warnings;
     pt_editor_errors_init(&errors);
     pt_editor_errors_init(&warnings);
-    struct pt_editor_form form;
-    pt_editor_form_init(&form);
-    preview_form(&form, request->form, request->form_count, NULL);
+    /* The form as posted, not as the preview reads it: a missing id is an
+     * error to keep showing, not a gap for the preview to fill. */
     json_t *document = NULL;
-    pt_editor_check_form(form.fields, form.count, &dash->app->catalog_settings, &document,
-                         &errors, &warnings);
+    pt_editor_check_form(request->form, request->form_count, &dash->app->catalog_settings,
+                         &document, &errors, &warnings);
     json_decref(document);
     json_t *answer =
         json_pack("{s:o, s:o}", "errors", errors_json(&errors), "warnings", errors_json(&warnings));
@@ -1492,7 +1491,6 @@ static void check_posted(struct pt_dash *dash)
     pt_response_header(dash->response, "Cache-Control", "no-store");
     pt_json_free(text);
     json_decref(answer);
-    pt_editor_form_dispose(&form);
     pt_editor_errors_dispose(&errors);
     pt_editor_errors_dispose(&warnings);
 }
