@@ -811,6 +811,18 @@ static void put_variant(struct pt_buf *out, const struct form_view *view, size_t
                         char (*languages)[PT_LANGUAGE_MAX], size_t language_count, bool fresh)
 {
     char name[PT_EDITOR_FIELD_MAX];
+    /* The empty block for another variant is as long as a variant: folded
+     * until wanted, or while something typed in it has an error. */
+    if (fresh) {
+        char prefix[16];
+        int length = snprintf(prefix, sizeof(prefix), "v%zu.", block);
+        bool open = false;
+        for (size_t i = 0; i < view->errors->count && !open; i++)
+            open = strncmp(view->errors->items[i].field, prefix, (size_t)length) == 0;
+        pt_buf_printf(out, "<details class=\"campaign-fold campaign-add\"%s><summary>Add another "
+                           "variant</summary>",
+                      open ? " open" : "");
+    }
     pt_buf_puts(out, "<fieldset class=\"campaign-group campaign-variant\"><legend>");
     if (fresh) {
         pt_buf_puts(out, "Another variant</legend><p class=\"dash-help\">Fill in an id and its "
@@ -836,6 +848,8 @@ static void put_variant(struct pt_buf *out, const struct form_view *view, size_t
                      pt_editor_value(view->fields, view->count, name) != NULL);
     }
     pt_buf_puts(out, "</fieldset>");
+    if (fresh)
+        pt_buf_puts(out, "</details>");
 }
 
 /* The field's label for the list of errors: "Variant 2, text in ru:

@@ -115,7 +115,7 @@ t('create a campaign with variants a and b in en and ru through the editor form'
     // The ru boxes appear as soon as ru is typed, in every variant block
     // (issue 9, item 8): no round trip, no failed first Create.
     await textIn(0, 'ru').getByLabel('Headline', { exact: true }).waitFor({ timeout: 3_000 });
-    await textIn(1, 'ru').getByLabel('Headline', { exact: true }).waitFor({ timeout: 3_000 });
+    await textIn(1, 'ru').getByLabel('Headline', { exact: true }).waitFor({ state: 'attached', timeout: 3_000 });
     await page.locator('.preview-language[data-preview-language="ru"] iframe[name="preview-ru-phone"]').waitFor({ state: 'attached', timeout: 3_000 });
     // The A/B test's fields are folded until opened.
     assert.equal(await page.getByLabel('Test id', { exact: true }).isVisible(), false, 'the A/B test part starts folded');
@@ -127,6 +127,9 @@ t('create a campaign with variants a and b in en and ru through the editor form'
     await fillText(0, 'a', 'en');
     // The en preview shows the en text while the ru text is still missing.
     await waitForPreview('preview-en-phone', TEXT.a.en.headline);
+    // The block for another variant is folded until wanted.
+    assert.equal(await variantBlock(1).getByLabel('Variant id', { exact: true }).isVisible(), false);
+    await page.locator('summary', { hasText: 'Add another variant' }).click();
     await variantBlock(1).getByLabel('Variant id', { exact: true }).fill('b');
     await variantBlock(1).getByLabel('Monthly', { exact: true }).check();
     await fillText(1, 'b', 'en');
