@@ -118,6 +118,9 @@ t('the campaign editor (new, and an existing A/B campaign with its preview)', as
     await page.getByRole('heading', { level: 1 }).waitFor();
     await page.locator('.campaign-preview[data-live]').waitFor({ state: 'attached' });
     await check('campaign-editor');
+    // Ending a live campaign asks first, on a page of its own.
+    await open('/dashboard/campaigns/demo-2026/end');
+    await check('campaign-end');
 });
 
 t('the campaign editor on a phone', async () => {

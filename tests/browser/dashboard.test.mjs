@@ -234,6 +234,15 @@ t('errors of a refused save go away as their fields are put right', async () => 
 
 t('copy that names a smaller amount, or another currency, gets a warning beside it as it is typed', async () => {
     await page.goto(`${env.base}/dashboard/campaigns/${ID}`);
+    // One row of amounts per way to give ticked.
+    await page.locator('.campaign-preview[data-live]').waitFor({ state: 'attached' });
+    const oneOff = variantBlock(0).getByLabel('One-off: suggested amounts', { exact: true });
+    const offered = variantBlock(0).getByLabel('One-off', { exact: true });
+    assert.equal(await oneOff.isVisible(), await offered.isChecked());
+    await offered.uncheck();
+    assert.equal(await oneOff.isVisible(), false, 'no one-off row while one-off is not offered');
+    await offered.check();
+    assert.equal(await oneOff.isVisible(), true, 'ticking one-off shows its row');
     await variantBlock(0).getByLabel('Monthly: suggested amounts', { exact: true }).fill('3, 5, 10');
     await textIn(0, 'en').getByLabel('Body', { exact: true }).fill('Support us from **$2** a month.');
     const warning = page.locator('#f-v0-text-en-body-warning');
