@@ -765,8 +765,9 @@ static void put_text(struct pt_buf *out, const struct form_view *view, size_t bl
                 open = open || field_filled(view, other) || field_filled(view, hidden) ||
                        pt_editor_errors_find(view->errors, other) != NULL;
             }
-            pt_buf_printf(out, "<details class=\"campaign-fold-inner\"%s><summary>The other "
-                               "buttons</summary>",
+            pt_buf_printf(out,
+                          "<details class=\"campaign-fold-inner\"%s><summary>The other "
+                          "buttons</summary>",
                           open ? " open" : "");
             folded = true;
         }
@@ -819,8 +820,9 @@ static void put_variant(struct pt_buf *out, const struct form_view *view, size_t
         bool open = false;
         for (size_t i = 0; i < view->errors->count && !open; i++)
             open = strncmp(view->errors->items[i].field, prefix, (size_t)length) == 0;
-        pt_buf_printf(out, "<details class=\"campaign-fold campaign-add\"%s><summary>Add another "
-                           "variant</summary>",
+        pt_buf_printf(out,
+                      "<details class=\"campaign-fold campaign-add\"%s><summary>Add another "
+                      "variant</summary>",
                       open ? " open" : "");
     }
     pt_buf_puts(out, "<fieldset class=\"campaign-group campaign-variant\"><legend>");
@@ -975,17 +977,16 @@ static void put_preview_panel(struct pt_buf *out, const struct pt_dash *dash,
     const char *chosen = pt_editor_value(view->fields, view->count, "preview_variant");
     if (chosen == NULL || chosen[0] == '\0')
         chosen = block_id(view, 0);
-    pt_buf_puts(out,
-                "<section class=\"campaign-preview\" id=\"campaign-preview\" "
-                "aria-labelledby=\"campaign-preview-title\""
-                " data-preview-url=\"" CAMPAIGNS "/preview\">"
-                "<h2 id=\"campaign-preview-title\">Preview</h2>"
-                "<p class=\"dash-help\">As readers see it, rendered by the same code. It "
-                "follows the form as you type; without script, press a Preview button. "
-                "Buttons in the preview do nothing.</p>"
-                "<div class=\"field\"><label for=\"preview-variant\">Variant</label>"
-                "<select id=\"preview-variant\" name=\"preview_variant\" "
-                "form=\"campaign-form\">");
+    pt_buf_puts(out, "<section class=\"campaign-preview\" id=\"campaign-preview\" "
+                     "aria-labelledby=\"campaign-preview-title\""
+                     " data-preview-url=\"" CAMPAIGNS "/preview\">"
+                     "<h2 id=\"campaign-preview-title\">Preview</h2>"
+                     "<p class=\"dash-help\">As readers see it, rendered by the same code. It "
+                     "follows the form as you type; without script, press a Preview button. "
+                     "Buttons in the preview do nothing.</p>"
+                     "<div class=\"field\"><label for=\"preview-variant\">Variant</label>"
+                     "<select id=\"preview-variant\" name=\"preview_variant\" "
+                     "form=\"campaign-form\">");
     for (size_t block = 0; block < blocks; block++) {
         const char *id = block_id(view, block);
         if (id[0] == '\0')
@@ -1035,8 +1036,7 @@ static const struct {
 
 /* The campaign's own fields from spec first to the next group's start:
  * how many are filled in and how many have an error. */
-static void group_state(const struct form_view *view, size_t first, size_t *filled,
-                        size_t *errors)
+static void group_state(const struct form_view *view, size_t first, size_t *filled, size_t *errors)
 {
     *filled = 0;
     *errors = 0;
@@ -1103,7 +1103,9 @@ static void put_campaign_groups(struct pt_buf *out, const struct form_view *view
 static void put_open_on_article(struct pt_buf *out, const struct pt_dash *dash,
                                 const char *existing_id)
 {
-    pt_buf_puts(out, "<form class=\"campaign-open\" method=\"get\" target=\"_blank\" action=\"" CAMPAIGNS "/");
+    pt_buf_puts(out,
+                "<form class=\"campaign-open\" method=\"get\" target=\"_blank\" action=\"" CAMPAIGNS
+                "/");
     pt_buf_html_str(out, existing_id);
     pt_buf_puts(out, "/open\"><h3>See it on an article</h3><p class=\"dash-help\" "
                      "id=\"open-article-help\">The saved draft, on one of your articles, "
@@ -1244,8 +1246,7 @@ static void edit_page(struct pt_dash *dash, const char *id)
     json_t *document = stored_or_answer(dash, id, version);
     if (document == NULL)
         return;
-    show_document(dash, id, document, notice_text(pt_http_query(dash->request, "notice")),
-                  version);
+    show_document(dash, id, document, notice_text(pt_http_query(dash->request, "notice")), version);
     json_decref(document);
 }
 
@@ -1381,7 +1382,10 @@ static void refused(struct pt_dash *dash, enum pt_status status, const char *wha
 {
     char message[700];
     snprintf(message, sizeof(message), "%s %s", what, problem);
-    list_page(dash, status == PT_ERR_CONFLICT ? 409 : status == PT_ERR_INVALID ? 422 : 503,
+    list_page(dash,
+              status == PT_ERR_CONFLICT  ? 409
+              : status == PT_ERR_INVALID ? 422
+                                         : 503,
               "error", message);
 }
 
@@ -1447,8 +1451,7 @@ static void duplicate(struct pt_dash *dash, const char *id)
             if (pt_utf8_valid(named, strlen(named)))
                 json_object_set_new(document, "name", json_string(named));
         }
-        status = pt_admin_change_campaign(dash->app, copy, document, "", problem,
-                                          sizeof(problem));
+        status = pt_admin_change_campaign(dash->app, copy, document, "", problem, sizeof(problem));
     }
     json_decref(document);
     if (status) {
@@ -1476,8 +1479,7 @@ static json_t *errors_json(const struct pt_editor_errors *errors)
         for (const char *p = errors->items[i].field; *p; p++)
             pt_buf_printf(&id, "%c", *p == '.' ? '-' : *p);
         json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "field", errors->items[i].field,
-                                              "id", id.data, "message",
-                                              errors->items[i].message));
+                                              "id", id.data, "message", errors->items[i].message));
     }
     pt_buf_dispose(&id);
     return list;

@@ -1415,7 +1415,7 @@ static const struct {
     const char *sign, *code;
 } money_signs[] = {
     {"US$", "USD"}, {"$", "USD"},   {"€", "EUR"},   {"£", "GBP"},   {"¥", "JPY"},
-    {"₽", "RUB"},   {"CHF", "CHF"}, {"USD", "USD"}, {"EUR", "EUR"}, {"GBP", "GBP"},
+    {"₽", "RUB"}, {"CHF", "CHF"}, {"USD", "USD"}, {"EUR", "EUR"}, {"GBP", "GBP"},
     {"JPY", "JPY"}, {"RUB", "RUB"}, {"руб", "RUB"}, {"eur", "EUR"},
 };
 
@@ -1468,8 +1468,7 @@ static const char *number_at(const char *p, double *value)
         else
             break;
     }
-    if ((*p == ',' || *p == '.') && isdigit((unsigned char)p[1]) &&
-        !isdigit((unsigned char)p[3])) {
+    if ((*p == ',' || *p == '.') && isdigit((unsigned char)p[1]) && !isdigit((unsigned char)p[3])) {
         p++;
         while (isdigit((unsigned char)*p)) {
             scale /= 10;
@@ -1651,8 +1650,8 @@ enum pt_status pt_editor_document_from_form(const struct pt_form_field *fields, 
 }
 
 enum pt_status pt_editor_check_form(const struct pt_form_field *fields, size_t count,
-                                    const struct pt_catalog_settings *settings,
-                                    json_t **document, struct pt_editor_errors *errors,
+                                    const struct pt_catalog_settings *settings, json_t **document,
+                                    struct pt_editor_errors *errors,
                                     struct pt_editor_errors *warnings)
 {
     return convert(fields, count, settings, document, errors, warnings);

@@ -157,8 +157,8 @@ enum pt_status pt_editor_document_from_form(const struct pt_form_field *fields, 
  * is $3), or in another currency's symbol. Warnings never stop a save;
  * they are found even when the form has errors. */
 enum pt_status pt_editor_check_form(const struct pt_form_field *fields, size_t count,
-                                    const struct pt_catalog_settings *settings,
-                                    json_t **document, struct pt_editor_errors *errors,
+                                    const struct pt_catalog_settings *settings, json_t **document,
+                                    struct pt_editor_errors *errors,
                                     struct pt_editor_errors *warnings);
 
 #endif

@@ -451,8 +451,7 @@ static const struct {
      "v0.text.en.body"},
     {"v0.amounts.monthly.presets=3, 5&v0.text.en.body=Support us from **$3** a month.", NULL},
     {"v0.amounts.monthly.presets=3, 5&v0.text.en.body=From $10 a month, or 2 articles.", NULL},
-    {"v0.amounts.monthly.presets=3, 5&v0.text.en.body=Only 2.50 USD a month",
-     "v0.text.en.body"},
+    {"v0.amounts.monthly.presets=3, 5&v0.text.en.body=Only 2.50 USD a month", "v0.text.en.body"},
     {"v0.amounts.monthly.presets=3, 5&v0.text.en.body=Give €5 today.", "v0.text.en.body"},
     {"v0.amounts.monthly.presets=3, 5&v0.text.en.body=Give 5 € today.", "v0.text.en.body"},
     {"currency=EUR&v0.amounts.monthly.presets=3, 5&v0.text.en.body=Give 5 € today.", NULL},
@@ -838,8 +837,8 @@ Test(editor, a_preview_links_token_is_signed_names_its_campaign_and_expires)
         char changed[PT_DASH_PREVIEW_TOKEN_MAX];
         snprintf(changed, sizeof(changed), "%s", token);
         changed[i] = changed[i] == 'A' ? 'B' : 'A';
-        cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, changed, 0, id),
-                     PT_ERR_INVALID, "changed at %zu", i);
+        cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, changed, 0, id), PT_ERR_INVALID,
+                     "changed at %zu", i);
     }
     static const char *const junk[] = {"", "abc", "test-token", "%%%%"};
     for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
