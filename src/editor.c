@@ -82,7 +82,7 @@ const struct pt_editor_spec pt_editor_campaign_specs[] = {
      .label = "Languages",
      .help =
          "Language tags separated by commas, such as en, ru. Each variant needs a text in each; "
-         "the boxes for a language appear when you add it.",
+         "the boxes for a language appear when you add it (without script, after saving).",
      .max_length = PT_CAMPAIGN_LANGUAGES_MAX,
      .flags = PT_EDITOR_REQUIRED | PT_EDITOR_LANGUAGES},
     {.name = "currency",

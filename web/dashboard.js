@@ -258,6 +258,9 @@
     panel.insertBefore(status, panel.querySelector('.preview-language') ||
       document.getElementById('preview-language-template'));
     panel.setAttribute('data-live', '');
+    /* A browser that restores typed values on going back may bring back
+     * other languages than the page was made for. */
+    followLanguages(form, panel);
     followFrequencies(form);
 
     /* The variant picker lists the ids typed in the form. */
