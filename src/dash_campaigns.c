@@ -9,9 +9,11 @@
 #include "patron/dash_campaigns.h"
 
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "patron/admin.h"
@@ -23,14 +25,22 @@
 
 #define CAMPAIGNS "/dashboard/campaigns"
 
-/* The phone and desktop widths the preview shows, in CSS pixels. */
+/* The placeholder of a language in the templates the script copies when
+ * a language is added: not a valid tag, so no form field can carry it. */
+#define LANGUAGE_PLACEHOLDER "__lang__"
+
+/* The phone and desktop widths the preview shows, in CSS pixels, and the
+ * height an article page reserves for the slot at that width (README.md,
+ * web/demo/demo.css: 460 px on a phone, 380 px above 740 px), which the
+ * script compares the appeal's height with. */
 static const struct {
     const char *name;
     const char *label;
     int width;
+    int reserved;
 } preview_sizes[] = {
-    {"phone", "Phone", 375},
-    {"desktop", "Desktop", 720},
+    {"phone", "Phone", 375, 460},
+    {"desktop", "Desktop", 720, 380},
 };
 
 /* ------------------------------------------------------------ storing */
@@ -95,8 +105,8 @@ static const char *notice_text(const char *code)
     static const struct {
         const char *code, *text;
     } notices[] = {
-        {"saved", "Saved. The change is in service now."},
-        {"created", "Created and in service. Readers see it once it is live."},
+        {"saved", "Saved. If the campaign is live, readers see the change from now on."},
+        {"created", "Created. Readers see it once it is live."},
         {"duplicated", "This is the copy, saved as a draft. Change what you need, then set it "
                        "live."},
         {"live", "The campaign is live."},
@@ -175,7 +185,6 @@ static void put_actions(struct pt_buf *out, const struct pt_dash *dash, const ch
     } buttons[] = {
         {"duplicate", "Duplicate", NULL},
         {"live", "Set live", "live"},
-        {"end", "End", "ended"},
     };
     for (size_t i = 0; i < sizeof(buttons) / sizeof(buttons[0]); i++) {
         if (buttons[i].hidden_when != NULL && strcmp(status, buttons[i].hidden_when) == 0)
@@ -185,6 +194,14 @@ static void put_actions(struct pt_buf *out, const struct pt_dash *dash, const ch
                       buttons[i].label);
         pt_buf_html_str(out, name);
         pt_buf_printf(out, "\">%s</button></form>", buttons[i].label);
+    }
+    /* Ending asks first (confirm_end); a draft has nothing to end. */
+    if (strcmp(status, "live") == 0) {
+        pt_buf_puts(out, "<a class=\"campaign-end\" href=\"" CAMPAIGNS "/");
+        pt_buf_html_str(out, id);
+        pt_buf_puts(out, "/end\" aria-label=\"End ");
+        pt_buf_html_str(out, name);
+        pt_buf_puts(out, "\">End…</a>");
     }
     pt_buf_puts(out, "</div>");
 }
@@ -330,27 +347,67 @@ static void preview_from_text(struct preview *preview, const struct pt_app *app,
         pt_editor_errors_add(&preview->errors, "", "%s", problem);
 }
 
-/* A new campaign has no id until the editor types one: the preview does
- * not wait for it. */
+/* The language tag of a "vN.text.LANG.KEY" field, with its length; NULL
+ * for any other field. */
+static const char *text_language(const char *name, size_t *length)
+{
+    if (name == NULL || name[0] != 'v')
+        return NULL;
+    const char *p = name + 1;
+    while (*p >= '0' && *p <= '9')
+        p++;
+    if (p == name + 1 || strncmp(p, ".text.", 6) != 0)
+        return NULL;
+    p += 6;
+    *length = strcspn(p, ".");
+    return p[*length] == '.' ? p : NULL;
+}
+
+/* The form the preview of one language reads: a new campaign has no id
+ * until the editor types one, and the preview does not wait for it; and
+ * the campaign's languages narrowed to language, the other languages' text
+ * left out, so that a language still being written (or just added) does
+ * not hold up the preview of the one being edited. language NULL, or one
+ * the form does not name, keeps every language. */
+static void preview_form(struct pt_editor_form *form, const struct pt_form_field *fields,
+                         size_t count, const char *language)
+{
+    char languages[PT_CAMPAIGN_LANGUAGES_MAX][PT_LANGUAGE_MAX];
+    size_t language_count =
+        pt_editor_languages(fields, count, languages, PT_CAMPAIGN_LANGUAGES_MAX);
+    bool narrow = false;
+    for (size_t i = 0; language != NULL && i < language_count; i++)
+        narrow = narrow || strcasecmp(languages[i], language) == 0;
+    const char *id = pt_editor_value(fields, count, "id");
+    if (id == NULL || id[0] == '\0')
+        pt_editor_form_add(form, "id", "preview");
+    if (narrow)
+        pt_editor_form_add(form, "languages", language);
+    for (size_t i = 0; i < count; i++) {
+        const char *name = fields[i].name;
+        if (name == NULL || (narrow && strcmp(name, "languages") == 0) ||
+            ((id == NULL || id[0] == '\0') && strcmp(name, "id") == 0))
+            continue;
+        size_t length = 0;
+        const char *tag = text_language(name, &length);
+        if (narrow && tag != NULL &&
+            !(strlen(language) == length && strncasecmp(tag, language, length) == 0))
+            continue;
+        pt_editor_form_add(form, name, fields[i].value ? fields[i].value : "");
+    }
+}
+
 static void preview_from_form(struct preview *preview, const struct pt_app *app,
-                              const struct pt_form_field *fields, size_t count)
+                              const struct pt_form_field *fields, size_t count,
+                              const char *language)
 {
     memset(preview, 0, sizeof(*preview));
     pt_editor_errors_init(&preview->errors);
     struct pt_editor_form form;
     pt_editor_form_init(&form);
-    const char *id = pt_editor_value(fields, count, "id");
-    if (id == NULL || id[0] == '\0') {
-        pt_editor_form_add(&form, "id", "preview");
-        for (size_t i = 0; i < count; i++) {
-            if (fields[i].name != NULL && strcmp(fields[i].name, "id") != 0)
-                pt_editor_form_add(&form, fields[i].name, fields[i].value ? fields[i].value : "");
-        }
-        fields = form.fields;
-        count = form.count;
-    }
+    preview_form(&form, fields, count, language);
     json_t *document = NULL;
-    if (pt_editor_document_from_form(fields, count, &app->catalog_settings, &document,
+    if (pt_editor_document_from_form(form.fields, form.count, &app->catalog_settings, &document,
                                      &preview->errors) == PT_OK) {
         char *text = json_dumps(document, JSON_COMPACT | JSON_PRESERVE_ORDER);
         preview_from_text(preview, app, text);
@@ -439,6 +496,7 @@ struct form_view {
     const struct pt_form_field *fields;
     size_t count;
     const struct pt_editor_errors *errors;
+    const struct pt_editor_errors *warnings; /* NULL: none */
 };
 
 /* The element id of a field: "f-" and its name with dots as dashes. */
@@ -453,19 +511,28 @@ static void put_id(struct pt_buf *out, const char *name, const char *suffix)
         pt_buf_puts(out, suffix);
 }
 
-/* The help and error under a label, and the attributes that tie them to
- * the input (written after the input's own). */
-static void put_described(struct pt_buf *out, const char *name, const char *help, const char *error)
+/* The help, error and warning under a label, and the attributes that tie
+ * them to the input (written after the input's own). */
+static void put_described(struct pt_buf *out, const char *name, const char *help, const char *error,
+                          const char *warning)
 {
-    if (help == NULL && error == NULL)
+    if (help == NULL && error == NULL && warning == NULL)
         return;
     pt_buf_puts(out, " aria-describedby=\"");
-    if (help != NULL)
+    const char *separator = "";
+    if (help != NULL) {
         put_id(out, name, "-help");
-    if (help != NULL && error != NULL)
-        pt_buf_puts(out, " ");
-    if (error != NULL)
+        separator = " ";
+    }
+    if (error != NULL) {
+        pt_buf_puts(out, separator);
         put_id(out, name, "-error");
+        separator = " ";
+    }
+    if (warning != NULL) {
+        pt_buf_puts(out, separator);
+        put_id(out, name, "-warning");
+    }
     pt_buf_puts(out, "\"");
     if (error != NULL)
         pt_buf_puts(out, " aria-invalid=\"true\"");
@@ -476,18 +543,23 @@ static void put_note(struct pt_buf *out, const char *name, const char *kind, con
     if (text == NULL)
         return;
     pt_buf_printf(out, "<p class=\"dash-%s\" id=\"",
-                  strcmp(kind, "error") == 0 ? "field-error" : "help");
-    put_id(out, name, strcmp(kind, "error") == 0 ? "-error" : "-help");
+                  strcmp(kind, "error") == 0 ? "field-error" : kind);
+    char suffix[16];
+    snprintf(suffix, sizeof(suffix), "-%s", kind);
+    put_id(out, name, suffix);
     pt_buf_puts(out, "\">");
     pt_buf_html_str(out, text);
     pt_buf_puts(out, "</p>");
 }
 
+/* The warning comes last, right before the input, where the script puts
+ * the warnings it is told about as the editor types. */
 static void put_help_and_error(struct pt_buf *out, const char *name, const char *help,
-                               const char *error)
+                               const char *error, const char *warning)
 {
     put_note(out, name, "help", help);
     put_note(out, name, "error", error);
+    put_note(out, name, "warning", warning);
 }
 
 static void put_label(struct pt_buf *out, const char *name, const char *label)
@@ -517,7 +589,8 @@ static void put_checkbox(struct pt_buf *out, const char *name, const char *id_su
 
 /* A text-like input: its type and typing hints by kind. */
 static void put_input(struct pt_buf *out, const struct pt_editor_spec *spec, const char *name,
-                      const char *value, const char *error, const char *language, bool read_only)
+                      const char *value, const char *error, const char *warning,
+                      const char *language, bool read_only)
 {
     const char *type = "text", *mode = NULL;
     if (spec->kind == PT_EDITOR_DATETIME)
@@ -551,7 +624,7 @@ static void put_input(struct pt_buf *out, const struct pt_editor_spec *spec, con
         pt_buf_html_str(out, language);
         pt_buf_puts(out, "\"");
     }
-    put_described(out, name, spec->help, error);
+    put_described(out, name, spec->help, error, warning);
     pt_buf_puts(out, ">");
 }
 
@@ -562,6 +635,8 @@ static void put_field(struct pt_buf *out, const struct form_view *view,
 {
     const char *value = pt_editor_value(view->fields, view->count, name);
     const char *error = pt_editor_errors_find(view->errors, name);
+    const char *warning =
+        view->warnings != NULL ? pt_editor_errors_find(view->warnings, name) : NULL;
     const char *help = spec->help;
     if (read_only)
         help = "It cannot change; duplicate the campaign to get one with another id.";
@@ -570,11 +645,11 @@ static void put_field(struct pt_buf *out, const struct form_view *view,
         pt_buf_puts(out, "<fieldset class=\"field field-choices\" id=\"");
         put_id(out, name, NULL);
         pt_buf_puts(out, "\"");
-        put_described(out, name, help, error);
+        put_described(out, name, help, error, warning);
         pt_buf_puts(out, "><legend>");
         pt_buf_html_str(out, spec->label);
         pt_buf_puts(out, "</legend>");
-        put_help_and_error(out, name, help, error);
+        put_help_and_error(out, name, help, error, warning);
         for (const struct pt_editor_option *option = spec->options; option->value; option++) {
             char suffix[40];
             snprintf(suffix, sizeof(suffix), "-%s", option->value);
@@ -590,24 +665,24 @@ static void put_field(struct pt_buf *out, const struct form_view *view,
         pt_buf_html_str(out, name);
         pt_buf_printf(out, "\" value=\"true\"%s",
                       value != NULL && value[0] != '\0' ? " checked" : "");
-        put_described(out, name, help, error);
+        put_described(out, name, help, error, warning);
         pt_buf_puts(out, ">");
         put_label(out, name, spec->label);
-        put_help_and_error(out, name, help, error);
+        put_help_and_error(out, name, help, error, warning);
         pt_buf_puts(out, "</div>");
         return;
     default: break;
     }
     pt_buf_puts(out, "<div class=\"field\">");
     put_label(out, name, spec->label);
-    put_help_and_error(out, name, help, error);
+    put_help_and_error(out, name, help, error, warning);
     if (spec->kind == PT_EDITOR_CHOICE) {
         pt_buf_puts(out, "<select id=\"");
         put_id(out, name, NULL);
         pt_buf_puts(out, "\" name=\"");
         pt_buf_html_str(out, name);
         pt_buf_puts(out, "\"");
-        put_described(out, name, help, error);
+        put_described(out, name, help, error, warning);
         pt_buf_puts(out, ">");
         for (const struct pt_editor_option *option = spec->options; option->value; option++) {
             pt_buf_puts(out, "<option value=\"");
@@ -629,7 +704,7 @@ static void put_field(struct pt_buf *out, const struct form_view *view,
             pt_buf_html_str(out, language);
             pt_buf_puts(out, "\"");
         }
-        put_described(out, name, help, error);
+        put_described(out, name, help, error, warning);
         pt_buf_puts(out, ">");
         /* A newline right after the tag would be eaten by the parser. */
         if (value != NULL && value[0] == '\n')
@@ -637,7 +712,7 @@ static void put_field(struct pt_buf *out, const struct form_view *view,
         pt_buf_html_str(out, value ? value : "");
         pt_buf_puts(out, "</textarea>");
     } else {
-        put_input(out, spec, name, value, error, language, read_only);
+        put_input(out, spec, name, value, error, warning, language, read_only);
     }
     if (spec->kind == PT_EDITOR_LABEL) {
         char hidden[PT_EDITOR_FIELD_MAX];
@@ -658,10 +733,98 @@ static const char *block_id(const struct form_view *view, size_t block)
     return id != NULL ? id : "";
 }
 
+/* True when the field has a value typed or ticked. */
+static bool field_filled(const struct form_view *view, const char *name)
+{
+    const char *value = pt_editor_value(view->fields, view->count, name);
+    return value != NULL && value[0] != '\0';
+}
+
+/* One variant's text in one language; the rarely changed button labels
+ * are folded unless one is set or has an error. */
+static void put_text(struct pt_buf *out, const struct form_view *view, size_t block,
+                     const char *language)
+{
+    char name[PT_EDITOR_FIELD_MAX];
+    pt_buf_puts(out, "<fieldset class=\"campaign-text\" data-language=\"");
+    pt_buf_html_str(out, language);
+    pt_buf_puts(out, "\"><legend>Text in ");
+    pt_buf_html_str(out, language);
+    pt_buf_puts(out, "</legend>");
+    bool folded = false;
+    for (size_t i = 0; i < pt_editor_text_spec_count; i++) {
+        const struct pt_editor_spec *spec = &pt_editor_text_specs[i];
+        pt_editor_field_name(name, sizeof(name), block, language, spec->name);
+        if (spec->kind == PT_EDITOR_LABEL && !folded) {
+            bool open = false;
+            for (size_t j = i; j < pt_editor_text_spec_count; j++) {
+                char other[PT_EDITOR_FIELD_MAX], hidden[PT_EDITOR_FIELD_MAX + 8];
+                pt_editor_field_name(other, sizeof(other), block, language,
+                                     pt_editor_text_specs[j].name);
+                snprintf(hidden, sizeof(hidden), "%s_hidden", other);
+                open = open || field_filled(view, other) || field_filled(view, hidden) ||
+                       pt_editor_errors_find(view->errors, other) != NULL;
+            }
+            pt_buf_printf(out,
+                          "<details class=\"campaign-fold-inner\"%s><summary>The other "
+                          "buttons</summary>",
+                          open ? " open" : "");
+            folded = true;
+        }
+        put_field(out, view, spec, name, language, false);
+    }
+    if (folded)
+        pt_buf_puts(out, "</details>");
+    pt_buf_puts(out, "</fieldset>");
+}
+
+/* The variant's own fields; the suggested amounts as one row per
+ * frequency, which the script shows only for the ways to give ticked. */
+static void put_variant_fields(struct pt_buf *out, const struct form_view *view, size_t block)
+{
+    char name[PT_EDITOR_FIELD_MAX];
+    bool amounts = false;
+    for (size_t i = 0; i < pt_editor_variant_spec_count; i++) {
+        const struct pt_editor_spec *spec = &pt_editor_variant_specs[i];
+        pt_editor_field_name(name, sizeof(name), block, NULL, spec->name);
+        bool row = strncmp(spec->name, "amounts.", 8) == 0;
+        if (row && !amounts) {
+            pt_buf_puts(out, "<fieldset class=\"campaign-amounts\"><legend>Suggested "
+                             "amounts</legend><p class=\"dash-help\">One row for each way "
+                             "to give; the rows of ways not ticked above are ignored.</p>");
+            amounts = true;
+        }
+        const char *key = row ? strrchr(spec->name, '.') : NULL;
+        if (key != NULL && strcmp(key, ".presets") == 0) {
+            size_t length = (size_t)(key - spec->name) - 8;
+            pt_buf_printf(out, "<div class=\"amount-row\" data-frequency=\"%.*s\">", (int)length,
+                          spec->name + 8);
+        }
+        put_field(out, view, spec, name, NULL, false);
+        if (key != NULL && strcmp(key, ".default") == 0)
+            pt_buf_puts(out, "</div>");
+    }
+    if (amounts)
+        pt_buf_puts(out, "</fieldset>");
+}
+
 static void put_variant(struct pt_buf *out, const struct form_view *view, size_t block,
                         char (*languages)[PT_LANGUAGE_MAX], size_t language_count, bool fresh)
 {
     char name[PT_EDITOR_FIELD_MAX];
+    /* The empty block for another variant is as long as a variant: folded
+     * until wanted, or while something typed in it has an error. */
+    if (fresh) {
+        char prefix[16];
+        int length = snprintf(prefix, sizeof(prefix), "v%zu.", block);
+        bool open = false;
+        for (size_t i = 0; i < view->errors->count && !open; i++)
+            open = strncmp(view->errors->items[i].field, prefix, (size_t)length) == 0;
+        pt_buf_printf(out,
+                      "<details class=\"campaign-fold campaign-add\"%s><summary>Add another "
+                      "variant</summary>",
+                      open ? " open" : "");
+    }
     pt_buf_puts(out, "<fieldset class=\"campaign-group campaign-variant\"><legend>");
     if (fresh) {
         pt_buf_puts(out, "Another variant</legend><p class=\"dash-help\">Fill in an id and its "
@@ -674,27 +837,21 @@ static void put_variant(struct pt_buf *out, const struct form_view *view, size_t
         }
         pt_buf_puts(out, "</legend>");
     }
-    for (size_t i = 0; i < pt_editor_variant_spec_count; i++) {
-        pt_editor_field_name(name, sizeof(name), block, NULL, pt_editor_variant_specs[i].name);
-        put_field(out, view, &pt_editor_variant_specs[i], name, NULL, false);
-    }
-    for (size_t l = 0; l < language_count; l++) {
-        pt_buf_puts(out, "<fieldset class=\"campaign-text\"><legend>Text in ");
-        pt_buf_html_str(out, languages[l]);
-        pt_buf_puts(out, "</legend>");
-        for (size_t i = 0; i < pt_editor_text_spec_count; i++) {
-            pt_editor_field_name(name, sizeof(name), block, languages[l],
-                                 pt_editor_text_specs[i].name);
-            put_field(out, view, &pt_editor_text_specs[i], name, languages[l], false);
-        }
-        pt_buf_puts(out, "</fieldset>");
-    }
+    put_variant_fields(out, view, block);
+    for (size_t l = 0; l < language_count; l++)
+        put_text(out, view, block, languages[l]);
+    /* What the script copies when a language is added to the form. */
+    pt_buf_puts(out, "<template class=\"campaign-text-template\">");
+    put_text(out, view, block, LANGUAGE_PLACEHOLDER);
+    pt_buf_puts(out, "</template>");
     if (!fresh) {
         pt_editor_field_name(name, sizeof(name), block, NULL, "remove");
         put_checkbox(out, name, NULL, "true", "Remove this variant when saving",
                      pt_editor_value(view->fields, view->count, name) != NULL);
     }
     pt_buf_puts(out, "</fieldset>");
+    if (fresh)
+        pt_buf_puts(out, "</details>");
 }
 
 /* The field's label for the list of errors: "Variant 2, text in ru:
@@ -759,23 +916,77 @@ static void put_errors(struct pt_buf *out, const struct pt_editor_errors *errors
     pt_buf_puts(out, "</ul></div>");
 }
 
-static void put_preview_panel(struct pt_buf *out, const struct pt_app *app,
-                              const struct form_view *view, char (*languages)[PT_LANGUAGE_MAX],
-                              size_t language_count, size_t blocks)
+/* One language's preview: a frame per width, each with the Preview button
+ * that refreshes it without script. */
+static void put_preview_language(struct pt_buf *out, const struct pt_app *app,
+                                 const struct preview *preview, const char *chosen,
+                                 const char *language)
 {
+    struct pt_buf document;
+    pt_buf_init(&document);
+    pt_buf_puts(out, "<section class=\"preview-language\" data-preview-language=\"");
+    pt_buf_html_str(out, language);
+    pt_buf_puts(out, "\"><h3>In ");
+    pt_buf_html_str(out, language);
+    /* The row scrolls sideways on a phone; keyboard users must be able
+     * to reach it, so it takes focus and is named. */
+    pt_buf_puts(out, "</h3><div class=\"preview-frames\" tabindex=\"0\" role=\"region\" "
+                     "aria-label=\"Preview in ");
+    pt_buf_html_str(out, language);
+    pt_buf_puts(out, "\">");
+    preview_render(preview, app, chosen, language, &document);
+    for (size_t s = 0; s < sizeof(preview_sizes) / sizeof(preview_sizes[0]); s++) {
+        char frame[64];
+        snprintf(frame, sizeof(frame), "preview-%s-%s", language, preview_sizes[s].name);
+        pt_buf_printf(out,
+                      "<figure class=\"preview-frame preview-%s\" data-width=\"%d\" "
+                      "data-reserved=\"%d\"><figcaption>%s, %d pixels wide</figcaption>",
+                      preview_sizes[s].name, preview_sizes[s].width, preview_sizes[s].reserved,
+                      preview_sizes[s].label, preview_sizes[s].width);
+        /* No allow-scripts: the appeal needs none, and without
+         * allow-same-origin the frame cannot reach the dashboard. */
+        pt_buf_printf(out, "<iframe sandbox=\"\" width=\"%d\" height=\"480\" name=\"",
+                      preview_sizes[s].width);
+        pt_buf_html_str(out, frame);
+        pt_buf_puts(out, "\" title=\"Preview in ");
+        pt_buf_html_str(out, language);
+        pt_buf_printf(out, ", %s\" srcdoc=\"", preview_sizes[s].label);
+        pt_buf_html(out, document.data ? document.data : "", document.length);
+        pt_buf_puts(out, "\"></iframe><button type=\"submit\" class=\"preview-button\" "
+                         "form=\"campaign-form\" formaction=\"" CAMPAIGNS "/preview\" "
+                         "formnovalidate formtarget=\"");
+        pt_buf_html_str(out, frame);
+        pt_buf_puts(out, "\" name=\"preview_language\" value=\"");
+        pt_buf_html_str(out, language);
+        pt_buf_puts(out, "\">Preview (");
+        pt_buf_html_str(out, language);
+        pt_buf_printf(out, ", %s)</button></figure>", preview_sizes[s].name);
+    }
+    pt_buf_puts(out, "</div></section>");
+    pt_buf_dispose(&document);
+}
+
+static void put_open_on_article(struct pt_buf *out, const struct pt_dash *dash,
+                                const char *existing_id);
+
+static void put_preview_panel(struct pt_buf *out, const struct pt_dash *dash,
+                              const struct form_view *view, char (*languages)[PT_LANGUAGE_MAX],
+                              size_t language_count, size_t blocks, const char *existing_id)
+{
+    const struct pt_app *app = dash->app;
     const char *chosen = pt_editor_value(view->fields, view->count, "preview_variant");
     if (chosen == NULL || chosen[0] == '\0')
         chosen = block_id(view, 0);
-    pt_buf_puts(out,
-                "<section class=\"campaign-preview\" aria-labelledby=\"campaign-preview-title\""
-                " data-preview-url=\"" CAMPAIGNS "/preview\">"
-                "<h2 id=\"campaign-preview-title\">Preview</h2>"
-                "<p class=\"dash-help\">As readers see it, rendered by the same code. It "
-                "follows the form as you type; without script, press a Preview button. "
-                "Buttons in the preview do nothing.</p>"
-                "<div class=\"field\"><label for=\"preview-variant\">Variant</label>"
-                "<select id=\"preview-variant\" name=\"preview_variant\" "
-                "form=\"campaign-form\">");
+    pt_buf_puts(out, "<section class=\"campaign-preview\" id=\"campaign-preview\" "
+                     "aria-labelledby=\"campaign-preview-title\""
+                     " data-preview-url=\"" CAMPAIGNS "/preview\">"
+                     "<h2 id=\"campaign-preview-title\">Preview</h2>"
+                     "<p class=\"dash-help\">As readers see it, rendered by the same code. It "
+                     "follows the form as you type; without script, press a Preview button. "
+                     "Buttons in the preview do nothing.</p>"
+                     "<div class=\"field\"><label for=\"preview-variant\">Variant</label>"
+                     "<select id=\"preview-variant\" name=\"preview_variant\" "
+                     "form=\"campaign-form\">");
     for (size_t block = 0; block < blocks; block++) {
         const char *id = block_id(view, block);
         if (id[0] == '\0')
@@ -788,64 +999,155 @@ static void put_preview_panel(struct pt_buf *out, const struct pt_app *app,
     }
     pt_buf_puts(out, "</select></div>");
 
-    struct preview preview;
-    preview_from_form(&preview, app, view->fields, view->count);
-    struct pt_buf document;
-    pt_buf_init(&document);
+    const char *state = pt_editor_value(view->fields, view->count, "status");
+    if (existing_id != NULL && state != NULL && strcmp(state, "draft") == 0)
+        put_open_on_article(out, dash, existing_id);
     for (size_t l = 0; l < language_count; l++) {
-        pt_buf_puts(out, "<section class=\"preview-language\" data-preview-language=\"");
-        pt_buf_html_str(out, languages[l]);
-        pt_buf_puts(out, "\"><h3>In ");
-        pt_buf_html_str(out, languages[l]);
-        /* The row scrolls sideways on a phone; keyboard users must be able
-         * to reach it, so it takes focus and is named. */
-        pt_buf_puts(out, "</h3><div class=\"preview-frames\" tabindex=\"0\" role=\"region\" "
-                         "aria-label=\"Preview in ");
-        pt_buf_html_str(out, languages[l]);
-        pt_buf_puts(out, "\">");
-        pt_buf_reset(&document);
-        preview_render(&preview, app, chosen, languages[l], &document);
-        for (size_t s = 0; s < sizeof(preview_sizes) / sizeof(preview_sizes[0]); s++) {
-            char frame[64];
-            snprintf(frame, sizeof(frame), "preview-%s-%s", languages[l], preview_sizes[s].name);
-            pt_buf_printf(out,
-                          "<figure class=\"preview-frame preview-%s\"><figcaption>%s, %d "
-                          "pixels wide</figcaption>",
-                          preview_sizes[s].name, preview_sizes[s].label, preview_sizes[s].width);
-            /* No allow-scripts: the appeal needs none, and without
-             * allow-same-origin the frame cannot reach the dashboard. */
-            pt_buf_printf(out, "<iframe sandbox=\"\" width=\"%d\" height=\"480\" name=\"",
-                          preview_sizes[s].width);
-            pt_buf_html_str(out, frame);
-            pt_buf_puts(out, "\" title=\"Preview in ");
-            pt_buf_html_str(out, languages[l]);
-            pt_buf_printf(out, ", %s\" srcdoc=\"", preview_sizes[s].label);
-            pt_buf_html(out, document.data ? document.data : "", document.length);
-            pt_buf_puts(out, "\"></iframe><button type=\"submit\" class=\"preview-button\" "
-                             "form=\"campaign-form\" formaction=\"" CAMPAIGNS "/preview\" "
-                             "formnovalidate formtarget=\"");
-            pt_buf_html_str(out, frame);
-            pt_buf_puts(out, "\" name=\"preview_language\" value=\"");
-            pt_buf_html_str(out, languages[l]);
-            pt_buf_printf(out, "\">Preview (%s, %s)</button></figure>", languages[l],
-                          preview_sizes[s].name);
-        }
-        pt_buf_puts(out, "</div></section>");
+        struct preview preview;
+        preview_from_form(&preview, app, view->fields, view->count, languages[l]);
+        put_preview_language(out, app, &preview, chosen, languages[l]);
+        preview_dispose(&preview);
     }
     if (language_count == 0)
         pt_buf_puts(out, "<p>Name the campaign's languages to see it.</p>");
-    pt_buf_dispose(&document);
-    preview_dispose(&preview);
+    /* What the script copies for a language added to the form. */
+    struct preview empty;
+    memset(&empty, 0, sizeof(empty));
+    pt_editor_errors_init(&empty.errors);
+    pt_editor_errors_add(&empty.errors, "", "Write this language's text.");
+    pt_buf_puts(out, "<template id=\"preview-language-template\">");
+    put_preview_language(out, app, &empty, chosen, LANGUAGE_PLACEHOLDER);
+    pt_buf_puts(out, "</template>");
+    preview_dispose(&empty);
     pt_buf_puts(out, "</section>");
 }
 
-/* The editor page: the form as fields says, errors beside their fields,
- * the preview beside the form. existing_id is NULL for a new campaign. */
+/* The groups of the campaign's own fields that most campaigns leave as
+ * they are: folded, with what they are about in plain words. */
+static const struct {
+    const char *legend, *summary;
+} folded_groups[] = {
+    {"Schedule", "Schedule: when readers see it"},
+    {"Where it appears", "Audience: on which articles"},
+    {"Who sees it", "Audience: which readers"},
+    {"How often", "Frequency: how often a reader sees it"},
+    {"A/B test", "A/B test: comparing variants"},
+};
+
+/* The campaign's own fields from spec first to the next group's start:
+ * how many are filled in and how many have an error. */
+static void group_state(const struct form_view *view, size_t first, size_t *filled, size_t *errors)
+{
+    *filled = 0;
+    *errors = 0;
+    for (size_t i = first; i < pt_editor_campaign_spec_count; i++) {
+        const struct pt_editor_spec *spec = &pt_editor_campaign_specs[i];
+        if (i > first && spec->legend != NULL)
+            break;
+        if (pt_editor_errors_find(view->errors, spec->name) != NULL)
+            (*errors)++;
+        if (spec->kind != PT_EDITOR_CHOICE && field_filled(view, spec->name))
+            (*filled)++;
+    }
+}
+
+/* The campaign's own fields, a fieldset per group: the first group (or,
+ * with first false, the others, each folded in a <details> that opens when
+ * one of its fields has an error). */
+static void put_campaign_groups(struct pt_buf *out, const struct form_view *view,
+                                const char *existing_id, bool first)
+{
+    size_t group = 0;
+    const char *closing = NULL;
+    for (size_t i = 0; i < pt_editor_campaign_spec_count; i++) {
+        const struct pt_editor_spec *spec = &pt_editor_campaign_specs[i];
+        if (spec->legend != NULL)
+            group++;
+        if (first != (group == 1))
+            continue;
+        if (spec->legend != NULL) {
+            if (closing != NULL)
+                pt_buf_puts(out, closing);
+            const char *summary = NULL;
+            for (size_t g = 0; g < sizeof(folded_groups) / sizeof(folded_groups[0]); g++) {
+                if (strcmp(folded_groups[g].legend, spec->legend) == 0)
+                    summary = folded_groups[g].summary;
+            }
+            closing = "</fieldset>";
+            if (summary != NULL) {
+                size_t filled, errors;
+                group_state(view, i, &filled, &errors);
+                pt_buf_printf(out, "<details class=\"campaign-fold\"%s><summary>",
+                              errors > 0 ? " open" : "");
+                pt_buf_html_str(out, summary);
+                if (filled > 0)
+                    pt_buf_printf(out, " <span class=\"campaign-fold-note\">(%zu filled in)</span>",
+                                  filled);
+                pt_buf_puts(out, "</summary>");
+                closing = "</fieldset></details>";
+            }
+            pt_buf_puts(out, "<fieldset class=\"campaign-group\"><legend>");
+            pt_buf_html_str(out, spec->legend);
+            pt_buf_puts(out, "</legend>");
+        }
+        put_field(out, view, spec, spec->name, NULL,
+                  existing_id != NULL && strcmp(spec->name, "id") == 0);
+    }
+    if (closing != NULL)
+        pt_buf_puts(out, closing);
+}
+
+/* "Open on my article" for a stored draft: the article's address, and a
+ * button that opens it with a short-lived signed link that shows this
+ * campaign there (open_on_article). A GET form: it changes nothing. */
+static void put_open_on_article(struct pt_buf *out, const struct pt_dash *dash,
+                                const char *existing_id)
+{
+    pt_buf_puts(out,
+                "<form class=\"campaign-open\" method=\"get\" target=\"_blank\" action=\"" CAMPAIGNS
+                "/");
+    pt_buf_html_str(out, existing_id);
+    pt_buf_puts(out, "/open\"><h3>See it on an article</h3><p class=\"dash-help\" "
+                     "id=\"open-article-help\">The saved draft, on one of your articles, "
+                     "as readers would see it once it is live. The link works for ");
+    pt_buf_printf(out, "%d minutes and only shows this campaign.</p>",
+                  PT_DASH_PREVIEW_LINK_SECONDS / 60);
+    pt_buf_puts(out, "<div class=\"field\"><label for=\"open-article\">Article address</label>"
+                     "<input type=\"url\" id=\"open-article\" name=\"article\" "
+                     "inputmode=\"url\" autocapitalize=\"none\" spellcheck=\"false\" "
+                     "aria-describedby=\"open-article-help\" placeholder=\"https://\" value=\"");
+    if (dash->app->config->demo_pages) {
+        pt_buf_html_str(out, dash->app->catalog_settings.public_url);
+        pt_buf_puts(out, "/demo/article-en.html");
+    }
+    pt_buf_puts(out, "\"></div><button type=\"submit\" class=\"dash-secondary\">Open on my "
+                     "article</button></form>");
+}
+
+/* The editor page: the form as fields says, errors and warnings beside
+ * their fields, the preview beside the form. existing_id is NULL for a new
+ * campaign. */
 static void editor_page(struct pt_dash *dash, int status, const char *existing_id,
-                        const struct form_view *view, const char *notice, const char *base)
+                        const struct form_view *shown, const char *notice, const char *base)
 {
     struct pt_buf page;
     pt_buf_init(&page);
+    /* The warnings of the form as it stands (they stop nothing). */
+    struct pt_editor_errors warnings, unused;
+    pt_editor_errors_init(&warnings);
+    pt_editor_errors_init(&unused);
+    struct pt_editor_form whole;
+    pt_editor_form_init(&whole);
+    preview_form(&whole, shown->fields, shown->count, NULL);
+    json_t *document = NULL;
+    pt_editor_check_form(whole.fields, whole.count, &dash->app->catalog_settings, &document,
+                         &unused, &warnings);
+    json_decref(document);
+    pt_editor_form_dispose(&whole);
+    struct form_view copy = *shown;
+    copy.warnings = &warnings;
+    const struct form_view *view = &copy;
+
     char title[PT_ID_MAX + 32];
     if (existing_id != NULL)
         snprintf(title, sizeof(title), "Campaign %s", existing_id);
@@ -854,7 +1156,10 @@ static void editor_page(struct pt_dash *dash, int status, const char *existing_i
     pt_dash_page_start(&page, dash, "campaigns", title);
     if (notice != NULL)
         pt_dash_notice(&page, "ok", notice);
-    pt_buf_puts(&page, "<p><a href=\"" CAMPAIGNS "\">All campaigns</a></p>"
+    /* On a phone the preview comes after the whole form: a way there. */
+    pt_buf_puts(&page, "<p class=\"campaign-links\"><a href=\"" CAMPAIGNS "\">All campaigns</a>"
+                       "<a class=\"campaign-to-preview\" href=\"#campaign-preview\">Go to the "
+                       "preview</a></p>"
                        "<div class=\"campaign-editor\"><form id=\"campaign-form\" "
                        "class=\"campaign-form\" method=\"post\" novalidate action=\"" CAMPAIGNS);
     if (existing_id != NULL) {
@@ -871,30 +1176,14 @@ static void editor_page(struct pt_dash *dash, int status, const char *existing_i
         pt_buf_puts(&page, "\">");
     }
     put_errors(&page, view->errors);
-
-    bool open = false;
-    for (size_t i = 0; i < pt_editor_campaign_spec_count; i++) {
-        const struct pt_editor_spec *spec = &pt_editor_campaign_specs[i];
-        if (spec->legend != NULL) {
-            if (open)
-                pt_buf_puts(&page, "</fieldset>");
-            pt_buf_puts(&page, "<fieldset class=\"campaign-group\"><legend>");
-            pt_buf_html_str(&page, spec->legend);
-            pt_buf_puts(&page, "</legend>");
-            open = true;
-        }
-        put_field(&page, view, spec, spec->name, NULL,
-                  existing_id != NULL && strcmp(spec->name, "id") == 0);
-    }
-    if (open)
-        pt_buf_puts(&page, "</fieldset>");
+    put_campaign_groups(&page, view, existing_id, true);
 
     char languages[PT_CAMPAIGN_LANGUAGES_MAX][PT_LANGUAGE_MAX];
     size_t language_count =
         pt_editor_languages(view->fields, view->count, languages, PT_CAMPAIGN_LANGUAGES_MAX);
     size_t blocks = pt_editor_variant_blocks(view->fields, view->count);
     bool has_fresh = false;
-    pt_buf_puts(&page, "<h2>Variants</h2>");
+    pt_buf_puts(&page, "<h2>Variants: copy and amounts</h2>");
     for (size_t block = 0; block < blocks; block++) {
         bool fresh = block_id(view, block)[0] == '\0' && block > 0;
         has_fresh = has_fresh || fresh;
@@ -904,15 +1193,22 @@ static void editor_page(struct pt_dash *dash, int status, const char *existing_i
         put_variant(&page, view, blocks++, languages, language_count, false);
     else if (!has_fresh && blocks < PT_CAMPAIGN_VARIANTS_MAX)
         put_variant(&page, view, blocks++, languages, language_count, true);
+    pt_buf_puts(&page, "<h2>Audience, schedule, frequency and test</h2><p class=\"dash-help\">"
+                       "Open a part to change it; left as they are, the campaign is shown on "
+                       "every article, to readers who do not support you yet, at most 4 times "
+                       "in 30 days.</p>");
+    put_campaign_groups(&page, view, existing_id, false);
     pt_buf_puts(&page, "<div class=\"campaign-save\"><button type=\"submit\">");
     pt_buf_puts(&page, existing_id != NULL ? "Save" : "Create the campaign");
     pt_buf_puts(&page, "</button></div></form>");
 
-    put_preview_panel(&page, dash->app, view, languages, language_count, blocks);
+    put_preview_panel(&page, dash, view, languages, language_count, blocks, existing_id);
     pt_buf_puts(&page, "</div>");
     pt_dash_page_end(&page);
     pt_dash_send(dash, status, &page);
     pt_buf_dispose(&page);
+    pt_editor_errors_dispose(&warnings);
+    pt_editor_errors_dispose(&unused);
 }
 
 /* ------------------------------------------------------------ pages */
@@ -931,7 +1227,7 @@ static void show_document(struct pt_dash *dash, const char *existing_id, const j
     pt_editor_form_from_document(document, &dash->app->catalog_settings, &form);
     struct pt_editor_errors none;
     pt_editor_errors_init(&none);
-    struct form_view view = {form.fields, form.count, &none};
+    struct form_view view = {form.fields, form.count, &none, NULL};
     editor_page(dash, 200, existing_id, &view, notice, version);
     pt_editor_errors_dispose(&none);
     pt_editor_form_dispose(&form);
@@ -950,9 +1246,41 @@ static void edit_page(struct pt_dash *dash, const char *id)
     json_t *document = stored_or_answer(dash, id, version);
     if (document == NULL)
         return;
-    show_document(dash, id, document, notice_text(pt_http_query(dash->request, "notice")),
-                  version);
+    show_document(dash, id, document, notice_text(pt_http_query(dash->request, "notice")), version);
     json_decref(document);
+}
+
+/* The campaign's languages that no text field of the posted form is for,
+ * when some are: typed into Languages in a browser without script, so the
+ * form never showed their boxes. Written into added, as a list for a
+ * sentence; returns how many. */
+static size_t unshown_languages(const struct pt_form_field *fields, size_t count,
+                                struct pt_buf *added)
+{
+    char languages[PT_CAMPAIGN_LANGUAGES_MAX][PT_LANGUAGE_MAX];
+    size_t language_count =
+        pt_editor_languages(fields, count, languages, PT_CAMPAIGN_LANGUAGES_MAX);
+    size_t found = 0;
+    bool any_shown = false;
+    for (size_t l = 0; l < language_count; l++) {
+        bool shown = false;
+        for (size_t i = 0; i < count && !shown; i++) {
+            size_t length = 0;
+            const char *tag = text_language(fields[i].name, &length);
+            shown = tag != NULL && strlen(languages[l]) == length &&
+                    strncasecmp(tag, languages[l], length) == 0;
+        }
+        if (shown) {
+            any_shown = true;
+            continue;
+        }
+        pt_buf_puts(added, found > 0 ? ", " : "");
+        pt_buf_puts(added, languages[l]);
+        found++;
+    }
+    /* A form with no text at all is not the editor's (a script's): its
+     * errors say what is missing. */
+    return any_shown ? found : 0;
 }
 
 /* Creates (existing_id NULL) or saves a campaign from the posted form. What
@@ -980,6 +1308,22 @@ static void save(struct pt_dash *dash, const char *existing_id)
             goto out;
         }
     }
+    /* A language just added has no text yet: the form comes back with its
+     * boxes to fill in, which is not a failure. */
+    struct pt_buf added;
+    pt_buf_init(&added);
+    if (unshown_languages(request->form, request->form_count, &added) > 0) {
+        char notice[400];
+        snprintf(notice, sizeof(notice),
+                 "Languages added: %s. Write each variant's text in them below, then %s. "
+                 "Nothing is saved yet.",
+                 added.data, existing_id != NULL ? "save" : "create the campaign");
+        pt_buf_dispose(&added);
+        struct form_view view = {request->form, request->form_count, &errors, NULL};
+        editor_page(dash, 200, existing_id, &view, notice, base);
+        goto out;
+    }
+    pt_buf_dispose(&added);
     if (pt_editor_document_from_form(request->form, request->form_count,
                                      &dash->app->catalog_settings, &document, &errors) == PT_OK) {
         const char *id = json_string_value(json_object_get(document, "id"));
@@ -1025,7 +1369,7 @@ static void save(struct pt_dash *dash, const char *existing_id)
             }
         }
     }
-    struct form_view view = {request->form, request->form_count, &errors};
+    struct form_view view = {request->form, request->form_count, &errors, NULL};
     editor_page(dash, status_code, existing_id, &view, NULL, base);
 out:
     json_decref(document);
@@ -1038,7 +1382,10 @@ static void refused(struct pt_dash *dash, enum pt_status status, const char *wha
 {
     char message[700];
     snprintf(message, sizeof(message), "%s %s", what, problem);
-    list_page(dash, status == PT_ERR_CONFLICT ? 409 : status == PT_ERR_INVALID ? 422 : 503,
+    list_page(dash,
+              status == PT_ERR_CONFLICT  ? 409
+              : status == PT_ERR_INVALID ? 422
+                                         : 503,
               "error", message);
 }
 
@@ -1104,8 +1451,7 @@ static void duplicate(struct pt_dash *dash, const char *id)
             if (pt_utf8_valid(named, strlen(named)))
                 json_object_set_new(document, "name", json_string(named));
         }
-        status = pt_admin_change_campaign(dash->app, copy, document, "", problem,
-                                          sizeof(problem));
+        status = pt_admin_change_campaign(dash->app, copy, document, "", problem, sizeof(problem));
     }
     json_decref(document);
     if (status) {
@@ -1120,12 +1466,64 @@ static void duplicate(struct pt_dash *dash, const char *id)
     pt_dash_redirect(dash, location);
 }
 
-/* The preview of the posted (unsaved) form. */
+/* errors as JSON: [{"field": NAME, "id": the input's element id,
+ * "message": TEXT}, ...]. */
+static json_t *errors_json(const struct pt_editor_errors *errors)
+{
+    json_t *list = json_array();
+    struct pt_buf id;
+    pt_buf_init(&id);
+    for (size_t i = 0; i < errors->count; i++) {
+        pt_buf_reset(&id);
+        pt_buf_puts(&id, "f-");
+        for (const char *p = errors->items[i].field; *p; p++)
+            pt_buf_printf(&id, "%c", *p == '.' ? '-' : *p);
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "field", errors->items[i].field,
+                                              "id", id.data, "message", errors->items[i].message));
+    }
+    pt_buf_dispose(&id);
+    return list;
+}
+
+/* What the script needs to keep the form's notes current as the editor
+ * types: the errors of the whole form (so that those put right go away)
+ * and the warnings. Nothing is stored. */
+static void check_posted(struct pt_dash *dash)
+{
+    struct pt_request *request = dash->request;
+    struct pt_editor_errors errors, warnings;
+    pt_editor_errors_init(&errors);
+    pt_editor_errors_init(&warnings);
+    /* The form as posted, not as the preview reads it: a missing id is an
+     * error to keep showing, not a gap for the preview to fill. */
+    json_t *document = NULL;
+    pt_editor_check_form(request->form, request->form_count, &dash->app->catalog_settings,
+                         &document, &errors, &warnings);
+    json_decref(document);
+    json_t *answer =
+        json_pack("{s:o, s:o}", "errors", errors_json(&errors), "warnings", errors_json(&warnings));
+    char *text = json_dumps(answer, JSON_COMPACT);
+    pt_response_text(request, dash->response, 200, "application/json", text, strlen(text));
+    pt_response_header(dash->response, "Cache-Control", "no-store");
+    pt_json_free(text);
+    json_decref(answer);
+    pt_editor_errors_dispose(&errors);
+    pt_editor_errors_dispose(&warnings);
+}
+
+/* The preview of the posted (unsaved) form in one language; with
+ * answer=check, its notes instead (check_posted). */
 static void preview_posted(struct pt_dash *dash)
 {
     struct pt_request *request = dash->request;
+    const char *answer = pt_http_form(request, "answer");
+    if (answer != NULL && strcmp(answer, "check") == 0) {
+        check_posted(dash);
+        return;
+    }
     struct preview preview;
-    preview_from_form(&preview, dash->app, request->form, request->form_count);
+    preview_from_form(&preview, dash->app, request->form, request->form_count,
+                      pt_http_form(request, "preview_language"));
     send_preview(dash, &preview, pt_http_form(request, "preview_variant"),
                  pt_http_form(request, "preview_language"));
     preview_dispose(&preview);
@@ -1148,6 +1546,146 @@ static void preview_stored(struct pt_dash *dash, const char *id)
                  pt_http_query(dash->request, "lang"));
     preview_dispose(&preview);
     free(text);
+}
+
+/* ------------------------------------------------ "Open on my article" */
+
+/* The label that keeps a preview token from passing for any other token
+ * signed with the same key (a manage link's message has no label and is
+ * 40 bytes long). */
+static const char preview_label[] = "patron campaign preview v1";
+
+enum { PREVIEW_MAC_BYTES = 16, PREVIEW_RAW_BYTES = PT_ID_MAX + 8 + PREVIEW_MAC_BYTES };
+
+static void preview_mac(const struct pt_crypto *crypto, const unsigned char *message,
+                        unsigned char mac[PREVIEW_MAC_BYTES])
+{
+    unsigned char full[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state state;
+    crypto_auth_hmacsha256_init(&state, crypto->signing_key, sizeof(crypto->signing_key));
+    crypto_auth_hmacsha256_update(&state, (const unsigned char *)preview_label,
+                                  sizeof(preview_label));
+    crypto_auth_hmacsha256_update(&state, message, PT_ID_MAX + 8);
+    crypto_auth_hmacsha256_final(&state, full);
+    memcpy(mac, full, PREVIEW_MAC_BYTES);
+}
+
+void pt_dash_campaigns_preview_token(const struct pt_crypto *crypto, const char *campaign_id,
+                                     int64_t expires_at, char token[PT_DASH_PREVIEW_TOKEN_MAX])
+{
+    unsigned char raw[PREVIEW_RAW_BYTES];
+    memset(raw, 0, sizeof(raw));
+    memcpy(raw, campaign_id, strnlen(campaign_id, PT_ID_MAX - 1));
+    for (int i = 0; i < 8; i++)
+        raw[PT_ID_MAX + i] = (unsigned char)((uint64_t)expires_at >> (56 - 8 * i));
+    preview_mac(crypto, raw, raw + PT_ID_MAX + 8);
+    sodium_bin2base64(token, PT_DASH_PREVIEW_TOKEN_MAX, raw, sizeof(raw),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+enum pt_status pt_dash_campaigns_check_preview_token(const struct pt_crypto *crypto,
+                                                     const char *token, int64_t now,
+                                                     char campaign_id[PT_ID_MAX])
+{
+    unsigned char raw[PREVIEW_RAW_BYTES + 1];
+    size_t length = 0;
+    if (token == NULL ||
+        sodium_base642bin(raw, sizeof(raw), token, strlen(token), NULL, &length, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        length != PREVIEW_RAW_BYTES)
+        return PT_ERR_INVALID;
+    unsigned char mac[PREVIEW_MAC_BYTES];
+    preview_mac(crypto, raw, mac);
+    if (sodium_memcmp(mac, raw + PT_ID_MAX + 8, PREVIEW_MAC_BYTES) != 0)
+        return PT_ERR_INVALID;
+    uint64_t expires = 0;
+    for (int i = 0; i < 8; i++)
+        expires = (expires << 8) | raw[PT_ID_MAX + i];
+    if ((int64_t)expires < now || raw[PT_ID_MAX - 1] != '\0')
+        return PT_ERR_INVALID;
+    memcpy(campaign_id, raw, PT_ID_MAX);
+    return pt_catalog_is_id(campaign_id) ? PT_OK : PT_ERR_INVALID;
+}
+
+/* An article's address patron may send the editor to: http or https, no
+ * spaces or control characters, of a length a browser takes. */
+static bool article_address(const char *text)
+{
+    if (text == NULL || strlen(text) > 2000 ||
+        (strncmp(text, "https://", 8) != 0 && strncmp(text, "http://", 7) != 0))
+        return false;
+    for (const char *p = text; *p; p++) {
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+/* Opens the article with the stored campaign shown on it, draft or not:
+ * the article's own address with patron_preview (a signed token that
+ * shows this campaign, valid PT_DASH_PREVIEW_LINK_SECONDS) and
+ * patron_force (the variant), which the widget passes on. The admin token
+ * never leaves the server. */
+static void open_on_article(struct pt_dash *dash, const char *id)
+{
+    json_t *document = stored_or_answer(dash, id, NULL);
+    if (document == NULL)
+        return;
+    const char *article = pt_http_query(dash->request, "article");
+    if (!article_address(article)) {
+        json_decref(document);
+        pt_dash_error(dash, 400,
+                      "Type the address of one of your articles, starting with https://, to "
+                      "see the campaign on it.");
+        return;
+    }
+    const json_t *variants = json_object_get(document, "variants");
+    const char *variant = pt_http_query(dash->request, "variant");
+    bool known = false;
+    size_t index;
+    const json_t *item;
+    json_array_foreach(variants, index, item) known =
+        known || (variant != NULL && strcmp(string_of(item, "id", ""), variant) == 0);
+    if (!known)
+        variant = string_of(json_array_get(variants, 0), "id", "a");
+    char token[PT_DASH_PREVIEW_TOKEN_MAX];
+    pt_dash_campaigns_preview_token(&dash->app->crypto, id,
+                                    pt_app_now(dash->app) + PT_DASH_PREVIEW_LINK_SECONDS, token);
+    /* The options go before the address's fragment, if it has one. */
+    size_t before = strcspn(article, "#");
+    struct pt_buf location;
+    pt_buf_init(&location);
+    pt_buf_printf(&location, "%.*s%spatron_preview=%s&patron_force=%s:%s", (int)before, article,
+                  memchr(article, '?', before) != NULL ? "&" : "?", token, id, variant);
+    pt_buf_puts(&location, article + before);
+    audit(dash, "campaign_preview_link", id);
+    pt_dash_redirect(dash, location.data);
+    pt_buf_dispose(&location);
+    json_decref(document);
+}
+
+/* "End" asks first: ending stops the campaign for every reader at once. */
+static void confirm_end(struct pt_dash *dash, const char *id)
+{
+    json_t *document = stored_or_answer(dash, id, NULL);
+    if (document == NULL)
+        return;
+    const char *name = string_of(document, "name", id);
+    struct pt_buf page;
+    pt_buf_init(&page);
+    pt_dash_page_start(&page, dash, "campaigns", "End the campaign?");
+    pt_buf_puts(&page, "<p>Readers will no longer see <strong>");
+    pt_buf_html_str(&page, name);
+    pt_buf_puts(&page, "</strong> (<code>");
+    pt_buf_html_str(&page, id);
+    pt_buf_puts(&page, "</code>). Its reports stay; you can set it live again later.</p>");
+    put_form_start(&page, dash, "end", id);
+    pt_buf_puts(&page, "<button type=\"submit\" class=\"dash-danger\">End the campaign</button>"
+                       "</form> <a href=\"" CAMPAIGNS "\">Keep it running</a>");
+    pt_dash_page_end(&page);
+    pt_dash_send(dash, 200, &page);
+    pt_buf_dispose(&page);
+    json_decref(document);
 }
 
 /* ------------------------------------------------------------ routing */
@@ -1224,6 +1762,16 @@ void pt_dash_campaigns(struct pt_dash *dash)
     if (strcmp(action, "preview") == 0) {
         if (method_is(dash, PT_METHOD_GET))
             preview_stored(dash, id);
+        return;
+    }
+    if (strcmp(action, "open") == 0) {
+        if (method_is(dash, PT_METHOD_GET))
+            open_on_article(dash, id);
+        return;
+    }
+    if (strcmp(action, "end") == 0 && !post) {
+        if (method_is(dash, PT_METHOD_GET))
+            confirm_end(dash, id);
         return;
     }
     static const struct {

@@ -17,8 +17,8 @@
 
 static const struct pt_editor_option status_options[] = {
     {"draft", "Draft: readers do not see it"},
-    {"live", "Live"},
-    {"ended", "Ended"},
+    {"live", "Live: readers see it"},
+    {"ended", "Ended: readers no longer see it"},
     {NULL, NULL},
 };
 
@@ -77,6 +77,20 @@ const struct pt_editor_spec pt_editor_campaign_specs[] = {
      .help = "When several campaigns fit a page, the highest priority is shown. Empty: 0.",
      .min = -1000000,
      .max = 1000000},
+    {.name = "languages",
+     .kind = PT_EDITOR_LIST,
+     .label = "Languages",
+     .help =
+         "Language tags separated by commas, such as en, ru. Each variant needs a text in each; "
+         "the boxes for a language appear when you add it (without script, after saving).",
+     .max_length = PT_CAMPAIGN_LANGUAGES_MAX,
+     .flags = PT_EDITOR_REQUIRED | PT_EDITOR_LANGUAGES},
+    {.name = "currency",
+     .kind = PT_EDITOR_TEXT,
+     .label = "Currency",
+     .help = "A three-letter code such as USD, EUR or GBP. Empty: the server's default.",
+     .max_length = 3,
+     .flags = PT_EDITOR_UPPER},
     {.name = "starts_at",
      .kind = PT_EDITOR_DATETIME,
      .legend = "Schedule",
@@ -92,14 +106,6 @@ const struct pt_editor_spec pt_editor_campaign_specs[] = {
      .label = "Placement",
      .help = "The data-placement of the slot on the article page. Empty: end_of_article.",
      .max_length = PT_NAME_MAX - 1},
-    {.name = "languages",
-     .kind = PT_EDITOR_LIST,
-     .label = "Languages",
-     .help =
-         "Language tags separated by commas, such as en, ru. Each variant needs a text in each; "
-         "save to get the boxes for a language you add.",
-     .max_length = PT_CAMPAIGN_LANGUAGES_MAX,
-     .flags = PT_EDITOR_REQUIRED | PT_EDITOR_LANGUAGES},
     {.name = "sections",
      .kind = PT_EDITOR_LIST,
      .label = "Only in these sections",
@@ -165,13 +171,6 @@ const struct pt_editor_spec pt_editor_campaign_specs[] = {
      .label = "At most this many articles read",
      .help = "Empty: no maximum.",
      .max = 100000},
-    {.name = "currency",
-     .kind = PT_EDITOR_TEXT,
-     .legend = "Money",
-     .label = "Currency",
-     .help = "A three-letter code such as USD, EUR or GBP. Empty: the server's default.",
-     .max_length = 3,
-     .flags = PT_EDITOR_UPPER},
     {.name = "frequency_cap.views",
      .kind = PT_EDITOR_INTEGER,
      .legend = "How often",
@@ -218,7 +217,7 @@ const struct pt_editor_spec pt_editor_campaign_specs[] = {
      .max_length = PT_ID_MAX - 1},
     {.name = "control_share",
      .kind = PT_EDITOR_NUMBER,
-     .label = "Control share",
+     .label = "Share of readers held back to compare against",
      .help = "From 0 to 0.9: that share of readers sees nothing from this campaign, to compare "
              "against. "
              "0.1 is one reader in ten. Empty: 0.",
@@ -248,16 +247,34 @@ const struct pt_editor_spec pt_editor_variant_specs[] = {
      .kind = PT_EDITOR_CHOICE,
      .label = "Chosen at first",
      .options = default_frequency_options},
-    {.name = "presets",
+    /* One ladder per frequency (docs/API.md, "amounts"). The default
+     * frequency's row is written as the variant's presets and
+     * default_amount too, which binaries older than "amounts" read. */
+    {.name = "amounts.monthly.presets",
      .kind = PT_EDITOR_AMOUNTS,
-     .label = "Suggested amounts",
-     .help = "In the campaign's currency, separated by commas, such as 2, 5, 10. Empty: the reader "
-             "types an amount.",
+     .legend = "Amounts",
+     .label = "Monthly: suggested amounts",
+     .help = "In the campaign's currency, separated by commas, such as 2, 5, 10. Empty: patron's "
+             "usual amounts, or for the way to give chosen at first, the reader types one.",
      .max_length = PT_PRESETS_MAX},
-    {.name = "default_amount",
+    {.name = "amounts.monthly.default",
      .kind = PT_EDITOR_AMOUNT,
-     .label = "Amount chosen at first",
+     .label = "Monthly: amount chosen at first",
      .help = "One of the suggested amounts. Empty: none is chosen."},
+    {.name = "amounts.one_off.presets",
+     .kind = PT_EDITOR_AMOUNTS,
+     .label = "One-off: suggested amounts",
+     .max_length = PT_PRESETS_MAX},
+    {.name = "amounts.one_off.default",
+     .kind = PT_EDITOR_AMOUNT,
+     .label = "One-off: amount chosen at first"},
+    {.name = "amounts.annual.presets",
+     .kind = PT_EDITOR_AMOUNTS,
+     .label = "Annual: suggested amounts",
+     .max_length = PT_PRESETS_MAX},
+    {.name = "amounts.annual.default",
+     .kind = PT_EDITOR_AMOUNT,
+     .label = "Annual: amount chosen at first"},
 };
 const size_t pt_editor_variant_spec_count =
     sizeof(pt_editor_variant_specs) / sizeof(pt_editor_variant_specs[0]);
@@ -507,6 +524,53 @@ static void path_set(json_t *object, const char *path, json_t *value)
     }
 }
 
+/* The default frequency as the catalogue works it out: the one chosen, or
+ * the first one offered. */
+static enum pt_frequency default_frequency(const json_t *variant)
+{
+    enum pt_frequency frequency = PT_FREQUENCY_MONTHLY;
+    const json_t *chosen = json_object_get(variant, "default_frequency");
+    if (json_is_string(chosen) && pt_frequency_parse(json_string_value(chosen), &frequency))
+        return frequency;
+    const json_t *offered = json_array_get(json_object_get(variant, "frequencies"), 0);
+    if (json_is_string(offered))
+        pt_frequency_parse(json_string_value(offered), &frequency);
+    return frequency;
+}
+
+/* True when name is a ladder's field, "amounts.FREQUENCY.KEY": frequency
+ * and *key (presets or default) say which. */
+static bool amount_spec(const char *name, char frequency[16], const char **key)
+{
+    if (strncmp(name, "amounts.", 8) != 0)
+        return false;
+    const char *rest = name + 8;
+    size_t length = strcspn(rest, ".");
+    if (rest[length] != '.' || length >= 16)
+        return false;
+    memcpy(frequency, rest, length);
+    frequency[length] = '\0';
+    *key = rest + length + 1;
+    return true;
+}
+
+/* The JSON a variant's field shows: its path in the variant, except that
+ * the default frequency's ladder is the variant's presets and
+ * default_amount, which every binary reads. */
+static const json_t *variant_value(const json_t *variant, const char *name)
+{
+    char frequency[16];
+    const char *key = NULL;
+    if (amount_spec(name, frequency, &key) &&
+        strcmp(frequency, pt_frequency_name(default_frequency(variant))) == 0) {
+        const json_t *top =
+            json_object_get(variant, strcmp(key, "presets") == 0 ? "presets" : "default_amount");
+        if (top != NULL)
+            return top;
+    }
+    return path_get(variant, name);
+}
+
 /* ------------------------------------------------- document -> form */
 
 /* The shortest text that reads back as the same double. */
@@ -689,7 +753,7 @@ enum pt_status pt_editor_form_from_document(const json_t *document,
         for (size_t i = 0; i < pt_editor_variant_spec_count; i++) {
             const struct pt_editor_spec *spec = &pt_editor_variant_specs[i];
             pt_editor_field_name(name, sizeof(name), index, NULL, spec->name);
-            add_field(form, spec, name, json_object_get(variant, spec->name), currency);
+            add_field(form, spec, name, variant_value(variant, spec->name), currency);
         }
         const json_t *texts = json_object_get(variant, "text");
         size_t language_index;
@@ -1089,6 +1153,7 @@ static bool block_used(const struct reading *reading, size_t block)
         size_t rest_length = strlen(rest);
         bool typed = strcmp(rest, "id") == 0 || strcmp(rest, "weight") == 0 ||
                      strcmp(rest, "presets") == 0 || strcmp(rest, "default_amount") == 0 ||
+                     strncmp(rest, "amounts.", 8) == 0 ||
                      (strncmp(rest, "text.", 5) == 0 &&
                       !(rest_length > 7 && strcmp(rest + rest_length - 7, "_hidden") == 0));
         if (!typed)
@@ -1101,22 +1166,68 @@ static bool block_used(const struct reading *reading, size_t block)
     return false;
 }
 
-/* The default frequency as the catalogue works it out: the one chosen, or
- * the first one offered. */
-static enum pt_frequency default_frequency(const json_t *variant)
+/* The default ladder under the names forms had before "amounts", which
+ * scripts may still post. */
+static const struct pt_editor_spec legacy_amount_specs[] = {
+    {.name = "presets",
+     .kind = PT_EDITOR_AMOUNTS,
+     .label = "Suggested amounts",
+     .max_length = PT_PRESETS_MAX},
+    {.name = "default_amount", .kind = PT_EDITOR_AMOUNT, .label = "Amount chosen at first"},
+};
+
+/* Moves the default frequency's ladder to the variant's presets and
+ * default_amount (what older binaries read; a ladder is not written twice)
+ * and drops the ladders of frequencies not offered, whose rows the form
+ * still carries. fields gets the names the default ladder was typed under
+ * (presets, then default), for the errors about it. */
+static void settle_amounts(struct reading *reading, size_t block, json_t *variant,
+                           char fields[2][PT_EDITOR_FIELD_MAX])
 {
-    enum pt_frequency frequency = PT_FREQUENCY_MONTHLY;
-    const json_t *chosen = json_object_get(variant, "default_frequency");
-    if (json_is_string(chosen) && pt_frequency_parse(json_string_value(chosen), &frequency))
-        return frequency;
-    const json_t *offered = json_array_get(json_object_get(variant, "frequencies"), 0);
-    if (json_is_string(offered))
-        pt_frequency_parse(json_string_value(offered), &frequency);
-    return frequency;
+    const char *chosen = pt_frequency_name(default_frequency(variant));
+    json_t *amounts = json_object_get(variant, "amounts");
+    const json_t *ladder = json_object_get(amounts, chosen);
+    static const char *const keys[2][2] = {{"presets", "presets"}, {"default", "default_amount"}};
+    for (size_t k = 0; k < 2; k++) {
+        char typed[PT_EDITOR_FIELD_MAX];
+        snprintf(typed, sizeof(typed), "amounts.%s.%s", chosen, keys[k][0]);
+        pt_editor_field_name(fields[k], PT_EDITOR_FIELD_MAX, block, NULL, typed);
+        json_t *value = json_incref(json_object_get(ladder, keys[k][0]));
+        if (value == NULL) {
+            char legacy[PT_EDITOR_FIELD_MAX];
+            pt_editor_field_name(legacy, sizeof(legacy), block, NULL, keys[k][1]);
+            value = read_field(reading, &legacy_amount_specs[k], legacy);
+            if (value != NULL || pt_editor_errors_find(reading->errors, legacy) != NULL)
+                snprintf(fields[k], PT_EDITOR_FIELD_MAX, "%s", legacy);
+        }
+        if (value != NULL)
+            json_object_set_new(variant, keys[k][1], value);
+    }
+    if (amounts == NULL)
+        return;
+    json_object_del(amounts, chosen);
+    const json_t *offered = json_object_get(variant, "frequencies");
+    const char *key;
+    json_t *item;
+    void *spare;
+    json_object_foreach_safe(amounts, spare, key, item)
+    {
+        bool is_offered = false;
+        size_t index;
+        const json_t *frequency;
+        json_array_foreach(offered, index, frequency) is_offered =
+            is_offered || strcmp(json_string_value(frequency), key) == 0;
+        if (!is_offered)
+            json_object_del(amounts, key);
+    }
+    if (json_object_size(amounts) == 0)
+        json_object_del(variant, "amounts");
 }
 
-/* The checks that involve several fields of one variant. */
-static void check_variant(struct reading *reading, size_t block, const json_t *variant)
+/* The checks that involve several fields of one variant. fields names the
+ * default ladder's presets and default, as settle_amounts found them. */
+static void check_variant(struct reading *reading, size_t block, const json_t *variant,
+                          char fields[2][PT_EDITOR_FIELD_MAX])
 {
     char name[PT_EDITOR_FIELD_MAX];
     const json_t *frequencies = json_object_get(variant, "frequencies");
@@ -1147,8 +1258,7 @@ static void check_variant(struct reading *reading, size_t block, const json_t *v
             struct pt_buf shown;
             pt_buf_init(&shown);
             pt_money_format(&shown, minimum, reading->currency);
-            pt_editor_field_name(name, sizeof(name), block, NULL, "presets");
-            pt_editor_errors_add(reading->errors, name,
+            pt_editor_errors_add(reading->errors, fields[0],
                                  "Each amount must be at least %s, the smallest %s gift.",
                                  shown.data,
                                  frequency == PT_FREQUENCY_ONE_OFF  ? "one-off"
@@ -1164,9 +1274,8 @@ static void check_variant(struct reading *reading, size_t block, const json_t *v
         size_t index;
         const json_t *item;
         json_array_foreach(presets, index, item) found = found || json_equal(item, amount);
-        pt_editor_field_name(name, sizeof(name), block, NULL, "default_amount");
         if (!found)
-            pt_editor_errors_add(reading->errors, name,
+            pt_editor_errors_add(reading->errors, fields[1],
                                  "Make it one of the suggested amounts, or leave it empty.");
     }
 }
@@ -1186,9 +1295,11 @@ static json_t *read_variant(struct reading *reading, size_t block,
         pt_editor_field_name(name, sizeof(name), block, NULL, spec->name);
         json_t *value = read_field(reading, spec, name);
         if (value != NULL)
-            json_object_set_new(variant, spec->name, value);
+            path_set(variant, spec->name, value);
     }
-    check_variant(reading, block, variant);
+    char ladder_fields[2][PT_EDITOR_FIELD_MAX];
+    settle_amounts(reading, block, variant, ladder_fields);
+    check_variant(reading, block, variant, ladder_fields);
     json_t *texts = json_object();
     for (size_t l = 0; l < language_count; l++) {
         json_t *text = json_object();
@@ -1277,6 +1388,11 @@ static void map_catalog_error(const char *message, const json_t *document, const
             char inner[64];
             snprintf(inner, sizeof(inner), "%.*s", (int)length, path);
             rest = path + length;
+            /* The default ladder is typed in its frequency's row. */
+            if (strcmp(inner, "presets") == 0 || strcmp(inner, "default_amount") == 0)
+                snprintf(inner, sizeof(inner), "amounts.%s.%s",
+                         pt_frequency_name(default_frequency(json_array_get(variants, index))),
+                         inner[0] == 'p' ? "presets" : "default");
             const char *key = strrchr(inner, '.');
             bool known = spec_named(pt_editor_variant_specs, pt_editor_variant_spec_count, inner) ||
                          (strncmp(inner, "text.", 5) == 0 && key != NULL && key > inner + 4 &&
@@ -1291,11 +1407,167 @@ static void map_catalog_error(const char *message, const json_t *document, const
         add_sentence(errors, "", message);
 }
 
+/* ------------------------------------------------------------ warnings */
+
+/* Money as copy writes it: a symbol or code, and the currency it means.
+ * "$" is read as US dollars, the only dollar patron takes. */
+static const struct {
+    const char *sign, *code;
+} money_signs[] = {
+    {"US$", "USD"}, {"$", "USD"},   {"€", "EUR"},   {"£", "GBP"},   {"¥", "JPY"},
+    {"₽", "RUB"}, {"CHF", "CHF"}, {"USD", "USD"}, {"EUR", "EUR"}, {"GBP", "GBP"},
+    {"JPY", "JPY"}, {"RUB", "RUB"}, {"руб", "RUB"}, {"eur", "EUR"},
+};
+
+/* The money sign at p, with its length; NULL when there is none. A sign
+ * made of letters must not be part of a longer word before it. */
+static const char *sign_at(const char *text, const char *p, size_t *length)
+{
+    for (size_t i = 0; i < sizeof(money_signs) / sizeof(money_signs[0]); i++) {
+        size_t n = strlen(money_signs[i].sign);
+        if (strncmp(p, money_signs[i].sign, n) != 0)
+            continue;
+        bool letters = isalpha((unsigned char)money_signs[i].sign[0]) ||
+                       (unsigned char)money_signs[i].sign[0] == 0xd1;
+        if (letters && p > text && isalpha((unsigned char)p[-1]))
+            continue;
+        *length = n;
+        return money_signs[i].code;
+    }
+    return NULL;
+}
+
+/* Skips spaces, including the no-break space copy puts between a number
+ * and its sign. */
+static const char *skip_spaces(const char *p)
+{
+    for (;;) {
+        if (*p == ' ')
+            p++;
+        else if ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa0)
+            p += 2;
+        else
+            return p;
+    }
+}
+
+/* A number at p such as 2, 2.50, 2,50 or 1,000; its end, or NULL. */
+static const char *number_at(const char *p, double *value)
+{
+    if (!isdigit((unsigned char)*p))
+        return NULL;
+    double whole = 0, fraction = 0, scale = 1;
+    for (;;) {
+        while (isdigit((unsigned char)*p))
+            whole = whole * 10 + (*p++ - '0');
+        size_t digits = 0;
+        while (isdigit((unsigned char)p[1 + digits]))
+            digits++;
+        if ((*p == ',' || *p == '.') && digits == 3)
+            p++; /* a thousands separator */
+        else
+            break;
+    }
+    if ((*p == ',' || *p == '.') && isdigit((unsigned char)p[1]) && !isdigit((unsigned char)p[3])) {
+        p++;
+        while (isdigit((unsigned char)*p)) {
+            scale /= 10;
+            fraction += (*p++ - '0') * scale;
+        }
+    }
+    *value = whole + fraction;
+    return p;
+}
+
+/* The warnings about one text: each amount it names, once. */
+static void warn_text(const char *text, const char *field, const struct pt_currency *currency,
+                      int64_t smallest, const char *frequency, struct pt_editor_errors *warnings)
+{
+    for (const char *p = text; *p; p++) {
+        size_t sign_length = 0;
+        const char *code = sign_at(text, p, &sign_length);
+        const char *start = p, *end = NULL;
+        double value = 0;
+        if (code != NULL) {
+            end = number_at(skip_spaces(p + sign_length), &value);
+        } else if (isdigit((unsigned char)*p) && (p == text || !isdigit((unsigned char)p[-1]))) {
+            const char *after = number_at(p, &value);
+            const char *sign = after != NULL ? skip_spaces(after) : NULL;
+            code = sign != NULL ? sign_at(text, sign, &sign_length) : NULL;
+            end = code != NULL ? sign + sign_length : NULL;
+        }
+        if (code == NULL || end == NULL)
+            continue;
+        int length = (int)(end - start);
+        if (strcmp(code, currency->code) != 0) {
+            pt_editor_errors_add(warnings, field,
+                                 "This text names %.*s, but the campaign takes %s: readers pay "
+                                 "in %s.",
+                                 length, start, currency->code, currency->code);
+            return;
+        }
+        double minor = value * (double)pt_money_unit(currency);
+        if (smallest > 0 && minor + 0.5 < (double)smallest) {
+            struct pt_buf shown;
+            pt_buf_init(&shown);
+            pt_money_format(&shown, smallest, currency);
+            pt_editor_errors_add(warnings, field,
+                                 "This text names %.*s, but the smallest %s amount this variant "
+                                 "suggests is %s.",
+                                 length, start, frequency, shown.data);
+            pt_buf_dispose(&shown);
+            return;
+        }
+        p = end - 1;
+    }
+}
+
+/* Copy that names an amount the variant's amounts contradict: below the
+ * smallest suggested amount of its default frequency, or in another
+ * currency. blocks gives the form's block of each variant. */
+static void warn_copy(const json_t *campaign, const struct pt_currency *currency,
+                      const size_t *blocks, struct pt_editor_errors *warnings)
+{
+    if (currency == NULL)
+        return;
+    size_t index;
+    const json_t *variant;
+    json_array_foreach(json_object_get(campaign, "variants"), index, variant)
+    {
+        int64_t smallest = 0;
+        size_t i;
+        const json_t *preset;
+        json_array_foreach(json_object_get(variant, "presets"), i, preset)
+        {
+            if (smallest == 0 || json_integer_value(preset) < smallest)
+                smallest = json_integer_value(preset);
+        }
+        enum pt_frequency frequency = default_frequency(variant);
+        const char *said = frequency == PT_FREQUENCY_ONE_OFF  ? "one-off"
+                           : frequency == PT_FREQUENCY_ANNUAL ? "annual"
+                                                              : "monthly";
+        const char *language;
+        const json_t *text;
+        json_object_foreach(json_object_get(variant, "text"), language, text)
+        {
+            static const char *const keys[] = {"headline", "body"};
+            for (size_t k = 0; k < 2; k++) {
+                const json_t *copy = json_object_get(text, keys[k]);
+                if (!json_is_string(copy))
+                    continue;
+                char field[PT_EDITOR_FIELD_MAX];
+                pt_editor_field_name(field, sizeof(field), blocks[index], language, keys[k]);
+                warn_text(json_string_value(copy), field, currency, smallest, said, warnings);
+            }
+        }
+    }
+}
+
 /* ------------------------------------------------------------ the whole */
 
-enum pt_status pt_editor_document_from_form(const struct pt_form_field *fields, size_t count,
-                                            const struct pt_catalog_settings *settings,
-                                            json_t **document, struct pt_editor_errors *errors)
+static enum pt_status convert(const struct pt_form_field *fields, size_t count,
+                              const struct pt_catalog_settings *settings, json_t **document,
+                              struct pt_editor_errors *errors, struct pt_editor_errors *warnings)
 {
     *document = NULL;
     struct reading reading = {fields, count, NULL, errors, {0}};
@@ -1345,6 +1617,8 @@ enum pt_status pt_editor_document_from_form(const struct pt_form_field *fields, 
         pt_editor_errors_add(errors, "v0.weight",
                              "Give at least one variant a share of readers above 0.");
     json_object_set_new(campaign, "variants", variants);
+    if (warnings != NULL)
+        warn_copy(campaign, reading.currency, blocks, warnings);
 
     enum pt_status status = PT_OK;
     if (errors->count > errors_before) {
@@ -1366,4 +1640,19 @@ out:
     json_decref(campaign);
     pt_arena_dispose(&reading.arena);
     return status;
+}
+
+enum pt_status pt_editor_document_from_form(const struct pt_form_field *fields, size_t count,
+                                            const struct pt_catalog_settings *settings,
+                                            json_t **document, struct pt_editor_errors *errors)
+{
+    return convert(fields, count, settings, document, errors, NULL);
+}
+
+enum pt_status pt_editor_check_form(const struct pt_form_field *fields, size_t count,
+                                    const struct pt_catalog_settings *settings, json_t **document,
+                                    struct pt_editor_errors *errors,
+                                    struct pt_editor_errors *warnings)
+{
+    return convert(fields, count, settings, document, errors, warnings);
 }

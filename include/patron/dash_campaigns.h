@@ -1,11 +1,39 @@
 #ifndef PATRON_DASH_CAMPAIGNS_H
 #define PATRON_DASH_CAMPAIGNS_H
 
+#include <stdint.h>
+
+#include "patron/catalog.h"
+#include "patron/crypto.h"
 #include "patron/dashboard.h"
+#include "patron/status.h"
 
 /* Every page under /dashboard/campaigns; dash->rest is the path after
  * "/dashboard/campaigns" ("" or "/..."). The gate has checked the session, the
  * role and, on POST, the CSRF token. */
 void pt_dash_campaigns(struct pt_dash *dash);
+
+/* ------------------------------------------------ "Open on my article" */
+
+/* How long a preview link works. */
+#define PT_DASH_PREVIEW_LINK_SECONDS 1800
+/* A preview token's characters, with the final NUL. */
+#define PT_DASH_PREVIEW_TOKEN_MAX 128
+
+/* The token of a preview link: the campaign's id and the link's expiry in
+ * the clear, and an HMAC of them with the key file's signing key, the
+ * mechanism of donors' manage links (src/pledges.c) with a label of its
+ * own, so that neither token can pass for the other. It shows one
+ * campaign, draft or not, and never carries the admin token. */
+void pt_dash_campaigns_preview_token(const struct pt_crypto *crypto, const char *campaign_id,
+                                     int64_t expires_at, char token[PT_DASH_PREVIEW_TOKEN_MAX]);
+
+/* PT_OK with the campaign's id when token is one of the above, unchanged
+ * and not expired at now; PT_ERR_INVALID otherwise. For /v1/appeal's
+ * preview=TOKEN (the widget passes patron_preview on): a valid token lets
+ * that campaign be shown as a draft. */
+enum pt_status pt_dash_campaigns_check_preview_token(const struct pt_crypto *crypto,
+                                                     const char *token, int64_t now,
+                                                     char campaign_id[PT_ID_MAX]);
 
 #endif

@@ -150,4 +150,15 @@ enum pt_status pt_editor_document_from_form(const struct pt_form_field *fields, 
                                             const struct pt_catalog_settings *settings,
                                             json_t **document, struct pt_editor_errors *errors);
 
+/* As pt_editor_document_from_form, and also fills warnings (initialised by
+ * the caller): what the catalogue accepts but readers would find wrong, such
+ * as a headline or body that names an amount below the variant's smallest
+ * suggested amount of its default frequency ("from $2" when the smallest
+ * is $3), or in another currency's symbol. Warnings never stop a save;
+ * they are found even when the form has errors. */
+enum pt_status pt_editor_check_form(const struct pt_form_field *fields, size_t count,
+                                    const struct pt_catalog_settings *settings, json_t **document,
+                                    struct pt_editor_errors *errors,
+                                    struct pt_editor_errors *warnings);
+
 #endif

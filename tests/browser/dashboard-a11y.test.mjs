@@ -118,6 +118,9 @@ t('the campaign editor (new, and an existing A/B campaign with its preview)', as
     await page.getByRole('heading', { level: 1 }).waitFor();
     await page.locator('.campaign-preview[data-live]').waitFor({ state: 'attached' });
     await check('campaign-editor');
+    // Ending a live campaign asks first, on a page of its own.
+    await open('/dashboard/campaigns/demo-2026/end');
+    await check('campaign-end');
 });
 
 t('the campaign editor on a phone', async () => {
@@ -128,6 +131,14 @@ t('the campaign editor on a phone', async () => {
         const report = await axe(page, 'campaign-editor (phone)');
         reports.push(report);
         assert.equal(report.counts.critical + report.counts.serious, 0, `serious or critical axe violations:\n${describeSerious(report)}`);
+        // Every folded part open, and the preview shown over the form.
+        const folded = page.locator('details:not([open]) > summary');
+        for (let i = 0; i < 40 && await folded.count() > 0; i++) await folded.first().click();
+        assert.equal(await folded.count(), 0, 'every part is open');
+        await page.getByRole('button', { name: 'Show the preview' }).click();
+        const opened = await axe(page, 'campaign-editor (phone, parts open, preview shown)');
+        reports.push(opened);
+        assert.equal(opened.counts.critical + opened.counts.serious, 0, `serious or critical axe violations:\n${describeSerious(opened)}`);
     } finally {
         await page.setViewportSize(DESKTOP);
     }

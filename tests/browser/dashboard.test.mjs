@@ -112,26 +112,32 @@ t('create a campaign with variants a and b in en and ru through the editor form'
     await page.getByLabel('Name', { exact: true }).fill(NAME);
     await page.getByLabel('Priority', { exact: true }).fill('50'); // above the demo campaign's 10
     await page.getByLabel('Languages', { exact: true }).fill('en, ru');
+    // The ru boxes appear as soon as ru is typed, in every variant block
+    // (issue 9, item 8): no round trip, no failed first Create.
+    await textIn(0, 'ru').getByLabel('Headline', { exact: true }).waitFor({ timeout: 3_000 });
+    await textIn(1, 'ru').getByLabel('Headline', { exact: true }).waitFor({ state: 'attached', timeout: 3_000 });
+    await page.locator('.preview-language[data-preview-language="ru"] iframe[name="preview-ru-phone"]').waitFor({ state: 'attached', timeout: 3_000 });
+    // The A/B test's fields are folded until opened.
+    assert.equal(await page.getByLabel('Test id', { exact: true }).isVisible(), false, 'the A/B test part starts folded');
+    await page.locator('summary', { hasText: 'A/B test' }).click();
     await page.getByLabel('Test id', { exact: true }).fill('spring-headline');
     // Variant 1 is "a" already; the block after it adds "b".
     assert.equal(await variantBlock(0).getByLabel('Variant id', { exact: true }).inputValue(), 'a');
     await variantBlock(0).getByLabel('Monthly', { exact: true }).check();
     await fillText(0, 'a', 'en');
+    // The en preview shows the en text while the ru text is still missing.
+    await waitForPreview('preview-en-phone', TEXT.a.en.headline);
+    // The block for another variant is folded until wanted.
+    assert.equal(await variantBlock(1).getByLabel('Variant id', { exact: true }).isVisible(), false);
+    await page.locator('summary', { hasText: 'Add another variant' }).click();
     await variantBlock(1).getByLabel('Variant id', { exact: true }).fill('b');
     await variantBlock(1).getByLabel('Monthly', { exact: true }).check();
     await fillText(1, 'b', 'en');
+    await fillText(0, 'a', 'ru');
+    await fillText(1, 'b', 'ru');
+    await waitForPreview('preview-ru-phone', TEXT.a.ru.headline);
     await page.getByRole('button', { name: 'Create the campaign' }).click();
     await page.waitForLoadState('load');
-    // The ru fields appear once the form knows the campaign speaks ru: on the
-    // saved campaign's page, or with the form again if ru text was required.
-    for (let round = 0; round < 2 && stored()?.variants?.[1]?.text?.ru?.headline !== TEXT.b.ru.headline; round++) {
-        await textIn(0, 'ru').getByLabel('Headline', { exact: true }).waitFor({ timeout: 10_000 });
-        await fillText(0, 'a', 'ru');
-        await fillText(1, 'b', 'ru');
-        const save = page.getByRole('button', { name: /^(Save|Create the campaign)$/ });
-        await save.click();
-        await page.waitForLoadState('load');
-    }
     assert.match(page.url(), new RegExp(`/dashboard/campaigns/${ID}\\?notice=(created|saved)$`), `after saving: ${page.url()}`);
     await page.getByRole('status').filter({ hasText: /saved|created/i }).first().waitFor();
     const doc = stored();
@@ -207,6 +213,81 @@ t('the live preview follows the typing, in en and ru, at phone and desktop width
     const [scrollWidth, innerWidth] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
     assert.ok(scrollWidth <= innerWidth, `the editor scrolls sideways on a phone: ${scrollWidth} > ${innerWidth}`);
     await page.setViewportSize(DESKTOP);
+});
+
+t('errors of a refused save go away as their fields are put right', async () => {
+    await page.goto(`${env.base}/dashboard/campaigns/new`);
+    await page.getByLabel('Id', { exact: true }).fill('stale-errors');
+    await variantBlock(0).getByLabel('Monthly', { exact: true }).check();
+    await page.getByRole('button', { name: 'Create the campaign' }).click();
+    await page.waitForLoadState('load');
+    const headline = textIn(0, 'en').getByLabel('Headline', { exact: true });
+    assert.equal(await headline.getAttribute('aria-invalid'), 'true', 'the empty headline is refused');
+    assert.equal(await page.locator('#f-v0-text-en-headline-error').count(), 1);
+    assert.equal(await page.locator('#campaign-errors li').count(), 1);
+    await headline.fill('Now there is a headline');
+    await page.locator('#f-v0-text-en-headline-error').waitFor({ state: 'detached', timeout: 5_000 });
+    assert.equal(await headline.getAttribute('aria-invalid'), null, 'no longer marked invalid');
+    assert.equal(await page.locator('#campaign-errors').count(), 0, 'the list of errors is gone with its last error');
+    assert.equal(stored('stale-errors'), null, 'nothing was saved');
+});
+
+t('copy that names a smaller amount, or another currency, gets a warning beside it as it is typed', async () => {
+    await page.goto(`${env.base}/dashboard/campaigns/${ID}`);
+    // One row of amounts per way to give ticked.
+    await page.locator('.campaign-preview[data-live]').waitFor({ state: 'attached' });
+    const oneOff = variantBlock(0).getByLabel('One-off: suggested amounts', { exact: true });
+    const offered = variantBlock(0).getByLabel('One-off', { exact: true });
+    assert.equal(await oneOff.isVisible(), await offered.isChecked());
+    await offered.uncheck();
+    assert.equal(await oneOff.isVisible(), false, 'no one-off row while one-off is not offered');
+    await offered.check();
+    assert.equal(await oneOff.isVisible(), true, 'ticking one-off shows its row');
+    await variantBlock(0).getByLabel('Monthly: suggested amounts', { exact: true }).fill('3, 5, 10');
+    await textIn(0, 'en').getByLabel('Body', { exact: true }).fill('Support us from **$2** a month.');
+    const warning = page.locator('#f-v0-text-en-body-warning');
+    await warning.waitFor({ timeout: 5_000 });
+    assert.match(await warning.innerText(), /\$2.*\$3/);
+    await textIn(0, 'en').getByLabel('Body', { exact: true }).fill('Support us from **$3** a month.');
+    await warning.waitFor({ state: 'detached', timeout: 5_000 });
+    await textIn(0, 'ru').getByLabel('Body', { exact: true }).fill('Поддержите нас от **€3**.');
+    // The ru text named $2 already; its warning now names the other currency.
+    await page.locator('#f-v0-text-ru-body-warning', { hasText: 'USD' }).waitFor({ timeout: 5_000 });
+});
+
+t('a preview taller than the slot the page reserves gets a warning beside it', async () => {
+    await page.goto(`${env.base}/dashboard/campaigns/${ID}`);
+    await page.locator('.campaign-preview[data-live]').waitFor({ state: 'attached' });
+    assert.equal(await page.locator('.preview-height').count(), 0, 'the short appeal fits');
+    const long = Array.from({ length: 14 }, (_, i) => `Paragraph ${i + 1}: we need your help to keep reporting.`).join('\n\n');
+    await textIn(0, 'en').getByLabel('Body', { exact: true }).fill(long);
+    const phone = page.locator('.preview-language[data-preview-language="en"] .preview-phone .preview-height');
+    await phone.waitFor({ timeout: 10_000 });
+    assert.match(await phone.innerText(), /375 pixels wide .* \d+ pixels tall, but article pages keep 460/);
+    await page.locator('.preview-language[data-preview-language="en"] .preview-desktop .preview-height').waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('.preview-language[data-preview-language="ru"] .preview-height').count(), 0, 'the ru text still fits');
+});
+
+t('on a phone the preview is one tap away, and back', async () => {
+    const phone = await newPage(env.browser, { viewport: { width: 390, height: 844 } });
+    try {
+        await phone.context().addCookies(await page.context().cookies());
+        await phone.goto(`${env.base}/dashboard/campaigns/${ID}`);
+        await phone.getByRole('button', { name: 'Show the preview' }).waitFor();
+        const toggle = phone.locator('.campaign-preview-toggle');
+        const frame = phone.locator('iframe[name="preview-en-phone"]');
+        const before = await frame.boundingBox();
+        assert.ok(before.y > 844, `the preview starts below the form (${before.y})`);
+        await toggle.click();
+        assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+        const box = await frame.boundingBox();
+        assert.ok(box.y >= 0 && box.y < 844, `the preview is on screen without scrolling (${box.y})`);
+        await phone.getByRole('button', { name: 'Back to the form' }).click();
+        assert.ok(await phone.getByLabel('Id', { exact: true }).isVisible());
+        assert.deepEqual(phone.errors, []);
+    } finally {
+        await phone.context().close();
+    }
 });
 
 t('set it live; the demo article then shows one of its variants, in en and in ru', async () => {

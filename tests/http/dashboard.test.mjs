@@ -595,3 +595,131 @@ t('an oversized form is refused at once with 413, and the server goes on serving
     assert.equal((await http(patron.base, 'GET', '/healthz')).status, 200);
     assert.equal(stateDigest(patron), before, 'nothing changed');
 });
+
+/* ----------------------------------------------------------------------------
+ * The campaign editor (issue 9): languages, parts, amounts, warnings, ending,
+ * "Open on my article".
+ * ------------------------------------------------------------------------- */
+
+const editorDoc = (id) => {
+    const rows = sqlite(patron.db, `SELECT document FROM campaigns WHERE id = '${id}'`);
+    return rows.length ? JSON.parse(rows[0].document) : null;
+};
+
+t('a language added without script comes back with its boxes, not as a failure', async () => {
+    const c = clients.editor;
+    // The form as the editor showed it for "en", with "ru" typed into Languages.
+    const form = [
+        ['id', 'two-languages'], ['status', 'draft'], ['languages', 'en, ru'],
+        ['v0.id', 'a'], ['v0.frequencies', 'monthly'], ['v0.text.en.headline', 'Support us'], ['v0.text.en.body', ''],
+    ];
+    const r = await c.post('/dashboard/campaigns', form);
+    assert.equal(r.status, 200, `not an error: ${textOf(r.body).slice(0, 300)}`);
+    assert.doesNotMatch(r.body, /Nothing was saved: \d/, 'no list of errors');
+    assert.match(textOf(r.body), /Languages added: ru/);
+    assert.match(r.body, /name="v0\.text\.ru\.headline"/, 'the ru boxes are there to fill in');
+    assert.match(r.body, /value="Support us"/, 'what was typed is kept');
+    assert.equal(editorDoc('two-languages'), null, 'nothing was stored');
+    // Filled in, the next Create succeeds.
+    const done = await c.post('/dashboard/campaigns', [...form, ['v0.text.ru.headline', 'Поддержите нас']]);
+    assert.equal(done.status, 303, textOf(done.body).slice(0, 300));
+    assert.deepEqual(editorDoc('two-languages').languages, ['en', 'ru']);
+});
+
+t('the preview shows the language being edited while another language is incomplete', async () => {
+    const c = clients.editor;
+    const form = [
+        ['languages', 'en, ru'], ['v0.id', 'a'], ['v0.frequencies', 'monthly'],
+        ['v0.text.en.headline', 'The English headline'], ['v0.text.ru.headline', ''],
+    ];
+    const en = await c.post('/dashboard/campaigns/preview', [...form, ['preview_language', 'en']]);
+    assert.equal(en.status, 200);
+    assert.match(en.body, /The English headline/);
+    assert.doesNotMatch(en.body, /preview appears when the form is complete/);
+    const ru = await c.post('/dashboard/campaigns/preview', [...form, ['preview_language', 'ru']]);
+    assert.match(textOf(ru.body), /preview appears when the form is complete.*ru/s, 'the ru preview says what ru lacks');
+    // answer=check: the whole form's errors and warnings, for the notes beside fields.
+    const check = await c.post('/dashboard/campaigns/preview', [...form, ['answer', 'check'], ['v0.amounts.monthly.presets', '3'], ['v0.text.en.body', 'From $1 a month']]);
+    assert.equal(check.status, 200);
+    assert.match(check.headers.get('content-type'), /application\/json/);
+    const notes = JSON.parse(check.body);
+    // The id the preview does without is still missing for a save.
+    assert.deepEqual(notes.errors.map((e) => e.id), ['f-id', 'f-v0-text-ru-headline']);
+    assert.deepEqual(notes.warnings.map((w) => w.id), ['f-v0-text-en-body']);
+});
+
+t('the editor: rare parts folded, amounts per way to give, warnings beside the copy', async () => {
+    const c = clients.editor;
+    const page = await c.get('/dashboard/campaigns/new');
+    assert.equal(page.status, 200);
+    for (const part of ['Schedule', 'Audience: on which articles', 'Audience: which readers', 'Frequency: how often a reader sees it', 'A/B test']) {
+        assert.match(page.body, new RegExp(`<details class="campaign-fold"><summary>${part.replace(/[/.*+?^${}()|[\]\\]/g, '\\$&')}`), `${part} is folded`);
+    }
+    for (const frequency of ['monthly', 'one_off', 'annual']) {
+        assert.match(page.body, new RegExp(`<div class="amount-row" data-frequency="${frequency}">`));
+        assert.match(page.body, new RegExp(`name="v0\\.amounts\\.${frequency}\\.presets"`));
+    }
+    assert.doesNotMatch(page.body, /in service/, 'plain words');
+    // A part with an error opens; the default frequency's row is stored as presets.
+    const form = [
+        ['id', 'folded-parts'], ['status', 'draft'], ['languages', 'en'], ['test_id', 'Not An Id'],
+        ['v0.id', 'a'], ['v0.frequencies', 'one_off'], ['v0.amounts.one_off.presets', '10, 25'], ['v0.amounts.one_off.default', '25'],
+        ['v0.text.en.headline', 'Give from €5'],
+    ];
+    const refused = await c.post('/dashboard/campaigns', form);
+    assert.equal(refused.status, 422);
+    assert.match(refused.body, /<details class="campaign-fold" open><summary>A\/B test/);
+    assert.match(refused.body, /id="f-v0-text-en-headline-warning"[^>]*>This text names €5, but the campaign takes USD/);
+    const saved = await c.post('/dashboard/campaigns', form.filter(([k]) => k !== 'test_id'));
+    assert.equal(saved.status, 303, textOf(saved.body).slice(0, 400));
+    const variant = editorDoc('folded-parts').variants[0];
+    assert.deepEqual([variant.presets, variant.default_amount, variant.amounts], [[1000, 2500], 2500, undefined]);
+    const shown = await c.get('/dashboard/campaigns/folded-parts');
+    assert.match(shown.body, /name="v0\.amounts\.one_off\.presets"[^>]*value="10, 25"|value="10, 25"[^>]*name="v0\.amounts\.one_off\.presets"/);
+});
+
+t('End asks first and is not offered on drafts; ending is still one POST', async () => {
+    const c = clients.editor;
+    const form = (status) => [['id', `end-${status}`], ['status', status], ['languages', 'en'], ['v0.id', 'a'], ['v0.frequencies', 'monthly'], ['v0.text.en.headline', 'Hello']];
+    for (const status of ['draft', 'live']) assert.equal((await c.post('/dashboard/campaigns', form(status))).status, 303);
+    const list = await c.get('/dashboard/campaigns');
+    assert.doesNotMatch(list.body, /aria-label="End end-draft"|\/end-draft\/end/, 'a draft has no End');
+    assert.match(list.body, /href="\/dashboard\/campaigns\/end-live\/end" aria-label="End end-live"/);
+    assert.doesNotMatch(list.body, /<form[^>]*action="\/dashboard\/campaigns\/end-live\/end"/, 'End is not a button that ends at once');
+    const ask = await c.get('/dashboard/campaigns/end-live/end');
+    assert.equal(ask.status, 200);
+    assert.match(textOf(ask.body), /Readers will no longer see/);
+    assert.match(ask.body, /<form[^>]*action="\/dashboard\/campaigns\/end-live\/end"/);
+    assert.equal(editorDoc('end-live').status, 'live', 'asking changes nothing');
+    assert.equal((await c.post('/dashboard/campaigns/end-live/end')).status, 303);
+    assert.equal(editorDoc('end-live').status, 'ended');
+});
+
+t('"Open on my article" for a draft: a short-lived signed link, never the admin token', async () => {
+    const c = clients.editor;
+    const form = [['id', 'open-draft'], ['status', 'draft'], ['languages', 'en'], ['v0.id', 'a'], ['v0.frequencies', 'monthly'], ['v0.text.en.headline', 'Draft']];
+    assert.equal((await c.post('/dashboard/campaigns', form)).status, 303);
+    const editor = await c.get('/dashboard/campaigns/open-draft');
+    assert.match(editor.body, /<form class="campaign-open" method="get"[^>]*action="\/dashboard\/campaigns\/open-draft\/open"/);
+    assert.match(textOf(editor.body), /Open on my article/);
+    const live = await c.get('/dashboard/campaigns/demo-2026');
+    assert.doesNotMatch(live.body, /campaign-open/, 'only drafts have it');
+    const r = await c.get('/dashboard/campaigns/open-draft/open?article=' + encodeURIComponent('https://news.example/2027/story?ref=x#comments'));
+    assert.equal(r.status, 303);
+    const url = new URL(r.location);
+    assert.equal(`${url.origin}${url.pathname}`, 'https://news.example/2027/story');
+    assert.equal(url.searchParams.get('ref'), 'x');
+    assert.equal(url.hash, '#comments');
+    assert.equal(url.searchParams.get('patron_force'), 'open-draft:a');
+    const token = url.searchParams.get('patron_preview');
+    assert.match(token, /^[A-Za-z0-9_-]{100,}$/);
+    assert.ok(!r.location.includes('test-token'), 'the admin token stays on the server');
+    // Signed with the server's key: another campaign's link differs, and so does a later one.
+    const other = await c.get('/dashboard/campaigns/demo-2026/open?article=https://news.example/a');
+    assert.notEqual(new URL(other.location).searchParams.get('patron_preview'), token);
+    for (const bad of ['javascript:alert(1)', '//evil.example', 'https://news.example/a b', '']) {
+        assert.equal((await c.get('/dashboard/campaigns/open-draft/open?article=' + encodeURIComponent(bad))).status, 400, bad);
+    }
+    assert.equal((await clients.viewer.get('/dashboard/campaigns/open-draft/open?article=https://news.example/a')).status, 403, 'editors only');
+    assert.ok(sqlite(patron.db, "SELECT count(*) AS n FROM audit_log WHERE action = 'campaign_preview_link' AND detail = 'open-draft'")[0].n >= 1);
+});

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "patron/catalog.h"
+#include "patron/dash_campaigns.h"
 #include "patron/editor.h"
 
 static const struct pt_catalog_settings settings = {"https://support.example.org", "USD", "'self'", false};
@@ -246,8 +249,10 @@ Test(editor, the_form_uses_the_documented_names_and_major_units)
     cr_assert_str_eq(pt_editor_value(f, n, "frequency_cap.group"), "spring");
     cr_assert_str_eq(pt_editor_value(f, n, "snooze_days.later"), "0.25");
     cr_assert_str_eq(pt_editor_value(f, n, "control_share"), "0.1");
-    cr_assert_str_eq(pt_editor_value(f, n, "v0.presets"), "2, 5.50, 10");
-    cr_assert_str_eq(pt_editor_value(f, n, "v0.default_amount"), "5.50");
+    /* The default frequency's ladder shows in its row. */
+    cr_assert_str_eq(pt_editor_value(f, n, "v0.amounts.monthly.presets"), "2, 5.50, 10");
+    cr_assert_str_eq(pt_editor_value(f, n, "v0.amounts.monthly.default"), "5.50");
+    cr_assert_null(pt_editor_value(f, n, "v0.presets"));
     cr_assert_str_eq(pt_editor_value(f, n, "v0.text.en.headline"), "Keep us going");
     cr_assert_str_eq(pt_editor_value(f, n, "v0.text.ru.later"), "");
     cr_assert_str_eq(pt_editor_value(f, n, "v0.text.ru.later_hidden"), "true");
@@ -255,7 +260,8 @@ Test(editor, the_form_uses_the_documented_names_and_major_units)
     cr_assert_str_eq(pt_editor_value(f, n, "v1.id"), "b");
     cr_assert(pt_editor_checked(f, n, "v1.frequencies", "one_off"));
     cr_assert(!pt_editor_checked(f, n, "v1.frequencies", "monthly"));
-    cr_assert_null(pt_editor_value(f, n, "v1.default_amount"));
+    cr_assert_str_eq(pt_editor_value(f, n, "v1.amounts.one_off.presets"), "1, 3");
+    cr_assert_null(pt_editor_value(f, n, "v1.amounts.one_off.default"));
     cr_assert_eq(pt_editor_variant_blocks(f, n), 2);
     char languages[PT_CAMPAIGN_LANGUAGES_MAX][PT_LANGUAGE_MAX];
     cr_assert_eq(pt_editor_languages(f, n, languages, PT_CAMPAIGN_LANGUAGES_MAX), 2);
@@ -360,6 +366,119 @@ Test(editor, presets_are_typed_in_major_units)
     convert_fails_on(&form, "v0.presets", message, sizeof(message));
     cr_assert(strstr(message, "JPY") != NULL, "%s", message);
     pt_editor_form_dispose(&form);
+}
+
+/* ------------------------------------------------- amounts per frequency */
+
+Test(editor, the_default_frequencys_row_is_written_as_presets_and_default_amount)
+{
+    /* One-off is chosen at first: its row becomes presets and
+     * default_amount, which binaries before "amounts" read; the annual row
+     * is dropped because annual is not offered. */
+    json_t *document = convert_minimal("v0.default_frequency=one_off&"
+                                       "v0.amounts.one_off.presets=10, 25&"
+                                       "v0.amounts.one_off.default=25&"
+                                       "v0.amounts.annual.presets=60");
+    const json_t *variant = first_variant(document);
+    json_t *want = load_json("[1000, 2500]");
+    cr_assert(json_equal(json_object_get(variant, "presets"), want));
+    cr_assert_eq(json_integer_value(json_object_get(variant, "default_amount")), 2500);
+    cr_assert_null(json_object_get(variant, "amounts"), "no ladder is written twice");
+    json_decref(want);
+    json_decref(document);
+}
+
+Test(editor, a_default_ladders_error_is_beside_its_row)
+{
+    struct pt_editor_form form;
+    minimal_with(&form, "v0.amounts.monthly.presets=2, 5&v0.amounts.monthly.default=7");
+    convert_fails_on(&form, "v0.amounts.monthly.default", NULL, 0);
+    pt_editor_form_dispose(&form);
+    minimal_with(&form, "v0.amounts.monthly.presets=0.10");
+    convert_fails_on(&form, "v0.amounts.monthly.presets", NULL, 0);
+    pt_editor_form_dispose(&form);
+}
+
+Test(editor, each_offered_frequency_has_its_own_ladder)
+{
+    static const char with_amounts[] =
+        "{\"id\":\"x\",\"languages\":[\"en\"],\"variants\":[{\"id\":\"a\","
+        "\"frequencies\":[\"monthly\",\"one_off\"],\"presets\":[300],"
+        "\"amounts\":{\"one_off\":{\"presets\":[1000,2500],\"default\":2500}},"
+        "\"text\":{\"en\":{\"headline\":\"h\"}}}]}";
+    char problem[512];
+    if (pt_catalog_check_document(with_amounts, &settings, problem, sizeof(problem)) != PT_OK)
+        cr_skip_test("this catalogue does not take \"amounts\" yet: %s", problem);
+    json_t *document = convert_minimal("v0.amounts.monthly.presets=3&"
+                                       "v0.amounts.one_off.presets=10, 25&"
+                                       "v0.amounts.one_off.default=25&"
+                                       "v0.amounts.annual.presets=60");
+    json_t *want = load_json("{\"one_off\": {\"presets\": [1000, 2500], \"default\": 2500}}");
+    const json_t *variant = first_variant(document);
+    char *got = dump(json_object_get(variant, "amounts"));
+    cr_assert(json_equal(json_object_get(variant, "amounts"), want), "amounts: %s", got);
+    free(got);
+    json_decref(want);
+    assert_round_trip(document);
+    json_decref(document);
+}
+
+/* ------------------------------------------------------------ warnings */
+
+/* The warnings of the minimal form with extra fields, listed. */
+static void warnings_of(const char *extra, char *out, size_t size, size_t *count)
+{
+    struct pt_editor_form form;
+    minimal_with(&form, extra);
+    struct pt_editor_errors errors, warnings;
+    pt_editor_errors_init(&errors);
+    pt_editor_errors_init(&warnings);
+    json_t *document = NULL;
+    pt_editor_check_form(form.fields, form.count, &settings, &document, &errors, &warnings);
+    print_errors(&warnings, out, size);
+    *count = warnings.count;
+    json_decref(document);
+    pt_editor_errors_dispose(&errors);
+    pt_editor_errors_dispose(&warnings);
+    pt_editor_form_dispose(&form);
+}
+
+static const struct {
+    const char *extra;
+    const char *field; /* NULL: no warning */
+} copy_amounts[] = {
+    {"v0.amounts.monthly.presets=3, 5&v0.text.en.body=Support us from **$2** a month.",
+     "v0.text.en.body"},
+    {"v0.amounts.monthly.presets=3, 5&v0.text.en.body=Support us from **$3** a month.", NULL},
+    {"v0.amounts.monthly.presets=3, 5&v0.text.en.body=From $10 a month, or 2 articles.", NULL},
+    {"v0.amounts.monthly.presets=3, 5&v0.text.en.body=Only 2.50 USD a month", "v0.text.en.body"},
+    {"v0.amounts.monthly.presets=3, 5&v0.text.en.body=Give €5 today.", "v0.text.en.body"},
+    {"v0.amounts.monthly.presets=3, 5&v0.text.en.body=Give 5 € today.", "v0.text.en.body"},
+    {"currency=EUR&v0.amounts.monthly.presets=3, 5&v0.text.en.body=Give 5 € today.", NULL},
+    {"v0.amounts.monthly.presets=3&v0.text.en.body=Поддержите нас от $2 в месяц",
+     "v0.text.en.body"},
+    {"v0.text.en.body=From $1 a month.", NULL}, /* no presets: the reader types any amount */
+    {"v0.amounts.monthly.presets=3&v0.text.en.body=Costs 1,000 a year; from $4.", NULL},
+};
+
+Test(editor, copy_that_names_a_contradicting_amount_is_a_warning)
+{
+    for (size_t i = 0; i < sizeof(copy_amounts) / sizeof(copy_amounts[0]); i++) {
+        char listed[2048];
+        size_t count = 0;
+        warnings_of(copy_amounts[i].extra, listed, sizeof(listed), &count);
+        if (copy_amounts[i].field == NULL) {
+            cr_assert_eq(count, 0, "%s: %s", copy_amounts[i].extra, listed);
+            continue;
+        }
+        char want[128];
+        snprintf(want, sizeof(want), "[%s]", copy_amounts[i].field);
+        cr_assert_eq(count, 1, "%s: %s", copy_amounts[i].extra, listed);
+        cr_assert(strstr(listed, want) != NULL, "%s: %s", copy_amounts[i].extra, listed);
+    }
+    /* A warning is not an error: the form still converts. */
+    json_t *document = convert_minimal("v0.amounts.monthly.presets=3&v0.text.en.body=From $2.");
+    json_decref(document);
 }
 
 Test(editor, a_schedule_is_typed_in_utc)
@@ -694,4 +813,36 @@ Test(editor, forms_of_any_shape_never_crash)
     cr_assert_not_null(pt_editor_errors_find(&errors, "id"));
     cr_assert_not_null(pt_editor_errors_find(&errors, "languages"));
     pt_editor_errors_dispose(&errors);
+}
+
+/* ------------------------------------------------ "Open on my article" */
+
+Test(editor, a_preview_links_token_is_signed_names_its_campaign_and_expires)
+{
+    cr_assert(sodium_init() >= 0);
+    struct pt_crypto crypto, other;
+    memset(&crypto, 0, sizeof(crypto));
+    memset(&other, 0, sizeof(other));
+    randombytes_buf(crypto.signing_key, sizeof(crypto.signing_key));
+    randombytes_buf(other.signing_key, sizeof(other.signing_key));
+    char token[PT_DASH_PREVIEW_TOKEN_MAX], id[PT_ID_MAX];
+    pt_dash_campaigns_preview_token(&crypto, "spring-2027", 1000, token);
+    cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, token, 1000, id), PT_OK);
+    cr_assert_str_eq(id, "spring-2027");
+    cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, token, 1001, id), PT_ERR_INVALID,
+                 "expired");
+    cr_assert_eq(pt_dash_campaigns_check_preview_token(&other, token, 1000, id), PT_ERR_INVALID,
+                 "another server's key");
+    for (size_t i = 0; token[i]; i += 7) {
+        char changed[PT_DASH_PREVIEW_TOKEN_MAX];
+        snprintf(changed, sizeof(changed), "%s", token);
+        changed[i] = changed[i] == 'A' ? 'B' : 'A';
+        cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, changed, 0, id), PT_ERR_INVALID,
+                     "changed at %zu", i);
+    }
+    static const char *const junk[] = {"", "abc", "test-token", "%%%%"};
+    for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
+        cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, junk[i], 0, id),
+                     PT_ERR_INVALID);
+    cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, NULL, 0, id), PT_ERR_INVALID);
 }
