@@ -8,6 +8,7 @@
 
 #include "patron/admin.h"
 #include "patron/api.h"
+#include "patron/dash_campaigns.h"
 #include "patron/dashboard.h"
 #include "patron/metrics.h"
 #include "patron/pages.h"
@@ -145,7 +146,15 @@ void pt_app_editor_options(const struct pt_app *app, struct pt_request *request,
         options->force_campaign = pt_arena_strndup(request->arena, force, (size_t)(colon - force));
         options->force_variant = pt_arena_strndup(request->arena, colon + 1, strlen(colon + 1));
     }
-    options->preview = pt_app_is_admin_token(app, pt_http_query(request, "preview"));
+    const char *preview = pt_http_query(request, "preview");
+    options->preview = pt_app_is_admin_token(app, preview);
+    /* The editor's short-lived "Open on my article" link: it shows its own
+     * campaign, forced, and no other draft. */
+    char campaign[PT_ID_MAX];
+    if (!options->preview && preview != NULL && options->force_campaign != NULL &&
+        pt_dash_campaigns_check_preview_token(&app->crypto, preview, pt_app_now(app),
+                                              campaign) == PT_OK)
+        options->preview = strcmp(campaign, options->force_campaign) == 0;
 }
 
 void pt_app_reader_country(const struct pt_app *app, const struct pt_request *request,

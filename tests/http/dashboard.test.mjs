@@ -714,6 +714,15 @@ t('"Open on my article" for a draft: a short-lived signed link, never the admin 
     const token = url.searchParams.get('patron_preview');
     assert.match(token, /^[A-Za-z0-9_-]{100,}$/);
     assert.ok(!r.location.includes('test-token'), 'the admin token stays on the server');
+    // The article's widget passes the link on to /v1/appeal: the draft shows
+    // with the token and the forced campaign it was made for, not without.
+    const ask = async (query) => JSON.parse((await http(patron.base, 'POST', `/v1/appeal?${query}`, {
+        body: JSON.stringify({ article: { id: 'story', language: 'en' }, reader: { bucket: 1 } }),
+        headers: { 'Content-Type': 'text/plain' },
+    })).body).appeal;
+    assert.equal((await ask(`preview=${token}&force=open-draft:a`))?.campaign, 'open-draft');
+    assert.notEqual((await ask('force=open-draft:a'))?.campaign, 'open-draft', 'no draft without the link');
+    assert.notEqual((await ask(`preview=${token.slice(0, -2)}xx&force=open-draft:a`))?.campaign, 'open-draft', 'a tampered link shows nothing');
     // Signed with the server's key: another campaign's link differs, and so does a later one.
     const other = await c.get('/dashboard/campaigns/demo-2026/open?article=https://news.example/a');
     assert.notEqual(new URL(other.location).searchParams.get('patron_preview'), token);
