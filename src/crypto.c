@@ -1,5 +1,6 @@
 #include "patron/crypto.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -157,4 +158,64 @@ void pt_crypto_token(char token[PT_CRYPTO_TOKEN_CHARS + 1])
     randombytes_buf(random, sizeof(random));
     sodium_bin2base64(token, PT_CRYPTO_TOKEN_CHARS + 1, random, sizeof(random),
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+/* ------------------------------------------------------------ link tokens */
+
+enum { LINK_MAC_BYTES = 16, LINK_RAW_MAX = PT_CRYPTO_LINK_ID_MAX + 8 + LINK_MAC_BYTES };
+
+static void link_mac(const struct pt_crypto *crypto, const char *label,
+                     const unsigned char *message, size_t length,
+                     unsigned char mac[LINK_MAC_BYTES])
+{
+    unsigned char full[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state state;
+    crypto_auth_hmacsha256_init(&state, crypto->signing_key, sizeof(crypto->signing_key));
+    /* The label with its NUL, so that no label is the start of another. */
+    if (label[0] != '\0')
+        crypto_auth_hmacsha256_update(&state, (const unsigned char *)label, strlen(label) + 1);
+    crypto_auth_hmacsha256_update(&state, message, length);
+    crypto_auth_hmacsha256_final(&state, full);
+    memcpy(mac, full, LINK_MAC_BYTES);
+}
+
+void pt_crypto_link_token(const struct pt_crypto *crypto, const char *label, const char *id,
+                          size_t id_room, int64_t expires_at,
+                          char token[PT_CRYPTO_LINK_TOKEN_MAX])
+{
+    assert(id_room <= PT_CRYPTO_LINK_ID_MAX);
+    unsigned char raw[LINK_RAW_MAX];
+    memset(raw, 0, sizeof(raw));
+    memcpy(raw, id, strnlen(id, id_room));
+    for (int i = 0; i < 8; i++)
+        raw[id_room + (size_t)i] = (unsigned char)((uint64_t)expires_at >> (56 - 8 * i));
+    link_mac(crypto, label, raw, id_room + 8, raw + id_room + 8);
+    sodium_bin2base64(token, PT_CRYPTO_LINK_TOKEN_MAX, raw, id_room + 8 + LINK_MAC_BYTES,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+enum pt_status pt_crypto_check_link_token(const struct pt_crypto *crypto, const char *label,
+                                          const char *token, size_t id_room, int64_t now,
+                                          char *id)
+{
+    assert(id_room <= PT_CRYPTO_LINK_ID_MAX);
+    unsigned char raw[LINK_RAW_MAX + 1];
+    size_t length = 0;
+    if (token == NULL ||
+        sodium_base642bin(raw, sizeof(raw), token, strlen(token), NULL, &length, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        length != id_room + 8 + LINK_MAC_BYTES)
+        return PT_ERR_INVALID;
+    unsigned char mac[LINK_MAC_BYTES];
+    link_mac(crypto, label, raw, id_room + 8, mac);
+    if (sodium_memcmp(mac, raw + id_room + 8, LINK_MAC_BYTES) != 0)
+        return PT_ERR_INVALID;
+    uint64_t expires = 0;
+    for (size_t i = 0; i < 8; i++)
+        expires = (expires << 8) | raw[id_room + i];
+    if ((int64_t)expires < now)
+        return PT_ERR_INVALID;
+    memcpy(id, raw, id_room);
+    id[id_room] = '\0';
+    return PT_OK;
 }

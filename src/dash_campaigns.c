@@ -1555,56 +1555,23 @@ static void preview_stored(struct pt_dash *dash, const char *id)
  * 40 bytes long). */
 static const char preview_label[] = "patron campaign preview v1";
 
-enum { PREVIEW_MAC_BYTES = 16, PREVIEW_RAW_BYTES = PT_ID_MAX + 8 + PREVIEW_MAC_BYTES };
-
-static void preview_mac(const struct pt_crypto *crypto, const unsigned char *message,
-                        unsigned char mac[PREVIEW_MAC_BYTES])
-{
-    unsigned char full[crypto_auth_hmacsha256_BYTES];
-    crypto_auth_hmacsha256_state state;
-    crypto_auth_hmacsha256_init(&state, crypto->signing_key, sizeof(crypto->signing_key));
-    crypto_auth_hmacsha256_update(&state, (const unsigned char *)preview_label,
-                                  sizeof(preview_label));
-    crypto_auth_hmacsha256_update(&state, message, PT_ID_MAX + 8);
-    crypto_auth_hmacsha256_final(&state, full);
-    memcpy(mac, full, PREVIEW_MAC_BYTES);
-}
 
 void pt_dash_campaigns_preview_token(const struct pt_crypto *crypto, const char *campaign_id,
                                      int64_t expires_at, char token[PT_DASH_PREVIEW_TOKEN_MAX])
 {
-    unsigned char raw[PREVIEW_RAW_BYTES];
-    memset(raw, 0, sizeof(raw));
-    memcpy(raw, campaign_id, strnlen(campaign_id, PT_ID_MAX - 1));
-    for (int i = 0; i < 8; i++)
-        raw[PT_ID_MAX + i] = (unsigned char)((uint64_t)expires_at >> (56 - 8 * i));
-    preview_mac(crypto, raw, raw + PT_ID_MAX + 8);
-    sodium_bin2base64(token, PT_DASH_PREVIEW_TOKEN_MAX, raw, sizeof(raw),
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    pt_crypto_link_token(crypto, preview_label, campaign_id, PT_ID_MAX, expires_at, token);
 }
 
 enum pt_status pt_dash_campaigns_check_preview_token(const struct pt_crypto *crypto,
                                                      const char *token, int64_t now,
                                                      char campaign_id[PT_ID_MAX])
 {
-    unsigned char raw[PREVIEW_RAW_BYTES + 1];
-    size_t length = 0;
-    if (token == NULL ||
-        sodium_base642bin(raw, sizeof(raw), token, strlen(token), NULL, &length, NULL,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-        length != PREVIEW_RAW_BYTES)
+    char id[PT_ID_MAX + 1];
+    if (pt_crypto_check_link_token(crypto, preview_label, token, PT_ID_MAX, now, id) != PT_OK ||
+        !pt_catalog_is_id(id))
         return PT_ERR_INVALID;
-    unsigned char mac[PREVIEW_MAC_BYTES];
-    preview_mac(crypto, raw, mac);
-    if (sodium_memcmp(mac, raw + PT_ID_MAX + 8, PREVIEW_MAC_BYTES) != 0)
-        return PT_ERR_INVALID;
-    uint64_t expires = 0;
-    for (int i = 0; i < 8; i++)
-        expires = (expires << 8) | raw[PT_ID_MAX + i];
-    if ((int64_t)expires < now || raw[PT_ID_MAX - 1] != '\0')
-        return PT_ERR_INVALID;
-    memcpy(campaign_id, raw, PT_ID_MAX);
-    return pt_catalog_is_id(campaign_id) ? PT_OK : PT_ERR_INVALID;
+    memcpy(campaign_id, id, PT_ID_MAX);
+    return PT_OK;
 }
 
 /* An article's address patron may send the editor to: http or https, no

@@ -221,54 +221,18 @@ enum pt_status pt_pledges_apply_event(struct pt_app *app, const struct pt_pay_ev
 
 /* ------------------------------------------------------------ manage links */
 
-enum { MAC_BYTES = 16, TOKEN_BYTES = 32 + 8 + MAC_BYTES };
-
-static void token_mac(const struct pt_crypto *crypto, const unsigned char *message, size_t length,
-                      unsigned char mac[MAC_BYTES])
-{
-    unsigned char full[crypto_auth_hmacsha256_BYTES];
-    crypto_auth_hmacsha256_state state;
-    crypto_auth_hmacsha256_init(&state, crypto->signing_key, sizeof(crypto->signing_key));
-    crypto_auth_hmacsha256_update(&state, message, length);
-    crypto_auth_hmacsha256_final(&state, full);
-    memcpy(mac, full, MAC_BYTES);
-}
-
+/* Manage links carry the pledge id (32 hex digits) and an expiry, signed
+ * with no label: the format of every link already sent. */
 void pt_pledges_manage_token(const struct pt_crypto *crypto, const char *pledge_id,
                              int64_t expires_at, char token[PT_MANAGE_TOKEN_MAX])
 {
-    unsigned char raw[TOKEN_BYTES];
-    memset(raw, 0, sizeof(raw));
-    memcpy(raw, pledge_id, strnlen(pledge_id, 32));
-    for (int i = 0; i < 8; i++)
-        raw[32 + i] = (unsigned char)((uint64_t)expires_at >> (56 - 8 * i));
-    token_mac(crypto, raw, 40, raw + 40);
-    sodium_bin2base64(token, PT_MANAGE_TOKEN_MAX, raw, sizeof(raw),
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    pt_crypto_link_token(crypto, "", pledge_id, 32, expires_at, token);
 }
 
 enum pt_status pt_pledges_check_manage_token(const struct pt_crypto *crypto, const char *token,
                                              int64_t now, char pledge_id[33])
 {
-    unsigned char raw[TOKEN_BYTES + 1];
-    size_t length = 0;
-    if (token == NULL ||
-        sodium_base642bin(raw, sizeof(raw), token, strlen(token), NULL, &length, NULL,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-        length != TOKEN_BYTES)
-        return PT_ERR_INVALID;
-    unsigned char mac[MAC_BYTES];
-    token_mac(crypto, raw, 40, mac);
-    if (sodium_memcmp(mac, raw + 40, MAC_BYTES) != 0)
-        return PT_ERR_INVALID;
-    uint64_t expires = 0;
-    for (int i = 0; i < 8; i++)
-        expires = (expires << 8) | raw[32 + i];
-    if ((int64_t)expires < now)
-        return PT_ERR_INVALID;
-    memcpy(pledge_id, raw, 32);
-    pledge_id[32] = '\0';
-    return PT_OK;
+    return pt_crypto_check_link_token(crypto, "", token, 32, now, pledge_id);
 }
 
 /* ------------------------------------------------------------------ emails */

@@ -46,4 +46,21 @@ enum pt_status pt_crypto_open(const struct pt_crypto *crypto, const unsigned cha
 /* A random token, base64url, NUL-terminated. */
 void pt_crypto_token(char token[PT_CRYPTO_TOKEN_CHARS + 1]);
 
+/* Signed, expiring link tokens (manage links, the editor's preview links):
+ * an id in a field of id_room bytes (at most PT_CRYPTO_LINK_ID_MAX; padded
+ * with NULs), the expiry, and 16 bytes of an HMAC-SHA256 with the signing key
+ * over the label and both, in base64url. The label keeps one kind of link
+ * from passing for another ("" for manage links, which came first). */
+#define PT_CRYPTO_LINK_ID_MAX 64
+#define PT_CRYPTO_LINK_TOKEN_MAX 128
+void pt_crypto_link_token(const struct pt_crypto *crypto, const char *label, const char *id,
+                          size_t id_room, int64_t expires_at,
+                          char token[PT_CRYPTO_LINK_TOKEN_MAX]);
+/* PT_OK when token is such a link with the same label and id_room, unchanged
+ * and not expired at now; the id is copied to id (id_room + 1 bytes, always
+ * NUL-terminated). PT_ERR_INVALID otherwise. */
+enum pt_status pt_crypto_check_link_token(const struct pt_crypto *crypto, const char *label,
+                                          const char *token, size_t id_room, int64_t now,
+                                          char *id);
+
 #endif

@@ -18,7 +18,7 @@ void pt_dash_campaigns(struct pt_dash *dash);
 /* How long a preview link works. */
 #define PT_DASH_PREVIEW_LINK_SECONDS 1800
 /* A preview token's characters, with the final NUL. */
-#define PT_DASH_PREVIEW_TOKEN_MAX 128
+#define PT_DASH_PREVIEW_TOKEN_MAX PT_CRYPTO_LINK_TOKEN_MAX
 
 /* The token of a preview link: the campaign's id and the link's expiry in
  * the clear, and an HMAC of them with the key file's signing key, the

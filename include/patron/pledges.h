@@ -10,10 +10,11 @@
 #include <stdint.h>
 
 #include "patron/app.h"
+#include "patron/crypto.h"
 #include "patron/pay.h"
 #include "patron/store.h"
 
-#define PT_MANAGE_TOKEN_MAX 96
+#define PT_MANAGE_TOKEN_MAX PT_CRYPTO_LINK_TOKEN_MAX
 
 /* Creates the processor's checkout for a stored pending pledge and records
  * its id; url is where to send the donor. return_url (may be NULL) is the
