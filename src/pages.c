@@ -320,7 +320,8 @@ static void identity_fields(struct pt_buf *out, const struct support_form *form)
     hidden_field(out, "return", form->return_url);
 }
 
-/* The newsroom's name above every step, and a way back to the article. */
+/* The newsroom's name above every step, a way back to the article, and the
+ * step's title as its heading. */
 static void page_start(const struct pt_app *app, struct pt_buf *out,
                        const struct support_form *form, const char *title)
 {
@@ -341,7 +342,9 @@ static void page_start(const struct pt_app *app, struct pt_buf *out,
     } else {
         pt_buf_html_str(out, app->config->newsroom_name);
     }
-    pt_buf_puts(out, "</p></header>");
+    pt_buf_puts(out, "</p></header><h1>");
+    pt_buf_html_str(out, title);
+    pt_buf_puts(out, "</h1>");
 }
 
 static void trust_line(const struct pt_app *app, struct pt_buf *out, const char *language)
@@ -360,9 +363,7 @@ static void render_support(const struct pt_app *app, struct pt_buf *out,
                             ? form->headline
                             : pt_render_phrase(language, PT_PHRASE_SUPPORT_TITLE);
     page_start(app, out, form, title);
-    pt_buf_puts(out, "<h1>");
-    pt_buf_html_str(out, title);
-    pt_buf_puts(out, "</h1><p>");
+    pt_buf_puts(out, "<p>");
     pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_SUPPORT_INTRO));
     pt_buf_puts(out, "</p>");
     if (form->error_field != NULL) {
@@ -485,9 +486,7 @@ static void render_check(const struct pt_app *app, struct pt_buf *out,
 {
     const char *language = form->language;
     page_start(app, out, form, pt_render_phrase(language, PT_PHRASE_CHECK_TITLE));
-    pt_buf_puts(out, "<h1>");
-    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_CHECK_TITLE));
-    pt_buf_printf(out, "</h1><p class=\"patron-statement\" data-amount-minor=\"%lld\" "
+    pt_buf_printf(out, "<p class=\"patron-statement\" data-amount-minor=\"%lld\" "
                        "data-currency=\"%s\" data-frequency=\"%s\">",
                   (long long)minor, form->currency->code, pt_frequency_name(form->frequency));
     struct pt_buf text;
@@ -528,9 +527,7 @@ static void render_pending(const struct pt_app *app, struct pt_buf *out,
 {
     const char *language = form->language;
     page_start(app, out, form, pt_render_phrase(language, PT_PHRASE_PENDING_TITLE));
-    pt_buf_puts(out, "<h1>");
-    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_PENDING_TITLE));
-    pt_buf_puts(out, "</h1><p class=\"patron-pledge\" data-status=\"pending\">");
+    pt_buf_puts(out, "<p class=\"patron-pledge\" data-status=\"pending\">");
     pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_PENDING_BODY));
     pt_buf_puts(out, " <strong>");
     struct pt_buf shown;
