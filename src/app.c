@@ -152,8 +152,8 @@ void pt_app_editor_options(const struct pt_app *app, struct pt_request *request,
      * campaign, forced, and no other draft. */
     char campaign[PT_ID_MAX];
     if (!options->preview && preview != NULL && options->force_campaign != NULL &&
-        pt_dash_campaigns_check_preview_token(&app->crypto, preview, pt_app_now(app),
-                                              campaign) == PT_OK)
+        pt_dash_campaigns_check_preview_token(&app->crypto, preview, pt_app_now(app), campaign) ==
+            PT_OK)
         options->preview = strcmp(campaign, options->force_campaign) == 0;
 }
 

@@ -38,8 +38,8 @@ double pt_brand_contrast_with_white(const char *color)
             return 0;
         rgb[i] = high * 16 + low;
     }
-    double luminance = 0.2126 * channel(rgb[0]) + 0.7152 * channel(rgb[1]) +
-                       0.0722 * channel(rgb[2]);
+    double luminance =
+        0.2126 * channel(rgb[0]) + 0.7152 * channel(rgb[1]) + 0.0722 * channel(rgb[2]);
     return 1.05 / (luminance + 0.05);
 }
 
@@ -81,8 +81,8 @@ static enum pt_status read_logo(struct pt_brand *brand, const char *path, char *
                  PT_BRAND_LOGO_MAX / 1024);
         status = PT_ERR_INVALID;
     } else if ((brand->logo_type = image_type(bytes, length)) == NULL) {
-        snprintf(error, error_size,
-                 "newsroom_logo %s: not a PNG, JPEG, GIF, WebP or SVG image", path);
+        snprintf(error, error_size, "newsroom_logo %s: not a PNG, JPEG, GIF, WebP or SVG image",
+                 path);
         status = PT_ERR_INVALID;
     }
     fclose(file);

@@ -165,8 +165,7 @@ void pt_crypto_token(char token[PT_CRYPTO_TOKEN_CHARS + 1])
 enum { LINK_MAC_BYTES = 16, LINK_RAW_MAX = PT_CRYPTO_LINK_ID_MAX + 8 + LINK_MAC_BYTES };
 
 static void link_mac(const struct pt_crypto *crypto, const char *label,
-                     const unsigned char *message, size_t length,
-                     unsigned char mac[LINK_MAC_BYTES])
+                     const unsigned char *message, size_t length, unsigned char mac[LINK_MAC_BYTES])
 {
     unsigned char full[crypto_auth_hmacsha256_BYTES];
     crypto_auth_hmacsha256_state state;
@@ -180,8 +179,7 @@ static void link_mac(const struct pt_crypto *crypto, const char *label,
 }
 
 void pt_crypto_link_token(const struct pt_crypto *crypto, const char *label, const char *id,
-                          size_t id_room, int64_t expires_at,
-                          char token[PT_CRYPTO_LINK_TOKEN_MAX])
+                          size_t id_room, int64_t expires_at, char token[PT_CRYPTO_LINK_TOKEN_MAX])
 {
     assert(id_room <= PT_CRYPTO_LINK_ID_MAX);
     unsigned char raw[LINK_RAW_MAX];
@@ -195,8 +193,7 @@ void pt_crypto_link_token(const struct pt_crypto *crypto, const char *label, con
 }
 
 enum pt_status pt_crypto_check_link_token(const struct pt_crypto *crypto, const char *label,
-                                          const char *token, size_t id_room, int64_t now,
-                                          char *id)
+                                          const char *token, size_t id_room, int64_t now, char *id)
 {
     assert(id_room <= PT_CRYPTO_LINK_ID_MAX);
     unsigned char raw[LINK_RAW_MAX + 1];

@@ -11,11 +11,11 @@
 #define PT_BRAND_LOGO_MAX (256 * 1024)
 
 struct pt_brand {
-    char *stylesheet;          /* the text of /brand.css: the accent as a custom property */
+    char *stylesheet; /* the text of /brand.css: the accent as a custom property */
     size_t stylesheet_length;
-    unsigned char *logo;       /* the logo file's bytes, or NULL for none */
+    unsigned char *logo; /* the logo file's bytes, or NULL for none */
     size_t logo_length;
-    const char *logo_type;     /* its media type, from its first bytes */
+    const char *logo_type; /* its media type, from its first bytes */
 };
 
 /* Reads the accent ("#rrggbb"; white text on it must reach a contrast of

@@ -54,13 +54,11 @@ void pt_crypto_token(char token[PT_CRYPTO_TOKEN_CHARS + 1]);
 #define PT_CRYPTO_LINK_ID_MAX 64
 #define PT_CRYPTO_LINK_TOKEN_MAX 128
 void pt_crypto_link_token(const struct pt_crypto *crypto, const char *label, const char *id,
-                          size_t id_room, int64_t expires_at,
-                          char token[PT_CRYPTO_LINK_TOKEN_MAX]);
+                          size_t id_room, int64_t expires_at, char token[PT_CRYPTO_LINK_TOKEN_MAX]);
 /* PT_OK when token is such a link with the same label and id_room, unchanged
  * and not expired at now; the id is copied to id (id_room + 1 bytes, always
  * NUL-terminated). PT_ERR_INVALID otherwise. */
 enum pt_status pt_crypto_check_link_token(const struct pt_crypto *crypto, const char *label,
-                                          const char *token, size_t id_room, int64_t now,
-                                          char *id);
+                                          const char *token, size_t id_room, int64_t now, char *id);
 
 #endif
