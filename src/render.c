@@ -18,8 +18,7 @@ static const char *const english[PT_PHRASES] = {
     [PT_PHRASE_REGION_LABEL] = "A message from the newsroom",
     [PT_PHRASE_DISMISSED] = "Thank you. We will ask again another time.",
     [PT_PHRASE_SUPPORT_TITLE] = "Support independent journalism",
-    [PT_PHRASE_SUPPORT_INTRO] =
-        "Choose how often and how much. You can change or cancel at any time.",
+    [PT_PHRASE_SUPPORT_INTRO] = "Choose how often and how much.",
     [PT_PHRASE_CURRENCY] = "Currency",
     [PT_PHRASE_OTHER_AMOUNT] = "Other amount",
     [PT_PHRASE_CONTINUE] = "Continue",
@@ -67,8 +66,7 @@ static const char *const russian[PT_PHRASES] = {
     [PT_PHRASE_REGION_LABEL] = "Обращение редакции",
     [PT_PHRASE_DISMISSED] = "Спасибо. Мы спросим в другой раз.",
     [PT_PHRASE_SUPPORT_TITLE] = "Поддержите независимую журналистику",
-    [PT_PHRASE_SUPPORT_INTRO] =
-        "Выберите, как часто и сколько. Изменить или отменить можно в любой момент.",
+    [PT_PHRASE_SUPPORT_INTRO] = "Выберите, как часто и сколько.",
     [PT_PHRASE_CURRENCY] = "Валюта",
     [PT_PHRASE_OTHER_AMOUNT] = "Другая сумма",
     [PT_PHRASE_CONTINUE] = "Продолжить",
