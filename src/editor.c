@@ -804,12 +804,16 @@ static const char *value_of(struct reading *reading, const char *name, bool keep
         return NULL;
     if (!keep_spaces)
         return pt_arena_strndup(&reading->arena, start, (size_t)(stop - start));
-    /* Browsers send a textarea's line breaks as CRLF. */
+    /* Browsers send a textarea's line breaks as CRLF; a lone CR is a line
+     * break too, so that reading the text again changes nothing ("\r\r\n"
+     * once became "\r\n", then "\n": found by fuzz_editor_form). */
     char *copy = pt_arena_alloc(&reading->arena, length + 1);
     size_t out = 0;
     for (size_t i = 0; i < length; i++) {
-        if (!(value[i] == '\r' && value[i + 1] == '\n'))
+        if (value[i] != '\r')
             copy[out++] = value[i];
+        else if (value[i + 1] != '\n')
+            copy[out++] = '\n';
     }
     copy[out] = '\0';
     return copy;
@@ -1451,6 +1455,16 @@ static const char *skip_spaces(const char *p)
     }
 }
 
+/* The digits at p, counted up to the first non-digit (the NUL at the
+ * latest), so that looking ahead never reads past the text. */
+static size_t digits_at(const char *p)
+{
+    size_t count = 0;
+    while (isdigit((unsigned char)p[count]))
+        count++;
+    return count;
+}
+
 /* A number at p such as 2, 2.50, 2,50 or 1,000; its end, or NULL. */
 static const char *number_at(const char *p, double *value)
 {
@@ -1460,15 +1474,13 @@ static const char *number_at(const char *p, double *value)
     for (;;) {
         while (isdigit((unsigned char)*p))
             whole = whole * 10 + (*p++ - '0');
-        size_t digits = 0;
-        while (isdigit((unsigned char)p[1 + digits]))
-            digits++;
-        if ((*p == ',' || *p == '.') && digits == 3)
+        if ((*p == ',' || *p == '.') && digits_at(p + 1) == 3)
             p++; /* a thousands separator */
         else
             break;
     }
-    if ((*p == ',' || *p == '.') && isdigit((unsigned char)p[1]) && !isdigit((unsigned char)p[3])) {
+    size_t decimals = *p == ',' || *p == '.' ? digits_at(p + 1) : 0;
+    if (decimals == 1 || decimals == 2) {
         p++;
         while (isdigit((unsigned char)*p)) {
             scale /= 10;

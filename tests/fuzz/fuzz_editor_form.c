@@ -29,10 +29,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pt_editor_languages(form.fields, form.count, languages, PT_CAMPAIGN_LANGUAGES_MAX);
     pt_editor_variant_blocks(form.fields, form.count);
 
-    struct pt_editor_errors errors;
+    struct pt_editor_errors errors, warnings;
     pt_editor_errors_init(&errors);
+    pt_editor_errors_init(&warnings);
     json_t *document = NULL;
-    if (pt_editor_document_from_form(form.fields, form.count, &settings, &document, &errors) ==
+    /* With the warnings: the copy scanner reads what the editor typed. */
+    if (pt_editor_check_form(form.fields, form.count, &settings, &document, &errors, &warnings) ==
         PT_OK) {
         struct pt_editor_form shown;
         pt_editor_form_init(&shown);
@@ -53,6 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     json_decref(document);
     pt_editor_errors_dispose(&errors);
+    pt_editor_errors_dispose(&warnings);
     pt_editor_form_dispose(&form);
     free(text);
     return 0;

@@ -459,6 +459,12 @@ static const struct {
      "v0.text.en.body"},
     {"v0.text.en.body=From $1 a month.", NULL}, /* no presets: the reader types any amount */
     {"v0.amounts.monthly.presets=3&v0.text.en.body=Costs 1,000 a year; from $4.", NULL},
+    /* Amounts at the very end of the text: the reader looks ahead of them
+     * (an overflow ASan found in the HTTP tests). */
+    {"v0.amounts.monthly.presets=3&v0.text.en.body=From $2", "v0.text.en.body"},
+    {"v0.amounts.monthly.presets=3&v0.text.en.body=From $2,5", "v0.text.en.body"},
+    {"v0.amounts.monthly.presets=3&v0.text.en.body=From $2,", "v0.text.en.body"},
+    {"v0.amounts.monthly.presets=3&v0.text.en.body=From $4,00", NULL},
 };
 
 Test(editor, copy_that_names_a_contradicting_amount_is_a_warning)
