@@ -39,7 +39,9 @@ meson_suite() { # NAME BUILD_DIR
 node_suite() { # NAME FOLDER [ENV=VALUE...]
   local name=$1 folder=$2; shift 2
   local log="$out/$name.log"
-  env "$@" node --test --test-reporter=tap --test-concurrency=1 "$folder"/ >"$log" 2>&1
+  # Bounded: a server that crashed can leave a test file waiting for ever.
+  env "$@" timeout --kill-after=10 "${PATRON_SUITE_SECONDS:-1500}" \
+    node --test --test-reporter=tap --test-concurrency=1 "$folder"/ >"$log" 2>&1
   local rc=$? ok bad
   ok=$(awk '/^# pass /{ print $3 }' "$log" | tail -n 1)
   bad=$(awk '/^# fail /{ print $3 }' "$log" | tail -n 1)
