@@ -79,8 +79,16 @@ enum pt_status pt_crypto_load(struct pt_crypto *crypto, const char *path, char *
                                master);
     crypto_kdf_derive_from_key(crypto->signing_key, sizeof(crypto->signing_key), 3, kdf_context,
                                master);
+    crypto_kdf_derive_from_key(crypto->key_check, sizeof(crypto->key_check), 4, kdf_context,
+                               master);
     sodium_memzero(master, sizeof(master));
     return PT_OK;
+}
+
+bool pt_crypto_key_file_exists(const char *path)
+{
+    struct stat info;
+    return stat(path, &info) == 0 || errno != ENOENT;
 }
 
 enum pt_status pt_crypto_normalise_email(const char *email, char out[255])

@@ -197,19 +197,73 @@ static int open_store(const struct pt_config *config, struct pt_store **store)
     return 0;
 }
 
-static int load_keys(const struct pt_config *config, struct pt_crypto *crypto)
+static bool key_opens(const struct pt_crypto *crypto, const unsigned char *sealed, size_t length)
+{
+    char *text = NULL;
+    if (pt_crypto_open(crypto, sealed, length, &text) != PT_OK)
+        return false;
+    sodium_memzero(text, strlen(text));
+    free(text);
+    return true;
+}
+
+/* Loads patron.key and makes sure it is the key the database was written
+ * with. A database that holds sealed addresses never gets a new key: with
+ * one, every address would be unreadable, and a later run could take them
+ * for garbage. So a missing or different key file stops patron here, before
+ * anything is served or sent, and nothing stored is touched. */
+static int load_keys(const struct pt_config *config, struct pt_store *store,
+                     struct pt_crypto *crypto)
 {
     struct pt_buf path;
     pt_buf_init(&path);
     pt_buf_printf(&path, "%s/patron.key", config->data_dir);
-    char error[512];
-    enum pt_status status = pt_crypto_load(crypto, path.data, error, sizeof(error));
-    pt_buf_dispose(&path);
-    if (status) {
-        fprintf(stderr, "patron: %s\n", error);
-        return 1;
+    unsigned char stored[PT_CRYPTO_KEY_CHECK_BYTES];
+    unsigned char *sample = NULL;
+    size_t sample_length = 0;
+    enum pt_status has_check = pt_store_key_check_get(store, stored);
+    enum pt_status has_sample = pt_store_sealed_sample(store, &sample, &sample_length);
+    char error[512] = "";
+    int result = 1;
+    if ((has_check != PT_OK && has_check != PT_ERR_NOT_FOUND) ||
+        (has_sample != PT_OK && has_sample != PT_ERR_NOT_FOUND)) {
+        snprintf(error, sizeof(error), "cannot read the database to check the key file");
+    } else if (!pt_crypto_key_file_exists(path.data) &&
+               (has_check == PT_OK || has_sample == PT_OK)) {
+        snprintf(error, sizeof(error),
+                 "the key file %s is missing, but the database holds data sealed with it: "
+                 "restore patron.key from your backup (patron will not make a new key, "
+                 "which would leave every donor's address unreadable)",
+                 path.data);
+    } else if (pt_crypto_load(crypto, path.data, error, sizeof(error)) != PT_OK) {
+        /* error says why */
+    } else if (has_check == PT_OK && sodium_memcmp(stored, crypto->key_check,
+                                                  sizeof(stored)) != 0) {
+        snprintf(error, sizeof(error),
+                 "the key file %s is not the one this database was written with: restore "
+                 "the right patron.key (nothing was changed)",
+                 path.data);
+    } else if (has_check != PT_OK && has_sample == PT_OK &&
+               !key_opens(crypto, sample, sample_length)) {
+        /* A database from before the check value: the sealed data itself
+         * tells whether the key fits. */
+        snprintf(error, sizeof(error),
+                 "the key file %s does not open the addresses in this database: restore the "
+                 "right patron.key (nothing was changed)",
+                 path.data);
+    } else if (has_check != PT_OK &&
+               pt_store_key_check_set(store, crypto->key_check) != PT_OK) {
+        snprintf(error, sizeof(error), "cannot record the key check value in the database");
+    } else {
+        result = 0;
     }
-    return 0;
+    if (result != 0) {
+        fprintf(stderr, "patron: %s\n", error);
+        sodium_memzero(crypto, sizeof(*crypto));
+    }
+    free(sample);
+    pt_buf_dispose(&path);
+    return result;
 }
 
 /* The dashboard's sign-in keeps its own connection to the database: the auth
@@ -580,7 +634,7 @@ static int run_server(struct pt_config *config, const struct options *options, b
     }
     if (open_store(config, &app.store) != 0)
         goto out_brand;
-    if (load_keys(config, &app.crypto) != 0)
+    if (load_keys(config, app.store, &app.crypto) != 0)
         goto out_store;
     mail_settings(config, &app.mail);
     struct pt_auth auth;
@@ -792,7 +846,7 @@ int main(int argc, char **argv)
             if (result == 0 && admin) {
                 struct pt_auth auth;
                 sqlite3 *db = NULL;
-                result = load_keys(&config, &crypto);
+                result = load_keys(&config, store, &crypto);
                 if (result == 0)
                     result = open_auth(&config, &crypto, &auth, &db);
                 if (result == 0)
@@ -804,7 +858,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "patron: the database in %s is up to date\n", config.data_dir);
             if (result == 0 && reminders) {
                 curl_global_init(CURL_GLOBAL_DEFAULT);
-                result = load_keys(&config, &crypto);
+                result = load_keys(&config, store, &crypto);
                 if (result == 0)
                     result = send_reminders(&config, store, &crypto, now, NULL);
                 sodium_memzero(&crypto, sizeof(crypto));

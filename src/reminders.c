@@ -258,13 +258,13 @@ static void send_group(const struct pt_reminders_job *job, const struct due_grou
 {
     char *address = NULL;
     if (pt_crypto_open(job->crypto, group->sealed, group->sealed_length, &address) != PT_OK) {
-        /* Sealed with another key: it can never be sent. */
-        fprintf(stderr, "patron: a reminder for %s cannot be decrypted with this key file; "
-                        "erasing it\n",
+        /* Sealed with another key. The key check at start makes this a
+         * database that mixes keys; the right key may come back, so the
+         * reminder stays as it is and the run says so. */
+        fprintf(stderr, "patron: a reminder for %s cannot be opened with this key file; "
+                        "it is kept for a run with the right key\n",
                 group->month);
-        if (pt_store_reminder_done(job->store, group->email_hash, group->month, group->month,
-                                   "failed") == PT_OK)
-            report->failed++;
+        report->deferred++;
         return;
     }
     struct pt_month month;

@@ -213,6 +213,22 @@ enum pt_status pt_store_donor_erase(struct pt_store *store, const unsigned char 
     return store->ops->donor_erase(store, email_hash, now, pledges);
 }
 
+enum pt_status pt_store_key_check_get(struct pt_store *store, unsigned char value[32])
+{
+    return store->ops->key_check_get(store, value);
+}
+
+enum pt_status pt_store_key_check_set(struct pt_store *store, const unsigned char value[32])
+{
+    return store->ops->key_check_set(store, value);
+}
+
+enum pt_status pt_store_sealed_sample(struct pt_store *store, unsigned char **sealed,
+                                      size_t *length)
+{
+    return store->ops->sealed_sample(store, sealed, length);
+}
+
 void pt_store_documents_add(struct pt_store_documents *set, const char *id, const char *document)
 {
     if (set->count == set->capacity) {

@@ -118,6 +118,17 @@ static enum pt_status sqlite_migrate(struct pt_store *base, int *applied)
     /* An open statement would keep its table locked against DROP TABLE. */
     sqlite3_finalize(statement);
     statement = NULL;
+    /* A newer patron wrote tables this one does not know: using them could
+     * lose what it keeps there, and a downgrade cannot be undone by hand. */
+    int known = pt_migration_count > 0 ? pt_migrations[pt_migration_count - 1].version : 0;
+    if (version > known) {
+        fprintf(stderr,
+                "patron: the database is from a newer patron (schema %d; this patron knows "
+                "up to %d): run the newer patron, or restore a backup made for this one\n",
+                version, known);
+        status = PT_ERR_CONFLICT;
+        goto out;
+    }
     for (size_t i = 0; i < pt_migration_count; i++) {
         const struct pt_migration *migration = &pt_migrations[i];
         if (migration->version <= version)
@@ -1344,6 +1355,69 @@ static enum pt_status sqlite_donor_erase(struct pt_store *base, const unsigned c
     return status;
 }
 
+static enum pt_status sqlite_key_check_get(struct pt_store *base, unsigned char value[32])
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = PT_ERR_IO;
+    sqlite3_stmt *statement = prepare_with(store, "SELECT value FROM key_check WHERE id = 1", "");
+    if (statement != NULL) {
+        int step = sqlite3_step(statement);
+        if (step == SQLITE_ROW && sqlite3_column_bytes(statement, 0) == 32) {
+            memcpy(value, sqlite3_column_blob(statement, 0), 32);
+            status = PT_OK;
+        } else if (step == SQLITE_DONE) {
+            status = PT_ERR_NOT_FOUND;
+        } else {
+            fail(store, "reading the key check value");
+        }
+    }
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_key_check_set(struct pt_store *base, const unsigned char value[32])
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    int changed = run(store, "INSERT OR IGNORE INTO key_check (id, value) VALUES (1, ?)", "b",
+                      value, (size_t)32);
+    pthread_mutex_unlock(&store->lock);
+    return changed < 0 ? PT_ERR_IO : PT_OK;
+}
+
+static enum pt_status sqlite_sealed_sample(struct pt_store *base, unsigned char **sealed,
+                                           size_t *length)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = PT_ERR_IO;
+    *sealed = NULL;
+    *length = 0;
+    sqlite3_stmt *statement = prepare_with(
+        store,
+        "SELECT email_sealed FROM pledges WHERE email_sealed IS NOT NULL "
+        "UNION ALL SELECT email_sealed FROM reminders LIMIT 1",
+        "");
+    if (statement != NULL) {
+        int step = sqlite3_step(statement);
+        if (step == SQLITE_ROW && sqlite3_column_bytes(statement, 0) > 0) {
+            *length = (size_t)sqlite3_column_bytes(statement, 0);
+            *sealed = pt_xmalloc(*length);
+            memcpy(*sealed, sqlite3_column_blob(statement, 0), *length);
+            status = PT_OK;
+        } else if (step == SQLITE_ROW || step == SQLITE_DONE) {
+            status = PT_ERR_NOT_FOUND;
+        } else {
+            fail(store, "looking for sealed data");
+        }
+    }
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
 static void sqlite_close(struct pt_store *base)
 {
     struct sqlite_store *store = from(base);
@@ -1388,6 +1462,9 @@ static const struct pt_store_ops sqlite_ops = {
     .pledge_history_each = sqlite_pledge_history_each,
     .pledge_payments_each = sqlite_pledge_payments_each,
     .donor_erase = sqlite_donor_erase,
+    .key_check_get = sqlite_key_check_get,
+    .key_check_set = sqlite_key_check_set,
+    .sealed_sample = sqlite_sealed_sample,
     .close = sqlite_close,
 };
 

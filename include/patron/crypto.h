@@ -9,6 +9,7 @@
 #define PATRON_CRYPTO_H
 
 #include <sodium.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,17 +17,27 @@
 
 #define PT_CRYPTO_HASH_BYTES 32
 #define PT_CRYPTO_TOKEN_CHARS 43 /* 32 random bytes, base64url without padding */
+#define PT_CRYPTO_KEY_CHECK_BYTES 32
 
 struct pt_crypto {
     unsigned char encryption_key[crypto_secretbox_KEYBYTES];
     unsigned char lookup_key[crypto_generichash_KEYBYTES];
     unsigned char signing_key[crypto_auth_KEYBYTES];
+    /* Kept in the database to recognise the key file, never used to seal. */
+    unsigned char key_check[PT_CRYPTO_KEY_CHECK_BYTES];
 };
 
 /* Reads the key file at path, creating it (mode 0600) if it does not exist.
- * Refuses a file that others can read, or of the wrong size. */
+ * Refuses a file that others can read, or of the wrong size. Whether a
+ * missing file may be created is the caller's decision (a database that
+ * already holds sealed data needs its own key back, not a new one): see
+ * pt_crypto_key_file_exists. */
 enum pt_status pt_crypto_load(struct pt_crypto *crypto, const char *path, char *error,
                               size_t error_size);
+
+/* True when path exists (readable or not): the caller asks before
+ * pt_crypto_load would create a new key. */
+bool pt_crypto_key_file_exists(const char *path);
 
 /* Lower-cases and trims an email address into out (at most 254 bytes + NUL);
  * PT_ERR_INVALID when it is not a plausible address. */

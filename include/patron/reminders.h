@@ -78,7 +78,8 @@ struct pt_reminders_report {
     int due;      /* addresses with a reminder due */
     int sent;
     int failed;   /* refused for good: erased and counted */
-    int deferred; /* the server could not take them now: kept for the next run */
+    int deferred; /* the server could not take them now, or this key cannot open them:
+                     kept for the next run */
 };
 
 /* Sends every reminder due in now's month or before: one email per address,

@@ -228,6 +228,10 @@ struct pt_store_ops {
                                            pt_store_payment_visitor visit, void *context);
     enum pt_status (*donor_erase)(struct pt_store *store, const unsigned char email_hash[32],
                                   int64_t now, size_t *pledges);
+    enum pt_status (*key_check_get)(struct pt_store *store, unsigned char value[32]);
+    enum pt_status (*key_check_set)(struct pt_store *store, const unsigned char value[32]);
+    enum pt_status (*sealed_sample)(struct pt_store *store, unsigned char **sealed,
+                                    size_t *length);
     void (*close)(struct pt_store *store);
 };
 
@@ -355,6 +359,20 @@ enum pt_status pt_store_pledge_payments_each(struct pt_store *store, const char 
  * PT_ERR_NOT_FOUND when there was neither a pledge nor a reminder. */
 enum pt_status pt_store_donor_erase(struct pt_store *store, const unsigned char email_hash[32],
                                     int64_t now, size_t *pledges);
+
+/* ------------------------------------------------------------------- keys */
+
+/* The key check value the database was first used with (see
+ * pt_crypto.key_check); PT_ERR_NOT_FOUND when none was recorded yet. */
+enum pt_status pt_store_key_check_get(struct pt_store *store, unsigned char value[32]);
+/* Records the key check value unless one is recorded already (then the
+ * stored one stays: compare with pt_store_key_check_get). */
+enum pt_status pt_store_key_check_set(struct pt_store *store, const unsigned char value[32]);
+/* One sealed address held anywhere in the database (a pledge's or a
+ * reminder's), malloc'd into *sealed (free it); PT_ERR_NOT_FOUND when the
+ * database holds nothing sealed. */
+enum pt_status pt_store_sealed_sample(struct pt_store *store, unsigned char **sealed,
+                                      size_t *length);
 
 /* Every stored campaign's id and document, copied: what the admin API, the
  * dashboard and the catalogue build each need whole. */
