@@ -822,6 +822,100 @@ out:
     return status;
 }
 
+/* ------------------------------------------------------ lost-link requests */
+
+static enum pt_status sqlite_lost_request_add(struct pt_store *base,
+                                              const unsigned char *email_hash, int64_t now)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    int changed = run(store,
+                      "INSERT INTO lost_link_requests (email_hash, created_at) VALUES (?, ?)",
+                      "bd", email_hash, (size_t)32, now);
+    pthread_mutex_unlock(&store->lock);
+    return changed == 1 ? PT_OK : PT_ERR_IO;
+}
+
+static enum pt_status sqlite_lost_requests_pending(struct pt_store *base,
+                                                   struct pt_lost_request *requests,
+                                                   size_t capacity, size_t *count)
+{
+    struct sqlite_store *store = from(base);
+    enum pt_status status = PT_OK;
+    *count = 0;
+    pthread_mutex_lock(&store->lock);
+    sqlite3_stmt *statement = prepare_with(store,
+                                           "SELECT id, email_hash, created_at FROM "
+                                           "lost_link_requests ORDER BY id LIMIT ?",
+                                           "d", (int64_t)capacity);
+    if (statement == NULL) {
+        status = PT_ERR_IO;
+        goto out;
+    }
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW && *count < capacity) {
+        if (sqlite3_column_bytes(statement, 1) != 32)
+            continue; /* not a hash: never written by patron */
+        struct pt_lost_request *request = &requests[(*count)++];
+        request->id = sqlite3_column_int64(statement, 0);
+        memcpy(request->email_hash, sqlite3_column_blob(statement, 1), 32);
+        request->created_at = sqlite3_column_int64(statement, 2);
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        status = fail(store, "reading lost-link requests");
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_lost_request_answer(struct pt_store *base, int64_t id,
+                                                 const char *pledge_id, int64_t now)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = exec(store, "BEGIN IMMEDIATE");
+    if (status)
+        goto out;
+    int deleted = run(store, "DELETE FROM lost_link_requests WHERE id = ?", "d", id);
+    bool queue = deleted == 1 && pledge_id != NULL;
+    if (deleted < 0 || (queue && queue_email(store, pledge_id, "magic", "{}", now) != 1)) {
+        status = PT_ERR_IO;
+        exec(store, "ROLLBACK");
+        goto out;
+    }
+    status = exec(store, "COMMIT");
+    if (status)
+        exec(store, "ROLLBACK");
+out:
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_magic_emails_since(struct pt_store *base,
+                                                const unsigned char *email_hash, int64_t since,
+                                                int64_t *count)
+{
+    struct sqlite_store *store = from(base);
+    enum pt_status status = PT_OK;
+    *count = 0;
+    pthread_mutex_lock(&store->lock);
+    sqlite3_stmt *statement = prepare_with(store,
+                                           "SELECT count(*) FROM outbox WHERE kind = 'magic' AND "
+                                           "created_at >= ? AND pledge_id IN "
+                                           "(SELECT id FROM pledges WHERE email_hash = ?)",
+                                           "db", since, email_hash, (size_t)32);
+    if (statement == NULL)
+        status = PT_ERR_IO;
+    else if (sqlite3_step(statement) == SQLITE_ROW)
+        *count = sqlite3_column_int64(statement, 0);
+    else
+        status = fail(store, "counting magic-link emails");
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
 /* ------------------------------------------------------------ reminders */
 
 static enum pt_status count_reminder(struct sqlite_store *store, const char *month,
@@ -1326,7 +1420,9 @@ static enum pt_status erase_donor(struct sqlite_store *store, const unsigned cha
         run(store,
             "DELETE FROM outbox WHERE sent_at IS NULL AND pledge_id IN "
             "(SELECT id FROM pledges WHERE email_hash = ?)",
-            "b", email_hash, hash_size) < 0) {
+            "b", email_hash, hash_size) < 0 ||
+        run(store, "DELETE FROM lost_link_requests WHERE email_hash = ?", "b", email_hash,
+            hash_size) < 0) {
         status = PT_ERR_IO;
         goto rollback;
     }
@@ -1407,6 +1503,10 @@ static const struct pt_store_ops sqlite_ops = {
     .outbox_done = sqlite_outbox_done,
     .magic_link_add = sqlite_magic_link_add,
     .magic_link_use = sqlite_magic_link_use,
+    .lost_request_add = sqlite_lost_request_add,
+    .lost_requests_pending = sqlite_lost_requests_pending,
+    .lost_request_answer = sqlite_lost_request_answer,
+    .magic_emails_since = sqlite_magic_emails_since,
     .reminder_upsert = sqlite_reminder_upsert,
     .reminder_cancel = sqlite_reminder_cancel,
     .reminders_due = sqlite_reminders_due,
