@@ -457,28 +457,89 @@ void pt_payment_routes_lost(struct pt_app *app, struct pt_request *request,
         page(request, response, 422, &body);
         return;
     }
+    /* Only the keyed hash is queued here; the outbox thread looks it up and
+     * sends the link. Known or not, an address costs this request the same
+     * work and gets the same answer (issue 16). */
     unsigned char hash[PT_CRYPTO_HASH_BYTES];
     pt_crypto_lookup_hash(&app->crypto, email, hash);
-    char ids[1][33];
-    size_t count = 0;
-    if (pt_store_pledges_by_email(app->store, hash, ids, 1, &count) == PT_OK && count == 1) {
-        char token[PT_CRYPTO_TOKEN_CHARS + 1];
-        pt_crypto_token(token);
-        unsigned char token_hash[32];
-        crypto_generichash(token_hash, sizeof(token_hash), (const unsigned char *)token,
-                           strlen(token), NULL, 0);
-        int64_t now = pt_app_now(app);
-        if (pt_store_magic_link_add(app->store, token_hash, ids[0], now + 30 * 60) == PT_OK) {
-            char data[100];
-            snprintf(data, sizeof(data), "{\"token\":\"%s\"}", token);
-            if (pt_store_outbox_add(app->store, ids[0], "magic", data, now) == PT_OK)
-                pt_payment_routes_wake_outbox(app);
-        }
+    sodium_memzero(email, sizeof(email));
+    enum pt_status queued = pt_store_lost_request_add(app->store, hash, pt_app_now(app));
+    sodium_memzero(hash, sizeof(hash));
+    if (queued != PT_OK) {
+        pt_buf_puts(&body, "<h1>Please try again in a minute</h1><p>Your request could not be "
+                           "taken just now.</p>");
+        page(request, response, 503, &body);
+        return;
     }
-    /* The same answer whether or not the address is known. */
+    pt_payment_routes_wake_outbox(app);
     pt_buf_puts(&body, "<h1>Check your email</h1><p>If that address gave a pledge here, a link is "
                        "on its way. It works once, within 30 minutes.</p>");
     page(request, response, 200, &body);
+}
+
+/* The pledges given with the same address as this one, newest first (up to
+ * capacity); just this one when its address is gone (erased). */
+static size_t pledges_of_address(struct pt_app *app, const char *pledge_id, char (*ids)[33],
+                                 size_t capacity)
+{
+    struct pt_pledge_record pledge;
+    char *address = NULL;
+    size_t count = 0;
+    if (pt_store_pledge_get(app->store, pledge_id, &pledge) == PT_OK &&
+        pledge.email_sealed_length > 0 &&
+        pt_crypto_open(&app->crypto, pledge.email_sealed, pledge.email_sealed_length,
+                       &address) == PT_OK) {
+        unsigned char hash[PT_CRYPTO_HASH_BYTES];
+        pt_crypto_lookup_hash(&app->crypto, address, hash);
+        if (pt_store_pledges_by_email(app->store, hash, ids, capacity, &count) != PT_OK)
+            count = 0;
+        sodium_memzero(address, strlen(address));
+        free(address);
+    }
+    if (count == 0)
+        snprintf(ids[count++], 33, "%s", pledge_id);
+    return count;
+}
+
+/* A magic link leads to every pledge of its address (issue 16: a monthly
+ * pledge and a later one-off gift are two pledges, and the link named only
+ * the newest). With one pledge the caller goes straight to its page; with
+ * more, this answers a page listing each with its own manage link, and
+ * returns true. */
+static bool list_pledges(struct pt_app *app, struct pt_request *request,
+                         struct pt_response *response, const char *pledge_id, int64_t expires)
+{
+    char ids[100][33];
+    size_t count = pledges_of_address(app, pledge_id, ids, 100);
+    if (count < 2)
+        return false;
+    struct pt_pledge_record pledge;
+    bool ru = pt_store_pledge_get(app->store, pledge_id, &pledge) == PT_OK &&
+              russian(pledge.language);
+    struct pt_buf body;
+    pt_buf_init(&body);
+    pt_render_page_start(&body, ru ? "ru" : "en", ru ? "Ваша поддержка" : "Your support");
+    pt_buf_puts(&body, ru ? "<h1>Ваша поддержка</h1><p>Выберите, чем управлять.</p><ul "
+                            "class=\"patron-pledges\">"
+                          : "<h1>Your support</h1><p>Choose the one to change, pause or "
+                            "cancel.</p><ul class=\"patron-pledges\">");
+    for (size_t i = 0; i < count; i++) {
+        if (pt_store_pledge_get(app->store, ids[i], &pledge) != PT_OK)
+            continue;
+        char manage[PT_MANAGE_TOKEN_MAX];
+        pt_pledges_manage_token(&app->crypto, pledge.id, expires, manage);
+        pt_buf_printf(&body, "<li data-pledge=\"%s\" data-status=\"", pledge.id);
+        pt_buf_html_str(&body, pledge.status);
+        pt_buf_puts(&body, "\">");
+        describe(&body, &pledge);
+        pt_buf_puts(&body, " (");
+        pt_buf_html_str(&body, status_words(pledge.status, ru));
+        pt_buf_printf(&body, ") <a href=\"/manage?t=%s\">%s</a></li>", manage,
+                      ru ? "Управлять" : "Manage");
+    }
+    pt_buf_puts(&body, "</ul>");
+    page(request, response, 200, &body);
+    return true;
 }
 
 void pt_payment_routes_magic(struct pt_app *app, struct pt_request *request,
@@ -505,9 +566,8 @@ void pt_payment_routes_magic(struct pt_app *app, struct pt_request *request,
         page(request, response, 200, &body);
         return;
     }
-    unsigned char token_hash[32];
-    crypto_generichash(token_hash, sizeof(token_hash), (const unsigned char *)token, strlen(token),
-                       NULL, 0);
+    unsigned char token_hash[PT_CRYPTO_HASH_BYTES];
+    pt_pledges_magic_token_hash(token, token_hash);
     char pledge_id[33];
     int64_t now = pt_app_now(app);
     if (pt_store_magic_link_use(app->store, token_hash, now, pledge_id) != PT_OK) {
@@ -517,9 +577,11 @@ void pt_payment_routes_magic(struct pt_app *app, struct pt_request *request,
         return;
     }
     pt_buf_dispose(&body);
+    int64_t expires = now + (int64_t)app->config->manage_link_days * 86400;
+    if (list_pledges(app, request, response, pledge_id, expires))
+        return;
     char manage[PT_MANAGE_TOKEN_MAX];
-    pt_pledges_manage_token(&app->crypto, pledge_id,
-                            now + (int64_t)app->config->manage_link_days * 86400, manage);
+    pt_pledges_manage_token(&app->crypto, pledge_id, expires, manage);
     struct pt_buf location;
     pt_buf_init(&location);
     pt_buf_printf(&location, "/manage?t=%s", manage);

@@ -274,19 +274,18 @@ static struct email_text email_text(const char *kind, bool russian)
                                          "once, within 30 minutes."};
 }
 
+/* magic_token is the magic link's token for a "magic" email, else NULL. */
 static void render_pledge_email(struct pt_app *app, const struct pt_pledge_record *pledge,
-                                const struct pt_outbox_item *item, int64_t now,
-                                struct pt_buf *subject, struct pt_buf *text, struct pt_buf *html,
-                                struct pt_buf *link)
+                                const struct pt_outbox_item *item, const char *magic_token,
+                                int64_t now, struct pt_buf *subject, struct pt_buf *text,
+                                struct pt_buf *html, struct pt_buf *link)
 {
     bool russian = strcmp(pledge->language, "ru") == 0;
     struct email_text words = email_text(item->kind, russian);
     const struct pt_currency *currency = pt_money_currency(pledge->currency);
     json_t *data = json_loads(item->data, 0, NULL);
-    if (strcmp(item->kind, "magic") == 0) {
-        const char *token = json_string_value(json_object_get(data, "token"));
-        pt_buf_printf(link, "%s/manage/magic?token=%s", app->config->public_url,
-                      token ? token : "");
+    if (magic_token != NULL) {
+        pt_buf_printf(link, "%s/manage/magic?token=%s", app->config->public_url, magic_token);
     } else {
         char token[PT_MANAGE_TOKEN_MAX];
         pt_pledges_manage_token(&app->crypto, pledge->id,
@@ -332,6 +331,62 @@ static void render_pledge_email(struct pt_app *app, const struct pt_pledge_recor
     json_decref(data);
 }
 
+/* ------------------------------------------------------------- lost links */
+
+void pt_pledges_magic_token_hash(const char *token, unsigned char hash[PT_CRYPTO_HASH_BYTES])
+{
+    crypto_generichash(hash, PT_CRYPTO_HASH_BYTES, (const unsigned char *)token, strlen(token),
+                       NULL, 0);
+}
+
+/* A magic link is made when its email is sent, never before: the token
+ * lives only in this thread's memory and in the email, and the database
+ * holds its hash (issue 16: the outbox kept it in plain text). A retried
+ * email gets a new link; the one before expires unused. */
+static enum pt_status make_magic_link(struct pt_app *app, const char *pledge_id, int64_t now,
+                                      char token[PT_CRYPTO_TOKEN_CHARS + 1])
+{
+    pt_crypto_token(token);
+    unsigned char hash[PT_CRYPTO_HASH_BYTES];
+    pt_pledges_magic_token_hash(token, hash);
+    return pt_store_magic_link_add(app->store, hash, pledge_id, now + PT_MAGIC_LINK_SECONDS);
+}
+
+/* The requests wait in the store as keyed hashes; here, off the request
+ * path, they are looked up. An unknown address, or one already sent
+ * PT_MAGIC_EMAILS_PER_HOUR links in the last hour, is answered with nothing
+ * (its request had the same answer as any other). A request that cannot be
+ * looked up now waits for the next round. */
+static void answer_lost_requests(struct pt_app *app, int64_t now)
+{
+    for (int round = 0; round < 8; round++) {
+        struct pt_lost_request requests[32];
+        size_t count = 0;
+        if (pt_store_lost_requests_pending(app->store, requests, 32, &count) != PT_OK) {
+            fprintf(stderr, "patron: the lost-link requests could not be read\n");
+            return;
+        }
+        for (size_t i = 0; i < count; i++) {
+            char ids[1][33];
+            size_t found = 0;
+            int64_t recent = 0;
+            if (pt_store_pledges_by_email(app->store, requests[i].email_hash, ids, 1, &found) !=
+                    PT_OK ||
+                pt_store_magic_emails_since(app->store, requests[i].email_hash, now - 3600,
+                                            &recent) != PT_OK)
+                continue;
+            const char *pledge_id =
+                found == 1 && recent < PT_MAGIC_EMAILS_PER_HOUR ? ids[0] : NULL;
+            if (pt_store_lost_request_answer(app->store, requests[i].id, pledge_id, now) != PT_OK)
+                fprintf(stderr, "patron: a lost-link request could not be answered now; it "
+                                "waits for the next round\n");
+        }
+        sodium_memzero(requests, sizeof(requests));
+        if (count < 32)
+            return;
+    }
+}
+
 static void mark(struct pt_app *app, const struct pt_outbox_item *item, bool sent, int64_t now)
 {
     if (pt_store_outbox_done(app->store, item->id, sent, now) != PT_OK)
@@ -343,6 +398,7 @@ static void mark(struct pt_app *app, const struct pt_outbox_item *item, bool sen
 enum pt_status pt_pledges_send_outbox(struct pt_app *app, int64_t now, int *sent)
 {
     *sent = 0;
+    answer_lost_requests(app, now);
     if (app->config->smtp_url[0] == '\0')
         return PT_OK;
     struct pt_outbox_item items[32];
@@ -367,12 +423,21 @@ enum pt_status pt_pledges_send_outbox(struct pt_app *app, int64_t now, int *sent
             }
             continue;
         }
+        char magic[PT_CRYPTO_TOKEN_CHARS + 1] = "";
+        bool is_magic = strcmp(items[i].kind, "magic") == 0;
+        if (is_magic && make_magic_link(app, pledge.id, now, magic) != PT_OK) {
+            fprintf(stderr, "patron: a magic link could not be stored; its email waits\n");
+            sodium_memzero(address, strlen(address));
+            free(address);
+            continue;
+        }
         struct pt_buf subject, text, html, link;
         pt_buf_init(&subject);
         pt_buf_init(&text);
         pt_buf_init(&html);
         pt_buf_init(&link);
-        render_pledge_email(app, &pledge, &items[i], now, &subject, &text, &html, &link);
+        render_pledge_email(app, &pledge, &items[i], is_magic ? magic : NULL, now, &subject,
+                            &text, &html, &link);
         struct pt_mail_message message = {address, subject.data, text.data, html.data, NULL};
         char error[300];
         enum pt_mail_result result = pt_mail_send(&app->mail, &message, error, sizeof(error));
@@ -385,6 +450,7 @@ enum pt_status pt_pledges_send_outbox(struct pt_app *app, int64_t now, int *sent
         }
         sodium_memzero(address, strlen(address));
         free(address);
+        sodium_memzero(magic, sizeof(magic));
         pt_buf_dispose(&subject);
         pt_buf_dispose(&text);
         pt_buf_dispose(&html);

@@ -27,6 +27,26 @@ static bool within_rate(struct pt_app *app, struct pt_request *request)
     return pt_ratelimit_allow(app->signups, client, now_ms());
 }
 
+/* Stores a sign-up and answers nothing about the address: whether it was
+ * already signed up for the month changes neither the answer nor the work
+ * (issue 16: the API allows any origin, so any page could otherwise test its
+ * visitors' addresses). The store writes the same pages either way, and
+ * every accepted sign-up counts a reminder_signup event. */
+static enum pt_status sign_up_quietly(struct pt_app *app, const struct pt_reminder_request *sign_up,
+                                      struct pt_month *month, char *message, size_t message_size)
+{
+    char token[64];
+    bool created = false;
+    int64_t now = pt_app_now(app);
+    enum pt_status status = pt_reminders_sign_up(app->store, &app->crypto, sign_up, now, month,
+                                                 token, sizeof(token), &created, message,
+                                                 message_size);
+    if (status == PT_OK)
+        pt_app_count_event(app, sign_up->campaign, sign_up->variant, PT_EVENT_REMINDER_SIGNUP,
+                           now);
+    return status;
+}
+
 void pt_reminder_routes_api(struct pt_app *app, struct pt_request *request,
                             struct pt_response *response)
 {
@@ -73,14 +93,7 @@ void pt_reminder_routes_api(struct pt_app *app, struct pt_request *request,
         return;
     }
     struct pt_month month;
-    char token[64];
-    bool created = false;
-    int64_t now = pt_app_now(app);
-    status = pt_reminders_sign_up(app->store, &app->crypto, &sign_up, now, &month, token,
-                                  sizeof(token), &created, error, sizeof(error));
-    if (status == PT_OK && created)
-        pt_app_count_event(app, sign_up.campaign, sign_up.variant, PT_EVENT_REMINDER_SIGNUP,
-                           now);
+    status = sign_up_quietly(app, &sign_up, &month, error, sizeof(error));
     const char *language = russian(sign_up.language) ? "ru" : "en";
     json_decref(root);
     if (status) {
@@ -95,9 +108,8 @@ void pt_reminder_routes_api(struct pt_app *app, struct pt_request *request,
     pt_buf_json_str(&body, pt_reminders_month_name(language, month.month));
     pt_buf_puts(&body, ",\"in_month\":");
     pt_buf_json_str(&body, pt_reminders_in_month(language, month.month));
-    pt_buf_printf(&body, ",\"created\":%s}", created ? "true" : "false");
-    pt_response_text(request, response, created ? 201 : 200, "application/json", body.data,
-                     body.length);
+    pt_buf_puts(&body, "}");
+    pt_response_text(request, response, 200, "application/json", body.data, body.length);
     pt_buf_dispose(&body);
 }
 
@@ -174,7 +186,7 @@ void pt_reminder_routes_form(struct pt_app *app, struct pt_request *request,
     struct pt_buf body;
     pt_buf_init(&body);
     frame_start(app, &body, language);
-    int status_code = 201;
+    int status_code = 200;
     if (!within_rate(app, request)) {
         status_code = 429;
         pt_buf_puts(&body, "<p class=\"patron-thanks\" role=\"alert\">");
@@ -186,15 +198,8 @@ void pt_reminder_routes_form(struct pt_app *app, struct pt_request *request,
             pt_http_form(request, "email"), pt_http_form(request, "month"), language,
             form_field(request, "campaign"), form_field(request, "variant")};
         struct pt_month month;
-        char token[64], message[300];
-        bool created = false;
-        int64_t now = pt_app_now(app);
-        enum pt_status status =
-            pt_reminders_sign_up(app->store, &app->crypto, &sign_up, now, &month, token,
-                                 sizeof(token), &created, message, sizeof(message));
-        if (status == PT_OK && created)
-            pt_app_count_event(app, sign_up.campaign, sign_up.variant, PT_EVENT_REMINDER_SIGNUP,
-                           now);
+        char message[300];
+        enum pt_status status = sign_up_quietly(app, &sign_up, &month, message, sizeof(message));
         if (status) {
             status_code = status == PT_ERR_INVALID ? 422 : 503;
             pt_buf_puts(&body, "<p class=\"patron-error\" role=\"alert\">");
@@ -203,7 +208,7 @@ void pt_reminder_routes_form(struct pt_app *app, struct pt_request *request,
             pt_reminder_routes_render_form(app, &body, language, pt_http_form(request, "campaign"),
                                            pt_http_form(request, "variant"));
         } else {
-            status_code = created ? 201 : 200;
+            status_code = 200;
             pt_buf_puts(&body, "<p class=\"patron-thanks\" role=\"status\">");
             pt_buf_printf(&body,
                           russian(language) ? "Готово: мы напишем вам %s, один раз." :

@@ -163,6 +163,31 @@ enum pt_status pt_store_magic_link_use(struct pt_store *store, const unsigned ch
     return store->ops->magic_link_use(store, token_hash, now, pledge_id);
 }
 
+enum pt_status pt_store_lost_request_add(struct pt_store *store, const unsigned char *email_hash,
+                                         int64_t now)
+{
+    return store->ops->lost_request_add(store, email_hash, now);
+}
+
+enum pt_status pt_store_lost_requests_pending(struct pt_store *store,
+                                              struct pt_lost_request *requests, size_t capacity,
+                                              size_t *count)
+{
+    return store->ops->lost_requests_pending(store, requests, capacity, count);
+}
+
+enum pt_status pt_store_lost_request_answer(struct pt_store *store, int64_t id,
+                                            const char *pledge_id, int64_t now)
+{
+    return store->ops->lost_request_answer(store, id, pledge_id, now);
+}
+
+enum pt_status pt_store_magic_emails_since(struct pt_store *store, const unsigned char *email_hash,
+                                           int64_t since, int64_t *count)
+{
+    return store->ops->magic_emails_since(store, email_hash, since, count);
+}
+
 /* ---------------------------------------------------------------- reports */
 
 enum pt_status pt_store_counts_range(struct pt_store *store, int32_t from_day, int32_t to_day,

@@ -833,6 +833,100 @@ out:
     return status;
 }
 
+/* ------------------------------------------------------ lost-link requests */
+
+static enum pt_status sqlite_lost_request_add(struct pt_store *base,
+                                              const unsigned char *email_hash, int64_t now)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    int changed = run(store,
+                      "INSERT INTO lost_link_requests (email_hash, created_at) VALUES (?, ?)",
+                      "bd", email_hash, (size_t)32, now);
+    pthread_mutex_unlock(&store->lock);
+    return changed == 1 ? PT_OK : PT_ERR_IO;
+}
+
+static enum pt_status sqlite_lost_requests_pending(struct pt_store *base,
+                                                   struct pt_lost_request *requests,
+                                                   size_t capacity, size_t *count)
+{
+    struct sqlite_store *store = from(base);
+    enum pt_status status = PT_OK;
+    *count = 0;
+    pthread_mutex_lock(&store->lock);
+    sqlite3_stmt *statement = prepare_with(store,
+                                           "SELECT id, email_hash, created_at FROM "
+                                           "lost_link_requests ORDER BY id LIMIT ?",
+                                           "d", (int64_t)capacity);
+    if (statement == NULL) {
+        status = PT_ERR_IO;
+        goto out;
+    }
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW && *count < capacity) {
+        if (sqlite3_column_bytes(statement, 1) != 32)
+            continue; /* not a hash: never written by patron */
+        struct pt_lost_request *request = &requests[(*count)++];
+        request->id = sqlite3_column_int64(statement, 0);
+        memcpy(request->email_hash, sqlite3_column_blob(statement, 1), 32);
+        request->created_at = sqlite3_column_int64(statement, 2);
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        status = fail(store, "reading lost-link requests");
+out:
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_lost_request_answer(struct pt_store *base, int64_t id,
+                                                 const char *pledge_id, int64_t now)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = exec(store, "BEGIN IMMEDIATE");
+    if (status)
+        goto out;
+    int deleted = run(store, "DELETE FROM lost_link_requests WHERE id = ?", "d", id);
+    bool queue = deleted == 1 && pledge_id != NULL;
+    if (deleted < 0 || (queue && queue_email(store, pledge_id, "magic", "{}", now) != 1)) {
+        status = PT_ERR_IO;
+        exec(store, "ROLLBACK");
+        goto out;
+    }
+    status = exec(store, "COMMIT");
+    if (status)
+        exec(store, "ROLLBACK");
+out:
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_magic_emails_since(struct pt_store *base,
+                                                const unsigned char *email_hash, int64_t since,
+                                                int64_t *count)
+{
+    struct sqlite_store *store = from(base);
+    enum pt_status status = PT_OK;
+    *count = 0;
+    pthread_mutex_lock(&store->lock);
+    sqlite3_stmt *statement = prepare_with(store,
+                                           "SELECT count(*) FROM outbox WHERE kind = 'magic' AND "
+                                           "created_at >= ? AND pledge_id IN "
+                                           "(SELECT id FROM pledges WHERE email_hash = ?)",
+                                           "db", since, email_hash, (size_t)32);
+    if (statement == NULL)
+        status = PT_ERR_IO;
+    else if (sqlite3_step(statement) == SQLITE_ROW)
+        *count = sqlite3_column_int64(statement, 0);
+    else
+        status = fail(store, "counting magic-link emails");
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
 /* ------------------------------------------------------------ reminders */
 
 static enum pt_status count_reminder(struct sqlite_store *store, const char *month,
@@ -855,6 +949,33 @@ static enum pt_status count_reminder(struct sqlite_store *store, const char *mon
     return status;
 }
 
+/* Adds by (0 or 1) to the month's sign-ups by deleting its row and
+ * inserting it again: SQLite skips an update that leaves a row's bytes as
+ * they were, and a repeated sign-up must write what a new one does. */
+static enum pt_status count_sign_up(struct sqlite_store *store, const char *month, int by)
+{
+    sqlite3_stmt *statement = prepare_with(store,
+                                           "DELETE FROM reminder_counts WHERE month = ? AND "
+                                           "kind = 'signed_up' RETURNING count",
+                                           "s", month);
+    if (statement == NULL)
+        return PT_ERR_IO;
+    int64_t count = 0;
+    int step = sqlite3_step(statement);
+    if (step == SQLITE_ROW) {
+        count = sqlite3_column_int64(statement, 0);
+        step = sqlite3_step(statement);
+    }
+    sqlite3_finalize(statement);
+    if (step != SQLITE_DONE)
+        return fail(store, "counting reminders");
+    return run(store,
+               "INSERT INTO reminder_counts (month, kind, count) VALUES (?, 'signed_up', ?)", "sd",
+               month, count + by) == 1
+               ? PT_OK
+               : PT_ERR_IO;
+}
+
 /* After an address is erased, its old pages still sit in the write-ahead
  * log until a checkpoint: copy the log back and empty it now, so the
  * erasure is real on disk. A busy database is checkpointed next time. */
@@ -866,56 +987,61 @@ static void forget_erased(struct sqlite_store *store)
                 sqlite3_errmsg(store->db));
 }
 
+/* A sign-up for an address already signed up for the month must do the same
+ * work as a new one, or its timing tells whether the address is known
+ * (issue 16): both delete the address's row for the month (if any) and
+ * insert one, so the same b-tree pages are written, and both write the
+ * month's count (adding 0 or 1). The replacement keeps the first cancel
+ * token and sign-up time, so a link already in the reader's hands goes on
+ * working; the rest takes the newer choice. */
 static enum pt_status sqlite_reminder_upsert(struct pt_store *base,
                                              const struct pt_reminder *reminder, char *token,
                                              size_t token_size, bool *created)
 {
     struct sqlite_store *store = from(base);
     sqlite3_stmt *statement = NULL;
+    int64_t created_at = reminder->created_at;
     pthread_mutex_lock(&store->lock);
     enum pt_status status = exec(store, "BEGIN IMMEDIATE");
     if (status)
         goto out;
-    /* The conflict keeps the first cancel token, so a link already in the
-     * reader's hands goes on working; the rest takes the newer choice. */
     if (sqlite3_prepare_v2(store->db,
-                           "INSERT INTO reminders (email_hash, email_sealed, month, language, "
-                           "campaign, variant, cancel_token, created_at) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                           "ON CONFLICT (email_hash, month) DO UPDATE SET "
-                           "email_sealed = excluded.email_sealed, language = excluded.language, "
-                           "campaign = excluded.campaign, variant = excluded.variant "
-                           "RETURNING cancel_token, created_at = ?",
+                           "DELETE FROM reminders WHERE email_hash = ? AND month = ? "
+                           "RETURNING cancel_token, created_at",
                            -1, &statement, NULL) != SQLITE_OK) {
         status = fail(store, "saving a reminder");
         goto rollback;
     }
     sqlite3_bind_blob(statement, 1, reminder->email_hash, sizeof(reminder->email_hash),
                       SQLITE_STATIC);
-    sqlite3_bind_blob(statement, 2, reminder->email_sealed, (int)reminder->email_sealed_length,
-                      SQLITE_STATIC);
-    sqlite3_bind_text(statement, 3, reminder->month, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 4, reminder->language, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 5, reminder->campaign, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 6, reminder->variant, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 7, reminder->cancel_token, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(statement, 8, reminder->created_at);
-    sqlite3_bind_int64(statement, 9, reminder->created_at);
-    if (sqlite3_step(statement) != SQLITE_ROW) {
+    sqlite3_bind_text(statement, 2, reminder->month, -1, SQLITE_STATIC);
+    int step = sqlite3_step(statement);
+    *created = step == SQLITE_DONE;
+    if (step == SQLITE_ROW) {
+        snprintf(token, token_size, "%s", column_text(statement, 0));
+        created_at = sqlite3_column_int64(statement, 1);
+        step = sqlite3_step(statement);
+    } else {
+        snprintf(token, token_size, "%s", reminder->cancel_token);
+    }
+    if (step != SQLITE_DONE) {
         status = fail(store, "saving a reminder");
         goto rollback;
     }
-    snprintf(token, token_size, "%s", sqlite3_column_text(statement, 0));
-    /* created_at is only ours when this statement inserted the row. */
-    *created = sqlite3_column_int(statement, 1) != 0 &&
-               strcmp(token, reminder->cancel_token) == 0;
     sqlite3_finalize(statement);
     statement = NULL;
-    if (*created) {
-        status = count_reminder(store, reminder->month, "signed_up");
-        if (status)
-            goto rollback;
+    if (run(store,
+            "INSERT INTO reminders (email_hash, email_sealed, month, language, campaign, "
+            "variant, cancel_token, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "bbsssssd", reminder->email_hash, sizeof(reminder->email_hash),
+            reminder->email_sealed, reminder->email_sealed_length, reminder->month,
+            reminder->language, reminder->campaign, reminder->variant, token, created_at) != 1) {
+        status = PT_ERR_IO;
+        goto rollback;
     }
+    status = count_sign_up(store, reminder->month, *created ? 1 : 0);
+    if (status)
+        goto rollback;
     status = exec(store, "COMMIT");
     if (status == PT_OK)
         goto out;
@@ -1305,7 +1431,9 @@ static enum pt_status erase_donor(struct sqlite_store *store, const unsigned cha
         run(store,
             "DELETE FROM outbox WHERE sent_at IS NULL AND pledge_id IN "
             "(SELECT id FROM pledges WHERE email_hash = ?)",
-            "b", email_hash, hash_size) < 0) {
+            "b", email_hash, hash_size) < 0 ||
+        run(store, "DELETE FROM lost_link_requests WHERE email_hash = ?", "b", email_hash,
+            hash_size) < 0) {
         status = PT_ERR_IO;
         goto rollback;
     }
@@ -1449,6 +1577,10 @@ static const struct pt_store_ops sqlite_ops = {
     .outbox_done = sqlite_outbox_done,
     .magic_link_add = sqlite_magic_link_add,
     .magic_link_use = sqlite_magic_link_use,
+    .lost_request_add = sqlite_lost_request_add,
+    .lost_requests_pending = sqlite_lost_requests_pending,
+    .lost_request_answer = sqlite_lost_request_answer,
+    .magic_emails_since = sqlite_magic_emails_since,
     .reminder_upsert = sqlite_reminder_upsert,
     .reminder_cancel = sqlite_reminder_cancel,
     .reminders_due = sqlite_reminders_due,

@@ -49,7 +49,19 @@ void pt_pledges_manage_token(const struct pt_crypto *crypto, const char *pledge_
 enum pt_status pt_pledges_check_manage_token(const struct pt_crypto *crypto, const char *token,
                                              int64_t now, char pledge_id[33]);
 
-/* Sends what waits in the outbox. An email is marked sent right after the
+/* A lost manage link (/manage/lost): the request only queues the address's
+ * keyed hash, and the outbox thread answers it, so the request does the same
+ * work for every address (issue 16). A known address is sent a magic link,
+ * at most PT_MAGIC_EMAILS_PER_HOUR an hour; its token is made when the email
+ * is sent and only its hash is stored; it works once, within
+ * PT_MAGIC_LINK_SECONDS, and leads to every pledge of the address. */
+#define PT_MAGIC_EMAILS_PER_HOUR 3
+#define PT_MAGIC_LINK_SECONDS (30 * 60)
+/* The hash a magic link's token is stored and looked up by. */
+void pt_pledges_magic_token_hash(const char *token, unsigned char hash[PT_CRYPTO_HASH_BYTES]);
+
+/* Answers the waiting lost-link requests (queues the magic-link emails),
+ * then sends what waits in the outbox. An email is marked sent right after the
  * server took it: a crash in between resends that one email, never more. */
 enum pt_status pt_pledges_send_outbox(struct pt_app *app, int64_t now, int *sent);
 

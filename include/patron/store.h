@@ -105,6 +105,13 @@ struct pt_outbox_item {
     int attempts;
 };
 
+/* A request for a lost manage link, waiting for the outbox thread. */
+struct pt_lost_request {
+    int64_t id;
+    unsigned char email_hash[32];
+    int64_t created_at;
+};
+
 typedef void (*pt_store_reminder_visitor)(void *context, const struct pt_reminder *reminder);
 typedef void (*pt_store_reminder_count_visitor)(void *context, const char *month,
                                                 const char *kind, int64_t count);
@@ -202,6 +209,15 @@ struct pt_store_ops {
                                      const char *pledge_id, int64_t expires_at);
     enum pt_status (*magic_link_use)(struct pt_store *store, const unsigned char *token_hash,
                                      int64_t now, char pledge_id[33]);
+    enum pt_status (*lost_request_add)(struct pt_store *store, const unsigned char *email_hash,
+                                       int64_t now);
+    enum pt_status (*lost_requests_pending)(struct pt_store *store,
+                                            struct pt_lost_request *requests, size_t capacity,
+                                            size_t *count);
+    enum pt_status (*lost_request_answer)(struct pt_store *store, int64_t id,
+                                          const char *pledge_id, int64_t now);
+    enum pt_status (*magic_emails_since)(struct pt_store *store, const unsigned char *email_hash,
+                                         int64_t since, int64_t *count);
     enum pt_status (*reminder_upsert)(struct pt_store *store, const struct pt_reminder *reminder,
                                       char *token, size_t token_size, bool *created);
     enum pt_status (*reminder_cancel)(struct pt_store *store, const char *token);
@@ -322,6 +338,23 @@ enum pt_status pt_store_magic_link_add(struct pt_store *store, const unsigned ch
 /* Uses a magic link once: PT_ERR_NOT_FOUND when unknown, used or expired. */
 enum pt_status pt_store_magic_link_use(struct pt_store *store, const unsigned char *token_hash,
                                        int64_t now, char pledge_id[33]);
+/* Queues a request for a lost manage link by the address's keyed hash: the
+ * same work whether or not the address is known. */
+enum pt_status pt_store_lost_request_add(struct pt_store *store, const unsigned char *email_hash,
+                                         int64_t now);
+/* The oldest requests waiting, at most capacity. */
+enum pt_status pt_store_lost_requests_pending(struct pt_store *store,
+                                              struct pt_lost_request *requests, size_t capacity,
+                                              size_t *count);
+/* In one transaction: deletes the request and, when pledge_id is not NULL,
+ * queues a magic-link email for that pledge (with no token: it is made when
+ * the email is sent). A request already gone (erased) queues nothing. */
+enum pt_status pt_store_lost_request_answer(struct pt_store *store, int64_t id,
+                                            const char *pledge_id, int64_t now);
+/* How many magic-link emails were queued since then for the pledges of this
+ * address hash. */
+enum pt_status pt_store_magic_emails_since(struct pt_store *store, const unsigned char *email_hash,
+                                           int64_t since, int64_t *count);
 
 /* ---------------------------------------------------------------- reports */
 
@@ -349,7 +382,8 @@ enum pt_status pt_store_pledge_payments_each(struct pt_store *store, const char 
                                              pt_store_payment_visitor visit, void *context);
 /* Erases one donor on request: for every pledge with this address hash, in
  * one transaction, clears email_sealed, email_hash and customer_id, deletes
- * its unused magic links and its unsent outbox emails, and appends a history
+ * its unused magic links, its unsent outbox emails and the address's waiting
+ * lost-link requests, and appends a history
  * row saying so (same state and amount); amounts, history and payments stay
  * (the newsroom's books) but can no longer be tied to a person. The
  * address's reminders are deleted (counted as cancelled). A later processor

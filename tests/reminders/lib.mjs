@@ -73,13 +73,16 @@ export function signUp(srv, fields, opts = {}) {
     return postJson(srv, '/v1/reminders', fields, opts);
 }
 
-/** Signs up and asserts 201 (new) or 200 (`created: false`). */
-export async function signUpOk(srv, fields, { created = true } = {}) {
+/**
+ * Signs up and asserts 200. A new address and one already signed up get the
+ * same answer (issue 16: no address oracle), so there is nothing to tell apart.
+ */
+export async function signUpOk(srv, fields) {
     const r = await signUp(srv, fields);
-    assert.equal(r.status, created ? 201 : 200,
+    assert.equal(r.status, 200,
         `POST /v1/reminders ${JSON.stringify(fields)} answered ${r.status}: ${r.body}`);
     const j = JSON.parse(r.body);
-    assert.equal(j.created, created, `created flag: ${r.body}`);
+    assert.ok(!('created' in j), `the answer says nothing of the address: ${r.body}`);
     if (fields.month) assert.equal(j.month, fields.month, `month in the answer: ${r.body}`);
     return j;
 }

@@ -187,6 +187,45 @@ Test(sign_up, a_second_sign_up_for_the_same_month_is_the_same_reminder, .init = 
     cr_assert_eq(rows, 1);
 }
 
+/* The bytes the store's write-ahead log holds: each commit appends the pages
+ * it wrote, so the growth over one call is the work it did on disk. */
+static int64_t wal_bytes(void)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s-wal", scratch.database);
+    struct stat info;
+    cr_assert_eq(stat(path, &info), 0, "no write-ahead log at %s", path);
+    return (int64_t)info.st_size;
+}
+
+static int64_t sign_up_cost(const char *email, bool expect_created)
+{
+    int64_t before = wal_bytes();
+    bool created = !expect_created;
+    char token[64];
+    cr_assert_eq(sign_up(email, "2027-01", &created, token), PT_OK);
+    cr_assert_eq(created, expect_created, "%s", email);
+    return wal_bytes() - before;
+}
+
+/* Issue 16: a sign-up for an address already signed up must cost what a new
+ * one does, or its timing tells a web page whether its visitor's address is
+ * known. The same statements, the same pages written. */
+Test(sign_up, a_known_address_costs_the_store_what_a_new_one_does, .init = setup,
+     .fini = teardown)
+{
+    /* An empty log first, so that no checkpoint restarts it mid-test. */
+    pt_scratch_query_int(&scratch, "PRAGMA wal_checkpoint(TRUNCATE)");
+    cr_assert_eq(sign_up_cost("first@example.org", true) > 0, true);
+    int64_t fresh = sign_up_cost("second@example.org", true);
+    int64_t known = sign_up_cost("second@example.org", false);
+    int64_t another = sign_up_cost("third@example.org", true);
+    cr_assert_gt(fresh, 0);
+    cr_assert_eq(known, fresh, "a known address wrote %lld bytes, a new one %lld",
+                 (long long)known, (long long)fresh);
+    cr_assert_eq(another, fresh, "%lld vs %lld", (long long)another, (long long)fresh);
+}
+
 Test(sign_up, bad_addresses_and_months_are_refused, .init = setup, .fini = teardown)
 {
     bool created;
