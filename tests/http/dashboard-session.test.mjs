@@ -96,3 +96,36 @@ t('a sign-in lock ends one window after the failures that set it, however often 
     await clockAt(15 * MINUTE + 30);
     assert.equal((await guesser().signIn(email)).status, 303, 'the lock has ended');
 });
+
+t('session checks do not wait for password hashing: signed-in pages keep being answered while sign-ins hash', async () => {
+    const email = 'clock.busy@newsroom.example';
+    addUser(patron, email, 'viewer');
+    await clockAt(0);
+    const reader = await signedIn(patron, EMAIL, undefined, '/dashboard/reports');
+    // Three streams of sign-ins (each an argon2id run of about 0.1 s) keep
+    // three of the four slow workers hashing; the fourth answers a signed-in
+    // page over and over. When a session check had to wait for the lock held
+    // around each hash, the pages came at the pace of the sign-ins, about
+    // one page per sign-in; without that wait they come many times faster.
+    const LOGINS_PER_STREAM = 8;
+    const deadline = Date.now() + 60_000;
+    let logins = 0;
+    let done = false;
+    const stream = async (n) => {
+        for (let i = 0; i < LOGINS_PER_STREAM && Date.now() < deadline; i++) {
+            const r = await new Client(patron, { client: `busy-${n}-${i}` }).signIn(email);
+            assert.ok(r.status === 303 || r.status === 503, `sign-in answered ${r.status}`);
+            logins++;
+        }
+    };
+    const streams = Promise.all([0, 1, 2].map(stream)).finally(() => { done = true; });
+    let pages = 0;
+    while (!done && Date.now() < deadline && pages < 10_000) {
+        const r = await reader.get('/dashboard/reports');
+        assert.equal(r.status, 200, `a signed-in page during sign-ins answered ${r.status}`);
+        pages++;
+    }
+    await streams;
+    assert.equal(logins, 3 * LOGINS_PER_STREAM, 'every sign-in was answered');
+    assert.ok(pages >= 3 * logins, `${pages} signed-in pages were answered during ${logins} sign-ins: they waited for the hashing`);
+});
