@@ -114,9 +114,23 @@ bool pt_app_authorise(const struct pt_app *app, struct pt_request *request,
                           "The admin API is off: set admin_token in the configuration.");
         return false;
     }
+    /* Guesses are limited per client, and checked before the token, so that
+     * a client over its allowance learns nothing even from the right one. */
+    char client[64];
+    pt_app_client(app, request, client, sizeof(client));
+    int64_t now_ms = pt_app_now(app) * 1000;
+    if (app->admin_failures != NULL && !pt_ratelimit_peek(app->admin_failures, client, now_ms)) {
+        pt_response_error(request, response, 429,
+                          "Too many wrong admin tokens from here. Wait a minute and try again.");
+        pt_response_header(response, "Retry-After", "10");
+        return false;
+    }
     const char *header = pt_http_header(request, "Authorization");
     if (header == NULL || strncmp(header, "Bearer ", 7) != 0 ||
         !pt_app_is_admin_token(app, header + 7)) {
+        /* A request without the header at all is not a guess. */
+        if (header != NULL && app->admin_failures != NULL)
+            (void)pt_ratelimit_allow(app->admin_failures, client, now_ms);
         pt_response_error(request, response, 401, "A valid admin token is needed.");
         pt_response_header(response, "WWW-Authenticate", "Bearer");
         return false;

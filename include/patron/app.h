@@ -32,6 +32,7 @@ struct pt_app {
     struct pt_mail_settings mail;
     struct pt_ratelimit *signups; /* reminder sign-ups per client */
     struct pt_ratelimit *pledge_attempts; /* support-page submissions per client */
+    struct pt_ratelimit *admin_failures;  /* wrong admin tokens per client */
     struct pt_pay *pay;   /* NULL until a processor is configured */
     pthread_mutex_t outbox_lock;
     pthread_cond_t outbox_wake; /* signalled when the ledger queued an email */
@@ -66,7 +67,11 @@ void pt_app_reader_country(const struct pt_app *app, const struct pt_request *re
 
 /* For admin routes: true when the request carries "Authorization: Bearer
  * ADMIN_TOKEN"; otherwise answers 401 (or 403 when no token is configured)
- * and returns false. */
+ * and returns false. A client that sent PT_APP_ADMIN_FAILURES wrong tokens
+ * gets 429 (token right or wrong) until its allowance refills, one every
+ * PT_APP_ADMIN_FAILURE_SECONDS / PT_APP_ADMIN_FAILURES seconds. */
+#define PT_APP_ADMIN_FAILURES 10
+#define PT_APP_ADMIN_FAILURE_SECONDS 60
 bool pt_app_authorise(const struct pt_app *app, struct pt_request *request,
                       struct pt_response *response);
 
