@@ -8,6 +8,7 @@
 
 #include "patron/alloc.h"
 #include "patron/buf.h"
+#include "patron/dash_campaigns.h"
 #include "patron/json.h"
 
 /* One change at a time: validating against the stored catalogue and storing
@@ -383,6 +384,29 @@ static bool method_is(struct pt_request *request, struct pt_response *response, 
 
 #define M(method) (1u << (method))
 
+/* POST /v1/admin/editor-links[?campaign=ID]: short-lived signed tokens for
+ * an article's patron_preview and patron_debug, so that editors never put
+ * the admin token in an address. Without a campaign the preview token lets
+ * every draft take part. */
+static void editor_links(struct pt_app *app, struct pt_request *request,
+                         struct pt_response *response)
+{
+    const char *campaign = pt_http_query(request, "campaign");
+    if (campaign != NULL && !pt_catalog_is_id(campaign)) {
+        pt_response_error(request, response, 422, "campaign must be a campaign id.");
+        return;
+    }
+    int64_t expires_at = pt_app_now(app) + PT_DASH_PREVIEW_LINK_SECONDS;
+    char preview[PT_DASH_PREVIEW_TOKEN_MAX], debug[PT_DASH_PREVIEW_TOKEN_MAX];
+    pt_dash_campaigns_preview_token(&app->crypto, campaign ? campaign : PT_DASH_PREVIEW_ALL,
+                                    expires_at, preview);
+    pt_dash_campaigns_debug_token(&app->crypto, expires_at, debug);
+    json_t *answer = json_pack("{s:s, s:s, s:I, s:s?}", "preview", preview, "debug", debug,
+                               "expires_at", (json_int_t)expires_at, "campaign", campaign);
+    answer_json(request, response, 201, answer);
+    json_decref(answer);
+}
+
 void pt_admin_dispatch(struct pt_app *app, struct pt_request *request,
                        struct pt_response *response)
 {
@@ -396,6 +420,11 @@ void pt_admin_dispatch(struct pt_app *app, struct pt_request *request,
             list_campaigns(app, request, response, "campaigns");
         else
             import_catalog(app, request, response);
+        return;
+    }
+    if (strcmp(rest, "editor-links") == 0) {
+        if (method_is(request, response, M(PT_METHOD_POST), "POST"))
+            editor_links(app, request, response);
         return;
     }
     if (strcmp(rest, "campaigns") == 0) {

@@ -160,15 +160,18 @@ void pt_app_editor_options(const struct pt_app *app, struct pt_request *request,
         options->force_campaign = pt_arena_strndup(request->arena, force, (size_t)(colon - force));
         options->force_variant = pt_arena_strndup(request->arena, colon + 1, strlen(colon + 1));
     }
+    /* Only short-lived signed tokens, never the admin token: these travel
+     * in an article's address, and from there into CMS and CDN logs. The
+     * editor's "Open on my article" link shows its own campaign, forced, and
+     * no other draft; the admin API's link for every draft lets all take
+     * part. */
     const char *preview = pt_http_query(request, "preview");
-    options->preview = pt_app_is_admin_token(app, preview);
-    /* The editor's short-lived "Open on my article" link: it shows its own
-     * campaign, forced, and no other draft. */
     char campaign[PT_ID_MAX];
-    if (!options->preview && preview != NULL && options->force_campaign != NULL &&
-        pt_dash_campaigns_check_preview_token(&app->crypto, preview, pt_app_now(app), campaign) ==
-            PT_OK)
-        options->preview = strcmp(campaign, options->force_campaign) == 0;
+    if (pt_dash_campaigns_check_preview_token(&app->crypto, preview, pt_app_now(app), campaign) ==
+        PT_OK)
+        options->preview = strcmp(campaign, PT_DASH_PREVIEW_ALL) == 0 ||
+                           (options->force_campaign != NULL &&
+                            strcmp(campaign, options->force_campaign) == 0);
 }
 
 void pt_app_reader_country(const struct pt_app *app, const struct pt_request *request,

@@ -54,9 +54,9 @@ bool pt_app_is_slow(void *context, const struct pt_request *request);
 void pt_app_register_routes(void);
 
 /* The editor's options from the query: force=CAMPAIGN:VARIANT, and
- * preview=TOKEN (drafts take part) when TOKEN is the admin token, or an
- * editor's preview link for the forced campaign (that draft only). debug is
- * left to the caller. Strings live in the request's arena. */
+ * preview=TOKEN when TOKEN is a signed preview token (never the admin
+ * token): for the forced campaign (that draft only), or for every draft.
+ * debug is left to the caller. Strings live in the request's arena. */
 void pt_app_editor_options(const struct pt_app *app, struct pt_request *request,
                            struct pt_select_options *options);
 

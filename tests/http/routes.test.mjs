@@ -32,7 +32,7 @@ function countOf(counts, kind, { campaign = CAMPAIGN, variant = 'a', day = utcDa
 }
 
 async function metrics() {
-    const r = await request(srv, 'GET', '/metrics');
+    const r = await request(srv, 'GET', '/metrics', { headers: auth });
     assert.equal(r.status, 200, r.body.slice(0, 300));
     assertContentType(r, /^text\/plain\b/i);
     return { text: r.body, samples: parseMetrics(r.body) };
