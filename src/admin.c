@@ -195,6 +195,23 @@ static void answer_change(struct pt_request *request, struct pt_response *respon
                           enum pt_status status, const char *error, json_t *document,
                           int success_status);
 
+/* The admin API's changes go to the dashboard's audit log like an editor's,
+ * under PT_AUTH_AUDIT_API_PREFIX: whoever holds the token changes what
+ * readers see, and the newsroom must be able to tell when. Best effort, as
+ * the dashboard's: the change is made, a failed note is logged. */
+static void audit(struct pt_app *app, const char *action, const char *detail)
+{
+    if (app->auth == NULL)
+        return;
+    char name[64];
+    snprintf(name, sizeof(name), PT_AUTH_AUDIT_API_PREFIX "%s", action);
+    pthread_mutex_lock(&app->auth_lock);
+    enum pt_status status = pt_auth_audit(app->auth, pt_app_now(app), 0, name, detail);
+    pthread_mutex_unlock(&app->auth_lock);
+    if (status != PT_OK)
+        fprintf(stderr, "patron: the audit log did not take %s %s\n", name, detail);
+}
+
 /* One campaign put (document) or taken out (NULL), answering the request. */
 static void change_campaign(struct pt_app *app, struct pt_request *request,
                             struct pt_response *response, const char *id, json_t *document,
@@ -203,6 +220,12 @@ static void change_campaign(struct pt_app *app, struct pt_request *request,
     char error[512];
     enum pt_status status =
         pt_admin_change_campaign(app, id, document, expected, error, sizeof(error));
+    if (status == PT_OK)
+        audit(app,
+              document == NULL                           ? "campaign_deleted"
+              : expected != NULL && expected[0] == '\0' ? "campaign_created"
+                                                         : "campaign_saved",
+              id);
     answer_change(request, response, status, error, document, success_status);
 }
 
@@ -307,6 +330,11 @@ static void set_status(struct pt_app *app, struct pt_request *request,
 {
     char error[512];
     enum pt_status status = pt_admin_set_status(app, id, state, error, sizeof(error));
+    if (status == PT_OK) {
+        char action[32];
+        snprintf(action, sizeof(action), "campaign_%s", state);
+        audit(app, action, id);
+    }
     json_t *document = NULL;
     if (status == PT_OK && pt_admin_campaign_read(app, id, &document, NULL) != PT_OK)
         status = PT_ERR_IO;
@@ -360,6 +388,14 @@ static void import_catalog(struct pt_app *app, struct pt_request *request,
         goto out;
     }
     pt_app_reload_catalog(app, false);
+    /* The note names every campaign imported, as far as it goes. */
+    struct pt_buf detail;
+    pt_buf_init(&detail);
+    pt_buf_printf(&detail, "%zu campaign(s):", set.count);
+    for (size_t i = 0; i < set.count && detail.length < 900; i++)
+        pt_buf_printf(&detail, " %s", set.ids[i]);
+    audit(app, "catalog_imported", detail.data);
+    pt_buf_dispose(&detail);
     struct pt_buf body;
     pt_buf_init(&body);
     pt_buf_printf(&body, "{\"imported\":%zu}", set.count);
@@ -401,6 +437,7 @@ static void editor_links(struct pt_app *app, struct pt_request *request,
     pt_dash_campaigns_preview_token(&app->crypto, campaign ? campaign : PT_DASH_PREVIEW_ALL,
                                     expires_at, preview);
     pt_dash_campaigns_debug_token(&app->crypto, expires_at, debug);
+    audit(app, "editor_links", campaign ? campaign : "every draft");
     json_t *answer = json_pack("{s:s, s:s, s:I, s:s?}", "preview", preview, "debug", debug,
                                "expires_at", (json_int_t)expires_at, "campaign", campaign);
     answer_json(request, response, 201, answer);

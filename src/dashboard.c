@@ -579,7 +579,11 @@ static void audit_row(void *context, const struct pt_auth_audit_entry *entry)
     struct audit_list *list = context;
     char when[32];
     pt_dash_format_time(entry->at, when);
-    const char *who = entry->actor[0] ? entry->actor : "command line";
+    const char *who = entry->actor[0] ? entry->actor
+                      : strncmp(entry->action, PT_AUTH_AUDIT_API_PREFIX,
+                                strlen(PT_AUTH_AUDIT_API_PREFIX)) == 0
+                          ? "admin API"
+                          : "command line";
     list->last_id = entry->id;
     list->rows++;
     if (list->csv) {

@@ -246,7 +246,12 @@ enum pt_status pt_auth_csrf_check(const struct pt_auth *auth, const struct pt_au
 
 /* ---------------------------------------------------------------- audit */
 
-/* Appends to the audit log. actor_id 0 means the command line. */
+/* Actions of the admin API (a bearer token, no user) start with this, so that
+ * the audit log can say who made them; actor_id is then 0. */
+#define PT_AUTH_AUDIT_API_PREFIX "api_"
+
+/* Appends to the audit log. actor_id 0 means the command line (or, with an
+ * action that starts with PT_AUTH_AUDIT_API_PREFIX, the admin API). */
 enum pt_status pt_auth_audit(struct pt_auth *auth, int64_t now, int64_t actor_id,
                              const char *action, const char *detail);
 

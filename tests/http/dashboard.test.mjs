@@ -480,6 +480,14 @@ t('patron admin: add-user, list-users, disable-user, enable-user, reset-password
     assert.equal(audit.status, 200);
     assert.match(audit.body, /^time,who,action,detail\r\n/);
     assert.match(audit.body, new RegExp(`command line,[a-z_]+,[^\\r\\n]*${email.replace(/\./g, '\\.')}`));
+
+    // The admin API's changes are there too, as "admin API".
+    const api = await http(patron.base, 'POST', '/v1/admin/campaigns/demo-2026/end', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    assert.equal(api.status, 200, api.body);
+    assert.equal((await http(patron.base, 'POST', '/v1/admin/campaigns/demo-2026/live', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).status, 200);
+    const after = await clients.admin.get('/dashboard/audit.csv');
+    assert.match(after.body, /admin API,api_campaign_ended,demo-2026\r\n/);
+    assert.match(after.body, /admin API,api_campaign_live,demo-2026\r\n/);
 });
 
 t('users page: an admin adds, disables and re-enables a user, and resets a password', async () => {
