@@ -1,5 +1,6 @@
 #include "patron/app.h"
 
+#include <arpa/inet.h>
 #include <malloc.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -138,15 +139,42 @@ bool pt_app_authorise(const struct pt_app *app, struct pt_request *request,
     return true;
 }
 
+/* An IPv6 address names one of the 2^64 a single subscriber usually holds:
+ * limits count the /64, or one client could take a fresh address for every
+ * try. Anything that is not IPv6 is left as it is. */
+static void group_ipv6(char *address, size_t size)
+{
+    struct in6_addr parsed;
+    if (strchr(address, ':') == NULL || inet_pton(AF_INET6, address, &parsed) != 1)
+        return;
+    memset(parsed.s6_addr + 8, 0, 8);
+    char text[INET6_ADDRSTRLEN];
+    if (inet_ntop(AF_INET6, &parsed, text, sizeof(text)) != NULL)
+        snprintf(address, size, "%s/64", text);
+}
+
 void pt_app_client(const struct pt_app *app, const struct pt_request *request, char *out,
                    size_t size)
 {
     const char *header = app->config->client_address_header;
     const char *value = header[0] != '\0' ? pt_http_header(request, header) : NULL;
-    if (value != NULL)
-        snprintf(out, size, "%s", value);
-    else
+    if (value != NULL) {
+        /* A list (X-Forwarded-For: "what the client claimed, ..., what our
+         * proxy saw"): only the last entry was written by the proxy; the
+         * others are the client's to choose, so they must not make a new
+         * client of every request. */
+        const char *last = strrchr(value, ',');
+        last = last != NULL ? last + 1 : value;
+        while (*last == ' ' || *last == '\t')
+            last++;
+        size_t length = strlen(last);
+        while (length > 0 && (last[length - 1] == ' ' || last[length - 1] == '\t'))
+            length--;
+        snprintf(out, size, "%.*s", (int)length, last);
+    } else {
         pt_http_peer_address(request, out, size);
+    }
+    group_ipv6(out, size);
 }
 
 void pt_app_editor_options(const struct pt_app *app, struct pt_request *request,

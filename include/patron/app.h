@@ -76,7 +76,8 @@ bool pt_app_authorise(const struct pt_app *app, struct pt_request *request,
                       struct pt_response *response);
 
 /* Who is asking, for rate limits only: the configured header's value behind
- * a proxy, else the peer's address. Never stored or logged. */
+ * a proxy (its last entry, for a list such as X-Forwarded-For), else the
+ * peer's address; an IPv6 address as its /64. Never stored or logged. */
 void pt_app_client(const struct pt_app *app, const struct pt_request *request, char *out,
                    size_t size);
 

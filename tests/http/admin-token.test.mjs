@@ -136,3 +136,23 @@ t('signed editor links from the admin API: preview and debug work; tampered ones
     assert.equal((await admin('GET', '/v1/admin/editor-links')).status, 405);
     assert.equal((await admin('POST', '/v1/admin/editor-links?campaign=../x')).status, 422);
 });
+
+t('behind a proxy that appends to X-Forwarded-For, the client is the entry the proxy wrote; an IPv6 client is its /64', async () => {
+    const proxied = await startServer({ label: 'admin-token-xff', config: { client_address_header: 'X-Forwarded-For' } });
+    try {
+        const ask = (xff, token = 'a-wrong-guess') => request(proxied, 'GET', '/v1/stats', {
+            headers: { 'X-Forwarded-For': xff, Authorization: `Bearer ${token}` },
+        });
+        // What the client writes itself changes with every try; what the
+        // proxy appended does not: one client, limited after ten.
+        for (let i = 0; i < 10; i++) assert.equal((await ask(`10.0.${i}.1, 192.0.2.${i}, 198.51.100.7`)).status, 401, `try ${i + 1}`);
+        assert.equal((await ask('203.0.113.99, 198.51.100.7')).status, 429);
+        assert.equal((await ask('198.51.100.8', ADMIN_TOKEN)).status, 200, 'another client');
+        // Addresses of one IPv6 /64 are one client.
+        for (let i = 0; i < 10; i++) assert.equal((await ask(`2001:db8:1:2::${(i + 1).toString(16)}`)).status, 401, `v6 try ${i + 1}`);
+        assert.equal((await ask('2001:db8:1:2:ffff:ffff:ffff:ffff', ADMIN_TOKEN)).status, 429);
+        assert.equal((await ask('2001:db8:1:3::1', ADMIN_TOKEN)).status, 200, 'the next /64 is another client');
+    } finally {
+        await stopAndAssertClean(proxied);
+    }
+});
