@@ -296,13 +296,28 @@ enum pt_status pt_auth_user_add(struct pt_auth *auth, const char *email, enum pt
 {
     char normal[PT_AUTH_EMAIL_MAX + 1];
     char hash[PT_AUTH_HASH_STRING_BYTES];
-    sqlite3_stmt *statement = NULL;
-    bool open = false;
+    /* The cheap checks first, so that a bad form costs no hash. */
     enum pt_status status = pt_crypto_normalise_email(email, normal);
     if (status == PT_OK && !role_is_valid(role))
         status = PT_ERR_INVALID;
     if (status == PT_OK)
         status = pt_auth_password_hash(auth, password, hash);
+    if (status == PT_OK)
+        status = pt_auth_user_add_hashed(auth, normal, role, hash, actor_id, now, user_id);
+    sodium_memzero(hash, sizeof(hash));
+    return status;
+}
+
+enum pt_status pt_auth_user_add_hashed(struct pt_auth *auth, const char *email,
+                                       enum pt_auth_role role, const char *hash, int64_t actor_id,
+                                       int64_t now, int64_t *user_id)
+{
+    char normal[PT_AUTH_EMAIL_MAX + 1];
+    sqlite3_stmt *statement = NULL;
+    bool open = false;
+    enum pt_status status = pt_crypto_normalise_email(email, normal);
+    if (status == PT_OK && !role_is_valid(role))
+        status = PT_ERR_INVALID;
     if (status)
         goto out;
     status = begin(auth);
@@ -339,7 +354,6 @@ out:
     sqlite3_finalize(statement);
     if (open)
         status = finish(auth, status);
-    sodium_memzero(hash, sizeof(hash));
     return status;
 }
 
@@ -461,16 +475,23 @@ out:
 enum pt_status pt_auth_user_set_password(struct pt_auth *auth, const char *email,
                                          const char *password, int64_t actor_id, int64_t now)
 {
-    struct pt_auth_user user;
     char hash[PT_AUTH_HASH_STRING_BYTES];
-    sqlite3_stmt *statement = NULL;
     /* Hash before the transaction: argon2id is slow and needs no lock. */
     enum pt_status status = pt_auth_password_hash(auth, password, hash);
+    if (status == PT_OK)
+        status = pt_auth_user_set_password_hashed(auth, email, hash, actor_id, now);
+    sodium_memzero(hash, sizeof(hash));
+    return status;
+}
+
+enum pt_status pt_auth_user_set_password_hashed(struct pt_auth *auth, const char *email,
+                                                const char *hash, int64_t actor_id, int64_t now)
+{
+    struct pt_auth_user user;
+    sqlite3_stmt *statement = NULL;
+    enum pt_status status = begin(auth);
     if (status)
         return status;
-    status = begin(auth);
-    if (status)
-        goto wipe;
     status = pt_auth_user_get(auth, email, &user);
     if (status)
         goto out;
@@ -498,10 +519,7 @@ enum pt_status pt_auth_user_set_password(struct pt_auth *auth, const char *email
     if (status == PT_OK)
         status = pt_auth_audit(auth, now, actor_id, "password_reset", user.email);
 out:
-    status = finish(auth, status);
-wipe:
-    sodium_memzero(hash, sizeof(hash));
-    return status;
+    return finish(auth, status);
 }
 
 /* ---------------------------------------------------------------- sessions */

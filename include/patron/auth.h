@@ -136,6 +136,13 @@ enum pt_status pt_auth_user_set_disabled(struct pt_auth *auth, const char *email
  * everywhere and clears the account's failed attempts (unlocking it). */
 enum pt_status pt_auth_user_set_password(struct pt_auth *auth, const char *email,
                                          const char *password, int64_t actor_id, int64_t now);
+/* The two above with a hash from pt_auth_password_hash, made beforehand, so
+ * that a caller that serialises calls can hash outside its lock. */
+enum pt_status pt_auth_user_add_hashed(struct pt_auth *auth, const char *email,
+                                       enum pt_auth_role role, const char *hash, int64_t actor_id,
+                                       int64_t now, int64_t *user_id);
+enum pt_status pt_auth_user_set_password_hashed(struct pt_auth *auth, const char *email,
+                                                const char *hash, int64_t actor_id, int64_t now);
 
 /* ---------------------------------------------------------------- sessions */
 
