@@ -222,9 +222,9 @@ static void change_campaign(struct pt_app *app, struct pt_request *request,
         pt_admin_change_campaign(app, id, document, expected, error, sizeof(error));
     if (status == PT_OK)
         audit(app,
-              document == NULL                           ? "campaign_deleted"
+              document == NULL                          ? "campaign_deleted"
               : expected != NULL && expected[0] == '\0' ? "campaign_created"
-                                                         : "campaign_saved",
+                                                        : "campaign_saved",
               id);
     answer_change(request, response, status, error, document, success_status);
 }

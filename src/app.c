@@ -197,9 +197,9 @@ void pt_app_editor_options(const struct pt_app *app, struct pt_request *request,
     char campaign[PT_ID_MAX];
     if (pt_dash_campaigns_check_preview_token(&app->crypto, preview, pt_app_now(app), campaign) ==
         PT_OK)
-        options->preview = strcmp(campaign, PT_DASH_PREVIEW_ALL) == 0 ||
-                           (options->force_campaign != NULL &&
-                            strcmp(campaign, options->force_campaign) == 0);
+        options->preview =
+            strcmp(campaign, PT_DASH_PREVIEW_ALL) == 0 ||
+            (options->force_campaign != NULL && strcmp(campaign, options->force_campaign) == 0);
 }
 
 void pt_app_reader_country(const struct pt_app *app, const struct pt_request *request,

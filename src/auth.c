@@ -423,11 +423,10 @@ static enum pt_status clear_failures(struct pt_auth *auth,
                                      const unsigned char *client)
 {
     sqlite3_stmt *statement = NULL;
-    enum pt_status status =
-        prepare(auth,
-                "DELETE FROM login_failures WHERE account_hash = ?1 "
-                "AND (?2 IS NULL OR client_hash = ?2)",
-                &statement, "clearing failed sign-ins");
+    enum pt_status status = prepare(auth,
+                                    "DELETE FROM login_failures WHERE account_hash = ?1 "
+                                    "AND (?2 IS NULL OR client_hash = ?2)",
+                                    &statement, "clearing failed sign-ins");
     if (status == PT_OK) {
         sqlite3_bind_blob(statement, 1, account, PT_AUTH_HASH_BYTES, SQLITE_STATIC);
         if (client != NULL)
@@ -690,9 +689,8 @@ out:
 
 /* Failures in the window: of an account (client NULL), of a client (account
  * NULL), or of one account from one client. */
-static enum pt_status count_failures(struct pt_auth *auth,
-                                     const unsigned char *account, const unsigned char *client,
-                                     int64_t now, int64_t *count)
+static enum pt_status count_failures(struct pt_auth *auth, const unsigned char *account,
+                                     const unsigned char *client, int64_t now, int64_t *count)
 {
     sqlite3_stmt *statement = NULL;
     enum pt_status status = prepare(auth,

@@ -1556,7 +1556,6 @@ static void preview_stored(struct pt_dash *dash, const char *id)
 static const char preview_label[] = "patron campaign preview v1";
 static const char debug_label[] = "patron appeal debug v1";
 
-
 void pt_dash_campaigns_preview_token(const struct pt_crypto *crypto, const char *campaign_id,
                                      int64_t expires_at, char token[PT_DASH_PREVIEW_TOKEN_MAX])
 {

@@ -363,8 +363,7 @@ static void login(struct pt_app *app, struct pt_request *request, struct pt_resp
     pt_auth_attempt_wipe(&attempt);
     if (busy && status == PT_ERR_TOO_LARGE) {
         login_page(request, response, 503,
-                   "Too many people are signing in right now. Try again in a moment.", email,
-                   next);
+                   "Too many people are signing in right now. Try again in a moment.", email, next);
         pt_response_header(response, "Retry-After", "1");
         return;
     }
@@ -528,9 +527,9 @@ static void users(struct pt_dash *dash)
         if (role_name == NULL || pt_auth_role_parse(role_name, &role) != PT_OK)
             status = PT_ERR_INVALID;
         else
-            status = hashed ? hashed
-                            : pt_auth_user_add_hashed(app->auth, email, role, hash, actor, now,
-                                                      NULL);
+            status = hashed
+                         ? hashed
+                         : pt_auth_user_add_hashed(app->auth, email, role, hash, actor, now, NULL);
         done = "The user was added.";
     } else if (strcmp(dash->rest, "/disable") == 0 || strcmp(dash->rest, "/enable") == 0) {
         bool disable = strcmp(dash->rest, "/disable") == 0;
@@ -541,8 +540,8 @@ static void users(struct pt_dash *dash)
             status = pt_auth_user_set_disabled(app->auth, email, disable, actor, now);
         done = disable ? "The user was disabled and signed out." : "The user was enabled.";
     } else if (strcmp(dash->rest, "/password") == 0) {
-        status = hashed ? hashed
-                        : pt_auth_user_set_password_hashed(app->auth, email, hash, actor, now);
+        status =
+            hashed ? hashed : pt_auth_user_set_password_hashed(app->auth, email, hash, actor, now);
         done = "The password was set; the user was signed out everywhere.";
     } else {
         status = PT_ERR_NOT_FOUND;
@@ -595,11 +594,11 @@ static void audit_row(void *context, const struct pt_auth_audit_entry *entry)
     struct audit_list *list = context;
     char when[32];
     pt_dash_format_time(entry->at, when);
-    const char *who = entry->actor[0] ? entry->actor
-                      : strncmp(entry->action, PT_AUTH_AUDIT_API_PREFIX,
-                                strlen(PT_AUTH_AUDIT_API_PREFIX)) == 0
-                          ? "admin API"
-                          : "command line";
+    const char *who =
+        entry->actor[0] ? entry->actor
+        : strncmp(entry->action, PT_AUTH_AUDIT_API_PREFIX, strlen(PT_AUTH_AUDIT_API_PREFIX)) == 0
+            ? "admin API"
+            : "command line";
     list->last_id = entry->id;
     list->rows++;
     if (list->csv) {

@@ -22,8 +22,8 @@ static bool coarse_routes[PT_METRICS_ROUTES_MAX];
  * their counts are shown in steps, so that whoever reads /metrics cannot
  * watch one reader act in real time. */
 static const char *const reader_routes[] = {
-    "support", "support_quote", "dismiss", "reminders", "reminders_form", "reminders_cancel",
-    "thanks", "webhook", "manage", "manage_lost", "manage_magic",
+    "support", "support_quote", "dismiss", "reminders",   "reminders_form", "reminders_cancel",
+    "thanks",  "webhook",       "manage",  "manage_lost", "manage_magic",
 };
 static atomic_uint_fast64_t requests[PT_METRICS_ROUTES_MAX][STATUS_COUNT];
 static atomic_uint_fast64_t duration_buckets[BUCKET_COUNT];

@@ -179,13 +179,13 @@ enum pt_status pt_auth_login(struct pt_auth *auth, const char *email, const char
 
 /* One sign-in between its steps. Holds a password hash: wiped by finish. */
 struct pt_auth_attempt {
-    struct pt_auth_user user;                       /* when found */
-    char hash[PT_AUTH_HASH_STRING_BYTES];           /* the user's stored hash */
-    char new_hash[PT_AUTH_HASH_STRING_BYTES];       /* when rehashed */
-    unsigned char account_key[PT_AUTH_HASH_BYTES];  /* keyed hash of the typed address */
-    unsigned char client_key[PT_AUTH_HASH_BYTES];   /* keyed hash of the client */
-    int64_t failure_row;                            /* the failure recorded in advance, or 0 */
-    int delay_ms;                                   /* the account's slow-down */
+    struct pt_auth_user user;                      /* when found */
+    char hash[PT_AUTH_HASH_STRING_BYTES];          /* the user's stored hash */
+    char new_hash[PT_AUTH_HASH_STRING_BYTES];      /* when rehashed */
+    unsigned char account_key[PT_AUTH_HASH_BYTES]; /* keyed hash of the typed address */
+    unsigned char client_key[PT_AUTH_HASH_BYTES];  /* keyed hash of the client */
+    int64_t failure_row;                           /* the failure recorded in advance, or 0 */
+    int delay_ms;                                  /* the account's slow-down */
     bool found, locked, verified, rehashed, busy;
 };
 

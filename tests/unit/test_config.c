@@ -50,7 +50,8 @@ Test(config, the_example_file_parses_and_matches_the_defaults)
 Test(config, values_comments_and_blank_lines)
 {
     const char *text = "# a comment\n\n  port = 9090  # trailing comment\n"
-                       "listen=::1\r\nlog_requests = off\nadmin_token = #T0k3n-w1th-a-hash-1st#and-inside/rSq9vXz2Lm8Pk4Yd7Wb+\n"
+                       "listen=::1\r\nlog_requests = off\nadmin_token = "
+                       "#T0k3n-w1th-a-hash-1st#and-inside/rSq9vXz2Lm8Pk4Yd7Wb+\n"
                        "public_url = https://support.example.org\n"
                        "accent_color = #7a1f1f  # a colour is a value, not a comment\n";
     cr_assert_eq(pt_config_parse(&config, "t.conf", text, error, sizeof(error)), PT_OK, "%s",
