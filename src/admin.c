@@ -8,6 +8,7 @@
 
 #include "patron/alloc.h"
 #include "patron/buf.h"
+#include "patron/dash_campaigns.h"
 #include "patron/json.h"
 
 /* One change at a time: validating against the stored catalogue and storing
@@ -194,6 +195,23 @@ static void answer_change(struct pt_request *request, struct pt_response *respon
                           enum pt_status status, const char *error, json_t *document,
                           int success_status);
 
+/* The admin API's changes go to the dashboard's audit log like an editor's,
+ * under PT_AUTH_AUDIT_API_PREFIX: whoever holds the token changes what
+ * readers see, and the newsroom must be able to tell when. Best effort, as
+ * the dashboard's: the change is made, a failed note is logged. */
+static void audit(struct pt_app *app, const char *action, const char *detail)
+{
+    if (app->auth == NULL)
+        return;
+    char name[64];
+    snprintf(name, sizeof(name), PT_AUTH_AUDIT_API_PREFIX "%s", action);
+    pthread_mutex_lock(&app->auth_lock);
+    enum pt_status status = pt_auth_audit(app->auth, pt_app_now(app), 0, name, detail);
+    pthread_mutex_unlock(&app->auth_lock);
+    if (status != PT_OK)
+        fprintf(stderr, "patron: the audit log did not take %s %s\n", name, detail);
+}
+
 /* One campaign put (document) or taken out (NULL), answering the request. */
 static void change_campaign(struct pt_app *app, struct pt_request *request,
                             struct pt_response *response, const char *id, json_t *document,
@@ -202,6 +220,12 @@ static void change_campaign(struct pt_app *app, struct pt_request *request,
     char error[512];
     enum pt_status status =
         pt_admin_change_campaign(app, id, document, expected, error, sizeof(error));
+    if (status == PT_OK)
+        audit(app,
+              document == NULL                          ? "campaign_deleted"
+              : expected != NULL && expected[0] == '\0' ? "campaign_created"
+                                                        : "campaign_saved",
+              id);
     answer_change(request, response, status, error, document, success_status);
 }
 
@@ -306,6 +330,11 @@ static void set_status(struct pt_app *app, struct pt_request *request,
 {
     char error[512];
     enum pt_status status = pt_admin_set_status(app, id, state, error, sizeof(error));
+    if (status == PT_OK) {
+        char action[32];
+        snprintf(action, sizeof(action), "campaign_%s", state);
+        audit(app, action, id);
+    }
     json_t *document = NULL;
     if (status == PT_OK && pt_admin_campaign_read(app, id, &document, NULL) != PT_OK)
         status = PT_ERR_IO;
@@ -359,6 +388,14 @@ static void import_catalog(struct pt_app *app, struct pt_request *request,
         goto out;
     }
     pt_app_reload_catalog(app, false);
+    /* The note names every campaign imported, as far as it goes. */
+    struct pt_buf detail;
+    pt_buf_init(&detail);
+    pt_buf_printf(&detail, "%zu campaign(s):", set.count);
+    for (size_t i = 0; i < set.count && detail.length < 900; i++)
+        pt_buf_printf(&detail, " %s", set.ids[i]);
+    audit(app, "catalog_imported", detail.data);
+    pt_buf_dispose(&detail);
     struct pt_buf body;
     pt_buf_init(&body);
     pt_buf_printf(&body, "{\"imported\":%zu}", set.count);
@@ -383,6 +420,30 @@ static bool method_is(struct pt_request *request, struct pt_response *response, 
 
 #define M(method) (1u << (method))
 
+/* POST /v1/admin/editor-links[?campaign=ID]: short-lived signed tokens for
+ * an article's patron_preview and patron_debug, so that editors never put
+ * the admin token in an address. Without a campaign the preview token lets
+ * every draft take part. */
+static void editor_links(struct pt_app *app, struct pt_request *request,
+                         struct pt_response *response)
+{
+    const char *campaign = pt_http_query(request, "campaign");
+    if (campaign != NULL && !pt_catalog_is_id(campaign)) {
+        pt_response_error(request, response, 422, "campaign must be a campaign id.");
+        return;
+    }
+    int64_t expires_at = pt_app_now(app) + PT_DASH_PREVIEW_LINK_SECONDS;
+    char preview[PT_DASH_PREVIEW_TOKEN_MAX], debug[PT_DASH_PREVIEW_TOKEN_MAX];
+    pt_dash_campaigns_preview_token(&app->crypto, campaign ? campaign : PT_DASH_PREVIEW_ALL,
+                                    expires_at, preview);
+    pt_dash_campaigns_debug_token(&app->crypto, expires_at, debug);
+    audit(app, "editor_links", campaign ? campaign : "every draft");
+    json_t *answer = json_pack("{s:s, s:s, s:I, s:s?}", "preview", preview, "debug", debug,
+                               "expires_at", (json_int_t)expires_at, "campaign", campaign);
+    answer_json(request, response, 201, answer);
+    json_decref(answer);
+}
+
 void pt_admin_dispatch(struct pt_app *app, struct pt_request *request,
                        struct pt_response *response)
 {
@@ -396,6 +457,11 @@ void pt_admin_dispatch(struct pt_app *app, struct pt_request *request,
             list_campaigns(app, request, response, "campaigns");
         else
             import_catalog(app, request, response);
+        return;
+    }
+    if (strcmp(rest, "editor-links") == 0) {
+        if (method_is(request, response, M(PT_METHOD_POST), "POST"))
+            editor_links(app, request, response);
         return;
     }
     if (strcmp(rest, "campaigns") == 0) {

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "patron/buf.h"
+#include "patron/dash_campaigns.h"
 #include "patron/json.h"
 #include "patron/metrics.h"
 #include "patron/request.h"
@@ -99,8 +100,10 @@ void pt_api_appeal(struct pt_app *app, struct pt_request *request, struct pt_res
     pt_http_hold_catalog(request, catalog);
     struct pt_select_options options;
     pt_app_editor_options(app, request, &options);
-    /* The reasons name every campaign and its targeting: editors only. */
-    if (pt_app_is_admin_token(app, pt_http_query(request, "debug"))) {
+    /* The reasons name every campaign and its targeting: editors only, with
+     * a signed debug token (the admin token never goes in an address). */
+    if (pt_dash_campaigns_check_debug_token(&app->crypto, pt_http_query(request, "debug"),
+                                            pt_app_now(app))) {
         options.trace_capacity = catalog->campaign_count;
         options.trace = pt_arena_alloc(request->arena, (catalog->campaign_count + 1) *
                                                            sizeof(*options.trace));
@@ -212,7 +215,9 @@ static void write_reminder_metric(void *context, const char *month, const char *
     pt_buf_json_str(body, month);
     pt_buf_puts(body, ",kind=");
     pt_buf_json_str(body, kind);
-    pt_buf_printf(body, "} %lld\n", (long long)count);
+    /* A sign-up or a cancellation is one reader's act: shown in steps. */
+    pt_buf_printf(body, "} %llu\n",
+                  (unsigned long long)pt_metrics_coarse(count > 0 ? (uint64_t)count : 0));
 }
 
 void pt_api_stats(struct pt_app *app, struct pt_request *request, struct pt_response *response)
@@ -259,6 +264,10 @@ void pt_api_healthz(struct pt_app *app, struct pt_request *request, struct pt_re
 
 void pt_api_metrics(struct pt_app *app, struct pt_request *request, struct pt_response *response)
 {
+    /* The counts describe what readers do; they are for the newsroom's own
+     * monitoring, which has the admin token. */
+    if (!pt_app_authorise(app, request, response))
+        return;
     struct pt_catalog *catalog = pt_catalog_holder_acquire(&app->catalogs);
     int64_t campaigns = (int64_t)catalog->campaign_count;
     pt_catalog_release(catalog);

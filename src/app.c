@@ -1,5 +1,6 @@
 #include "patron/app.h"
 
+#include <arpa/inet.h>
 #include <malloc.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -114,9 +115,23 @@ bool pt_app_authorise(const struct pt_app *app, struct pt_request *request,
                           "The admin API is off: set admin_token in the configuration.");
         return false;
     }
+    /* Guesses are limited per client, and checked before the token, so that
+     * a client over its allowance learns nothing even from the right one. */
+    char client[64];
+    pt_app_client(app, request, client, sizeof(client));
+    int64_t now_ms = pt_app_now(app) * 1000;
+    if (app->admin_failures != NULL && !pt_ratelimit_peek(app->admin_failures, client, now_ms)) {
+        pt_response_error(request, response, 429,
+                          "Too many wrong admin tokens from here. Wait a minute and try again.");
+        pt_response_header(response, "Retry-After", "10");
+        return false;
+    }
     const char *header = pt_http_header(request, "Authorization");
     if (header == NULL || strncmp(header, "Bearer ", 7) != 0 ||
         !pt_app_is_admin_token(app, header + 7)) {
+        /* A request without the header at all is not a guess. */
+        if (header != NULL && app->admin_failures != NULL)
+            (void)pt_ratelimit_allow(app->admin_failures, client, now_ms);
         pt_response_error(request, response, 401, "A valid admin token is needed.");
         pt_response_header(response, "WWW-Authenticate", "Bearer");
         return false;
@@ -124,15 +139,42 @@ bool pt_app_authorise(const struct pt_app *app, struct pt_request *request,
     return true;
 }
 
+/* An IPv6 address names one of the 2^64 a single subscriber usually holds:
+ * limits count the /64, or one client could take a fresh address for every
+ * try. Anything that is not IPv6 is left as it is. */
+static void group_ipv6(char *address, size_t size)
+{
+    struct in6_addr parsed;
+    if (strchr(address, ':') == NULL || inet_pton(AF_INET6, address, &parsed) != 1)
+        return;
+    memset(parsed.s6_addr + 8, 0, 8);
+    char text[INET6_ADDRSTRLEN];
+    if (inet_ntop(AF_INET6, &parsed, text, sizeof(text)) != NULL)
+        snprintf(address, size, "%s/64", text);
+}
+
 void pt_app_client(const struct pt_app *app, const struct pt_request *request, char *out,
                    size_t size)
 {
     const char *header = app->config->client_address_header;
     const char *value = header[0] != '\0' ? pt_http_header(request, header) : NULL;
-    if (value != NULL)
-        snprintf(out, size, "%s", value);
-    else
+    if (value != NULL) {
+        /* A list (X-Forwarded-For: "what the client claimed, ..., what our
+         * proxy saw"): only the last entry was written by the proxy; the
+         * others are the client's to choose, so they must not make a new
+         * client of every request. */
+        const char *last = strrchr(value, ',');
+        last = last != NULL ? last + 1 : value;
+        while (*last == ' ' || *last == '\t')
+            last++;
+        size_t length = strlen(last);
+        while (length > 0 && (last[length - 1] == ' ' || last[length - 1] == '\t'))
+            length--;
+        snprintf(out, size, "%.*s", (int)length, last);
+    } else {
         pt_http_peer_address(request, out, size);
+    }
+    group_ipv6(out, size);
 }
 
 void pt_app_editor_options(const struct pt_app *app, struct pt_request *request,
@@ -146,15 +188,18 @@ void pt_app_editor_options(const struct pt_app *app, struct pt_request *request,
         options->force_campaign = pt_arena_strndup(request->arena, force, (size_t)(colon - force));
         options->force_variant = pt_arena_strndup(request->arena, colon + 1, strlen(colon + 1));
     }
+    /* Only short-lived signed tokens, never the admin token: these travel
+     * in an article's address, and from there into CMS and CDN logs. The
+     * editor's "Open on my article" link shows its own campaign, forced, and
+     * no other draft; the admin API's link for every draft lets all take
+     * part. */
     const char *preview = pt_http_query(request, "preview");
-    options->preview = pt_app_is_admin_token(app, preview);
-    /* The editor's short-lived "Open on my article" link: it shows its own
-     * campaign, forced, and no other draft. */
     char campaign[PT_ID_MAX];
-    if (!options->preview && preview != NULL && options->force_campaign != NULL &&
-        pt_dash_campaigns_check_preview_token(&app->crypto, preview, pt_app_now(app), campaign) ==
-            PT_OK)
-        options->preview = strcmp(campaign, options->force_campaign) == 0;
+    if (pt_dash_campaigns_check_preview_token(&app->crypto, preview, pt_app_now(app), campaign) ==
+        PT_OK)
+        options->preview =
+            strcmp(campaign, PT_DASH_PREVIEW_ALL) == 0 ||
+            (options->force_campaign != NULL && strcmp(campaign, options->force_campaign) == 0);
 }
 
 void pt_app_reader_country(const struct pt_app *app, const struct pt_request *request,

@@ -8,8 +8,10 @@
 #include "patron/auth.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* A session is marked as seen at most once a minute, so a dashboard page and
  * its assets do not each write to the database; the idle timeout is
@@ -82,6 +84,9 @@ struct pt_auth_settings pt_auth_settings_default(void)
         .max_failures_per_account = 5,
         .max_failures_per_client = 20,
         .failure_window = 15 * 60,
+        .slowdown_step_ms = 100,
+        .slowdown_max_ms = 1000,
+        .max_concurrent_hashes = 4,
     };
     return settings;
 }
@@ -121,6 +126,7 @@ enum pt_status pt_auth_init(struct pt_auth *auth, sqlite3 *db, const struct pt_c
                             const struct pt_auth_settings *settings)
 {
     memset(auth, 0, sizeof(*auth));
+    atomic_init(&auth->hashing, 0);
     if (sodium_init() < 0)
         return PT_ERR_INTERNAL;
     auth->db = db;
@@ -290,13 +296,28 @@ enum pt_status pt_auth_user_add(struct pt_auth *auth, const char *email, enum pt
 {
     char normal[PT_AUTH_EMAIL_MAX + 1];
     char hash[PT_AUTH_HASH_STRING_BYTES];
-    sqlite3_stmt *statement = NULL;
-    bool open = false;
+    /* The cheap checks first, so that a bad form costs no hash. */
     enum pt_status status = pt_crypto_normalise_email(email, normal);
     if (status == PT_OK && !role_is_valid(role))
         status = PT_ERR_INVALID;
     if (status == PT_OK)
         status = pt_auth_password_hash(auth, password, hash);
+    if (status == PT_OK)
+        status = pt_auth_user_add_hashed(auth, normal, role, hash, actor_id, now, user_id);
+    sodium_memzero(hash, sizeof(hash));
+    return status;
+}
+
+enum pt_status pt_auth_user_add_hashed(struct pt_auth *auth, const char *email,
+                                       enum pt_auth_role role, const char *hash, int64_t actor_id,
+                                       int64_t now, int64_t *user_id)
+{
+    char normal[PT_AUTH_EMAIL_MAX + 1];
+    sqlite3_stmt *statement = NULL;
+    bool open = false;
+    enum pt_status status = pt_crypto_normalise_email(email, normal);
+    if (status == PT_OK && !role_is_valid(role))
+        status = PT_ERR_INVALID;
     if (status)
         goto out;
     status = begin(auth);
@@ -333,7 +354,6 @@ out:
     sqlite3_finalize(statement);
     if (open)
         status = finish(auth, status);
-    sodium_memzero(hash, sizeof(hash));
     return status;
 }
 
@@ -397,14 +417,20 @@ static enum pt_status run_for_user(struct pt_auth *auth, const char *sql, int64_
     return status;
 }
 
+/* Forgets the account's failures: from one client, or (client NULL) from all. */
 static enum pt_status clear_failures(struct pt_auth *auth,
-                                     const unsigned char account[PT_AUTH_HASH_BYTES])
+                                     const unsigned char account[PT_AUTH_HASH_BYTES],
+                                     const unsigned char *client)
 {
     sqlite3_stmt *statement = NULL;
-    enum pt_status status = prepare(auth, "DELETE FROM login_failures WHERE account_hash = ?",
+    enum pt_status status = prepare(auth,
+                                    "DELETE FROM login_failures WHERE account_hash = ?1 "
+                                    "AND (?2 IS NULL OR client_hash = ?2)",
                                     &statement, "clearing failed sign-ins");
     if (status == PT_OK) {
         sqlite3_bind_blob(statement, 1, account, PT_AUTH_HASH_BYTES, SQLITE_STATIC);
+        if (client != NULL)
+            sqlite3_bind_blob(statement, 2, client, PT_AUTH_HASH_BYTES, SQLITE_STATIC);
         if (sqlite3_step(statement) != SQLITE_DONE)
             status = fail(auth, "clearing failed sign-ins");
     }
@@ -448,16 +474,23 @@ out:
 enum pt_status pt_auth_user_set_password(struct pt_auth *auth, const char *email,
                                          const char *password, int64_t actor_id, int64_t now)
 {
-    struct pt_auth_user user;
     char hash[PT_AUTH_HASH_STRING_BYTES];
-    sqlite3_stmt *statement = NULL;
     /* Hash before the transaction: argon2id is slow and needs no lock. */
     enum pt_status status = pt_auth_password_hash(auth, password, hash);
+    if (status == PT_OK)
+        status = pt_auth_user_set_password_hashed(auth, email, hash, actor_id, now);
+    sodium_memzero(hash, sizeof(hash));
+    return status;
+}
+
+enum pt_status pt_auth_user_set_password_hashed(struct pt_auth *auth, const char *email,
+                                                const char *hash, int64_t actor_id, int64_t now)
+{
+    struct pt_auth_user user;
+    sqlite3_stmt *statement = NULL;
+    enum pt_status status = begin(auth);
     if (status)
         return status;
-    status = begin(auth);
-    if (status)
-        goto wipe;
     status = pt_auth_user_get(auth, email, &user);
     if (status)
         goto out;
@@ -480,15 +513,12 @@ enum pt_status pt_auth_user_set_password(struct pt_auth *auth, const char *email
     if (status == PT_OK) {
         unsigned char account[PT_AUTH_HASH_BYTES];
         hash_limit_key(auth, user.email, account);
-        status = clear_failures(auth, account);
+        status = clear_failures(auth, account, NULL);
     }
     if (status == PT_OK)
         status = pt_auth_audit(auth, now, actor_id, "password_reset", user.email);
 out:
-    status = finish(auth, status);
-wipe:
-    sodium_memzero(hash, sizeof(hash));
-    return status;
+    return finish(auth, status);
 }
 
 /* ---------------------------------------------------------------- sessions */
@@ -657,20 +687,24 @@ out:
 
 /* ---------------------------------------------------------------- sign-in */
 
-static enum pt_status count_failures(struct pt_auth *auth, const char *column,
-                                     const unsigned char key[PT_AUTH_HASH_BYTES], int64_t now,
-                                     int64_t *count)
+/* Failures in the window: of an account (client NULL), of a client (account
+ * NULL), or of one account from one client. */
+static enum pt_status count_failures(struct pt_auth *auth, const unsigned char *account,
+                                     const unsigned char *client, int64_t now, int64_t *count)
 {
-    char sql[128];
     sqlite3_stmt *statement = NULL;
-    /* column is one of two literals from this file, never input. */
-    snprintf(sql, sizeof(sql), "SELECT count(*) FROM login_failures WHERE %s = ? AND at > ?",
-             column);
-    enum pt_status status = prepare(auth, sql, &statement, "counting failed sign-ins");
+    enum pt_status status = prepare(auth,
+                                    "SELECT count(*) FROM login_failures WHERE at > ?1 "
+                                    "AND (?2 IS NULL OR account_hash = ?2) "
+                                    "AND (?3 IS NULL OR client_hash = ?3)",
+                                    &statement, "counting failed sign-ins");
     if (status)
         goto out;
-    sqlite3_bind_blob(statement, 1, key, PT_AUTH_HASH_BYTES, SQLITE_STATIC);
-    sqlite3_bind_int64(statement, 2, now - auth->settings.failure_window);
+    sqlite3_bind_int64(statement, 1, now - auth->settings.failure_window);
+    if (account != NULL)
+        sqlite3_bind_blob(statement, 2, account, PT_AUTH_HASH_BYTES, SQLITE_STATIC);
+    if (client != NULL)
+        sqlite3_bind_blob(statement, 3, client, PT_AUTH_HASH_BYTES, SQLITE_STATIC);
     if (sqlite3_step(statement) != SQLITE_ROW) {
         status = fail(auth, "counting failed sign-ins");
         goto out;
@@ -683,7 +717,8 @@ out:
 
 static enum pt_status record_failure(struct pt_auth *auth,
                                      const unsigned char account[PT_AUTH_HASH_BYTES],
-                                     const unsigned char client[PT_AUTH_HASH_BYTES], int64_t now)
+                                     const unsigned char client[PT_AUTH_HASH_BYTES], int64_t now,
+                                     int64_t *row)
 {
     sqlite3_stmt *statement = NULL;
     enum pt_status status =
@@ -695,6 +730,24 @@ static enum pt_status record_failure(struct pt_auth *auth,
         sqlite3_bind_int64(statement, 3, now);
         if (sqlite3_step(statement) != SQLITE_DONE)
             status = fail(auth, "recording a failed sign-in");
+        else
+            *row = sqlite3_last_insert_rowid(auth->db);
+    }
+    sqlite3_finalize(statement);
+    return status;
+}
+
+/* Takes back the failure recorded for an attempt that never had its password
+ * checked (no argon2id slot was free): it was nobody's guess. */
+static enum pt_status forget_failure(struct pt_auth *auth, int64_t row)
+{
+    sqlite3_stmt *statement = NULL;
+    enum pt_status status = prepare(auth, "DELETE FROM login_failures WHERE rowid = ?", &statement,
+                                    "forgetting a sign-in attempt");
+    if (status == PT_OK) {
+        sqlite3_bind_int64(statement, 1, row);
+        if (sqlite3_step(statement) != SQLITE_DONE)
+            status = fail(auth, "forgetting a sign-in attempt");
     }
     sqlite3_finalize(statement);
     return status;
@@ -731,13 +784,11 @@ out:
     return status;
 }
 
-static void rehash(struct pt_auth *auth, int64_t user_id, const char *password)
+static void store_rehash(struct pt_auth *auth, int64_t user_id,
+                         const char hash[PT_AUTH_HASH_STRING_BYTES])
 {
-    char hash[PT_AUTH_HASH_STRING_BYTES];
     sqlite3_stmt *statement = NULL;
     /* Best effort: the sign-in has succeeded, and the old hash still works. */
-    if (pt_auth_password_hash(auth, password, hash) != PT_OK)
-        goto out;
     if (prepare(auth, "UPDATE users SET password_hash = ? WHERE id = ?", &statement,
                 "rehashing a password") != PT_OK)
         goto out;
@@ -747,72 +798,165 @@ static void rehash(struct pt_auth *auth, int64_t user_id, const char *password)
         fail(auth, "rehashing a password");
 out:
     sqlite3_finalize(statement);
-    sodium_memzero(hash, sizeof(hash));
 }
 
-enum pt_status pt_auth_login(struct pt_auth *auth, const char *email, const char *password,
-                             const char *client, int64_t now, char token[PT_AUTH_TOKEN_CHARS + 1],
-                             struct pt_auth_session *session)
+/* The account's slow-down: nothing until it has had more failures (from
+ * every client together) than one client may make, then a growing wait,
+ * capped so that the right password always gets through within it. */
+static int slowdown_ms(const struct pt_auth *auth, int64_t account_failures)
+{
+    int64_t over = account_failures - auth->settings.max_failures_per_account;
+    if (over <= 0)
+        return 0;
+    int64_t delay = over * auth->settings.slowdown_step_ms;
+    return (int)(delay < auth->settings.slowdown_max_ms ? delay : auth->settings.slowdown_max_ms);
+}
+
+enum pt_status pt_auth_login_begin(struct pt_auth *auth, const char *email, const char *client,
+                                   int64_t now, struct pt_auth_attempt *attempt)
 {
     char normal[PT_AUTH_EMAIL_MAX + 1];
-    char hash[PT_AUTH_HASH_STRING_BYTES];
-    unsigned char account_key[PT_AUTH_HASH_BYTES], client_key[PT_AUTH_HASH_BYTES];
-    struct pt_auth_user user;
-    bool found = false;
     int64_t count = 0;
-    token[0] = '\0';
+    memset(attempt, 0, sizeof(*attempt));
 
     bool plausible = email != NULL && pt_crypto_normalise_email(email, normal) == PT_OK;
     /* An implausible address is still counted under what was typed, and
      * still costs a hash, so it looks like any unknown address. */
-    hash_limit_key(auth, plausible ? normal : (email ? email : ""), account_key);
-    hash_limit_key(auth, client ? client : "", client_key);
+    hash_limit_key(auth, plausible ? normal : (email ? email : ""), attempt->account_key);
+    hash_limit_key(auth, client ? client : "", attempt->client_key);
 
     /* The client limit is checked before any hashing: it depends only on the
      * client's own failures, so refusing early reveals nothing about
      * accounts, and it spares argon2id's memory under a flood. */
-    enum pt_status status = count_failures(auth, "client_hash", client_key, now, &count);
+    enum pt_status status = count_failures(auth, NULL, attempt->client_key, now, &count);
     if (status)
         goto out;
     if (count >= auth->settings.max_failures_per_client) {
         status = PT_ERR_TOO_LARGE;
         goto out;
     }
-    /* Counted before the check and removed on success, so that guesses
-     * racing each other all count against the limit. */
-    status = record_failure(auth, account_key, client_key, now);
-    if (status == PT_OK)
-        status = count_failures(auth, "account_hash", account_key, now, &count);
+    /* The lock is per account and client: guesses from elsewhere must not
+     * lock the account's owner out (anyone who knows an editor's address
+     * could otherwise keep them out of the dashboard). A locked attempt is
+     * not recorded, so trying again does not extend the lock: it ends one
+     * window after the failure that set it. */
+    status = count_failures(auth, attempt->account_key, attempt->client_key, now, &count);
     if (status)
         goto out;
-    bool locked = count > auth->settings.max_failures_per_account;
-
+    attempt->locked = count >= auth->settings.max_failures_per_account;
+    if (!attempt->locked) {
+        /* Counted before the check and removed on success, so that guesses
+         * racing each other all count against the limit. */
+        status = record_failure(auth, attempt->account_key, attempt->client_key, now,
+                                &attempt->failure_row);
+        if (status)
+            goto out;
+    }
+    status = count_failures(auth, attempt->account_key, NULL, now, &count);
+    if (status)
+        goto out;
+    attempt->delay_ms = slowdown_ms(auth, count);
     if (plausible)
-        status = find_credentials(auth, normal, &user, hash, &found);
-    if (status)
-        goto out;
+        status = find_credentials(auth, normal, &attempt->user, attempt->hash, &attempt->found);
+out:
+    return status;
+}
+
+bool pt_auth_hashing_enter(struct pt_auth *auth)
+{
+    int running = atomic_fetch_add(&auth->hashing, 1);
+    if (running < auth->settings.max_concurrent_hashes)
+        return true;
+    atomic_fetch_sub(&auth->hashing, 1);
+    return false;
+}
+
+void pt_auth_hashing_leave(struct pt_auth *auth)
+{
+    atomic_fetch_sub(&auth->hashing, 1);
+}
+
+enum pt_status pt_auth_login_verify(struct pt_auth *auth, struct pt_auth_attempt *attempt,
+                                    const char *password)
+{
+    /* The wait comes before the hash and holds no argon2id slot, so an
+     * account under attack slows its own sign-ins, not everyone's. */
+    if (attempt->delay_ms > 0) {
+        struct timespec wait = {attempt->delay_ms / 1000, (attempt->delay_ms % 1000) * 1000000L};
+        while (nanosleep(&wait, &wait) != 0 && errno == EINTR)
+            continue;
+    }
+    if (!pt_auth_hashing_enter(auth)) {
+        attempt->busy = true;
+        return PT_ERR_TOO_LARGE;
+    }
     /* Always one argon2id run, whether or not the user exists, is disabled
      * or is locked: the time taken must not tell them apart. */
     bool needs_rehash = false;
-    bool verified = pt_auth_password_verify(auth, found ? hash : auth->dummy_hash, password,
-                                            &needs_rehash) == PT_OK;
-    if (!found || !verified || user.disabled || locked) {
+    const char *hash = attempt->found ? attempt->hash : auth->dummy_hash;
+    attempt->verified = pt_auth_password_verify(auth, hash, password, &needs_rehash) == PT_OK;
+    /* The new hash is made here too, so that no argon2id run happens under
+     * the caller's lock. Best effort: the old hash still works. */
+    if (attempt->verified && needs_rehash &&
+        pt_auth_password_hash(auth, password, attempt->new_hash) == PT_OK)
+        attempt->rehashed = true;
+    pt_auth_hashing_leave(auth);
+    return PT_OK;
+}
+
+enum pt_status pt_auth_login_finish(struct pt_auth *auth, struct pt_auth_attempt *attempt,
+                                    int64_t now, char token[PT_AUTH_TOKEN_CHARS + 1],
+                                    struct pt_auth_session *session)
+{
+    const struct pt_auth_user *user = &attempt->user;
+    enum pt_status status = PT_OK;
+    token[0] = '\0';
+    if (attempt->busy) {
+        if (attempt->failure_row > 0)
+            status = forget_failure(auth, attempt->failure_row);
+        if (status == PT_OK)
+            status = PT_ERR_TOO_LARGE;
+        goto out;
+    }
+    if (!attempt->found || !attempt->verified || user->disabled || attempt->locked) {
         status = PT_ERR_INVALID;
         goto out;
     }
-
-    status = clear_failures(auth, account_key);
+    /* Only this client's failures on the account: a sign-in by its owner
+     * must not hand a guesser elsewhere a fresh allowance. */
+    status = clear_failures(auth, attempt->account_key, attempt->client_key);
     if (status)
         goto out;
-    if (needs_rehash)
-        rehash(auth, user.id, password);
-    status = session_create(auth, &user, now, token, session);
+    if (attempt->rehashed)
+        store_rehash(auth, user->id, attempt->new_hash);
+    status = session_create(auth, user, now, token, session);
     if (status == PT_OK)
-        status = pt_auth_audit(auth, now, user.id, "login", "");
+        status = pt_auth_audit(auth, now, user->id, "login", "");
 out:
-    sodium_memzero(hash, sizeof(hash));
+    pt_auth_attempt_wipe(attempt);
     if (status != PT_OK)
         sodium_memzero(token, PT_AUTH_TOKEN_CHARS + 1);
+    return status;
+}
+
+void pt_auth_attempt_wipe(struct pt_auth_attempt *attempt)
+{
+    sodium_memzero(attempt->hash, sizeof(attempt->hash));
+    sodium_memzero(attempt->new_hash, sizeof(attempt->new_hash));
+}
+
+enum pt_status pt_auth_login(struct pt_auth *auth, const char *email, const char *password,
+                             const char *client, int64_t now, char token[PT_AUTH_TOKEN_CHARS + 1],
+                             struct pt_auth_session *session)
+{
+    struct pt_auth_attempt attempt;
+    token[0] = '\0';
+    enum pt_status status = pt_auth_login_begin(auth, email, client, now, &attempt);
+    if (status == PT_OK) {
+        (void)pt_auth_login_verify(auth, &attempt, password); /* busy: finish says so */
+        status = pt_auth_login_finish(auth, &attempt, now, token, session);
+    }
+    pt_auth_attempt_wipe(&attempt);
     return status;
 }
 

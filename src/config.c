@@ -9,7 +9,7 @@
 
 #include "patron/alloc.h"
 
-enum key_type { KEY_STRING, KEY_INT, KEY_BOOL, KEY_URL, KEY_CURRENCY };
+enum key_type { KEY_STRING, KEY_INT, KEY_BOOL, KEY_URL, KEY_CURRENCY, KEY_SECRET };
 
 struct key {
     const char *name;
@@ -38,7 +38,7 @@ static const struct key keys[] = {
     INT_KEY(snooze_max_days, 1, 3650),
     {"currency", KEY_CURRENCY, offsetof(struct pt_config, currency), 0, 0},
     INT_KEY(max_amount, 1, 1000000),
-    STRING_KEY(admin_token),
+    {"admin_token", KEY_SECRET, offsetof(struct pt_config, admin_token), 0, 0},
     STRING_KEY(frame_ancestors),
     STRING_KEY(country_header),
     STRING_KEY(client_address_header),
@@ -137,6 +137,26 @@ static bool has_control_bytes(const char *value)
     return false;
 }
 
+/* A bearer token is guessed online at thousands of tries a second, so it must
+ * carry about 32 random bytes: 43 base64 characters (44 with padding) or 64
+ * hex digits. Length cannot prove randomness, but a value with few distinct
+ * characters ("aaaa...", "0000...") is certainly not random. */
+static bool is_strong_secret(const char *value)
+{
+    bool seen[256] = {false};
+    int distinct = 0;
+    size_t length = strlen(value);
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        if (*p == ' ' || *p == '\t')
+            return false;
+        if (!seen[*p]) {
+            seen[*p] = true;
+            distinct++;
+        }
+    }
+    return length >= PT_CONFIG_SECRET_MIN_CHARS && distinct >= 12;
+}
+
 /* Writes the reason a value is bad into error, or returns PT_OK. */
 static enum pt_status apply(struct pt_config *config, const struct key *key, const char *value,
                             char *error, size_t error_size)
@@ -195,6 +215,17 @@ static enum pt_status apply(struct pt_config *config, const struct key *key, con
         }
         break;
     }
+    case KEY_SECRET:
+        if (*value != '\0' && !is_strong_secret(value)) {
+            /* The value itself is never echoed: it is meant to be a secret. */
+            snprintf(error, error_size,
+                     "'%s' must be empty (off) or a random secret of at least %d characters "
+                     "with no spaces, such as the output of "
+                     "`head -c 32 /dev/urandom | base64` (this one has %zu)",
+                     key->name, PT_CONFIG_SECRET_MIN_CHARS, strlen(value));
+            return PT_ERR_INVALID;
+        }
+        break;
     case KEY_STRING:
         break;
     }

@@ -668,6 +668,7 @@ static int run_server(struct pt_config *config, const struct options *options, b
     app.events = pt_events_new(write_counts, app.store, config->events_flush_interval_ms);
     app.signups = pt_ratelimit_new(config->reminder_signups_per_hour, 3600);
     app.pledge_attempts = pt_ratelimit_new(config->pledge_attempts_per_hour, 3600);
+    app.admin_failures = pt_ratelimit_new(PT_APP_ADMIN_FAILURES, PT_APP_ADMIN_FAILURE_SECONDS);
     pthread_mutex_init(&app.outbox_lock, NULL);
     pthread_cond_init(&app.outbox_wake, NULL);
     if (config->stripe_secret_key[0] != '\0') {
@@ -711,13 +712,16 @@ static int run_server(struct pt_config *config, const struct options *options, b
                "  The same in Russian: %s/ru\n"
                "  The support page:    %s/support\n"
                "  Health and metrics:  %s/healthz  %s/metrics\n"
+               "                       (metrics and the admin API: "
+               "Authorization: Bearer %s)\n"
                "  The dashboard:       %s/dashboard/\n"
                "                       sign in as editor@demo.example, password %s\n"
                "                       (a new one at every start)\n"
                "  Data folder:         %s\n\n"
                "Press Ctrl-C to stop.\n",
                config->public_url, config->public_url, config->public_url, config->public_url,
-               config->public_url, config->public_url, demo_password, config->data_dir);
+               config->public_url, config->admin_token, config->public_url, demo_password,
+               config->data_dir);
         sodium_memzero(demo_password, sizeof(demo_password));
         fflush(stdout);
     }
@@ -735,6 +739,7 @@ out_app:
     pthread_cond_destroy(&app.outbox_wake);
     pthread_mutex_destroy(&app.outbox_lock);
     pt_ratelimit_free(app.pledge_attempts);
+    pt_ratelimit_free(app.admin_failures);
     if (scheduled)
         scheduler_stop(&scheduler);
     pt_ratelimit_free(app.signups);
@@ -837,6 +842,14 @@ int main(int argc, char **argv)
             pt_config_set(&config, "public_url", url.data, error, sizeof(error));
         pt_config_set(&config, "demo_pages", "true", error, sizeof(error));
         pt_buf_dispose(&url);
+        /* The demo's own admin token, fresh at every start (printed below),
+         * so that /metrics and the admin API can be tried. */
+        if (config.admin_token[0] == '\0') {
+            char token[PT_CRYPTO_TOKEN_CHARS + 1];
+            pt_crypto_token(token);
+            pt_config_set(&config, "admin_token", token, error, sizeof(error));
+            sodium_memzero(token, sizeof(token));
+        }
     }
     if (result == 0) {
         if (migrate || reminders || admin) {

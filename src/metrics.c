@@ -1,6 +1,7 @@
 #include "patron/metrics.h"
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <string.h>
 
 /* Status codes patron answers; anything else is counted as "other". */
@@ -14,6 +15,16 @@ static const uint64_t bounds_us[] = {100, 250, 500, 1000, 2500, 5000, 10000, 250
 enum { BUCKET_COUNT = sizeof(bounds_us) / sizeof(bounds_us[0]) + 1 };
 
 static const char *route_names[PT_METRICS_ROUTES_MAX];
+static bool coarse_routes[PT_METRICS_ROUTES_MAX];
+
+/* Routes whose every request is one reader's act (a pledge, a sign-up, a
+ * visit to a thank-you or manage page, the processor's word on a payment):
+ * their counts are shown in steps, so that whoever reads /metrics cannot
+ * watch one reader act in real time. */
+static const char *const reader_routes[] = {
+    "support", "support_quote", "dismiss", "reminders",   "reminders_form", "reminders_cancel",
+    "thanks",  "webhook",       "manage",  "manage_lost", "manage_magic",
+};
 static atomic_uint_fast64_t requests[PT_METRICS_ROUTES_MAX][STATUS_COUNT];
 static atomic_uint_fast64_t duration_buckets[BUCKET_COUNT];
 static atomic_uint_fast64_t duration_sum_us;
@@ -22,8 +33,19 @@ static atomic_uint_fast64_t events_accepted;
 
 void pt_metrics_register_route(unsigned route, const char *name)
 {
-    if (route < PT_METRICS_ROUTES_MAX)
-        route_names[route] = name;
+    if (route >= PT_METRICS_ROUTES_MAX)
+        return;
+    route_names[route] = name;
+    coarse_routes[route] = false;
+    for (size_t i = 0; name != NULL && i < sizeof(reader_routes) / sizeof(reader_routes[0]); i++) {
+        if (strcmp(name, reader_routes[i]) == 0)
+            coarse_routes[route] = true;
+    }
+}
+
+uint64_t pt_metrics_coarse(uint64_t count)
+{
+    return count - count % PT_METRICS_COARSE_STEP;
 }
 
 static size_t status_index(int status)
@@ -71,6 +93,8 @@ void pt_metrics_render(struct pt_buf *out, uint64_t events_flushed, uint64_t eve
         const char *name = route_names[route] ? route_names[route] : NULL;
         for (size_t s = 0; s < STATUS_COUNT; s++) {
             uint64_t value = load(&requests[route][s]);
+            if (coarse_routes[route])
+                value = pt_metrics_coarse(value);
             if (value == 0)
                 continue;
             if (s < STATUS_COUNT - 1)

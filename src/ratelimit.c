@@ -42,7 +42,8 @@ void pt_ratelimit_free(struct pt_ratelimit *limiter)
     free(limiter);
 }
 
-bool pt_ratelimit_allow(struct pt_ratelimit *limiter, const char *client, int64_t now_ms)
+/* Whether the client has a token left; takes `cost` of it (0 or 1) if so. */
+static bool take(struct pt_ratelimit *limiter, const char *client, int64_t now_ms, double cost)
 {
     unsigned char digest[crypto_shorthash_BYTES];
     crypto_shorthash(digest, (const unsigned char *)client, strlen(client), limiter->hash_key);
@@ -77,7 +78,17 @@ bool pt_ratelimit_allow(struct pt_ratelimit *limiter, const char *client, int64_
     }
     bool allowed = found->tokens >= 1.0;
     if (allowed)
-        found->tokens -= 1.0;
+        found->tokens -= cost;
     pthread_mutex_unlock(&limiter->lock);
     return allowed;
+}
+
+bool pt_ratelimit_allow(struct pt_ratelimit *limiter, const char *client, int64_t now_ms)
+{
+    return take(limiter, client, now_ms, 1.0);
+}
+
+bool pt_ratelimit_peek(struct pt_ratelimit *limiter, const char *client, int64_t now_ms)
+{
+    return take(limiter, client, now_ms, 0.0);
 }

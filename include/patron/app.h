@@ -32,6 +32,7 @@ struct pt_app {
     struct pt_mail_settings mail;
     struct pt_ratelimit *signups; /* reminder sign-ups per client */
     struct pt_ratelimit *pledge_attempts; /* support-page submissions per client */
+    struct pt_ratelimit *admin_failures;  /* wrong admin tokens per client */
     struct pt_pay *pay;   /* NULL until a processor is configured */
     pthread_mutex_t outbox_lock;
     pthread_cond_t outbox_wake; /* signalled when the ledger queued an email */
@@ -53,9 +54,9 @@ bool pt_app_is_slow(void *context, const struct pt_request *request);
 void pt_app_register_routes(void);
 
 /* The editor's options from the query: force=CAMPAIGN:VARIANT, and
- * preview=TOKEN (drafts take part) when TOKEN is the admin token, or an
- * editor's preview link for the forced campaign (that draft only). debug is
- * left to the caller. Strings live in the request's arena. */
+ * preview=TOKEN when TOKEN is a signed preview token (never the admin
+ * token): for the forced campaign (that draft only), or for every draft.
+ * debug is left to the caller. Strings live in the request's arena. */
 void pt_app_editor_options(const struct pt_app *app, struct pt_request *request,
                            struct pt_select_options *options);
 
@@ -66,12 +67,17 @@ void pt_app_reader_country(const struct pt_app *app, const struct pt_request *re
 
 /* For admin routes: true when the request carries "Authorization: Bearer
  * ADMIN_TOKEN"; otherwise answers 401 (or 403 when no token is configured)
- * and returns false. */
+ * and returns false. A client that sent PT_APP_ADMIN_FAILURES wrong tokens
+ * gets 429 (token right or wrong) until its allowance refills, one every
+ * PT_APP_ADMIN_FAILURE_SECONDS / PT_APP_ADMIN_FAILURES seconds. */
+#define PT_APP_ADMIN_FAILURES 10
+#define PT_APP_ADMIN_FAILURE_SECONDS 60
 bool pt_app_authorise(const struct pt_app *app, struct pt_request *request,
                       struct pt_response *response);
 
 /* Who is asking, for rate limits only: the configured header's value behind
- * a proxy, else the peer's address. Never stored or logged. */
+ * a proxy (its last entry, for a list such as X-Forwarded-For), else the
+ * peer's address; an IPv6 address as its /64. Never stored or logged. */
 void pt_app_client(const struct pt_app *app, const struct pt_request *request, char *out,
                    size_t size);
 

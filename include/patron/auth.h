@@ -13,12 +13,16 @@
  *
  * Threads: struct pt_auth holds no lock. The sqlite3 handle is the caller's;
  * give this module a connection of its own (SQLite serialises writers across
- * connections with its busy timeout) or serialise calls. */
+ * connections with its busy timeout) or serialise calls. The one exception is
+ * pt_auth_login_verify (and pt_auth_password_verify/_hash): they touch no
+ * database, so a caller that serialises calls should make them outside its
+ * lock, so that session checks never wait for argon2id. */
 #ifndef PATRON_AUTH_H
 #define PATRON_AUTH_H
 
 #include <sodium.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -57,14 +61,20 @@ struct pt_auth_settings {
     size_t memlimit;              /* argon2id memory, bytes */
     int64_t session_lifetime;     /* seconds from sign-in, whatever happens */
     int64_t session_idle;         /* seconds without a request */
-    int max_failures_per_account; /* in one window, before it locks */
-    int max_failures_per_client;  /* in one window, from one address */
+    int max_failures_per_account; /* in one window, from one client, before that
+                                     client is locked out of that account */
+    int max_failures_per_client;  /* in one window, from one address, any account */
     int64_t failure_window;       /* seconds */
+    int slowdown_step_ms;         /* wait per account failure (all clients) beyond
+                                     max_failures_per_account... */
+    int slowdown_max_ms;          /* ...up to this, before its password is checked */
+    int max_concurrent_hashes;    /* argon2id runs at once for sign-ins; beyond, busy */
 };
 
 /* The defaults: argon2id "interactive" (64 MiB, 2 passes), sessions of 12
- * hours that end after 30 idle minutes, 5 failures per account and 20 per
- * client in 15 minutes. */
+ * hours that end after 30 idle minutes, 5 failures per account from one
+ * client and 20 per client in 15 minutes, then 100 ms more wait per failure
+ * on an account from anywhere (at most 1 s), and 4 sign-in hashes at once. */
 struct pt_auth_settings pt_auth_settings_default(void);
 
 struct pt_auth {
@@ -73,6 +83,7 @@ struct pt_auth {
     unsigned char csrf_key[crypto_auth_hmacsha256_KEYBYTES]; /* from the key file */
     unsigned char limit_key[crypto_generichash_KEYBYTES];    /* hashes login_failures keys */
     char dummy_hash[PT_AUTH_HASH_STRING_BYTES]; /* verified when the user does not exist */
+    atomic_int hashing;                         /* sign-in argon2id runs in progress */
 };
 
 /* Derives the module's keys from crypto's signing key and hashes one dummy
@@ -125,6 +136,13 @@ enum pt_status pt_auth_user_set_disabled(struct pt_auth *auth, const char *email
  * everywhere and clears the account's failed attempts (unlocking it). */
 enum pt_status pt_auth_user_set_password(struct pt_auth *auth, const char *email,
                                          const char *password, int64_t actor_id, int64_t now);
+/* The two above with a hash from pt_auth_password_hash, made beforehand, so
+ * that a caller that serialises calls can hash outside its lock. */
+enum pt_status pt_auth_user_add_hashed(struct pt_auth *auth, const char *email,
+                                       enum pt_auth_role role, const char *hash, int64_t actor_id,
+                                       int64_t now, int64_t *user_id);
+enum pt_status pt_auth_user_set_password_hashed(struct pt_auth *auth, const char *email,
+                                                const char *hash, int64_t actor_id, int64_t now);
 
 /* ---------------------------------------------------------------- sessions */
 
@@ -141,12 +159,57 @@ struct pt_auth_session {
  * /64 of an IPv6 one); it only feeds the limits. On success writes a fresh
  * token for the cookie and fills *session.
  * PT_ERR_INVALID: wrong, unknown, disabled or locked, indistinguishably.
- * PT_ERR_TOO_LARGE: this client failed too often; no password was checked.
- * The account's count is kept for any address typed, existing or not, so a
- * lock does not reveal an account either. */
+ * PT_ERR_TOO_LARGE: this client failed too often, or max_concurrent_hashes
+ * sign-ins are being checked already; no password was checked.
+ * The limits: after max_failures_per_account failures on one account from one
+ * client, that client cannot sign in to it until a window has passed since
+ * the last of them (its further tries are not counted, so they do not extend
+ * it); other clients can. Failures on an account from every client together
+ * only slow its sign-ins down (slowdown_*), never lock them, so that nobody
+ * can keep a colleague out by guessing at their address. The counts are kept
+ * for any address typed, existing or not, so a lock does not reveal an
+ * account either.
+ *
+ * pt_auth_login runs the three steps below in a row; a caller that
+ * serialises calls with a lock calls them itself and holds the lock for
+ * begin and finish only. */
 enum pt_status pt_auth_login(struct pt_auth *auth, const char *email, const char *password,
                              const char *client, int64_t now, char token[PT_AUTH_TOKEN_CHARS + 1],
                              struct pt_auth_session *session);
+
+/* One sign-in between its steps. Holds a password hash: wiped by finish. */
+struct pt_auth_attempt {
+    struct pt_auth_user user;                      /* when found */
+    char hash[PT_AUTH_HASH_STRING_BYTES];          /* the user's stored hash */
+    char new_hash[PT_AUTH_HASH_STRING_BYTES];      /* when rehashed */
+    unsigned char account_key[PT_AUTH_HASH_BYTES]; /* keyed hash of the typed address */
+    unsigned char client_key[PT_AUTH_HASH_BYTES];  /* keyed hash of the client */
+    int64_t failure_row;                           /* the failure recorded in advance, or 0 */
+    int delay_ms;                                  /* the account's slow-down */
+    bool found, locked, verified, rehashed, busy;
+};
+
+/* Step 1 (database): the limits, the failure counted in advance and the
+ * account's hash. PT_ERR_TOO_LARGE when the client is over its limit. */
+enum pt_status pt_auth_login_begin(struct pt_auth *auth, const char *email, const char *client,
+                                   int64_t now, struct pt_auth_attempt *attempt);
+/* Step 2 (no database; any thread, no lock): waits the account's slow-down,
+ * then one argon2id run. PT_ERR_TOO_LARGE (attempt->busy) when
+ * max_concurrent_hashes runs are in progress; finish must still be called. */
+enum pt_status pt_auth_login_verify(struct pt_auth *auth, struct pt_auth_attempt *attempt,
+                                    const char *password);
+/* Step 3 (database): as pt_auth_login answers. A busy attempt is not counted
+ * as a failure and gives PT_ERR_TOO_LARGE. Wipes the attempt. */
+enum pt_status pt_auth_login_finish(struct pt_auth *auth, struct pt_auth_attempt *attempt,
+                                    int64_t now, char token[PT_AUTH_TOKEN_CHARS + 1],
+                                    struct pt_auth_session *session);
+/* Wipes the hashes an attempt holds (for a caller that stops after begin). */
+void pt_auth_attempt_wipe(struct pt_auth_attempt *attempt);
+
+/* A slot for one argon2id run of a sign-in: false when max_concurrent_hashes
+ * are taken. Every true is followed by one pt_auth_hashing_leave. */
+bool pt_auth_hashing_enter(struct pt_auth *auth);
+void pt_auth_hashing_leave(struct pt_auth *auth);
 
 /* The session of a cookie's token. PT_ERR_NOT_FOUND if there is none, it has
  * expired (absolute or idle: the row is then deleted), or its user is
@@ -190,7 +253,12 @@ enum pt_status pt_auth_csrf_check(const struct pt_auth *auth, const struct pt_au
 
 /* ---------------------------------------------------------------- audit */
 
-/* Appends to the audit log. actor_id 0 means the command line. */
+/* Actions of the admin API (a bearer token, no user) start with this, so that
+ * the audit log can say who made them; actor_id is then 0. */
+#define PT_AUTH_AUDIT_API_PREFIX "api_"
+
+/* Appends to the audit log. actor_id 0 means the command line (or, with an
+ * action that starts with PT_AUTH_AUDIT_API_PREFIX, the admin API). */
 enum pt_status pt_auth_audit(struct pt_auth *auth, int64_t now, int64_t actor_id,
                              const char *action, const char *detail);
 

@@ -8,6 +8,10 @@
 
 #include "patron/status.h"
 
+/* The shortest admin_token accepted: 32 random bytes in base64 without
+ * padding. */
+#define PT_CONFIG_SECRET_MIN_CHARS 43
+
 struct pt_config {
     char *listen;           /* address to bind, e.g. "127.0.0.1" or "::1" */
     int port;               /* 0 to 65535; 0 picks a free port */
@@ -24,7 +28,7 @@ struct pt_config {
     int snooze_max_days;
     char *currency;         /* default currency code of the support page */
     int max_amount;         /* largest pledge, in units of the currency */
-    char *admin_token;      /* empty: admin routes answer 403 */
+    char *admin_token;      /* empty: admin routes answer 403; else >= 43 random chars */
     char *frame_ancestors;  /* CSP frame-ancestors for /embed/ */
     char *country_header;   /* request header where the proxy puts the reader's country */
     char *client_address_header; /* header with the client's address behind a proxy */

@@ -28,12 +28,27 @@ void pt_dash_campaigns(struct pt_dash *dash);
 void pt_dash_campaigns_preview_token(const struct pt_crypto *crypto, const char *campaign_id,
                                      int64_t expires_at, char token[PT_DASH_PREVIEW_TOKEN_MAX]);
 
-/* PT_OK with the campaign's id when token is one of the above, unchanged
- * and not expired at now; PT_ERR_INVALID otherwise. For /v1/appeal's
- * preview=TOKEN (the widget passes patron_preview on): a valid token lets
- * that campaign be shown as a draft. */
+/* The campaign id of a preview token that lets every draft take part (made
+ * by the admin API's POST /v1/admin/editor-links, not by the dashboard). */
+#define PT_DASH_PREVIEW_ALL "*"
+
+/* PT_OK with the campaign's id (or PT_DASH_PREVIEW_ALL) when token is one of
+ * the above, unchanged and not expired at now; PT_ERR_INVALID otherwise. For
+ * /v1/appeal's preview=TOKEN (the widget passes patron_preview on): a valid
+ * token lets that campaign be shown as a draft. */
 enum pt_status pt_dash_campaigns_check_preview_token(const struct pt_crypto *crypto,
                                                      const char *token, int64_t now,
                                                      char campaign_id[PT_ID_MAX]);
+
+/* The token of a debug link (/v1/appeal's debug=TOKEN; the widget passes
+ * patron_debug on): the answer then says why each campaign was or was not
+ * chosen. Signed and expiring like a preview token, with a label of its own,
+ * so that neither passes for the other, and never the admin token, which
+ * must not end up in an article's address (and so in CMS and CDN logs). */
+void pt_dash_campaigns_debug_token(const struct pt_crypto *crypto, int64_t expires_at,
+                                   char token[PT_DASH_PREVIEW_TOKEN_MAX]);
+/* True when token is a debug token, unchanged and not expired at now. */
+bool pt_dash_campaigns_check_debug_token(const struct pt_crypto *crypto, const char *token,
+                                         int64_t now);
 
 #endif

@@ -9,13 +9,21 @@
 #include "patron/select.h"
 
 #define PT_METRICS_ROUTES_MAX 32
+/* Counts of readers' own acts (requests to the pledge, reminder, thanks and
+ * manage routes, reminder counts) are shown rounded down to a multiple of
+ * this, so that one reader's act is not visible as a +1. */
+#define PT_METRICS_COARSE_STEP 10
 
 /* Counts one answered request. route is an index below
- * PT_METRICS_ROUTES_MAX given by the router (its name registered once). */
+ * PT_METRICS_ROUTES_MAX given by the router (its name registered once; the
+ * routes of readers' own acts are shown coarsened). */
 void pt_metrics_request(unsigned route, int status, uint64_t duration_us);
 void pt_metrics_register_route(unsigned route, const char *name);
 
 void pt_metrics_appeal(enum pt_select_reason reason);
+
+/* count rounded down to a multiple of PT_METRICS_COARSE_STEP. */
+uint64_t pt_metrics_coarse(uint64_t count);
 void pt_metrics_events_accepted(uint64_t count);
 
 /* Appends every metric; events_flushed comes from the event writer. */

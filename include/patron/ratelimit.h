@@ -16,5 +16,8 @@ void pt_ratelimit_free(struct pt_ratelimit *limiter);
 
 /* Takes one token for this client; false when it has none left. */
 bool pt_ratelimit_allow(struct pt_ratelimit *limiter, const char *client, int64_t now_ms);
+/* Whether this client has a token left, taking none: for limits that count
+ * only failures, checked before the attempt. */
+bool pt_ratelimit_peek(struct pt_ratelimit *limiter, const char *client, int64_t now_ms);
 
 #endif

@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
+    ADMIN_TOKEN,
     APPEAL, DESKTOP, PHONE, addUser, appealFor, axe, describeSerious, flushCounts, http, newPage, pledge, screenshot,
     sendEvents, setupDashboard, signIn,
 } from './dashboard-lib.mjs';
@@ -40,7 +41,7 @@ before(async () => {
     const { patron, standin, base } = env;
     addUser(patron, ADMIN, 'admin');
     const created = await http(base, 'POST', '/v1/admin/campaigns', {
-        body: JSON.stringify(AB), headers: { Authorization: 'Bearer test-token', 'Content-Type': 'application/json' },
+        body: JSON.stringify(AB), headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
     });
     assert.equal(created.status, 201, created.body);
     // Readers with different buckets: impressions for both variants, some clicks.

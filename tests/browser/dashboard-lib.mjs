@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PATRON_BIN, REPO, http, sqlite, startPatron, startStandin, stopClean, support, payAndReturn, tail } from '../payments/lib.mjs';
+import { ADMIN_TOKEN, PATRON_BIN, REPO, http, sqlite, startPatron, startStandin, stopClean, support, payAndReturn, tail } from '../payments/lib.mjs';
 import { launchBrowser, DESKTOP, PHONE, APPEAL, sleep } from './lib.mjs';
 import { paletteCompress } from './png-palette.mjs';
 
-export { REPO, http, sqlite, startStandin, stopClean, support, payAndReturn, tail, launchBrowser, DESKTOP, PHONE, APPEAL, sleep };
+export { ADMIN_TOKEN, REPO, http, sqlite, startStandin, stopClean, support, payAndReturn, tail, launchBrowser, DESKTOP, PHONE, APPEAL, sleep };
 
 export const PASSWORD = 'correct horse battery staple';
 export const AXE = path.join(REPO, 'node_modules', 'axe-core', 'axe.min.js');
@@ -158,7 +158,7 @@ export async function sendEvents(base, events) {
 
 /** Makes GET /v1/stats write the counts held in memory; returns them. */
 export async function flushCounts(base) {
-    const r = await http(base, 'GET', '/v1/stats', { headers: { Authorization: 'Bearer test-token' } });
+    const r = await http(base, 'GET', '/v1/stats', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
     assert.equal(r.status, 200, r.body);
     return JSON.parse(r.body).counts;
 }

@@ -30,7 +30,7 @@ after(async () => {
 });
 
 async function acceptedEvents() {
-  const text = await (await fetch(env.base + '/metrics')).text();
+  const text = await (await fetch(env.base + '/metrics', { headers: { Authorization: `Bearer ${env.patron.adminToken()}` } })).text();
   const line = text.split('\n').find((l) => /^patron_events_accepted_total[ {]/.test(l));
   return line ? Number(line.trim().split(/\s+/).pop()) : NaN;
 }

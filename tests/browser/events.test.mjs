@@ -2,9 +2,9 @@
 // with sendBeacon and accepted by patron; nothing counted for an appeal no one
 // saw; snoozes and clicks counted too.
 //
-// /v1/stats needs an admin token the demo does not have, so the proof that
-// patron took the events is its own answer to POST /v1/events (202 with
-// "accepted") and its public /metrics counter.
+// The proof that patron took the events is its own answer to POST
+// /v1/events (202 with "accepted") and its /metrics counter (read with the
+// admin token `patron demo` prints).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup, readerState, APPEAL, SLOT, DESKTOP, PHONE, sleep } from './lib.mjs';
@@ -21,7 +21,7 @@ const isEvents = (base) => (r) => r.url() === base + '/v1/events' && r.method() 
 const isEventsAnswer = (base) => (r) => isEvents(base)(r.request());
 
 async function metric(name) {
-  const text = await (await fetch(env.base + '/metrics')).text();
+  const text = await (await fetch(env.base + '/metrics', { headers: { Authorization: `Bearer ${env.patron.adminToken()}` } })).text();
   const line = text.split('\n').find((l) => l.startsWith(name + ' ') || l.startsWith(name + '{'));
   return line ? Number(line.trim().split(/\s+/).pop()) : NaN;
 }

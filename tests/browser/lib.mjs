@@ -91,6 +91,8 @@ export async function startPatron() {
   return {
     base,
     output: () => log,
+    // The admin token `patron demo` made for this run (for /metrics).
+    adminToken: () => /Authorization: Bearer ([A-Za-z0-9_-]+)\)/.exec(log)?.[1] ?? '',
     // The exit status when patron has stopped on its own (a crash), else null.
     crashed: () => exited,
     async stop() {

@@ -89,6 +89,30 @@ t('create, read, update, set live, end, delete: each in service at once', async 
     assert.equal((await admin('DELETE', '/v1/admin/campaigns/spring')).status, 404);
 });
 
+t('every change through the admin API is in the audit log, refusals are not', async () => {
+    const audit = () => sqlite(srv, "SELECT action, detail, coalesce(user_id, 'none') FROM audit_log ORDER BY id");
+    const before = audit().length;
+    assert.equal((await admin('POST', '/v1/admin/campaigns', campaign('audited', { status: 'draft' }))).status, 201);
+    assert.equal((await admin('POST', '/v1/admin/campaigns', campaign('audited'))).status, 409);
+    assert.equal((await admin('PUT', '/v1/admin/campaigns/audited', campaign('audited', { status: 'draft', priority: 7 }))).status, 200);
+    assert.equal((await admin('PUT', '/v1/admin/campaigns/audited', campaign('audited', { languages: [] }))).status, 422);
+    assert.equal((await admin('POST', '/v1/admin/campaigns/audited/live')).status, 200);
+    assert.equal((await admin('POST', '/v1/admin/campaigns/audited/end')).status, 200);
+    assert.equal((await admin('DELETE', '/v1/admin/campaigns/audited')).status, 204);
+    const exported = assertJson(await admin('GET', '/v1/admin/catalog'), 200);
+    assert.equal((await admin('PUT', '/v1/admin/catalog', exported)).status, 200);
+    assert.equal((await admin('POST', '/v1/admin/editor-links?campaign=demo-2026')).status, 201);
+    assert.deepEqual(audit().slice(before), [
+        ['api_campaign_created', 'audited', 'none'],
+        ['api_campaign_saved', 'audited', 'none'],
+        ['api_campaign_live', 'audited', 'none'],
+        ['api_campaign_ended', 'audited', 'none'],
+        ['api_campaign_deleted', 'audited', 'none'],
+        ['api_catalog_imported', `${exported.campaigns.length} campaign(s): ${exported.campaigns.map((c) => c.id).join(' ')}`, 'none'],
+        ['api_editor_links', 'demo-2026', 'none'],
+    ]);
+});
+
 t('invalid campaigns are refused with the field named, and nothing is half-saved', async () => {
     const before = campaignCount();
     const cases = [

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import {
     withStatement,
     startServer, stopAndAssertClean, suite, request, postJson, postForm, assertJson, assertJsonError, assertHtml,
-    appealBody, nowSeconds, DAY, makeTempDir, freePort, writeConfig, runPatron, sqlite,
+    appealBody, nowSeconds, DAY, makeTempDir, freePort, writeConfig, runPatron, sqlite, ADMIN_TOKEN,
 } from './lib.mjs';
 
 let srv;
@@ -27,7 +27,7 @@ after(async () => { if (srv) await stopAndAssertClean(srv); });
 
 t('without admin_token, /v1/stats is 403 even with a token', async () => {
     assertJsonError(await request(srv, 'GET', '/v1/stats'), 403);
-    assertJsonError(await request(srv, 'GET', '/v1/stats', { headers: { Authorization: 'Bearer test-token' } }), 403);
+    assertJsonError(await request(srv, 'GET', '/v1/stats', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }), 403);
     assertJsonError(await request(srv, 'GET', '/v1/stats', { headers: { Authorization: 'Bearer ' } }), 403);
 });
 
@@ -91,6 +91,18 @@ t('a bad value stops patron with status 2, naming the key', async () => {
         const r = runPatron(['serve', '--config', file], 10_000);
         assert.equal(r.status, 2, `${key} = ${value}: status ${r.status} signal ${r.signal}\n${r.stderr}`);
         assert.match(r.stderr, new RegExp(key), `${key} = ${value}: ${r.stderr}`);
+    }
+});
+
+t('a short or patterned admin_token stops patron at start, naming the key and not the value', async () => {
+    for (const value of ['s3cret', 'test-token', 'x'.repeat(64), 'Q9vT2kZ1bX7cN4aR8mW3eY6uP0sL5hJ2gF']) {
+        const { file } = await badConfig([], { admin_token: value });
+        const r = runPatron(['serve', '--config', file], 10_000);
+        assert.equal(r.status, 2, `admin_token = ${value}: status ${r.status} signal ${r.signal}\n${r.stderr}`);
+        assert.match(r.stderr, /admin_token/, r.stderr);
+        assert.match(r.stderr, /at least 43 characters/, r.stderr);
+        assert.match(r.stderr, /head -c 32 \/dev\/urandom \| base64/, r.stderr);
+        assert.ok(!r.stderr.includes(value), `the refused token is not echoed: ${r.stderr}`);
     }
 });
 

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import { PATRON_BIN, http, sqlite } from '../payments/lib.mjs';
+import { ADMIN_TOKEN, PATRON_BIN, http, sqlite } from '../payments/lib.mjs';
 
-export { PATRON_BIN, http, sqlite };
+export { ADMIN_TOKEN, PATRON_BIN, http, sqlite };
 export {
     startPatron, startStandin, stopClean, support, payAndReturn, pledgeRow, eventually, sleep, tail, withLog,
 } from '../payments/lib.mjs';

@@ -14,7 +14,7 @@ const MINUTE = 60;
 const HOUR = 3600;
 
 before(async () => {
-    patron = await startPatron({ seedDemo: true, label: 'dash-clock', config: { demo_pages: 'true' } });
+    patron = await startPatron({ seedDemo: true, label: 'dash-clock', config: { demo_pages: 'true', client_address_header: 'X-Client' } });
     addUser(patron, EMAIL, 'editor');
 });
 after(async () => { await stopClean(patron); });
@@ -74,4 +74,58 @@ t('absolute: 12 hours after sign-in the session ends even if it was never idle',
     const post = await c.post('/dashboard/campaigns/demo-2026/end', {}, { csrf: token });
     assertExpired(post, '/dashboard/');
     assert.equal(sqlite(patron.db, "SELECT json_extract(document, '$.status') AS s FROM campaigns WHERE id = 'demo-2026'")[0].s ?? 'live', 'live');
+});
+
+t('a sign-in lock ends one window after the failures that set it, however often the locked client tries', async () => {
+    const email = 'clock.locked@newsroom.example';
+    addUser(patron, email, 'viewer');
+    await clockAt(0);
+    const guesser = () => new Client(patron, { client: 'clock-guesser' });
+    for (let i = 0; i < 5; i++) assert.equal((await guesser().signIn(email, `wrong guess ${i}`)).status, 401, `failure ${i + 1}`);
+    assert.equal((await guesser().signIn(email)).status, 401, 'locked for that client');
+    // Ten minutes on, the locked client keeps trying, right and wrong.
+    await clockAt(10 * MINUTE);
+    for (let i = 0; i < 6; i++) {
+        const r = await guesser().signIn(email, i % 2 ? undefined : `wrong again ${i}`);
+        assert.equal(r.status, 401, `try ${i + 1} during the lock`);
+    }
+    // Meanwhile the account's owner signs in from elsewhere.
+    assert.equal((await new Client(patron, { client: 'clock-owner' }).signIn(email)).status, 303, 'the owner is not locked out');
+    // Fifteen minutes after the five failures, the lock is over: the tries
+    // during it did not extend it.
+    await clockAt(15 * MINUTE + 30);
+    assert.equal((await guesser().signIn(email)).status, 303, 'the lock has ended');
+});
+
+t('session checks do not wait for password hashing: signed-in pages keep being answered while sign-ins hash', async () => {
+    const email = 'clock.busy@newsroom.example';
+    addUser(patron, email, 'viewer');
+    await clockAt(0);
+    const reader = await signedIn(patron, EMAIL, undefined, '/dashboard/reports');
+    // Three streams of sign-ins (each an argon2id run of about 0.1 s) keep
+    // three of the four slow workers hashing; the fourth answers a signed-in
+    // page over and over. When a session check had to wait for the lock held
+    // around each hash, the pages came at the pace of the sign-ins, about
+    // one page per sign-in; without that wait they come many times faster.
+    const LOGINS_PER_STREAM = 8;
+    const deadline = Date.now() + 60_000;
+    let logins = 0;
+    let done = false;
+    const stream = async (n) => {
+        for (let i = 0; i < LOGINS_PER_STREAM && Date.now() < deadline; i++) {
+            const r = await new Client(patron, { client: `busy-${n}-${i}` }).signIn(email);
+            assert.ok(r.status === 303 || r.status === 503, `sign-in answered ${r.status}`);
+            logins++;
+        }
+    };
+    const streams = Promise.all([0, 1, 2].map(stream)).finally(() => { done = true; });
+    let pages = 0;
+    while (!done && Date.now() < deadline && pages < 10_000) {
+        const r = await reader.get('/dashboard/reports');
+        assert.equal(r.status, 200, `a signed-in page during sign-ins answered ${r.status}`);
+        pages++;
+    }
+    await streams;
+    assert.equal(logins, 3 * LOGINS_PER_STREAM, 'every sign-in was answered');
+    assert.ok(pages >= 3 * logins, `${pages} signed-in pages were answered during ${logins} sign-ins: they waited for the hashing`);
 });

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-    Client, LOGIN_COOKIE, PASSWORD, addUser, admin, csrfOf, http, sessionCookieOf, setCookiesOf, payAndReturn, signedIn, sqlite, startPatron,
+    ADMIN_TOKEN, Client, LOGIN_COOKIE, PASSWORD, addUser, admin, csrfOf, http, sessionCookieOf, setCookiesOf, payAndReturn, signedIn, sqlite, startPatron,
     startStandin, stateDigest, stopClean, support, textOf, withLog,
 } from './dashboard-lib.mjs';
 
@@ -302,20 +302,25 @@ t('the sign-in form has its own token (a double-submit cookie): without it nobod
     assert.ok(sessionCookieOf(ok.headers));
 });
 
-t('sign-in limits: 5 failures lock the account for everyone, 20 from one client stop that client', async () => {
+t('sign-in limits: 5 failures lock that client out of the account, not its owner elsewhere; 20 from one client stop that client', async () => {
     addUser(patron, 'locked.out@newsroom.example', 'viewer');
     const c = new Client(patron, { client: 'limit-account' });
     for (let i = 0; i < 5; i++) {
         const r = await c.signIn('locked.out@newsroom.example', `guess number ${i} is wrong`);
         assert.equal(r.status, 401, `failure ${i + 1}`);
     }
-    // Locked: even the right password fails, from anywhere, with the same answer.
-    for (const client of ['limit-account', 'limit-elsewhere']) {
-        const r = await new Client(patron, { client }).signIn('locked.out@newsroom.example');
-        assert.equal(r.status, 401, `the right password from ${client} after 5 failures: ${r.status}`);
-        assert.equal(r.setCookie, null);
-        assert.match(textOf(r.body), /do not match an active account/);
-    }
+    // Locked for that client: even the right password fails there, with the same answer.
+    const locked = await new Client(patron, { client: 'limit-account' }).signIn('locked.out@newsroom.example');
+    assert.equal(locked.status, 401, `the right password from the guessing client after 5 failures: ${locked.status}`);
+    assert.equal(locked.setCookie, null);
+    assert.match(textOf(locked.body), /do not match an active account/);
+    // The account's owner, from another client, still signs in: the guesser
+    // knew the address, and that must not be enough to keep them out.
+    const owner = await new Client(patron, { client: 'limit-elsewhere' }).signIn('locked.out@newsroom.example');
+    assert.equal(owner.status, 303, `the right password from another client: ${owner.status}`);
+    assert.ok(owner.setCookie);
+    // The owner's sign-in does not unlock the guesser.
+    assert.equal((await new Client(patron, { client: 'limit-account' }).signIn('locked.out@newsroom.example')).status, 401);
     // Other accounts are not affected; reset-password unlocks (tested with the CLI below).
     assert.equal((await new Client(patron, { client: 'limit-account' }).signIn(VIEWER)).status, 303);
 
@@ -468,13 +473,21 @@ t('patron admin: add-user, list-users, disable-user, enable-user, reset-password
 
     // reset-password unlocks an account locked by failures (see the limits test).
     assert.equal(admin(patron, ['reset-password', 'locked.out@newsroom.example'], { password: PASSWORD }).status, 0);
-    assert.equal((await new Client(patron, { client: 'cli' }).signIn('locked.out@newsroom.example')).status, 303, 'unlocked');
+    assert.equal((await new Client(patron, { client: 'limit-account' }).signIn('locked.out@newsroom.example')).status, 303, 'unlocked');
 
     // The command line's changes are in the audit log as "command line".
     const audit = await clients.admin.get('/dashboard/audit.csv');
     assert.equal(audit.status, 200);
     assert.match(audit.body, /^time,who,action,detail\r\n/);
     assert.match(audit.body, new RegExp(`command line,[a-z_]+,[^\\r\\n]*${email.replace(/\./g, '\\.')}`));
+
+    // The admin API's changes are there too, as "admin API".
+    const api = await http(patron.base, 'POST', '/v1/admin/campaigns/demo-2026/end', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    assert.equal(api.status, 200, api.body);
+    assert.equal((await http(patron.base, 'POST', '/v1/admin/campaigns/demo-2026/live', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).status, 200);
+    const after = await clients.admin.get('/dashboard/audit.csv');
+    assert.match(after.body, /admin API,api_campaign_ended,demo-2026\r\n/);
+    assert.match(after.body, /admin API,api_campaign_live,demo-2026\r\n/);
 });
 
 t('users page: an admin adds, disables and re-enables a user, and resets a password', async () => {
@@ -713,7 +726,7 @@ t('"Open on my article" for a draft: a short-lived signed link, never the admin 
     assert.equal(url.searchParams.get('patron_force'), 'open-draft:a');
     const token = url.searchParams.get('patron_preview');
     assert.match(token, /^[A-Za-z0-9_-]{100,}$/);
-    assert.ok(!r.location.includes('test-token'), 'the admin token stays on the server');
+    assert.ok(!r.location.includes(ADMIN_TOKEN), 'the admin token stays on the server');
     // The article's widget passes the link on to /v1/appeal: the draft shows
     // with the token and the forced campaign it was made for, not without.
     const ask = async (query) => JSON.parse((await http(patron.base, 'POST', `/v1/appeal?${query}`, {

@@ -24,7 +24,8 @@ export const PATRON_BIN = process.env.PATRON_BIN
     : path.join(REPO, 'build', 'patron');
 
 export const HOST = '127.0.0.1';
-export const ADMIN_TOKEN = 'test-token';
+// As long as patron requires (32 random bytes' worth); not secret, only for tests.
+export const ADMIN_TOKEN = 'test-token-Qm9yZWFsaXMgQXVzdHJhbGlzIDIwMjYgdGVzdHM';
 const START_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 15_000;
 const REQUEST_TIMEOUT_MS = 10_000;

@@ -32,7 +32,7 @@ function countOf(counts, kind, { campaign = CAMPAIGN, variant = 'a', day = utcDa
 }
 
 async function metrics() {
-    const r = await request(srv, 'GET', '/metrics');
+    const r = await request(srv, 'GET', '/metrics', { headers: auth });
     assert.equal(r.status, 200, r.body.slice(0, 300));
     assertContentType(r, /^text\/plain\b/i);
     return { text: r.body, samples: parseMetrics(r.body) };
@@ -75,7 +75,7 @@ t('GET /v1/stats without a token is 401', async () => {
 });
 
 t('GET /v1/stats with a wrong token is 401', async () => {
-    for (const value of ['Bearer wrong-token', 'Bearer test-token-', 'Bearer test-toke', 'Basic dGVzdC10b2tlbg==', 'test-token', 'Bearer ']) {
+    for (const value of ['Bearer wrong-token', `Bearer ${ADMIN_TOKEN}-`, `Bearer ${ADMIN_TOKEN.slice(0, -1)}`, `Basic ${Buffer.from(ADMIN_TOKEN).toString('base64')}`, ADMIN_TOKEN, 'Bearer ']) {
         const r = await request(srv, 'GET', '/v1/stats', { headers: { Authorization: value } });
         assertJsonError(r, 401);
     }

@@ -10,6 +10,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ADMIN_TOKEN } from '../http/lib.mjs';
+
+export { ADMIN_TOKEN };
 import { startStandin } from '../stripe/standin.mjs';
 import { startSmtp } from '../stripe/mail.mjs';
 
@@ -65,7 +68,7 @@ export async function startPatron({ stripe, smtp = null, config = {}, seedDemo =
         port: String(port),
         data_dir: path.join(dir, 'data'),
         public_url: base,
-        admin_token: 'test-token',
+        admin_token: ADMIN_TOKEN,
         threads: '4',
         newsroom_name: 'The Stand-in Times',
         stripe_api_base: stripe ? stripe.url : null,

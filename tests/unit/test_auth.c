@@ -31,6 +31,8 @@ static struct pt_auth_settings fast_settings(void)
     settings.max_failures_per_account = 5;
     settings.max_failures_per_client = 20;
     settings.failure_window = 600;
+    settings.slowdown_step_ms = 1; /* the rule, without making the tests wait */
+    settings.slowdown_max_ms = 5;
     return settings;
 }
 
@@ -606,26 +608,90 @@ Test(csrf, another_key_file_makes_other_tokens)
 
 TestSuite(limits, .init = setup, .fini = teardown);
 
-Test(limits, an_account_locks_after_five_failures_until_the_window_passes)
+Test(limits, failures_from_one_client_lock_that_client_out_of_that_account_only)
 {
     add_user(EMAIL, PT_AUTH_ADMIN);
     char token[PT_AUTH_TOKEN_CHARS + 1];
     struct pt_auth_session session;
-    char client[32];
-    /* From five different addresses, so only the account's limit applies. */
-    for (int i = 0; i < 5; i++) {
-        snprintf(client, sizeof(client), "198.51.100.%d", i);
-        cr_assert_eq(login(EMAIL, "wrong password!", client, T0 + i, token, &session),
+    for (int i = 0; i < 5; i++)
+        cr_assert_eq(login(EMAIL, "wrong password!", "198.51.100.1", T0 + i, token, &session),
                      PT_ERR_INVALID);
-    }
-    /* The right password is now refused, with the same answer as a wrong one. */
-    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0 + 10, token, &session), PT_ERR_INVALID);
+    /* The right password from there is now refused, with a wrong one's answer... */
+    cr_assert_eq(login(EMAIL, PASSWORD, "198.51.100.1", T0 + 10, token, &session), PT_ERR_INVALID);
     cr_assert_eq(token[0], '\0');
     cr_assert_eq(count_rows("SELECT count(*) FROM sessions"), 0);
-    /* Still locked within the window of the latest failures... */
-    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0 + 599, token, &session), PT_ERR_INVALID);
-    /* ...and open once the window has passed over all of them. */
-    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0 + 599 + 600, token, &session), PT_OK);
+    /* ...but the account's owner, elsewhere, signs in: a guesser who knows
+     * the address cannot keep them out. */
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0 + 11, token, &session), PT_OK);
+    /* Their sign-in does not lift the guesser's lock. */
+    cr_assert_eq(login(EMAIL, PASSWORD, "198.51.100.1", T0 + 12, token, &session), PT_ERR_INVALID);
+    /* Once the window has passed over the failures, the lock is gone. */
+    cr_assert_eq(login(EMAIL, PASSWORD, "198.51.100.1", T0 + 4 + 600, token, &session), PT_OK);
+}
+
+Test(limits, trying_again_while_locked_does_not_extend_the_lock)
+{
+    add_user(EMAIL, PT_AUTH_ADMIN);
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    for (int i = 0; i < 5; i++)
+        cr_assert_eq(login(EMAIL, "wrong password!", "198.51.100.1", T0 + i, token, &session),
+                     PT_ERR_INVALID);
+    /* Many more tries during the lock, right and wrong... */
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(login(EMAIL, i % 2 ? PASSWORD : "wrong password!", "198.51.100.1",
+                           T0 + 300 + i, token, &session),
+                     PT_ERR_INVALID);
+    /* ...and still the lock ends one window after the fifth failure. */
+    cr_assert_eq(login(EMAIL, PASSWORD, "198.51.100.1", T0 + 4 + 600, token, &session), PT_OK);
+}
+
+Test(limits, failures_from_everywhere_slow_an_account_down_within_a_bound)
+{
+    add_user(EMAIL, PT_AUTH_ADMIN);
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    struct pt_auth_attempt attempt;
+    char client[32];
+    cr_assert_eq(pt_auth_login_begin(&auth, EMAIL, "192.0.2.1", T0, &attempt), PT_OK);
+    cr_assert_eq(attempt.delay_ms, 0, "no failures, no wait");
+    cr_assert_eq(pt_auth_login_verify(&auth, &attempt, PASSWORD), PT_OK);
+    cr_assert_eq(pt_auth_login_finish(&auth, &attempt, T0, token, &session), PT_OK);
+    for (int i = 0; i < 8; i++) {
+        snprintf(client, sizeof(client), "198.51.100.%d", i);
+        cr_assert_eq(login(EMAIL, "wrong password!", client, T0 + 1, token, &session),
+                     PT_ERR_INVALID);
+    }
+    /* Nine failures with this attempt's own: four over the limit, 1 ms each. */
+    cr_assert_eq(pt_auth_login_begin(&auth, EMAIL, "192.0.2.1", T0 + 2, &attempt), PT_OK);
+    cr_assert_eq(attempt.delay_ms, 4);
+    cr_assert_not(attempt.locked);
+    cr_assert_eq(pt_auth_login_verify(&auth, &attempt, PASSWORD), PT_OK);
+    cr_assert_eq(pt_auth_login_finish(&auth, &attempt, T0 + 2, token, &session), PT_OK,
+                 "slowed, never locked");
+    for (int i = 0; i < 8; i++) {
+        snprintf(client, sizeof(client), "198.51.101.%d", i);
+        cr_assert_eq(login(EMAIL, "wrong password!", client, T0 + 3, token, &session),
+                     PT_ERR_INVALID);
+    }
+    cr_assert_eq(pt_auth_login_begin(&auth, EMAIL, "192.0.2.1", T0 + 4, &attempt), PT_OK);
+    cr_assert_eq(attempt.delay_ms, auth.settings.slowdown_max_ms, "capped");
+    pt_auth_attempt_wipe(&attempt);
+}
+
+Test(limits, sign_ins_beyond_the_hashing_slots_are_busy_and_not_counted)
+{
+    add_user(EMAIL, PT_AUTH_ADMIN);
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    struct pt_auth_session session;
+    for (int i = 0; i < auth.settings.max_concurrent_hashes; i++)
+        cr_assert(pt_auth_hashing_enter(&auth));
+    cr_assert_not(pt_auth_hashing_enter(&auth));
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0, token, &session), PT_ERR_TOO_LARGE);
+    cr_assert_eq(count_rows("SELECT count(*) FROM login_failures"), 0);
+    pt_auth_hashing_leave(&auth);
+    cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0, token, &session), PT_OK);
 }
 
 Test(limits, a_success_clears_the_account_count)
@@ -676,17 +742,14 @@ Test(limits, a_client_is_stopped_after_twenty_failures_whatever_the_account)
 
 /* The sequence of answers for an existing account and for addresses that do
  * not exist (well-formed or not) must be the same, lock included. */
-static void answers(const char *email, const char *client_prefix, enum pt_status out[8])
+static void answers(const char *email, const char *client, enum pt_status out[8])
 {
     char token[PT_AUTH_TOKEN_CHARS + 1];
     struct pt_auth_session session;
-    char client[32];
-    for (int i = 0; i < 7; i++) {
-        snprintf(client, sizeof(client), "%s.%d", client_prefix, i);
+    for (int i = 0; i < 7; i++)
         out[i] = login(email, "wrong password!", client, T0 + i, token, &session);
-    }
-    /* The real password for the existing one, now locked. */
-    out[7] = login(email, PASSWORD, "192.0.2.200", T0 + 8, token, &session);
+    /* The real password for the existing one, now locked for this client. */
+    out[7] = login(email, PASSWORD, client, T0 + 8, token, &session);
 }
 
 Test(limits, answers_do_not_reveal_whether_an_account_exists)

@@ -50,7 +50,8 @@ Test(config, the_example_file_parses_and_matches_the_defaults)
 Test(config, values_comments_and_blank_lines)
 {
     const char *text = "# a comment\n\n  port = 9090  # trailing comment\n"
-                       "listen=::1\r\nlog_requests = off\nadmin_token = s3cret#not-a-comment\n"
+                       "listen=::1\r\nlog_requests = off\nadmin_token = "
+                       "#T0k3n-w1th-a-hash-1st#and-inside/rSq9vXz2Lm8Pk4Yd7Wb+\n"
                        "public_url = https://support.example.org\n"
                        "accent_color = #7a1f1f  # a colour is a value, not a comment\n";
     cr_assert_eq(pt_config_parse(&config, "t.conf", text, error, sizeof(error)), PT_OK, "%s",
@@ -58,7 +59,7 @@ Test(config, values_comments_and_blank_lines)
     cr_assert_eq(config.port, 9090);
     cr_assert_str_eq(config.listen, "::1");
     cr_assert_not(config.log_requests);
-    cr_assert_str_eq(config.admin_token, "s3cret#not-a-comment");
+    cr_assert_str_eq(config.admin_token, "#T0k3n-w1th-a-hash-1st#and-inside/rSq9vXz2Lm8Pk4Yd7Wb+");
     cr_assert_str_eq(config.public_url, "https://support.example.org");
     cr_assert_str_eq(config.accent_color, "#7a1f1f");
 }
@@ -107,4 +108,37 @@ Test(config, set_applies_one_key)
     cr_assert_eq(config.port, 0);
     cr_assert_eq(pt_config_set(&config, "nope", "1", error, sizeof(error)), PT_ERR_INVALID);
     cr_assert_str_eq(error, "unknown key 'nope'");
+}
+
+Test(config, admin_token_must_be_a_long_random_secret)
+{
+    /* Off, or 32 random bytes' worth: base64 (with or without padding), hex. */
+    static const char *const good[] = {
+        "",
+        "mQ3kZ8vT1xN6aR0cW5eY9uP2sL7hJ4gF1dB8nM3qK6o",
+        "mQ3kZ8vT1xN6aR0cW5eY9uP2sL7hJ4gF1dB8nM3qK6o=",
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        cr_assert_eq(pt_config_set(&config, "admin_token", good[i], error, sizeof(error)), PT_OK,
+                     "%s: %s", good[i], error);
+    static const char *const bad[] = {
+        "s3cret",
+        "test-token",
+        "mQ3kZ8vT1xN6aR0cW5eY9uP2sL7hJ4gF1dB8nM3qK6", /* 42 */
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "abababababababababababababababababababababab",
+        "mQ3kZ8vT1xN6aR0cW5eY9uP2 sL7hJ4gF1dB8nM3qK6o",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cr_assert_eq(pt_config_set(&config, "admin_token", bad[i], error, sizeof(error)),
+                     PT_ERR_INVALID, "%s", bad[i]);
+        cr_assert(strstr(error, "admin_token") != NULL, "%s", error);
+        cr_assert(strstr(error, bad[i]) == NULL, "the value is not echoed: %s", error);
+    }
+    /* In a file, the line is named too. */
+    cr_assert_eq(pt_config_parse(&config, "t.conf", "port = 1\nadmin_token = s3cret\n", error,
+                                 sizeof(error)),
+                 PT_ERR_INVALID);
+    cr_assert(strstr(error, "t.conf:2:") != NULL, "%s", error);
 }

@@ -823,14 +823,20 @@ Test(editor, forms_of_any_shape_never_crash)
 
 /* ------------------------------------------------ "Open on my article" */
 
-Test(editor, a_preview_links_token_is_signed_names_its_campaign_and_expires)
+/* The server's key, and another server's. */
+static void two_keys(struct pt_crypto *crypto, struct pt_crypto *other)
 {
     cr_assert(sodium_init() >= 0);
+    memset(crypto, 0, sizeof(*crypto));
+    memset(other, 0, sizeof(*other));
+    randombytes_buf(crypto->signing_key, sizeof(crypto->signing_key));
+    randombytes_buf(other->signing_key, sizeof(other->signing_key));
+}
+
+Test(editor, a_preview_links_token_is_signed_names_its_campaign_and_expires)
+{
     struct pt_crypto crypto, other;
-    memset(&crypto, 0, sizeof(crypto));
-    memset(&other, 0, sizeof(other));
-    randombytes_buf(crypto.signing_key, sizeof(crypto.signing_key));
-    randombytes_buf(other.signing_key, sizeof(other.signing_key));
+    two_keys(&crypto, &other);
     char token[PT_DASH_PREVIEW_TOKEN_MAX], id[PT_ID_MAX];
     pt_dash_campaigns_preview_token(&crypto, "spring-2027", 1000, token);
     cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, token, 1000, id), PT_OK);
@@ -851,4 +857,31 @@ Test(editor, a_preview_links_token_is_signed_names_its_campaign_and_expires)
         cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, junk[i], 0, id),
                      PT_ERR_INVALID);
     cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, NULL, 0, id), PT_ERR_INVALID);
+}
+
+Test(editor, a_debug_token_is_signed_expires_and_is_no_preview_token)
+{
+    struct pt_crypto crypto, other;
+    two_keys(&crypto, &other);
+    char debug[PT_DASH_PREVIEW_TOKEN_MAX], preview[PT_DASH_PREVIEW_TOKEN_MAX], id[PT_ID_MAX];
+    pt_dash_campaigns_debug_token(&crypto, 1000, debug);
+    cr_assert(pt_dash_campaigns_check_debug_token(&crypto, debug, 1000));
+    cr_assert_not(pt_dash_campaigns_check_debug_token(&crypto, debug, 1001), "expired");
+    cr_assert_not(pt_dash_campaigns_check_debug_token(&other, debug, 1000), "another key");
+    for (size_t i = 0; debug[i]; i += 7) {
+        char changed[PT_DASH_PREVIEW_TOKEN_MAX];
+        snprintf(changed, sizeof(changed), "%s", debug);
+        changed[i] = changed[i] == 'A' ? 'B' : 'A';
+        cr_assert_not(pt_dash_campaigns_check_debug_token(&crypto, changed, 0), "changed at %zu",
+                      i);
+    }
+    cr_assert_not(pt_dash_campaigns_check_debug_token(&crypto, NULL, 0));
+    cr_assert_not(pt_dash_campaigns_check_debug_token(&crypto, "", 0));
+    /* Neither kind passes for the other. */
+    cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, debug, 0, id), PT_ERR_INVALID);
+    pt_dash_campaigns_preview_token(&crypto, PT_DASH_PREVIEW_ALL, 1000, preview);
+    cr_assert_not(pt_dash_campaigns_check_debug_token(&crypto, preview, 0));
+    /* The every-draft preview token names no campaign. */
+    cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, preview, 1000, id), PT_OK);
+    cr_assert_str_eq(id, PT_DASH_PREVIEW_ALL);
 }
