@@ -18,14 +18,18 @@
 
 struct request_state;
 
-/* Slow requests wait here for a worker; their connection is suspended. */
-struct slow_queue {
+/* A pool's slow requests wait here for one of its workers; their connection
+ * is suspended meanwhile. */
+struct slow_pool {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     struct request_state *head, *tail;
-    bool stopping;
+    int waiting;     /* requests in the queue, not yet taken by a worker */
+    int queue_limit;
+    bool stopping;   /* set once at shutdown: nothing more is queued */
     pthread_t *workers;
     int worker_count;
+    struct pt_http_server *server;
 };
 
 struct pt_http_server {
@@ -34,7 +38,9 @@ struct pt_http_server {
     pt_http_dispatch dispatch;
     void *context;
     int port;
-    struct slow_queue slow;
+    struct slow_pool pools[PT_HTTP_POOLS_MAX];
+    int pool_count;
+    char retry_after[16];
 };
 
 /* Everything one request owns. It lives as long as its connection and is
@@ -51,13 +57,13 @@ struct request_state {
     bool in_use; /* between a request's first callback and its completion */
     /* A slow request: answered by a worker while the connection waits. */
     struct MHD_Connection *connection;
-    struct pt_http_server *server;
     struct pt_response deferred;
     bool deferred_ready;
     struct request_state *next_slow;
     /* The body is over its limit and is read and thrown away before the 413
      * is sent (see DISCARD_MAX). */
     bool discarding;
+    size_t body_limit; /* for this request, chosen from its headers */
 };
 
 static void on_connection(void *context, struct MHD_Connection *connection,
@@ -418,19 +424,22 @@ static enum pt_method parse_method(const char *method)
 
 static void *slow_worker(void *argument)
 {
-    struct slow_queue *queue = argument;
-    pthread_mutex_lock(&queue->lock);
+    struct slow_pool *pool = argument;
+    struct pt_http_server *server = pool->server;
+    pthread_mutex_lock(&pool->lock);
     for (;;) {
-        while (queue->head == NULL && !queue->stopping)
-            pthread_cond_wait(&queue->wake, &queue->lock);
-        if (queue->head == NULL)
+        /* At shutdown the queue is emptied before the workers leave: every
+         * suspended connection is resumed before the daemon stops. */
+        while (pool->head == NULL && !pool->stopping)
+            pthread_cond_wait(&pool->wake, &pool->lock);
+        if (pool->head == NULL)
             break;
-        struct request_state *state = queue->head;
-        queue->head = state->next_slow;
-        if (queue->head == NULL)
-            queue->tail = NULL;
-        pthread_mutex_unlock(&queue->lock);
-        struct pt_http_server *server = state->server;
+        struct request_state *state = pool->head;
+        pool->head = state->next_slow;
+        if (pool->head == NULL)
+            pool->tail = NULL;
+        pool->waiting--;
+        pthread_mutex_unlock(&pool->lock);
         memset(&state->deferred, 0, sizeof(state->deferred));
         server->dispatch(server->context, &state->request, &state->deferred);
         if (state->deferred.status == 0)
@@ -439,32 +448,47 @@ static void *slow_worker(void *argument)
         state->deferred_ready = true;
         /* The access handler is called again and sends the answer. */
         MHD_resume_connection(state->connection);
-        pthread_mutex_lock(&queue->lock);
+        pthread_mutex_lock(&pool->lock);
     }
-    pthread_mutex_unlock(&queue->lock);
+    pthread_mutex_unlock(&pool->lock);
     return NULL;
 }
 
-static void slow_enqueue(struct slow_queue *queue, struct request_state *state)
+/* Hands a request to its pool's workers and suspends its connection, or
+ * returns false when the pool's queue is full or (*stopping) the server is
+ * stopping.
+ * The connection is suspended under the pool's lock, so no worker can take
+ * (and resume) it before it is suspended. */
+static bool slow_enqueue(struct slow_pool *pool, struct request_state *state, bool *stopping)
 {
-    pthread_mutex_lock(&queue->lock);
+    pthread_mutex_lock(&pool->lock);
+    *stopping = pool->stopping;
+    if (pool->stopping || pool->waiting >= pool->queue_limit) {
+        pthread_mutex_unlock(&pool->lock);
+        return false;
+    }
+    MHD_suspend_connection(state->connection);
     state->next_slow = NULL;
-    if (queue->tail != NULL)
-        queue->tail->next_slow = state;
+    if (pool->tail != NULL)
+        pool->tail->next_slow = state;
     else
-        queue->head = state;
-    queue->tail = state;
-    pthread_cond_signal(&queue->wake);
-    pthread_mutex_unlock(&queue->lock);
+        pool->head = state;
+    pool->tail = state;
+    pool->waiting++;
+    pthread_cond_signal(&pool->wake);
+    pthread_mutex_unlock(&pool->lock);
+    return true;
 }
 
-static size_t body_limit(const struct pt_http_server *server, const char *path)
+/* The pool that answers this request, or NULL to answer it here. */
+static struct slow_pool *pool_for(struct pt_http_server *server, const struct pt_request *request)
 {
-    /* A whole catalogue, or the dashboard's campaign editor, is larger than
-     * anything a reader sends. */
-    bool large = strncmp(path, "/v1/admin/", 10) == 0 ||
-                 (strncmp(path, "/dashboard/", 11) == 0 && strcmp(path, "/dashboard/login") != 0);
-    return large ? server->settings.admin_body_limit : server->settings.body_limit;
+    if (server->settings.pool_of == NULL)
+        return NULL;
+    int index = server->settings.pool_of(server->context, request);
+    if (index < 0 || index >= server->pool_count || server->pools[index].worker_count == 0)
+        return NULL;
+    return &server->pools[index];
 }
 
 static enum MHD_Result on_request(void *context, struct MHD_Connection *connection,
@@ -504,9 +528,11 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
         request->path = pt_arena_strndup(&state->arena, url, strlen(url));
         request->route = PT_METRICS_ROUTES_MAX - 1;
         state->discarding = false;
+        state->body_limit = server->settings.body_limit_of != NULL
+                                ? server->settings.body_limit_of(server->context, request)
+                                : server->settings.body_limit;
         const char *message = NULL;
-        int status = check_framing(connection, body_limit(server, url), &message,
-                                   &state->discarding);
+        int status = check_framing(connection, state->body_limit, &message, &state->discarding);
         if (state->discarding)
             return MHD_YES;
         if (status != 0)
@@ -522,8 +548,7 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
     if (*upload_data_size > 0) {
         size_t size = *upload_data_size;
         *upload_data_size = 0;
-        if (state->discarding ||
-            state->body_length + size > body_limit(server, state->request.path)) {
+        if (state->discarding || state->body_length + size > state->body_limit) {
             /* body_length now counts what was thrown away. A chunked upload
              * declares no length, so it is cut off only once it passes the
              * bound: there is no one to tell past that. */
@@ -560,13 +585,22 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
         MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     decode_form(connection, request);
 
-    if (server->settings.is_slow != NULL && server->slow.worker_count > 0 &&
-        server->settings.is_slow(server->context, request)) {
+    struct slow_pool *pool = pool_for(server, request);
+    if (pool != NULL) {
         state->connection = connection;
-        state->server = server;
-        MHD_suspend_connection(connection);
-        slow_enqueue(&server->slow, state);
-        return MHD_YES;
+        bool stopping = false;
+        if (slow_enqueue(pool, state, &stopping))
+            return MHD_YES;
+        /* Waiting longer would only hold the connection: say when to come
+         * back instead. */
+        struct pt_response busy;
+        memset(&busy, 0, sizeof(busy));
+        pt_response_error(request, &busy, 503,
+                          stopping ? "The server is restarting. Please try again in a "
+                                           "moment."
+                                         : "The server is busy. Please try again in a moment.");
+        pt_response_header(&busy, "Retry-After", server->retry_after);
+        return queue(connection, state, &busy);
     }
 
     struct pt_response response;
@@ -668,6 +702,68 @@ static void on_completed(void *context, struct MHD_Connection *connection,
 
 /* --------------------------------------------------------------- server */
 
+static void pool_dispose(struct slow_pool *pool)
+{
+    free(pool->workers);
+    pthread_cond_destroy(&pool->wake);
+    pthread_mutex_destroy(&pool->lock);
+}
+
+/* Starts the workers before the daemon, so that everything they share is
+ * written before any of the daemon's threads can read it. */
+static enum pt_status pools_start(struct pt_http_server *server, char *error, size_t error_size)
+{
+    const struct pt_http_settings *settings = &server->settings;
+    int count = settings->pool_of != NULL ? settings->pool_count : 0;
+    if (count < 0 || count > PT_HTTP_POOLS_MAX)
+        count = 0;
+    for (int p = 0; p < count; p++) {
+        struct slow_pool *pool = &server->pools[p];
+        pthread_mutex_init(&pool->lock, NULL);
+        pthread_cond_init(&pool->wake, NULL);
+        pool->server = server;
+        pool->queue_limit = settings->pools[p].queue_limit;
+        server->pool_count++;
+        int workers = settings->pools[p].workers > 0 ? settings->pools[p].workers : 0;
+        pool->workers = calloc((size_t)(workers > 0 ? workers : 1), sizeof(*pool->workers));
+        if (pool->workers == NULL)
+            return PT_ERR_INTERNAL;
+        for (int i = 0; i < workers; i++) {
+            if (pthread_create(&pool->workers[i], NULL, slow_worker, pool) != 0) {
+                snprintf(error, error_size, "cannot start the %s workers",
+                         settings->pools[p].name ? settings->pools[p].name : "slow-request");
+                return PT_ERR_INTERNAL;
+            }
+            pool->worker_count++;
+        }
+    }
+    return PT_OK;
+}
+
+/* Stops every pool's workers once they have emptied its queue. Every pool
+ * refuses new requests before any is waited for: one worker hung on the
+ * processor must not leave another pool queueing meanwhile. */
+static void pools_stop(struct pt_http_server *server)
+{
+    for (int p = 0; p < server->pool_count; p++) {
+        struct slow_pool *pool = &server->pools[p];
+        pthread_mutex_lock(&pool->lock);
+        pool->stopping = true;
+        pthread_cond_broadcast(&pool->wake);
+        pthread_mutex_unlock(&pool->lock);
+    }
+    for (int p = 0; p < server->pool_count; p++) {
+        for (int i = 0; i < server->pools[p].worker_count; i++)
+            pthread_join(server->pools[p].workers[i], NULL);
+    }
+}
+
+static void pools_dispose(struct pt_http_server *server)
+{
+    for (int p = 0; p < server->pool_count; p++)
+        pool_dispose(&server->pools[p]);
+}
+
 enum pt_status pt_http_start(const struct pt_http_settings *settings, pt_http_dispatch dispatch,
                              void *context, struct pt_http_server **out, char *error,
                              size_t error_size)
@@ -695,6 +791,15 @@ enum pt_status pt_http_start(const struct pt_http_settings *settings, pt_http_di
     server->settings = *settings;
     server->dispatch = dispatch;
     server->context = context;
+    snprintf(server->retry_after, sizeof(server->retry_after), "%d",
+             settings->busy_retry_after > 0 ? settings->busy_retry_after : 1);
+    enum pt_status status = pools_start(server, error, error_size);
+    if (status) {
+        pools_stop(server);
+        pools_dispose(server);
+        free(server);
+        return status;
+    }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = settings->threads > 0 ? (unsigned)settings->threads
                                              : (unsigned)(cores > 0 ? cores : 1);
@@ -714,22 +819,14 @@ enum pt_status pt_http_start(const struct pt_http_settings *settings, pt_http_di
     if (server->daemon == NULL) {
         snprintf(error, error_size, "cannot listen on %s port %d (in use, or not allowed)",
                  settings->listen, settings->port);
+        pools_stop(server);
+        pools_dispose(server);
         free(server);
         return PT_ERR_IO;
     }
     const union MHD_DaemonInfo *info =
         MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
     server->port = info ? info->port : settings->port;
-    struct slow_queue *slow = &server->slow;
-    pthread_mutex_init(&slow->lock, NULL);
-    pthread_cond_init(&slow->wake, NULL);
-    int workers = settings->is_slow != NULL ? settings->slow_workers : 0;
-    slow->workers = calloc((size_t)(workers > 0 ? workers : 1), sizeof(*slow->workers));
-    for (int i = 0; i < workers && slow->workers != NULL; i++) {
-        if (pthread_create(&slow->workers[i], NULL, slow_worker, slow) != 0)
-            break;
-        slow->worker_count++;
-    }
     *out = server;
     return PT_OK;
 }
@@ -743,19 +840,17 @@ void pt_http_stop(struct pt_http_server *server)
 {
     if (server == NULL)
         return;
-    /* Stop accepting first, let the slow requests in flight finish, then the
-     * rest. */
-    MHD_quiesce_daemon(server->daemon);
-    struct slow_queue *slow = &server->slow;
-    pthread_mutex_lock(&slow->lock);
-    slow->stopping = true;
-    pthread_cond_broadcast(&slow->wake);
-    pthread_mutex_unlock(&slow->lock);
-    for (int i = 0; i < slow->worker_count; i++)
-        pthread_join(slow->workers[i], NULL);
+    /* Stop accepting first; let the slow requests in flight and queued
+     * finish (a slow request arriving meanwhile on a kept-alive connection
+     * is answered 503 at once, never suspended), so that no connection is
+     * suspended when the daemon stops; then the rest. */
+    MHD_socket listener = MHD_quiesce_daemon(server->daemon);
+    /* Closed, so that a new connection is refused (a proxy tries elsewhere)
+     * instead of waiting in the backlog for a server that will not take it. */
+    if (listener != MHD_INVALID_SOCKET)
+        close(listener);
+    pools_stop(server);
     MHD_stop_daemon(server->daemon);
-    free(slow->workers);
-    pthread_cond_destroy(&slow->wake);
-    pthread_mutex_destroy(&slow->lock);
+    pools_dispose(server);
     free(server);
 }

@@ -618,7 +618,9 @@ static int run_server(struct pt_config *config, const struct options *options, b
     pthread_cond_init(&app.outbox_wake, NULL);
     if (config->stripe_secret_key[0] != '\0') {
         struct pt_stripe_settings stripe = {config->stripe_api_base, config->stripe_secret_key,
-                                            config->stripe_webhook_secrets, 30};
+                                            config->stripe_webhook_secrets,
+                                            config->stripe_timeout,
+                                            config->stripe_reader_timeout};
         app.pay = pt_pay_stripe_new(&stripe);
     }
     struct outbox_sender outbox = {&app, 0, false};
@@ -640,10 +642,20 @@ static int run_server(struct pt_config *config, const struct options *options, b
         .connection_memory_limit = config->connection_memory_limit,
         .connection_timeout = config->connection_timeout,
         .body_limit = (size_t)config->body_limit,
-        .admin_body_limit = (size_t)config->admin_body_limit,
+        .body_limit_of = pt_app_body_limit,
         .log_requests = config->log_requests,
-        .is_slow = pt_app_is_slow,
-        .slow_workers = 4,
+        .pool_of = pt_app_pool_of,
+        .pools =
+            {
+                [PT_APP_POOL_READERS] = {"reader", config->reader_workers,
+                                         config->worker_queue_limit},
+                [PT_APP_POOL_WEBHOOKS] = {"webhook", config->webhook_workers,
+                                          config->worker_queue_limit},
+                [PT_APP_POOL_STAFF] = {"staff", config->staff_workers,
+                                       config->worker_queue_limit},
+            },
+        .pool_count = PT_APP_POOL_COUNT,
+        .busy_retry_after = 5,
     };
     if (pt_http_start(&settings, pt_app_dispatch, &app, &server, error, sizeof(error)) != PT_OK) {
         fprintf(stderr, "patron: %s\n", error);
