@@ -170,6 +170,7 @@ static const char *error_code(int status)
     case 415: return "unsupported_media_type";
     case 422: return "invalid";
     case 429: return "too_many_requests";
+    case 501: return "not_implemented";
     case 503: return "unavailable";
     default: return status >= 500 ? "internal" : "error";
     }
@@ -254,13 +255,41 @@ static enum MHD_Result reject(struct MHD_Connection *connection, struct request_
     return queue(connection, state, &response);
 }
 
+/* A request whose framing is refused: its body's end is unknown, or may be
+ * read differently by a proxy, so nothing after the headers on this
+ * connection may be taken as another request. */
+static enum MHD_Result reject_framing(struct MHD_Connection *connection,
+                                      struct request_state *state, int status,
+                                      const char *message)
+{
+    struct pt_response response;
+    memset(&response, 0, sizeof(response));
+    pt_response_error(&state->request, &response, status, message);
+    pt_response_header(&response, "Connection", "close");
+    return queue(connection, state, &response);
+}
+
 /* ------------------------------------------------------------ the checks */
 
 struct framing {
     int content_length_headers;
     int transfer_encoding_headers;
     const char *content_length;
+    const char *transfer_encoding;
+    bool folded; /* a header line continued on the next (obs-fold) */
 };
+
+/* RFC 9110 token characters, the only ones a header's name may have. */
+static bool is_token(const char *text)
+{
+    if (*text == '\0')
+        return false;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (!isalnum(*p) && strchr("!#$%&'*+-.^_`|~", *p) == NULL)
+            return false;
+    }
+    return true;
+}
 
 static enum MHD_Result count_framing(void *context, enum MHD_ValueKind kind, const char *key,
                                      const char *value)
@@ -272,6 +301,20 @@ static enum MHD_Result count_framing(void *context, enum MHD_ValueKind kind, con
         framing->content_length = value;
     } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
         framing->transfer_encoding_headers++;
+        framing->transfer_encoding = value;
+    } else if (!is_token(key) ||
+               strncasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH,
+                           strlen(MHD_HTTP_HEADER_CONTENT_LENGTH)) == 0 ||
+               strncasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING,
+                           strlen(MHD_HTTP_HEADER_TRANSFER_ENCODING)) == 0) {
+        /* libmicrohttpd 0.9.75 joins a folded line (one that starts with a
+         * space or a tab) onto the header's name: "X-A: 1", " Content-Length:
+         * 40" arrives as the name "X-AContent-Length: 40", and
+         * "Content-Length:", " 40" as "Content-Length40". Either way the body
+         * would be read as the next request, while a proxy may have read the
+         * length: refuse what a name cannot hold, and any name that starts as
+         * a framing header's and goes on. */
+        framing->folded = true;
     }
     return MHD_YES;
 }
@@ -305,6 +348,16 @@ static int check_framing(struct MHD_Connection *connection, size_t body_limit,
     if (framing.transfer_encoding_headers > 1) {
         *message = "The request has more than one Transfer-Encoding header.";
         return 400;
+    }
+    if (framing.folded) {
+        *message = "The request has a header folded onto a second line, or a malformed name.";
+        return 400;
+    }
+    /* libmicrohttpd knows only chunked; any other coding would leave the
+     * body's end unknown and the request without an answer. */
+    if (framing.transfer_encoding != NULL && strcasecmp(framing.transfer_encoding, "chunked") != 0) {
+        *message = "The request's Transfer-Encoding is not supported: only chunked is.";
+        return 501;
     }
     if (framing.content_length != NULL) {
         char *end = NULL;
@@ -536,7 +589,7 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
         if (state->discarding)
             return MHD_YES;
         if (status != 0)
-            return reject(connection, state, status, message);
+            return reject_framing(connection, state, status, message);
         return MHD_YES;
     }
     if (state->answered)
