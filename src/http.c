@@ -721,6 +721,29 @@ static void *on_uri(void *context, const char *uri, struct MHD_Connection *conne
     return NULL;
 }
 
+/* text as one log field: the path is decoded, so "%0a" would start a forged
+ * line and "%1b" a terminal escape. Control bytes, spaces (which separate
+ * the fields) and backslashes are written \xHH; a longer text is cut with
+ * "...". NULL is "-". */
+static void log_text(char *out, size_t size, const char *text)
+{
+    size_t used = 0;
+    for (const unsigned char *p = (const unsigned char *)(text ? text : "-"); *p; p++) {
+        bool plain = *p > 0x20 && *p != 0x7f && *p != '\\';
+        size_t need = plain ? 1 : 4;
+        if (used + need + 4 > size) {
+            memcpy(out + used, "...", 3);
+            used += 3;
+            break;
+        }
+        if (plain)
+            out[used++] = (char)*p;
+        else
+            used += (size_t)snprintf(out + used, size - used, "\\x%02x", *p);
+    }
+    out[used] = '\0';
+}
+
 static void on_completed(void *context, struct MHD_Connection *connection,
                          void **connection_context, enum MHD_RequestTerminationCode reason)
 {
@@ -736,8 +759,10 @@ static void on_completed(void *context, struct MHD_Connection *connection,
     if (server->settings.log_requests) {
         /* Method, path, status and time only: never the client's address,
          * the query (it can name an article a reader read) or a header. */
-        fprintf(stderr, "%s %s %d %lluus%s\n", state->request.method_name, state->request.path,
-                status, (unsigned long long)elapsed,
+        char method[64], path[4096];
+        log_text(method, sizeof(method), state->request.method_name);
+        log_text(path, sizeof(path), state->request.path);
+        fprintf(stderr, "%s %s %d %lluus%s\n", method, path, status, (unsigned long long)elapsed,
                 reason == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection dropped)");
     }
     pt_catalog_release(state->request.catalog);
