@@ -29,6 +29,7 @@ static const struct key keys[] = {
     STRING_KEY(data_dir),
     INT_KEY(threads, 0, 256),
     INT_KEY(max_connections, 1, 1000000),
+    INT_KEY(connections_per_client, -1, 1000000),
     INT_KEY(connection_memory_limit, 4096, 16 * 1024 * 1024),
     INT_KEY(connection_timeout, 1, 3600),
     INT_KEY(body_limit, 1024, 64 * 1024 * 1024),
@@ -79,6 +80,7 @@ void pt_config_init(struct pt_config *config)
     config->data_dir = pt_xstrdup("./patron-data");
     config->threads = 0;
     config->max_connections = 4096;
+    config->connections_per_client = -1;
     config->connection_memory_limit = 8192;
     config->connection_timeout = 30;
     config->body_limit = 65536;

@@ -886,6 +886,8 @@ enum pt_status pt_http_start(const struct pt_http_settings *settings, pt_http_di
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)settings->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)(settings->connections_per_client > 0 ? settings->connections_per_client : 0),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)settings->connection_memory_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)settings->connection_timeout,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,

@@ -532,6 +532,16 @@ static void build_embed_policy(struct pt_app *app)
     app->form_policy = pt_buf_take(&policy, NULL);
 }
 
+/* The limit on one peer address's open connections. By default 64; but behind
+ * a proxy (client_address_header set) every connection comes from the proxy,
+ * so none: the proxy limits its clients (docs/OPERATIONS.md). */
+static int connections_per_client(const struct pt_config *config)
+{
+    if (config->connections_per_client >= 0)
+        return config->connections_per_client;
+    return config->client_address_header[0] != '\0' ? 0 : 64;
+}
+
 /* Waits for a signal, checking for changed campaigns in between. SIGHUP
  * reloads at once; SIGTERM and SIGINT end the wait. */
 static void wait_for_shutdown(struct pt_app *app, const sigset_t *signals)
@@ -639,6 +649,7 @@ static int run_server(struct pt_config *config, const struct options *options, b
         .port = config->port,
         .threads = config->threads,
         .max_connections = config->max_connections,
+        .connections_per_client = connections_per_client(config),
         .connection_memory_limit = config->connection_memory_limit,
         .connection_timeout = config->connection_timeout,
         .body_limit = (size_t)config->body_limit,

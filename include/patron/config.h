@@ -15,6 +15,7 @@ struct pt_config {
     char *data_dir;         /* folder of the database */
     int threads;            /* worker threads; 0 = one per core */
     int max_connections;    /* MHD_OPTION_CONNECTION_LIMIT */
+    int connections_per_client; /* per peer address; 0 = none; -1 = 64, or none behind a proxy */
     int connection_memory_limit; /* bytes per connection, MHD's own buffer */
     int connection_timeout; /* seconds of inactivity before a connection is closed */
     int body_limit;         /* largest request body in bytes */

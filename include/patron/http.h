@@ -121,6 +121,7 @@ struct pt_http_settings {
     int port;
     int threads;
     int max_connections;
+    int connections_per_client; /* open connections from one peer address; 0: no limit */
     int connection_memory_limit;
     int connection_timeout;
     size_t body_limit;
