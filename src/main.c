@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,8 +340,14 @@ static int demo_account(struct pt_app *app, char password[PT_AUTH_TOKEN_CHARS + 
     return status == PT_OK ? 0 : 1;
 }
 
+/* Set once SIGTERM or SIGINT has come: email in progress is cut off and no
+ * further try is made, so that shutdown never waits out SMTP time-outs and
+ * retries (minutes with the defaults, past systemd's 30 s). */
+static atomic_bool stopping;
+
 static void mail_settings(const struct pt_config *config, struct pt_mail_settings *mail)
 {
+    mail->stop = &stopping;
     mail->url = config->smtp_url;
     mail->starttls = config->smtp_starttls;
     mail->username = config->smtp_username;
@@ -692,9 +699,17 @@ static int run_server(struct pt_config *config, const struct options *options, b
     }
     wait_for_shutdown(&app, &signals);
     fprintf(stderr, "patron: shutting down\n");
+    /* What matters first: no email holds the exit up, and the counts held in
+     * memory are written before anything else may take long. */
+    atomic_store(&stopping, true);
+    if (pt_events_flush(app.events) != PT_OK)
+        fprintf(stderr, "patron: writing event counts failed; trying again at exit\n");
     pt_http_stop(server);
     result = 0;
 out_app:
+    atomic_store(&stopping, true);
+    if (scheduled)
+        scheduler_stop(&scheduler);
     pthread_mutex_lock(&app.outbox_lock);
     outbox.stopping = true;
     pthread_cond_signal(&app.outbox_wake);
@@ -704,8 +719,6 @@ out_app:
     pthread_cond_destroy(&app.outbox_wake);
     pthread_mutex_destroy(&app.outbox_lock);
     pt_ratelimit_free(app.pledge_attempts);
-    if (scheduled)
-        scheduler_stop(&scheduler);
     pt_ratelimit_free(app.signups);
     pt_events_free(app.events); /* writes what is left */
     pt_catalog_holder_dispose(&app.catalogs);
