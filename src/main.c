@@ -675,12 +675,15 @@ static int run_server(struct pt_config *config, const struct options *options, b
         .pool_count = PT_APP_POOL_COUNT,
         .busy_retry_after = 5,
     };
+    /* Read before the server starts: once it serves, a worker may replace
+     * (and free) this catalogue at any moment. */
+    size_t campaign_count = catalog->campaign_count;
     if (pt_http_start(&settings, pt_app_dispatch, &app, &server, error, sizeof(error)) != PT_OK) {
         fprintf(stderr, "patron: %s\n", error);
         goto out_app;
     }
     fprintf(stderr, "patron %s: listening on %s port %d, %zu campaign(s) in service\n",
-            PATRON_VERSION, config->listen, pt_http_port(server), catalog->campaign_count);
+            PATRON_VERSION, config->listen, pt_http_port(server), campaign_count);
     if (demo) {
         printf("\npatron's demo newsroom is running.\n\n"
                "  The demo article:    %s/\n"
