@@ -25,7 +25,8 @@ struct slow_pool {
     pthread_cond_t wake;
     struct request_state *head, *tail;
     int waiting;     /* requests in the queue, not yet taken by a worker */
-    int queue_limit;
+    int busy;        /* workers answering a request */
+    int queue_limit; /* how many may wait when no worker is idle */
     bool stopping;   /* set once at shutdown: nothing more is queued */
     pthread_t *workers;
     int worker_count;
@@ -492,6 +493,7 @@ static void *slow_worker(void *argument)
         if (pool->head == NULL)
             pool->tail = NULL;
         pool->waiting--;
+        pool->busy++;
         pthread_mutex_unlock(&pool->lock);
         memset(&state->deferred, 0, sizeof(state->deferred));
         server->dispatch(server->context, &state->request, &state->deferred);
@@ -502,6 +504,7 @@ static void *slow_worker(void *argument)
         /* The access handler is called again and sends the answer. */
         MHD_resume_connection(state->connection);
         pthread_mutex_lock(&pool->lock);
+        pool->busy--;
     }
     pthread_mutex_unlock(&pool->lock);
     return NULL;
@@ -516,7 +519,8 @@ static bool slow_enqueue(struct slow_pool *pool, struct request_state *state, bo
 {
     pthread_mutex_lock(&pool->lock);
     *stopping = pool->stopping;
-    if (pool->stopping || pool->waiting >= pool->queue_limit) {
+    int idle = pool->worker_count - pool->busy;
+    if (pool->stopping || pool->waiting >= pool->queue_limit + (idle > 0 ? idle : 0)) {
         pthread_mutex_unlock(&pool->lock);
         return false;
     }

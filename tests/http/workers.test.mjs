@@ -45,7 +45,7 @@ async function startHangingStripe() {
 let stripe;
 let patron;
 
-async function waitFor(fn, what, { timeoutMs = 15_000 } = {}) {
+async function waitFor(fn, what, { timeoutMs = 30_000 } = {}) {
     const deadline = Date.now() + timeoutMs;
     for (let i = 0; i < 10_000 && Date.now() < deadline; i++) {
         if (fn()) return;
