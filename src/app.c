@@ -4,6 +4,7 @@
 #include <malloc.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -22,7 +23,15 @@ enum {
     ALLOW_CORS = 1u << 2, /* answers the widget's CORS preflight */
     ALLOW_ANY = 1u << 3,  /* the handler checks methods itself */
     PREFIX = 1u << 4,     /* the path is a prefix */
-    SLOW = 1u << 5,       /* may wait on the payment processor: a worker answers */
+    /* Answered by a worker of one pool (pt_app_pool_of), never on the
+     * threads that answer readers: */
+    SLOW_READER = 1u << 5,  /* a reader waits on the payment processor */
+    SLOW_WEBHOOK = 1u << 6, /* the processor's webhooks */
+    SLOW_STAFF = 1u << 7,   /* the newsroom: the admin API and the dashboard */
+    /* Takes admin_body_limit, but only from a caller already known by its
+     * headers: the admin token, or a signed-in dashboard session. */
+    LARGE_FOR_TOKEN = 1u << 8,
+    LARGE_FOR_SESSION = 1u << 9,
 };
 
 struct route {
@@ -42,22 +51,24 @@ static const struct route routes[] = {
     {"metrics", "/metrics", ALLOW_GET, pt_api_metrics},
     {"embed", "/embed/appeal", ALLOW_GET, pt_pages_embed},
     {"dismiss", "/embed/dismiss", ALLOW_POST, pt_pages_dismiss},
-    {"support", "/support", ALLOW_GET | ALLOW_POST | SLOW, pt_pages_support},
+    {"support", "/support", ALLOW_GET | ALLOW_POST | SLOW_READER, pt_pages_support},
     {"support_quote", "/support/quote", ALLOW_GET, pt_pages_support_quote},
     {"brand_css", "/brand.css", ALLOW_GET, pt_pages_brand_css},
     {"brand_logo", "/brand/logo", ALLOW_GET, pt_pages_brand_logo},
     {"reminders", "/v1/reminders", ALLOW_POST | ALLOW_CORS, pt_reminder_routes_api},
     {"reminders_form", "/reminders", ALLOW_POST, pt_reminder_routes_form},
     {"reminders_cancel", "/reminders/cancel", ALLOW_GET | ALLOW_POST, pt_reminder_routes_cancel},
-    {"thanks", "/thanks", ALLOW_GET | SLOW, pt_payment_routes_thanks},
-    {"webhook", "/v1/webhooks/stripe", ALLOW_POST | SLOW, pt_payment_routes_webhook},
-    {"manage", "/manage", ALLOW_GET | ALLOW_POST | SLOW, pt_payment_routes_manage},
+    {"thanks", "/thanks", ALLOW_GET | SLOW_READER, pt_payment_routes_thanks},
+    {"webhook", "/v1/webhooks/stripe", ALLOW_POST | SLOW_WEBHOOK, pt_payment_routes_webhook},
+    {"manage", "/manage", ALLOW_GET | ALLOW_POST | SLOW_READER, pt_payment_routes_manage},
     {"manage_lost", "/manage/lost", ALLOW_GET | ALLOW_POST, pt_payment_routes_lost},
     {"manage_magic", "/manage/magic", ALLOW_GET | ALLOW_POST, pt_payment_routes_magic},
-    {"admin", "/v1/admin/", ALLOW_ANY | PREFIX | SLOW, pt_admin_dispatch},
+    {"admin", "/v1/admin/", ALLOW_ANY | PREFIX | SLOW_STAFF | LARGE_FOR_TOKEN,
+     pt_admin_dispatch},
     /* The dashboard works the database and, to sign in, argon2id: never on
      * the threads that answer readers. */
-    {"dashboard", "/dashboard", ALLOW_ANY | PREFIX | SLOW, pt_dashboard_dispatch},
+    {"dashboard", "/dashboard", ALLOW_ANY | PREFIX | SLOW_STAFF | LARGE_FOR_SESSION,
+     pt_dashboard_dispatch},
 };
 enum { ROUTE_COUNT = sizeof(routes) / sizeof(routes[0]), ROUTE_UNKNOWN = ROUTE_COUNT };
 
@@ -252,13 +263,46 @@ static unsigned find_route(const struct pt_app *app, const char *path)
     return ROUTE_UNKNOWN;
 }
 
-bool pt_app_is_slow(void *context, const struct pt_request *request)
+int pt_app_pool_of(void *context, const struct pt_request *request)
 {
     unsigned index = find_route(context, request->path);
+    if (index == ROUTE_UNKNOWN)
+        return -1;
+    unsigned allowed = routes[index].allowed;
+    if (allowed & SLOW_WEBHOOK)
+        return PT_APP_POOL_WEBHOOKS;
+    if (allowed & SLOW_STAFF)
+        return PT_APP_POOL_STAFF;
     /* Only POSTs to /support reach the processor; its GET is a plain page. */
-    if (index == ROUTE_UNKNOWN || !(routes[index].allowed & SLOW))
-        return false;
-    return strcmp(routes[index].path, "/support") != 0 || request->method == PT_METHOD_POST;
+    if ((allowed & SLOW_READER) &&
+        (strcmp(routes[index].path, "/support") != 0 || request->method == PT_METHOD_POST))
+        return PT_APP_POOL_READERS;
+    return -1;
+}
+
+size_t pt_app_body_limit(void *context, const struct pt_request *request)
+{
+    struct pt_app *app = context;
+    size_t small = (size_t)app->config->body_limit;
+    unsigned index = find_route(app, request->path);
+    if (index == ROUTE_UNKNOWN || !(routes[index].allowed & (LARGE_FOR_TOKEN | LARGE_FOR_SESSION)))
+        return small;
+    /* A body that fits the small limit needs no check; a larger one (or one
+     * of unknown length) is taken only from a caller known by its headers,
+     * so that nobody can make the server hold megabytes before signing in. */
+    const char *length = pt_http_header(request, "Content-Length");
+    char *end = NULL;
+    if (length != NULL && strtoull(length, &end, 10) <= small && end != length && *end == '\0')
+        return small;
+    bool known = false;
+    if (routes[index].allowed & LARGE_FOR_TOKEN) {
+        const char *header = pt_http_header(request, "Authorization");
+        known = app->config->admin_token[0] != '\0' && header != NULL &&
+                strncmp(header, "Bearer ", 7) == 0 && pt_app_is_admin_token(app, header + 7);
+    } else {
+        known = pt_dashboard_signed_in(app, request);
+    }
+    return known ? (size_t)app->config->admin_body_limit : small;
 }
 
 void pt_app_dispatch(void *context, struct pt_request *request, struct pt_response *response)

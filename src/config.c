@@ -29,10 +29,15 @@ static const struct key keys[] = {
     STRING_KEY(data_dir),
     INT_KEY(threads, 0, 256),
     INT_KEY(max_connections, 1, 1000000),
+    INT_KEY(connections_per_client, -1, 1000000),
     INT_KEY(connection_memory_limit, 4096, 16 * 1024 * 1024),
     INT_KEY(connection_timeout, 1, 3600),
     INT_KEY(body_limit, 1024, 64 * 1024 * 1024),
     INT_KEY(admin_body_limit, 1024, 256 * 1024 * 1024),
+    INT_KEY(reader_workers, 1, 256),
+    INT_KEY(webhook_workers, 1, 256),
+    INT_KEY(staff_workers, 1, 256),
+    INT_KEY(worker_queue_limit, 0, 100000),
     INT_KEY(events_flush_interval_ms, 10, 3600 * 1000),
     INT_KEY(catalog_check_interval, 1, 86400),
     INT_KEY(snooze_max_days, 1, 3650),
@@ -58,6 +63,8 @@ static const struct key keys[] = {
     {"stripe_api_base", KEY_URL, offsetof(struct pt_config, stripe_api_base), 0, 0},
     STRING_KEY(stripe_secret_key),
     STRING_KEY(stripe_webhook_secrets),
+    INT_KEY(stripe_timeout, 1, 600),
+    INT_KEY(stripe_reader_timeout, 1, 600),
     INT_KEY(manage_link_days, 1, 3650),
     INT_KEY(pledge_attempts_per_hour, 1, 100000),
     BOOL_KEY(log_requests),
@@ -73,10 +80,15 @@ void pt_config_init(struct pt_config *config)
     config->data_dir = pt_xstrdup("./patron-data");
     config->threads = 0;
     config->max_connections = 4096;
+    config->connections_per_client = -1;
     config->connection_memory_limit = 8192;
     config->connection_timeout = 30;
     config->body_limit = 65536;
     config->admin_body_limit = 8 * 1024 * 1024;
+    config->reader_workers = 4;
+    config->webhook_workers = 2;
+    config->staff_workers = 2;
+    config->worker_queue_limit = 64;
     config->events_flush_interval_ms = 2000;
     config->catalog_check_interval = 5;
     config->snooze_max_days = 400;
@@ -102,6 +114,8 @@ void pt_config_init(struct pt_config *config)
     config->stripe_api_base = pt_xstrdup("https://api.stripe.com");
     config->stripe_secret_key = pt_xstrdup("");
     config->stripe_webhook_secrets = pt_xstrdup("");
+    config->stripe_timeout = 30;
+    config->stripe_reader_timeout = 10;
     config->manage_link_days = 365;
     config->pledge_attempts_per_hour = 20;
     config->log_requests = true;

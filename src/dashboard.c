@@ -296,7 +296,7 @@ static void set_cookie(struct pt_app *app, struct pt_request *request,
 }
 
 /* Looks up the session the request's cookie names, if any. */
-static bool find_session(struct pt_app *app, struct pt_request *request,
+static bool find_session(struct pt_app *app, const struct pt_request *request,
                          struct pt_auth_session *session, char token[PT_AUTH_TOKEN_CHARS + 1])
 {
     const char *cookie = pt_http_header(request, "Cookie");
@@ -306,6 +306,15 @@ static bool find_session(struct pt_app *app, struct pt_request *request,
     enum pt_status status = pt_auth_session_check(app->auth, token, pt_app_now(app), session);
     pthread_mutex_unlock(&app->auth_lock);
     return status == PT_OK;
+}
+
+bool pt_dashboard_signed_in(struct pt_app *app, const struct pt_request *request)
+{
+    struct pt_auth_session session;
+    char token[PT_AUTH_TOKEN_CHARS + 1];
+    bool found = find_session(app, request, &session, token);
+    sodium_memzero(token, sizeof(token));
+    return found;
 }
 
 static void login(struct pt_app *app, struct pt_request *request, struct pt_response *response)

@@ -18,14 +18,19 @@
 
 struct request_state;
 
-/* Slow requests wait here for a worker; their connection is suspended. */
-struct slow_queue {
+/* A pool's slow requests wait here for one of its workers; their connection
+ * is suspended meanwhile. */
+struct slow_pool {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     struct request_state *head, *tail;
-    bool stopping;
+    int waiting;     /* requests in the queue, not yet taken by a worker */
+    int busy;        /* workers answering a request */
+    int queue_limit; /* how many may wait when no worker is idle */
+    bool stopping;   /* set once at shutdown: nothing more is queued */
     pthread_t *workers;
     int worker_count;
+    struct pt_http_server *server;
 };
 
 struct pt_http_server {
@@ -34,7 +39,9 @@ struct pt_http_server {
     pt_http_dispatch dispatch;
     void *context;
     int port;
-    struct slow_queue slow;
+    struct slow_pool pools[PT_HTTP_POOLS_MAX];
+    int pool_count;
+    char retry_after[16];
 };
 
 /* Everything one request owns. It lives as long as its connection and is
@@ -51,13 +58,13 @@ struct request_state {
     bool in_use; /* between a request's first callback and its completion */
     /* A slow request: answered by a worker while the connection waits. */
     struct MHD_Connection *connection;
-    struct pt_http_server *server;
     struct pt_response deferred;
     bool deferred_ready;
     struct request_state *next_slow;
     /* The body is over its limit and is read and thrown away before the 413
      * is sent (see DISCARD_MAX). */
     bool discarding;
+    size_t body_limit; /* for this request, chosen from its headers */
 };
 
 static void on_connection(void *context, struct MHD_Connection *connection,
@@ -164,6 +171,7 @@ static const char *error_code(int status)
     case 415: return "unsupported_media_type";
     case 422: return "invalid";
     case 429: return "too_many_requests";
+    case 501: return "not_implemented";
     case 503: return "unavailable";
     default: return status >= 500 ? "internal" : "error";
     }
@@ -248,13 +256,41 @@ static enum MHD_Result reject(struct MHD_Connection *connection, struct request_
     return queue(connection, state, &response);
 }
 
+/* A request whose framing is refused: its body's end is unknown, or may be
+ * read differently by a proxy, so nothing after the headers on this
+ * connection may be taken as another request. */
+static enum MHD_Result reject_framing(struct MHD_Connection *connection,
+                                      struct request_state *state, int status,
+                                      const char *message)
+{
+    struct pt_response response;
+    memset(&response, 0, sizeof(response));
+    pt_response_error(&state->request, &response, status, message);
+    pt_response_header(&response, "Connection", "close");
+    return queue(connection, state, &response);
+}
+
 /* ------------------------------------------------------------ the checks */
 
 struct framing {
     int content_length_headers;
     int transfer_encoding_headers;
     const char *content_length;
+    const char *transfer_encoding;
+    bool folded; /* a header line continued on the next (obs-fold) */
 };
+
+/* RFC 9110 token characters, the only ones a header's name may have. */
+static bool is_token(const char *text)
+{
+    if (*text == '\0')
+        return false;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (!isalnum(*p) && strchr("!#$%&'*+-.^_`|~", *p) == NULL)
+            return false;
+    }
+    return true;
+}
 
 static enum MHD_Result count_framing(void *context, enum MHD_ValueKind kind, const char *key,
                                      const char *value)
@@ -266,6 +302,20 @@ static enum MHD_Result count_framing(void *context, enum MHD_ValueKind kind, con
         framing->content_length = value;
     } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
         framing->transfer_encoding_headers++;
+        framing->transfer_encoding = value;
+    } else if (!is_token(key) ||
+               strncasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH,
+                           strlen(MHD_HTTP_HEADER_CONTENT_LENGTH)) == 0 ||
+               strncasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING,
+                           strlen(MHD_HTTP_HEADER_TRANSFER_ENCODING)) == 0) {
+        /* libmicrohttpd 0.9.75 joins a folded line (one that starts with a
+         * space or a tab) onto the header's name: "X-A: 1", " Content-Length:
+         * 40" arrives as the name "X-AContent-Length: 40", and
+         * "Content-Length:", " 40" as "Content-Length40". Either way the body
+         * would be read as the next request, while a proxy may have read the
+         * length: refuse what a name cannot hold, and any name that starts as
+         * a framing header's and goes on. */
+        framing->folded = true;
     }
     return MHD_YES;
 }
@@ -299,6 +349,16 @@ static int check_framing(struct MHD_Connection *connection, size_t body_limit,
     if (framing.transfer_encoding_headers > 1) {
         *message = "The request has more than one Transfer-Encoding header.";
         return 400;
+    }
+    if (framing.folded) {
+        *message = "The request has a header folded onto a second line, or a malformed name.";
+        return 400;
+    }
+    /* libmicrohttpd knows only chunked; any other coding would leave the
+     * body's end unknown and the request without an answer. */
+    if (framing.transfer_encoding != NULL && strcasecmp(framing.transfer_encoding, "chunked") != 0) {
+        *message = "The request's Transfer-Encoding is not supported: only chunked is.";
+        return 501;
     }
     if (framing.content_length != NULL) {
         char *end = NULL;
@@ -418,19 +478,23 @@ static enum pt_method parse_method(const char *method)
 
 static void *slow_worker(void *argument)
 {
-    struct slow_queue *queue = argument;
-    pthread_mutex_lock(&queue->lock);
+    struct slow_pool *pool = argument;
+    struct pt_http_server *server = pool->server;
+    pthread_mutex_lock(&pool->lock);
     for (;;) {
-        while (queue->head == NULL && !queue->stopping)
-            pthread_cond_wait(&queue->wake, &queue->lock);
-        if (queue->head == NULL)
+        /* At shutdown the queue is emptied before the workers leave: every
+         * suspended connection is resumed before the daemon stops. */
+        while (pool->head == NULL && !pool->stopping)
+            pthread_cond_wait(&pool->wake, &pool->lock);
+        if (pool->head == NULL)
             break;
-        struct request_state *state = queue->head;
-        queue->head = state->next_slow;
-        if (queue->head == NULL)
-            queue->tail = NULL;
-        pthread_mutex_unlock(&queue->lock);
-        struct pt_http_server *server = state->server;
+        struct request_state *state = pool->head;
+        pool->head = state->next_slow;
+        if (pool->head == NULL)
+            pool->tail = NULL;
+        pool->waiting--;
+        pool->busy++;
+        pthread_mutex_unlock(&pool->lock);
         memset(&state->deferred, 0, sizeof(state->deferred));
         server->dispatch(server->context, &state->request, &state->deferred);
         if (state->deferred.status == 0)
@@ -439,32 +503,49 @@ static void *slow_worker(void *argument)
         state->deferred_ready = true;
         /* The access handler is called again and sends the answer. */
         MHD_resume_connection(state->connection);
-        pthread_mutex_lock(&queue->lock);
+        pthread_mutex_lock(&pool->lock);
+        pool->busy--;
     }
-    pthread_mutex_unlock(&queue->lock);
+    pthread_mutex_unlock(&pool->lock);
     return NULL;
 }
 
-static void slow_enqueue(struct slow_queue *queue, struct request_state *state)
+/* Hands a request to its pool's workers and suspends its connection, or
+ * returns false when the pool's queue is full or (*stopping) the server is
+ * stopping.
+ * The connection is suspended under the pool's lock, so no worker can take
+ * (and resume) it before it is suspended. */
+static bool slow_enqueue(struct slow_pool *pool, struct request_state *state, bool *stopping)
 {
-    pthread_mutex_lock(&queue->lock);
+    pthread_mutex_lock(&pool->lock);
+    *stopping = pool->stopping;
+    int idle = pool->worker_count - pool->busy;
+    if (pool->stopping || pool->waiting >= pool->queue_limit + (idle > 0 ? idle : 0)) {
+        pthread_mutex_unlock(&pool->lock);
+        return false;
+    }
+    MHD_suspend_connection(state->connection);
     state->next_slow = NULL;
-    if (queue->tail != NULL)
-        queue->tail->next_slow = state;
+    if (pool->tail != NULL)
+        pool->tail->next_slow = state;
     else
-        queue->head = state;
-    queue->tail = state;
-    pthread_cond_signal(&queue->wake);
-    pthread_mutex_unlock(&queue->lock);
+        pool->head = state;
+    pool->tail = state;
+    pool->waiting++;
+    pthread_cond_signal(&pool->wake);
+    pthread_mutex_unlock(&pool->lock);
+    return true;
 }
 
-static size_t body_limit(const struct pt_http_server *server, const char *path)
+/* The pool that answers this request, or NULL to answer it here. */
+static struct slow_pool *pool_for(struct pt_http_server *server, const struct pt_request *request)
 {
-    /* A whole catalogue, or the dashboard's campaign editor, is larger than
-     * anything a reader sends. */
-    bool large = strncmp(path, "/v1/admin/", 10) == 0 ||
-                 (strncmp(path, "/dashboard/", 11) == 0 && strcmp(path, "/dashboard/login") != 0);
-    return large ? server->settings.admin_body_limit : server->settings.body_limit;
+    if (server->settings.pool_of == NULL)
+        return NULL;
+    int index = server->settings.pool_of(server->context, request);
+    if (index < 0 || index >= server->pool_count || server->pools[index].worker_count == 0)
+        return NULL;
+    return &server->pools[index];
 }
 
 static enum MHD_Result on_request(void *context, struct MHD_Connection *connection,
@@ -504,13 +585,15 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
         request->path = pt_arena_strndup(&state->arena, url, strlen(url));
         request->route = PT_METRICS_ROUTES_MAX - 1;
         state->discarding = false;
+        state->body_limit = server->settings.body_limit_of != NULL
+                                ? server->settings.body_limit_of(server->context, request)
+                                : server->settings.body_limit;
         const char *message = NULL;
-        int status = check_framing(connection, body_limit(server, url), &message,
-                                   &state->discarding);
+        int status = check_framing(connection, state->body_limit, &message, &state->discarding);
         if (state->discarding)
             return MHD_YES;
         if (status != 0)
-            return reject(connection, state, status, message);
+            return reject_framing(connection, state, status, message);
         return MHD_YES;
     }
     if (state->answered)
@@ -522,8 +605,7 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
     if (*upload_data_size > 0) {
         size_t size = *upload_data_size;
         *upload_data_size = 0;
-        if (state->discarding ||
-            state->body_length + size > body_limit(server, state->request.path)) {
+        if (state->discarding || state->body_length + size > state->body_limit) {
             /* body_length now counts what was thrown away. A chunked upload
              * declares no length, so it is cut off only once it passes the
              * bound: there is no one to tell past that. */
@@ -560,13 +642,22 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
         MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     decode_form(connection, request);
 
-    if (server->settings.is_slow != NULL && server->slow.worker_count > 0 &&
-        server->settings.is_slow(server->context, request)) {
+    struct slow_pool *pool = pool_for(server, request);
+    if (pool != NULL) {
         state->connection = connection;
-        state->server = server;
-        MHD_suspend_connection(connection);
-        slow_enqueue(&server->slow, state);
-        return MHD_YES;
+        bool stopping = false;
+        if (slow_enqueue(pool, state, &stopping))
+            return MHD_YES;
+        /* Waiting longer would only hold the connection: say when to come
+         * back instead. */
+        struct pt_response busy;
+        memset(&busy, 0, sizeof(busy));
+        pt_response_error(request, &busy, 503,
+                          stopping ? "The server is restarting. Please try again in a "
+                                           "moment."
+                                         : "The server is busy. Please try again in a moment.");
+        pt_response_header(&busy, "Retry-After", server->retry_after);
+        return queue(connection, state, &busy);
     }
 
     struct pt_response response;
@@ -634,6 +725,29 @@ static void *on_uri(void *context, const char *uri, struct MHD_Connection *conne
     return NULL;
 }
 
+/* text as one log field: the path is decoded, so "%0a" would start a forged
+ * line and "%1b" a terminal escape. Control bytes, spaces (which separate
+ * the fields) and backslashes are written \xHH; a longer text is cut with
+ * "...". NULL is "-". */
+static void log_text(char *out, size_t size, const char *text)
+{
+    size_t used = 0;
+    for (const unsigned char *p = (const unsigned char *)(text ? text : "-"); *p; p++) {
+        bool plain = *p > 0x20 && *p != 0x7f && *p != '\\';
+        size_t need = plain ? 1 : 4;
+        if (used + need + 4 > size) {
+            memcpy(out + used, "...", 3);
+            used += 3;
+            break;
+        }
+        if (plain)
+            out[used++] = (char)*p;
+        else
+            used += (size_t)snprintf(out + used, size - used, "\\x%02x", *p);
+    }
+    out[used] = '\0';
+}
+
 static void on_completed(void *context, struct MHD_Connection *connection,
                          void **connection_context, enum MHD_RequestTerminationCode reason)
 {
@@ -649,8 +763,10 @@ static void on_completed(void *context, struct MHD_Connection *connection,
     if (server->settings.log_requests) {
         /* Method, path, status and time only: never the client's address,
          * the query (it can name an article a reader read) or a header. */
-        fprintf(stderr, "%s %s %d %lluus%s\n", state->request.method_name, state->request.path,
-                status, (unsigned long long)elapsed,
+        char method[64], path[4096];
+        log_text(method, sizeof(method), state->request.method_name);
+        log_text(path, sizeof(path), state->request.path);
+        fprintf(stderr, "%s %s %d %lluus%s\n", method, path, status, (unsigned long long)elapsed,
                 reason == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection dropped)");
     }
     pt_catalog_release(state->request.catalog);
@@ -667,6 +783,68 @@ static void on_completed(void *context, struct MHD_Connection *connection,
 }
 
 /* --------------------------------------------------------------- server */
+
+static void pool_dispose(struct slow_pool *pool)
+{
+    free(pool->workers);
+    pthread_cond_destroy(&pool->wake);
+    pthread_mutex_destroy(&pool->lock);
+}
+
+/* Starts the workers before the daemon, so that everything they share is
+ * written before any of the daemon's threads can read it. */
+static enum pt_status pools_start(struct pt_http_server *server, char *error, size_t error_size)
+{
+    const struct pt_http_settings *settings = &server->settings;
+    int count = settings->pool_of != NULL ? settings->pool_count : 0;
+    if (count < 0 || count > PT_HTTP_POOLS_MAX)
+        count = 0;
+    for (int p = 0; p < count; p++) {
+        struct slow_pool *pool = &server->pools[p];
+        pthread_mutex_init(&pool->lock, NULL);
+        pthread_cond_init(&pool->wake, NULL);
+        pool->server = server;
+        pool->queue_limit = settings->pools[p].queue_limit;
+        server->pool_count++;
+        int workers = settings->pools[p].workers > 0 ? settings->pools[p].workers : 0;
+        pool->workers = calloc((size_t)(workers > 0 ? workers : 1), sizeof(*pool->workers));
+        if (pool->workers == NULL)
+            return PT_ERR_INTERNAL;
+        for (int i = 0; i < workers; i++) {
+            if (pthread_create(&pool->workers[i], NULL, slow_worker, pool) != 0) {
+                snprintf(error, error_size, "cannot start the %s workers",
+                         settings->pools[p].name ? settings->pools[p].name : "slow-request");
+                return PT_ERR_INTERNAL;
+            }
+            pool->worker_count++;
+        }
+    }
+    return PT_OK;
+}
+
+/* Stops every pool's workers once they have emptied its queue. Every pool
+ * refuses new requests before any is waited for: one worker hung on the
+ * processor must not leave another pool queueing meanwhile. */
+static void pools_stop(struct pt_http_server *server)
+{
+    for (int p = 0; p < server->pool_count; p++) {
+        struct slow_pool *pool = &server->pools[p];
+        pthread_mutex_lock(&pool->lock);
+        pool->stopping = true;
+        pthread_cond_broadcast(&pool->wake);
+        pthread_mutex_unlock(&pool->lock);
+    }
+    for (int p = 0; p < server->pool_count; p++) {
+        for (int i = 0; i < server->pools[p].worker_count; i++)
+            pthread_join(server->pools[p].workers[i], NULL);
+    }
+}
+
+static void pools_dispose(struct pt_http_server *server)
+{
+    for (int p = 0; p < server->pool_count; p++)
+        pool_dispose(&server->pools[p]);
+}
 
 enum pt_status pt_http_start(const struct pt_http_settings *settings, pt_http_dispatch dispatch,
                              void *context, struct pt_http_server **out, char *error,
@@ -695,6 +873,15 @@ enum pt_status pt_http_start(const struct pt_http_settings *settings, pt_http_di
     server->settings = *settings;
     server->dispatch = dispatch;
     server->context = context;
+    snprintf(server->retry_after, sizeof(server->retry_after), "%d",
+             settings->busy_retry_after > 0 ? settings->busy_retry_after : 1);
+    enum pt_status status = pools_start(server, error, error_size);
+    if (status) {
+        pools_stop(server);
+        pools_dispose(server);
+        free(server);
+        return status;
+    }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = settings->threads > 0 ? (unsigned)settings->threads
                                              : (unsigned)(cores > 0 ? cores : 1);
@@ -703,6 +890,8 @@ enum pt_status pt_http_start(const struct pt_http_settings *settings, pt_http_di
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)settings->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)(settings->connections_per_client > 0 ? settings->connections_per_client : 0),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)settings->connection_memory_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)settings->connection_timeout,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
@@ -714,22 +903,14 @@ enum pt_status pt_http_start(const struct pt_http_settings *settings, pt_http_di
     if (server->daemon == NULL) {
         snprintf(error, error_size, "cannot listen on %s port %d (in use, or not allowed)",
                  settings->listen, settings->port);
+        pools_stop(server);
+        pools_dispose(server);
         free(server);
         return PT_ERR_IO;
     }
     const union MHD_DaemonInfo *info =
         MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
     server->port = info ? info->port : settings->port;
-    struct slow_queue *slow = &server->slow;
-    pthread_mutex_init(&slow->lock, NULL);
-    pthread_cond_init(&slow->wake, NULL);
-    int workers = settings->is_slow != NULL ? settings->slow_workers : 0;
-    slow->workers = calloc((size_t)(workers > 0 ? workers : 1), sizeof(*slow->workers));
-    for (int i = 0; i < workers && slow->workers != NULL; i++) {
-        if (pthread_create(&slow->workers[i], NULL, slow_worker, slow) != 0)
-            break;
-        slow->worker_count++;
-    }
     *out = server;
     return PT_OK;
 }
@@ -743,19 +924,17 @@ void pt_http_stop(struct pt_http_server *server)
 {
     if (server == NULL)
         return;
-    /* Stop accepting first, let the slow requests in flight finish, then the
-     * rest. */
-    MHD_quiesce_daemon(server->daemon);
-    struct slow_queue *slow = &server->slow;
-    pthread_mutex_lock(&slow->lock);
-    slow->stopping = true;
-    pthread_cond_broadcast(&slow->wake);
-    pthread_mutex_unlock(&slow->lock);
-    for (int i = 0; i < slow->worker_count; i++)
-        pthread_join(slow->workers[i], NULL);
+    /* Stop accepting first; let the slow requests in flight and queued
+     * finish (a slow request arriving meanwhile on a kept-alive connection
+     * is answered 503 at once, never suspended), so that no connection is
+     * suspended when the daemon stops; then the rest. */
+    MHD_socket listener = MHD_quiesce_daemon(server->daemon);
+    /* Closed, so that a new connection is refused (a proxy tries elsewhere)
+     * instead of waiting in the backlog for a server that will not take it. */
+    if (listener != MHD_INVALID_SOCKET)
+        close(listener);
+    pools_stop(server);
     MHD_stop_daemon(server->daemon);
-    free(slow->workers);
-    pthread_cond_destroy(&slow->wake);
-    pthread_mutex_destroy(&slow->lock);
+    pools_dispose(server);
     free(server);
 }

@@ -121,6 +121,36 @@ static size_t read_message(char *buffer, size_t size, size_t count, void *contex
     return n;
 }
 
+static bool stopped(const struct pt_mail_settings *settings)
+{
+    return settings->stop != NULL && atomic_load(settings->stop);
+}
+
+/* libcurl calls this about once a second in every phase (connecting, waiting
+ * for a greeting that never comes): a non-zero answer cuts the try off, so a
+ * stopping process never waits out smtp_timeout. */
+static int check_stop(void *context, curl_off_t download_total, curl_off_t downloaded,
+                      curl_off_t upload_total, curl_off_t uploaded)
+{
+    (void)download_total, (void)downloaded, (void)upload_total, (void)uploaded;
+    return stopped(context) ? 1 : 0;
+}
+
+/* Waits milliseconds before the next try, in short steps so that a stop is
+ * noticed at once. Returns false when it was stopped. */
+static bool pause_unless_stopped(const struct pt_mail_settings *settings, long milliseconds)
+{
+    while (milliseconds > 0) {
+        if (stopped(settings))
+            return false;
+        long step = milliseconds < 100 ? milliseconds : 100;
+        struct timespec pause = {0, step * 1000000L};
+        nanosleep(&pause, NULL);
+        milliseconds -= step;
+    }
+    return !stopped(settings);
+}
+
 static enum pt_mail_result send_once(const struct pt_mail_settings *settings,
                                      const struct pt_mail_message *message,
                                      const struct pt_buf *bytes, char *error, size_t error_size)
@@ -145,6 +175,9 @@ static enum pt_mail_result send_once(const struct pt_mail_settings *settings,
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)settings->timeout_seconds);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, check_stop);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, (void *)settings);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
     if (settings->starttls)
         curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
     if (settings->username != NULL && settings->username[0] != '\0') {
@@ -158,6 +191,10 @@ static enum pt_mail_result send_once(const struct pt_mail_settings *settings,
     curl_easy_cleanup(curl);
     if (code == CURLE_OK)
         return PT_MAIL_SENT;
+    if (code == CURLE_ABORTED_BY_CALLBACK) {
+        snprintf(error, error_size, "not sent: patron is stopping");
+        return PT_MAIL_STOPPED;
+    }
     snprintf(error, error_size, "%s (SMTP reply %ld)",
              curl_error[0] ? curl_error : curl_easy_strerror(code), reply);
     /* A 5xx reply is the server's final word on this message; everything
@@ -175,11 +212,14 @@ enum pt_mail_result pt_mail_send(const struct pt_mail_settings *settings,
     enum pt_mail_result result = PT_MAIL_TRANSIENT;
     long delay_ms = settings->retry_delay_ms;
     for (int attempt = 0; attempt <= settings->retries; attempt++) {
-        if (attempt > 0) {
-            struct timespec pause = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
-            nanosleep(&pause, NULL);
-            delay_ms *= 2;
+        bool go_on = attempt > 0 ? pause_unless_stopped(settings, delay_ms) : !stopped(settings);
+        if (!go_on) {
+            snprintf(error, error_size, "not sent: patron is stopping");
+            result = PT_MAIL_STOPPED;
+            break;
         }
+        if (attempt > 0)
+            delay_ms *= 2;
         result = send_once(settings, message, &bytes, error, error_size);
         if (result != PT_MAIL_TRANSIENT)
             break;

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -393,8 +394,14 @@ static int demo_account(struct pt_app *app, char password[PT_AUTH_TOKEN_CHARS + 
     return status == PT_OK ? 0 : 1;
 }
 
+/* Set once SIGTERM or SIGINT has come: email in progress is cut off and no
+ * further try is made, so that shutdown never waits out SMTP time-outs and
+ * retries (minutes with the defaults, past systemd's 30 s). */
+static atomic_bool stopping;
+
 static void mail_settings(const struct pt_config *config, struct pt_mail_settings *mail)
 {
+    mail->stop = &stopping;
     mail->url = config->smtp_url;
     mail->starttls = config->smtp_starttls;
     mail->username = config->smtp_username;
@@ -586,6 +593,16 @@ static void build_embed_policy(struct pt_app *app)
     app->form_policy = pt_buf_take(&policy, NULL);
 }
 
+/* The limit on one peer address's open connections. By default 64; but behind
+ * a proxy (client_address_header set) every connection comes from the proxy,
+ * so none: the proxy limits its clients (docs/OPERATIONS.md). */
+static int connections_per_client(const struct pt_config *config)
+{
+    if (config->connections_per_client >= 0)
+        return config->connections_per_client;
+    return config->client_address_header[0] != '\0' ? 0 : 64;
+}
+
 /* Waits for a signal, checking for changed campaigns in between. SIGHUP
  * reloads at once; SIGTERM and SIGINT end the wait. */
 static void wait_for_shutdown(struct pt_app *app, const sigset_t *signals)
@@ -673,7 +690,9 @@ static int run_server(struct pt_config *config, const struct options *options, b
     pthread_cond_init(&app.outbox_wake, NULL);
     if (config->stripe_secret_key[0] != '\0') {
         struct pt_stripe_settings stripe = {config->stripe_api_base, config->stripe_secret_key,
-                                            config->stripe_webhook_secrets, 30};
+                                            config->stripe_webhook_secrets,
+                                            config->stripe_timeout,
+                                            config->stripe_reader_timeout};
         app.pay = pt_pay_stripe_new(&stripe);
     }
     struct outbox_sender outbox = {&app, 0, false};
@@ -692,20 +711,34 @@ static int run_server(struct pt_config *config, const struct options *options, b
         .port = config->port,
         .threads = config->threads,
         .max_connections = config->max_connections,
+        .connections_per_client = connections_per_client(config),
         .connection_memory_limit = config->connection_memory_limit,
         .connection_timeout = config->connection_timeout,
         .body_limit = (size_t)config->body_limit,
-        .admin_body_limit = (size_t)config->admin_body_limit,
+        .body_limit_of = pt_app_body_limit,
         .log_requests = config->log_requests,
-        .is_slow = pt_app_is_slow,
-        .slow_workers = 4,
+        .pool_of = pt_app_pool_of,
+        .pools =
+            {
+                [PT_APP_POOL_READERS] = {"reader", config->reader_workers,
+                                         config->worker_queue_limit},
+                [PT_APP_POOL_WEBHOOKS] = {"webhook", config->webhook_workers,
+                                          config->worker_queue_limit},
+                [PT_APP_POOL_STAFF] = {"staff", config->staff_workers,
+                                       config->worker_queue_limit},
+            },
+        .pool_count = PT_APP_POOL_COUNT,
+        .busy_retry_after = 5,
     };
+    /* Read before the server starts: once it serves, a worker may replace
+     * (and free) this catalogue at any moment. */
+    size_t campaign_count = catalog->campaign_count;
     if (pt_http_start(&settings, pt_app_dispatch, &app, &server, error, sizeof(error)) != PT_OK) {
         fprintf(stderr, "patron: %s\n", error);
         goto out_app;
     }
     fprintf(stderr, "patron %s: listening on %s port %d, %zu campaign(s) in service\n",
-            PATRON_VERSION, config->listen, pt_http_port(server), catalog->campaign_count);
+            PATRON_VERSION, config->listen, pt_http_port(server), campaign_count);
     if (demo) {
         printf("\npatron's demo newsroom is running.\n\n"
                "  The demo article:    %s/\n"
@@ -727,9 +760,17 @@ static int run_server(struct pt_config *config, const struct options *options, b
     }
     wait_for_shutdown(&app, &signals);
     fprintf(stderr, "patron: shutting down\n");
+    /* What matters first: no email holds the exit up, and the counts held in
+     * memory are written before anything else may take long. */
+    atomic_store(&stopping, true);
+    if (pt_events_flush(app.events) != PT_OK)
+        fprintf(stderr, "patron: writing event counts failed; trying again at exit\n");
     pt_http_stop(server);
     result = 0;
 out_app:
+    atomic_store(&stopping, true);
+    if (scheduled)
+        scheduler_stop(&scheduler);
     pthread_mutex_lock(&app.outbox_lock);
     outbox.stopping = true;
     pthread_cond_signal(&app.outbox_wake);
@@ -740,8 +781,6 @@ out_app:
     pthread_mutex_destroy(&app.outbox_lock);
     pt_ratelimit_free(app.pledge_attempts);
     pt_ratelimit_free(app.admin_failures);
-    if (scheduled)
-        scheduler_stop(&scheduler);
     pt_ratelimit_free(app.signups);
     pt_events_free(app.events); /* writes what is left */
     pt_catalog_holder_dispose(&app.catalogs);

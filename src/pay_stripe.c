@@ -23,7 +23,8 @@ struct stripe {
     char *api_base;
     char *secret_key;
     char *webhook_secrets;
-    int timeout_seconds;
+    int timeout_seconds;        /* a call nobody waits on */
+    int reader_timeout_seconds; /* a call a reader waits on, page in hand */
 };
 
 static struct stripe *from(struct pt_pay *pay)
@@ -55,10 +56,15 @@ static size_t collect(char *data, size_t size, size_t count, void *context)
     return size * count;
 }
 
+/* How long a call may take: a reader waiting on a page gives up long before
+ * a webhook, which Stripe retries, or a change of a pledge, which must not be
+ * cut off half-way for nothing. */
+enum patience { FOR_READER, FOR_BACKGROUND };
+
 /* One call to the API. On success *answer holds the parsed JSON (caller
  * decrefs). Stripe's own error message is passed on. */
-static enum pt_status call(struct stripe *stripe, const char *method, const char *path,
-                           const struct pt_buf *form, const char *idempotency_key,
+static enum pt_status call(struct stripe *stripe, enum patience patience, const char *method,
+                           const char *path, const struct pt_buf *form, const char *idempotency_key,
                            json_t **answer, char *error, size_t error_size)
 {
     *answer = NULL;
@@ -87,7 +93,9 @@ static enum pt_status call(struct stripe *stripe, const char *method, const char
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)stripe->timeout_seconds);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT,
+                     (long)(patience == FOR_READER ? stripe->reader_timeout_seconds
+                                                   : stripe->timeout_seconds));
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     if (strcmp(method, "POST") == 0) {
@@ -197,8 +205,8 @@ static enum pt_status create_checkout(struct pt_pay *pay,
     char key[160];
     snprintf(key, sizeof(key), "patron-checkout-%s", request->pledge_id);
     json_t *answer = NULL;
-    enum pt_status status = call(stripe, "POST", "/v1/checkout/sessions", &form, key, &answer,
-                                 error, error_size);
+    enum pt_status status = call(stripe, FOR_READER, "POST", "/v1/checkout/sessions", &form,
+                                 key, &answer, error, error_size);
     pt_buf_dispose(&form);
     if (status)
         return status;
@@ -220,8 +228,8 @@ static enum pt_status read_session(struct pt_pay *pay, const char *id,
     pt_buf_puts(&path, "/v1/checkout/sessions/");
     pt_buf_url(&path, id);
     json_t *answer = NULL;
-    enum pt_status status = call(from(pay), "GET", path.data, NULL, NULL, &answer, error,
-                                 error_size);
+    enum pt_status status = call(from(pay), FOR_READER, "GET", path.data, NULL, NULL, &answer,
+                                 error, error_size);
     pt_buf_dispose(&path);
     if (status)
         return status;
@@ -253,8 +261,8 @@ static enum pt_status read_subscription(struct pt_pay *pay, const char *id,
     pt_buf_puts(&path, "/v1/subscriptions/");
     pt_buf_url(&path, id);
     json_t *answer = NULL;
-    enum pt_status status = call(from(pay), "GET", path.data, NULL, NULL, &answer, error,
-                                 error_size);
+    enum pt_status status = call(from(pay), FOR_BACKGROUND, "GET", path.data, NULL, NULL,
+                                 &answer, error, error_size);
     pt_buf_dispose(&path);
     if (status)
         return status;
@@ -296,7 +304,8 @@ static enum pt_status update_subscription(struct stripe *stripe, const char *id,
     pt_buf_puts(&path, "/v1/subscriptions/");
     pt_buf_url(&path, id);
     json_t *answer = NULL;
-    enum pt_status status = call(stripe, "POST", path.data, form, key, &answer, error, error_size);
+    enum pt_status status = call(stripe, FOR_BACKGROUND, "POST", path.data, form, key, &answer,
+                                 error, error_size);
     pt_buf_dispose(&path);
     json_decref(answer);
     return status;
@@ -342,8 +351,8 @@ static enum pt_status cancel(struct pt_pay *pay, const char *subscription,
     pt_buf_puts(&path, "/v1/subscriptions/");
     pt_buf_url(&path, subscription);
     json_t *answer = NULL;
-    enum pt_status status = call(from(pay), "DELETE", path.data, NULL, idempotency_key, &answer,
-                                 error, error_size);
+    enum pt_status status = call(from(pay), FOR_BACKGROUND, "DELETE", path.data, NULL,
+                                 idempotency_key, &answer, error, error_size);
     pt_buf_dispose(&path);
     json_decref(answer);
     return status;
@@ -357,8 +366,8 @@ static enum pt_status portal(struct pt_pay *pay, const char *customer, const cha
     form_field(&form, "customer", customer);
     form_field(&form, "return_url", return_url);
     json_t *answer = NULL;
-    enum pt_status status = call(from(pay), "POST", "/v1/billing_portal/sessions", &form, NULL,
-                                 &answer, error, error_size);
+    enum pt_status status = call(from(pay), FOR_READER, "POST", "/v1/billing_portal/sessions",
+                                 &form, NULL, &answer, error, error_size);
     pt_buf_dispose(&form);
     if (status)
         return status;
@@ -544,5 +553,7 @@ struct pt_pay *pt_pay_stripe_new(const struct pt_stripe_settings *settings)
     stripe->secret_key = pt_xstrdup(settings->secret_key);
     stripe->webhook_secrets = pt_xstrdup(settings->webhook_secrets);
     stripe->timeout_seconds = settings->timeout_seconds > 0 ? settings->timeout_seconds : 30;
+    stripe->reader_timeout_seconds =
+        settings->reader_timeout_seconds > 0 ? settings->reader_timeout_seconds : 10;
     return &stripe->super;
 }

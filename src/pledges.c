@@ -406,6 +406,7 @@ enum pt_status pt_pledges_send_outbox(struct pt_app *app, int64_t now, int *sent
     enum pt_status status = pt_store_outbox_pending(app->store, items, 32, &count);
     if (status)
         return status;
+    bool stopping = false;
     for (size_t i = 0; i < count; i++) {
         struct pt_pledge_record pledge;
         char *address = NULL;
@@ -444,6 +445,9 @@ enum pt_status pt_pledges_send_outbox(struct pt_app *app, int64_t now, int *sent
         if (result == PT_MAIL_SENT) {
             mark(app, &items[i], true, now);
             (*sent)++;
+        } else if (result == PT_MAIL_STOPPED) {
+            /* Not a failed try: it stays queued for the next start. */
+            stopping = true;
         } else {
             fprintf(stderr, "patron: a %s email could not be sent: %s\n", items[i].kind, error);
             mark(app, &items[i], result == PT_MAIL_PERMANENT, now);
@@ -455,6 +459,8 @@ enum pt_status pt_pledges_send_outbox(struct pt_app *app, int64_t now, int *sent
         pt_buf_dispose(&text);
         pt_buf_dispose(&html);
         pt_buf_dispose(&link);
+        if (stopping)
+            break;
     }
     return PT_OK;
 }

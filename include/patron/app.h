@@ -47,8 +47,25 @@ typedef void (*pt_app_handler)(struct pt_app *app, struct pt_request *request,
 /* The dispatch function for pt_http_start; context is the struct pt_app. */
 void pt_app_dispatch(void *context, struct pt_request *request, struct pt_response *response);
 
-/* The pt_http_is_slow callback: routes that may wait on the processor. */
-bool pt_app_is_slow(void *context, const struct pt_request *request);
+/* The worker pools (pt_http_settings.pools, in this order): readers waiting
+ * on the payment processor (/support's POST, /thanks, /manage), the
+ * processor's webhooks, and the newsroom's staff (the admin API, the
+ * dashboard). A hung processor fills the first and never holds up the
+ * others. */
+enum pt_app_pool {
+    PT_APP_POOL_READERS,
+    PT_APP_POOL_WEBHOOKS,
+    PT_APP_POOL_STAFF,
+    PT_APP_POOL_COUNT,
+};
+
+/* The pt_http_pool_of callback: the pool that answers a request, or -1. */
+int pt_app_pool_of(void *context, const struct pt_request *request);
+
+/* The pt_http_body_limit callback: body_limit, or admin_body_limit for the
+ * admin API with the admin token and the dashboard with a signed-in
+ * session, checked from the headers before any of the body is read. */
+size_t pt_app_body_limit(void *context, const struct pt_request *request);
 
 /* Registers the route names with the metrics module; call once at start. */
 void pt_app_register_routes(void);

@@ -19,10 +19,15 @@ struct pt_config {
     char *data_dir;         /* folder of the database */
     int threads;            /* worker threads; 0 = one per core */
     int max_connections;    /* MHD_OPTION_CONNECTION_LIMIT */
+    int connections_per_client; /* per peer address; 0 = none; -1 = 64, or none behind a proxy */
     int connection_memory_limit; /* bytes per connection, MHD's own buffer */
     int connection_timeout; /* seconds of inactivity before a connection is closed */
     int body_limit;         /* largest request body in bytes */
     int admin_body_limit;   /* the same for the admin API (catalogue imports) */
+    int reader_workers;     /* threads for readers' requests that wait on the processor */
+    int webhook_workers;    /* threads for the processor's webhooks */
+    int staff_workers;      /* threads for the dashboard and the admin API */
+    int worker_queue_limit; /* requests that may wait for one pool's workers; then 503 */
     int events_flush_interval_ms;
     int catalog_check_interval; /* seconds between checks for changed campaigns */
     int snooze_max_days;
@@ -48,6 +53,8 @@ struct pt_config {
     char *stripe_api_base;
     char *stripe_secret_key;     /* "" = no processor: pledges stay pending */
     char *stripe_webhook_secrets;/* one or more, comma-separated */
+    int stripe_timeout;          /* seconds for a call nobody waits on (webhooks, changes) */
+    int stripe_reader_timeout;   /* seconds for a call a reader waits on (checkout, /thanks) */
     int manage_link_days;
     int pledge_attempts_per_hour;
     bool log_requests;

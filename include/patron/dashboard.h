@@ -30,6 +30,10 @@ struct pt_dash {
 void pt_dashboard_dispatch(struct pt_app *app, struct pt_request *request,
                            struct pt_response *response);
 
+/* True when the request's cookie names a live session. Called before the
+ * body is read, to choose its limit; the gate still checks everything. */
+bool pt_dashboard_signed_in(struct pt_app *app, const struct pt_request *request);
+
 /* The start of a dashboard page: the document head, the navigation (with
  * `section` marked current: "campaigns", "reports", "donors", "users",
  * "audit") and the page's <h1>. title is escaped here. */

@@ -94,23 +94,43 @@ void pt_response_error(struct pt_request *request, struct pt_response *response,
 typedef void (*pt_http_dispatch)(void *context, struct pt_request *request,
                                  struct pt_response *response);
 
-/* True for requests whose handler may wait on another service (the payment
- * processor): they are answered on a worker thread, so that the server's
- * own threads never wait. */
-typedef bool (*pt_http_is_slow)(void *context, const struct pt_request *request);
+/* Requests whose handler may wait on another service (the payment
+ * processor, argon2id) are answered by worker threads while their connection
+ * waits, so that the server's own threads never wait. Workers come in pools,
+ * so that one slow service starves only the requests that need it: readers
+ * waiting on a hung processor never hold up a webhook or a sign-in. */
+#define PT_HTTP_POOLS_MAX 4
+
+struct pt_http_pool {
+    const char *name; /* for the log */
+    int workers;      /* threads; 0 answers the pool's requests where they arrive */
+    int queue_limit;  /* requests that may wait for a busy worker; past that, 503 */
+};
+
+/* Which pool answers a request: an index into pt_http_settings.pools, or -1
+ * to answer it on the thread where it arrived. Called once the body is in. */
+typedef int (*pt_http_pool_of)(void *context, const struct pt_request *request);
+
+/* Called on the first callback, before any byte of the body is read (the
+ * headers are there): how large a body this request may send. Lets a route
+ * take a large body only from a caller it has authenticated. */
+typedef size_t (*pt_http_body_limit)(void *context, const struct pt_request *request);
 
 struct pt_http_settings {
     const char *listen;
     int port;
     int threads;
     int max_connections;
+    int connections_per_client; /* open connections from one peer address; 0: no limit */
     int connection_memory_limit;
     int connection_timeout;
     size_t body_limit;
-    size_t admin_body_limit;    /* for paths under /v1/admin/: a whole catalogue is larger */
+    pt_http_body_limit body_limit_of; /* NULL: body_limit for every request */
     bool log_requests;
-    pt_http_is_slow is_slow;    /* NULL: every request is answered where it arrives */
-    int slow_workers;           /* threads for slow requests */
+    pt_http_pool_of pool_of;    /* NULL: every request is answered where it arrives */
+    struct pt_http_pool pools[PT_HTTP_POOLS_MAX];
+    int pool_count;
+    int busy_retry_after;       /* seconds, the Retry-After of a 503 when a pool is full */
 };
 
 struct pt_http_server;
@@ -121,7 +141,8 @@ enum pt_status pt_http_start(const struct pt_http_settings *settings, pt_http_di
                              size_t error_size);
 /* The port actually bound (useful with port 0). */
 int pt_http_port(const struct pt_http_server *server);
-/* Stops accepting, lets requests in flight finish, and frees the server. */
+/* Stops accepting, lets the requests in flight and those waiting for a
+ * worker finish, answers any later one 503 at once, and frees the server. */
 void pt_http_stop(struct pt_http_server *server);
 
 #endif

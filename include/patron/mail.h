@@ -4,6 +4,7 @@
 #ifndef PATRON_MAIL_H
 #define PATRON_MAIL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +21,7 @@ struct pt_mail_settings {
     int timeout_seconds;
     int retries;          /* further tries after a transient failure */
     int retry_delay_ms;   /* doubled after each try */
+    const atomic_bool *stop; /* when it becomes true, sending ends at once; may be NULL */
 };
 
 struct pt_mail_message {
@@ -34,6 +36,7 @@ enum pt_mail_result {
     PT_MAIL_SENT,
     PT_MAIL_TRANSIENT, /* the server could not take it now: try again later */
     PT_MAIL_PERMANENT, /* the server refused the address for good */
+    PT_MAIL_STOPPED,   /* not sent: settings->stop was set (the process is stopping) */
 };
 
 /* The message as RFC 5322 bytes: multipart/alternative, base64 bodies,
@@ -44,7 +47,9 @@ void pt_mail_render(struct pt_buf *out, const struct pt_mail_settings *settings,
                     const char *message_id);
 
 /* Sends one message, retrying transient failures with backoff. error says
- * what the server or the network said last. */
+ * what the server or the network said last. When settings->stop becomes
+ * true, a try in progress is cut off within about a second, no further try
+ * is made, and the result is PT_MAIL_STOPPED. */
 enum pt_mail_result pt_mail_send(const struct pt_mail_settings *settings,
                                  const struct pt_mail_message *message, char *error,
                                  size_t error_size);

@@ -110,7 +110,9 @@ struct pt_stripe_settings {
     const char *api_base;        /* "https://api.stripe.com"; a stand-in's address in tests */
     const char *secret_key;
     const char *webhook_secrets; /* one or more, separated by commas, for rotation */
-    int timeout_seconds;
+    int timeout_seconds;         /* calls nobody waits on: changes, webhooks' reads */
+    int reader_timeout_seconds;  /* calls a reader waits on: the checkout, its re-reading
+                                    (/thanks), the card portal's link */
 };
 
 /* The Stripe implementation; NULL settings fields are errors. */

@@ -4,8 +4,9 @@ import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
     startServer, stopAndAssertClean, suite, request, postJson, postForm, assertJson, assertJsonError,
-    assertHtml, assertAlive, assertContentType, appealBody, rawExchange, nowSeconds, DAY,
+    assertHtml, assertAlive, assertContentType, appealBody, rawExchange, parseResponses, nowSeconds, DAY,
 } from './lib.mjs';
+import net from 'node:net';
 
 let srv;
 const t = suite(() => srv);
@@ -253,6 +254,52 @@ t('Content-Length with Transfer-Encoding: chunked is 400', async () => {
         assert.equal(r.status, 400, `${order}: got ${r.status}: ${r.received.slice(0, 300)}`);
         await assertAlive(srv);
     }
+});
+
+/* Sends text on one connection and collects everything until the server
+ * closes it (or timeoutMs): every answer it gave, in order. */
+function allAnswers(text, timeoutMs = 5000) {
+    return new Promise((resolve) => {
+        const sock = net.connect({ host: '127.0.0.1', port: srv.port }, () => sock.write(text));
+        let received = Buffer.alloc(0);
+        let closed = false;
+        const finish = () => {
+            clearTimeout(timer);
+            sock.destroy();
+            resolve({ answers: parseResponses(received), closed, received: received.toString('latin1') });
+        };
+        const timer = setTimeout(finish, timeoutMs);
+        sock.on('data', (d) => { received = Buffer.concat([received, d]); });
+        sock.on('error', () => {});
+        sock.on('close', () => { closed = true; finish(); });
+    });
+}
+
+t('a Content-Length folded onto a second line (obs-fold) is 400 and the connection closed: its body is never a second request', async () => {
+    const smuggled = 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
+    const folds = [
+        `X-Note: a\r\n Content-Length: ${smuggled.length}\r\n`,
+        `Content-Length:\r\n ${smuggled.length}\r\n`,
+        `Content-Length: ${smuggled.length}\r\n\t0\r\n`,
+    ];
+    for (const fold of folds) {
+        const text = `POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${fold}\r\n${smuggled}`;
+        const r = await allAnswers(text);
+        assert.deepEqual(r.answers.map((a) => a.status), [400], `${JSON.stringify(fold)}: ${r.received.slice(0, 600)}`);
+        assert.ok(r.closed, `${JSON.stringify(fold)}: the connection stayed open`);
+        assert.match(JSON.parse(r.answers[0].body).error.message, /folded/);
+    }
+    await assertAlive(srv);
+});
+
+t('a Transfer-Encoding other than chunked is 501 at once, not a request left without an answer', async () => {
+    for (const coding of ['gzip', 'identity', 'chunked, gzip', 'xchunked']) {
+        const head = `POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: ${coding}\r\n\r\n`;
+        const r = await rawExchange(srv.port, head, [Buffer.from('{"events":[]}')], { timeoutMs: 5000 });
+        assert.equal(r.status, 501, `Transfer-Encoding: ${coding}: ${r.error?.message ?? ''} ${r.received.slice(0, 300)}`);
+        assert.match(r.body, /Transfer-Encoding/);
+    }
+    await assertAlive(srv);
 });
 
 t('the 400 for two Content-Length headers is the JSON error under /v1/', async () => {

@@ -41,3 +41,19 @@ t('request log lines carry no IP address', async () => {
         || /(^|[^\d.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}([^\d.]|$)/.test(l));
     assert.deepEqual(offending, [], 'log lines after start-up must not contain an IP address');
 });
+
+t('a decoded path cannot forge a log line or a terminal escape: control characters are escaped', async () => {
+    const before = srv.stderr.length;
+    const path = '/nope%0aGET%20/v1/appeal%20200%201us%0d%1b[31mred%7f%5c';
+    const r = await request(srv, 'GET', path);
+    assert.equal(r.status, 404);
+    await request(srv, 'GET', '/healthz'); // a later line, so the first is complete
+    await sleep(300);
+    const lines = srv.stderr.slice(before).split('\n').filter((l) => l !== '');
+    const mine = lines.filter((l) => l.includes('/nope'));
+    assert.equal(mine.length, 1, `one line for the request:\n${lines.join('\n')}`);
+    assert.equal(mine[0].split(' ').slice(0, 3).join(' '),
+        'GET /nope\\x0aGET\\x20/v1/appeal\\x20200\\x201us\\x0d\\x1b[31mred\\x7f\\x5c 404');
+    assert.ok(!/[\x00-\x08\x0b-\x1f\x7f]/.test(srv.stderr.slice(before)), 'no control character reaches the log');
+    assert.ok(!lines.some((l) => l.startsWith('GET /v1/appeal 200')), `a forged line:\n${lines.join('\n')}`);
+});

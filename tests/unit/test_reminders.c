@@ -251,7 +251,7 @@ static void render(const char *language, struct pt_buf *raw)
                                       "https://support.example.org/reminders/cancel?token=T"};
     pt_reminders_render(&email, &subject, &text, &html);
     struct pt_mail_settings settings = {"smtp://127.0.0.1:2525", false, "", "",
-                                        "news@example.org", "The Northern Ledger", 5, 0, 0};
+                                        "news@example.org", "The Northern Ledger", 5, 0, 0, NULL};
     struct pt_mail_message message = {"reader@example.org", subject.data, text.data, html.data,
                                       email.cancel_url};
     pt_mail_render(raw, &settings, &message, at(2027, 1, 5, 9), "BOUNDARY", "ID");
