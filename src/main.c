@@ -20,6 +20,7 @@
 #include "patron/http.h"
 #include "patron/json.h"
 #include "patron/pages.h"
+#include "patron/payment_routes.h"
 #include "patron/pledges.h"
 #include "patron/reminders.h"
 #include "patron/store.h"
@@ -616,6 +617,7 @@ static int run_server(struct pt_config *config, const struct options *options, b
     app.pledge_attempts = pt_ratelimit_new(config->pledge_attempts_per_hour, 3600);
     pthread_mutex_init(&app.outbox_lock, NULL);
     pthread_cond_init(&app.outbox_wake, NULL);
+    app.thanks_checks = pt_payment_routes_checks_new();
     if (config->stripe_secret_key[0] != '\0') {
         struct pt_stripe_settings stripe = {config->stripe_api_base, config->stripe_secret_key,
                                             config->stripe_webhook_secrets, 30};
@@ -678,6 +680,7 @@ out_app:
     pthread_mutex_unlock(&app.outbox_lock);
     pthread_join(outbox.thread, NULL);
     pt_pay_free(app.pay);
+    pt_payment_routes_checks_free(app.thanks_checks);
     pthread_cond_destroy(&app.outbox_wake);
     pthread_mutex_destroy(&app.outbox_lock);
     pt_ratelimit_free(app.pledge_attempts);

@@ -19,6 +19,8 @@
 #include "patron/select.h"
 #include "patron/store.h"
 
+struct pt_thanks_checks;
+
 struct pt_app {
     const struct pt_config *config;
     struct pt_store *store;
@@ -38,6 +40,7 @@ struct pt_app {
     struct pt_auth *auth;       /* the dashboard's users and sessions */
     pthread_mutex_t auth_lock;  /* auth's SQLite connection serves one thread at a time */
     struct pt_brand brand;      /* the newsroom's accent and logo */
+    struct pt_thanks_checks *thanks_checks; /* the thank-you page's processor reads */
 };
 
 typedef void (*pt_app_handler)(struct pt_app *app, struct pt_request *request,
