@@ -60,6 +60,8 @@ static const struct key keys[] = {
     STRING_KEY(stripe_webhook_secrets),
     INT_KEY(manage_link_days, 1, 3650),
     INT_KEY(pledge_attempts_per_hour, 1, 100000),
+    INT_KEY(event_batches_per_minute, 1, 1000000),
+    INT_KEY(events_per_variant_per_batch, 1, 100),
     BOOL_KEY(log_requests),
     BOOL_KEY(demo_pages),
 };
@@ -104,6 +106,8 @@ void pt_config_init(struct pt_config *config)
     config->stripe_webhook_secrets = pt_xstrdup("");
     config->manage_link_days = 365;
     config->pledge_attempts_per_hour = 20;
+    config->event_batches_per_minute = 60;
+    config->events_per_variant_per_batch = 10;
     config->log_requests = true;
     config->demo_pages = false;
 }

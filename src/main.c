@@ -615,6 +615,7 @@ static int run_server(struct pt_config *config, const struct options *options, b
     app.events = pt_events_new(write_counts, app.store, config->events_flush_interval_ms);
     app.signups = pt_ratelimit_new(config->reminder_signups_per_hour, 3600);
     app.pledge_attempts = pt_ratelimit_new(config->pledge_attempts_per_hour, 3600);
+    app.event_batches = pt_ratelimit_new(config->event_batches_per_minute, 60);
     pthread_mutex_init(&app.outbox_lock, NULL);
     pthread_cond_init(&app.outbox_wake, NULL);
     app.thanks_checks = pt_payment_routes_checks_new();
@@ -684,6 +685,7 @@ out_app:
     pthread_cond_destroy(&app.outbox_wake);
     pthread_mutex_destroy(&app.outbox_lock);
     pt_ratelimit_free(app.pledge_attempts);
+    pt_ratelimit_free(app.event_batches);
     if (scheduled)
         scheduler_stop(&scheduler);
     pt_ratelimit_free(app.signups);

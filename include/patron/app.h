@@ -34,6 +34,7 @@ struct pt_app {
     struct pt_mail_settings mail;
     struct pt_ratelimit *signups; /* reminder sign-ups per client */
     struct pt_ratelimit *pledge_attempts; /* support-page submissions per client */
+    struct pt_ratelimit *event_batches;   /* /v1/events batches per client */
     struct pt_pay *pay;   /* NULL until a processor is configured */
     pthread_mutex_t outbox_lock;
     pthread_cond_t outbox_wake; /* signalled when the ledger queued an email */

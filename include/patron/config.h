@@ -46,6 +46,8 @@ struct pt_config {
     char *stripe_webhook_secrets;/* one or more, comma-separated */
     int manage_link_days;
     int pledge_attempts_per_hour;
+    int event_batches_per_minute;     /* /v1/events batches per client address */
+    int events_per_variant_per_batch; /* of one kind for one variant, counted from one batch */
     bool log_requests;
     bool demo_pages;
 };
