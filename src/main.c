@@ -546,6 +546,26 @@ static void wait_for_shutdown(struct pt_app *app, const sigset_t *signals)
     }
 }
 
+/* A secret key without a signing secret would start, take readers to
+ * Stripe's checkout and charge them, then refuse every webhook: renewals,
+ * failures and cancellations would never reach the ledger. Better not to
+ * start. */
+static int check_processor(const struct pt_config *config)
+{
+    if (config->stripe_secret_key[0] == '\0')
+        return 0;
+    for (const char *p = config->stripe_webhook_secrets; *p != '\0'; p++) {
+        if (*p != ',' && *p != ' ')
+            return 0;
+    }
+    fprintf(stderr, "patron: stripe_secret_key is set but stripe_webhook_secrets is empty: "
+                    "Stripe's webhooks could not be verified, so no renewal, failed payment or "
+                    "cancellation would reach the ledger. Add the endpoint's signing secret "
+                    "(whsec_..., docs/PAYMENTS.md), or remove stripe_secret_key to run "
+                    "without payments.\n");
+    return 2; /* a bad setting, as for any other in the file */
+}
+
 static int run_server(struct pt_config *config, const struct options *options, bool demo)
 {
     struct pt_app app;
@@ -571,7 +591,10 @@ static int run_server(struct pt_config *config, const struct options *options, b
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    int result = 1;
+    int result = check_processor(config);
+    if (result != 0)
+        return result;
+    result = 1;
     struct pt_http_server *server = NULL;
     char brand_error[512];
     if (pt_brand_load(&app.brand, config->accent_color, config->newsroom_logo, brand_error,
