@@ -1,23 +1,28 @@
 // The thank-you page asks Stripe about a pledge only while the ledger does
 // not know its outcome, and not on every hit: a reload loop, a crawler or an
 // attacker hitting /thanks for one pledge must not become a stream of API
-// calls (issue 16, item 9: 2,864 calls in 5 s for one pledge).
+// calls (issue 16, item 9: 2,864 calls in 5 s for one pledge). And the
+// thank-you email reaches a pledge whose first news is a failed renewal
+// (issue 16, item 22a).
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { http, pledgeRow, startPatron, startStandin, stopClean, support, withLog } from './lib.mjs';
+import { http, pledgeRow, sleep, startPatron, startSmtp, startStandin, stopClean, support, withLog } from './lib.mjs';
 
 let standin;
+let smtp;
 let patron;
 
 before(async () => {
     standin = await startStandin({ secret: 'whsec_patronStandinSecret0123456789' });
-    patron = await startPatron({ stripe: standin, label: 'thanks' });
+    smtp = await startSmtp();
+    patron = await startPatron({ stripe: standin, smtp, label: 'thanks' });
 });
 
 after(async () => {
     await stopClean(patron);
     await standin?.close();
+    await smtp?.close();
 });
 
 const HITS = 50;
@@ -69,4 +74,34 @@ test('a paid pledge: the first hit confirms it, the next 50 are served from the 
     assert.equal(callsAbout(s.sessionId) - before, 0, 'the ledger knew the outcome, yet Stripe was asked again');
     const again = await http(patron.base, 'GET', path);
     assert.match(again.body, /data-status="active"/);
+}));
+
+test('pending straight to past due (the renewal failed before the checkout\'s event came): one thank-you, one failure notice', withLog(() => patron, async () => {
+    const email = 'due.first@example.org';
+    const s = await support(patron, standin, { amount: '5' });
+    assert.equal(s.status, 303, s.body);
+    standin.autoDeliver = false;
+    try {
+        const done = standin.completeSession(s.sessionId, { email, deliver: false });
+        const sub = standin.session(s.sessionId).subscription;
+        const failed = standin.failInvoice(sub, { deliver: false });
+        // Stripe promises no order: the failure's events come first.
+        for (const e of failed.events) {
+            const [r] = await standin.deliver(e);
+            assert.equal(r.status, 200, r.body);
+        }
+        assert.equal(pledgeRow(patron, s.pledgeId).status, 'past_due');
+        for (const e of done.events) {
+            const [r] = await standin.deliver(e);
+            assert.equal(r.status, 200, r.body);
+        }
+    } finally {
+        standin.autoDeliver = true;
+    }
+    const to = (m) => m.envelope.to.includes(email);
+    await smtp.waitFor((m) => to(m) && /^Thank you/.test(m.subject), { timeoutMs: 15_000 });
+    await sleep(6000); // past the outbox's periodic sweep, so a second one would show
+    const subjects = smtp.messages.filter(to).map((m) => m.subject.split(' — ')[0]).sort();
+    assert.equal(subjects.filter((x) => /^Thank you/.test(x)).length, 1, JSON.stringify(subjects));
+    assert.equal(subjects.filter((x) => /^Your payment did not go through/.test(x)).length, 1, JSON.stringify(subjects));
 }));
