@@ -40,6 +40,7 @@ static const struct key keys[] = {
     INT_KEY(max_amount, 1, 1000000),
     STRING_KEY(admin_token),
     STRING_KEY(frame_ancestors),
+    STRING_KEY(article_origins),
     STRING_KEY(country_header),
     STRING_KEY(client_address_header),
     STRING_KEY(newsroom_name),
@@ -86,6 +87,7 @@ void pt_config_init(struct pt_config *config)
     config->max_amount = 2000;
     config->admin_token = pt_xstrdup("");
     config->frame_ancestors = pt_xstrdup("'self'");
+    config->article_origins = pt_xstrdup("");
     config->country_header = pt_xstrdup("");
     config->client_address_header = pt_xstrdup("");
     config->newsroom_name = pt_xstrdup("The Newsroom");

@@ -242,7 +242,7 @@ void pt_payment_routes_thanks(struct pt_app *app, struct pt_request *request,
      * page cannot reach from another origin) that the reader now supports. */
     const char *back = pt_http_query(request, "return");
     pt_buf_puts(&body, "</p><p><a class=\"patron-back\" href=\"");
-    pt_buf_html_str(&body, pt_app_is_return_url(back) ? back : "/");
+    pt_buf_html_str(&body, pt_app_is_return_url(app, back) ? back : "/");
     if (confirmed)
         pt_buf_puts(&body, "#patron-supporter");
     pt_buf_puts(&body, "\">");

@@ -80,8 +80,11 @@ void pt_app_client(const struct pt_app *app, const struct pt_request *request, c
                    size_t size);
 
 /* True for an address the pages may link back to: http or https, at most
- * 1024 bytes, no spaces, control characters or fragment. */
-bool pt_app_is_return_url(const char *url);
+ * 1024 bytes, no spaces, control characters, backslash or fragment, on the
+ * newsroom's own sites: public_url's origin, or one that article_origins or
+ * frame_ancestors names (CSP host-source syntax, "*.example.org" for any
+ * subdomain). */
+bool pt_app_is_return_url(const struct pt_app *app, const char *url);
 
 /* True when text is the admin token (compared in constant time). */
 bool pt_app_is_admin_token(const struct pt_app *app, const char *text);

@@ -26,6 +26,7 @@ struct pt_config {
     int max_amount;         /* largest pledge, in units of the currency */
     char *admin_token;      /* empty: admin routes answer 403 */
     char *frame_ancestors;  /* CSP frame-ancestors for /embed/ */
+    char *article_origins;  /* the newsroom's sites that pages may link back to */
     char *country_header;   /* request header where the proxy puts the reader's country */
     char *client_address_header; /* header with the client's address behind a proxy */
     char *newsroom_name;    /* in emails and page titles */
