@@ -279,13 +279,20 @@ void pt_api_stats(struct pt_app *app, struct pt_request *request, struct pt_resp
 
 void pt_api_healthz(struct pt_app *app, struct pt_request *request, struct pt_response *response)
 {
+    /* Appeals are still served from memory when the database cannot be
+     * written, but pledges, sign-ups and counts are not kept: not healthy.
+     * The main thread probes every catalog_check_interval seconds; a
+     * request never waits on the disk here. */
+    bool failing = atomic_load(&app->store_failing);
     struct pt_catalog *catalog = pt_catalog_holder_acquire(&app->catalogs);
     struct pt_buf body;
     pt_buf_init(&body);
-    pt_buf_printf(&body, "{\"status\":\"ok\",\"catalog_campaigns\":%zu,\"catalog_version\":%lld}",
+    pt_buf_printf(&body, "{\"status\":\"%s\",\"store\":\"%s\",\"catalog_campaigns\":%zu,"
+                         "\"catalog_version\":%lld}",
+                  failing ? "failing" : "ok", failing ? "cannot write" : "ok",
                   catalog->campaign_count, (long long)catalog->version);
     pt_catalog_release(catalog);
-    json_answer(request, response, 200, &body);
+    json_answer(request, response, failing ? 503 : 200, &body);
     pt_buf_dispose(&body);
 }
 

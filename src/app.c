@@ -81,6 +81,17 @@ bool pt_app_count_event(struct pt_app *app, const char *campaign_id, const char 
     return counted;
 }
 
+void pt_app_check_store(struct pt_app *app)
+{
+    bool failing = pt_store_write_probe(app->store, pt_app_now(app)) != PT_OK;
+    bool was = atomic_exchange(&app->store_failing, failing);
+    if (failing && !was)
+        fprintf(stderr, "patron: the database cannot be written (see above); /healthz answers "
+                        "503 until it can\n");
+    else if (!failing && was)
+        fprintf(stderr, "patron: the database can be written again\n");
+}
+
 int64_t pt_app_now(const struct pt_app *app)
 {
     return (int64_t)time(NULL) + app->clock_offset;

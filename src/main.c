@@ -543,6 +543,7 @@ static void wait_for_shutdown(struct pt_app *app, const sigset_t *signals)
         if (signal_number == SIGTERM || signal_number == SIGINT)
             return;
         pt_app_reload_catalog(app, signal_number == SIGHUP);
+        pt_app_check_store(app);
     }
 }
 
@@ -657,6 +658,7 @@ static int run_server(struct pt_config *config, const struct options *options, b
     if (scheduled)
         scheduler_start(&scheduler, &app);
     pt_app_register_routes();
+    pt_app_check_store(&app);
 
     struct pt_http_settings settings = {
         .listen = config->listen,

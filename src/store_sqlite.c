@@ -148,6 +148,20 @@ out:
     return status;
 }
 
+/* A real write, committed: a lock held elsewhere, a full disk or a
+ * read-only file system fail it as they would fail any other write. */
+static enum pt_status sqlite_write_probe(struct pt_store *base, int64_t now)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    int changed = run(store,
+                      "INSERT INTO store_probe (id, written_at) VALUES (1, ?) "
+                      "ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at",
+                      "d", now);
+    pthread_mutex_unlock(&store->lock);
+    return changed == 1 ? PT_OK : PT_ERR_IO;
+}
+
 static enum pt_status sqlite_catalog_version(struct pt_store *base, int64_t *version)
 {
     struct sqlite_store *store = from(base);
@@ -1408,6 +1422,7 @@ static const struct pt_store_ops sqlite_ops = {
     .pledge_history_each = sqlite_pledge_history_each,
     .pledge_payments_each = sqlite_pledge_payments_each,
     .donor_erase = sqlite_donor_erase,
+    .write_probe = sqlite_write_probe,
     .close = sqlite_close,
 };
 

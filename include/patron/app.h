@@ -4,6 +4,7 @@
 #ifndef PATRON_APP_H
 #define PATRON_APP_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "patron/auth.h"
@@ -42,6 +43,7 @@ struct pt_app {
     pthread_mutex_t auth_lock;  /* auth's SQLite connection serves one thread at a time */
     struct pt_brand brand;      /* the newsroom's accent and logo */
     struct pt_thanks_checks *thanks_checks; /* the thank-you page's processor reads */
+    atomic_bool store_failing; /* the last write probe failed: /healthz answers 503 */
 };
 
 typedef void (*pt_app_handler)(struct pt_app *app, struct pt_request *request,
@@ -98,6 +100,11 @@ bool pt_app_count_event(struct pt_app *app, const char *campaign_id, const char 
 
 /* Unix seconds, as the app sees them. */
 int64_t pt_app_now(const struct pt_app *app);
+
+/* Tries a small write to the store and records whether it worked, for
+ * /healthz; says so in the log when that changes. Called by the main
+ * thread between its waits, never by a request. */
+void pt_app_check_store(struct pt_app *app);
 
 /* Rebuilds the catalogue if the stored campaigns changed since the snapshot
  * in service (or always, when force is set). A catalogue that fails to build
