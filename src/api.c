@@ -138,6 +138,21 @@ void pt_api_appeal(struct pt_app *app, struct pt_request *request, struct pt_res
         add_debug(request, response, &options);
 }
 
+/* How many events before index in the batch have the same kind, campaign
+ * and variant: a batch of at most PT_EVENTS_PER_REQUEST_MAX is small enough
+ * to look back over. */
+static size_t same_before(const struct pt_event_input *events, size_t index)
+{
+    size_t same = 0;
+    for (size_t i = 0; i < index; i++) {
+        if (events[i].kind == events[index].kind &&
+            strcmp(events[i].campaign, events[index].campaign) == 0 &&
+            strcmp(events[i].variant, events[index].variant) == 0)
+            same++;
+    }
+    return same;
+}
+
 void pt_api_events(struct pt_app *app, struct pt_request *request, struct pt_response *response)
 {
     allow_any_origin(response);
@@ -154,6 +169,15 @@ void pt_api_events(struct pt_app *app, struct pt_request *request, struct pt_res
         pt_response_error(request, response, status == PT_ERR_TOO_LARGE ? 413 : 400, error);
         return;
     }
+    /* A reader's page sends a batch or two per view. A client past its
+     * allowance, or a batch claiming more of one kind for one variant than
+     * a page shows, is a burst that would poison an A/B test: not counted,
+     * but counted as refused, so the reports can say a variant's day had
+     * one. */
+    char client[128];
+    pt_app_client(app, request, client, sizeof(client));
+    bool allowed = pt_ratelimit_allow(app->event_batches, client, pt_app_now(app) * 1000);
+    size_t cap = (size_t)app->config->events_per_variant_per_batch;
     struct pt_catalog *catalog = pt_catalog_holder_acquire(&app->catalogs);
     int32_t day = pt_events_day(pt_app_now(app));
     size_t accepted = 0;
@@ -163,11 +187,19 @@ void pt_api_events(struct pt_app *app, struct pt_request *request, struct pt_res
         const struct pt_campaign *campaign = pt_catalog_find(catalog, events[i].campaign);
         if (campaign == NULL || pt_campaign_find_variant(campaign, events[i].variant) == NULL)
             continue;
+        bool counted = allowed && same_before(events, i) < cap;
         if (pt_events_add(app->events, day, events[i].campaign, events[i].variant,
-                          events[i].kind, 1))
+                          counted ? events[i].kind : PT_EVENT_REFUSED, 1) &&
+            counted)
             accepted++;
     }
     pt_catalog_release(catalog);
+    if (!allowed) {
+        pt_response_error(request, response, 429,
+                          "Too many event batches from this address; try again in a minute.");
+        pt_response_header(response, "Retry-After", "60");
+        return;
+    }
     pt_metrics_events_accepted(accepted);
     struct pt_buf body;
     pt_buf_init(&body);
@@ -252,13 +284,20 @@ void pt_api_stats(struct pt_app *app, struct pt_request *request, struct pt_resp
 
 void pt_api_healthz(struct pt_app *app, struct pt_request *request, struct pt_response *response)
 {
+    /* Appeals are still served from memory when the database cannot be
+     * written, but pledges, sign-ups and counts are not kept: not healthy.
+     * The main thread probes every catalog_check_interval seconds; a
+     * request never waits on the disk here. */
+    bool failing = atomic_load(&app->store_failing);
     struct pt_catalog *catalog = pt_catalog_holder_acquire(&app->catalogs);
     struct pt_buf body;
     pt_buf_init(&body);
-    pt_buf_printf(&body, "{\"status\":\"ok\",\"catalog_campaigns\":%zu,\"catalog_version\":%lld}",
+    pt_buf_printf(&body, "{\"status\":\"%s\",\"store\":\"%s\",\"catalog_campaigns\":%zu,"
+                         "\"catalog_version\":%lld}",
+                  failing ? "failing" : "ok", failing ? "cannot write" : "ok",
                   catalog->campaign_count, (long long)catalog->version);
     pt_catalog_release(catalog);
-    json_answer(request, response, 200, &body);
+    json_answer(request, response, failing ? 503 : 200, &body);
     pt_buf_dispose(&body);
 }
 

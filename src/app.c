@@ -93,21 +93,159 @@ bool pt_app_count_event(struct pt_app *app, const char *campaign_id, const char 
     return counted;
 }
 
+void pt_app_check_store(struct pt_app *app)
+{
+    bool failing = pt_store_write_probe(app->store, pt_app_now(app)) != PT_OK;
+    bool was = atomic_exchange(&app->store_failing, failing);
+    if (failing && !was)
+        fprintf(stderr, "patron: the database cannot be written (see above); /healthz answers "
+                        "503 until it can\n");
+    else if (!failing && was)
+        fprintf(stderr, "patron: the database can be written again\n");
+}
+
 int64_t pt_app_now(const struct pt_app *app)
 {
     return (int64_t)time(NULL) + app->clock_offset;
 }
 
-bool pt_app_is_return_url(const char *url)
+/* ------------------------------------------------------ return addresses */
+
+/* An origin as the pieces a comparison needs: a scheme, a host (not
+ * terminated; compared case-insensitively) and a port (-1: any). */
+struct origin {
+    bool https;
+    bool any_scheme; /* a source without a scheme: http or https */
+    const char *host;
+    size_t host_length;
+    long port;       /* -1: any */
+    bool port_given; /* otherwise the default port of the scheme matched */
+};
+
+static long default_port(bool https)
+{
+    return https ? 443 : 80;
+}
+
+/* Reads "[scheme://]host[:port][/...]" from text (length bytes). A URL needs
+ * its scheme (is_url); a source may leave it out, may name any port (":*")
+ * and a host "*.example.org" (any subdomain). false for anything else,
+ * userinfo ("user@host") included. */
+static bool read_origin(const char *text, size_t length, bool is_url, struct origin *out)
+{
+    memset(out, 0, sizeof(*out));
+    const char *end = text + length;
+    const char *p = text;
+    if (length > 8 && strncasecmp(p, "https://", 8) == 0) {
+        out->https = true;
+        p += 8;
+    } else if (length > 7 && strncasecmp(p, "http://", 7) == 0) {
+        p += 7;
+    } else if (is_url || memchr(text, ':', length) == p + length - 1 ||
+               memmem(text, length, "://", 3) != NULL) {
+        return false; /* another scheme, or a scheme-only source such as "https:" */
+    } else {
+        out->any_scheme = true;
+    }
+    const char *authority_end = p;
+    while (authority_end < end && *authority_end != '/' && *authority_end != '?' &&
+           *authority_end != '#')
+        authority_end++;
+    if (memchr(p, '@', (size_t)(authority_end - p)) != NULL)
+        return false;
+    const char *host_end = p;
+    if (p < authority_end && *p == '[') {
+        host_end = memchr(p, ']', (size_t)(authority_end - p));
+        if (host_end == NULL)
+            return false;
+        host_end++;
+    } else {
+        while (host_end < authority_end && *host_end != ':')
+            host_end++;
+    }
+    out->host = p;
+    out->host_length = (size_t)(host_end - p);
+    if (out->host_length == 0)
+        return false;
+    out->port = default_port(out->https);
+    if (host_end == authority_end)
+        return true;
+    out->port_given = true;
+    if (*host_end != ':' || host_end + 1 == authority_end)
+        return false;
+    const char *digits = host_end + 1;
+    if (!is_url && authority_end - digits == 1 && *digits == '*') {
+        out->port = -1;
+        return true;
+    }
+    long port = 0;
+    for (const char *d = digits; d < authority_end; d++) {
+        if (*d < '0' || *d > '9' || port > 65535)
+            return false;
+        port = port * 10 + (*d - '0');
+    }
+    out->port = port;
+    return port > 0 && port <= 65535;
+}
+
+/* Whether a URL's origin is one a source (CSP host-source rules) allows:
+ * an http source also allows https, a source without a scheme either; a
+ * source without a port allows the URL scheme's default one. */
+static bool origin_allows(const struct origin *source, const struct origin *url)
+{
+    if (!source->any_scheme && source->https && !url->https)
+        return false;
+    long port = source->port_given ? source->port : default_port(url->https);
+    if (port != -1 && port != url->port)
+        return false;
+    if (source->host_length > 2 && strncmp(source->host, "*.", 2) == 0) {
+        size_t suffix = source->host_length - 1; /* ".example.org" */
+        return url->host_length > suffix &&
+               strncasecmp(url->host + url->host_length - suffix, source->host + 1, suffix) == 0;
+    }
+    return source->host_length == url->host_length &&
+           strncasecmp(source->host, url->host, url->host_length) == 0;
+}
+
+/* Whether any source in a space-separated list allows the URL. Keywords
+ * ('self', 'none') and wildcards that name no site ("*", "https:") allow
+ * nothing here. */
+static bool listed(const char *list, const struct origin *url)
+{
+    const char *p = list;
+    while (*p != '\0') {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        size_t length = strcspn(p, " \t");
+        struct origin source;
+        if (length > 0 && *p != '\'' && !(length == 1 && *p == '*') &&
+            read_origin(p, length, false, &source) && origin_allows(&source, url))
+            return true;
+        p += length;
+    }
+    return false;
+}
+
+bool pt_app_is_return_url(const struct pt_app *app, const char *url)
 {
     if (url == NULL || strlen(url) > 1024 ||
         (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0))
         return false;
     for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
-        if (*p <= 0x20 || *p == 0x7f || *p == '"' || *p == '<' || *p == '>' || *p == '#')
+        if (*p <= 0x20 || *p == 0x7f || *p == '"' || *p == '<' || *p == '>' || *p == '#' ||
+            *p == '\\')
             return false;
     }
-    return true;
+    /* Only the newsroom's own sites: a link to anywhere else, under the
+     * newsroom's name and after a payment, is a phishing page's dream. */
+    struct origin origin, own;
+    const char *public_url = app->config->public_url;
+    if (!read_origin(url, strlen(url), true, &origin))
+        return false;
+    return (read_origin(public_url, strlen(public_url), true, &own) &&
+            origin_allows(&own, &origin)) ||
+           listed(app->config->article_origins, &origin) ||
+           listed(app->config->frame_ancestors, &origin);
 }
 
 bool pt_app_is_admin_token(const struct pt_app *app, const char *text)
@@ -271,6 +409,11 @@ int pt_app_pool_of(void *context, const struct pt_request *request)
     unsigned allowed = routes[index].allowed;
     if (allowed & SLOW_WEBHOOK)
         return PT_APP_POOL_WEBHOOKS;
+    /* A sign-in spends a quarter of a second hashing the password: a flood
+     * of them waits in its own pool while signed-in pages go on. */
+    if ((allowed & SLOW_STAFF) && request->method == PT_METHOD_POST &&
+        strcmp(request->path, "/dashboard/login") == 0)
+        return PT_APP_POOL_SIGN_IN;
     if (allowed & SLOW_STAFF)
         return PT_APP_POOL_STAFF;
     /* Only POSTs to /support reach the processor; its GET is a plain page. */

@@ -37,6 +37,7 @@ static const struct key keys[] = {
     INT_KEY(reader_workers, 1, 256),
     INT_KEY(webhook_workers, 1, 256),
     INT_KEY(staff_workers, 1, 256),
+    INT_KEY(sign_in_workers, 1, 256),
     INT_KEY(worker_queue_limit, 0, 100000),
     INT_KEY(events_flush_interval_ms, 10, 3600 * 1000),
     INT_KEY(catalog_check_interval, 1, 86400),
@@ -45,6 +46,7 @@ static const struct key keys[] = {
     INT_KEY(max_amount, 1, 1000000),
     {"admin_token", KEY_SECRET, offsetof(struct pt_config, admin_token), 0, 0},
     STRING_KEY(frame_ancestors),
+    STRING_KEY(article_origins),
     STRING_KEY(country_header),
     STRING_KEY(client_address_header),
     STRING_KEY(newsroom_name),
@@ -67,6 +69,8 @@ static const struct key keys[] = {
     INT_KEY(stripe_reader_timeout, 1, 600),
     INT_KEY(manage_link_days, 1, 3650),
     INT_KEY(pledge_attempts_per_hour, 1, 100000),
+    INT_KEY(event_batches_per_minute, 1, 1000000),
+    INT_KEY(events_per_variant_per_batch, 1, 100),
     BOOL_KEY(log_requests),
     BOOL_KEY(demo_pages),
 };
@@ -88,6 +92,7 @@ void pt_config_init(struct pt_config *config)
     config->reader_workers = 4;
     config->webhook_workers = 2;
     config->staff_workers = 2;
+    config->sign_in_workers = 2;
     config->worker_queue_limit = 64;
     config->events_flush_interval_ms = 2000;
     config->catalog_check_interval = 5;
@@ -96,6 +101,7 @@ void pt_config_init(struct pt_config *config)
     config->max_amount = 2000;
     config->admin_token = pt_xstrdup("");
     config->frame_ancestors = pt_xstrdup("'self'");
+    config->article_origins = pt_xstrdup("");
     config->country_header = pt_xstrdup("");
     config->client_address_header = pt_xstrdup("");
     config->newsroom_name = pt_xstrdup("The Newsroom");
@@ -118,6 +124,8 @@ void pt_config_init(struct pt_config *config)
     config->stripe_reader_timeout = 10;
     config->manage_link_days = 365;
     config->pledge_attempts_per_hour = 20;
+    config->event_batches_per_minute = 60;
+    config->events_per_variant_per_batch = 10;
     config->log_requests = true;
     config->demo_pages = false;
 }

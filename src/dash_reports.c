@@ -151,7 +151,8 @@ struct cell {
     enum cell_kind kind;
     bool present;       /* false: no value ("—" in HTML, "" in CSV) */
     const char *text;   /* TEXT, VERDICT */
-    const char *note;   /* TEXT: shown after the text in HTML, e.g. "control" */
+    const char *note;   /* TEXT: shown after the text in HTML, e.g. "control";
+                           COUNT: a warning shown after the number in HTML */
     int64_t number;     /* COUNT, MONEY; PAIR: the control's */
     int64_t other;      /* PAIR: the variant's */
     double ratio;       /* RATIO */
@@ -240,6 +241,11 @@ static void html_value(struct pt_buf *out, const struct source *source, const st
         }
     } else if (cell->kind == CELL_COUNT) {
         put_count(out, cell->number, true);
+        if (cell->note != NULL) {
+            pt_buf_puts(out, " <strong class=\"dash-behind reports-flag\">(");
+            pt_buf_html_str(out, cell->note);
+            pt_buf_puts(out, ")</strong>");
+        }
     } else if (cell->kind == CELL_PAIR) {
         put_count(out, cell->number, true);
         pt_buf_puts(out, " / ");
@@ -403,6 +409,7 @@ static const struct column funnel_columns[] = {
     {"Conversion", "conversion", CELL_RATIO},
     {"First-month revenue", "first_month_revenue", CELL_MONEY},
     {"RPM", "rpm", CELL_MONEY},
+    {"Events refused (bursts)", "events_refused", CELL_COUNT},
 };
 
 static void fill_funnel_row(const struct pt_reports_funnel_row *row, const char *campaign,
@@ -426,6 +433,9 @@ static void fill_funnel_row(const struct pt_reports_funnel_row *row, const char 
     int64_t rpm = 0;
     bool has_rpm = pt_reports_rpm(row->revenue_minor, row->events[PT_EVENT_IMPRESSION], &rpm);
     money_cell(&cells[12], rpm, has_rpm);
+    count_cell(&cells[13], row->events[PT_EVENT_REFUSED]);
+    if (row->events[PT_EVENT_REFUSED] > 0)
+        cells[13].note = "burst";
 }
 
 static void fill_funnel(const struct source *source, size_t index, struct row *row_cells)
@@ -476,6 +486,19 @@ static const char *absent_reason(const struct pt_reports_verdict *verdict)
     return NULL;
 }
 
+/* Whether either arm had events refused as a burst in the period. */
+static bool burst_in(const struct source *source, const struct pt_reports_verdict *verdict)
+{
+    const char *arms[] = {verdict->control, verdict->variant};
+    for (size_t i = 0; i < 2; i++) {
+        const struct pt_reports_funnel_row *row =
+            pt_reports_funnel_find(&source->reports->funnel, verdict->campaign, arms[i]);
+        if (row != NULL && row->events[PT_EVENT_REFUSED] > 0)
+            return true;
+    }
+    return false;
+}
+
 static void interval_cell(struct cell *cell, const struct pt_reports_verdict *verdict,
                           const struct pt_stats_interval *interval, double scale)
 {
@@ -517,6 +540,9 @@ static void fill_verdict(const struct source *source, size_t index, struct row *
     interval_cell(&cells[7], verdict, &comparison->revenue, 1000.0 / pow(10.0, source->exponent));
     verdict_cell(&cells[8], &comparison->revenue);
     const char *reason = absent_reason(verdict);
+    if (reason == NULL && burst_in(source, verdict))
+        reason = "Bursts of events were refused for this campaign in this period (see the "
+                 "funnel's refused events): check the days they came before trusting the verdict.";
     text_cell(&cells[9], reason != NULL ? reason : "");
 }
 
@@ -560,6 +586,7 @@ static const struct column daily_columns[] = {
     {"Pledges", "pledges", CELL_COUNT},
     {"Conversion", "conversion", CELL_RATIO},
     {"Revenue received", "revenue", CELL_MONEY},
+    {"Events refused (bursts)", "events_refused", CELL_COUNT},
 };
 
 static void fill_daily(const struct source *source, size_t index, struct row *row)
@@ -574,6 +601,9 @@ static void fill_daily(const struct source *source, size_t index, struct row *ro
     bool has_conversion = pt_reports_conversion(day->pledges, day->impressions, &conversion);
     ratio_cell(&cells[3], conversion, has_conversion);
     money_cell(&cells[4], day->revenue_minor, true);
+    count_cell(&cells[5], day->refused);
+    if (day->refused > 0)
+        cells[5].note = "burst";
 }
 
 /* ---------------------------------------------------------------- the tables */
@@ -766,7 +796,16 @@ static void campaign_funnel(struct pt_buf *out, const char *campaign,
             largest);
         pt_buf_puts(out, "</li>");
     }
-    pt_buf_puts(out, "</ol></section>");
+    pt_buf_puts(out, "</ol>");
+    if (sum->events[PT_EVENT_REFUSED] > 0) {
+        pt_buf_puts(out, "<p class=\"reports-burst\"><strong class=\"dash-behind\">Bursts "
+                         "refused:</strong> ");
+        put_count(out, sum->events[PT_EVENT_REFUSED], true);
+        pt_buf_puts(out, " events for this campaign came too fast from one address, or too many "
+                         "in one batch, and were not counted. The daily table shows on which "
+                         "days.</p>");
+    }
+    pt_buf_puts(out, "</section>");
 }
 
 /* Every campaign's funnel: rows come sorted by campaign, so a campaign's

@@ -17,6 +17,7 @@ static const char *const kind_names[PT_EVENT_KINDS] = {
     [PT_EVENT_SNOOZE_SUPPORTING] = "snooze_supporting",
     [PT_EVENT_PLEDGE_PENDING] = "pledge_pending",
     [PT_EVENT_REMINDER_SIGNUP] = "reminder_signup",
+    [PT_EVENT_REFUSED] = "refused",
 };
 
 const char *pt_event_kind_name(enum pt_event_kind kind)

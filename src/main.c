@@ -21,6 +21,7 @@
 #include "patron/http.h"
 #include "patron/json.h"
 #include "patron/pages.h"
+#include "patron/payment_routes.h"
 #include "patron/pledges.h"
 #include "patron/reminders.h"
 #include "patron/store.h"
@@ -613,7 +614,28 @@ static void wait_for_shutdown(struct pt_app *app, const sigset_t *signals)
         if (signal_number == SIGTERM || signal_number == SIGINT)
             return;
         pt_app_reload_catalog(app, signal_number == SIGHUP);
+        pt_app_check_store(app);
     }
+}
+
+/* A secret key without a signing secret would start, take readers to
+ * Stripe's checkout and charge them, then refuse every webhook: renewals,
+ * failures and cancellations would never reach the ledger. Better not to
+ * start. */
+static int check_processor(const struct pt_config *config)
+{
+    if (config->stripe_secret_key[0] == '\0')
+        return 0;
+    for (const char *p = config->stripe_webhook_secrets; *p != '\0'; p++) {
+        if (*p != ',' && *p != ' ')
+            return 0;
+    }
+    fprintf(stderr, "patron: stripe_secret_key is set but stripe_webhook_secrets is empty: "
+                    "Stripe's webhooks could not be verified, so no renewal, failed payment or "
+                    "cancellation would reach the ledger. Add the endpoint's signing secret "
+                    "(whsec_..., docs/PAYMENTS.md), or remove stripe_secret_key to run "
+                    "without payments.\n");
+    return 2; /* a bad setting, as for any other in the file */
 }
 
 static int run_server(struct pt_config *config, const struct options *options, bool demo)
@@ -641,7 +663,10 @@ static int run_server(struct pt_config *config, const struct options *options, b
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    int result = 1;
+    int result = check_processor(config);
+    if (result != 0)
+        return result;
+    result = 1;
     struct pt_http_server *server = NULL;
     char brand_error[512];
     if (pt_brand_load(&app.brand, config->accent_color, config->newsroom_logo, brand_error,
@@ -686,8 +711,10 @@ static int run_server(struct pt_config *config, const struct options *options, b
     app.signups = pt_ratelimit_new(config->reminder_signups_per_hour, 3600);
     app.pledge_attempts = pt_ratelimit_new(config->pledge_attempts_per_hour, 3600);
     app.admin_failures = pt_ratelimit_new(PT_APP_ADMIN_FAILURES, PT_APP_ADMIN_FAILURE_SECONDS);
+    app.event_batches = pt_ratelimit_new(config->event_batches_per_minute, 60);
     pthread_mutex_init(&app.outbox_lock, NULL);
     pthread_cond_init(&app.outbox_wake, NULL);
+    app.thanks_checks = pt_payment_routes_checks_new();
     if (config->stripe_secret_key[0] != '\0') {
         struct pt_stripe_settings stripe = {config->stripe_api_base, config->stripe_secret_key,
                                             config->stripe_webhook_secrets,
@@ -705,6 +732,7 @@ static int run_server(struct pt_config *config, const struct options *options, b
     if (scheduled)
         scheduler_start(&scheduler, &app);
     pt_app_register_routes();
+    pt_app_check_store(&app);
 
     struct pt_http_settings settings = {
         .listen = config->listen,
@@ -726,6 +754,8 @@ static int run_server(struct pt_config *config, const struct options *options, b
                                           config->worker_queue_limit},
                 [PT_APP_POOL_STAFF] = {"staff", config->staff_workers,
                                        config->worker_queue_limit},
+                [PT_APP_POOL_SIGN_IN] = {"sign-in", config->sign_in_workers,
+                                         config->worker_queue_limit},
             },
         .pool_count = PT_APP_POOL_COUNT,
         .busy_retry_after = 5,
@@ -777,10 +807,12 @@ out_app:
     pthread_mutex_unlock(&app.outbox_lock);
     pthread_join(outbox.thread, NULL);
     pt_pay_free(app.pay);
+    pt_payment_routes_checks_free(app.thanks_checks);
     pthread_cond_destroy(&app.outbox_wake);
     pthread_mutex_destroy(&app.outbox_lock);
     pt_ratelimit_free(app.pledge_attempts);
     pt_ratelimit_free(app.admin_failures);
+    pt_ratelimit_free(app.event_batches);
     pt_ratelimit_free(app.signups);
     pt_events_free(app.events); /* writes what is left */
     pt_catalog_holder_dispose(&app.catalogs);

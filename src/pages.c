@@ -216,7 +216,7 @@ static void read_support(struct pt_app *app, struct pt_request *request,
     form->campaign = pt_catalog_is_id(campaign) ? campaign : NULL;
     form->variant = pt_catalog_is_id(variant) ? variant : NULL;
     const char *back = field(request, "return");
-    form->return_url = pt_app_is_return_url(back) ? back : NULL;
+    form->return_url = pt_app_is_return_url(app, back) ? back : NULL;
     form->other_amount = field(request, "other_amount");
     form->confirm = field(request, "confirm");
 

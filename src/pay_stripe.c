@@ -382,6 +382,40 @@ static enum pt_status portal(struct pt_pay *pay, const char *customer, const cha
 
 /* --------------------------------------------------------------- webhooks */
 
+/* Calls visit for each comma-separated part of a Stripe-Signature header
+ * that is "v1=" and 64 hex digits. */
+static void each_v1(const char *header, void (*visit)(const char *hex, void *context),
+                    void *context)
+{
+    const char *part = header;
+    while (*part != '\0') {
+        const char *end = strchr(part, ',');
+        size_t part_length = end ? (size_t)(end - part) : strlen(part);
+        if (part_length == 67 && strncmp(part, "v1=", 3) == 0)
+            visit(part + 3, context);
+        part += part_length + (end ? 1 : 0);
+    }
+}
+
+static void count_v1(const char *hex, void *context)
+{
+    (void)hex;
+    (*(size_t *)context)++;
+}
+
+struct v1_match {
+    const char *expected; /* 64 hex digits */
+    bool matched;
+};
+
+/* Every signature is compared in full, in constant time, with no early
+ * stop, so the time does not tell which one matched. */
+static void compare_v1(const char *hex, void *context)
+{
+    struct v1_match *match = context;
+    match->matched |= sodium_memcmp(match->expected, hex, 64) == 0;
+}
+
 enum pt_status pt_pay_stripe_verify(const char *header, const char *body, size_t length,
                                     const char *secrets, int64_t now, int64_t tolerance,
                                     char *error, size_t error_size)
@@ -390,10 +424,10 @@ enum pt_status pt_pay_stripe_verify(const char *header, const char *body, size_t
         snprintf(error, error_size, "the Stripe-Signature header is missing");
         return PT_ERR_INVALID;
     }
-    /* t=TIMESTAMP, then any number of v1=HEX (and other schemes, ignored). */
+    /* t=TIMESTAMP, then any number of v1=HEX (and other schemes, ignored):
+     * every v1 is checked, however many the header holds (the HTTP layer
+     * bounds its length). */
     int64_t timestamp = -1;
-    char signatures[8][65];
-    size_t count = 0;
     const char *part = header;
     while (*part != '\0') {
         const char *end = strchr(part, ',');
@@ -407,13 +441,11 @@ enum pt_status pt_pay_stripe_verify(const char *header, const char *body, size_t
             long long value = strtoll(digits, &stop, 10);
             if (stop != digits && *stop == '\0' && value > 0)
                 timestamp = value;
-        } else if (part_length == 67 && strncmp(part, "v1=", 3) == 0 && count < 8) {
-            memcpy(signatures[count], part + 3, 64);
-            signatures[count][64] = '\0';
-            count++;
         }
         part += part_length + (end ? 1 : 0);
     }
+    size_t count = 0;
+    each_v1(header, count_v1, &count);
     if (timestamp < 0 || count == 0) {
         snprintf(error, error_size, "the Stripe-Signature header has no timestamp or no v1 "
                                     "signature");
@@ -446,9 +478,9 @@ enum pt_status pt_pay_stripe_verify(const char *header, const char *body, size_t
             crypto_auth_hmacsha256_final(&state, mac);
             char expected[65];
             sodium_bin2hex(expected, sizeof(expected), mac, sizeof(mac));
-            /* Every candidate is compared in full, in constant time. */
-            for (size_t i = 0; i < count; i++)
-                matched |= sodium_memcmp(expected, signatures[i], 64) == 0;
+            struct v1_match match = {expected, false};
+            each_v1(header, compare_v1, &match);
+            matched |= match.matched;
         }
         secret = end ? end + 1 : NULL;
     }

@@ -1,10 +1,13 @@
 #include "patron/payment_routes.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "patron/alloc.h"
 #include "patron/buf.h"
 #include "patron/crypto.h"
 #include "patron/money.h"
@@ -80,6 +83,110 @@ static bool is_pledge_id(const char *id)
     return true;
 }
 
+/* A reload, a crawler or an attacker must not turn one pledge into a stream
+ * of processor calls: the page asks about a pending pledge at most once per
+ * PT_THANKS_CHECK_SECONDS, and hits that come while a call is in flight wait
+ * for its answer in the ledger instead of asking again. The table is small
+ * and fixed; when it is full the oldest idle entry is reused. */
+enum { CHECK_SLOTS = 256, CHECK_WAIT_SECONDS = 40 };
+
+struct thanks_check {
+    char pledge_id[33];
+    int64_t asked_ms; /* monotonic */
+    bool in_flight;
+};
+
+struct pt_thanks_checks {
+    pthread_mutex_t lock;
+    pthread_cond_t answered;
+    struct thanks_check slots[CHECK_SLOTS];
+};
+
+struct pt_thanks_checks *pt_payment_routes_checks_new(void)
+{
+    struct pt_thanks_checks *checks = pt_xcalloc(1, sizeof(*checks));
+    pthread_mutex_init(&checks->lock, NULL);
+    pthread_cond_init(&checks->answered, NULL);
+    return checks;
+}
+
+void pt_payment_routes_checks_free(struct pt_thanks_checks *checks)
+{
+    if (checks == NULL)
+        return;
+    pthread_cond_destroy(&checks->answered);
+    pthread_mutex_destroy(&checks->lock);
+    free(checks);
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+static struct thanks_check *find_check(struct pt_thanks_checks *checks, const char *pledge_id)
+{
+    for (size_t i = 0; i < CHECK_SLOTS; i++) {
+        if (strcmp(checks->slots[i].pledge_id, pledge_id) == 0)
+            return &checks->slots[i];
+    }
+    return NULL;
+}
+
+/* True when this hit should ask the processor (and then call check_done);
+ * false when the ledger is to be read as it is: asked recently, or another
+ * hit's call just ended (it waits for that one), or the table is all busy. */
+static bool check_begin(struct pt_thanks_checks *checks, const char *pledge_id)
+{
+    bool ask = false;
+    pthread_mutex_lock(&checks->lock);
+    struct thanks_check *check = find_check(checks, pledge_id);
+    if (check != NULL && check->in_flight) {
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += CHECK_WAIT_SECONDS;
+        /* The slot cannot be reused while it is in flight, so it still names
+         * this pledge when the wait ends. */
+        int waited = 0;
+        while (check->in_flight && waited == 0)
+            waited = pthread_cond_timedwait(&checks->answered, &checks->lock, &deadline);
+        goto out;
+    }
+    int64_t now = monotonic_ms();
+    if (check != NULL && now - check->asked_ms < PT_THANKS_CHECK_SECONDS * 1000)
+        goto out;
+    if (check == NULL) {
+        /* An empty slot, else the one asked about longest ago. */
+        check = find_check(checks, "");
+        for (size_t i = 0; check == NULL && i < CHECK_SLOTS; i++) {
+            struct thanks_check *slot = &checks->slots[i];
+            if (!slot->in_flight && (check == NULL || slot->asked_ms < check->asked_ms))
+                check = slot;
+        }
+        if (check == NULL)
+            goto out;
+        snprintf(check->pledge_id, sizeof(check->pledge_id), "%s", pledge_id);
+    }
+    check->asked_ms = now;
+    check->in_flight = true;
+    ask = true;
+out:
+    pthread_mutex_unlock(&checks->lock);
+    return ask;
+}
+
+static void check_done(struct pt_thanks_checks *checks, const char *pledge_id)
+{
+    pthread_mutex_lock(&checks->lock);
+    struct thanks_check *check = find_check(checks, pledge_id);
+    if (check != NULL)
+        check->in_flight = false;
+    pthread_cond_broadcast(&checks->answered);
+    pthread_mutex_unlock(&checks->lock);
+}
+
 void pt_payment_routes_thanks(struct pt_app *app, struct pt_request *request,
                               struct pt_response *response)
 {
@@ -91,16 +198,21 @@ void pt_payment_routes_thanks(struct pt_app *app, struct pt_request *request,
         return;
     }
     /* The donor may arrive before the processor's webhook: read the checkout
-     * now and apply it. The webhook, when it comes, changes nothing more. */
-    if (app->pay != NULL && session != NULL && strcmp(session, pledge.checkout_id) == 0) {
-        struct pt_ledger_result result;
-        char error[300];
-        if (pt_pledges_apply_session(app, session, NULL, NULL, pt_app_now(app), &result, error,
-                                     sizeof(error)) != PT_OK)
-            fprintf(stderr, "patron: the thank-you page could not confirm a checkout: %s\n",
-                    error);
-        else if (result.status_changed || result.payment_recorded)
-            pt_payment_routes_wake_outbox(app);
+     * now and apply it. The webhook, when it comes, changes nothing more.
+     * Once the ledger knows the outcome, the ledger answers. */
+    if (app->pay != NULL && session != NULL && strcmp(session, pledge.checkout_id) == 0 &&
+        strcmp(pledge.status, "pending") == 0) {
+        if (check_begin(app->thanks_checks, pledge.id)) {
+            struct pt_ledger_result result;
+            char error[300];
+            if (pt_pledges_apply_session(app, session, NULL, NULL, pt_app_now(app), &result,
+                                         error, sizeof(error)) != PT_OK)
+                fprintf(stderr, "patron: the thank-you page could not confirm a checkout: %s\n",
+                        error);
+            else if (result.status_changed || result.payment_recorded)
+                pt_payment_routes_wake_outbox(app);
+            check_done(app->thanks_checks, pledge.id);
+        }
         if (pt_store_pledge_get(app->store, pledge_id, &pledge) != PT_OK) {
             pt_response_error(request, response, 503, "Please reload this page in a moment.");
             return;
@@ -130,7 +242,7 @@ void pt_payment_routes_thanks(struct pt_app *app, struct pt_request *request,
      * page cannot reach from another origin) that the reader now supports. */
     const char *back = pt_http_query(request, "return");
     pt_buf_puts(&body, "</p><p><a class=\"patron-back\" href=\"");
-    pt_buf_html_str(&body, pt_app_is_return_url(back) ? back : "/");
+    pt_buf_html_str(&body, pt_app_is_return_url(app, back) ? back : "/");
     if (confirmed)
         pt_buf_puts(&body, "#patron-supporter");
     pt_buf_puts(&body, "\">");

@@ -526,9 +526,12 @@ void pt_reports_days_add_count(struct pt_reports_days *days, const struct pt_rep
                                const struct pt_event_count *count)
 {
     struct pt_reports_day *entry = day_entry(days, query, count->day);
-    if (entry != NULL && count->kind == PT_EVENT_IMPRESSION && count->count > 0 &&
-        in_campaign(query, count->campaign))
+    if (entry == NULL || count->count <= 0 || !in_campaign(query, count->campaign))
+        return;
+    if (count->kind == PT_EVENT_IMPRESSION)
         entry->impressions += count->count;
+    else if (count->kind == PT_EVENT_REFUSED)
+        entry->refused += count->count;
 }
 
 void pt_reports_days_add_pledge(struct pt_reports_days *days, const struct pt_reports_query *query,

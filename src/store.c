@@ -17,6 +17,11 @@ enum pt_status pt_store_migrate(struct pt_store *store, int *applied)
     return store->ops->migrate(store, applied);
 }
 
+enum pt_status pt_store_write_probe(struct pt_store *store, int64_t now)
+{
+    return store->ops->write_probe(store, now);
+}
+
 enum pt_status pt_store_catalog_version(struct pt_store *store, int64_t *version)
 {
     return store->ops->catalog_version(store, version);

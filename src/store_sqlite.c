@@ -159,6 +159,20 @@ out:
     return status;
 }
 
+/* A real write, committed: a lock held elsewhere, a full disk or a
+ * read-only file system fail it as they would fail any other write. */
+static enum pt_status sqlite_write_probe(struct pt_store *base, int64_t now)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    int changed = run(store,
+                      "INSERT INTO store_probe (id, written_at) VALUES (1, ?) "
+                      "ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at",
+                      "d", now);
+    pthread_mutex_unlock(&store->lock);
+    return changed == 1 ? PT_OK : PT_ERR_IO;
+}
+
 static enum pt_status sqlite_catalog_version(struct pt_store *base, int64_t *version)
 {
     struct sqlite_store *store = from(base);
@@ -602,6 +616,19 @@ static int queue_email(struct sqlite_store *store, const char *pledge_id, const 
                "sssd", pledge_id, kind, data, now);
 }
 
+/* Queues the thank-you email unless one was ever queued for the pledge; with
+ * needs_payment, only if the pledge has a payment. Returns the rows added
+ * (0 or 1), or -1 on error. */
+static int queue_thanks_once(struct sqlite_store *store, const char *pledge_id,
+                             bool needs_payment, int64_t now)
+{
+    return run(store,
+               "INSERT INTO outbox (pledge_id, kind, data, created_at) SELECT ?, 'thanks', '{}', ? "
+               "WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE pledge_id = ? AND kind = 'thanks') "
+               "AND (? = 0 OR EXISTS (SELECT 1 FROM payments WHERE pledge_id = ?))",
+               "sdsds", pledge_id, now, pledge_id, (int64_t)needs_payment, pledge_id);
+}
+
 static enum pt_status sqlite_ledger_apply(struct pt_store *base,
                                           const struct pt_ledger_change *change,
                                           struct pt_ledger_result *result)
@@ -713,11 +740,18 @@ static enum pt_status sqlite_ledger_apply(struct pt_store *base,
             goto failed;
     }
     if (result->status_changed) {
-        /* The donor hears of a pledge that starts, or ends, once. */
-        bool started = strcmp(before.status, "pending") == 0 &&
-                       (strcmp(status_now, "active") == 0 || strcmp(status_now, "completed") == 0);
+        /* The donor hears of a pledge that starts, or ends, once. A pledge
+         * can leave pending for any state the processor reports first:
+         * active or completed, but also past due (the first renewal failed
+         * before the checkout's event came) or paused; the donor set it up
+         * and gets the thank-you with the manage link either way. Straight
+         * to cancelled, only a pledge that paid something was set up (an
+         * abandoned checkout was not); its thank-you comes before the
+         * cancellation. */
+        bool left_pending = strcmp(before.status, "pending") == 0;
         bool ended = strcmp(status_now, "cancelled") == 0;
-        if ((started && queue_email(store, change->pledge_id, "thanks", "{}", change->now) < 0) ||
+        if ((left_pending &&
+             queue_thanks_once(store, change->pledge_id, ended, change->now) < 0) ||
             (ended && queue_email(store, change->pledge_id, "cancelled", "{}", change->now) < 0))
             goto failed;
     }
@@ -1597,6 +1631,7 @@ static const struct pt_store_ops sqlite_ops = {
     .key_check_get = sqlite_key_check_get,
     .key_check_set = sqlite_key_check_set,
     .sealed_sample = sqlite_sealed_sample,
+    .write_probe = sqlite_write_probe,
     .close = sqlite_close,
 };
 

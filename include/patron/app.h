@@ -4,6 +4,7 @@
 #ifndef PATRON_APP_H
 #define PATRON_APP_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "patron/auth.h"
@@ -19,6 +20,8 @@
 #include "patron/select.h"
 #include "patron/store.h"
 
+struct pt_thanks_checks;
+
 struct pt_app {
     const struct pt_config *config;
     struct pt_store *store;
@@ -33,12 +36,15 @@ struct pt_app {
     struct pt_ratelimit *signups; /* reminder sign-ups per client */
     struct pt_ratelimit *pledge_attempts; /* support-page submissions per client */
     struct pt_ratelimit *admin_failures;  /* wrong admin tokens per client */
+    struct pt_ratelimit *event_batches;   /* /v1/events batches per client */
     struct pt_pay *pay;   /* NULL until a processor is configured */
     pthread_mutex_t outbox_lock;
     pthread_cond_t outbox_wake; /* signalled when the ledger queued an email */
     struct pt_auth *auth;       /* the dashboard's users and sessions */
     pthread_mutex_t auth_lock;  /* auth's SQLite connection serves one thread at a time */
     struct pt_brand brand;      /* the newsroom's accent and logo */
+    struct pt_thanks_checks *thanks_checks; /* the thank-you page's processor reads */
+    atomic_bool store_failing; /* the last write probe failed: /healthz answers 503 */
 };
 
 typedef void (*pt_app_handler)(struct pt_app *app, struct pt_request *request,
@@ -50,12 +56,14 @@ void pt_app_dispatch(void *context, struct pt_request *request, struct pt_respon
 /* The worker pools (pt_http_settings.pools, in this order): readers waiting
  * on the payment processor (/support's POST, /thanks, /manage), the
  * processor's webhooks, and the newsroom's staff (the admin API, the
- * dashboard). A hung processor fills the first and never holds up the
- * others. */
+ * dashboard), and dashboard sign-ins, whose password hashing must never
+ * hold up signed-in staff. A hung processor fills the first and never holds
+ * up the others. */
 enum pt_app_pool {
     PT_APP_POOL_READERS,
     PT_APP_POOL_WEBHOOKS,
     PT_APP_POOL_STAFF,
+    PT_APP_POOL_SIGN_IN,
     PT_APP_POOL_COUNT,
 };
 
@@ -99,8 +107,11 @@ void pt_app_client(const struct pt_app *app, const struct pt_request *request, c
                    size_t size);
 
 /* True for an address the pages may link back to: http or https, at most
- * 1024 bytes, no spaces, control characters or fragment. */
-bool pt_app_is_return_url(const char *url);
+ * 1024 bytes, no spaces, control characters, backslash or fragment, on the
+ * newsroom's own sites: public_url's origin, or one that article_origins or
+ * frame_ancestors names (CSP host-source syntax, "*.example.org" for any
+ * subdomain). */
+bool pt_app_is_return_url(const struct pt_app *app, const char *url);
 
 /* True when text is the admin token (compared in constant time). */
 bool pt_app_is_admin_token(const struct pt_app *app, const char *text);
@@ -114,6 +125,11 @@ bool pt_app_count_event(struct pt_app *app, const char *campaign_id, const char 
 
 /* Unix seconds, as the app sees them. */
 int64_t pt_app_now(const struct pt_app *app);
+
+/* Tries a small write to the store and records whether it worked, for
+ * /healthz; says so in the log when that changes. Called by the main
+ * thread between its waits, never by a request. */
+void pt_app_check_store(struct pt_app *app);
 
 /* Rebuilds the catalogue if the stored campaigns changed since the snapshot
  * in service (or always, when force is set). A catalogue that fails to build

@@ -27,6 +27,7 @@ struct pt_config {
     int reader_workers;     /* threads for readers' requests that wait on the processor */
     int webhook_workers;    /* threads for the processor's webhooks */
     int staff_workers;      /* threads for the dashboard and the admin API */
+    int sign_in_workers;    /* threads for dashboard sign-ins (password hashing) */
     int worker_queue_limit; /* requests that may wait for one pool's workers; then 503 */
     int events_flush_interval_ms;
     int catalog_check_interval; /* seconds between checks for changed campaigns */
@@ -35,6 +36,7 @@ struct pt_config {
     int max_amount;         /* largest pledge, in units of the currency */
     char *admin_token;      /* empty: admin routes answer 403; else >= 43 random chars */
     char *frame_ancestors;  /* CSP frame-ancestors for /embed/ */
+    char *article_origins;  /* the newsroom's sites that pages may link back to */
     char *country_header;   /* request header where the proxy puts the reader's country */
     char *client_address_header; /* header with the client's address behind a proxy */
     char *newsroom_name;    /* in emails and page titles */
@@ -57,6 +59,8 @@ struct pt_config {
     int stripe_reader_timeout;   /* seconds for a call a reader waits on (checkout, /thanks) */
     int manage_link_days;
     int pledge_attempts_per_hour;
+    int event_batches_per_minute;     /* /v1/events batches per client address */
+    int events_per_variant_per_batch; /* of one kind for one variant, counted from one batch */
     bool log_requests;
     bool demo_pages;
 };

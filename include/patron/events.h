@@ -24,6 +24,8 @@ enum pt_event_kind {
     PT_EVENT_SNOOZE_SUPPORTING,
     PT_EVENT_PLEDGE_PENDING,   /* a checkout started: counted by the support page only */
     PT_EVENT_REMINDER_SIGNUP,  /* a reminder sign-up stored: counted by the server only */
+    PT_EVENT_REFUSED,          /* an event sent but not counted: its client sent too many
+                                  batches, or its batch too many of its kind (a burst) */
     PT_EVENT_KINDS,
 };
 

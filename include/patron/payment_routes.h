@@ -23,6 +23,15 @@ void pt_payment_routes_lost(struct pt_app *app, struct pt_request *request,
 void pt_payment_routes_magic(struct pt_app *app, struct pt_request *request,
                              struct pt_response *response);
 
+/* How often, at most, the thank-you page asks the processor about one
+ * pledge that is still pending; every other hit is served from the ledger. */
+#define PT_THANKS_CHECK_SECONDS 10
+
+/* The thank-you page's record of which pledges it asked the processor about
+ * and when, in memory only and bounded in size. */
+struct pt_thanks_checks *pt_payment_routes_checks_new(void);
+void pt_payment_routes_checks_free(struct pt_thanks_checks *checks);
+
 /* Wakes the email sender after the ledger queued something. */
 void pt_payment_routes_wake_outbox(struct pt_app *app);
 

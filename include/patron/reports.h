@@ -205,6 +205,7 @@ struct pt_reports_day {
     int64_t impressions;
     int64_t pledges;       /* created that day and became active */
     int64_t revenue_minor; /* payments received that day, in the query's currency */
+    int64_t refused;       /* events sent that day but refused as a burst */
 };
 
 struct pt_reports_days {

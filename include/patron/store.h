@@ -187,6 +187,7 @@ struct pt_store_ops {
                                         const char *const *documents, size_t count, int64_t now);
     enum pt_status (*counts_add)(struct pt_store *store, const struct pt_event_count *counts,
                                  size_t count);
+    enum pt_status (*write_probe)(struct pt_store *store, int64_t now);
     enum pt_status (*counts_each)(struct pt_store *store, pt_store_count_visitor visit,
                                   void *context);
     enum pt_status (*pledge_add)(struct pt_store *store, const struct pt_pledge *pledge);
@@ -265,6 +266,9 @@ void pt_store_close(struct pt_store *store);
 
 /* Thin wrappers over ops, so that callers read as plain calls. */
 enum pt_status pt_store_migrate(struct pt_store *store, int *applied);
+/* Writes and commits one small row: PT_OK only if the database can be
+ * written now (the reason for a failure is logged). */
+enum pt_status pt_store_write_probe(struct pt_store *store, int64_t now);
 enum pt_status pt_store_catalog_version(struct pt_store *store, int64_t *version);
 enum pt_status pt_store_campaigns_each(struct pt_store *store, pt_store_document_visitor visit,
                                        void *context);

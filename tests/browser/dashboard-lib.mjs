@@ -38,7 +38,13 @@ export async function setupDashboard({ label = 'dash-browser' } = {}) {
     try {
         patron = await startPatron({
             stripe: standin, seedDemo: true, label,
-            config: { demo_pages: 'true', events_flush_interval_ms: '200', newsroom_name: 'The Demo Times' },
+            // sendEvents speaks for many readers from one loopback address: the
+            // per-client and per-batch limits on events are lifted here
+            // (tests/http/events-limits.test.mjs tests them).
+            config: {
+                demo_pages: 'true', events_flush_interval_ms: '200', newsroom_name: 'The Demo Times',
+                event_batches_per_minute: '1000000', events_per_variant_per_batch: '100',
+            },
         });
         browser = await launchBrowser();
     } catch (e) {

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { COOKIE, Client, addUser, http, startPatron, stopClean, tail } from './dashboard-lib.mjs';
-import { rawExchange } from './lib.mjs';
+import { ADMIN_TOKEN, rawExchange } from './lib.mjs';
 
-const TOKEN = 'test-token';
+const TOKEN = ADMIN_TOKEN;
 const SMALL = 65536;
 let patron;
 let editor;

@@ -7,7 +7,11 @@ import {
 
 let srv;
 const t = suite(() => srv);
-before(async () => { srv = await startServer({ label: 'concurrency' }); });
+// These batches stand for many readers behind one loopback address: lift the
+// per-client and per-batch limits on events (tests/http/events-limits.test.mjs
+// tests those).
+const BULK_EVENTS = { event_batches_per_minute: '1000000', events_per_variant_per_batch: '100' };
+before(async () => { srv = await startServer({ label: 'concurrency', config: BULK_EVENTS }); });
 after(async () => { if (srv && srv.exit === null) await stopAndAssertClean(srv); });
 
 const impressions = (n) => ({ events: Array.from({ length: n }, () => ({ kind: 'impression', campaign: 'demo-2026', variant: 'a' })) });

@@ -15,7 +15,9 @@ after(async () => { if (srv && srv.exit === null) await stopServer(srv); });
 const ev = (kind, n, campaign = 'demo-2026', variant = 'a') => Array.from({ length: n }, () => ({ kind, campaign, variant }));
 
 t('SIGTERM writes every count held in memory, exactly once', async () => {
-    srv = await startServer({ label: 'shutdown', config: { events_flush_interval_ms: '600000' } });
+    // 40 impressions in one batch stand for many readers: the per-batch cap is
+    // lifted (tests/http/events-limits.test.mjs tests it).
+    srv = await startServer({ label: 'shutdown', config: { events_flush_interval_ms: '600000', events_per_variant_per_batch: '100' } });
 
     const batches = [
         [...ev('impression', 5), ...ev('click', 2), ...ev('impression', 3, 'nope')],

@@ -73,6 +73,25 @@ Test(webhook, any_matching_v1_and_any_configured_secret_will_do)
     cr_assert_eq(verify(value, body, "whsec_old,whsec_older", signed_at), PT_ERR_INVALID);
 }
 
+/* docs/PAYMENTS.md says any number of v1= values: the matching one may come
+ * after many that do not (a rotation, or a sender that signs many times). */
+Test(webhook, a_matching_v1_after_many_others_is_found)
+{
+    char value[4096];
+    for (int others = 0; others <= 40; others += 8) {
+        size_t used = (size_t)snprintf(value, sizeof(value), "t=%lld", (long long)signed_at);
+        for (int i = 0; i < others; i++)
+            used += (size_t)snprintf(value + used, sizeof(value) - used, ",v1=%064d", i + 1);
+        snprintf(value + used, sizeof(value) - used, ",v1=%s", openssl_vector);
+        cr_assert_eq(verify(value, body, secret, signed_at), PT_OK,
+                     "the match comes after %d others", others);
+        value[used] = '\0';
+        if (others > 0)
+            cr_assert_eq(verify(value, body, secret, signed_at), PT_ERR_INVALID,
+                         "%d signatures, none of them right", others);
+    }
+}
+
 Test(webhook, events_parse_into_what_the_ledger_needs)
 {
     struct pt_pay_event event;

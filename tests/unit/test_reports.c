@@ -540,19 +540,52 @@ Test(reports, daily_series_count_impressions_pledges_and_money_received)
 
 /* ---------------------------------------------------------------- events */
 
-Test(reports, pages_cannot_post_reminder_sign_ups)
+Test(reports, pages_cannot_post_the_kinds_the_server_counts)
 {
     cr_assert_str_eq(pt_event_kind_name(PT_EVENT_REMINDER_SIGNUP), "reminder_signup");
-    enum pt_event_kind kind;
-    cr_assert(pt_event_kind_parse("reminder_signup", &kind));
-    cr_assert_eq(kind, PT_EVENT_REMINDER_SIGNUP);
-    struct pt_event_input events[PT_EVENTS_PER_REQUEST_MAX];
-    size_t count = 0;
-    char error[256];
-    const char *body = "{\"events\":[{\"kind\":\"reminder_signup\",\"campaign\":\"c\","
-                       "\"variant\":\"a\"}]}";
-    cr_assert_eq(pt_request_parse_events(body, strlen(body), events, &count, error, sizeof(error)),
-                 PT_ERR_INVALID);
+    cr_assert_str_eq(pt_event_kind_name(PT_EVENT_REFUSED), "refused");
+    const char *names[] = {"reminder_signup", "refused"};
+    for (size_t i = 0; i < 2; i++) {
+        enum pt_event_kind kind;
+        cr_assert(pt_event_kind_parse(names[i], &kind));
+        struct pt_event_input events[PT_EVENTS_PER_REQUEST_MAX];
+        size_t count = 0;
+        char error[256], body[200];
+        snprintf(body, sizeof(body),
+                 "{\"events\":[{\"kind\":\"%s\",\"campaign\":\"c\",\"variant\":\"a\"}]}",
+                 names[i]);
+        cr_assert_eq(pt_request_parse_events(body, strlen(body), events, &count, error,
+                                             sizeof(error)),
+                     PT_ERR_INVALID, "%s", names[i]);
+    }
+}
+
+Test(reports, refused_bursts_are_shown_per_variant_and_per_day)
+{
+    struct pt_reports_query query = {100, 102, NULL, "USD"};
+    struct pt_reports_funnel funnel;
+    pt_reports_funnel_init(&funnel);
+    struct pt_reports_days days;
+    pt_reports_days_init(&days, &query);
+    const struct pt_event_count counts[] = {
+        {100, "spring", "a", PT_EVENT_IMPRESSION, 40},
+        {101, "spring", "a", PT_EVENT_REFUSED, 6300},
+        {101, "spring", "b", PT_EVENT_IMPRESSION, 30},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        pt_reports_funnel_add_count(&funnel, &query, &counts[i]);
+        pt_reports_days_add_count(&days, &query, &counts[i]);
+    }
+    const struct pt_reports_funnel_row *a = pt_reports_funnel_find(&funnel, "spring", "a");
+    cr_assert_not_null(a);
+    cr_assert_eq(a->events[PT_EVENT_IMPRESSION], 40, "refused events are not impressions");
+    cr_assert_eq(a->events[PT_EVENT_REFUSED], 6300);
+    cr_assert_eq(pt_reports_funnel_find(&funnel, "spring", "b")->events[PT_EVENT_REFUSED], 0);
+    cr_assert_eq(days.days[1].refused, 6300);
+    cr_assert_eq(days.days[1].impressions, 30);
+    cr_assert_eq(days.days[0].refused, 0);
+    pt_reports_days_dispose(&days);
+    pt_reports_funnel_dispose(&funnel);
 }
 
 /* ---------------------------------------------------------------- pages */
@@ -681,7 +714,7 @@ Test(reports, the_page_has_every_table_accessibly_and_the_charts_data)
 
     cr_assert_eq(occurrences(page, "<caption>"), 4, "%s", page);
     cr_assert_eq(occurrences(page, "<table"), 4);
-    cr_assert_eq(occurrences(page, "<th scope=\"col\""), 13 + 10 + 8 + 5);
+    cr_assert_eq(occurrences(page, "<th scope=\"col\""), 14 + 10 + 8 + 6);
     cr_assert_not_null(strstr(page, "<label for=\"reports-from\">"));
     cr_assert_not_null(strstr(page, "<label for=\"reports-to\">"));
     cr_assert_not_null(strstr(page, "<label for=\"reports-campaign\">"));
@@ -767,9 +800,9 @@ Test(reports, every_table_downloads_as_csv_with_plain_numbers)
     cr_assert_str_eq(funnel,
                      "campaign,variant,impressions,clicks,snoozed_later,snoozed_close,"
                      "snoozed_supporting,reminder_signups,checkouts_started,pledges,conversion,"
-                     "first_month_revenue,rpm\r\n"
-                     "spring,b,1000,0,0,0,0,0,0,0,0.000000,0.00,0.00\r\n"
-                     "spring,a,1000,12,0,0,0,0,0,2,0.002000,15.00,15.00\r\n");
+                     "first_month_revenue,rpm,events_refused\r\n"
+                     "spring,b,1000,0,0,0,0,0,0,0,0.000000,0.00,0.00,0\r\n"
+                     "spring,a,1000,12,0,0,0,0,0,2,0.002000,15.00,15.00,0\r\n");
     free(funnel);
 
     char *verdict = csv_of(database.store, catalog, PT_DASH_REPORTS_VERDICT, NULL);
@@ -789,10 +822,10 @@ Test(reports, every_table_downloads_as_csv_with_plain_numbers)
     free(supporters);
 
     char *daily = csv_of(database.store, catalog, PT_DASH_REPORTS_DAILY, "other");
-    cr_assert_str_eq(daily, "day,impressions,pledges,conversion,revenue\r\n"
-                            "1970-04-11,0,0,,0.00\r\n"
-                            "1970-04-12,0,0,,0.00\r\n"
-                            "1970-04-13,0,0,,0.00\r\n");
+    cr_assert_str_eq(daily, "day,impressions,pledges,conversion,revenue,events_refused\r\n"
+                            "1970-04-11,0,0,,0.00,0\r\n"
+                            "1970-04-12,0,0,,0.00,0\r\n"
+                            "1970-04-13,0,0,,0.00,0\r\n");
     free(daily);
     pt_catalog_release(catalog);
     pt_scratch_close(&database);

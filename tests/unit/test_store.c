@@ -367,6 +367,44 @@ Test(store, lost_link_requests_are_answered_once_and_erased_with_the_donor)
                  "the erased donor's unsent email went, and an unknown address queues nothing");
 }
 
+/* The outbox's emails of one kind for a pledge. */
+static int64_t emails(const char *pledge_id, const char *kind)
+{
+    char sql[200];
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE pledge_id = '%s' AND kind = '%s'",
+             pledge_id, kind);
+    return query_int(sql);
+}
+
+Test(store, a_pledge_that_leaves_pending_for_any_set_up_state_gets_one_thank_you)
+{
+    const char *ids[] = {"due", "paused", "gone", "abandoned", "back"};
+    for (size_t i = 0; i < 5; i++)
+        add_pledge(ids[i], "spring", "a", PT_FREQUENCY_MONTHLY, 500, "USD", 1000);
+    /* The first renewal failed before the checkout's event came. */
+    apply("due", "past_due", NULL, 0, NULL, 2000);
+    apply("due", "active", "in_due", 500, NULL, 3000);
+    cr_assert_eq(emails("due", "thanks"), 1, "pending to past due, then active: one thank-you");
+    apply("paused", "paused", NULL, 0, NULL, 2000);
+    cr_assert_eq(emails("paused", "thanks"), 1);
+    /* Paid, then cancelled before patron heard it was active. */
+    apply("gone", "cancelled", "in_gone", 500, NULL, 2000);
+    cr_assert_eq(emails("gone", "thanks"), 1);
+    cr_assert_eq(emails("gone", "cancelled"), 1);
+    cr_assert_eq(query_int("SELECT (SELECT id FROM outbox WHERE pledge_id = 'gone' AND "
+                           "kind = 'thanks') < (SELECT id FROM outbox WHERE pledge_id = 'gone' "
+                           "AND kind = 'cancelled')"),
+                 1, "the thank-you comes before the cancellation");
+    /* Never paid: an abandoned checkout is not thanked. */
+    apply("abandoned", "cancelled", NULL, 0, NULL, 2000);
+    cr_assert_eq(emails("abandoned", "thanks"), 0);
+    /* Back to pending (an incomplete subscription) and out again: still one. */
+    apply("back", "active", NULL, 0, NULL, 2000);
+    apply("back", "pending", NULL, 0, NULL, 2100);
+    apply("back", "past_due", NULL, 0, NULL, 2200);
+    cr_assert_eq(emails("back", "thanks"), 1);
+}
+
 static void sign_up(const unsigned char hash[32], const char *month, const char *token)
 {
     static const unsigned char sealed[8] = {9, 9, 9, 9, 9, 9, 9, 9};
