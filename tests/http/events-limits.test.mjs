@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { addUser, signedIn, startPatron, stopClean, textOf, withLog } from './dashboard-lib.mjs';
-import { http } from '../payments/lib.mjs';
+import { ADMIN_TOKEN, http } from '../payments/lib.mjs';
 
 const VIEWER = 'vi.viewer@newsroom.example';
 const PER_MINUTE = 20;
@@ -36,7 +36,7 @@ function post(value, client) {
 
 /** Impressions and refused events written so far (GET /v1/stats flushes first). */
 async function counted() {
-    const r = await http(patron.base, 'GET', '/v1/stats', { headers: { Authorization: 'Bearer test-token' } });
+    const r = await http(patron.base, 'GET', '/v1/stats', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
     assert.equal(r.status, 200, r.body);
     const sum = (kind) => JSON.parse(r.body).counts.filter((c) => c.kind === kind && c.campaign === 'demo-2026').reduce((a, c) => a + c.count, 0);
     return { impressions: sum('impression'), refused: sum('refused') };
