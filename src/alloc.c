@@ -1,4 +1,5 @@
 #include "patron/alloc.h"
+#include "patron/log.h"
 
 #include <stdalign.h>
 #include <stdio.h>
@@ -7,7 +8,7 @@
 
 static void out_of_memory(size_t size)
 {
-    fprintf(stderr, "patron: out of memory (asked for %zu bytes)\n", size);
+    pt_log(PT_LOG_ERROR, "out of memory (asked for %zu bytes)", size);
     abort();
 }
 

@@ -6,6 +6,7 @@
  * restart (an attacker cannot reset them by crashing patron) and are shared
  * by every process that opens the database. */
 #include "patron/auth.h"
+#include "patron/log.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -28,7 +29,7 @@ static_assert(crypto_auth_hmacsha256_BYTES == 32, "a CSRF token is 32 bytes in b
 
 static enum pt_status fail(struct pt_auth *auth, const char *what)
 {
-    fprintf(stderr, "patron: auth: %s: %s\n", what, sqlite3_errmsg(auth->db));
+    pt_log(PT_LOG_ERROR, "auth: %s: %s", what, sqlite3_errmsg(auth->db));
     return PT_ERR_IO;
 }
 

@@ -19,6 +19,7 @@
 #include "patron/admin.h"
 #include "patron/editor.h"
 #include "patron/json.h"
+#include "patron/log.h"
 #include "patron/money.h"
 #include "patron/render.h"
 #include "patron/reports.h"
@@ -70,7 +71,7 @@ static json_t *stored_or_answer(struct pt_dash *dash, const char *id,
 static void audit(struct pt_dash *dash, const char *action, const char *detail)
 {
     if (pt_dash_audit(dash, action, detail) != PT_OK)
-        fprintf(stderr, "patron: the audit log did not take %s %s\n", action, detail);
+        pt_log(PT_LOG_ERROR, "the audit log did not take %s %s", action, detail);
 }
 
 /* ------------------------------------------------------------ small pieces */

@@ -11,6 +11,7 @@
 #include "patron/buf.h"
 #include "patron/config.h"
 #include "patron/events.h"
+#include "patron/log.h"
 #include "patron/reports.h"
 
 #define MARKER "demo-history"
@@ -154,7 +155,7 @@ enum pt_status pt_demo_history_generate(struct pt_store *store,
 {
     char error[512];
     if (pt_catalog_check_document(campaign_document, settings, error, sizeof(error)) != PT_OK) {
-        fprintf(stderr, "patron: the demo's generated campaign is invalid: %s\n", error);
+        pt_log(PT_LOG_ERROR, "the demo's generated campaign is invalid: %s", error);
         return PT_ERR_INTERNAL;
     }
     enum pt_status status =
@@ -280,14 +281,14 @@ enum pt_status pt_demo_history_prepare(struct pt_app *app)
     if (file != NULL && fclose(file) != 0)
         written = false;
     if (!written)
-        fprintf(stderr, "patron: could not write %s: %s\n", path.data, strerror(errno));
+        pt_log(PT_LOG_ERROR, "could not write %s: %s", path.data, strerror(errno));
     pt_buf_dispose(&path);
     if (!written)
         return PT_ERR_IO;
     status = pt_demo_history_generate(app->store, &app->catalog_settings, now,
                                       PT_DEMO_HISTORY_SEED);
     if (status == PT_OK)
-        fprintf(stderr, "patron: generated %d days of demo history before %s\n",
-                PT_DEMO_HISTORY_DAYS, first);
+        pt_log(PT_LOG_INFO, "generated %d days of demo history before %s", PT_DEMO_HISTORY_DAYS,
+               first);
     return status;
 }

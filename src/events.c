@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "patron/alloc.h"
+#include "patron/log.h"
 
 static const char *const kind_names[PT_EVENT_KINDS] = {
     [PT_EVENT_IMPRESSION] = "impression",
@@ -208,8 +209,8 @@ static void *writer_main(void *argument)
         pthread_mutex_unlock(&events->lock);
         enum pt_status status = pt_events_flush(events);
         if (status != PT_OK)
-            fprintf(stderr, "patron: writing event counts failed (%s); will retry\n",
-                    pt_status_name(status));
+            pt_log(PT_LOG_WARNING, "writing event counts failed (%s); will retry",
+                   pt_status_name(status));
         pthread_mutex_lock(&events->lock);
     }
     pthread_mutex_unlock(&events->lock);
@@ -232,7 +233,7 @@ struct pt_events *pt_events_new(pt_events_writer write, void *context, int inter
     atomic_init(&events->flushed, 0);
     atomic_init(&events->dropped, 0);
     if (pthread_create(&events->thread, NULL, writer_main, events) != 0) {
-        fprintf(stderr, "patron: cannot start the event writer thread\n");
+        pt_log(PT_LOG_ERROR, "cannot start the event writer thread");
         abort();
     }
     return events;
@@ -248,7 +249,7 @@ void pt_events_free(struct pt_events *events)
     pthread_mutex_unlock(&events->lock);
     pthread_join(events->thread, NULL);
     if (pt_events_flush(events) != PT_OK)
-        fprintf(stderr, "patron: the last event counts could not be written\n");
+        pt_log(PT_LOG_ERROR, "the last event counts could not be written");
     free(events->slots);
     pthread_cond_destroy(&events->wake);
     pthread_mutex_destroy(&events->lock);

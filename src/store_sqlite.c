@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "patron/alloc.h"
+#include "patron/log.h"
 #include "patron/store.h"
 
 struct sqlite_store {
@@ -29,7 +30,7 @@ static struct sqlite_store *from(struct pt_store *store)
 
 static enum pt_status fail(struct sqlite_store *store, const char *what)
 {
-    fprintf(stderr, "patron: sqlite: %s: %s\n", what, sqlite3_errmsg(store->db));
+    pt_log(PT_LOG_ERROR, "sqlite: %s: %s", what, sqlite3_errmsg(store->db));
     return PT_ERR_IO;
 }
 
@@ -37,7 +38,7 @@ static enum pt_status exec(struct sqlite_store *store, const char *sql)
 {
     char *message = NULL;
     if (sqlite3_exec(store->db, sql, NULL, NULL, &message) != SQLITE_OK) {
-        fprintf(stderr, "patron: sqlite: %s\n", message ? message : "error");
+        pt_log(PT_LOG_ERROR, "sqlite: %s", message ? message : "error");
         sqlite3_free(message);
         return PT_ERR_IO;
     }
@@ -122,10 +123,10 @@ static enum pt_status sqlite_migrate(struct pt_store *base, int *applied)
      * lose what it keeps there, and a downgrade cannot be undone by hand. */
     int known = pt_migration_count > 0 ? pt_migrations[pt_migration_count - 1].version : 0;
     if (version > known) {
-        fprintf(stderr,
-                "patron: the database is from a newer patron (schema %d; this patron knows "
-                "up to %d): run the newer patron, or restore a backup made for this one\n",
-                version, known);
+        pt_log(PT_LOG_ERROR,
+               "the database is from a newer patron (schema %d; this patron knows "
+               "up to %d): run the newer patron, or restore a backup made for this one",
+               version, known);
         status = PT_ERR_CONFLICT;
         goto out;
     }
@@ -143,8 +144,7 @@ static enum pt_status sqlite_migrate(struct pt_store *base, int *applied)
         if (status == PT_OK)
             status = exec(store, bump);
         if (status) {
-            fprintf(stderr, "patron: migration %s failed; nothing of it was applied\n",
-                    migration->name);
+            pt_log(PT_LOG_ERROR, "migration %s failed; nothing of it was applied", migration->name);
             exec(store, "ROLLBACK");
             goto out;
         }
@@ -1017,8 +1017,8 @@ static void forget_erased(struct sqlite_store *store)
 {
     if (sqlite3_wal_checkpoint_v2(store->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) !=
         SQLITE_OK)
-        fprintf(stderr, "patron: sqlite: checkpoint after an erasure postponed: %s\n",
-                sqlite3_errmsg(store->db));
+        pt_log(PT_LOG_WARNING, "sqlite: checkpoint after an erasure postponed: %s",
+               sqlite3_errmsg(store->db));
 }
 
 /* A sign-up for an address already signed up for the month must do the same
