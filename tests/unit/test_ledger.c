@@ -47,8 +47,10 @@ static struct fake_processor {
     char last_key[200];
 } fake;
 
-static enum pt_status fake_checkout(struct pt_pay *pay, const struct pt_pay_checkout_request *request,
-                                    struct pt_pay_checkout *checkout, char *error, size_t error_size)
+static enum pt_status fake_checkout(struct pt_pay *pay,
+                                    const struct pt_pay_checkout_request *request,
+                                    struct pt_pay_checkout *checkout, char *error,
+                                    size_t error_size)
 {
     (void)pay;
     fake.checkouts++;
@@ -82,8 +84,8 @@ static enum pt_status fake_read_session(struct pt_pay *pay, const char *id,
 }
 
 static enum pt_status fake_read_subscription(struct pt_pay *pay, const char *id,
-                                             struct pt_pay_subscription *subscription,
-                                             char *error, size_t error_size)
+                                             struct pt_pay_subscription *subscription, char *error,
+                                             size_t error_size)
 {
     (void)pay;
     fake.subscription_reads++;
@@ -189,9 +191,8 @@ static enum pt_status wrap_pledge_find(struct pt_store *store, const char *subsc
     return INNER->ops->pledge_find(INNER, subscription_id, checkout_id, pledge);
 }
 
-static enum pt_status wrap_pledges_by_email(struct pt_store *store,
-                                            const unsigned char *email_hash, char (*ids)[33],
-                                            size_t capacity, size_t *count)
+static enum pt_status wrap_pledges_by_email(struct pt_store *store, const unsigned char *email_hash,
+                                            char (*ids)[33], size_t capacity, size_t *count)
 {
     (void)store;
     return INNER->ops->pledges_by_email(INNER, email_hash, ids, capacity, count);
@@ -221,8 +222,8 @@ static enum pt_status wrap_outbox_pending(struct pt_store *store, struct pt_outb
     return INNER->ops->outbox_pending(INNER, items, capacity, count);
 }
 
-static enum pt_status wrap_lost_request_add(struct pt_store *store,
-                                            const unsigned char *email_hash, int64_t now)
+static enum pt_status wrap_lost_request_add(struct pt_store *store, const unsigned char *email_hash,
+                                            int64_t now)
 {
     (void)store;
     REFUSE_IF_FAILING;
@@ -230,8 +231,8 @@ static enum pt_status wrap_lost_request_add(struct pt_store *store,
 }
 
 static enum pt_status wrap_lost_requests_pending(struct pt_store *store,
-                                                 struct pt_lost_request *requests,
-                                                 size_t capacity, size_t *count)
+                                                 struct pt_lost_request *requests, size_t capacity,
+                                                 size_t *count)
 {
     (void)store;
     return INNER->ops->lost_requests_pending(INNER, requests, capacity, count);
@@ -341,21 +342,27 @@ static struct pt_pledge_record pledge_now(const char *id)
  * with subscription sub_1 active. */
 static void monthly_pledge(char id[33])
 {
-    struct pt_pledge_request request = {PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a",
-                                        "en", NULL};
+    struct pt_pledge_request request = {
+        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL};
     char url[PT_PAY_URL_MAX], error[256];
-    cr_assert_eq(pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error,
-                                   sizeof(error)),
-                 PT_OK, "%s", error);
-    fake.session = (struct pt_pay_session){.status = "complete", .payment_status = "paid",
-                                           .customer = "cus_1", .subscription = "sub_1",
-                                           .email = "Donor@Example.org", .amount_total = 500,
+    cr_assert_eq(
+        pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
+        PT_OK, "%s", error);
+    fake.session = (struct pt_pay_session){.status = "complete",
+                                           .payment_status = "paid",
+                                           .customer = "cus_1",
+                                           .subscription = "sub_1",
+                                           .email = "Donor@Example.org",
+                                           .amount_total = 500,
                                            .currency = "usd"};
     snprintf(fake.session.id, sizeof(fake.session.id), "cs_1");
     snprintf(fake.session.pledge_id, sizeof(fake.session.pledge_id), "%s", id);
-    fake.subscription = (struct pt_pay_subscription){.id = "sub_1", .customer = "cus_1",
-                                                     .item = "si_1", .status = "active",
-                                                     .amount_minor = 500, .currency = "usd"};
+    fake.subscription = (struct pt_pay_subscription){.id = "sub_1",
+                                                     .customer = "cus_1",
+                                                     .item = "si_1",
+                                                     .status = "active",
+                                                     .amount_minor = 500,
+                                                     .currency = "usd"};
     snprintf(fake.subscription.pledge_id, sizeof(fake.subscription.pledge_id), "%s", id);
 }
 
@@ -388,12 +395,12 @@ static void apply_ok(const struct pt_pay_event *e, int64_t now, struct pt_ledger
 
 Test(ledger, creating_a_pledge_stores_it_pending_and_asks_for_one_checkout)
 {
-    struct pt_pledge_request request = {PT_FREQUENCY_ANNUAL, 12000, "EUR", "spring", "b",
-                                        "ru", "https://news.example/article"};
+    struct pt_pledge_request request = {
+        PT_FREQUENCY_ANNUAL, 12000, "EUR", "spring", "b", "ru", "https://news.example/article"};
     char id[33], url[PT_PAY_URL_MAX], error[256];
-    cr_assert_eq(pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error,
-                                   sizeof(error)),
-                 PT_OK, "%s", error);
+    cr_assert_eq(
+        pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
+        PT_OK, "%s", error);
     cr_assert_eq(strlen(id), 32);
     cr_assert_str_eq(url, "https://pay.example/cs_1");
     cr_assert_eq(fake.checkouts, 1);
@@ -424,9 +431,9 @@ Test(ledger, without_a_processor_the_pledge_is_stored_and_nothing_is_asked)
     ledger.pay = NULL;
     struct pt_pledge_request request = {PT_FREQUENCY_ONE_OFF, 700, "USD", NULL, NULL, "en", NULL};
     char id[33], url[PT_PAY_URL_MAX], error[256];
-    cr_assert_eq(pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error,
-                                   sizeof(error)),
-                 PT_OK);
+    cr_assert_eq(
+        pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
+        PT_OK);
     cr_assert_str_eq(url, "");
     cr_assert_eq(fake.checkouts, 0);
     struct pt_pledge_record record = pledge_now(id);
@@ -437,12 +444,12 @@ Test(ledger, without_a_processor_the_pledge_is_stored_and_nothing_is_asked)
 Test(ledger, a_refused_checkout_leaves_a_pending_pledge_that_no_checkout_names)
 {
     fake.checkout_answer = PT_ERR_IO;
-    struct pt_pledge_request request = {PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en",
-                                        NULL};
+    struct pt_pledge_request request = {
+        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL};
     char id[33], url[PT_PAY_URL_MAX], error[256] = "";
-    cr_assert_eq(pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error,
-                                   sizeof(error)),
-                 PT_ERR_IO);
+    cr_assert_eq(
+        pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
+        PT_ERR_IO);
     cr_assert_str_eq(error, "the processor is down");
     cr_assert_eq(fake.checkouts, 1, "asked once, not retried");
     cr_assert_eq(strlen(id), 32, "the caller learns the pledge was stored");
@@ -456,12 +463,12 @@ Test(ledger, a_refused_checkout_leaves_a_pending_pledge_that_no_checkout_names)
 Test(ledger, a_pledge_the_store_refuses_never_reaches_the_processor)
 {
     wrapper.fail_writes = true;
-    struct pt_pledge_request request = {PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en",
-                                        NULL};
+    struct pt_pledge_request request = {
+        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL};
     char id[33] = "x", url[PT_PAY_URL_MAX], error[256];
-    cr_assert_eq(pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error,
-                                   sizeof(error)),
-                 PT_ERR_IO);
+    cr_assert_eq(
+        pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
+        PT_ERR_IO);
     cr_assert_str_eq(id, "");
     cr_assert_eq(fake.checkouts, 0);
     cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM pledges"), 0);
@@ -485,8 +492,7 @@ Test(ledger, a_completed_checkout_activates_the_pledge_and_queues_one_thank_you)
     cr_assert_str_eq(record.customer_id, "cus_1");
     cr_assert_gt(record.email_sealed_length, 0);
     char *address = NULL;
-    cr_assert_eq(pt_crypto_open(&crypto, record.email_sealed, record.email_sealed_length,
-                                &address),
+    cr_assert_eq(pt_crypto_open(&crypto, record.email_sealed, record.email_sealed_length, &address),
                  PT_OK);
     cr_assert_str_eq(address, "donor@example.org", "sealed as normalised");
     free(address);
@@ -521,15 +527,13 @@ Test(ledger, a_late_update_cannot_roll_back_a_cancellation)
     /* The processor has cancelled; its "deleted" event comes before an
      * older "updated" one that still carried the active state. */
     snprintf(fake.subscription.status, sizeof(fake.subscription.status), "canceled");
-    struct pt_pay_event deleted =
-        event("evt_3", "customer.subscription.deleted", "sub_1", "sub_1");
+    struct pt_pay_event deleted = event("evt_3", "customer.subscription.deleted", "sub_1", "sub_1");
     deleted.created = NOW + 200;
     apply_ok(&deleted, NOW + 300, &result);
     cr_assert_str_eq(pledge_now(id).status, "cancelled");
     int64_t history = count("SELECT count(*) FROM pledge_history WHERE pledge_id = '%s'", id);
 
-    struct pt_pay_event updated =
-        event("evt_2", "customer.subscription.updated", "sub_1", "sub_1");
+    struct pt_pay_event updated = event("evt_2", "customer.subscription.updated", "sub_1", "sub_1");
     updated.created = NOW + 100;
     apply_ok(&updated, NOW + 400, &result);
     cr_assert_not(result.status_changed);
@@ -699,9 +703,9 @@ Test(ledger, changing_the_amount_asks_the_processor_then_records_it)
 {
     char id[33], error[256];
     struct pt_pledge_record pledge = active_pledge(id);
-    cr_assert_eq(pt_pledges_change_amount(&ledger, &pledge, 900, "manage", NOW + 100, error,
-                                          sizeof(error)),
-                 PT_OK, "%s", error);
+    cr_assert_eq(
+        pt_pledges_change_amount(&ledger, &pledge, 900, "manage", NOW + 100, error, sizeof(error)),
+        PT_OK, "%s", error);
     cr_assert_eq(fake.amount_changes, 1);
     cr_assert_eq(fake.amount_asked, 900);
     char key[200];
@@ -717,9 +721,9 @@ Test(ledger, changing_the_amount_asks_the_processor_then_records_it)
 
     /* Refused at the processor: the ledger keeps what it had. */
     fake.change_answer = PT_ERR_IO;
-    cr_assert_eq(pt_pledges_change_amount(&ledger, &after, 1500, "manage", NOW + 200, error,
-                                          sizeof(error)),
-                 PT_ERR_IO);
+    cr_assert_eq(
+        pt_pledges_change_amount(&ledger, &after, 1500, "manage", NOW + 200, error, sizeof(error)),
+        PT_ERR_IO);
     cr_assert_eq(pledge_now(id).amount_minor, 900);
 }
 
@@ -727,9 +731,9 @@ Test(ledger, pausing_and_resuming_go_through_the_processor_with_keys_of_their_ow
 {
     char id[33], error[256];
     struct pt_pledge_record pledge = active_pledge(id);
-    cr_assert_eq(pt_pledges_set_paused(&ledger, &pledge, true, "manage", NOW + 100, error,
-                                       sizeof(error)),
-                 PT_OK, "%s", error);
+    cr_assert_eq(
+        pt_pledges_set_paused(&ledger, &pledge, true, "manage", NOW + 100, error, sizeof(error)),
+        PT_OK, "%s", error);
     cr_assert_eq(fake.pause_calls, 1);
     cr_assert(fake.paused_asked);
     char pause_key[200];
@@ -738,21 +742,30 @@ Test(ledger, pausing_and_resuming_go_through_the_processor_with_keys_of_their_ow
     struct pt_pledge_record paused = pledge_now(id);
     cr_assert_str_eq(paused.status, "paused");
 
-    cr_assert_eq(pt_pledges_set_paused(&ledger, &paused, false, "manage", NOW + 200, error,
-                                       sizeof(error)),
-                 PT_OK);
+    cr_assert_eq(
+        pt_pledges_set_paused(&ledger, &paused, false, "manage", NOW + 200, error, sizeof(error)),
+        PT_OK);
     cr_assert_not(fake.paused_asked);
     cr_assert(strncmp(fake.last_key, "patron-resume-", 14) == 0, "%s", fake.last_key);
     cr_assert_str_eq(pledge_now(id).status, "active");
     cr_assert_eq(emails(id, "thanks"), 1, "pausing is not a new pledge");
 
+    /* Refused at the processor: the ledger keeps what it had. */
+    fake.change_answer = PT_ERR_IO;
+    struct pt_pledge_record resumed = pledge_now(id);
+    cr_assert_eq(
+        pt_pledges_set_paused(&ledger, &resumed, true, "manage", NOW + 250, error, sizeof(error)),
+        PT_ERR_IO);
+    cr_assert_str_eq(pledge_now(id).status, "active");
+    fake.change_answer = PT_OK;
+
     /* A pledge with no subscription at the processor cannot be paused. */
     struct pt_pledge_record one_off = pledge_now(id);
     one_off.subscription_id[0] = '\0';
-    cr_assert_eq(pt_pledges_set_paused(&ledger, &one_off, true, "manage", NOW + 300, error,
-                                       sizeof(error)),
-                 PT_ERR_INVALID);
-    cr_assert_eq(fake.pause_calls, 2);
+    cr_assert_eq(
+        pt_pledges_set_paused(&ledger, &one_off, true, "manage", NOW + 300, error, sizeof(error)),
+        PT_ERR_INVALID);
+    cr_assert_eq(fake.pause_calls, 3, "refused before asking the processor");
 }
 
 Test(ledger, a_cancel_retried_after_a_failed_write_uses_the_same_key)
