@@ -1,7 +1,9 @@
-/* Pledges that really charge: starting a checkout, applying what the
- * processor reports (webhooks and the thank-you page alike), the signed
- * links that let a donor manage a pledge without an account, and the
- * emails that the ledger queues. */
+/* The ledger: pledges that really charge. Creating a pledge and its
+ * checkout, applying what the processor reports (webhooks and the thank-you
+ * page alike), the donor's changes, the signed links that let a donor manage
+ * a pledge without an account, and the emails the ledger queues and sends.
+ * A domain module: it knows the store, the processor, the keys and the mail
+ * settings, never the web layer (payment_routes and pages call it). */
 #ifndef PATRON_PLEDGES_H
 #define PATRON_PLEDGES_H
 
@@ -50,8 +52,8 @@ struct pt_pledge_request {
  * donor, "" when no processor is configured (nothing will be charged).
  * pledge_id is set once the pledge is stored and stays "" if it could not
  * be. When the processor fails the pledge stays pending with no checkout:
- * no later event can name it, so it never becomes active, and the reports
- * count it as a pledge that was not paid. */
+ * no later event can name it, so it never becomes active (like a checkout
+ * the reader abandoned). */
 enum pt_status pt_pledges_create(struct pt_ledger *ledger, const struct pt_pledge_request *request,
                                  int64_t now, char pledge_id[33], char *checkout_url,
                                  size_t url_size, char *error, size_t error_size);
