@@ -344,8 +344,8 @@ static void cancel(struct pt_dash *dash, const char *id)
         return;
     }
     char error[256] = "";
-    enum pt_status status =
-        pt_pledges_cancel(dash->app, &pledge, "cancelled by the newsroom", error, sizeof(error));
+    enum pt_status status = pt_pledges_cancel(dash->app->ledger, &pledge, "cancelled by the newsroom",
+                                              pt_app_now(dash->app), error, sizeof(error));
     char detail[80];
     snprintf(detail, sizeof(detail), "pledge %s%s", pledge.id, status ? " (failed)" : "");
     pt_dash_audit(dash, "pledge_cancelled", detail);
@@ -443,8 +443,8 @@ static void erase_donor(struct pt_dash *dash)
         if (pt_store_pledge_get(dash->app->store, donor.ids[i], &pledge) != PT_OK ||
             !is_live(pledge.status))
             continue;
-        if (pt_pledges_cancel(dash->app, &pledge, "cancelled: the donor asked to be erased", error,
-                              sizeof(error)) != PT_OK) {
+        if (pt_pledges_cancel(dash->app->ledger, &pledge, "cancelled: the donor asked to be erased",
+                              pt_app_now(dash->app), error, sizeof(error)) != PT_OK) {
             snprintf(detail, sizeof(detail), "%s: pledge %s could not be cancelled", label,
                      pledge.id);
             pt_dash_audit(dash, "donor_erase_failed", detail);

@@ -20,6 +20,7 @@
 #include "patron/demo_history.h"
 #include "patron/http.h"
 #include "patron/json.h"
+#include "patron/outbox.h"
 #include "patron/pages.h"
 #include "patron/payment_routes.h"
 #include "patron/pledges.h"
@@ -444,34 +445,15 @@ static int send_reminders(const struct pt_config *config, struct pt_store *store
     return report.deferred > 0 ? 3 : 0;
 }
 
-/* Sends the ledger's emails: woken when something is queued, and every
- * few seconds in case an earlier try failed. */
-struct outbox_sender {
-    struct pt_app *app;
-    pthread_t thread;
-    bool stopping;
-};
-
-static void *outbox_main(void *argument)
+/* The outbox's round: the ledger's emails, by the app's clock. */
+static int send_outbox(void *context)
 {
-    struct outbox_sender *sender = argument;
-    struct pt_app *app = sender->app;
-    pthread_mutex_lock(&app->outbox_lock);
-    while (!sender->stopping) {
-        struct timespec deadline;
-        clock_gettime(CLOCK_REALTIME, &deadline);
-        deadline.tv_sec += 5;
-        pthread_cond_timedwait(&app->outbox_wake, &app->outbox_lock, &deadline);
-        if (sender->stopping)
-            break;
-        pthread_mutex_unlock(&app->outbox_lock);
-        int sent = 0;
-        if (pt_pledges_send_outbox(app, pt_app_now(app), &sent) != PT_OK)
-            fprintf(stderr, "patron: the outbox could not be read\n");
-        pthread_mutex_lock(&app->outbox_lock);
-    }
-    pthread_mutex_unlock(&app->outbox_lock);
-    return NULL;
+    struct pt_app *app = context;
+    int sent = 0;
+    enum pt_status status = pt_pledges_send_outbox(app->ledger, pt_app_now(app), &sent);
+    if (status)
+        fprintf(stderr, "patron: the outbox could not be read\n");
+    return status;
 }
 
 /* The in-server daily send, on its own thread so that a long send never
@@ -712,8 +694,6 @@ static int run_server(struct pt_config *config, const struct options *options, b
     app.pledge_attempts = pt_ratelimit_new(config->pledge_attempts_per_hour, 3600);
     app.admin_failures = pt_ratelimit_new(PT_APP_ADMIN_FAILURES, PT_APP_ADMIN_FAILURE_SECONDS);
     app.event_batches = pt_ratelimit_new(config->event_batches_per_minute, 60);
-    pthread_mutex_init(&app.outbox_lock, NULL);
-    pthread_cond_init(&app.outbox_wake, NULL);
     app.thanks_checks = pt_payment_routes_checks_new();
     if (config->stripe_secret_key[0] != '\0') {
         struct pt_stripe_settings stripe = {config->stripe_api_base, config->stripe_secret_key,
@@ -722,8 +702,21 @@ static int run_server(struct pt_config *config, const struct options *options, b
                                             config->stripe_reader_timeout};
         app.pay = pt_pay_stripe_new(&stripe);
     }
-    struct outbox_sender outbox = {&app, 0, false};
-    if (pthread_create(&outbox.thread, NULL, outbox_main, &outbox) != 0) {
+    /* The sender is woken by the ledger when a change queued an email, and
+     * looks every five seconds in case an earlier try failed. */
+    struct pt_outbox outbox;
+    struct pt_ledger ledger = {
+        .store = app.store,
+        .pay = app.pay,
+        .crypto = &app.crypto,
+        .mail = &app.mail,
+        .public_url = config->public_url,
+        .newsroom_name = config->newsroom_name,
+        .manage_link_days = config->manage_link_days,
+        .outbox = &outbox,
+    };
+    app.ledger = &ledger;
+    if (pt_outbox_start(&outbox, 5000, send_outbox, &app) != PT_OK) {
         fprintf(stderr, "patron: cannot start the email sender\n");
         abort();
     }
@@ -801,15 +794,9 @@ out_app:
     atomic_store(&stopping, true);
     if (scheduled)
         scheduler_stop(&scheduler);
-    pthread_mutex_lock(&app.outbox_lock);
-    outbox.stopping = true;
-    pthread_cond_signal(&app.outbox_wake);
-    pthread_mutex_unlock(&app.outbox_lock);
-    pthread_join(outbox.thread, NULL);
+    pt_outbox_stop(&outbox);
     pt_pay_free(app.pay);
     pt_payment_routes_checks_free(app.thanks_checks);
-    pthread_cond_destroy(&app.outbox_wake);
-    pthread_mutex_destroy(&app.outbox_lock);
     pt_ratelimit_free(app.pledge_attempts);
     pt_ratelimit_free(app.admin_failures);
     pt_ratelimit_free(app.event_batches);

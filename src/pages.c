@@ -564,44 +564,38 @@ static void start_pledge(struct pt_app *app, struct pt_request *request,
                           pt_render_phrase(language, PT_PHRASE_TOO_MANY));
         return;
     }
-    unsigned char random[16];
-    randombytes_buf(random, sizeof(random));
-    struct pt_pledge pledge = {
-        .status = "pending",
+    struct pt_pledge_request pledge = {
         .frequency = form->frequency,
         .amount_minor = minor,
         .currency = form->currency->code,
-        .campaign = form->campaign ? form->campaign : "",
-        .variant = form->variant ? form->variant : "",
+        .campaign = form->campaign,
+        .variant = form->variant,
         .language = language,
-        .created_at = pt_app_now(app),
+        .return_url = form->return_url,
     };
-    sodium_bin2hex(pledge.id, sizeof(pledge.id), random, sizeof(random));
-    if (pt_store_pledge_add(app->store, &pledge) != PT_OK) {
+    int64_t now = pt_app_now(app);
+    char pledge_id[33], url[PT_PAY_URL_MAX], error[300] = "";
+    enum pt_status status = pt_pledges_create(app->ledger, &pledge, now, pledge_id, url,
+                                              sizeof(url), error, sizeof(error));
+    if (pledge_id[0] == '\0') {
         pt_response_error(request, response, 503,
                           pt_render_phrase(language, PT_PHRASE_NOT_SAVED));
         return;
     }
-    pt_app_count_event(app, form->campaign, form->variant, PT_EVENT_PLEDGE_PENDING,
-                       pledge.created_at);
-    if (app->pay == NULL) {
+    pt_app_count_event(app, form->campaign, form->variant, PT_EVENT_PLEDGE_PENDING, now);
+    if (status) {
+        fprintf(stderr, "patron: a checkout could not be started: %s\n", error);
+        pt_response_error(request, response, 503,
+                          pt_render_phrase(language, PT_PHRASE_PROCESSOR_DOWN));
+        return;
+    }
+    if (app->ledger->pay == NULL) {
+        /* No processor: nothing was charged, and the page says so. */
         struct pt_buf body;
         pt_buf_init(&body);
         render_pending(app, &body, form, minor);
         html_answer(request, response, 201, &body);
         pt_buf_dispose(&body);
-        return;
-    }
-    /* On to the processor's checkout; the pledge stays pending until the
-     * processor says it is paid. */
-    struct pt_pledge_record record;
-    char url[PT_PAY_URL_MAX], error[300];
-    if (pt_store_pledge_get(app->store, pledge.id, &record) != PT_OK ||
-        pt_pledges_start_checkout(app, &record, form->return_url, url, sizeof(url), error,
-                                  sizeof(error)) != PT_OK) {
-        fprintf(stderr, "patron: a checkout could not be started: %s\n", error);
-        pt_response_error(request, response, 503,
-                          pt_render_phrase(language, PT_PHRASE_PROCESSOR_DOWN));
         return;
     }
     pt_response_text(request, response, 303, "text/plain", "", 0);

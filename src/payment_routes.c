@@ -14,13 +14,6 @@
 #include "patron/pledges.h"
 #include "patron/render.h"
 
-void pt_payment_routes_wake_outbox(struct pt_app *app)
-{
-    pthread_mutex_lock(&app->outbox_lock);
-    pthread_cond_signal(&app->outbox_wake);
-    pthread_mutex_unlock(&app->outbox_lock);
-}
-
 static bool russian(const char *language)
 {
     return language != NULL && strcmp(language, "ru") == 0;
@@ -205,12 +198,10 @@ void pt_payment_routes_thanks(struct pt_app *app, struct pt_request *request,
         if (check_begin(app->thanks_checks, pledge.id)) {
             struct pt_ledger_result result;
             char error[300];
-            if (pt_pledges_apply_session(app, session, NULL, NULL, pt_app_now(app), &result,
-                                         error, sizeof(error)) != PT_OK)
+            if (pt_pledges_apply_session(app->ledger, session, NULL, NULL, pt_app_now(app),
+                                         &result, error, sizeof(error)) != PT_OK)
                 fprintf(stderr, "patron: the thank-you page could not confirm a checkout: %s\n",
                         error);
-            else if (result.status_changed || result.payment_recorded)
-                pt_payment_routes_wake_outbox(app);
             check_done(app->thanks_checks, pledge.id);
         }
         if (pt_store_pledge_get(app->store, pledge_id, &pledge) != PT_OK) {
@@ -278,7 +269,7 @@ void pt_payment_routes_webhook(struct pt_app *app, struct pt_request *request,
     }
     struct pt_ledger_result result;
     bool ignored = false;
-    enum pt_status status = pt_pledges_apply_event(app, &event, pt_app_now(app), &result,
+    enum pt_status status = pt_pledges_apply_event(app->ledger, &event, pt_app_now(app), &result,
                                                    &ignored, error, sizeof(error));
     if (status) {
         /* Not applied: a 5xx makes the processor deliver it again later. */
@@ -287,8 +278,6 @@ void pt_payment_routes_webhook(struct pt_app *app, struct pt_request *request,
         pt_response_error(request, response, 503, "The event could not be applied now.");
         return;
     }
-    if (result.status_changed || result.payment_recorded || result.failure_recorded)
-        pt_payment_routes_wake_outbox(app);
     struct pt_buf body;
     pt_buf_init(&body);
     pt_buf_printf(&body, "{\"received\":true,\"duplicate\":%s,\"ignored\":%s}",
@@ -395,51 +384,30 @@ static void render_cancel_confirmation(struct pt_buf *out, const struct pt_pledg
     pt_render_page_end(out);
 }
 
-/* Carries out an action at the processor, then in the ledger. The
- * idempotency key is made of the pledge, the action and the state it starts
- * from, so a retried click cannot act twice. */
+/* Carries out a donor's action through the ledger and picks the notice
+ * that tells the donor it was done. */
 static enum pt_status act(struct pt_app *app, struct pt_pledge_record *pledge, const char *action,
                           int64_t amount, const char **notice, char *error, size_t error_size)
 {
-    /* The history's length changes with every change of the pledge: the same
-     * click sent twice has one key, the same action later another. */
-    char key[200];
-    snprintf(key, sizeof(key), "patron-%s-%s-%lld-%lld", action, pledge->id,
-             (long long)pledge->history_count, (long long)amount);
-    struct pt_ledger_change change = {
-        .pledge_id = pledge->id, .note = "the donor's manage page", .now = pt_app_now(app)};
-    enum pt_status status = PT_OK;
+    const char *note = "the donor's manage page";
+    int64_t now = pt_app_now(app);
     bool ru = russian(pledge->language);
     if (strcmp(action, "amount") == 0) {
-        struct pt_pay_subscription subscription;
-        status = app->pay->ops->read_subscription(app->pay, pledge->subscription_id,
-                                                  &subscription, error, error_size);
-        if (status == PT_OK)
-            status = app->pay->ops->change_amount(app->pay, &subscription, amount, key, error,
-                                                  error_size);
-        change.amount_minor = amount;
         *notice = ru ? "Сумма изменена: следующее списание будет по новой сумме."
                      : "Done: the next charge uses the new amount.";
-    } else if (strcmp(action, "pause") == 0 || strcmp(action, "resume") == 0) {
+        return pt_pledges_change_amount(app->ledger, pledge, amount, note, now, error,
+                                        error_size);
+    }
+    if (strcmp(action, "pause") == 0 || strcmp(action, "resume") == 0) {
         bool pause = strcmp(action, "pause") == 0;
-        status = app->pay->ops->set_paused(app->pay, pledge->subscription_id, pause, key, error,
-                                           error_size);
-        change.status = pause ? "paused" : "active";
         *notice = pause ? (ru ? "Поддержка приостановлена." : "Paused: no charges until you "
                                                               "resume.")
                         : (ru ? "Поддержка возобновлена." : "Resumed.");
-    } else {
-        *notice = ru ? "Поддержка отменена. Спасибо за всё!" : "Cancelled. Thank you for "
-                                                                "everything!";
-        return pt_pledges_cancel(app, pledge, change.note, error, error_size);
+        return pt_pledges_set_paused(app->ledger, pledge, pause, note, now, error, error_size);
     }
-    if (status)
-        return status;
-    struct pt_ledger_result result;
-    status = pt_store_ledger_apply(app->store, &change, &result);
-    if (status == PT_OK && (result.status_changed || result.amount_changed))
-        pt_payment_routes_wake_outbox(app);
-    return status;
+    *notice = ru ? "Поддержка отменена. Спасибо за всё!" : "Cancelled. Thank you for "
+                                                            "everything!";
+    return pt_pledges_cancel(app->ledger, pledge, note, now, error, error_size);
 }
 
 void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
@@ -557,33 +525,25 @@ void pt_payment_routes_lost(struct pt_app *app, struct pt_request *request,
     char client[128];
     pt_app_client(app, request, client, sizeof(client));
     const char *typed = pt_http_form(request, "email");
-    char email[255];
     if (!pt_ratelimit_allow(app->pledge_attempts, client, pt_app_now(app) * 1000)) {
         pt_buf_puts(&body, "<h1>Too many requests</h1><p>Please try again later.</p>");
         page(request, response, 429, &body);
         return;
     }
-    if (typed == NULL || pt_crypto_normalise_email(typed, email) != PT_OK) {
+    /* Known or not, an address gets the same answer (issue 16). */
+    enum pt_status queued = pt_pledges_request_lost_link(app->ledger, typed, pt_app_now(app));
+    if (queued == PT_ERR_INVALID) {
         pt_buf_puts(&body, "<h1>Please check the address</h1><p>It should look like "
                            "name@example.org.</p>");
         page(request, response, 422, &body);
         return;
     }
-    /* Only the keyed hash is queued here; the outbox thread looks it up and
-     * sends the link. Known or not, an address costs this request the same
-     * work and gets the same answer (issue 16). */
-    unsigned char hash[PT_CRYPTO_HASH_BYTES];
-    pt_crypto_lookup_hash(&app->crypto, email, hash);
-    sodium_memzero(email, sizeof(email));
-    enum pt_status queued = pt_store_lost_request_add(app->store, hash, pt_app_now(app));
-    sodium_memzero(hash, sizeof(hash));
     if (queued != PT_OK) {
         pt_buf_puts(&body, "<h1>Please try again in a minute</h1><p>Your request could not be "
                            "taken just now.</p>");
         page(request, response, 503, &body);
         return;
     }
-    pt_payment_routes_wake_outbox(app);
     pt_buf_puts(&body, "<h1>Check your email</h1><p>If that address gave a pledge here, a link is "
                        "on its way. It works once, within 30 minutes.</p>");
     page(request, response, 200, &body);

@@ -12,19 +12,22 @@
 #include "patron/json.h"
 #include "patron/mail.h"
 #include "patron/money.h"
-#include "patron/payment_routes.h"
+#include "patron/outbox.h"
 
 /* ---------------------------------------------------------------- checkout */
 
-enum pt_status pt_pledges_start_checkout(struct pt_app *app, const struct pt_pledge_record *pledge,
-                                         const char *return_url, char *url, size_t url_size,
-                                         char *error, size_t error_size)
+/* Creates the processor's checkout for a stored pending pledge and records
+ * its id; url is where to send the donor. */
+static enum pt_status start_checkout(struct pt_ledger *ledger,
+                                     const struct pt_pledge_record *pledge,
+                                     const char *return_url, char *url, size_t url_size,
+                                     char *error, size_t error_size)
 {
     struct pt_buf success, cancel, description;
     pt_buf_init(&success);
     pt_buf_init(&cancel);
     pt_buf_init(&description);
-    const char *public_url = app->config->public_url;
+    const char *public_url = ledger->public_url;
     pt_buf_printf(&success, "%s/thanks?pledge=%s&session={CHECKOUT_SESSION_ID}", public_url,
                   pledge->id);
     if (return_url != NULL) {
@@ -38,7 +41,7 @@ enum pt_status pt_pledges_start_checkout(struct pt_app *app, const struct pt_ple
                       : pledge->frequency == PT_FREQUENCY_ANNUAL
                           ? (russian ? "ежегодная поддержка" : "yearly support")
                           : (russian ? "разовая поддержка" : "one-off support");
-    pt_buf_printf(&description, "%s: %s", app->config->newsroom_name, how);
+    pt_buf_printf(&description, "%s: %s", ledger->newsroom_name, how);
     struct pt_pay_checkout_request request = {
         .pledge_id = pledge->id,
         .frequency = pledge->frequency,
@@ -50,17 +53,60 @@ enum pt_status pt_pledges_start_checkout(struct pt_app *app, const struct pt_ple
         .cancel_url = cancel.data,
     };
     struct pt_pay_checkout checkout;
-    enum pt_status status = app->pay->ops->create_checkout(app->pay, &request, &checkout, error,
-                                                           error_size);
-    if (status == PT_OK)
-        status = pt_store_pledge_set_checkout(app->store, pledge->id, app->pay->ops->name,
+    enum pt_status status = ledger->pay->ops->create_checkout(ledger->pay, &request, &checkout,
+                                                              error, error_size);
+    if (status == PT_OK) {
+        status = pt_store_pledge_set_checkout(ledger->store, pledge->id, ledger->pay->ops->name,
                                               checkout.id);
+        if (status)
+            snprintf(error, error_size, "the checkout's id could not be stored");
+    }
     if (status == PT_OK)
         snprintf(url, url_size, "%s", checkout.url);
     pt_buf_dispose(&success);
     pt_buf_dispose(&cancel);
     pt_buf_dispose(&description);
     return status;
+}
+
+enum pt_status pt_pledges_create(struct pt_ledger *ledger, const struct pt_pledge_request *request,
+                                 int64_t now, char pledge_id[33], char *checkout_url,
+                                 size_t url_size, char *error, size_t error_size)
+{
+    pledge_id[0] = '\0';
+    if (url_size > 0)
+        checkout_url[0] = '\0';
+    unsigned char random[16];
+    randombytes_buf(random, sizeof(random));
+    struct pt_pledge pledge = {
+        .status = "pending",
+        .frequency = request->frequency,
+        .amount_minor = request->amount_minor,
+        .currency = request->currency,
+        .campaign = request->campaign ? request->campaign : "",
+        .variant = request->variant ? request->variant : "",
+        .language = request->language,
+        .created_at = now,
+    };
+    sodium_bin2hex(pledge.id, sizeof(pledge.id), random, sizeof(random));
+    enum pt_status status = pt_store_pledge_add(ledger->store, &pledge);
+    if (status) {
+        snprintf(error, error_size, "the pledge could not be stored");
+        return status;
+    }
+    snprintf(pledge_id, 33, "%s", pledge.id);
+    if (ledger->pay == NULL)
+        return PT_OK;
+    /* On to the processor's checkout; the pledge stays pending until the
+     * processor says it is paid. */
+    struct pt_pledge_record record;
+    status = pt_store_pledge_get(ledger->store, pledge.id, &record);
+    if (status) {
+        snprintf(error, error_size, "the pledge just stored could not be read");
+        return status;
+    }
+    return start_checkout(ledger, &record, request->return_url, checkout_url, url_size, error,
+                          error_size);
 }
 
 /* -------------------------------------------------------- applying events */
@@ -87,7 +133,14 @@ const char *pt_pledges_status_for(const struct pt_pay_subscription *subscription
     return "pending";
 }
 
-enum pt_status pt_pledges_apply_session(struct pt_app *app, const char *session_id,
+/* The changes that queue an email for the donor. */
+static void wake_if_queued(struct pt_ledger *ledger, const struct pt_ledger_result *result)
+{
+    if (result->status_changed || result->payment_recorded || result->failure_recorded)
+        pt_outbox_wake(ledger->outbox);
+}
+
+enum pt_status pt_pledges_apply_session(struct pt_ledger *ledger, const char *session_id,
                                         const char *event_id, const char *event_type,
                                         int64_t now, struct pt_ledger_result *result,
                                         char *error, size_t error_size)
@@ -95,13 +148,13 @@ enum pt_status pt_pledges_apply_session(struct pt_app *app, const char *session_
     memset(result, 0, sizeof(*result));
     int64_t observed_at = now_ms();
     struct pt_pay_session session;
-    enum pt_status status = app->pay->ops->read_session(app->pay, session_id, &session, error,
+    enum pt_status status = ledger->pay->ops->read_session(ledger->pay, session_id, &session, error,
                                                         error_size);
     if (status)
         return status;
     /* Only a checkout we started, for the pledge it names, counts. */
     struct pt_pledge_record pledge;
-    status = pt_store_pledge_get(app->store, session.pledge_id, &pledge);
+    status = pt_store_pledge_get(ledger->store, session.pledge_id, &pledge);
     if (status == PT_OK && strcmp(pledge.checkout_id, session.id) != 0)
         status = PT_ERR_NOT_FOUND;
     if (status) {
@@ -124,15 +177,15 @@ enum pt_status pt_pledges_apply_session(struct pt_app *app, const char *session_
     unsigned char hash[PT_CRYPTO_HASH_BYTES];
     char email[255];
     if (session.email[0] != '\0' && pt_crypto_normalise_email(session.email, email) == PT_OK) {
-        pt_crypto_seal(&app->crypto, email, &sealed, &change.email_sealed_length);
-        pt_crypto_lookup_hash(&app->crypto, email, hash);
+        pt_crypto_seal(ledger->crypto, email, &sealed, &change.email_sealed_length);
+        pt_crypto_lookup_hash(ledger->crypto, email, hash);
         change.email_sealed = sealed;
         change.email_hash = hash;
         sodium_memzero(email, sizeof(email));
     }
     struct pt_pay_subscription subscription;
     if (session.subscription[0] != '\0') {
-        status = app->pay->ops->read_subscription(app->pay, session.subscription, &subscription,
+        status = ledger->pay->ops->read_subscription(ledger->pay, session.subscription, &subscription,
                                                   error, error_size);
         if (status)
             goto out;
@@ -145,13 +198,15 @@ enum pt_status pt_pledges_apply_session(struct pt_app *app, const char *session_
         change.payment_amount = session.amount_total;
         change.payment_currency = session.currency;
     }
-    status = pt_store_ledger_apply(app->store, &change, result);
+    status = pt_store_ledger_apply(ledger->store, &change, result);
+    if (status == PT_OK)
+        wake_if_queued(ledger, result);
 out:
     free(sealed);
     return status;
 }
 
-enum pt_status pt_pledges_apply_event(struct pt_app *app, const struct pt_pay_event *event,
+enum pt_status pt_pledges_apply_event(struct pt_ledger *ledger, const struct pt_pay_event *event,
                                       int64_t now, struct pt_ledger_result *result, bool *ignored,
                                       char *error, size_t error_size)
 {
@@ -160,7 +215,7 @@ enum pt_status pt_pledges_apply_event(struct pt_app *app, const struct pt_pay_ev
     const char *type = event->type;
     if (strcmp(type, "checkout.session.completed") == 0 ||
         strcmp(type, "checkout.session.async_payment_succeeded") == 0) {
-        enum pt_status status = pt_pledges_apply_session(app, event->object_id, event->id, type,
+        enum pt_status status = pt_pledges_apply_session(ledger, event->object_id, event->id, type,
                                                          now, result, error, error_size);
         if (status == PT_ERR_NOT_FOUND) {
             *ignored = true;
@@ -178,7 +233,7 @@ enum pt_status pt_pledges_apply_event(struct pt_app *app, const struct pt_pay_ev
      * processor has it now is the truth, not the event's copy. */
     int64_t observed_at = now_ms();
     struct pt_pay_subscription subscription;
-    enum pt_status status = app->pay->ops->read_subscription(app->pay, event->subscription,
+    enum pt_status status = ledger->pay->ops->read_subscription(ledger->pay, event->subscription,
                                                              &subscription, error, error_size);
     if (status == PT_ERR_NOT_FOUND) {
         *ignored = true;
@@ -187,9 +242,9 @@ enum pt_status pt_pledges_apply_event(struct pt_app *app, const struct pt_pay_ev
     if (status)
         return status;
     struct pt_pledge_record pledge;
-    status = pt_store_pledge_get(app->store, subscription.pledge_id, &pledge);
+    status = pt_store_pledge_get(ledger->store, subscription.pledge_id, &pledge);
     if (status == PT_ERR_NOT_FOUND)
-        status = pt_store_pledge_find(app->store, subscription.id, NULL, &pledge);
+        status = pt_store_pledge_find(ledger->store, subscription.id, NULL, &pledge);
     if (status == PT_ERR_NOT_FOUND) {
         *ignored = true; /* a subscription that is not a patron pledge */
         return PT_OK;
@@ -216,7 +271,10 @@ enum pt_status pt_pledges_apply_event(struct pt_app *app, const struct pt_pay_ev
         change.failure_invoice = event->object_id;
         change.failure_attempt = event->attempt > 0 ? event->attempt : 1;
     }
-    return pt_store_ledger_apply(app->store, &change, result);
+    status = pt_store_ledger_apply(ledger->store, &change, result);
+    if (status == PT_OK)
+        wake_if_queued(ledger, result);
+    return status;
 }
 
 /* ------------------------------------------------------------ manage links */
@@ -275,7 +333,7 @@ static struct email_text email_text(const char *kind, bool russian)
 }
 
 /* magic_token is the magic link's token for a "magic" email, else NULL. */
-static void render_pledge_email(struct pt_app *app, const struct pt_pledge_record *pledge,
+static void render_pledge_email(const struct pt_ledger *ledger, const struct pt_pledge_record *pledge,
                                 const struct pt_outbox_item *item, const char *magic_token,
                                 int64_t now, struct pt_buf *subject, struct pt_buf *text,
                                 struct pt_buf *html, struct pt_buf *link)
@@ -285,12 +343,12 @@ static void render_pledge_email(struct pt_app *app, const struct pt_pledge_recor
     const struct pt_currency *currency = pt_money_currency(pledge->currency);
     json_t *data = json_loads(item->data, 0, NULL);
     if (magic_token != NULL) {
-        pt_buf_printf(link, "%s/manage/magic?token=%s", app->config->public_url, magic_token);
+        pt_buf_printf(link, "%s/manage/magic?token=%s", ledger->public_url, magic_token);
     } else {
         char token[PT_MANAGE_TOKEN_MAX];
-        pt_pledges_manage_token(&app->crypto, pledge->id,
-                                now + (int64_t)app->config->manage_link_days * 86400, token);
-        pt_buf_printf(link, "%s/manage?t=%s", app->config->public_url, token);
+        pt_pledges_manage_token(ledger->crypto, pledge->id,
+                                now + (int64_t)ledger->manage_link_days * 86400, token);
+        pt_buf_printf(link, "%s/manage?t=%s", ledger->public_url, token);
     }
     struct pt_buf amount;
     pt_buf_init(&amount);
@@ -302,11 +360,11 @@ static void render_pledge_email(struct pt_app *app, const struct pt_pledge_recor
                             : pledge->frequency == PT_FREQUENCY_ANNUAL
                                 ? (russian ? "в год" : "a year")
                                 : (russian ? "разово" : "once");
-    pt_buf_printf(subject, "%s — %s", words.subject, app->config->newsroom_name);
+    pt_buf_printf(subject, "%s — %s", words.subject, ledger->newsroom_name);
     const char *manage = russian ? "Изменить, приостановить или отменить" : "Change, pause or cancel";
     pt_buf_printf(text, "%s\n\n%s: %s %s\n\n%s: %s\n\n%s\n", words.lead,
                   russian ? "Сумма" : "Amount", amount.data ? amount.data : "", frequency, manage,
-                  link->data, app->config->newsroom_name);
+                  link->data, ledger->newsroom_name);
     pt_buf_printf(html, "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\"><title>",
                   russian ? "ru" : "en");
     pt_buf_html(html, subject->data, subject->length);
@@ -325,7 +383,7 @@ static void render_pledge_email(struct pt_app *app, const struct pt_pledge_recor
                               ? (russian ? "Открыть страницу управления" : "Open the manage page")
                               : manage);
     pt_buf_puts(html, "</a></p><p style=\"color:#555\">");
-    pt_buf_html_str(html, app->config->newsroom_name);
+    pt_buf_html_str(html, ledger->newsroom_name);
     pt_buf_puts(html, "</p></body></html>\n");
     pt_buf_dispose(&amount);
     json_decref(data);
@@ -339,17 +397,36 @@ void pt_pledges_magic_token_hash(const char *token, unsigned char hash[PT_CRYPTO
                        NULL, 0);
 }
 
+enum pt_status pt_pledges_request_lost_link(struct pt_ledger *ledger, const char *typed,
+                                            int64_t now)
+{
+    char email[255];
+    if (typed == NULL || pt_crypto_normalise_email(typed, email) != PT_OK)
+        return PT_ERR_INVALID;
+    /* Only the keyed hash is queued here; the sender looks it up and sends
+     * the link. Known or not, an address costs the request the same work
+     * and gets the same answer (issue 16). */
+    unsigned char hash[PT_CRYPTO_HASH_BYTES];
+    pt_crypto_lookup_hash(ledger->crypto, email, hash);
+    sodium_memzero(email, sizeof(email));
+    enum pt_status status = pt_store_lost_request_add(ledger->store, hash, now);
+    sodium_memzero(hash, sizeof(hash));
+    if (status == PT_OK)
+        pt_outbox_wake(ledger->outbox);
+    return status;
+}
+
 /* A magic link is made when its email is sent, never before: the token
  * lives only in this thread's memory and in the email, and the database
  * holds its hash (issue 16: the outbox kept it in plain text). A retried
  * email gets a new link; the one before expires unused. */
-static enum pt_status make_magic_link(struct pt_app *app, const char *pledge_id, int64_t now,
+static enum pt_status make_magic_link(struct pt_ledger *ledger, const char *pledge_id, int64_t now,
                                       char token[PT_CRYPTO_TOKEN_CHARS + 1])
 {
     pt_crypto_token(token);
     unsigned char hash[PT_CRYPTO_HASH_BYTES];
     pt_pledges_magic_token_hash(token, hash);
-    return pt_store_magic_link_add(app->store, hash, pledge_id, now + PT_MAGIC_LINK_SECONDS);
+    return pt_store_magic_link_add(ledger->store, hash, pledge_id, now + PT_MAGIC_LINK_SECONDS);
 }
 
 /* The requests wait in the store as keyed hashes; here, off the request
@@ -357,12 +434,12 @@ static enum pt_status make_magic_link(struct pt_app *app, const char *pledge_id,
  * PT_MAGIC_EMAILS_PER_HOUR links in the last hour, is answered with nothing
  * (its request had the same answer as any other). A request that cannot be
  * looked up now waits for the next round. */
-static void answer_lost_requests(struct pt_app *app, int64_t now)
+static void answer_lost_requests(struct pt_ledger *ledger, int64_t now)
 {
     for (int round = 0; round < 8; round++) {
         struct pt_lost_request requests[32];
         size_t count = 0;
-        if (pt_store_lost_requests_pending(app->store, requests, 32, &count) != PT_OK) {
+        if (pt_store_lost_requests_pending(ledger->store, requests, 32, &count) != PT_OK) {
             fprintf(stderr, "patron: the lost-link requests could not be read\n");
             return;
         }
@@ -370,14 +447,14 @@ static void answer_lost_requests(struct pt_app *app, int64_t now)
             char ids[1][33];
             size_t found = 0;
             int64_t recent = 0;
-            if (pt_store_pledges_by_email(app->store, requests[i].email_hash, ids, 1, &found) !=
+            if (pt_store_pledges_by_email(ledger->store, requests[i].email_hash, ids, 1, &found) !=
                     PT_OK ||
-                pt_store_magic_emails_since(app->store, requests[i].email_hash, now - 3600,
+                pt_store_magic_emails_since(ledger->store, requests[i].email_hash, now - 3600,
                                             &recent) != PT_OK)
                 continue;
             const char *pledge_id =
                 found == 1 && recent < PT_MAGIC_EMAILS_PER_HOUR ? ids[0] : NULL;
-            if (pt_store_lost_request_answer(app->store, requests[i].id, pledge_id, now) != PT_OK)
+            if (pt_store_lost_request_answer(ledger->store, requests[i].id, pledge_id, now) != PT_OK)
                 fprintf(stderr, "patron: a lost-link request could not be answered now; it "
                                 "waits for the next round\n");
         }
@@ -387,32 +464,32 @@ static void answer_lost_requests(struct pt_app *app, int64_t now)
     }
 }
 
-static void mark(struct pt_app *app, const struct pt_outbox_item *item, bool sent, int64_t now)
+static void mark(struct pt_ledger *ledger, const struct pt_outbox_item *item, bool sent, int64_t now)
 {
-    if (pt_store_outbox_done(app->store, item->id, sent, now) != PT_OK)
+    if (pt_store_outbox_done(ledger->store, item->id, sent, now) != PT_OK)
         fprintf(stderr, "patron: the outbox could not be updated for a %s email; it may be sent "
                         "once more\n",
                 item->kind);
 }
 
-enum pt_status pt_pledges_send_outbox(struct pt_app *app, int64_t now, int *sent)
+enum pt_status pt_pledges_send_outbox(struct pt_ledger *ledger, int64_t now, int *sent)
 {
     *sent = 0;
-    answer_lost_requests(app, now);
-    if (app->config->smtp_url[0] == '\0')
+    answer_lost_requests(ledger, now);
+    if (ledger->mail->url[0] == '\0')
         return PT_OK;
     struct pt_outbox_item items[32];
     size_t count = 0;
-    enum pt_status status = pt_store_outbox_pending(app->store, items, 32, &count);
+    enum pt_status status = pt_store_outbox_pending(ledger->store, items, 32, &count);
     if (status)
         return status;
     bool stopping = false;
     for (size_t i = 0; i < count; i++) {
         struct pt_pledge_record pledge;
         char *address = NULL;
-        if (pt_store_pledge_get(app->store, items[i].pledge_id, &pledge) != PT_OK ||
+        if (pt_store_pledge_get(ledger->store, items[i].pledge_id, &pledge) != PT_OK ||
             pledge.email_sealed_length == 0 ||
-            pt_crypto_open(&app->crypto, pledge.email_sealed, pledge.email_sealed_length,
+            pt_crypto_open(ledger->crypto, pledge.email_sealed, pledge.email_sealed_length,
                            &address) != PT_OK) {
             /* No address yet: events can come before the checkout that
              * carries it. Wait for it a day, then give up, and say so. */
@@ -420,13 +497,13 @@ enum pt_status pt_pledges_send_outbox(struct pt_app *app, int64_t now, int *sent
                 fprintf(stderr, "patron: a %s email was dropped: no address came for its "
                                 "pledge within a day\n",
                         items[i].kind);
-                mark(app, &items[i], true, now);
+                mark(ledger, &items[i], true, now);
             }
             continue;
         }
         char magic[PT_CRYPTO_TOKEN_CHARS + 1] = "";
         bool is_magic = strcmp(items[i].kind, "magic") == 0;
-        if (is_magic && make_magic_link(app, pledge.id, now, magic) != PT_OK) {
+        if (is_magic && make_magic_link(ledger, pledge.id, now, magic) != PT_OK) {
             fprintf(stderr, "patron: a magic link could not be stored; its email waits\n");
             sodium_memzero(address, strlen(address));
             free(address);
@@ -437,20 +514,20 @@ enum pt_status pt_pledges_send_outbox(struct pt_app *app, int64_t now, int *sent
         pt_buf_init(&text);
         pt_buf_init(&html);
         pt_buf_init(&link);
-        render_pledge_email(app, &pledge, &items[i], is_magic ? magic : NULL, now, &subject,
+        render_pledge_email(ledger, &pledge, &items[i], is_magic ? magic : NULL, now, &subject,
                             &text, &html, &link);
         struct pt_mail_message message = {address, subject.data, text.data, html.data, NULL};
         char error[300];
-        enum pt_mail_result result = pt_mail_send(&app->mail, &message, error, sizeof(error));
+        enum pt_mail_result result = pt_mail_send(ledger->mail, &message, error, sizeof(error));
         if (result == PT_MAIL_SENT) {
-            mark(app, &items[i], true, now);
+            mark(ledger, &items[i], true, now);
             (*sent)++;
         } else if (result == PT_MAIL_STOPPED) {
             /* Not a failed try: it stays queued for the next start. */
             stopping = true;
         } else {
             fprintf(stderr, "patron: a %s email could not be sent: %s\n", items[i].kind, error);
-            mark(app, &items[i], result == PT_MAIL_PERMANENT, now);
+            mark(ledger, &items[i], result == PT_MAIL_PERMANENT, now);
         }
         sodium_memzero(address, strlen(address));
         free(address);
@@ -465,8 +542,89 @@ enum pt_status pt_pledges_send_outbox(struct pt_app *app, int64_t now, int *sent
     return PT_OK;
 }
 
-enum pt_status pt_pledges_cancel(struct pt_app *app, const struct pt_pledge_record *pledge,
-                                 const char *note, char *error, size_t error_size)
+/* ---------------------------------------------------------- the donor's acts */
+
+/* The processor must be there and hold the pledge's subscription. */
+static enum pt_status check_subscription(const struct pt_ledger *ledger,
+                                         const struct pt_pledge_record *pledge, char *error,
+                                         size_t error_size)
+{
+    if (ledger->pay == NULL) {
+        snprintf(error, error_size, "no payment processor is configured");
+        return PT_ERR_INVALID;
+    }
+    if (pledge->subscription_id[0] == '\0') {
+        snprintf(error, error_size, "pledge %s has no subscription at the processor", pledge->id);
+        return PT_ERR_INVALID;
+    }
+    return PT_OK;
+}
+
+/* The history's length changes with every change of the pledge: the same
+ * click sent twice has one key, the same action later another. */
+static void idempotency_key(char *key, size_t size, const char *action,
+                            const struct pt_pledge_record *pledge, int64_t amount)
+{
+    snprintf(key, size, "patron-%s-%s-%lld-%lld", action, pledge->id,
+             (long long)pledge->history_count, (long long)amount);
+}
+
+/* Records in the ledger what the processor has just done, and wakes the
+ * sender when that queued an email. */
+static enum pt_status record_own_change(struct pt_ledger *ledger,
+                                        const struct pt_ledger_change *change)
+{
+    struct pt_ledger_result result;
+    enum pt_status status = pt_store_ledger_apply(ledger->store, change, &result);
+    if (status == PT_OK && (result.status_changed || result.amount_changed))
+        pt_outbox_wake(ledger->outbox);
+    return status;
+}
+
+enum pt_status pt_pledges_change_amount(struct pt_ledger *ledger,
+                                        const struct pt_pledge_record *pledge,
+                                        int64_t amount_minor, const char *note, int64_t now,
+                                        char *error, size_t error_size)
+{
+    enum pt_status status = check_subscription(ledger, pledge, error, error_size);
+    if (status)
+        return status;
+    char key[200];
+    idempotency_key(key, sizeof(key), "amount", pledge, amount_minor);
+    struct pt_pay_subscription subscription;
+    status = ledger->pay->ops->read_subscription(ledger->pay, pledge->subscription_id,
+                                                 &subscription, error, error_size);
+    if (status == PT_OK)
+        status = ledger->pay->ops->change_amount(ledger->pay, &subscription, amount_minor, key,
+                                                 error, error_size);
+    if (status)
+        return status;
+    struct pt_ledger_change change = {
+        .pledge_id = pledge->id, .amount_minor = amount_minor, .note = note, .now = now};
+    return record_own_change(ledger, &change);
+}
+
+enum pt_status pt_pledges_set_paused(struct pt_ledger *ledger,
+                                     const struct pt_pledge_record *pledge, bool paused,
+                                     const char *note, int64_t now, char *error,
+                                     size_t error_size)
+{
+    enum pt_status status = check_subscription(ledger, pledge, error, error_size);
+    if (status)
+        return status;
+    char key[200];
+    idempotency_key(key, sizeof(key), paused ? "pause" : "resume", pledge, 0);
+    status = ledger->pay->ops->set_paused(ledger->pay, pledge->subscription_id, paused, key, error,
+                                          error_size);
+    if (status)
+        return status;
+    struct pt_ledger_change change = {
+        .pledge_id = pledge->id, .status = paused ? "paused" : "active", .note = note, .now = now};
+    return record_own_change(ledger, &change);
+}
+
+enum pt_status pt_pledges_cancel(struct pt_ledger *ledger, const struct pt_pledge_record *pledge,
+                                 const char *note, int64_t now, char *error, size_t error_size)
 {
     /* The history's length changes with every change of the pledge: the same
      * click sent twice has one key, a cancel after a resume another. */
@@ -475,11 +633,11 @@ enum pt_status pt_pledges_cancel(struct pt_app *app, const struct pt_pledge_reco
              (long long)pledge->history_count);
     enum pt_status status = PT_OK;
     if (pledge->subscription_id[0] != '\0') {
-        if (app->pay == NULL) {
+        if (ledger->pay == NULL) {
             snprintf(error, error_size, "no payment processor is configured");
             return PT_ERR_INVALID;
         }
-        status = app->pay->ops->cancel(app->pay, pledge->subscription_id, key, error, error_size);
+        status = ledger->pay->ops->cancel(ledger->pay, pledge->subscription_id, key, error, error_size);
         /* Already cancelled at the processor is what we wanted. */
         if (status == PT_ERR_NOT_FOUND)
             status = PT_OK;
@@ -487,10 +645,10 @@ enum pt_status pt_pledges_cancel(struct pt_app *app, const struct pt_pledge_reco
     if (status)
         return status;
     struct pt_ledger_change change = {
-        .pledge_id = pledge->id, .status = "cancelled", .note = note, .now = pt_app_now(app)};
+        .pledge_id = pledge->id, .status = "cancelled", .note = note, .now = now};
     struct pt_ledger_result result;
-    status = pt_store_ledger_apply(app->store, &change, &result);
+    status = pt_store_ledger_apply(ledger->store, &change, &result);
     if (status == PT_OK && result.status_changed)
-        pt_payment_routes_wake_outbox(app);
+        pt_outbox_wake(ledger->outbox);
     return status;
 }

@@ -20,6 +20,7 @@
 #include "patron/select.h"
 #include "patron/store.h"
 
+struct pt_ledger;
 struct pt_thanks_checks;
 
 struct pt_app {
@@ -38,8 +39,7 @@ struct pt_app {
     struct pt_ratelimit *admin_failures;  /* wrong admin tokens per client */
     struct pt_ratelimit *event_batches;   /* /v1/events batches per client */
     struct pt_pay *pay;   /* NULL until a processor is configured */
-    pthread_mutex_t outbox_lock;
-    pthread_cond_t outbox_wake; /* signalled when the ledger queued an email */
+    struct pt_ledger *ledger;   /* pledges: checkouts, events, manage actions, the outbox */
     struct pt_auth *auth;       /* the dashboard's users and sessions */
     pthread_mutex_t auth_lock;  /* auth's SQLite connection serves one thread at a time */
     struct pt_brand brand;      /* the newsroom's accent and logo */

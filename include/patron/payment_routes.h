@@ -32,7 +32,4 @@ void pt_payment_routes_magic(struct pt_app *app, struct pt_request *request,
 struct pt_thanks_checks *pt_payment_routes_checks_new(void);
 void pt_payment_routes_checks_free(struct pt_thanks_checks *checks);
 
-/* Wakes the email sender after the ledger queued something. */
-void pt_payment_routes_wake_outbox(struct pt_app *app);
-
 #endif

@@ -1,7 +1,9 @@
-/* Pledges that really charge: starting a checkout, applying what the
- * processor reports (webhooks and the thank-you page alike), the signed
- * links that let a donor manage a pledge without an account, and the
- * emails that the ledger queues. */
+/* The ledger: pledges that really charge. Creating a pledge and its
+ * checkout, applying what the processor reports (webhooks and the thank-you
+ * page alike), the donor's changes, the signed links that let a donor manage
+ * a pledge without an account, and the emails the ledger queues and sends.
+ * A domain module: it knows the store, the processor, the keys and the mail
+ * settings, never the web layer (payment_routes and pages call it). */
 #ifndef PATRON_PLEDGES_H
 #define PATRON_PLEDGES_H
 
@@ -9,24 +11,58 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "patron/app.h"
+#include "patron/catalog.h"
 #include "patron/crypto.h"
+#include "patron/mail.h"
 #include "patron/pay.h"
 #include "patron/store.h"
 
 #define PT_MANAGE_TOKEN_MAX PT_CRYPTO_LINK_TOKEN_MAX
 
-/* Creates the processor's checkout for a stored pending pledge and records
- * its id; url is where to send the donor. return_url (may be NULL) is the
- * article the thank-you page leads back to. */
-enum pt_status pt_pledges_start_checkout(struct pt_app *app, const struct pt_pledge_record *pledge,
-                                         const char *return_url, char *url, size_t url_size,
-                                         char *error, size_t error_size);
+struct pt_outbox;
+
+/* What the ledger works with, and nothing of the web around it: main.c
+ * fills one in, the pages and the dashboard pass it in, and tests build one
+ * with a stand-in processor. Everything is borrowed. */
+struct pt_ledger {
+    struct pt_store *store;
+    struct pt_pay *pay;                  /* the processor (ops and their context); NULL
+                                            until one is configured */
+    const struct pt_crypto *crypto;      /* seals donors' addresses, signs manage links */
+    const struct pt_mail_settings *mail; /* url "" when no email is configured */
+    const char *public_url;              /* links in emails and checkout return pages */
+    const char *newsroom_name;           /* the checkout's description, emails' signature */
+    int manage_link_days;                /* how long an emailed manage link works */
+    struct pt_outbox *outbox;            /* woken when a change queued an email; may be NULL */
+};
+
+/* What the support page asks for. Strings are borrowed. */
+struct pt_pledge_request {
+    enum pt_frequency frequency;
+    int64_t amount_minor;
+    const char *currency;   /* "USD" */
+    const char *campaign;   /* "" or NULL when the reader came without one */
+    const char *variant;    /* likewise */
+    const char *language;   /* "en", "ru" */
+    const char *return_url; /* the article the thank-you page leads back to; may be NULL */
+};
+
+/* Records a new pledge as pending, then (with a processor) creates its
+ * checkout and records the checkout's id; checkout_url is where to send the
+ * donor, "" when no processor is configured (nothing will be charged).
+ * pledge_id is set once the pledge is stored and stays "" if it could not
+ * be. When the processor fails the pledge stays pending with no checkout:
+ * no later event can name it, so it never becomes active (like a checkout
+ * the reader abandoned). */
+enum pt_status pt_pledges_create(struct pt_ledger *ledger, const struct pt_pledge_request *request,
+                                 int64_t now, char pledge_id[33], char *checkout_url,
+                                 size_t url_size, char *error, size_t error_size);
 
 /* Re-reads a checkout from the processor and applies it: the pledge becomes
  * active (or, once paid, completed), with the donor's sealed address.
- * event_id is the webhook's, or NULL from the thank-you page. */
-enum pt_status pt_pledges_apply_session(struct pt_app *app, const char *session_id,
+ * event_id is the webhook's, or NULL from the thank-you page. The sender is
+ * woken when the change queued an email. */
+enum pt_status pt_pledges_apply_session(struct pt_ledger *ledger, const char *session_id,
                                         const char *event_id, const char *event_type,
                                         int64_t now, struct pt_ledger_result *result,
                                         char *error, size_t error_size);
@@ -34,7 +70,7 @@ enum pt_status pt_pledges_apply_session(struct pt_app *app, const char *session_
 /* Applies a verified webhook event once, re-reading its object first.
  * Events of other types, or about objects that are not ours, change
  * nothing (*ignored is set). */
-enum pt_status pt_pledges_apply_event(struct pt_app *app, const struct pt_pay_event *event,
+enum pt_status pt_pledges_apply_event(struct pt_ledger *ledger, const struct pt_pay_event *event,
                                       int64_t now, struct pt_ledger_result *result, bool *ignored,
                                       char *error, size_t error_size);
 
@@ -60,15 +96,36 @@ enum pt_status pt_pledges_check_manage_token(const struct pt_crypto *crypto, con
 /* The hash a magic link's token is stored and looked up by. */
 void pt_pledges_magic_token_hash(const char *token, unsigned char hash[PT_CRYPTO_HASH_BYTES]);
 
+/* Queues a lost-link request for the address typed (its keyed hash only)
+ * and wakes the sender, which answers it. PT_ERR_INVALID when typed is not
+ * an email address; the store's status when it could not be queued. */
+enum pt_status pt_pledges_request_lost_link(struct pt_ledger *ledger, const char *typed,
+                                            int64_t now);
+
 /* Answers the waiting lost-link requests (queues the magic-link emails),
  * then sends what waits in the outbox. An email is marked sent right after the
  * server took it: a crash in between resends that one email, never more. */
-enum pt_status pt_pledges_send_outbox(struct pt_app *app, int64_t now, int *sent);
+enum pt_status pt_pledges_send_outbox(struct pt_ledger *ledger, int64_t now, int *sent);
+
+/* The donor's changes to a running subscription, at the processor first,
+ * then in the ledger with note as the reason; the emails they call for are
+ * queued. The idempotency key is made of the pledge, the action and the
+ * state it starts from, so a retried click cannot act twice. PT_ERR_INVALID
+ * when there is no processor or the pledge has no subscription there; the
+ * processor's status (nothing changed in the ledger) when it refused. */
+enum pt_status pt_pledges_change_amount(struct pt_ledger *ledger,
+                                        const struct pt_pledge_record *pledge,
+                                        int64_t amount_minor, const char *note, int64_t now,
+                                        char *error, size_t error_size);
+enum pt_status pt_pledges_set_paused(struct pt_ledger *ledger,
+                                     const struct pt_pledge_record *pledge, bool paused,
+                                     const char *note, int64_t now, char *error,
+                                     size_t error_size);
 
 /* Cancels a pledge at the processor (when it has a subscription there), then
  * in the ledger, noting why; the donor's confirmation email is queued. A
  * retried call cannot act twice. On failure error says why. */
-enum pt_status pt_pledges_cancel(struct pt_app *app, const struct pt_pledge_record *pledge,
-                                 const char *note, char *error, size_t error_size);
+enum pt_status pt_pledges_cancel(struct pt_ledger *ledger, const struct pt_pledge_record *pledge,
+                                 const char *note, int64_t now, char *error, size_t error_size);
 
 #endif

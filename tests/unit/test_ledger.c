@@ -1,0 +1,823 @@
+/* The ledger (pledges.c) on its own: a real SQLite store in a scratch
+ * folder, a stand-in processor written here that records every call and
+ * answers what each test scripts, and a store wrapper whose writes fail on
+ * demand. No HTTP, no app. */
+#include <criterion/criterion.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "patron/crypto.h"
+#include "patron/pay.h"
+#include "patron/pledges.h"
+#include "patron/store.h"
+#include "scratch.h"
+
+static const int64_t NOW = 1800000000;
+
+/* ------------------------------------------------------ the fake processor */
+
+/* What the processor was asked, and what it is to answer. */
+static struct fake_processor {
+    struct pt_pay super;
+    int checkouts;
+    struct {
+        char pledge_id[64];
+        enum pt_frequency frequency;
+        int64_t amount_minor;
+        char currency[4];
+        char language[8];
+        char success_url[512];
+    } checkout_asked;
+    enum pt_status checkout_answer;
+    int session_reads;
+    struct pt_pay_session session;
+    int subscription_reads;
+    struct pt_pay_subscription subscription;
+    enum pt_status subscription_answer;
+    void (*on_subscription_read)(void); /* runs once, inside the next read */
+    int amount_changes;
+    int64_t amount_asked;
+    int pause_calls;
+    bool paused_asked;
+    int cancels;
+    enum pt_status change_answer; /* for amount, pause and cancel */
+    char last_key[200];
+} fake;
+
+static enum pt_status fake_checkout(struct pt_pay *pay,
+                                    const struct pt_pay_checkout_request *request,
+                                    struct pt_pay_checkout *checkout, char *error,
+                                    size_t error_size)
+{
+    (void)pay;
+    fake.checkouts++;
+    snprintf(fake.checkout_asked.pledge_id, 64, "%s", request->pledge_id);
+    fake.checkout_asked.frequency = request->frequency;
+    fake.checkout_asked.amount_minor = request->amount_minor;
+    snprintf(fake.checkout_asked.currency, 4, "%s", request->currency);
+    snprintf(fake.checkout_asked.language, 8, "%s", request->language);
+    snprintf(fake.checkout_asked.success_url, 512, "%s", request->success_url);
+    if (fake.checkout_answer) {
+        snprintf(error, error_size, "the processor is down");
+        return fake.checkout_answer;
+    }
+    snprintf(checkout->id, sizeof(checkout->id), "cs_%d", fake.checkouts);
+    snprintf(checkout->url, sizeof(checkout->url), "https://pay.example/cs_%d", fake.checkouts);
+    return PT_OK;
+}
+
+static enum pt_status fake_read_session(struct pt_pay *pay, const char *id,
+                                        struct pt_pay_session *session, char *error,
+                                        size_t error_size)
+{
+    (void)pay;
+    fake.session_reads++;
+    if (strcmp(id, fake.session.id) != 0) {
+        snprintf(error, error_size, "no such checkout");
+        return PT_ERR_NOT_FOUND;
+    }
+    *session = fake.session;
+    return PT_OK;
+}
+
+static enum pt_status fake_read_subscription(struct pt_pay *pay, const char *id,
+                                             struct pt_pay_subscription *subscription, char *error,
+                                             size_t error_size)
+{
+    (void)pay;
+    fake.subscription_reads++;
+    if (fake.subscription_answer || strcmp(id, fake.subscription.id) != 0) {
+        snprintf(error, error_size, "no such subscription");
+        return fake.subscription_answer ? fake.subscription_answer : PT_ERR_NOT_FOUND;
+    }
+    /* The copy is taken before the hook runs: the hook stands for another
+     * delivery that reads (and applies) a newer state meanwhile. */
+    *subscription = fake.subscription;
+    void (*hook)(void) = fake.on_subscription_read;
+    fake.on_subscription_read = NULL;
+    if (hook != NULL)
+        hook();
+    return PT_OK;
+}
+
+static enum pt_status fake_change_amount(struct pt_pay *pay,
+                                         const struct pt_pay_subscription *current,
+                                         int64_t amount_minor, const char *key, char *error,
+                                         size_t error_size)
+{
+    (void)pay, (void)current;
+    fake.amount_changes++;
+    fake.amount_asked = amount_minor;
+    snprintf(fake.last_key, sizeof(fake.last_key), "%s", key);
+    if (fake.change_answer)
+        snprintf(error, error_size, "refused");
+    return fake.change_answer;
+}
+
+static enum pt_status fake_set_paused(struct pt_pay *pay, const char *subscription, bool paused,
+                                      const char *key, char *error, size_t error_size)
+{
+    (void)pay, (void)subscription;
+    fake.pause_calls++;
+    fake.paused_asked = paused;
+    snprintf(fake.last_key, sizeof(fake.last_key), "%s", key);
+    if (fake.change_answer)
+        snprintf(error, error_size, "refused");
+    return fake.change_answer;
+}
+
+static enum pt_status fake_cancel(struct pt_pay *pay, const char *subscription, const char *key,
+                                  char *error, size_t error_size)
+{
+    (void)pay, (void)subscription;
+    fake.cancels++;
+    snprintf(fake.last_key, sizeof(fake.last_key), "%s", key);
+    if (fake.change_answer)
+        snprintf(error, error_size, "refused");
+    return fake.change_answer;
+}
+
+static const struct pt_pay_ops fake_ops = {
+    .name = "fake",
+    .create_checkout = fake_checkout,
+    .read_session = fake_read_session,
+    .read_subscription = fake_read_subscription,
+    .change_amount = fake_change_amount,
+    .set_paused = fake_set_paused,
+    .cancel = fake_cancel,
+};
+
+/* ------------------------------------------------- a store that can fail */
+
+/* Forwards to the scratch store; while fail_writes is set, every write the
+ * ledger makes is refused before it reaches SQLite. */
+static struct failing_store {
+    struct pt_store super;
+    struct pt_store *inner;
+    bool fail_writes;
+    int refused;
+} wrapper;
+
+#define INNER wrapper.inner
+#define REFUSE_IF_FAILING                                                                          \
+    do {                                                                                           \
+        if (wrapper.fail_writes) {                                                                 \
+            wrapper.refused++;                                                                     \
+            return PT_ERR_IO;                                                                      \
+        }                                                                                          \
+    } while (0)
+
+static enum pt_status wrap_pledge_add(struct pt_store *store, const struct pt_pledge *pledge)
+{
+    (void)store;
+    REFUSE_IF_FAILING;
+    return INNER->ops->pledge_add(INNER, pledge);
+}
+
+static enum pt_status wrap_pledge_get(struct pt_store *store, const char *id,
+                                      struct pt_pledge_record *pledge)
+{
+    (void)store;
+    return INNER->ops->pledge_get(INNER, id, pledge);
+}
+
+static enum pt_status wrap_pledge_find(struct pt_store *store, const char *subscription_id,
+                                       const char *checkout_id, struct pt_pledge_record *pledge)
+{
+    (void)store;
+    return INNER->ops->pledge_find(INNER, subscription_id, checkout_id, pledge);
+}
+
+static enum pt_status wrap_pledges_by_email(struct pt_store *store, const unsigned char *email_hash,
+                                            char (*ids)[33], size_t capacity, size_t *count)
+{
+    (void)store;
+    return INNER->ops->pledges_by_email(INNER, email_hash, ids, capacity, count);
+}
+
+static enum pt_status wrap_pledge_set_checkout(struct pt_store *store, const char *id,
+                                               const char *processor, const char *checkout_id)
+{
+    (void)store;
+    REFUSE_IF_FAILING;
+    return INNER->ops->pledge_set_checkout(INNER, id, processor, checkout_id);
+}
+
+static enum pt_status wrap_ledger_apply(struct pt_store *store,
+                                        const struct pt_ledger_change *change,
+                                        struct pt_ledger_result *result)
+{
+    (void)store;
+    REFUSE_IF_FAILING;
+    return INNER->ops->ledger_apply(INNER, change, result);
+}
+
+static enum pt_status wrap_outbox_pending(struct pt_store *store, struct pt_outbox_item *items,
+                                          size_t capacity, size_t *count)
+{
+    (void)store;
+    return INNER->ops->outbox_pending(INNER, items, capacity, count);
+}
+
+static enum pt_status wrap_lost_request_add(struct pt_store *store, const unsigned char *email_hash,
+                                            int64_t now)
+{
+    (void)store;
+    REFUSE_IF_FAILING;
+    return INNER->ops->lost_request_add(INNER, email_hash, now);
+}
+
+static enum pt_status wrap_lost_requests_pending(struct pt_store *store,
+                                                 struct pt_lost_request *requests, size_t capacity,
+                                                 size_t *count)
+{
+    (void)store;
+    return INNER->ops->lost_requests_pending(INNER, requests, capacity, count);
+}
+
+static enum pt_status wrap_lost_request_answer(struct pt_store *store, int64_t id,
+                                               const char *pledge_id, int64_t now)
+{
+    (void)store;
+    REFUSE_IF_FAILING;
+    return INNER->ops->lost_request_answer(INNER, id, pledge_id, now);
+}
+
+static enum pt_status wrap_magic_emails_since(struct pt_store *store,
+                                              const unsigned char *email_hash, int64_t since,
+                                              int64_t *count)
+{
+    (void)store;
+    return INNER->ops->magic_emails_since(INNER, email_hash, since, count);
+}
+
+static void wrap_close(struct pt_store *store)
+{
+    (void)store; /* the scratch store is closed by pt_scratch_close */
+}
+
+/* Whatever else the ledger called would be NULL here and crash the test:
+ * a new store call shows up as a failure, not as a silent pass. */
+static const struct pt_store_ops wrapper_ops = {
+    .name = "failing",
+    .pledge_add = wrap_pledge_add,
+    .pledge_get = wrap_pledge_get,
+    .pledge_find = wrap_pledge_find,
+    .pledges_by_email = wrap_pledges_by_email,
+    .pledge_set_checkout = wrap_pledge_set_checkout,
+    .ledger_apply = wrap_ledger_apply,
+    .outbox_pending = wrap_outbox_pending,
+    .lost_request_add = wrap_lost_request_add,
+    .lost_requests_pending = wrap_lost_requests_pending,
+    .lost_request_answer = wrap_lost_request_answer,
+    .magic_emails_since = wrap_magic_emails_since,
+    .close = wrap_close,
+};
+
+/* ------------------------------------------------------------- the setup */
+
+static struct pt_scratch scratch;
+static struct pt_crypto crypto;
+static struct pt_mail_settings no_mail = {.url = ""};
+static struct pt_ledger ledger;
+
+static void setup(void)
+{
+    cr_assert(sodium_init() >= 0);
+    pt_scratch_open(&scratch, "ledger");
+    char key_path[PATH_MAX + 16], error[256];
+    snprintf(key_path, sizeof(key_path), "%s/key", scratch.folder);
+    cr_assert_eq(pt_crypto_load(&crypto, key_path, error, sizeof(error)), PT_OK, "%s", error);
+    memset(&fake, 0, sizeof(fake));
+    fake.super.ops = &fake_ops;
+    memset(&wrapper, 0, sizeof(wrapper));
+    wrapper.super.ops = &wrapper_ops;
+    wrapper.inner = scratch.store;
+    ledger = (struct pt_ledger){
+        .store = &wrapper.super,
+        .pay = &fake.super,
+        .crypto = &crypto,
+        .mail = &no_mail,
+        .public_url = "https://news.example",
+        .newsroom_name = "The Example",
+        .manage_link_days = 30,
+        .outbox = NULL,
+    };
+}
+
+static void teardown(void)
+{
+    pt_scratch_close(&scratch);
+}
+
+TestSuite(ledger, .init = setup, .fini = teardown);
+
+static int64_t count(const char *sql_format, const char *pledge_id)
+{
+    char sql[400];
+    snprintf(sql, sizeof(sql), sql_format, pledge_id);
+    return pt_scratch_query_int(&scratch, sql);
+}
+
+static int64_t emails(const char *pledge_id, const char *kind)
+{
+    char sql[300];
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE pledge_id = '%s' AND kind = '%s'",
+             pledge_id, kind);
+    return pt_scratch_query_int(&scratch, sql);
+}
+
+static struct pt_pledge_record pledge_now(const char *id)
+{
+    struct pt_pledge_record record;
+    cr_assert_eq(pt_store_pledge_get(scratch.store, id, &record), PT_OK);
+    return record;
+}
+
+/* A monthly pledge of $5.00 through the ledger, with the processor's
+ * checkout (cs_1) and, scripted for later reads, that checkout completed
+ * with subscription sub_1 active. */
+static void monthly_pledge(char id[33])
+{
+    struct pt_pledge_request request = {
+        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL};
+    char url[PT_PAY_URL_MAX], error[256];
+    cr_assert_eq(
+        pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
+        PT_OK, "%s", error);
+    fake.session = (struct pt_pay_session){.status = "complete",
+                                           .payment_status = "paid",
+                                           .customer = "cus_1",
+                                           .subscription = "sub_1",
+                                           .email = "Donor@Example.org",
+                                           .amount_total = 500,
+                                           .currency = "usd"};
+    snprintf(fake.session.id, sizeof(fake.session.id), "cs_1");
+    snprintf(fake.session.pledge_id, sizeof(fake.session.pledge_id), "%s", id);
+    fake.subscription = (struct pt_pay_subscription){.id = "sub_1",
+                                                     .customer = "cus_1",
+                                                     .item = "si_1",
+                                                     .status = "active",
+                                                     .amount_minor = 500,
+                                                     .currency = "usd"};
+    snprintf(fake.subscription.pledge_id, sizeof(fake.subscription.pledge_id), "%s", id);
+}
+
+static struct pt_pay_event event(const char *id, const char *type, const char *object_id,
+                                 const char *subscription)
+{
+    struct pt_pay_event e = {0};
+    snprintf(e.id, sizeof(e.id), "%s", id);
+    snprintf(e.type, sizeof(e.type), "%s", type);
+    snprintf(e.object_id, sizeof(e.object_id), "%s", object_id);
+    snprintf(e.subscription, sizeof(e.subscription), "%s", subscription);
+    return e;
+}
+
+static enum pt_status apply(const struct pt_pay_event *e, int64_t now,
+                            struct pt_ledger_result *result, bool *ignored)
+{
+    char error[256];
+    return pt_pledges_apply_event(&ledger, e, now, result, ignored, error, sizeof(error));
+}
+
+static void apply_ok(const struct pt_pay_event *e, int64_t now, struct pt_ledger_result *result)
+{
+    bool ignored = true;
+    cr_assert_eq(apply(e, now, result, &ignored), PT_OK, "%s", e->id);
+    cr_assert_not(ignored, "%s was ignored", e->id);
+}
+
+/* ------------------------------------------------------------- creating */
+
+Test(ledger, creating_a_pledge_stores_it_pending_and_asks_for_one_checkout)
+{
+    struct pt_pledge_request request = {
+        PT_FREQUENCY_ANNUAL, 12000, "EUR", "spring", "b", "ru", "https://news.example/article"};
+    char id[33], url[PT_PAY_URL_MAX], error[256];
+    cr_assert_eq(
+        pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
+        PT_OK, "%s", error);
+    cr_assert_eq(strlen(id), 32);
+    cr_assert_str_eq(url, "https://pay.example/cs_1");
+    cr_assert_eq(fake.checkouts, 1);
+    cr_assert_str_eq(fake.checkout_asked.pledge_id, id);
+    cr_assert_eq(fake.checkout_asked.amount_minor, 12000);
+    cr_assert_str_eq(fake.checkout_asked.currency, "EUR");
+    cr_assert_eq(fake.checkout_asked.frequency, PT_FREQUENCY_ANNUAL);
+    cr_assert_str_eq(fake.checkout_asked.language, "ru");
+    cr_assert(strstr(fake.checkout_asked.success_url, "https://news.example/thanks?pledge=") ==
+                  fake.checkout_asked.success_url,
+              "%s", fake.checkout_asked.success_url);
+    cr_assert_not_null(strstr(fake.checkout_asked.success_url, "&return="));
+
+    struct pt_pledge_record record = pledge_now(id);
+    cr_assert_str_eq(record.status, "pending");
+    cr_assert_eq(record.amount_minor, 12000);
+    cr_assert_str_eq(record.currency, "EUR");
+    cr_assert_eq(record.frequency, PT_FREQUENCY_ANNUAL);
+    cr_assert_str_eq(record.campaign, "spring");
+    cr_assert_str_eq(record.checkout_id, "cs_1");
+    cr_assert_str_eq(record.processor, "fake");
+    cr_assert_eq(count("SELECT count(*) FROM outbox WHERE pledge_id = '%s'", id), 0,
+                 "nothing is emailed for a pledge not yet paid");
+}
+
+Test(ledger, without_a_processor_the_pledge_is_stored_and_nothing_is_asked)
+{
+    ledger.pay = NULL;
+    struct pt_pledge_request request = {PT_FREQUENCY_ONE_OFF, 700, "USD", NULL, NULL, "en", NULL};
+    char id[33], url[PT_PAY_URL_MAX], error[256];
+    cr_assert_eq(
+        pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
+        PT_OK);
+    cr_assert_str_eq(url, "");
+    cr_assert_eq(fake.checkouts, 0);
+    struct pt_pledge_record record = pledge_now(id);
+    cr_assert_str_eq(record.status, "pending");
+    cr_assert_str_eq(record.campaign, "");
+}
+
+Test(ledger, a_refused_checkout_leaves_a_pending_pledge_that_no_checkout_names)
+{
+    fake.checkout_answer = PT_ERR_IO;
+    struct pt_pledge_request request = {
+        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL};
+    char id[33], url[PT_PAY_URL_MAX], error[256] = "";
+    cr_assert_eq(
+        pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
+        PT_ERR_IO);
+    cr_assert_str_eq(error, "the processor is down");
+    cr_assert_eq(fake.checkouts, 1, "asked once, not retried");
+    cr_assert_eq(strlen(id), 32, "the caller learns the pledge was stored");
+    cr_assert_str_eq(url, "");
+    struct pt_pledge_record record = pledge_now(id);
+    cr_assert_str_eq(record.status, "pending");
+    cr_assert_str_eq(record.checkout_id, "");
+    cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM pledges"), 1);
+}
+
+Test(ledger, a_pledge_the_store_refuses_never_reaches_the_processor)
+{
+    wrapper.fail_writes = true;
+    struct pt_pledge_request request = {
+        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL};
+    char id[33] = "x", url[PT_PAY_URL_MAX], error[256];
+    cr_assert_eq(
+        pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
+        PT_ERR_IO);
+    cr_assert_str_eq(id, "");
+    cr_assert_eq(fake.checkouts, 0);
+    cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM pledges"), 0);
+}
+
+/* ------------------------------------------------------- applying events */
+
+Test(ledger, a_completed_checkout_activates_the_pledge_and_queues_one_thank_you)
+{
+    char id[33];
+    monthly_pledge(id);
+    struct pt_pay_event completed = event("evt_1", "checkout.session.completed", "cs_1", "");
+    struct pt_ledger_result result;
+    apply_ok(&completed, NOW + 60, &result);
+    cr_assert(result.status_changed);
+    cr_assert_not(result.duplicate);
+
+    struct pt_pledge_record record = pledge_now(id);
+    cr_assert_str_eq(record.status, "active");
+    cr_assert_str_eq(record.subscription_id, "sub_1");
+    cr_assert_str_eq(record.customer_id, "cus_1");
+    cr_assert_gt(record.email_sealed_length, 0);
+    char *address = NULL;
+    cr_assert_eq(pt_crypto_open(&crypto, record.email_sealed, record.email_sealed_length, &address),
+                 PT_OK);
+    cr_assert_str_eq(address, "donor@example.org", "sealed as normalised");
+    free(address);
+    cr_assert_eq(emails(id, "thanks"), 1);
+    cr_assert_eq(count("SELECT count(*) FROM outbox WHERE pledge_id = '%s'", id), 1);
+}
+
+Test(ledger, the_same_event_again_changes_nothing_and_sends_nothing_more)
+{
+    char id[33];
+    monthly_pledge(id);
+    struct pt_pay_event completed = event("evt_1", "checkout.session.completed", "cs_1", "");
+    struct pt_ledger_result result;
+    apply_ok(&completed, NOW + 60, &result);
+    int64_t history = count("SELECT count(*) FROM pledge_history WHERE pledge_id = '%s'", id);
+
+    apply_ok(&completed, NOW + 120, &result);
+    cr_assert(result.duplicate);
+    cr_assert_not(result.status_changed);
+    cr_assert_eq(count("SELECT count(*) FROM pledge_history WHERE pledge_id = '%s'", id), history);
+    cr_assert_eq(emails(id, "thanks"), 1);
+    cr_assert_str_eq(pledge_now(id).status, "active");
+}
+
+Test(ledger, a_late_update_cannot_roll_back_a_cancellation)
+{
+    char id[33];
+    monthly_pledge(id);
+    struct pt_ledger_result result;
+    struct pt_pay_event completed = event("evt_1", "checkout.session.completed", "cs_1", "");
+    apply_ok(&completed, NOW + 60, &result);
+    /* The processor has cancelled; its "deleted" event comes before an
+     * older "updated" one that still carried the active state. */
+    snprintf(fake.subscription.status, sizeof(fake.subscription.status), "canceled");
+    struct pt_pay_event deleted = event("evt_3", "customer.subscription.deleted", "sub_1", "sub_1");
+    deleted.created = NOW + 200;
+    apply_ok(&deleted, NOW + 300, &result);
+    cr_assert_str_eq(pledge_now(id).status, "cancelled");
+    int64_t history = count("SELECT count(*) FROM pledge_history WHERE pledge_id = '%s'", id);
+
+    struct pt_pay_event updated = event("evt_2", "customer.subscription.updated", "sub_1", "sub_1");
+    updated.created = NOW + 100;
+    apply_ok(&updated, NOW + 400, &result);
+    cr_assert_not(result.status_changed);
+    cr_assert_str_eq(pledge_now(id).status, "cancelled");
+    cr_assert_eq(count("SELECT count(*) FROM pledge_history WHERE pledge_id = '%s'", id), history);
+    cr_assert_eq(emails(id, "cancelled"), 1);
+    cr_assert_eq(emails(id, "thanks"), 1);
+}
+
+/* Two deliveries at once: the first read the subscription (active), then,
+ * before it was written, the second read and applied the cancellation. The
+ * first's older reading must not bring the pledge back. */
+static char racing_pledge[33];
+
+static void cancel_meanwhile(void)
+{
+    struct timespec pause = {0, 3 * 1000 * 1000}; /* readings are in milliseconds */
+    nanosleep(&pause, NULL);
+    snprintf(fake.subscription.status, sizeof(fake.subscription.status), "canceled");
+    struct pt_pay_event deleted =
+        event("evt_deleted", "customer.subscription.deleted", "sub_1", "sub_1");
+    struct pt_ledger_result result;
+    apply_ok(&deleted, NOW + 200, &result);
+    cr_assert_str_eq(pledge_now(racing_pledge).status, "cancelled");
+}
+
+Test(ledger, an_older_reading_applied_after_a_newer_one_changes_no_state)
+{
+    monthly_pledge(racing_pledge);
+    struct pt_ledger_result result;
+    struct pt_pay_event completed = event("evt_1", "checkout.session.completed", "cs_1", "");
+    apply_ok(&completed, NOW + 60, &result);
+    snprintf(fake.subscription.status, sizeof(fake.subscription.status), "past_due");
+    fake.on_subscription_read = cancel_meanwhile;
+    struct pt_pay_event updated =
+        event("evt_updated", "customer.subscription.updated", "sub_1", "sub_1");
+    apply_ok(&updated, NOW + 201, &result);
+    cr_assert_not(result.status_changed);
+    cr_assert_eq(fake.subscription_reads, 3, "checkout, the stale update, the cancellation");
+    cr_assert_str_eq(pledge_now(racing_pledge).status, "cancelled");
+    cr_assert_eq(count("SELECT count(*) FROM pledge_history WHERE pledge_id = '%s' AND "
+                       "status = 'past_due'",
+                       racing_pledge),
+                 0);
+}
+
+Test(ledger, a_payment_before_the_checkout_event_activates_the_pledge_once)
+{
+    char id[33];
+    monthly_pledge(id);
+    struct pt_ledger_result result;
+    struct pt_pay_event paid = event("evt_paid", "invoice.paid", "in_1", "sub_1");
+    paid.amount_minor = 500;
+    snprintf(paid.currency, sizeof(paid.currency), "USD");
+    apply_ok(&paid, NOW + 30, &result);
+    cr_assert(result.status_changed);
+    cr_assert(result.payment_recorded);
+    struct pt_pledge_record record = pledge_now(id);
+    cr_assert_str_eq(record.status, "active");
+    cr_assert_eq(record.email_sealed_length, 0, "the address comes with the checkout");
+    cr_assert_eq(count("SELECT count(*) FROM payments WHERE pledge_id = '%s'", id), 1);
+
+    struct pt_pay_event completed = event("evt_1", "checkout.session.completed", "cs_1", "");
+    apply_ok(&completed, NOW + 60, &result);
+    cr_assert_not(result.status_changed);
+    record = pledge_now(id);
+    cr_assert_str_eq(record.status, "active");
+    cr_assert_gt(record.email_sealed_length, 0);
+    cr_assert_eq(emails(id, "thanks"), 1);
+    cr_assert_eq(emails(id, "receipt"), 1);
+    cr_assert_eq(count("SELECT count(*) FROM payments WHERE pledge_id = '%s'", id), 1);
+}
+
+Test(ledger, events_about_other_things_are_ignored_and_change_nothing)
+{
+    char id[33];
+    monthly_pledge(id);
+    struct pt_ledger_result result;
+    bool ignored = false;
+    struct pt_pay_event other = event("evt_x", "product.created", "prod_1", "");
+    cr_assert_eq(apply(&other, NOW, &result, &ignored), PT_OK);
+    cr_assert(ignored);
+    cr_assert_eq(fake.subscription_reads + fake.session_reads, 0, "not even read");
+
+    ignored = false;
+    struct pt_pay_event foreign = event("evt_y", "invoice.paid", "in_9", "sub_foreign");
+    cr_assert_eq(apply(&foreign, NOW, &result, &ignored), PT_OK);
+    cr_assert(ignored);
+    cr_assert_str_eq(pledge_now(id).status, "pending");
+    cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM processor_events"), 0);
+}
+
+/* ------------------------------------------------------------- failures */
+
+Test(ledger, a_refused_write_returns_an_error_and_the_event_applies_later)
+{
+    char id[33];
+    monthly_pledge(id);
+    struct pt_pay_event completed = event("evt_1", "checkout.session.completed", "cs_1", "");
+    struct pt_ledger_result result;
+    bool ignored = false;
+    wrapper.fail_writes = true;
+    cr_assert_eq(apply(&completed, NOW + 60, &result, &ignored), PT_ERR_IO);
+    cr_assert_eq(wrapper.refused, 1);
+    cr_assert_str_eq(pledge_now(id).status, "pending");
+    cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM processor_events"), 0);
+    cr_assert_eq(count("SELECT count(*) FROM outbox WHERE pledge_id = '%s'", id), 0);
+
+    wrapper.fail_writes = false;
+    apply_ok(&completed, NOW + 120, &result);
+    cr_assert(result.status_changed);
+    cr_assert_not(result.duplicate, "the failed try left no trace of the event");
+    cr_assert_str_eq(pledge_now(id).status, "active");
+    cr_assert_eq(emails(id, "thanks"), 1);
+}
+
+/* Runs sql on a connection of the test's own (the store sees it at once). */
+static void exec_sql(const char *sql)
+{
+    sqlite3 *db = NULL;
+    cr_assert_eq(sqlite3_open(scratch.database, &db), SQLITE_OK);
+    char *message = NULL;
+    cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, &message), SQLITE_OK, "%s", message);
+    sqlite3_close(db);
+}
+
+Test(ledger, a_write_that_fails_midway_leaves_nothing_half_written)
+{
+    char id[33];
+    monthly_pledge(id);
+    int64_t history = count("SELECT count(*) FROM pledge_history WHERE pledge_id = '%s'", id);
+    /* The event, the state and the history row are written; the email,
+     * last in the transaction, fails. */
+    exec_sql("CREATE TRIGGER refuse_email BEFORE INSERT ON outbox BEGIN "
+             "SELECT RAISE(ABORT, 'disk full'); END");
+    struct pt_pay_event completed = event("evt_1", "checkout.session.completed", "cs_1", "");
+    struct pt_ledger_result result;
+    bool ignored = false;
+    cr_assert_neq(apply(&completed, NOW + 60, &result, &ignored), PT_OK);
+    cr_assert_not(result.status_changed, "the result says nothing was done");
+    struct pt_pledge_record record = pledge_now(id);
+    cr_assert_str_eq(record.status, "pending");
+    cr_assert_eq(record.email_sealed_length, 0);
+    cr_assert_str_eq(record.customer_id, "");
+    cr_assert_eq(count("SELECT count(*) FROM pledge_history WHERE pledge_id = '%s'", id), history);
+    cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM processor_events"), 0);
+
+    exec_sql("DROP TRIGGER refuse_email");
+    apply_ok(&completed, NOW + 120, &result);
+    cr_assert_str_eq(pledge_now(id).status, "active");
+    cr_assert_eq(emails(id, "thanks"), 1);
+}
+
+/* ------------------------------------------------------ the donor's acts */
+
+/* A pledge made active by its checkout, ready for the manage page. */
+static struct pt_pledge_record active_pledge(char id[33])
+{
+    monthly_pledge(id);
+    struct pt_pay_event completed = event("evt_1", "checkout.session.completed", "cs_1", "");
+    struct pt_ledger_result result;
+    apply_ok(&completed, NOW + 60, &result);
+    return pledge_now(id);
+}
+
+Test(ledger, changing_the_amount_asks_the_processor_then_records_it)
+{
+    char id[33], error[256];
+    struct pt_pledge_record pledge = active_pledge(id);
+    cr_assert_eq(
+        pt_pledges_change_amount(&ledger, &pledge, 900, "manage", NOW + 100, error, sizeof(error)),
+        PT_OK, "%s", error);
+    cr_assert_eq(fake.amount_changes, 1);
+    cr_assert_eq(fake.amount_asked, 900);
+    char key[200];
+    snprintf(key, sizeof(key), "patron-amount-%s-%lld-900", id, (long long)pledge.history_count);
+    cr_assert_str_eq(fake.last_key, key);
+    struct pt_pledge_record after = pledge_now(id);
+    cr_assert_eq(after.amount_minor, 900);
+    cr_assert_str_eq(after.status, "active");
+    cr_assert_eq(count("SELECT count(*) FROM pledge_history WHERE pledge_id = '%s' AND "
+                       "amount_minor = 900 AND note = 'manage'",
+                       id),
+                 1);
+
+    /* Refused at the processor: the ledger keeps what it had. */
+    fake.change_answer = PT_ERR_IO;
+    cr_assert_eq(
+        pt_pledges_change_amount(&ledger, &after, 1500, "manage", NOW + 200, error, sizeof(error)),
+        PT_ERR_IO);
+    cr_assert_eq(pledge_now(id).amount_minor, 900);
+}
+
+Test(ledger, pausing_and_resuming_go_through_the_processor_with_keys_of_their_own)
+{
+    char id[33], error[256];
+    struct pt_pledge_record pledge = active_pledge(id);
+    cr_assert_eq(
+        pt_pledges_set_paused(&ledger, &pledge, true, "manage", NOW + 100, error, sizeof(error)),
+        PT_OK, "%s", error);
+    cr_assert_eq(fake.pause_calls, 1);
+    cr_assert(fake.paused_asked);
+    char pause_key[200];
+    snprintf(pause_key, sizeof(pause_key), "%s", fake.last_key);
+    cr_assert(strncmp(pause_key, "patron-pause-", 13) == 0, "%s", pause_key);
+    struct pt_pledge_record paused = pledge_now(id);
+    cr_assert_str_eq(paused.status, "paused");
+
+    cr_assert_eq(
+        pt_pledges_set_paused(&ledger, &paused, false, "manage", NOW + 200, error, sizeof(error)),
+        PT_OK);
+    cr_assert_not(fake.paused_asked);
+    cr_assert(strncmp(fake.last_key, "patron-resume-", 14) == 0, "%s", fake.last_key);
+    cr_assert_str_eq(pledge_now(id).status, "active");
+    cr_assert_eq(emails(id, "thanks"), 1, "pausing is not a new pledge");
+
+    /* Refused at the processor: the ledger keeps what it had. */
+    fake.change_answer = PT_ERR_IO;
+    struct pt_pledge_record resumed = pledge_now(id);
+    cr_assert_eq(
+        pt_pledges_set_paused(&ledger, &resumed, true, "manage", NOW + 250, error, sizeof(error)),
+        PT_ERR_IO);
+    cr_assert_str_eq(pledge_now(id).status, "active");
+    fake.change_answer = PT_OK;
+
+    /* A pledge with no subscription at the processor cannot be paused. */
+    struct pt_pledge_record one_off = pledge_now(id);
+    one_off.subscription_id[0] = '\0';
+    cr_assert_eq(
+        pt_pledges_set_paused(&ledger, &one_off, true, "manage", NOW + 300, error, sizeof(error)),
+        PT_ERR_INVALID);
+    cr_assert_eq(fake.pause_calls, 3, "refused before asking the processor");
+}
+
+Test(ledger, a_cancel_retried_after_a_failed_write_uses_the_same_key)
+{
+    char id[33], error[256];
+    struct pt_pledge_record pledge = active_pledge(id);
+    wrapper.fail_writes = true;
+    cr_assert_eq(pt_pledges_cancel(&ledger, &pledge, "test", NOW + 100, error, sizeof(error)),
+                 PT_ERR_IO);
+    cr_assert_eq(fake.cancels, 1);
+    char first_key[200];
+    snprintf(first_key, sizeof(first_key), "%s", fake.last_key);
+    cr_assert_str_eq(pledge_now(id).status, "active");
+
+    wrapper.fail_writes = false;
+    pledge = pledge_now(id);
+    cr_assert_eq(pt_pledges_cancel(&ledger, &pledge, "test", NOW + 200, error, sizeof(error)),
+                 PT_OK, "%s", error);
+    cr_assert_str_eq(fake.last_key, first_key, "the processor sees one cancel, twice");
+    cr_assert_str_eq(pledge_now(id).status, "cancelled");
+    cr_assert_eq(emails(id, "cancelled"), 1);
+}
+
+/* ------------------------------------------------------------ lost links */
+
+Test(ledger, a_lost_link_request_queues_a_hash_and_the_sender_answers_it)
+{
+    char id[33];
+    active_pledge(id); /* its address: donor@example.org */
+    cr_assert_eq(pt_pledges_request_lost_link(&ledger, "not an address", NOW), PT_ERR_INVALID);
+    cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM lost_link_requests"), 0);
+
+    cr_assert_eq(pt_pledges_request_lost_link(&ledger, " DONOR@example.org ", NOW), PT_OK);
+    cr_assert_eq(pt_pledges_request_lost_link(&ledger, "stranger@example.org", NOW), PT_OK);
+    cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM lost_link_requests"), 2);
+    unsigned char hash[PT_CRYPTO_HASH_BYTES];
+    pt_crypto_lookup_hash(&crypto, "donor@example.org", hash);
+    char sql[200] = "SELECT count(*) FROM lost_link_requests WHERE email_hash = x'";
+    for (size_t i = 0; i < sizeof(hash); i++)
+        snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%02x", hash[i]);
+    snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "'");
+    cr_assert_eq(pt_scratch_query_int(&scratch, sql), 1, "only the keyed hash is stored");
+
+    /* No email is configured: the requests are still answered. */
+    int sent = -1;
+    cr_assert_eq(pt_pledges_send_outbox(&ledger, NOW + 10, &sent), PT_OK);
+    cr_assert_eq(sent, 0);
+    cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM lost_link_requests"), 0);
+    cr_assert_eq(emails(id, "magic"), 1, "one link, for the known address only");
+    cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM outbox WHERE kind = 'magic'"),
+                 1);
+
+    wrapper.fail_writes = true;
+    cr_assert_eq(pt_pledges_request_lost_link(&ledger, "donor@example.org", NOW), PT_ERR_IO);
+}
