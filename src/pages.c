@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "patron/buf.h"
+#include "patron/log.h"
 #include "patron/money.h"
 #include "patron/pledges.h"
 #include "patron/reminder_routes.h"
@@ -584,7 +585,7 @@ static void start_pledge(struct pt_app *app, struct pt_request *request,
     }
     pt_app_count_event(app, form->campaign, form->variant, PT_EVENT_PLEDGE_PENDING, now);
     if (status) {
-        fprintf(stderr, "patron: a checkout could not be started: %s\n", error);
+        pt_log(PT_LOG_ERROR, "a checkout could not be started: %s", error);
         pt_response_error(request, response, 503,
                           pt_render_phrase(language, PT_PHRASE_PROCESSOR_DOWN));
         return;

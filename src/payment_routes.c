@@ -10,6 +10,7 @@
 #include "patron/alloc.h"
 #include "patron/buf.h"
 #include "patron/crypto.h"
+#include "patron/log.h"
 #include "patron/money.h"
 #include "patron/pledges.h"
 #include "patron/render.h"
@@ -200,8 +201,7 @@ void pt_payment_routes_thanks(struct pt_app *app, struct pt_request *request,
             char error[300];
             if (pt_pledges_apply_session(app->ledger, session, NULL, NULL, pt_app_now(app),
                                          &result, error, sizeof(error)) != PT_OK)
-                fprintf(stderr, "patron: the thank-you page could not confirm a checkout: %s\n",
-                        error);
+                pt_log(PT_LOG_ERROR, "the thank-you page could not confirm a checkout: %s", error);
             check_done(app->thanks_checks, pledge.id);
         }
         if (pt_store_pledge_get(app->store, pledge_id, &pledge) != PT_OK) {
@@ -273,8 +273,7 @@ void pt_payment_routes_webhook(struct pt_app *app, struct pt_request *request,
                                                    &ignored, error, sizeof(error));
     if (status) {
         /* Not applied: a 5xx makes the processor deliver it again later. */
-        fprintf(stderr, "patron: event %s (%s) not applied yet: %s\n", event.id, event.type,
-                error);
+        pt_log(PT_LOG_ERROR, "event %s (%s) not applied yet: %s", event.id, event.type, error);
         pt_response_error(request, response, 503, "The event could not be applied now.");
         return;
     }
@@ -487,7 +486,7 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
             status_code = 422;
             render_manage(&body, &pledge, token, NULL, amount_error);
         } else if (act(app, &pledge, action, amount, &notice, error, sizeof(error)) != PT_OK) {
-            fprintf(stderr, "patron: a manage action failed: %s\n", error);
+            pt_log(PT_LOG_ERROR, "a manage action failed: %s", error);
             status_code = 503;
             render_manage(&body, &pledge, token,
                           ru ? "Не получилось; ничего не изменилось. Попробуйте позже."

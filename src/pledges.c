@@ -10,6 +10,7 @@
 #include "patron/buf.h"
 #include "patron/crypto.h"
 #include "patron/json.h"
+#include "patron/log.h"
 #include "patron/mail.h"
 #include "patron/money.h"
 #include "patron/outbox.h"
@@ -440,7 +441,7 @@ static void answer_lost_requests(struct pt_ledger *ledger, int64_t now)
         struct pt_lost_request requests[32];
         size_t count = 0;
         if (pt_store_lost_requests_pending(ledger->store, requests, 32, &count) != PT_OK) {
-            fprintf(stderr, "patron: the lost-link requests could not be read\n");
+            pt_log(PT_LOG_ERROR, "the lost-link requests could not be read");
             return;
         }
         for (size_t i = 0; i < count; i++) {
@@ -455,8 +456,8 @@ static void answer_lost_requests(struct pt_ledger *ledger, int64_t now)
             const char *pledge_id =
                 found == 1 && recent < PT_MAGIC_EMAILS_PER_HOUR ? ids[0] : NULL;
             if (pt_store_lost_request_answer(ledger->store, requests[i].id, pledge_id, now) != PT_OK)
-                fprintf(stderr, "patron: a lost-link request could not be answered now; it "
-                                "waits for the next round\n");
+                pt_log(PT_LOG_ERROR, "a lost-link request could not be answered now; it "
+                                     "waits for the next round");
         }
         sodium_memzero(requests, sizeof(requests));
         if (count < 32)
@@ -467,9 +468,10 @@ static void answer_lost_requests(struct pt_ledger *ledger, int64_t now)
 static void mark(struct pt_ledger *ledger, const struct pt_outbox_item *item, bool sent, int64_t now)
 {
     if (pt_store_outbox_done(ledger->store, item->id, sent, now) != PT_OK)
-        fprintf(stderr, "patron: the outbox could not be updated for a %s email; it may be sent "
-                        "once more\n",
-                item->kind);
+        pt_log(PT_LOG_ERROR,
+               "the outbox could not be updated for a %s email; it may be sent "
+               "once more",
+               item->kind);
 }
 
 enum pt_status pt_pledges_send_outbox(struct pt_ledger *ledger, int64_t now, int *sent)
@@ -494,9 +496,10 @@ enum pt_status pt_pledges_send_outbox(struct pt_ledger *ledger, int64_t now, int
             /* No address yet: events can come before the checkout that
              * carries it. Wait for it a day, then give up, and say so. */
             if (now - items[i].created_at > 86400) {
-                fprintf(stderr, "patron: a %s email was dropped: no address came for its "
-                                "pledge within a day\n",
-                        items[i].kind);
+                pt_log(PT_LOG_INFO,
+                       "a %s email was dropped: no address came for its "
+                       "pledge within a day",
+                       items[i].kind);
                 mark(ledger, &items[i], true, now);
             }
             continue;
@@ -504,7 +507,7 @@ enum pt_status pt_pledges_send_outbox(struct pt_ledger *ledger, int64_t now, int
         char magic[PT_CRYPTO_TOKEN_CHARS + 1] = "";
         bool is_magic = strcmp(items[i].kind, "magic") == 0;
         if (is_magic && make_magic_link(ledger, pledge.id, now, magic) != PT_OK) {
-            fprintf(stderr, "patron: a magic link could not be stored; its email waits\n");
+            pt_log(PT_LOG_ERROR, "a magic link could not be stored; its email waits");
             sodium_memzero(address, strlen(address));
             free(address);
             continue;
@@ -526,7 +529,7 @@ enum pt_status pt_pledges_send_outbox(struct pt_ledger *ledger, int64_t now, int
             /* Not a failed try: it stays queued for the next start. */
             stopping = true;
         } else {
-            fprintf(stderr, "patron: a %s email could not be sent: %s\n", items[i].kind, error);
+            pt_log(PT_LOG_ERROR, "a %s email could not be sent: %s", items[i].kind, error);
             mark(ledger, &items[i], result == PT_MAIL_PERMANENT, now);
         }
         sodium_memzero(address, strlen(address));
