@@ -328,6 +328,10 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
     [PT_MSG_MAGIC_ASK_NEW] = {[PT_LANG_EN] = "Ask for a new one", [PT_LANG_RU] = "Запросите новую"},
 };
 
+/* pt_reminders_month_name counts from January: the runs must stay whole. */
+_Static_assert(PT_MSG_MONTH_DECEMBER - PT_MSG_MONTH_JANUARY == 11, "twelve month names");
+_Static_assert(PT_MSG_IN_MONTH_DECEMBER - PT_MSG_IN_MONTH_JANUARY == 11, "twelve \"in month\"s");
+
 const char *pt_i18n_text(enum pt_msg msg, enum pt_lang lang)
 {
     if ((unsigned)msg >= PT_MSG_COUNT || (unsigned)lang >= PT_LANG_COUNT)
