@@ -233,6 +233,9 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
                                [PT_LANG_RU] =
                                    "Мы ждём подтверждения от платёжной системы; обновите "
                                    "страницу через минуту."},
+    /* English only until now (an error page); the Russian is new. */
+    [PT_MSG_THANKS_RELOAD] = {[PT_LANG_EN] = "Please reload this page in a moment.",
+                              [PT_LANG_RU] = "Обновите страницу через минуту."},
     [PT_MSG_MANAGE_TITLE] = {[PT_LANG_EN] = "Your support", [PT_LANG_RU] = "Ваша поддержка"},
     /* English only until now (an error page); the Russian is new. */
     [PT_MSG_MANAGE_LINK_INVALID] = {[PT_LANG_EN] =

@@ -136,6 +136,7 @@ enum pt_msg {
     PT_MSG_THANKS_YOUR_SUPPORT,
     PT_MSG_THANKS_CONFIRMED,
     PT_MSG_THANKS_WAITING,
+    PT_MSG_THANKS_RELOAD, /* English only until now (an error page) */
     /* the manage page, its cancel confirmation and its notices */
     PT_MSG_MANAGE_TITLE,
     PT_MSG_MANAGE_LINK_INVALID,
