@@ -90,7 +90,7 @@ Test(i18n, languages_from_tags)
     cr_assert_str_eq(pt_i18n_code(PT_LANG_EN), "en");
     cr_assert_str_eq(pt_i18n_code(PT_LANG_RU), "ru");
     for (int lang = 0; lang < PT_LANG_COUNT; lang++)
-        cr_assert_eq(pt_i18n_lang(pt_i18n_code((enum pt_lang)lang)), lang);
+        cr_assert_eq((int)pt_i18n_lang(pt_i18n_code((enum pt_lang)lang)), lang);
 }
 
 Test(i18n, out_of_range_is_empty_not_a_crash)
