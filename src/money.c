@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "patron/i18n.h"
+
 /* The processor minimums are Stripe's smallest charges per currency. */
 static const struct pt_currency currencies[] = {
     {"USD", 2, "$", false, 50},
@@ -31,10 +33,10 @@ int64_t pt_money_unit(const struct pt_currency *currency)
 
 enum { MINOR_MAX_DIGITS = 12, GROUPS_MAX = 8 };
 
+/* Russian groups thousands with spaces and marks the fraction with a comma. */
 static bool russian(const char *language)
 {
-    return language != NULL && strncmp(language, "ru", 2) == 0 &&
-           (language[2] == '\0' || language[2] == '-');
+    return pt_i18n_lang(language) == PT_LANG_RU;
 }
 
 /* The spaces Russian writes between thousands: ASCII, no-break (U+00A0),
@@ -114,36 +116,16 @@ enum money_problem { MONEY_NUMBER, MONEY_AMBIGUOUS, MONEY_FRACTION, MONEY_WHOLE,
 static enum pt_status refuse(enum money_problem problem, const struct pt_currency *currency,
                              const char *language, char *error, size_t error_size)
 {
-    bool ru = russian(language);
-    switch (problem) {
-    case MONEY_NUMBER:
-        snprintf(error, error_size,
-                 ru ? "Введите сумму числом, например 5 или 3,50."
-                    : "Enter the amount as a number, for example 5 or 3.50.");
-        break;
-    case MONEY_AMBIGUOUS:
-        snprintf(error, error_size,
-                 ru ? "Мы не можем однозначно прочитать эту сумму: напишите её без разделителей "
-                      "тысяч и с одной запятой перед копейками, например 1000,50."
-                    : "We cannot tell how to read that amount: write it without thousands "
-                      "separators and with one decimal point, for example 1000.50.");
-        break;
-    case MONEY_FRACTION:
-        snprintf(error, error_size,
-                 ru ? "Укажите сумму с точностью до сотых, например 3,50."
-                    : "Enter the amount to the nearest hundredth, for example 3.50.");
-        break;
-    case MONEY_WHOLE:
-        snprintf(error, error_size,
-                 ru ? "В %s нет дробных единиц: введите целую сумму."
-                    : "%s has no smaller unit: enter a whole amount.",
-                 currency->code);
-        break;
-    case MONEY_LARGE:
-        snprintf(error, error_size,
-                 ru ? "Это слишком большая сумма." : "That amount is too large.");
-        break;
-    }
+    static const enum pt_msg messages[] = {
+        [MONEY_NUMBER] = PT_MSG_MONEY_NUMBER,     [MONEY_AMBIGUOUS] = PT_MSG_MONEY_AMBIGUOUS,
+        [MONEY_FRACTION] = PT_MSG_MONEY_FRACTION, [MONEY_WHOLE] = PT_MSG_MONEY_WHOLE,
+        [MONEY_LARGE] = PT_MSG_MONEY_LARGE,
+    };
+    const char *text = pt_i18n_text(messages[problem], pt_i18n_lang(language));
+    if (problem == MONEY_WHOLE)
+        snprintf(error, error_size, text, currency->code);
+    else
+        snprintf(error, error_size, "%s", text);
     return PT_ERR_INVALID;
 }
 
@@ -253,7 +235,7 @@ enum pt_status pt_money_check(enum pt_frequency frequency, int64_t minor,
                               const struct pt_currency *currency, int64_t max_units,
                               const char *language, char *error, size_t error_size)
 {
-    bool ru = russian(language);
+    enum pt_lang lang = pt_i18n_lang(language);
     struct pt_buf shown;
     pt_buf_init(&shown);
     enum pt_status status = PT_OK;
@@ -261,17 +243,15 @@ enum pt_status pt_money_check(enum pt_frequency frequency, int64_t minor,
     int64_t maximum = max_units * pt_money_unit(currency);
     if (minor < minimum) {
         pt_money_format_in(&shown, minimum, currency, language);
-        const char *how = frequency == PT_FREQUENCY_MONTHLY  ? (ru ? " в месяц" : " a month")
-                          : frequency == PT_FREQUENCY_ANNUAL ? (ru ? " в год" : " a year")
-                                                             : "";
-        snprintf(error, error_size,
-                 ru ? "Минимальная сумма — %s%s." : "The minimum is %s%s.", shown.data, how);
+        const char *how =
+            frequency == PT_FREQUENCY_MONTHLY  ? pt_i18n_text(PT_MSG_MONEY_MINIMUM_PER_MONTH, lang)
+            : frequency == PT_FREQUENCY_ANNUAL ? pt_i18n_text(PT_MSG_MONEY_MINIMUM_PER_YEAR, lang)
+                                               : "";
+        snprintf(error, error_size, pt_i18n_text(PT_MSG_MONEY_MINIMUM, lang), shown.data, how);
         status = PT_ERR_INVALID;
     } else if (minor > maximum) {
         pt_money_format_in(&shown, maximum, currency, language);
-        snprintf(error, error_size,
-                 ru ? "Максимальная сумма — %s." : "The most we can take at once is %s.",
-                 shown.data);
+        snprintf(error, error_size, pt_i18n_text(PT_MSG_MONEY_MAXIMUM, lang), shown.data);
         status = PT_ERR_INVALID;
     }
     pt_buf_dispose(&shown);
@@ -313,13 +293,17 @@ void pt_money_format(struct pt_buf *buf, int64_t minor, const struct pt_currency
 void pt_money_statement(struct pt_buf *buf, int64_t minor, const struct pt_currency *currency,
                         enum pt_frequency frequency, const char *language)
 {
-    bool ru = russian(language);
-    bool once = frequency == PT_FREQUENCY_ONE_OFF;
-    pt_buf_puts(buf, !ru ? "You will give " : once ? "Вы перечислите " : "Вы будете перечислять ");
+    enum pt_lang lang = pt_i18n_lang(language);
+    /* Russian conjugates "give" by frequency: two messages, one per aspect. */
+    pt_buf_puts(buf,
+                pt_i18n_text(frequency == PT_FREQUENCY_ONE_OFF ? PT_MSG_MONEY_STATEMENT_ONCE
+                                                               : PT_MSG_MONEY_STATEMENT_RECURRING,
+                             lang));
     pt_money_format_in(buf, minor, currency, language);
-    pt_buf_puts(buf, frequency == PT_FREQUENCY_MONTHLY  ? (ru ? " каждый месяц" : " every month")
-                     : frequency == PT_FREQUENCY_ANNUAL ? (ru ? " каждый год" : " every year")
-                                                        : (ru ? " один раз" : " once"));
+    pt_buf_puts(buf, pt_i18n_text(frequency == PT_FREQUENCY_MONTHLY  ? PT_MSG_MONEY_EVERY_MONTH
+                                  : frequency == PT_FREQUENCY_ANNUAL ? PT_MSG_MONEY_EVERY_YEAR
+                                                                     : PT_MSG_MONEY_JUST_ONCE,
+                                  lang));
 }
 
 /* The ladders a newsroom gets when it names none: the Guardian's 2 / 5 / 10

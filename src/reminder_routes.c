@@ -4,14 +4,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "patron/i18n.h"
 #include "patron/json.h"
 #include "patron/reminders.h"
 #include "patron/render.h"
-
-static bool russian(const char *language)
-{
-    return language != NULL && strcmp(language, "ru") == 0;
-}
 
 static int64_t now_ms(void)
 {
@@ -94,7 +90,7 @@ void pt_reminder_routes_api(struct pt_app *app, struct pt_request *request,
     }
     struct pt_month month;
     status = sign_up_quietly(app, &sign_up, &month, error, sizeof(error));
-    const char *language = russian(sign_up.language) ? "ru" : "en";
+    const char *language = pt_i18n_code(pt_i18n_lang(sign_up.language));
     json_decref(root);
     if (status) {
         pt_response_error(request, response, status == PT_ERR_INVALID ? 422 : 503, error);
@@ -129,14 +125,14 @@ void pt_reminder_routes_render_form(const struct pt_app *app, struct pt_buf *out
                                     const char *language, const char *campaign,
                                     const char *variant)
 {
-    bool ru = russian(language);
+    enum pt_lang lang = pt_i18n_lang(language);
     int64_t now = pt_app_now(app);
     struct pt_month chosen = pt_reminders_default_month(now);
     struct pt_month first = pt_reminders_add_months(pt_reminders_month_of(now), 1);
     pt_buf_puts(out, "<form class=\"patron-remind\" method=\"post\" action=\"");
     pt_buf_html_str(out, app->config->public_url);
     pt_buf_puts(out, "/reminders\">");
-    pt_buf_printf(out, "<input type=\"hidden\" name=\"lang\" value=\"%s\">", ru ? "ru" : "en");
+    pt_buf_printf(out, "<input type=\"hidden\" name=\"lang\" value=\"%s\">", pt_i18n_code(lang));
     if (campaign != NULL && variant != NULL) {
         pt_buf_puts(out, "<input type=\"hidden\" name=\"campaign\" value=\"");
         pt_buf_html_str(out, campaign);
@@ -145,14 +141,12 @@ void pt_reminder_routes_render_form(const struct pt_app *app, struct pt_buf *out
         pt_buf_puts(out, "\">");
     }
     pt_buf_puts(out, "<p>");
-    pt_buf_puts(out, ru ? "Хотите одно письмо-напоминание? Мы удалим адрес сразу после отправки."
-                        : "Would you like one reminder by email? We delete the address as soon "
-                          "as it is sent.");
+    pt_buf_puts(out, pt_i18n_text(PT_MSG_REMIND_FORM_INTRO, lang));
     pt_buf_puts(out, "</p><label for=\"patron-email\">");
-    pt_buf_puts(out, ru ? "Электронная почта" : "Email address");
+    pt_buf_puts(out, pt_i18n_text(PT_MSG_REMIND_FORM_EMAIL, lang));
     pt_buf_puts(out, "</label><input id=\"patron-email\" name=\"email\" type=\"email\" "
                      "autocomplete=\"email\" required><label for=\"patron-month\">");
-    pt_buf_puts(out, ru ? "Месяц" : "Month");
+    pt_buf_puts(out, pt_i18n_text(PT_MSG_REMIND_FORM_MONTH, lang));
     pt_buf_puts(out, "</label><select id=\"patron-month\" name=\"month\">");
     for (int i = 0; i < 12; i++) {
         struct pt_month month = pt_reminders_add_months(first, i);
@@ -164,7 +158,7 @@ void pt_reminder_routes_render_form(const struct pt_app *app, struct pt_buf *out
                       month.year);
     }
     pt_buf_puts(out, "</select><button type=\"submit\">");
-    pt_buf_printf(out, ru ? "Напомнить %s" : "Email me %s",
+    pt_buf_printf(out, pt_i18n_text(PT_MSG_REMIND_FORM_BUTTON, lang),
                   pt_reminders_in_month(language, chosen.month));
     pt_buf_puts(out, "</button></form>");
 }
@@ -182,7 +176,8 @@ void pt_reminder_routes_form(struct pt_app *app, struct pt_request *request,
         pt_response_error(request, response, 400, "The form could not be read.");
         return;
     }
-    const char *language = russian(pt_http_form(request, "lang")) ? "ru" : "en";
+    enum pt_lang lang = pt_i18n_lang(pt_http_form(request, "lang"));
+    const char *language = pt_i18n_code(lang);
     struct pt_buf body;
     pt_buf_init(&body);
     frame_start(app, &body, language);
@@ -190,8 +185,7 @@ void pt_reminder_routes_form(struct pt_app *app, struct pt_request *request,
     if (!within_rate(app, request)) {
         status_code = 429;
         pt_buf_puts(&body, "<p class=\"patron-thanks\" role=\"alert\">");
-        pt_buf_puts(&body, russian(language) ? "Слишком много запросов отсюда; попробуйте позже."
-                                             : "Too many sign-ups from here; please try later.");
+        pt_buf_puts(&body, pt_i18n_text(PT_MSG_REMIND_TOO_MANY, lang));
         pt_buf_puts(&body, "</p>");
     } else {
         struct pt_reminder_request sign_up = {
@@ -210,9 +204,7 @@ void pt_reminder_routes_form(struct pt_app *app, struct pt_request *request,
         } else {
             status_code = 200;
             pt_buf_puts(&body, "<p class=\"patron-thanks\" role=\"status\">");
-            pt_buf_printf(&body,
-                          russian(language) ? "Готово: мы напишем вам %s, один раз." :
-                                              "Done: we will email you %s, just once.",
+            pt_buf_printf(&body, pt_i18n_text(PT_MSG_REMIND_DONE, lang),
                           pt_reminders_in_month(language, month.month));
             pt_buf_puts(&body, "</p>");
         }
@@ -239,32 +231,6 @@ static bool is_token(const char *token)
     return true;
 }
 
-struct cancel_words {
-    const char *title, *incomplete, *incomplete_body, *ask, *ask_body, *button, *done,
-        *done_body, *nothing, *nothing_body, *later, *later_body;
-};
-
-static const struct cancel_words cancel_english = {
-    "Cancel your reminder", "This link is not complete",
-    "Please open the whole link from the email; it may have been cut in two.",
-    "Cancel your reminder?", "We will not send it, and we will delete your address now.",
-    "Cancel the reminder", "Your reminder is cancelled",
-    "We have deleted your address. You will get no email from us about it.",
-    "There is nothing to cancel",
-    "This reminder was already sent or cancelled, and its address deleted.",
-    "Please try again in a minute", "The reminder could not be cancelled just now.",
-};
-
-static const struct cancel_words cancel_russian = {
-    "Отмена напоминания", "Ссылка неполная",
-    "Откройте ссылку из письма целиком: возможно, её разрезало на две строки.",
-    "Отменить напоминание?", "Мы не отправим его и сразу удалим ваш адрес.",
-    "Отменить напоминание", "Напоминание отменено",
-    "Мы удалили ваш адрес. Писем об этом больше не будет.", "Отменять нечего",
-    "Это напоминание уже отправлено или отменено, а адрес удалён.",
-    "Попробуйте через минуту", "Сейчас не получилось отменить напоминание.",
-};
-
 void pt_reminder_routes_cancel(struct pt_app *app, struct pt_request *request,
                                struct pt_response *response)
 {
@@ -274,43 +240,46 @@ void pt_reminder_routes_cancel(struct pt_app *app, struct pt_request *request,
     const char *wanted = pt_http_query(request, "lang");
     if (wanted == NULL)
         wanted = pt_http_form(request, "lang");
-    const char *language = russian(wanted) ? "ru" : "en";
-    const struct cancel_words *words = russian(language) ? &cancel_russian : &cancel_english;
+    enum pt_lang lang = pt_i18n_lang(wanted);
+    const char *language = pt_i18n_code(lang);
     struct pt_buf body;
     pt_buf_init(&body);
     int status_code = 200;
-    pt_render_page_start(&body, language, words->title);
-    const char *heading = NULL, *text = NULL;
+    pt_render_page_start(&body, language, pt_i18n_text(PT_MSG_REMIND_CANCEL_TITLE, lang));
+    enum pt_msg heading = PT_MSG_COUNT, text = PT_MSG_COUNT; /* COUNT: nothing more to say */
     if (!is_token(token)) {
         status_code = 400;
-        heading = words->incomplete;
-        text = words->incomplete_body;
+        heading = PT_MSG_REMIND_CANCEL_INCOMPLETE;
+        text = PT_MSG_REMIND_CANCEL_INCOMPLETE_BODY;
     } else if (request->method != PT_METHOD_POST) {
         /* A GET changes nothing: mail scanners open every link. */
-        pt_buf_printf(&body, "<h1>%s</h1><p>%s</p><form method=\"post\" action=\"", words->ask,
-                      words->ask_body);
+        pt_buf_printf(&body, "<h1>%s</h1><p>%s</p><form method=\"post\" action=\"",
+                      pt_i18n_text(PT_MSG_REMIND_CANCEL_ASK, lang),
+                      pt_i18n_text(PT_MSG_REMIND_CANCEL_ASK_BODY, lang));
         pt_buf_html_str(&body, app->config->public_url);
         pt_buf_printf(&body, "/reminders/cancel\"><input type=\"hidden\" name=\"lang\" "
                              "value=\"%s\"><input type=\"hidden\" name=\"token\" value=\"",
                       language);
         pt_buf_html_str(&body, token);
-        pt_buf_printf(&body, "\"><button type=\"submit\">%s</button></form>", words->button);
+        pt_buf_printf(&body, "\"><button type=\"submit\">%s</button></form>",
+                      pt_i18n_text(PT_MSG_REMIND_CANCEL_BUTTON, lang));
     } else {
         enum pt_status status = pt_store_reminder_cancel(app->store, token);
         if (status == PT_OK) {
-            heading = words->done;
-            text = words->done_body;
+            heading = PT_MSG_REMIND_CANCEL_DONE;
+            text = PT_MSG_REMIND_CANCEL_DONE_BODY;
         } else if (status == PT_ERR_NOT_FOUND) {
-            heading = words->nothing;
-            text = words->nothing_body;
+            heading = PT_MSG_REMIND_CANCEL_NOTHING;
+            text = PT_MSG_REMIND_CANCEL_NOTHING_BODY;
         } else {
             status_code = 503;
-            heading = words->later;
-            text = words->later_body;
+            heading = PT_MSG_REMIND_CANCEL_LATER;
+            text = PT_MSG_REMIND_CANCEL_LATER_BODY;
         }
     }
-    if (heading != NULL)
-        pt_buf_printf(&body, "<h1>%s</h1><p>%s</p>", heading, text);
+    if (heading != PT_MSG_COUNT)
+        pt_buf_printf(&body, "<h1>%s</h1><p>%s</p>", pt_i18n_text(heading, lang),
+                      pt_i18n_text(text, lang));
     pt_render_page_end(&body);
     pt_response_text(request, response, status_code, "text/html; charset=utf-8", body.data,
                      body.length);

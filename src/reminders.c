@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "patron/alloc.h"
+#include "patron/i18n.h"
 
 /* ------------------------------------------------------------ months */
 
@@ -68,35 +69,18 @@ void pt_reminders_month_format(struct pt_month month, char out[8])
     snprintf(out, 8, "%04u-%02u", year, number);
 }
 
-static bool russian(const char *language)
-{
-    return language != NULL && strcmp(language, "ru") == 0;
-}
-
 const char *pt_reminders_month_name(const char *language, int month)
 {
-    static const char *const english[] = {"January", "February", "March",     "April",
-                                          "May",     "June",     "July",      "August",
-                                          "September", "October", "November", "December"};
-    static const char *const names_ru[] = {"январь", "февраль", "март",     "апрель",
-                                           "май",    "июнь",    "июль",     "август",
-                                           "сентябрь", "октябрь", "ноябрь", "декабрь"};
     if (month < 1 || month > 12)
         return "";
-    return russian(language) ? names_ru[month - 1] : english[month - 1];
+    return pt_i18n_text((enum pt_msg)(PT_MSG_MONTH_JANUARY + month - 1), pt_i18n_lang(language));
 }
 
 const char *pt_reminders_in_month(const char *language, int month)
 {
-    static const char *const english[] = {
-        "in January", "in February", "in March",     "in April",   "in May",      "in June",
-        "in July",    "in August",   "in September", "in October", "in November", "in December"};
-    static const char *const names_ru[] = {"в январе", "в феврале", "в марте",    "в апреле",
-                                           "в мае",    "в июне",    "в июле",     "в августе",
-                                           "в сентябре", "в октябре", "в ноябре", "в декабре"};
     if (month < 1 || month > 12)
         return "";
-    return russian(language) ? names_ru[month - 1] : english[month - 1];
+    return pt_i18n_text((enum pt_msg)(PT_MSG_IN_MONTH_JANUARY + month - 1), pt_i18n_lang(language));
 }
 
 /* ------------------------------------------------------------ sign-up */
@@ -106,22 +90,18 @@ enum pt_status pt_reminders_sign_up(struct pt_store *store, const struct pt_cryp
                                     struct pt_month *month, char *token, size_t token_size,
                                     bool *created, char *message, size_t message_size)
 {
-    const char *language = russian(request->language) ? "ru" : "en";
+    enum pt_lang lang = pt_i18n_lang(request->language);
+    const char *language = pt_i18n_code(lang);
     char email[255];
     if (request->email == NULL || pt_crypto_normalise_email(request->email, email) != PT_OK) {
-        snprintf(message, message_size, "%s",
-                 russian(language) ? "Проверьте адрес: он должен выглядеть как name@example.org."
-                                   : "Please check the address: it should look like "
-                                     "name@example.org.");
+        snprintf(message, message_size, "%s", pt_i18n_text(PT_MSG_REMIND_BAD_ADDRESS, lang));
         return PT_ERR_INVALID;
     }
     if (request->month == NULL || request->month[0] == '\0') {
         *month = pt_reminders_default_month(now);
     } else if (!pt_reminders_month_parse(request->month, month) ||
                !pt_reminders_month_allowed(now, *month)) {
-        snprintf(message, message_size, "%s",
-                 russian(language) ? "Выберите один из ближайших двенадцати месяцев."
-                                   : "Choose one of the next twelve months.");
+        snprintf(message, message_size, "%s", pt_i18n_text(PT_MSG_REMIND_BAD_MONTH, lang));
         return PT_ERR_INVALID;
     }
     struct pt_reminder reminder;
@@ -144,10 +124,7 @@ enum pt_status pt_reminders_sign_up(struct pt_store *store, const struct pt_cryp
     free(sealed);
     sodium_memzero(email, sizeof(email));
     if (status)
-        snprintf(message, message_size, "%s",
-                 russian(language) ? "Не удалось сохранить напоминание. Попробуйте через минуту."
-                                   : "The reminder could not be saved. Please try again in a "
-                                     "minute.");
+        snprintf(message, message_size, "%s", pt_i18n_text(PT_MSG_REMIND_NOT_SAVED, lang));
     return status;
 }
 
@@ -156,56 +133,41 @@ enum pt_status pt_reminders_sign_up(struct pt_store *store, const struct pt_cryp
 void pt_reminders_render(const struct pt_reminder_email *email, struct pt_buf *subject,
                          struct pt_buf *text, struct pt_buf *html)
 {
-    bool ru = russian(email->language);
+    enum pt_lang lang = pt_i18n_lang(email->language);
     const char *in_month = pt_reminders_in_month(email->language, email->month.month);
-    pt_buf_printf(subject, ru ? "Напоминание от редакции %s" : "Your reminder from %s",
-                  email->newsroom);
+    pt_buf_printf(subject, pt_i18n_text(PT_MSG_REMIND_EMAIL_SUBJECT, lang), email->newsroom);
+    struct pt_buf asked;
+    pt_buf_init(&asked);
+    pt_buf_printf(&asked, pt_i18n_text(PT_MSG_REMIND_EMAIL_ASKED, lang), in_month, email->newsroom);
 
-    pt_buf_printf(text,
-                  ru ? "Здравствуйте!\n\nВы просили напомнить вам %s о поддержке %s. "
-                       "Напоминаем — один раз, как обещали.\n\n"
-                       "Поддержать: %s\n\n"
-                       "Больше писем об этом не будет: ваш адрес удалён после отправки.\n\n"
-                       "Отписаться: %s\n"
-                     : "Hello,\n\nYou asked us to remind you %s about supporting %s. "
-                       "Here it is, just this once, as promised.\n\n"
-                       "Support us: %s\n\n"
-                       "There will be no more emails about this: your address is deleted once "
-                       "this one is sent.\n\n"
-                       "Unsubscribe: %s\n",
-                  in_month, email->newsroom, email->support_url, email->cancel_url);
+    pt_buf_printf(text, "%s\n\n%s\n\n%s: %s\n\n%s\n\n%s: %s\n",
+                  pt_i18n_text(PT_MSG_REMIND_EMAIL_HELLO, lang), asked.data,
+                  pt_i18n_text(PT_MSG_REMIND_EMAIL_SUPPORT, lang), email->support_url,
+                  pt_i18n_text(PT_MSG_REMIND_EMAIL_NO_MORE, lang),
+                  pt_i18n_text(PT_MSG_REMIND_EMAIL_UNSUBSCRIBE, lang), email->cancel_url);
 
-    pt_buf_printf(html, "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
-                        "<title>",
-                  ru ? "ru" : "en");
+    pt_buf_printf(html,
+                  "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
+                  "<title>",
+                  pt_i18n_code(lang));
     pt_buf_html(html, subject->data, subject->length);
     pt_buf_puts(html, "</title></head><body style=\"font-family:sans-serif;line-height:1.5;"
                       "max-width:34rem\"><p>");
-    pt_buf_puts(html, ru ? "Здравствуйте!" : "Hello,");
+    pt_buf_puts(html, pt_i18n_text(PT_MSG_REMIND_EMAIL_HELLO, lang));
     pt_buf_puts(html, "</p><p>");
-    struct pt_buf sentence;
-    pt_buf_init(&sentence);
-    pt_buf_printf(&sentence,
-                  ru ? "Вы просили напомнить вам %s о поддержке %s. Напоминаем — один раз, как "
-                       "обещали."
-                     : "You asked us to remind you %s about supporting %s. Here it is, just "
-                       "this once, as promised.",
-                  in_month, email->newsroom);
-    pt_buf_html(html, sentence.data, sentence.length);
-    pt_buf_dispose(&sentence);
+    pt_buf_html(html, asked.data, asked.length);
+    pt_buf_dispose(&asked);
     pt_buf_puts(html, "</p><p><a href=\"");
     pt_buf_html_str(html, email->support_url);
     pt_buf_puts(html, "\" style=\"display:inline-block;padding:.6em 1.2em;background:#0b5cad;"
                       "color:#fff;text-decoration:none;border-radius:4px\">");
-    pt_buf_puts(html, ru ? "Поддержать" : "Support us");
+    pt_buf_puts(html, pt_i18n_text(PT_MSG_REMIND_EMAIL_SUPPORT, lang));
     pt_buf_puts(html, "</a></p><p style=\"color:#555\">");
-    pt_buf_puts(html, ru ? "Больше писем об этом не будет: ваш адрес удалён после отправки."
-                         : "There will be no more emails about this: your address is deleted "
-                           "once this one is sent.");
+    pt_buf_puts(html, pt_i18n_text(PT_MSG_REMIND_EMAIL_NO_MORE, lang));
     pt_buf_puts(html, " <a href=\"");
     pt_buf_html_str(html, email->cancel_url);
     pt_buf_puts(html, "\">");
-    pt_buf_puts(html, ru ? "Отписаться" : "Unsubscribe");
+    pt_buf_puts(html, pt_i18n_text(PT_MSG_REMIND_EMAIL_UNSUBSCRIBE, lang));
     pt_buf_puts(html, "</a></p></body></html>\n");
 }
 

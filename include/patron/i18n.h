@@ -1,0 +1,193 @@
+/* Every fixed phrase patron says to readers and donors, in every language it
+ * speaks: one table indexed by message and language (src/i18n.c). Adding a
+ * language is one more enum pt_lang value and one more cell per message; the
+ * unit test (tests/unit/test_i18n.c) fails until every cell is filled and
+ * keeps each translation's printf conversions the same as the English. */
+#ifndef PATRON_I18N_H
+#define PATRON_I18N_H
+
+enum pt_lang {
+    PT_LANG_EN, /* also what any language patron does not speak falls back to */
+    PT_LANG_RU,
+    PT_LANG_COUNT
+};
+
+/* The language a tag asks for: "ru" and any "ru-…" tag are Russian;
+ * everything else (NULL, "", "en", "de", "RU") is English. */
+enum pt_lang pt_i18n_lang(const char *code);
+/* The tag patron writes for a language ("en", "ru"): in html lang, in links
+ * and in the store. */
+const char *pt_i18n_code(enum pt_lang lang);
+
+/* Messages are grouped by the module that says them. A comment "(format:
+ * …)" gives the arguments of a printf-style message; the others contain no
+ * conversions and are written with a plain puts. */
+enum pt_msg {
+    /* --- money: refusing a typed amount, the rules, the statement */
+    PT_MSG_MONEY_NUMBER,
+    PT_MSG_MONEY_AMBIGUOUS,
+    PT_MSG_MONEY_FRACTION,
+    PT_MSG_MONEY_WHOLE, /* (format: currency code) */
+    PT_MSG_MONEY_LARGE,
+    PT_MSG_MONEY_MINIMUM, /* (format: amount, one of the _MINIMUM_PER_ suffixes or "") */
+    PT_MSG_MONEY_MINIMUM_PER_MONTH,
+    PT_MSG_MONEY_MINIMUM_PER_YEAR,
+    PT_MSG_MONEY_MAXIMUM, /* (format: amount) */
+    /* "You will give $5 every month": Russian conjugates the verb by
+     * frequency, so one-off and recurring are two messages. */
+    PT_MSG_MONEY_STATEMENT_ONCE,
+    PT_MSG_MONEY_STATEMENT_RECURRING,
+    PT_MSG_MONEY_EVERY_MONTH,
+    PT_MSG_MONEY_EVERY_YEAR,
+    PT_MSG_MONEY_JUST_ONCE,
+
+    /* --- reminders: month names ("January"), then "in January"; each run
+     * of twelve is consecutive, so month m is PT_MSG_MONTH_JANUARY + m - 1 */
+    PT_MSG_MONTH_JANUARY,
+    PT_MSG_MONTH_FEBRUARY,
+    PT_MSG_MONTH_MARCH,
+    PT_MSG_MONTH_APRIL,
+    PT_MSG_MONTH_MAY,
+    PT_MSG_MONTH_JUNE,
+    PT_MSG_MONTH_JULY,
+    PT_MSG_MONTH_AUGUST,
+    PT_MSG_MONTH_SEPTEMBER,
+    PT_MSG_MONTH_OCTOBER,
+    PT_MSG_MONTH_NOVEMBER,
+    PT_MSG_MONTH_DECEMBER,
+    PT_MSG_IN_MONTH_JANUARY,
+    PT_MSG_IN_MONTH_FEBRUARY,
+    PT_MSG_IN_MONTH_MARCH,
+    PT_MSG_IN_MONTH_APRIL,
+    PT_MSG_IN_MONTH_MAY,
+    PT_MSG_IN_MONTH_JUNE,
+    PT_MSG_IN_MONTH_JULY,
+    PT_MSG_IN_MONTH_AUGUST,
+    PT_MSG_IN_MONTH_SEPTEMBER,
+    PT_MSG_IN_MONTH_OCTOBER,
+    PT_MSG_IN_MONTH_NOVEMBER,
+    PT_MSG_IN_MONTH_DECEMBER,
+    /* sign-up refusals */
+    PT_MSG_REMIND_BAD_ADDRESS,
+    PT_MSG_REMIND_BAD_MONTH,
+    PT_MSG_REMIND_NOT_SAVED,
+    /* the reminder email */
+    PT_MSG_REMIND_EMAIL_SUBJECT, /* (format: newsroom) */
+    PT_MSG_REMIND_EMAIL_HELLO,
+    PT_MSG_REMIND_EMAIL_ASKED, /* (format: "in March", newsroom) */
+    PT_MSG_REMIND_EMAIL_SUPPORT,
+    PT_MSG_REMIND_EMAIL_NO_MORE,
+    PT_MSG_REMIND_EMAIL_UNSUBSCRIBE,
+    /* the sign-up form and its answers (reminder_routes) */
+    PT_MSG_REMIND_FORM_INTRO,
+    PT_MSG_REMIND_FORM_EMAIL,
+    PT_MSG_REMIND_FORM_MONTH,
+    PT_MSG_REMIND_FORM_BUTTON, /* (format: "in March") */
+    PT_MSG_REMIND_TOO_MANY,
+    PT_MSG_REMIND_DONE, /* (format: "in March") */
+    /* the cancel page */
+    PT_MSG_REMIND_CANCEL_TITLE,
+    PT_MSG_REMIND_CANCEL_INCOMPLETE,
+    PT_MSG_REMIND_CANCEL_INCOMPLETE_BODY,
+    PT_MSG_REMIND_CANCEL_ASK,
+    PT_MSG_REMIND_CANCEL_ASK_BODY,
+    PT_MSG_REMIND_CANCEL_BUTTON,
+    PT_MSG_REMIND_CANCEL_DONE,
+    PT_MSG_REMIND_CANCEL_DONE_BODY,
+    PT_MSG_REMIND_CANCEL_NOTHING,
+    PT_MSG_REMIND_CANCEL_NOTHING_BODY,
+    PT_MSG_REMIND_CANCEL_LATER,
+    PT_MSG_REMIND_CANCEL_LATER_BODY,
+
+    /* --- pledges and their pages (payment_routes, pledges): not yet read
+     * from here; they are ready for those modules' conversion */
+    /* how often, after an amount: "$5 a month" */
+    PT_MSG_PLEDGE_A_MONTH,
+    PT_MSG_PLEDGE_A_YEAR,
+    PT_MSG_PLEDGE_ONCE,
+    /* a pledge's status, as the donor reads it */
+    PT_MSG_PLEDGE_STATUS_ACTIVE,
+    PT_MSG_PLEDGE_STATUS_COMPLETED,
+    PT_MSG_PLEDGE_STATUS_PAST_DUE,
+    PT_MSG_PLEDGE_STATUS_PAUSED,
+    PT_MSG_PLEDGE_STATUS_CANCELLED,
+    PT_MSG_PLEDGE_STATUS_PENDING,
+    /* the checkout's description: "<newsroom>: monthly support" */
+    PT_MSG_PLEDGE_CHECKOUT_MONTHLY,
+    PT_MSG_PLEDGE_CHECKOUT_ANNUAL,
+    PT_MSG_PLEDGE_CHECKOUT_ONE_OFF,
+    /* the donor's emails: subject and first line per kind, then the rest */
+    PT_MSG_PLEDGE_EMAIL_THANKS_SUBJECT,
+    PT_MSG_PLEDGE_EMAIL_THANKS_LEAD,
+    PT_MSG_PLEDGE_EMAIL_RECEIPT_SUBJECT,
+    PT_MSG_PLEDGE_EMAIL_RECEIPT_LEAD,
+    PT_MSG_PLEDGE_EMAIL_FAILED_SUBJECT,
+    PT_MSG_PLEDGE_EMAIL_FAILED_LEAD,
+    PT_MSG_PLEDGE_EMAIL_CANCELLED_SUBJECT,
+    PT_MSG_PLEDGE_EMAIL_CANCELLED_LEAD,
+    PT_MSG_PLEDGE_EMAIL_MAGIC_SUBJECT,
+    PT_MSG_PLEDGE_EMAIL_MAGIC_LEAD,
+    PT_MSG_PLEDGE_EMAIL_AMOUNT,
+    PT_MSG_PLEDGE_EMAIL_MANAGE,
+    PT_MSG_PLEDGE_EMAIL_OPEN_MANAGE,
+    /* the thank-you page */
+    PT_MSG_THANKS_TITLE,
+    PT_MSG_THANKS_HEADING,
+    PT_MSG_THANKS_YOUR_SUPPORT,
+    PT_MSG_THANKS_CONFIRMED,
+    PT_MSG_THANKS_WAITING,
+    PT_MSG_THANKS_RELOAD, /* English only until now (an error page) */
+    /* the manage page, its cancel confirmation and its notices */
+    PT_MSG_MANAGE_TITLE,
+    PT_MSG_MANAGE_LINK_INVALID,
+    PT_MSG_MANAGE_NEW_AMOUNT,
+    PT_MSG_MANAGE_ENTER_AMOUNT,
+    PT_MSG_MANAGE_CHANGE_AMOUNT,
+    PT_MSG_MANAGE_RESUME,
+    PT_MSG_MANAGE_PAUSE,
+    PT_MSG_MANAGE_UPDATE_CARD,
+    PT_MSG_MANAGE_CANCEL,
+    PT_MSG_MANAGE_CANCEL_TITLE,
+    PT_MSG_MANAGE_CANCEL_HEADING,
+    PT_MSG_MANAGE_CANCEL_NO_MORE_CHARGES,
+    PT_MSG_MANAGE_CANCEL_YES,
+    PT_MSG_MANAGE_CANCEL_KEEP,
+    PT_MSG_MANAGE_AMOUNT_CHANGED,
+    PT_MSG_MANAGE_PAUSED,
+    PT_MSG_MANAGE_RESUMED,
+    PT_MSG_MANAGE_CANCELLED,
+    PT_MSG_MANAGE_UNAVAILABLE,
+    PT_MSG_MANAGE_PROCESSOR_DOWN,
+    PT_MSG_MANAGE_FAILED,
+    /* the list of an address's pledges that a magic link opens */
+    PT_MSG_MANAGE_LIST_INTRO,
+    PT_MSG_MANAGE_LIST_LINK,
+    /* /manage/lost: asking for a new link */
+    PT_MSG_LOST_TITLE,
+    PT_MSG_LOST_HEADING,
+    PT_MSG_LOST_INTRO,
+    PT_MSG_LOST_EMAIL_LABEL,
+    PT_MSG_LOST_BUTTON,
+    PT_MSG_LOST_TOO_MANY,
+    PT_MSG_LOST_TOO_MANY_BODY,
+    PT_MSG_LOST_BAD_ADDRESS,
+    PT_MSG_LOST_BAD_ADDRESS_BODY,
+    PT_MSG_LOST_LATER,
+    PT_MSG_LOST_LATER_BODY,
+    PT_MSG_LOST_SENT,
+    PT_MSG_LOST_SENT_BODY,
+    /* /manage/magic: the link from that email */
+    PT_MSG_MAGIC_TITLE,
+    PT_MSG_MAGIC_INCOMPLETE,
+    PT_MSG_MAGIC_CONTINUE,
+    PT_MSG_MAGIC_EXPIRED,
+    PT_MSG_MAGIC_ASK_NEW,
+
+    PT_MSG_COUNT
+};
+
+/* The message in that language: a static string, never NULL. A message or
+ * language out of range (a bug) gives "". */
+const char *pt_i18n_text(enum pt_msg msg, enum pt_lang lang);
+
+#endif

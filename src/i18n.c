@@ -1,0 +1,348 @@
+#include "patron/i18n.h"
+
+#include <string.h>
+
+enum pt_lang pt_i18n_lang(const char *code)
+{
+    /* The primary subtag decides, as BCP 47 has it: "ru-RU" is Russian. */
+    if (code != NULL && strncmp(code, "ru", 2) == 0 && (code[2] == '\0' || code[2] == '-'))
+        return PT_LANG_RU;
+    return PT_LANG_EN;
+}
+
+const char *pt_i18n_code(enum pt_lang lang)
+{
+    static const char *const codes[PT_LANG_COUNT] = {[PT_LANG_EN] = "en", [PT_LANG_RU] = "ru"};
+    return (unsigned)lang < PT_LANG_COUNT ? codes[lang] : codes[PT_LANG_EN];
+}
+
+/* One row per message, its translations side by side. A printf-style
+ * message keeps the English conversions in the same order in every
+ * language (tests/unit/test_i18n.c checks it). Russian copy addresses the
+ * reader as «вы», politely and plainly. */
+static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
+    /* ------------------------------------------------------------ money */
+    [PT_MSG_MONEY_NUMBER] = {[PT_LANG_EN] = "Enter the amount as a number, for example 5 or 3.50.",
+                             [PT_LANG_RU] = "Введите сумму числом, например 5 или 3,50."},
+    [PT_MSG_MONEY_AMBIGUOUS] = {[PT_LANG_EN] =
+                                    "We cannot tell how to read that amount: write it without "
+                                    "thousands separators and with one decimal point, for "
+                                    "example 1000.50.",
+                                [PT_LANG_RU] =
+                                    "Мы не можем однозначно прочитать эту сумму: напишите её без "
+                                    "разделителей тысяч и с одной запятой перед копейками, "
+                                    "например 1000,50."},
+    [PT_MSG_MONEY_FRACTION] = {[PT_LANG_EN] =
+                                   "Enter the amount to the nearest hundredth, for example 3.50.",
+                               [PT_LANG_RU] = "Укажите сумму с точностью до сотых, например 3,50."},
+    [PT_MSG_MONEY_WHOLE] = {[PT_LANG_EN] = "%s has no smaller unit: enter a whole amount.",
+                            [PT_LANG_RU] = "В %s нет дробных единиц: введите целую сумму."},
+    [PT_MSG_MONEY_LARGE] =
+        {[PT_LANG_EN] = "That amount is too large.", [PT_LANG_RU] = "Это слишком большая сумма."},
+    [PT_MSG_MONEY_MINIMUM] =
+        {[PT_LANG_EN] = "The minimum is %s%s.", [PT_LANG_RU] = "Минимальная сумма — %s%s."},
+    [PT_MSG_MONEY_MINIMUM_PER_MONTH] = {[PT_LANG_EN] = " a month", [PT_LANG_RU] = " в месяц"},
+    [PT_MSG_MONEY_MINIMUM_PER_YEAR] = {[PT_LANG_EN] = " a year", [PT_LANG_RU] = " в год"},
+    [PT_MSG_MONEY_MAXIMUM] = {[PT_LANG_EN] = "The most we can take at once is %s.",
+                              [PT_LANG_RU] = "Максимальная сумма — %s."},
+    [PT_MSG_MONEY_STATEMENT_ONCE] =
+        {[PT_LANG_EN] = "You will give ", [PT_LANG_RU] = "Вы перечислите "},
+    [PT_MSG_MONEY_STATEMENT_RECURRING] =
+        {[PT_LANG_EN] = "You will give ", [PT_LANG_RU] = "Вы будете перечислять "},
+    [PT_MSG_MONEY_EVERY_MONTH] = {[PT_LANG_EN] = " every month", [PT_LANG_RU] = " каждый месяц"},
+    [PT_MSG_MONEY_EVERY_YEAR] = {[PT_LANG_EN] = " every year", [PT_LANG_RU] = " каждый год"},
+    [PT_MSG_MONEY_JUST_ONCE] = {[PT_LANG_EN] = " once", [PT_LANG_RU] = " один раз"},
+
+    /* -------------------------------------------------------- reminders */
+    [PT_MSG_MONTH_JANUARY] = {[PT_LANG_EN] = "January", [PT_LANG_RU] = "январь"},
+    [PT_MSG_MONTH_FEBRUARY] = {[PT_LANG_EN] = "February", [PT_LANG_RU] = "февраль"},
+    [PT_MSG_MONTH_MARCH] = {[PT_LANG_EN] = "March", [PT_LANG_RU] = "март"},
+    [PT_MSG_MONTH_APRIL] = {[PT_LANG_EN] = "April", [PT_LANG_RU] = "апрель"},
+    [PT_MSG_MONTH_MAY] = {[PT_LANG_EN] = "May", [PT_LANG_RU] = "май"},
+    [PT_MSG_MONTH_JUNE] = {[PT_LANG_EN] = "June", [PT_LANG_RU] = "июнь"},
+    [PT_MSG_MONTH_JULY] = {[PT_LANG_EN] = "July", [PT_LANG_RU] = "июль"},
+    [PT_MSG_MONTH_AUGUST] = {[PT_LANG_EN] = "August", [PT_LANG_RU] = "август"},
+    [PT_MSG_MONTH_SEPTEMBER] = {[PT_LANG_EN] = "September", [PT_LANG_RU] = "сентябрь"},
+    [PT_MSG_MONTH_OCTOBER] = {[PT_LANG_EN] = "October", [PT_LANG_RU] = "октябрь"},
+    [PT_MSG_MONTH_NOVEMBER] = {[PT_LANG_EN] = "November", [PT_LANG_RU] = "ноябрь"},
+    [PT_MSG_MONTH_DECEMBER] = {[PT_LANG_EN] = "December", [PT_LANG_RU] = "декабрь"},
+    [PT_MSG_IN_MONTH_JANUARY] = {[PT_LANG_EN] = "in January", [PT_LANG_RU] = "в январе"},
+    [PT_MSG_IN_MONTH_FEBRUARY] = {[PT_LANG_EN] = "in February", [PT_LANG_RU] = "в феврале"},
+    [PT_MSG_IN_MONTH_MARCH] = {[PT_LANG_EN] = "in March", [PT_LANG_RU] = "в марте"},
+    [PT_MSG_IN_MONTH_APRIL] = {[PT_LANG_EN] = "in April", [PT_LANG_RU] = "в апреле"},
+    [PT_MSG_IN_MONTH_MAY] = {[PT_LANG_EN] = "in May", [PT_LANG_RU] = "в мае"},
+    [PT_MSG_IN_MONTH_JUNE] = {[PT_LANG_EN] = "in June", [PT_LANG_RU] = "в июне"},
+    [PT_MSG_IN_MONTH_JULY] = {[PT_LANG_EN] = "in July", [PT_LANG_RU] = "в июле"},
+    [PT_MSG_IN_MONTH_AUGUST] = {[PT_LANG_EN] = "in August", [PT_LANG_RU] = "в августе"},
+    [PT_MSG_IN_MONTH_SEPTEMBER] = {[PT_LANG_EN] = "in September", [PT_LANG_RU] = "в сентябре"},
+    [PT_MSG_IN_MONTH_OCTOBER] = {[PT_LANG_EN] = "in October", [PT_LANG_RU] = "в октябре"},
+    [PT_MSG_IN_MONTH_NOVEMBER] = {[PT_LANG_EN] = "in November", [PT_LANG_RU] = "в ноябре"},
+    [PT_MSG_IN_MONTH_DECEMBER] = {[PT_LANG_EN] = "in December", [PT_LANG_RU] = "в декабре"},
+    [PT_MSG_REMIND_BAD_ADDRESS] =
+        {[PT_LANG_EN] = "Please check the address: it should look like "
+                        "name@example.org.",
+         [PT_LANG_RU] = "Проверьте адрес: он должен выглядеть как name@example.org."},
+    [PT_MSG_REMIND_BAD_MONTH] = {[PT_LANG_EN] = "Choose one of the next twelve months.",
+                                 [PT_LANG_RU] = "Выберите один из ближайших двенадцати месяцев."},
+    [PT_MSG_REMIND_NOT_SAVED] = {[PT_LANG_EN] =
+                                     "The reminder could not be saved. Please try again in a "
+                                     "minute.",
+                                 [PT_LANG_RU] =
+                                     "Не удалось сохранить напоминание. Попробуйте через минуту."},
+    [PT_MSG_REMIND_EMAIL_SUBJECT] =
+        {[PT_LANG_EN] = "Your reminder from %s", [PT_LANG_RU] = "Напоминание от редакции %s"},
+    [PT_MSG_REMIND_EMAIL_HELLO] = {[PT_LANG_EN] = "Hello,", [PT_LANG_RU] = "Здравствуйте!"},
+    [PT_MSG_REMIND_EMAIL_ASKED] = {[PT_LANG_EN] =
+                                       "You asked us to remind you %s about supporting %s. Here it "
+                                       "is, just this once, as promised.",
+                                   [PT_LANG_RU] =
+                                       "Вы просили напомнить вам %s о поддержке %s. Напоминаем — "
+                                       "один раз, как обещали."},
+    [PT_MSG_REMIND_EMAIL_SUPPORT] = {[PT_LANG_EN] = "Support us", [PT_LANG_RU] = "Поддержать"},
+    [PT_MSG_REMIND_EMAIL_NO_MORE] = {[PT_LANG_EN] =
+                                         "There will be no more emails about this: your address "
+                                         "is deleted once this one is sent.",
+                                     [PT_LANG_RU] =
+                                         "Больше писем об этом не будет: ваш адрес удалён после "
+                                         "отправки."},
+    [PT_MSG_REMIND_EMAIL_UNSUBSCRIBE] = {[PT_LANG_EN] = "Unsubscribe", [PT_LANG_RU] = "Отписаться"},
+    [PT_MSG_REMIND_FORM_INTRO] = {[PT_LANG_EN] =
+                                      "Would you like one reminder by email? We delete the "
+                                      "address as soon as it is sent.",
+                                  [PT_LANG_RU] =
+                                      "Хотите одно письмо-напоминание? Мы удалим адрес сразу "
+                                      "после отправки."},
+    [PT_MSG_REMIND_FORM_EMAIL] =
+        {[PT_LANG_EN] = "Email address", [PT_LANG_RU] = "Электронная почта"},
+    [PT_MSG_REMIND_FORM_MONTH] = {[PT_LANG_EN] = "Month", [PT_LANG_RU] = "Месяц"},
+    [PT_MSG_REMIND_FORM_BUTTON] = {[PT_LANG_EN] = "Email me %s", [PT_LANG_RU] = "Напомнить %s"},
+    [PT_MSG_REMIND_TOO_MANY] = {[PT_LANG_EN] = "Too many sign-ups from here; please try later.",
+                                [PT_LANG_RU] = "Слишком много запросов отсюда; попробуйте позже."},
+    [PT_MSG_REMIND_DONE] = {[PT_LANG_EN] = "Done: we will email you %s, just once.",
+                            [PT_LANG_RU] = "Готово: мы напишем вам %s, один раз."},
+    [PT_MSG_REMIND_CANCEL_TITLE] =
+        {[PT_LANG_EN] = "Cancel your reminder", [PT_LANG_RU] = "Отмена напоминания"},
+    [PT_MSG_REMIND_CANCEL_INCOMPLETE] =
+        {[PT_LANG_EN] = "This link is not complete", [PT_LANG_RU] = "Ссылка неполная"},
+    [PT_MSG_REMIND_CANCEL_INCOMPLETE_BODY] = {[PT_LANG_EN] =
+                                                  "Please open the whole link from the email; it "
+                                                  "may have been cut in two.",
+                                              [PT_LANG_RU] =
+                                                  "Откройте ссылку из письма целиком: возможно, её "
+                                                  "разрезало на две строки."},
+    [PT_MSG_REMIND_CANCEL_ASK] =
+        {[PT_LANG_EN] = "Cancel your reminder?", [PT_LANG_RU] = "Отменить напоминание?"},
+    [PT_MSG_REMIND_CANCEL_ASK_BODY] = {[PT_LANG_EN] =
+                                           "We will not send it, and we will delete your address "
+                                           "now.",
+                                       [PT_LANG_RU] =
+                                           "Мы не отправим его и сразу удалим ваш адрес."},
+    [PT_MSG_REMIND_CANCEL_BUTTON] =
+        {[PT_LANG_EN] = "Cancel the reminder", [PT_LANG_RU] = "Отменить напоминание"},
+    [PT_MSG_REMIND_CANCEL_DONE] =
+        {[PT_LANG_EN] = "Your reminder is cancelled", [PT_LANG_RU] = "Напоминание отменено"},
+    [PT_MSG_REMIND_CANCEL_DONE_BODY] = {[PT_LANG_EN] =
+                                            "We have deleted your address. You will get no email "
+                                            "from us about it.",
+                                        [PT_LANG_RU] =
+                                            "Мы удалили ваш адрес. Писем об этом больше не будет."},
+    [PT_MSG_REMIND_CANCEL_NOTHING] =
+        {[PT_LANG_EN] = "There is nothing to cancel", [PT_LANG_RU] = "Отменять нечего"},
+    [PT_MSG_REMIND_CANCEL_NOTHING_BODY] = {[PT_LANG_EN] =
+                                               "This reminder was already sent or cancelled, and "
+                                               "its address deleted.",
+                                           [PT_LANG_RU] =
+                                               "Это напоминание уже отправлено или отменено, а "
+                                               "адрес удалён."},
+    [PT_MSG_REMIND_CANCEL_LATER] =
+        {[PT_LANG_EN] = "Please try again in a minute", [PT_LANG_RU] = "Попробуйте через минуту"},
+    [PT_MSG_REMIND_CANCEL_LATER_BODY] = {[PT_LANG_EN] =
+                                             "The reminder could not be cancelled just now.",
+                                         [PT_LANG_RU] =
+                                             "Сейчас не получилось отменить напоминание."},
+
+    /* ---------------------------------------------------------- pledges */
+    [PT_MSG_PLEDGE_A_MONTH] = {[PT_LANG_EN] = "a month", [PT_LANG_RU] = "в месяц"},
+    [PT_MSG_PLEDGE_A_YEAR] = {[PT_LANG_EN] = "a year", [PT_LANG_RU] = "в год"},
+    [PT_MSG_PLEDGE_ONCE] = {[PT_LANG_EN] = "once", [PT_LANG_RU] = "разово"},
+    [PT_MSG_PLEDGE_STATUS_ACTIVE] = {[PT_LANG_EN] = "active", [PT_LANG_RU] = "действует"},
+    [PT_MSG_PLEDGE_STATUS_COMPLETED] = {[PT_LANG_EN] = "paid", [PT_LANG_RU] = "оплачено"},
+    [PT_MSG_PLEDGE_STATUS_PAST_DUE] =
+        {[PT_LANG_EN] = "payment failed, we will retry", [PT_LANG_RU] = "платёж не прошёл"},
+    [PT_MSG_PLEDGE_STATUS_PAUSED] = {[PT_LANG_EN] = "paused", [PT_LANG_RU] = "приостановлено"},
+    [PT_MSG_PLEDGE_STATUS_CANCELLED] = {[PT_LANG_EN] = "cancelled", [PT_LANG_RU] = "отменено"},
+    [PT_MSG_PLEDGE_STATUS_PENDING] =
+        {[PT_LANG_EN] = "waiting for payment", [PT_LANG_RU] = "ожидает оплаты"},
+    [PT_MSG_PLEDGE_CHECKOUT_MONTHLY] =
+        {[PT_LANG_EN] = "monthly support", [PT_LANG_RU] = "ежемесячная поддержка"},
+    [PT_MSG_PLEDGE_CHECKOUT_ANNUAL] =
+        {[PT_LANG_EN] = "yearly support", [PT_LANG_RU] = "ежегодная поддержка"},
+    [PT_MSG_PLEDGE_CHECKOUT_ONE_OFF] =
+        {[PT_LANG_EN] = "one-off support", [PT_LANG_RU] = "разовая поддержка"},
+    [PT_MSG_PLEDGE_EMAIL_THANKS_SUBJECT] =
+        {[PT_LANG_EN] = "Thank you for your support", [PT_LANG_RU] = "Спасибо за поддержку"},
+    [PT_MSG_PLEDGE_EMAIL_THANKS_LEAD] = {[PT_LANG_EN] = "Thank you! Your support is set up.",
+                                         [PT_LANG_RU] = "Спасибо! Ваша поддержка оформлена."},
+    [PT_MSG_PLEDGE_EMAIL_RECEIPT_SUBJECT] =
+        {[PT_LANG_EN] = "Your receipt", [PT_LANG_RU] = "Квитанция об оплате"},
+    [PT_MSG_PLEDGE_EMAIL_RECEIPT_LEAD] =
+        {[PT_LANG_EN] = "We have received your payment.", [PT_LANG_RU] = "Мы получили ваш платёж."},
+    [PT_MSG_PLEDGE_EMAIL_FAILED_SUBJECT] =
+        {[PT_LANG_EN] = "Your payment did not go through", [PT_LANG_RU] = "Платёж не прошёл"},
+    [PT_MSG_PLEDGE_EMAIL_FAILED_LEAD] = {[PT_LANG_EN] =
+                                             "Your payment did not go through. Update your card "
+                                             "with the link below and we will try again.",
+                                         [PT_LANG_RU] =
+                                             "Ваш платёж не прошёл. Обновите данные карты по "
+                                             "ссылке ниже, и мы попробуем снова."},
+    [PT_MSG_PLEDGE_EMAIL_CANCELLED_SUBJECT] =
+        {[PT_LANG_EN] = "Your support is cancelled", [PT_LANG_RU] = "Поддержка отменена"},
+    [PT_MSG_PLEDGE_EMAIL_CANCELLED_LEAD] = {[PT_LANG_EN] =
+                                                "Your support is cancelled and you will not be "
+                                                "charged again. Thank you for all you have given.",
+                                            [PT_LANG_RU] =
+                                                "Ваша поддержка отменена; больше списаний не "
+                                                "будет. Спасибо за всё, что вы сделали."},
+    [PT_MSG_PLEDGE_EMAIL_MAGIC_SUBJECT] = {[PT_LANG_EN] = "Your link to manage your support",
+                                           [PT_LANG_RU] = "Ссылка для управления поддержкой"},
+    [PT_MSG_PLEDGE_EMAIL_MAGIC_LEAD] = {[PT_LANG_EN] =
+                                            "Here is your link to manage your support. It works "
+                                            "once, within 30 minutes.",
+                                        [PT_LANG_RU] =
+                                            "Вот ссылка для управления вашей поддержкой. Она "
+                                            "действует 30 минут и один раз."},
+    [PT_MSG_PLEDGE_EMAIL_AMOUNT] = {[PT_LANG_EN] = "Amount", [PT_LANG_RU] = "Сумма"},
+    [PT_MSG_PLEDGE_EMAIL_MANAGE] = {[PT_LANG_EN] = "Change, pause or cancel",
+                                    [PT_LANG_RU] = "Изменить, приостановить или отменить"},
+    [PT_MSG_PLEDGE_EMAIL_OPEN_MANAGE] =
+        {[PT_LANG_EN] = "Open the manage page", [PT_LANG_RU] = "Открыть страницу управления"},
+    [PT_MSG_THANKS_TITLE] = {[PT_LANG_EN] = "Thank you", [PT_LANG_RU] = "Спасибо"},
+    [PT_MSG_THANKS_HEADING] =
+        {[PT_LANG_EN] = "Thank you for your support!", [PT_LANG_RU] = "Спасибо за поддержку!"},
+    [PT_MSG_THANKS_YOUR_SUPPORT] =
+        {[PT_LANG_EN] = "Your support: ", [PT_LANG_RU] = "Ваша поддержка: "},
+    [PT_MSG_THANKS_CONFIRMED] = {[PT_LANG_EN] =
+                                     "We have emailed you a link to change or cancel in one "
+                                     "click, whenever you like.",
+                                 [PT_LANG_RU] =
+                                     "Мы отправили письмо со ссылкой, по которой можно изменить "
+                                     "или отменить поддержку в один клик."},
+    [PT_MSG_THANKS_WAITING] = {[PT_LANG_EN] =
+                                   "We are waiting for the payment processor to confirm; reload "
+                                   "this page in a minute.",
+                               [PT_LANG_RU] =
+                                   "Мы ждём подтверждения от платёжной системы; обновите "
+                                   "страницу через минуту."},
+    /* English only until now (an error page); the Russian is new. */
+    [PT_MSG_THANKS_RELOAD] = {[PT_LANG_EN] = "Please reload this page in a moment.",
+                              [PT_LANG_RU] = "Обновите страницу через минуту."},
+    [PT_MSG_MANAGE_TITLE] = {[PT_LANG_EN] = "Your support", [PT_LANG_RU] = "Ваша поддержка"},
+    /* English only until now (an error page); the Russian is new. */
+    [PT_MSG_MANAGE_LINK_INVALID] = {[PT_LANG_EN] =
+                                        "This link is not valid or has expired. Ask for a new one "
+                                        "at /manage/lost.",
+                                    [PT_LANG_RU] =
+                                        "Эта ссылка недействительна или устарела. Запросите новую "
+                                        "на странице /manage/lost."},
+    [PT_MSG_MANAGE_NEW_AMOUNT] = {[PT_LANG_EN] = "New amount", [PT_LANG_RU] = "Новая сумма"},
+    /* English only until now; the Russian is new. */
+    [PT_MSG_MANAGE_ENTER_AMOUNT] =
+        {[PT_LANG_EN] = "Enter an amount.", [PT_LANG_RU] = "Введите сумму."},
+    [PT_MSG_MANAGE_CHANGE_AMOUNT] =
+        {[PT_LANG_EN] = "Change the amount", [PT_LANG_RU] = "Изменить сумму"},
+    [PT_MSG_MANAGE_RESUME] = {[PT_LANG_EN] = "Resume", [PT_LANG_RU] = "Возобновить"},
+    [PT_MSG_MANAGE_PAUSE] = {[PT_LANG_EN] = "Pause", [PT_LANG_RU] = "Приостановить"},
+    [PT_MSG_MANAGE_UPDATE_CARD] =
+        {[PT_LANG_EN] = "Update your card", [PT_LANG_RU] = "Обновить карту"},
+    [PT_MSG_MANAGE_CANCEL] = {[PT_LANG_EN] = "Cancel", [PT_LANG_RU] = "Отменить поддержку"},
+    [PT_MSG_MANAGE_CANCEL_TITLE] = {[PT_LANG_EN] = "Cancel?", [PT_LANG_RU] = "Отменить поддержку?"},
+    [PT_MSG_MANAGE_CANCEL_HEADING] =
+        {[PT_LANG_EN] = "Cancel your support?", [PT_LANG_RU] = "Отменить поддержку?"},
+    [PT_MSG_MANAGE_CANCEL_NO_MORE_CHARGES] = {[PT_LANG_EN] = "You will not be charged again.",
+                                              [PT_LANG_RU] = "Больше списаний не будет."},
+    [PT_MSG_MANAGE_CANCEL_YES] = {[PT_LANG_EN] = "Yes, cancel", [PT_LANG_RU] = "Да, отменить"},
+    [PT_MSG_MANAGE_CANCEL_KEEP] = {[PT_LANG_EN] = "No, keep it", [PT_LANG_RU] = "Нет, оставить"},
+    [PT_MSG_MANAGE_AMOUNT_CHANGED] = {[PT_LANG_EN] = "Done: the next charge uses the new amount.",
+                                      [PT_LANG_RU] =
+                                          "Сумма изменена: следующее списание будет по новой "
+                                          "сумме."},
+    [PT_MSG_MANAGE_PAUSED] = {[PT_LANG_EN] = "Paused: no charges until you resume.",
+                              [PT_LANG_RU] = "Поддержка приостановлена."},
+    [PT_MSG_MANAGE_RESUMED] = {[PT_LANG_EN] = "Resumed.", [PT_LANG_RU] = "Поддержка возобновлена."},
+    [PT_MSG_MANAGE_CANCELLED] = {[PT_LANG_EN] = "Cancelled. Thank you for everything!",
+                                 [PT_LANG_RU] = "Поддержка отменена. Спасибо за всё!"},
+    [PT_MSG_MANAGE_UNAVAILABLE] = {[PT_LANG_EN] = "That cannot be done now.",
+                                   [PT_LANG_RU] = "Это действие сейчас недоступно."},
+    [PT_MSG_MANAGE_PROCESSOR_DOWN] = {[PT_LANG_EN] =
+                                          "The payment processor cannot be reached; please try "
+                                          "again later.",
+                                      [PT_LANG_RU] =
+                                          "Платёжная система недоступна; попробуйте позже."},
+    [PT_MSG_MANAGE_FAILED] = {[PT_LANG_EN] =
+                                  "That did not work and nothing changed; please try again later.",
+                              [PT_LANG_RU] =
+                                  "Не получилось; ничего не изменилось. Попробуйте позже."},
+    [PT_MSG_MANAGE_LIST_INTRO] = {[PT_LANG_EN] = "Choose the one to change, pause or cancel.",
+                                  [PT_LANG_RU] = "Выберите, чем управлять."},
+    [PT_MSG_MANAGE_LIST_LINK] = {[PT_LANG_EN] = "Manage", [PT_LANG_RU] = "Управлять"},
+
+    /* /manage/lost and /manage/magic: English only until now; the Russian
+     * follows the manage page's and the reminder pages' wording. */
+    [PT_MSG_LOST_TITLE] = {[PT_LANG_EN] = "Get a new link", [PT_LANG_RU] = "Новая ссылка"},
+    [PT_MSG_LOST_HEADING] = {[PT_LANG_EN] = "Get a new link to manage your support",
+                             [PT_LANG_RU] = "Новая ссылка для управления поддержкой"},
+    [PT_MSG_LOST_INTRO] = {[PT_LANG_EN] =
+                               "Enter the address you gave when you pledged. If we have it, we "
+                               "will email a link that works once, within 30 minutes.",
+                           [PT_LANG_RU] =
+                               "Введите адрес, который вы указали, когда оформляли поддержку. "
+                               "Если он у нас есть, мы пришлём ссылку: она действует 30 минут и "
+                               "один раз."},
+    [PT_MSG_LOST_EMAIL_LABEL] =
+        {[PT_LANG_EN] = "Email address", [PT_LANG_RU] = "Электронная почта"},
+    [PT_MSG_LOST_BUTTON] = {[PT_LANG_EN] = "Email me a link", [PT_LANG_RU] = "Прислать ссылку"},
+    [PT_MSG_LOST_TOO_MANY] =
+        {[PT_LANG_EN] = "Too many requests", [PT_LANG_RU] = "Слишком много запросов"},
+    [PT_MSG_LOST_TOO_MANY_BODY] =
+        {[PT_LANG_EN] = "Please try again later.", [PT_LANG_RU] = "Попробуйте позже."},
+    [PT_MSG_LOST_BAD_ADDRESS] =
+        {[PT_LANG_EN] = "Please check the address", [PT_LANG_RU] = "Проверьте адрес"},
+    [PT_MSG_LOST_BAD_ADDRESS_BODY] = {[PT_LANG_EN] = "It should look like name@example.org.",
+                                      [PT_LANG_RU] = "Он должен выглядеть как name@example.org."},
+    [PT_MSG_LOST_LATER] =
+        {[PT_LANG_EN] = "Please try again in a minute", [PT_LANG_RU] = "Попробуйте через минуту"},
+    [PT_MSG_LOST_LATER_BODY] = {[PT_LANG_EN] = "Your request could not be taken just now.",
+                                [PT_LANG_RU] = "Сейчас не получилось принять ваш запрос."},
+    [PT_MSG_LOST_SENT] = {[PT_LANG_EN] = "Check your email", [PT_LANG_RU] = "Проверьте почту"},
+    [PT_MSG_LOST_SENT_BODY] = {[PT_LANG_EN] =
+                                   "If that address gave a pledge here, a link is on its way. It "
+                                   "works once, within 30 minutes.",
+                               [PT_LANG_RU] =
+                                   "Если с этого адреса оформляли поддержку, ссылка уже в пути. "
+                                   "Она действует 30 минут и один раз."},
+    [PT_MSG_MAGIC_TITLE] =
+        {[PT_LANG_EN] = "Manage your support", [PT_LANG_RU] = "Управление поддержкой"},
+    [PT_MSG_MAGIC_INCOMPLETE] =
+        {[PT_LANG_EN] = "This link is not complete", [PT_LANG_RU] = "Ссылка неполная"},
+    [PT_MSG_MAGIC_CONTINUE] = {[PT_LANG_EN] = "Continue", [PT_LANG_RU] = "Продолжить"},
+    [PT_MSG_MAGIC_EXPIRED] = {[PT_LANG_EN] = "This link has expired or was used",
+                              [PT_LANG_RU] = "Ссылка устарела или уже использована"},
+    /* a link's text, followed by a full stop outside it */
+    [PT_MSG_MAGIC_ASK_NEW] = {[PT_LANG_EN] = "Ask for a new one", [PT_LANG_RU] = "Запросите новую"},
+};
+
+/* pt_reminders_month_name counts from January: the runs must stay whole. */
+_Static_assert(PT_MSG_MONTH_DECEMBER - PT_MSG_MONTH_JANUARY == 11, "twelve month names");
+_Static_assert(PT_MSG_IN_MONTH_DECEMBER - PT_MSG_IN_MONTH_JANUARY == 11, "twelve \"in month\"s");
+
+const char *pt_i18n_text(enum pt_msg msg, enum pt_lang lang)
+{
+    if ((unsigned)msg >= PT_MSG_COUNT || (unsigned)lang >= PT_LANG_COUNT)
+        return "";
+    const char *text = messages[msg][lang];
+    /* A missing cell is a bug the unit test catches; English is the safer
+     * answer than a crash in production. */
+    if (text == NULL)
+        text = messages[msg][PT_LANG_EN];
+    return text != NULL ? text : "";
+}

@@ -1,0 +1,187 @@
+/* The message table: every cell filled, every translation safe to printf,
+ * and a few rendered phrases in both languages as they were before the
+ * table. The table is static, so the test includes the module itself. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../../src/i18n.c"
+#include "patron/money.h"
+#include "patron/reminders.h"
+
+/* The conversions of a printf format, in order, each written out whole
+ * ("%s", "%lld", "%.*f") and separated by spaces; "%%" is text, not a
+ * conversion. */
+static void conversions(const char *format, char *out, size_t out_size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (const char *p = format; *p != '\0'; p++) {
+        if (*p != '%')
+            continue;
+        if (p[1] == '%') {
+            p++;
+            continue;
+        }
+        const char *start = p++;
+        p += strspn(p, "-+ #0");
+        p += strspn(p, "0123456789*");
+        if (*p == '.') {
+            p++;
+            p += strspn(p, "0123456789*");
+        }
+        p += strspn(p, "hljztL");
+        /* A lone % at the end is kept as it is: English has none, so it
+         * differs and fails. */
+        size_t length = (size_t)(p - start) + (*p != '\0');
+        used += (size_t)snprintf(out + used, out_size - used, "%.*s ", (int)length, start);
+        cr_assert_lt(used, out_size);
+        if (*p == '\0')
+            break;
+    }
+}
+
+Test(i18n, every_cell_is_filled)
+{
+    for (int msg = 0; msg < PT_MSG_COUNT; msg++) {
+        for (int lang = 0; lang < PT_LANG_COUNT; lang++) {
+            const char *text = messages[msg][lang];
+            cr_assert_not_null(text, "message %d has no %s", msg, pt_i18n_code((enum pt_lang)lang));
+            cr_assert(text[0] != '\0', "message %d is empty in %s", msg,
+                      pt_i18n_code((enum pt_lang)lang));
+        }
+    }
+}
+
+Test(i18n, translations_keep_the_english_conversions)
+{
+    for (int msg = 0; msg < PT_MSG_COUNT; msg++) {
+        char english[256], other[256];
+        conversions(messages[msg][PT_LANG_EN], english, sizeof(english));
+        for (int lang = 1; lang < PT_LANG_COUNT; lang++) {
+            conversions(messages[msg][lang], other, sizeof(other));
+            cr_assert_str_eq(other, english, "message %d in %s: \"%s\" has [%s], English [%s]", msg,
+                             pt_i18n_code((enum pt_lang)lang), messages[msg][lang], other, english);
+        }
+    }
+}
+
+Test(i18n, the_conversion_reader_itself)
+{
+    char out[64];
+    conversions("The minimum is %s%s, 100%% %lld %.*f %-5d.", out, sizeof(out));
+    cr_assert_str_eq(out, "%s %s %lld %.*f %-5d ");
+    conversions("no conversions", out, sizeof(out));
+    cr_assert_str_eq(out, "");
+    conversions("dangling %", out, sizeof(out));
+    cr_assert_str_eq(out, "% ");
+}
+
+Test(i18n, languages_from_tags)
+{
+    cr_assert_eq(pt_i18n_lang("ru"), PT_LANG_RU);
+    cr_assert_eq(pt_i18n_lang("ru-RU"), PT_LANG_RU);
+    cr_assert_eq(pt_i18n_lang("en"), PT_LANG_EN);
+    cr_assert_eq(pt_i18n_lang(""), PT_LANG_EN);
+    cr_assert_eq(pt_i18n_lang(NULL), PT_LANG_EN);
+    cr_assert_eq(pt_i18n_lang("xx"), PT_LANG_EN);
+    cr_assert_eq(pt_i18n_lang("rus"), PT_LANG_EN, "only the primary subtag \"ru\"");
+    cr_assert_eq(pt_i18n_lang("RU"), PT_LANG_EN, "tags are compared as patron writes them");
+    cr_assert_str_eq(pt_i18n_code(PT_LANG_EN), "en");
+    cr_assert_str_eq(pt_i18n_code(PT_LANG_RU), "ru");
+    for (int lang = 0; lang < PT_LANG_COUNT; lang++)
+        cr_assert_eq((int)pt_i18n_lang(pt_i18n_code((enum pt_lang)lang)), lang);
+}
+
+Test(i18n, out_of_range_is_empty_not_a_crash)
+{
+    cr_assert_str_eq(pt_i18n_text(PT_MSG_COUNT, PT_LANG_EN), "");
+    cr_assert_str_eq(pt_i18n_text(PT_MSG_MONEY_LARGE, PT_LANG_COUNT), "");
+}
+
+Test(i18n, months_run_in_order)
+{
+    cr_assert_str_eq(pt_i18n_text(PT_MSG_MONTH_JANUARY + 11, PT_LANG_EN), "December");
+    cr_assert_str_eq(pt_i18n_text(PT_MSG_IN_MONTH_JANUARY + 11, PT_LANG_RU), "в декабре");
+    cr_assert_str_eq(pt_reminders_month_name("ru-RU", 3), "март");
+    cr_assert_str_eq(pt_reminders_in_month("de", 3), "in March");
+}
+
+/* ------------------------------------------- phrases as they read before */
+
+Test(i18n_rendered, money_in_both_languages)
+{
+    const struct pt_currency *usd = pt_money_currency("USD");
+    const struct pt_currency *jpy = pt_money_currency("JPY");
+    struct pt_buf buf;
+    pt_buf_init(&buf);
+    pt_money_statement(&buf, 350, usd, PT_FREQUENCY_ONE_OFF, "ru");
+    cr_assert_str_eq(buf.data, "Вы перечислите $3,50 один раз");
+    pt_buf_dispose(&buf);
+    pt_buf_init(&buf);
+    pt_money_statement(&buf, 1200, usd, PT_FREQUENCY_ANNUAL, "ru");
+    cr_assert_str_eq(buf.data, "Вы будете перечислять $12 каждый год");
+    pt_buf_dispose(&buf);
+    pt_buf_init(&buf);
+    pt_money_statement(&buf, 350, usd, PT_FREQUENCY_ONE_OFF, "en");
+    cr_assert_str_eq(buf.data, "You will give $3.50 once");
+    pt_buf_dispose(&buf);
+
+    char error[256];
+    cr_assert_eq(pt_money_check(PT_FREQUENCY_MONTHLY, 100, usd, 2000, "ru", error, sizeof(error)),
+                 PT_ERR_INVALID);
+    cr_assert_str_eq(error, "Минимальная сумма — $2 в месяц.");
+    cr_assert_eq(pt_money_check(PT_FREQUENCY_ONE_OFF, 10, usd, 2000, "en", error, sizeof(error)),
+                 PT_ERR_INVALID);
+    cr_assert_str_eq(error, "The minimum is $1.");
+    cr_assert_eq(pt_money_check(PT_FREQUENCY_ANNUAL, 300000, usd, 2000, "en", error, sizeof(error)),
+                 PT_ERR_INVALID);
+    cr_assert_str_eq(error, "The most we can take at once is $2000.");
+    int64_t minor;
+    cr_assert_eq(pt_money_parse("3,5", jpy, "ru", &minor, error, sizeof(error)), PT_ERR_INVALID);
+    cr_assert_str_eq(error, "В JPY нет дробных единиц: введите целую сумму.");
+    cr_assert_eq(pt_money_parse("3.5", jpy, "en", &minor, error, sizeof(error)), PT_ERR_INVALID);
+    cr_assert_str_eq(error, "JPY has no smaller unit: enter a whole amount.");
+    cr_assert_eq(pt_money_parse("five", usd, "en", &minor, error, sizeof(error)), PT_ERR_INVALID);
+    cr_assert_str_eq(error, "Enter the amount as a number, for example 5 or 3.50.");
+}
+
+Test(i18n_rendered, reminder_email_in_both_languages)
+{
+    const char *expected_text[PT_LANG_COUNT] = {
+        [PT_LANG_EN] = "Hello,\n\nYou asked us to remind you in March about supporting The 100% "
+                       "Times. Here it is, just this once, as promised.\n\n"
+                       "Support us: https://s\n\n"
+                       "There will be no more emails about this: your address is deleted once "
+                       "this one is sent.\n\n"
+                       "Unsubscribe: https://c\n",
+        [PT_LANG_RU] = "Здравствуйте!\n\nВы просили напомнить вам в марте о поддержке The 100% "
+                       "Times. Напоминаем — один раз, как обещали.\n\n"
+                       "Поддержать: https://s\n\n"
+                       "Больше писем об этом не будет: ваш адрес удалён после отправки.\n\n"
+                       "Отписаться: https://c\n",
+    };
+    const char *expected_subject[PT_LANG_COUNT] = {
+        [PT_LANG_EN] = "Your reminder from The 100% Times",
+        [PT_LANG_RU] = "Напоминание от редакции The 100% Times",
+    };
+    for (int lang = 0; lang < PT_LANG_COUNT; lang++) {
+        struct pt_buf subject, text, html;
+        pt_buf_init(&subject);
+        pt_buf_init(&text);
+        pt_buf_init(&html);
+        struct pt_reminder_email email = {pt_i18n_code((enum pt_lang)lang),
+                                          {2027, 3},
+                                          "The 100% Times",
+                                          "https://s",
+                                          "https://c"};
+        pt_reminders_render(&email, &subject, &text, &html);
+        cr_assert_str_eq(subject.data, expected_subject[lang]);
+        cr_assert_str_eq(text.data, expected_text[lang]);
+        cr_assert(strstr(html.data,
+                         lang == PT_LANG_RU ? "<html lang=\"ru\">" : "<html lang=\"en\">") != NULL);
+        pt_buf_dispose(&subject);
+        pt_buf_dispose(&text);
+        pt_buf_dispose(&html);
+    }
+}
