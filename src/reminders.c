@@ -11,6 +11,7 @@
 
 #include "patron/alloc.h"
 #include "patron/i18n.h"
+#include "patron/log.h"
 
 /* ------------------------------------------------------------ months */
 
@@ -223,9 +224,10 @@ static void send_group(const struct pt_reminders_job *job, const struct due_grou
         /* Sealed with another key. The key check at start makes this a
          * database that mixes keys; the right key may come back, so the
          * reminder stays as it is and the run says so. */
-        fprintf(stderr, "patron: a reminder for %s cannot be opened with this key file; "
-                        "it is kept for a run with the right key\n",
-                group->month);
+        pt_log(PT_LOG_ERROR,
+               "a reminder for %s cannot be opened with this key file; "
+               "it is kept for a run with the right key",
+               group->month);
         report->deferred++;
         return;
     }
@@ -253,16 +255,17 @@ static void send_group(const struct pt_reminders_job *job, const struct due_grou
                                    "sent") == PT_OK)
             report->sent++;
         else
-            fprintf(stderr, "patron: a reminder was sent but could not be marked; it may be "
-                            "sent once more on the next run\n");
+            pt_log(PT_LOG_ERROR,
+                   "a reminder was sent but could not be marked (%s); it may be sent once more "
+                   "on the next run",
+                   pt_store_last_error());
     } else if (result == PT_MAIL_PERMANENT) {
-        fprintf(stderr, "patron: the mail server refused a reminder for good: %s\n", error);
+        pt_log(PT_LOG_WARNING, "the mail server refused a reminder for good: %s", error);
         if (pt_store_reminder_done(job->store, group->email_hash, group->month, group->month,
                                    "failed") == PT_OK)
             report->failed++;
     } else {
-        fprintf(stderr, "patron: a reminder could not be sent now, kept for the next run: %s\n",
-                error);
+        pt_log(PT_LOG_ERROR, "a reminder could not be sent now, kept for the next run: %s", error);
         report->deferred++;
     }
     sodium_memzero(address, strlen(address));

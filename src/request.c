@@ -109,6 +109,7 @@ struct stream {
     char *error;
     size_t error_size;
     bool failed;            /* error holds our message, not yajl's */
+    enum pt_status refusal; /* when failed: what kind of refusal it is */
     int64_t number;         /* the current item's "at" or "week" */
     int64_t count;
     enum pt_snooze_reason reason;
@@ -146,18 +147,23 @@ static const char *name_of(enum place place)
     }
 }
 
-static int refuse(struct stream *stream, const char *format, ...)
-    __attribute__((format(printf, 2, 3)));
+static int refuse_as(struct stream *stream, enum pt_status status, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static int refuse(struct stream *stream, const char *format, ...)
+/* Stops the parse with a message and its kind of refusal: a rule broken
+ * (PT_ERR_INVALID) or a list longer than patron keeps (PT_ERR_TOO_LARGE). */
+static int refuse_as(struct stream *stream, enum pt_status status, const char *format, ...)
 {
     va_list args;
     va_start(args, format);
     vsnprintf(stream->error, stream->error_size, format, args);
     va_end(args);
     stream->failed = true;
+    stream->refusal = status;
     return 0;
 }
+
+#define refuse(stream, ...) refuse_as(stream, PT_ERR_INVALID, __VA_ARGS__)
 
 static const char *field_name(const struct stream *stream)
 {
@@ -307,7 +313,8 @@ static int on_string(void *context, const unsigned char *text, size_t length)
         break;
     case PLACE_TAGS:
         if (request->tag_count == PT_ARTICLE_TAGS_MAX)
-            return refuse(stream, "article.tags has more than %d items", PT_ARTICLE_TAGS_MAX);
+            return refuse_as(stream, PT_ERR_TOO_LARGE, "article.tags has more than %d items",
+                             PT_ARTICLE_TAGS_MAX);
         if (length >= PT_NAME_MAX || memchr(text, '\0', length) != NULL)
             return wrong_type(stream, "");
         add_tag(request, (const char *)text, length);
@@ -371,9 +378,12 @@ static int on_start_map(void *context)
     size_t limit = next == PLACE_VIEW ? PT_VIEWS_MAX : next == PLACE_SNOOZE ? PT_SNOOZES_MAX
                                                                              : PT_WEEKS_MAX;
     if (count != NULL && *count == limit)
-        return refuse(stream, "reader.%s has more than %zu items; at most %zu are allowed",
-                      next == PLACE_VIEW ? "views" : next == PLACE_SNOOZE ? "snoozes" : "weeks",
-                      limit, limit);
+        return refuse_as(stream, PT_ERR_TOO_LARGE,
+                         "reader.%s has more than %zu items; at most %zu are allowed",
+                         next == PLACE_VIEW     ? "views"
+                         : next == PLACE_SNOOZE ? "snoozes"
+                                                : "weeks",
+                         limit, limit);
     stream->place = next;
     stream->key = -1;
     stream->seen[next] = 0;
@@ -565,8 +575,8 @@ enum pt_status pt_request_parse_appeal(const char *body, size_t length, struct p
             size_t end = strlen(error);
             while (end > 0 && (error[end - 1] == '\n' || error[end - 1] == ' '))
                 error[--end] = '\0';
-        } else if (strstr(error, "has more than") != NULL) {
-            status = PT_ERR_TOO_LARGE;
+        } else {
+            status = stream.refusal;
         }
     } else if (stream.place != PLACE_END) {
         snprintf(error, error_size, "the request must be a JSON object");

@@ -1,10 +1,29 @@
 #include "patron/store.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "patron/alloc.h"
+#include "patron/log.h"
+
+/* Per thread: each request's worker reads the failure of its own call. */
+static _Thread_local char last_error[512];
+
+const char *pt_store_last_error(void)
+{
+    return last_error;
+}
+
+void pt_store_note_error(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    vsnprintf(last_error, sizeof(last_error), format, args);
+    va_end(args);
+    pt_log(PT_LOG_ERROR, "%s", last_error);
+}
 
 void pt_store_close(struct pt_store *store)
 {

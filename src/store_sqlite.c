@@ -30,7 +30,7 @@ static struct sqlite_store *from(struct pt_store *store)
 
 static enum pt_status fail(struct sqlite_store *store, const char *what)
 {
-    pt_log(PT_LOG_ERROR, "sqlite: %s: %s", what, sqlite3_errmsg(store->db));
+    pt_store_note_error("sqlite: %s: %s", what, sqlite3_errmsg(store->db));
     return PT_ERR_IO;
 }
 
@@ -38,7 +38,7 @@ static enum pt_status exec(struct sqlite_store *store, const char *sql)
 {
     char *message = NULL;
     if (sqlite3_exec(store->db, sql, NULL, NULL, &message) != SQLITE_OK) {
-        pt_log(PT_LOG_ERROR, "sqlite: %s", message ? message : "error");
+        pt_store_note_error("sqlite: %s", message ? message : "error");
         sqlite3_free(message);
         return PT_ERR_IO;
     }
@@ -123,10 +123,10 @@ static enum pt_status sqlite_migrate(struct pt_store *base, int *applied)
      * lose what it keeps there, and a downgrade cannot be undone by hand. */
     int known = pt_migration_count > 0 ? pt_migrations[pt_migration_count - 1].version : 0;
     if (version > known) {
-        pt_log(PT_LOG_ERROR,
-               "the database is from a newer patron (schema %d; this patron knows "
-               "up to %d): run the newer patron, or restore a backup made for this one",
-               version, known);
+        pt_store_note_error("the database is from a newer patron (schema %d; this patron knows "
+                            "up to %d): run the newer patron, or restore a backup made for this "
+                            "one",
+                            version, known);
         status = PT_ERR_CONFLICT;
         goto out;
     }

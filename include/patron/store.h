@@ -264,6 +264,15 @@ enum pt_status pt_store_open_sqlite(const char *path, struct pt_store **store, c
 
 void pt_store_close(struct pt_store *store);
 
+/* The database's own words for this thread's last store failure ("" when
+ * none yet), such as "database or disk is full": for the caller to put in
+ * its message, since a store function returns only a status. Valid until
+ * the next store call on this thread. */
+const char *pt_store_last_error(void);
+
+/* For back ends: records the text pt_store_last_error gives, and logs it. */
+void pt_store_note_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
 /* Thin wrappers over ops, so that callers read as plain calls. */
 enum pt_status pt_store_migrate(struct pt_store *store, int *applied);
 /* Writes and commits one small row: PT_OK only if the database can be

@@ -92,6 +92,16 @@ Test(request, lists_have_limits)
     snprintf(body + at, sizeof(body) - at, "]}}");
     cr_assert_eq(parse(body), PT_ERR_TOO_LARGE);
     cr_assert(strstr(error, "reader.views has more than 50 items; at most 50") != NULL, "%s", error);
+
+    /* Too many tags is too large too; a broken rule near such words is not. */
+    at = (size_t)snprintf(body, sizeof(body), "{\"article\":{\"id\":\"a\",\"tags\":[");
+    for (int i = 0; i <= PT_ARTICLE_TAGS_MAX; i++)
+        at += (size_t)snprintf(body + at, sizeof(body) - at, "%s\"t%d\"", i ? "," : "", i);
+    snprintf(body + at, sizeof(body) - at, "],\"language\":\"en\"},\"reader\":{\"bucket\":1}}");
+    cr_assert_eq(parse(body), PT_ERR_TOO_LARGE, "%s", error);
+    cr_assert_eq(parse("{\"article\":{\"id\":\"has more than\",\"language\":\"x y\"},"
+                       "\"reader\":{\"bucket\":1}}"),
+                 PT_ERR_INVALID, "%s", error);
 }
 
 Test(request, embed_query)

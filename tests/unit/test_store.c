@@ -591,3 +591,29 @@ Test(store, reports_read_counts_pledges_history_and_payments_by_period)
     cr_assert_eq(seen.count, 1, "from included, to excluded");
     cr_assert_eq(seen.sum, 500);
 }
+
+Test(store, a_failure_gives_the_caller_the_databases_own_words)
+{
+    struct pt_pledge pledge = {
+        .id = "fedcba9876543210fedcba9876543210",
+        .status = "pending",
+        .frequency = PT_FREQUENCY_ONE_OFF,
+        .amount_minor = 500,
+        .currency = "EUR",
+        .campaign = "",
+        .variant = "",
+        .language = "en",
+        .created_at = 1796000000,
+    };
+    sqlite3 *db = NULL;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db,
+                              "CREATE TRIGGER no_room BEFORE INSERT ON pledges "
+                              "BEGIN SELECT RAISE(ABORT, 'the disk is full today'); END",
+                              NULL, NULL, NULL),
+                 SQLITE_OK);
+    sqlite3_close(db);
+    cr_assert_eq(pt_store_pledge_add(store, &pledge), PT_ERR_IO);
+    cr_assert(strstr(pt_store_last_error(), "the disk is full today") != NULL, "%s",
+              pt_store_last_error());
+}
