@@ -5,11 +5,15 @@
 #include <time.h>
 
 #include "patron/buf.h"
+#include "patron/config.h"
 #include "patron/dash_campaigns.h"
+#include "patron/http.h"
 #include "patron/json.h"
 #include "patron/metrics.h"
+#include "patron/ratelimit.h"
 #include "patron/request.h"
 #include "patron/select.h"
+#include "patron/store.h"
 
 static void json_answer(struct pt_request *request, struct pt_response *response, int status,
                         struct pt_buf *body)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "patron/crypto.h"
+#include "patron/http.h"
 #include "patron/json.h"
 #include "patron/money.h"
 #include "patron/pledges.h"

@@ -5,8 +5,11 @@
 #include <string.h>
 
 #include "patron/buf.h"
+#include "patron/config.h"
+#include "patron/http.h"
 #include "patron/money.h"
 #include "patron/pledges.h"
+#include "patron/ratelimit.h"
 #include "patron/reminder_routes.h"
 #include "patron/render.h"
 #include "patron/request.h"

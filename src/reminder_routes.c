@@ -4,9 +4,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "patron/app.h"
+#include "patron/config.h"
+#include "patron/http.h"
 #include "patron/json.h"
+#include "patron/ratelimit.h"
 #include "patron/reminders.h"
 #include "patron/render.h"
+#include "patron/store.h"
 
 static bool russian(const char *language)
 {
