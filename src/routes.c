@@ -54,6 +54,7 @@ struct route {
 #define SECTION PT_ROUTER_SECTION
 #define PREFIX PT_ROUTER_PREFIX
 #define GET PT_ROUTER_GET
+#define GET_ONLY PT_ROUTER_METHOD(PT_METHOD_GET)
 #define POST PT_ROUTER_POST
 #define PUT PT_ROUTER_PUT
 #define DELETE PT_ROUTER_DELETE
@@ -107,10 +108,11 @@ static const struct route routes[] = {
     {MATCH("/v1/admin/" path, EXACT, methods, false, "admin"), .handler = function,         \
      .auth = AUTH_ADMIN_TOKEN, .large_bodies = true, .json_errors = true,                  \
      .pools = POOL_ALL(PT_ROUTES_POOL_STAFF)}
-    ADMIN("catalog", GET | PUT, pt_admin_catalog),
+    /* GET without HEAD, as the API has always answered. */
+    ADMIN("catalog", GET_ONLY | PUT, pt_admin_catalog),
     ADMIN("editor-links", POST, pt_admin_editor_links),
-    ADMIN("campaigns", GET | POST, pt_admin_campaigns),
-    ADMIN("campaigns/*", GET | PUT | DELETE, pt_admin_campaign),
+    ADMIN("campaigns", GET_ONLY | POST, pt_admin_campaigns),
+    ADMIN("campaigns/*", GET_ONLY | PUT | DELETE, pt_admin_campaign),
     ADMIN("campaigns/*/live", POST, pt_admin_campaign_live),
     ADMIN("campaigns/*/end", POST, pt_admin_campaign_end),
     ADMIN("campaigns/*/draft", POST, pt_admin_campaign_draft),
