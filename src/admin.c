@@ -7,9 +7,12 @@
 #include <string.h>
 
 #include "patron/alloc.h"
+#include "patron/app.h"
 #include "patron/buf.h"
 #include "patron/dash_campaigns.h"
+#include "patron/http.h"
 #include "patron/json.h"
+#include "patron/store.h"
 
 /* One change at a time: validating against the stored catalogue and storing
  * must not interleave with another admin's change. */
@@ -406,26 +409,15 @@ out:
     json_decref(root);
 }
 
-/* --------------------------------------------------------------- routing */
+/* --------------------------------------------------------------- routes */
 
-static bool method_is(struct pt_request *request, struct pt_response *response, unsigned allowed,
-                      const char *allow_header)
-{
-    if ((1u << request->method) & allowed)
-        return true;
-    pt_response_error(request, response, 405, "This address does not take that method.");
-    pt_response_header(response, "Allow", allow_header);
-    return false;
-}
-
-#define M(method) (1u << (method))
 
 /* POST /v1/admin/editor-links[?campaign=ID]: short-lived signed tokens for
  * an article's patron_preview and patron_debug, so that editors never put
  * the admin token in an address. Without a campaign the preview token lets
  * every draft take part. */
-static void editor_links(struct pt_app *app, struct pt_request *request,
-                         struct pt_response *response)
+void pt_admin_editor_links(struct pt_app *app, struct pt_request *request,
+                           struct pt_response *response)
 {
     const char *campaign = pt_http_query(request, "campaign");
     if (campaign != NULL && !pt_catalog_is_id(campaign)) {
@@ -444,77 +436,80 @@ static void editor_links(struct pt_app *app, struct pt_request *request,
     json_decref(answer);
 }
 
-void pt_admin_dispatch(struct pt_app *app, struct pt_request *request,
+void pt_admin_catalog(struct pt_app *app, struct pt_request *request,
+                      struct pt_response *response)
+{
+    if (request->method == PT_METHOD_PUT)
+        import_catalog(app, request, response);
+    else
+        list_campaigns(app, request, response, "campaigns");
+}
+
+void pt_admin_campaigns(struct pt_app *app, struct pt_request *request,
+                        struct pt_response *response)
+{
+    if (request->method == PT_METHOD_POST)
+        create_campaign(app, request, response);
+    else
+        list_campaigns(app, request, response, "campaigns");
+}
+
+/* The campaign id the route's "*" gave, or NULL after answering 404. */
+static const char *campaign_id(struct pt_request *request, struct pt_response *response)
+{
+    const char *id = request->parameter;
+    if (id == NULL || id[0] == '\0' || strlen(id) >= PT_ID_MAX) {
+        pt_response_error(request, response, 404, "There is no campaign with that id.");
+        return NULL;
+    }
+    return id;
+}
+
+void pt_admin_campaign(struct pt_app *app, struct pt_request *request,
                        struct pt_response *response)
 {
-    if (!pt_app_authorise(app, request, response))
+    const char *id = campaign_id(request, response);
+    if (id == NULL)
         return;
-    const char *rest = request->path + strlen("/v1/admin/");
-    if (strcmp(rest, "catalog") == 0) {
-        if (!method_is(request, response, M(PT_METHOD_GET) | M(PT_METHOD_PUT), "GET, PUT"))
-            return;
-        if (request->method == PT_METHOD_GET)
-            list_campaigns(app, request, response, "campaigns");
-        else
-            import_catalog(app, request, response);
-        return;
-    }
-    if (strcmp(rest, "editor-links") == 0) {
-        if (method_is(request, response, M(PT_METHOD_POST), "POST"))
-            editor_links(app, request, response);
-        return;
-    }
-    if (strcmp(rest, "campaigns") == 0) {
-        if (!method_is(request, response, M(PT_METHOD_GET) | M(PT_METHOD_POST), "GET, POST"))
-            return;
-        if (request->method == PT_METHOD_GET)
-            list_campaigns(app, request, response, "campaigns");
-        else
-            create_campaign(app, request, response);
-        return;
-    }
-    if (strncmp(rest, "campaigns/", 10) != 0) {
-        pt_response_error(request, response, 404, "There is nothing at this address.");
-        return;
-    }
-    const char *id_start = rest + 10;
-    const char *slash = strchr(id_start, '/');
-    size_t id_length = slash ? (size_t)(slash - id_start) : strlen(id_start);
-    if (id_length == 0 || id_length >= PT_ID_MAX) {
-        pt_response_error(request, response, 404, "There is no campaign with that id.");
-        return;
-    }
-    char *id = pt_arena_strndup(request->arena, id_start, id_length);
-    if (slash == NULL) {
-        unsigned allowed = M(PT_METHOD_GET) | M(PT_METHOD_PUT) | M(PT_METHOD_DELETE);
-        if (!method_is(request, response, allowed, "GET, PUT, DELETE"))
-            return;
-        if (request->method == PT_METHOD_GET) {
-            json_t *document = stored_campaign(app, request, response, id);
-            if (document != NULL) {
-                json_t *answer = json_pack("{s:o}", "campaign", document);
-                answer_json(request, response, 200, answer);
-                json_decref(answer);
-            }
-        } else if (request->method == PT_METHOD_DELETE) {
-            change_campaign(app, request, response, id, NULL, NULL, 204);
-        } else {
-            json_t *document = read_body(request, response);
-            if (document != NULL && id_matches(request, response, document, id))
-                change_campaign(app, request, response, id, document, NULL, 200);
-            json_decref(document);
+    if (request->method == PT_METHOD_DELETE) {
+        change_campaign(app, request, response, id, NULL, NULL, 204);
+    } else if (request->method == PT_METHOD_PUT) {
+        json_t *document = read_body(request, response);
+        if (document != NULL && id_matches(request, response, document, id))
+            change_campaign(app, request, response, id, document, NULL, 200);
+        json_decref(document);
+    } else {
+        json_t *document = stored_campaign(app, request, response, id);
+        if (document != NULL) {
+            json_t *answer = json_pack("{s:o}", "campaign", document);
+            answer_json(request, response, 200, answer);
+            json_decref(answer);
         }
-        return;
     }
-    const char *action = slash + 1;
-    const char *state = strcmp(action, "live") == 0    ? "live"
-                        : strcmp(action, "end") == 0   ? "ended"
-                        : strcmp(action, "draft") == 0 ? "draft"
-                                                       : NULL;
-    if (state == NULL) {
-        pt_response_error(request, response, 404, "There is nothing at this address.");
-        return;
-    }
-    if (method_is(request, response, M(PT_METHOD_POST), "POST"))
+}
+
+static void campaign_to(struct pt_app *app, struct pt_request *request,
+                        struct pt_response *response, const char *state)
+{
+    const char *id = campaign_id(request, response);
+    if (id != NULL)
         set_status(app, request, response, id, state);
+}
+
+void pt_admin_campaign_live(struct pt_app *app, struct pt_request *request,
+                            struct pt_response *response)
+{
+    campaign_to(app, request, response, "live");
+}
+
+void pt_admin_campaign_end(struct pt_app *app, struct pt_request *request,
+                           struct pt_response *response)
+{
+    campaign_to(app, request, response, "ended");
+}
+
+void pt_admin_campaign_draft(struct pt_app *app, struct pt_request *request,
+                             struct pt_response *response)
+{
+    campaign_to(app, request, response, "draft");
 }

@@ -5,11 +5,15 @@
 #include <time.h>
 
 #include "patron/buf.h"
+#include "patron/config.h"
 #include "patron/dash_campaigns.h"
+#include "patron/http.h"
 #include "patron/json.h"
 #include "patron/metrics.h"
+#include "patron/ratelimit.h"
 #include "patron/request.h"
 #include "patron/select.h"
+#include "patron/store.h"
 
 static void json_answer(struct pt_request *request, struct pt_response *response, int status,
                         struct pt_buf *body)
@@ -97,7 +101,7 @@ void pt_api_appeal(struct pt_app *app, struct pt_request *request, struct pt_res
     }
     pt_app_reader_country(app, request, appeal.country);
     struct pt_catalog *catalog = pt_catalog_holder_acquire(&app->catalogs);
-    pt_http_hold_catalog(request, catalog);
+    pt_app_hold_catalog(request, catalog);
     struct pt_select_options options;
     pt_app_editor_options(app, request, &options);
     /* The reasons name every campaign and its targeting: editors only, with

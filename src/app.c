@@ -8,75 +8,21 @@
 #include <string.h>
 #include <time.h>
 
-#include "patron/admin.h"
-#include "patron/api.h"
+#include "patron/config.h"
 #include "patron/dash_campaigns.h"
-#include "patron/dashboard.h"
-#include "patron/metrics.h"
-#include "patron/pages.h"
-#include "patron/payment_routes.h"
-#include "patron/reminder_routes.h"
+#include "patron/http.h"
+#include "patron/ratelimit.h"
+#include "patron/select.h"
+#include "patron/store.h"
 
-enum {
-    ALLOW_GET = 1u << 0, /* GET and HEAD */
-    ALLOW_POST = 1u << 1,
-    ALLOW_CORS = 1u << 2, /* answers the widget's CORS preflight */
-    ALLOW_ANY = 1u << 3,  /* the handler checks methods itself */
-    PREFIX = 1u << 4,     /* the path is a prefix */
-    /* Answered by a worker of one pool (pt_app_pool_of), never on the
-     * threads that answer readers: */
-    SLOW_READER = 1u << 5,  /* a reader waits on the payment processor */
-    SLOW_WEBHOOK = 1u << 6, /* the processor's webhooks */
-    SLOW_STAFF = 1u << 7,   /* the newsroom: the admin API and the dashboard */
-    /* Takes admin_body_limit, but only from a caller already known by its
-     * headers: the admin token, or a signed-in dashboard session. */
-    LARGE_FOR_TOKEN = 1u << 8,
-    LARGE_FOR_SESSION = 1u << 9,
-};
-
-struct route {
-    const char *name; /* the metrics label */
-    const char *path;
-    unsigned allowed;
-    pt_app_handler handler;
-};
-
-/* Index 0 is the assets route; the last is for paths no route knows. */
-static const struct route routes[] = {
-    {"asset", NULL, ALLOW_GET, pt_pages_asset},
-    {"appeal", "/v1/appeal", ALLOW_POST | ALLOW_CORS, pt_api_appeal},
-    {"events", "/v1/events", ALLOW_POST | ALLOW_CORS, pt_api_events},
-    {"stats", "/v1/stats", ALLOW_GET, pt_api_stats},
-    {"healthz", "/healthz", ALLOW_GET, pt_api_healthz},
-    {"metrics", "/metrics", ALLOW_GET, pt_api_metrics},
-    {"embed", "/embed/appeal", ALLOW_GET, pt_pages_embed},
-    {"dismiss", "/embed/dismiss", ALLOW_POST, pt_pages_dismiss},
-    {"support", "/support", ALLOW_GET | ALLOW_POST | SLOW_READER, pt_pages_support},
-    {"support_quote", "/support/quote", ALLOW_GET, pt_pages_support_quote},
-    {"brand_css", "/brand.css", ALLOW_GET, pt_pages_brand_css},
-    {"brand_logo", "/brand/logo", ALLOW_GET, pt_pages_brand_logo},
-    {"reminders", "/v1/reminders", ALLOW_POST | ALLOW_CORS, pt_reminder_routes_api},
-    {"reminders_form", "/reminders", ALLOW_POST, pt_reminder_routes_form},
-    {"reminders_cancel", "/reminders/cancel", ALLOW_GET | ALLOW_POST, pt_reminder_routes_cancel},
-    {"thanks", "/thanks", ALLOW_GET | SLOW_READER, pt_payment_routes_thanks},
-    {"webhook", "/v1/webhooks/stripe", ALLOW_POST | SLOW_WEBHOOK, pt_payment_routes_webhook},
-    {"manage", "/manage", ALLOW_GET | ALLOW_POST | SLOW_READER, pt_payment_routes_manage},
-    {"manage_lost", "/manage/lost", ALLOW_GET | ALLOW_POST, pt_payment_routes_lost},
-    {"manage_magic", "/manage/magic", ALLOW_GET | ALLOW_POST, pt_payment_routes_magic},
-    {"admin", "/v1/admin/", ALLOW_ANY | PREFIX | SLOW_STAFF | LARGE_FOR_TOKEN,
-     pt_admin_dispatch},
-    /* The dashboard works the database and, to sign in, argon2id: never on
-     * the threads that answer readers. */
-    {"dashboard", "/dashboard", ALLOW_ANY | PREFIX | SLOW_STAFF | LARGE_FOR_SESSION,
-     pt_dashboard_dispatch},
-};
-enum { ROUTE_COUNT = sizeof(routes) / sizeof(routes[0]), ROUTE_UNKNOWN = ROUTE_COUNT };
-
-void pt_app_register_routes(void)
+static void release_catalog(void *catalog)
 {
-    for (unsigned i = 0; i < ROUTE_COUNT; i++)
-        pt_metrics_register_route(i, routes[i].name);
-    pt_metrics_register_route(ROUTE_UNKNOWN, "unknown");
+    pt_catalog_release(catalog);
+}
+
+void pt_app_hold_catalog(struct pt_request *request, struct pt_catalog *catalog)
+{
+    pt_http_on_done(request, release_catalog, catalog);
 }
 
 bool pt_app_count_event(struct pt_app *app, const char *campaign_id, const char *variant_id,
@@ -377,113 +323,6 @@ void pt_app_reader_country(const struct pt_app *app, const struct pt_request *re
         country[i] = c;
     }
     country[length] = '\0';
-}
-
-static const char *allow_header(unsigned allowed)
-{
-    switch (allowed & (ALLOW_GET | ALLOW_POST)) {
-    case ALLOW_GET: return "GET, HEAD";
-    case ALLOW_POST: return allowed & ALLOW_CORS ? "POST, OPTIONS" : "POST";
-    default: return "GET, HEAD, POST";
-    }
-}
-
-static unsigned find_route(const struct pt_app *app, const char *path)
-{
-    if (pt_pages_is_asset(app, path))
-        return 0;
-    for (unsigned i = 1; i < ROUTE_COUNT; i++) {
-        bool prefix = routes[i].allowed & PREFIX;
-        if (prefix ? strncmp(routes[i].path, path, strlen(routes[i].path)) == 0
-                   : strcmp(routes[i].path, path) == 0)
-            return i;
-    }
-    return ROUTE_UNKNOWN;
-}
-
-int pt_app_pool_of(void *context, const struct pt_request *request)
-{
-    unsigned index = find_route(context, request->path);
-    if (index == ROUTE_UNKNOWN)
-        return -1;
-    unsigned allowed = routes[index].allowed;
-    if (allowed & SLOW_WEBHOOK)
-        return PT_APP_POOL_WEBHOOKS;
-    /* A sign-in spends a quarter of a second hashing the password: a flood
-     * of them waits in its own pool while signed-in pages go on. */
-    if ((allowed & SLOW_STAFF) && request->method == PT_METHOD_POST &&
-        strcmp(request->path, "/dashboard/login") == 0)
-        return PT_APP_POOL_SIGN_IN;
-    if (allowed & SLOW_STAFF)
-        return PT_APP_POOL_STAFF;
-    /* Only POSTs to /support reach the processor; its GET is a plain page. */
-    if ((allowed & SLOW_READER) &&
-        (strcmp(routes[index].path, "/support") != 0 || request->method == PT_METHOD_POST))
-        return PT_APP_POOL_READERS;
-    return -1;
-}
-
-size_t pt_app_body_limit(void *context, const struct pt_request *request)
-{
-    struct pt_app *app = context;
-    size_t small = (size_t)app->config->body_limit;
-    unsigned index = find_route(app, request->path);
-    if (index == ROUTE_UNKNOWN || !(routes[index].allowed & (LARGE_FOR_TOKEN | LARGE_FOR_SESSION)))
-        return small;
-    /* A body that fits the small limit needs no check; a larger one (or one
-     * of unknown length) is taken only from a caller known by its headers,
-     * so that nobody can make the server hold megabytes before signing in. */
-    const char *length = pt_http_header(request, "Content-Length");
-    char *end = NULL;
-    if (length != NULL && strtoull(length, &end, 10) <= small && end != length && *end == '\0')
-        return small;
-    bool known = false;
-    if (routes[index].allowed & LARGE_FOR_TOKEN) {
-        const char *header = pt_http_header(request, "Authorization");
-        known = app->config->admin_token[0] != '\0' && header != NULL &&
-                strncmp(header, "Bearer ", 7) == 0 && pt_app_is_admin_token(app, header + 7);
-    } else {
-        known = pt_dashboard_signed_in(app, request);
-    }
-    return known ? (size_t)app->config->admin_body_limit : small;
-}
-
-void pt_app_dispatch(void *context, struct pt_request *request, struct pt_response *response)
-{
-    struct pt_app *app = context;
-    unsigned index = ROUTE_UNKNOWN;
-    index = find_route(app, request->path);
-    request->route = index;
-    if (index == ROUTE_UNKNOWN) {
-        pt_response_error(request, response, 404, "There is nothing at this address.");
-        return;
-    }
-    const struct route *route = &routes[index];
-    if (route->allowed & ALLOW_ANY) {
-        route->handler(app, request, response);
-        return;
-    }
-    bool allowed = false;
-    switch (request->method) {
-    case PT_METHOD_GET:
-    case PT_METHOD_HEAD: allowed = route->allowed & ALLOW_GET; break;
-    case PT_METHOD_POST: allowed = route->allowed & ALLOW_POST; break;
-    case PT_METHOD_OPTIONS:
-        if (route->allowed & ALLOW_CORS) {
-            pt_api_preflight(app, request, response);
-            return;
-        }
-        break;
-    case PT_METHOD_PUT:
-    case PT_METHOD_DELETE:
-    case PT_METHOD_OTHER: break;
-    }
-    if (!allowed) {
-        pt_response_error(request, response, 405, "This address does not take that method.");
-        pt_response_header(response, "Allow", allow_header(route->allowed));
-        return;
-    }
-    route->handler(app, request, response);
 }
 
 enum pt_status pt_app_reload_catalog(struct pt_app *app, bool force)

@@ -17,6 +17,8 @@
 #include <time.h>
 
 #include "patron/admin.h"
+#include "patron/app.h"
+#include "patron/config.h"
 #include "patron/editor.h"
 #include "patron/json.h"
 #include "patron/log.h"

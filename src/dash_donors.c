@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "patron/app.h"
 #include "patron/crypto.h"
+#include "patron/http.h"
 #include "patron/json.h"
 #include "patron/money.h"
 #include "patron/pledges.h"

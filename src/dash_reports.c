@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "patron/app.h"
+#include "patron/config.h"
 #include "patron/demo_history.h"
+#include "patron/http.h"
 #include "patron/money.h"
 
 #define REPORTS "/dashboard/reports"

@@ -14,10 +14,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "patron/app.h"
+#include "patron/config.h"
 #include "patron/crypto.h"
 #include "patron/dash_campaigns.h"
 #include "patron/dash_donors.h"
 #include "patron/dash_reports.h"
+#include "patron/http.h"
 #include "patron/render.h"
 
 #define DASHBOARD "/dashboard"
@@ -395,10 +398,10 @@ static void login(struct pt_app *app, struct pt_request *request, struct pt_resp
     sodium_memzero(token, sizeof(token));
 }
 
-static void logout(struct pt_dash *dash, const char *token)
+void pt_dashboard_logout(struct pt_dash *dash)
 {
     pthread_mutex_lock(&dash->app->auth_lock);
-    pt_auth_logout(dash->app->auth, token, pt_app_now(dash->app));
+    pt_auth_logout(dash->app->auth, dash->token, pt_app_now(dash->app));
     pthread_mutex_unlock(&dash->app->auth_lock);
     set_cookie(dash->app, dash->request, dash->response, NULL);
     redirect(dash->request, dash->response, DASHBOARD "/login?signed_out=1");
@@ -493,7 +496,7 @@ static void users_page(struct pt_dash *dash, int status, const char *notice_kind
     pt_buf_dispose(&page);
 }
 
-static void users(struct pt_dash *dash)
+void pt_dashboard_users(struct pt_dash *dash)
 {
     if (dash->request->method != PT_METHOD_POST) {
         if (dash->rest[0] != '\0') {
@@ -632,7 +635,7 @@ static void audit_row(void *context, const struct pt_auth_audit_entry *entry)
 
 enum { AUDIT_PAGE = 200 };
 
-static void audit(struct pt_dash *dash)
+void pt_dashboard_audit(struct pt_dash *dash)
 {
     struct pt_buf out;
     pt_buf_init(&out);
@@ -693,7 +696,7 @@ static void settings_row(struct pt_buf *out, const char *name, const char *value
     pt_buf_puts(out, "</td></tr>");
 }
 
-static void settings(struct pt_dash *dash)
+void pt_dashboard_settings(struct pt_dash *dash)
 {
     const struct pt_config *config = dash->app->config;
     struct pt_buf page;
@@ -717,46 +720,15 @@ static void settings(struct pt_dash *dash)
 
 /* ---------------------------------------------------------------- the gate */
 
-typedef void (*dash_handler)(struct pt_dash *dash);
-
-struct dash_route {
-    const char *prefix; /* after /dashboard */
-    enum pt_auth_role role;
-    dash_handler handler;
-};
-
-static void home(struct pt_dash *dash)
+void pt_dashboard_home(struct pt_dash *dash)
 {
-    if (dash->rest[0] != '\0') {
-        pt_dash_error(dash, 404, "There is no such page.");
-        return;
-    }
     pt_dash_redirect(dash, pt_dash_can(dash, PT_AUTH_EDITOR) ? DASHBOARD "/campaigns"
                                                              : DASHBOARD "/reports");
 }
 
-static const struct dash_route dash_routes[] = {
-    {"/campaigns", PT_AUTH_EDITOR, pt_dash_campaigns},
-    {"/reports", PT_AUTH_VIEWER, pt_dash_reports},
-    {"/donors", PT_AUTH_ADMIN, pt_dash_donors},
-    {"/users", PT_AUTH_ADMIN, users},
-    {"/audit", PT_AUTH_ADMIN, audit},
-    {"/settings", PT_AUTH_ADMIN, settings},
-};
-enum { DASH_ROUTE_COUNT = sizeof(dash_routes) / sizeof(dash_routes[0]) };
-
-/* "/campaigns" matches "/campaigns", "/campaigns/..." and "/campaigns.csv". */
-static const struct dash_route *find_dash_route(const char *path, const char **rest)
+void pt_dashboard_not_found(struct pt_dash *dash)
 {
-    for (size_t i = 0; i < DASH_ROUTE_COUNT; i++) {
-        size_t length = strlen(dash_routes[i].prefix);
-        if (strncmp(path, dash_routes[i].prefix, length) == 0 &&
-            (path[length] == '\0' || path[length] == '/' || path[length] == '.')) {
-            *rest = path + length;
-            return &dash_routes[i];
-        }
-    }
-    return NULL;
+    pt_dash_error(dash, 404, "There is no such page in the dashboard.");
 }
 
 /* A browser says where a request came from; a cross-site POST is refused
@@ -780,55 +752,53 @@ static void go_to_login(struct pt_request *request, struct pt_response *response
     pt_buf_dispose(&location);
 }
 
-void pt_dashboard_dispatch(struct pt_app *app, struct pt_request *request,
-                           struct pt_response *response)
+void pt_dashboard_root(struct pt_app *app, struct pt_request *request,
+                       struct pt_response *response)
 {
-    const char *path = request->path;
-    if (strcmp(path, DASHBOARD) == 0) {
-        redirect(request, response, DASHBOARD "/");
-        return;
-    }
-    if (strncmp(path, DASHBOARD "/", sizeof(DASHBOARD)) != 0) {
-        pt_response_error(request, response, 404, "There is no page at this address.");
-        return;
-    }
-    path += sizeof(DASHBOARD) - 1; /* keeps the '/' */
-    if (request->method != PT_METHOD_GET && request->method != PT_METHOD_HEAD &&
-        request->method != PT_METHOD_POST) {
-        pt_response_error(request, response, 405, "The dashboard takes GET and POST only.");
-        pt_response_header(response, "Allow", "GET, HEAD, POST");
-        return;
-    }
+    (void)app;
+    redirect(request, response, DASHBOARD "/");
+}
+
+bool pt_dashboard_form_ok(struct pt_request *request, struct pt_response *response)
+{
     if (request->method == PT_METHOD_POST && cross_site(request)) {
         bare_page(request, response, 403, "Refused",
                   "This form was sent from another site, so nothing was changed.");
-        return;
+        return false;
     }
     if (request->method == PT_METHOD_POST && request->form_too_large) {
         bare_page(request, response, 413, "Too large",
                   "The form had too many fields or too long a text, so nothing was saved. "
                   "Go back, shorten it and try again.");
-        return;
+        return false;
     }
-    if (strcmp(path, "/login") == 0) {
-        login(app, request, response);
-        return;
-    }
+    return true;
+}
 
+void pt_dashboard_login(struct pt_app *app, struct pt_request *request,
+                        struct pt_response *response)
+{
+    login(app, request, response);
+}
+
+void pt_dashboard_serve(struct pt_app *app, struct pt_request *request,
+                        struct pt_response *response, enum pt_auth_role role, const char *rest,
+                        pt_dashboard_page page)
+{
+    if (!pt_dashboard_form_ok(request, response))
+        return;
     struct pt_dash dash;
     memset(&dash, 0, sizeof(dash));
     dash.app = app;
     dash.request = request;
     dash.response = response;
-    char token[PT_AUTH_TOKEN_CHARS + 1];
-    if (!find_session(app, request, &dash.session, token)) {
+    if (!find_session(app, request, &dash.session, dash.token)) {
         go_to_login(request, response, pt_http_header(request, "Cookie") != NULL &&
                                            strstr(pt_http_header(request, "Cookie"),
                                                   PT_AUTH_COOKIE_NAME "=") != NULL);
         return;
     }
     pt_auth_csrf_token(app->auth, &dash.session, dash.csrf);
-
     if (request->method == PT_METHOD_POST) {
         const char *submitted = pt_http_header(request, CSRF_HEADER);
         if (submitted == NULL)
@@ -837,36 +807,21 @@ void pt_dashboard_dispatch(struct pt_app *app, struct pt_request *request,
             pt_dash_error(&dash, 403,
                           "This form has expired or did not come from this dashboard, so "
                           "nothing was changed. Reload the page and try again.");
+            sodium_memzero(dash.token, sizeof(dash.token));
             return;
         }
     }
-    if (strcmp(path, "/logout") == 0) {
-        if (request->method != PT_METHOD_POST) {
-            pt_dash_error(&dash, 405, "Sign out with the button at the top of the page.");
-            return;
-        }
-        logout(&dash, token);
-        return;
-    }
-    const char *rest = "";
-    const struct dash_route *route = strcmp(path, "/") == 0 ? NULL : find_dash_route(path, &rest);
-    if (route == NULL && strcmp(path, "/") != 0) {
-        pt_dash_error(&dash, 404, "There is no such page in the dashboard.");
-        return;
-    }
-    if (route != NULL && !pt_dash_can(&dash, route->role)) {
+    if (!pt_dash_can(&dash, role)) {
         char message[160];
         snprintf(message, sizeof(message),
                  "Your account is a %s account, which cannot open this page. An admin can "
                  "change that.",
                  pt_auth_role_name(dash.session.role));
         pt_dash_error(&dash, 403, message);
+        sodium_memzero(dash.token, sizeof(dash.token));
         return;
     }
     dash.rest = rest;
-    if (route == NULL)
-        home(&dash);
-    else
-        route->handler(&dash);
-    sodium_memzero(token, sizeof(token));
+    page(&dash);
+    sodium_memzero(dash.token, sizeof(dash.token));
 }

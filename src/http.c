@@ -129,10 +129,24 @@ const char *pt_http_form(const struct pt_request *request, const char *name)
     return NULL;
 }
 
-void pt_http_hold_catalog(struct pt_request *request, struct pt_catalog *catalog)
+void pt_http_on_done(struct pt_request *request, void (*run)(void *argument), void *argument)
 {
-    pt_catalog_release(request->catalog);
-    request->catalog = catalog;
+    /* A request asks for one or two; running out is a programming error
+     * that would otherwise leak, so it is run now rather than lost. */
+    if (request->done_count == PT_HTTP_DONE_MAX) {
+        fprintf(stderr, "patron: a request asked for more than %d cleanups\n", PT_HTTP_DONE_MAX);
+        abort();
+    }
+    request->done[request->done_count].run = run;
+    request->done[request->done_count].argument = argument;
+    request->done_count++;
+}
+
+static void run_done(struct pt_request *request)
+{
+    for (size_t i = 0; i < request->done_count; i++)
+        request->done[i].run(request->done[i].argument);
+    request->done_count = 0;
 }
 
 void pt_response_header(struct pt_response *response, const char *name, const char *value)
@@ -177,17 +191,12 @@ static const char *error_code(int status)
     }
 }
 
-static bool wants_json(const struct pt_request *request)
-{
-    return request->path != NULL && strncmp(request->path, "/v1/", 4) == 0;
-}
-
 void pt_response_error(struct pt_request *request, struct pt_response *response, int status,
                        const char *message)
 {
     struct pt_buf body;
     pt_buf_init(&body);
-    if (wants_json(request)) {
+    if (request->json_errors) {
         pt_buf_puts(&body, "{\"error\":{\"code\":\"");
         pt_buf_puts(&body, error_code(status));
         pt_buf_puts(&body, "\",\"message\":");
@@ -251,8 +260,6 @@ static enum MHD_Result reject(struct MHD_Connection *connection, struct request_
     struct pt_response response;
     memset(&response, 0, sizeof(response));
     pt_response_error(&state->request, &response, status, message);
-    if (status == 405)
-        pt_response_header(&response, "Allow", "GET, HEAD, POST, OPTIONS");
     return queue(connection, state, &response);
 }
 
@@ -577,13 +584,15 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
         request->form_last_capacity = 0;
         request->form_invalid = false;
         request->form_too_large = false;
-        request->catalog = NULL;
+        request->done_count = 0;
         request->arena = &state->arena;
         request->connection = connection;
         request->method = parse_method(method);
         request->method_name = pt_arena_strndup(&state->arena, method, strlen(method));
         request->path = pt_arena_strndup(&state->arena, url, strlen(url));
         request->route = PT_METRICS_ROUTES_MAX - 1;
+        request->json_errors = server->settings.json_errors_of != NULL &&
+                               server->settings.json_errors_of(server->context, request);
         state->discarding = false;
         state->body_limit = server->settings.body_limit_of != NULL
                                 ? server->settings.body_limit_of(server->context, request)
@@ -769,8 +778,7 @@ static void on_completed(void *context, struct MHD_Connection *connection,
         fprintf(stderr, "%s %s %d %lluus%s\n", method, path, status, (unsigned long long)elapsed,
                 reason == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection dropped)");
     }
-    pt_catalog_release(state->request.catalog);
-    state->request.catalog = NULL;
+    run_done(&state->request);
     /* An idle keep-alive connection holds no arena and no large buffer:
      * a thousand of them must fit in a few megabytes. */
     pt_arena_dispose(&state->arena);

@@ -24,7 +24,9 @@
 #include "patron/pages.h"
 #include "patron/payment_routes.h"
 #include "patron/pledges.h"
+#include "patron/ratelimit.h"
 #include "patron/reminders.h"
+#include "patron/routes.h"
 #include "patron/store.h"
 
 #ifndef PATRON_VERSION
@@ -724,7 +726,7 @@ static int run_server(struct pt_config *config, const struct options *options, b
     bool scheduled = config->reminders_send_hour >= 0 && config->smtp_url[0] != '\0';
     if (scheduled)
         scheduler_start(&scheduler, &app);
-    pt_app_register_routes();
+    pt_routes_init();
     pt_app_check_store(&app);
 
     struct pt_http_settings settings = {
@@ -736,27 +738,28 @@ static int run_server(struct pt_config *config, const struct options *options, b
         .connection_memory_limit = config->connection_memory_limit,
         .connection_timeout = config->connection_timeout,
         .body_limit = (size_t)config->body_limit,
-        .body_limit_of = pt_app_body_limit,
+        .body_limit_of = pt_routes_body_limit,
+        .json_errors_of = pt_routes_json_errors,
         .log_requests = config->log_requests,
-        .pool_of = pt_app_pool_of,
+        .pool_of = pt_routes_pool_of,
         .pools =
             {
-                [PT_APP_POOL_READERS] = {"reader", config->reader_workers,
+                [PT_ROUTES_POOL_READERS] = {"reader", config->reader_workers,
                                          config->worker_queue_limit},
-                [PT_APP_POOL_WEBHOOKS] = {"webhook", config->webhook_workers,
+                [PT_ROUTES_POOL_WEBHOOKS] = {"webhook", config->webhook_workers,
                                           config->worker_queue_limit},
-                [PT_APP_POOL_STAFF] = {"staff", config->staff_workers,
+                [PT_ROUTES_POOL_STAFF] = {"staff", config->staff_workers,
                                        config->worker_queue_limit},
-                [PT_APP_POOL_SIGN_IN] = {"sign-in", config->sign_in_workers,
+                [PT_ROUTES_POOL_SIGN_IN] = {"sign-in", config->sign_in_workers,
                                          config->worker_queue_limit},
             },
-        .pool_count = PT_APP_POOL_COUNT,
+        .pool_count = PT_ROUTES_POOL_COUNT,
         .busy_retry_after = 5,
     };
     /* Read before the server starts: once it serves, a worker may replace
      * (and free) this catalogue at any moment. */
     size_t campaign_count = catalog->campaign_count;
-    if (pt_http_start(&settings, pt_app_dispatch, &app, &server, error, sizeof(error)) != PT_OK) {
+    if (pt_http_start(&settings, pt_routes_dispatch, &app, &server, error, sizeof(error)) != PT_OK) {
         fprintf(stderr, "patron: %s\n", error);
         goto out_app;
     }

@@ -5,9 +5,12 @@
 #include <string.h>
 
 #include "patron/buf.h"
+#include "patron/config.h"
+#include "patron/http.h"
 #include "patron/log.h"
 #include "patron/money.h"
 #include "patron/pledges.h"
+#include "patron/ratelimit.h"
 #include "patron/reminder_routes.h"
 #include "patron/render.h"
 #include "patron/request.h"
@@ -58,7 +61,7 @@ void pt_pages_embed(struct pt_app *app, struct pt_request *request, struct pt_re
      * a fresh bucket: the split stays fair, only stickiness is lost. */
     appeal.bucket = randombytes_random();
     struct pt_catalog *catalog = pt_catalog_holder_acquire(&app->catalogs);
-    pt_http_hold_catalog(request, catalog);
+    pt_app_hold_catalog(request, catalog);
     pt_app_reader_country(app, request, appeal.country);
     appeal.device = device_from_user_agent(pt_http_header(request, "User-Agent"));
     struct pt_select_options options;

@@ -8,12 +8,18 @@
 #include <time.h>
 
 #include "patron/alloc.h"
+#include "patron/app.h"
 #include "patron/buf.h"
+#include "patron/config.h"
 #include "patron/crypto.h"
+#include "patron/http.h"
 #include "patron/log.h"
 #include "patron/money.h"
+#include "patron/pay.h"
 #include "patron/pledges.h"
+#include "patron/ratelimit.h"
 #include "patron/render.h"
+#include "patron/store.h"
 
 static bool russian(const char *language)
 {

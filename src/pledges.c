@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "patron/buf.h"
+#include "patron/config.h"
 #include "patron/crypto.h"
 #include "patron/json.h"
 #include "patron/log.h"

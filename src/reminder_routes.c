@@ -4,10 +4,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "patron/app.h"
+#include "patron/config.h"
+#include "patron/http.h"
 #include "patron/i18n.h"
 #include "patron/json.h"
+#include "patron/ratelimit.h"
 #include "patron/reminders.h"
 #include "patron/render.h"
+#include "patron/store.h"
 
 static int64_t now_ms(void)
 {

@@ -2,7 +2,10 @@
 # Runs every test patron has, in order of speed, and ends with one line:
 # "total: N passed, N failed". Called by `./run test` after the builds.
 #   unit + fuzz replay   (Criterion; plain build and ASan/UBSan build)
-#   http                 (the real binary on loopback; plain and ASan/UBSan)
+#   unit (tsan)          (ThreadSanitizer: tests/unit/tsan_threads.c and the fuzz
+#                        replays; Criterion itself cannot run under TSan)
+#   http                 (the real binary on loopback; plain and ASan/UBSan, and
+#                        the tests of threads and shutdown under TSan)
 #   browser              (headless Chromium through playwright-core)
 #   fuzz                 (libFuzzer, a short bounded run per target)
 set -uo pipefail
@@ -20,9 +23,9 @@ tally() { # NAME PASSED FAILED
   if [ "$3" -gt 0 ]; then failures+=("$1"); fi
 }
 
-meson_suite() { # NAME BUILD_DIR
+meson_suite() { # NAME BUILD_DIR [meson test options...]
   local log="$out/$1.log"
-  meson test -C "$2" --print-errorlogs --num-processes 2 >"$log" 2>&1
+  meson test -C "$2" --print-errorlogs --num-processes 2 "${@:3}" >"$log" 2>&1
   local ok bad
   # Each OK line counts its subtests ("25 subtests passed"), or 1 (POSIX awk).
   ok=$(awk '/^ *[0-9]+\/[0-9]+ .* OK / {
@@ -36,12 +39,16 @@ meson_suite() { # NAME BUILD_DIR
   tally "$1" "$ok" "$bad"
 }
 
-node_suite() { # NAME FOLDER [ENV=VALUE...]
-  local name=$1 folder=$2; shift 2
+node_suite() { # NAME "FOLDER or FILES" [ENV=VALUE...]
+  local name=$1 targets=() target; shift
+  for target in $1; do
+    if [ -d "$target" ]; then targets+=("$target/"); else targets+=("$target"); fi
+  done
+  shift
   local log="$out/$name.log"
   # Bounded: a server that crashed can leave a test file waiting for ever.
   env "$@" timeout --kill-after=10 "${PATRON_SUITE_SECONDS:-1500}" \
-    node --test --test-reporter=tap --test-concurrency=1 "$folder"/ >"$log" 2>&1
+    node --test --test-reporter=tap --test-concurrency=1 "${targets[@]}" >"$log" 2>&1
   local rc=$? ok bad
   ok=$(awk '/^# pass /{ print $3 }' "$log" | tail -n 1)
   bad=$(awk '/^# fail /{ print $3 }' "$log" | tail -n 1)
@@ -55,6 +62,15 @@ node_suite() { # NAME FOLDER [ENV=VALUE...]
     [ "$bad" -gt 0 ] || bad=1
   fi
   tally "$name" "$ok" "$bad"
+}
+
+tsan_reports() { # NAME: one failure for every ThreadSanitizer report written since the last call
+  local reports=("$out"/tsan.*)
+  [ -e "${reports[0]}" ] || return 0
+  local folder="$out/tsan-reports/${1//[^a-z]/-}"
+  mkdir -p "$folder" && mv "${reports[@]}" "$folder"/
+  cat "$folder"/* | head -n 80
+  tally "$1: TSan reports" 0 "$(cat "$folder"/* | grep -c '^WARNING: ThreadSanitizer')"
 }
 
 fuzz_suite() {
@@ -91,11 +107,27 @@ bench_suite() {
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# Read by the build-tsan binaries only. Reports go to files, one per
+# process, counted by tsan_reports: a server must not stop halfway through a
+# test for one, nor its report be lost in the test's output.
+export TSAN_OPTIONS="halt_on_error=0:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp:log_path=$PWD/$out/tsan"
+# The HTTP tests of threads, queues and shutdown: the ones a race would show in.
+TSAN_HTTP_TESTS="tests/http/concurrency.test.mjs tests/http/shutdown.test.mjs
+  tests/http/keepalive.test.mjs tests/http/workers.test.mjs tests/http/connections.test.mjs
+  tests/http/dashboard-session.test.mjs"
 
 meson_suite "unit" build
 meson_suite "unit (asan+ubsan)" build-asan
+if [ -d build-tsan ]; then
+  meson_suite "unit (tsan)" build-tsan --suite tsan --suite fuzz
+  tsan_reports "unit (tsan)"
+fi
 node_suite "http" tests/http PATRON_BIN="$PWD/build/patron"
 node_suite "http (asan+ubsan)" tests/http PATRON_BIN="$PWD/build-asan/patron"
+if [ -d build-tsan ]; then
+  node_suite "http (tsan)" "$TSAN_HTTP_TESTS" PATRON_BIN="$PWD/build-tsan/patron"
+  tsan_reports "http (tsan)"
+fi
 node_suite "browser" tests/browser PATRON_BIN="$PWD/build/patron"
 for folder in tests/payments tests/reminders; do
   # Suites that exist only once their features do.

@@ -7,12 +7,36 @@
 #define PATRON_ADMIN_H
 
 #include <jansson.h>
+#include <stddef.h>
 
-#include "patron/app.h"
+#include "patron/status.h"
 
-/* Handles every path under /v1/admin/, after checking the admin token. */
-void pt_admin_dispatch(struct pt_app *app, struct pt_request *request,
+struct pt_app;
+struct pt_request;
+struct pt_response;
+
+/* One handler per route (routes.c), called once the admin token and the
+ * method have been checked. request->parameter is the campaign id where the
+ * path has one. */
+/* GET /v1/admin/catalog exports the catalogue; PUT imports one. */
+void pt_admin_catalog(struct pt_app *app, struct pt_request *request,
+                      struct pt_response *response);
+/* POST /v1/admin/editor-links[?campaign=ID]. */
+void pt_admin_editor_links(struct pt_app *app, struct pt_request *request,
+                           struct pt_response *response);
+/* GET /v1/admin/campaigns lists; POST creates. */
+void pt_admin_campaigns(struct pt_app *app, struct pt_request *request,
+                        struct pt_response *response);
+/* GET, PUT or DELETE /v1/admin/campaigns/ID. */
+void pt_admin_campaign(struct pt_app *app, struct pt_request *request,
                        struct pt_response *response);
+/* POST /v1/admin/campaigns/ID/live, /end, /draft. */
+void pt_admin_campaign_live(struct pt_app *app, struct pt_request *request,
+                            struct pt_response *response);
+void pt_admin_campaign_end(struct pt_app *app, struct pt_request *request,
+                           struct pt_response *response);
+void pt_admin_campaign_draft(struct pt_app *app, struct pt_request *request,
+                             struct pt_response *response);
 
 /* A campaign's version: a digest of its stored document, so that a change
  * made from an old copy can be refused. 32 hex characters. */

@@ -1,26 +1,31 @@
-/* The running application: what every handler shares, and the router that
- * maps a method and a path to a handler. main.c builds one of these and
- * hands pt_app_dispatch to the HTTP layer. */
+/* The running application: what every handler shares. main.c builds one
+ * of these; routes.c maps a method and a path to a handler that takes it.
+ * This header includes what the struct embeds and no more: a file includes
+ * the modules it calls itself. */
 #ifndef PATRON_APP_H
 #define PATRON_APP_H
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "patron/auth.h"
 #include "patron/brand.h"
 #include "patron/catalog.h"
-#include "patron/config.h"
-#include "patron/events.h"
 #include "patron/crypto.h"
-#include "patron/http.h"
+#include "patron/events.h"
 #include "patron/mail.h"
-#include "patron/pay.h"
-#include "patron/ratelimit.h"
-#include "patron/select.h"
-#include "patron/store.h"
 
+struct pt_auth;
+struct pt_config;
 struct pt_ledger;
+struct pt_pay;
+struct pt_ratelimit;
+struct pt_request;
+struct pt_response;
+struct pt_select_options;
+struct pt_store;
 struct pt_thanks_checks;
 
 struct pt_app {
@@ -49,34 +54,6 @@ struct pt_app {
 
 typedef void (*pt_app_handler)(struct pt_app *app, struct pt_request *request,
                                struct pt_response *response);
-
-/* The dispatch function for pt_http_start; context is the struct pt_app. */
-void pt_app_dispatch(void *context, struct pt_request *request, struct pt_response *response);
-
-/* The worker pools (pt_http_settings.pools, in this order): readers waiting
- * on the payment processor (/support's POST, /thanks, /manage), the
- * processor's webhooks, and the newsroom's staff (the admin API, the
- * dashboard), and dashboard sign-ins, whose password hashing must never
- * hold up signed-in staff. A hung processor fills the first and never holds
- * up the others. */
-enum pt_app_pool {
-    PT_APP_POOL_READERS,
-    PT_APP_POOL_WEBHOOKS,
-    PT_APP_POOL_STAFF,
-    PT_APP_POOL_SIGN_IN,
-    PT_APP_POOL_COUNT,
-};
-
-/* The pt_http_pool_of callback: the pool that answers a request, or -1. */
-int pt_app_pool_of(void *context, const struct pt_request *request);
-
-/* The pt_http_body_limit callback: body_limit, or admin_body_limit for the
- * admin API with the admin token and the dashboard with a signed-in
- * session, checked from the headers before any of the body is read. */
-size_t pt_app_body_limit(void *context, const struct pt_request *request);
-
-/* Registers the route names with the metrics module; call once at start. */
-void pt_app_register_routes(void);
 
 /* The editor's options from the query: force=CAMPAIGN:VARIANT, and
  * preview=TOKEN when TOKEN is a signed preview token (never the admin
@@ -122,6 +99,10 @@ bool pt_app_is_admin_token(const struct pt_app *app, const char *text);
  * whether it was counted. */
 bool pt_app_count_event(struct pt_app *app, const char *campaign_id, const char *variant_id,
                         enum pt_event_kind kind, int64_t when);
+
+/* Keeps a catalogue reference until the answer has been sent (takes
+ * ownership), through pt_http_on_done. */
+void pt_app_hold_catalog(struct pt_request *request, struct pt_catalog *catalog);
 
 /* Unix seconds, as the app sees them. */
 int64_t pt_app_now(const struct pt_app *app);

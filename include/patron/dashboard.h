@@ -2,7 +2,8 @@
  * the gate every dashboard page passes (a live session, the role the page
  * needs, and on every POST the session's CSRF token). The pages themselves
  * live in their own modules (dash_campaigns.c, dash_reports.c,
- * dash_donors.c) and are reached through the route table in dashboard.c.
+ * dash_donors.c) and are reached through patron's route table (routes.c),
+ * whose auth field names the role each page needs.
  *
  * Every page is server-rendered HTML that works without JavaScript; script
  * (web/dashboard.js) only adds the live preview and the charts. */
@@ -12,9 +13,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "patron/app.h"
 #include "patron/auth.h"
 #include "patron/buf.h"
+
+struct pt_app;
+struct pt_request;
+struct pt_response;
 
 /* One dashboard request that has passed the gate. */
 struct pt_dash {
@@ -23,12 +27,41 @@ struct pt_dash {
     struct pt_response *response;
     struct pt_auth_session session;       /* who is signed in */
     char csrf[PT_AUTH_TOKEN_CHARS + 1];   /* for the page's forms */
-    const char *rest;                     /* the path after the route's prefix, e.g. "ID/edit" */
+    const char *rest;                     /* the path after the route's, e.g. "/ID/edit" */
+    char token[PT_AUTH_TOKEN_CHARS + 1];  /* the session's, from the cookie; wiped after */
 };
 
-/* Handles every path under /dashboard/. */
-void pt_dashboard_dispatch(struct pt_app *app, struct pt_request *request,
-                           struct pt_response *response);
+/* A dashboard page behind the gate. */
+typedef void (*pt_dashboard_page)(struct pt_dash *dash);
+
+/* The gate: the form checks (pt_dashboard_form_ok), a live session (else a
+ * redirect to sign in), on a POST the session's CSRF token, and at least
+ * role; then page, with rest (what follows the route's path) in dash->rest. */
+void pt_dashboard_serve(struct pt_app *app, struct pt_request *request,
+                        struct pt_response *response, enum pt_auth_role role, const char *rest,
+                        pt_dashboard_page page);
+
+/* True when a POST may go on: not cross-site and not too large a form;
+ * otherwise answers 403 or 413 and returns false. Does nothing for other
+ * methods. */
+bool pt_dashboard_form_ok(struct pt_request *request, struct pt_response *response);
+
+/* /dashboard: a redirect to /dashboard/. */
+void pt_dashboard_root(struct pt_app *app, struct pt_request *request,
+                       struct pt_response *response);
+/* /dashboard/login: the sign-in page and form (after pt_dashboard_form_ok). */
+void pt_dashboard_login(struct pt_app *app, struct pt_request *request,
+                        struct pt_response *response);
+
+/* The pages this module draws: /dashboard/ (a redirect to the first
+ * section the role may open), /logout, /users, /audit, /settings, and the
+ * framed 404 of any other path. */
+void pt_dashboard_home(struct pt_dash *dash);
+void pt_dashboard_logout(struct pt_dash *dash);
+void pt_dashboard_users(struct pt_dash *dash);
+void pt_dashboard_audit(struct pt_dash *dash);
+void pt_dashboard_settings(struct pt_dash *dash);
+void pt_dashboard_not_found(struct pt_dash *dash);
 
 /* True when the request's cookie names a live session. Called before the
  * body is read, to choose its limit; the gate still checks everything. */

@@ -14,7 +14,6 @@
 #include <stdint.h>
 
 #include "patron/alloc.h"
-#include "patron/catalog.h"
 #include "patron/status.h"
 
 enum pt_method {
@@ -38,6 +37,9 @@ struct pt_form_field {
 /* One field's value: a long appeal body is a few kilobytes. */
 #define PT_FORM_VALUE_MAX (64 * 1024)
 
+/* Cleanups one request may ask for (see pt_http_on_done). */
+#define PT_HTTP_DONE_MAX 4
+
 struct pt_request {
     enum pt_method method;
     const char *method_name;
@@ -45,6 +47,7 @@ struct pt_request {
     const char *body;           /* NUL-terminated copy of the body, or NULL */
     size_t body_length;
     const char *content_type;   /* NULL when absent */
+    const char *parameter;      /* the route's "*" segment (set by the router), or NULL */
     struct pt_form_field *form; /* urlencoded or multipart fields, in the arena; a name
                                    sent twice (checkboxes) appears twice, in order */
     size_t form_count;
@@ -54,8 +57,13 @@ struct pt_request {
     bool form_invalid;          /* the form body could not be decoded */
     bool form_too_large;        /* ... because it had too many fields or too long a value */
     struct pt_arena *arena;     /* freed when the answer has been sent */
-    struct pt_catalog *catalog; /* held for the request, see pt_http_hold_catalog */
+    bool json_errors;           /* errors in JSON, else HTML (pt_http_settings.json_errors_of) */
     unsigned route;             /* set by the router, for metrics */
+    struct pt_http_done {       /* the HTTP layer's own: see pt_http_on_done */
+        void (*run)(void *argument);
+        void *argument;
+    } done[PT_HTTP_DONE_MAX];
+    size_t done_count;
     void *connection;           /* the library's connection, opaque */
 };
 
@@ -67,8 +75,10 @@ const char *pt_http_header(const struct pt_request *request, const char *name);
 void pt_http_peer_address(const struct pt_request *request, char *out, size_t size);
 /* A form field, or NULL. */
 const char *pt_http_form(const struct pt_request *request, const char *name);
-/* Keeps a catalogue reference until the answer has been sent (takes ownership). */
-void pt_http_hold_catalog(struct pt_request *request, struct pt_catalog *catalog);
+/* Calls run(argument) once the answer has been sent (or the connection
+ * dropped), in the order asked; at most PT_HTTP_DONE_MAX per request. For
+ * what a response body borrows, such as a reference to shared data. */
+void pt_http_on_done(struct pt_request *request, void (*run)(void *argument), void *argument);
 
 #define PT_RESPONSE_HEADERS_MAX 8
 
@@ -86,8 +96,9 @@ void pt_response_header(struct pt_response *response, const char *name, const ch
 /* Sets body to a copy in the request's arena. */
 void pt_response_text(struct pt_request *request, struct pt_response *response, int status,
                       const char *content_type, const char *body, size_t length);
-/* An error the way a person or a program expects it: JSON under /v1/, a small
- * HTML page elsewhere. message is plain text. */
+/* An error the way a person or a program expects it: JSON when the
+ * application said so for this request (request->json_errors), else a small
+ * HTML page. message is plain text. */
 void pt_response_error(struct pt_request *request, struct pt_response *response, int status,
                        const char *message);
 
@@ -116,6 +127,10 @@ typedef int (*pt_http_pool_of)(void *context, const struct pt_request *request);
  * take a large body only from a caller it has authenticated. */
 typedef size_t (*pt_http_body_limit)(void *context, const struct pt_request *request);
 
+/* Called on the first callback, once the method and path are known: true
+ * when this request's errors (the HTTP layer's own too) are JSON. */
+typedef bool (*pt_http_json_errors)(void *context, const struct pt_request *request);
+
 struct pt_http_settings {
     const char *listen;
     int port;
@@ -126,6 +141,7 @@ struct pt_http_settings {
     int connection_timeout;
     size_t body_limit;
     pt_http_body_limit body_limit_of; /* NULL: body_limit for every request */
+    pt_http_json_errors json_errors_of; /* NULL: every error is HTML */
     bool log_requests;
     pt_http_pool_of pool_of;    /* NULL: every request is answered where it arrives */
     struct pt_http_pool pools[PT_HTTP_POOLS_MAX];
