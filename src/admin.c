@@ -12,6 +12,7 @@
 #include "patron/dash_campaigns.h"
 #include "patron/http.h"
 #include "patron/json.h"
+#include "patron/log.h"
 #include "patron/store.h"
 
 /* One change at a time: validating against the stored catalogue and storing
@@ -146,7 +147,7 @@ enum pt_status pt_admin_change_campaign(struct pt_app *app, const char *id,
     /* Reloading under the lock keeps the catalogue in service in the order
      * the changes were stored. */
     if (status == PT_OK && pt_app_reload_catalog(app, true) != PT_OK)
-        fprintf(stderr, "patron: campaign %s was stored but the catalogue did not reload\n", id);
+        pt_log(PT_LOG_ERROR, "campaign %s was stored but the catalogue did not reload", id);
     pthread_mutex_unlock(&change_lock);
     pt_store_documents_dispose(&set);
     pt_json_free(document);
@@ -212,7 +213,7 @@ static void audit(struct pt_app *app, const char *action, const char *detail)
     enum pt_status status = pt_auth_audit(app->auth, pt_app_now(app), 0, name, detail);
     pthread_mutex_unlock(&app->auth_lock);
     if (status != PT_OK)
-        fprintf(stderr, "patron: the audit log did not take %s %s\n", name, detail);
+        pt_log(PT_LOG_ERROR, "the audit log did not take %s %s", name, detail);
 }
 
 /* One campaign put (document) or taken out (NULL), answering the request. */

@@ -11,6 +11,7 @@
 #include "patron/config.h"
 #include "patron/dash_campaigns.h"
 #include "patron/http.h"
+#include "patron/log.h"
 #include "patron/ratelimit.h"
 #include "patron/select.h"
 #include "patron/store.h"
@@ -44,10 +45,10 @@ void pt_app_check_store(struct pt_app *app)
     bool failing = pt_store_write_probe(app->store, pt_app_now(app)) != PT_OK;
     bool was = atomic_exchange(&app->store_failing, failing);
     if (failing && !was)
-        fprintf(stderr, "patron: the database cannot be written (see above); /healthz answers "
-                        "503 until it can\n");
+        pt_log(PT_LOG_ERROR, "the database cannot be written (see above); /healthz answers "
+                             "503 until it can");
     else if (!failing && was)
-        fprintf(stderr, "patron: the database can be written again\n");
+        pt_log(PT_LOG_INFO, "the database can be written again");
 }
 
 int64_t pt_app_now(const struct pt_app *app)
@@ -340,10 +341,10 @@ enum pt_status pt_app_reload_catalog(struct pt_app *app, bool force)
     char error[512];
     status = pt_store_load_catalog(app->store, &app->catalog_settings, &next, error, sizeof(error));
     if (status) {
-        fprintf(stderr,
-                "patron: the changed campaigns were refused, the previous ones stay "
-                "in service: %s\n",
-                error);
+        pt_log(PT_LOG_WARNING,
+               "the changed campaigns were refused, the previous ones stay "
+               "in service: %s",
+               error);
         return status;
     }
     pt_catalog_holder_swap(&app->catalogs, next);

@@ -1,11 +1,12 @@
 #include "patron/http.h"
 
 #include <arpa/inet.h>
-#include <pthread.h>
+#include <assert.h>
 #include <ctype.h>
-#include <stddef.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "patron/buf.h"
+#include "patron/log.h"
 #include "patron/metrics.h"
 
 struct request_state;
@@ -134,7 +136,7 @@ void pt_http_on_done(struct pt_request *request, void (*run)(void *argument), vo
     /* A request asks for one or two; running out is a programming error
      * that would otherwise leak, so it is run now rather than lost. */
     if (request->done_count == PT_HTTP_DONE_MAX) {
-        fprintf(stderr, "patron: a request asked for more than %d cleanups\n", PT_HTTP_DONE_MAX);
+        pt_log(PT_LOG_ERROR, "a request asked for more than %d cleanups", PT_HTTP_DONE_MAX);
         abort();
     }
     request->done[request->done_count].run = run;
@@ -157,11 +159,16 @@ void pt_response_header(struct pt_response *response, const char *name, const ch
             return;
         }
     }
-    if (response->header_count < PT_RESPONSE_HEADERS_MAX) {
-        response->header_names[response->header_count] = name;
-        response->header_values[response->header_count] = value;
-        response->header_count++;
+    /* A header past the room could be the CSP or the cache rule: a bug to
+     * stop in the tests, and to say out loud in a release build. */
+    assert(response->header_count < PT_RESPONSE_HEADERS_MAX && "raise PT_RESPONSE_HEADERS_MAX");
+    if (response->header_count == PT_RESPONSE_HEADERS_MAX) {
+        pt_log(PT_LOG_ERROR, "a response had no room for its header %s; it went without", name);
+        return;
     }
+    response->header_names[response->header_count] = name;
+    response->header_values[response->header_count] = value;
+    response->header_count++;
 }
 
 void pt_response_text(struct pt_request *request, struct pt_response *response, int status,
@@ -738,25 +745,6 @@ static void *on_uri(void *context, const char *uri, struct MHD_Connection *conne
  * line and "%1b" a terminal escape. Control bytes, spaces (which separate
  * the fields) and backslashes are written \xHH; a longer text is cut with
  * "...". NULL is "-". */
-static void log_text(char *out, size_t size, const char *text)
-{
-    size_t used = 0;
-    for (const unsigned char *p = (const unsigned char *)(text ? text : "-"); *p; p++) {
-        bool plain = *p > 0x20 && *p != 0x7f && *p != '\\';
-        size_t need = plain ? 1 : 4;
-        if (used + need + 4 > size) {
-            memcpy(out + used, "...", 3);
-            used += 3;
-            break;
-        }
-        if (plain)
-            out[used++] = (char)*p;
-        else
-            used += (size_t)snprintf(out + used, size - used, "\\x%02x", *p);
-    }
-    out[used] = '\0';
-}
-
 static void on_completed(void *context, struct MHD_Connection *connection,
                          void **connection_context, enum MHD_RequestTerminationCode reason)
 {
@@ -772,11 +760,12 @@ static void on_completed(void *context, struct MHD_Connection *connection,
     if (server->settings.log_requests) {
         /* Method, path, status and time only: never the client's address,
          * the query (it can name an article a reader read) or a header. */
-        char method[64], path[4096];
-        log_text(method, sizeof(method), state->request.method_name);
-        log_text(path, sizeof(path), state->request.path);
-        fprintf(stderr, "%s %s %d %lluus%s\n", method, path, status, (unsigned long long)elapsed,
-                reason == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection dropped)");
+        char code[16], took[32];
+        snprintf(code, sizeof(code), "%d", status);
+        snprintf(took, sizeof(took), "%lluus", (unsigned long long)elapsed);
+        const char *words[] = {
+            state->request.method_name, state->request.path, code, took, "(connection", "dropped)"};
+        pt_log_words(PT_LOG_INFO, words, reason == MHD_REQUEST_TERMINATED_COMPLETED_OK ? 4 : 6);
     }
     run_done(&state->request);
     /* An idle keep-alive connection holds no arena and no large buffer:

@@ -18,11 +18,11 @@ void pt_log_set_threshold(enum pt_log_level level)
     atomic_store_explicit(&threshold, (int)level, memory_order_relaxed);
 }
 
-void pt_log_escape(char *out, size_t size, const char *text)
+static void escape(char *out, size_t size, const char *text, bool spaces)
 {
     size_t used = 0;
     for (const unsigned char *p = (const unsigned char *)(text ? text : "-"); *p; p++) {
-        bool plain = *p >= 0x20 && *p != 0x7f && *p != '\\';
+        bool plain = *p >= 0x20 && *p != 0x7f && *p != '\\' && (!spaces || *p != ' ');
         size_t need = plain ? 1 : 4;
         if (used + need + 4 > size) {
             memcpy(out + used, "...", 3);
@@ -35,6 +35,16 @@ void pt_log_escape(char *out, size_t size, const char *text)
             used += (size_t)snprintf(out + used, size - used, "\\x%02x", *p);
     }
     out[used] = '\0';
+}
+
+void pt_log_escape(char *out, size_t size, const char *text)
+{
+    escape(out, size, text, false);
+}
+
+void pt_log_escape_word(char *out, size_t size, const char *text)
+{
+    escape(out, size, text, true);
 }
 
 /* journald sets JOURNAL_STREAM for a service whose standard error is the
@@ -63,9 +73,30 @@ static void write_all(const char *data, size_t length)
     }
 }
 
+static bool quiet(enum pt_log_level level)
+{
+    return (int)level > atomic_load_explicit(&threshold, memory_order_relaxed);
+}
+
+void pt_log_words(enum pt_log_level level, const char *const *words, size_t count)
+{
+    if (quiet(level))
+        return;
+    char line[LINE_MAX_BYTES + 16];
+    size_t used = to_journal() ? (size_t)snprintf(line, sizeof(line), "<%d>", (int)level) : 0;
+    for (size_t i = 0; i < count && used + 8 < sizeof(line); i++) {
+        if (i > 0)
+            line[used++] = ' ';
+        escape(line + used, sizeof(line) - used - 1, words[i], true);
+        used += strlen(line + used);
+    }
+    line[used++] = '\n';
+    write_all(line, used);
+}
+
 void pt_log(enum pt_log_level level, const char *format, ...)
 {
-    if ((int)level > atomic_load_explicit(&threshold, memory_order_relaxed))
+    if (quiet(level))
         return;
     char message[LINE_MAX_BYTES];
     va_list args;

@@ -80,7 +80,9 @@ const char *pt_http_form(const struct pt_request *request, const char *name);
  * what a response body borrows, such as a reference to shared data. */
 void pt_http_on_done(struct pt_request *request, void (*run)(void *argument), void *argument);
 
-#define PT_RESPONSE_HEADERS_MAX 8
+/* Room for every header one answer sets (a dropped one aborts a debug
+ * build: see pt_response_header). */
+#define PT_RESPONSE_HEADERS_MAX 12
 
 struct pt_response {
     int status;

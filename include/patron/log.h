@@ -25,6 +25,11 @@ enum pt_log_level {
  * ends with "...". */
 void pt_log(enum pt_log_level level, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
+/* Writes one line of count words separated by single spaces, without the
+ * "patron: " prefix, each word escaped so that it holds no space either:
+ * for lines that tools split into fields, such as the request log. */
+void pt_log_words(enum pt_log_level level, const char *const *words, size_t count);
+
 /* Lines less important than level are dropped (PT_LOG_INFO by default).
  * Set once at start, before other threads run. */
 void pt_log_set_threshold(enum pt_log_level level);
@@ -32,5 +37,7 @@ void pt_log_set_threshold(enum pt_log_level level);
 /* Escapes text as pt_log does into out (size > 4), ending with "..." when
  * it does not fit. For callers that build a line from parts. */
 void pt_log_escape(char *out, size_t size, const char *text);
+/* The same, escaping spaces too. */
+void pt_log_escape_word(char *out, size_t size, const char *text);
 
 #endif

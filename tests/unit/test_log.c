@@ -97,3 +97,14 @@ Test(log, a_long_message_is_cut_with_an_ellipsis)
     free(text);
     free(long_text);
 }
+
+Test(log, words_stay_words_whatever_they_hold)
+{
+    unsetenv("JOURNAL_STREAM");
+    capture();
+    const char *words[] = {"GET", "/a b\n200 1us", NULL, "404"};
+    pt_log_words(PT_LOG_INFO, words, 4);
+    char *text = captured();
+    cr_assert_str_eq(text, "GET /a\\x20b\\x0a200\\x201us - 404\n");
+    free(text);
+}

@@ -1,6 +1,8 @@
 /* The generic matcher: exact paths, "*" parameters, sections and prefixes,
  * 405 with Allow, 404 for what no route knows, and CORS preflights. */
 #include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "patron/alloc.h"
@@ -142,4 +144,27 @@ Test(router, cors_preflight)
     cr_assert_eq(found_id(&match), 1);
     /* Without CORS, OPTIONS is just a method the route does not take. */
     cr_assert_eq(find(PT_METHOD_OPTIONS, "/healthz").result, PT_ROUTER_WRONG_METHOD);
+}
+
+#ifndef NDEBUG
+/* A header past the room would be dropped without a word (it could be the
+ * CSP): a debug build stops there. */
+Test(response, a_header_past_the_room_stops_a_debug_build, .signal = SIGABRT)
+{
+    struct pt_response response = {0};
+    static char names[PT_RESPONSE_HEADERS_MAX + 1][16];
+    for (int i = 0; i <= PT_RESPONSE_HEADERS_MAX; i++) {
+        snprintf(names[i], sizeof(names[i]), "X-Header-%d", i);
+        pt_response_header(&response, names[i], "1");
+    }
+}
+#endif
+
+Test(response, setting_a_header_again_replaces_it)
+{
+    struct pt_response response = {0};
+    pt_response_header(&response, "Cache-Control", "no-store");
+    pt_response_header(&response, "cache-control", "max-age=60");
+    cr_assert_eq(response.header_count, 1);
+    cr_assert_str_eq(response.header_values[0], "max-age=60");
 }
