@@ -8,11 +8,12 @@
 
 #include "patron/alloc.h"
 #include "patron/app.h"
+#include "patron/auth.h"
 #include "patron/buf.h"
-#include "patron/dash_campaigns.h"
 #include "patron/http.h"
 #include "patron/json.h"
 #include "patron/log.h"
+#include "patron/preview.h"
 #include "patron/store.h"
 
 /* One change at a time: validating against the stored catalogue and storing
@@ -425,11 +426,10 @@ void pt_admin_editor_links(struct pt_app *app, struct pt_request *request,
         pt_response_error(request, response, 422, "campaign must be a campaign id.");
         return;
     }
-    int64_t expires_at = pt_app_now(app) + PT_DASH_PREVIEW_LINK_SECONDS;
-    char preview[PT_DASH_PREVIEW_TOKEN_MAX], debug[PT_DASH_PREVIEW_TOKEN_MAX];
-    pt_dash_campaigns_preview_token(&app->crypto, campaign ? campaign : PT_DASH_PREVIEW_ALL,
-                                    expires_at, preview);
-    pt_dash_campaigns_debug_token(&app->crypto, expires_at, debug);
+    int64_t expires_at = pt_app_now(app) + PT_PREVIEW_LINK_SECONDS;
+    char preview[PT_PREVIEW_TOKEN_MAX], debug[PT_PREVIEW_TOKEN_MAX];
+    pt_preview_token(&app->crypto, campaign ? campaign : PT_PREVIEW_ALL, expires_at, preview);
+    pt_preview_debug_token(&app->crypto, expires_at, debug);
     audit(app, "editor_links", campaign ? campaign : "every draft");
     json_t *answer = json_pack("{s:s, s:s, s:I, s:s?}", "preview", preview, "debug", debug,
                                "expires_at", (json_int_t)expires_at, "campaign", campaign);

@@ -6,10 +6,10 @@
 
 #include "patron/buf.h"
 #include "patron/config.h"
-#include "patron/dash_campaigns.h"
 #include "patron/http.h"
 #include "patron/json.h"
 #include "patron/metrics.h"
+#include "patron/preview.h"
 #include "patron/ratelimit.h"
 #include "patron/request.h"
 #include "patron/select.h"
@@ -106,8 +106,7 @@ void pt_api_appeal(struct pt_app *app, struct pt_request *request, struct pt_res
     pt_app_editor_options(app, request, &options);
     /* The reasons name every campaign and its targeting: editors only, with
      * a signed debug token (the admin token never goes in an address). */
-    if (pt_dash_campaigns_check_debug_token(&app->crypto, pt_http_query(request, "debug"),
-                                            pt_app_now(app))) {
+    if (pt_preview_check_debug(&app->crypto, pt_http_query(request, "debug"), pt_app_now(app))) {
         options.trace_capacity = catalog->campaign_count;
         options.trace = pt_arena_alloc(request->arena, (catalog->campaign_count + 1) *
                                                            sizeof(*options.trace));
@@ -115,7 +114,7 @@ void pt_api_appeal(struct pt_app *app, struct pt_request *request, struct pt_res
     struct pt_selection selection;
     pt_select_appeal(catalog, &appeal, pt_app_now(app),
                      (int64_t)app->config->snooze_max_days * 86400, &options, &selection);
-    pt_metrics_appeal(selection.reason);
+    pt_metrics_appeal((unsigned)selection.reason);
     response->status = 200;
     response->content_type = "application/json";
     pt_response_header(response, "Cache-Control", "no-store");

@@ -9,9 +9,9 @@
 #include <time.h>
 
 #include "patron/config.h"
-#include "patron/dash_campaigns.h"
 #include "patron/http.h"
 #include "patron/log.h"
+#include "patron/preview.h"
 #include "patron/ratelimit.h"
 #include "patron/select.h"
 #include "patron/store.h"
@@ -291,10 +291,9 @@ void pt_app_editor_options(const struct pt_app *app, struct pt_request *request,
      * part. */
     const char *preview = pt_http_query(request, "preview");
     char campaign[PT_ID_MAX];
-    if (pt_dash_campaigns_check_preview_token(&app->crypto, preview, pt_app_now(app), campaign) ==
-        PT_OK)
+    if (pt_preview_check(&app->crypto, preview, pt_app_now(app), campaign) == PT_OK)
         options->preview =
-            strcmp(campaign, PT_DASH_PREVIEW_ALL) == 0 ||
+            strcmp(campaign, PT_PREVIEW_ALL) == 0 ||
             (options->force_campaign != NULL && strcmp(campaign, options->force_campaign) == 0);
 }
 

@@ -7,6 +7,7 @@
  * as part of the whole catalogue, stored, and put in service before the
  * answer, as the admin API does (src/admin.c). */
 #include "patron/dash_campaigns.h"
+#include "patron/preview.h"
 
 #include <jansson.h>
 #include <sodium.h>
@@ -23,6 +24,7 @@
 #include "patron/json.h"
 #include "patron/log.h"
 #include "patron/money.h"
+#include "patron/preview.h"
 #include "patron/render.h"
 #include "patron/reports.h"
 
@@ -1114,7 +1116,7 @@ static void put_open_on_article(struct pt_buf *out, const struct pt_dash *dash,
                      "id=\"open-article-help\">The saved draft, on one of your articles, "
                      "as readers would see it once it is live. The link works for ");
     pt_buf_printf(out, "%d minutes and only shows this campaign.</p>",
-                  PT_DASH_PREVIEW_LINK_SECONDS / 60);
+                  PT_PREVIEW_LINK_SECONDS / 60);
     pt_buf_puts(out, "<div class=\"field\"><label for=\"open-article\">Article address</label>"
                      "<input type=\"url\" id=\"open-article\" name=\"article\" "
                      "inputmode=\"url\" autocapitalize=\"none\" spellcheck=\"false\" "
@@ -1553,46 +1555,6 @@ static void preview_stored(struct pt_dash *dash, const char *id)
 
 /* ------------------------------------------------ "Open on my article" */
 
-/* The label that keeps a preview token from passing for any other token
- * signed with the same key (a manage link's message has no label and is
- * 40 bytes long). */
-static const char preview_label[] = "patron campaign preview v1";
-static const char debug_label[] = "patron appeal debug v1";
-
-void pt_dash_campaigns_preview_token(const struct pt_crypto *crypto, const char *campaign_id,
-                                     int64_t expires_at, char token[PT_DASH_PREVIEW_TOKEN_MAX])
-{
-    pt_crypto_link_token(crypto, preview_label, campaign_id, PT_ID_MAX, expires_at, token);
-}
-
-enum pt_status pt_dash_campaigns_check_preview_token(const struct pt_crypto *crypto,
-                                                     const char *token, int64_t now,
-                                                     char campaign_id[PT_ID_MAX])
-{
-    char id[PT_ID_MAX + 1];
-    if (token == NULL ||
-        pt_crypto_check_link_token(crypto, preview_label, token, PT_ID_MAX, now, id) != PT_OK ||
-        (!pt_catalog_is_id(id) && strcmp(id, PT_DASH_PREVIEW_ALL) != 0))
-        return PT_ERR_INVALID;
-    memcpy(campaign_id, id, PT_ID_MAX);
-    return PT_OK;
-}
-
-void pt_dash_campaigns_debug_token(const struct pt_crypto *crypto, int64_t expires_at,
-                                   char token[PT_DASH_PREVIEW_TOKEN_MAX])
-{
-    pt_crypto_link_token(crypto, debug_label, "debug", PT_ID_MAX, expires_at, token);
-}
-
-bool pt_dash_campaigns_check_debug_token(const struct pt_crypto *crypto, const char *token,
-                                         int64_t now)
-{
-    char id[PT_ID_MAX + 1];
-    return token != NULL &&
-           pt_crypto_check_link_token(crypto, debug_label, token, PT_ID_MAX, now, id) == PT_OK &&
-           strcmp(id, "debug") == 0;
-}
-
 /* An article's address patron may send the editor to: http or https, no
  * spaces or control characters, of a length a browser takes. */
 static bool article_address(const char *text)
@@ -1609,7 +1571,7 @@ static bool article_address(const char *text)
 
 /* Opens the article with the stored campaign shown on it, draft or not:
  * the article's own address with patron_preview (a signed token that
- * shows this campaign, valid PT_DASH_PREVIEW_LINK_SECONDS) and
+ * shows this campaign, valid PT_PREVIEW_LINK_SECONDS) and
  * patron_force (the variant), which the widget passes on. The admin token
  * never leaves the server. */
 static void open_on_article(struct pt_dash *dash, const char *id)
@@ -1634,9 +1596,9 @@ static void open_on_article(struct pt_dash *dash, const char *id)
         known || (variant != NULL && strcmp(string_of(item, "id", ""), variant) == 0);
     if (!known)
         variant = string_of(json_array_get(variants, 0), "id", "a");
-    char token[PT_DASH_PREVIEW_TOKEN_MAX];
-    pt_dash_campaigns_preview_token(&dash->app->crypto, id,
-                                    pt_app_now(dash->app) + PT_DASH_PREVIEW_LINK_SECONDS, token);
+    char token[PT_PREVIEW_TOKEN_MAX];
+    pt_preview_token(&dash->app->crypto, id, pt_app_now(dash->app) + PT_PREVIEW_LINK_SECONDS,
+                     token);
     /* The options go before the address's fragment, if it has one. */
     size_t before = strcspn(article, "#");
     struct pt_buf location;

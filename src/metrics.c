@@ -28,7 +28,8 @@ static const char *const reader_routes[] = {
 static atomic_uint_fast64_t requests[PT_METRICS_ROUTES_MAX][STATUS_COUNT];
 static atomic_uint_fast64_t duration_buckets[BUCKET_COUNT];
 static atomic_uint_fast64_t duration_sum_us;
-static atomic_uint_fast64_t appeals[PT_SELECT_SNOOZED + 1];
+static atomic_uint_fast64_t appeals[PT_METRICS_REASONS_MAX];
+static const char *reason_names[PT_METRICS_REASONS_MAX];
 static atomic_uint_fast64_t events_accepted;
 
 void pt_metrics_register_route(unsigned route, const char *name)
@@ -69,8 +70,16 @@ void pt_metrics_request(unsigned route, int status, uint64_t duration_us)
     atomic_fetch_add_explicit(&duration_sum_us, duration_us, memory_order_relaxed);
 }
 
-void pt_metrics_appeal(enum pt_select_reason reason)
+void pt_metrics_register_appeal_reason(unsigned reason, const char *name)
 {
+    if (reason > 0 && reason < PT_METRICS_REASONS_MAX)
+        reason_names[reason] = name;
+}
+
+void pt_metrics_appeal(unsigned reason)
+{
+    if (reason >= PT_METRICS_REASONS_MAX)
+        return;
     atomic_fetch_add_explicit(&appeals[reason], 1, memory_order_relaxed);
 }
 
@@ -127,13 +136,13 @@ void pt_metrics_render(struct pt_buf *out, uint64_t events_flushed, uint64_t eve
                   "# HELP patron_appeals_served_total Appeals chosen and sent.\n"
                   "# TYPE patron_appeals_served_total counter\n"
                   "patron_appeals_served_total %llu\n",
-                  (unsigned long long)load(&appeals[PT_SELECT_CHOSEN]));
+                  (unsigned long long)load(&appeals[0]));
     pt_buf_puts(out, "# HELP patron_appeals_none_total Requests answered with no appeal, by reason.\n"
                      "# TYPE patron_appeals_none_total counter\n");
-    for (int reason = PT_SELECT_NO_CAMPAIGN; reason <= PT_SELECT_SNOOZED; reason++)
-        pt_buf_printf(out, "patron_appeals_none_total{reason=\"%s\"} %llu\n",
-                      pt_select_reason_name((enum pt_select_reason)reason),
-                      (unsigned long long)load(&appeals[reason]));
+    for (unsigned reason = 1; reason < PT_METRICS_REASONS_MAX; reason++)
+        if (reason_names[reason] != NULL)
+            pt_buf_printf(out, "patron_appeals_none_total{reason=\"%s\"} %llu\n",
+                          reason_names[reason], (unsigned long long)load(&appeals[reason]));
     pt_buf_printf(out,
                   "# HELP patron_events_accepted_total Widget events accepted into memory.\n"
                   "# TYPE patron_events_accepted_total counter\n"

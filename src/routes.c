@@ -18,6 +18,7 @@
 #include "patron/payment_routes.h"
 #include "patron/reminder_routes.h"
 #include "patron/router.h"
+#include "patron/select.h"
 
 enum auth {
     AUTH_NONE,
@@ -157,6 +158,9 @@ enum { ROUTE_COUNT = sizeof(routes) / sizeof(routes[0]) };
 static unsigned metrics_index[ROUTE_COUNT];
 static unsigned unknown_index;
 
+_Static_assert(PT_SELECT_CHOSEN == 0 && PT_SELECT_REASONS <= PT_METRICS_REASONS_MAX,
+               "metrics count the engine's reasons by their number, 0 served");
+
 void pt_routes_init(void)
 {
     unsigned next = 0;
@@ -178,6 +182,11 @@ void pt_routes_init(void)
     }
     if (unknown_index == next)
         pt_metrics_register_route(next, "unknown");
+    /* The reasons for no appeal, as /metrics has always shown them (a
+     * reader in a control share is counted as served nothing, not apart). */
+    for (unsigned reason = PT_SELECT_NO_CAMPAIGN; reason <= PT_SELECT_SNOOZED; reason++)
+        pt_metrics_register_appeal_reason(reason,
+                                          pt_select_reason_name((enum pt_select_reason)reason));
 }
 
 static void find(const struct pt_app *app, const struct pt_request *request,

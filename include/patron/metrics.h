@@ -6,7 +6,6 @@
 #include <stdint.h>
 
 #include "patron/buf.h"
-#include "patron/select.h"
 
 #define PT_METRICS_ROUTES_MAX 32
 /* Counts of readers' own acts (requests to the pledge, reminder, thanks and
@@ -20,7 +19,12 @@
 void pt_metrics_request(unsigned route, int status, uint64_t duration_us);
 void pt_metrics_register_route(unsigned route, const char *name);
 
-void pt_metrics_appeal(enum pt_select_reason reason);
+/* Appeal answers by the engine's reason: 0 is an appeal served, the others
+ * reasons for none, each shown once registered with its name (so that
+ * metrics need not know the engine). reason < PT_METRICS_REASONS_MAX. */
+#define PT_METRICS_REASONS_MAX 16
+void pt_metrics_appeal(unsigned reason);
+void pt_metrics_register_appeal_reason(unsigned reason, const char *name);
 
 /* count rounded down to a multiple of PT_METRICS_COARSE_STEP. */
 uint64_t pt_metrics_coarse(uint64_t count);

@@ -11,6 +11,7 @@
 #include "patron/catalog.h"
 #include "patron/dash_campaigns.h"
 #include "patron/editor.h"
+#include "patron/preview.h"
 
 static const struct pt_catalog_settings settings = {"https://support.example.org", "USD", "'self'", false};
 
@@ -837,51 +838,47 @@ Test(editor, a_preview_links_token_is_signed_names_its_campaign_and_expires)
 {
     struct pt_crypto crypto, other;
     two_keys(&crypto, &other);
-    char token[PT_DASH_PREVIEW_TOKEN_MAX], id[PT_ID_MAX];
-    pt_dash_campaigns_preview_token(&crypto, "spring-2027", 1000, token);
-    cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, token, 1000, id), PT_OK);
+    char token[PT_PREVIEW_TOKEN_MAX], id[PT_ID_MAX];
+    pt_preview_token(&crypto, "spring-2027", 1000, token);
+    cr_assert_eq(pt_preview_check(&crypto, token, 1000, id), PT_OK);
     cr_assert_str_eq(id, "spring-2027");
-    cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, token, 1001, id), PT_ERR_INVALID,
-                 "expired");
-    cr_assert_eq(pt_dash_campaigns_check_preview_token(&other, token, 1000, id), PT_ERR_INVALID,
-                 "another server's key");
+    cr_assert_eq(pt_preview_check(&crypto, token, 1001, id), PT_ERR_INVALID, "expired");
+    cr_assert_eq(pt_preview_check(&other, token, 1000, id), PT_ERR_INVALID, "another server's key");
     for (size_t i = 0; token[i]; i += 7) {
-        char changed[PT_DASH_PREVIEW_TOKEN_MAX];
+        char changed[PT_PREVIEW_TOKEN_MAX];
         snprintf(changed, sizeof(changed), "%s", token);
         changed[i] = changed[i] == 'A' ? 'B' : 'A';
-        cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, changed, 0, id), PT_ERR_INVALID,
-                     "changed at %zu", i);
+        cr_assert_eq(pt_preview_check(&crypto, changed, 0, id), PT_ERR_INVALID, "changed at %zu",
+                     i);
     }
     static const char *const junk[] = {"", "abc", "test-token", "%%%%"};
     for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
-        cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, junk[i], 0, id),
-                     PT_ERR_INVALID);
-    cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, NULL, 0, id), PT_ERR_INVALID);
+        cr_assert_eq(pt_preview_check(&crypto, junk[i], 0, id), PT_ERR_INVALID);
+    cr_assert_eq(pt_preview_check(&crypto, NULL, 0, id), PT_ERR_INVALID);
 }
 
 Test(editor, a_debug_token_is_signed_expires_and_is_no_preview_token)
 {
     struct pt_crypto crypto, other;
     two_keys(&crypto, &other);
-    char debug[PT_DASH_PREVIEW_TOKEN_MAX], preview[PT_DASH_PREVIEW_TOKEN_MAX], id[PT_ID_MAX];
-    pt_dash_campaigns_debug_token(&crypto, 1000, debug);
-    cr_assert(pt_dash_campaigns_check_debug_token(&crypto, debug, 1000));
-    cr_assert_not(pt_dash_campaigns_check_debug_token(&crypto, debug, 1001), "expired");
-    cr_assert_not(pt_dash_campaigns_check_debug_token(&other, debug, 1000), "another key");
+    char debug[PT_PREVIEW_TOKEN_MAX], preview[PT_PREVIEW_TOKEN_MAX], id[PT_ID_MAX];
+    pt_preview_debug_token(&crypto, 1000, debug);
+    cr_assert(pt_preview_check_debug(&crypto, debug, 1000));
+    cr_assert_not(pt_preview_check_debug(&crypto, debug, 1001), "expired");
+    cr_assert_not(pt_preview_check_debug(&other, debug, 1000), "another key");
     for (size_t i = 0; debug[i]; i += 7) {
-        char changed[PT_DASH_PREVIEW_TOKEN_MAX];
+        char changed[PT_PREVIEW_TOKEN_MAX];
         snprintf(changed, sizeof(changed), "%s", debug);
         changed[i] = changed[i] == 'A' ? 'B' : 'A';
-        cr_assert_not(pt_dash_campaigns_check_debug_token(&crypto, changed, 0), "changed at %zu",
-                      i);
+        cr_assert_not(pt_preview_check_debug(&crypto, changed, 0), "changed at %zu", i);
     }
-    cr_assert_not(pt_dash_campaigns_check_debug_token(&crypto, NULL, 0));
-    cr_assert_not(pt_dash_campaigns_check_debug_token(&crypto, "", 0));
+    cr_assert_not(pt_preview_check_debug(&crypto, NULL, 0));
+    cr_assert_not(pt_preview_check_debug(&crypto, "", 0));
     /* Neither kind passes for the other. */
-    cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, debug, 0, id), PT_ERR_INVALID);
-    pt_dash_campaigns_preview_token(&crypto, PT_DASH_PREVIEW_ALL, 1000, preview);
-    cr_assert_not(pt_dash_campaigns_check_debug_token(&crypto, preview, 0));
+    cr_assert_eq(pt_preview_check(&crypto, debug, 0, id), PT_ERR_INVALID);
+    pt_preview_token(&crypto, PT_PREVIEW_ALL, 1000, preview);
+    cr_assert_not(pt_preview_check_debug(&crypto, preview, 0));
     /* The every-draft preview token names no campaign. */
-    cr_assert_eq(pt_dash_campaigns_check_preview_token(&crypto, preview, 1000, id), PT_OK);
-    cr_assert_str_eq(id, PT_DASH_PREVIEW_ALL);
+    cr_assert_eq(pt_preview_check(&crypto, preview, 1000, id), PT_OK);
+    cr_assert_str_eq(id, PT_PREVIEW_ALL);
 }
