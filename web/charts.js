@@ -4,7 +4,7 @@
  * The page works without this file: every number is in a table, and each
  * chart's <figure> stays hidden until it is drawn here. The data comes from
  * <script type="application/json" id="reports-data">, which the server
- * writes (src/dash_reports.c): x values are unix seconds at UTC midnight,
+ * writes (src/dash/dash_reports.c): x values are unix seconds at UTC midnight,
  * money in major units, conversion in percent (null without impressions).
  * The canvases are hidden from screen readers, which read the tables; each
  * figure's legend, written by the server, gives the period's totals. The

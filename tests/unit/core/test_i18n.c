@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../src/i18n.c"
+#include "../../../src/core/i18n.c"
 #include "patron/money.h"
 #include "patron/reminders.h"
 

@@ -3,7 +3,7 @@
  *
  * The expected numbers come from this Python script (standard library only).
  * It finds each interval edge by bisection on the mSPRT statistic itself,
- * not by the closed-form radius src/stats.c uses, so the two agree only if
+ * not by the closed-form radius src/core/stats.c uses, so the two agree only if
  * the algebra is right:
  *
  *   import math
