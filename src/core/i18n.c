@@ -161,6 +161,95 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
                                          [PT_LANG_RU] =
                                              "Сейчас не получилось отменить напоминание."},
 
+    /* ------------------------------------- the appeal and the support page */
+    [PT_MSG_PAGE_HOW_OFTEN] = {[PT_LANG_EN] = "How often", [PT_LANG_RU] = "Как часто"},
+    [PT_MSG_PAGE_MONTHLY] = {[PT_LANG_EN] = "Monthly", [PT_LANG_RU] = "Ежемесячно"},
+    [PT_MSG_PAGE_ONE_OFF] = {[PT_LANG_EN] = "Once", [PT_LANG_RU] = "Один раз"},
+    [PT_MSG_PAGE_ANNUAL] = {[PT_LANG_EN] = "Yearly", [PT_LANG_RU] = "Ежегодно"},
+    [PT_MSG_PAGE_AMOUNT] = {[PT_LANG_EN] = "Amount", [PT_LANG_RU] = "Сумма"},
+    [PT_MSG_PAGE_OTHER] = {[PT_LANG_EN] = "Other", [PT_LANG_RU] = "Другая"},
+    [PT_MSG_PAGE_SUPPORT] = {[PT_LANG_EN] = "Support us", [PT_LANG_RU] = "Поддержать"},
+    [PT_MSG_PAGE_LATER] = {[PT_LANG_EN] = "Remind me later", [PT_LANG_RU] = "Напомнить позже"},
+    [PT_MSG_PAGE_SUPPORTING] =
+        {[PT_LANG_EN] = "I already support", [PT_LANG_RU] = "Я уже поддерживаю"},
+    [PT_MSG_PAGE_CLOSE] = {[PT_LANG_EN] = "Close", [PT_LANG_RU] = "Закрыть"},
+    [PT_MSG_PAGE_REGION_LABEL] =
+        {[PT_LANG_EN] = "A message from the newsroom", [PT_LANG_RU] = "Обращение редакции"},
+    [PT_MSG_PAGE_DISMISSED] = {[PT_LANG_EN] = "Thank you. We will ask again another time.",
+                               [PT_LANG_RU] = "Спасибо. Мы спросим в другой раз."},
+    [PT_MSG_PAGE_SUPPORT_TITLE] = {[PT_LANG_EN] = "Support independent journalism",
+                                   [PT_LANG_RU] = "Поддержите независимую журналистику"},
+    [PT_MSG_PAGE_SUPPORT_INTRO] = {[PT_LANG_EN] = "Choose how often and how much.",
+                                   [PT_LANG_RU] = "Выберите, как часто и сколько."},
+    [PT_MSG_PAGE_CURRENCY] = {[PT_LANG_EN] = "Currency", [PT_LANG_RU] = "Валюта"},
+    [PT_MSG_PAGE_OTHER_AMOUNT] = {[PT_LANG_EN] = "Other amount", [PT_LANG_RU] = "Другая сумма"},
+    [PT_MSG_PAGE_CONTINUE] = {[PT_LANG_EN] = "Continue", [PT_LANG_RU] = "Продолжить"},
+    [PT_MSG_PAGE_PENDING_TITLE] = {[PT_LANG_EN] = "Thank you: your pledge is saved as pending",
+                                   [PT_LANG_RU] =
+                                       "Спасибо: ваше обязательство сохранено как ожидающее"},
+    [PT_MSG_PAGE_PENDING_BODY] =
+        {[PT_LANG_EN] = "Your pledge:", [PT_LANG_RU] = "Ваше обязательство:"},
+    [PT_MSG_PAGE_NOT_SET_UP] =
+        {[PT_LANG_EN] = "Payments are not set up on this server yet, so nothing has been "
+                        "charged and no card details were asked for. The newsroom will "
+                        "need to connect a payment processor before pledges can be paid.",
+         [PT_LANG_RU] = "Приём платежей на этом сервере ещё не настроен, поэтому ничего не "
+                        "списано и данные карты не запрашивались. Редакции нужно подключить "
+                        "платёжную систему, прежде чем обязательства можно будет оплатить."},
+    [PT_MSG_PAGE_BACK] =
+        {[PT_LANG_EN] = "Back to the article", [PT_LANG_RU] = "Вернуться к статье"},
+    [PT_MSG_PAGE_FIX_BELOW] = {[PT_LANG_EN] = "Please check the highlighted field.",
+                               [PT_LANG_RU] = "Проверьте отмеченное поле."},
+    [PT_MSG_PAGE_CLOSED] = {[PT_LANG_EN] = "Closed. We will not ask again for a while.",
+                            [PT_LANG_RU] = "Хорошо, мы не будем спрашивать какое-то время."},
+    [PT_MSG_PAGE_THANKS_SUPPORTING] = {[PT_LANG_EN] = "Thank you for supporting us!",
+                                       [PT_LANG_RU] = "Спасибо, что поддерживаете нас!"},
+    [PT_MSG_PAGE_CHECK_TITLE] =
+        {[PT_LANG_EN] = "Please check your gift", [PT_LANG_RU] = "Проверьте сумму"},
+    [PT_MSG_PAGE_TO_PAYMENT] =
+        {[PT_LANG_EN] = "Continue to payment", [PT_LANG_RU] = "Перейти к оплате"},
+    [PT_MSG_PAGE_CHANGE] = {[PT_LANG_EN] = "Change", [PT_LANG_RU] = "Изменить"},
+    [PT_MSG_PAGE_SHOW_CURRENCY] = {[PT_LANG_EN] = "Show amounts in this currency",
+                                   [PT_LANG_RU] = "Показать суммы в этой валюте"},
+    [PT_MSG_PAGE_CURRENCY_CHANGED] =
+        {[PT_LANG_EN] = "The amounts are now shown in the currency you chose: please choose again.",
+         [PT_LANG_RU] = "Суммы теперь показаны в выбранной валюте: выберите, пожалуйста, ещё раз."},
+    [PT_MSG_PAGE_BOTH_AMOUNTS] =
+        {[PT_LANG_EN] = "You picked an amount and also typed one. Choose \u201cOther\u201d "
+                        "to give the amount you typed, or clear the box.",
+         [PT_LANG_RU] = "Вы выбрали сумму и ввели ещё одну. Выберите \u00abДругая\u00bb, "
+                        "чтобы дать введённую сумму, или очистите поле."},
+    [PT_MSG_PAGE_ENTER_AMOUNT] =
+        {[PT_LANG_EN] = "Enter an amount.", [PT_LANG_RU] = "Укажите сумму."},
+    [PT_MSG_PAGE_CHOOSE_FREQUENCY] = {[PT_LANG_EN] = "Choose monthly, once or yearly.",
+                                      [PT_LANG_RU] =
+                                          "Выберите: ежемесячно, один раз или ежегодно."},
+    [PT_MSG_PAGE_UNKNOWN_CURRENCY] = {[PT_LANG_EN] =
+                                          "We cannot take that currency: choose one from the list.",
+                                      [PT_LANG_RU] =
+                                          "Эту валюту мы не принимаем: выберите валюту из списка."},
+    [PT_MSG_PAGE_TRUST] = {[PT_LANG_EN] = "You can change or cancel at any time.",
+                           [PT_LANG_RU] = "Изменить или отменить можно в любой момент."},
+    [PT_MSG_PAGE_TRUST_STRIPE] =
+        {[PT_LANG_EN] = "Secure payment by Stripe \u00b7 change or cancel at any time",
+         [PT_LANG_RU] =
+             "Безопасная оплата через Stripe \u00b7 изменить или отменить можно в любой момент"},
+    [PT_MSG_PAGE_FORM_UNREADABLE] = {[PT_LANG_EN] = "The form could not be read.",
+                                     [PT_LANG_RU] = "Не удалось прочитать форму."},
+    [PT_MSG_PAGE_TOO_MANY] =
+        {[PT_LANG_EN] = "Too many pledges from here in the last hour; please try again later.",
+         [PT_LANG_RU] = "Слишком много попыток отсюда за последний час; попробуйте позже."},
+    [PT_MSG_PAGE_NOT_SAVED] =
+        {[PT_LANG_EN] = "Your pledge could not be saved just now. Nothing was charged; please "
+                        "try again in a minute.",
+         [PT_LANG_RU] = "Не удалось сохранить вашу поддержку. Ничего не списано; попробуйте "
+                        "ещё раз через минуту."},
+    [PT_MSG_PAGE_PROCESSOR_DOWN] =
+        {[PT_LANG_EN] = "The payment processor cannot be reached just now. Nothing was "
+                        "charged; please try again in a minute.",
+         [PT_LANG_RU] = "Платёжная система сейчас недоступна. Ничего не списано; "
+                        "попробуйте ещё раз через минуту."},
+
     /* ---------------------------------------------------------- pledges */
     [PT_MSG_PLEDGE_A_MONTH] = {[PT_LANG_EN] = "a month", [PT_LANG_RU] = "в месяц"},
     [PT_MSG_PLEDGE_A_YEAR] = {[PT_LANG_EN] = "a year", [PT_LANG_RU] = "в год"},
@@ -236,6 +325,9 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
     /* English only until now (an error page); the Russian is new. */
     [PT_MSG_THANKS_RELOAD] = {[PT_LANG_EN] = "Please reload this page in a moment.",
                               [PT_LANG_RU] = "Обновите страницу через минуту."},
+    /* English only until now (an error page); the Russian is new. */
+    [PT_MSG_THANKS_NO_SUCH_PLEDGE] =
+        {[PT_LANG_EN] = "There is no such pledge.", [PT_LANG_RU] = "Такого обязательства нет."},
     [PT_MSG_MANAGE_TITLE] = {[PT_LANG_EN] = "Your support", [PT_LANG_RU] = "Ваша поддержка"},
     /* English only until now (an error page); the Russian is new. */
     [PT_MSG_MANAGE_LINK_INVALID] = {[PT_LANG_EN] =
@@ -245,9 +337,6 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
                                         "Эта ссылка недействительна или устарела. Запросите новую "
                                         "на странице /manage/lost."},
     [PT_MSG_MANAGE_NEW_AMOUNT] = {[PT_LANG_EN] = "New amount", [PT_LANG_RU] = "Новая сумма"},
-    /* English only until now; the Russian is new. */
-    [PT_MSG_MANAGE_ENTER_AMOUNT] =
-        {[PT_LANG_EN] = "Enter an amount.", [PT_LANG_RU] = "Введите сумму."},
     [PT_MSG_MANAGE_CHANGE_AMOUNT] =
         {[PT_LANG_EN] = "Change the amount", [PT_LANG_RU] = "Изменить сумму"},
     [PT_MSG_MANAGE_RESUME] = {[PT_LANG_EN] = "Resume", [PT_LANG_RU] = "Возобновить"},

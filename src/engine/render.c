@@ -4,109 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const english[PT_PHRASES] = {
-    [PT_PHRASE_HOW_OFTEN] = "How often",
-    [PT_PHRASE_MONTHLY] = "Monthly",
-    [PT_PHRASE_ONE_OFF] = "Once",
-    [PT_PHRASE_ANNUAL] = "Yearly",
-    [PT_PHRASE_AMOUNT] = "Amount",
-    [PT_PHRASE_OTHER] = "Other",
-    [PT_PHRASE_SUPPORT] = "Support us",
-    [PT_PHRASE_LATER] = "Remind me later",
-    [PT_PHRASE_SUPPORTING] = "I already support",
-    [PT_PHRASE_CLOSE] = "Close",
-    [PT_PHRASE_REGION_LABEL] = "A message from the newsroom",
-    [PT_PHRASE_DISMISSED] = "Thank you. We will ask again another time.",
-    [PT_PHRASE_SUPPORT_TITLE] = "Support independent journalism",
-    [PT_PHRASE_SUPPORT_INTRO] = "Choose how often and how much.",
-    [PT_PHRASE_CURRENCY] = "Currency",
-    [PT_PHRASE_OTHER_AMOUNT] = "Other amount",
-    [PT_PHRASE_CONTINUE] = "Continue",
-    [PT_PHRASE_PENDING_TITLE] = "Thank you: your pledge is saved as pending",
-    [PT_PHRASE_PENDING_BODY] = "Your pledge:",
-    [PT_PHRASE_NOT_SET_UP] = "Payments are not set up on this server yet, so nothing has been "
-                             "charged and no card details were asked for. The newsroom will "
-                             "need to connect a payment processor before pledges can be paid.",
-    [PT_PHRASE_BACK] = "Back to the article",
-    [PT_PHRASE_FIX_BELOW] = "Please check the highlighted field.",
-    [PT_PHRASE_CLOSED] = "Closed. We will not ask again for a while.",
-    [PT_PHRASE_THANKS_SUPPORTING] = "Thank you for supporting us!",
-    [PT_PHRASE_CHECK_TITLE] = "Please check your gift",
-    [PT_PHRASE_TO_PAYMENT] = "Continue to payment",
-    [PT_PHRASE_CHANGE] = "Change",
-    [PT_PHRASE_SHOW_CURRENCY] = "Show amounts in this currency",
-    [PT_PHRASE_CURRENCY_CHANGED] =
-        "The amounts are now shown in the currency you chose: please choose again.",
-    [PT_PHRASE_BOTH_AMOUNTS] = "You picked an amount and also typed one. Choose \u201cOther\u201d "
-                               "to give the amount you typed, or clear the box.",
-    [PT_PHRASE_ENTER_AMOUNT] = "Enter an amount.",
-    [PT_PHRASE_CHOOSE_FREQUENCY] = "Choose monthly, once or yearly.",
-    [PT_PHRASE_UNKNOWN_CURRENCY] = "We cannot take that currency: choose one from the list.",
-    [PT_PHRASE_TRUST] = "You can change or cancel at any time.",
-    [PT_PHRASE_TRUST_STRIPE] = "Secure payment by Stripe \u00b7 change or cancel at any time",
-    [PT_PHRASE_FORM_UNREADABLE] = "The form could not be read.",
-    [PT_PHRASE_TOO_MANY] = "Too many pledges from here in the last hour; please try again later.",
-    [PT_PHRASE_NOT_SAVED] = "Your pledge could not be saved just now. Nothing was charged; please "
-                            "try again in a minute.",
-    [PT_PHRASE_PROCESSOR_DOWN] = "The payment processor cannot be reached just now. Nothing was "
-                                 "charged; please try again in a minute.",
-};
-
-static const char *const russian[PT_PHRASES] = {
-    [PT_PHRASE_HOW_OFTEN] = "Как часто",
-    [PT_PHRASE_MONTHLY] = "Ежемесячно",
-    [PT_PHRASE_ONE_OFF] = "Один раз",
-    [PT_PHRASE_ANNUAL] = "Ежегодно",
-    [PT_PHRASE_AMOUNT] = "Сумма",
-    [PT_PHRASE_OTHER] = "Другая",
-    [PT_PHRASE_SUPPORT] = "Поддержать",
-    [PT_PHRASE_LATER] = "Напомнить позже",
-    [PT_PHRASE_SUPPORTING] = "Я уже поддерживаю",
-    [PT_PHRASE_CLOSE] = "Закрыть",
-    [PT_PHRASE_REGION_LABEL] = "Обращение редакции",
-    [PT_PHRASE_DISMISSED] = "Спасибо. Мы спросим в другой раз.",
-    [PT_PHRASE_SUPPORT_TITLE] = "Поддержите независимую журналистику",
-    [PT_PHRASE_SUPPORT_INTRO] = "Выберите, как часто и сколько.",
-    [PT_PHRASE_CURRENCY] = "Валюта",
-    [PT_PHRASE_OTHER_AMOUNT] = "Другая сумма",
-    [PT_PHRASE_CONTINUE] = "Продолжить",
-    [PT_PHRASE_PENDING_TITLE] = "Спасибо: ваше обязательство сохранено как ожидающее",
-    [PT_PHRASE_PENDING_BODY] = "Ваше обязательство:",
-    [PT_PHRASE_NOT_SET_UP] = "Приём платежей на этом сервере ещё не настроен, поэтому ничего не "
-                             "списано и данные карты не запрашивались. Редакции нужно подключить "
-                             "платёжную систему, прежде чем обязательства можно будет оплатить.",
-    [PT_PHRASE_BACK] = "Вернуться к статье",
-    [PT_PHRASE_FIX_BELOW] = "Проверьте отмеченное поле.",
-    [PT_PHRASE_CLOSED] = "Хорошо, мы не будем спрашивать какое-то время.",
-    [PT_PHRASE_THANKS_SUPPORTING] = "Спасибо, что поддерживаете нас!",
-    [PT_PHRASE_CHECK_TITLE] = "Проверьте сумму",
-    [PT_PHRASE_TO_PAYMENT] = "Перейти к оплате",
-    [PT_PHRASE_CHANGE] = "Изменить",
-    [PT_PHRASE_SHOW_CURRENCY] = "Показать суммы в этой валюте",
-    [PT_PHRASE_CURRENCY_CHANGED] =
-        "Суммы теперь показаны в выбранной валюте: выберите, пожалуйста, ещё раз.",
-    [PT_PHRASE_BOTH_AMOUNTS] = "Вы выбрали сумму и ввели ещё одну. Выберите \u00abДругая\u00bb, "
-                               "чтобы дать введённую сумму, или очистите поле.",
-    [PT_PHRASE_ENTER_AMOUNT] = "Укажите сумму.",
-    [PT_PHRASE_CHOOSE_FREQUENCY] = "Выберите: ежемесячно, один раз или ежегодно.",
-    [PT_PHRASE_UNKNOWN_CURRENCY] = "Эту валюту мы не принимаем: выберите валюту из списка.",
-    [PT_PHRASE_TRUST] = "Изменить или отменить можно в любой момент.",
-    [PT_PHRASE_TRUST_STRIPE] =
-        "Безопасная оплата через Stripe \u00b7 изменить или отменить можно в любой момент",
-    [PT_PHRASE_FORM_UNREADABLE] = "Не удалось прочитать форму.",
-    [PT_PHRASE_TOO_MANY] = "Слишком много попыток отсюда за последний час; попробуйте позже.",
-    [PT_PHRASE_NOT_SAVED] = "Не удалось сохранить вашу поддержку. Ничего не списано; попробуйте "
-                            "ещё раз через минуту.",
-    [PT_PHRASE_PROCESSOR_DOWN] = "Платёжная система сейчас недоступна. Ничего не списано; "
-                                 "попробуйте ещё раз через минуту.",
-};
-
-const char *pt_render_phrase(const char *language, enum pt_phrase phrase)
-{
-    if (language != NULL && strcmp(language, "ru") == 0)
-        return russian[phrase];
-    return english[phrase];
-}
+#include "patron/i18n.h"
 
 /* The first image in the tree, or NULL. */
 static cmark_node *first_image(cmark_node *document)
@@ -163,18 +61,19 @@ static void identity_fields(struct pt_buf *out, const char *campaign_id, const c
     hidden(out, "lang", language);
 }
 
-static const char *label_or(const char *label, const char *language, enum pt_phrase phrase)
+static const char *label_or(const char *label, enum pt_lang lang, enum pt_msg msg)
 {
-    return label != NULL ? label : pt_render_phrase(language, phrase);
+    return label != NULL ? label : pt_i18n_text(msg, lang);
 }
 
 void pt_render_amounts(struct pt_buf *out, const char *class_name, enum pt_frequency frequency,
                        const struct pt_amount_ladder *ladder, int64_t chosen, bool other_chosen,
                        const struct pt_currency *currency, const char *language)
 {
+    enum pt_lang lang = pt_i18n_lang(language);
     const char *name = pt_frequency_name(frequency);
     pt_buf_printf(out, "<fieldset class=\"%s\" data-frequency=\"%s\"><legend>", class_name, name);
-    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_AMOUNT));
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_AMOUNT, lang));
     pt_buf_puts(out, "</legend>");
     for (size_t i = 0; i < ladder->count; i++) {
         pt_buf_printf(out, "<label><input type=\"radio\" name=\"amount_%s\" value=\"", name);
@@ -190,7 +89,7 @@ void pt_render_amounts(struct pt_buf *out, const char *class_name, enum pt_frequ
     }
     pt_buf_printf(out, "<label><input type=\"radio\" name=\"amount_%s\" value=\"other\"%s> ",
                   name, other_chosen ? " checked" : "");
-    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_OTHER));
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_OTHER, lang));
     pt_buf_puts(out, "</label></fieldset>");
 }
 
@@ -198,6 +97,7 @@ void pt_render_appeal(struct pt_buf *out, const char *campaign_id, const char *v
                       const char *language, const struct pt_appeal_content *content,
                       const char *public_url)
 {
+    enum pt_lang lang = pt_i18n_lang(language);
     pt_buf_puts(out, "<section class=\"patron-appeal\" role=\"region\" aria-labelledby=\"patron-h-");
     pt_buf_html_str(out, campaign_id);
     pt_buf_puts(out, "-");
@@ -216,7 +116,7 @@ void pt_render_appeal(struct pt_buf *out, const char *campaign_id, const char *v
     identity_fields(out, campaign_id, variant_id, language);
     pt_buf_puts(out, "<button class=\"patron-close\" type=\"submit\" name=\"reason\" "
                      "value=\"close\" aria-label=\"");
-    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_CLOSE));
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_CLOSE, lang));
     pt_buf_puts(out, "\" data-patron-action=\"close\">×</button></form>");
 
     /* The heading carries the region's name even when the editor wrote none. */
@@ -228,7 +128,7 @@ void pt_render_appeal(struct pt_buf *out, const char *campaign_id, const char *v
     if (content->headline != NULL && content->headline[0] != '\0')
         pt_buf_html_str(out, content->headline);
     else
-        pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_REGION_LABEL));
+        pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_REGION_LABEL, lang));
     pt_buf_puts(out, "</h2>");
 
     if (content->body_markdown != NULL && content->body_markdown[0] != '\0') {
@@ -247,18 +147,18 @@ void pt_render_appeal(struct pt_buf *out, const char *campaign_id, const char *v
 
     static const struct {
         enum pt_frequency frequency;
-        enum pt_phrase phrase;
+        enum pt_msg phrase;
     } frequencies[] = {
-        {PT_FREQUENCY_MONTHLY, PT_PHRASE_MONTHLY},
-        {PT_FREQUENCY_ONE_OFF, PT_PHRASE_ONE_OFF},
-        {PT_FREQUENCY_ANNUAL, PT_PHRASE_ANNUAL},
+        {PT_FREQUENCY_MONTHLY, PT_MSG_PAGE_MONTHLY},
+        {PT_FREQUENCY_ONE_OFF, PT_MSG_PAGE_ONE_OFF},
+        {PT_FREQUENCY_ANNUAL, PT_MSG_PAGE_ANNUAL},
     };
     size_t offered = 0;
     for (size_t i = 0; i < 3; i++)
         offered += (content->frequencies >> frequencies[i].frequency) & 1u;
     if (offered > 1) {
         pt_buf_puts(out, "<fieldset class=\"patron-frequency\"><legend>");
-        pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_HOW_OFTEN));
+        pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_HOW_OFTEN, lang));
         pt_buf_puts(out, "</legend>");
         for (size_t i = 0; i < 3; i++) {
             if (!((content->frequencies >> frequencies[i].frequency) & 1u))
@@ -267,7 +167,7 @@ void pt_render_appeal(struct pt_buf *out, const char *campaign_id, const char *v
                           pt_frequency_name(frequencies[i].frequency),
                           frequencies[i].frequency == content->default_frequency ? " checked"
                                                                                  : "");
-            pt_buf_html_str(out, pt_render_phrase(language, frequencies[i].phrase));
+            pt_buf_html_str(out, pt_i18n_text(frequencies[i].phrase, lang));
             pt_buf_puts(out, "</label>");
         }
         pt_buf_puts(out, "</fieldset>");
@@ -287,11 +187,11 @@ void pt_render_appeal(struct pt_buf *out, const char *campaign_id, const char *v
     }
     pt_buf_puts(out, "<button class=\"patron-support\" type=\"submit\" "
                      "data-patron-action=\"support\">");
-    pt_buf_html_str(out, label_or(content->support_label, language, PT_PHRASE_SUPPORT));
+    pt_buf_html_str(out, label_or(content->support_label, lang, PT_MSG_PAGE_SUPPORT));
     pt_buf_puts(out, "</button></form>");
 
-    const char *later = label_or(content->later_label, language, PT_PHRASE_LATER);
-    const char *supporting = label_or(content->supporting_label, language, PT_PHRASE_SUPPORTING);
+    const char *later = label_or(content->later_label, lang, PT_MSG_PAGE_LATER);
+    const char *supporting = label_or(content->supporting_label, lang, PT_MSG_PAGE_SUPPORTING);
     if (later[0] != '\0' || supporting[0] != '\0') {
         pt_buf_puts(out, "<form class=\"patron-actions\" method=\"post\" action=\"");
         pt_buf_html_str(out, public_url);
@@ -317,12 +217,13 @@ void pt_render_appeal(struct pt_buf *out, const char *campaign_id, const char *v
 void pt_render_embed_document(struct pt_buf *out, const char *language, const char *fragment,
                               const char *public_url)
 {
+    enum pt_lang lang = pt_i18n_lang(language);
     pt_buf_puts(out, "<!doctype html><html lang=\"");
     pt_buf_html_str(out, language);
     pt_buf_puts(out, "\"><head><meta charset=\"utf-8\">"
                      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
                      "<meta name=\"referrer\" content=\"no-referrer\"><title>");
-    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_REGION_LABEL));
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_REGION_LABEL, lang));
     pt_buf_puts(out, "</title><link rel=\"stylesheet\" href=\"");
     pt_buf_html_str(out, public_url);
     pt_buf_puts(out, "/appeal.css\"></head><body class=\"patron-embed\">");

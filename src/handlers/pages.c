@@ -7,6 +7,7 @@
 #include "patron/buf.h"
 #include "patron/config.h"
 #include "patron/http.h"
+#include "patron/i18n.h"
 #include "patron/log.h"
 #include "patron/money.h"
 #include "patron/pledges.h"
@@ -22,12 +23,6 @@ static void html_answer(struct pt_request *request, struct pt_response *response
     pt_response_text(request, response, status, "text/html; charset=utf-8", body->data,
                      body->length);
     pt_response_header(response, "Cache-Control", "no-store");
-}
-
-/* "en" or "ru": the languages patron's own pages speak. */
-static const char *page_language(const char *wanted)
-{
-    return wanted != NULL && strcmp(wanted, "ru") == 0 ? "ru" : "en";
 }
 
 /* ----------------------------------------------------------------- embed */
@@ -101,7 +96,8 @@ void pt_pages_dismiss(struct pt_app *app, struct pt_request *request,
     const char *reason = pt_http_form(request, "reason");
     const char *campaign_id = pt_http_form(request, "campaign");
     const char *variant_id = pt_http_form(request, "variant");
-    const char *language = page_language(pt_http_form(request, "lang"));
+    enum pt_lang lang = pt_i18n_lang(pt_http_form(request, "lang"));
+    const char *language = pt_i18n_code(lang);
     enum pt_event_kind kind;
     if (reason != NULL && strcmp(reason, "later") == 0)
         kind = PT_EVENT_SNOOZE_LATER;
@@ -120,17 +116,17 @@ void pt_pages_dismiss(struct pt_app *app, struct pt_request *request,
     pt_buf_puts(&body, "<!doctype html><html lang=\"");
     pt_buf_puts(&body, language);
     pt_buf_puts(&body, "\"><head><meta charset=\"utf-8\"><title>");
-    pt_buf_html_str(&body, pt_render_phrase(language, PT_PHRASE_REGION_LABEL));
+    pt_buf_html_str(&body, pt_i18n_text(PT_MSG_PAGE_REGION_LABEL, lang));
     pt_buf_puts(&body, "</title><link rel=\"stylesheet\" href=\"");
     pt_buf_html_str(&body, app->config->public_url);
     pt_buf_puts(&body, "/appeal.css\"></head><body class=\"patron-embed\">"
                        "<p class=\"patron-thanks\" role=\"status\">");
     /* The answer matches the button: thanks for "I already support", the
      * close message for the cross. */
-    enum pt_phrase answer = kind == PT_EVENT_SNOOZE_CLOSE        ? PT_PHRASE_CLOSED
-                            : kind == PT_EVENT_SNOOZE_SUPPORTING ? PT_PHRASE_THANKS_SUPPORTING
-                                                                 : PT_PHRASE_DISMISSED;
-    pt_buf_html_str(&body, pt_render_phrase(language, answer));
+    enum pt_msg answer = kind == PT_EVENT_SNOOZE_CLOSE        ? PT_MSG_PAGE_CLOSED
+                         : kind == PT_EVENT_SNOOZE_SUPPORTING ? PT_MSG_PAGE_THANKS_SUPPORTING
+                                                              : PT_MSG_PAGE_DISMISSED;
+    pt_buf_html_str(&body, pt_i18n_text(answer, lang));
     pt_buf_puts(&body, "</p>");
     /* No email, no promise of one. */
     if (kind == PT_EVENT_SNOOZE_LATER && !app->catalog_settings.email_off)
@@ -145,7 +141,8 @@ void pt_pages_dismiss(struct pt_app *app, struct pt_request *request,
 
 /* What the reader chose on the appeal or the support page. */
 struct support_form {
-    const char *language;
+    enum pt_lang lang;    /* the language the page speaks */
+    const char *language; /* its tag ("en", "ru"): in the page, its links and the pledge */
     enum pt_frequency frequency;
     const struct pt_currency *currency;
     const char *choice;       /* the amount button: a preset's value, "other" or NULL */
@@ -211,7 +208,8 @@ static void read_support(struct pt_app *app, struct pt_request *request,
                          struct support_form *form)
 {
     memset(form, 0, sizeof(*form));
-    form->language = page_language(field(request, "lang"));
+    form->lang = pt_i18n_lang(field(request, "lang"));
+    form->language = pt_i18n_code(form->lang);
     form->currency = pt_money_currency(app->config->currency);
     if (form->currency == NULL)
         form->currency = pt_money_currency("USD");
@@ -226,12 +224,12 @@ static void read_support(struct pt_app *app, struct pt_request *request,
 
     const char *frequency = field(request, "frequency");
     if (frequency != NULL && !pt_frequency_parse(frequency, &form->frequency))
-        fail(form, "frequency", pt_render_phrase(form->language, PT_PHRASE_CHOOSE_FREQUENCY));
+        fail(form, "frequency", pt_i18n_text(PT_MSG_PAGE_CHOOSE_FREQUENCY, form->lang));
     const char *code = field(request, "currency");
     if (code != NULL) {
         const struct pt_currency *currency = pt_money_currency(code);
         if (currency == NULL)
-            fail(form, "currency", pt_render_phrase(form->language, PT_PHRASE_UNKNOWN_CURRENCY));
+            fail(form, "currency", pt_i18n_text(PT_MSG_PAGE_UNKNOWN_CURRENCY, form->lang));
         else
             form->currency = currency;
     }
@@ -269,12 +267,12 @@ static bool read_amount(const struct pt_app *app, struct support_form *form, int
     *stated = false;
     if (form->choice != NULL && !other_chosen(form)) {
         if (typed != NULL) {
-            fail(form, "amount", pt_render_phrase(form->language, PT_PHRASE_BOTH_AMOUNTS));
+            fail(form, "amount", pt_i18n_text(PT_MSG_PAGE_BOTH_AMOUNTS, form->lang));
             return false;
         }
         typed = form->choice;
     } else if (typed == NULL) {
-        fail(form, "amount", pt_render_phrase(form->language, PT_PHRASE_ENTER_AMOUNT));
+        fail(form, "amount", pt_i18n_text(PT_MSG_PAGE_ENTER_AMOUNT, form->lang));
         return false;
     }
     if (pt_money_parse(typed, form->currency, form->language, minor, form->error,
@@ -335,7 +333,7 @@ static void page_start(const struct pt_app *app, struct pt_buf *out,
         pt_buf_puts(out, "<a class=\"patron-back\" href=\"");
         pt_buf_html_str(out, form->return_url);
         pt_buf_puts(out, "\">\u2190 ");
-        pt_buf_html_str(out, pt_render_phrase(form->language, PT_PHRASE_BACK));
+        pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_BACK, form->lang));
         pt_buf_puts(out, "</a>");
     }
     pt_buf_puts(out, "<p class=\"patron-newsroom\">");
@@ -351,11 +349,11 @@ static void page_start(const struct pt_app *app, struct pt_buf *out,
     pt_buf_puts(out, "</h1>");
 }
 
-static void trust_line(const struct pt_app *app, struct pt_buf *out, const char *language)
+static void trust_line(const struct pt_app *app, struct pt_buf *out, enum pt_lang lang)
 {
     pt_buf_puts(out, "<p class=\"patron-trust\">");
-    pt_buf_html_str(out, pt_render_phrase(language, app->pay != NULL ? PT_PHRASE_TRUST_STRIPE
-                                                                      : PT_PHRASE_TRUST));
+    pt_buf_html_str(
+        out, pt_i18n_text(app->pay != NULL ? PT_MSG_PAGE_TRUST_STRIPE : PT_MSG_PAGE_TRUST, lang));
     pt_buf_puts(out, "</p>");
 }
 
@@ -363,20 +361,20 @@ static void render_support(const struct pt_app *app, struct pt_buf *out,
                            const struct support_form *form, bool focus_other)
 {
     const char *language = form->language;
-    const char *title = form->headline[0] != '\0'
-                            ? form->headline
-                            : pt_render_phrase(language, PT_PHRASE_SUPPORT_TITLE);
+    enum pt_lang lang = form->lang;
+    const char *title =
+        form->headline[0] != '\0' ? form->headline : pt_i18n_text(PT_MSG_PAGE_SUPPORT_TITLE, lang);
     page_start(app, out, form, title);
     pt_buf_puts(out, "<p>");
-    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_SUPPORT_INTRO));
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_SUPPORT_INTRO, lang));
     pt_buf_puts(out, "</p>");
     if (form->error_field != NULL) {
         pt_buf_puts(out, "<p class=\"patron-error-summary\" role=\"alert\">");
-        pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_FIX_BELOW));
+        pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_FIX_BELOW, lang));
         pt_buf_puts(out, "</p>");
     } else if (form->currency_changed) {
         pt_buf_puts(out, "<p class=\"patron-notice\" role=\"status\">");
-        pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_CURRENCY_CHANGED));
+        pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_CURRENCY_CHANGED, lang));
         pt_buf_puts(out, "</p>");
     }
     pt_buf_puts(out, "<form class=\"patron-support-form\" method=\"post\" action=\"/support\">");
@@ -389,16 +387,16 @@ static void render_support(const struct pt_app *app, struct pt_buf *out,
     if (form->error_field && strcmp(form->error_field, "frequency") == 0)
         pt_buf_puts(out, " class=\"patron-invalid\"");
     pt_buf_puts(out, "><legend>");
-    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_HOW_OFTEN));
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_HOW_OFTEN, lang));
     pt_buf_puts(out, "</legend>");
-    static const enum pt_phrase names[PT_FREQUENCIES] = {
-        [PT_FREQUENCY_MONTHLY] = PT_PHRASE_MONTHLY,
-        [PT_FREQUENCY_ONE_OFF] = PT_PHRASE_ONE_OFF,
-        [PT_FREQUENCY_ANNUAL] = PT_PHRASE_ANNUAL,
+    static const enum pt_msg names[PT_FREQUENCIES] = {
+        [PT_FREQUENCY_MONTHLY] = PT_MSG_PAGE_MONTHLY,
+        [PT_FREQUENCY_ONE_OFF] = PT_MSG_PAGE_ONE_OFF,
+        [PT_FREQUENCY_ANNUAL] = PT_MSG_PAGE_ANNUAL,
     };
     for (unsigned f = 0; f < PT_FREQUENCIES; f++)
         radio(out, "frequency", pt_frequency_name(f), form->frequency == f,
-              pt_render_phrase(language, names[f]));
+              pt_i18n_text(names[f], lang));
     if (form->error_field && strcmp(form->error_field, "frequency") == 0) {
         pt_buf_puts(out, "<p class=\"patron-error\">");
         pt_buf_html_str(out, form->error);
@@ -432,7 +430,7 @@ static void render_support(const struct pt_app *app, struct pt_buf *out,
                           form->currency, language);
     }
     pt_buf_puts(out, "<label class=\"patron-other\" for=\"other_amount\">");
-    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_OTHER_AMOUNT));
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_OTHER_AMOUNT, lang));
     pt_buf_puts(out, " (");
     pt_buf_html_str(out, form->currency->code);
     pt_buf_puts(out, ")</label><input id=\"other_amount\" name=\"other_amount\" "
@@ -453,7 +451,7 @@ static void render_support(const struct pt_app *app, struct pt_buf *out,
     }
 
     pt_buf_puts(out, "<label for=\"currency\">");
-    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_CURRENCY));
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_CURRENCY, lang));
     pt_buf_puts(out, "</label><select id=\"currency\" name=\"currency\"");
     if (form->error_field && strcmp(form->error_field, "currency") == 0)
         pt_buf_puts(out, " aria-invalid=\"true\" aria-describedby=\"currency-error\"");
@@ -467,7 +465,7 @@ static void render_support(const struct pt_app *app, struct pt_buf *out,
      * changes: this asks the server to. */
     pt_buf_puts(out, "<noscript><button class=\"patron-secondary\" type=\"submit\" "
                      "formmethod=\"get\" formaction=\"/support\">");
-    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_SHOW_CURRENCY));
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_SHOW_CURRENCY, lang));
     pt_buf_puts(out, "</button></noscript>");
     if (form->error_field && strcmp(form->error_field, "currency") == 0) {
         pt_buf_puts(out, "<p id=\"currency-error\" class=\"patron-error\">");
@@ -476,9 +474,9 @@ static void render_support(const struct pt_app *app, struct pt_buf *out,
     }
     pt_buf_puts(out, "<p id=\"patron-statement\" class=\"patron-statement\" role=\"status\" "
                      "hidden></p><button type=\"submit\">");
-    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_CONTINUE));
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_CONTINUE, lang));
     pt_buf_puts(out, "</button>");
-    trust_line(app, out, language);
+    trust_line(app, out, form->lang);
     pt_buf_puts(out, "</form><script src=\"/support.js\"></script>");
     pt_render_page_end(out);
 }
@@ -489,7 +487,8 @@ static void render_check(const struct pt_app *app, struct pt_buf *out,
                          const struct support_form *form, int64_t minor)
 {
     const char *language = form->language;
-    page_start(app, out, form, pt_render_phrase(language, PT_PHRASE_CHECK_TITLE));
+    enum pt_lang lang = form->lang;
+    page_start(app, out, form, pt_i18n_text(PT_MSG_PAGE_CHECK_TITLE, lang));
     pt_buf_printf(out, "<p class=\"patron-statement\" data-amount-minor=\"%lld\" "
                        "data-currency=\"%s\" data-frequency=\"%s\">",
                   (long long)minor, form->currency->code, pt_frequency_name(form->frequency));
@@ -517,12 +516,12 @@ static void render_check(const struct pt_app *app, struct pt_buf *out,
         }
         pt_buf_printf(out, "<button type=\"submit\"%s>",
                       i == 0 ? " autofocus" : " class=\"patron-secondary\"");
-        pt_buf_html_str(out, pt_render_phrase(language, i == 0 ? PT_PHRASE_TO_PAYMENT
-                                                               : PT_PHRASE_CHANGE));
+        pt_buf_html_str(out,
+                        pt_i18n_text(i == 0 ? PT_MSG_PAGE_TO_PAYMENT : PT_MSG_PAGE_CHANGE, lang));
         pt_buf_puts(out, "</button></form>");
     }
     pt_buf_dispose(&text);
-    trust_line(app, out, language);
+    trust_line(app, out, form->lang);
     pt_render_page_end(out);
 }
 
@@ -530,9 +529,10 @@ static void render_pending(const struct pt_app *app, struct pt_buf *out,
                            const struct support_form *form, int64_t minor)
 {
     const char *language = form->language;
-    page_start(app, out, form, pt_render_phrase(language, PT_PHRASE_PENDING_TITLE));
+    enum pt_lang lang = form->lang;
+    page_start(app, out, form, pt_i18n_text(PT_MSG_PAGE_PENDING_TITLE, lang));
     pt_buf_puts(out, "<p class=\"patron-pledge\" data-status=\"pending\">");
-    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_PENDING_BODY));
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_PENDING_BODY, lang));
     pt_buf_puts(out, " <strong>");
     struct pt_buf shown;
     pt_buf_init(&shown);
@@ -540,16 +540,16 @@ static void render_pending(const struct pt_app *app, struct pt_buf *out,
     pt_buf_html(out, shown.data, shown.length);
     pt_buf_dispose(&shown);
     pt_buf_puts(out, ", ");
-    enum pt_phrase phrase = form->frequency == PT_FREQUENCY_MONTHLY  ? PT_PHRASE_MONTHLY
-                            : form->frequency == PT_FREQUENCY_ANNUAL ? PT_PHRASE_ANNUAL
-                                                                     : PT_PHRASE_ONE_OFF;
-    pt_buf_html_str(out, pt_render_phrase(language, phrase));
+    enum pt_msg phrase = form->frequency == PT_FREQUENCY_MONTHLY  ? PT_MSG_PAGE_MONTHLY
+                         : form->frequency == PT_FREQUENCY_ANNUAL ? PT_MSG_PAGE_ANNUAL
+                                                                  : PT_MSG_PAGE_ONE_OFF;
+    pt_buf_html_str(out, pt_i18n_text(phrase, lang));
     pt_buf_puts(out, "</strong></p><p class=\"patron-notice\" role=\"status\">");
-    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_NOT_SET_UP));
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_NOT_SET_UP, lang));
     pt_buf_puts(out, "</p><p><a href=\"");
     pt_buf_html_str(out, form->return_url != NULL ? form->return_url : "/");
     pt_buf_puts(out, "\">");
-    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_BACK));
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_BACK, lang));
     pt_buf_puts(out, "</a></p>");
     pt_render_page_end(out);
 }
@@ -561,11 +561,11 @@ static void start_pledge(struct pt_app *app, struct pt_request *request,
                          int64_t minor)
 {
     const char *language = form->language;
+    enum pt_lang lang = form->lang;
     char client[128];
     pt_app_client(app, request, client, sizeof(client));
     if (!pt_ratelimit_allow(app->pledge_attempts, client, pt_app_now(app) * 1000)) {
-        pt_response_error(request, response, 429,
-                          pt_render_phrase(language, PT_PHRASE_TOO_MANY));
+        pt_response_error(request, response, 429, pt_i18n_text(PT_MSG_PAGE_TOO_MANY, lang));
         return;
     }
     struct pt_pledge_request pledge = {
@@ -582,15 +582,13 @@ static void start_pledge(struct pt_app *app, struct pt_request *request,
     enum pt_status status = pt_pledges_create(app->ledger, &pledge, now, pledge_id, url,
                                               sizeof(url), error, sizeof(error));
     if (pledge_id[0] == '\0') {
-        pt_response_error(request, response, 503,
-                          pt_render_phrase(language, PT_PHRASE_NOT_SAVED));
+        pt_response_error(request, response, 503, pt_i18n_text(PT_MSG_PAGE_NOT_SAVED, lang));
         return;
     }
     pt_app_count_event(app, form->campaign, form->variant, PT_EVENT_PLEDGE_PENDING, now);
     if (status) {
         pt_log(PT_LOG_ERROR, "a checkout could not be started: %s", error);
-        pt_response_error(request, response, 503,
-                          pt_render_phrase(language, PT_PHRASE_PROCESSOR_DOWN));
+        pt_response_error(request, response, 503, pt_i18n_text(PT_MSG_PAGE_PROCESSOR_DOWN, lang));
         return;
     }
     if (app->ledger->pay == NULL) {
@@ -611,8 +609,8 @@ void pt_pages_support(struct pt_app *app, struct pt_request *request,
 {
     if (request->form_invalid) {
         pt_response_error(request, response, 400,
-                          pt_render_phrase(page_language(pt_http_query(request, "lang")),
-                                           PT_PHRASE_FORM_UNREADABLE));
+                          pt_i18n_text(PT_MSG_PAGE_FORM_UNREADABLE,
+                                       pt_i18n_lang(pt_http_query(request, "lang"))));
         return;
     }
     pt_response_header(response, "Content-Security-Policy", app->form_policy);

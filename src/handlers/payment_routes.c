@@ -13,6 +13,7 @@
 #include "patron/config.h"
 #include "patron/crypto.h"
 #include "patron/http.h"
+#include "patron/i18n.h"
 #include "patron/log.h"
 #include "patron/money.h"
 #include "patron/pay.h"
@@ -20,11 +21,6 @@
 #include "patron/ratelimit.h"
 #include "patron/render.h"
 #include "patron/store.h"
-
-static bool russian(const char *language)
-{
-    return language != NULL && strcmp(language, "ru") == 0;
-}
 
 static void page(struct pt_request *request, struct pt_response *response, int status,
                  struct pt_buf *body)
@@ -36,6 +32,25 @@ static void page(struct pt_request *request, struct pt_response *response, int s
     pt_buf_dispose(body);
 }
 
+/* A refusal in the reader's language. http's error page is English (its
+ * html lang says so), so another language gets a page of our own. */
+static void refuse(struct pt_request *request, struct pt_response *response, int status,
+                   enum pt_lang lang, enum pt_msg msg)
+{
+    const char *text = pt_i18n_text(msg, lang);
+    if (lang == PT_LANG_EN) {
+        pt_response_error(request, response, status, text);
+        return;
+    }
+    struct pt_buf body;
+    pt_buf_init(&body);
+    pt_render_page_start(&body, pt_i18n_code(lang), text);
+    pt_buf_puts(&body, "<h1>");
+    pt_buf_html_str(&body, text);
+    pt_buf_puts(&body, "</h1>");
+    page(request, response, status, &body);
+}
+
 static void describe(struct pt_buf *out, const struct pt_pledge_record *pledge)
 {
     const struct pt_currency *currency = pt_money_currency(pledge->currency);
@@ -43,31 +58,34 @@ static void describe(struct pt_buf *out, const struct pt_pledge_record *pledge)
     pt_buf_init(&amount);
     if (currency != NULL)
         pt_money_format(&amount, pledge->amount_minor, currency);
-    bool ru = russian(pledge->language);
-    const char *how = pledge->frequency == PT_FREQUENCY_MONTHLY  ? (ru ? "в месяц" : "a month")
-                      : pledge->frequency == PT_FREQUENCY_ANNUAL ? (ru ? "в год" : "a year")
-                                                                 : (ru ? "разово" : "once");
+    enum pt_msg how = pledge->frequency == PT_FREQUENCY_MONTHLY  ? PT_MSG_PLEDGE_A_MONTH
+                      : pledge->frequency == PT_FREQUENCY_ANNUAL ? PT_MSG_PLEDGE_A_YEAR
+                                                                 : PT_MSG_PLEDGE_ONCE;
     pt_buf_puts(out, "<strong>");
     if (amount.data != NULL)
         pt_buf_html(out, amount.data, amount.length);
     pt_buf_puts(out, "</strong> ");
-    pt_buf_html_str(out, how);
+    pt_buf_html_str(out, pt_i18n_text(how, pt_i18n_lang(pledge->language)));
     pt_buf_dispose(&amount);
 }
 
-static const char *status_words(const char *status, bool ru)
+static const char *status_words(const char *status, enum pt_lang lang)
 {
-    if (strcmp(status, "active") == 0)
-        return ru ? "действует" : "active";
-    if (strcmp(status, "completed") == 0)
-        return ru ? "оплачено" : "paid";
-    if (strcmp(status, "past_due") == 0)
-        return ru ? "платёж не прошёл" : "payment failed, we will retry";
-    if (strcmp(status, "paused") == 0)
-        return ru ? "приостановлено" : "paused";
-    if (strcmp(status, "cancelled") == 0)
-        return ru ? "отменено" : "cancelled";
-    return ru ? "ожидает оплаты" : "waiting for payment";
+    static const struct {
+        const char *status;
+        enum pt_msg words;
+    } statuses[] = {
+        {"active", PT_MSG_PLEDGE_STATUS_ACTIVE},
+        {"completed", PT_MSG_PLEDGE_STATUS_COMPLETED},
+        {"past_due", PT_MSG_PLEDGE_STATUS_PAST_DUE},
+        {"paused", PT_MSG_PLEDGE_STATUS_PAUSED},
+        {"cancelled", PT_MSG_PLEDGE_STATUS_CANCELLED},
+    };
+    for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+        if (strcmp(status, statuses[i].status) == 0)
+            return pt_i18n_text(statuses[i].words, lang);
+    }
+    return pt_i18n_text(PT_MSG_PLEDGE_STATUS_PENDING, lang);
 }
 
 /* ---------------------------------------------------------------- thanks */
@@ -194,7 +212,8 @@ void pt_payment_routes_thanks(struct pt_app *app, struct pt_request *request,
     const char *session = pt_http_query(request, "session");
     struct pt_pledge_record pledge;
     if (!is_pledge_id(pledge_id) || pt_store_pledge_get(app->store, pledge_id, &pledge) != PT_OK) {
-        pt_response_error(request, response, 404, "There is no such pledge.");
+        /* No pledge, so no language: the address carries none. */
+        refuse(request, response, 404, PT_LANG_EN, PT_MSG_THANKS_NO_SUCH_PLEDGE);
         return;
     }
     /* The donor may arrive before the processor's webhook: read the checkout
@@ -211,30 +230,24 @@ void pt_payment_routes_thanks(struct pt_app *app, struct pt_request *request,
             check_done(app->thanks_checks, pledge.id);
         }
         if (pt_store_pledge_get(app->store, pledge_id, &pledge) != PT_OK) {
-            pt_response_error(request, response, 503, "Please reload this page in a moment.");
+            refuse(request, response, 503, pt_i18n_lang(pledge.language), PT_MSG_THANKS_RELOAD);
             return;
         }
     }
-    bool ru = russian(pledge.language);
+    enum pt_lang lang = pt_i18n_lang(pledge.language);
     struct pt_buf body;
     pt_buf_init(&body);
-    pt_render_page_start(&body, pledge.language, ru ? "Спасибо" : "Thank you");
+    pt_render_page_start(&body, pledge.language, pt_i18n_text(PT_MSG_THANKS_TITLE, lang));
     bool confirmed = strcmp(pledge.status, "active") == 0 || strcmp(pledge.status, "completed") == 0;
     pt_buf_printf(&body, "<h1>%s</h1><p class=\"patron-pledge\" data-status=\"%s\">",
-                  ru ? "Спасибо за поддержку!" : "Thank you for your support!", pledge.status);
-    pt_buf_puts(&body, ru ? "Ваша поддержка: " : "Your support: ");
+                  pt_i18n_text(PT_MSG_THANKS_HEADING, lang), pledge.status);
+    pt_buf_puts(&body, pt_i18n_text(PT_MSG_THANKS_YOUR_SUPPORT, lang));
     describe(&body, &pledge);
     pt_buf_puts(&body, " — ");
-    pt_buf_html_str(&body, status_words(pledge.status, ru));
+    pt_buf_html_str(&body, status_words(pledge.status, lang));
     pt_buf_puts(&body, "</p><p>");
-    pt_buf_puts(&body, confirmed ? (ru ? "Мы отправили письмо со ссылкой, по которой можно "
-                                         "изменить или отменить поддержку в один клик."
-                                       : "We have emailed you a link to change or cancel in one "
-                                         "click, whenever you like.")
-                                 : (ru ? "Мы ждём подтверждения от платёжной системы; обновите "
-                                         "страницу через минуту."
-                                       : "We are waiting for the payment processor to confirm; "
-                                         "reload this page in a minute."));
+    pt_buf_puts(&body,
+                pt_i18n_text(confirmed ? PT_MSG_THANKS_CONFIRMED : PT_MSG_THANKS_WAITING, lang));
     /* Back to the article, telling the widget there (whose storage this
      * page cannot reach from another origin) that the reader now supports. */
     const char *back = pt_http_query(request, "return");
@@ -243,7 +256,7 @@ void pt_payment_routes_thanks(struct pt_app *app, struct pt_request *request,
     if (confirmed)
         pt_buf_puts(&body, "#patron-supporter");
     pt_buf_puts(&body, "\">");
-    pt_buf_puts(&body, pt_render_phrase(pledge.language, PT_PHRASE_BACK));
+    pt_buf_puts(&body, pt_i18n_text(PT_MSG_PAGE_BACK, lang));
     pt_buf_puts(&body, "</a></p>");
     /* Tells the widget, in this browser, that the reader now supports. */
     if (confirmed)
@@ -321,9 +334,9 @@ static void action_button(struct pt_buf *out, const char *token, const char *act
 static void render_manage(struct pt_buf *out, const struct pt_pledge_record *pledge,
                           const char *token, const char *notice, const char *error)
 {
-    bool ru = russian(pledge->language);
-    pt_render_page_start(out, pledge->language, ru ? "Ваша поддержка" : "Your support");
-    pt_buf_printf(out, "<h1>%s</h1>", ru ? "Ваша поддержка" : "Your support");
+    enum pt_lang lang = pt_i18n_lang(pledge->language);
+    pt_render_page_start(out, pledge->language, pt_i18n_text(PT_MSG_MANAGE_TITLE, lang));
+    pt_buf_printf(out, "<h1>%s</h1>", pt_i18n_text(PT_MSG_MANAGE_TITLE, lang));
     if (notice != NULL) {
         pt_buf_puts(out, "<p class=\"patron-notice\" role=\"status\">");
         pt_buf_html_str(out, notice);
@@ -332,7 +345,7 @@ static void render_manage(struct pt_buf *out, const struct pt_pledge_record *ple
     pt_buf_printf(out, "<p class=\"patron-pledge\" data-status=\"%s\">", pledge->status);
     describe(out, pledge);
     pt_buf_puts(out, " — ");
-    pt_buf_html_str(out, status_words(pledge->status, ru));
+    pt_buf_html_str(out, status_words(pledge->status, lang));
     pt_buf_puts(out, "</p>");
     bool recurring = pledge->frequency != PT_FREQUENCY_ONE_OFF;
     bool live = strcmp(pledge->status, "active") == 0 || strcmp(pledge->status, "past_due") == 0 ||
@@ -345,10 +358,11 @@ static void render_manage(struct pt_buf *out, const struct pt_pledge_record *ple
             pt_money_format_plain(&current, pledge->amount_minor, currency);
         pt_buf_puts(out, "<form method=\"post\" action=\"/manage\">");
         hidden_token(out, token);
-        pt_buf_printf(out, "<input type=\"hidden\" name=\"action\" value=\"amount\">"
-                           "<label for=\"amount\">%s (%s)</label>"
-                           "<input id=\"amount\" name=\"amount\" inputmode=\"decimal\" value=\"",
-                      ru ? "Новая сумма" : "New amount", pledge->currency);
+        pt_buf_printf(out,
+                      "<input type=\"hidden\" name=\"action\" value=\"amount\">"
+                      "<label for=\"amount\">%s (%s)</label>"
+                      "<input id=\"amount\" name=\"amount\" inputmode=\"decimal\" value=\"",
+                      pt_i18n_text(PT_MSG_MANAGE_NEW_AMOUNT, lang), pledge->currency);
         if (current.data != NULL)
             pt_buf_html(out, current.data, current.length);
         pt_buf_puts(out, "\"");
@@ -361,14 +375,14 @@ static void render_manage(struct pt_buf *out, const struct pt_pledge_record *ple
             pt_buf_puts(out, ">");
         }
         pt_buf_printf(out, "<button type=\"submit\">%s</button></form>",
-                      ru ? "Изменить сумму" : "Change the amount");
+                      pt_i18n_text(PT_MSG_MANAGE_CHANGE_AMOUNT, lang));
         pt_buf_dispose(&current);
         if (strcmp(pledge->status, "paused") == 0)
-            action_button(out, token, "resume", ru ? "Возобновить" : "Resume");
+            action_button(out, token, "resume", pt_i18n_text(PT_MSG_MANAGE_RESUME, lang));
         else
-            action_button(out, token, "pause", ru ? "Приостановить" : "Pause");
-        action_button(out, token, "card", ru ? "Обновить карту" : "Update your card");
-        action_button(out, token, "cancel_confirm", ru ? "Отменить поддержку" : "Cancel");
+            action_button(out, token, "pause", pt_i18n_text(PT_MSG_MANAGE_PAUSE, lang));
+        action_button(out, token, "card", pt_i18n_text(PT_MSG_MANAGE_UPDATE_CARD, lang));
+        action_button(out, token, "cancel_confirm", pt_i18n_text(PT_MSG_MANAGE_CANCEL, lang));
     }
     pt_render_page_end(out);
 }
@@ -376,16 +390,15 @@ static void render_manage(struct pt_buf *out, const struct pt_pledge_record *ple
 static void render_cancel_confirmation(struct pt_buf *out, const struct pt_pledge_record *pledge,
                                        const char *token)
 {
-    bool ru = russian(pledge->language);
-    pt_render_page_start(out, pledge->language, ru ? "Отменить поддержку?" : "Cancel?");
-    pt_buf_printf(out, "<h1>%s</h1><p>", ru ? "Отменить поддержку?" : "Cancel your support?");
+    enum pt_lang lang = pt_i18n_lang(pledge->language);
+    pt_render_page_start(out, pledge->language, pt_i18n_text(PT_MSG_MANAGE_CANCEL_TITLE, lang));
+    pt_buf_printf(out, "<h1>%s</h1><p>", pt_i18n_text(PT_MSG_MANAGE_CANCEL_HEADING, lang));
     describe(out, pledge);
-    pt_buf_printf(out, "</p><p>%s</p>",
-                  ru ? "Больше списаний не будет." : "You will not be charged again.");
-    action_button(out, token, "cancel", ru ? "Да, отменить" : "Yes, cancel");
+    pt_buf_printf(out, "</p><p>%s</p>", pt_i18n_text(PT_MSG_MANAGE_CANCEL_NO_MORE_CHARGES, lang));
+    action_button(out, token, "cancel", pt_i18n_text(PT_MSG_MANAGE_CANCEL_YES, lang));
     pt_buf_printf(out, "<p><a href=\"/manage?t=");
     pt_buf_url(out, token);
-    pt_buf_printf(out, "\">%s</a></p>", ru ? "Нет, оставить" : "No, keep it");
+    pt_buf_printf(out, "\">%s</a></p>", pt_i18n_text(PT_MSG_MANAGE_CANCEL_KEEP, lang));
     pt_render_page_end(out);
 }
 
@@ -396,22 +409,18 @@ static enum pt_status act(struct pt_app *app, struct pt_pledge_record *pledge, c
 {
     const char *note = "the donor's manage page";
     int64_t now = pt_app_now(app);
-    bool ru = russian(pledge->language);
+    enum pt_lang lang = pt_i18n_lang(pledge->language);
     if (strcmp(action, "amount") == 0) {
-        *notice = ru ? "Сумма изменена: следующее списание будет по новой сумме."
-                     : "Done: the next charge uses the new amount.";
+        *notice = pt_i18n_text(PT_MSG_MANAGE_AMOUNT_CHANGED, lang);
         return pt_pledges_change_amount(app->ledger, pledge, amount, note, now, error,
                                         error_size);
     }
     if (strcmp(action, "pause") == 0 || strcmp(action, "resume") == 0) {
         bool pause = strcmp(action, "pause") == 0;
-        *notice = pause ? (ru ? "Поддержка приостановлена." : "Paused: no charges until you "
-                                                              "resume.")
-                        : (ru ? "Поддержка возобновлена." : "Resumed.");
+        *notice = pt_i18n_text(pause ? PT_MSG_MANAGE_PAUSED : PT_MSG_MANAGE_RESUMED, lang);
         return pt_pledges_set_paused(app->ledger, pledge, pause, note, now, error, error_size);
     }
-    *notice = ru ? "Поддержка отменена. Спасибо за всё!" : "Cancelled. Thank you for "
-                                                            "everything!";
+    *notice = pt_i18n_text(PT_MSG_MANAGE_CANCELLED, lang);
     return pt_pledges_cancel(app->ledger, pledge, note, now, error, error_size);
 }
 
@@ -419,7 +428,8 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
                               struct pt_response *response)
 {
     if (request->form_invalid) {
-        pt_response_error(request, response, 400, "The form could not be read.");
+        /* An unreadable form says no language. */
+        refuse(request, response, 400, PT_LANG_EN, PT_MSG_PAGE_FORM_UNREADABLE);
         return;
     }
     const char *token = field(request, "t");
@@ -427,9 +437,8 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
     struct pt_pledge_record pledge;
     if (pt_pledges_check_manage_token(&app->crypto, token, pt_app_now(app), pledge_id) != PT_OK ||
         pt_store_pledge_get(app->store, pledge_id, &pledge) != PT_OK) {
-        pt_response_error(request, response, 403,
-                          "This link is not valid or has expired. Ask for a new one at "
-                          "/manage/lost.");
+        /* Without a pledge there is no language to answer in. */
+        refuse(request, response, 403, PT_LANG_EN, PT_MSG_MANAGE_LINK_INVALID);
         return;
     }
     struct pt_buf body;
@@ -444,7 +453,7 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
         pt_buf_dispose(&body);
         return;
     }
-    bool ru = russian(pledge.language);
+    enum pt_lang lang = pt_i18n_lang(pledge.language);
     bool live = strcmp(pledge.status, "active") == 0 || strcmp(pledge.status, "past_due") == 0 ||
                 strcmp(pledge.status, "paused") == 0;
     int status_code = 200;
@@ -457,8 +466,7 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
                 strcmp(action, "resume") != 0 && strcmp(action, "cancel") != 0 &&
                 strcmp(action, "card") != 0)) {
         status_code = 409;
-        render_manage(&body, &pledge, token,
-                      ru ? "Это действие сейчас недоступно." : "That cannot be done now.", NULL);
+        render_manage(&body, &pledge, token, pt_i18n_text(PT_MSG_MANAGE_UNAVAILABLE, lang), NULL);
     } else if (strcmp(action, "card") == 0) {
         char url[PT_PAY_URL_MAX], back[400];
         snprintf(back, sizeof(back), "%s/manage?t=%s", app->config->public_url, token);
@@ -471,9 +479,7 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
             return;
         }
         status_code = 503;
-        render_manage(&body, &pledge, token,
-                      ru ? "Платёжная система недоступна; попробуйте позже."
-                         : "The payment processor cannot be reached; please try again later.",
+        render_manage(&body, &pledge, token, pt_i18n_text(PT_MSG_MANAGE_PROCESSOR_DOWN, lang),
                       NULL);
     } else {
         int64_t amount = 0;
@@ -486,7 +492,7 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
                                sizeof(error)) != PT_OK ||
                 pt_money_check(pledge.frequency, amount, currency, app->config->max_amount,
                                pledge.language, error, sizeof(error)) != PT_OK)
-                amount_error = error[0] ? error : "Enter an amount.";
+                amount_error = error[0] ? error : pt_i18n_text(PT_MSG_PAGE_ENTER_AMOUNT, lang);
         }
         if (amount_error != NULL) {
             status_code = 422;
@@ -494,10 +500,7 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
         } else if (act(app, &pledge, action, amount, &notice, error, sizeof(error)) != PT_OK) {
             pt_log(PT_LOG_ERROR, "a manage action failed: %s", error);
             status_code = 503;
-            render_manage(&body, &pledge, token,
-                          ru ? "Не получилось; ничего не изменилось. Попробуйте позже."
-                             : "That did not work and nothing changed; please try again later.",
-                          NULL);
+            render_manage(&body, &pledge, token, pt_i18n_text(PT_MSG_MANAGE_FAILED, lang), NULL);
         } else {
             pt_store_pledge_get(app->store, pledge.id, &pledge);
             render_manage(&body, &pledge, token, notice, NULL);
@@ -511,19 +514,58 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
 
 /* ------------------------------------------------------ lost links, magic */
 
+/* /manage/lost and /manage/magic know no pledge when they open, so they
+ * speak the language they were opened in: a "lang" in the address or the
+ * form. Russian manage pages and magic emails link to them with lang=ru,
+ * and their forms carry it on. */
+static enum pt_lang opened_in(struct pt_request *request)
+{
+    return pt_i18n_lang(field(request, "lang"));
+}
+
+/* English, the default, needs no field: its pages stay as they were. */
+static void hidden_lang(struct pt_buf *out, enum pt_lang lang)
+{
+    if (lang != PT_LANG_EN)
+        pt_buf_printf(out, "<input type=\"hidden\" name=\"lang\" value=\"%s\">",
+                      pt_i18n_code(lang));
+}
+
+/* <tag>message</tag>, escaped. */
+static void say(struct pt_buf *out, const char *tag, enum pt_msg msg, enum pt_lang lang)
+{
+    pt_buf_printf(out, "<%s>", tag);
+    pt_buf_html_str(out, pt_i18n_text(msg, lang));
+    pt_buf_printf(out, "</%s>", tag);
+}
+
+/* An answer of these pages: a heading and a paragraph. */
+static void answer(struct pt_request *request, struct pt_response *response, int status,
+                   struct pt_buf *body, enum pt_lang lang, enum pt_msg heading, enum pt_msg text)
+{
+    say(body, "h1", heading, lang);
+    say(body, "p", text, lang);
+    page(request, response, status, body);
+}
+
 void pt_payment_routes_lost(struct pt_app *app, struct pt_request *request,
                             struct pt_response *response)
 {
+    enum pt_lang lang = opened_in(request);
     struct pt_buf body;
     pt_buf_init(&body);
-    pt_render_page_start(&body, "en", "Get a new link");
+    pt_render_page_start(&body, pt_i18n_code(lang), pt_i18n_text(PT_MSG_LOST_TITLE, lang));
     if (request->method != PT_METHOD_POST) {
-        pt_buf_puts(&body, "<h1>Get a new link to manage your support</h1><p>Enter the address "
-                           "you gave when you pledged. If we have it, we will email a link that "
-                           "works once, within 30 minutes.</p><form method=\"post\" "
-                           "action=\"/manage/lost\"><label for=\"email\">Email address</label>"
-                           "<input id=\"email\" name=\"email\" type=\"email\" required>"
-                           "<button type=\"submit\">Email me a link</button></form>");
+        say(&body, "h1", PT_MSG_LOST_HEADING, lang);
+        say(&body, "p", PT_MSG_LOST_INTRO, lang);
+        pt_buf_puts(&body, "<form method=\"post\" action=\"/manage/lost\">");
+        hidden_lang(&body, lang);
+        pt_buf_puts(&body, "<label for=\"email\">");
+        pt_buf_html_str(&body, pt_i18n_text(PT_MSG_LOST_EMAIL_LABEL, lang));
+        pt_buf_puts(&body, "</label><input id=\"email\" name=\"email\" type=\"email\" required>");
+        pt_buf_puts(&body, "<button type=\"submit\">");
+        pt_buf_html_str(&body, pt_i18n_text(PT_MSG_LOST_BUTTON, lang));
+        pt_buf_puts(&body, "</button></form>");
         page(request, response, 200, &body);
         return;
     }
@@ -531,27 +573,19 @@ void pt_payment_routes_lost(struct pt_app *app, struct pt_request *request,
     pt_app_client(app, request, client, sizeof(client));
     const char *typed = pt_http_form(request, "email");
     if (!pt_ratelimit_allow(app->pledge_attempts, client, pt_app_now(app) * 1000)) {
-        pt_buf_puts(&body, "<h1>Too many requests</h1><p>Please try again later.</p>");
-        page(request, response, 429, &body);
+        answer(request, response, 429, &body, lang, PT_MSG_LOST_TOO_MANY,
+               PT_MSG_LOST_TOO_MANY_BODY);
         return;
     }
     /* Known or not, an address gets the same answer (issue 16). */
     enum pt_status queued = pt_pledges_request_lost_link(app->ledger, typed, pt_app_now(app));
-    if (queued == PT_ERR_INVALID) {
-        pt_buf_puts(&body, "<h1>Please check the address</h1><p>It should look like "
-                           "name@example.org.</p>");
-        page(request, response, 422, &body);
-        return;
-    }
-    if (queued != PT_OK) {
-        pt_buf_puts(&body, "<h1>Please try again in a minute</h1><p>Your request could not be "
-                           "taken just now.</p>");
-        page(request, response, 503, &body);
-        return;
-    }
-    pt_buf_puts(&body, "<h1>Check your email</h1><p>If that address gave a pledge here, a link is "
-                       "on its way. It works once, within 30 minutes.</p>");
-    page(request, response, 200, &body);
+    if (queued == PT_ERR_INVALID)
+        answer(request, response, 422, &body, lang, PT_MSG_LOST_BAD_ADDRESS,
+               PT_MSG_LOST_BAD_ADDRESS_BODY);
+    else if (queued != PT_OK)
+        answer(request, response, 503, &body, lang, PT_MSG_LOST_LATER, PT_MSG_LOST_LATER_BODY);
+    else
+        answer(request, response, 200, &body, lang, PT_MSG_LOST_SENT, PT_MSG_LOST_SENT_BODY);
 }
 
 /* The pledges given with the same address as this one, newest first (up to
@@ -590,16 +624,17 @@ static bool list_pledges(struct pt_app *app, struct pt_request *request,
     size_t count = pledges_of_address(app, pledge_id, ids, 100);
     if (count < 2)
         return false;
+    /* The pledge's language, as on the manage pages the list leads to. */
     struct pt_pledge_record pledge;
-    bool ru = pt_store_pledge_get(app->store, pledge_id, &pledge) == PT_OK &&
-              russian(pledge.language);
+    enum pt_lang lang = pt_store_pledge_get(app->store, pledge_id, &pledge) == PT_OK
+                            ? pt_i18n_lang(pledge.language)
+                            : opened_in(request);
     struct pt_buf body;
     pt_buf_init(&body);
-    pt_render_page_start(&body, ru ? "ru" : "en", ru ? "Ваша поддержка" : "Your support");
-    pt_buf_puts(&body, ru ? "<h1>Ваша поддержка</h1><p>Выберите, чем управлять.</p><ul "
-                            "class=\"patron-pledges\">"
-                          : "<h1>Your support</h1><p>Choose the one to change, pause or "
-                            "cancel.</p><ul class=\"patron-pledges\">");
+    pt_render_page_start(&body, pt_i18n_code(lang), pt_i18n_text(PT_MSG_MANAGE_TITLE, lang));
+    say(&body, "h1", PT_MSG_MANAGE_TITLE, lang);
+    say(&body, "p", PT_MSG_MANAGE_LIST_INTRO, lang);
+    pt_buf_puts(&body, "<ul class=\"patron-pledges\">");
     for (size_t i = 0; i < count; i++) {
         if (pt_store_pledge_get(app->store, ids[i], &pledge) != PT_OK)
             continue;
@@ -610,9 +645,10 @@ static bool list_pledges(struct pt_app *app, struct pt_request *request,
         pt_buf_puts(&body, "\">");
         describe(&body, &pledge);
         pt_buf_puts(&body, " (");
-        pt_buf_html_str(&body, status_words(pledge.status, ru));
-        pt_buf_printf(&body, ") <a href=\"/manage?t=%s\">%s</a></li>", manage,
-                      ru ? "Управлять" : "Manage");
+        pt_buf_html_str(&body, status_words(pledge.status, lang));
+        pt_buf_printf(&body, ") <a href=\"/manage?t=%s\">", manage);
+        pt_buf_html_str(&body, pt_i18n_text(PT_MSG_MANAGE_LIST_LINK, lang));
+        pt_buf_puts(&body, "</a></li>");
     }
     pt_buf_puts(&body, "</ul>");
     page(request, response, 200, &body);
@@ -625,21 +661,26 @@ void pt_payment_routes_magic(struct pt_app *app, struct pt_request *request,
     const char *token = pt_http_query(request, "token");
     if (token == NULL)
         token = pt_http_form(request, "token");
+    enum pt_lang lang = opened_in(request);
     struct pt_buf body;
     pt_buf_init(&body);
-    pt_render_page_start(&body, "en", "Manage your support");
+    pt_render_page_start(&body, pt_i18n_code(lang), pt_i18n_text(PT_MSG_MAGIC_TITLE, lang));
     if (token == NULL || strlen(token) != PT_CRYPTO_TOKEN_CHARS) {
-        pt_buf_puts(&body, "<h1>This link is not complete</h1>");
+        say(&body, "h1", PT_MSG_MAGIC_INCOMPLETE, lang);
         page(request, response, 400, &body);
         return;
     }
     if (request->method != PT_METHOD_POST) {
         /* Opening the link uses nothing: scanners open every link. */
-        pt_buf_puts(&body, "<h1>Manage your support</h1><form method=\"post\" "
-                           "action=\"/manage/magic\"><input type=\"hidden\" name=\"token\" "
-                           "value=\"");
+        say(&body, "h1", PT_MSG_MAGIC_TITLE, lang);
+        pt_buf_puts(&body, "<form method=\"post\" action=\"/manage/magic\"><input "
+                           "type=\"hidden\" name=\"token\" value=\"");
         pt_buf_html_str(&body, token);
-        pt_buf_puts(&body, "\"><button type=\"submit\">Continue</button></form>");
+        pt_buf_puts(&body, "\">");
+        hidden_lang(&body, lang);
+        pt_buf_puts(&body, "<button type=\"submit\">");
+        pt_buf_html_str(&body, pt_i18n_text(PT_MSG_MAGIC_CONTINUE, lang));
+        pt_buf_puts(&body, "</button></form>");
         page(request, response, 200, &body);
         return;
     }
@@ -648,8 +689,13 @@ void pt_payment_routes_magic(struct pt_app *app, struct pt_request *request,
     char pledge_id[33];
     int64_t now = pt_app_now(app);
     if (pt_store_magic_link_use(app->store, token_hash, now, pledge_id) != PT_OK) {
-        pt_buf_puts(&body, "<h1>This link has expired or was used</h1><p><a "
-                           "href=\"/manage/lost\">Ask for a new one</a>.</p>");
+        say(&body, "h1", PT_MSG_MAGIC_EXPIRED, lang);
+        pt_buf_puts(&body, "<p><a href=\"/manage/lost");
+        if (lang != PT_LANG_EN)
+            pt_buf_printf(&body, "?lang=%s", pt_i18n_code(lang));
+        pt_buf_puts(&body, "\">");
+        pt_buf_html_str(&body, pt_i18n_text(PT_MSG_MAGIC_ASK_NEW, lang));
+        pt_buf_puts(&body, "</a>.</p>");
         page(request, response, 410, &body);
         return;
     }

@@ -120,7 +120,7 @@ static void frame_start(const struct pt_app *app, struct pt_buf *out, const char
 {
     pt_buf_printf(out, "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\"><title>",
                   language);
-    pt_buf_html_str(out, pt_render_phrase(language, PT_PHRASE_REGION_LABEL));
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_REGION_LABEL, pt_i18n_lang(language)));
     pt_buf_puts(out, "</title><link rel=\"stylesheet\" href=\"");
     pt_buf_html_str(out, app->config->public_url);
     pt_buf_puts(out, "/appeal.css\"></head><body class=\"patron-embed\">");

@@ -10,6 +10,7 @@
 #include "patron/buf.h"
 #include "patron/config.h"
 #include "patron/crypto.h"
+#include "patron/i18n.h"
 #include "patron/json.h"
 #include "patron/log.h"
 #include "patron/mail.h"
@@ -37,13 +38,11 @@ static enum pt_status start_checkout(struct pt_ledger *ledger,
         pt_buf_url(&success, return_url);
     }
     pt_buf_printf(&cancel, "%s/support?lang=%s", public_url, pledge->language);
-    bool russian = strcmp(pledge->language, "ru") == 0;
-    const char *how = pledge->frequency == PT_FREQUENCY_MONTHLY
-                          ? (russian ? "ежемесячная поддержка" : "monthly support")
-                      : pledge->frequency == PT_FREQUENCY_ANNUAL
-                          ? (russian ? "ежегодная поддержка" : "yearly support")
-                          : (russian ? "разовая поддержка" : "one-off support");
-    pt_buf_printf(&description, "%s: %s", ledger->newsroom_name, how);
+    enum pt_msg how = pledge->frequency == PT_FREQUENCY_MONTHLY  ? PT_MSG_PLEDGE_CHECKOUT_MONTHLY
+                      : pledge->frequency == PT_FREQUENCY_ANNUAL ? PT_MSG_PLEDGE_CHECKOUT_ANNUAL
+                                                                 : PT_MSG_PLEDGE_CHECKOUT_ONE_OFF;
+    pt_buf_printf(&description, "%s: %s", ledger->newsroom_name,
+                  pt_i18n_text(how, pt_i18n_lang(pledge->language)));
     struct pt_pay_checkout_request request = {
         .pledge_id = pledge->id,
         .frequency = pledge->frequency,
@@ -297,41 +296,30 @@ enum pt_status pt_pledges_check_manage_token(const struct pt_crypto *crypto, con
 
 /* ------------------------------------------------------------------ emails */
 
+/* An email's subject and first paragraph, by its kind. */
 struct email_text {
-    const char *subject;
-    const char *lead;     /* the first paragraph */
+    const char *kind;
+    enum pt_msg subject;
+    enum pt_msg lead;
 };
 
-static struct email_text email_text(const char *kind, bool russian)
+static const struct email_text email_texts[] = {
+    {"thanks", PT_MSG_PLEDGE_EMAIL_THANKS_SUBJECT, PT_MSG_PLEDGE_EMAIL_THANKS_LEAD},
+    {"receipt", PT_MSG_PLEDGE_EMAIL_RECEIPT_SUBJECT, PT_MSG_PLEDGE_EMAIL_RECEIPT_LEAD},
+    {"failed", PT_MSG_PLEDGE_EMAIL_FAILED_SUBJECT, PT_MSG_PLEDGE_EMAIL_FAILED_LEAD},
+    {"cancelled", PT_MSG_PLEDGE_EMAIL_CANCELLED_SUBJECT, PT_MSG_PLEDGE_EMAIL_CANCELLED_LEAD},
+    {"magic", PT_MSG_PLEDGE_EMAIL_MAGIC_SUBJECT, PT_MSG_PLEDGE_EMAIL_MAGIC_LEAD},
+};
+
+/* Any other kind reads as the magic link's, as it always has. */
+static const struct email_text *email_text(const char *kind)
 {
-    if (strcmp(kind, "thanks") == 0)
-        return russian ? (struct email_text){"Спасибо за поддержку",
-                                             "Спасибо! Ваша поддержка оформлена."}
-                       : (struct email_text){"Thank you for your support",
-                                             "Thank you! Your support is set up."};
-    if (strcmp(kind, "receipt") == 0)
-        return russian ? (struct email_text){"Квитанция об оплате", "Мы получили ваш платёж."}
-                       : (struct email_text){"Your receipt", "We have received your payment."};
-    if (strcmp(kind, "failed") == 0)
-        return russian ? (struct email_text){"Платёж не прошёл",
-                                             "Ваш платёж не прошёл. Обновите данные карты по "
-                                             "ссылке ниже, и мы попробуем снова."}
-                       : (struct email_text){"Your payment did not go through",
-                                             "Your payment did not go through. Update your card "
-                                             "with the link below and we will try again."};
-    if (strcmp(kind, "cancelled") == 0)
-        return russian ? (struct email_text){"Поддержка отменена",
-                                             "Ваша поддержка отменена; больше списаний не будет. "
-                                             "Спасибо за всё, что вы сделали."}
-                       : (struct email_text){"Your support is cancelled",
-                                             "Your support is cancelled and you will not be "
-                                             "charged again. Thank you for all you have given."};
-    return russian ? (struct email_text){"Ссылка для управления поддержкой",
-                                         "Вот ссылка для управления вашей поддержкой. Она "
-                                         "действует 30 минут и один раз."}
-                   : (struct email_text){"Your link to manage your support",
-                                         "Here is your link to manage your support. It works "
-                                         "once, within 30 minutes."};
+    size_t count = sizeof(email_texts) / sizeof(email_texts[0]);
+    for (size_t i = 0; i + 1 < count; i++) {
+        if (strcmp(kind, email_texts[i].kind) == 0)
+            return &email_texts[i];
+    }
+    return &email_texts[count - 1];
 }
 
 /* magic_token is the magic link's token for a "magic" email, else NULL. */
@@ -340,12 +328,17 @@ static void render_pledge_email(const struct pt_ledger *ledger, const struct pt_
                                 int64_t now, struct pt_buf *subject, struct pt_buf *text,
                                 struct pt_buf *html, struct pt_buf *link)
 {
-    bool russian = strcmp(pledge->language, "ru") == 0;
-    struct email_text words = email_text(item->kind, russian);
+    enum pt_lang lang = pt_i18n_lang(pledge->language);
+    const struct email_text *words = email_text(item->kind);
+    const char *lead = pt_i18n_text(words->lead, lang);
     const struct pt_currency *currency = pt_money_currency(pledge->currency);
     json_t *data = json_loads(item->data, 0, NULL);
     if (magic_token != NULL) {
         pt_buf_printf(link, "%s/manage/magic?token=%s", ledger->public_url, magic_token);
+        /* The link's pages know no pledge until it is used: they speak
+         * the language the link names (English needs none). */
+        if (lang != PT_LANG_EN)
+            pt_buf_printf(link, "&lang=%s", pt_i18n_code(lang));
     } else {
         char token[PT_MANAGE_TOKEN_MAX];
         pt_pledges_manage_token(ledger->crypto, pledge->id,
@@ -357,23 +350,24 @@ static void render_pledge_email(const struct pt_ledger *ledger, const struct pt_
     int64_t minor = json_integer_value(json_object_get(data, "amount"));
     if (currency != NULL)
         pt_money_format(&amount, minor > 0 ? minor : pledge->amount_minor, currency);
-    const char *frequency = pledge->frequency == PT_FREQUENCY_MONTHLY
-                                ? (russian ? "в месяц" : "a month")
-                            : pledge->frequency == PT_FREQUENCY_ANNUAL
-                                ? (russian ? "в год" : "a year")
-                                : (russian ? "разово" : "once");
-    pt_buf_printf(subject, "%s — %s", words.subject, ledger->newsroom_name);
-    const char *manage = russian ? "Изменить, приостановить или отменить" : "Change, pause or cancel";
-    pt_buf_printf(text, "%s\n\n%s: %s %s\n\n%s: %s\n\n%s\n", words.lead,
-                  russian ? "Сумма" : "Amount", amount.data ? amount.data : "", frequency, manage,
-                  link->data, ledger->newsroom_name);
+    const char *frequency =
+        pt_i18n_text(pledge->frequency == PT_FREQUENCY_MONTHLY  ? PT_MSG_PLEDGE_A_MONTH
+                     : pledge->frequency == PT_FREQUENCY_ANNUAL ? PT_MSG_PLEDGE_A_YEAR
+                                                                : PT_MSG_PLEDGE_ONCE,
+                     lang);
+    const char *amount_label = pt_i18n_text(PT_MSG_PLEDGE_EMAIL_AMOUNT, lang);
+    pt_buf_printf(subject, "%s — %s", pt_i18n_text(words->subject, lang), ledger->newsroom_name);
+    const char *manage = pt_i18n_text(PT_MSG_PLEDGE_EMAIL_MANAGE, lang);
+    pt_buf_printf(text, "%s\n\n%s: %s %s\n\n%s: %s\n\n%s\n", lead, amount_label,
+                  amount.data ? amount.data : "", frequency, manage, link->data,
+                  ledger->newsroom_name);
     pt_buf_printf(html, "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\"><title>",
-                  russian ? "ru" : "en");
+                  pt_i18n_code(lang));
     pt_buf_html(html, subject->data, subject->length);
     pt_buf_puts(html, "</title></head><body style=\"font-family:sans-serif;line-height:1.5;"
                       "max-width:34rem\"><p>");
-    pt_buf_html_str(html, words.lead);
-    pt_buf_printf(html, "</p><p>%s: <strong>", russian ? "Сумма" : "Amount");
+    pt_buf_html_str(html, lead);
+    pt_buf_printf(html, "</p><p>%s: <strong>", amount_label);
     if (amount.data != NULL)
         pt_buf_html(html, amount.data, amount.length);
     pt_buf_puts(html, "</strong> ");
@@ -382,7 +376,7 @@ static void render_pledge_email(const struct pt_ledger *ledger, const struct pt_
     pt_buf_html(html, link->data, link->length);
     pt_buf_puts(html, "\">");
     pt_buf_html_str(html, strcmp(item->kind, "magic") == 0
-                              ? (russian ? "Открыть страницу управления" : "Open the manage page")
+                              ? pt_i18n_text(PT_MSG_PLEDGE_EMAIL_OPEN_MANAGE, lang)
                               : manage);
     pt_buf_puts(html, "</a></p><p style=\"color:#555\">");
     pt_buf_html_str(html, ledger->newsroom_name);

@@ -99,8 +99,50 @@ enum pt_msg {
     PT_MSG_REMIND_CANCEL_LATER,
     PT_MSG_REMIND_CANCEL_LATER_BODY,
 
-    /* --- pledges and their pages (payment_routes, pledges): not yet read
-     * from here; they are ready for those modules' conversion */
+    /* --- the appeal, its dismissal and the support page (render, pages).
+     * The appeal reads these when the catalogue is built, never per
+     * request. */
+    PT_MSG_PAGE_HOW_OFTEN,
+    PT_MSG_PAGE_MONTHLY,
+    PT_MSG_PAGE_ONE_OFF,
+    PT_MSG_PAGE_ANNUAL,
+    PT_MSG_PAGE_AMOUNT,
+    PT_MSG_PAGE_OTHER,
+    PT_MSG_PAGE_SUPPORT,
+    PT_MSG_PAGE_LATER,
+    PT_MSG_PAGE_SUPPORTING,
+    PT_MSG_PAGE_CLOSE,
+    PT_MSG_PAGE_REGION_LABEL,
+    PT_MSG_PAGE_DISMISSED,
+    PT_MSG_PAGE_SUPPORT_TITLE,
+    PT_MSG_PAGE_SUPPORT_INTRO,
+    PT_MSG_PAGE_CURRENCY,
+    PT_MSG_PAGE_OTHER_AMOUNT,
+    PT_MSG_PAGE_CONTINUE,
+    PT_MSG_PAGE_PENDING_TITLE,
+    PT_MSG_PAGE_PENDING_BODY,
+    PT_MSG_PAGE_NOT_SET_UP,
+    PT_MSG_PAGE_BACK,
+    PT_MSG_PAGE_FIX_BELOW,
+    PT_MSG_PAGE_CLOSED,
+    PT_MSG_PAGE_THANKS_SUPPORTING,
+    PT_MSG_PAGE_CHECK_TITLE,
+    PT_MSG_PAGE_TO_PAYMENT,
+    PT_MSG_PAGE_CHANGE,
+    PT_MSG_PAGE_SHOW_CURRENCY,
+    PT_MSG_PAGE_CURRENCY_CHANGED,
+    PT_MSG_PAGE_BOTH_AMOUNTS,
+    PT_MSG_PAGE_ENTER_AMOUNT,
+    PT_MSG_PAGE_CHOOSE_FREQUENCY,
+    PT_MSG_PAGE_UNKNOWN_CURRENCY,
+    PT_MSG_PAGE_TRUST,
+    PT_MSG_PAGE_TRUST_STRIPE,
+    PT_MSG_PAGE_FORM_UNREADABLE,
+    PT_MSG_PAGE_TOO_MANY,
+    PT_MSG_PAGE_NOT_SAVED,
+    PT_MSG_PAGE_PROCESSOR_DOWN,
+
+    /* --- pledges and their pages (payment_routes, pledges) */
     /* how often, after an amount: "$5 a month" */
     PT_MSG_PLEDGE_A_MONTH,
     PT_MSG_PLEDGE_A_YEAR,
@@ -136,12 +178,12 @@ enum pt_msg {
     PT_MSG_THANKS_YOUR_SUPPORT,
     PT_MSG_THANKS_CONFIRMED,
     PT_MSG_THANKS_WAITING,
-    PT_MSG_THANKS_RELOAD, /* English only until now (an error page) */
+    PT_MSG_THANKS_RELOAD,         /* English only until now (an error page) */
+    PT_MSG_THANKS_NO_SUCH_PLEDGE, /* English only until now (an error page) */
     /* the manage page, its cancel confirmation and its notices */
     PT_MSG_MANAGE_TITLE,
     PT_MSG_MANAGE_LINK_INVALID,
     PT_MSG_MANAGE_NEW_AMOUNT,
-    PT_MSG_MANAGE_ENTER_AMOUNT,
     PT_MSG_MANAGE_CHANGE_AMOUNT,
     PT_MSG_MANAGE_RESUME,
     PT_MSG_MANAGE_PAUSE,

@@ -1,5 +1,5 @@
 /* HTML that readers see: the appeal fragment, the embed document, and the
- * frame of patron's own pages, with their fixed phrases in each language.
+ * frame of patron's own pages, in the reader's language.
  *
  * Rendering happens when the catalogue is built (the appeal) or for pages
  * that are not on the hot path; all text goes through the escapers in buf.h. */
@@ -11,53 +11,10 @@
 
 #include "patron/buf.h"
 #include "patron/catalog.h"
+#include "patron/i18n.h"
 #include "patron/money.h"
 
-enum pt_phrase {
-    PT_PHRASE_HOW_OFTEN,
-    PT_PHRASE_MONTHLY,
-    PT_PHRASE_ONE_OFF,
-    PT_PHRASE_ANNUAL,
-    PT_PHRASE_AMOUNT,
-    PT_PHRASE_OTHER,
-    PT_PHRASE_SUPPORT,
-    PT_PHRASE_LATER,
-    PT_PHRASE_SUPPORTING,
-    PT_PHRASE_CLOSE,
-    PT_PHRASE_REGION_LABEL,
-    PT_PHRASE_DISMISSED,
-    PT_PHRASE_SUPPORT_TITLE,
-    PT_PHRASE_SUPPORT_INTRO,
-    PT_PHRASE_CURRENCY,
-    PT_PHRASE_OTHER_AMOUNT,
-    PT_PHRASE_CONTINUE,
-    PT_PHRASE_PENDING_TITLE,
-    PT_PHRASE_PENDING_BODY,
-    PT_PHRASE_NOT_SET_UP,
-    PT_PHRASE_BACK,
-    PT_PHRASE_FIX_BELOW,
-    PT_PHRASE_CLOSED,
-    PT_PHRASE_THANKS_SUPPORTING,
-    PT_PHRASE_CHECK_TITLE,
-    PT_PHRASE_TO_PAYMENT,
-    PT_PHRASE_CHANGE,
-    PT_PHRASE_SHOW_CURRENCY,
-    PT_PHRASE_CURRENCY_CHANGED,
-    PT_PHRASE_BOTH_AMOUNTS,
-    PT_PHRASE_ENTER_AMOUNT,
-    PT_PHRASE_CHOOSE_FREQUENCY,
-    PT_PHRASE_UNKNOWN_CURRENCY,
-    PT_PHRASE_TRUST,
-    PT_PHRASE_TRUST_STRIPE,
-    PT_PHRASE_FORM_UNREADABLE,
-    PT_PHRASE_TOO_MANY,
-    PT_PHRASE_NOT_SAVED,
-    PT_PHRASE_PROCESSOR_DOWN,
-    PT_PHRASES,
-};
-
-/* The fixed phrase in language ("en" or "ru"; others fall back to English). */
-const char *pt_render_phrase(const char *language, enum pt_phrase phrase);
+/* Their fixed phrases are in i18n's table (PT_MSG_PAGE_…). */
 
 /* What an editor wrote for one variant in one language, and its amounts. */
 struct pt_appeal_content {

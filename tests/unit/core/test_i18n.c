@@ -8,6 +8,7 @@
 #include "../../../src/core/i18n.c"
 #include "patron/money.h"
 #include "patron/reminders.h"
+#include "patron/render.h"
 
 /* The conversions of a printf format, in order, each written out whole
  * ("%s", "%lld", "%.*f") and separated by spaces; "%%" is text, not a
@@ -184,4 +185,35 @@ Test(i18n_rendered, reminder_email_in_both_languages)
         pt_buf_dispose(&text);
         pt_buf_dispose(&html);
     }
+}
+
+/* render's phrases came from its own table, which compared the tag with
+ * "ru" only: now the one rule holds there too, and the rows read as before. */
+Test(i18n_rendered, page_phrases_follow_the_one_rule)
+{
+    const struct pt_currency *usd = pt_money_currency("USD");
+    struct pt_amount_ladder ladder;
+    pt_money_standard_ladder(PT_FREQUENCY_MONTHLY, usd, &ladder);
+    const char *tags[] = {"en", "ru", "ru-RU", "de"};
+    const bool russian[] = {false, true, true, false};
+    for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+        struct pt_buf buf;
+        pt_buf_init(&buf);
+        pt_render_amounts(&buf, "c", PT_FREQUENCY_MONTHLY, &ladder, ladder.default_amount, false,
+                          usd, tags[i]);
+        const char *legend = russian[i] ? "<legend>Сумма</legend>" : "<legend>Amount</legend>";
+        const char *other = russian[i] ? "Другая</label>" : "Other</label>";
+        cr_assert(strstr(buf.data, legend) != NULL, "%s: %s", tags[i], buf.data);
+        cr_assert(strstr(buf.data, other) != NULL, "%s: %s", tags[i], buf.data);
+        pt_buf_reset(&buf);
+        pt_render_embed_document(&buf, tags[i], "", "https://x");
+        const char *title = russian[i] ? "<title>Обращение редакции</title>"
+                                       : "<title>A message from the newsroom</title>";
+        cr_assert(strstr(buf.data, title) != NULL, "%s: %s", tags[i], buf.data);
+        pt_buf_dispose(&buf);
+    }
+    cr_assert_str_eq(pt_i18n_text(PT_MSG_PAGE_REGION_LABEL, pt_i18n_lang("ru-RU")),
+                     "Обращение редакции");
+    cr_assert_str_eq(pt_i18n_text(PT_MSG_PAGE_TRUST_STRIPE, PT_LANG_EN),
+                     "Secure payment by Stripe \u00b7 change or cancel at any time");
 }
