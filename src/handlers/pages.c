@@ -565,7 +565,8 @@ static void start_pledge(struct pt_app *app, struct pt_request *request,
     char client[128];
     pt_app_client(app, request, client, sizeof(client));
     if (!pt_ratelimit_allow(app->pledge_attempts, client, pt_app_now(app) * 1000)) {
-        pt_response_error(request, response, 429, pt_i18n_text(PT_MSG_PAGE_TOO_MANY, lang));
+        pt_response_error_in(request, response, 429, pt_i18n_code(lang),
+                             pt_i18n_text(PT_MSG_PAGE_TOO_MANY, lang));
         return;
     }
     struct pt_pledge_request pledge = {
@@ -582,13 +583,15 @@ static void start_pledge(struct pt_app *app, struct pt_request *request,
     enum pt_status status = pt_pledges_create(app->ledger, &pledge, now, pledge_id, url,
                                               sizeof(url), error, sizeof(error));
     if (pledge_id[0] == '\0') {
-        pt_response_error(request, response, 503, pt_i18n_text(PT_MSG_PAGE_NOT_SAVED, lang));
+        pt_response_error_in(request, response, 503, pt_i18n_code(lang),
+                             pt_i18n_text(PT_MSG_PAGE_NOT_SAVED, lang));
         return;
     }
     pt_app_count_event(app, form->campaign, form->variant, PT_EVENT_PLEDGE_PENDING, now);
     if (status) {
         pt_log(PT_LOG_ERROR, "a checkout could not be started: %s", error);
-        pt_response_error(request, response, 503, pt_i18n_text(PT_MSG_PAGE_PROCESSOR_DOWN, lang));
+        pt_response_error_in(request, response, 503, pt_i18n_code(lang),
+                             pt_i18n_text(PT_MSG_PAGE_PROCESSOR_DOWN, lang));
         return;
     }
     if (app->ledger->pay == NULL) {

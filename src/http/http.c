@@ -198,8 +198,26 @@ static const char *error_code(int status)
     }
 }
 
+/* A language tag fit for an attribute: letters and hyphens, short. */
+static bool language_tag(const char *tag)
+{
+    size_t length = tag != NULL ? strlen(tag) : 0;
+    if (length == 0 || length > 15)
+        return false;
+    for (size_t i = 0; i < length; i++)
+        if (!isalpha((unsigned char)tag[i]) && tag[i] != '-')
+            return false;
+    return true;
+}
+
 void pt_response_error(struct pt_request *request, struct pt_response *response, int status,
                        const char *message)
+{
+    pt_response_error_in(request, response, status, "en", message);
+}
+
+void pt_response_error_in(struct pt_request *request, struct pt_response *response, int status,
+                          const char *language, const char *message)
 {
     struct pt_buf body;
     pt_buf_init(&body);
@@ -212,11 +230,11 @@ void pt_response_error(struct pt_request *request, struct pt_response *response,
         pt_response_text(request, response, status, "application/json", body.data, body.length);
     } else {
         pt_buf_printf(&body,
-                      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                      "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
                       "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
                       "<title>%d</title><link rel=\"stylesheet\" href=\"/page.css\"></head>"
                       "<body class=\"patron-page\"><main><h1>",
-                      status);
+                      language_tag(language) ? language : "en", status);
         pt_buf_html_str(&body, message);
         pt_buf_puts(&body, "</h1></main></body></html>\n");
         pt_response_text(request, response, status, "text/html; charset=utf-8", body.data,

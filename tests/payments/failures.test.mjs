@@ -146,6 +146,14 @@ test('Stripe unreachable on POST /support: a clear 503, nothing charged, the ple
     for (const x of fresh) assert.deepEqual([x.status, x.checkout_id], ['pending', '']);
 }));
 
+test('the same refusal in Russian is a page in Russian, and says so in its lang', withLog(() => patron, async () => {
+    standin.injectFault({ method: 'POST', path: /^\/v1\/checkout\/sessions$/, status: 500, count: 1 });
+    const r = await support(patron, standin, { amount: '2', lang: 'ru' });
+    assert.equal(r.status, 503, r.body);
+    assert.match(r.body, /<html lang="ru">/);
+    assert.match(r.body, /Ничего не списано/);
+}));
+
 test('the thank-you page and the webhook at the same moment: one thank-you email', withLog(() => patron, async () => {
     const email = 'race@example.org';
     const s = await support(patron, standin, { amount: '2' });

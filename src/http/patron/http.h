@@ -103,6 +103,11 @@ void pt_response_text(struct pt_request *request, struct pt_response *response, 
  * HTML page. message is plain text. */
 void pt_response_error(struct pt_request *request, struct pt_response *response, int status,
                        const char *message);
+/* The same, for a message in the language with the tag language ("ru"): the
+ * HTML page says so in its lang attribute. A tag that is not letters and
+ * hyphens counts as "en". */
+void pt_response_error_in(struct pt_request *request, struct pt_response *response, int status,
+                          const char *language, const char *message);
 
 typedef void (*pt_http_dispatch)(void *context, struct pt_request *request,
                                  struct pt_response *response);
