@@ -215,9 +215,9 @@ Test(editor, a_campaign_with_every_key_round_trips)
     json_t *document = load_json(every_key);
     /* It is valid to begin with, and it uses every key of the document. */
     char *text = json_dumps(document, 0);
-    char problem[512];
-    cr_assert_eq(pt_catalog_check_document(text, &settings, problem, sizeof(problem)), PT_OK, "%s",
-                 problem);
+    struct pt_catalog_error problem;
+    cr_assert_eq(pt_catalog_check_document(text, &settings, &problem), PT_OK, "%s",
+                 problem.message);
     free(text);
     for (size_t i = 0; i < pt_editor_campaign_spec_count; i++) {
         char key[64];
@@ -407,9 +407,9 @@ Test(editor, each_offered_frequency_has_its_own_ladder)
         "\"frequencies\":[\"monthly\",\"one_off\"],\"presets\":[300],"
         "\"amounts\":{\"one_off\":{\"presets\":[1000,2500],\"default\":2500}},"
         "\"text\":{\"en\":{\"headline\":\"h\"}}}]}";
-    char problem[512];
-    cr_assert_eq(pt_catalog_check_document(with_amounts, &settings, problem, sizeof(problem)),
-                 PT_OK, "the catalogue takes \"amounts\": %s", problem);
+    struct pt_catalog_error problem;
+    cr_assert_eq(pt_catalog_check_document(with_amounts, &settings, &problem), PT_OK,
+                 "the catalogue takes \"amounts\": %s", problem.message);
     json_t *document = convert_minimal("v0.amounts.monthly.presets=3&"
                                        "v0.amounts.one_off.presets=10, 25&"
                                        "v0.amounts.one_off.default=25&"
