@@ -531,10 +531,9 @@ static int seed_demo(struct pt_app *app)
         return 1;
     if (count > 0)
         return 0;
-    char error[512];
-    if (pt_catalog_check_document(pt_demo_campaign, &app->catalog_settings, error,
-                                  sizeof(error)) != PT_OK) {
-        fprintf(stderr, "patron: the demo campaign is invalid: %s\n", error);
+    struct pt_catalog_error error;
+    if (pt_catalog_check_document(pt_demo_campaign, &app->catalog_settings, &error) != PT_OK) {
+        fprintf(stderr, "patron: the demo campaign is invalid: %s\n", error.message);
         return 1;
     }
     if (pt_store_campaign_put(app->store, "demo-2026", pt_demo_campaign, pt_app_now(app)) !=

@@ -153,9 +153,9 @@ enum pt_status pt_demo_history_generate(struct pt_store *store,
                                         const struct pt_catalog_settings *settings, int64_t now,
                                         uint64_t seed)
 {
-    char error[512];
-    if (pt_catalog_check_document(campaign_document, settings, error, sizeof(error)) != PT_OK) {
-        pt_log(PT_LOG_ERROR, "the demo's generated campaign is invalid: %s", error);
+    struct pt_catalog_error error;
+    if (pt_catalog_check_document(campaign_document, settings, &error) != PT_OK) {
+        pt_log(PT_LOG_ERROR, "the demo's generated campaign is invalid: %s", error.message);
         return PT_ERR_INTERNAL;
     }
     enum pt_status status =

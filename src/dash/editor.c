@@ -1350,65 +1350,36 @@ static void add_sentence(struct pt_editor_errors *errors, const char *field, con
                          length > 0 ? text + 1 : "", stop ? "" : ".");
 }
 
-/* Maps the catalogue's message ("campaign ID: campaign.KEY must ...",
- * "campaign ID: variant VID.text.en.body must ...") to the field it is
- * about; what cannot be placed goes at the top, as it was said. blocks
- * gives the form's block of each of the document's variants. */
-static void map_catalog_error(const char *message, const json_t *document, const size_t *blocks,
-                              struct pt_editor_errors *errors)
+void pt_editor_place_catalog_error(const struct pt_catalog_error *error, const json_t *document,
+                                   const size_t *blocks, struct pt_editor_errors *errors)
 {
-    const char *problem = message;
-    const char *colon = strstr(message, ": ");
-    if (strncmp(message, "campaign ", 9) == 0 && colon != NULL)
-        problem = colon + 2;
     char field[PT_EDITOR_FIELD_MAX] = "";
-    const char *rest = NULL;
-    if (strncmp(problem, "campaign.", 9) == 0) {
-        const char *path = problem + 9;
-        size_t length = strcspn(path, " ");
-        snprintf(field, sizeof(field), "%.*s", (int)length, path);
-        rest = path + length;
-        if (!spec_named(pt_editor_campaign_specs, pt_editor_campaign_spec_count, field))
-            field[0] = '\0';
-    } else if (strncmp(problem, "variant ", 8) == 0) {
-        const char *who = problem + 8;
-        size_t who_length = strcspn(who, ". ");
-        const json_t *variants = json_object_get(document, "variants");
-        size_t index = json_array_size(variants);
-        char named[PT_ID_MAX + 8];
-        snprintf(named, sizeof(named), "%.*s", (int)who_length, who);
-        /* The catalogue names a variant by its id (the form's own checks
-         * make sure every variant has a valid one). */
-        for (size_t i = 0; i < json_array_size(variants); i++) {
-            const json_t *id = json_object_get(json_array_get(variants, i), "id");
-            if (json_is_string(id) && strcmp(json_string_value(id), named) == 0) {
-                index = i;
-                break;
-            }
-        }
-        if (index < json_array_size(variants) && who[who_length] == '.') {
-            const char *path = who + who_length + 1;
-            size_t length = strcspn(path, " ");
-            char inner[64];
-            snprintf(inner, sizeof(inner), "%.*s", (int)length, path);
-            rest = path + length;
-            /* The default ladder is typed in its frequency's row. */
-            if (strcmp(inner, "presets") == 0 || strcmp(inner, "default_amount") == 0)
-                snprintf(inner, sizeof(inner), "amounts.%s.%s",
-                         pt_frequency_name(default_frequency(json_array_get(variants, index))),
-                         inner[0] == 'p' ? "presets" : "default");
-            const char *key = strrchr(inner, '.');
-            bool known = spec_named(pt_editor_variant_specs, pt_editor_variant_spec_count, inner) ||
-                         (strncmp(inner, "text.", 5) == 0 && key != NULL && key > inner + 4 &&
-                          spec_named(pt_editor_text_specs, pt_editor_text_spec_count, key + 1));
-            if (known)
-                snprintf(field, sizeof(field), "v%u.%s", (unsigned)blocks[index], inner);
-        }
+    const json_t *variants = json_object_get(document, "variants");
+    if (error->variant < 0) {
+        if (spec_named(pt_editor_campaign_specs, pt_editor_campaign_spec_count, error->field))
+            pt_json_copy(field, sizeof(field), error->field);
+    } else if ((size_t)error->variant < json_array_size(variants) && error->field[0] != '\0') {
+        size_t index = (size_t)error->variant;
+        char inner[64];
+        /* The default ladder is typed in its frequency's row. */
+        if (strcmp(error->field, "presets") == 0 || strcmp(error->field, "default_amount") == 0)
+            snprintf(inner, sizeof(inner), "amounts.%s.%s",
+                     pt_frequency_name(default_frequency(json_array_get(variants, index))),
+                     error->field[0] == 'p' ? "presets" : "default");
+        else
+            pt_json_copy(inner, sizeof(inner), error->field);
+        /* A text field's path is "text.LANG.KEY". */
+        const char *key = strrchr(inner, '.');
+        bool text = strncmp(inner, "text.", 5) == 0 && key != NULL && key > inner + 4;
+        bool known = spec_named(pt_editor_variant_specs, pt_editor_variant_spec_count, inner) ||
+                     (text && spec_named(pt_editor_text_specs, pt_editor_text_spec_count, key + 1));
+        if (known)
+            snprintf(field, sizeof(field), "v%u.%s", (unsigned)blocks[index], inner);
     }
-    if (field[0] != '\0' && rest != NULL)
-        add_sentence(errors, field, rest);
+    if (field[0] != '\0')
+        add_sentence(errors, field, error->problem);
     else
-        add_sentence(errors, "", message);
+        add_sentence(errors, "", error->message);
 }
 
 /* ------------------------------------------------------------ warnings */
@@ -1638,11 +1609,11 @@ static enum pt_status convert(const struct pt_form_field *fields, size_t count,
         goto out;
     }
     char *text = json_dumps(campaign, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    char problem[512];
-    status = pt_catalog_check_document(text, settings, problem, sizeof(problem));
+    struct pt_catalog_error refusal;
+    status = pt_catalog_check_document(text, settings, &refusal);
     pt_json_free(text);
     if (status) {
-        map_catalog_error(problem, campaign, blocks, errors);
+        pt_editor_place_catalog_error(&refusal, campaign, blocks, errors);
         status = PT_ERR_INVALID;
         goto out;
     }

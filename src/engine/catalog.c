@@ -1,5 +1,6 @@
 #include "patron/catalog.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,61 @@
 #include "patron/json.h"
 #include "patron/money.h"
 #include "patron/render.h"
+
+/* -------------------------------------------------------------- refusals */
+
+/* A refusal being written: the value the caller gets, the sentence with its
+ * path as messages have always said it ("campaign.starts_at must be ...",
+ * "variant a.text.en.body must be ..."), which "campaign ID: " starts when
+ * the campaign's id is known, and room for a JSON reader's refusal. */
+struct refusal {
+    struct pt_catalog_error *error;
+    char text[400];
+    struct pt_json_error json;
+};
+
+/* A field's path from its campaign or variant: "" and "starts_at" give
+ * "starts_at", "text.en" and "body" give "text.en.body". */
+static void set_field(struct refusal *refusal, const char *path, const char *key)
+{
+    struct pt_catalog_error *error = refusal->error;
+    if (path[0] != '\0' && key[0] != '\0')
+        snprintf(error->field, sizeof(error->field), "%s.%s", path, key);
+    else
+        pt_json_copy(error->field, sizeof(error->field), path[0] != '\0' ? path : key);
+}
+
+/* The catalogue's own refusal of key in the object that messages call where
+ * and the error value calls path (key "": the object itself). where NULL:
+ * the sentence names no path. */
+__attribute__((format(printf, 5, 6))) static enum pt_status
+refuse(struct refusal *refusal, const char *where, const char *path, const char *key,
+       const char *format, ...)
+{
+    struct pt_catalog_error *error = refusal->error;
+    va_list arguments;
+    va_start(arguments, format);
+    vsnprintf(error->problem, sizeof(error->problem), format, arguments);
+    va_end(arguments);
+    set_field(refusal, path, key);
+    if (where == NULL)
+        snprintf(refusal->text, sizeof(refusal->text), "%s", error->problem);
+    else if (key[0] != '\0')
+        snprintf(refusal->text, sizeof(refusal->text), "%s.%s %s", where, key, error->problem);
+    else
+        snprintf(refusal->text, sizeof(refusal->text), "%s %s", where, error->problem);
+    return PT_ERR_INVALID;
+}
+
+/* A JSON reader's refusal, in refusal->json, of a key in the object at path;
+ * answers status, so that a call site reads "return read_refused(...)". */
+static enum pt_status read_refused(struct refusal *refusal, const char *path, enum pt_status status)
+{
+    set_field(refusal, path, refusal->json.key);
+    pt_json_copy(refusal->error->problem, sizeof(refusal->error->problem), refusal->json.problem);
+    pt_json_copy(refusal->text, sizeof(refusal->text), refusal->json.message);
+    return status;
+}
 
 /* ------------------------------------------------------------ validation */
 
@@ -64,34 +120,30 @@ bool pt_catalog_parse_time(const char *text, int64_t *out)
     return true;
 }
 
-static enum pt_status read_time(const json_t *object, const char *where, const char *key,
-                                int64_t *out, char *error, size_t error_size)
+static enum pt_status read_time(const json_t *object, const char *key, int64_t *out,
+                                struct refusal *refusal)
 {
     const json_t *value = json_object_get(object, key);
     if (value == NULL || json_is_null(value)) {
         *out = 0;
         return PT_OK;
     }
-    if (!json_is_string(value) || !pt_catalog_parse_time(json_string_value(value), out)) {
-        snprintf(error, error_size, "%s.%s must be a UTC time such as \"2026-03-01T00:00:00Z\"",
-                 where, key);
-        return PT_ERR_INVALID;
-    }
+    if (!json_is_string(value) || !pt_catalog_parse_time(json_string_value(value), out))
+        return refuse(refusal, "campaign", "", key,
+                      "must be a UTC time such as \"2026-03-01T00:00:00Z\"");
     return PT_OK;
 }
 
-static enum pt_status read_days(const json_t *object, const char *where, const char *key,
-                                double fallback, int64_t *seconds, char *error, size_t error_size)
+static enum pt_status read_days(const json_t *object, const char *where, const char *path,
+                                const char *key, double fallback, int64_t *seconds,
+                                struct refusal *refusal)
 {
     const json_t *value = json_object_get(object, key);
     double days = fallback;
     if (value != NULL) {
         if (!json_is_number(value) || json_number_value(value) < 0 ||
-            json_number_value(value) > 3650) {
-            snprintf(error, error_size, "%s.%s must be a number of days from 0 to 3650", where,
-                     key);
-            return PT_ERR_INVALID;
-        }
+            json_number_value(value) > 3650)
+            return refuse(refusal, where, path, key, "must be a number of days from 0 to 3650");
         days = json_number_value(value);
     }
     *seconds = (int64_t)(days * 86400.0 + 0.5);
@@ -119,44 +171,38 @@ struct variant_input {
 /* One ladder: presets (1 to PT_PRESETS_MAX amounts, each within the
  * frequency's minimum and patron's ceiling) and an optional default among
  * them. */
-static enum pt_status parse_ladder(const json_t *object, const char *where,
-                                   const char *presets_key, const char *default_key,
-                                   bool required, enum pt_frequency frequency,
-                                   const struct pt_currency *currency,
-                                   struct pt_amount_ladder *ladder, char *error, size_t error_size)
+static enum pt_status parse_ladder(const json_t *object, const char *where, const char *path,
+                                   const char *presets_key, const char *default_key, bool required,
+                                   enum pt_frequency frequency, const struct pt_currency *currency,
+                                   struct pt_amount_ladder *ladder, struct refusal *refusal)
 {
     const json_t *presets = NULL;
-    enum pt_status status = pt_json_array(object, where, presets_key, required, PT_PRESETS_MAX,
-                                          &presets, error, error_size);
+    enum pt_status status = pt_json_read_array(object, where, presets_key, required, PT_PRESETS_MAX,
+                                               &presets, &refusal->json);
     if (status)
-        return status;
+        return read_refused(refusal, path, status);
     memset(ladder, 0, sizeof(*ladder));
     int64_t minimum = pt_money_minimum(frequency, currency);
     size_t index;
     const json_t *item;
     json_array_foreach(presets, index, item) {
         if (!json_is_integer(item) || json_integer_value(item) < minimum ||
-            json_integer_value(item) > 100000000) {
-            snprintf(error, error_size,
-                     "%s.%s must be amounts in minor units of %s, at least %lld %s", where,
-                     presets_key, currency->code, (long long)minimum,
-                     frequency == PT_FREQUENCY_ONE_OFF ? "once" : pt_frequency_name(frequency));
-            return PT_ERR_INVALID;
-        }
+            json_integer_value(item) > 100000000)
+            return refuse(refusal, where, path, presets_key,
+                          "must be amounts in minor units of %s, at least %lld %s", currency->code,
+                          (long long)minimum,
+                          frequency == PT_FREQUENCY_ONE_OFF ? "once"
+                                                            : pt_frequency_name(frequency));
         ladder->presets[ladder->count++] = json_integer_value(item);
     }
-    if (required && ladder->count == 0) {
-        snprintf(error, error_size, "%s.%s must hold at least one amount", where, presets_key);
-        return PT_ERR_INVALID;
-    }
-    status = pt_json_integer(object, where, default_key, false, 0, 100000000,
-                             &ladder->default_amount, error, error_size);
+    if (required && ladder->count == 0)
+        return refuse(refusal, where, path, presets_key, "must hold at least one amount");
+    status = pt_json_read_integer(object, where, default_key, false, 0, 100000000,
+                                  &ladder->default_amount, &refusal->json);
     if (status)
-        return status;
-    if (ladder->default_amount != 0 && !pt_money_ladder_has(ladder, ladder->default_amount)) {
-        snprintf(error, error_size, "%s.%s must be one of its presets", where, default_key);
-        return PT_ERR_INVALID;
-    }
+        return read_refused(refusal, path, status);
+    if (ladder->default_amount != 0 && !pt_money_ladder_has(ladder, ladder->default_amount))
+        return refuse(refusal, where, path, default_key, "must be one of its presets");
     return PT_OK;
 }
 
@@ -168,12 +214,11 @@ static enum pt_status parse_ladder(const json_t *object, const char *where,
  * year" is no one's intent. */
 static enum pt_status parse_ladders(const json_t *value, const char *where,
                                     struct pt_appeal_content *content,
-                                    const struct pt_currency *currency, char *error,
-                                    size_t error_size)
+                                    const struct pt_currency *currency, struct refusal *refusal)
 {
     enum pt_frequency first = content->default_frequency;
-    enum pt_status status = parse_ladder(value, where, "presets", "default_amount", false, first,
-                                         currency, &content->ladders[first], error, error_size);
+    enum pt_status status = parse_ladder(value, where, "", "presets", "default_amount", false,
+                                         first, currency, &content->ladders[first], refusal);
     if (status)
         return status;
     const json_t *amounts = json_object_get(value, "amounts");
@@ -181,39 +226,36 @@ static enum pt_status parse_ladders(const json_t *value, const char *where,
         static const char *const allowed[] = {"monthly", "one_off", "annual", NULL};
         char amounts_where[160];
         snprintf(amounts_where, sizeof(amounts_where), "%s.amounts", where);
-        status = pt_json_expect_object(amounts, amounts_where, allowed, error, error_size);
+        status = pt_json_check_object(amounts, amounts_where, allowed, &refusal->json);
         if (status)
-            return status;
+            return read_refused(refusal, "amounts", status);
         for (unsigned f = 0; f < PT_FREQUENCIES; f++) {
             const json_t *ladder_value = json_object_get(amounts, pt_frequency_name(f));
             if (ladder_value == NULL)
                 continue;
-            char ladder_where[200];
+            char ladder_where[200], ladder_path[32];
             snprintf(ladder_where, sizeof(ladder_where), "%s.%s", amounts_where,
                      pt_frequency_name(f));
-            if (!((content->frequencies >> f) & 1u)) {
-                snprintf(error, error_size, "%s is for a frequency the variant does not offer",
-                         ladder_where);
-                return PT_ERR_INVALID;
-            }
+            snprintf(ladder_path, sizeof(ladder_path), "amounts.%s", pt_frequency_name(f));
+            if (!((content->frequencies >> f) & 1u))
+                return refuse(refusal, ladder_where, ladder_path, "",
+                              "is for a frequency the variant does not offer");
             static const char *const ladder_allowed[] = {"presets", "default", NULL};
-            status = pt_json_expect_object(ladder_value, ladder_where, ladder_allowed, error,
-                                           error_size);
+            status =
+                pt_json_check_object(ladder_value, ladder_where, ladder_allowed, &refusal->json);
             if (status)
-                return status;
+                return read_refused(refusal, ladder_path, status);
             struct pt_amount_ladder ladder;
-            status = parse_ladder(ladder_value, ladder_where, "presets", "default", true,
-                                  (enum pt_frequency)f, currency, &ladder, error, error_size);
+            status = parse_ladder(ladder_value, ladder_where, ladder_path, "presets", "default",
+                                  true, (enum pt_frequency)f, currency, &ladder, refusal);
             if (status)
                 return status;
             struct pt_amount_ladder *mine = &content->ladders[f];
             if (f == first && mine->count > 0 &&
                 (mine->count != ladder.count || mine->default_amount != ladder.default_amount ||
-                 memcmp(mine->presets, ladder.presets, ladder.count * sizeof(int64_t)) != 0)) {
-                snprintf(error, error_size, "%s.presets and %s disagree: name the amounts once",
-                         where, ladder_where);
-                return PT_ERR_INVALID;
-            }
+                 memcmp(mine->presets, ladder.presets, ladder.count * sizeof(int64_t)) != 0))
+                return refuse(refusal, where, "", "presets",
+                              "and %s disagree: name the amounts once", ladder_where);
             *mine = ladder;
         }
     }
@@ -227,48 +269,45 @@ static enum pt_status parse_ladders(const json_t *value, const char *where,
     return PT_OK;
 }
 
+/* Reads the variant at refusal->error->variant, whose index the caller set. */
 static enum pt_status parse_variant(const json_t *value, struct pt_campaign *campaign,
                                     struct pt_variant *variant, struct variant_input *input,
-                                    const struct pt_currency *currency, char *error,
-                                    size_t error_size)
+                                    const struct pt_currency *currency, struct refusal *refusal)
 {
     static const char *const allowed[] = {"id",      "weight",         "frequencies",
                                           "default_frequency", "presets", "default_amount",
                                           "amounts", "text",           NULL};
     char where[128];
     snprintf(where, sizeof(where), "variant %zu", campaign->variant_count + 1);
-    enum pt_status status = pt_json_expect_object(value, where, allowed, error, error_size);
+    enum pt_status status = pt_json_check_object(value, where, allowed, &refusal->json);
     if (status)
-        return status;
+        return read_refused(refusal, "", status);
     const char *id = NULL;
-    status = pt_json_string(value, where, "id", true, PT_ID_MAX - 1, &id, error, error_size);
+    status = pt_json_read_string(value, where, "id", true, PT_ID_MAX - 1, &id, &refusal->json);
     if (status)
-        return status;
-    if (!pt_catalog_is_id(id)) {
-        snprintf(error, error_size, "%s.id must be 1 to 63 of a-z, 0-9, '-' and '_'", where);
-        return PT_ERR_INVALID;
-    }
+        return read_refused(refusal, "", status);
+    if (!pt_catalog_is_id(id))
+        return refuse(refusal, where, "", "id", "must be 1 to 63 of a-z, 0-9, '-' and '_'");
     snprintf(where, sizeof(where), "variant %s", id);
     pt_json_copy(variant->id, sizeof(variant->id), id);
     for (size_t i = 0; i < campaign->variant_count; i++) {
-        if (strcmp(campaign->variants[i].id, id) == 0) {
-            snprintf(error, error_size, "two variants are called \"%s\"", id);
-            return PT_ERR_INVALID;
-        }
+        if (strcmp(campaign->variants[i].id, id) == 0)
+            return refuse(refusal, NULL, "", "id", "two variants are called \"%s\"", id);
     }
     int64_t weight = 1;
-    status = pt_json_integer(value, where, "weight", false, 0, 10000, &weight, error, error_size);
+    status = pt_json_read_integer(value, where, "weight", false, 0, 10000, &weight, &refusal->json);
     if (status)
-        return status;
+        return read_refused(refusal, "", status);
     variant->weight = (uint32_t)weight;
 
     struct pt_appeal_content *content = &input->content;
     memset(content, 0, sizeof(*content));
     content->currency = currency;
     const json_t *frequencies = NULL;
-    status = pt_json_array(value, where, "frequencies", false, 3, &frequencies, error, error_size);
+    status =
+        pt_json_read_array(value, where, "frequencies", false, 3, &frequencies, &refusal->json);
     if (status)
-        return status;
+        return read_refused(refusal, "", status);
     if (frequencies == NULL) {
         content->frequencies = 7u;
     } else {
@@ -276,31 +315,24 @@ static enum pt_status parse_variant(const json_t *value, struct pt_campaign *cam
         const json_t *item;
         json_array_foreach(frequencies, index, item) {
             enum pt_frequency frequency;
-            if (!json_is_string(item) || !pt_frequency_parse(json_string_value(item), &frequency)) {
-                snprintf(error, error_size,
-                         "%s.frequencies may hold only \"monthly\", \"one_off\" and \"annual\"",
-                         where);
-                return PT_ERR_INVALID;
-            }
+            if (!json_is_string(item) || !pt_frequency_parse(json_string_value(item), &frequency))
+                return refuse(refusal, where, "", "frequencies",
+                              "may hold only \"monthly\", \"one_off\" and \"annual\"");
             content->frequencies |= 1u << frequency;
         }
-        if (content->frequencies == 0) {
-            snprintf(error, error_size, "%s.frequencies must offer at least one", where);
-            return PT_ERR_INVALID;
-        }
+        if (content->frequencies == 0)
+            return refuse(refusal, where, "", "frequencies", "must offer at least one");
     }
     const char *default_frequency = NULL;
-    status = pt_json_string(value, where, "default_frequency", false, 16, &default_frequency,
-                            error, error_size);
+    status = pt_json_read_string(value, where, "default_frequency", false, 16, &default_frequency,
+                                 &refusal->json);
     if (status)
-        return status;
+        return read_refused(refusal, "", status);
     content->default_frequency = PT_FREQUENCY_MONTHLY;
     if (default_frequency != NULL &&
-        !pt_frequency_parse(default_frequency, &content->default_frequency)) {
-        snprintf(error, error_size, "%s.default_frequency must be monthly, one_off or annual",
-                 where);
-        return PT_ERR_INVALID;
-    }
+        !pt_frequency_parse(default_frequency, &content->default_frequency))
+        return refuse(refusal, where, "", "default_frequency",
+                      "must be monthly, one_off or annual");
     if (!((content->frequencies >> content->default_frequency) & 1u)) {
         for (unsigned f = 0; f < 3; f++) {
             if ((content->frequencies >> f) & 1u) {
@@ -308,46 +340,37 @@ static enum pt_status parse_variant(const json_t *value, struct pt_campaign *cam
                 break;
             }
         }
-        if (default_frequency != NULL) {
-            snprintf(error, error_size, "%s.default_frequency is not among its frequencies",
-                     where);
-            return PT_ERR_INVALID;
-        }
+        if (default_frequency != NULL)
+            return refuse(refusal, where, "", "default_frequency", "is not among its frequencies");
     }
 
-    status = parse_ladders(value, where, content, currency, error, error_size);
+    status = parse_ladders(value, where, content, currency, refusal);
     if (status)
         return status;
     variant->frequencies = content->frequencies;
     variant->default_frequency = content->default_frequency;
     memcpy(variant->ladders, content->ladders, sizeof(variant->ladders));
 
-    static const char *const text_allowed[] = {NULL};
-    (void)text_allowed;
     input->texts = json_object_get(value, "text");
-    if (!json_is_object(input->texts)) {
-        snprintf(error, error_size, "%s.text must be an object with one entry per language",
-                 where);
-        return PT_ERR_INVALID;
-    }
+    if (!json_is_object(input->texts))
+        return refuse(refusal, where, "", "text", "must be an object with one entry per language");
     const char *language;
     const json_t *text;
     json_object_foreach((json_t *)input->texts, language, text) {
         bool known = false;
         for (size_t i = 0; i < campaign->language_count && !known; i++)
             known = strcasecmp(campaign->languages[i], language) == 0;
-        if (!known) {
-            snprintf(error, error_size, "%s.text has \"%.16s\", which is not among the "
-                     "campaign's languages", where, language);
-            return PT_ERR_INVALID;
-        }
+        if (!known)
+            return refuse(refusal, where, "", "text",
+                          "has \"%.16s\", which is not among the campaign's languages", language);
         static const char *const allowed_text[] = {"headline", "body", "support", "later",
                                                    "supporting", NULL};
-        char text_where[160];
+        char text_where[160], text_path[PT_LANGUAGE_MAX + 8];
         snprintf(text_where, sizeof(text_where), "%s.text.%s", where, language);
-        status = pt_json_expect_object(text, text_where, allowed_text, error, error_size);
+        snprintf(text_path, sizeof(text_path), "text.%.*s", PT_LANGUAGE_MAX, language);
+        status = pt_json_check_object(text, text_where, allowed_text, &refusal->json);
         if (status)
-            return status;
+            return read_refused(refusal, text_path, status);
         const char *ignored;
         static const struct {
             const char *key;
@@ -356,18 +379,16 @@ static enum pt_status parse_variant(const json_t *value, struct pt_campaign *cam
         } fields[] = {{"headline", 200, false}, {"body", 4000, false}, {"support", 60, false},
                       {"later", 60, false},     {"supporting", 60, false}};
         for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-            status = pt_json_string(text, text_where, fields[i].key, fields[i].required,
-                                    fields[i].max, &ignored, error, error_size);
+            status = pt_json_read_string(text, text_where, fields[i].key, fields[i].required,
+                                         fields[i].max, &ignored, &refusal->json);
             if (status)
-                return status;
+                return read_refused(refusal, text_path, status);
         }
     }
     for (size_t i = 0; i < campaign->language_count; i++) {
-        if (pt_catalog_text_for(input->texts, campaign->languages[i]) == NULL) {
-            snprintf(error, error_size, "%s.text has no \"%s\", one of the campaign's languages",
-                     where, campaign->languages[i]);
-            return PT_ERR_INVALID;
-        }
+        if (pt_catalog_text_for(input->texts, campaign->languages[i]) == NULL)
+            return refuse(refusal, where, "", "text",
+                          "has no \"%s\", one of the campaign's languages", campaign->languages[i]);
     }
     return PT_OK;
 }
@@ -408,88 +429,83 @@ static bool is_country(const char *code)
 }
 
 static enum pt_status read_names(const json_t *root, const char *key, struct pt_name_list *list,
-                                 char *problem, size_t problem_size)
+                                 struct refusal *refusal)
 {
     const json_t *array = NULL;
-    enum pt_status status = pt_json_array(root, "campaign", key, false, PT_FILTER_LIST_MAX,
-                                          &array, problem, problem_size);
-    if (status || array == NULL)
-        return status;
+    enum pt_status status = pt_json_read_array(root, "campaign", key, false, PT_FILTER_LIST_MAX,
+                                               &array, &refusal->json);
+    if (status)
+        return read_refused(refusal, "", status);
+    if (array == NULL)
+        return PT_OK;
     size_t index;
     const json_t *item;
     json_array_foreach(array, index, item) {
-        if (!json_is_string(item) || !is_name(json_string_value(item))) {
-            snprintf(problem, problem_size, "campaign.%s must hold names of 1 to %d bytes", key,
-                     PT_NAME_MAX - 1);
-            return PT_ERR_INVALID;
-        }
+        if (!json_is_string(item) || !is_name(json_string_value(item)))
+            return refuse(refusal, "campaign", "", key, "must hold names of 1 to %d bytes",
+                          PT_NAME_MAX - 1);
         list->hashes[list->count++] = pt_catalog_hash(json_string_value(item));
     }
     return PT_OK;
 }
 
 static enum pt_status read_countries(const json_t *root, const char *key,
-                                     struct pt_country_list *list, char *problem,
-                                     size_t problem_size)
+                                     struct pt_country_list *list, struct refusal *refusal)
 {
     const json_t *array = NULL;
-    enum pt_status status = pt_json_array(root, "campaign", key, false, PT_FILTER_LIST_MAX,
-                                          &array, problem, problem_size);
-    if (status || array == NULL)
-        return status;
+    enum pt_status status = pt_json_read_array(root, "campaign", key, false, PT_FILTER_LIST_MAX,
+                                               &array, &refusal->json);
+    if (status)
+        return read_refused(refusal, "", status);
+    if (array == NULL)
+        return PT_OK;
     size_t index;
     const json_t *item;
     json_array_foreach(array, index, item) {
-        if (!json_is_string(item) || !is_country(json_string_value(item))) {
-            snprintf(problem, problem_size,
-                     "campaign.%s must hold country codes such as \"US\" or regions such as "
-                     "\"US-CA\"",
-                     key);
-            return PT_ERR_INVALID;
-        }
+        if (!json_is_string(item) || !is_country(json_string_value(item)))
+            return refuse(refusal, "campaign", "", key,
+                          "must hold country codes such as \"US\" or regions such as "
+                          "\"US-CA\"");
         pt_json_copy(list->codes[list->count++], PT_COUNTRY_MAX, json_string_value(item));
     }
     return PT_OK;
 }
 
 static enum pt_status parse_targeting(const json_t *root, struct pt_campaign *campaign,
-                                      char *problem, size_t problem_size)
+                                      struct refusal *refusal)
 {
     const char *where = "campaign";
     const char *placement = "end_of_article";
-    enum pt_status status = pt_json_string(root, where, "placement", false, PT_NAME_MAX - 1,
-                                           &placement, problem, problem_size);
+    enum pt_status status = pt_json_read_string(root, where, "placement", false, PT_NAME_MAX - 1,
+                                                &placement, &refusal->json);
+    if (status)
+        return read_refused(refusal, "", status);
+    if (!is_name(placement))
+        return refuse(refusal, where, "", "placement", "must be a name such as \"end_of_article\"");
+    pt_json_copy(campaign->placement, sizeof(campaign->placement), placement);
+    status = read_names(root, "sections", &campaign->sections, refusal);
+    if (status == PT_OK)
+        status = read_names(root, "exclude_sections", &campaign->exclude_sections, refusal);
+    if (status == PT_OK)
+        status = read_names(root, "tags", &campaign->tags, refusal);
+    if (status == PT_OK)
+        status = read_names(root, "exclude_tags", &campaign->exclude_tags, refusal);
     if (status)
         return status;
-    if (!is_name(placement)) {
-        snprintf(problem, problem_size, "campaign.placement must be a name such as "
-                                        "\"end_of_article\"");
-        return PT_ERR_INVALID;
-    }
-    pt_json_copy(campaign->placement, sizeof(campaign->placement), placement);
-    status = read_names(root, "sections", &campaign->sections, problem, problem_size);
+    status = pt_json_read_boolean(root, where, "show_on_sensitive", false,
+                                  &campaign->show_on_sensitive, &refusal->json);
+    if (status)
+        return read_refused(refusal, "", status);
+    status = read_countries(root, "countries", &campaign->countries, refusal);
     if (status == PT_OK)
-        status = read_names(root, "exclude_sections", &campaign->exclude_sections, problem,
-                            problem_size);
-    if (status == PT_OK)
-        status = read_names(root, "tags", &campaign->tags, problem, problem_size);
-    if (status == PT_OK)
-        status = read_names(root, "exclude_tags", &campaign->exclude_tags, problem, problem_size);
-    if (status == PT_OK)
-        status = pt_json_boolean(root, where, "show_on_sensitive", false,
-                                 &campaign->show_on_sensitive, problem, problem_size);
-    if (status == PT_OK)
-        status = read_countries(root, "countries", &campaign->countries, problem, problem_size);
-    if (status == PT_OK)
-        status = read_countries(root, "exclude_countries", &campaign->exclude_countries, problem,
-                                problem_size);
+        status = read_countries(root, "exclude_countries", &campaign->exclude_countries, refusal);
     if (status)
         return status;
 
     const json_t *devices = NULL;
-    status = pt_json_array(root, where, "devices", false, 3, &devices, problem, problem_size);
+    status = pt_json_read_array(root, where, "devices", false, 3, &devices, &refusal->json);
     if (status)
-        return status;
+        return read_refused(refusal, "", status);
     size_t index;
     const json_t *item;
     json_array_foreach(devices, index, item) {
@@ -500,11 +516,9 @@ static enum pt_status parse_targeting(const json_t *root, struct pt_campaign *ca
             campaign->devices |= 1u << PT_DEVICE_TABLET;
         else if (strcmp(name, "desktop") == 0)
             campaign->devices |= 1u << PT_DEVICE_DESKTOP;
-        else {
-            snprintf(problem, problem_size,
-                     "campaign.devices may hold only \"mobile\", \"tablet\" and \"desktop\"");
-            return PT_ERR_INVALID;
-        }
+        else
+            return refuse(refusal, where, "", "devices",
+                          "may hold only \"mobile\", \"tablet\" and \"desktop\"");
     }
 
     campaign->articles_max = -1;
@@ -513,45 +527,39 @@ static enum pt_status parse_targeting(const json_t *root, struct pt_campaign *ca
         static const char *const allowed[] = {"weeks", "min", "max", NULL};
         const char *articles_where = "campaign.articles_read";
         int64_t weeks = 0, minimum = 0, maximum = -1;
-        status = pt_json_expect_object(articles, articles_where, allowed, problem, problem_size);
+        status = pt_json_check_object(articles, articles_where, allowed, &refusal->json);
         if (status == PT_OK)
-            status = pt_json_integer(articles, articles_where, "weeks", true, 1, 52, &weeks,
-                                     problem, problem_size);
+            status = pt_json_read_integer(articles, articles_where, "weeks", true, 1, 52, &weeks,
+                                          &refusal->json);
         if (status == PT_OK)
-            status = pt_json_integer(articles, articles_where, "min", false, 0, 100000, &minimum,
-                                     problem, problem_size);
+            status = pt_json_read_integer(articles, articles_where, "min", false, 0, 100000,
+                                          &minimum, &refusal->json);
         if (status == PT_OK)
-            status = pt_json_integer(articles, articles_where, "max", false, 0, 100000, &maximum,
-                                     problem, problem_size);
+            status = pt_json_read_integer(articles, articles_where, "max", false, 0, 100000,
+                                          &maximum, &refusal->json);
         if (status)
-            return status;
-        if (maximum >= 0 && maximum < minimum) {
-            snprintf(problem, problem_size, "campaign.articles_read.max is below its min");
-            return PT_ERR_INVALID;
-        }
+            return read_refused(refusal, "articles_read", status);
+        if (maximum >= 0 && maximum < minimum)
+            return refuse(refusal, articles_where, "articles_read", "max", "is below its min");
         campaign->articles_weeks = (int)weeks;
         campaign->articles_min = (int)minimum;
         campaign->articles_max = (int)maximum;
     }
 
     const char *test_id = campaign->id;
-    status = pt_json_string(root, where, "test_id", false, PT_ID_MAX - 1, &test_id, problem,
-                            problem_size);
+    status =
+        pt_json_read_string(root, where, "test_id", false, PT_ID_MAX - 1, &test_id, &refusal->json);
     if (status)
-        return status;
-    if (!pt_catalog_is_id(test_id)) {
-        snprintf(problem, problem_size, "campaign.test_id must be 1 to 63 of a-z, 0-9, '-' and '_'");
-        return PT_ERR_INVALID;
-    }
+        return read_refused(refusal, "", status);
+    if (!pt_catalog_is_id(test_id))
+        return refuse(refusal, where, "", "test_id", "must be 1 to 63 of a-z, 0-9, '-' and '_'");
     pt_json_copy(campaign->test_id, sizeof(campaign->test_id), test_id);
     const json_t *control = json_object_get(root, "control_share");
     if (control != NULL) {
         if (!json_is_number(control) || json_number_value(control) < 0 ||
-            json_number_value(control) > 0.9) {
-            snprintf(problem, problem_size,
-                     "campaign.control_share must be a share from 0 to 0.9, such as 0.1");
-            return PT_ERR_INVALID;
-        }
+            json_number_value(control) > 0.9)
+            return refuse(refusal, where, "", "control_share",
+                          "must be a share from 0 to 0.9, such as 0.1");
         campaign->control_threshold =
             (uint32_t)(json_number_value(control) * 4294967296.0 + 0.5);
     }
@@ -631,9 +639,10 @@ static void free_campaign(struct pt_campaign *campaign)
     }
 }
 
-static enum pt_status parse_campaign(const char *document, const struct pt_catalog_settings *settings,
-                                     struct pt_campaign *campaign, bool render, char *error,
-                                     size_t error_size)
+static enum pt_status parse_campaign(const char *document,
+                                     const struct pt_catalog_settings *settings,
+                                     struct pt_campaign *campaign, bool render,
+                                     struct pt_catalog_error *error)
 {
     static const char *const allowed[] = {
         "id",           "name",          "status",           "priority",
@@ -644,36 +653,42 @@ static enum pt_status parse_campaign(const char *document, const struct pt_catal
         "snooze_days",  "test_id",       "control_share",    "variants",
         NULL};
     memset(campaign, 0, sizeof(*campaign));
-    char problem[400];
-    json_t *root = pt_json_parse(document, strlen(document), problem, sizeof(problem));
+    memset(error, 0, sizeof(*error));
+    error->variant = -1;
+    struct refusal refusal = {.error = error};
+    json_t *root = pt_json_parse(document, strlen(document), refusal.text, sizeof(refusal.text));
     if (root == NULL) {
-        snprintf(error, error_size, "campaign: %s", problem);
+        pt_json_copy(error->problem, sizeof(error->problem), refusal.text);
+        snprintf(error->message, sizeof(error->message), "campaign: %s", refusal.text);
         return PT_ERR_INVALID;
     }
-    enum pt_status status = pt_json_expect_object(root, "campaign", allowed, problem,
-                                                  sizeof(problem));
+    const char *where = "campaign";
+    enum pt_status status = pt_json_check_object(root, where, allowed, &refusal.json);
     const char *id = NULL;
     if (status == PT_OK)
-        status = pt_json_string(root, "campaign", "id", true, PT_ID_MAX - 1, &id, problem,
-                                sizeof(problem));
-    if (status)
+        status = pt_json_read_string(root, where, "id", true, PT_ID_MAX - 1, &id, &refusal.json);
+    if (status) {
+        read_refused(&refusal, "", status);
         goto fail;
+    }
     if (!pt_catalog_is_id(id)) {
-        snprintf(problem, sizeof(problem), "campaign.id must be 1 to 63 of a-z, 0-9, '-' and '_'");
-        status = PT_ERR_INVALID;
+        status = refuse(&refusal, where, "", "id", "must be 1 to 63 of a-z, 0-9, '-' and '_'");
         goto fail;
     }
     pt_json_copy(campaign->id, sizeof(campaign->id), id);
-    const char *where = "campaign";
     const char *name = NULL;
-    status = pt_json_string(root, where, "name", false, 200, &name, problem, sizeof(problem));
-    if (status)
+    status = pt_json_read_string(root, where, "name", false, 200, &name, &refusal.json);
+    if (status) {
+        read_refused(&refusal, "", status);
         goto fail;
+    }
 
     const char *state = "draft";
-    status = pt_json_string(root, where, "status", false, 16, &state, problem, sizeof(problem));
-    if (status)
+    status = pt_json_read_string(root, where, "status", false, 16, &state, &refusal.json);
+    if (status) {
+        read_refused(&refusal, "", status);
         goto fail;
+    }
     if (strcmp(state, "draft") == 0) {
         campaign->status = PT_CAMPAIGN_DRAFT;
     } else if (strcmp(state, "live") == 0) {
@@ -681,31 +696,33 @@ static enum pt_status parse_campaign(const char *document, const struct pt_catal
     } else if (strcmp(state, "ended") == 0) {
         campaign->status = PT_CAMPAIGN_ENDED;
     } else {
-        snprintf(problem, sizeof(problem), "campaign.status must be draft, live or ended");
-        status = PT_ERR_INVALID;
+        status = refuse(&refusal, where, "", "status", "must be draft, live or ended");
         goto fail;
     }
     int64_t priority = 0;
-    status = pt_json_integer(root, where, "priority", false, -1000000, 1000000, &priority,
-                             problem, sizeof(problem));
-    if (status)
+    status = pt_json_read_integer(root, where, "priority", false, -1000000, 1000000, &priority,
+                                  &refusal.json);
+    if (status) {
+        read_refused(&refusal, "", status);
         goto fail;
+    }
     campaign->priority = (int)priority;
-    status = read_time(root, where, "starts_at", &campaign->starts_at, problem, sizeof(problem));
+    status = read_time(root, "starts_at", &campaign->starts_at, &refusal);
     if (status == PT_OK)
-        status = read_time(root, where, "ends_at", &campaign->ends_at, problem, sizeof(problem));
+        status = read_time(root, "ends_at", &campaign->ends_at, &refusal);
     if (status)
         goto fail;
     if (campaign->starts_at && campaign->ends_at && campaign->ends_at < campaign->starts_at) {
-        snprintf(problem, sizeof(problem), "campaign.ends_at is before campaign.starts_at");
-        status = PT_ERR_INVALID;
+        status = refuse(&refusal, where, "", "ends_at", "is before campaign.starts_at");
         goto fail;
     }
 
     const char *cohort = "non_supporters";
-    status = pt_json_string(root, where, "cohort", false, 32, &cohort, problem, sizeof(problem));
-    if (status)
+    status = pt_json_read_string(root, where, "cohort", false, 32, &cohort, &refusal.json);
+    if (status) {
+        read_refused(&refusal, "", status);
         goto fail;
+    }
     if (strcmp(cohort, "non_supporters") == 0) {
         campaign->cohort = PT_COHORT_NON_SUPPORTERS;
     } else if (strcmp(cohort, "supporters") == 0) {
@@ -715,31 +732,30 @@ static enum pt_status parse_campaign(const char *document, const struct pt_catal
     } else if (strcmp(cohort, "everyone") == 0) {
         campaign->cohort = PT_COHORT_EVERYONE;
     } else {
-        snprintf(problem, sizeof(problem), "campaign.cohort must be non_supporters, supporters, "
-                                           "former_supporters or everyone");
-        status = PT_ERR_INVALID;
+        status = refuse(&refusal, where, "", "cohort",
+                        "must be non_supporters, supporters, former_supporters or everyone");
         goto fail;
     }
 
     const json_t *languages = NULL;
-    status = pt_json_array(root, where, "languages", true, PT_CAMPAIGN_LANGUAGES_MAX, &languages,
-                           problem, sizeof(problem));
-    if (status)
+    status = pt_json_read_array(root, where, "languages", true, PT_CAMPAIGN_LANGUAGES_MAX,
+                                &languages, &refusal.json);
+    if (status) {
+        read_refused(&refusal, "", status);
         goto fail;
+    }
     size_t index;
     const json_t *item;
     json_array_foreach(languages, index, item) {
         if (!json_is_string(item) || !pt_catalog_is_language(json_string_value(item))) {
-            snprintf(problem, sizeof(problem),
-                     "campaign.languages must hold language tags such as \"en\"");
-            status = PT_ERR_INVALID;
+            status =
+                refuse(&refusal, where, "", "languages", "must hold language tags such as \"en\"");
             goto fail;
         }
         for (size_t i = 0; i < campaign->language_count; i++) {
             if (strcasecmp(campaign->languages[i], json_string_value(item)) == 0) {
-                snprintf(problem, sizeof(problem), "campaign.languages lists \"%s\" twice",
-                         json_string_value(item));
-                status = PT_ERR_INVALID;
+                status = refuse(&refusal, where, "", "languages", "lists \"%s\" twice",
+                                json_string_value(item));
                 goto fail;
             }
         }
@@ -749,21 +765,20 @@ static enum pt_status parse_campaign(const char *document, const struct pt_catal
             *c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
     }
     if (campaign->language_count == 0) {
-        snprintf(problem, sizeof(problem), "campaign.languages must name at least one language");
-        status = PT_ERR_INVALID;
+        status = refuse(&refusal, where, "", "languages", "must name at least one language");
         goto fail;
     }
 
     const char *currency_code = settings->default_currency;
-    status = pt_json_string(root, where, "currency", false, 3, &currency_code, problem,
-                            sizeof(problem));
-    if (status)
+    status = pt_json_read_string(root, where, "currency", false, 3, &currency_code, &refusal.json);
+    if (status) {
+        read_refused(&refusal, "", status);
         goto fail;
+    }
     const struct pt_currency *currency = pt_money_currency(currency_code);
     if (currency == NULL) {
-        snprintf(problem, sizeof(problem), "campaign.currency \"%s\" is not one patron takes",
-                 currency_code);
-        status = PT_ERR_INVALID;
+        status = refuse(&refusal, where, "", "currency", "\"%s\" is not one patron takes",
+                        currency_code);
         goto fail;
     }
     pt_json_copy(campaign->currency, sizeof(campaign->currency), currency->code);
@@ -777,25 +792,26 @@ static enum pt_status parse_campaign(const char *document, const struct pt_catal
         const char *cap_where = "campaign.frequency_cap";
         int64_t views = 4, days = 30, spacing = 0;
         const char *group = "";
-        status = pt_json_expect_object(cap, cap_where, cap_allowed, problem, sizeof(problem));
+        status = pt_json_check_object(cap, cap_where, cap_allowed, &refusal.json);
         if (status == PT_OK)
-            status = pt_json_integer(cap, cap_where, "views", false, 0, 1000, &views, problem,
-                                     sizeof(problem));
+            status = pt_json_read_integer(cap, cap_where, "views", false, 0, 1000, &views,
+                                          &refusal.json);
         if (status == PT_OK)
-            status = pt_json_integer(cap, cap_where, "days", false, 1, 365, &days, problem,
-                                     sizeof(problem));
+            status =
+                pt_json_read_integer(cap, cap_where, "days", false, 1, 365, &days, &refusal.json);
         if (status == PT_OK)
-            status = pt_json_integer(cap, cap_where, "min_days_between", false, 0, 365, &spacing,
-                                     problem, sizeof(problem));
+            status = pt_json_read_integer(cap, cap_where, "min_days_between", false, 0, 365,
+                                          &spacing, &refusal.json);
         if (status == PT_OK)
-            status = pt_json_string(cap, cap_where, "group", false, PT_ID_MAX - 1, &group,
-                                    problem, sizeof(problem));
-        if (status)
+            status = pt_json_read_string(cap, cap_where, "group", false, PT_ID_MAX - 1, &group,
+                                         &refusal.json);
+        if (status) {
+            read_refused(&refusal, "frequency_cap", status);
             goto fail;
+        }
         if (group[0] != '\0' && !pt_catalog_is_id(group)) {
-            snprintf(problem, sizeof(problem),
-                     "campaign.frequency_cap.group must be 1 to 63 of a-z, 0-9, '-' and '_'");
-            status = PT_ERR_INVALID;
+            status = refuse(&refusal, cap_where, "frequency_cap", "group",
+                            "must be 1 to 63 of a-z, 0-9, '-' and '_'");
             goto fail;
         }
         campaign->cap_views = (int)views;
@@ -803,46 +819,51 @@ static enum pt_status parse_campaign(const char *document, const struct pt_catal
         campaign->min_days_between = (int)spacing;
         pt_json_copy(campaign->cap_group_name, sizeof(campaign->cap_group_name), group);
     }
-    status = parse_targeting(root, campaign, problem, sizeof(problem));
+    status = parse_targeting(root, campaign, &refusal);
     if (status)
         goto fail;
 
     static const double default_days[PT_SNOOZE_REASONS] = {3, 14, 365};
     static const char *const reason_keys[PT_SNOOZE_REASONS] = {"later", "close", "supporting"};
+    const char *snooze_where = "campaign.snooze_days";
     const json_t *snooze = json_object_get(root, "snooze_days");
     if (snooze != NULL) {
         static const char *const snooze_allowed[] = {"later", "close", "supporting", NULL};
-        status = pt_json_expect_object(snooze, "campaign.snooze_days", snooze_allowed, problem,
-                                       sizeof(problem));
-        if (status)
+        status = pt_json_check_object(snooze, snooze_where, snooze_allowed, &refusal.json);
+        if (status) {
+            read_refused(&refusal, "snooze_days", status);
             goto fail;
+        }
     }
     for (int r = 0; r < PT_SNOOZE_REASONS; r++) {
-        status = read_days(snooze, "campaign.snooze_days", reason_keys[r], default_days[r],
-                           &campaign->snooze_seconds[r], problem, sizeof(problem));
+        status = read_days(snooze, snooze_where, "snooze_days", reason_keys[r], default_days[r],
+                           &campaign->snooze_seconds[r], &refusal);
         if (status)
             goto fail;
     }
 
     const json_t *variants = NULL;
-    status = pt_json_array(root, where, "variants", true, PT_CAMPAIGN_VARIANTS_MAX, &variants,
-                           problem, sizeof(problem));
-    if (status)
+    status = pt_json_read_array(root, where, "variants", true, PT_CAMPAIGN_VARIANTS_MAX, &variants,
+                                &refusal.json);
+    if (status) {
+        read_refused(&refusal, "", status);
         goto fail;
+    }
     struct variant_input inputs[PT_CAMPAIGN_VARIANTS_MAX];
     json_array_foreach(variants, index, item) {
         struct pt_variant *variant = &campaign->variants[campaign->variant_count];
+        error->variant = (int)campaign->variant_count;
         status = parse_variant(item, campaign, variant, &inputs[campaign->variant_count], currency,
-                               problem, sizeof(problem));
+                               &refusal);
         if (status)
             goto fail;
         campaign->total_weight += variant->weight;
         campaign->variant_count++;
     }
+    error->variant = -1;
     if (campaign->variant_count == 0 || campaign->total_weight == 0) {
-        snprintf(problem, sizeof(problem), "campaign.variants needs at least one variant with a "
-                                           "weight above 0");
-        status = PT_ERR_INVALID;
+        status = refuse(&refusal, where, "", "variants",
+                        "needs at least one variant with a weight above 0");
         goto fail;
     }
     if (render) {
@@ -858,8 +879,9 @@ static enum pt_status parse_campaign(const char *document, const struct pt_catal
     json_decref(root);
     return PT_OK;
 fail:
-    snprintf(error, error_size, "campaign %s: %s", campaign->id[0] ? campaign->id : "(no id)",
-             problem);
+    pt_json_copy(error->campaign, sizeof(error->campaign), campaign->id);
+    snprintf(error->message, sizeof(error->message), "campaign %s: %s",
+             campaign->id[0] ? campaign->id : "(no id)", refusal.text);
     json_decref(root);
     return status ? status : PT_ERR_INVALID;
 }
@@ -939,31 +961,31 @@ int pt_catalog_index(const struct pt_catalog *catalog, const char *id)
 }
 
 enum pt_status pt_catalog_check_document(const char *document,
-                                         const struct pt_catalog_settings *settings, char *error,
-                                         size_t error_size)
+                                         const struct pt_catalog_settings *settings,
+                                         struct pt_catalog_error *error)
 {
     struct pt_campaign campaign;
-    return parse_campaign(document, settings, &campaign, false, error, error_size);
+    return parse_campaign(document, settings, &campaign, false, error);
 }
 
 enum pt_status pt_catalog_build(const char *const *documents, size_t count,
                                 const struct pt_catalog_settings *settings, int64_t version,
-                                struct pt_catalog **out, char *error, size_t error_size)
+                                struct pt_catalog **out, char *message, size_t message_size)
 {
     struct pt_catalog *catalog = pt_xcalloc(1, sizeof(*catalog));
     atomic_init(&catalog->references, 1);
     catalog->version = version;
     catalog->campaigns = pt_xcalloc(count ? count : 1, sizeof(*catalog->campaigns));
+    struct pt_catalog_error error;
     enum pt_status status = PT_OK;
     for (size_t i = 0; i < count; i++) {
-        status = parse_campaign(documents[i], settings, &catalog->campaigns[i], true, error,
-                                error_size);
+        status = parse_campaign(documents[i], settings, &catalog->campaigns[i], true, &error);
         if (status)
             goto fail;
         catalog->campaign_count++;
         for (size_t k = 0; k < i; k++) {
             if (strcmp(catalog->campaigns[k].id, catalog->campaigns[i].id) == 0) {
-                snprintf(error, error_size, "two campaigns are called \"%s\"",
+                snprintf(error.message, sizeof(error.message), "two campaigns are called \"%s\"",
                          catalog->campaigns[i].id);
                 status = PT_ERR_CONFLICT;
                 goto fail;
@@ -976,6 +998,7 @@ enum pt_status pt_catalog_build(const char *const *documents, size_t count,
     *out = catalog;
     return PT_OK;
 fail:
+    snprintf(message, message_size, "%s", error.message);
     catalog_free(catalog);
     return status;
 }

@@ -30,8 +30,23 @@ void pt_json_free(void *pointer);
  * invalid UTF-8. The caller owns the result (json_decref). */
 json_t *pt_json_parse(const char *text, size_t length, char *error, size_t error_size);
 
+/* A reader's refusal as a value: where and key as the caller passed them,
+ * and the sentence apart from them, so that a caller can place a refusal
+ * (the campaign editor puts it beside the form field it is about) without
+ * reading the message back. message is the text the readers that take
+ * (error, error_size) write: "WHERE.KEY PROBLEM", or "WHERE PROBLEM" when
+ * the object itself is refused (key ""). */
+struct pt_json_error {
+    char where[160];   /* "campaign.frequency_cap", "variant a.text.en" */
+    char key[64];      /* the member refused ("views"); "" for the object itself */
+    char problem[256]; /* "must be a whole number from 0 to 1000" */
+    char message[400]; /* "campaign.frequency_cap.views must be a whole number ..." */
+};
+
 /* PT_ERR_INVALID unless value is an object whose keys are all in allowed
- * (a NULL-terminated list). where names the object in messages ("article"). */
+ * (a NULL-terminated list). where names the object in messages ("article").
+ * An unknown field is refused with key "" (the object has it), the field
+ * named in problem. */
 enum pt_status pt_json_expect_object(const json_t *value, const char *where,
                                      const char *const *allowed, char *error, size_t error_size);
 
@@ -49,6 +64,22 @@ enum pt_status pt_json_boolean(const json_t *object, const char *where, const ch
 enum pt_status pt_json_array(const json_t *object, const char *where, const char *key,
                              bool required, size_t max_items, const json_t **out, char *error,
                              size_t error_size);
+
+/* The same readers, the refusal as a value (error filled only on a
+ * refusal; its message is what the readers above write). */
+enum pt_status pt_json_check_object(const json_t *value, const char *where,
+                                    const char *const *allowed, struct pt_json_error *error);
+enum pt_status pt_json_read_string(const json_t *object, const char *where, const char *key,
+                                   bool required, size_t max_length, const char **out,
+                                   struct pt_json_error *error);
+enum pt_status pt_json_read_integer(const json_t *object, const char *where, const char *key,
+                                    bool required, int64_t min, int64_t max, int64_t *out,
+                                    struct pt_json_error *error);
+enum pt_status pt_json_read_boolean(const json_t *object, const char *where, const char *key,
+                                    bool required, bool *out, struct pt_json_error *error);
+enum pt_status pt_json_read_array(const json_t *object, const char *where, const char *key,
+                                  bool required, size_t max_items, const json_t **out,
+                                  struct pt_json_error *error);
 
 /* Copies a string into a fixed buffer that is known to be large enough. */
 void pt_json_copy(char *destination, size_t size, const char *source);

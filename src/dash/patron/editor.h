@@ -129,6 +129,16 @@ void pt_editor_errors_add(struct pt_editor_errors *errors, const char *field, co
 /* The first message for field, or NULL. */
 const char *pt_editor_errors_find(const struct pt_editor_errors *errors, const char *field);
 
+/* Adds the catalogue's refusal of a document the form made to errors, on
+ * the field it is about: a campaign field by its name, a variant's by the
+ * form's block for its index (blocks[i] is the block of the document's
+ * variant i), the default frequency's "presets" and "default_amount" in
+ * that frequency's row ("vN.amounts.monthly.presets"). The sentence is the
+ * refusal's problem, capitalised; a refusal no field shows goes to the top
+ * (field ""), its whole message. */
+void pt_editor_place_catalog_error(const struct pt_catalog_error *error, const json_t *document,
+                                   const size_t *blocks, struct pt_editor_errors *errors);
+
 /* ------------------------------------------------------------ conversion */
 
 /* Fills form (which the caller has initialised and owns) with the fields

@@ -157,17 +157,41 @@ struct pt_catalog_settings {
     bool email_off; /* no email can be sent: the appeal offers no reminder */
 };
 
+/* Why a campaign document is refused, as a value, so that a caller can put
+ * the refusal beside what it is about (the campaign editor highlights the
+ * form field) without reading the English message back. The catalogue fills
+ * it where it refuses; the JSON readers' part (key and sentence) comes from
+ * struct pt_json_error. It is the catalogue's own rather than a general
+ * error of core's because its place is the campaign document's: a variant by
+ * its index and a path within the campaign or the variant. */
+struct pt_catalog_error {
+    char campaign[PT_ID_MAX]; /* the document's id; "" before one is read */
+    int variant;              /* index in the document's "variants"; -1 when not about one */
+    char field[96];           /* path within the campaign, or within the variant when variant
+                                 >= 0: "starts_at", "frequency_cap.views", "text.en.body",
+                                 "amounts.monthly.presets", "presets"; "" when about the
+                                 document or the variant as a whole */
+    char problem[256];        /* the sentence without the path: "must be a UTC time such as
+                                 ..."; for bad JSON, jansson's words */
+    char message[512];        /* the whole message: "campaign ID: campaign.starts_at must be
+                                 ...", as logs, the admin API and pt_catalog_build say it */
+};
+
 /* Builds a snapshot from campaign documents (JSON, one per campaign).
  * On success *out holds one reference, which the caller owns. On a document
  * that fails validation returns PT_ERR_INVALID with "campaign ID: reason" in
- * error and builds nothing. */
+ * message (struct pt_catalog_error's message) and builds nothing; on two
+ * documents with one id, PT_ERR_CONFLICT. */
 enum pt_status pt_catalog_build(const char *const *documents, size_t count,
                                 const struct pt_catalog_settings *settings, int64_t version,
-                                struct pt_catalog **out, char *error, size_t error_size);
+                                struct pt_catalog **out, char *message, size_t message_size);
 
-/* Validates one campaign document; the same rules as the build. */
-enum pt_status pt_catalog_check_document(const char *document, const struct pt_catalog_settings *settings,
-                                         char *error, size_t error_size);
+/* Validates one campaign document; the same rules as the build. On a
+ * refusal, error says why and where; on PT_OK its variant is -1 and the
+ * rest empty. */
+enum pt_status pt_catalog_check_document(const char *document,
+                                         const struct pt_catalog_settings *settings,
+                                         struct pt_catalog_error *error);
 
 /* Campaign, variant and test ids: 1 to 63 of a-z, 0-9, '-' and '_'. NULL
  * is not an id. */

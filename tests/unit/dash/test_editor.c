@@ -215,9 +215,9 @@ Test(editor, a_campaign_with_every_key_round_trips)
     json_t *document = load_json(every_key);
     /* It is valid to begin with, and it uses every key of the document. */
     char *text = json_dumps(document, 0);
-    char problem[512];
-    cr_assert_eq(pt_catalog_check_document(text, &settings, problem, sizeof(problem)), PT_OK, "%s",
-                 problem);
+    struct pt_catalog_error problem;
+    cr_assert_eq(pt_catalog_check_document(text, &settings, &problem), PT_OK, "%s",
+                 problem.message);
     free(text);
     for (size_t i = 0; i < pt_editor_campaign_spec_count; i++) {
         char key[64];
@@ -407,9 +407,9 @@ Test(editor, each_offered_frequency_has_its_own_ladder)
         "\"frequencies\":[\"monthly\",\"one_off\"],\"presets\":[300],"
         "\"amounts\":{\"one_off\":{\"presets\":[1000,2500],\"default\":2500}},"
         "\"text\":{\"en\":{\"headline\":\"h\"}}}]}";
-    char problem[512];
-    cr_assert_eq(pt_catalog_check_document(with_amounts, &settings, problem, sizeof(problem)),
-                 PT_OK, "the catalogue takes \"amounts\": %s", problem);
+    struct pt_catalog_error problem;
+    cr_assert_eq(pt_catalog_check_document(with_amounts, &settings, &problem), PT_OK,
+                 "the catalogue takes \"amounts\": %s", problem.message);
     json_t *document = convert_minimal("v0.amounts.monthly.presets=3&"
                                        "v0.amounts.one_off.presets=10, 25&"
                                        "v0.amounts.one_off.default=25&"
@@ -733,6 +733,99 @@ Test(editor, the_catalogues_own_messages_are_placed_on_their_field)
     convert_fails_on(&form, "countries", message, sizeof(message));
     cr_assert(message[0] >= 'A' && message[0] <= 'Z', "%s", message);
     cr_assert(strstr(message, "campaign ") == NULL, "%s", message);
+    pt_editor_form_dispose(&form);
+}
+
+/* The catalogue's refusal, placed from its value: nothing is read back
+ * from the message but the message itself, for what no field shows. */
+static void assert_placed(const struct pt_catalog_error *refusal, const char *field,
+                          const char *message)
+{
+    /* Variant 0 is the form's block 0; variant 1 its block 2 (block 1 was
+     * removed). The second variant gives to its one-off ladder first. */
+    json_t *document = load_json("{\"id\":\"x\",\"variants\":[{\"id\":\"a\"},{\"id\":\"b\","
+                                 "\"frequencies\":[\"one_off\",\"monthly\"]}]}");
+    static const size_t blocks[] = {0, 2};
+    struct pt_editor_errors errors;
+    pt_editor_errors_init(&errors);
+    pt_editor_place_catalog_error(refusal, document, blocks, &errors);
+    char listed[2048];
+    print_errors(&errors, listed, sizeof(listed));
+    cr_assert_eq(errors.count, 1, "%s", listed);
+    cr_assert_str_eq(errors.items[0].field, field, "%s", listed);
+    cr_assert_str_eq(errors.items[0].message, message, "%s", listed);
+    pt_editor_errors_dispose(&errors);
+    json_decref(document);
+}
+
+Test(editor, the_catalogues_refusal_is_placed_from_its_value)
+{
+    struct pt_catalog_error refusal = {
+        .campaign = "x",
+        .variant = -1,
+        .field = "countries",
+        .problem = "must hold country codes such as \"US\" or regions such as \"US-CA\"",
+        .message = "campaign x: campaign.countries must hold country codes such as \"US\" or "
+                   "regions such as \"US-CA\""};
+    assert_placed(&refusal, "countries",
+                  "Must hold country codes such as \"US\" or regions such as \"US-CA\".");
+    /* A key inside one of the campaign's objects. */
+    snprintf(refusal.field, sizeof(refusal.field), "frequency_cap.views");
+    snprintf(refusal.problem, sizeof(refusal.problem), "must be a whole number from 0 to 1000");
+    assert_placed(&refusal, "frequency_cap.views", "Must be a whole number from 0 to 1000.");
+    /* A variant's text, in its block. */
+    refusal.variant = 1;
+    snprintf(refusal.field, sizeof(refusal.field), "text.en.body");
+    snprintf(refusal.problem, sizeof(refusal.problem), "must be a string");
+    assert_placed(&refusal, "v2.text.en.body", "Must be a string.");
+    /* The default ladder ("presets", "default_amount") is typed in its
+     * frequency's row; another ladder is its own. */
+    snprintf(refusal.field, sizeof(refusal.field), "presets");
+    snprintf(refusal.problem, sizeof(refusal.problem),
+             "must be amounts in minor units of USD, at least 100 once");
+    assert_placed(&refusal, "v2.amounts.one_off.presets",
+                  "Must be amounts in minor units of USD, at least 100 once.");
+    refusal.variant = 0;
+    snprintf(refusal.field, sizeof(refusal.field), "default_amount");
+    snprintf(refusal.problem, sizeof(refusal.problem), "must be one of its presets");
+    assert_placed(&refusal, "v0.amounts.monthly.default", "Must be one of its presets.");
+    snprintf(refusal.field, sizeof(refusal.field), "amounts.annual.default");
+    assert_placed(&refusal, "v0.amounts.annual.default", "Must be one of its presets.");
+    /* What no field shows goes to the top, the whole message as said. */
+    static const struct {
+        int variant;
+        const char *field;
+    } unplaced[] = {
+        {-1, ""},            /* the document as a whole */
+        {-1, "snooze_days"}, /* an object the form spreads over several fields */
+        {0, ""},             /* the variant as a whole */
+        {0, "text.en"},      /* one language's text as a whole */
+        {0, "text"},
+        {1, "amounts"},
+        {5, "id"}, /* no such variant in the document */
+    };
+    snprintf(refusal.problem, sizeof(refusal.problem), "has an unknown field \"zz\"");
+    snprintf(refusal.message, sizeof(refusal.message), "campaign x: the refusal's words");
+    for (size_t i = 0; i < sizeof(unplaced) / sizeof(unplaced[0]); i++) {
+        refusal.variant = unplaced[i].variant;
+        snprintf(refusal.field, sizeof(refusal.field), "%s", unplaced[i].field);
+        assert_placed(&refusal, "", "Campaign x: the refusal's words.");
+    }
+}
+
+Test(editor, the_catalogues_refusals_reach_their_fields_through_the_form)
+{
+    /* Checks only the catalogue makes: a campaign's field, a variant's ladder. */
+    struct pt_editor_form form;
+    minimal_but(&form, "exclude_countries", "U1");
+    char message[512];
+    convert_fails_on(&form, "exclude_countries", message, sizeof(message));
+    cr_assert_str_eq(message,
+                     "Must hold country codes such as \"US\" or regions such as \"US-CA\".");
+    pt_editor_form_dispose(&form);
+    minimal_with(&form, "v0.amounts.one_off.presets=10, 25&v0.amounts.one_off.default=7");
+    convert_fails_on(&form, "v0.amounts.one_off.default", message, sizeof(message));
+    cr_assert_str_eq(message, "Must be one of its presets.");
     pt_editor_form_dispose(&form);
 }
 

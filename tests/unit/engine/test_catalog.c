@@ -152,6 +152,80 @@ Test(catalog, invalid_documents_are_refused_with_a_reason)
     }
 }
 
+/* The refusal as a value: what the campaign editor places on its form. */
+static void assert_refusal(const char *document, const char *campaign, int variant,
+                           const char *field, const char *problem)
+{
+    struct pt_catalog_error refusal;
+    cr_assert_eq(pt_catalog_check_document(document, &settings, &refusal), PT_ERR_INVALID,
+                 "accepted: %s", document);
+    cr_assert_str_eq(refusal.campaign, campaign, "%s", refusal.message);
+    cr_assert_eq(refusal.variant, variant, "%s", refusal.message);
+    cr_assert_str_eq(refusal.field, field, "%s", refusal.message);
+    cr_assert_str_eq(refusal.problem, problem, "%s", refusal.message);
+    /* The message is the one the build gives, word for word. */
+    struct pt_catalog *catalog = NULL;
+    cr_assert_eq(build_one(document, &catalog), PT_ERR_INVALID);
+    cr_assert_str_eq(refusal.message, error);
+}
+
+Test(catalog, a_refusal_says_where_as_a_value)
+{
+    /* A campaign's key, refused by the catalogue itself. */
+    assert_refusal("{\"id\":\"x\",\"languages\":[\"en\"],\"starts_at\":\"2026-02-30T00:00:00Z\","
+                   "\"variants\":[{\"id\":\"a\",\"text\":{\"en\":{}}}]}",
+                   "x", -1, "starts_at", "must be a UTC time such as \"2026-03-01T00:00:00Z\"");
+    cr_assert_str_eq(error, "campaign x: campaign.starts_at must be a UTC time such as "
+                            "\"2026-03-01T00:00:00Z\"");
+    /* A JSON reader's type error, inside an object of the campaign. */
+    assert_refusal("{\"id\":\"x\",\"languages\":[\"en\"],\"frequency_cap\":{\"views\":\"four\"},"
+                   "\"variants\":[{\"id\":\"a\",\"text\":{\"en\":{}}}]}",
+                   "x", -1, "frequency_cap.views", "must be a whole number from 0 to 1000");
+    cr_assert_str_eq(
+        error, "campaign x: campaign.frequency_cap.views must be a whole number from 0 to 1000");
+    assert_refusal("{\"id\":\"x\",\"priority\":\"high\",\"languages\":[\"en\"],\"variants\":[]}",
+                   "x", -1, "priority", "must be a whole number from -1000000 to 1000000");
+    /* A variant's text key: the variant by its index, the path within it. */
+    assert_refusal("{\"id\":\"x\",\"languages\":[\"en\"],\"variants\":[{\"id\":\"a\",\"text\":"
+                   "{\"en\":{}}},{\"id\":\"b\",\"text\":{\"en\":{\"body\":7}}}]}",
+                   "x", 1, "text.en.body", "must be a string");
+    cr_assert_str_eq(error, "campaign x: variant b.text.en.body must be a string");
+    /* A ladder's amounts, and the default frequency's ladder. */
+    assert_refusal(
+        "{\"id\":\"x\",\"languages\":[\"en\"],\"currency\":\"USD\",\"variants\":[{\"id\":"
+        "\"a\",\"amounts\":{\"annual\":{\"presets\":[5000],\"default\":6000}},"
+        "\"text\":{\"en\":{}}}]}",
+        "x", 0, "amounts.annual.default", "must be one of its presets");
+    assert_refusal(
+        "{\"id\":\"x\",\"languages\":[\"en\"],\"variants\":[{\"id\":\"a\",\"presets\":[100],"
+        "\"text\":{\"en\":{}}}]}",
+        "x", 0, "presets", "must be amounts in minor units of EUR, at least 200 monthly");
+    /* The object itself: an unknown key, a variant not an object. */
+    /* (The keys are checked before the id is read.) */
+    assert_refusal("{\"id\":\"x\",\"languages\":[\"en\"],\"variants\":[],\"colour\":1}", "", -1, "",
+                   "has an unknown field \"colour\"");
+    assert_refusal("{\"id\":\"x\",\"languages\":[\"en\"],\"variants\":[7]}", "x", 0, "",
+                   "must be a JSON object");
+    /* Before the id, and before any JSON. */
+    assert_refusal("{\"languages\":[\"en\"],\"variants\":[]}", "", -1, "id", "is required");
+    cr_assert_str_eq(error, "campaign (no id): campaign.id is required");
+    struct pt_catalog_error refusal;
+    cr_assert_eq(pt_catalog_check_document("not json", &settings, &refusal), PT_ERR_INVALID);
+    cr_assert_eq(refusal.variant, -1);
+    cr_assert_str_eq(refusal.field, "");
+    cr_assert(strncmp(refusal.message, "campaign: invalid JSON", 22) == 0, "%s", refusal.message);
+    cr_assert_str_eq(refusal.message + strlen("campaign: "), refusal.problem);
+    /* A valid document leaves nothing behind. */
+    cr_assert_eq(pt_catalog_check_document(
+                     "{\"id\":\"x\",\"languages\":[\"en\"],\"variants\":[{\"id\":\"a\",\"text\":{"
+                     "\"en\":{}}}]}",
+                     &settings, &refusal),
+                 PT_OK, "%s", refusal.message);
+    cr_assert_eq(refusal.variant, -1);
+    cr_assert_str_eq(refusal.field, "");
+    cr_assert_str_eq(refusal.message, "");
+}
+
 Test(catalog, duplicate_campaign_ids_are_refused)
 {
     const char *document = "{\"id\":\"x\",\"languages\":[\"en\"],\"variants\":[{\"id\":\"a\","
