@@ -214,8 +214,7 @@ enum pt_status pt_pledges_apply_event(struct pt_ledger *ledger, const struct pt_
     memset(result, 0, sizeof(*result));
     *ignored = false;
     const char *type = event->type;
-    if (strcmp(type, "checkout.session.completed") == 0 ||
-        strcmp(type, "checkout.session.async_payment_succeeded") == 0) {
+    if (event->kind == PT_PAY_EVENT_CHECKOUT_DONE) {
         enum pt_status status = pt_pledges_apply_session(ledger, event->object_id, event->id, type,
                                                          now, result, error, error_size);
         if (status == PT_ERR_NOT_FOUND) {
@@ -224,9 +223,7 @@ enum pt_status pt_pledges_apply_event(struct pt_ledger *ledger, const struct pt_
         }
         return status;
     }
-    bool invoice = strcmp(type, "invoice.paid") == 0 || strcmp(type, "invoice.payment_failed") == 0;
-    bool subscription_event = strncmp(type, "customer.subscription.", 22) == 0;
-    if ((!invoice && !subscription_event) || event->subscription[0] == '\0') {
+    if (event->kind == PT_PAY_EVENT_OTHER || event->subscription[0] == '\0') {
         *ignored = true;
         return PT_OK;
     }
@@ -264,11 +261,11 @@ enum pt_status pt_pledges_apply_event(struct pt_ledger *ledger, const struct pt_
         .now = now,
         .observed_at = observed_at,
     };
-    if (strcmp(type, "invoice.paid") == 0) {
+    if (event->kind == PT_PAY_EVENT_PAYMENT_SUCCEEDED) {
         change.payment_id = event->object_id;
         change.payment_amount = event->amount_minor;
         change.payment_currency = event->currency[0] ? event->currency : subscription.currency;
-    } else if (strcmp(type, "invoice.payment_failed") == 0) {
+    } else if (event->kind == PT_PAY_EVENT_PAYMENT_FAILED) {
         change.failure_invoice = event->object_id;
         change.failure_attempt = event->attempt > 0 ? event->attempt : 1;
     }

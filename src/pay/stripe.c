@@ -358,6 +358,22 @@ static enum pt_status cancel(struct pt_pay *pay, const char *subscription,
     return status;
 }
 
+/* Stripe's event names, as the ledger's kinds. A subscription's events of
+ * any kind are re-read the same way. */
+static enum pt_pay_event_kind event_kind(const char *type)
+{
+    if (strcmp(type, "checkout.session.completed") == 0 ||
+        strcmp(type, "checkout.session.async_payment_succeeded") == 0)
+        return PT_PAY_EVENT_CHECKOUT_DONE;
+    if (strcmp(type, "invoice.paid") == 0)
+        return PT_PAY_EVENT_PAYMENT_SUCCEEDED;
+    if (strcmp(type, "invoice.payment_failed") == 0)
+        return PT_PAY_EVENT_PAYMENT_FAILED;
+    if (strncmp(type, "customer.subscription.", 22) == 0)
+        return PT_PAY_EVENT_SUBSCRIPTION;
+    return PT_PAY_EVENT_OTHER;
+}
+
 static enum pt_status portal(struct pt_pay *pay, const char *customer, const char *return_url,
                              char *url, size_t url_size, char *error, size_t error_size)
 {
@@ -536,6 +552,7 @@ enum pt_status pt_pay_stripe_parse_event(const char *body, size_t length,
         snprintf(event->subscription, sizeof(event->subscription), "%s", event->object_id);
     }
     upper_currency(event->currency, json_object_get(object, "currency"));
+    event->kind = event_kind(event->type);
 out:
     json_decref(root);
     return status;

@@ -62,9 +62,21 @@ struct pt_pay_subscription {
 };
 
 /* What a verified webhook says; the object is re-read before use. */
+/* What an event means to the ledger, whatever the processor calls it: the
+ * back end sets it, so the ledger never reads a processor's event names. */
+enum pt_pay_event_kind {
+    PT_PAY_EVENT_OTHER,             /* acknowledged and ignored */
+    PT_PAY_EVENT_CHECKOUT_DONE,     /* object_id is the checkout (session) to re-read */
+    PT_PAY_EVENT_PAYMENT_SUCCEEDED, /* a charge of subscription succeeded: object_id is the charge
+                                     */
+    PT_PAY_EVENT_PAYMENT_FAILED,    /* a charge of subscription failed: object_id, attempt */
+    PT_PAY_EVENT_SUBSCRIPTION,      /* subscription changed: re-read it */
+};
+
 struct pt_pay_event {
     char id[PT_PAY_ID_MAX];
-    char type[64];
+    enum pt_pay_event_kind kind;
+    char type[64]; /* the processor's own name, for the pledge's history */
     int64_t created;
     char object_id[PT_PAY_ID_MAX];   /* the session, invoice or subscription */
     char subscription[PT_PAY_ID_MAX];/* for invoices */

@@ -366,10 +366,18 @@ static void monthly_pledge(char id[33])
     snprintf(fake.subscription.pledge_id, sizeof(fake.subscription.pledge_id), "%s", id);
 }
 
+/* An event as a back end hands it over: the ledger reads only its kind;
+ * the processor's name goes into the history. Names here are Stripe's, as
+ * the stand-in processor would call them. */
 static struct pt_pay_event event(const char *id, const char *type, const char *object_id,
                                  const char *subscription)
 {
     struct pt_pay_event e = {0};
+    e.kind = strncmp(type, "checkout.session.", 17) == 0        ? PT_PAY_EVENT_CHECKOUT_DONE
+             : strcmp(type, "invoice.paid") == 0                ? PT_PAY_EVENT_PAYMENT_SUCCEEDED
+             : strcmp(type, "invoice.payment_failed") == 0      ? PT_PAY_EVENT_PAYMENT_FAILED
+             : strncmp(type, "customer.subscription.", 22) == 0 ? PT_PAY_EVENT_SUBSCRIPTION
+                                                                : PT_PAY_EVENT_OTHER;
     snprintf(e.id, sizeof(e.id), "%s", id);
     snprintf(e.type, sizeof(e.type), "%s", type);
     snprintf(e.object_id, sizeof(e.object_id), "%s", object_id);

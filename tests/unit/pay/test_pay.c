@@ -100,6 +100,7 @@ Test(webhook, events_parse_into_what_the_ledger_needs)
                  PT_OK, "%s", error);
     cr_assert_str_eq(event.id, "evt_test_1");
     cr_assert_str_eq(event.type, "invoice.paid");
+    cr_assert_eq(event.kind, PT_PAY_EVENT_PAYMENT_SUCCEEDED);
     cr_assert_str_eq(event.object_id, "in_1");
     cr_assert_str_eq(event.subscription, "sub_1");
     cr_assert_eq(event.amount_minor, 500);
