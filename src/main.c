@@ -20,10 +20,12 @@
 #include "patron/demo_history.h"
 #include "patron/http.h"
 #include "patron/json.h"
+#include "patron/money.h"
 #include "patron/outbox.h"
 #include "patron/pages.h"
 #include "patron/payment_routes.h"
 #include "patron/pledges.h"
+#include "patron/processors.h"
 #include "patron/ratelimit.h"
 #include "patron/reminders.h"
 #include "patron/routes.h"
@@ -543,19 +545,27 @@ static int seed_demo(struct pt_app *app)
     return 0;
 }
 
-/* The processor's origins (its API, its checkout, its card portal), for
- * form-action: browsers hold the redirect that answers a form to the
- * page's form-action. "" when no processor is configured. */
-static void processor_origins(const struct pt_config *config, struct pt_buf *out)
+/* The processors' origins (their API, their checkout, Stripe's card
+ * portal), for form-action: browsers hold the redirect that answers a form
+ * to the page's form-action. "" when no processor is configured. */
+static void origin_of(const char *base, struct pt_buf *out)
 {
-    if (config->stripe_secret_key[0] == '\0')
-        return;
-    const char *base = config->stripe_api_base;
     const char *host = strstr(base, "://");
     const char *path = host ? strchr(host + 3, '/') : NULL;
     pt_buf_puts(out, " ");
     pt_buf_append(out, base, path ? (size_t)(path - base) : strlen(base));
-    pt_buf_puts(out, " https://checkout.stripe.com https://billing.stripe.com");
+}
+
+static void processor_origins(const struct pt_config *config, struct pt_buf *out)
+{
+    if (config->stripe_secret_key[0] != '\0') {
+        origin_of(config->stripe_api_base, out);
+        pt_buf_puts(out, " https://checkout.stripe.com https://billing.stripe.com");
+    }
+    if (config->mollie_api_key[0] != '\0') {
+        origin_of(config->mollie_api_base, out);
+        pt_buf_puts(out, " https://www.mollie.com");
+    }
 }
 
 static void build_embed_policy(struct pt_app *app)
@@ -601,24 +611,93 @@ static void wait_for_shutdown(struct pt_app *app, const sigset_t *signals)
     }
 }
 
-/* A secret key without a signing secret would start, take readers to
- * Stripe's checkout and charge them, then refuse every webhook: renewals,
- * failures and cancellations would never reach the ledger. Better not to
- * start. */
-static int check_processor(const struct pt_config *config)
+/* The currencies the support page offers ("USD, EUR"), each one patron
+ * knows. Borrowed from config, whose string is cut in place. */
+static int read_currencies(struct pt_config *config, struct pt_app *app)
 {
-    if (config->stripe_secret_key[0] == '\0')
-        return 0;
-    for (const char *p = config->stripe_webhook_secrets; *p != '\0'; p++) {
-        if (*p != ',' && *p != ' ')
-            return 0;
+    app->currency_count = 0;
+    for (char *part = strtok(config->currencies, ", "); part != NULL; part = strtok(NULL, ", ")) {
+        if (pt_money_currency(part) == NULL || app->currency_count == PT_APP_CURRENCIES_MAX) {
+            fprintf(stderr, "patron: currencies: \"%s\" is not a currency patron knows, or there "
+                            "are more than %d\n",
+                    part, PT_APP_CURRENCIES_MAX);
+            return 2;
+        }
+        app->currencies[app->currency_count++] = part;
     }
-    fprintf(stderr, "patron: stripe_secret_key is set but stripe_webhook_secrets is empty: "
+    if (app->currency_count == 0) {
+        fprintf(stderr, "patron: currencies is empty: the support page needs at least one\n");
+        return 2;
+    }
+    return 0;
+}
+
+/* The processors the file configures, and which charges which currency. A
+ * Stripe key without a signing secret would start, take readers to
+ * Stripe's checkout and charge them, then refuse every webhook: renewals,
+ * failures and cancellations would never reach the ledger. A currency on
+ * the support page that no processor charges would take readers to a dead
+ * end. Better not to start, in either case. */
+static int open_processors(const struct pt_config *config, struct pt_app *app)
+{
+    app->processors = pt_processors_new();
+    char error[512] = "";
+    if (config->stripe_secret_key[0] != '\0') {
+        bool any_secret = false;
+        for (const char *p = config->stripe_webhook_secrets; *p != '\0'; p++)
+            any_secret |= *p != ',' && *p != ' ';
+        if (!any_secret) {
+            fprintf(stderr,
+                    "patron: stripe_secret_key is set but stripe_webhook_secrets is empty: "
                     "Stripe's webhooks could not be verified, so no renewal, failed payment or "
                     "cancellation would reach the ledger. Add the endpoint's signing secret "
                     "(whsec_..., docs/PAYMENTS.md), or remove stripe_secret_key to run "
                     "without payments.\n");
-    return 2; /* a bad setting, as for any other in the file */
+            return 2; /* a bad setting, as for any other in the file */
+        }
+        struct pt_stripe_settings stripe = {config->stripe_api_base, config->stripe_secret_key,
+                                            config->stripe_webhook_secrets,
+                                            config->stripe_timeout,
+                                            config->stripe_reader_timeout};
+        if (pt_processors_add(app->processors, pt_pay_stripe_new(&stripe), error,
+                              sizeof(error)) != PT_OK)
+            goto refused;
+    }
+    if (config->mollie_api_key[0] != '\0') {
+        if (strncmp(config->mollie_api_key, "test_", 5) != 0 &&
+            strncmp(config->mollie_api_key, "live_", 5) != 0) {
+            snprintf(error, sizeof(error),
+                     "mollie_api_key must be a Mollie API key, \"test_...\" or \"live_...\" "
+                     "(Mollie's dashboard, Developers, API keys)");
+            goto refused;
+        }
+        struct pt_buf webhook;
+        pt_buf_init(&webhook);
+        pt_buf_printf(&webhook, "%s/v1/webhooks/mollie", config->public_url);
+        struct pt_mollie_settings mollie = {config->mollie_api_base, config->mollie_api_key,
+                                            config->mollie_timeout, config->mollie_reader_timeout,
+                                            webhook.data};
+        enum pt_status added =
+            pt_processors_add(app->processors, pt_pay_mollie_new(&mollie), error, sizeof(error));
+        pt_buf_dispose(&webhook);
+        if (added != PT_OK)
+            goto refused;
+    }
+    if (pt_processors_count(app->processors) == 0 && config->currency_processors[0] != '\0') {
+        snprintf(error, sizeof(error),
+                 "currency_processors is set but no processor is: set stripe_secret_key or "
+                 "mollie_api_key");
+        goto refused;
+    }
+    if (pt_processors_route(app->processors, config->currency_processors, error,
+                            sizeof(error)) != PT_OK ||
+        pt_processors_check(app->processors, app->currencies, app->currency_count, error,
+                            sizeof(error)) != PT_OK)
+        goto refused;
+    return 0;
+refused:
+    fprintf(stderr, "patron: %s\n", error);
+    return 2;
 }
 
 static int run_server(struct pt_config *config, const struct options *options, bool demo)
@@ -646,16 +725,21 @@ static int run_server(struct pt_config *config, const struct options *options, b
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    int result = check_processor(config);
-    if (result != 0)
+    int result = read_currencies(config, &app);
+    if (result == 0)
+        result = open_processors(config, &app);
+    if (result != 0) {
+        pt_processors_free(app.processors);
         return result;
+    }
     result = 1;
     struct pt_http_server *server = NULL;
     char brand_error[512];
     if (pt_brand_load(&app.brand, config->accent_color, config->newsroom_logo, brand_error,
                       sizeof(brand_error)) != PT_OK) {
         fprintf(stderr, "patron: %s\n", brand_error);
-        return 2; /* a bad setting, as for any other in the file */
+        result = 2; /* a bad setting, as for any other in the file */
+        goto out_brand;
     }
     if (open_store(config, &app.store) != 0)
         goto out_brand;
@@ -696,19 +780,12 @@ static int run_server(struct pt_config *config, const struct options *options, b
     app.admin_failures = pt_ratelimit_new(PT_APP_ADMIN_FAILURES, PT_APP_ADMIN_FAILURE_SECONDS);
     app.event_batches = pt_ratelimit_new(config->event_batches_per_minute, 60);
     app.thanks_checks = pt_payment_routes_checks_new();
-    if (config->stripe_secret_key[0] != '\0') {
-        struct pt_stripe_settings stripe = {config->stripe_api_base, config->stripe_secret_key,
-                                            config->stripe_webhook_secrets,
-                                            config->stripe_timeout,
-                                            config->stripe_reader_timeout};
-        app.pay = pt_pay_stripe_new(&stripe);
-    }
     /* The sender is woken by the ledger when a change queued an email, and
      * looks every five seconds in case an earlier try failed. */
     struct pt_outbox outbox;
     struct pt_ledger ledger = {
         .store = app.store,
-        .pay = app.pay,
+        .processors = app.processors,
         .crypto = &app.crypto,
         .mail = &app.mail,
         .public_url = config->public_url,
@@ -797,7 +874,6 @@ out_app:
     if (scheduled)
         scheduler_stop(&scheduler);
     pt_outbox_stop(&outbox);
-    pt_pay_free(app.pay);
     pt_payment_routes_checks_free(app.thanks_checks);
     pt_ratelimit_free(app.pledge_attempts);
     pt_ratelimit_free(app.admin_failures);
@@ -814,6 +890,7 @@ out_store:
     pt_store_close(app.store);
 out_brand:
     pt_brand_dispose(&app.brand);
+    pt_processors_free(app.processors);
     return result;
 }
 

@@ -67,6 +67,12 @@ static const struct key keys[] = {
     STRING_KEY(stripe_webhook_secrets),
     INT_KEY(stripe_timeout, 1, 600),
     INT_KEY(stripe_reader_timeout, 1, 600),
+    {"mollie_api_base", KEY_URL, offsetof(struct pt_config, mollie_api_base), 0, 0},
+    STRING_KEY(mollie_api_key),
+    INT_KEY(mollie_timeout, 1, 600),
+    INT_KEY(mollie_reader_timeout, 1, 600),
+    STRING_KEY(currency_processors),
+    STRING_KEY(currencies),
     INT_KEY(manage_link_days, 1, 3650),
     INT_KEY(pledge_attempts_per_hour, 1, 100000),
     INT_KEY(event_batches_per_minute, 1, 1000000),
@@ -122,6 +128,12 @@ void pt_config_init(struct pt_config *config)
     config->stripe_webhook_secrets = pt_xstrdup("");
     config->stripe_timeout = 30;
     config->stripe_reader_timeout = 10;
+    config->mollie_api_base = pt_xstrdup("https://api.mollie.com");
+    config->mollie_api_key = pt_xstrdup("");
+    config->mollie_timeout = 30;
+    config->mollie_reader_timeout = 10;
+    config->currency_processors = pt_xstrdup("");
+    config->currencies = pt_xstrdup("USD, EUR, GBP, CHF, JPY");
     config->manage_link_days = 365;
     config->pledge_attempts_per_hour = 20;
     config->event_batches_per_minute = 60;

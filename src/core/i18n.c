@@ -230,10 +230,32 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
                                           "Эту валюту мы не принимаем: выберите валюту из списка."},
     [PT_MSG_PAGE_TRUST] = {[PT_LANG_EN] = "You can change or cancel at any time.",
                            [PT_LANG_RU] = "Изменить или отменить можно в любой момент."},
-    [PT_MSG_PAGE_TRUST_STRIPE] =
-        {[PT_LANG_EN] = "Secure payment by Stripe \u00b7 change or cancel at any time",
+    [PT_MSG_PAGE_TRUST_BY] =
+        {[PT_LANG_EN] = "Secure payment by %s \u00b7 change or cancel at any time",
          [PT_LANG_RU] =
-             "Безопасная оплата через Stripe \u00b7 изменить или отменить можно в любой момент"},
+             "Безопасная оплата через %s \u00b7 изменить или отменить можно в любой момент"},
+    [PT_MSG_PAGE_EMAIL] =
+        {[PT_LANG_EN] = "Your email address, for your receipt and the link to manage your pledge",
+         [PT_LANG_RU] = "Ваш адрес электронной почты: для квитанции и ссылки на управление "
+                        "подпиской"},
+    [PT_MSG_PAGE_EMAIL_NEEDED] =
+        {[PT_LANG_EN] = "Enter your email address: the payment page will not ask for it, and "
+                        "without it we cannot send your receipt or the link to change or cancel.",
+         [PT_LANG_RU] = "Укажите адрес электронной почты: платёжная страница его не спросит, а "
+                        "без него мы не сможем прислать квитанцию и ссылку, чтобы изменить или "
+                        "отменить платёж."},
+    [PT_MSG_PAGE_HOW_TO_PAY] = {[PT_LANG_EN] = "How to pay", [PT_LANG_RU] = "Способ оплаты"},
+    [PT_MSG_PAGE_METHOD_CARD] = {[PT_LANG_EN] = "Card", [PT_LANG_RU] = "Банковская карта"},
+    [PT_MSG_PAGE_METHOD_FIRST_ONLY] =
+        {[PT_LANG_EN] = "the first payment; the next ones by SEPA Direct Debit",
+         [PT_LANG_RU] = "первый платёж; следующие — прямым дебетом SEPA"},
+    [PT_MSG_PAGE_METHOD_UNKNOWN] =
+        {[PT_LANG_EN] = "Choose one of the ways to pay shown.",
+         [PT_LANG_RU] = "Выберите один из показанных способов оплаты."},
+    [PT_MSG_PAGE_AMOUNT_BELOW_PROCESSOR] =
+        {[PT_LANG_EN] = "The amount is below the smallest payment %s can take in this currency.",
+         [PT_LANG_RU] = "Сумма меньше самого маленького платежа, который %s принимает в этой "
+                        "валюте."},
     [PT_MSG_PAGE_FORM_UNREADABLE] = {[PT_LANG_EN] = "The form could not be read.",
                                      [PT_LANG_RU] = "Не удалось прочитать форму."},
     [PT_MSG_PAGE_TOO_MANY] =

@@ -6,11 +6,13 @@
 
 #include "patron/buf.h"
 #include "patron/config.h"
+#include "patron/crypto.h"
 #include "patron/http.h"
 #include "patron/i18n.h"
 #include "patron/log.h"
 #include "patron/money.h"
 #include "patron/pledges.h"
+#include "patron/processors.h"
 #include "patron/ratelimit.h"
 #include "patron/reminder_routes.h"
 #include "patron/render.h"
@@ -156,7 +158,10 @@ struct support_form {
      * reader came from one in its currency, else patron's standard ones. */
     struct pt_amount_ladder ladders[PT_FREQUENCIES];
     bool currency_changed;    /* the amounts on show were in another currency */
-    const char *error_field;  /* "amount", "currency" or "frequency" */
+    const char *email;        /* typed when the processor's page asks none, else NULL */
+    bool email_prompt;        /* the reader came without the email box: ask, not blame */
+    const char *method;       /* the way to pay chosen for the frequency, or NULL */
+    const char *error_field;  /* "amount", "currency", "frequency", "email" or "method" */
     char error[256];
 };
 
@@ -241,9 +246,64 @@ static void read_support(struct pt_app *app, struct pt_request *request,
     char name[32];
     snprintf(name, sizeof(name), "amount_%s", pt_frequency_name(form->frequency));
     form->choice = field(request, name);
+    form->email = field(request, "email");
+    snprintf(name, sizeof(name), "method_%s", pt_frequency_name(form->frequency));
+    form->method = field(request, name);
+    if (form->method != NULL && form->method[0] == '\0')
+        form->method = NULL;
     if (form->choice == NULL)
         form->choice = field(request, "amount"); /* appeals rendered before per-frequency amounts */
     read_appeal(app, form);
+}
+
+/* The processor that would charge the form's currency, or NULL. */
+static struct pt_pay *form_processor(const struct pt_app *app, const struct support_form *form)
+{
+    return pt_processors_for(app->processors, form->currency->code);
+}
+
+/* The ways to pay the form's processor offers for a frequency. */
+static size_t form_methods(const struct pt_app *app, const struct support_form *form,
+                           enum pt_frequency frequency, struct pt_pay_method *methods)
+{
+    struct pt_pay *pay = form_processor(app, form);
+    return pay != NULL ? pay->ops->methods(pay, form->currency->code, frequency, methods,
+                                           PT_PAY_METHODS_MAX)
+                       : 0;
+}
+
+/* What the processor needs besides the amount: a way to pay it offers (when
+ * the reader chose one), and an address when its own page asks none. A
+ * reader who came from the appeal, where there is no box for it, is asked
+ * for the address, not told off. */
+static bool read_payer(const struct pt_app *app, struct support_form *form)
+{
+    struct pt_pay *pay = form_processor(app, form);
+    if (pay == NULL)
+        return true;
+    if (form->method != NULL) {
+        struct pt_pay_method methods[PT_PAY_METHODS_MAX];
+        size_t count = form_methods(app, form, form->frequency, methods);
+        bool offered = false;
+        for (size_t i = 0; i < count; i++)
+            offered |= strcmp(methods[i].id, form->method) == 0;
+        if (!offered) {
+            fail(form, "method", pt_i18n_text(PT_MSG_PAGE_METHOD_UNKNOWN, form->lang));
+            return false;
+        }
+    }
+    if (pay->ops->asks_email)
+        return true;
+    char email[255];
+    bool valid = form->email != NULL && pt_crypto_normalise_email(form->email, email) == PT_OK;
+    sodium_memzero(email, sizeof(email));
+    if (valid)
+        return true;
+    if (form->email == NULL)
+        form->email_prompt = true;
+    else
+        fail(form, "email", pt_i18n_text(PT_MSG_PAGE_EMAIL_NEEDED, form->lang));
+    return false;
 }
 
 static void confirm_token(struct pt_buf *out, int64_t minor, const struct support_form *form)
@@ -280,6 +340,13 @@ static bool read_amount(const struct pt_app *app, struct support_form *form, int
         pt_money_check(form->frequency, *minor, form->currency, app->config->max_amount,
                        form->language, form->error, sizeof(form->error)) != PT_OK) {
         form->error_field = "amount";
+        return false;
+    }
+    struct pt_pay *pay = form_processor(app, form);
+    if (pay != NULL && *minor < pay->ops->minimum(pay, form->currency->code)) {
+        form->error_field = "amount";
+        snprintf(form->error, sizeof(form->error),
+                 pt_i18n_text(PT_MSG_PAGE_AMOUNT_BELOW_PROCESSOR, form->lang), pay->ops->label);
         return false;
     }
     if (typed == form->choice)
@@ -349,12 +416,87 @@ static void page_start(const struct pt_app *app, struct pt_buf *out,
     pt_buf_puts(out, "</h1>");
 }
 
-static void trust_line(const struct pt_app *app, struct pt_buf *out, enum pt_lang lang)
+/* Who takes the payment, in the reader's language. */
+static void trust_line(const struct pt_app *app, struct pt_buf *out,
+                       const struct support_form *form)
 {
+    struct pt_pay *pay = form_processor(app, form);
+    struct pt_buf text;
+    pt_buf_init(&text);
+    if (pay != NULL)
+        pt_buf_printf(&text, pt_i18n_text(PT_MSG_PAGE_TRUST_BY, form->lang), pay->ops->label);
+    else
+        pt_buf_puts(&text, pt_i18n_text(PT_MSG_PAGE_TRUST, form->lang));
     pt_buf_puts(out, "<p class=\"patron-trust\">");
-    pt_buf_html_str(
-        out, pt_i18n_text(app->pay != NULL ? PT_MSG_PAGE_TRUST_STRIPE : PT_MSG_PAGE_TRUST, lang));
+    pt_buf_html(out, text.data, text.length);
     pt_buf_puts(out, "</p>");
+    pt_buf_dispose(&text);
+}
+
+/* The ways to pay, one set per frequency like the amounts (the page's
+ * style shows the chosen frequency's), and the address when the
+ * processor's page asks none. */
+static void payer_fields(const struct pt_app *app, struct pt_buf *out,
+                         const struct support_form *form)
+{
+    struct pt_pay *pay = form_processor(app, form);
+    if (pay == NULL)
+        return;
+    enum pt_lang lang = form->lang;
+    bool method_invalid = form->error_field && strcmp(form->error_field, "method") == 0;
+    for (unsigned f = 0; f < PT_FREQUENCIES; f++) {
+        struct pt_pay_method methods[PT_PAY_METHODS_MAX];
+        size_t count = form_methods(app, form, (enum pt_frequency)f, methods);
+        if (count == 0)
+            continue;
+        const char *name = pt_frequency_name((enum pt_frequency)f);
+        pt_buf_printf(out, "<fieldset class=\"patron-methods%s\" data-frequency=\"%s\"><legend>",
+                      method_invalid && f == form->frequency ? " patron-invalid" : "", name);
+        pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_HOW_TO_PAY, lang));
+        pt_buf_puts(out, "</legend>");
+        for (size_t i = 0; i < count; i++) {
+            bool checked = f == form->frequency && form->method != NULL &&
+                           strcmp(form->method, methods[i].id) == 0;
+            pt_buf_printf(out, "<label><input type=\"radio\" name=\"method_%s\" value=\"", name);
+            pt_buf_html_str(out, methods[i].id);
+            pt_buf_printf(out, "\"%s> ", checked ? " checked" : "");
+            pt_buf_html_str(out, methods[i].label[0] != '\0'
+                                     ? methods[i].label
+                                     : pt_i18n_text(PT_MSG_PAGE_METHOD_CARD, lang));
+            if (methods[i].first_only) {
+                pt_buf_puts(out, " <small>(");
+                pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_METHOD_FIRST_ONLY, lang));
+                pt_buf_puts(out, ")</small>");
+            }
+            pt_buf_puts(out, "</label>");
+        }
+        if (method_invalid && f == form->frequency) {
+            pt_buf_puts(out, "<p class=\"patron-error\">");
+            pt_buf_html_str(out, form->error);
+            pt_buf_puts(out, "</p>");
+        }
+        pt_buf_puts(out, "</fieldset>");
+    }
+    if (pay->ops->asks_email)
+        return;
+    bool invalid = form->error_field && strcmp(form->error_field, "email") == 0;
+    pt_buf_puts(out, "<label for=\"email\">");
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_EMAIL, lang));
+    pt_buf_puts(out, "</label><input id=\"email\" name=\"email\" type=\"email\" "
+                     "autocomplete=\"email\" required value=\"");
+    if (form->email != NULL)
+        pt_buf_html_str(out, form->email);
+    pt_buf_puts(out, "\"");
+    if (invalid || form->email_prompt) {
+        pt_buf_printf(out, " aria-describedby=\"email-note\" autofocus%s><p id=\"email-note\" "
+                           "class=\"%s\">",
+                      invalid ? " aria-invalid=\"true\"" : "",
+                      invalid ? "patron-error" : "patron-notice");
+        pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_EMAIL_NEEDED, lang));
+        pt_buf_puts(out, "</p>");
+    } else {
+        pt_buf_puts(out, ">");
+    }
 }
 
 static void render_support(const struct pt_app *app, struct pt_buf *out,
@@ -456,10 +598,10 @@ static void render_support(const struct pt_app *app, struct pt_buf *out,
     if (form->error_field && strcmp(form->error_field, "currency") == 0)
         pt_buf_puts(out, " aria-invalid=\"true\" aria-describedby=\"currency-error\"");
     pt_buf_puts(out, ">");
-    static const char *const codes[] = {"USD", "EUR", "GBP", "CHF", "JPY"};
-    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+    for (size_t i = 0; i < app->currency_count; i++)
         pt_buf_printf(out, "<option%s>%s</option>",
-                      strcmp(codes[i], form->currency->code) == 0 ? " selected" : "", codes[i]);
+                      strcmp(app->currencies[i], form->currency->code) == 0 ? " selected" : "",
+                      app->currencies[i]);
     pt_buf_puts(out, "</select>");
     /* Without script the page cannot redraw its amounts when the currency
      * changes: this asks the server to. */
@@ -472,11 +614,12 @@ static void render_support(const struct pt_app *app, struct pt_buf *out,
         pt_buf_html_str(out, form->error);
         pt_buf_puts(out, "</p>");
     }
+    payer_fields(app, out, form);
     pt_buf_puts(out, "<p id=\"patron-statement\" class=\"patron-statement\" role=\"status\" "
                      "hidden></p><button type=\"submit\">");
     pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_CONTINUE, lang));
     pt_buf_puts(out, "</button>");
-    trust_line(app, out, form->lang);
+    trust_line(app, out, form);
     pt_buf_puts(out, "</form><script src=\"/support.js\"></script>");
     pt_render_page_end(out);
 }
@@ -509,6 +652,12 @@ static void render_check(const struct pt_app *app, struct pt_buf *out,
         pt_money_format_plain(&text, minor, form->currency);
         hidden_field(out, "other_amount", text.data);
         pt_buf_reset(&text);
+        hidden_field(out, "email", form->email);
+        if (form->method != NULL) {
+            char name[32];
+            snprintf(name, sizeof(name), "method_%s", pt_frequency_name(form->frequency));
+            hidden_field(out, name, form->method);
+        }
         if (i == 0) {
             confirm_token(&text, minor, form);
             hidden_field(out, "confirm", text.data);
@@ -521,7 +670,7 @@ static void render_check(const struct pt_app *app, struct pt_buf *out,
         pt_buf_puts(out, "</button></form>");
     }
     pt_buf_dispose(&text);
-    trust_line(app, out, form->lang);
+    trust_line(app, out, form);
     pt_render_page_end(out);
 }
 
@@ -577,6 +726,8 @@ static void start_pledge(struct pt_app *app, struct pt_request *request,
         .variant = form->variant,
         .language = language,
         .return_url = form->return_url,
+        .email = form->email,
+        .method = form->method,
     };
     int64_t now = pt_app_now(app);
     char pledge_id[33], url[PT_PAY_URL_MAX], error[300] = "";
@@ -594,7 +745,7 @@ static void start_pledge(struct pt_app *app, struct pt_request *request,
                              pt_i18n_text(PT_MSG_PAGE_PROCESSOR_DOWN, lang));
         return;
     }
-    if (app->ledger->pay == NULL) {
+    if (url[0] == '\0') {
         /* No processor: nothing was charged, and the page says so. */
         struct pt_buf body;
         pt_buf_init(&body);
@@ -633,6 +784,9 @@ void pt_pages_support(struct pt_app *app, struct pt_request *request,
     } else if (!read_amount(app, &form, &minor, &stated)) {
         render_support(app, &body, &form, false);
         html_answer(request, response, 422, &body);
+    } else if (!read_payer(app, &form)) {
+        render_support(app, &body, &form, false);
+        html_answer(request, response, form.error_field != NULL ? 422 : 200, &body);
     } else if (!stated) {
         render_check(app, &body, &form, minor);
         html_answer(request, response, 200, &body);

@@ -18,6 +18,7 @@
 #include "patron/money.h"
 #include "patron/pay.h"
 #include "patron/pledges.h"
+#include "patron/processors.h"
 #include "patron/ratelimit.h"
 #include "patron/render.h"
 #include "patron/store.h"
@@ -219,13 +220,18 @@ void pt_payment_routes_thanks(struct pt_app *app, struct pt_request *request,
     /* The donor may arrive before the processor's webhook: read the checkout
      * now and apply it. The webhook, when it comes, changes nothing more.
      * Once the ledger knows the outcome, the ledger answers. */
-    if (app->pay != NULL && session != NULL && strcmp(session, pledge.checkout_id) == 0 &&
+    /* A processor that cannot name its checkout in the return address
+     * (Mollie) brings the donor back without one: the pledge's own is read. */
+    struct pt_pay *pay = pt_pledges_processor(app->ledger, &pledge);
+    bool named = session != NULL && strcmp(session, pledge.checkout_id) == 0;
+    bool unnamed = session == NULL && pay != NULL && !pay->ops->return_names_checkout;
+    if (pay != NULL && pledge.checkout_id[0] != '\0' && (named || unnamed) &&
         strcmp(pledge.status, "pending") == 0) {
         if (check_begin(app->thanks_checks, pledge.id)) {
             struct pt_ledger_result result;
             char error[300];
-            if (pt_pledges_apply_session(app->ledger, session, NULL, NULL, pt_app_now(app),
-                                         &result, error, sizeof(error)) != PT_OK)
+            if (pt_pledges_apply_session(app->ledger, pay, pledge.checkout_id, NULL, NULL,
+                                         pt_app_now(app), &result, error, sizeof(error)) != PT_OK)
                 pt_log(PT_LOG_ERROR, "the thank-you page could not confirm a checkout: %s", error);
             check_done(app->thanks_checks, pledge.id);
         }
@@ -269,8 +275,11 @@ void pt_payment_routes_thanks(struct pt_app *app, struct pt_request *request,
 void pt_payment_routes_webhook(struct pt_app *app, struct pt_request *request,
                                struct pt_response *response)
 {
-    if (app->pay == NULL) {
-        pt_response_error(request, response, 404, "No payment processor is configured.");
+    /* /v1/webhooks/NAME: each processor calls its own address. */
+    const char *name = strrchr(request->path, '/');
+    struct pt_pay *pay = pt_processors_named(app->processors, name != NULL ? name + 1 : "");
+    if (pay == NULL) {
+        pt_response_error(request, response, 404, "This payment processor is not configured.");
         return;
     }
     if (request->body == NULL) {
@@ -279,17 +288,36 @@ void pt_payment_routes_webhook(struct pt_app *app, struct pt_request *request,
     }
     struct pt_pay_event event;
     char error[300];
-    /* The signature is checked on the raw bytes as they arrived. */
-    if (app->pay->ops->verify_webhook(app->pay, pt_http_header(request, "Stripe-Signature"),
-                                      request->body, request->body_length, pt_app_now(app),
-                                      &event, error, sizeof(error)) != PT_OK) {
+    /* The signature is checked on the raw bytes as they arrived; a
+     * processor that signs nothing is asked what the object really is. */
+    const char *signature = pay->ops->signature_header != NULL
+                                ? pt_http_header(request, pay->ops->signature_header)
+                                : NULL;
+    enum pt_status verified = pay->ops->verify_webhook(pay, signature, request->body,
+                                                       request->body_length, pt_app_now(app),
+                                                       &event, error, sizeof(error));
+    if (verified == PT_ERR_NOT_FOUND) {
+        /* Not an object of this account: acknowledged, nothing changes,
+         * and the answer tells a prober nothing more. */
+        static const char acknowledged[] =
+            "{\"received\":true,\"duplicate\":false,\"ignored\":true}";
+        pt_response_text(request, response, 200, "application/json", acknowledged,
+                         sizeof(acknowledged) - 1);
+        return;
+    }
+    if (verified == PT_ERR_INVALID) {
         pt_response_error(request, response, 400, error);
+        return;
+    }
+    if (verified != PT_OK) {
+        pt_log(PT_LOG_ERROR, "a %s webhook could not be checked yet: %s", pay->ops->label, error);
+        pt_response_error(request, response, 503, "The event could not be checked now.");
         return;
     }
     struct pt_ledger_result result;
     bool ignored = false;
-    enum pt_status status = pt_pledges_apply_event(app->ledger, &event, pt_app_now(app), &result,
-                                                   &ignored, error, sizeof(error));
+    enum pt_status status = pt_pledges_apply_event(app->ledger, pay, &event, pt_app_now(app),
+                                                   &result, &ignored, error, sizeof(error));
     if (status) {
         /* Not applied: a 5xx makes the processor deliver it again later. */
         pt_log(PT_LOG_ERROR, "event %s (%s) not applied yet: %s", event.id, event.type, error);
@@ -461,7 +489,8 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
     char error[300] = "";
     if (strcmp(action, "cancel_confirm") == 0 && live) {
         render_cancel_confirmation(&body, &pledge, token);
-    } else if (!live || app->pay == NULL || pledge.subscription_id[0] == '\0' ||
+    } else if (!live || pt_pledges_processor(app->ledger, &pledge) == NULL ||
+               pledge.subscription_id[0] == '\0' ||
                (strcmp(action, "amount") != 0 && strcmp(action, "pause") != 0 &&
                 strcmp(action, "resume") != 0 && strcmp(action, "cancel") != 0 &&
                 strcmp(action, "card") != 0)) {
@@ -470,8 +499,17 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
     } else if (strcmp(action, "card") == 0) {
         char url[PT_PAY_URL_MAX], back[400];
         snprintf(back, sizeof(back), "%s/manage?t=%s", app->config->public_url, token);
-        if (app->pay->ops->portal(app->pay, pledge.customer_id, back, url, sizeof(url), error,
-                                  sizeof(error)) == PT_OK) {
+        struct pt_pay *pay = pt_pledges_processor(app->ledger, &pledge);
+        struct pt_pay_pledge current = {
+            .id = pledge.id,
+            .customer = pledge.customer_id,
+            .subscription = pledge.subscription_id,
+            .frequency = pledge.frequency,
+            .amount_minor = pledge.amount_minor,
+            .currency = pledge.currency,
+        };
+        if (pay->ops->portal(pay, &current, back, url, sizeof(url), error, sizeof(error)) ==
+            PT_OK) {
             pt_buf_dispose(&body);
             pt_response_text(request, response, 303, "text/plain", "", 0);
             pt_response_header(response, "Location",

@@ -20,30 +20,35 @@
 /* ---------------------------------------------------------------- checkout */
 
 /* Creates the processor's checkout for a stored pending pledge and records
- * its id; url is where to send the donor. */
-static enum pt_status start_checkout(struct pt_ledger *ledger,
+ * its id and the processor; url is where to send the donor. */
+static enum pt_status start_checkout(struct pt_ledger *ledger, struct pt_pay *pay,
                                      const struct pt_pledge_record *pledge,
-                                     const char *return_url, char *url, size_t url_size,
-                                     char *error, size_t error_size)
+                                     const struct pt_pledge_request *request, char *url,
+                                     size_t url_size, char *error, size_t error_size)
 {
-    struct pt_buf success, cancel, description;
+    struct pt_buf success, cancel, description, webhook;
     pt_buf_init(&success);
     pt_buf_init(&cancel);
     pt_buf_init(&description);
+    pt_buf_init(&webhook);
     const char *public_url = ledger->public_url;
-    pt_buf_printf(&success, "%s/thanks?pledge=%s&session={CHECKOUT_SESSION_ID}", public_url,
-                  pledge->id);
-    if (return_url != NULL) {
+    pt_buf_printf(&success, "%s/thanks?pledge=%s", public_url, pledge->id);
+    /* A processor that cannot name its checkout in the address comes back
+     * without it; the thank-you page then reads the pledge's own. */
+    if (pay->ops->return_names_checkout)
+        pt_buf_puts(&success, "&session={CHECKOUT_SESSION_ID}");
+    if (request->return_url != NULL) {
         pt_buf_puts(&success, "&return=");
-        pt_buf_url(&success, return_url);
+        pt_buf_url(&success, request->return_url);
     }
     pt_buf_printf(&cancel, "%s/support?lang=%s", public_url, pledge->language);
+    pt_buf_printf(&webhook, "%s/v1/webhooks/%s", public_url, pay->ops->name);
     enum pt_msg how = pledge->frequency == PT_FREQUENCY_MONTHLY  ? PT_MSG_PLEDGE_CHECKOUT_MONTHLY
                       : pledge->frequency == PT_FREQUENCY_ANNUAL ? PT_MSG_PLEDGE_CHECKOUT_ANNUAL
                                                                  : PT_MSG_PLEDGE_CHECKOUT_ONE_OFF;
     pt_buf_printf(&description, "%s: %s", ledger->newsroom_name,
                   pt_i18n_text(how, pt_i18n_lang(pledge->language)));
-    struct pt_pay_checkout_request request = {
+    struct pt_pay_checkout_request checkout_request = {
         .pledge_id = pledge->id,
         .frequency = pledge->frequency,
         .amount_minor = pledge->amount_minor,
@@ -52,12 +57,14 @@ static enum pt_status start_checkout(struct pt_ledger *ledger,
         .description = description.data,
         .success_url = success.data,
         .cancel_url = cancel.data,
+        .webhook_url = webhook.data,
+        .method = request->method,
     };
     struct pt_pay_checkout checkout;
-    enum pt_status status = ledger->pay->ops->create_checkout(ledger->pay, &request, &checkout,
-                                                              error, error_size);
+    enum pt_status status =
+        pay->ops->create_checkout(pay, &checkout_request, &checkout, error, error_size);
     if (status == PT_OK) {
-        status = pt_store_pledge_set_checkout(ledger->store, pledge->id, ledger->pay->ops->name,
+        status = pt_store_pledge_set_checkout(ledger->store, pledge->id, pay->ops->name,
                                               checkout.id);
         if (status)
             snprintf(error, error_size, "the checkout's id could not be stored");
@@ -67,6 +74,28 @@ static enum pt_status start_checkout(struct pt_ledger *ledger,
     pt_buf_dispose(&success);
     pt_buf_dispose(&cancel);
     pt_buf_dispose(&description);
+    pt_buf_dispose(&webhook);
+    return status;
+}
+
+/* Seals the address the donor typed on the support page into the pledge. */
+static enum pt_status seal_typed_email(struct pt_ledger *ledger, const char *pledge_id,
+                                       const char *typed, int64_t now)
+{
+    char email[255];
+    if (pt_crypto_normalise_email(typed, email) != PT_OK)
+        return PT_ERR_INVALID;
+    unsigned char *sealed = NULL;
+    unsigned char hash[PT_CRYPTO_HASH_BYTES];
+    struct pt_ledger_change change = {.pledge_id = pledge_id, .now = now};
+    pt_crypto_seal(ledger->crypto, email, &sealed, &change.email_sealed_length);
+    pt_crypto_lookup_hash(ledger->crypto, email, hash);
+    sodium_memzero(email, sizeof(email));
+    change.email_sealed = sealed;
+    change.email_hash = hash;
+    struct pt_ledger_result result;
+    enum pt_status status = pt_store_ledger_apply(ledger->store, &change, &result);
+    free(sealed);
     return status;
 }
 
@@ -77,6 +106,26 @@ enum pt_status pt_pledges_create(struct pt_ledger *ledger, const struct pt_pledg
     pledge_id[0] = '\0';
     if (url_size > 0)
         checkout_url[0] = '\0';
+    struct pt_pay *pay = NULL;
+    if (pt_processors_count(ledger->processors) > 0) {
+        pay = pt_processors_for(ledger->processors, request->currency);
+        if (pay == NULL || !pay->ops->supports(pay, request->currency, request->frequency)) {
+            snprintf(error, error_size, "no payment processor charges %s", request->currency);
+            return PT_ERR_INVALID;
+        }
+        if (request->amount_minor < pay->ops->minimum(pay, request->currency)) {
+            snprintf(error, error_size, "%s's smallest charge in %s is %lld minor units",
+                     pay->ops->label, request->currency,
+                     (long long)pay->ops->minimum(pay, request->currency));
+            return PT_ERR_INVALID;
+        }
+    }
+    bool typed_email = request->email != NULL && request->email[0] != '\0';
+    char normalised[255];
+    if (typed_email && pt_crypto_normalise_email(request->email, normalised) != PT_OK) {
+        snprintf(error, error_size, "the email address is not one");
+        return PT_ERR_INVALID;
+    }
     unsigned char random[16];
     randombytes_buf(random, sizeof(random));
     struct pt_pledge pledge = {
@@ -91,12 +140,15 @@ enum pt_status pt_pledges_create(struct pt_ledger *ledger, const struct pt_pledg
     };
     sodium_bin2hex(pledge.id, sizeof(pledge.id), random, sizeof(random));
     enum pt_status status = pt_store_pledge_add(ledger->store, &pledge);
+    if (status == PT_OK && typed_email)
+        status = seal_typed_email(ledger, pledge.id, request->email, now);
+    sodium_memzero(normalised, sizeof(normalised));
     if (status) {
         snprintf(error, error_size, "the pledge could not be stored");
         return status;
     }
     snprintf(pledge_id, 33, "%s", pledge.id);
-    if (ledger->pay == NULL)
+    if (pay == NULL)
         return PT_OK;
     /* On to the processor's checkout; the pledge stays pending until the
      * processor says it is paid. */
@@ -106,8 +158,16 @@ enum pt_status pt_pledges_create(struct pt_ledger *ledger, const struct pt_pledg
         snprintf(error, error_size, "the pledge just stored could not be read");
         return status;
     }
-    return start_checkout(ledger, &record, request->return_url, checkout_url, url_size, error,
+    return start_checkout(ledger, pay, &record, request, checkout_url, url_size, error,
                           error_size);
+}
+
+struct pt_pay *pt_pledges_processor(const struct pt_ledger *ledger,
+                                    const struct pt_pledge_record *pledge)
+{
+    /* Pledges from before processors were named are Stripe's. */
+    return pt_processors_named(ledger->processors,
+                               pledge->processor[0] != '\0' ? pledge->processor : "stripe");
 }
 
 /* -------------------------------------------------------- applying events */
@@ -141,30 +201,34 @@ static void wake_if_queued(struct pt_ledger *ledger, const struct pt_ledger_resu
         pt_outbox_wake(ledger->outbox);
 }
 
-enum pt_status pt_pledges_apply_session(struct pt_ledger *ledger, const char *session_id,
-                                        const char *event_id, const char *event_type,
-                                        int64_t now, struct pt_ledger_result *result,
-                                        char *error, size_t error_size)
+enum pt_status pt_pledges_apply_session(struct pt_ledger *ledger, struct pt_pay *pay,
+                                        const char *session_id, const char *event_id,
+                                        const char *event_type, int64_t now,
+                                        struct pt_ledger_result *result, char *error,
+                                        size_t error_size)
 {
     memset(result, 0, sizeof(*result));
+    if (pay == NULL) {
+        snprintf(error, error_size, "no payment processor is configured");
+        return PT_ERR_INVALID;
+    }
     int64_t observed_at = now_ms();
     struct pt_pay_session session;
-    enum pt_status status = ledger->pay->ops->read_session(ledger->pay, session_id, &session, error,
-                                                        error_size);
+    enum pt_status status = pay->ops->read_session(pay, session_id, &session, error, error_size);
     if (status)
         return status;
-    /* Only a checkout we started, for the pledge it names, counts. */
+    /* Only a checkout we started, for the pledge it names, counts: the
+     * pledge's own, or a new payment method for it. */
     struct pt_pledge_record pledge;
     status = pt_store_pledge_get(ledger->store, session.pledge_id, &pledge);
-    if (status == PT_OK && strcmp(pledge.checkout_id, session.id) != 0)
+    if (status == PT_OK && strcmp(pledge.checkout_id, session.id) != 0 &&
+        !(session.replaces_method && strcmp(pledge.processor, pay->ops->name) == 0))
         status = PT_ERR_NOT_FOUND;
     if (status) {
         snprintf(error, error_size, "checkout %s is not for a pledge of ours", session_id);
         return status;
     }
-    if (strcmp(session.status, "complete") != 0)
-        return PT_OK; /* the donor has not finished; nothing to record yet */
-
+    const char *payment = session.payment[0] ? session.payment : session.id;
     struct pt_ledger_change change = {
         .event_id = event_id,
         .event_type = event_type,
@@ -174,6 +238,29 @@ enum pt_status pt_pledges_apply_session(struct pt_ledger *ledger, const char *se
         .now = now,
         .observed_at = observed_at,
     };
+    if (strcmp(session.status, "complete") != 0) {
+        /* Not paid. A failed payment is recorded once (and the donor told,
+         * once); an expired or cancelled one is a line in the history when
+         * the processor reports it, and nothing at all when a reload of
+         * the thank-you page asks. */
+        if (strcmp(session.payment_status, "failed") == 0) {
+            change.failure_invoice = payment;
+            change.failure_attempt = 1;
+            change.note = "the first payment failed";
+        } else if (strcmp(session.status, "expired") == 0 && event_id != NULL) {
+            change.history_note = true;
+            change.note = "the checkout ended unpaid";
+        } else {
+            return PT_OK; /* the donor has not finished; nothing to record yet */
+        }
+        change.customer_id = NULL;
+        change.observed_at = 0;
+        status = pt_store_ledger_apply(ledger->store, &change, result);
+        if (status == PT_OK)
+            wake_if_queued(ledger, result);
+        return status;
+    }
+
     unsigned char *sealed = NULL;
     unsigned char hash[PT_CRYPTO_HASH_BYTES];
     char email[255];
@@ -184,18 +271,35 @@ enum pt_status pt_pledges_apply_session(struct pt_ledger *ledger, const char *se
         change.email_hash = hash;
         sodium_memzero(email, sizeof(email));
     }
+    bool paid = strcmp(session.payment_status, "paid") == 0;
     struct pt_pay_subscription subscription;
-    if (session.subscription[0] != '\0') {
-        status = ledger->pay->ops->read_subscription(ledger->pay, session.subscription, &subscription,
-                                                  error, error_size);
+    if (session.replaces_method) {
+        change.subscription_id = session.subscription[0] ? session.subscription : NULL;
+        change.note = "payment method updated";
+        change.observed_at = 0;
+        if (paid && session.payment[0] != '\0') {
+            change.payment_id = session.payment;
+            change.payment_amount = session.amount_total;
+            change.payment_currency = session.currency;
+        }
+    } else if (session.subscription[0] != '\0') {
+        status = pay->ops->read_subscription(pay, session.customer, session.subscription,
+                                             &subscription, error, error_size);
         if (status)
             goto out;
         change.subscription_id = subscription.id;
         change.status = pt_pledges_status_for(&subscription);
         change.amount_minor = subscription.amount_minor;
-    } else if (strcmp(session.payment_status, "paid") == 0) {
+        /* A processor whose checkout is the first charge names it: it is
+         * the first payment of the pledge (Stripe's come as invoices). */
+        if (paid && session.payment[0] != '\0') {
+            change.payment_id = session.payment;
+            change.payment_amount = session.amount_total;
+            change.payment_currency = session.currency;
+        }
+    } else if (paid) {
         change.status = "completed";
-        change.payment_id = session.payment[0] ? session.payment : session.id;
+        change.payment_id = payment;
         change.payment_amount = session.amount_total;
         change.payment_currency = session.currency;
     }
@@ -207,22 +311,66 @@ out:
     return status;
 }
 
-enum pt_status pt_pledges_apply_event(struct pt_ledger *ledger, const struct pt_pay_event *event,
-                                      int64_t now, struct pt_ledger_result *result, bool *ignored,
-                                      char *error, size_t error_size)
+/* The pledge an event is about: the one its metadata names, else the one
+ * holding its subscription. */
+static enum pt_status find_event_pledge(struct pt_ledger *ledger, const char *pledge_id,
+                                        const char *subscription_id,
+                                        struct pt_pledge_record *pledge)
+{
+    enum pt_status status = PT_ERR_NOT_FOUND;
+    if (pledge_id != NULL && pledge_id[0] != '\0')
+        status = pt_store_pledge_get(ledger->store, pledge_id, pledge);
+    if (status == PT_ERR_NOT_FOUND && subscription_id != NULL && subscription_id[0] != '\0')
+        status = pt_store_pledge_find(ledger->store, subscription_id, NULL, pledge);
+    return status;
+}
+
+/* Money that came back: recorded once against its payment, with a line in
+ * the pledge's history, and shown to the newsroom. */
+static enum pt_status apply_reversal(struct pt_ledger *ledger, const struct pt_pay_event *event,
+                                     int64_t now, struct pt_ledger_result *result, bool *ignored)
+{
+    struct pt_pledge_record pledge;
+    enum pt_status status =
+        find_event_pledge(ledger, event->pledge_id, event->subscription, &pledge);
+    if (status == PT_ERR_NOT_FOUND) {
+        *ignored = true;
+        return PT_OK;
+    }
+    if (status)
+        return status;
+    struct pt_ledger_change change = {
+        .event_id = event->id,
+        .event_type = event->type,
+        .pledge_id = pledge.id,
+        .reversal_payment = event->object_id,
+        .reversal_amount = event->amount_minor,
+        .reversal_currency = event->currency[0] ? event->currency : pledge.currency,
+        .note = "a payment was charged back",
+        .now = now,
+    };
+    return pt_store_ledger_apply(ledger->store, &change, result);
+}
+
+enum pt_status pt_pledges_apply_event(struct pt_ledger *ledger, struct pt_pay *pay,
+                                      const struct pt_pay_event *event, int64_t now,
+                                      struct pt_ledger_result *result, bool *ignored, char *error,
+                                      size_t error_size)
 {
     memset(result, 0, sizeof(*result));
     *ignored = false;
     const char *type = event->type;
     if (event->kind == PT_PAY_EVENT_CHECKOUT_DONE) {
-        enum pt_status status = pt_pledges_apply_session(ledger, event->object_id, event->id, type,
-                                                         now, result, error, error_size);
+        enum pt_status status = pt_pledges_apply_session(ledger, pay, event->object_id, event->id,
+                                                         type, now, result, error, error_size);
         if (status == PT_ERR_NOT_FOUND) {
             *ignored = true;
             return PT_OK;
         }
         return status;
     }
+    if (event->kind == PT_PAY_EVENT_PAYMENT_REVERSED)
+        return apply_reversal(ledger, event, now, result, ignored);
     if (event->kind == PT_PAY_EVENT_OTHER || event->subscription[0] == '\0') {
         *ignored = true;
         return PT_OK;
@@ -231,8 +379,8 @@ enum pt_status pt_pledges_apply_event(struct pt_ledger *ledger, const struct pt_
      * processor has it now is the truth, not the event's copy. */
     int64_t observed_at = now_ms();
     struct pt_pay_subscription subscription;
-    enum pt_status status = ledger->pay->ops->read_subscription(ledger->pay, event->subscription,
-                                                             &subscription, error, error_size);
+    enum pt_status status = pay->ops->read_subscription(pay, event->customer, event->subscription,
+                                                        &subscription, error, error_size);
     if (status == PT_ERR_NOT_FOUND) {
         *ignored = true;
         return PT_OK;
@@ -240,9 +388,7 @@ enum pt_status pt_pledges_apply_event(struct pt_ledger *ledger, const struct pt_
     if (status)
         return status;
     struct pt_pledge_record pledge;
-    status = pt_store_pledge_get(ledger->store, subscription.pledge_id, &pledge);
-    if (status == PT_ERR_NOT_FOUND)
-        status = pt_store_pledge_find(ledger->store, subscription.id, NULL, &pledge);
+    status = find_event_pledge(ledger, subscription.pledge_id, subscription.id, &pledge);
     if (status == PT_ERR_NOT_FOUND) {
         *ignored = true; /* a subscription that is not a patron pledge */
         return PT_OK;
@@ -539,20 +685,34 @@ enum pt_status pt_pledges_send_outbox(struct pt_ledger *ledger, int64_t now, int
 
 /* ---------------------------------------------------------- the donor's acts */
 
-/* The processor must be there and hold the pledge's subscription. */
-static enum pt_status check_subscription(const struct pt_ledger *ledger,
-                                         const struct pt_pledge_record *pledge, char *error,
-                                         size_t error_size)
+/* The pledge as its processor needs it. */
+static struct pt_pay_pledge pay_pledge(const struct pt_pledge_record *pledge)
 {
-    if (ledger->pay == NULL) {
-        snprintf(error, error_size, "no payment processor is configured");
-        return PT_ERR_INVALID;
+    return (struct pt_pay_pledge){
+        .id = pledge->id,
+        .customer = pledge->customer_id,
+        .subscription = pledge->subscription_id,
+        .frequency = pledge->frequency,
+        .amount_minor = pledge->amount_minor,
+        .currency = pledge->currency,
+    };
+}
+
+/* The processor that holds the pledge's subscription, or NULL (error set). */
+static struct pt_pay *subscription_processor(const struct pt_ledger *ledger,
+                                             const struct pt_pledge_record *pledge, char *error,
+                                             size_t error_size)
+{
+    struct pt_pay *pay = pt_pledges_processor(ledger, pledge);
+    if (pay == NULL) {
+        snprintf(error, error_size, "the pledge's payment processor is not configured");
+        return NULL;
     }
     if (pledge->subscription_id[0] == '\0') {
         snprintf(error, error_size, "pledge %s has no subscription at the processor", pledge->id);
-        return PT_ERR_INVALID;
+        return NULL;
     }
-    return PT_OK;
+    return pay;
 }
 
 /* The history's length changes with every change of the pledge: the same
@@ -581,17 +741,18 @@ enum pt_status pt_pledges_change_amount(struct pt_ledger *ledger,
                                         int64_t amount_minor, const char *note, int64_t now,
                                         char *error, size_t error_size)
 {
-    enum pt_status status = check_subscription(ledger, pledge, error, error_size);
-    if (status)
-        return status;
+    struct pt_pay *pay = subscription_processor(ledger, pledge, error, error_size);
+    if (pay == NULL)
+        return PT_ERR_INVALID;
+    if (amount_minor < pay->ops->minimum(pay, pledge->currency)) {
+        snprintf(error, error_size, "below %s's smallest charge", pay->ops->label);
+        return PT_ERR_INVALID;
+    }
     char key[200];
     idempotency_key(key, sizeof(key), "amount", pledge, amount_minor);
-    struct pt_pay_subscription subscription;
-    status = ledger->pay->ops->read_subscription(ledger->pay, pledge->subscription_id,
-                                                 &subscription, error, error_size);
-    if (status == PT_OK)
-        status = ledger->pay->ops->change_amount(ledger->pay, &subscription, amount_minor, key,
-                                                 error, error_size);
+    struct pt_pay_pledge current = pay_pledge(pledge);
+    enum pt_status status =
+        pay->ops->change_amount(pay, &current, amount_minor, key, error, error_size);
     if (status)
         return status;
     struct pt_ledger_change change = {
@@ -604,17 +765,23 @@ enum pt_status pt_pledges_set_paused(struct pt_ledger *ledger,
                                      const char *note, int64_t now, char *error,
                                      size_t error_size)
 {
-    enum pt_status status = check_subscription(ledger, pledge, error, error_size);
-    if (status)
-        return status;
+    struct pt_pay *pay = subscription_processor(ledger, pledge, error, error_size);
+    if (pay == NULL)
+        return PT_ERR_INVALID;
     char key[200];
     idempotency_key(key, sizeof(key), paused ? "pause" : "resume", pledge, 0);
-    status = ledger->pay->ops->set_paused(ledger->pay, pledge->subscription_id, paused, key, error,
-                                          error_size);
+    struct pt_pay_pledge current = pay_pledge(pledge);
+    char replaced_by[PT_PAY_ID_MAX] = "";
+    enum pt_status status =
+        pay->ops->set_paused(pay, &current, paused, key, replaced_by, error, error_size);
     if (status)
         return status;
     struct pt_ledger_change change = {
-        .pledge_id = pledge->id, .status = paused ? "paused" : "active", .note = note, .now = now};
+        .pledge_id = pledge->id,
+        .status = paused ? "paused" : "active",
+        .subscription_id = replaced_by[0] != '\0' ? replaced_by : NULL,
+        .note = note,
+        .now = now};
     return record_own_change(ledger, &change);
 }
 
@@ -628,11 +795,11 @@ enum pt_status pt_pledges_cancel(struct pt_ledger *ledger, const struct pt_pledg
              (long long)pledge->history_count);
     enum pt_status status = PT_OK;
     if (pledge->subscription_id[0] != '\0') {
-        if (ledger->pay == NULL) {
-            snprintf(error, error_size, "no payment processor is configured");
+        struct pt_pay *pay = subscription_processor(ledger, pledge, error, error_size);
+        if (pay == NULL)
             return PT_ERR_INVALID;
-        }
-        status = ledger->pay->ops->cancel(ledger->pay, pledge->subscription_id, key, error, error_size);
+        struct pt_pay_pledge current = pay_pledge(pledge);
+        status = pay->ops->cancel(pay, &current, key, error, error_size);
         /* Already cancelled at the processor is what we wanted. */
         if (status == PT_ERR_NOT_FOUND)
             status = PT_OK;

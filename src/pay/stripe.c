@@ -3,7 +3,6 @@
  * The amount of a recurring pledge is modelled as a price of one minor unit
  * times a quantity, so changing a pledge's amount is a change of quantity on
  * the same subscription, never a new checkout. */
-#include <curl/curl.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include "patron/buf.h"
 #include "patron/money.h"
 #include "patron/pay.h"
+#include "patron/webapi.h"
 
 /* Pinned, so that Stripe's answers keep the shape this file reads. */
 static const char api_version[] = "2024-06-20";
@@ -50,12 +50,6 @@ static void form_integer(struct pt_buf *form, const char *key, int64_t value)
     form_field(form, key, text);
 }
 
-static size_t collect(char *data, size_t size, size_t count, void *context)
-{
-    pt_buf_append(context, data, size * count);
-    return size * count;
-}
-
 /* How long a call may take: a reader waiting on a page gives up long before
  * a webhook, which Stripe retries, or a change of a pledge, which must not be
  * cut off half-way for nothing. */
@@ -68,54 +62,33 @@ static enum pt_status call(struct stripe *stripe, enum patience patience, const 
                            json_t **answer, char *error, size_t error_size)
 {
     *answer = NULL;
-    CURL *curl = curl_easy_init();
-    if (curl == NULL) {
-        snprintf(error, error_size, "libcurl could not start");
-        return PT_ERR_IO;
-    }
-    struct pt_buf url, body, header;
+    struct pt_buf url, body, authorization, version, idempotency;
     pt_buf_init(&url);
     pt_buf_init(&body);
-    pt_buf_init(&header);
+    pt_buf_init(&authorization);
+    pt_buf_init(&version);
+    pt_buf_init(&idempotency);
     pt_buf_printf(&url, "%s%s", stripe->api_base, path);
-    struct curl_slist *headers = NULL;
-    pt_buf_printf(&header, "Authorization: Bearer %s", stripe->secret_key);
-    headers = curl_slist_append(headers, header.data);
-    pt_buf_reset(&header);
-    pt_buf_printf(&header, "Stripe-Version: %s", api_version);
-    headers = curl_slist_append(headers, header.data);
+    pt_buf_printf(&authorization, "Authorization: Bearer %s", stripe->secret_key);
+    pt_buf_printf(&version, "Stripe-Version: %s", api_version);
+    const char *headers[4] = {authorization.data, version.data, NULL, NULL};
     if (idempotency_key != NULL) {
-        pt_buf_reset(&header);
-        pt_buf_printf(&header, "Idempotency-Key: %s", idempotency_key);
-        headers = curl_slist_append(headers, header.data);
+        pt_buf_printf(&idempotency, "Idempotency-Key: %s", idempotency_key);
+        headers[2] = idempotency.data;
     }
-    curl_easy_setopt(curl, CURLOPT_URL, url.data);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT,
-                     (long)(patience == FOR_READER ? stripe->reader_timeout_seconds
-                                                   : stripe->timeout_seconds));
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (strcmp(method, "POST") == 0) {
-        curl_easy_setopt(curl, CURLOPT_POST, 1L);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form && form->data ? form->data : "");
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)(form ? form->length : 0));
-    } else if (strcmp(method, "DELETE") == 0) {
-        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "DELETE");
-    }
-    CURLcode code = curl_easy_perform(curl);
+    struct pt_webapi_request request = {
+        .method = method,
+        .url = url.data,
+        .headers = headers,
+        .body = strcmp(method, "POST") == 0 ? (form && form->data ? form->data : "") : NULL,
+        .body_length = form ? form->length : 0,
+        .timeout_ms = 1000L * (patience == FOR_READER ? stripe->reader_timeout_seconds
+                                                      : stripe->timeout_seconds),
+    };
     long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    enum pt_status result = PT_OK;
-    if (code != CURLE_OK) {
-        snprintf(error, error_size, "Stripe could not be reached: %s", curl_easy_strerror(code));
-        result = PT_ERR_IO;
+    enum pt_status result = pt_webapi_call(&request, "Stripe", &status, &body, error, error_size);
+    if (result)
         goto out;
-    }
     json_error_t problem;
     *answer = json_loadb(body.data ? body.data : "", body.length, 0, &problem);
     if (*answer == NULL) {
@@ -135,9 +108,12 @@ static enum pt_status call(struct stripe *stripe, enum patience patience, const 
                                                                                    : PT_ERR_INVALID;
     }
 out:
+    sodium_memzero(authorization.data, authorization.length);
     pt_buf_dispose(&url);
     pt_buf_dispose(&body);
-    pt_buf_dispose(&header);
+    pt_buf_dispose(&authorization);
+    pt_buf_dispose(&version);
+    pt_buf_dispose(&idempotency);
     return result;
 }
 
@@ -252,17 +228,19 @@ static enum pt_status read_session(struct pt_pay *pay, const char *id,
     return PT_OK;
 }
 
-static enum pt_status read_subscription(struct pt_pay *pay, const char *id,
-                                        struct pt_pay_subscription *subscription, char *error,
-                                        size_t error_size)
+/* item is the subscription item whose quantity is the amount. */
+static enum pt_status read_stripe_subscription(struct stripe *stripe, const char *id,
+                                               struct pt_pay_subscription *subscription,
+                                               char item_id[PT_PAY_ID_MAX], char *error,
+                                               size_t error_size)
 {
     struct pt_buf path;
     pt_buf_init(&path);
     pt_buf_puts(&path, "/v1/subscriptions/");
     pt_buf_url(&path, id);
     json_t *answer = NULL;
-    enum pt_status status = call(from(pay), FOR_BACKGROUND, "GET", path.data, NULL, NULL,
-                                 &answer, error, error_size);
+    enum pt_status status = call(stripe, FOR_BACKGROUND, "GET", path.data, NULL, NULL, &answer,
+                                 error, error_size);
     pt_buf_dispose(&path);
     if (status)
         return status;
@@ -277,7 +255,7 @@ static enum pt_status read_subscription(struct pt_pay *pay, const char *id,
     const json_t *pause = json_object_get(answer, "pause_collection");
     subscription->paused = json_is_object(pause);
     const json_t *item = json_array_get(json_object_get(json_object_get(answer, "items"), "data"), 0);
-    copy_string(subscription->item, sizeof(subscription->item), json_object_get(item, "id"));
+    copy_string(item_id, PT_PAY_ID_MAX, json_object_get(item, "id"));
     int64_t quantity = json_integer_value(json_object_get(item, "quantity"));
     const json_t *price = json_object_get(item, "price");
     int64_t unit = json_integer_value(json_object_get(price, "unit_amount"));
@@ -288,11 +266,21 @@ static enum pt_status read_subscription(struct pt_pay *pay, const char *id,
         period_end = json_object_get(item, "current_period_end");
     subscription->current_period_end = json_integer_value(period_end);
     json_decref(answer);
-    if (subscription->item[0] == '\0' || unit <= 0) {
+    if (item_id[0] == '\0' || unit <= 0) {
         snprintf(error, error_size, "Stripe's subscription %s has no priced item", id);
         return PT_ERR_IO;
     }
     return PT_OK;
+}
+
+/* Stripe names a subscription alone; the customer is not needed. */
+static enum pt_status read_subscription(struct pt_pay *pay, const char *customer, const char *id,
+                                        struct pt_pay_subscription *subscription, char *error,
+                                        size_t error_size)
+{
+    (void)customer;
+    char item[PT_PAY_ID_MAX];
+    return read_stripe_subscription(from(pay), id, subscription, item, error, error_size);
 }
 
 static enum pt_status update_subscription(struct stripe *stripe, const char *id,
@@ -311,45 +299,53 @@ static enum pt_status update_subscription(struct stripe *stripe, const char *id,
     return status;
 }
 
-static enum pt_status change_amount(struct pt_pay *pay, const struct pt_pay_subscription *current,
+static enum pt_status change_amount(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
                                     int64_t amount_minor, const char *idempotency_key,
                                     char *error, size_t error_size)
 {
+    struct pt_pay_subscription current;
+    char item[PT_PAY_ID_MAX];
+    enum pt_status status = read_stripe_subscription(from(pay), pledge->subscription, &current,
+                                                     item, error, error_size);
+    if (status)
+        return status;
     struct pt_buf form;
     pt_buf_init(&form);
-    form_field(&form, "items[0][id]", current->item);
+    form_field(&form, "items[0][id]", item);
     /* One minor unit per item: the quantity is the amount. No proration:
      * the next charge simply uses the new amount. */
     form_integer(&form, "items[0][quantity]", amount_minor);
     form_field(&form, "proration_behavior", "none");
-    enum pt_status status = update_subscription(from(pay), current->id, &form, idempotency_key,
-                                                error, error_size);
+    status = update_subscription(from(pay), current.id, &form, idempotency_key, error,
+                                 error_size);
     pt_buf_dispose(&form);
     return status;
 }
 
-static enum pt_status set_paused(struct pt_pay *pay, const char *subscription, bool paused,
-                                 const char *idempotency_key, char *error, size_t error_size)
+static enum pt_status set_paused(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
+                                 bool paused, const char *idempotency_key,
+                                 char replaced_by[PT_PAY_ID_MAX], char *error, size_t error_size)
 {
+    replaced_by[0] = '\0'; /* Stripe pauses the subscription itself */
     struct pt_buf form;
     pt_buf_init(&form);
     if (paused)
         form_field(&form, "pause_collection[behavior]", "void");
     else
         form_field(&form, "pause_collection", "");
-    enum pt_status status = update_subscription(from(pay), subscription, &form, idempotency_key,
-                                                error, error_size);
+    enum pt_status status = update_subscription(from(pay), pledge->subscription, &form,
+                                                idempotency_key, error, error_size);
     pt_buf_dispose(&form);
     return status;
 }
 
-static enum pt_status cancel(struct pt_pay *pay, const char *subscription,
+static enum pt_status cancel(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
                              const char *idempotency_key, char *error, size_t error_size)
 {
     struct pt_buf path;
     pt_buf_init(&path);
     pt_buf_puts(&path, "/v1/subscriptions/");
-    pt_buf_url(&path, subscription);
+    pt_buf_url(&path, pledge->subscription);
     json_t *answer = NULL;
     enum pt_status status = call(from(pay), FOR_BACKGROUND, "DELETE", path.data, NULL,
                                  idempotency_key, &answer, error, error_size);
@@ -374,12 +370,13 @@ static enum pt_pay_event_kind event_kind(const char *type)
     return PT_PAY_EVENT_OTHER;
 }
 
-static enum pt_status portal(struct pt_pay *pay, const char *customer, const char *return_url,
-                             char *url, size_t url_size, char *error, size_t error_size)
+static enum pt_status portal(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
+                             const char *return_url, char *url, size_t url_size, char *error,
+                             size_t error_size)
 {
     struct pt_buf form;
     pt_buf_init(&form);
-    form_field(&form, "customer", customer);
+    form_field(&form, "customer", pledge->customer);
     form_field(&form, "return_url", return_url);
     json_t *answer = NULL;
     enum pt_status status = call(from(pay), FOR_READER, "POST", "/v1/billing_portal/sessions",
@@ -581,8 +578,42 @@ static void stripe_free(struct pt_pay *pay)
     free(stripe);
 }
 
+/* Every currency patron knows; Stripe charges them all. */
+static bool supports(const struct pt_pay *pay, const char *currency, enum pt_frequency frequency)
+{
+    (void)pay;
+    (void)frequency;
+    return pt_money_currency(currency) != NULL;
+}
+
+static int64_t minimum(const struct pt_pay *pay, const char *currency)
+{
+    (void)pay;
+    const struct pt_currency *known = pt_money_currency(currency);
+    return known != NULL ? known->processor_min : 1;
+}
+
+/* Checkout shows what the newsroom enabled in Stripe's dashboard. */
+static size_t methods(const struct pt_pay *pay, const char *currency, enum pt_frequency frequency,
+                      struct pt_pay_method *list, size_t capacity)
+{
+    (void)pay;
+    (void)currency;
+    (void)frequency;
+    (void)list;
+    (void)capacity;
+    return 0;
+}
+
 static const struct pt_pay_ops stripe_ops = {
     .name = "stripe",
+    .label = "Stripe",
+    .signature_header = "Stripe-Signature",
+    .return_names_checkout = true,
+    .asks_email = true,
+    .supports = supports,
+    .minimum = minimum,
+    .methods = methods,
     .create_checkout = create_checkout,
     .read_session = read_session,
     .read_subscription = read_subscription,

@@ -699,14 +699,10 @@ static enum pt_status sqlite_ledger_apply(struct pt_store *base,
         amount_now = change->amount_minor;
         result->amount_changed = true;
     }
-    if (result->status_changed || result->amount_changed) {
-        if (run(store, "UPDATE pledges SET status = ?, amount_minor = ?, updated_at = ? WHERE id = ?",
-                "sdds", status_now, amount_now, change->now, change->pledge_id) < 0 ||
-            run(store, "INSERT INTO pledge_history (pledge_id, at, status, amount_minor, note) "
-                       "VALUES (?, ?, ?, ?, ?)",
-                "sdsds", change->pledge_id, change->now, status_now, amount_now, note) < 0)
-            goto failed;
-    }
+    if ((result->status_changed || result->amount_changed) &&
+        run(store, "UPDATE pledges SET status = ?, amount_minor = ?, updated_at = ? WHERE id = ?",
+            "sdds", status_now, amount_now, change->now, change->pledge_id) < 0)
+        goto failed;
     char data[400];
     if (change->payment_id != NULL) {
         int inserted = run(store,
@@ -739,6 +735,27 @@ static enum pt_status sqlite_ledger_apply(struct pt_store *base,
             queue_email(store, change->pledge_id, "failed", data, change->now) < 0)
             goto failed;
     }
+    if (change->reversal_payment != NULL) {
+        int inserted = run(store,
+                           "INSERT INTO payment_reversals (payment_id, pledge_id, amount_minor, "
+                           "currency, reversed_at) VALUES (?, ?, ?, ?, ?) "
+                           "ON CONFLICT (payment_id) DO NOTHING",
+                           "ssdsd", change->reversal_payment, change->pledge_id,
+                           change->reversal_amount,
+                           change->reversal_currency ? change->reversal_currency : before.currency,
+                           change->now);
+        if (inserted < 0)
+            goto failed;
+        result->reversal_recorded = inserted == 1;
+    }
+    /* The history tells every change of state or amount, and every failed
+     * payment, reversal or lapse the processor reported, once. */
+    if ((result->status_changed || result->amount_changed || result->failure_recorded ||
+         result->reversal_recorded || change->history_note) &&
+        run(store, "INSERT INTO pledge_history (pledge_id, at, status, amount_minor, note) "
+                   "VALUES (?, ?, ?, ?, ?)",
+            "sdsds", change->pledge_id, change->now, status_now, amount_now, note) < 0)
+        goto failed;
     if (result->status_changed) {
         /* The donor hears of a pledge that starts, or ends, once. A pledge
          * can leave pending for any state the processor reports first:

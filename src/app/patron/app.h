@@ -21,12 +21,16 @@ struct pt_auth;
 struct pt_config;
 struct pt_ledger;
 struct pt_pay;
+struct pt_processors;
 struct pt_ratelimit;
 struct pt_request;
 struct pt_response;
 struct pt_select_options;
 struct pt_store;
 struct pt_thanks_checks;
+
+/* At most this many currencies on the support page. */
+#define PT_APP_CURRENCIES_MAX 16
 
 struct pt_app {
     const struct pt_config *config;
@@ -43,7 +47,10 @@ struct pt_app {
     struct pt_ratelimit *pledge_attempts; /* support-page submissions per client */
     struct pt_ratelimit *admin_failures;  /* wrong admin tokens per client */
     struct pt_ratelimit *event_batches;   /* /v1/events batches per client */
-    struct pt_pay *pay;   /* NULL until a processor is configured */
+    struct pt_processors *processors; /* which processor charges which currency; empty
+                                         until one is configured */
+    const char *currencies[PT_APP_CURRENCIES_MAX]; /* offered on the support page */
+    size_t currency_count;
     struct pt_ledger *ledger;   /* pledges: checkouts, events, manage actions, the outbox */
     struct pt_auth *auth;       /* the dashboard's users and sessions */
     pthread_mutex_t auth_lock;  /* auth's SQLite connection serves one thread at a time */

@@ -57,6 +57,12 @@ struct pt_config {
     char *stripe_webhook_secrets;/* one or more, comma-separated */
     int stripe_timeout;          /* seconds for a call nobody waits on (webhooks, changes) */
     int stripe_reader_timeout;   /* seconds for a call a reader waits on (checkout, /thanks) */
+    char *mollie_api_base;
+    char *mollie_api_key;        /* "" = no Mollie; "test_..." or "live_..." */
+    int mollie_timeout;
+    int mollie_reader_timeout;
+    char *currency_processors;   /* "EUR=mollie, *=stripe"; "" = the one processor for all */
+    char *currencies;            /* offered on the support page: "USD, EUR, GBP, CHF, JPY" */
     int manage_link_days;
     int pledge_attempts_per_hour;
     int event_batches_per_minute;     /* /v1/events batches per client address */

@@ -1,5 +1,7 @@
-/* Payment processors behind one interface. Stripe is the first; Mollie and
- * offline rails are meant to slot in beside it with their own ops table.
+/* Payment processors behind one interface: Stripe (stripe.c) and Mollie
+ * (mollie.c) each fill in a struct pt_pay_ops; the ledger (pledges.c) and
+ * the pages see only this header, and a processor's own names (its event
+ * types, its statuses) stay in its file.
  *
  * Amounts are minor units. Every call that changes something at the
  * processor carries an idempotency key derived from patron's own ids, so a
@@ -16,6 +18,7 @@
 
 #define PT_PAY_ID_MAX 128
 #define PT_PAY_URL_MAX 2048
+#define PT_PAY_METHODS_MAX 8
 
 struct pt_pay;
 
@@ -26,8 +29,12 @@ struct pt_pay_checkout_request {
     const char *currency;    /* "USD" */
     const char *language;    /* "en", "ru": the checkout page's language */
     const char *description; /* what the donor sees on the checkout page */
-    const char *success_url; /* may contain {CHECKOUT_SESSION_ID} */
+    const char *success_url; /* contains {CHECKOUT_SESSION_ID} when the processor's
+                                return_names_checkout is set */
     const char *cancel_url;
+    const char *webhook_url; /* for processors told per payment where to call */
+    const char *method;      /* a method the reader chose on the support page, or NULL:
+                                the processor's page asks */
 };
 
 struct pt_pay_checkout {
@@ -40,74 +47,136 @@ struct pt_pay_session {
     char id[PT_PAY_ID_MAX];
     char pledge_id[64];       /* our metadata */
     char status[32];          /* "complete", "open", "expired" */
-    char payment_status[32];  /* "paid", "unpaid", "no_payment_required" */
+    char payment_status[32];  /* "paid", "unpaid", "no_payment_required", "failed" */
     char customer[PT_PAY_ID_MAX];
     char subscription[PT_PAY_ID_MAX]; /* "" for one-off */
-    char payment[PT_PAY_ID_MAX];      /* the one-off's payment id */
-    char email[256];          /* what the donor typed at checkout */
+    char payment[PT_PAY_ID_MAX];      /* the payment the checkout made, when the
+                                         processor names one: recorded once */
+    char email[256];          /* what the donor typed at checkout, "" if it asks none */
     int64_t amount_total;
     char currency[4];
+    bool replaces_method;     /* a new payment method for a running pledge, not the
+                                 pledge's own checkout: its subscription now uses it */
 };
 
 struct pt_pay_subscription {
     char id[PT_PAY_ID_MAX];
     char pledge_id[64];
     char customer[PT_PAY_ID_MAX];
-    char item[PT_PAY_ID_MAX];   /* the subscription item whose quantity is the amount */
-    char status[32];            /* "active", "past_due", "canceled", "unpaid", ... */
+    char status[32];            /* "active", "past_due", "canceled", "unpaid", "paused", ... */
     bool paused;                /* collection paused */
-    int64_t amount_minor;       /* unit amount x quantity */
+    int64_t amount_minor;
     char currency[4];
     int64_t current_period_end;
 };
 
-/* What a verified webhook says; the object is re-read before use. */
+/* What the processor needs to act on one pledge. Strings are borrowed. */
+struct pt_pay_pledge {
+    const char *id;
+    const char *customer;     /* "" when not known */
+    const char *subscription; /* "" for a one-off gift */
+    enum pt_frequency frequency;
+    int64_t amount_minor;     /* the pledge's amount now */
+    const char *currency;
+};
+
 /* What an event means to the ledger, whatever the processor calls it: the
  * back end sets it, so the ledger never reads a processor's event names. */
 enum pt_pay_event_kind {
     PT_PAY_EVENT_OTHER,             /* acknowledged and ignored */
     PT_PAY_EVENT_CHECKOUT_DONE,     /* object_id is the checkout (session) to re-read */
-    PT_PAY_EVENT_PAYMENT_SUCCEEDED, /* a charge of subscription succeeded: object_id is the charge
-                                     */
+    PT_PAY_EVENT_PAYMENT_SUCCEEDED, /* a charge of subscription succeeded: object_id is the
+                                       charge */
     PT_PAY_EVENT_PAYMENT_FAILED,    /* a charge of subscription failed: object_id, attempt */
     PT_PAY_EVENT_SUBSCRIPTION,      /* subscription changed: re-read it */
+    PT_PAY_EVENT_PAYMENT_REVERSED,  /* money paid came back (a chargeback, a reversed
+                                       direct debit): object_id is the payment, amount_minor
+                                       what came back */
 };
 
+/* A verified webhook. Its object is re-read before use: the back end
+ * either did so already (a processor whose webhooks carry only an id) or
+ * the ledger does. */
 struct pt_pay_event {
-    char id[PT_PAY_ID_MAX];
+    char id[PT_PAY_ID_MAX];          /* applied once: the processor's event id, or one made
+                                        of the object and the state it reports */
     enum pt_pay_event_kind kind;
     char type[64]; /* the processor's own name, for the pledge's history */
     int64_t created;
-    char object_id[PT_PAY_ID_MAX];   /* the session, invoice or subscription */
-    char subscription[PT_PAY_ID_MAX];/* for invoices */
+    char object_id[PT_PAY_ID_MAX];   /* the session, invoice, payment or subscription */
+    char subscription[PT_PAY_ID_MAX];/* for charges of a subscription */
+    char customer[PT_PAY_ID_MAX];    /* when the processor names subscriptions per customer */
     char pledge_id[64];              /* from metadata, when the object carries it */
-    int64_t amount_minor;            /* invoices: paid or due */
+    int64_t amount_minor;            /* charges: paid or due; reversals: what came back */
     char currency[4];
-    int attempt;                     /* invoices: the attempt count */
+    int attempt;                     /* charges: the attempt count */
+};
+
+/* A way to pay that a processor offers for a currency and frequency. */
+struct pt_pay_method {
+    const char *id;    /* the processor's name for it: "creditcard", "ideal" */
+    const char *label; /* as readers know it: "iDEAL"; "" for "Card" (the page's own words) */
+    bool first_only;   /* it sets up a recurring pledge that later months charge another way
+                          (iDEAL's first payment, then SEPA Direct Debit) */
 };
 
 struct pt_pay_ops {
-    const char *name;
+    const char *name;             /* "stripe": stored with each pledge, and the webhook's path */
+    const char *label;            /* "Stripe": what readers and the newsroom read */
+    const char *signature_header; /* the webhook's signature header, NULL when it has none */
+    bool return_names_checkout;   /* success_url may carry {CHECKOUT_SESSION_ID} */
+    bool asks_email;              /* its checkout asks the donor's address; else the support
+                                     page does */
+    /* Whether it can charge this currency at this frequency at all. */
+    bool (*supports)(const struct pt_pay *pay, const char *currency,
+                     enum pt_frequency frequency);
+    /* Its smallest charge in the currency, in minor units. */
+    int64_t (*minimum)(const struct pt_pay *pay, const char *currency);
+    /* The ways to pay it offers for the currency and frequency, for the
+     * support page to show (0: its own page chooses): copies at most
+     * capacity into methods (static strings) and returns how many. */
+    size_t (*methods)(const struct pt_pay *pay, const char *currency, enum pt_frequency frequency,
+                      struct pt_pay_method *methods, size_t capacity);
     enum pt_status (*create_checkout)(struct pt_pay *pay,
                                       const struct pt_pay_checkout_request *request,
                                       struct pt_pay_checkout *checkout, char *error,
                                       size_t error_size);
+    /* Re-reads a checkout. A processor that sets up the subscription itself
+     * once the first payment is paid (Mollie) does so here, idempotently, so
+     * that a completed recurring checkout names its subscription as with
+     * Stripe. */
     enum pt_status (*read_session)(struct pt_pay *pay, const char *id,
                                    struct pt_pay_session *session, char *error,
                                    size_t error_size);
-    enum pt_status (*read_subscription)(struct pt_pay *pay, const char *id,
+    enum pt_status (*read_subscription)(struct pt_pay *pay, const char *customer, const char *id,
                                         struct pt_pay_subscription *subscription, char *error,
                                         size_t error_size);
-    enum pt_status (*change_amount)(struct pt_pay *pay, const struct pt_pay_subscription *current,
+    enum pt_status (*change_amount)(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
                                     int64_t amount_minor, const char *idempotency_key,
                                     char *error, size_t error_size);
-    enum pt_status (*set_paused)(struct pt_pay *pay, const char *subscription, bool paused,
-                                 const char *idempotency_key, char *error, size_t error_size);
-    enum pt_status (*cancel)(struct pt_pay *pay, const char *subscription,
+    /* Pauses or resumes. A processor that cannot pause cancels and, on
+     * resume, starts a new subscription: replaced_by is then its id (else
+     * ""), which the ledger records. */
+    enum pt_status (*set_paused)(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
+                                 bool paused, const char *idempotency_key,
+                                 char replaced_by[PT_PAY_ID_MAX], char *error,
+                                 size_t error_size);
+    /* PT_ERR_NOT_FOUND when it was cancelled already. */
+    enum pt_status (*cancel)(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
                              const char *idempotency_key, char *error, size_t error_size);
-    enum pt_status (*portal)(struct pt_pay *pay, const char *customer, const char *return_url,
-                             char *url, size_t url_size, char *error, size_t error_size);
-    /* Checks the signature over the raw body and parses the event. */
+    /* Where the donor goes to change the payment method. */
+    enum pt_status (*portal)(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
+                             const char *return_url, char *url, size_t url_size, char *error,
+                             size_t error_size);
+    /* Asks the processor to delete the donor's customer record, for an
+     * erasure; NULL when patron leaves it to the newsroom. */
+    enum pt_status (*delete_customer)(struct pt_pay *pay, const char *customer, char *error,
+                                      size_t error_size);
+    /* Verifies a webhook and says what it means: the signature over the raw
+     * body, or (a processor whose webhooks carry only an id) the object as
+     * the processor has it now. PT_ERR_INVALID: refuse it (400);
+     * PT_ERR_NOT_FOUND: an object the processor does not know for this
+     * account (acknowledged, nothing changes); PT_ERR_IO: ask again later. */
     enum pt_status (*verify_webhook)(struct pt_pay *pay, const char *signature_header,
                                      const char *body, size_t length, int64_t now,
                                      struct pt_pay_event *event, char *error, size_t error_size);
@@ -140,6 +209,29 @@ enum pt_status pt_pay_stripe_verify(const char *header, const char *body, size_t
 enum pt_status pt_pay_stripe_parse_event(const char *body, size_t length,
                                          struct pt_pay_event *event, char *error,
                                          size_t error_size);
+
+struct pt_mollie_settings {
+    const char *api_base;       /* "https://api.mollie.com"; a stand-in's address in tests */
+    const char *api_key;        /* "test_..." or "live_..." */
+    int timeout_seconds;        /* calls nobody waits on: changes, webhooks' reads */
+    int reader_timeout_seconds; /* calls a reader waits on: the whole checkout, /thanks */
+    const char *webhook_url;    /* where Mollie calls about payments patron creates outside a
+                                   checkout (a new payment method) */
+};
+
+/* The Mollie implementation (API v2). */
+struct pt_pay *pt_pay_mollie_new(const struct pt_mollie_settings *settings);
+
+/* Mollie's webhook body alone ("id=tr_..." form-encoded, nothing else), for
+ * tests and fuzzing: the payment's id, or PT_ERR_INVALID with a reason. */
+enum pt_status pt_pay_mollie_webhook_id(const char *body, size_t length, char id[PT_PAY_ID_MAX],
+                                        char *error, size_t error_size);
+
+/* One of Mollie's amount strings ("5.00", "500" for JPY) in minor units of
+ * the currency; PT_ERR_INVALID unless it has exactly the currency's
+ * decimals. */
+enum pt_status pt_pay_mollie_parse_amount(const char *value, const char *currency,
+                                          int64_t *minor);
 
 /* Wrappers so that callers read plain calls. */
 static inline void pt_pay_free(struct pt_pay *pay)

@@ -15,6 +15,7 @@
 #include "patron/crypto.h"
 #include "patron/mail.h"
 #include "patron/pay.h"
+#include "patron/processors.h"
 #include "patron/store.h"
 
 #define PT_MANAGE_TOKEN_MAX PT_CRYPTO_LINK_TOKEN_MAX
@@ -26,8 +27,8 @@ struct pt_outbox;
  * with a stand-in processor. Everything is borrowed. */
 struct pt_ledger {
     struct pt_store *store;
-    struct pt_pay *pay;                  /* the processor (ops and their context); NULL
-                                            until one is configured */
+    struct pt_processors *processors;    /* which processor charges which currency;
+                                            NULL or empty until one is configured */
     const struct pt_crypto *crypto;      /* seals donors' addresses, signs manage links */
     const struct pt_mail_settings *mail; /* url "" when no email is configured */
     const char *public_url;              /* links in emails and checkout return pages */
@@ -45,10 +46,13 @@ struct pt_pledge_request {
     const char *variant;    /* likewise */
     const char *language;   /* "en", "ru" */
     const char *return_url; /* the article the thank-you page leads back to; may be NULL */
+    const char *email;      /* typed on the support page when the processor's checkout
+                               asks none; sealed at once. NULL or "" for none */
+    const char *method;     /* the way to pay the reader chose there, or NULL */
 };
 
-/* Records a new pledge as pending, then (with a processor) creates its
- * checkout and records the checkout's id; checkout_url is where to send the
+/* Records a new pledge as pending, then (with a processor for its currency)
+ * creates its checkout and records the checkout's id and processor; checkout_url is where to send the
  * donor, "" when no processor is configured (nothing will be charged).
  * pledge_id is set once the pledge is stored and stays "" if it could not
  * be. When the processor fails the pledge stays pending with no checkout:
@@ -58,19 +62,26 @@ enum pt_status pt_pledges_create(struct pt_ledger *ledger, const struct pt_pledg
                                  int64_t now, char pledge_id[33], char *checkout_url,
                                  size_t url_size, char *error, size_t error_size);
 
-/* Re-reads a checkout from the processor and applies it: the pledge becomes
- * active (or, once paid, completed), with the donor's sealed address.
- * event_id is the webhook's, or NULL from the thank-you page. The sender is
- * woken when the change queued an email. */
-enum pt_status pt_pledges_apply_session(struct pt_ledger *ledger, const char *session_id,
+/* The processor that holds a pledge (by the name stored with it), or NULL. */
+struct pt_pay *pt_pledges_processor(const struct pt_ledger *ledger,
+                                    const struct pt_pledge_record *pledge);
+
+/* Re-reads a checkout from its processor and applies it: the pledge becomes
+ * active (or, once paid, completed), with the donor's sealed address; a
+ * checkout whose payment failed records the failure, and one that expired
+ * a line in the history. event_id is the webhook's, or NULL from the
+ * thank-you page. The sender is woken when the change queued an email. */
+enum pt_status pt_pledges_apply_session(struct pt_ledger *ledger, struct pt_pay *pay,
+                                        const char *session_id,
                                         const char *event_id, const char *event_type,
                                         int64_t now, struct pt_ledger_result *result,
                                         char *error, size_t error_size);
 
-/* Applies a verified webhook event once, re-reading its object first.
- * Events of other types, or about objects that are not ours, change
- * nothing (*ignored is set). */
-enum pt_status pt_pledges_apply_event(struct pt_ledger *ledger, const struct pt_pay_event *event,
+/* Applies a verified webhook event of processor pay once, re-reading its
+ * object first. Events of other types, or about objects that are not ours,
+ * change nothing (*ignored is set). */
+enum pt_status pt_pledges_apply_event(struct pt_ledger *ledger, struct pt_pay *pay,
+                                      const struct pt_pay_event *event,
                                       int64_t now, struct pt_ledger_result *result, bool *ignored,
                                       char *error, size_t error_size);
 

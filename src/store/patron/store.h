@@ -80,6 +80,11 @@ struct pt_ledger_change {
     const char *payment_currency;
     const char *failure_invoice; /* a failed attempt to record */
     int failure_attempt;
+    const char *reversal_payment; /* a payment whose money came back (a chargeback) */
+    int64_t reversal_amount;
+    const char *reversal_currency;
+    bool history_note;        /* append note to the history even when neither state nor
+                                 amount changes (an expired checkout) */
     const char *note;         /* why, for the history */
     int64_t now;
     int64_t observed_at;      /* ms when the processor's state was read; 0 for none. An
@@ -93,6 +98,7 @@ struct pt_ledger_result {
     bool amount_changed;
     bool payment_recorded;
     bool failure_recorded;
+    bool reversal_recorded;
 };
 
 /* An email waiting in the outbox. */

@@ -214,6 +214,6 @@ Test(i18n_rendered, page_phrases_follow_the_one_rule)
     }
     cr_assert_str_eq(pt_i18n_text(PT_MSG_PAGE_REGION_LABEL, pt_i18n_lang("ru-RU")),
                      "Обращение редакции");
-    cr_assert_str_eq(pt_i18n_text(PT_MSG_PAGE_TRUST_STRIPE, PT_LANG_EN),
-                     "Secure payment by Stripe \u00b7 change or cancel at any time");
+    cr_assert_str_eq(pt_i18n_text(PT_MSG_PAGE_TRUST_BY, PT_LANG_EN),
+                     "Secure payment by %s \u00b7 change or cancel at any time");
 }

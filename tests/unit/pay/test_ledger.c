@@ -44,6 +44,8 @@ static struct fake_processor {
     bool paused_asked;
     int cancels;
     enum pt_status change_answer; /* for amount, pause and cancel */
+    char resumed_as[PT_PAY_ID_MAX]; /* a processor that resumes with a new subscription */
+    int64_t minimum;                /* its smallest charge */
     char last_key[200];
 } fake;
 
@@ -83,11 +85,12 @@ static enum pt_status fake_read_session(struct pt_pay *pay, const char *id,
     return PT_OK;
 }
 
-static enum pt_status fake_read_subscription(struct pt_pay *pay, const char *id,
+static enum pt_status fake_read_subscription(struct pt_pay *pay, const char *customer,
+                                             const char *id,
                                              struct pt_pay_subscription *subscription, char *error,
                                              size_t error_size)
 {
-    (void)pay;
+    (void)pay, (void)customer;
     fake.subscription_reads++;
     if (fake.subscription_answer || strcmp(id, fake.subscription.id) != 0) {
         snprintf(error, error_size, "no such subscription");
@@ -103,12 +106,11 @@ static enum pt_status fake_read_subscription(struct pt_pay *pay, const char *id,
     return PT_OK;
 }
 
-static enum pt_status fake_change_amount(struct pt_pay *pay,
-                                         const struct pt_pay_subscription *current,
+static enum pt_status fake_change_amount(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
                                          int64_t amount_minor, const char *key, char *error,
                                          size_t error_size)
 {
-    (void)pay, (void)current;
+    (void)pay, (void)pledge;
     fake.amount_changes++;
     fake.amount_asked = amount_minor;
     snprintf(fake.last_key, sizeof(fake.last_key), "%s", key);
@@ -117,10 +119,13 @@ static enum pt_status fake_change_amount(struct pt_pay *pay,
     return fake.change_answer;
 }
 
-static enum pt_status fake_set_paused(struct pt_pay *pay, const char *subscription, bool paused,
-                                      const char *key, char *error, size_t error_size)
+static enum pt_status fake_set_paused(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
+                                      bool paused, const char *key,
+                                      char replaced_by[PT_PAY_ID_MAX], char *error,
+                                      size_t error_size)
 {
-    (void)pay, (void)subscription;
+    (void)pay, (void)pledge;
+    snprintf(replaced_by, PT_PAY_ID_MAX, "%s", fake.resumed_as);
     fake.pause_calls++;
     fake.paused_asked = paused;
     snprintf(fake.last_key, sizeof(fake.last_key), "%s", key);
@@ -129,10 +134,10 @@ static enum pt_status fake_set_paused(struct pt_pay *pay, const char *subscripti
     return fake.change_answer;
 }
 
-static enum pt_status fake_cancel(struct pt_pay *pay, const char *subscription, const char *key,
-                                  char *error, size_t error_size)
+static enum pt_status fake_cancel(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
+                                  const char *key, char *error, size_t error_size)
 {
-    (void)pay, (void)subscription;
+    (void)pay, (void)pledge;
     fake.cancels++;
     snprintf(fake.last_key, sizeof(fake.last_key), "%s", key);
     if (fake.change_answer)
@@ -140,14 +145,37 @@ static enum pt_status fake_cancel(struct pt_pay *pay, const char *subscription, 
     return fake.change_answer;
 }
 
+static bool fake_supports(const struct pt_pay *pay, const char *currency,
+                          enum pt_frequency frequency)
+{
+    (void)pay, (void)frequency;
+    return strcmp(currency, "XXX") != 0;
+}
+
+static int64_t fake_minimum(const struct pt_pay *pay, const char *currency)
+{
+    (void)pay, (void)currency;
+    return fake.minimum;
+}
+
+/* The fake is static: the processor set that "frees" it leaves it be. */
+static void fake_free_static(struct pt_pay *pay)
+{
+    (void)pay;
+}
+
 static const struct pt_pay_ops fake_ops = {
     .name = "fake",
+    .label = "Fake",
+    .supports = fake_supports,
+    .minimum = fake_minimum,
     .create_checkout = fake_checkout,
     .read_session = fake_read_session,
     .read_subscription = fake_read_subscription,
     .change_amount = fake_change_amount,
     .set_paused = fake_set_paused,
     .cancel = fake_cancel,
+    .free = fake_free_static,
 };
 
 /* ------------------------------------------------- a store that can fail */
@@ -283,6 +311,7 @@ static struct pt_scratch scratch;
 static struct pt_crypto crypto;
 static struct pt_mail_settings no_mail = {.url = ""};
 static struct pt_ledger ledger;
+static struct pt_processors *processors;
 
 static void setup(void)
 {
@@ -293,12 +322,15 @@ static void setup(void)
     cr_assert_eq(pt_crypto_load(&crypto, key_path, error, sizeof(error)), PT_OK, "%s", error);
     memset(&fake, 0, sizeof(fake));
     fake.super.ops = &fake_ops;
+    fake.minimum = 50;
+    processors = pt_processors_new();
+    cr_assert_eq(pt_processors_add(processors, &fake.super, error, sizeof(error)), PT_OK);
     memset(&wrapper, 0, sizeof(wrapper));
     wrapper.super.ops = &wrapper_ops;
     wrapper.inner = scratch.store;
     ledger = (struct pt_ledger){
         .store = &wrapper.super,
-        .pay = &fake.super,
+        .processors = processors,
         .crypto = &crypto,
         .mail = &no_mail,
         .public_url = "https://news.example",
@@ -310,6 +342,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+    pt_processors_free(processors);
     pt_scratch_close(&scratch);
 }
 
@@ -343,7 +376,7 @@ static struct pt_pledge_record pledge_now(const char *id)
 static void monthly_pledge(char id[33])
 {
     struct pt_pledge_request request = {
-        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL};
+        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL};
     char url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -359,7 +392,6 @@ static void monthly_pledge(char id[33])
     snprintf(fake.session.pledge_id, sizeof(fake.session.pledge_id), "%s", id);
     fake.subscription = (struct pt_pay_subscription){.id = "sub_1",
                                                      .customer = "cus_1",
-                                                     .item = "si_1",
                                                      .status = "active",
                                                      .amount_minor = 500,
                                                      .currency = "usd"};
@@ -389,7 +421,8 @@ static enum pt_status apply(const struct pt_pay_event *e, int64_t now,
                             struct pt_ledger_result *result, bool *ignored)
 {
     char error[256];
-    return pt_pledges_apply_event(&ledger, e, now, result, ignored, error, sizeof(error));
+    return pt_pledges_apply_event(&ledger, &fake.super, e, now, result, ignored, error,
+                                  sizeof(error));
 }
 
 static void apply_ok(const struct pt_pay_event *e, int64_t now, struct pt_ledger_result *result)
@@ -404,7 +437,7 @@ static void apply_ok(const struct pt_pay_event *e, int64_t now, struct pt_ledger
 Test(ledger, creating_a_pledge_stores_it_pending_and_asks_for_one_checkout)
 {
     struct pt_pledge_request request = {
-        PT_FREQUENCY_ANNUAL, 12000, "EUR", "spring", "b", "ru", "https://news.example/article"};
+        PT_FREQUENCY_ANNUAL, 12000, "EUR", "spring", "b", "ru", "https://news.example/article", NULL, NULL};
     char id[33], url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -436,8 +469,8 @@ Test(ledger, creating_a_pledge_stores_it_pending_and_asks_for_one_checkout)
 
 Test(ledger, without_a_processor_the_pledge_is_stored_and_nothing_is_asked)
 {
-    ledger.pay = NULL;
-    struct pt_pledge_request request = {PT_FREQUENCY_ONE_OFF, 700, "USD", NULL, NULL, "en", NULL};
+    ledger.processors = NULL;
+    struct pt_pledge_request request = {PT_FREQUENCY_ONE_OFF, 700, "USD", NULL, NULL, "en", NULL, NULL, NULL};
     char id[33], url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -453,7 +486,7 @@ Test(ledger, a_refused_checkout_leaves_a_pending_pledge_that_no_checkout_names)
 {
     fake.checkout_answer = PT_ERR_IO;
     struct pt_pledge_request request = {
-        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL};
+        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL};
     char id[33], url[PT_PAY_URL_MAX], error[256] = "";
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -472,7 +505,7 @@ Test(ledger, a_pledge_the_store_refuses_never_reaches_the_processor)
 {
     wrapper.fail_writes = true;
     struct pt_pledge_request request = {
-        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL};
+        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL};
     char id[33] = "x", url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
