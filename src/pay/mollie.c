@@ -951,6 +951,24 @@ static void classify(const json_t *payment, int64_t now, struct pt_pay_event *ev
         event->kind = PT_PAY_EVENT_CHECKOUT_DONE;
 }
 
+enum pt_status pt_pay_mollie_parse_payment(const char *body, size_t length, int64_t now,
+                                           struct pt_pay_event *event, char *error,
+                                           size_t error_size)
+{
+    json_error_t problem;
+    json_t *payment = json_loadb(body, length, JSON_REJECT_DUPLICATES, &problem);
+    if (!json_is_object(payment) || !is_mollie_id(json_string_value(json_object_get(payment, "id")),
+                                                  "tr_")) {
+        snprintf(error, error_size, "not a Mollie payment: %s",
+                 payment == NULL ? problem.text : "no tr_ id");
+        json_decref(payment);
+        return PT_ERR_INVALID;
+    }
+    classify(payment, now, event);
+    json_decref(payment);
+    return PT_OK;
+}
+
 static enum pt_status verify_webhook(struct pt_pay *pay, const char *signature_header,
                                      const char *body, size_t length, int64_t now,
                                      struct pt_pay_event *event, char *error, size_t error_size)

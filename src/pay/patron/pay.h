@@ -227,6 +227,12 @@ struct pt_pay *pt_pay_mollie_new(const struct pt_mollie_settings *settings);
 enum pt_status pt_pay_mollie_webhook_id(const char *body, size_t length, char id[PT_PAY_ID_MAX],
                                         char *error, size_t error_size);
 
+/* A Mollie payment as its API answers it (JSON), as the event it means:
+ * for tests and fuzzing; the webhook reads the payment, then this. */
+enum pt_status pt_pay_mollie_parse_payment(const char *body, size_t length, int64_t now,
+                                           struct pt_pay_event *event, char *error,
+                                           size_t error_size);
+
 /* One of Mollie's amount strings ("5.00", "500" for JPY) in minor units of
  * the currency; PT_ERR_INVALID unless it has exactly the currency's
  * decimals. */

@@ -862,3 +862,280 @@ Test(ledger, a_lost_link_request_queues_a_hash_and_the_sender_answers_it)
     wrapper.fail_writes = true;
     cr_assert_eq(pt_pledges_request_lost_link(&ledger, "donor@example.org", NOW), PT_ERR_IO);
 }
+
+/* ------------------------------------- what a second processor brings */
+
+/* A monthly pledge whose processor's page asks no address (Mollie's): the
+ * donor typed it on the support page, and the checkout is the first
+ * payment itself (tr_1, EUR). */
+static void first_payment_pledge(char id[33])
+{
+    struct pt_pledge_request request = {PT_FREQUENCY_MONTHLY, 500, "EUR", "spring", "a", "en",
+                                         NULL, "Donor@Example.org", "ideal"};
+    char url[PT_PAY_URL_MAX], error[256];
+    cr_assert_eq(
+        pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
+        PT_OK, "%s", error);
+    fake.session = (struct pt_pay_session){.id = "cs_1",
+                                           .status = "open",
+                                           .payment_status = "unpaid",
+                                           .customer = "cst_1",
+                                           .payment = "tr_1",
+                                           .amount_total = 500,
+                                           .currency = "EUR"};
+    snprintf(fake.session.pledge_id, sizeof(fake.session.pledge_id), "%s", id);
+    fake.subscription = (struct pt_pay_subscription){
+        .id = "sub_1", .customer = "cst_1", .status = "active", .amount_minor = 500,
+        .currency = "EUR"};
+    snprintf(fake.subscription.pledge_id, sizeof(fake.subscription.pledge_id), "%s", id);
+}
+
+/* A processor's payment that the ledger reads as a checkout. */
+static struct pt_pay_event checkout_event(const char *id, const char *type, const char *object_id)
+{
+    struct pt_pay_event e = event(id, type, object_id, "");
+    e.kind = PT_PAY_EVENT_CHECKOUT_DONE;
+    return e;
+}
+
+static int64_t history(const char *pledge_id, const char *note)
+{
+    char sql[300];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM pledge_history WHERE pledge_id = '%s' AND note = '%s'",
+             pledge_id, note);
+    return pt_scratch_query_int(&scratch, sql);
+}
+
+Test(ledger, an_address_typed_on_the_support_page_is_sealed_with_the_pledge)
+{
+    char id[33];
+    first_payment_pledge(id);
+    struct pt_pledge_record record = pledge_now(id);
+    cr_assert_gt(record.email_sealed_length, 0);
+    char *address = NULL;
+    cr_assert_eq(pt_crypto_open(&crypto, record.email_sealed, record.email_sealed_length,
+                                &address),
+                 PT_OK);
+    cr_assert_str_eq(address, "donor@example.org");
+    free(address);
+    cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM pledges WHERE "
+                                                "CAST(email_sealed AS TEXT) LIKE '%donor%'"),
+                 0, "sealed, never stored in the clear");
+}
+
+Test(ledger, a_bad_typed_address_stores_nothing_and_asks_no_processor)
+{
+    struct pt_pledge_request request = {PT_FREQUENCY_MONTHLY, 500, "EUR", NULL, NULL, "en",
+                                         NULL, "not an address", NULL};
+    char id[33], url[PT_PAY_URL_MAX], error[256];
+    cr_assert_eq(
+        pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
+        PT_ERR_INVALID);
+    cr_assert_str_eq(id, "");
+    cr_assert_eq(fake.checkouts, 0);
+    cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM pledges"), 0);
+}
+
+Test(ledger, a_currency_no_processor_charges_and_an_amount_below_its_minimum_are_refused)
+{
+    struct pt_pledge_request request = {PT_FREQUENCY_ONE_OFF, 500, "XXX", NULL, NULL, "en",
+                                        NULL, NULL, NULL};
+    char id[33], url[PT_PAY_URL_MAX], error[256];
+    cr_assert_eq(
+        pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
+        PT_ERR_INVALID);
+    cr_assert_not_null(strstr(error, "no payment processor charges XXX"), "%s", error);
+    request.currency = "USD";
+    request.amount_minor = 49;
+    cr_assert_eq(
+        pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
+        PT_ERR_INVALID);
+    cr_assert_not_null(strstr(error, "Fake's smallest charge"), "%s", error);
+    cr_assert_eq(fake.checkouts, 0);
+    cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM pledges"), 0);
+}
+
+Test(ledger, a_paid_first_payment_activates_and_records_that_payment_once)
+{
+    char id[33];
+    first_payment_pledge(id);
+    snprintf(fake.session.status, sizeof(fake.session.status), "complete");
+    snprintf(fake.session.payment_status, sizeof(fake.session.payment_status), "paid");
+    snprintf(fake.session.subscription, sizeof(fake.session.subscription), "sub_1");
+    struct pt_ledger_result result;
+    struct pt_pay_event paid = checkout_event("mollie-tr_1-paid", "payment.paid", "cs_1");
+    apply_ok(&paid, NOW + 30, &result);
+    cr_assert(result.status_changed);
+    cr_assert(result.payment_recorded);
+    struct pt_pledge_record record = pledge_now(id);
+    cr_assert_str_eq(record.status, "active");
+    cr_assert_str_eq(record.subscription_id, "sub_1");
+    cr_assert_str_eq(record.customer_id, "cst_1");
+    cr_assert_eq(count("SELECT count(*) FROM payments WHERE id = 'tr_1' AND pledge_id = '%s'", id),
+                 1);
+    /* The thank-you page reading it again records nothing more. */
+    char error[256];
+    cr_assert_eq(pt_pledges_apply_session(&ledger, &fake.super, "cs_1", NULL, NULL, NOW + 40,
+                                          &result, error, sizeof(error)),
+                 PT_OK, "%s", error);
+    cr_assert_not(result.payment_recorded);
+    cr_assert_eq(count("SELECT count(*) FROM payments WHERE pledge_id = '%s'", id), 1);
+    cr_assert_eq(emails(id, "thanks"), 1);
+    cr_assert_eq(emails(id, "receipt"), 1);
+}
+
+Test(ledger, a_failed_first_payment_is_recorded_once_with_one_email_and_a_history_line)
+{
+    char id[33];
+    first_payment_pledge(id);
+    snprintf(fake.session.status, sizeof(fake.session.status), "expired");
+    snprintf(fake.session.payment_status, sizeof(fake.session.payment_status), "failed");
+    struct pt_ledger_result result;
+    struct pt_pay_event failed = checkout_event("mollie-tr_1-failed", "payment.failed", "cs_1");
+    apply_ok(&failed, NOW + 30, &result);
+    cr_assert(result.failure_recorded);
+    cr_assert_not(result.status_changed);
+    /* The same failure told again (another delivery, or the thank-you page). */
+    apply_ok(&failed, NOW + 40, &result);
+    cr_assert(result.duplicate);
+    char error[256];
+    cr_assert_eq(pt_pledges_apply_session(&ledger, &fake.super, "cs_1", NULL, NULL, NOW + 50,
+                                          &result, error, sizeof(error)),
+                 PT_OK, "%s", error);
+    cr_assert_not(result.failure_recorded);
+    cr_assert_str_eq(pledge_now(id).status, "pending");
+    cr_assert_eq(emails(id, "failed"), 1);
+    cr_assert_eq(emails(id, "thanks"), 0, "a pledge that never paid is not thanked");
+    cr_assert_eq(history(id, "the first payment failed"), 1);
+}
+
+Test(ledger, an_expired_checkout_is_one_history_line_and_no_email)
+{
+    char id[33];
+    first_payment_pledge(id);
+    snprintf(fake.session.status, sizeof(fake.session.status), "expired");
+    struct pt_ledger_result result;
+    char error[256];
+    /* The thank-you page alone writes nothing: a reload is not news. */
+    cr_assert_eq(pt_pledges_apply_session(&ledger, &fake.super, "cs_1", NULL, NULL, NOW + 20,
+                                          &result, error, sizeof(error)),
+                 PT_OK, "%s", error);
+    cr_assert_eq(history(id, "the checkout ended unpaid"), 0);
+    struct pt_pay_event expired = checkout_event("mollie-tr_1-expired", "payment.expired", "cs_1");
+    apply_ok(&expired, NOW + 30, &result);
+    apply_ok(&expired, NOW + 40, &result);
+    cr_assert(result.duplicate);
+    cr_assert_eq(history(id, "the checkout ended unpaid"), 1);
+    cr_assert_eq(count("SELECT count(*) FROM outbox WHERE pledge_id = '%s'", id), 0);
+    cr_assert_str_eq(pledge_now(id).status, "pending");
+}
+
+Test(ledger, a_chargeback_is_recorded_once_against_its_payment_with_a_history_line)
+{
+    char id[33];
+    first_payment_pledge(id);
+    struct pt_ledger_result result;
+    struct pt_pay_event paid = event("mollie-tr_2-paid", "payment.paid", "tr_2", "sub_1");
+    paid.kind = PT_PAY_EVENT_PAYMENT_SUCCEEDED;
+    paid.amount_minor = 500;
+    snprintf(paid.currency, sizeof(paid.currency), "EUR");
+    cr_assert_eq(pt_store_pledge_set_checkout(scratch.store, id, "fake", "cs_1"), PT_OK);
+    struct pt_ledger_change link = {.pledge_id = id, .subscription_id = "sub_1", .now = NOW};
+    cr_assert_eq(pt_store_ledger_apply(scratch.store, &link, &result), PT_OK);
+    apply_ok(&paid, NOW + 30, &result);
+    cr_assert(result.payment_recorded);
+
+    struct pt_pay_event back = event("mollie-tr_2-chargeback-500", "payment.charged_back", "tr_2",
+                                     "sub_1");
+    back.kind = PT_PAY_EVENT_PAYMENT_REVERSED;
+    back.amount_minor = 500;
+    snprintf(back.currency, sizeof(back.currency), "EUR");
+    apply_ok(&back, NOW + 60, &result);
+    cr_assert(result.reversal_recorded);
+    /* Told again under another event id (a second webhook call with the same
+     * state reads the same; a new id for the same reversal changes nothing). */
+    snprintf(back.id, sizeof(back.id), "mollie-tr_2-chargeback-500-again");
+    apply_ok(&back, NOW + 90, &result);
+    cr_assert_not(result.reversal_recorded);
+    cr_assert_eq(count("SELECT count(*) FROM payment_reversals WHERE payment_id = 'tr_2' AND "
+                       "pledge_id = '%s' AND amount_minor = 500",
+                       id),
+                 1);
+    cr_assert_eq(history(id, "a payment was charged back"), 1);
+    cr_assert_eq(count("SELECT count(*) FROM payments WHERE id = 'tr_2' AND pledge_id = '%s'", id),
+                 1, "the payment's own row stays: the books are append-only");
+}
+
+Test(ledger, a_chargeback_for_no_pledge_of_ours_is_ignored)
+{
+    struct pt_ledger_result result;
+    bool ignored = false;
+    struct pt_pay_event back = event("mollie-tr_9-chargeback-100", "payment.charged_back", "tr_9",
+                                     "sub_unknown");
+    back.kind = PT_PAY_EVENT_PAYMENT_REVERSED;
+    back.amount_minor = 100;
+    cr_assert_eq(apply(&back, NOW, &result, &ignored), PT_OK);
+    cr_assert(ignored);
+    cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM payment_reversals"), 0);
+}
+
+Test(ledger, resuming_with_a_new_subscription_records_it_in_place_of_the_old)
+{
+    char id[33];
+    monthly_pledge(id);
+    struct pt_ledger_result result;
+    struct pt_pay_event completed = event("evt_1", "checkout.session.completed", "cs_1", "");
+    apply_ok(&completed, NOW + 10, &result);
+    char error[256];
+    struct pt_pledge_record record = pledge_now(id);
+    cr_assert_eq(pt_pledges_set_paused(&ledger, &record, true, "paused by the donor", NOW + 20,
+                                       error, sizeof(error)),
+                 PT_OK, "%s", error);
+    cr_assert_str_eq(pledge_now(id).subscription_id, "sub_1");
+    snprintf(fake.resumed_as, sizeof(fake.resumed_as), "sub_2");
+    record = pledge_now(id);
+    cr_assert_eq(pt_pledges_set_paused(&ledger, &record, false, "resumed by the donor", NOW + 30,
+                                       error, sizeof(error)),
+                 PT_OK, "%s", error);
+    record = pledge_now(id);
+    cr_assert_str_eq(record.status, "active");
+    cr_assert_str_eq(record.subscription_id, "sub_2");
+}
+
+Test(ledger, a_new_payment_method_is_applied_to_the_running_pledge_not_refused_as_foreign)
+{
+    char id[33];
+    first_payment_pledge(id);
+    snprintf(fake.session.status, sizeof(fake.session.status), "complete");
+    snprintf(fake.session.payment_status, sizeof(fake.session.payment_status), "paid");
+    snprintf(fake.session.subscription, sizeof(fake.session.subscription), "sub_1");
+    struct pt_ledger_result result;
+    struct pt_pay_event paid = checkout_event("mollie-tr_1-paid", "payment.paid", "cs_1");
+    apply_ok(&paid, NOW + 30, &result);
+
+    /* The new method's payment is another checkout, marked as such. */
+    fake.session = (struct pt_pay_session){.id = "tr_m",
+                                           .status = "complete",
+                                           .payment_status = "paid",
+                                           .customer = "cst_1",
+                                           .subscription = "sub_1",
+                                           .payment = "tr_m",
+                                           .amount_total = 2,
+                                           .currency = "EUR",
+                                           .replaces_method = true};
+    snprintf(fake.session.pledge_id, sizeof(fake.session.pledge_id), "%s", id);
+    struct pt_pay_event method = checkout_event("mollie-tr_m-paid", "payment.paid", "tr_m");
+    apply_ok(&method, NOW + 60, &result);
+    cr_assert(result.payment_recorded);
+    cr_assert_eq(history(id, "payment method updated"), 0,
+                 "no change of state or amount: the payment is the record");
+    cr_assert_str_eq(pledge_now(id).status, "active");
+
+    /* The same marked payment for a pledge of another processor is foreign. */
+    cr_assert_eq(pt_store_pledge_set_checkout(scratch.store, id, "other", "cs_1"), PT_OK);
+    bool ignored = false;
+    struct pt_pay_event again = checkout_event("mollie-tr_m-paid-2", "payment.paid", "tr_m");
+    cr_assert_eq(apply(&again, NOW + 90, &result, &ignored), PT_OK);
+    cr_assert(ignored);
+}
