@@ -110,7 +110,8 @@ static void index_page(struct pt_dash *dash, int status, const char *kind, const
                        "any email reminder. Amounts and dates stay in the books, with the "
                        "processor's subscription and payment ids. "
                        "<strong>The donor's customer record at the processor (Stripe) is not "
-                       "deleted</strong>: if they ask for that too, delete it there. This cannot "
+                       "deleted</strong>: if they ask for that too, delete it there. At Mollie, "
+                       "patron asks Mollie to delete the customer too. This cannot "
                        "be undone.</p>");
     lookup_form(&page, dash, "erase", "Donor's email address", "Erase", true);
     pt_dash_page_end(&page);
@@ -151,7 +152,8 @@ static bool read_donor(struct pt_dash *dash, struct donor *donor)
     return true;
 }
 
-static void pledge_row(struct pt_buf *out, const struct pt_pledge_record *pledge)
+static void pledge_row(struct pt_dash *dash, struct pt_buf *out,
+                       const struct pt_pledge_record *pledge)
 {
     char created[32];
     pt_dash_format_time(pledge->created_at, created);
@@ -162,7 +164,11 @@ static void pledge_row(struct pt_buf *out, const struct pt_pledge_record *pledge
     amount(out, pledge->amount_minor, pledge->currency);
     pt_buf_printf(out, "</td><td>%s</td><td>", frequency_words(pledge->frequency));
     pt_buf_html_str(out, pledge->campaign[0] ? pledge->campaign : "—");
-    pt_buf_printf(out, "</td><td>%s</td></tr>", created);
+    pt_buf_printf(out, "</td><td>%s</td><td>", created);
+    struct pt_pay *pay = pt_pledges_processor(dash->app->ledger, pledge);
+    pt_buf_html_str(out, pay != NULL ? pay->ops->label : pledge->processor[0] ? pledge->processor
+                                                                                : "—");
+    pt_buf_puts(out, "</td></tr>");
 }
 
 static void find(struct pt_dash *dash)
@@ -186,11 +192,12 @@ static void find(struct pt_dash *dash)
                            "</caption><thead><tr><th scope=\"col\">Pledge</th>"
                            "<th scope=\"col\">Status</th><th scope=\"col\" class=\"num\">Amount"
                            "</th><th scope=\"col\">How often</th><th scope=\"col\">Campaign</th>"
-                           "<th scope=\"col\">Made</th></tr></thead><tbody>");
+                           "<th scope=\"col\">Made</th><th scope=\"col\">Processor</th></tr>"
+                           "</thead><tbody>");
         for (size_t i = 0; i < donor.count; i++) {
             struct pt_pledge_record pledge;
             if (pt_store_pledge_get(dash->app->store, donor.ids[i], &pledge) == PT_OK)
-                pledge_row(&page, &pledge);
+                pledge_row(dash, &page, &pledge);
         }
         pt_buf_puts(&page, "</tbody></table>");
     }
@@ -207,6 +214,7 @@ struct table {
     const char *currency;
     json_t *array; /* for the export instead of HTML, when set */
     size_t rows;
+    size_t reversed; /* payments that came back */
 };
 
 static void history_row(void *context, int64_t at, const char *status, int64_t amount_minor,
@@ -236,6 +244,7 @@ static void payment_row(void *context, const char *payment_id, int64_t amount_mi
 {
     struct table *table = context;
     table->rows++;
+    table->reversed += amount_minor < 0;
     if (table->array != NULL) {
         json_array_append_new(table->array,
                               json_pack("{s:s, s:I, s:s, s:I}", "id", payment_id, "amount_minor",
@@ -245,10 +254,13 @@ static void payment_row(void *context, const char *payment_id, int64_t amount_mi
     }
     char when[32];
     pt_dash_format_time(paid_at, when);
-    pt_buf_printf(table->out, "<tr><td>%s</td><td class=\"num\">", when);
+    pt_buf_printf(table->out, "<tr%s><td>%s</td><td class=\"num\">",
+                  amount_minor < 0 ? " class=\"dash-reversed\"" : "", when);
     amount(table->out, amount_minor, currency);
     pt_buf_puts(table->out, "</td><td>");
     pt_buf_html_str(table->out, payment_id);
+    if (amount_minor < 0)
+        pt_buf_puts(table->out, " (charged back)");
     pt_buf_puts(table->out, "</td></tr>");
 }
 
@@ -295,10 +307,15 @@ static void pledge_page(struct pt_dash *dash, const char *id, int status, const 
     pt_buf_html_str(&page, pledge.campaign[0] ? pledge.campaign : "—");
     pt_buf_puts(&page, " / ");
     pt_buf_html_str(&page, pledge.variant[0] ? pledge.variant : "—");
-    pt_buf_printf(&page, "</dd><dt>Made</dt><dd>%s</dd></dl>", created);
+    struct pt_pay *pay = pt_pledges_processor(dash->app->ledger, &pledge);
+    pt_buf_printf(&page, "</dd><dt>Made</dt><dd>%s</dd><dt>Processor</dt><dd>", created);
+    pt_buf_html_str(&page, pay != NULL             ? pay->ops->label
+                           : pledge.processor[0] ? pledge.processor
+                                                 : "none (not sent to a processor)");
+    pt_buf_puts(&page, "</dd></dl>");
     free(email);
 
-    struct table table = {&page, pledge.currency, NULL, 0};
+    struct table table = {&page, pledge.currency, NULL, 0, 0};
     pt_buf_puts(&page, "<table><caption>History</caption><thead><tr><th scope=\"col\">When</th>"
                        "<th scope=\"col\">State</th><th scope=\"col\" class=\"num\">Amount</th>"
                        "<th scope=\"col\">Why</th></tr></thead><tbody>");
@@ -312,6 +329,10 @@ static void pledge_page(struct pt_dash *dash, const char *id, int status, const 
     pt_buf_puts(&page, "</tbody></table>");
     if (read != PT_OK)
         pt_dash_notice(&page, "error", "Part of this pledge's history could not be read.");
+    if (table.reversed > 0)
+        pt_dash_notice(&page, "error",
+                       "Money paid for this pledge came back (a chargeback or a reversed "
+                       "direct debit): see the payments above. The donor may have disputed it.");
     if (is_live(pledge.status)) {
         pt_buf_printf(&page,
                       "<h2>Cancel this pledge</h2><form method=\"post\" action=\"" DONORS
@@ -385,8 +406,8 @@ static void export_donor(struct pt_dash *dash)
         if (read != PT_OK)
             break;
         json_t *history = json_array(), *payments = json_array();
-        struct table history_table = {NULL, pledge.currency, history, 0};
-        struct table payment_table = {NULL, pledge.currency, payments, 0};
+        struct table history_table = {NULL, pledge.currency, history, 0, 0};
+        struct table payment_table = {NULL, pledge.currency, payments, 0, 0};
         read =
             pt_store_pledge_history_each(dash->app->store, pledge.id, history_row, &history_table);
         if (read == PT_OK)
@@ -394,13 +415,14 @@ static void export_donor(struct pt_dash *dash)
                                                  &payment_table);
         json_array_append_new(
             pledges,
-            json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:o}", "id",
-                      pledge.id, "status", pledge.status, "frequency",
+            json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:o, s:o}",
+                      "id", pledge.id, "status", pledge.status, "frequency",
                       pt_frequency_name(pledge.frequency), "amount_minor",
                       (json_int_t)pledge.amount_minor, "currency", pledge.currency, "campaign",
                       pledge.campaign, "variant", pledge.variant, "language", pledge.language,
                       "created_at", (json_int_t)pledge.created_at, "processor", pledge.processor,
-                      "history", history, "payments", payments));
+                      "processor_customer", pledge.customer_id, "processor_subscription",
+                      pledge.subscription_id, "history", history, "payments", payments));
     }
     json_t *reminders = json_array();
     json_object_set_new(root, "reminders", reminders);
@@ -454,6 +476,31 @@ static void erase_donor(struct pt_dash *dash)
             snprintf(message, sizeof(message),
                      "Pledge %s could not be cancelled (%s), so nothing was erased. Try again.",
                      pledge.id, error[0] ? error : "the processor did not answer");
+            index_page(dash, 502, "error", message);
+            return;
+        }
+    }
+    /* Then the customer records at processors that delete them on request
+     * (Mollie): asked before patron forgets the ids, so a refusal leaves
+     * everything to try again. */
+    for (size_t i = 0; i < donor.count; i++) {
+        struct pt_pledge_record pledge;
+        char error[256] = "";
+        if (pt_store_pledge_get(dash->app->store, donor.ids[i], &pledge) != PT_OK ||
+            pledge.customer_id[0] == '\0')
+            continue;
+        struct pt_pay *pay = pt_pledges_processor(dash->app->ledger, &pledge);
+        if (pay == NULL || pay->ops->delete_customer == NULL)
+            continue;
+        if (pay->ops->delete_customer(pay, pledge.customer_id, error, sizeof(error)) != PT_OK) {
+            snprintf(detail, sizeof(detail), "%s: a customer at %s could not be deleted", label,
+                     pay->ops->label);
+            pt_dash_audit(dash, "donor_erase_failed", detail);
+            char message[400];
+            snprintf(message, sizeof(message),
+                     "%s did not delete the donor's customer record (%s), so nothing was erased "
+                     "here. Try again.",
+                     pay->ops->label, error[0] ? error : "no answer");
             index_page(dash, 502, "error", message);
             return;
         }

@@ -547,7 +547,8 @@ void pt_reports_days_add_payment(struct pt_reports_days *days,
                                  const struct pt_report_payment *payment)
 {
     struct pt_reports_day *entry = day_entry(days, query, pt_events_day(payment->paid_at));
-    if (entry != NULL && payment->amount_minor > 0 && in_campaign(query, payment->campaign) &&
+    /* A reversal (a chargeback) is a negative amount on the day it came. */
+    if (entry != NULL && payment->amount_minor != 0 && in_campaign(query, payment->campaign) &&
         in_currency(query, payment->currency))
         entry->revenue_minor += payment->amount_minor;
 }
@@ -628,7 +629,7 @@ static void today_count(void *context, const struct pt_event_count *count)
 
 static void today_payment(void *context, const struct pt_report_payment *payment)
 {
-    if (payment->amount_minor > 0 && payment->campaign[0] != '\0')
+    if (payment->amount_minor != 0 && payment->campaign[0] != '\0')
         funnel_row(context, payment->campaign, "")->revenue_minor += payment->amount_minor;
 }
 

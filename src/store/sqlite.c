@@ -1373,10 +1373,14 @@ static enum pt_status sqlite_report_payments(struct pt_store *base, int64_t star
 {
     struct report_payment_reading reading = {visit, context};
     return visit_rows(base, "reading payments for a report", read_report_payment, &reading,
-                      "SELECT p.campaign, y.amount_minor, "
-                      "y.currency, y.paid_at FROM payments y JOIN pledges p ON p.id = "
-                      "y.pledge_id WHERE y.paid_at >= ? AND y.paid_at < ? "
-                      "ORDER BY y.paid_at, y.id",
+                      /* Money that came back counts against the day it came back. */
+                      "SELECT p.campaign, y.amount_minor, y.currency, y.paid_at AS at, y.id "
+                      "FROM payments y JOIN pledges p ON p.id = y.pledge_id "
+                      "WHERE y.paid_at >= ?1 AND y.paid_at < ?2 "
+                      "UNION ALL SELECT p.campaign, -r.amount_minor, r.currency, r.reversed_at, "
+                      "r.payment_id FROM payment_reversals r JOIN pledges p ON p.id = "
+                      "r.pledge_id WHERE r.reversed_at >= ?1 AND r.reversed_at < ?2 "
+                      "ORDER BY 4, 5",
                       "dd", start, end);
 }
 
@@ -1456,7 +1460,9 @@ static enum pt_status sqlite_pledge_payments_each(struct pt_store *base, const c
     struct payment_reading reading = {visit, context};
     return read_pledge_rows(base,
                             "SELECT id, amount_minor, currency, paid_at FROM payments "
-                            "WHERE pledge_id = ? ORDER BY paid_at, id",
+                            "WHERE pledge_id = ?1 UNION ALL SELECT payment_id, -amount_minor, "
+                            "currency, reversed_at FROM payment_reversals WHERE pledge_id = ?1 "
+                            "ORDER BY 4, 1",
                             pledge_id, "reading a pledge's payments", read_payment, &reading);
 }
 

@@ -158,7 +158,7 @@ struct pt_report_history {
 /* A successful charge, with the campaign and variant its pledge came from. */
 struct pt_report_payment {
     const char *campaign; /* of the pledge it paid */
-    int64_t amount_minor;
+    int64_t amount_minor; /* negative for money that came back (a chargeback) */
     const char *currency;
     int64_t paid_at;
 };
@@ -395,8 +395,9 @@ enum pt_status pt_store_report_payments(struct pt_store *store, int64_t from, in
  * pledge. */
 enum pt_status pt_store_pledge_history_each(struct pt_store *store, const char *pledge_id,
                                             pt_store_history_visitor visit, void *context);
-/* One pledge's payments, oldest first; PT_ERR_NOT_FOUND when there is no
- * such pledge. */
+/* One pledge's payments, oldest first, and what came back of them (a
+ * chargeback: the payment's id again, with a negative amount, when it came
+ * back); PT_ERR_NOT_FOUND when there is no such pledge. */
 enum pt_status pt_store_pledge_payments_each(struct pt_store *store, const char *pledge_id,
                                              pt_store_payment_visitor visit, void *context);
 /* Erases one donor on request: for every pledge with this address hash, in
