@@ -203,7 +203,7 @@ export async function startMollie(options = {}) {
     const mandates = new Map();
     const chargebacks = new Map();
     const idempotency = new Map();
-    const requests = [];     // {method, path, query, idempotencyKey, body, status, replayed, fault, at}
+    const requests = [];     // {method, path, query, key, idempotencyKey, body, status, replayed, fault, at}
     const deliveries = [];   // {id, url, attempt, status, error, at}
     const pending = new Set();
     const faults = [];
@@ -849,7 +849,13 @@ export async function startMollie(options = {}) {
         }
         if ((m = /^\/v2\/payments\/([^/]+)$/.exec(path))) {
             allow('GET');
-            return answer(200, clone(getPayment(key, m[1])));
+            const payment = getPayment(key, m[1]);
+            const out = clone(payment);
+            // ?embed=chargebacks puts them in _embedded, as Mollie does.
+            if ((query.get('embed') ?? '').split(',').includes('chargebacks')) {
+                out._embedded = { chargebacks: [...chargebacks.values()].filter((c) => c.paymentId === payment.id).map(clone) };
+            }
+            return answer(200, out);
         }
         if ((m = /^\/v2\/payments\/([^/]+)\/chargebacks$/.exec(path))) {
             allow('GET');
@@ -909,7 +915,7 @@ export async function startMollie(options = {}) {
         const method = req.method;
         const headers = { 'Content-Type': `${HAL}; charset=utf-8` };
         const idemKey = req.headers['idempotency-key'];
-        const log = { method, path: url.pathname, query: url.search, idempotencyKey: idemKey ?? null, body: null, status: null, replayed: false, fault: false, at: Date.now() };
+        const log = { method, path: url.pathname, query: url.search, key: /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? null, idempotencyKey: idemKey ?? null, body: null, status: null, replayed: false, fault: false, at: Date.now() };
         requests.push(log);
         let hold = 0;
         const reply = async (status, body, extra = {}) => {
@@ -988,8 +994,8 @@ export async function startMollie(options = {}) {
         return new Promise((resolve) => {
             let u;
             try { u = new URL(url); } catch (e) { resolve({ status: null, error: e.message }); return; }
-            if (u.protocol !== 'http:') { resolve({ status: null, error: `refusing to deliver over ${u.protocol}` }); return; }
-            if (!isLoopback(u.hostname)) { resolve({ status: null, error: `refusing to deliver off loopback: ${u.hostname}` }); return; }
+            if (u.protocol !== 'http:') { resolve({ status: null, error: `refusing to deliver over ${u.protocol}`, final: true }); return; }
+            if (!isLoopback(u.hostname)) { resolve({ status: null, error: `refusing to deliver off loopback: ${u.hostname}`, final: true }); return; }
             const req = http.request({
                 host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || 80, path: u.pathname + u.search, method: 'POST', agent,
                 headers: {
@@ -1028,7 +1034,7 @@ export async function startMollie(options = {}) {
             result.error = r.error ?? null;
             deliveries.push({ id, url, attempt, status: r.status, error: r.error ?? null, at: Date.now() });
             if (r.status !== null && r.status >= 200 && r.status < 300) return result;
-            if (attempt === attempts) break;
+            if (attempt === attempts || r.final) break;
             const delays = o.retryDelaysMs;
             await sleep(delays.length ? delays[Math.min(attempt - 1, delays.length - 1)] : 0);
         }
@@ -1190,7 +1196,11 @@ export async function startMollie(options = {}) {
     function checkoutPage(p) {
         const lang = (p.locale ?? 'en_US').slice(0, 2);
         if (p.status !== 'open' && p.status !== 'pending') {
-            return page('Mollie test payment', `<h1 id="done" data-status="${escapeHtml(p.status)}">This payment is ${escapeHtml(p.status)}</h1>`, lang);
+            // A paid test payment's page (its changePaymentState link) can
+            // charge it back.
+            const back = p.status === 'paid' && p.mode === 'test'
+                ? `<form method="post" action="/checkout/${escapeHtml(p.id)}"><button type="submit" name="status" value="chargeback" id="chargeback">Charge back</button></form>` : '';
+            return page('Mollie test payment', `<h1 id="done" data-status="${escapeHtml(p.status)}">This payment is ${escapeHtml(p.status)}</h1>${back}`, lang);
         }
         const methods = p._allowed.map((m, i) => `<label><input type="radio" name="method" value="${escapeHtml(m)}"${i === 0 ? ' checked' : ''}> ${escapeHtml(m)}</label>`).join('');
         return page('Mollie test payment',
@@ -1212,6 +1222,11 @@ export async function startMollie(options = {}) {
         const form = new URLSearchParams(raw);
         const status = form.get('status') ?? 'paid';
         const method = form.get('method') ?? undefined;
+        if (status === 'chargeback') {
+            try { chargeback(p.id); } catch (e) { send(res, 409, page('Mollie test payment', `<h1 id="error">${escapeHtml(e.message)}</h1>`), html); return; }
+            send(res, 200, checkoutPage(p), html);
+            return;
+        }
         try {
             completePayment(p.id, { status, method });
         } catch (e) {

@@ -302,7 +302,14 @@ test('a chargeback on a paid recurring payment', async () => {
     assert.equal(list[0].settlementAmount.value, '-4.00');
     assert.equal(list[0].paymentId, payment.id);
     assert.equal(list[0].reason.code, 'MD06');
-    mollie.chargeback(payment.id, { deliver: false });
+    const embedded = await client.payments.get(payment.id, { embed: ['chargebacks'] });
+    assert.equal(embedded._embedded.chargebacks.length, 1);
+    // The rest, from the paid payment's test page (its changePaymentState link).
+    const page = await fetch(p.getChangePaymentStateUrl()).then((r) => r.text());
+    assert.match(page, /id="chargeback"/);
+    const r = await fetch(p.getChangePaymentStateUrl(), { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'status=chargeback' });
+    assert.equal(r.status, 200);
+    await mollie.idle();
     assert.equal((await client.payments.get(payment.id)).amountChargedBack.value, '10.00');
     assert.throws(() => mollie.chargeback(payment.id, { deliver: false }), /cannot charge back/);
 });
@@ -479,8 +486,10 @@ test('webhooks: retried after a 500 from the receiver; replayed on demand; loopb
     assert.equal(big[0].status, 200);
     assert.equal(received.at(-1).body.length, 1024);
 
-    const refused = await mollie.deliver(payment.id, { url: 'http://192.0.2.1/hook', maxAttempts: 1 });
+    // Never sent: refused before any connection, and not retried.
+    const refused = await mollie.deliver(payment.id, { url: 'http://192.0.2.1/hook', maxAttempts: 3 });
     assert.match(refused[0].error, /off loopback/);
+    assert.equal(refused[0].attempts, 1);
     const closed = await mollie.deliver(payment.id, { url: 'http://127.0.0.1:1/hook', maxAttempts: 2 });
     assert.equal(closed[0].status, null);
     assert.equal(closed[0].attempts, 2);
