@@ -208,6 +208,12 @@ export async function startMollie(options = {}) {
     const pending = new Set();
     const faults = [];
     const holds = new Set();
+    const waits = new Set();  // webhook retry waits, cut short by close()
+    let closed = false;
+    const wait = (ms) => new Promise((resolve) => {
+        const entry = { resolve, timer: setTimeout(() => { waits.delete(entry); resolve(); }, ms) };
+        waits.add(entry);
+    });
     const pinned = options.apiKey === undefined || options.apiKey === null ? null
         : new Set(Array.isArray(options.apiKey) ? options.apiKey : [options.apiKey]);
     const delivery = {
@@ -1034,9 +1040,10 @@ export async function startMollie(options = {}) {
             result.error = r.error ?? null;
             deliveries.push({ id, url, attempt, status: r.status, error: r.error ?? null, at: Date.now() });
             if (r.status !== null && r.status >= 200 && r.status < 300) return result;
-            if (attempt === attempts || r.final) break;
+            if (attempt === attempts || r.final || closed) break;
             const delays = o.retryDelaysMs;
-            await sleep(delays.length ? delays[Math.min(attempt - 1, delays.length - 1)] : 0);
+            await wait(delays.length ? delays[Math.min(attempt - 1, delays.length - 1)] : 0);
+            if (closed) break;
         }
         return result;
     }
@@ -1303,8 +1310,11 @@ export async function startMollie(options = {}) {
             if (pending.size > 0) throw new Error(`${pending.size} webhook calls still pending after ${timeoutMs} ms`);
         },
         async close() {
+            closed = true;
             for (const h of holds) { clearTimeout(h.timer); h.resolve(); }
             holds.clear();
+            for (const w of waits) { clearTimeout(w.timer); w.resolve(); }
+            waits.clear();
             agent.destroy();
             server.closeAllConnections?.();
             await new Promise((resolve) => server.close(() => resolve()));

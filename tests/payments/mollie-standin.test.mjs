@@ -536,3 +536,17 @@ test('form-encoded requests are read as Mollie reads them', async () => {
     assert.equal(r.status, 201);
     assert.deepEqual((await r.json()).amount, { currency: 'EUR', value: '10.00' });
 });
+
+test('close() ends webhook retries still waiting', async () => {
+    const m = await startMollie({ apiKey: KEY, retryDelaysMs: [60_000] });
+    const c = mollieClient(KEY, m.url);
+    const p = await c.payments.create({ amount: { currency: 'EUR', value: '5.00' }, description: 'Gift', redirectUrl: 'http://127.0.0.1:1/', webhookUrl: 'http://127.0.0.1:1/hook' });
+    const { delivered } = m.completePayment(p.id);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const t0 = Date.now();
+    await m.close();
+    const [result] = await delivered;
+    assert.ok(Date.now() - t0 < 5000);
+    assert.equal(result.attempts, 1);
+    assert.equal(result.status, null);
+});
