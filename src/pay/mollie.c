@@ -24,6 +24,7 @@
 
 #include "patron/alloc.h"
 #include "patron/buf.h"
+#include "patron/json.h"
 #include "patron/money.h"
 #include "patron/pay.h"
 #include "patron/webapi.h"
@@ -272,7 +273,7 @@ static enum pt_status call(struct mollie *mollie, struct deadline deadline, cons
     }
     *answer = parsed;
 out:
-    free(text);
+    pt_json_free(text);
     sodium_memzero(authorization.data, authorization.length);
     pt_buf_dispose(&url);
     pt_buf_dispose(&received);
