@@ -924,18 +924,18 @@ static void classify(const json_t *payment, int64_t now, struct pt_pay_event *ev
     snprintf(event->pledge_id, sizeof(event->pledge_id), "%s", metadata(payment, "pledge_id"));
     event->amount_minor = read_amount(json_object_get(payment, "amount"), event->currency);
     event->attempt = 1;
-    char back_currency[4] = "";
-    int64_t charged_back = read_amount(json_object_get(payment, "amountChargedBack"), back_currency);
-    if (charged_back > 0) {
-        event->kind = PT_PAY_EVENT_PAYMENT_REVERSED;
-        event->amount_minor = charged_back;
-        snprintf(event->currency, sizeof(event->currency), "%s", back_currency);
+    /* A charged-back payment is still "paid", with what came back beside
+     * it. Mollie tells only that something changed, so the first call heard
+     * may already be the chargeback's: the payment and its reversal are
+     * applied together, each once. */
+    event->reversed_minor = read_amount(json_object_get(payment, "amountChargedBack"), NULL);
+    if (event->reversed_minor > 0) {
         snprintf(event->type, sizeof(event->type), "payment.charged_back");
         snprintf(event->id, sizeof(event->id), "mollie-%.64s-chargeback-%lld", event->object_id,
-                 (long long)charged_back);
-        return;
+                 (long long)event->reversed_minor);
+    } else {
+        snprintf(event->id, sizeof(event->id), "mollie-%.64s-%.32s", event->object_id, state);
     }
-    snprintf(event->id, sizeof(event->id), "mollie-%.64s-%.32s", event->object_id, state);
     if (event->subscription[0] != '\0') {
         /* A charge of a subscription: paid, or not (SEPA debits fail days
          * later; a card may be refused). */

@@ -326,9 +326,11 @@ static enum pt_status find_event_pledge(struct pt_ledger *ledger, const char *pl
 }
 
 /* Money that came back: recorded once against its payment, with a line in
- * the pledge's history, and shown to the newsroom. */
+ * the pledge's history, and shown to the newsroom. event_id is the event's,
+ * or NULL when the event was applied already (its payment, just before). */
 static enum pt_status apply_reversal(struct pt_ledger *ledger, const struct pt_pay_event *event,
-                                     int64_t now, struct pt_ledger_result *result, bool *ignored)
+                                     const char *event_id, int64_t amount, int64_t now,
+                                     struct pt_ledger_result *result, bool *ignored)
 {
     struct pt_pledge_record pledge;
     enum pt_status status =
@@ -340,11 +342,11 @@ static enum pt_status apply_reversal(struct pt_ledger *ledger, const struct pt_p
     if (status)
         return status;
     struct pt_ledger_change change = {
-        .event_id = event->id,
+        .event_id = event_id,
         .event_type = event->type,
         .pledge_id = pledge.id,
         .reversal_payment = event->object_id,
-        .reversal_amount = event->amount_minor,
+        .reversal_amount = amount,
         .reversal_currency = event->currency[0] ? event->currency : pledge.currency,
         .note = "a payment was charged back",
         .now = now,
@@ -367,10 +369,16 @@ enum pt_status pt_pledges_apply_event(struct pt_ledger *ledger, struct pt_pay *p
             *ignored = true;
             return PT_OK;
         }
+        if (status == PT_OK && event->reversed_minor > 0) {
+            struct pt_ledger_result reversal;
+            status = apply_reversal(ledger, event, NULL, event->reversed_minor, now, &reversal,
+                                    ignored);
+            result->reversal_recorded = reversal.reversal_recorded;
+        }
         return status;
     }
     if (event->kind == PT_PAY_EVENT_PAYMENT_REVERSED)
-        return apply_reversal(ledger, event, now, result, ignored);
+        return apply_reversal(ledger, event, event->id, event->amount_minor, now, result, ignored);
     if (event->kind == PT_PAY_EVENT_OTHER || event->subscription[0] == '\0') {
         *ignored = true;
         return PT_OK;
@@ -411,6 +419,12 @@ enum pt_status pt_pledges_apply_event(struct pt_ledger *ledger, struct pt_pay *p
         change.payment_id = event->object_id;
         change.payment_amount = event->amount_minor;
         change.payment_currency = event->currency[0] ? event->currency : subscription.currency;
+        if (event->reversed_minor > 0) {
+            change.reversal_payment = event->object_id;
+            change.reversal_amount = event->reversed_minor;
+            change.reversal_currency = change.payment_currency;
+            change.note = "a payment was charged back";
+        }
     } else if (event->kind == PT_PAY_EVENT_PAYMENT_FAILED) {
         change.failure_invoice = event->object_id;
         change.failure_attempt = event->attempt > 0 ? event->attempt : 1;

@@ -110,6 +110,8 @@ struct pt_pay_event {
     int64_t amount_minor;            /* charges: paid or due; reversals: what came back */
     char currency[4];
     int attempt;                     /* charges: the attempt count */
+    int64_t reversed_minor;          /* a processor that reports a payment's state whole
+                                        (Mollie): what of it came back, recorded with it */
 };
 
 /* A way to pay that a processor offers for a currency and frequency. */

@@ -1139,3 +1139,30 @@ Test(ledger, a_new_payment_method_is_applied_to_the_running_pledge_not_refused_a
     cr_assert_eq(apply(&again, NOW + 90, &result, &ignored), PT_OK);
     cr_assert(ignored);
 }
+
+Test(ledger, a_payment_heard_of_first_when_it_was_already_charged_back_records_both_once)
+{
+    char id[33];
+    first_payment_pledge(id);
+    struct pt_ledger_result result;
+    struct pt_ledger_change link = {.pledge_id = id, .subscription_id = "sub_1", .now = NOW};
+    cr_assert_eq(pt_store_ledger_apply(scratch.store, &link, &result), PT_OK);
+    struct pt_pay_event both = event("mollie-tr_3-chargeback-500", "payment.charged_back", "tr_3",
+                                     "sub_1");
+    both.kind = PT_PAY_EVENT_PAYMENT_SUCCEEDED;
+    both.amount_minor = 500;
+    both.reversed_minor = 500;
+    snprintf(both.currency, sizeof(both.currency), "EUR");
+    apply_ok(&both, NOW + 30, &result);
+    cr_assert(result.payment_recorded);
+    cr_assert(result.reversal_recorded);
+    apply_ok(&both, NOW + 40, &result);
+    cr_assert(result.duplicate);
+    cr_assert_eq(count("SELECT count(*) FROM payments WHERE id = 'tr_3' AND pledge_id = '%s'", id),
+                 1);
+    cr_assert_eq(count("SELECT count(*) FROM payment_reversals WHERE payment_id = 'tr_3' AND "
+                       "pledge_id = '%s'",
+                       id),
+                 1);
+    cr_assert_eq(history(id, "a payment was charged back"), 1);
+}

@@ -91,9 +91,18 @@ Test(mollie, a_charged_back_payment_is_a_reversal_of_the_amount_that_came_back)
         "{\"id\":\"tr_2\",\"status\":\"paid\",\"amount\":{\"currency\":\"EUR\",\"value\":"
         "\"5.00\"},\"amountChargedBack\":{\"currency\":\"EUR\",\"value\":\"5.00\"},"
         "\"subscriptionId\":\"sub_1\",\"customerId\":\"cst_1\"}");
-    cr_assert_eq(back.kind, PT_PAY_EVENT_PAYMENT_REVERSED);
+    cr_assert_eq(back.kind, PT_PAY_EVENT_PAYMENT_SUCCEEDED,
+                 "still a payment: the first call heard may be the chargeback's");
     cr_assert_eq(back.amount_minor, 500);
+    cr_assert_eq(back.reversed_minor, 500);
     cr_assert_str_eq(back.id, "mollie-tr_2-chargeback-500");
+    struct pt_pay_event part = parse(
+        "{\"id\":\"tr_2\",\"status\":\"paid\",\"amount\":{\"currency\":\"EUR\",\"value\":"
+        "\"5.00\"},\"amountChargedBack\":{\"currency\":\"EUR\",\"value\":\"2.00\"},"
+        "\"metadata\":{\"pledge_id\":\"p\"}}");
+    cr_assert_eq(part.kind, PT_PAY_EVENT_CHECKOUT_DONE);
+    cr_assert_eq(part.reversed_minor, 200);
+    cr_assert_str_eq(part.id, "mollie-tr_2-chargeback-200", "a further chargeback is news again");
 }
 
 Test(mollie, a_checkouts_payment_is_read_again_as_a_checkout_and_a_stranger_is_ignored)
