@@ -31,3 +31,39 @@ test('with both, or with neither, patron starts', async () => {
         await stopAndAssertClean(srv);
     }
 });
+
+const MOLLIE_KEY = 'test_patronMollieStandinKey0123456789ab';
+
+test('Mollie settings that cannot work stop patron with status 2 and a message that says what to change', async () => {
+    const cases = [
+        { name: 'a Mollie key that is not one', config: { mollie_api_key: 'sk_live_oops' }, re: /mollie_api_key must be a Mollie API key, "test_\.\.\." or "live_\.\.\."/ },
+        { name: 'two processors and no routes', config: { mollie_api_key: MOLLIE_KEY, stripe_secret_key: SECRET_KEY, stripe_webhook_secrets: 'whsec_x' }, re: /2 processors are configured but currency_processors does not say which charges which currency/ },
+        { name: 'a route to a processor that is not set up', config: { mollie_api_key: MOLLIE_KEY, currency_processors: 'EUR=mollie, *=stripe' }, re: /"stripe" is not a configured processor/ },
+        { name: 'a currency on the support page that no processor charges', config: { mollie_api_key: MOLLIE_KEY, stripe_secret_key: SECRET_KEY, stripe_webhook_secrets: 'whsec_x', currency_processors: 'EUR=mollie, USD=stripe' }, re: /no payment processor charges GBP/ },
+        { name: 'a currency patron does not know', config: { currencies: 'EUR, XYZ' }, re: /currencies: "XYZ" is not a currency patron knows/ },
+        { name: 'routes with no processor', config: { currency_processors: 'EUR=mollie' }, re: /currency_processors is set but no processor is/ },
+        { name: 'a route that is not CURRENCY=processor', config: { mollie_api_key: MOLLIE_KEY, currency_processors: 'euros to mollie' }, re: /is not CURRENCY=processor/ },
+    ];
+    for (const c of cases) {
+        const file = await configWith({ mollie_api_base: 'http://127.0.0.1:9', ...c.config });
+        const r = runPatron(['serve', '--config', file], 10_000);
+        assert.equal(r.status, 2, `${c.name}: status ${r.status} signal ${r.signal}\n${r.stderr}`);
+        assert.match(r.stderr, c.re, c.name);
+        assert.doesNotMatch(r.stderr, new RegExp(MOLLIE_KEY), `${c.name}: the key itself is never printed`);
+    }
+});
+
+test('euros through Mollie and the rest through Stripe, or Mollie for all, start', async () => {
+    const both = { mollie_api_key: MOLLIE_KEY, mollie_api_base: 'http://127.0.0.1:9', stripe_secret_key: SECRET_KEY, stripe_webhook_secrets: 'whsec_x', currency_processors: 'EUR=mollie, *=stripe' };
+    for (const config of [both, { mollie_api_key: MOLLIE_KEY, mollie_api_base: 'http://127.0.0.1:9' }, { mollie_api_key: MOLLIE_KEY, mollie_api_base: 'http://127.0.0.1:9', currencies: 'EUR', currency_processors: 'EUR=mollie' }]) {
+        const srv = await startServer({ label: 'procconf-mollie', config: { stripe_api_base: 'http://127.0.0.1:9', ...config } });
+        if (config === both) {
+            const euros = await fetch(`${srv.base}/support?currency=EUR`).then((r) => r.text());
+            assert.match(euros, /Secure payment by Mollie/);
+            const dollars = await fetch(`${srv.base}/support?currency=USD`).then((r) => r.text());
+            assert.match(dollars, /Secure payment by Stripe/);
+            assert.doesNotMatch(dollars, /name="email"/, "Stripe's checkout asks the address itself");
+        }
+        await stopAndAssertClean(srv);
+    }
+});
