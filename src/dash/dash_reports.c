@@ -1245,6 +1245,49 @@ static void daily_section(struct pt_buf *out, const struct source *source,
     pt_buf_puts(out, "</section>");
 }
 
+/* The money each processor took in the period: the books add up across
+ * processors and currencies, each in its own. */
+static void processors_section(struct pt_buf *out, const struct source *source)
+{
+    const struct pt_reports_processors *processors = &source->reports->processors;
+    pt_buf_puts(out, "<section class=\"reports-section\" id=\"reports-processors\"><h2>By "
+                     "processor</h2><p class=\"dash-help\">What each payment processor took in "
+                     "the period, in each currency, for the campaigns asked for; what came back "
+                     "(chargebacks, reversed direct debits) is counted on the day it came back."
+                     "</p>");
+    if (processors->count == 0) {
+        pt_buf_puts(out, "<p>No payment in the period.</p></section>");
+        return;
+    }
+    pt_buf_puts(out, "<table id=\"reports-processors-table\"><caption>Payments by processor"
+                     "</caption><thead><tr><th scope=\"col\">Processor</th><th scope=\"col\">"
+                     "Currency</th><th scope=\"col\" class=\"num\">Payments</th><th scope=\"col\" "
+                     "class=\"num\">Received</th><th scope=\"col\" class=\"num\">Came back</th>"
+                     "<th scope=\"col\" class=\"num\">Net</th></tr></thead><tbody>");
+    for (size_t i = 0; i < processors->count; i++) {
+        const struct pt_reports_processor_row *row = &processors->rows[i];
+        int exponent = currency_exponent(row->currency);
+        char name[16];
+        snprintf(name, sizeof(name), "%s", row->processor[0] ? row->processor : "none");
+        if (name[0] >= 'a' && name[0] <= 'z')
+            name[0] = (char)(name[0] - 'a' + 'A');
+        pt_buf_puts(out, "<tr><th scope=\"row\">");
+        pt_buf_html_str(out, name);
+        pt_buf_puts(out, "</th><td>");
+        pt_buf_html_str(out, row->currency);
+        pt_buf_puts(out, "</td><td class=\"num\">");
+        put_count(out, row->payments, true);
+        pt_buf_puts(out, "</td><td class=\"num\">");
+        put_money(out, row->received_minor, exponent, true);
+        pt_buf_puts(out, "</td><td class=\"num\">");
+        put_money(out, row->reversed_minor, exponent, true);
+        pt_buf_puts(out, "</td><td class=\"num\">");
+        put_money(out, row->received_minor - row->reversed_minor, exponent, true);
+        pt_buf_puts(out, "</td></tr>");
+    }
+    pt_buf_puts(out, "</tbody></table></section>");
+}
+
 void pt_dash_reports_render(struct pt_buf *out, const struct pt_dash_reports_form *form,
                             const struct pt_reports *reports, const struct pt_catalog *catalog,
                             const struct pt_stats_params *params)
@@ -1280,6 +1323,7 @@ void pt_dash_reports_render(struct pt_buf *out, const struct pt_dash_reports_for
     verdict_section(out, &source, form);
     supporters_section(out, &source, form);
     daily_section(out, &source, form);
+    processors_section(out, &source);
     chart_data(out, &source);
     pt_buf_puts(out, "<link rel=\"stylesheet\" href=\"/dashboard/assets/uplot.css\">"
                      "<script src=\"/dashboard/assets/uplot.js\" defer></script>"

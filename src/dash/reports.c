@@ -569,10 +569,38 @@ static void load_pledge(void *context, const struct pt_report_pledge *pledge)
     pt_reports_days_add_pledge(&reports->days, &reports->query, pledge);
 }
 
+void pt_reports_processors_add(struct pt_reports_processors *processors,
+                               const struct pt_reports_query *query,
+                               const struct pt_report_payment *payment)
+{
+    if (!in_campaign(query, payment->campaign) || payment->amount_minor == 0)
+        return;
+    struct pt_reports_processor_row *row = NULL;
+    for (size_t i = 0; i < processors->count && row == NULL; i++) {
+        if (strcmp(processors->rows[i].processor, payment->processor) == 0 &&
+            strcmp(processors->rows[i].currency, payment->currency) == 0)
+            row = &processors->rows[i];
+    }
+    if (row == NULL) {
+        if (processors->count == PT_REPORTS_PROCESSOR_ROWS)
+            return; /* more processors times currencies than any newsroom runs */
+        row = &processors->rows[processors->count++];
+        snprintf(row->processor, sizeof(row->processor), "%s", payment->processor);
+        snprintf(row->currency, sizeof(row->currency), "%s", payment->currency);
+    }
+    if (payment->amount_minor > 0) {
+        row->payments++;
+        row->received_minor += payment->amount_minor;
+    } else {
+        row->reversed_minor -= payment->amount_minor;
+    }
+}
+
 static void load_payment(void *context, const struct pt_report_payment *payment)
 {
     struct pt_reports *reports = context;
     pt_reports_days_add_payment(&reports->days, &reports->query, payment);
+    pt_reports_processors_add(&reports->processors, &reports->query, payment);
 }
 
 static void load_history(void *context, const struct pt_report_history *row)

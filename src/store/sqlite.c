@@ -1364,6 +1364,7 @@ static void read_report_payment(sqlite3_stmt *statement, void *reading)
         .amount_minor = sqlite3_column_int64(statement, 1),
         .currency = column_text(statement, 2),
         .paid_at = sqlite3_column_int64(statement, 3),
+        .processor = column_text(statement, 5),
     };
     payments->visit(payments->context, &row);
 }
@@ -1374,11 +1375,11 @@ static enum pt_status sqlite_report_payments(struct pt_store *base, int64_t star
     struct report_payment_reading reading = {visit, context};
     return visit_rows(base, "reading payments for a report", read_report_payment, &reading,
                       /* Money that came back counts against the day it came back. */
-                      "SELECT p.campaign, y.amount_minor, y.currency, y.paid_at AS at, y.id "
-                      "FROM payments y JOIN pledges p ON p.id = y.pledge_id "
+                      "SELECT p.campaign, y.amount_minor, y.currency, y.paid_at AS at, y.id, "
+                      "p.processor FROM payments y JOIN pledges p ON p.id = y.pledge_id "
                       "WHERE y.paid_at >= ?1 AND y.paid_at < ?2 "
                       "UNION ALL SELECT p.campaign, -r.amount_minor, r.currency, r.reversed_at, "
-                      "r.payment_id FROM payment_reversals r JOIN pledges p ON p.id = "
+                      "r.payment_id, p.processor FROM payment_reversals r JOIN pledges p ON p.id = "
                       "r.pledge_id WHERE r.reversed_at >= ?1 AND r.reversed_at < ?2 "
                       "ORDER BY 4, 5",
                       "dd", start, end);

@@ -232,6 +232,11 @@ test('the dashboard shows the pledge, its processor and its payments; erasing th
     const page = await session.get(`/dashboard/donors/pledge/${p.pledgeId}`);
     assert.match(page.body, /<dt>Processor<\/dt><dd>Mollie<\/dd>/);
     assert.match(page.body, new RegExp(p.paymentId));
+    const reports = await session.get('/dashboard/reports');
+    assert.equal(reports.status, 200);
+    assert.match(reports.body, /<caption>Payments by processor<\/caption>/);
+    assert.match(reports.body, /<th scope="row">Mollie<\/th><td>EUR<\/td><td class="num">\d+<\/td>/, 'the reports show what Mollie took in euros');
+    assert.match(reports.body, /<th scope="row">Mollie<\/th><td>EUR<\/td><td class="num">\d+<\/td><td class="num">[\d,.]+<\/td><td class="num">5\.00<\/td>/, 'and the €5 that came back');
     const exported = await session.post('/dashboard/donors/export', { email });
     const data = JSON.parse(exported.body);
     assert.equal(data.pledges[0].processor_customer, customer);

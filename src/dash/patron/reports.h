@@ -227,6 +227,27 @@ void pt_reports_days_add_payment(struct pt_reports_days *days,
  * were no impressions. */
 bool pt_reports_conversion(int64_t pledges, int64_t impressions, double *conversion);
 
+/* What each processor took in the period, per currency: every campaign
+ * asked for and every currency, since the books add up across both. */
+#define PT_REPORTS_PROCESSOR_ROWS 16
+
+struct pt_reports_processor_row {
+    char processor[16]; /* "stripe", "mollie"; "" for none */
+    char currency[4];
+    int64_t payments;
+    int64_t received_minor;
+    int64_t reversed_minor; /* came back: chargebacks, reversed debits */
+};
+
+struct pt_reports_processors {
+    struct pt_reports_processor_row rows[PT_REPORTS_PROCESSOR_ROWS];
+    size_t count;
+};
+
+void pt_reports_processors_add(struct pt_reports_processors *processors,
+                               const struct pt_reports_query *query,
+                               const struct pt_report_payment *payment);
+
 /* ---------------------------------------------------------------- reading */
 
 /* Every report of one query, read from the store. */
@@ -235,6 +256,7 @@ struct pt_reports {
     struct pt_reports_funnel funnel;
     struct pt_reports_supporters supporters;
     struct pt_reports_days days;
+    struct pt_reports_processors processors;
 };
 
 /* Reads what the query needs from the store and adds it up. The query must

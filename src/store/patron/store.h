@@ -161,6 +161,7 @@ struct pt_report_payment {
     int64_t amount_minor; /* negative for money that came back (a chargeback) */
     const char *currency;
     int64_t paid_at;
+    const char *processor; /* of the pledge: "stripe", "mollie"; "" for none */
 };
 
 typedef void (*pt_store_report_pledge_visitor)(void *context,

@@ -515,11 +515,11 @@ Test(reports, daily_series_count_impressions_pledges_and_money_received)
     for (size_t i = 0; i < 3; i++)
         pt_reports_days_add_pledge(&days, &query, &pledges[i]);
     const struct pt_report_payment payments[] = {
-        {"spring", 500, "USD", 100 * 86400 + 5},
-        {"spring", 700, "USD", 102 * 86400 + 86399},
-        {"spring", 900, "EUR", 102 * 86400},
-        {"autumn", 900, "USD", 102 * 86400},
-        {"spring", 900, "USD", 103 * 86400},
+        {"spring", 500, "USD", 100 * 86400 + 5, "stripe"},
+        {"spring", 700, "USD", 102 * 86400 + 86399, "stripe"},
+        {"spring", 900, "EUR", 102 * 86400, "mollie"},
+        {"autumn", 900, "USD", 102 * 86400, "stripe"},
+        {"spring", 900, "USD", 103 * 86400, "stripe"},
     };
     for (size_t i = 0; i < 5; i++)
         pt_reports_days_add_payment(&days, &query, &payments[i]);
@@ -536,6 +536,34 @@ Test(reports, daily_series_count_impressions_pledges_and_money_received)
     cr_assert_not(pt_reports_conversion(days.days[1].pledges, days.days[1].impressions,
                                         &conversion));
     pt_reports_days_dispose(&days);
+}
+
+Test(reports, the_books_add_up_by_processor_and_currency_with_what_came_back)
+{
+    struct pt_reports_query query = {.from_day = 100, .to_day = 103, .currency = "USD"};
+    struct pt_reports_processors processors = {0};
+    const struct pt_report_payment payments[] = {
+        {"spring", 500, "USD", 100 * 86400, "stripe"}, {"spring", 500, "EUR", 100 * 86400, "mollie"},
+        {"spring", 700, "EUR", 101 * 86400, "mollie"}, {"spring", -500, "EUR", 102 * 86400, "mollie"},
+        {"spring", 300, "USD", 102 * 86400, "stripe"}, {"", 200, "EUR", 102 * 86400, "mollie"},
+    };
+    for (size_t i = 0; i < 6; i++)
+        pt_reports_processors_add(&processors, &query, &payments[i]);
+    cr_assert_eq(processors.count, 2, "stripe in USD, mollie in EUR");
+    cr_assert_str_eq(processors.rows[0].processor, "stripe");
+    cr_assert_eq(processors.rows[0].payments, 2);
+    cr_assert_eq(processors.rows[0].received_minor, 800);
+    cr_assert_str_eq(processors.rows[1].processor, "mollie");
+    cr_assert_str_eq(processors.rows[1].currency, "EUR", "each currency in its own, not only the asked one");
+    cr_assert_eq(processors.rows[1].payments, 3);
+    cr_assert_eq(processors.rows[1].received_minor, 1400);
+    cr_assert_eq(processors.rows[1].reversed_minor, 500);
+    struct pt_reports_query spring = query;
+    spring.campaign = "spring";
+    struct pt_reports_processors only = {0};
+    for (size_t i = 0; i < 6; i++)
+        pt_reports_processors_add(&only, &spring, &payments[i]);
+    cr_assert_eq(only.rows[1].payments, 2, "a campaign asked for leaves out the others' payments");
 }
 
 /* ---------------------------------------------------------------- events */
@@ -712,9 +740,10 @@ Test(reports, the_page_has_every_table_accessibly_and_the_charts_data)
     cr_assert_eq(form.query.from_day, 100);
     char *page = render(&form, database.store, catalog);
 
-    cr_assert_eq(occurrences(page, "<caption>"), 4, "%s", page);
-    cr_assert_eq(occurrences(page, "<table"), 4);
-    cr_assert_eq(occurrences(page, "<th scope=\"col\""), 14 + 10 + 8 + 6);
+    cr_assert_eq(occurrences(page, "<caption>"), 5, "%s", page);
+    cr_assert_eq(occurrences(page, "<table"), 5);
+    cr_assert_eq(occurrences(page, "<th scope=\"col\""), 14 + 10 + 8 + 6 + 6);
+    cr_assert_not_null(strstr(page, "<caption>Payments by processor</caption>"));
     cr_assert_not_null(strstr(page, "<label for=\"reports-from\">"));
     cr_assert_not_null(strstr(page, "<label for=\"reports-to\">"));
     cr_assert_not_null(strstr(page, "<label for=\"reports-campaign\">"));
