@@ -300,12 +300,14 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
         {[PT_LANG_EN] = "We have received your payment.", [PT_LANG_RU] = "Мы получили ваш платёж."},
     [PT_MSG_PLEDGE_EMAIL_FAILED_SUBJECT] =
         {[PT_LANG_EN] = "Your payment did not go through", [PT_LANG_RU] = "Платёж не прошёл"},
+    /* Said of a card (Stripe tries again) and of a direct debit (the next
+     * month's is the next try) alike. */
     [PT_MSG_PLEDGE_EMAIL_FAILED_LEAD] = {[PT_LANG_EN] =
-                                             "Your payment did not go through. Update your card "
-                                             "with the link below and we will try again.",
+                                             "Your payment did not go through. You can change how "
+                                             "you pay with the link below.",
                                          [PT_LANG_RU] =
-                                             "Ваш платёж не прошёл. Обновите данные карты по "
-                                             "ссылке ниже, и мы попробуем снова."},
+                                             "Ваш платёж не прошёл. Изменить способ оплаты можно "
+                                             "по ссылке ниже."},
     [PT_MSG_PLEDGE_EMAIL_CANCELLED_SUBJECT] =
         {[PT_LANG_EN] = "Your support is cancelled", [PT_LANG_RU] = "Поддержка отменена"},
     [PT_MSG_PLEDGE_EMAIL_CANCELLED_LEAD] = {[PT_LANG_EN] =
@@ -364,7 +366,7 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
     [PT_MSG_MANAGE_RESUME] = {[PT_LANG_EN] = "Resume", [PT_LANG_RU] = "Возобновить"},
     [PT_MSG_MANAGE_PAUSE] = {[PT_LANG_EN] = "Pause", [PT_LANG_RU] = "Приостановить"},
     [PT_MSG_MANAGE_UPDATE_CARD] =
-        {[PT_LANG_EN] = "Update your card", [PT_LANG_RU] = "Обновить карту"},
+        {[PT_LANG_EN] = "Change how you pay", [PT_LANG_RU] = "Изменить способ оплаты"},
     [PT_MSG_MANAGE_CANCEL] = {[PT_LANG_EN] = "Cancel", [PT_LANG_RU] = "Отменить поддержку"},
     [PT_MSG_MANAGE_CANCEL_TITLE] = {[PT_LANG_EN] = "Cancel?", [PT_LANG_RU] = "Отменить поддержку?"},
     [PT_MSG_MANAGE_CANCEL_HEADING] =

@@ -490,6 +490,10 @@ static enum pt_status ensure_subscription(struct mollie *mollie, struct deadline
     return status;
 }
 
+static enum pt_status get_subscription(struct mollie *mollie, struct deadline deadline,
+                                       const char *customer, const char *id, json_t **answer,
+                                       char *error, size_t error_size);
+
 /* A paid first payment made to change the payment method: the pledge's
  * subscription now charges its new mandate. */
 static enum pt_status use_new_mandate(struct mollie *mollie, struct deadline deadline,
@@ -504,6 +508,14 @@ static enum pt_status use_new_mandate(struct mollie *mollie, struct deadline dea
         snprintf(error, error_size, "Mollie's payment for a new method names no subscription");
         return PT_ERR_IO;
     }
+    json_t *current = NULL;
+    enum pt_status status =
+        get_subscription(mollie, deadline, customer, subscription, &current, error, error_size);
+    if (status)
+        return status;
+    char old_mandate[PT_PAY_ID_MAX];
+    copy_string(old_mandate, sizeof(old_mandate), json_object_get(current, "mandateId"));
+    json_decref(current);
     struct pt_buf path;
     pt_buf_init(&path);
     pt_buf_printf(&path, "/v2/customers/%s/subscriptions/%s", customer, subscription);
@@ -511,10 +523,20 @@ static enum pt_status use_new_mandate(struct mollie *mollie, struct deadline dea
     char key[160];
     snprintf(key, sizeof(key), "patron-mandate-%s", payment_id ? payment_id : "");
     json_t *answer = NULL;
-    enum pt_status status =
-        call(mollie, deadline, "PATCH", path.data, body, key, &answer, error, error_size);
+    status = call(mollie, deadline, "PATCH", path.data, body, key, &answer, error, error_size);
     json_decref(body);
     json_decref(answer);
+    /* The old mandate is revoked only once nothing uses it: revoking first
+     * would cancel the subscription with it. */
+    if (status == PT_OK && is_mollie_id(old_mandate, "mdt_") && strcmp(old_mandate, mandate) != 0) {
+        pt_buf_reset(&path);
+        pt_buf_printf(&path, "/v2/customers/%s/mandates/%s", customer, old_mandate);
+        status = call(mollie, deadline, "DELETE", path.data, NULL, NULL, &answer, error,
+                      error_size);
+        json_decref(answer);
+        if (status == PT_ERR_NOT_FOUND)
+            status = PT_OK; /* revoked already */
+    }
     pt_buf_dispose(&path);
     return status;
 }
@@ -846,8 +868,13 @@ static enum pt_status portal(struct pt_pay *pay, const struct pt_pay_pledge *ple
         pledge->subscription, "frequency", pt_frequency_name(pledge->frequency));
     if (mollie->webhook_url != NULL && mollie->webhook_url[0] != '\0')
         json_object_set_new(body, "webhookUrl", json_string(mollie->webhook_url));
+    /* A double click within ten minutes gets the same payment back; a
+     * donor who comes back later (the first one expired) a new one. */
+    char key[240];
+    snprintf(key, sizeof(key), "patron-method-%s-%s-%lld", pledge->id, pledge->subscription,
+             (long long)(time(NULL) / 600));
     json_t *answer = NULL;
-    enum pt_status status = call(mollie, for_reader(mollie), "POST", "/v2/payments", body, NULL,
+    enum pt_status status = call(mollie, for_reader(mollie), "POST", "/v2/payments", body, key,
                                  &answer, error, error_size);
     json_decref(body);
     if (status)

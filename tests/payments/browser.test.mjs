@@ -96,13 +96,13 @@ test('appeal → support → checkout → thanks → no more appeal → email �
         assert.ok(link, thanks.text);
         await page.goto(link);
         assert.equal(await page.locator('.patron-pledge').getAttribute('data-status'), 'active');
-        // "Update your card": to the processor's portal, and back.
+        // "Change how you pay": to the processor's portal, and back.
         const toPortal = page.waitForURL((u) => u.href.startsWith(`${standin.url}/portal/`), { timeout: 8000 }).then(() => true, () => false);
-        await page.getByRole('button', { name: 'Update your card' }).click();
+        await page.getByRole('button', { name: 'Change how you pay' }).click();
         if (await toPortal) {
             await Promise.all([page.waitForURL((u) => u.href === link), page.locator('#return').click()]);
         } else {
-            problems.push(`the browser did not follow "Update your card" (POST /manage action=card, 303) to the portal; page at ${page.url()}; console: ${JSON.stringify(errors)}`);
+            problems.push(`the browser did not follow "Change how you pay" (POST /manage action=card, 303) to the portal; page at ${page.url()}; console: ${JSON.stringify(errors)}`);
             errors.length = 0;
             await page.goto(link);
         }

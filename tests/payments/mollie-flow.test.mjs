@@ -184,6 +184,43 @@ test('the donor changes the amount to €7, pauses, resumes on the same cycle, a
     await smtp.waitFor((m) => to(email)(m) && /cancel/i.test(m.subject));
 }));
 
+test('changing how to pay is a new first payment of the smallest amount; once paid, its mandate replaces the old one', log(async () => {
+    const email = 'method@example.org';
+    const p = await paidMonthly(email, { method: 'ideal' });
+    const [thanks] = await smtp.waitFor((m) => to(email)(m) && /^Thank you/.test(m.subject));
+    const token = new URL(manageLink(thanks)).searchParams.get('t');
+    const page = await http(patron.base, 'GET', `/manage?t=${encodeURIComponent(token)}`);
+    assert.match(page.body, /Change how you pay/);
+    const subId = p.row.subscription_id;
+    const oldMandate = mollie.subscriptions.get(subId).mandateId;
+    const go = await http(patron.base, 'POST', '/manage', { form: { t: token, action: 'card' } });
+    assert.equal(go.status, 303, go.body.slice(0, 300));
+    assert.ok(go.location.startsWith(`${mollie.url}/checkout/`), go.location);
+    const paymentId = go.location.slice(`${mollie.url}/checkout/`.length);
+    const payment = mollie.payments.get(paymentId);
+    assert.equal(payment.sequenceType, 'first');
+    assert.equal(payment.customerId, p.row.customer_id);
+    assert.deepEqual(payment.amount, { currency: 'EUR', value: '0.02' }, 'the smallest amount every method takes');
+    assert.match(payment.redirectUrl, /\/manage\?t=/, 'back to the manage page');
+    const again = await http(patron.base, 'POST', '/manage', { form: { t: token, action: 'card' } });
+    assert.equal(again.location, go.location, 'a second click gets the same payment (its idempotency key)');
+
+    const { back } = await checkoutAndReturn(patron, mollie, paymentId, { method: 'creditcard' });
+    assert.equal(back.status, 200);
+    await mollie.idle();
+    const newMandate = mollie.payments.get(paymentId).mandateId;
+    assert.ok(newMandate && newMandate !== oldMandate);
+    await eventually(() => mollie.subscriptions.get(subId).mandateId === newMandate, { message: 'the subscription on the new mandate' });
+    assert.equal(mollie.subscriptions.get(subId).status, 'active', 'the subscription runs on');
+    assert.equal(mollie.mandates.get(oldMandate)._revoked, true, 'the old mandate is revoked');
+    const row = pledge(patron, p.pledgeId);
+    assert.equal(row.status, 'active');
+    assert.equal(row.subscription_id, subId);
+    assert.ok(payments(patron, p.pledgeId).some((x) => x.id === paymentId && x.amount_minor === 2), 'the small payment is in the books');
+    const charged = mollie.chargeSubscription(subId);
+    assert.equal(charged.payment.mandateId, newMandate, 'the next month is charged the new way');
+}));
+
 test('a one-off gift is one plain payment, no customer; an expired checkout is a line in the history and no email', log(async () => {
     const email = 'gift@example.org';
     const s = await supportMollie(patron, mollie, { amount: '12', frequency: 'one_off', email, method: 'bancontact' });
