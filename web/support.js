@@ -10,6 +10,11 @@
   if (!form) return;
   const statement = document.getElementById('patron-statement');
   const box = form.elements.other_amount;
+  /* The address typed before a change of currency redrew the page. */
+  const email = form.elements.email;
+  const kept = sessionStorage.getItem('patron-email');
+  sessionStorage.removeItem('patron-email');
+  if (email && kept && !email.value) email.value = kept;
   const frequency = () => (form.querySelector('[name=frequency]:checked') || {}).value || 'monthly';
   const other = () => form.querySelector(`[name=amount_${frequency()}][value=other]`);
 
@@ -29,6 +34,14 @@
       for (const [name, value] of new FormData(form)) {
         /* A preset in the old currency means nothing in the new one. */
         if (/^amount_/.test(name) && value != 'other') continue;
+        /* An address never goes into an address bar, a log or the history:
+           it waits in this tab's sessionStorage for the redrawn page. The
+           ways to pay differ by currency. */
+        if (name == 'email') {
+          if (value) sessionStorage.setItem('patron-email', value);
+          continue;
+        }
+        if (/^method_/.test(name)) continue;
         if (name != 'confirm' && name != 'shown_currency') params.append(name, value);
       }
       location.assign('/support?' + params);

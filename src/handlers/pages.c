@@ -604,9 +604,10 @@ static void render_support(const struct pt_app *app, struct pt_buf *out,
                       app->currencies[i]);
     pt_buf_puts(out, "</select>");
     /* Without script the page cannot redraw its amounts when the currency
-     * changes: this asks the server to. */
+     * changes: this asks the server to. A POST, so that an address typed
+     * on the form never goes into an address bar or a log. */
     pt_buf_puts(out, "<noscript><button class=\"patron-secondary\" type=\"submit\" "
-                     "formmethod=\"get\" formaction=\"/support\">");
+                     "name=\"show\" value=\"currency\">");
     pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_SHOW_CURRENCY, lang));
     pt_buf_puts(out, "</button></noscript>");
     if (form->error_field && strcmp(form->error_field, "currency") == 0) {
@@ -652,7 +653,10 @@ static void render_check(const struct pt_app *app, struct pt_buf *out,
         pt_money_format_plain(&text, minor, form->currency);
         hidden_field(out, "other_amount", text.data);
         pt_buf_reset(&text);
-        hidden_field(out, "email", form->email);
+        /* "Change" is a GET: the address stays out of it (and out of
+         * address bars and logs); the reader types it again. */
+        if (i == 0)
+            hidden_field(out, "email", form->email);
         if (form->method != NULL) {
             char name[32];
             snprintf(name, sizeof(name), "method_%s", pt_frequency_name(form->frequency));
@@ -778,7 +782,11 @@ void pt_pages_support(struct pt_app *app, struct pt_request *request,
     /* "Other" on the appeal, which has no box to type in: the page with
      * the box, ready for typing. */
     bool arriving_for_other = other_chosen(&form) && form.other_amount == NULL;
-    if (!post || form.error_field != NULL || form.currency_changed || arriving_for_other) {
+    /* "Show amounts in this currency" (no script) only redraws the form. */
+    const char *show = pt_http_form(request, "show");
+    bool only_show = post && show != NULL && strcmp(show, "currency") == 0;
+    if (!post || only_show || form.error_field != NULL || form.currency_changed ||
+        arriving_for_other) {
         render_support(app, &body, &form, arriving_for_other);
         html_answer(request, response, form.error_field != NULL ? 422 : 200, &body);
     } else if (!read_amount(app, &form, &minor, &stated)) {

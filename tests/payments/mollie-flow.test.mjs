@@ -51,6 +51,12 @@ test('the support page asks the address Mollie will not, offers the ways Mollie 
     assert.match(once, /value="ideal"> iDEAL<\/label>/);
     assert.doesNotMatch(once, /SEPA/);
 
+    assert.doesNotMatch(page.body, /formmethod="get"/, 'no button sends the form, address and all, as a GET');
+    const redraw = await http(patron.base, 'POST', '/support', { form: { frequency: 'monthly', currency: 'GBP', shown_currency: 'EUR', email: 'kept@example.org', show: 'currency', lang: 'en' } });
+    assert.equal(redraw.status, 200);
+    assert.match(redraw.body, /value="kept@example.org"/, 'the address stays in the redrawn form');
+    assert.equal(sqlite(patron.db, 'SELECT count(*) AS n FROM pledges')[0].n, 0, 'redrawing pledges nothing');
+
     const pounds = await http(patron.base, 'GET', '/support?currency=GBP');
     assert.doesNotMatch(pounds.body, /value="ideal"|value="bancontact"/, 'iDEAL and Bancontact take euros only');
     assert.match(pounds.body, /value="paypal"/);
