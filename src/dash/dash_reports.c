@@ -1259,7 +1259,11 @@ static void processors_section(struct pt_buf *out, const struct source *source)
         pt_buf_puts(out, "<p>No payment in the period.</p></section>");
         return;
     }
-    pt_buf_puts(out, "<table id=\"reports-processors-table\"><caption>Payments by processor"
+    /* The same card layout as the other tables: on a phone each row is a
+     * card whose cells say their column. */
+    pt_buf_puts(out, "<div class=\"dash-table-wrap reports-cards\" tabindex=\"0\" "
+                     "role=\"region\" aria-label=\"Payments by processor\"><table "
+                     "id=\"reports-processors-table\"><caption>Payments by processor"
                      "</caption><thead><tr><th scope=\"col\">Processor</th><th scope=\"col\">"
                      "Currency</th><th scope=\"col\" class=\"num\">Payments</th><th scope=\"col\" "
                      "class=\"num\">Received</th><th scope=\"col\" class=\"num\">Came back</th>"
@@ -1271,21 +1275,21 @@ static void processors_section(struct pt_buf *out, const struct source *source)
         snprintf(name, sizeof(name), "%s", row->processor[0] ? row->processor : "none");
         if (name[0] >= 'a' && name[0] <= 'z')
             name[0] = (char)(name[0] - 'a' + 'A');
-        pt_buf_puts(out, "<tr><th scope=\"row\">");
+        pt_buf_puts(out, "<tr><th scope=\"row\" data-label=\"Processor\">");
         pt_buf_html_str(out, name);
-        pt_buf_puts(out, "</th><td>");
+        pt_buf_puts(out, "</th><td data-label=\"Currency\">");
         pt_buf_html_str(out, row->currency);
-        pt_buf_puts(out, "</td><td class=\"num\">");
+        pt_buf_puts(out, "</td><td class=\"num\" data-label=\"Payments\">");
         put_count(out, row->payments, true);
-        pt_buf_puts(out, "</td><td class=\"num\">");
+        pt_buf_puts(out, "</td><td class=\"num\" data-label=\"Received\">");
         put_money(out, row->received_minor, exponent, true);
-        pt_buf_puts(out, "</td><td class=\"num\">");
+        pt_buf_puts(out, "</td><td class=\"num\" data-label=\"Came back\">");
         put_money(out, row->reversed_minor, exponent, true);
-        pt_buf_puts(out, "</td><td class=\"num\">");
+        pt_buf_puts(out, "</td><td class=\"num\" data-label=\"Net\">");
         put_money(out, row->received_minor - row->reversed_minor, exponent, true);
         pt_buf_puts(out, "</td></tr>");
     }
-    pt_buf_puts(out, "</tbody></table></section>");
+    pt_buf_puts(out, "</tbody></table></div></section>");
 }
 
 void pt_dash_reports_render(struct pt_buf *out, const struct pt_dash_reports_form *form,
