@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes a C file that compiles files into patron, so that it ships as one binary.
 
-  embed.py migrations OUT.c sql/001_x.sql ...
+  embed.py migrations OUT.c [--names ARRAY COUNT] sql/001_x.sql ...
+    (--names: the symbols of the table and its length; pt_migrations and
+    pt_migration_count by default, for SQLite's)
   embed.py assets OUT.c PATH TYPE FILE all|demo [PATH TYPE FILE all|demo ...]
   embed.py blob OUT.c SYMBOL FILE
 """
@@ -23,15 +25,19 @@ def main(argv):
     if mode == "migrations":
         lines.append('#include "patron/store.h"')
         entries = []
-        for index, path in enumerate(argv[3:]):
+        files = argv[3:]
+        array, count = "pt_migrations", "pt_migration_count"
+        if files[:1] == ["--names"]:
+            array, count, files = files[1], files[2], files[3:]
+        for index, path in enumerate(files):
             name = os.path.basename(path)
             version = int(name.split("_", 1)[0])
             with open(path, "rb") as handle:
                 data = handle.read()
             lines.append("static const unsigned char migration_%d[] = {\n%s\n};" % (index, c_bytes(data)))
             entries.append('    {%d, "%s", (const char *)migration_%d},' % (version, name, index))
-        lines.append("const struct pt_migration pt_migrations[] = {\n%s\n};" % "\n".join(entries))
-        lines.append("const size_t pt_migration_count = %d;" % len(entries))
+        lines.append("const struct pt_migration %s[] = {\n%s\n};" % (array, "\n".join(entries)))
+        lines.append("const size_t %s = %d;" % (count, len(entries)))
     elif mode == "assets":
         lines.append('#include "patron/pages.h"')
         entries = []

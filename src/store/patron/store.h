@@ -269,6 +269,18 @@ struct pt_store {
 enum pt_status pt_store_open_sqlite(const char *path, struct pt_store **store, char *error,
                                     size_t error_size);
 
+/* Opens a PostgreSQL store on conninfo (a postgresql:// URL, or libpq's
+ * "key=value" words) with a pool of at most connections connections. One
+ * connection is made now, so that a wrong address, user or password is
+ * told at once; later losses are reconnected with a backoff, and while the
+ * database is unreachable every operation fails at once with PT_ERR_IO.
+ * PT_ERR_INVALID when conninfo cannot be read. */
+enum pt_status pt_store_open_postgresql(const char *conninfo, int connections,
+                                        struct pt_store **store, char *error, size_t error_size);
+/* Whether the database setting names a PostgreSQL database (a
+ * postgresql:// or postgres:// URL) rather than SQLite's file. */
+bool pt_store_is_postgresql(const char *database);
+
 void pt_store_close(struct pt_store *store);
 
 /* The database's own words for this thread's last store failure ("" when
@@ -456,5 +468,8 @@ struct pt_migration {
 };
 extern const struct pt_migration pt_migrations[];
 extern const size_t pt_migration_count;
+/* The same for PostgreSQL (generated from sql/postgresql/). */
+extern const struct pt_migration pt_postgresql_migrations[];
+extern const size_t pt_postgresql_migration_count;
 
 #endif
