@@ -4,7 +4,6 @@
  * demand. No HTTP, no app. */
 #include <criterion/criterion.h>
 #include <sodium.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -694,11 +693,7 @@ Test(ledger, a_refused_write_returns_an_error_and_the_event_applies_later)
 /* Runs sql on a connection of the test's own (the store sees it at once). */
 static void exec_sql(const char *sql)
 {
-    sqlite3 *db = NULL;
-    cr_assert_eq(sqlite3_open(scratch.database, &db), SQLITE_OK);
-    char *message = NULL;
-    cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, &message), SQLITE_OK, "%s", message);
-    sqlite3_close(db);
+    cr_assert(pt_scratch_exec(&scratch, sql), "%s", sql);
 }
 
 Test(ledger, a_write_that_fails_midway_leaves_nothing_half_written)
@@ -708,8 +703,14 @@ Test(ledger, a_write_that_fails_midway_leaves_nothing_half_written)
     int64_t history = count("SELECT count(*) FROM pledge_history WHERE pledge_id = '%s'", id);
     /* The event, the state and the history row are written; the email,
      * last in the transaction, fails. */
-    exec_sql("CREATE TRIGGER refuse_email BEFORE INSERT ON outbox BEGIN "
-             "SELECT RAISE(ABORT, 'disk full'); END");
+    if (pt_scratch_is_postgresql(&scratch))
+        exec_sql("CREATE FUNCTION refuse_email() RETURNS trigger LANGUAGE plpgsql AS "
+                 "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$; "
+                 "CREATE TRIGGER refuse_email BEFORE INSERT ON outbox "
+                 "FOR EACH ROW EXECUTE FUNCTION refuse_email()");
+    else
+        exec_sql("CREATE TRIGGER refuse_email BEFORE INSERT ON outbox BEGIN "
+                 "SELECT RAISE(ABORT, 'disk full'); END");
     struct pt_pay_event completed = event("evt_1", "checkout.session.completed", "cs_1", "");
     struct pt_ledger_result result;
     bool ignored = false;
@@ -722,7 +723,8 @@ Test(ledger, a_write_that_fails_midway_leaves_nothing_half_written)
     cr_assert_eq(count("SELECT count(*) FROM pledge_history WHERE pledge_id = '%s'", id), history);
     cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM processor_events"), 0);
 
-    exec_sql("DROP TRIGGER refuse_email");
+    exec_sql(pt_scratch_is_postgresql(&scratch) ? "DROP TRIGGER refuse_email ON outbox"
+                                                : "DROP TRIGGER refuse_email");
     apply_ok(&completed, NOW + 120, &result);
     cr_assert_str_eq(pledge_now(id).status, "active");
     cr_assert_eq(emails(id, "thanks"), 1);
@@ -844,10 +846,10 @@ Test(ledger, a_lost_link_request_queues_a_hash_and_the_sender_answers_it)
     cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM lost_link_requests"), 2);
     unsigned char hash[PT_CRYPTO_HASH_BYTES];
     pt_crypto_lookup_hash(&crypto, "donor@example.org", hash);
-    char sql[200] = "SELECT count(*) FROM lost_link_requests WHERE email_hash = x'";
-    for (size_t i = 0; i < sizeof(hash); i++)
-        snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%02x", hash[i]);
-    snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "'");
+    char literal[100], sql[200];
+    pt_scratch_bytes_literal(&scratch, hash, sizeof(hash), literal, sizeof(literal));
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM lost_link_requests WHERE email_hash = %s",
+             literal);
     cr_assert_eq(pt_scratch_query_int(&scratch, sql), 1, "only the keyed hash is stored");
 
     /* No email is configured: the requests are still answered. */

@@ -1,6 +1,7 @@
-/* The SQLite store, on a real database file of its own. */
+/* The store, on a real database of its own: SQLite's file, or, registered
+ * again with PATRON_TEST_STORE=postgresql, a PostgreSQL database (the same
+ * bodies; see tests/unit/scratch.h). */
 #include <criterion/criterion.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,14 +13,12 @@
 static struct pt_scratch scratch;
 static struct pt_store *store;
 static const char *folder;
-static const char *path;
 
 static void setup(void)
 {
     pt_scratch_open(&scratch, "store");
     store = scratch.store;
     folder = scratch.folder;
-    path = scratch.database;
 }
 
 static void teardown(void)
@@ -92,33 +91,36 @@ Test(store, pledges_are_stored_with_their_history_which_cannot_be_rewritten)
     cr_assert_eq(pt_store_pledge_add(store, &pledge), PT_OK);
     cr_assert_eq(pt_store_pledge_add(store, &pledge), PT_ERR_IO, "the id is unique");
 
-    sqlite3 *db = NULL;
-    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_stmt *statement = NULL;
-    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT status, amount_minor FROM pledges", -1,
-                                    &statement, NULL),
-                 SQLITE_OK);
-    cr_assert_eq(sqlite3_step(statement), SQLITE_ROW);
-    cr_assert_str_eq((const char *)sqlite3_column_text(statement, 0), "pending");
-    cr_assert_eq(sqlite3_column_int64(statement, 1), 200);
-    sqlite3_finalize(statement);
-    cr_assert_neq(sqlite3_exec(db, "UPDATE pledge_history SET amount_minor = 1", NULL, NULL, NULL),
-                  SQLITE_OK);
-    cr_assert_neq(sqlite3_exec(db, "DELETE FROM pledge_history", NULL, NULL, NULL), SQLITE_OK);
+    cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM pledges WHERE "
+                                                "status = 'pending' AND amount_minor = 200"),
+                 1);
+    cr_assert_not(pt_scratch_exec(&scratch, "UPDATE pledge_history SET amount_minor = 1"));
+    cr_assert_not(pt_scratch_exec(&scratch, "DELETE FROM pledge_history"));
     const char *insert = "INSERT INTO pledges (id, status, frequency, amount_minor, currency, "
                          "campaign, variant, language, created_at) "
                          "VALUES ('x%d', 'pending', 'monthly', %d, 'USD', '', '', 'en', 1)";
     char sql[512];
     snprintf(sql, sizeof(sql), insert, 1, 0);
-    cr_assert_neq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK,
-                  "a zero amount is refused by the schema too");
+    cr_assert_not(pt_scratch_exec(&scratch, sql), "a zero amount is refused by the schema too");
     snprintf(sql, sizeof(sql), insert, 2, 100);
-    cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "the same row with 100 is not");
-    sqlite3_close(db);
+    cr_assert(pt_scratch_exec(&scratch, sql), "the same row with 100 is not");
 }
 
 Test(store, a_file_that_is_not_a_database_is_an_error_not_a_crash)
 {
+    if (pt_scratch_is_postgresql(&scratch)) {
+        /* Its counterpart: a server that is not there, or a URL that is not one. */
+        struct pt_store *other = NULL;
+        char error[256];
+        cr_assert_eq(pt_store_open_postgresql("postgresql://nobody@127.0.0.1:1/none", 1, &other,
+                                              error, sizeof(error)),
+                     PT_ERR_IO);
+        cr_assert_null(other);
+        cr_assert_not_null(strstr(error, "cannot connect"), "%s", error);
+        cr_assert_eq(pt_store_open_postgresql("postgresql://[", 1, &other, error, sizeof(error)),
+                     PT_ERR_INVALID, "%s", error);
+        return;
+    }
     char bad[300];
     snprintf(bad, sizeof(bad), "%s/garbage.db", folder);
     FILE *file = fopen(bad, "wb");
@@ -605,14 +607,16 @@ Test(store, a_failure_gives_the_caller_the_databases_own_words)
         .language = "en",
         .created_at = 1796000000,
     };
-    sqlite3 *db = NULL;
-    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-    cr_assert_eq(sqlite3_exec(db,
-                              "CREATE TRIGGER no_room BEFORE INSERT ON pledges "
-                              "BEGIN SELECT RAISE(ABORT, 'the disk is full today'); END",
-                              NULL, NULL, NULL),
-                 SQLITE_OK);
-    sqlite3_close(db);
+    if (pt_scratch_is_postgresql(&scratch))
+        cr_assert(pt_scratch_exec(&scratch,
+                                  "CREATE FUNCTION no_room() RETURNS trigger LANGUAGE plpgsql AS "
+                                  "$$ BEGIN RAISE EXCEPTION 'the disk is full today'; END $$; "
+                                  "CREATE TRIGGER no_room BEFORE INSERT ON pledges "
+                                  "FOR EACH ROW EXECUTE FUNCTION no_room()"));
+    else
+        cr_assert(pt_scratch_exec(&scratch,
+                                  "CREATE TRIGGER no_room BEFORE INSERT ON pledges "
+                                  "BEGIN SELECT RAISE(ABORT, 'the disk is full today'); END"));
     cr_assert_eq(pt_store_pledge_add(store, &pledge), PT_ERR_IO);
     cr_assert(strstr(pt_store_last_error(), "the disk is full today") != NULL, "%s",
               pt_store_last_error());
