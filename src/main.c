@@ -171,36 +171,68 @@ static enum pt_status write_counts(void *context, const struct pt_event_count *c
     return pt_store_counts_add(context, counts, count);
 }
 
-/* The database file's path, in path (initialised here; dispose it). */
+/* The SQLite file the store uses, in path (initialised here; dispose it). */
 static void database_path(const struct pt_config *config, struct pt_buf *path)
 {
     pt_buf_init(path);
     pt_buf_printf(path, "%s/patron.db", config->data_dir);
 }
 
+static bool on_postgresql(const struct pt_config *config)
+{
+    return config->database[0] != '\0';
+}
+
+/* Where the store is, for messages: never the URL, which may hold a
+ * password. */
+static void database_name(const struct pt_config *config, struct pt_buf *name)
+{
+    pt_buf_init(name);
+    if (on_postgresql(config))
+        pt_buf_puts(name, "the PostgreSQL database");
+    else
+        pt_buf_printf(name, "%s/patron.db", config->data_dir);
+}
+
 static int open_store(const struct pt_config *config, struct pt_store **store)
 {
     if (make_folder(config->data_dir) != 0)
         return 1;
-    struct pt_buf path;
-    database_path(config, &path);
     char error[512];
-    enum pt_status status = pt_store_open_sqlite(path.data, store, error, sizeof(error));
-    pt_buf_dispose(&path);
+    enum pt_status status;
+    if (on_postgresql(config) && !pt_store_is_postgresql(config->database)) {
+        fprintf(stderr, "patron: 'database' must be empty (SQLite in data_dir) or a PostgreSQL "
+                        "URL (postgresql://...) or libpq's \"key=value\" words\n");
+        return 2;
+    }
+    if (on_postgresql(config)) {
+        status = pt_store_open_postgresql(config->database, config->database_connections, store,
+                                          error, sizeof(error));
+    } else {
+        struct pt_buf path;
+        database_path(config, &path);
+        status = pt_store_open_sqlite(path.data, store, error, sizeof(error));
+        pt_buf_dispose(&path);
+    }
     if (status) {
         fprintf(stderr, "patron: %s\n", error);
-        return 1;
+        return status == PT_ERR_INVALID ? 2 : 1;
     }
     int applied = 0;
-    if (pt_store_migrate(*store, &applied) != PT_OK) {
-        fprintf(stderr, "patron: the database could not be migrated\n");
+    struct pt_buf name;
+    database_name(config, &name);
+    status = pt_store_migrate(*store, &applied);
+    if (status != PT_OK) {
+        fprintf(stderr, "patron: %s could not be migrated: %s\n", name.data,
+                pt_store_last_error());
         pt_store_close(*store);
         *store = NULL;
+        pt_buf_dispose(&name);
         return 1;
     }
     if (applied > 0)
-        fprintf(stderr, "patron: applied %d migration(s) to %s/patron.db\n", applied,
-                config->data_dir);
+        fprintf(stderr, "patron: applied %d migration(s) to %s\n", applied, name.data);
+    pt_buf_dispose(&name);
     return 0;
 }
 
@@ -274,12 +306,33 @@ static int load_keys(const struct pt_config *config, struct pt_store *store,
 }
 
 /* The dashboard's sign-in keeps its own connection to the database: the auth
- * module's transactions must not interleave with the store's. */
+ * module's transactions must not interleave with the store's. On
+ * PostgreSQL it is not behind the store yet: its SQLite file, signin.db in
+ * data_dir, holds the staff accounts, sessions and audit log of this
+ * machine (docs/SCALING.md), migrated as the SQLite store is. */
 static int open_auth(const struct pt_config *config, const struct pt_crypto *crypto,
                      struct pt_auth *auth, sqlite3 **db)
 {
     struct pt_buf path;
     database_path(config, &path);
+    if (on_postgresql(config)) {
+        pt_buf_dispose(&path);
+        pt_buf_init(&path);
+        pt_buf_printf(&path, "%s/signin.db", config->data_dir);
+        struct pt_store *signin = NULL;
+        char error[512];
+        int applied = 0;
+        if (pt_store_open_sqlite(path.data, &signin, error, sizeof(error)) != PT_OK ||
+            pt_store_migrate(signin, &applied) != PT_OK) {
+            fprintf(stderr, "patron: cannot prepare %s for sign-in: %s\n", path.data,
+                    signin ? pt_store_last_error() : error);
+            pt_store_close(signin);
+            pt_buf_dispose(&path);
+            *db = NULL;
+            return 1;
+        }
+        pt_store_close(signin);
+    }
     int opened = sqlite3_open_v2(path.data, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
                                  NULL);
     pt_buf_dispose(&path);
@@ -1004,8 +1057,12 @@ int main(int argc, char **argv)
                 close_auth(&auth, db);
                 sodium_memzero(&crypto, sizeof(crypto));
             }
-            if (result == 0 && migrate)
-                fprintf(stderr, "patron: the database in %s is up to date\n", config.data_dir);
+            if (result == 0 && migrate) {
+                struct pt_buf name;
+                database_name(&config, &name);
+                fprintf(stderr, "patron: %s is up to date\n", name.data);
+                pt_buf_dispose(&name);
+            }
             if (result == 0 && reminders) {
                 curl_global_init(CURL_GLOBAL_DEFAULT);
                 result = load_keys(&config, store, &crypto);

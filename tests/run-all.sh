@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test patron has, in order of speed, and ends with one line:
 # "total: N passed, N failed". Called by `./run test` after the builds.
-#   unit + fuzz replay   (Criterion; plain build and ASan/UBSan build)
+#   unit + fuzz replay   (Criterion; plain build and ASan/UBSan build; the store
+#                        and ledger tests also on a PostgreSQL cluster started here)
 #   unit (tsan)          (ThreadSanitizer: tests/unit/tsan_threads.c and the fuzz
 #                        replays; Criterion itself cannot run under TSan)
 #   http                 (the real binary on loopback; plain and ASan/UBSan, and
@@ -104,6 +105,22 @@ bench_suite() {
   fi
   grep -E '^(target|TARGET|median|all targets)' "$out/bench.log" || true
 }
+
+# One throwaway PostgreSQL cluster for the whole run (tests/postgresql/
+# cluster.sh): the store's and the ledger's unit tests run a second time on
+# it, each test in a database of its own. Stopped at the end whatever
+# happens (and by its own watchdog if this script is killed). The tests that
+# need PostgreSQL fail, rather than skip, when it could not start.
+export PATRON_TEST_PG_REQUIRED=1
+PATRON_TEST_PG_DIR=
+stop_cluster() { [ -z "$PATRON_TEST_PG_DIR" ] || tests/postgresql/cluster.sh stop "$PATRON_TEST_PG_DIR"; }
+trap stop_cluster EXIT
+trap 'exit 130' INT TERM
+if cluster=$(tests/postgresql/cluster.sh start 7200); then
+  eval "$cluster"
+else
+  echo "PostgreSQL could not start: the tests that need it will fail" >&2
+fi
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

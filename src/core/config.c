@@ -27,6 +27,8 @@ static const struct key keys[] = {
     INT_KEY(port, 0, 65535),
     {"public_url", KEY_URL, offsetof(struct pt_config, public_url), 0, 0},
     STRING_KEY(data_dir),
+    STRING_KEY(database),
+    INT_KEY(database_connections, 1, 256),
     INT_KEY(threads, 0, 256),
     INT_KEY(max_connections, 1, 1000000),
     INT_KEY(connections_per_client, -1, 1000000),
@@ -88,6 +90,8 @@ void pt_config_init(struct pt_config *config)
     config->port = 8080;
     config->public_url = pt_xstrdup("http://127.0.0.1:8080");
     config->data_dir = pt_xstrdup("./patron-data");
+    config->database = pt_xstrdup("");
+    config->database_connections = 8;
     config->threads = 0;
     config->max_connections = 4096;
     config->connections_per_client = -1;

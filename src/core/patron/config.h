@@ -16,7 +16,9 @@ struct pt_config {
     char *listen;           /* address to bind, e.g. "127.0.0.1" or "::1" */
     int port;               /* 0 to 65535; 0 picks a free port */
     char *public_url;       /* how readers reach patron, no trailing slash */
-    char *data_dir;         /* folder of the database */
+    char *data_dir;         /* folder of the key file, and of the SQLite database */
+    char *database;         /* "" = SQLite in data_dir; else a postgresql:// URL or conninfo */
+    int database_connections; /* PostgreSQL: connections each process keeps at most */
     int threads;            /* worker threads; 0 = one per core */
     int max_connections;    /* MHD_OPTION_CONNECTION_LIMIT */
     int connections_per_client; /* per peer address; 0 = none; -1 = 64, or none behind a proxy */
