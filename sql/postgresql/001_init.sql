@@ -94,6 +94,8 @@ CREATE TABLE reminders (
     variant text NOT NULL,
     cancel_token text NOT NULL UNIQUE,
     created_at bigint NOT NULL,
+    -- Claimed by one process's send until then (unix seconds); NULL: free.
+    lease_until bigint,
     UNIQUE (email_hash, month)
 );
 CREATE INDEX reminders_by_month ON reminders (month);
@@ -148,7 +150,10 @@ CREATE TABLE outbox (
     data text NOT NULL DEFAULT '{}',
     created_at bigint NOT NULL,
     sent_at bigint,
-    attempts integer NOT NULL DEFAULT 0
+    attempts integer NOT NULL DEFAULT 0,
+    -- Claimed by one process's sender until then (unix seconds); NULL: free.
+    -- A process that dies holding a claim gives it up when it runs out.
+    lease_until bigint
 );
 CREATE INDEX outbox_unsent ON outbox (id) WHERE sent_at IS NULL;
 CREATE INDEX outbox_by_pledge ON outbox (pledge_id) WHERE sent_at IS NULL;

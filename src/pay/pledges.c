@@ -626,6 +626,15 @@ static void mark(struct pt_ledger *ledger, const struct pt_outbox_item *item, bo
                item->kind);
 }
 
+/* An email taken from the outbox and neither sent nor failed goes back. */
+static void release(struct pt_ledger *ledger, const struct pt_outbox_item *item)
+{
+    if (pt_store_outbox_release(ledger->store, item->id) != PT_OK)
+        pt_log(PT_LOG_WARNING, "a %s email could not be given back to the outbox; it waits for "
+                               "its claim to lapse",
+               item->kind);
+}
+
 enum pt_status pt_pledges_send_outbox(struct pt_ledger *ledger, int64_t now, int *sent)
 {
     *sent = 0;
@@ -653,6 +662,8 @@ enum pt_status pt_pledges_send_outbox(struct pt_ledger *ledger, int64_t now, int
                        "pledge within a day",
                        items[i].kind);
                 mark(ledger, &items[i], true, now);
+            } else {
+                release(ledger, &items[i]);
             }
             continue;
         }
@@ -660,6 +671,7 @@ enum pt_status pt_pledges_send_outbox(struct pt_ledger *ledger, int64_t now, int
         bool is_magic = strcmp(items[i].kind, "magic") == 0;
         if (is_magic && make_magic_link(ledger, pledge.id, now, magic) != PT_OK) {
             pt_log(PT_LOG_ERROR, "a magic link could not be stored; its email waits");
+            release(ledger, &items[i]);
             sodium_memzero(address, strlen(address));
             free(address);
             continue;
@@ -678,8 +690,11 @@ enum pt_status pt_pledges_send_outbox(struct pt_ledger *ledger, int64_t now, int
             mark(ledger, &items[i], true, now);
             (*sent)++;
         } else if (result == PT_MAIL_STOPPED) {
-            /* Not a failed try: it stays queued for the next start. */
+            /* Not a failed try: it stays queued for the next start, or for
+             * another process, with the rest of this round. */
             stopping = true;
+            for (size_t rest = i; rest < count; rest++)
+                release(ledger, &items[rest]);
         } else {
             pt_log(PT_LOG_ERROR, "a %s email could not be sent: %s", items[i].kind, error);
             mark(ledger, &items[i], result == PT_MAIL_PERMANENT, now);

@@ -1155,14 +1155,22 @@ struct outbox_args {
     const char *pledge_id, *kind, *data;
 };
 
+/* Claims the oldest unsent emails for this process: rows another process
+ * is claiming at this moment are skipped (SKIP LOCKED), rows it claimed are
+ * left alone until their lease runs out. */
 static enum pt_status outbox_pending_body(struct pg_connection *c, void *p)
 {
     struct outbox_args *args = p;
     *args->count = 0;
     PGresult *result = query(c,
-                             "SELECT id, pledge_id, kind, data, attempts, created_at FROM outbox "
-                             "WHERE sent_at IS NULL AND attempts < 20 ORDER BY id LIMIT $1",
-                             "d", (int64_t)args->capacity);
+                             "WITH claimed AS (UPDATE outbox SET lease_until = "
+                             "extract(epoch FROM now())::bigint + $2 WHERE id IN "
+                             "(SELECT id FROM outbox WHERE sent_at IS NULL AND attempts < 20 AND "
+                             "(lease_until IS NULL OR lease_until < extract(epoch FROM now())) "
+                             "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) "
+                             "RETURNING id, pledge_id, kind, data, attempts, created_at) "
+                             "SELECT * FROM claimed ORDER BY id",
+                             "dd", (int64_t)args->capacity, (int64_t)PT_STORE_OUTBOX_LEASE);
     if (result == NULL)
         return PT_ERR_IO;
     for (int row = 0; row < PQntuples(result) && *args->count < args->capacity; row++) {
@@ -1183,7 +1191,24 @@ static enum pt_status pg_outbox_pending(struct pt_store *base, struct pt_outbox_
                                         size_t capacity, size_t *count)
 {
     struct outbox_args args = {.items = items, .capacity = capacity, .count = count};
+    /* Tried again after a lost connection: what the lost try claimed waits
+     * for its lease. */
     return run_op(base, OP_AGAIN, false, outbox_pending_body, &args);
+}
+
+static enum pt_status outbox_release_body(struct pg_connection *c, void *p)
+{
+    struct outbox_args *args = p;
+    return command(c, "UPDATE outbox SET lease_until = NULL WHERE id = $1 AND sent_at IS NULL",
+                   "d", args->id) < 0
+               ? PT_ERR_IO
+               : PT_OK;
+}
+
+static enum pt_status pg_outbox_release(struct pt_store *base, int64_t id)
+{
+    struct outbox_args args = {.id = id};
+    return run_op(base, OP_AGAIN, false, outbox_release_body, &args);
 }
 
 static enum pt_status outbox_add_body(struct pg_connection *c, void *p)
@@ -1205,8 +1230,8 @@ static enum pt_status outbox_done_body(struct pg_connection *c, void *p)
     struct outbox_args *args = p;
     int64_t changed = args->sent ? command(c, "UPDATE outbox SET sent_at = $1 WHERE id = $2",
                                            "dd", args->now, args->id)
-                                 : command(c, "UPDATE outbox SET attempts = attempts + 1 "
-                                              "WHERE id = $1",
+                                 : command(c, "UPDATE outbox SET attempts = attempts + 1, "
+                                              "lease_until = NULL WHERE id = $1",
                                            "d", args->id);
     return changed < 0 ? PT_ERR_IO : PT_OK;
 }
@@ -1517,16 +1542,22 @@ static void read_reminder(const PGresult *result, int row, void *reading)
     PQfreemem(sealed);
 }
 
+/* Claims what is due for this process (see store.h): a send started on
+ * another node at the same moment waits for these rows, then finds them
+ * claimed. */
 static enum pt_status pg_reminders_due(struct pt_store *base, const char *month,
                                        pt_store_reminder_visitor visit, void *context)
 {
     struct reminder_reading reading = {visit, context};
     struct rows_args args = {
-        .sql = "SELECT id, email_hash, email_sealed, month, language, campaign, variant, "
-               "cancel_token, created_at FROM reminders WHERE month <= $1 "
-               "ORDER BY email_hash, month",
-        .types = "s",
+        .sql = "WITH claimed AS (UPDATE reminders SET lease_until = "
+               "extract(epoch FROM now())::bigint + $2 WHERE month <= $1 AND "
+               "(lease_until IS NULL OR lease_until < extract(epoch FROM now())) "
+               "RETURNING id, email_hash, email_sealed, month, language, campaign, variant, "
+               "cancel_token, created_at) SELECT * FROM claimed ORDER BY email_hash, month",
+        .types = "sd",
         .a = month,
+        .x = PT_STORE_REMINDER_LEASE,
         .read = read_reminder,
         .reading = &reading,
     };
@@ -1943,6 +1974,7 @@ static const struct pt_store_ops postgresql_ops = {
     .outbox_pending = pg_outbox_pending,
     .outbox_add = pg_outbox_add,
     .outbox_done = pg_outbox_done,
+    .outbox_release = pg_outbox_release,
     .magic_link_add = pg_magic_link_add,
     .magic_link_use = pg_magic_link_use,
     .lost_request_add = pg_lost_request_add,

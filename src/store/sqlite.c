@@ -841,6 +841,14 @@ static enum pt_status sqlite_outbox_done(struct pt_store *base, int64_t id, bool
     return changed < 0 ? PT_ERR_IO : PT_OK;
 }
 
+/* One process sends from a SQLite database (it lives on one machine, and
+ * the reminders and outbox threads take turns): nothing is claimed. */
+static enum pt_status sqlite_outbox_release(struct pt_store *base, int64_t id)
+{
+    (void)base, (void)id;
+    return PT_OK;
+}
+
 static enum pt_status sqlite_magic_link_add(struct pt_store *base, const unsigned char *token_hash,
                                             const char *pledge_id, int64_t expires_at)
 {
@@ -1633,6 +1641,7 @@ static const struct pt_store_ops sqlite_ops = {
     .outbox_pending = sqlite_outbox_pending,
     .outbox_add = sqlite_outbox_add,
     .outbox_done = sqlite_outbox_done,
+    .outbox_release = sqlite_outbox_release,
     .magic_link_add = sqlite_magic_link_add,
     .magic_link_use = sqlite_magic_link_use,
     .lost_request_add = sqlite_lost_request_add,

@@ -175,6 +175,11 @@ enum pt_status pt_store_outbox_done(struct pt_store *store, int64_t id, bool sen
     return store->ops->outbox_done(store, id, sent, now);
 }
 
+enum pt_status pt_store_outbox_release(struct pt_store *store, int64_t id)
+{
+    return store->ops->outbox_release(store, id);
+}
+
 enum pt_status pt_store_magic_link_add(struct pt_store *store, const unsigned char *token_hash,
                                        const char *pledge_id, int64_t expires_at)
 {

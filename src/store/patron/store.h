@@ -213,6 +213,7 @@ struct pt_store_ops {
     enum pt_status (*outbox_add)(struct pt_store *store, const char *pledge_id, const char *kind,
                                  const char *data, int64_t now);
     enum pt_status (*outbox_done)(struct pt_store *store, int64_t id, bool sent, int64_t now);
+    enum pt_status (*outbox_release)(struct pt_store *store, int64_t id);
     enum pt_status (*magic_link_add)(struct pt_store *store, const unsigned char *token_hash,
                                      const char *pledge_id, int64_t expires_at);
     enum pt_status (*magic_link_use)(struct pt_store *store, const unsigned char *token_hash,
@@ -326,7 +327,12 @@ enum pt_status pt_store_reminder_upsert(struct pt_store *store, const struct pt_
 /* Deletes the reminder with this cancel token and counts the cancellation;
  * PT_ERR_NOT_FOUND when there is none (already sent, or cancelled). */
 enum pt_status pt_store_reminder_cancel(struct pt_store *store, const char *token);
-/* Visits the reminders for month or earlier, by address hash then month. */
+/* Visits the reminders for month or earlier, by address hash then month. On
+ * PostgreSQL they are claimed for this process for PT_STORE_REMINDER_LEASE
+ * seconds: a send started on another node meanwhile does not see them, and
+ * what this one did not send (deferred, stopped, killed) is due again after
+ * the lease. */
+#define PT_STORE_REMINDER_LEASE 3600
 enum pt_status pt_store_reminders_due(struct pt_store *store, const char *month,
                                       pt_store_reminder_visitor visit, void *context);
 /* In one transaction: deletes the address's reminders up to a month and
@@ -358,8 +364,18 @@ enum pt_status pt_store_pledge_set_checkout(struct pt_store *store, const char *
  * the outbox in the same transaction. */
 enum pt_status pt_store_ledger_apply(struct pt_store *store, const struct pt_ledger_change *change,
                                      struct pt_ledger_result *result);
+/* The oldest emails waiting, at most capacity, oldest first. On PostgreSQL,
+ * where several processes may send, they are claimed for this process (a
+ * lease of PT_STORE_OUTBOX_LEASE seconds: another process's call does not
+ * see them until they are marked, given back, or the lease runs out because
+ * this process died). */
 enum pt_status pt_store_outbox_pending(struct pt_store *store, struct pt_outbox_item *items,
                                        size_t capacity, size_t *count);
+#define PT_STORE_OUTBOX_LEASE 900
+/* Gives back an email taken by pt_store_outbox_pending that was neither sent
+ * nor failed (its pledge has no address yet, the sender is stopping), so the
+ * next round, on any process, takes it again. */
+enum pt_status pt_store_outbox_release(struct pt_store *store, int64_t id);
 /* Queues an email that no ledger change calls for (a magic link). */
 enum pt_status pt_store_outbox_add(struct pt_store *store, const char *pledge_id, const char *kind,
                                    const char *data, int64_t now);

@@ -249,6 +249,12 @@ static enum pt_status wrap_outbox_pending(struct pt_store *store, struct pt_outb
     return INNER->ops->outbox_pending(INNER, items, capacity, count);
 }
 
+static enum pt_status wrap_outbox_release(struct pt_store *store, int64_t id)
+{
+    (void)store;
+    return INNER->ops->outbox_release(INNER, id);
+}
+
 static enum pt_status wrap_lost_request_add(struct pt_store *store, const unsigned char *email_hash,
                                             int64_t now)
 {
@@ -297,6 +303,7 @@ static const struct pt_store_ops wrapper_ops = {
     .pledge_set_checkout = wrap_pledge_set_checkout,
     .ledger_apply = wrap_ledger_apply,
     .outbox_pending = wrap_outbox_pending,
+    .outbox_release = wrap_outbox_release,
     .lost_request_add = wrap_lost_request_add,
     .lost_requests_pending = wrap_lost_requests_pending,
     .lost_request_answer = wrap_lost_request_answer,

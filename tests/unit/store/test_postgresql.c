@@ -347,3 +347,90 @@ Test(postgresql, the_same_webhook_on_two_nodes_at_once_is_applied_once)
     pt_store_close(nodes[0].store);
     pt_store_close(nodes[1].store);
 }
+
+/* ------------------------------------------- senders on several nodes */
+
+static void add_pledge_with_emails(struct pt_store *store, const char *id, int emails)
+{
+    struct pt_pledge pledge = {.status = "pending", .amount_minor = 500, .currency = "USD",
+                               .campaign = "c", .variant = "a", .language = "en",
+                               .created_at = 1};
+    snprintf(pledge.id, sizeof(pledge.id), "%s", id);
+    cr_assert_eq(pt_store_pledge_add(store, &pledge), PT_OK);
+    for (int i = 0; i < emails; i++)
+        cr_assert_eq(pt_store_outbox_add(store, id, "magic", "{}", 10 + i), PT_OK);
+}
+
+/* Every email in the outbox goes to one node's sender: a second node
+ * asking at the same time gets the others, or none; what one gives back or
+ * fails is taken again; what a dead node held comes back when its lease
+ * runs out. */
+Test(postgresql, outbox_emails_are_claimed_by_one_sender_at_a_time)
+{
+    struct pt_store *one = open_migrated(2), *two = open_store(2);
+    add_pledge_with_emails(one, "p1", 5);
+    struct pt_outbox_item items[8], others[8];
+    size_t count = 0, other_count = 0;
+    cr_assert_eq(pt_store_outbox_pending(one, items, 3, &count), PT_OK);
+    cr_assert_eq(count, 3);
+    cr_assert(items[0].id < items[1].id && items[1].id < items[2].id, "oldest first");
+    cr_assert_eq(pt_store_outbox_pending(two, others, 8, &other_count), PT_OK);
+    cr_assert_eq(other_count, 2, "only what the first did not take");
+    cr_assert_eq(pt_store_outbox_pending(two, others, 8, &other_count), PT_OK);
+    cr_assert_eq(other_count, 0);
+
+    cr_assert_eq(pt_store_outbox_done(one, items[0].id, true, 100), PT_OK);
+    cr_assert_eq(pt_store_outbox_done(one, items[1].id, false, 100), PT_OK);
+    cr_assert_eq(pt_store_outbox_release(one, items[2].id), PT_OK);
+    cr_assert_eq(pt_store_outbox_pending(two, others, 8, &other_count), PT_OK);
+    cr_assert_eq(other_count, 2, "the failed one and the one given back, not the sent one");
+    cr_assert_eq(others[0].id, items[1].id);
+    cr_assert_eq(others[0].attempts, 1);
+    cr_assert_eq(others[1].id, items[2].id);
+
+    /* Node two dies holding four: their leases run out. */
+    sql_value("UPDATE outbox SET lease_until = 0 WHERE lease_until IS NOT NULL");
+    cr_assert_eq(pt_store_outbox_pending(one, items, 8, &count), PT_OK);
+    cr_assert_eq(count, 4);
+    cr_assert_eq(sql_value("SELECT count(*) FROM outbox WHERE sent_at IS NULL"), 4);
+    pt_store_close(one);
+    pt_store_close(two);
+}
+
+static void count_reminders(void *context, const struct pt_reminder *reminder)
+{
+    cr_assert_eq(reminder->email_sealed_length, 4);
+    (*(int *)context)++;
+}
+
+Test(postgresql, a_reminder_send_on_two_nodes_at_once_takes_each_reminder_once)
+{
+    struct pt_store *one = open_migrated(1), *two = open_store(1);
+    static const unsigned char sealed[4] = {1, 2, 3, 4};
+    for (int i = 0; i < 6; i++) {
+        struct pt_reminder reminder = {.email_sealed = sealed, .email_sealed_length = 4,
+                                       .created_at = 1};
+        reminder.email_hash[0] = (unsigned char)i;
+        snprintf(reminder.month, sizeof(reminder.month), "%s", i < 5 ? "2027-01" : "2027-06");
+        snprintf(reminder.language, sizeof(reminder.language), "en");
+        snprintf(reminder.cancel_token, sizeof(reminder.cancel_token), "token-%d", i);
+        char token[48];
+        bool created = false;
+        cr_assert_eq(pt_store_reminder_upsert(one, &reminder, token, sizeof(token), &created),
+                     PT_OK);
+    }
+    int first = 0, second = 0;
+    cr_assert_eq(pt_store_reminders_due(one, "2027-03", count_reminders, &first), PT_OK);
+    cr_assert_eq(pt_store_reminders_due(two, "2027-03", count_reminders, &second), PT_OK);
+    cr_assert_eq(first, 5);
+    cr_assert_eq(second, 0, "node one has them");
+    /* Node one sent one and died: the rest are due again after the lease. */
+    unsigned char hash[32] = {0};
+    cr_assert_eq(pt_store_reminder_done(one, hash, "2027-03", "2027-01", "sent"), PT_OK);
+    sql_value("UPDATE reminders SET lease_until = 0 WHERE lease_until IS NOT NULL");
+    second = 0;
+    cr_assert_eq(pt_store_reminders_due(two, "2027-03", count_reminders, &second), PT_OK);
+    cr_assert_eq(second, 4);
+    pt_store_close(one);
+    pt_store_close(two);
+}
