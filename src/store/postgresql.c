@@ -39,30 +39,30 @@
 #define POOL_WAIT_MS 10000
 
 struct pg_connection {
-    PGconn *pg;                /* NULL until connected, and after a loss */
-    bool in_transaction;       /* BEGIN sent, neither COMMIT nor ROLLBACK yet */
-    bool commit_sent;          /* this try sent COMMIT: its outcome may be unknown */
-    bool write_sent;           /* this try sent a statement outside a transaction */
-    char sqlstate[6];          /* of this try's last failure, "" for none */
+    PGconn *pg;          /* NULL until connected, and after a loss */
+    bool in_transaction; /* BEGIN sent, neither COMMIT nor ROLLBACK yet */
+    bool commit_sent;    /* this try sent COMMIT: its outcome may be unknown */
+    bool write_sent;     /* this try sent a statement outside a transaction */
+    char sqlstate[6];    /* of this try's last failure, "" for none */
 };
 
 struct pg_store {
     struct pt_store super;
     char *conninfo;
-    pthread_mutex_t lock;      /* guards what follows */
-    pthread_cond_t freed;      /* a connection went back to the pool */
+    pthread_mutex_t lock; /* guards what follows */
+    pthread_cond_t freed; /* a connection went back to the pool */
     struct pg_connection *connections;
     bool *busy;
     size_t count;
-    int64_t retry_at_ms;       /* no connection attempt before then (monotonic) */
-    int delay_ms;              /* the next backoff step */
-    char unreachable[256];     /* why the last connection attempt failed */
+    int64_t retry_at_ms;   /* no connection attempt before then (monotonic) */
+    int delay_ms;          /* the next backoff step */
+    char unreachable[256]; /* why the last connection attempt failed */
 };
 
 /* What a body may do when tried again. */
 enum op_kind {
-    OP_ONCE,      /* writes outside a transaction: not again after a lost connection */
-    OP_AGAIN,     /* reads and idempotent writes: always safe to try again */
+    OP_ONCE,  /* writes outside a transaction: not again after a lost connection */
+    OP_AGAIN, /* reads and idempotent writes: always safe to try again */
 };
 
 typedef enum pt_status (*op_body)(struct pg_connection *c, void *args);
@@ -94,11 +94,22 @@ static const char *one_line(const char *message, char *out, size_t size)
 
 /* ------------------------------------------------------------ statements */
 
+/* Keeps the failure's SQLSTATE for run_op and notes the database's words;
+ * frees result. */
+static void note_failure(struct pg_connection *c, PGresult *result)
+{
+    const char *state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", state ? state : "");
+    char message[400];
+    pt_store_note_error("postgresql: %s",
+                        one_line(PQerrorMessage(c->pg), message, sizeof(message)));
+    PQclear(result);
+}
+
 /* Sends sql with the parameters in args as types says ('s' text or NULL,
  * 'd' an int64_t, 'b' a bytea and its size_t length). NULL on failure,
  * which is noted with the database's words and its SQLSTATE kept. */
-static PGresult *execute(struct pg_connection *c, bool is_write, const char *sql,
-                         const char *types, va_list args)
+static PGresult *execute(struct pg_connection *c, const char *sql, const char *types, va_list args)
 {
     const char *values[MAX_PARAMS];
     int lengths[MAX_PARAMS], formats[MAX_PARAMS];
@@ -119,18 +130,13 @@ static PGresult *execute(struct pg_connection *c, bool is_write, const char *sql
             formats[count] = 1;
         }
     }
-    if (!c->in_transaction && is_write)
-        c->write_sent = true;
+    if (!c->in_transaction)
+        c->write_sent = true; /* for all this file knows, it may write */
     PGresult *result = PQexecParams(c->pg, sql, count, NULL, values, lengths, formats, 0);
     ExecStatusType status = PQresultStatus(result);
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
         return result;
-    const char *state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : NULL;
-    snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", state ? state : "");
-    char message[400];
-    pt_store_note_error("postgresql: %s", one_line(PQerrorMessage(c->pg), message,
-                                                   sizeof(message)));
-    PQclear(result);
+    note_failure(c, result);
     return NULL;
 }
 
@@ -139,7 +145,7 @@ static PGresult *query(struct pg_connection *c, const char *sql, const char *typ
 {
     va_list args;
     va_start(args, types);
-    PGresult *result = execute(c, true, sql, types, args);
+    PGresult *result = execute(c, sql, types, args);
     va_end(args);
     return result;
 }
@@ -149,7 +155,7 @@ static int64_t command(struct pg_connection *c, const char *sql, const char *typ
 {
     va_list args;
     va_start(args, types);
-    PGresult *result = execute(c, true, sql, types, args);
+    PGresult *result = execute(c, sql, types, args);
     va_end(args);
     if (result == NULL)
         return -1;
@@ -166,12 +172,7 @@ static enum pt_status simple(struct pg_connection *c, const char *sql)
         PQclear(result);
         return PT_OK;
     }
-    const char *state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : NULL;
-    snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", state ? state : "");
-    char message[400];
-    pt_store_note_error("postgresql: %s", one_line(PQerrorMessage(c->pg), message,
-                                                   sizeof(message)));
-    PQclear(result);
+    note_failure(c, result);
     return PT_ERR_IO;
 }
 
@@ -227,11 +228,15 @@ static PGconn *connect_now(const char *conninfo)
 {
     /* Defaults that the URL may override: a bounded connect, a dead peer
      * noticed within seconds, no statement left waiting for ever. */
-    const char *keywords[] = {"connect_timeout", "keepalives", "keepalives_idle",
-                              "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-                              "application_name", "options", "dbname", NULL};
-    const char *values[] = {"3", "1", "10", "5", "3", "10000", "patron",
-                            "-c statement_timeout=30000 -c lock_timeout=15000", conninfo, NULL};
+    const char *keywords[] = {"connect_timeout",  "keepalives",
+                              "keepalives_idle",  "keepalives_interval",
+                              "keepalives_count", "tcp_user_timeout",
+                              "application_name", "options",
+                              "dbname",           NULL};
+    const char *values[] = {
+        "3",      "1",     "10",     "5",
+        "3",      "10000", "patron", "-c statement_timeout=30000 -c lock_timeout=15000",
+        conninfo, NULL};
     PGconn *pg = PQconnectdbParams(keywords, values, 1);
     if (pg != NULL)
         PQsetNoticeProcessor(pg, ignore_notice, NULL);
@@ -281,8 +286,8 @@ static enum pt_status ensure(struct pg_store *store, struct pg_connection *c)
         pthread_mutex_lock(&store->lock);
         snprintf(store->unreachable, sizeof(store->unreachable), "%s", message);
         store->retry_at_ms = monotonic_ms() + store->delay_ms;
-        store->delay_ms = store->delay_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
-                                                               : store->delay_ms * 2;
+        store->delay_ms =
+            store->delay_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : store->delay_ms * 2;
         pthread_mutex_unlock(&store->lock);
         pt_store_note_error("postgresql: cannot connect: %s", message);
         return PT_ERR_IO;
@@ -418,8 +423,9 @@ static enum pt_status migrate_body(struct pg_connection *c, void *p)
             pt_log(PT_LOG_ERROR, "migration %s failed; nothing was applied", migration->name);
             return PT_ERR_IO;
         }
-        if (command(c, "INSERT INTO schema_version (version, name, applied_at) "
-                       "VALUES ($1, $2, extract(epoch FROM now())::bigint)",
+        if (command(c,
+                    "INSERT INTO schema_version (version, name, applied_at) "
+                    "VALUES ($1, $2, extract(epoch FROM now())::bigint)",
                     "ds", (int64_t)migration->version, migration->name) != 1)
             return PT_ERR_IO;
         applied++;
@@ -599,8 +605,7 @@ static enum pt_status replace_body(struct pg_connection *c, void *p)
 }
 
 static enum pt_status pg_campaigns_replace(struct pt_store *base, const char *const *ids,
-                                           const char *const *documents, size_t count,
-                                           int64_t now)
+                                           const char *const *documents, size_t count, int64_t now)
 {
     struct replace_args args = {ids, documents, count, now};
     return run_op(base, OP_ONCE, false, replace_body, &args);
@@ -649,16 +654,16 @@ static enum pt_status counts_body(struct pg_connection *c, void *p)
     }
     for (size_t i = 0; i < 5; i++)
         pt_buf_puts(arrays[i], "}");
-    int64_t changed = command(
-        c,
-        "INSERT INTO event_counts (day, campaign, variant, kind, count) "
-        "SELECT day, campaign, variant, kind, sum(count) FROM "
-        "unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::bigint[]) "
-        "AS batch (day, campaign, variant, kind, count) "
-        "GROUP BY day, campaign, variant, kind ORDER BY day, campaign, variant, kind "
-        "ON CONFLICT (day, campaign, variant, kind) "
-        "DO UPDATE SET count = event_counts.count + excluded.count",
-        "sssss", days.data, campaigns.data, variants.data, kinds.data, numbers.data);
+    int64_t changed =
+        command(c,
+                "INSERT INTO event_counts (day, campaign, variant, kind, count) "
+                "SELECT day, campaign, variant, kind, sum(count) FROM "
+                "unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::bigint[]) "
+                "AS batch (day, campaign, variant, kind, count) "
+                "GROUP BY day, campaign, variant, kind ORDER BY day, campaign, variant, kind "
+                "ON CONFLICT (day, campaign, variant, kind) "
+                "DO UPDATE SET count = event_counts.count + excluded.count",
+                "sssss", days.data, campaigns.data, variants.data, kinds.data, numbers.data);
     for (size_t i = 0; i < 5; i++)
         pt_buf_dispose(arrays[i]);
     return changed < 0 ? PT_ERR_IO : PT_OK;
@@ -678,8 +683,8 @@ static enum pt_status pg_counts_add(struct pt_store *base, const struct pt_event
 struct rows_args {
     const char *sql;
     const char *types;
-    const char *a, *b;  /* text parameters, as types says */
-    int64_t x, y;       /* integer parameters */
+    const char *a, *b; /* text parameters, as types says */
+    int64_t x, y;      /* integer parameters */
     const unsigned char *hash;
     void (*read)(const PGresult *result, int row, void *reading);
     void *reading;
@@ -713,12 +718,7 @@ static PGresult *rows_query(struct pg_connection *c, const struct rows_args *arg
     ExecStatusType status = PQresultStatus(result);
     if (status == PGRES_TUPLES_OK)
         return result;
-    const char *state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : NULL;
-    snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", state ? state : "");
-    char message[400];
-    pt_store_note_error("postgresql: %s", one_line(PQerrorMessage(c->pg), message,
-                                                   sizeof(message)));
-    PQclear(result);
+    note_failure(c, result);
     return NULL;
 }
 
@@ -817,8 +817,7 @@ static enum pt_status pledge_add_body(struct pg_connection *c, void *p)
         command(c,
                 "INSERT INTO pledge_history (pledge_id, at, status, amount_minor, note) "
                 "VALUES ($1, $2, $3, $4, 'created on the support page')",
-                "sdsd", pledge->id, pledge->created_at, pledge->status,
-                pledge->amount_minor) != 1)
+                "sdsd", pledge->id, pledge->created_at, pledge->status, pledge->amount_minor) != 1)
         return PT_ERR_IO;
     return commit(c);
 }
@@ -870,8 +869,8 @@ static enum pt_status select_pledge(struct pg_connection *c, const char *where, 
 {
     char sql[640];
     snprintf(sql, sizeof(sql), "SELECT %s FROM pledges WHERE %s%s", pledge_columns, where, tail);
-    PGresult *result = second != NULL ? query(c, sql, "ss", first, second)
-                                      : query(c, sql, "s", first);
+    PGresult *result =
+        second != NULL ? query(c, sql, "ss", first, second) : query(c, sql, "s", first);
     if (result == NULL)
         return PT_ERR_IO;
     enum pt_status status = PT_ERR_NOT_FOUND;
@@ -925,8 +924,9 @@ static enum pt_status pg_pledge_find(struct pt_store *base, const char *subscrip
 static enum pt_status set_checkout_body(struct pg_connection *c, void *p)
 {
     struct pledge_args *args = p;
-    int64_t changed = command(c, "UPDATE pledges SET processor = $1, checkout_id = $2 "
-                                 "WHERE id = $3",
+    int64_t changed = command(c,
+                              "UPDATE pledges SET processor = $1, checkout_id = $2 "
+                              "WHERE id = $3",
                               "sss", args->processor, args->checkout_id, args->id);
     return changed < 0 ? PT_ERR_IO : changed == 0 ? PT_ERR_NOT_FOUND : PT_OK;
 }
@@ -949,8 +949,9 @@ static enum pt_status by_email_body(struct pg_connection *c, void *p)
 {
     struct by_email_args *args = p;
     *args->count = 0;
-    PGresult *result = query(c, "SELECT id FROM pledges WHERE email_hash = $1 "
-                                "ORDER BY created_at DESC",
+    PGresult *result = query(c,
+                             "SELECT id FROM pledges WHERE email_hash = $1 "
+                             "ORDER BY created_at DESC",
                              "b", args->email_hash, (size_t)32);
     if (result == NULL)
         return PT_ERR_IO;
@@ -972,16 +973,17 @@ static enum pt_status pg_pledges_by_email(struct pt_store *base, const unsigned 
 static int64_t queue_email(struct pg_connection *c, const char *pledge_id, const char *kind,
                            const char *data, int64_t now)
 {
-    return command(c, "INSERT INTO outbox (pledge_id, kind, data, created_at) "
-                      "VALUES ($1, $2, $3, $4)",
+    return command(c,
+                   "INSERT INTO outbox (pledge_id, kind, data, created_at) "
+                   "VALUES ($1, $2, $3, $4)",
                    "sssd", pledge_id, kind, data, now);
 }
 
 /* The thank-you, unless one was ever queued for the pledge; with
  * needs_payment, only if the pledge has a payment. The pledge's row is
  * locked (FOR UPDATE) by the caller, so two nodes cannot both queue it. */
-static int64_t queue_thanks_once(struct pg_connection *c, const char *pledge_id,
-                                 bool needs_payment, int64_t now)
+static int64_t queue_thanks_once(struct pg_connection *c, const char *pledge_id, bool needs_payment,
+                                 int64_t now)
 {
     return command(c,
                    "INSERT INTO outbox (pledge_id, kind, data, created_at) "
@@ -1030,8 +1032,8 @@ static enum pt_status ledger_body(struct pg_connection *c, void *p)
         return status;
     const char *note = change->note ? change->note : "";
     if (change->customer_id != NULL &&
-        command(c, "UPDATE pledges SET customer_id = $1 WHERE id = $2 AND erased_at IS NULL",
-                "ss", change->customer_id, change->pledge_id) < 0)
+        command(c, "UPDATE pledges SET customer_id = $1 WHERE id = $2 AND erased_at IS NULL", "ss",
+                change->customer_id, change->pledge_id) < 0)
         return PT_ERR_IO;
     if (change->subscription_id != NULL &&
         command(c, "UPDATE pledges SET subscription_id = $1 WHERE id = $2", "ss",
@@ -1050,8 +1052,8 @@ static enum pt_status ledger_body(struct pg_connection *c, void *p)
      * failure still counts, its state does not. */
     bool current = change->observed_at == 0 || change->observed_at >= observed_before;
     if (current && change->observed_at > 0 &&
-        command(c, "UPDATE pledges SET observed_at = $1 WHERE id = $2", "ds",
-                change->observed_at, change->pledge_id) < 0)
+        command(c, "UPDATE pledges SET observed_at = $1 WHERE id = $2", "ds", change->observed_at,
+                change->pledge_id) < 0)
         return PT_ERR_IO;
     if (current && change->status != NULL && strcmp(change->status, before.status) != 0) {
         status_now = change->status;
@@ -1068,8 +1070,8 @@ static enum pt_status ledger_body(struct pg_connection *c, void *p)
         return PT_ERR_IO;
     char data[400];
     if (change->payment_id != NULL) {
-        const char *currency = change->payment_currency ? change->payment_currency
-                                                        : before.currency;
+        const char *currency =
+            change->payment_currency ? change->payment_currency : before.currency;
         int64_t inserted = command(c,
                                    "INSERT INTO payments (id, pledge_id, amount_minor, currency, "
                                    "paid_at) VALUES ($1, $2, $3, $4, $5) "
@@ -1086,13 +1088,13 @@ static enum pt_status ledger_body(struct pg_connection *c, void *p)
             return PT_ERR_IO;
     }
     if (change->failure_invoice != NULL) {
-        int64_t inserted = command(c,
-                                   "INSERT INTO payment_failures (invoice_id, attempt, "
-                                   "pledge_id, failed_at) VALUES ($1, $2, $3, $4) "
-                                   "ON CONFLICT DO NOTHING",
-                                   "sdsd", change->failure_invoice,
-                                   (int64_t)change->failure_attempt, change->pledge_id,
-                                   change->now);
+        int64_t inserted =
+            command(c,
+                    "INSERT INTO payment_failures (invoice_id, attempt, "
+                    "pledge_id, failed_at) VALUES ($1, $2, $3, $4) "
+                    "ON CONFLICT DO NOTHING",
+                    "sdsd", change->failure_invoice, (int64_t)change->failure_attempt,
+                    change->pledge_id, change->now);
         if (inserted < 0)
             return PT_ERR_IO;
         result->failure_recorded = inserted == 1;
@@ -1107,8 +1109,7 @@ static enum pt_status ledger_body(struct pg_connection *c, void *p)
             "INSERT INTO payment_reversals (payment_id, pledge_id, amount_minor, currency, "
             "reversed_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (payment_id) DO NOTHING",
             "ssdsd", change->reversal_payment, change->pledge_id, change->reversal_amount,
-            change->reversal_currency ? change->reversal_currency : before.currency,
-            change->now);
+            change->reversal_currency ? change->reversal_currency : before.currency, change->now);
         if (inserted < 0)
             return PT_ERR_IO;
         result->reversal_recorded = inserted == 1;
@@ -1132,8 +1133,7 @@ static enum pt_status ledger_body(struct pg_connection *c, void *p)
     return commit(c);
 }
 
-static enum pt_status pg_ledger_apply(struct pt_store *base,
-                                      const struct pt_ledger_change *change,
+static enum pt_status pg_ledger_apply(struct pt_store *base, const struct pt_ledger_change *change,
                                       struct pt_ledger_result *result)
 {
     struct ledger_args args = {change, result};
@@ -1199,8 +1199,8 @@ static enum pt_status pg_outbox_pending(struct pt_store *base, struct pt_outbox_
 static enum pt_status outbox_release_body(struct pg_connection *c, void *p)
 {
     struct outbox_args *args = p;
-    return command(c, "UPDATE outbox SET lease_until = NULL WHERE id = $1 AND sent_at IS NULL",
-                   "d", args->id) < 0
+    return command(c, "UPDATE outbox SET lease_until = NULL WHERE id = $1 AND sent_at IS NULL", "d",
+                   args->id) < 0
                ? PT_ERR_IO
                : PT_OK;
 }
@@ -1228,10 +1228,11 @@ static enum pt_status pg_outbox_add(struct pt_store *base, const char *pledge_id
 static enum pt_status outbox_done_body(struct pg_connection *c, void *p)
 {
     struct outbox_args *args = p;
-    int64_t changed = args->sent ? command(c, "UPDATE outbox SET sent_at = $1 WHERE id = $2",
-                                           "dd", args->now, args->id)
-                                 : command(c, "UPDATE outbox SET attempts = attempts + 1, "
-                                              "lease_until = NULL WHERE id = $1",
+    int64_t changed = args->sent ? command(c, "UPDATE outbox SET sent_at = $1 WHERE id = $2", "dd",
+                                           args->now, args->id)
+                                 : command(c,
+                                           "UPDATE outbox SET attempts = attempts + 1, "
+                                           "lease_until = NULL WHERE id = $1",
                                            "d", args->id);
     return changed < 0 ? PT_ERR_IO : PT_OK;
 }
@@ -1386,9 +1387,8 @@ static enum pt_status magic_since_body(struct pg_connection *c, void *p)
     return PT_OK;
 }
 
-static enum pt_status pg_magic_emails_since(struct pt_store *base,
-                                            const unsigned char *email_hash, int64_t since,
-                                            int64_t *count)
+static enum pt_status pg_magic_emails_since(struct pt_store *base, const unsigned char *email_hash,
+                                            int64_t since, int64_t *count)
 {
     *count = 0;
     struct link_args args = {.hash = email_hash, .when = since, .count = count};
@@ -1427,11 +1427,11 @@ static enum pt_status upsert_body(struct pg_connection *c, void *p)
     const struct pt_reminder *reminder = args->reminder;
     if (begin(c) != PT_OK)
         return PT_ERR_IO;
-    PGresult *result = query(c,
-                             "DELETE FROM reminders WHERE email_hash = $1 AND month = $2 "
-                             "RETURNING cancel_token, created_at",
-                             "bs", reminder->email_hash, sizeof(reminder->email_hash),
-                             reminder->month);
+    PGresult *result =
+        query(c,
+              "DELETE FROM reminders WHERE email_hash = $1 AND month = $2 "
+              "RETURNING cancel_token, created_at",
+              "bs", reminder->email_hash, sizeof(reminder->email_hash), reminder->month);
     if (result == NULL)
         return PT_ERR_IO;
     int64_t created_at = reminder->created_at;
@@ -1458,8 +1458,8 @@ static enum pt_status upsert_body(struct pg_connection *c, void *p)
 static enum pt_status pg_reminder_upsert(struct pt_store *base, const struct pt_reminder *reminder,
                                          char *token, size_t token_size, bool *created)
 {
-    struct reminder_args args = {.reminder = reminder, .token = token, .token_size = token_size,
-                                 .created = created};
+    struct reminder_args args = {
+        .reminder = reminder, .token = token, .token_size = token_size, .created = created};
     return run_op(base, OP_ONCE, true, upsert_body, &args);
 }
 
@@ -1468,8 +1468,8 @@ static enum pt_status cancel_body(struct pg_connection *c, void *p)
     struct reminder_args *args = p;
     if (begin(c) != PT_OK)
         return PT_ERR_IO;
-    PGresult *result = query(c, "DELETE FROM reminders WHERE cancel_token = $1 RETURNING month",
-                             "s", args->text);
+    PGresult *result =
+        query(c, "DELETE FROM reminders WHERE cancel_token = $1 RETURNING month", "s", args->text);
     if (result == NULL)
         return PT_ERR_IO;
     char month[8] = "";
@@ -1494,8 +1494,8 @@ static enum pt_status reminder_done_body(struct pg_connection *c, void *p)
 {
     struct reminder_args *args = p;
     if (begin(c) != PT_OK ||
-        command(c, "DELETE FROM reminders WHERE email_hash = $1 AND month <= $2", "bs",
-                args->hash, (size_t)32, args->text) < 0 ||
+        command(c, "DELETE FROM reminders WHERE email_hash = $1 AND month <= $2", "bs", args->hash,
+                (size_t)32, args->text) < 0 ||
         count_reminder(c, args->count_month, args->kind, 1) < 0)
         return PT_ERR_IO;
     return commit(c);
@@ -1505,8 +1505,8 @@ static enum pt_status pg_reminder_done(struct pt_store *base, const unsigned cha
                                        const char *up_to_month, const char *count_month,
                                        const char *kind)
 {
-    struct reminder_args args = {.hash = email_hash, .text = up_to_month,
-                                 .count_month = count_month, .kind = kind};
+    struct reminder_args args = {
+        .hash = email_hash, .text = up_to_month, .count_month = count_month, .kind = kind};
     return run_op(base, OP_ONCE, false, reminder_done_body, &args);
 }
 
@@ -1592,8 +1592,7 @@ static void read_reminder_count(const PGresult *result, int row, void *reading)
 }
 
 static enum pt_status pg_reminder_counts_each(struct pt_store *base,
-                                              pt_store_reminder_count_visitor visit,
-                                              void *context)
+                                              pt_store_reminder_count_visitor visit, void *context)
 {
     struct reminder_count_reading reading = {visit, context};
     struct rows_args args = {
@@ -1831,8 +1830,8 @@ static enum pt_status erase_body(struct pg_connection *c, void *p)
                 "count = reminder_counts.count + excluded.count",
                 "b", args->hash, hash_size) < 0)
         return PT_ERR_IO;
-    int64_t reminders = command(c, "DELETE FROM reminders WHERE email_hash = $1", "b", args->hash,
-                                hash_size);
+    int64_t reminders =
+        command(c, "DELETE FROM reminders WHERE email_hash = $1", "b", args->hash, hash_size);
     if (reminders < 0)
         return PT_ERR_IO;
     if (changed == 0 && reminders == 0)
@@ -1889,8 +1888,9 @@ static enum pt_status pg_key_check_get(struct pt_store *base, unsigned char valu
 static enum pt_status key_set_body(struct pg_connection *c, void *p)
 {
     struct key_args *args = p;
-    return command(c, "INSERT INTO key_check (id, value) VALUES (1, $1) "
-                      "ON CONFLICT (id) DO NOTHING",
+    return command(c,
+                   "INSERT INTO key_check (id, value) VALUES (1, $1) "
+                   "ON CONFLICT (id) DO NOTHING",
                    "b", args->given, (size_t)32) < 0
                ? PT_ERR_IO
                : PT_OK;

@@ -77,21 +77,20 @@ void pt_scratch_open(struct pt_scratch *scratch, const char *label)
     const char *base = getenv("TMPDIR");
     if (base == NULL || base[0] == '\0')
         base = "/tmp";
-    int length = snprintf(scratch->folder, sizeof(scratch->folder), "%s/patron-%s-XXXXXX", base,
-                          label);
+    int length =
+        snprintf(scratch->folder, sizeof(scratch->folder), "%s/patron-%s-XXXXXX", base, label);
     cr_assert(length > 0 && (size_t)length < sizeof(scratch->folder));
     cr_assert_not_null(mkdtemp(scratch->folder), "mkdtemp in %s", base);
     char error[256];
     if (postgresql) {
         pt_scratch_pg_create(scratch->name, sizeof(scratch->name), scratch->database,
                              sizeof(scratch->database));
-        cr_assert_eq(pt_store_open_postgresql(scratch->database, 4, &scratch->store, error,
-                                              sizeof(error)),
-                     PT_OK, "%s", error);
+        cr_assert_eq(
+            pt_store_open_postgresql(scratch->database, 4, &scratch->store, error, sizeof(error)),
+            PT_OK, "%s", error);
     } else {
         snprintf(scratch->database, sizeof(scratch->database), "%s/patron.db", scratch->folder);
-        cr_assert_eq(pt_store_open_sqlite(scratch->database, &scratch->store, error,
-                                          sizeof(error)),
+        cr_assert_eq(pt_store_open_sqlite(scratch->database, &scratch->store, error, sizeof(error)),
                      PT_OK, "%s", error);
     }
     int applied = 0;
@@ -112,8 +111,8 @@ void pt_scratch_close(struct pt_scratch *scratch)
     if (pt_scratch_is_postgresql(scratch))
         pt_scratch_pg_drop(scratch->name);
     /* Depth first, without following links: the folder's files, then it. */
-    cr_assert_eq(nftw(scratch->folder, remove_entry, 8, FTW_DEPTH | FTW_PHYS), 0,
-                 "removing %s", scratch->folder);
+    cr_assert_eq(nftw(scratch->folder, remove_entry, 8, FTW_DEPTH | FTW_PHYS), 0, "removing %s",
+                 scratch->folder);
 }
 
 /* Runs sql on a connection of its own; the first value of the first row
@@ -130,8 +129,9 @@ static bool run_sql(const struct pt_scratch *scratch, const char *sql, int64_t *
         if (ok && value != NULL) {
             cr_assert(PQntuples(result) > 0, "%s: no row", sql);
             const char *text = PQgetvalue(result, 0, 0);
-            *value = strcmp(text, "t") == 0 ? 1 : strcmp(text, "f") == 0 ? 0
-                                                                          : strtoll(text, NULL, 10);
+            *value = strcmp(text, "t") == 0   ? 1
+                     : strcmp(text, "f") == 0 ? 0
+                                              : strtoll(text, NULL, 10);
         } else if (!ok && value != NULL) {
             cr_assert_fail("%s: %s", sql, PQerrorMessage(pg));
         }

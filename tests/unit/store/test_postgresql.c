@@ -205,8 +205,8 @@ Test(postgresql, an_unreachable_database_fails_fast_and_comes_back)
     for (int i = 0; i < 100; i++)
         cr_assert_eq(pt_store_write_probe(store, 1), PT_ERR_IO);
     clock_gettime(CLOCK_MONOTONIC, &after);
-    double seconds = (double)(after.tv_sec - before.tv_sec) +
-                     (double)(after.tv_nsec - before.tv_nsec) / 1e9;
+    double seconds =
+        (double)(after.tv_sec - before.tv_sec) + (double)(after.tv_nsec - before.tv_nsec) / 1e9;
     cr_assert(seconds < 0.5, "100 refusals took %.3f s", seconds);
     cr_assert_not_null(strstr(pt_store_last_error(), "unreachable"), "%s", pt_store_last_error());
     snprintf(sql, sizeof(sql), "ALTER DATABASE %s ALLOW_CONNECTIONS true", name);
@@ -270,9 +270,14 @@ Test(postgresql, input_is_data_never_sql_and_bad_input_is_an_error_not_a_crash)
     cr_assert_eq(pt_store_campaign_get(store, "bad", &document), PT_ERR_NOT_FOUND);
     cr_assert_eq(pt_store_campaign_delete(store, "nothing"), PT_ERR_NOT_FOUND);
     /* A pledge that breaks the schema's rules. */
-    struct pt_pledge pledge = {.id = "p", .status = "nonsense", .amount_minor = 100,
-                               .currency = "USD", .campaign = "", .variant = "",
-                               .language = "en", .created_at = 1};
+    struct pt_pledge pledge = {.id = "p",
+                               .status = "nonsense",
+                               .amount_minor = 100,
+                               .currency = "USD",
+                               .campaign = "",
+                               .variant = "",
+                               .language = "en",
+                               .created_at = 1};
     cr_assert_eq(pt_store_pledge_add(store, &pledge), PT_ERR_IO);
     cr_assert_not_null(strstr(pt_store_last_error(), "check constraint"), "%s",
                        pt_store_last_error());
@@ -327,9 +332,14 @@ Test(postgresql, the_same_webhook_on_two_nodes_at_once_is_applied_once)
 {
     struct node nodes[2] = {{open_migrated(2), 0, 0, 0}, {NULL, 0, 0, 0}};
     nodes[1].store = open_store(2);
-    struct pt_pledge pledge = {.id = "p1", .status = "pending", .amount_minor = 500,
-                               .currency = "USD", .campaign = "c", .variant = "a",
-                               .language = "en", .created_at = 1};
+    struct pt_pledge pledge = {.id = "p1",
+                               .status = "pending",
+                               .amount_minor = 500,
+                               .currency = "USD",
+                               .campaign = "c",
+                               .variant = "a",
+                               .language = "en",
+                               .created_at = 1};
     cr_assert_eq(pt_store_pledge_add(nodes[0].store, &pledge), PT_OK);
     pthread_t threads[2];
     for (int i = 0; i < 2; i++)
@@ -352,8 +362,12 @@ Test(postgresql, the_same_webhook_on_two_nodes_at_once_is_applied_once)
 
 static void add_pledge_with_emails(struct pt_store *store, const char *id, int emails)
 {
-    struct pt_pledge pledge = {.status = "pending", .amount_minor = 500, .currency = "USD",
-                               .campaign = "c", .variant = "a", .language = "en",
+    struct pt_pledge pledge = {.status = "pending",
+                               .amount_minor = 500,
+                               .currency = "USD",
+                               .campaign = "c",
+                               .variant = "a",
+                               .language = "en",
                                .created_at = 1};
     snprintf(pledge.id, sizeof(pledge.id), "%s", id);
     cr_assert_eq(pt_store_pledge_add(store, &pledge), PT_OK);
@@ -408,8 +422,8 @@ Test(postgresql, a_reminder_send_on_two_nodes_at_once_takes_each_reminder_once)
     struct pt_store *one = open_migrated(1), *two = open_store(1);
     static const unsigned char sealed[4] = {1, 2, 3, 4};
     for (int i = 0; i < 6; i++) {
-        struct pt_reminder reminder = {.email_sealed = sealed, .email_sealed_length = 4,
-                                       .created_at = 1};
+        struct pt_reminder reminder = {
+            .email_sealed = sealed, .email_sealed_length = 4, .created_at = 1};
         reminder.email_hash[0] = (unsigned char)i;
         snprintf(reminder.month, sizeof(reminder.month), "%s", i < 5 ? "2027-01" : "2027-06");
         snprintf(reminder.language, sizeof(reminder.language), "en");
