@@ -305,62 +305,24 @@ static int load_keys(const struct pt_config *config, struct pt_store *store,
     return result;
 }
 
-/* The dashboard's sign-in keeps its own connection to the database: the auth
- * module's transactions must not interleave with the store's. On
- * PostgreSQL it is not behind the store yet: its SQLite file, signin.db in
- * data_dir, holds the staff accounts, sessions and audit log of this
- * machine (docs/SCALING.md), migrated as the SQLite store is. */
-static int open_auth(const struct pt_config *config, const struct pt_crypto *crypto,
-                     struct pt_auth *auth, sqlite3 **db)
+/* The dashboard's sign-in keeps its accounts, sessions, limits and audit
+ * log in the store: on PostgreSQL every node shares them. */
+static int open_auth(struct pt_store *store, const struct pt_crypto *crypto,
+                     struct pt_auth *auth, bool *opened)
 {
-    struct pt_buf path;
-    database_path(config, &path);
-    if (on_postgresql(config)) {
-        pt_buf_dispose(&path);
-        pt_buf_init(&path);
-        pt_buf_printf(&path, "%s/signin.db", config->data_dir);
-        struct pt_store *signin = NULL;
-        char error[512];
-        int applied = 0;
-        if (pt_store_open_sqlite(path.data, &signin, error, sizeof(error)) != PT_OK ||
-            pt_store_migrate(signin, &applied) != PT_OK) {
-            fprintf(stderr, "patron: cannot prepare %s for sign-in: %s\n", path.data,
-                    signin ? pt_store_last_error() : error);
-            pt_store_close(signin);
-            pt_buf_dispose(&path);
-            *db = NULL;
-            return 1;
-        }
-        pt_store_close(signin);
-    }
-    int opened = sqlite3_open_v2(path.data, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
-                                 NULL);
-    pt_buf_dispose(&path);
-    if (opened != SQLITE_OK ||
-        sqlite3_exec(*db, "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;", NULL, NULL,
-                     NULL) != SQLITE_OK) {
-        fprintf(stderr, "patron: cannot open the database for sign-in: %s\n",
-                *db ? sqlite3_errmsg(*db) : "out of memory");
-        sqlite3_close(*db);
-        *db = NULL;
-        return 1;
-    }
-    sqlite3_busy_timeout(*db, 5000);
-    if (pt_auth_init(auth, *db, crypto, NULL) != PT_OK) {
+    *opened = false;
+    if (pt_auth_init(auth, store, crypto, NULL) != PT_OK) {
         fprintf(stderr, "patron: the sign-in module could not start\n");
-        sqlite3_close(*db);
-        *db = NULL;
         return 1;
     }
+    *opened = true;
     return 0;
 }
 
-static void close_auth(struct pt_auth *auth, sqlite3 *db)
+static void close_auth(struct pt_auth *auth, bool opened)
 {
-    if (db == NULL)
-        return;
-    pt_auth_dispose(auth);
-    sqlite3_close(db);
+    if (opened)
+        pt_auth_dispose(auth);
 }
 
 /* The password for an admin command: PATRON_PASSWORD, else one line of
@@ -800,8 +762,8 @@ static int run_server(struct pt_config *config, const struct options *options, b
         goto out_store;
     mail_settings(config, &app.mail);
     struct pt_auth auth;
-    sqlite3 *auth_db = NULL;
-    if (open_auth(config, &app.crypto, &auth, &auth_db) != 0)
+    bool auth_opened = false;
+    if (open_auth(app.store, &app.crypto, &auth, &auth_opened) != 0)
         goto out_store;
     app.auth = &auth;
     pthread_mutex_init(&app.auth_lock, NULL);
@@ -938,7 +900,7 @@ out_app:
     free(app.form_policy);
 out_auth:
     pthread_mutex_destroy(&app.auth_lock);
-    close_auth(&auth, auth_db);
+    close_auth(&auth, auth_opened);
 out_store:
     pt_store_close(app.store);
 out_brand:
@@ -1048,13 +1010,13 @@ int main(int argc, char **argv)
             result = open_store(&config, &store);
             if (result == 0 && admin) {
                 struct pt_auth auth;
-                sqlite3 *db = NULL;
+                bool opened = false;
                 result = load_keys(&config, store, &crypto);
                 if (result == 0)
-                    result = open_auth(&config, &crypto, &auth, &db);
+                    result = open_auth(store, &crypto, &auth, &opened);
                 if (result == 0)
                     result = admin_command(&options, &auth, now);
-                close_auth(&auth, db);
+                close_auth(&auth, opened);
                 sodium_memzero(&crypto, sizeof(crypto));
             }
             if (result == 0 && migrate) {

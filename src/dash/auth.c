@@ -1,10 +1,11 @@
 /* Staff sign-in: users, argon2id passwords, hashed session tokens, CSRF
- * tokens, limits on guessing and the audit log, on a sqlite3 handle.
+ * tokens, limits on guessing and the audit log, kept in the store (SQLite's
+ * file, or the PostgreSQL database every node shares).
  *
  * Login limits live in the database rather than in ratelimit.c's memory:
  * sign-ins are rare, so a few rows cost nothing, and the counts survive a
  * restart (an attacker cannot reset them by crashing patron) and are shared
- * by every process that opens the database. */
+ * by every process that uses the database. */
 #include "patron/auth.h"
 #include "patron/log.h"
 
@@ -25,47 +26,10 @@ enum { CSRF_KEY_ID = 1, LIMIT_KEY_ID = 2 };
 static_assert(crypto_auth_KEYBYTES == crypto_kdf_KEYBYTES, "the signing key is a KDF key");
 static_assert(crypto_auth_hmacsha256_BYTES == 32, "a CSRF token is 32 bytes in base64url");
 
-/* ---------------------------------------------------------------- sqlite helpers */
-
-static enum pt_status fail(struct pt_auth *auth, const char *what)
-{
-    pt_log(PT_LOG_ERROR, "auth: %s: %s", what, sqlite3_errmsg(auth->db));
-    return PT_ERR_IO;
-}
-
-static enum pt_status prepare(struct pt_auth *auth, const char *sql, sqlite3_stmt **statement,
-                              const char *what)
-{
-    if (sqlite3_prepare_v2(auth->db, sql, -1, statement, NULL) != SQLITE_OK)
-        return fail(auth, what);
-    return PT_OK;
-}
-
-static enum pt_status exec(struct pt_auth *auth, const char *sql, const char *what)
-{
-    if (sqlite3_exec(auth->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        return fail(auth, what);
-    return PT_OK;
-}
-
-/* Savepoints rather than BEGIN, so these functions also work inside a
- * transaction the caller has opened. */
-static enum pt_status begin(struct pt_auth *auth)
-{
-    return exec(auth, "SAVEPOINT pt_auth", "starting a transaction");
-}
-
-static enum pt_status finish(struct pt_auth *auth, enum pt_status status)
-{
-    if (status == PT_OK) {
-        enum pt_status committed = exec(auth, "RELEASE pt_auth", "committing");
-        if (committed == PT_OK)
-            return PT_OK;
-        status = committed;
-    }
-    sqlite3_exec(auth->db, "ROLLBACK TO pt_auth; RELEASE pt_auth", NULL, NULL, NULL);
-    return status;
-}
+static_assert(PT_AUTH_EMAIL_MAX <= PT_STORE_EMAIL_MAX, "the store holds every address");
+static_assert(PT_AUTH_HASH_STRING_BYTES <= PT_STORE_PASSWORD_HASH_MAX,
+              "the store holds every password hash");
+static_assert(PT_AUTH_HASH_BYTES == 32, "the store's hashes are 32 bytes");
 
 /* ---------------------------------------------------------------- keys and hashes */
 
@@ -123,14 +87,14 @@ static bool is_token(const char *token)
     return true;
 }
 
-enum pt_status pt_auth_init(struct pt_auth *auth, sqlite3 *db, const struct pt_crypto *crypto,
-                            const struct pt_auth_settings *settings)
+enum pt_status pt_auth_init(struct pt_auth *auth, struct pt_store *store,
+                            const struct pt_crypto *crypto, const struct pt_auth_settings *settings)
 {
     memset(auth, 0, sizeof(*auth));
     atomic_init(&auth->hashing, 0);
     if (sodium_init() < 0)
         return PT_ERR_INTERNAL;
-    auth->db = db;
+    auth->store = store;
     auth->settings = settings ? *settings : pt_auth_settings_default();
     /* Keys of their own, derived from the one key file, so that a CSRF token
      * can never be confused with anything else signed with signing_key. */
@@ -151,7 +115,7 @@ void pt_auth_dispose(struct pt_auth *auth)
 {
     sodium_memzero(auth->csrf_key, sizeof(auth->csrf_key));
     sodium_memzero(auth->limit_key, sizeof(auth->limit_key));
-    auth->db = NULL;
+    auth->store = NULL;
 }
 
 /* ---------------------------------------------------------------- roles */
@@ -224,71 +188,42 @@ enum pt_status pt_auth_password_verify(const struct pt_auth *auth, const char *h
 enum pt_status pt_auth_audit(struct pt_auth *auth, int64_t now, int64_t actor_id,
                              const char *action, const char *detail)
 {
-    sqlite3_stmt *statement = NULL;
-    enum pt_status status =
-        prepare(auth, "INSERT INTO audit_log (at, user_id, action, detail) VALUES (?, ?, ?, ?)",
-                &statement, "writing the audit log");
-    if (status)
-        goto out;
-    sqlite3_bind_int64(statement, 1, now);
-    if (actor_id > 0)
-        sqlite3_bind_int64(statement, 2, actor_id);
-    else
-        sqlite3_bind_null(statement, 2);
-    sqlite3_bind_text(statement, 3, action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 4, detail ? detail : "", -1, SQLITE_STATIC);
-    if (sqlite3_step(statement) != SQLITE_DONE)
-        status = fail(auth, "writing the audit log");
-out:
-    sqlite3_finalize(statement);
-    return status;
+    return pt_store_audit_add(auth->store, now, actor_id > 0 ? actor_id : 0, action, detail);
+}
+
+struct audit_visit {
+    pt_auth_audit_visitor visit;
+    void *context;
+};
+
+static void visit_audit(void *context, const struct pt_store_audit_entry *line)
+{
+    struct audit_visit *audit = context;
+    struct pt_auth_audit_entry entry = {line->id, line->at, line->actor, line->action,
+                                        line->detail};
+    audit->visit(audit->context, &entry);
 }
 
 enum pt_status pt_auth_audit_each(struct pt_auth *auth, int64_t before_id, int limit,
                                   pt_auth_audit_visitor visit, void *context)
 {
-    sqlite3_stmt *statement = NULL;
-    enum pt_status status =
-        prepare(auth,
-                "SELECT a.id, a.at, COALESCE(u.email, ''), a.action, a.detail FROM audit_log a "
-                "LEFT JOIN users u ON u.id = a.user_id WHERE a.id < ? ORDER BY a.id DESC LIMIT ?",
-                &statement, "reading the audit log");
-    if (status)
-        goto out;
-    sqlite3_bind_int64(statement, 1, before_id > 0 ? before_id : INT64_MAX);
-    sqlite3_bind_int(statement, 2, limit > 0 ? limit : -1);
-    int step;
-    while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
-        struct pt_auth_audit_entry entry = {
-            .id = sqlite3_column_int64(statement, 0),
-            .at = sqlite3_column_int64(statement, 1),
-            .actor = (const char *)sqlite3_column_text(statement, 2),
-            .action = (const char *)sqlite3_column_text(statement, 3),
-            .detail = (const char *)sqlite3_column_text(statement, 4),
-        };
-        visit(context, &entry);
-    }
-    if (step != SQLITE_DONE)
-        status = fail(auth, "reading the audit log");
-out:
-    sqlite3_finalize(statement);
-    return status;
+    struct audit_visit audit = {visit, context};
+    return pt_store_audit_each(auth->store, before_id, limit, visit_audit, &audit);
 }
 
 /* ---------------------------------------------------------------- users */
 
-static void read_user(sqlite3_stmt *statement, struct pt_auth_user *user)
+static void read_user(const struct pt_store_user *stored, struct pt_auth_user *user)
 {
-    user->id = sqlite3_column_int64(statement, 0);
-    snprintf(user->email, sizeof(user->email), "%s",
-             (const char *)sqlite3_column_text(statement, 1));
+    user->id = stored->id;
+    snprintf(user->email, sizeof(user->email), "%s", stored->email);
     enum pt_auth_role role = PT_AUTH_VIEWER;
     /* The table's CHECK allows only the three names; viewer is the least
      * harmful reading should that ever be bypassed. */
-    (void)pt_auth_role_parse((const char *)sqlite3_column_text(statement, 2), &role);
+    (void)pt_auth_role_parse(stored->role, &role);
     user->role = role;
-    user->disabled = sqlite3_column_int(statement, 3) != 0;
-    user->created_at = sqlite3_column_int64(statement, 4);
+    user->disabled = stored->disabled;
+    user->created_at = stored->created_at;
 }
 
 enum pt_status pt_auth_user_add(struct pt_auth *auth, const char *email, enum pt_auth_role role,
@@ -314,162 +249,85 @@ enum pt_status pt_auth_user_add_hashed(struct pt_auth *auth, const char *email,
                                        int64_t now, int64_t *user_id)
 {
     char normal[PT_AUTH_EMAIL_MAX + 1];
-    sqlite3_stmt *statement = NULL;
-    bool open = false;
     enum pt_status status = pt_crypto_normalise_email(email, normal);
     if (status == PT_OK && !role_is_valid(role))
         status = PT_ERR_INVALID;
-    if (status)
-        goto out;
-    status = begin(auth);
-    if (status)
-        goto out;
-    open = true;
-    status = prepare(auth,
-                     "INSERT INTO users (email, role, password_hash, disabled, created_at, "
-                     "updated_at) VALUES (?, ?, ?, 0, ?, ?)",
-                     &statement, "adding a user");
-    if (status)
-        goto out;
-    sqlite3_bind_text(statement, 1, normal, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 2, pt_auth_role_name(role), -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 3, hash, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(statement, 4, now);
-    sqlite3_bind_int64(statement, 5, now);
-    int step = sqlite3_step(statement);
-    if (step == SQLITE_CONSTRAINT) {
-        status = PT_ERR_CONFLICT;
-        goto out;
-    }
-    if (step != SQLITE_DONE) {
-        status = fail(auth, "adding a user");
-        goto out;
-    }
-    int64_t id = sqlite3_last_insert_rowid(auth->db);
-    if (user_id != NULL)
-        *user_id = id;
-    char detail[PT_AUTH_EMAIL_MAX + 32];
-    snprintf(detail, sizeof(detail), "%s %s", normal, pt_auth_role_name(role));
-    status = pt_auth_audit(auth, now, actor_id, "user_added", detail);
-out:
-    sqlite3_finalize(statement);
-    if (open)
-        status = finish(auth, status);
+    if (status == PT_OK)
+        status = pt_store_user_add(auth->store, normal, pt_auth_role_name(role), hash, now,
+                                   actor_id > 0 ? actor_id : 0, user_id);
     return status;
+}
+
+struct user_visit {
+    pt_auth_user_visitor visit;
+    void *context;
+};
+
+static void visit_user(void *context, const struct pt_store_user *stored)
+{
+    struct user_visit *users = context;
+    struct pt_auth_user user;
+    read_user(stored, &user);
+    users->visit(users->context, &user);
 }
 
 enum pt_status pt_auth_users_each(struct pt_auth *auth, pt_auth_user_visitor visit, void *context)
 {
-    sqlite3_stmt *statement = NULL;
-    enum pt_status status =
-        prepare(auth, "SELECT id, email, role, disabled, created_at FROM users ORDER BY email",
-                &statement, "listing users");
-    if (status)
-        goto out;
-    int step;
-    while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
-        struct pt_auth_user user;
-        read_user(statement, &user);
-        visit(context, &user);
+    struct user_visit users = {visit, context};
+    return pt_store_users_each(auth->store, visit_user, &users);
+}
+
+/* The user with this normalised address and its password hash; *found false
+ * if none (or its hash does not fit: corrupt, so verifying it fails). */
+static enum pt_status find_credentials(struct pt_auth *auth, const char *email,
+                                       struct pt_auth_user *user,
+                                       char hash[PT_AUTH_HASH_STRING_BYTES], bool *found)
+{
+    struct pt_store_user stored;
+    *found = false;
+    enum pt_status status = pt_store_user_get(auth->store, email, &stored);
+    if (status == PT_OK) {
+        read_user(&stored, user);
+        size_t length = strlen(stored.password_hash);
+        if (length > 0 && length < PT_AUTH_HASH_STRING_BYTES) {
+            memcpy(hash, stored.password_hash, length + 1);
+            *found = true;
+        }
     }
-    if (step != SQLITE_DONE)
-        status = fail(auth, "listing users");
-out:
-    sqlite3_finalize(statement);
-    return status;
+    sodium_memzero(stored.password_hash, sizeof(stored.password_hash));
+    return status == PT_ERR_NOT_FOUND ? PT_OK : status;
 }
 
 enum pt_status pt_auth_user_get(struct pt_auth *auth, const char *email, struct pt_auth_user *user)
 {
     char normal[PT_AUTH_EMAIL_MAX + 1];
-    sqlite3_stmt *statement = NULL;
     if (pt_crypto_normalise_email(email, normal) != PT_OK)
         return PT_ERR_NOT_FOUND;
-    enum pt_status status =
-        prepare(auth, "SELECT id, email, role, disabled, created_at FROM users WHERE email = ?",
-                &statement, "reading a user");
-    if (status)
-        goto out;
-    sqlite3_bind_text(statement, 1, normal, -1, SQLITE_STATIC);
-    int step = sqlite3_step(statement);
-    if (step == SQLITE_ROW)
-        read_user(statement, user);
-    else if (step == SQLITE_DONE)
-        status = PT_ERR_NOT_FOUND;
-    else
-        status = fail(auth, "reading a user");
-out:
-    sqlite3_finalize(statement);
-    return status;
-}
-
-/* Runs sql, whose only parameter is a user id, for every session-like row. */
-static enum pt_status run_for_user(struct pt_auth *auth, const char *sql, int64_t user_id,
-                                   const char *what)
-{
-    sqlite3_stmt *statement = NULL;
-    enum pt_status status = prepare(auth, sql, &statement, what);
-    if (status == PT_OK) {
-        sqlite3_bind_int64(statement, 1, user_id);
-        if (sqlite3_step(statement) != SQLITE_DONE)
-            status = fail(auth, what);
-    }
-    sqlite3_finalize(statement);
-    return status;
-}
-
-/* Forgets the account's failures: from one client, or (client NULL) from all. */
-static enum pt_status clear_failures(struct pt_auth *auth,
-                                     const unsigned char account[PT_AUTH_HASH_BYTES],
-                                     const unsigned char *client)
-{
-    sqlite3_stmt *statement = NULL;
-    enum pt_status status = prepare(auth,
-                                    "DELETE FROM login_failures WHERE account_hash = ?1 "
-                                    "AND (?2 IS NULL OR client_hash = ?2)",
-                                    &statement, "clearing failed sign-ins");
-    if (status == PT_OK) {
-        sqlite3_bind_blob(statement, 1, account, PT_AUTH_HASH_BYTES, SQLITE_STATIC);
-        if (client != NULL)
-            sqlite3_bind_blob(statement, 2, client, PT_AUTH_HASH_BYTES, SQLITE_STATIC);
-        if (sqlite3_step(statement) != SQLITE_DONE)
-            status = fail(auth, "clearing failed sign-ins");
-    }
-    sqlite3_finalize(statement);
+    struct pt_store_user stored;
+    enum pt_status status = pt_store_user_get(auth->store, normal, &stored);
+    if (status == PT_OK)
+        read_user(&stored, user);
+    sodium_memzero(stored.password_hash, sizeof(stored.password_hash));
     return status;
 }
 
 enum pt_status pt_auth_user_set_disabled(struct pt_auth *auth, const char *email, bool disabled,
                                          int64_t actor_id, int64_t now)
 {
-    struct pt_auth_user user;
-    sqlite3_stmt *statement = NULL;
-    enum pt_status status = begin(auth);
-    if (status)
-        return status;
-    status = pt_auth_user_get(auth, email, &user);
-    if (status)
-        goto out;
-    status = prepare(auth, "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?", &statement,
-                     "disabling a user");
-    if (status == PT_OK) {
-        sqlite3_bind_int(statement, 1, disabled ? 1 : 0);
-        sqlite3_bind_int64(statement, 2, now);
-        sqlite3_bind_int64(statement, 3, user.id);
-        if (sqlite3_step(statement) != SQLITE_DONE)
-            status = fail(auth, "disabling a user");
-    }
-    sqlite3_finalize(statement);
+    char normal[PT_AUTH_EMAIL_MAX + 1];
+    if (pt_crypto_normalise_email(email, normal) != PT_OK)
+        return PT_ERR_NOT_FOUND;
     /* Session checks refuse a disabled user anyway; deleting the rows as
      * well means re-enabling the user does not revive old cookies. */
-    if (status == PT_OK && disabled)
-        status = run_for_user(auth, "DELETE FROM sessions WHERE user_id = ?", user.id,
-                              "signing a user out");
-    if (status == PT_OK)
-        status = pt_auth_audit(auth, now, actor_id, disabled ? "user_disabled" : "user_enabled",
-                               user.email);
-out:
-    return finish(auth, status);
+    struct pt_store_user_change change = {
+        .email = normal,
+        .disabled = disabled ? 1 : 0,
+        .sign_out = disabled,
+        .now = now,
+        .actor_id = actor_id > 0 ? actor_id : 0,
+        .action = disabled ? "user_disabled" : "user_enabled",
+    };
+    return pt_store_user_change(auth->store, &change);
 }
 
 enum pt_status pt_auth_user_set_password(struct pt_auth *auth, const char *email,
@@ -487,39 +345,25 @@ enum pt_status pt_auth_user_set_password(struct pt_auth *auth, const char *email
 enum pt_status pt_auth_user_set_password_hashed(struct pt_auth *auth, const char *email,
                                                 const char *hash, int64_t actor_id, int64_t now)
 {
-    struct pt_auth_user user;
-    sqlite3_stmt *statement = NULL;
-    enum pt_status status = begin(auth);
-    if (status)
-        return status;
-    status = pt_auth_user_get(auth, email, &user);
-    if (status)
-        goto out;
-    status = prepare(auth, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
-                     &statement, "setting a password");
-    if (status == PT_OK) {
-        sqlite3_bind_text(statement, 1, hash, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(statement, 2, now);
-        sqlite3_bind_int64(statement, 3, user.id);
-        if (sqlite3_step(statement) != SQLITE_DONE)
-            status = fail(auth, "setting a password");
-    }
-    sqlite3_finalize(statement);
+    char normal[PT_AUTH_EMAIL_MAX + 1];
+    if (pt_crypto_normalise_email(email, normal) != PT_OK)
+        return PT_ERR_NOT_FOUND;
     /* A reset is what one does after a suspected compromise: every browser
      * signed in with the old password is signed out, and the lock that the
      * guessing may have caused is lifted. */
-    if (status == PT_OK)
-        status = run_for_user(auth, "DELETE FROM sessions WHERE user_id = ?", user.id,
-                              "signing a user out");
-    if (status == PT_OK) {
-        unsigned char account[PT_AUTH_HASH_BYTES];
-        hash_limit_key(auth, user.email, account);
-        status = clear_failures(auth, account, NULL);
-    }
-    if (status == PT_OK)
-        status = pt_auth_audit(auth, now, actor_id, "password_reset", user.email);
-out:
-    return finish(auth, status);
+    unsigned char account[PT_AUTH_HASH_BYTES];
+    hash_limit_key(auth, normal, account);
+    struct pt_store_user_change change = {
+        .email = normal,
+        .disabled = -1,
+        .password_hash = hash,
+        .sign_out = true,
+        .clear_failures = account,
+        .now = now,
+        .actor_id = actor_id > 0 ? actor_id : 0,
+        .action = "password_reset",
+    };
+    return pt_store_user_change(auth->store, &change);
 }
 
 /* ---------------------------------------------------------------- sessions */
@@ -528,7 +372,6 @@ static enum pt_status session_create(struct pt_auth *auth, const struct pt_auth_
                                      int64_t now, char token[PT_AUTH_TOKEN_CHARS + 1],
                                      struct pt_auth_session *session)
 {
-    sqlite3_stmt *statement = NULL;
     memset(session, 0, sizeof(*session));
     pt_crypto_token(token);
     hash_token(token, session->token_hash);
@@ -537,46 +380,10 @@ static enum pt_status session_create(struct pt_auth *auth, const struct pt_auth_
     session->role = user->role;
     session->created_at = now;
     session->expires_at = now + auth->settings.session_lifetime;
-    enum pt_status status = prepare(auth,
-                                    "INSERT INTO sessions (token_hash, user_id, created_at, "
-                                    "expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
-                                    &statement, "creating a session");
-    if (status)
-        goto out;
-    sqlite3_bind_blob(statement, 1, session->token_hash, PT_AUTH_HASH_BYTES, SQLITE_STATIC);
-    sqlite3_bind_int64(statement, 2, user->id);
-    sqlite3_bind_int64(statement, 3, now);
-    sqlite3_bind_int64(statement, 4, session->expires_at);
-    sqlite3_bind_int64(statement, 5, now);
-    if (sqlite3_step(statement) != SQLITE_DONE)
-        status = fail(auth, "creating a session");
-out:
-    sqlite3_finalize(statement);
+    enum pt_status status = pt_store_session_add(auth->store, session->token_hash, user->id, now,
+                                                 session->expires_at);
     if (status)
         sodium_memzero(token, PT_AUTH_TOKEN_CHARS + 1);
-    return status;
-}
-
-static enum pt_status delete_session(struct pt_auth *auth,
-                                     const unsigned char hash[PT_AUTH_HASH_BYTES], int64_t *user_id)
-{
-    sqlite3_stmt *statement = NULL;
-    *user_id = 0;
-    enum pt_status status =
-        prepare(auth, "DELETE FROM sessions WHERE token_hash = ? RETURNING user_id", &statement,
-                "deleting a session");
-    if (status)
-        goto out;
-    sqlite3_bind_blob(statement, 1, hash, PT_AUTH_HASH_BYTES, SQLITE_STATIC);
-    int step = sqlite3_step(statement);
-    if (step == SQLITE_ROW) {
-        *user_id = sqlite3_column_int64(statement, 0);
-        step = sqlite3_step(statement);
-    }
-    if (step != SQLITE_DONE)
-        status = fail(auth, "deleting a session");
-out:
-    sqlite3_finalize(statement);
     return status;
 }
 
@@ -584,64 +391,31 @@ enum pt_status pt_auth_session_check(struct pt_auth *auth, const char *token, in
                                      struct pt_auth_session *session)
 {
     unsigned char hash[PT_AUTH_HASH_BYTES];
-    sqlite3_stmt *statement = NULL;
     if (!is_token(token))
         return PT_ERR_NOT_FOUND;
     hash_token(token, hash);
-    enum pt_status status = prepare(
-        auth,
-        "SELECT s.user_id, s.created_at, s.expires_at, s.last_seen_at, u.email, u.role, "
-        "u.disabled FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
-        &statement, "reading a session");
+    struct pt_store_session stored;
+    enum pt_status status = pt_store_session_get(auth->store, hash, &stored);
     if (status)
-        goto out;
-    sqlite3_bind_blob(statement, 1, hash, PT_AUTH_HASH_BYTES, SQLITE_STATIC);
-    int step = sqlite3_step(statement);
-    if (step == SQLITE_DONE) {
-        status = PT_ERR_NOT_FOUND;
-        goto out;
-    }
-    if (step != SQLITE_ROW) {
-        status = fail(auth, "reading a session");
-        goto out;
-    }
-    int64_t expires_at = sqlite3_column_int64(statement, 2);
-    int64_t last_seen_at = sqlite3_column_int64(statement, 3);
-    bool disabled = sqlite3_column_int(statement, 6) != 0;
-    bool expired = now >= expires_at || now - last_seen_at >= auth->settings.session_idle;
-    if (disabled || expired) {
-        sqlite3_finalize(statement);
-        statement = NULL;
+        return status;
+    bool expired = now >= stored.expires_at ||
+                   now - stored.last_seen_at >= auth->settings.session_idle;
+    if (stored.disabled || expired) {
         int64_t ignored;
-        status = delete_session(auth, hash, &ignored);
-        if (status == PT_OK)
-            status = PT_ERR_NOT_FOUND;
-        goto out;
+        status = pt_store_session_delete(auth->store, hash, &ignored);
+        return status == PT_OK ? PT_ERR_NOT_FOUND : status;
     }
     memset(session, 0, sizeof(*session));
-    session->user_id = sqlite3_column_int64(statement, 0);
-    session->created_at = sqlite3_column_int64(statement, 1);
-    session->expires_at = expires_at;
-    snprintf(session->email, sizeof(session->email), "%s",
-             (const char *)sqlite3_column_text(statement, 4));
+    session->user_id = stored.user_id;
+    session->created_at = stored.created_at;
+    session->expires_at = stored.expires_at;
+    snprintf(session->email, sizeof(session->email), "%s", stored.email);
     enum pt_auth_role role = PT_AUTH_VIEWER;
-    (void)pt_auth_role_parse((const char *)sqlite3_column_text(statement, 5), &role);
+    (void)pt_auth_role_parse(stored.role, &role);
     session->role = role;
     memcpy(session->token_hash, hash, PT_AUTH_HASH_BYTES);
-    sqlite3_finalize(statement);
-    statement = NULL;
-    if (now - last_seen_at >= SEEN_GRANULARITY) {
-        status = prepare(auth, "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
-                         &statement, "marking a session as seen");
-        if (status)
-            goto out;
-        sqlite3_bind_int64(statement, 1, now);
-        sqlite3_bind_blob(statement, 2, hash, PT_AUTH_HASH_BYTES, SQLITE_STATIC);
-        if (sqlite3_step(statement) != SQLITE_DONE)
-            status = fail(auth, "marking a session as seen");
-    }
-out:
-    sqlite3_finalize(statement);
+    if (now - stored.last_seen_at >= SEEN_GRANULARITY)
+        status = pt_store_session_seen(auth->store, hash, now);
     return status;
 }
 
@@ -652,7 +426,7 @@ enum pt_status pt_auth_logout(struct pt_auth *auth, const char *token, int64_t n
         return PT_OK;
     hash_token(token, hash);
     int64_t user_id = 0;
-    enum pt_status status = delete_session(auth, hash, &user_id);
+    enum pt_status status = pt_store_session_delete(auth->store, hash, &user_id);
     if (status == PT_OK && user_id > 0)
         status = pt_auth_audit(auth, now, user_id, "logout", "");
     return status;
@@ -660,30 +434,8 @@ enum pt_status pt_auth_logout(struct pt_auth *auth, const char *token, int64_t n
 
 enum pt_status pt_auth_prune(struct pt_auth *auth, int64_t now)
 {
-    sqlite3_stmt *statement = NULL;
-    enum pt_status status =
-        prepare(auth, "DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?", &statement,
-                "pruning sessions");
-    if (status)
-        goto out;
-    sqlite3_bind_int64(statement, 1, now);
-    sqlite3_bind_int64(statement, 2, now - auth->settings.session_idle);
-    if (sqlite3_step(statement) != SQLITE_DONE) {
-        status = fail(auth, "pruning sessions");
-        goto out;
-    }
-    sqlite3_finalize(statement);
-    statement = NULL;
-    status = prepare(auth, "DELETE FROM login_failures WHERE at <= ?", &statement,
-                     "pruning failed sign-ins");
-    if (status)
-        goto out;
-    sqlite3_bind_int64(statement, 1, now - auth->settings.failure_window);
-    if (sqlite3_step(statement) != SQLITE_DONE)
-        status = fail(auth, "pruning failed sign-ins");
-out:
-    sqlite3_finalize(statement);
-    return status;
+    return pt_store_sign_in_prune(auth->store, now, now - auth->settings.session_idle,
+                                  now - auth->settings.failure_window);
 }
 
 /* ---------------------------------------------------------------- sign-in */
@@ -693,112 +445,8 @@ out:
 static enum pt_status count_failures(struct pt_auth *auth, const unsigned char *account,
                                      const unsigned char *client, int64_t now, int64_t *count)
 {
-    sqlite3_stmt *statement = NULL;
-    enum pt_status status = prepare(auth,
-                                    "SELECT count(*) FROM login_failures WHERE at > ?1 "
-                                    "AND (?2 IS NULL OR account_hash = ?2) "
-                                    "AND (?3 IS NULL OR client_hash = ?3)",
-                                    &statement, "counting failed sign-ins");
-    if (status)
-        goto out;
-    sqlite3_bind_int64(statement, 1, now - auth->settings.failure_window);
-    if (account != NULL)
-        sqlite3_bind_blob(statement, 2, account, PT_AUTH_HASH_BYTES, SQLITE_STATIC);
-    if (client != NULL)
-        sqlite3_bind_blob(statement, 3, client, PT_AUTH_HASH_BYTES, SQLITE_STATIC);
-    if (sqlite3_step(statement) != SQLITE_ROW) {
-        status = fail(auth, "counting failed sign-ins");
-        goto out;
-    }
-    *count = sqlite3_column_int64(statement, 0);
-out:
-    sqlite3_finalize(statement);
-    return status;
-}
-
-static enum pt_status record_failure(struct pt_auth *auth,
-                                     const unsigned char account[PT_AUTH_HASH_BYTES],
-                                     const unsigned char client[PT_AUTH_HASH_BYTES], int64_t now,
-                                     int64_t *row)
-{
-    sqlite3_stmt *statement = NULL;
-    enum pt_status status =
-        prepare(auth, "INSERT INTO login_failures (account_hash, client_hash, at) VALUES (?, ?, ?)",
-                &statement, "recording a failed sign-in");
-    if (status == PT_OK) {
-        sqlite3_bind_blob(statement, 1, account, PT_AUTH_HASH_BYTES, SQLITE_STATIC);
-        sqlite3_bind_blob(statement, 2, client, PT_AUTH_HASH_BYTES, SQLITE_STATIC);
-        sqlite3_bind_int64(statement, 3, now);
-        if (sqlite3_step(statement) != SQLITE_DONE)
-            status = fail(auth, "recording a failed sign-in");
-        else
-            *row = sqlite3_last_insert_rowid(auth->db);
-    }
-    sqlite3_finalize(statement);
-    return status;
-}
-
-/* Takes back the failure recorded for an attempt that never had its password
- * checked (no argon2id slot was free): it was nobody's guess. */
-static enum pt_status forget_failure(struct pt_auth *auth, int64_t row)
-{
-    sqlite3_stmt *statement = NULL;
-    enum pt_status status = prepare(auth, "DELETE FROM login_failures WHERE rowid = ?", &statement,
-                                    "forgetting a sign-in attempt");
-    if (status == PT_OK) {
-        sqlite3_bind_int64(statement, 1, row);
-        if (sqlite3_step(statement) != SQLITE_DONE)
-            status = fail(auth, "forgetting a sign-in attempt");
-    }
-    sqlite3_finalize(statement);
-    return status;
-}
-
-/* The user and password hash for a normalised address; *found false if none. */
-static enum pt_status find_credentials(struct pt_auth *auth, const char *email,
-                                       struct pt_auth_user *user,
-                                       char hash[PT_AUTH_HASH_STRING_BYTES], bool *found)
-{
-    sqlite3_stmt *statement = NULL;
-    *found = false;
-    enum pt_status status = prepare(auth,
-                                    "SELECT id, email, role, disabled, created_at, "
-                                    "password_hash FROM users WHERE email = ?",
-                                    &statement, "reading a user");
-    if (status)
-        goto out;
-    sqlite3_bind_text(statement, 1, email, -1, SQLITE_STATIC);
-    int step = sqlite3_step(statement);
-    if (step == SQLITE_ROW) {
-        read_user(statement, user);
-        const char *stored = (const char *)sqlite3_column_text(statement, 5);
-        /* A hash that does not fit is corrupt; verifying it fails. */
-        if (stored != NULL && strlen(stored) < PT_AUTH_HASH_STRING_BYTES) {
-            memcpy(hash, stored, strlen(stored) + 1);
-            *found = true;
-        }
-    } else if (step != SQLITE_DONE) {
-        status = fail(auth, "reading a user");
-    }
-out:
-    sqlite3_finalize(statement);
-    return status;
-}
-
-static void store_rehash(struct pt_auth *auth, int64_t user_id,
-                         const char hash[PT_AUTH_HASH_STRING_BYTES])
-{
-    sqlite3_stmt *statement = NULL;
-    /* Best effort: the sign-in has succeeded, and the old hash still works. */
-    if (prepare(auth, "UPDATE users SET password_hash = ? WHERE id = ?", &statement,
-                "rehashing a password") != PT_OK)
-        goto out;
-    sqlite3_bind_text(statement, 1, hash, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(statement, 2, user_id);
-    if (sqlite3_step(statement) != SQLITE_DONE)
-        fail(auth, "rehashing a password");
-out:
-    sqlite3_finalize(statement);
+    return pt_store_login_failures_count(auth->store, account, client,
+                                         now - auth->settings.failure_window, count);
 }
 
 /* The account's slow-down: nothing until it has had more failures (from
@@ -848,8 +496,8 @@ enum pt_status pt_auth_login_begin(struct pt_auth *auth, const char *email, cons
     if (!attempt->locked) {
         /* Counted before the check and removed on success, so that guesses
          * racing each other all count against the limit. */
-        status = record_failure(auth, attempt->account_key, attempt->client_key, now,
-                                &attempt->failure_row);
+        status = pt_store_login_failure_add(auth->store, attempt->account_key,
+                                            attempt->client_key, now, &attempt->failure_row);
         if (status)
             goto out;
     }
@@ -914,7 +562,7 @@ enum pt_status pt_auth_login_finish(struct pt_auth *auth, struct pt_auth_attempt
     token[0] = '\0';
     if (attempt->busy) {
         if (attempt->failure_row > 0)
-            status = forget_failure(auth, attempt->failure_row);
+            status = pt_store_login_failure_forget(auth->store, attempt->failure_row);
         if (status == PT_OK)
             status = PT_ERR_TOO_LARGE;
         goto out;
@@ -925,11 +573,12 @@ enum pt_status pt_auth_login_finish(struct pt_auth *auth, struct pt_auth_attempt
     }
     /* Only this client's failures on the account: a sign-in by its owner
      * must not hand a guesser elsewhere a fresh allowance. */
-    status = clear_failures(auth, attempt->account_key, attempt->client_key);
+    status = pt_store_login_failures_clear(auth->store, attempt->account_key, attempt->client_key);
     if (status)
         goto out;
+    /* Best effort: the sign-in has succeeded, and the old hash still works. */
     if (attempt->rehashed)
-        store_rehash(auth, user->id, attempt->new_hash);
+        (void)pt_store_user_rehash(auth->store, user->id, attempt->new_hash);
     status = session_create(auth, user, now, token, session);
     if (status == PT_OK)
         status = pt_auth_audit(auth, now, user->id, "login", "");

@@ -2,10 +2,11 @@
  * pages (users, audit log, settings). The campaign, report and donor pages
  * are their own modules; this file decides who may reach them.
  *
- * The auth module speaks to SQLite through one connection that is not safe
- * for two threads at once, so every call into it here holds app->auth_lock.
- * A sign-in's argon2id run is made outside the lock, so that session checks
- * (a keyed hash and one indexed read) never wait for password hashing. */
+ * Every call into the auth module here holds app->auth_lock (its rows are in
+ * the store, which is safe from any thread, but a sign-in's steps are kept
+ * in one order per process). A sign-in's argon2id run is made outside the
+ * lock, so that session checks (a keyed hash and one indexed read) never
+ * wait for password hashing. */
 #include "patron/dashboard.h"
 
 #include <sodium.h>

@@ -1937,6 +1937,430 @@ static enum pt_status pg_sealed_sample(struct pt_store *base, unsigned char **se
     return run_op(base, OP_AGAIN, false, sample_body, &args);
 }
 
+/* ---------------------------------------------------------- staff sign-in */
+
+static int64_t audit_line(struct pg_connection *c, int64_t now, int64_t actor_id,
+                          const char *action, const char *detail)
+{
+    return command(c,
+                   "INSERT INTO audit_log (at, user_id, action, detail) "
+                   "VALUES ($1, NULLIF($2::bigint, 0), $3, $4)",
+                   "ddss", now, actor_id, action, detail ? detail : "");
+}
+
+struct user_args {
+    const char *email, *role, *password_hash, *action, *detail;
+    int64_t now, actor_id, id, before_id;
+    int64_t *out_id;
+    int limit;
+    struct pt_store_user *user;
+    const struct pt_store_user_change *change;
+    pt_store_user_visitor visit;
+    pt_store_audit_visitor audit;
+    void *context;
+};
+
+static enum pt_status user_add_body(struct pg_connection *c, void *p)
+{
+    struct user_args *args = p;
+    if (begin(c) != PT_OK)
+        return PT_ERR_IO;
+    /* A taken address is the caller's mistake, not the database's: found
+     * first, so it is not logged as a failure. */
+    PGresult *taken = query(c, "SELECT 1 FROM users WHERE email = $1", "s", args->email);
+    if (taken == NULL)
+        return PT_ERR_IO;
+    int rows = PQntuples(taken);
+    PQclear(taken);
+    if (rows > 0)
+        return PT_ERR_CONFLICT;
+    PGresult *added = query(c,
+                            "INSERT INTO users (email, role, password_hash, disabled, "
+                            "created_at, updated_at) VALUES ($1, $2, $3, 0, $4, $4) RETURNING id",
+                            "sssd", args->email, args->role, args->password_hash, args->now);
+    if (added == NULL)
+        return PT_ERR_IO;
+    int64_t id = int_at(added, 0, 0);
+    PQclear(added);
+    char detail[PT_STORE_EMAIL_MAX + 32];
+    snprintf(detail, sizeof(detail), "%s %s", args->email, args->role);
+    if (audit_line(c, args->now, args->actor_id, "user_added", detail) != 1)
+        return PT_ERR_IO;
+    enum pt_status status = commit(c);
+    if (status == PT_OK && args->out_id != NULL)
+        *args->out_id = id;
+    return status;
+}
+
+static enum pt_status pg_user_add(struct pt_store *base, const char *email, const char *role,
+                                  const char *password_hash, int64_t now, int64_t actor_id,
+                                  int64_t *id)
+{
+    struct user_args args = {.email = email, .role = role, .password_hash = password_hash,
+                             .now = now, .actor_id = actor_id, .out_id = id};
+    return run_op(base, OP_ONCE, false, user_add_body, &args);
+}
+
+static void read_user_row(const PGresult *result, int row, struct pt_store_user *user)
+{
+    memset(user, 0, sizeof(*user));
+    user->id = int_at(result, row, 0);
+    snprintf(user->email, sizeof(user->email), "%s", text_at(result, row, 1));
+    snprintf(user->role, sizeof(user->role), "%s", text_at(result, row, 2));
+    user->disabled = int_at(result, row, 3) != 0;
+    user->created_at = int_at(result, row, 4);
+    const char *hash = text_at(result, row, 5);
+    if (strlen(hash) < sizeof(user->password_hash))
+        memcpy(user->password_hash, hash, strlen(hash) + 1);
+}
+
+static enum pt_status users_body(struct pg_connection *c, void *p)
+{
+    struct user_args *args = p;
+    PGresult *result = query(c,
+                             "SELECT id, email, role, disabled, created_at, '' FROM users "
+                             "ORDER BY email",
+                             "");
+    if (result == NULL)
+        return PT_ERR_IO;
+    for (int row = 0; row < PQntuples(result); row++) {
+        struct pt_store_user user;
+        read_user_row(result, row, &user);
+        args->visit(args->context, &user);
+    }
+    PQclear(result);
+    return PT_OK;
+}
+
+static enum pt_status pg_users_each(struct pt_store *base, pt_store_user_visitor visit,
+                                    void *context)
+{
+    struct user_args args = {.visit = visit, .context = context};
+    return run_op(base, OP_AGAIN, false, users_body, &args);
+}
+
+static enum pt_status user_get_body(struct pg_connection *c, void *p)
+{
+    struct user_args *args = p;
+    PGresult *result = query(c,
+                             "SELECT id, email, role, disabled, created_at, password_hash "
+                             "FROM users WHERE email = $1",
+                             "s", args->email);
+    if (result == NULL)
+        return PT_ERR_IO;
+    enum pt_status status = PT_ERR_NOT_FOUND;
+    if (PQntuples(result) > 0) {
+        read_user_row(result, 0, args->user);
+        status = PT_OK;
+    }
+    PQclear(result);
+    return status;
+}
+
+static enum pt_status pg_user_get(struct pt_store *base, const char *email,
+                                  struct pt_store_user *user)
+{
+    struct user_args args = {.email = email, .user = user};
+    return run_op(base, OP_AGAIN, false, user_get_body, &args);
+}
+
+static enum pt_status user_change_body(struct pg_connection *c, void *p)
+{
+    const struct pt_store_user_change *change = ((struct user_args *)p)->change;
+    if (begin(c) != PT_OK)
+        return PT_ERR_IO;
+    PGresult *found = query(c, "SELECT id FROM users WHERE email = $1 FOR UPDATE", "s",
+                            change->email);
+    if (found == NULL)
+        return PT_ERR_IO;
+    bool exists = PQntuples(found) > 0;
+    int64_t id = exists ? int_at(found, 0, 0) : 0;
+    PQclear(found);
+    if (!exists)
+        return PT_ERR_NOT_FOUND;
+    if ((change->disabled >= 0 &&
+         command(c, "UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3", "ddd",
+                 (int64_t)change->disabled, change->now, id) != 1) ||
+        (change->password_hash != NULL &&
+         command(c, "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3", "sdd",
+                 change->password_hash, change->now, id) != 1) ||
+        (change->sign_out && command(c, "DELETE FROM sessions WHERE user_id = $1", "d", id) < 0) ||
+        (change->clear_failures != NULL &&
+         command(c, "DELETE FROM login_failures WHERE account_hash = $1", "b",
+                 change->clear_failures, (size_t)32) < 0) ||
+        audit_line(c, change->now, change->actor_id, change->action, change->email) != 1)
+        return PT_ERR_IO;
+    return commit(c);
+}
+
+static enum pt_status pg_user_change(struct pt_store *base,
+                                     const struct pt_store_user_change *change)
+{
+    struct user_args args = {.change = change};
+    return run_op(base, OP_ONCE, false, user_change_body, &args);
+}
+
+static enum pt_status rehash_body(struct pg_connection *c, void *p)
+{
+    struct user_args *args = p;
+    return command(c, "UPDATE users SET password_hash = $1 WHERE id = $2", "sd",
+                   args->password_hash, args->id) < 0
+               ? PT_ERR_IO
+               : PT_OK;
+}
+
+static enum pt_status pg_user_rehash(struct pt_store *base, int64_t id, const char *password_hash)
+{
+    struct user_args args = {.id = id, .password_hash = password_hash};
+    return run_op(base, OP_AGAIN, false, rehash_body, &args);
+}
+
+static enum pt_status audit_add_body(struct pg_connection *c, void *p)
+{
+    struct user_args *args = p;
+    return audit_line(c, args->now, args->actor_id, args->action, args->detail) == 1 ? PT_OK
+                                                                                      : PT_ERR_IO;
+}
+
+static enum pt_status pg_audit_add(struct pt_store *base, int64_t now, int64_t actor_id,
+                                   const char *action, const char *detail)
+{
+    struct user_args args = {.now = now, .actor_id = actor_id, .action = action,
+                             .detail = detail};
+    return run_op(base, OP_ONCE, false, audit_add_body, &args);
+}
+
+static enum pt_status audit_each_body(struct pg_connection *c, void *p)
+{
+    struct user_args *args = p;
+    PGresult *result = query(c,
+                             "SELECT a.id, a.at, COALESCE(u.email, ''), a.action, a.detail FROM "
+                             "audit_log a LEFT JOIN users u ON u.id = a.user_id WHERE a.id < $1 "
+                             "ORDER BY a.id DESC LIMIT $2",
+                             "dd", args->before_id > 0 ? args->before_id : INT64_MAX,
+                             (int64_t)(args->limit > 0 ? args->limit : INT32_MAX));
+    if (result == NULL)
+        return PT_ERR_IO;
+    for (int row = 0; row < PQntuples(result); row++) {
+        struct pt_store_audit_entry entry = {
+            .id = int_at(result, row, 0),
+            .at = int_at(result, row, 1),
+            .actor = text_at(result, row, 2),
+            .action = text_at(result, row, 3),
+            .detail = text_at(result, row, 4),
+        };
+        args->audit(args->context, &entry);
+    }
+    PQclear(result);
+    return PT_OK;
+}
+
+static enum pt_status pg_audit_each(struct pt_store *base, int64_t before_id, int limit,
+                                    pt_store_audit_visitor visit, void *context)
+{
+    struct user_args args = {.before_id = before_id, .limit = limit, .audit = visit,
+                             .context = context};
+    return run_op(base, OP_AGAIN, false, audit_each_body, &args);
+}
+
+struct session_args {
+    const unsigned char *hash, *account, *client;
+    int64_t user_id, now, expires_at, idle_before, failures_before, since, row;
+    int64_t *out;
+    struct pt_store_session *session;
+};
+
+static enum pt_status session_add_body(struct pg_connection *c, void *p)
+{
+    struct session_args *args = p;
+    return command(c,
+                   "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, "
+                   "last_seen_at) VALUES ($1, $2, $3, $4, $3)",
+                   "bddd", args->hash, (size_t)32, args->user_id, args->now,
+                   args->expires_at) == 1
+               ? PT_OK
+               : PT_ERR_IO;
+}
+
+static enum pt_status pg_session_add(struct pt_store *base, const unsigned char token_hash[32],
+                                     int64_t user_id, int64_t now, int64_t expires_at)
+{
+    struct session_args args = {.hash = token_hash, .user_id = user_id, .now = now,
+                                .expires_at = expires_at};
+    return run_op(base, OP_ONCE, false, session_add_body, &args);
+}
+
+static enum pt_status session_get_body(struct pg_connection *c, void *p)
+{
+    struct session_args *args = p;
+    PGresult *result = query(c,
+                             "SELECT s.user_id, s.created_at, s.expires_at, s.last_seen_at, "
+                             "u.email, u.role, u.disabled FROM sessions s JOIN users u ON "
+                             "u.id = s.user_id WHERE s.token_hash = $1",
+                             "b", args->hash, (size_t)32);
+    if (result == NULL)
+        return PT_ERR_IO;
+    enum pt_status status = PT_ERR_NOT_FOUND;
+    if (PQntuples(result) > 0) {
+        struct pt_store_session *session = args->session;
+        memset(session, 0, sizeof(*session));
+        session->user_id = int_at(result, 0, 0);
+        session->created_at = int_at(result, 0, 1);
+        session->expires_at = int_at(result, 0, 2);
+        session->last_seen_at = int_at(result, 0, 3);
+        snprintf(session->email, sizeof(session->email), "%s", text_at(result, 0, 4));
+        snprintf(session->role, sizeof(session->role), "%s", text_at(result, 0, 5));
+        session->disabled = int_at(result, 0, 6) != 0;
+        status = PT_OK;
+    }
+    PQclear(result);
+    return status;
+}
+
+static enum pt_status pg_session_get(struct pt_store *base, const unsigned char token_hash[32],
+                                     struct pt_store_session *session)
+{
+    struct session_args args = {.hash = token_hash, .session = session};
+    return run_op(base, OP_AGAIN, false, session_get_body, &args);
+}
+
+static enum pt_status session_seen_body(struct pg_connection *c, void *p)
+{
+    struct session_args *args = p;
+    return command(c, "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2", "db",
+                   args->now, args->hash, (size_t)32) < 0
+               ? PT_ERR_IO
+               : PT_OK;
+}
+
+static enum pt_status pg_session_seen(struct pt_store *base, const unsigned char token_hash[32],
+                                      int64_t now)
+{
+    struct session_args args = {.hash = token_hash, .now = now};
+    return run_op(base, OP_AGAIN, false, session_seen_body, &args);
+}
+
+static enum pt_status session_delete_body(struct pg_connection *c, void *p)
+{
+    struct session_args *args = p;
+    *args->out = 0;
+    PGresult *result = query(c, "DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id",
+                             "b", args->hash, (size_t)32);
+    if (result == NULL)
+        return PT_ERR_IO;
+    if (PQntuples(result) > 0)
+        *args->out = int_at(result, 0, 0);
+    PQclear(result);
+    return PT_OK;
+}
+
+static enum pt_status pg_session_delete(struct pt_store *base, const unsigned char token_hash[32],
+                                        int64_t *user_id)
+{
+    struct session_args args = {.hash = token_hash, .out = user_id};
+    return run_op(base, OP_AGAIN, false, session_delete_body, &args);
+}
+
+static enum pt_status prune_body(struct pg_connection *c, void *p)
+{
+    struct session_args *args = p;
+    return command(c, "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2", "dd",
+                   args->now, args->idle_before) < 0 ||
+                   command(c, "DELETE FROM login_failures WHERE at <= $1", "d",
+                           args->failures_before) < 0
+               ? PT_ERR_IO
+               : PT_OK;
+}
+
+static enum pt_status pg_sign_in_prune(struct pt_store *base, int64_t now, int64_t idle_before,
+                                       int64_t failures_before)
+{
+    struct session_args args = {.now = now, .idle_before = idle_before,
+                                .failures_before = failures_before};
+    return run_op(base, OP_AGAIN, false, prune_body, &args);
+}
+
+static enum pt_status failures_count_body(struct pg_connection *c, void *p)
+{
+    struct session_args *args = p;
+    PGresult *result = query(c,
+                             "SELECT count(*) FROM login_failures WHERE at > $1 "
+                             "AND ($2::bytea IS NULL OR account_hash = $2) "
+                             "AND ($3::bytea IS NULL OR client_hash = $3)",
+                             "dbb", args->since, args->account, (size_t)(args->account ? 32 : 0),
+                             args->client, (size_t)(args->client ? 32 : 0));
+    if (result == NULL)
+        return PT_ERR_IO;
+    *args->out = int_at(result, 0, 0);
+    PQclear(result);
+    return PT_OK;
+}
+
+static enum pt_status pg_login_failures_count(struct pt_store *base, const unsigned char *account,
+                                              const unsigned char *client, int64_t since,
+                                              int64_t *count)
+{
+    struct session_args args = {.account = account, .client = client, .since = since,
+                                .out = count};
+    return run_op(base, OP_AGAIN, false, failures_count_body, &args);
+}
+
+static enum pt_status failure_add_body(struct pg_connection *c, void *p)
+{
+    struct session_args *args = p;
+    PGresult *result = query(c,
+                             "INSERT INTO login_failures (account_hash, client_hash, at) "
+                             "VALUES ($1, $2, $3) RETURNING id",
+                             "bbd", args->account, (size_t)32, args->client, (size_t)32,
+                             args->now);
+    if (result == NULL)
+        return PT_ERR_IO;
+    *args->out = int_at(result, 0, 0);
+    PQclear(result);
+    return PT_OK;
+}
+
+static enum pt_status pg_login_failure_add(struct pt_store *base, const unsigned char account[32],
+                                           const unsigned char client[32], int64_t now,
+                                           int64_t *row)
+{
+    struct session_args args = {.account = account, .client = client, .now = now, .out = row};
+    return run_op(base, OP_ONCE, false, failure_add_body, &args);
+}
+
+static enum pt_status failure_forget_body(struct pg_connection *c, void *p)
+{
+    struct session_args *args = p;
+    return command(c, "DELETE FROM login_failures WHERE id = $1", "d", args->row) < 0 ? PT_ERR_IO
+                                                                                      : PT_OK;
+}
+
+static enum pt_status pg_login_failure_forget(struct pt_store *base, int64_t row)
+{
+    struct session_args args = {.row = row};
+    return run_op(base, OP_AGAIN, false, failure_forget_body, &args);
+}
+
+static enum pt_status failures_clear_body(struct pg_connection *c, void *p)
+{
+    struct session_args *args = p;
+    return command(c,
+                   "DELETE FROM login_failures WHERE account_hash = $1 "
+                   "AND ($2::bytea IS NULL OR client_hash = $2)",
+                   "bb", args->account, (size_t)32, args->client,
+                   (size_t)(args->client ? 32 : 0)) < 0
+               ? PT_ERR_IO
+               : PT_OK;
+}
+
+static enum pt_status pg_login_failures_clear(struct pt_store *base,
+                                              const unsigned char account[32],
+                                              const unsigned char *client)
+{
+    struct session_args args = {.account = account, .client = client};
+    return run_op(base, OP_AGAIN, false, failures_clear_body, &args);
+}
+
 /* ------------------------------------------------------------------- open */
 
 static void pg_close(struct pt_store *base)
@@ -1997,6 +2421,22 @@ static const struct pt_store_ops postgresql_ops = {
     .key_check_get = pg_key_check_get,
     .key_check_set = pg_key_check_set,
     .sealed_sample = pg_sealed_sample,
+    .user_add = pg_user_add,
+    .users_each = pg_users_each,
+    .user_get = pg_user_get,
+    .user_change = pg_user_change,
+    .user_rehash = pg_user_rehash,
+    .audit_add = pg_audit_add,
+    .audit_each = pg_audit_each,
+    .session_add = pg_session_add,
+    .session_get = pg_session_get,
+    .session_seen = pg_session_seen,
+    .session_delete = pg_session_delete,
+    .sign_in_prune = pg_sign_in_prune,
+    .login_failures_count = pg_login_failures_count,
+    .login_failure_add = pg_login_failure_add,
+    .login_failure_forget = pg_login_failure_forget,
+    .login_failures_clear = pg_login_failures_clear,
     .close = pg_close,
 };
 

@@ -6,6 +6,7 @@
  * rule out of every caller's mind. */
 #include <pthread.h>
 #include <stdarg.h>
+#include <sodium.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -1612,6 +1613,365 @@ static enum pt_status sqlite_sealed_sample(struct pt_store *base, unsigned char 
     return status;
 }
 
+/* ---------------------------------------------------------- staff sign-in */
+
+static enum pt_status audit_line(struct sqlite_store *store, int64_t now, int64_t actor_id,
+                                 const char *action, const char *detail)
+{
+    return run(store,
+               "INSERT INTO audit_log (at, user_id, action, detail) VALUES (?, NULLIF(?, 0), ?, ?)",
+               "ddss", now, actor_id, action, detail ? detail : "") == 1
+               ? PT_OK
+               : PT_ERR_IO;
+}
+
+static enum pt_status sqlite_user_add(struct pt_store *base, const char *email, const char *role,
+                                      const char *password_hash, int64_t now, int64_t actor_id,
+                                      int64_t *id)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = exec(store, "BEGIN IMMEDIATE");
+    if (status)
+        goto out;
+    /* A taken address is the caller's mistake, not the database's: found
+     * first, so it is not logged as a failure. */
+    sqlite3_stmt *taken = prepare_with(store, "SELECT 1 FROM users WHERE email = ?", "s", email);
+    int step = taken != NULL ? sqlite3_step(taken) : SQLITE_ERROR;
+    sqlite3_finalize(taken);
+    if (step != SQLITE_DONE) {
+        status = step == SQLITE_ROW ? PT_ERR_CONFLICT : PT_ERR_IO;
+        goto rollback;
+    }
+    if (run(store,
+            "INSERT INTO users (email, role, password_hash, disabled, created_at, updated_at) "
+            "VALUES (?, ?, ?, 0, ?, ?)",
+            "sssdd", email, role, password_hash, now, now) != 1) {
+        status = PT_ERR_IO;
+        goto rollback;
+    }
+    int64_t added = sqlite3_last_insert_rowid(store->db);
+    char detail[PT_STORE_EMAIL_MAX + 32];
+    snprintf(detail, sizeof(detail), "%s %s", email, role);
+    status = audit_line(store, now, actor_id, "user_added", detail);
+    if (status == PT_OK)
+        status = exec(store, "COMMIT");
+    if (status == PT_OK) {
+        if (id != NULL)
+            *id = added;
+        goto out;
+    }
+rollback:
+    exec(store, "ROLLBACK");
+out:
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+struct user_reading {
+    pt_store_user_visitor visit;
+    void *context;
+    struct pt_store_user *one; /* user_get: the row goes here */
+    int rows;
+};
+
+static void read_user(sqlite3_stmt *statement, void *reading)
+{
+    struct user_reading *users = reading;
+    struct pt_store_user user;
+    memset(&user, 0, sizeof(user));
+    user.id = sqlite3_column_int64(statement, 0);
+    snprintf(user.email, sizeof(user.email), "%s", column_text(statement, 1));
+    snprintf(user.role, sizeof(user.role), "%s", column_text(statement, 2));
+    user.disabled = sqlite3_column_int(statement, 3) != 0;
+    user.created_at = sqlite3_column_int64(statement, 4);
+    const char *hash = column_text(statement, 5);
+    if (strlen(hash) < sizeof(user.password_hash))
+        memcpy(user.password_hash, hash, strlen(hash) + 1);
+    users->rows++;
+    if (users->one != NULL)
+        *users->one = user;
+    else
+        users->visit(users->context, &user);
+    sodium_memzero(user.password_hash, sizeof(user.password_hash));
+}
+
+static enum pt_status sqlite_users_each(struct pt_store *base, pt_store_user_visitor visit,
+                                        void *context)
+{
+    struct user_reading reading = {visit, context, NULL, 0};
+    return visit_rows(base, "listing users", read_user, &reading,
+                      "SELECT id, email, role, disabled, created_at, '' FROM users ORDER BY email",
+                      "");
+}
+
+static enum pt_status sqlite_user_get(struct pt_store *base, const char *email,
+                                      struct pt_store_user *user)
+{
+    struct user_reading reading = {NULL, NULL, user, 0};
+    enum pt_status status = visit_rows(base, "reading a user", read_user, &reading,
+                                       "SELECT id, email, role, disabled, created_at, "
+                                       "password_hash FROM users WHERE email = ?",
+                                       "s", email);
+    return status == PT_OK && reading.rows == 0 ? PT_ERR_NOT_FOUND : status;
+}
+
+static enum pt_status sqlite_user_change(struct pt_store *base,
+                                         const struct pt_store_user_change *change)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = exec(store, "BEGIN IMMEDIATE");
+    if (status)
+        goto out;
+    int64_t id = 0;
+    sqlite3_stmt *statement = prepare_with(store, "SELECT id FROM users WHERE email = ?", "s",
+                                           change->email);
+    if (statement == NULL) {
+        status = PT_ERR_IO;
+        goto rollback;
+    }
+    int step = sqlite3_step(statement);
+    if (step == SQLITE_ROW)
+        id = sqlite3_column_int64(statement, 0);
+    sqlite3_finalize(statement);
+    if (step != SQLITE_ROW) {
+        status = step == SQLITE_DONE ? PT_ERR_NOT_FOUND : fail(store, "reading a user");
+        goto rollback;
+    }
+    if ((change->disabled >= 0 &&
+         run(store, "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?", "ddd",
+             (int64_t)change->disabled, change->now, id) != 1) ||
+        (change->password_hash != NULL &&
+         run(store, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", "sdd",
+             change->password_hash, change->now, id) != 1) ||
+        (change->sign_out && run(store, "DELETE FROM sessions WHERE user_id = ?", "d", id) < 0) ||
+        (change->clear_failures != NULL &&
+         run(store, "DELETE FROM login_failures WHERE account_hash = ?", "b",
+             change->clear_failures, (size_t)32) < 0)) {
+        status = PT_ERR_IO;
+        goto rollback;
+    }
+    status = audit_line(store, change->now, change->actor_id, change->action, change->email);
+    if (status == PT_OK)
+        status = exec(store, "COMMIT");
+    if (status == PT_OK)
+        goto out;
+rollback:
+    exec(store, "ROLLBACK");
+out:
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_user_rehash(struct pt_store *base, int64_t id,
+                                         const char *password_hash)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    int changed = run(store, "UPDATE users SET password_hash = ? WHERE id = ?", "sd",
+                      password_hash, id);
+    pthread_mutex_unlock(&store->lock);
+    return changed < 0 ? PT_ERR_IO : PT_OK;
+}
+
+static enum pt_status sqlite_audit_add(struct pt_store *base, int64_t now, int64_t actor_id,
+                                       const char *action, const char *detail)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = audit_line(store, now, actor_id, action, detail);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+struct audit_reading {
+    pt_store_audit_visitor visit;
+    void *context;
+};
+
+static void read_audit(sqlite3_stmt *statement, void *reading)
+{
+    struct audit_reading *audit = reading;
+    struct pt_store_audit_entry entry = {
+        .id = sqlite3_column_int64(statement, 0),
+        .at = sqlite3_column_int64(statement, 1),
+        .actor = column_text(statement, 2),
+        .action = column_text(statement, 3),
+        .detail = column_text(statement, 4),
+    };
+    audit->visit(audit->context, &entry);
+}
+
+static enum pt_status sqlite_audit_each(struct pt_store *base, int64_t before_id, int limit,
+                                        pt_store_audit_visitor visit, void *context)
+{
+    struct audit_reading reading = {visit, context};
+    return visit_rows(base, "reading the audit log", read_audit, &reading,
+                      "SELECT a.id, a.at, COALESCE(u.email, ''), a.action, a.detail FROM "
+                      "audit_log a LEFT JOIN users u ON u.id = a.user_id WHERE a.id < ? "
+                      "ORDER BY a.id DESC LIMIT ?",
+                      "dd", before_id > 0 ? before_id : INT64_MAX,
+                      (int64_t)(limit > 0 ? limit : -1));
+}
+
+static enum pt_status sqlite_session_add(struct pt_store *base, const unsigned char token_hash[32],
+                                         int64_t user_id, int64_t now, int64_t expires_at)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    int changed = run(store,
+                      "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, "
+                      "last_seen_at) VALUES (?, ?, ?, ?, ?)",
+                      "bdddd", token_hash, (size_t)32, user_id, now, expires_at, now);
+    pthread_mutex_unlock(&store->lock);
+    return changed == 1 ? PT_OK : PT_ERR_IO;
+}
+
+struct session_reading {
+    struct pt_store_session *session;
+    int rows;
+};
+
+static void read_session(sqlite3_stmt *statement, void *reading)
+{
+    struct session_reading *found = reading;
+    struct pt_store_session *session = found->session;
+    memset(session, 0, sizeof(*session));
+    session->user_id = sqlite3_column_int64(statement, 0);
+    session->created_at = sqlite3_column_int64(statement, 1);
+    session->expires_at = sqlite3_column_int64(statement, 2);
+    session->last_seen_at = sqlite3_column_int64(statement, 3);
+    snprintf(session->email, sizeof(session->email), "%s", column_text(statement, 4));
+    snprintf(session->role, sizeof(session->role), "%s", column_text(statement, 5));
+    session->disabled = sqlite3_column_int(statement, 6) != 0;
+    found->rows++;
+}
+
+static enum pt_status sqlite_session_get(struct pt_store *base, const unsigned char token_hash[32],
+                                         struct pt_store_session *session)
+{
+    struct session_reading reading = {session, 0};
+    enum pt_status status =
+        visit_rows(base, "reading a session", read_session, &reading,
+                   "SELECT s.user_id, s.created_at, s.expires_at, s.last_seen_at, u.email, "
+                   "u.role, u.disabled FROM sessions s JOIN users u ON u.id = s.user_id "
+                   "WHERE s.token_hash = ?",
+                   "b", token_hash, (size_t)32);
+    return status == PT_OK && reading.rows == 0 ? PT_ERR_NOT_FOUND : status;
+}
+
+static enum pt_status sqlite_session_seen(struct pt_store *base,
+                                          const unsigned char token_hash[32], int64_t now)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    int changed = run(store, "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", "db",
+                      now, token_hash, (size_t)32);
+    pthread_mutex_unlock(&store->lock);
+    return changed < 0 ? PT_ERR_IO : PT_OK;
+}
+
+static enum pt_status sqlite_session_delete(struct pt_store *base,
+                                            const unsigned char token_hash[32], int64_t *user_id)
+{
+    struct sqlite_store *store = from(base);
+    *user_id = 0;
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = PT_ERR_IO;
+    sqlite3_stmt *statement = prepare_with(
+        store, "DELETE FROM sessions WHERE token_hash = ? RETURNING user_id", "b", token_hash,
+        (size_t)32);
+    if (statement != NULL) {
+        int step = sqlite3_step(statement);
+        if (step == SQLITE_ROW) {
+            *user_id = sqlite3_column_int64(statement, 0);
+            step = sqlite3_step(statement);
+        }
+        status = step == SQLITE_DONE ? PT_OK : fail(store, "deleting a session");
+    }
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_sign_in_prune(struct pt_store *base, int64_t now, int64_t idle_before,
+                                           int64_t failures_before)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    bool ok = run(store, "DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?", "dd",
+                  now, idle_before) >= 0 &&
+              run(store, "DELETE FROM login_failures WHERE at <= ?", "d", failures_before) >= 0;
+    pthread_mutex_unlock(&store->lock);
+    return ok ? PT_OK : PT_ERR_IO;
+}
+
+static enum pt_status sqlite_login_failures_count(struct pt_store *base,
+                                                  const unsigned char *account,
+                                                  const unsigned char *client, int64_t since,
+                                                  int64_t *count)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = PT_ERR_IO;
+    sqlite3_stmt *statement = prepare_with(store,
+                                           "SELECT count(*) FROM login_failures WHERE at > ?1 "
+                                           "AND (?2 IS NULL OR account_hash = ?2) "
+                                           "AND (?3 IS NULL OR client_hash = ?3)",
+                                           "dbb", since, account, (size_t)32, client, (size_t)32);
+    if (statement != NULL) {
+        if (sqlite3_step(statement) == SQLITE_ROW) {
+            *count = sqlite3_column_int64(statement, 0);
+            status = PT_OK;
+        } else {
+            fail(store, "counting failed sign-ins");
+        }
+    }
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_login_failure_add(struct pt_store *base,
+                                               const unsigned char account[32],
+                                               const unsigned char client[32], int64_t now,
+                                               int64_t *row)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    int changed = run(store,
+                      "INSERT INTO login_failures (account_hash, client_hash, at) VALUES (?, ?, ?)",
+                      "bbd", account, (size_t)32, client, (size_t)32, now);
+    if (changed == 1)
+        *row = sqlite3_last_insert_rowid(store->db);
+    pthread_mutex_unlock(&store->lock);
+    return changed == 1 ? PT_OK : PT_ERR_IO;
+}
+
+static enum pt_status sqlite_login_failure_forget(struct pt_store *base, int64_t row)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    int changed = run(store, "DELETE FROM login_failures WHERE rowid = ?", "d", row);
+    pthread_mutex_unlock(&store->lock);
+    return changed < 0 ? PT_ERR_IO : PT_OK;
+}
+
+static enum pt_status sqlite_login_failures_clear(struct pt_store *base,
+                                                  const unsigned char account[32],
+                                                  const unsigned char *client)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    int changed = run(store,
+                      "DELETE FROM login_failures WHERE account_hash = ?1 "
+                      "AND (?2 IS NULL OR client_hash = ?2)",
+                      "bb", account, (size_t)32, client, (size_t)32);
+    pthread_mutex_unlock(&store->lock);
+    return changed < 0 ? PT_ERR_IO : PT_OK;
+}
+
 static void sqlite_close(struct pt_store *base)
 {
     struct sqlite_store *store = from(base);
@@ -1665,6 +2025,22 @@ static const struct pt_store_ops sqlite_ops = {
     .key_check_set = sqlite_key_check_set,
     .sealed_sample = sqlite_sealed_sample,
     .write_probe = sqlite_write_probe,
+    .user_add = sqlite_user_add,
+    .users_each = sqlite_users_each,
+    .user_get = sqlite_user_get,
+    .user_change = sqlite_user_change,
+    .user_rehash = sqlite_user_rehash,
+    .audit_add = sqlite_audit_add,
+    .audit_each = sqlite_audit_each,
+    .session_add = sqlite_session_add,
+    .session_get = sqlite_session_get,
+    .session_seen = sqlite_session_seen,
+    .session_delete = sqlite_session_delete,
+    .sign_in_prune = sqlite_sign_in_prune,
+    .login_failures_count = sqlite_login_failures_count,
+    .login_failure_add = sqlite_login_failure_add,
+    .login_failure_forget = sqlite_login_failure_forget,
+    .login_failures_clear = sqlite_login_failures_clear,
     .close = sqlite_close,
 };
 

@@ -283,6 +283,106 @@ enum pt_status pt_store_sealed_sample(struct pt_store *store, unsigned char **se
     return store->ops->sealed_sample(store, sealed, length);
 }
 
+/* ---------------------------------------------------------- staff sign-in */
+
+enum pt_status pt_store_user_add(struct pt_store *store, const char *email, const char *role,
+                                 const char *password_hash, int64_t now, int64_t actor_id,
+                                 int64_t *id)
+{
+    return store->ops->user_add(store, email, role, password_hash, now, actor_id, id);
+}
+
+enum pt_status pt_store_users_each(struct pt_store *store, pt_store_user_visitor visit,
+                                   void *context)
+{
+    return store->ops->users_each(store, visit, context);
+}
+
+enum pt_status pt_store_user_get(struct pt_store *store, const char *email,
+                                 struct pt_store_user *user)
+{
+    return store->ops->user_get(store, email, user);
+}
+
+enum pt_status pt_store_user_change(struct pt_store *store,
+                                    const struct pt_store_user_change *change)
+{
+    return store->ops->user_change(store, change);
+}
+
+enum pt_status pt_store_user_rehash(struct pt_store *store, int64_t id, const char *password_hash)
+{
+    return store->ops->user_rehash(store, id, password_hash);
+}
+
+enum pt_status pt_store_audit_add(struct pt_store *store, int64_t now, int64_t actor_id,
+                                  const char *action, const char *detail)
+{
+    return store->ops->audit_add(store, now, actor_id, action, detail);
+}
+
+enum pt_status pt_store_audit_each(struct pt_store *store, int64_t before_id, int limit,
+                                   pt_store_audit_visitor visit, void *context)
+{
+    return store->ops->audit_each(store, before_id, limit, visit, context);
+}
+
+enum pt_status pt_store_session_add(struct pt_store *store, const unsigned char token_hash[32],
+                                    int64_t user_id, int64_t now, int64_t expires_at)
+{
+    return store->ops->session_add(store, token_hash, user_id, now, expires_at);
+}
+
+enum pt_status pt_store_session_get(struct pt_store *store, const unsigned char token_hash[32],
+                                    struct pt_store_session *session)
+{
+    return store->ops->session_get(store, token_hash, session);
+}
+
+enum pt_status pt_store_session_seen(struct pt_store *store, const unsigned char token_hash[32],
+                                     int64_t now)
+{
+    return store->ops->session_seen(store, token_hash, now);
+}
+
+enum pt_status pt_store_session_delete(struct pt_store *store, const unsigned char token_hash[32],
+                                       int64_t *user_id)
+{
+    return store->ops->session_delete(store, token_hash, user_id);
+}
+
+enum pt_status pt_store_sign_in_prune(struct pt_store *store, int64_t now, int64_t idle_before,
+                                      int64_t failures_before)
+{
+    return store->ops->sign_in_prune(store, now, idle_before, failures_before);
+}
+
+enum pt_status pt_store_login_failures_count(struct pt_store *store, const unsigned char *account,
+                                             const unsigned char *client, int64_t since,
+                                             int64_t *count)
+{
+    return store->ops->login_failures_count(store, account, client, since, count);
+}
+
+enum pt_status pt_store_login_failure_add(struct pt_store *store, const unsigned char account[32],
+                                          const unsigned char client[32], int64_t now,
+                                          int64_t *row)
+{
+    return store->ops->login_failure_add(store, account, client, now, row);
+}
+
+enum pt_status pt_store_login_failure_forget(struct pt_store *store, int64_t row)
+{
+    return store->ops->login_failure_forget(store, row);
+}
+
+enum pt_status pt_store_login_failures_clear(struct pt_store *store,
+                                             const unsigned char account[32],
+                                             const unsigned char *client)
+{
+    return store->ops->login_failures_clear(store, account, client);
+}
+
 void pt_store_documents_add(struct pt_store_documents *set, const char *id, const char *document)
 {
     if (set->count == set->capacity) {

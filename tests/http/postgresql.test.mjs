@@ -14,9 +14,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before } from 'node:test';
 import {
-    ADMIN_TOKEN, REPO, appealBody, assertJson, postJson, request, sleep, startServer,
+    ADMIN_TOKEN, REPO, appealBody, assertJson, makeTempDir, postJson, request, sleep, startServer,
     stopAndAssertClean, suite,
 } from './lib.mjs';
+import { Client, addUser } from './dashboard-lib.mjs';
 
 const CLUSTER = path.join(REPO, 'tests', 'postgresql', 'cluster.sh');
 const AUTH = { Authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -33,6 +34,7 @@ if (!available && process.env.PATRON_TEST_PG_REQUIRED) {
 }
 
 let srv;
+let second; // another node on the same database
 let cluster; // { url, dir }
 const t = suite(() => srv);
 
@@ -64,6 +66,7 @@ before(async () => {
 
 after(async () => {
     try {
+        if (second) await stopAndAssertClean(second);
         if (srv) await stopAndAssertClean(srv);
     } finally {
         if (cluster) clusterCommand(['stop', cluster.dir]);
@@ -113,6 +116,36 @@ t('migrate, serve and the admin API round trip write to PostgreSQL, not SQLite',
     assert.equal(got.campaign.variants[0].text.en.headline, 'Spring on PostgreSQL');
     assert.equal((await admin('DELETE', '/v1/admin/campaigns/spring')).status, 204);
     assert.equal((await admin('GET', '/v1/admin/campaigns/spring')).status, 404);
+}, opts);
+
+t('a second node: the same key file, and a dashboard session started on one node is good on the other', async () => {
+    // Every node has the key file the database was written with.
+    const data = path.join(makeTempDir('postgresql-2'), 'data');
+    fs.mkdirSync(data, { mode: 0o700 });
+    fs.copyFileSync(path.join(srv.dir, 'data', 'patron.key'), path.join(data, 'patron.key'));
+    second = await startServer({
+        label: 'postgresql-2', seedDemo: false,
+        config: { database: cluster.database, data_dir: data, catalog_check_interval: '1' },
+    });
+    const editor = addUser(second, 'ed@example.org', 'editor');
+    const one = new Client(srv);
+    await one.signInOk(editor.email);
+    const two = new Client(second);
+    two.jar = new Map(one.jar);
+    const page = await two.get('/dashboard/reports');
+    assert.equal(page.status, 200, `node 2 with node 1's session: ${page.status} ${page.headers?.location ?? ''}`);
+    // Signed out on node 2: gone on node 1 too.
+    assert.equal((await two.post('/dashboard/logout', {})).status, 303);
+    const after = await one.get('/dashboard/reports');
+    assert.equal(after.status, 303, 'the session ended everywhere');
+    // Wrong passwords on one node count on the other: five from one client
+    // lock that client out of the account on both.
+    const guesser = new Client(srv);
+    for (let i = 0; i < 5; i++) assert.notEqual((await guesser.signIn(editor.email, `wrong ${i}`)).status, 303);
+    const elsewhere = new Client(second);
+    const locked = await elsewhere.signIn(editor.email);
+    assert.notEqual(locked.status, 303, 'the fifth failure on node 1 locks the same client on node 2');
+    assert.equal(psql(cluster.database, "SELECT count(*) FROM users WHERE email = 'ed@example.org'"), '1');
 }, opts);
 
 t('the database stopped: 503 where it is needed, the appeal still 200; back: all works, no count lost', async () => {

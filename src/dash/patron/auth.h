@@ -11,17 +11,16 @@
  * address, wrong password, disabled or locked account), and takes the time of
  * one password hash, so the answer does not tell whether an account exists.
  *
- * Threads: struct pt_auth holds no lock. The sqlite3 handle is the caller's;
- * give this module a connection of its own (SQLite serialises writers across
- * connections with its busy timeout) or serialise calls. The one exception is
- * pt_auth_login_verify (and pt_auth_password_verify/_hash): they touch no
- * database, so a caller that serialises calls should make them outside its
+ * Threads: struct pt_auth holds no lock; what it keeps is in the store
+ * (pt_store_user_…, _session_…, _login_failure…, _audit_…), which is safe
+ * from any thread, and shared by every process on one database. A caller
+ * that serialises calls anyway should make pt_auth_login_verify (and
+ * pt_auth_password_verify/_hash), which touch no database, outside its
  * lock, so that session checks never wait for argon2id. */
 #ifndef PATRON_AUTH_H
 #define PATRON_AUTH_H
 
 #include <sodium.h>
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,6 +28,7 @@
 
 #include "patron/crypto.h"
 #include "patron/status.h"
+#include "patron/store.h"
 
 #define PT_AUTH_HASH_BYTES 32
 #define PT_AUTH_TOKEN_CHARS PT_CRYPTO_TOKEN_CHARS /* 43: 32 bytes, base64url */
@@ -78,7 +78,7 @@ struct pt_auth_settings {
 struct pt_auth_settings pt_auth_settings_default(void);
 
 struct pt_auth {
-    sqlite3 *db;                                             /* not owned; has the 005 migration */
+    struct pt_store *store;                                  /* not owned; migrated */
     struct pt_auth_settings settings;                        /* copied at init */
     unsigned char csrf_key[crypto_auth_hmacsha256_KEYBYTES]; /* from the key file */
     unsigned char limit_key[crypto_generichash_KEYBYTES];    /* hashes login_failures keys */
@@ -89,9 +89,9 @@ struct pt_auth {
 /* Derives the module's keys from crypto's signing key and hashes one dummy
  * password with the settings (one argon2id run at start-up). settings may be
  * NULL for the defaults. PT_ERR_INTERNAL if libsodium cannot start or hash. */
-enum pt_status pt_auth_init(struct pt_auth *auth, sqlite3 *db, const struct pt_crypto *crypto,
-                            const struct pt_auth_settings *settings);
-/* Wipes the keys. The handle stays open: it is the caller's. */
+enum pt_status pt_auth_init(struct pt_auth *auth, struct pt_store *store,
+                            const struct pt_crypto *crypto, const struct pt_auth_settings *settings);
+/* Wipes the keys. The store stays open: it is the caller's. */
 void pt_auth_dispose(struct pt_auth *auth);
 
 /* ---------------------------------------------------------------- passwords */

@@ -176,6 +176,59 @@ typedef void (*pt_store_payment_visitor)(void *context, const char *payment_id,
                                          int64_t amount_minor, const char *currency,
                                          int64_t paid_at);
 
+/* ---------------------------------------------------------- staff sign-in
+ * What the dashboard's sign-in (dash/auth.c) keeps: staff accounts,
+ * sessions (only a hash of each token), failed sign-ins (keyed hashes) and
+ * the append-only audit log. In the store, so that every patron process on
+ * one database shares them: a session started on one node is known on all,
+ * and the sign-in limits count every node's failures. */
+#define PT_STORE_EMAIL_MAX 254
+#define PT_STORE_PASSWORD_HASH_MAX 128 /* libsodium's crypto_pwhash_STRBYTES */
+
+struct pt_store_user {
+    int64_t id;
+    char email[PT_STORE_EMAIL_MAX + 1]; /* normalised */
+    char role[16];                      /* "admin", "editor", "viewer" */
+    bool disabled;
+    int64_t created_at;
+    char password_hash[PT_STORE_PASSWORD_HASH_MAX]; /* "" when it does not fit (corrupt) */
+};
+
+/* One change to a user, in one transaction with its audit line. */
+struct pt_store_user_change {
+    const char *email;                   /* normalised: whose account */
+    int disabled;                        /* 0 or 1 to set, -1 to keep */
+    const char *password_hash;           /* NULL to keep */
+    bool sign_out;                       /* delete every session of the user */
+    const unsigned char *clear_failures; /* an account's keyed hash (32 bytes), or NULL */
+    int64_t now;
+    int64_t actor_id;   /* who did it; 0 for the command line */
+    const char *action; /* the audit line's; its detail is the user's address */
+};
+
+/* A session with what the dashboard needs of its user. */
+struct pt_store_session {
+    int64_t user_id;
+    int64_t created_at;
+    int64_t expires_at;
+    int64_t last_seen_at;
+    char email[PT_STORE_EMAIL_MAX + 1];
+    char role[16];
+    bool disabled;
+};
+
+/* One line of the audit log; strings are borrowed for the visit. */
+struct pt_store_audit_entry {
+    int64_t id;
+    int64_t at;
+    const char *actor; /* the user's address, "" for the command line */
+    const char *action;
+    const char *detail;
+};
+
+typedef void (*pt_store_user_visitor)(void *context, const struct pt_store_user *user);
+typedef void (*pt_store_audit_visitor)(void *context, const struct pt_store_audit_entry *entry);
+
 typedef void (*pt_store_document_visitor)(void *context, const char *id, const char *document);
 typedef void (*pt_store_count_visitor)(void *context, const struct pt_event_count *count);
 
@@ -257,6 +310,40 @@ struct pt_store_ops {
     enum pt_status (*key_check_set)(struct pt_store *store, const unsigned char value[32]);
     enum pt_status (*sealed_sample)(struct pt_store *store, unsigned char **sealed,
                                     size_t *length);
+    enum pt_status (*user_add)(struct pt_store *store, const char *email, const char *role,
+                               const char *password_hash, int64_t now, int64_t actor_id,
+                               int64_t *id);
+    enum pt_status (*users_each)(struct pt_store *store, pt_store_user_visitor visit,
+                                 void *context);
+    enum pt_status (*user_get)(struct pt_store *store, const char *email,
+                               struct pt_store_user *user);
+    enum pt_status (*user_change)(struct pt_store *store,
+                                  const struct pt_store_user_change *change);
+    enum pt_status (*user_rehash)(struct pt_store *store, int64_t id, const char *password_hash);
+    enum pt_status (*audit_add)(struct pt_store *store, int64_t now, int64_t actor_id,
+                                const char *action, const char *detail);
+    enum pt_status (*audit_each)(struct pt_store *store, int64_t before_id, int limit,
+                                 pt_store_audit_visitor visit, void *context);
+    enum pt_status (*session_add)(struct pt_store *store, const unsigned char token_hash[32],
+                                  int64_t user_id, int64_t now, int64_t expires_at);
+    enum pt_status (*session_get)(struct pt_store *store, const unsigned char token_hash[32],
+                                  struct pt_store_session *session);
+    enum pt_status (*session_seen)(struct pt_store *store, const unsigned char token_hash[32],
+                                   int64_t now);
+    enum pt_status (*session_delete)(struct pt_store *store, const unsigned char token_hash[32],
+                                     int64_t *user_id);
+    enum pt_status (*sign_in_prune)(struct pt_store *store, int64_t now, int64_t idle_before,
+                                    int64_t failures_before);
+    enum pt_status (*login_failures_count)(struct pt_store *store, const unsigned char *account,
+                                           const unsigned char *client, int64_t since,
+                                           int64_t *count);
+    enum pt_status (*login_failure_add)(struct pt_store *store, const unsigned char account[32],
+                                        const unsigned char client[32], int64_t now,
+                                        int64_t *row);
+    enum pt_status (*login_failure_forget)(struct pt_store *store, int64_t row);
+    enum pt_status (*login_failures_clear)(struct pt_store *store,
+                                           const unsigned char account[32],
+                                           const unsigned char *client);
     void (*close)(struct pt_store *store);
 };
 
@@ -456,6 +543,61 @@ enum pt_status pt_store_key_check_set(struct pt_store *store, const unsigned cha
  * database holds nothing sealed. */
 enum pt_status pt_store_sealed_sample(struct pt_store *store, unsigned char **sealed,
                                       size_t *length);
+
+/* ---------------------------------------------------------- staff sign-in */
+
+/* Adds a user and the audit line "user_added" ("EMAIL ROLE") in one
+ * transaction; PT_ERR_CONFLICT when the address is taken. *id may be NULL. */
+enum pt_status pt_store_user_add(struct pt_store *store, const char *email, const char *role,
+                                 const char *password_hash, int64_t now, int64_t actor_id,
+                                 int64_t *id);
+/* Every user, in order of address. */
+enum pt_status pt_store_users_each(struct pt_store *store, pt_store_user_visitor visit,
+                                   void *context);
+/* PT_ERR_NOT_FOUND when there is no user with this (normalised) address. */
+enum pt_status pt_store_user_get(struct pt_store *store, const char *email,
+                                 struct pt_store_user *user);
+/* Applies change and writes its audit line, in one transaction;
+ * PT_ERR_NOT_FOUND when there is no such user (nothing is written). */
+enum pt_status pt_store_user_change(struct pt_store *store,
+                                    const struct pt_store_user_change *change);
+/* Replaces a user's password hash with a stronger one of the same password. */
+enum pt_status pt_store_user_rehash(struct pt_store *store, int64_t id, const char *password_hash);
+/* Appends to the audit log (actor_id 0: the command line). */
+enum pt_status pt_store_audit_add(struct pt_store *store, int64_t now, int64_t actor_id,
+                                  const char *action, const char *detail);
+/* The audit log newest first: ids below before_id (0: from the newest), at
+ * most limit lines (0: all). */
+enum pt_status pt_store_audit_each(struct pt_store *store, int64_t before_id, int limit,
+                                   pt_store_audit_visitor visit, void *context);
+enum pt_status pt_store_session_add(struct pt_store *store, const unsigned char token_hash[32],
+                                    int64_t user_id, int64_t now, int64_t expires_at);
+/* PT_ERR_NOT_FOUND when there is no session with this hash. */
+enum pt_status pt_store_session_get(struct pt_store *store, const unsigned char token_hash[32],
+                                    struct pt_store_session *session);
+enum pt_status pt_store_session_seen(struct pt_store *store, const unsigned char token_hash[32],
+                                     int64_t now);
+/* Deletes a session; *user_id is its user's, or 0 when there was none. */
+enum pt_status pt_store_session_delete(struct pt_store *store, const unsigned char token_hash[32],
+                                       int64_t *user_id);
+/* Deletes sessions that expired by now or were last seen by idle_before,
+ * and failed sign-ins made by failures_before. */
+enum pt_status pt_store_sign_in_prune(struct pt_store *store, int64_t now, int64_t idle_before,
+                                      int64_t failures_before);
+/* Failed sign-ins after since: of an account (client NULL), of a client
+ * (account NULL), or of one account from one client. */
+enum pt_status pt_store_login_failures_count(struct pt_store *store, const unsigned char *account,
+                                             const unsigned char *client, int64_t since,
+                                             int64_t *count);
+/* Records one; *row names it for pt_store_login_failure_forget. */
+enum pt_status pt_store_login_failure_add(struct pt_store *store, const unsigned char account[32],
+                                          const unsigned char client[32], int64_t now,
+                                          int64_t *row);
+enum pt_status pt_store_login_failure_forget(struct pt_store *store, int64_t row);
+/* Forgets an account's failures: from one client, or (client NULL) all. */
+enum pt_status pt_store_login_failures_clear(struct pt_store *store,
+                                             const unsigned char account[32],
+                                             const unsigned char *client);
 
 /* Every stored campaign's id and document, copied: what the admin API, the
  * dashboard and the catalogue build each need whole. */

@@ -1,7 +1,6 @@
 /* Staff sign-in: passwords, users, sessions, CSRF tokens and login limits, on
- * a database of its own with only the 005 migration applied. */
+ * a store of its own (SQLite's, and again PostgreSQL's: tests/unit/scratch.h). */
 #include <criterion/criterion.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +10,7 @@
 #include "scratch.h"
 
 static struct pt_scratch scratch;
-static sqlite3 *db; /* auth's own connection, as in patron */
+static struct pt_store *db; /* the store auth keeps its rows in */
 static struct pt_crypto crypto;
 static struct pt_auth auth;
 
@@ -38,14 +37,9 @@ static struct pt_auth_settings fast_settings(void)
 
 static void setup(void)
 {
-    /* Every migration, through the store; then a connection of auth's own,
-     * with the pragmas patron gives it. */
+    /* Every migration, through the store, which auth then uses. */
     pt_scratch_open(&scratch, "auth");
-    cr_assert_eq(sqlite3_open(scratch.database, &db), SQLITE_OK);
-    cr_assert_eq(sqlite3_exec(db, "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;", NULL,
-                              NULL, NULL),
-                 SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
+    db = scratch.store;
     cr_assert(sodium_init() >= 0);
     randombytes_buf(crypto.signing_key, sizeof(crypto.signing_key));
     struct pt_auth_settings settings = fast_settings();
@@ -55,7 +49,6 @@ static void setup(void)
 static void teardown(void)
 {
     pt_auth_dispose(&auth);
-    sqlite3_close(db);
     pt_scratch_close(&scratch);
 }
 
@@ -69,13 +62,7 @@ static int64_t add_user(const char *email, enum pt_auth_role role)
 
 static int64_t count_rows(const char *sql)
 {
-    sqlite3_stmt *statement = NULL;
-    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &statement, NULL), SQLITE_OK, "%s",
-                 sqlite3_errmsg(db));
-    cr_assert_eq(sqlite3_step(statement), SQLITE_ROW);
-    int64_t count = sqlite3_column_int64(statement, 0);
-    sqlite3_finalize(statement);
-    return count;
+    return pt_scratch_query_int(&scratch, sql);
 }
 
 static enum pt_status login(const char *email, const char *password, const char *client,
@@ -155,13 +142,10 @@ Test(password, signing_in_rehashes_with_the_current_settings)
     struct pt_auth_session session;
     cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0, token, &session), PT_OK);
 
-    sqlite3_stmt *statement = NULL;
-    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT password_hash FROM users", -1, &statement, NULL),
-                 SQLITE_OK);
-    cr_assert_eq(sqlite3_step(statement), SQLITE_ROW);
+    struct pt_store_user user;
+    cr_assert_eq(pt_store_user_get(db, EMAIL, &user), PT_OK);
     char stored[PT_AUTH_HASH_STRING_BYTES];
-    snprintf(stored, sizeof(stored), "%s", (const char *)sqlite3_column_text(statement, 0));
-    sqlite3_finalize(statement);
+    snprintf(stored, sizeof(stored), "%s", user.password_hash);
     bool needs_rehash = true;
     cr_assert_eq(pt_auth_password_verify(&auth, stored, PASSWORD, &needs_rehash), PT_OK);
     cr_assert_not(needs_rehash, "the stored hash now has the new settings: %s", stored);
@@ -272,9 +256,8 @@ Test(users, changes_are_audited_and_the_log_is_append_only)
     cr_assert_eq(count_rows("SELECT count(*) FROM audit_log WHERE detail LIKE '%password%' AND "
                             "action != 'password_reset'"),
                  0);
-    cr_assert_neq(sqlite3_exec(db, "UPDATE audit_log SET detail = ''", NULL, NULL, NULL),
-                  SQLITE_OK);
-    cr_assert_neq(sqlite3_exec(db, "DELETE FROM audit_log", NULL, NULL, NULL), SQLITE_OK);
+    cr_assert_not(pt_scratch_exec(&scratch, "UPDATE audit_log SET detail = ''"));
+    cr_assert_not(pt_scratch_exec(&scratch, "DELETE FROM audit_log"));
 }
 
 struct audit_seen {
@@ -348,15 +331,13 @@ Test(sessions, only_a_hash_of_the_token_is_stored)
     char token[PT_AUTH_TOKEN_CHARS + 1];
     struct pt_auth_session session;
     cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0, token, &session), PT_OK);
-    sqlite3_stmt *statement = NULL;
-    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT token_hash FROM sessions", -1, &statement, NULL),
-                 SQLITE_OK);
-    cr_assert_eq(sqlite3_step(statement), SQLITE_ROW);
-    cr_assert_eq(sqlite3_column_bytes(statement, 0), PT_AUTH_HASH_BYTES);
-    cr_assert_eq(memcmp(sqlite3_column_blob(statement, 0), session.token_hash, PT_AUTH_HASH_BYTES),
-                 0);
-    cr_assert_null(memmem(sqlite3_column_blob(statement, 0), PT_AUTH_HASH_BYTES, token, 8));
-    sqlite3_finalize(statement);
+    char literal[100], sql[200];
+    pt_scratch_bytes_literal(&scratch, session.token_hash, PT_AUTH_HASH_BYTES, literal,
+                             sizeof(literal));
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM sessions WHERE token_hash = %s", literal);
+    cr_assert_eq(count_rows("SELECT count(*) FROM sessions"), 1);
+    cr_assert_eq(count_rows(sql), 1, "the one row holds the hash");
+    cr_assert_null(memmem(session.token_hash, PT_AUTH_HASH_BYTES, token, 8));
 }
 
 Test(sessions, unknown_and_malformed_tokens_find_nothing)
@@ -440,7 +421,7 @@ Test(sessions, a_disabled_flag_alone_stops_a_session)
     char token[PT_AUTH_TOKEN_CHARS + 1];
     struct pt_auth_session session;
     cr_assert_eq(login(EMAIL, PASSWORD, "192.0.2.1", T0, token, &session), PT_OK);
-    cr_assert_eq(sqlite3_exec(db, "UPDATE users SET disabled = 1", NULL, NULL, NULL), SQLITE_OK);
+    cr_assert(pt_scratch_exec(&scratch, "UPDATE users SET disabled = 1"));
     cr_assert_eq(pt_auth_session_check(&auth, token, T0 + 1, &session), PT_ERR_NOT_FOUND);
 }
 
@@ -779,10 +760,15 @@ Test(limits, failures_store_no_address_or_typed_text)
     struct pt_auth_session session;
     cr_assert_eq(login("my secret passphrase", "x", "192.0.2.77", T0, token, &session),
                  PT_ERR_INVALID);
-    cr_assert_eq(count_rows("SELECT count(*) FROM login_failures WHERE "
-                            "instr(account_hash, 'secret') > 0 OR instr(client_hash, "
-                            "'192.0.2') > 0 OR typeof(account_hash) != 'blob' OR "
-                            "length(account_hash) != 32"),
+    cr_assert_eq(count_rows(pt_scratch_is_postgresql(&scratch)
+                                ? "SELECT count(*) FROM login_failures WHERE "
+                                  "position('secret'::bytea IN account_hash) > 0 OR "
+                                  "position('192.0.2'::bytea IN client_hash) > 0 OR "
+                                  "octet_length(account_hash) != 32"
+                                : "SELECT count(*) FROM login_failures WHERE "
+                                  "instr(account_hash, 'secret') > 0 OR instr(client_hash, "
+                                  "'192.0.2') > 0 OR typeof(account_hash) != 'blob' OR "
+                                  "length(account_hash) != 32"),
                  0);
     cr_assert_eq(count_rows("SELECT count(*) FROM login_failures"), 1);
 }
