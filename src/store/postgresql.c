@@ -372,12 +372,14 @@ static enum pt_status run_op(struct pt_store *base, enum op_kind kind, bool retr
             again = strcmp(c->sqlstate, "40001") == 0 || strcmp(c->sqlstate, "40P01") == 0 ||
                     (retry_unique && strcmp(c->sqlstate, "23505") == 0);
         }
+        /* Read before the connection goes back: another thread may take it. */
+        char why[6];
+        memcpy(why, c->sqlstate, sizeof(why));
         release(store, c);
         if (!again)
             break;
         if (attempt < MAX_TRIES)
-            pt_log(PT_LOG_INFO, "postgresql: trying again (%s)",
-                   c->sqlstate[0] ? c->sqlstate : "connection lost");
+            pt_log(PT_LOG_INFO, "postgresql: trying again (%s)", why[0] ? why : "connection lost");
     }
     return status;
 }
