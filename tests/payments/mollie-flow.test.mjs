@@ -271,7 +271,7 @@ test('the dashboard shows the pledge, its processor and its payments; erasing th
     const session = await signedIn(patron, 'desk@standin-times.example', undefined, '/dashboard/donors');
     const found = await session.post('/dashboard/donors/find', { email });
     assert.equal(found.status, 200);
-    assert.match(found.body, /<td>Mollie<\/td>/);
+    assert.match(found.body, /<td data-label="Processor">Mollie<\/td>/);
     const page = await session.get(`/dashboard/donors/pledge/${p.pledgeId}`);
     assert.match(page.body, /<dt>Processor<\/dt><dd>Mollie<\/dd>/);
     assert.match(page.body, new RegExp(p.paymentId));
