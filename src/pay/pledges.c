@@ -63,6 +63,16 @@ static enum pt_status start_checkout(struct pt_ledger *ledger, struct pt_pay *pa
     struct pt_pay_checkout checkout;
     enum pt_status status =
         pay->ops->create_checkout(pay, &checkout_request, &checkout, error, error_size);
+    /* A checkout id names one pledge: one a processor made short enough
+     * to type (a bank transfer's reference) is made again in the rare case
+     * that another pledge holds it. */
+    for (int tries = 0; status == PT_OK && tries < 4; tries++) {
+        struct pt_pledge_record holder;
+        if (pt_store_pledge_find(ledger->store, NULL, checkout.id, &holder) != PT_OK ||
+            strcmp(holder.id, pledge->id) == 0)
+            break;
+        status = pay->ops->create_checkout(pay, &checkout_request, &checkout, error, error_size);
+    }
     if (status == PT_OK) {
         status = pt_store_pledge_set_checkout(ledger->store, pledge->id, pay->ops->name,
                                               checkout.id);
@@ -99,6 +109,22 @@ static enum pt_status seal_typed_email(struct pt_ledger *ledger, const char *ple
     return status;
 }
 
+/* The rail the reader chose, if it is one offered for the pledge, or the
+ * processor that charges its currency. */
+static struct pt_pay *chosen_rail(const struct pt_ledger *ledger,
+                                  const struct pt_pledge_request *request)
+{
+    if (request->rail == NULL || request->rail[0] == '\0')
+        return pt_processors_for(ledger->processors, request->currency);
+    struct pt_pay *offered[PT_PROCESSORS_MAX];
+    size_t count = pt_processors_offered(ledger->processors, request->currency,
+                                         request->frequency, offered, PT_PROCESSORS_MAX);
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(offered[i]->ops->name, request->rail) == 0)
+            return offered[i];
+    return NULL;
+}
+
 enum pt_status pt_pledges_create(struct pt_ledger *ledger, const struct pt_pledge_request *request,
                                  int64_t now, char pledge_id[33], char *checkout_url,
                                  size_t url_size, char *error, size_t error_size)
@@ -108,7 +134,7 @@ enum pt_status pt_pledges_create(struct pt_ledger *ledger, const struct pt_pledg
         checkout_url[0] = '\0';
     struct pt_pay *pay = NULL;
     if (pt_processors_count(ledger->processors) > 0) {
-        pay = pt_processors_for(ledger->processors, request->currency);
+        pay = chosen_rail(ledger, request);
         if (pay == NULL || !pay->ops->supports(pay, request->currency, request->frequency)) {
             snprintf(error, error_size, "no payment processor charges %s", request->currency);
             return PT_ERR_INVALID;

@@ -188,6 +188,9 @@ struct pt_pay_ops {
     enum pt_status (*verify_webhook)(struct pt_pay *pay, const char *signature_header,
                                      const char *body, size_t length, int64_t now,
                                      struct pt_pay_event *event, char *error, size_t error_size);
+    /* The rail's name for readers in their language ("Bank transfer"); NULL
+     * for a processor whose checkout takes cards and the like. */
+    const char *(*rail_name)(const char *language);
     /* What the donor does themselves to pay a pledge whose checkout takes
      * no money (a bank transfer's account, reference and QR code), as HTML
      * for the thank-you and manage pages in the pledge's language; NULL for
