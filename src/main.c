@@ -27,7 +27,9 @@
 #include "patron/pledges.h"
 #include "patron/processors.h"
 #include "patron/ratelimit.h"
+#include "patron/reconcile.h"
 #include "patron/reminders.h"
+#include "patron/statement.h"
 #include "patron/routes.h"
 #include "patron/store.h"
 
@@ -48,6 +50,10 @@ static const char usage[] =
     "  reminders send --config FILE [--now TIME]\n"
     "                                      email the reminders due (for cron); TIME is\n"
     "                                      2027-01-05T09:00:00Z, to act as if it were then\n"
+    "  bank import FILE --config FILE [--format camt053|csv]\n"
+    "                                      apply a bank statement: transfers whose\n"
+    "                                      reference code names a pledge become its\n"
+    "                                      payments, once; the rest wait in the dashboard\n"
     "  admin add-user EMAIL --role ROLE --config FILE\n"
     "  admin list-users --config FILE\n"
     "  admin disable-user EMAIL --config FILE\n"
@@ -71,6 +77,8 @@ struct options {
     const char *data_dir;
     const char *role;
     const char *email; /* admin commands */
+    const char *file;   /* bank import */
+    const char *format; /* bank import: "camt053" or "csv"; NULL to tell by the contents */
     bool seed_demo;
 };
 
@@ -90,6 +98,16 @@ static int parse_options(int argc, char **argv, struct options *options)
         }
         options->subcommand = argv[2];
         first = 3;
+    }
+    if (strcmp(options->command, "bank") == 0) {
+        if (argc < 4 || strcmp(argv[2], "import") != 0 || argv[3][0] == '-') {
+            fprintf(stderr, "patron: the bank command is 'patron bank import FILE --config "
+                            "FILE'\n");
+            return EXIT_USAGE;
+        }
+        options->subcommand = argv[2];
+        options->file = argv[3];
+        first = 4;
     }
     if (strcmp(options->command, "admin") == 0) {
         static const char *const subcommands[] = {"add-user", "list-users", "disable-user",
@@ -127,6 +145,8 @@ static int parse_options(int argc, char **argv, struct options *options)
             value = &options->now;
         else if (strcmp(flag, "--role") == 0)
             value = &options->role;
+        else if (strcmp(flag, "--format") == 0)
+            value = &options->format;
         else if (strcmp(flag, "--seed-demo") == 0) {
             options->seed_demo = true;
             continue;
@@ -419,6 +439,97 @@ static void mail_settings(const struct pt_config *config, struct pt_mail_setting
     mail->retry_delay_ms = config->smtp_retry_delay_ms;
 }
 
+/* The mapping of the bank's CSV columns from the configuration, with the
+ * account's currency for lines that name none. storage holds its strings. */
+static int bank_csv_mapping(const struct pt_config *config, struct pt_statement_csv *columns,
+                            char *storage, size_t storage_size)
+{
+    char error[256];
+    if (pt_statement_csv_columns(config->bank_csv_columns, config->bank_currency, storage,
+                                 storage_size, columns, error, sizeof(error)) != PT_OK) {
+        fprintf(stderr, "patron: %s (patron.conf.example shows one)\n", error);
+        return 2;
+    }
+    return 0;
+}
+
+/* patron bank import FILE: reads the statement, applies it, says what it
+ * did. The running server's sender sends the receipts it queued. */
+static int bank_import(const struct pt_config *config, struct pt_store *store, const char *path,
+                       const char *format, int64_t now)
+{
+    if (format != NULL && strcmp(format, "camt053") != 0 && strcmp(format, "csv") != 0) {
+        fprintf(stderr, "patron: --format is camt053 or csv\n");
+        return EXIT_USAGE;
+    }
+    FILE *file = fopen(path, "rb");
+    if (file == NULL) {
+        fprintf(stderr, "patron: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    struct pt_buf data;
+    pt_buf_init(&data);
+    char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof(chunk), file)) > 0 &&
+           data.length <= PT_STATEMENT_MAX_BYTES)
+        pt_buf_append(&data, chunk, got);
+    bool failed = ferror(file);
+    fclose(file);
+    if (failed) {
+        fprintf(stderr, "patron: %s could not be read\n", path);
+        pt_buf_dispose(&data);
+        return 1;
+    }
+    struct pt_statement_csv columns;
+    char storage[1024];
+    bool csv_known = config->bank_csv_columns[0] != '\0';
+    if (csv_known && bank_csv_mapping(config, &columns, storage, sizeof(storage)) != 0) {
+        pt_buf_dispose(&data);
+        return 2;
+    }
+    struct pt_statement statement;
+    char error[512];
+    enum pt_status status;
+    const char *bytes = data.data != NULL ? data.data : "";
+    if (format == NULL)
+        status = pt_statement_read(bytes, data.length, csv_known ? &columns : NULL, &statement,
+                                   error, sizeof(error));
+    else if (strcmp(format, "camt053") == 0)
+        status = pt_statement_read_camt053(bytes, data.length, &statement, error, sizeof(error));
+    else if (csv_known)
+        status = pt_statement_read_csv(bytes, data.length, &columns, &statement, error,
+                                       sizeof(error));
+    else {
+        fprintf(stderr, "patron: --format csv needs bank_csv_columns in the configuration\n");
+        pt_buf_dispose(&data);
+        return 2;
+    }
+    pt_buf_dispose(&data);
+    if (status != PT_OK) {
+        fprintf(stderr, "patron: %s: %s; nothing was applied\n", path, error);
+        return 1;
+    }
+    struct pt_ledger ledger = {.store = store, .public_url = config->public_url,
+                               .newsroom_name = config->newsroom_name,
+                               .manage_link_days = config->manage_link_days};
+    struct pt_reconcile_summary summary;
+    status = pt_reconcile_import(&ledger, &statement, now, &summary, error, sizeof(error));
+    pt_statement_dispose(&statement);
+    if (status != PT_OK) {
+        fprintf(stderr, "patron: %s: %s; what was applied stays applied, and importing again "
+                        "finishes the rest\n",
+                path, error);
+        return 1;
+    }
+    struct pt_buf said;
+    pt_buf_init(&said);
+    pt_reconcile_describe(&summary, &said);
+    printf("patron: %s: %s\n", path, said.data);
+    pt_buf_dispose(&said);
+    return 0;
+}
+
 static int send_reminders(const struct pt_config *config, struct pt_store *store,
                           const struct pt_crypto *crypto, int64_t now, volatile int *stop)
 {
@@ -682,6 +793,19 @@ static int open_processors(const struct pt_config *config, struct pt_app *app)
         pt_buf_dispose(&webhook);
         if (added != PT_OK)
             goto refused;
+    }
+    if (config->bank_iban[0] != '\0') {
+        struct pt_bank_settings bank = {config->bank_holder, config->bank_iban, config->bank_bic,
+                                        config->bank_name, config->bank_currency};
+        struct pt_pay *pay = NULL;
+        if (pt_pay_bank_new(&bank, &pay, error, sizeof(error)) != PT_OK ||
+            pt_processors_add(app->processors, pay, error, sizeof(error)) != PT_OK)
+            goto refused;
+        struct pt_statement_csv columns;
+        char storage[1024];
+        if (config->bank_csv_columns[0] != '\0' &&
+            bank_csv_mapping(config, &columns, storage, sizeof(storage)) != 0)
+            return 2;
     }
     if (pt_processors_count(app->processors) == 0 && config->currency_processors[0] != '\0') {
         snprintf(error, sizeof(error),
@@ -948,7 +1072,8 @@ int main(int argc, char **argv)
     bool migrate = strcmp(options.command, "migrate") == 0;
     bool reminders = strcmp(options.command, "reminders") == 0;
     bool admin = strcmp(options.command, "admin") == 0;
-    if (!serve && !demo && !migrate && !reminders && !admin) {
+    bool bank = strcmp(options.command, "bank") == 0;
+    if (!serve && !demo && !migrate && !reminders && !admin && !bank) {
         fprintf(stderr, "patron: unknown command '%s'\n\n%s", options.command, usage);
         return EXIT_USAGE;
     }
@@ -957,7 +1082,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "patron: --now takes a UTC time such as 2027-01-05T09:00:00Z\n");
         return EXIT_USAGE;
     }
-    if ((serve || migrate || reminders || admin) && options.config_path == NULL) {
+    if ((serve || migrate || reminders || admin || bank) && options.config_path == NULL) {
         fprintf(stderr, "patron: %s needs --config FILE\n", options.command);
         return EXIT_USAGE;
     }
@@ -989,7 +1114,7 @@ int main(int argc, char **argv)
         }
     }
     if (result == 0) {
-        if (migrate || reminders || admin) {
+        if (migrate || reminders || admin || bank) {
             struct pt_store *store = NULL;
             struct pt_crypto crypto;
             result = open_store(&config, &store);
@@ -1006,6 +1131,8 @@ int main(int argc, char **argv)
             }
             if (result == 0 && migrate)
                 fprintf(stderr, "patron: the database in %s is up to date\n", config.data_dir);
+            if (result == 0 && bank)
+                result = bank_import(&config, store, options.file, options.format, now);
             if (result == 0 && reminders) {
                 curl_global_init(CURL_GLOBAL_DEFAULT);
                 result = load_keys(&config, store, &crypto);

@@ -145,6 +145,7 @@ static const struct section sections[] = {
     {"campaigns", "Campaigns", "/campaigns", PT_AUTH_EDITOR},
     {"reports", "Reports", "/reports", PT_AUTH_VIEWER},
     {"donors", "Donors", "/donors", PT_AUTH_ADMIN},
+    {"bank", "Bank transfers", "/bank", PT_AUTH_ADMIN},
     {"users", "Users", "/users", PT_AUTH_ADMIN},
     {"audit", "Audit log", "/audit", PT_AUTH_ADMIN},
     {"settings", "Settings", "/settings", PT_AUTH_ADMIN},
@@ -164,6 +165,9 @@ void pt_dash_page_start(struct pt_buf *out, const struct pt_dash *dash, const ch
                      "<nav aria-label=\"Dashboard\"><ul>");
     for (size_t i = 0; i < SECTION_COUNT; i++) {
         if (!pt_dash_can(dash, sections[i].role))
+            continue;
+        /* Bank transfers are a section only where the newsroom takes them. */
+        if (strcmp(sections[i].name, "bank") == 0 && dash->app->config->bank_iban[0] == '\0')
             continue;
         bool current = section != NULL && strcmp(section, sections[i].name) == 0;
         pt_buf_printf(out, "<li><a href=\"" DASHBOARD "%s\"%s>%s</a></li>", sections[i].path,

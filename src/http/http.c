@@ -424,7 +424,7 @@ static enum MHD_Result on_form_field(void *context, enum MHD_ValueKind kind, con
     size_t piece = data ? size : 0;
     bool continues = offset > 0 && last != NULL && strcmp(last->name, key) == 0;
     size_t length = (continues ? request->form_last_length : 0) + piece;
-    if (length > PT_FORM_VALUE_MAX ||
+    if (length > request->form_value_max ||
         (!continues && request->form_count == PT_FORM_FIELDS_MAX)) {
         request->form_invalid = true;
         request->form_too_large = true;
@@ -674,6 +674,10 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
     }
     request->content_type =
         MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    /* A route that takes large bodies (staff pages, after authentication)
+     * takes a value as large: a bank statement uploaded as a file. */
+    request->form_value_max =
+        state->body_limit > PT_FORM_VALUE_MAX ? state->body_limit : PT_FORM_VALUE_MAX;
     decode_form(connection, request);
 
     struct slow_pool *pool = pool_for(server, request);

@@ -1017,3 +1017,113 @@ enum pt_status pt_statement_read_csv(const char *data, size_t size,
     free(import.reader.needs_digest);
     return PT_OK;
 }
+
+static char *trim(char *text)
+{
+    while (*text == ' ' || *text == '\t')
+        text++;
+    size_t length = strlen(text);
+    while (length > 0 && (text[length - 1] == ' ' || text[length - 1] == '\t'))
+        text[--length] = '\0';
+    return text;
+}
+
+enum pt_status pt_statement_csv_columns(const char *spec, const char *default_currency,
+                                        char *storage, size_t storage_size,
+                                        struct pt_statement_csv *columns, char *error,
+                                        size_t error_size)
+{
+    memset(columns, 0, sizeof(*columns));
+    columns->decimal = '.';
+    columns->default_currency = default_currency;
+    size_t length = spec != NULL ? strlen(spec) : 0;
+    if (length + 1 > storage_size) {
+        snprintf(error, error_size, "bank_csv_columns: longer than %zu characters",
+                 storage_size - 1);
+        return PT_ERR_TOO_LARGE;
+    }
+    memcpy(storage, spec != NULL ? spec : "", length + 1);
+    const struct {
+        const char *name;
+        const char **field;
+    } names[] = {
+        {"date", &columns->date},
+        {"amount", &columns->amount},
+        {"text", &columns->text},
+        {"id", &columns->id},
+        {"currency", &columns->currency},
+        {"direction", &columns->direction},
+        {"default_currency", &columns->default_currency},
+    };
+    char *rest = storage;
+    while (rest != NULL && *rest != '\0') {
+        char *part = rest;
+        rest = strchr(rest, ';');
+        if (rest != NULL)
+            *rest++ = '\0';
+        part = trim(part);
+        if (*part == '\0')
+            continue;
+        char *equals = strchr(part, '=');
+        if (equals == NULL) {
+            snprintf(error, error_size, "bank_csv_columns: \"%.40s\" is not name=column", part);
+            return PT_ERR_INVALID;
+        }
+        *equals = '\0';
+        char *name = trim(part), *value = trim(equals + 1);
+        if (strcmp(name, "decimal") == 0) {
+            if (strcmp(value, ".") != 0 && strcmp(value, ",") != 0) {
+                snprintf(error, error_size, "bank_csv_columns: decimal is '.' or ','");
+                return PT_ERR_INVALID;
+            }
+            columns->decimal = value[0];
+            continue;
+        }
+        bool known = false;
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !known; i++) {
+            if (strcmp(name, names[i].name) == 0) {
+                *names[i].field = value;
+                known = true;
+            }
+        }
+        if (!known || *value == '\0') {
+            snprintf(error, error_size,
+                     known ? "bank_csv_columns: %.40s names no column"
+                           : "bank_csv_columns: \"%.40s\" is none of date, amount, text, id, "
+                             "currency, direction, decimal and default_currency",
+                     name);
+            return PT_ERR_INVALID;
+        }
+    }
+    if (columns->date == NULL || columns->amount == NULL || columns->text == NULL) {
+        snprintf(error, error_size, "bank_csv_columns: date, amount and text are required");
+        return PT_ERR_INVALID;
+    }
+    if (columns->currency == NULL &&
+        (columns->default_currency == NULL || !valid_currency(columns->default_currency))) {
+        snprintf(error, error_size,
+                 "bank_csv_columns: without a currency column, "
+                 "default_currency names the account's (EUR)");
+        return PT_ERR_INVALID;
+    }
+    return PT_OK;
+}
+
+enum pt_status pt_statement_read(const char *data, size_t size,
+                                 const struct pt_statement_csv *columns,
+                                 struct pt_statement *statement, char *error, size_t error_size)
+{
+    size_t at = size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    while (at < size && isspace((unsigned char)data[at]))
+        at++;
+    if (at < size && data[at] == '<')
+        return pt_statement_read_camt053(data, size, statement, error, error_size);
+    if (columns == NULL) {
+        memset(statement, 0, sizeof(*statement));
+        snprintf(error, error_size,
+                 "this is not a camt.053 statement, and bank_csv_columns "
+                 "does not say how to read a CSV one");
+        return PT_ERR_INVALID;
+    }
+    return pt_statement_read_csv(data, size, columns, statement, error, error_size);
+}

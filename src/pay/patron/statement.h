@@ -61,6 +61,27 @@ struct pt_statement_csv {
     char decimal;                 /* '.' or ',': how amounts mark their fraction */
 };
 
+/* The mapping as the configuration writes it (bank_csv_columns): names of
+ * columns and two settings, separated by ';':
+ *   date=Buchungstag; amount=Betrag; text=Verwendungszweck;
+ *   id=Buchungsreferenz; currency=Waehrung; direction=Soll/Haben;
+ *   decimal=,; default_currency=EUR
+ * date, amount and text are required; decimal defaults to '.', and
+ * default_currency (the account's) stands unless the spec names one. The strings
+ * of columns point into storage (the caller's, at least strlen(spec) + 1
+ * bytes). PT_ERR_INVALID with the reason for an unknown or missing name. */
+enum pt_status pt_statement_csv_columns(const char *spec, const char *default_currency,
+                                        char *storage, size_t storage_size,
+                                        struct pt_statement_csv *columns, char *error,
+                                        size_t error_size);
+
+/* Reads a statement in either format, told by its first character: '<'
+ * (after a byte order mark and spaces) is camt.053, anything else CSV with
+ * columns (NULL: refused, naming bank_csv_columns). */
+enum pt_status pt_statement_read(const char *data, size_t size,
+                                 const struct pt_statement_csv *columns,
+                                 struct pt_statement *statement, char *error, size_t error_size);
+
 /* Reads a camt.053 statement (any version from .001.02): every booked entry,
  * and each transaction of a batch entry as an entry of its own. Refuses
  * hostile XML before it is built: any DOCTYPE (no entities, no external

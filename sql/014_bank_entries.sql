@@ -1,0 +1,21 @@
+-- A bank statement's credit entries, each once by the bank's reference for it
+-- (or a digest of the entry where the bank gives none). One whose reference
+-- code names a pledge became that pledge's payment in the same import (the
+-- ledger's event "bank:KEY" keeps that once); one that names none waits here,
+-- 'unmatched', until someone matches it to a pledge or marks it as no
+-- donation. Nothing of the payer (name, account) is kept: the text is the
+-- remittance information the statement line carries.
+CREATE TABLE bank_entries (
+    entry_key TEXT PRIMARY KEY,
+    booked TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL CHECK (amount_minor >= 0),
+    currency TEXT NOT NULL,
+    text TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('matched', 'unmatched', 'ignored')),
+    pledge_id TEXT NOT NULL DEFAULT '',
+    imported_at INTEGER NOT NULL,
+    resolved_at INTEGER NOT NULL DEFAULT 0,
+    resolved_by TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX bank_entries_by_state ON bank_entries (state, booked);
+CREATE INDEX bank_entries_by_pledge ON bank_entries (pledge_id) WHERE pledge_id != '';
