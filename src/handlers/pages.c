@@ -534,8 +534,16 @@ static void rail_fields(const struct pt_app *app, struct pt_buf *out,
             pt_buf_puts(out, "<p class=\"patron-error\">");
             pt_buf_html_str(out, form->error);
             pt_buf_puts(out, "</p>");
+            rail_invalid = false;
         }
         pt_buf_puts(out, "</fieldset>");
+    }
+    /* A rail asked for where none is offered to choose from (another
+     * currency's): the message stands alone. */
+    if (rail_invalid) {
+        pt_buf_puts(out, "<p class=\"patron-error\">");
+        pt_buf_html_str(out, form->error);
+        pt_buf_puts(out, "</p>");
     }
 }
 
@@ -618,8 +626,9 @@ static void payer_fields(const struct pt_app *app, struct pt_buf *out,
     bool invalid = form->error_field && strcmp(form->error_field, "email") == 0;
     pt_buf_puts(out, "<label for=\"email\">");
     pt_buf_html_str(out,
-                    pt_i18n_text(required || !pay->ops->email_optional ? PT_MSG_PAGE_EMAIL
-                                                                       : PT_MSG_PAGE_EMAIL_OPTIONAL,
+                    pt_i18n_text(required || (!pay->ops->asks_email && !pay->ops->email_optional)
+                                     ? PT_MSG_PAGE_EMAIL
+                                     : PT_MSG_PAGE_EMAIL_OPTIONAL,
                                  lang));
     pt_buf_printf(out, "</label><input id=\"email\" name=\"email\" type=\"email\" "
                        "autocomplete=\"email\"%s value=\"",
