@@ -19,3 +19,24 @@ CREATE TABLE bank_entries (
 );
 CREATE INDEX bank_entries_by_state ON bank_entries (state, booked);
 CREATE INDEX bank_entries_by_pledge ON bank_entries (pledge_id) WHERE pledge_id != '';
+
+-- A monthly transfer that stopped arriving gets one email ('lapsed'): the
+-- outbox's kinds are checked, so the table is rebuilt to allow it.
+PRAGMA defer_foreign_keys = ON;
+CREATE TABLE outbox_new (
+    id INTEGER PRIMARY KEY,
+    pledge_id TEXT NOT NULL REFERENCES pledges (id),
+    kind TEXT NOT NULL CHECK (kind IN ('thanks', 'receipt', 'failed', 'cancelled', 'magic',
+                                       'lapsed')),
+    data TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL,
+    sent_at INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO outbox_new (id, pledge_id, kind, data, created_at, sent_at, attempts)
+    SELECT id, pledge_id, kind, data, created_at, sent_at, attempts FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_new RENAME TO outbox;
+CREATE INDEX outbox_unsent ON outbox (id) WHERE sent_at IS NULL;
+CREATE INDEX outbox_by_pledge ON outbox (pledge_id) WHERE sent_at IS NULL;
+CREATE INDEX outbox_magic_by_pledge ON outbox (pledge_id, created_at) WHERE kind = 'magic';

@@ -29,8 +29,8 @@
 #include "patron/ratelimit.h"
 #include "patron/reconcile.h"
 #include "patron/reminders.h"
-#include "patron/statement.h"
 #include "patron/routes.h"
+#include "patron/statement.h"
 #include "patron/store.h"
 
 #ifndef PATRON_VERSION
@@ -76,7 +76,7 @@ struct options {
     const char *port;
     const char *data_dir;
     const char *role;
-    const char *email; /* admin commands */
+    const char *email;  /* admin commands */
     const char *file;   /* bank import */
     const char *format; /* bank import: "camt053" or "csv"; NULL to tell by the contents */
     bool seed_demo;
@@ -124,8 +124,7 @@ static int parse_options(int argc, char **argv, struct options *options)
         first = 3;
         if (strcmp(options->subcommand, "list-users") != 0) {
             if (argc < 4 || argv[3][0] == '-') {
-                fprintf(stderr, "patron: admin %s needs an email address\n",
-                        options->subcommand);
+                fprintf(stderr, "patron: admin %s needs an email address\n", options->subcommand);
                 return EXIT_USAGE;
             }
             options->email = argv[3];
@@ -185,8 +184,7 @@ static int make_folder(const char *path)
     return result;
 }
 
-static enum pt_status write_counts(void *context, const struct pt_event_count *counts,
-                                   size_t count)
+static enum pt_status write_counts(void *context, const struct pt_event_count *counts, size_t count)
 {
     return pt_store_counts_add(context, counts, count);
 }
@@ -264,8 +262,8 @@ static int load_keys(const struct pt_config *config, struct pt_store *store,
                  path.data);
     } else if (pt_crypto_load(crypto, path.data, error, sizeof(error)) != PT_OK) {
         /* error says why */
-    } else if (has_check == PT_OK && sodium_memcmp(stored, crypto->key_check,
-                                                  sizeof(stored)) != 0) {
+    } else if (has_check == PT_OK &&
+               sodium_memcmp(stored, crypto->key_check, sizeof(stored)) != 0) {
         snprintf(error, sizeof(error),
                  "the key file %s is not the one this database was written with: restore "
                  "the right patron.key (nothing was changed)",
@@ -278,8 +276,7 @@ static int load_keys(const struct pt_config *config, struct pt_store *store,
                  "the key file %s does not open the addresses in this database: restore the "
                  "right patron.key (nothing was changed)",
                  path.data);
-    } else if (has_check != PT_OK &&
-               pt_store_key_check_set(store, crypto->key_check) != PT_OK) {
+    } else if (has_check != PT_OK && pt_store_key_check_set(store, crypto->key_check) != PT_OK) {
         snprintf(error, sizeof(error), "cannot record the key check value in the database");
     } else {
         result = 0;
@@ -300,8 +297,8 @@ static int open_auth(const struct pt_config *config, const struct pt_crypto *cry
 {
     struct pt_buf path;
     database_path(config, &path);
-    int opened = sqlite3_open_v2(path.data, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
-                                 NULL);
+    int opened =
+        sqlite3_open_v2(path.data, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
     pt_buf_dispose(&path);
     if (opened != SQLITE_OK ||
         sqlite3_exec(*db, "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;", NULL, NULL,
@@ -389,8 +386,9 @@ static int admin_command(const struct options *options, struct pt_auth *auth, in
     switch (status) {
     case PT_OK: fprintf(stderr, "patron: done: %s %s\n", sub, options->email); return 0;
     case PT_ERR_INVALID:
-        fprintf(stderr, "patron: %s: the address must be valid and the password %d to %d "
-                        "bytes long\n",
+        fprintf(stderr,
+                "patron: %s: the address must be valid and the password %d to %d "
+                "bytes long\n",
                 sub, PT_AUTH_PASSWORD_MIN_BYTES, PT_AUTH_PASSWORD_MAX_BYTES);
         return EXIT_USAGE;
     case PT_ERR_CONFLICT:
@@ -498,8 +496,8 @@ static int bank_import(const struct pt_config *config, struct pt_store *store, c
     else if (strcmp(format, "camt053") == 0)
         status = pt_statement_read_camt053(bytes, data.length, &statement, error, sizeof(error));
     else if (csv_known)
-        status = pt_statement_read_csv(bytes, data.length, &columns, &statement, error,
-                                       sizeof(error));
+        status =
+            pt_statement_read_csv(bytes, data.length, &columns, &statement, error, sizeof(error));
     else {
         fprintf(stderr, "patron: --format csv needs bank_csv_columns in the configuration\n");
         pt_buf_dispose(&data);
@@ -510,15 +508,18 @@ static int bank_import(const struct pt_config *config, struct pt_store *store, c
         fprintf(stderr, "patron: %s: %s; nothing was applied\n", path, error);
         return 1;
     }
-    struct pt_ledger ledger = {.store = store, .public_url = config->public_url,
+    struct pt_ledger ledger = {.store = store,
+                               .public_url = config->public_url,
                                .newsroom_name = config->newsroom_name,
                                .manage_link_days = config->manage_link_days};
     struct pt_reconcile_summary summary;
-    status = pt_reconcile_import(&ledger, &statement, now, &summary, error, sizeof(error));
+    status = pt_reconcile_import(&ledger, &statement, now, config->bank_lapse_days, &summary, error,
+                                 sizeof(error));
     pt_statement_dispose(&statement);
     if (status != PT_OK) {
-        fprintf(stderr, "patron: %s: %s; what was applied stays applied, and importing again "
-                        "finishes the rest\n",
+        fprintf(stderr,
+                "patron: %s: %s; what was applied stays applied, and importing again "
+                "finishes the rest\n",
                 path, error);
         return 1;
     }
@@ -542,8 +543,8 @@ static int send_reminders(const struct pt_config *config, struct pt_store *store
     struct pt_buf lock;
     pt_buf_init(&lock);
     pt_buf_printf(&lock, "%s/reminders.lock", config->data_dir);
-    struct pt_reminders_job job = {store, crypto, &mail, config->public_url,
-                                   config->newsroom_name, lock.data, stop};
+    struct pt_reminders_job job = {
+        store, crypto, &mail, config->public_url, config->newsroom_name, lock.data, stop};
     struct pt_reminders_report report;
     enum pt_status status = pt_reminders_send_due(&job, now, &report);
     pt_buf_dispose(&lock);
@@ -599,13 +600,12 @@ static void *scheduler_main(void *argument)
         struct tm tm;
         gmtime_r(&seconds, &tm);
         int day = (int)(now / 86400);
-        if (tm.tm_hour < scheduler->app->config->reminders_send_hour ||
-            day == scheduler->last_day)
+        if (tm.tm_hour < scheduler->app->config->reminders_send_hour || day == scheduler->last_day)
             continue;
         scheduler->last_day = day;
         pthread_mutex_unlock(&scheduler->lock);
-        send_reminders(scheduler->app->config, scheduler->app->store, &scheduler->app->crypto,
-                       now, &scheduler->stop);
+        send_reminders(scheduler->app->config, scheduler->app->store, &scheduler->app->crypto, now,
+                       &scheduler->stop);
         pthread_mutex_lock(&scheduler->lock);
     }
     pthread_mutex_unlock(&scheduler->lock);
@@ -649,8 +649,7 @@ static int seed_demo(struct pt_app *app)
         fprintf(stderr, "patron: the demo campaign is invalid: %s\n", error.message);
         return 1;
     }
-    if (pt_store_campaign_put(app->store, "demo-2026", pt_demo_campaign, pt_app_now(app)) !=
-        PT_OK)
+    if (pt_store_campaign_put(app->store, "demo-2026", pt_demo_campaign, pt_app_now(app)) != PT_OK)
         return 1;
     fprintf(stderr, "patron: loaded the demo campaign\n");
     return 0;
@@ -729,8 +728,9 @@ static int read_currencies(struct pt_config *config, struct pt_app *app)
     app->currency_count = 0;
     for (char *part = strtok(config->currencies, ", "); part != NULL; part = strtok(NULL, ", ")) {
         if (pt_money_currency(part) == NULL || app->currency_count == PT_APP_CURRENCIES_MAX) {
-            fprintf(stderr, "patron: currencies: \"%s\" is not a currency patron knows, or there "
-                            "are more than %d\n",
+            fprintf(stderr,
+                    "patron: currencies: \"%s\" is not a currency patron knows, or there "
+                    "are more than %d\n",
                     part, PT_APP_CURRENCIES_MAX);
             return 2;
         }
@@ -767,11 +767,10 @@ static int open_processors(const struct pt_config *config, struct pt_app *app)
             return 2; /* a bad setting, as for any other in the file */
         }
         struct pt_stripe_settings stripe = {config->stripe_api_base, config->stripe_secret_key,
-                                            config->stripe_webhook_secrets,
-                                            config->stripe_timeout,
+                                            config->stripe_webhook_secrets, config->stripe_timeout,
                                             config->stripe_reader_timeout};
-        if (pt_processors_add(app->processors, pt_pay_stripe_new(&stripe), error,
-                              sizeof(error)) != PT_OK)
+        if (pt_processors_add(app->processors, pt_pay_stripe_new(&stripe), error, sizeof(error)) !=
+            PT_OK)
             goto refused;
     }
     if (config->mollie_api_key[0] != '\0') {
@@ -813,8 +812,8 @@ static int open_processors(const struct pt_config *config, struct pt_app *app)
                  "mollie_api_key");
         goto refused;
     }
-    if (pt_processors_route(app->processors, config->currency_processors, error,
-                            sizeof(error)) != PT_OK ||
+    if (pt_processors_route(app->processors, config->currency_processors, error, sizeof(error)) !=
+            PT_OK ||
         pt_processors_check(app->processors, app->currencies, app->currency_count, error,
                             sizeof(error)) != PT_OK)
         goto refused;
@@ -888,12 +887,12 @@ static int run_server(struct pt_config *config, const struct options *options, b
 
     struct pt_catalog *catalog = NULL;
     char error[512];
-    if (pt_store_load_catalog(app.store, &app.catalog_settings, &catalog, error,
-                              sizeof(error)) != PT_OK) {
+    if (pt_store_load_catalog(app.store, &app.catalog_settings, &catalog, error, sizeof(error)) !=
+        PT_OK) {
         /* Serve no appeal rather than no page: the articles keep working. */
         fprintf(stderr, "patron: the stored campaigns were refused, serving none: %s\n", error);
-        if (pt_catalog_build(NULL, 0, &app.catalog_settings, -1, &catalog, error,
-                             sizeof(error)) != PT_OK)
+        if (pt_catalog_build(NULL, 0, &app.catalog_settings, -1, &catalog, error, sizeof(error)) !=
+            PT_OK)
             goto out_auth;
     }
     pt_catalog_holder_init(&app.catalogs, catalog);
@@ -945,13 +944,13 @@ static int run_server(struct pt_config *config, const struct options *options, b
         .pools =
             {
                 [PT_ROUTES_POOL_READERS] = {"reader", config->reader_workers,
-                                         config->worker_queue_limit},
+                                            config->worker_queue_limit},
                 [PT_ROUTES_POOL_WEBHOOKS] = {"webhook", config->webhook_workers,
-                                          config->worker_queue_limit},
+                                             config->worker_queue_limit},
                 [PT_ROUTES_POOL_STAFF] = {"staff", config->staff_workers,
-                                       config->worker_queue_limit},
+                                          config->worker_queue_limit},
                 [PT_ROUTES_POOL_SIGN_IN] = {"sign-in", config->sign_in_workers,
-                                         config->worker_queue_limit},
+                                            config->worker_queue_limit},
             },
         .pool_count = PT_ROUTES_POOL_COUNT,
         .busy_retry_after = 5,
@@ -959,7 +958,8 @@ static int run_server(struct pt_config *config, const struct options *options, b
     /* Read before the server starts: once it serves, a worker may replace
      * (and free) this catalogue at any moment. */
     size_t campaign_count = catalog->campaign_count;
-    if (pt_http_start(&settings, pt_routes_dispatch, &app, &server, error, sizeof(error)) != PT_OK) {
+    if (pt_http_start(&settings, pt_routes_dispatch, &app, &server, error, sizeof(error)) !=
+        PT_OK) {
         fprintf(stderr, "patron: %s\n", error);
         goto out_app;
     }
@@ -1040,13 +1040,13 @@ static int load_config(struct pt_config *config, const struct options *options)
         fprintf(stderr, "patron: %s\n", error);
         return EXIT_USAGE;
     }
-    if (options->port != NULL && pt_config_set(config, "port", options->port, error,
-                                               sizeof(error)) != PT_OK) {
+    if (options->port != NULL &&
+        pt_config_set(config, "port", options->port, error, sizeof(error)) != PT_OK) {
         fprintf(stderr, "patron: --port: %s\n", error);
         return EXIT_USAGE;
     }
-    if (options->data_dir != NULL && pt_config_set(config, "data_dir", options->data_dir, error,
-                                                   sizeof(error)) != PT_OK) {
+    if (options->data_dir != NULL &&
+        pt_config_set(config, "data_dir", options->data_dir, error, sizeof(error)) != PT_OK) {
         fprintf(stderr, "patron: --data-dir: %s\n", error);
         return EXIT_USAGE;
     }

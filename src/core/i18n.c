@@ -503,6 +503,19 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
     [PT_MSG_BANK_ARRIVED] =
         {[PT_LANG_EN] = "Thank you: your transfer has arrived.",
          [PT_LANG_RU] = "Спасибо: ваш перевод пришёл."},
+    [PT_MSG_PLEDGE_EMAIL_LAPSED_SUBJECT] =
+        {[PT_LANG_EN] = "We have not seen your transfer lately",
+         [PT_LANG_RU] = "Мы давно не получали ваш перевод"},
+    [PT_MSG_PLEDGE_EMAIL_LAPSED_LEAD] =
+        {[PT_LANG_EN] = "Your regular bank transfer has not arrived for a while. If you stopped "
+                        "your standing order, there is nothing to do, and thank you for your "
+                        "support so far. If you did not, please check it at your bank: it may "
+                        "have lost the reference code. We will not write about this again.",
+         [PT_LANG_RU] = "Ваш регулярный перевод давно не приходил. Если вы отменили постоянное "
+                        "поручение, ничего делать не нужно, и спасибо за поддержку. Если нет, "
+                        "проверьте его в своём банке: возможно, в нём потерялся код. Больше мы "
+                        "об этом не напишем."},
+    [PT_MSG_PLEDGE_EMAIL_RAIL] = {[PT_LANG_EN] = "Paid by", [PT_LANG_RU] = "Способ оплаты"},
     [PT_MSG_BANK_MANAGE] =
         {[PT_LANG_EN] = "You give by bank transfer: a change of amount or a stop takes effect "
                         "when you change or cancel the standing order at your bank. Tell us here "

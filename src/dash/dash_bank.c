@@ -155,8 +155,9 @@ static void import(struct pt_dash *dash)
         return;
     }
     struct pt_reconcile_summary summary;
-    enum pt_status status = pt_reconcile_import(
-        dash->app->ledger, &statement, pt_app_now(dash->app), &summary, error, sizeof(error));
+    enum pt_status status =
+        pt_reconcile_import(dash->app->ledger, &statement, pt_app_now(dash->app),
+                            config->bank_lapse_days, &summary, error, sizeof(error));
     pt_statement_dispose(&statement);
     struct pt_buf said;
     pt_buf_init(&said);

@@ -3,9 +3,11 @@
  * every processor's events), and the queue of what matched nothing in
  * bank_entries. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "patron/alloc.h"
 #include "patron/outbox.h"
 #include "patron/reconcile.h"
 #include "patron/sepa.h"
@@ -93,8 +95,45 @@ static void copy_entry(struct pt_bank_entry *row, const struct pt_statement_entr
     row->imported_at = now;
 }
 
+/* Standing orders that stopped: past due once per silence (the event id
+ * names the pledge and the day it was seen), with one email. */
+static enum pt_status lapse(struct pt_ledger *ledger, int64_t now, int lapse_days, size_t *lapsed,
+                            char *error, size_t error_size)
+{
+    enum { BATCH = 256 };
+    char(*ids)[33] = pt_xcalloc(BATCH, sizeof(*ids));
+    int64_t silence = (int64_t)lapse_days * 86400;
+    size_t count = 0;
+    enum pt_status status = pt_store_pledges_overdue(
+        ledger->store, "bank", now - silence, now - 365 * 86400 - silence, ids, BATCH, &count);
+    for (size_t i = 0; i < count && status == PT_OK; i++) {
+        char event_id[PT_PAY_ID_MAX], note[96];
+        snprintf(event_id, sizeof(event_id), "lapse:%s:%lld", ids[i], (long long)(now / 86400));
+        snprintf(note, sizeof(note), "no bank transfer for %d days: past due", lapse_days);
+        struct pt_ledger_change change = {.event_id = event_id,
+                                          .event_type = "bank.lapsed",
+                                          .pledge_id = ids[i],
+                                          .status = "past_due",
+                                          .note = note,
+                                          .now = now};
+        struct pt_ledger_result result;
+        status = pt_store_ledger_apply(ledger->store, &change, &result);
+        if (status == PT_OK && result.status_changed) {
+            (*lapsed)++;
+            status = pt_store_outbox_add(ledger->store, ids[i], "lapsed", "{}", now);
+            pt_outbox_wake(ledger->outbox);
+        }
+    }
+    free(ids);
+    if (status != PT_OK)
+        snprintf(error, error_size, "a lapsed pledge could not be marked: %s",
+                 pt_store_last_error());
+    return status;
+}
+
 enum pt_status pt_reconcile_import(struct pt_ledger *ledger, const struct pt_statement *statement,
-                                   int64_t now, struct pt_reconcile_summary *summary, char *error,
+                                   int64_t now, int lapse_days,
+                                   struct pt_reconcile_summary *summary, char *error,
                                    size_t error_size)
 {
     memset(summary, 0, sizeof(*summary));
@@ -141,7 +180,8 @@ enum pt_status pt_reconcile_import(struct pt_ledger *ledger, const struct pt_sta
             return status;
         }
     }
-    return PT_OK;
+    return lapse_days > 0 ? lapse(ledger, now, lapse_days, &summary->lapsed, error, error_size)
+                          : PT_OK;
 }
 
 /* A pledge as a person names it: its reference code however typed, or its
@@ -225,4 +265,7 @@ void pt_reconcile_describe(const struct pt_reconcile_summary *summary, struct pt
                   summary->other_amount, summary->unmatched, summary->already, summary->debits,
                   summary->debits == 1 ? "" : "s", summary->pending,
                   summary->pending == 1 ? "y" : "ies");
+    if (summary->lapsed > 0)
+        pt_buf_printf(out, " %zu standing order%s stopped arriving: now past due.", summary->lapsed,
+                      summary->lapsed == 1 ? "" : "s");
 }

@@ -57,8 +57,13 @@ void pt_sepa_ref_make(const uint8_t random[5], char reference[PT_SEPA_REF_SIZE])
      * in their place, they are 98 minus that remainder. */
     int remainder = mod97_continue(0, body, sizeof(body));
     remainder = mod97_continue(remainder, "RF00", 4);
-    int check = 98 - remainder;
-    snprintf(reference, PT_SEPA_REF_SIZE, "RF%02d%.*s", check, PT_SEPA_REF_BODY, body);
+    int check = 98 - remainder; /* 2 to 98 */
+    reference[0] = 'R';
+    reference[1] = 'F';
+    reference[2] = (char)('0' + check / 10);
+    reference[3] = (char)('0' + check % 10);
+    memcpy(reference + 4, body, PT_SEPA_REF_BODY);
+    reference[4 + PT_SEPA_REF_BODY] = '\0';
 }
 
 /* The reference's characters without spaces, in capitals, at most size - 1;
@@ -300,7 +305,7 @@ enum pt_status pt_sepa_qr_payload(const struct pt_sepa_transfer *transfer, struc
     }
 
     /* The amount as the standard writes it: "EUR1", "EUR12.3", "EUR12.05". */
-    char amount[24] = "";
+    char amount[48] = "";
     if (transfer->amount_cents > 0) {
         long long whole = transfer->amount_cents / 100, cents = transfer->amount_cents % 100;
         if (cents == 0)

@@ -988,6 +988,31 @@ static enum pt_status sqlite_bank_entry_resolve(struct pt_store *base, const cha
     return changed == 1 ? PT_OK : PT_ERR_CONFLICT;
 }
 
+static enum pt_status sqlite_pledges_overdue(struct pt_store *base, const char *processor,
+                                             int64_t monthly_before, int64_t annual_before,
+                                             char (*ids)[33], size_t capacity, size_t *count)
+{
+    struct sqlite_store *store = from(base);
+    *count = 0;
+    pthread_mutex_lock(&store->lock);
+    sqlite3_stmt *statement = prepare_with(
+        store,
+        "SELECT id FROM (SELECT p.id, p.frequency, coalesce((SELECT max(paid_at) FROM payments "
+        "WHERE pledge_id = p.id), p.created_at) AS last FROM pledges p WHERE p.processor = ? "
+        "AND p.status = 'active') WHERE (frequency = 'monthly' AND last < ?) OR "
+        "(frequency = 'annual' AND last < ?) ORDER BY last, id",
+        "sdd", processor, monthly_before, annual_before);
+    enum pt_status status = statement != NULL ? PT_OK : PT_ERR_IO;
+    int step = SQLITE_DONE;
+    while (status == PT_OK && (step = sqlite3_step(statement)) == SQLITE_ROW && *count < capacity)
+        snprintf(ids[(*count)++], 33, "%s", column_text(statement, 0));
+    if (status == PT_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+        status = fail(store, "finding overdue pledges");
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
 /* ------------------------------------------------------ lost-link requests */
 
 static enum pt_status sqlite_lost_request_add(struct pt_store *base,
@@ -1738,6 +1763,7 @@ static const struct pt_store_ops sqlite_ops = {
     .outbox_add = sqlite_outbox_add,
     .outbox_done = sqlite_outbox_done,
     .bank_entry_add = sqlite_bank_entry_add,
+    .pledges_overdue = sqlite_pledges_overdue,
     .bank_entry_get = sqlite_bank_entry_get,
     .bank_entries_each = sqlite_bank_entries_each,
     .bank_entry_resolve = sqlite_bank_entry_resolve,

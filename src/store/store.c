@@ -355,3 +355,11 @@ enum pt_status pt_store_bank_entry_resolve(struct pt_store *store, const char *k
 {
     return store->ops->bank_entry_resolve(store, key, state, pledge_id, by, now);
 }
+
+enum pt_status pt_store_pledges_overdue(struct pt_store *store, const char *processor,
+                                        int64_t monthly_before, int64_t annual_before,
+                                        char (*ids)[33], size_t capacity, size_t *count)
+{
+    return store->ops->pledges_overdue(store, processor, monthly_before, annual_before, ids,
+                                       capacity, count);
+}

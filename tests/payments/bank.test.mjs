@@ -274,3 +274,36 @@ test('settings that cannot work stop patron with status 2 and a reason', async (
         fs.rmSync(dir, { recursive: true, force: true });
     }
 });
+
+test('a standing order that stops: past due after 40 days without a transfer, one email, active again with the next transfer', log(async () => {
+    const email = 'standing@example.org';
+    const p = await transferPledge({ amount: '10', frequency: 'monthly', email });
+    const paid = importFile(camt([{ ref: 'L-1', amount: '10.00', text: p.reference }]));
+    assert.equal(paid.status, 0, paid.out);
+    assert.equal(pledge(p.pledgeId).status, 'active');
+    await eventually(() => mailsTo(email).length >= 2, { message: 'the thank-you and the receipt' });
+    // 30 days on, nothing is said; 45 days on, the order has lapsed.
+    const day = 86400_000;
+    const at = (days) => new Date(Date.now() + days * day).toISOString().replace(/\.\d+Z$/, 'Z');
+    const quiet = importFile(camt([]), 'statement.xml', ['--now', at(30)]);
+    assert.equal(quiet.status, 0, quiet.out);
+    assert.equal(pledge(p.pledgeId).status, 'active');
+    const late = importFile(camt([]), 'statement.xml', ['--now', at(45)]);
+    assert.equal(late.status, 0, late.out);
+    assert.match(late.out, /standing orders? stopped arriving: now past due\./);
+    assert.equal(pledge(p.pledgeId).status, 'past_due');
+    const notes = sqlite(patron.db, `SELECT note FROM pledge_history WHERE pledge_id = '${p.pledgeId}' ORDER BY at, rowid`).map((r) => r.note);
+    assert.equal(notes.at(-1), 'no bank transfer for 40 days: past due');
+    const [lapsed] = await smtp.waitFor((m) => m.envelope.to.includes(email) && /^We have not seen your transfer lately/.test(m.subject));
+    assert.match(lapsed.text ?? lapsed.raw ?? '', /Paid by: Bank transfer/);
+    assert.doesNotMatch(JSON.stringify(lapsed), /DE02120300000000202051/);
+    // Later imports say nothing more.
+    const later = importFile(camt([]), 'statement.xml', ['--now', at(60)]);
+    assert.doesNotMatch(later.out, /stopped arriving/);
+    await sleep(1500);
+    assert.equal(mailsTo(email).filter((m) => /^We have not seen/.test(m.subject)).length, 1, 'one email, once');
+    // The transfer comes after all: the pledge is active again.
+    const back = importFile(camt([{ ref: 'L-2', amount: '10.00', date: at(61).slice(0, 10), text: `Dauerauftrag ${p.reference}` }]), 'statement.xml', ['--now', at(61)]);
+    assert.match(back.out, /1 matched/);
+    assert.equal(pledge(p.pledgeId).status, 'active');
+}));

@@ -254,6 +254,9 @@ enum pt_msg {
     PT_MSG_BANK_PRIVACY, /* (format: the account holder) */
     PT_MSG_BANK_ARRIVED,
     PT_MSG_BANK_MANAGE,
+    PT_MSG_PLEDGE_EMAIL_LAPSED_SUBJECT,
+    PT_MSG_PLEDGE_EMAIL_LAPSED_LEAD,
+    PT_MSG_PLEDGE_EMAIL_RAIL,
 
     PT_MSG_COUNT
 };

@@ -22,6 +22,7 @@ struct pt_reconcile_summary {
     size_t already;      /* were in an earlier import: nothing changed */
     size_t debits;       /* money out (fees, returns): not donations, not kept */
     size_t pending;      /* not booked yet: they come again in the next statement */
+    size_t lapsed;       /* standing orders not seen for lapse_days: now past due */
 };
 
 /* What an import did, in a sentence for the newsroom's staff: "12 credits:
@@ -35,10 +36,14 @@ void pt_reconcile_describe(const struct pt_reconcile_summary *summary, struct pt
  * recurring one active, and the donor, if they left an address, gets the
  * receipt. Every other credit is queued unmatched. Entries seen before change
  * nothing, so importing a statement twice, or two overlapping ones, is
- * safe. On a store failure the entries applied so far stay applied (each
- * once) and importing again finishes the rest. */
+ * safe. Then, the statement being the newsroom's news of its account, a
+ * monthly transfer pledge with no transfer for lapse_days (a yearly one for
+ * a year and lapse_days) is past due, once, and its donor, if they left an
+ * address, gets one email about it; the next transfer makes it active again. On a store failure the
+ * entries applied so far stay applied (each once) and importing again finishes the rest. */
 enum pt_status pt_reconcile_import(struct pt_ledger *ledger, const struct pt_statement *statement,
-                                   int64_t now, struct pt_reconcile_summary *summary, char *error,
+                                   int64_t now, int lapse_days,
+                                   struct pt_reconcile_summary *summary, char *error,
                                    size_t error_size);
 
 /* A person matches an unmatched entry to a pledge, named by its reference

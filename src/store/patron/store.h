@@ -282,6 +282,9 @@ struct pt_store_ops {
     enum pt_status (*bank_entry_resolve)(struct pt_store *store, const char *key,
                                          const char *state, const char *pledge_id,
                                          const char *by, int64_t now);
+    enum pt_status (*pledges_overdue)(struct pt_store *store, const char *processor,
+                                      int64_t monthly_before, int64_t annual_before,
+                                      char (*ids)[33], size_t capacity, size_t *count);
     void (*close)(struct pt_store *store);
 };
 
@@ -384,6 +387,13 @@ enum pt_status pt_store_bank_entries_each(struct pt_store *store, const char *st
 enum pt_status pt_store_bank_entry_resolve(struct pt_store *store, const char *key,
                                            const char *state, const char *pledge_id,
                                            const char *by, int64_t now);
+
+/* The active monthly (annual) pledges of a processor whose last payment,
+ * or start when none came, is before monthly_before (annual_before): a
+ * standing order that stopped without a word. At most capacity ids. */
+enum pt_status pt_store_pledges_overdue(struct pt_store *store, const char *processor,
+                                        int64_t monthly_before, int64_t annual_before,
+                                        char (*ids)[33], size_t capacity, size_t *count);
 
 /* Applies one change in one transaction: the event id is stored under a
  * unique key first (a second delivery is a duplicate and changes nothing),
