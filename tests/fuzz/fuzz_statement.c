@@ -56,5 +56,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             pt_statement_dispose(&statement);
         }
     }
+    /* The first line as the configuration's column mapping, and the rest
+     * read with it, as a newsroom's own CSV would be. */
+    const char *newline = memchr(data, '\n', size);
+    size_t spec_length = newline != NULL ? (size_t)(newline - (const char *)data) : size;
+    if (spec_length < 512) {
+        char spec[512], storage[512];
+        memcpy(spec, data, spec_length);
+        spec[spec_length] = '\0';
+        struct pt_statement_csv columns;
+        if (memchr(spec, '\0', spec_length) == NULL &&
+            pt_statement_csv_columns(spec, "EUR", storage, sizeof(storage), &columns, error,
+                                     sizeof(error)) == PT_OK) {
+            size_t rest = newline != NULL ? size - spec_length - 1 : 0;
+            if (pt_statement_read((const char *)data + size - rest, rest, &columns, &statement,
+                                  error, sizeof(error)) == PT_OK) {
+                check(&statement);
+                pt_statement_dispose(&statement);
+            }
+        }
+    }
     return 0;
 }
