@@ -11,7 +11,6 @@
 #include "patron/app.h"
 #include "patron/config.h"
 #include "patron/http.h"
-#include "patron/money.h"
 #include "patron/reconcile.h"
 #include "patron/statement.h"
 #include "patron/store.h"
@@ -27,15 +26,6 @@ struct queue {
     size_t count;
 };
 
-static void amount(struct pt_buf *out, int64_t minor, const char *currency)
-{
-    const struct pt_currency *known = pt_money_currency(currency);
-    if (known != NULL)
-        pt_money_format(out, minor, known);
-    else
-        pt_buf_printf(out, "%lld (minor units of %s)", (long long)minor, currency);
-}
-
 static void queue_row(void *context, const struct pt_bank_entry *entry)
 {
     struct queue *queue = context;
@@ -45,7 +35,7 @@ static void queue_row(void *context, const struct pt_bank_entry *entry)
                   "<tr><td data-label=\"Booked\">%s</td><td class=\"num\" "
                   "data-label=\"Amount\">",
                   entry->booked);
-    amount(out, entry->amount_minor, entry->currency);
+    pt_dash_amount(out, entry->amount_minor, entry->currency);
     pt_buf_puts(out, "</td><td data-label=\"Text\">");
     pt_buf_html_str(out, entry->text[0] != '\0' ? entry->text : "(none)");
     pt_buf_puts(out, "</td><td data-label=\"Decide\"><form method=\"post\" action=\"" BANK

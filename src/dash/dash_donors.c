@@ -16,7 +16,6 @@
 #include "patron/crypto.h"
 #include "patron/http.h"
 #include "patron/json.h"
-#include "patron/money.h"
 #include "patron/pledges.h"
 #include "patron/store.h"
 
@@ -54,15 +53,6 @@ static const char *frequency_words(enum pt_frequency frequency)
     case PT_FREQUENCY_ONE_OFF: return "one-off";
     }
     return "";
-}
-
-static void amount(struct pt_buf *out, int64_t minor, const char *currency)
-{
-    const struct pt_currency *known = pt_money_currency(currency);
-    if (known != NULL)
-        pt_money_format(out, minor, known);
-    else
-        pt_buf_printf(out, "%lld (minor units of %s)", (long long)minor, currency);
 }
 
 static void lookup_form(struct pt_buf *out, const struct pt_dash *dash, const char *action,
@@ -163,7 +153,7 @@ static void pledge_row(struct pt_dash *dash, struct pt_buf *out,
                   pledge->id, pledge->id);
     pt_buf_html_str(out, pledge->status);
     pt_buf_puts(out, "</td><td class=\"num\" data-label=\"Amount\">");
-    amount(out, pledge->amount_minor, pledge->currency);
+    pt_dash_amount(out, pledge->amount_minor, pledge->currency);
     pt_buf_printf(out, "</td><td data-label=\"How often\">%s</td><td data-label=\"Campaign\">",
                   frequency_words(pledge->frequency));
     pt_buf_html_str(out, pledge->campaign[0] ? pledge->campaign : "—");
@@ -242,7 +232,7 @@ static void history_row(void *context, int64_t at, const char *status, int64_t a
     pt_buf_printf(table->out, "<tr><td data-label=\"When\">%s</td><td data-label=\"State\">", when);
     pt_buf_html_str(table->out, status);
     pt_buf_puts(table->out, "</td><td class=\"num\" data-label=\"Amount\">");
-    amount(table->out, amount_minor, table->currency);
+    pt_dash_amount(table->out, amount_minor, table->currency);
     pt_buf_puts(table->out, "</td><td data-label=\"Why\">");
     pt_buf_html_str(table->out, note);
     pt_buf_puts(table->out, "</td></tr>");
@@ -267,7 +257,7 @@ static void payment_row(void *context, const char *payment_id, int64_t amount_mi
                   "<tr%s><td data-label=\"When\">%s</td><td class=\"num\" "
                   "data-label=\"Amount\">",
                   amount_minor < 0 ? " class=\"dash-reversed\"" : "", when);
-    amount(table->out, amount_minor, currency);
+    pt_dash_amount(table->out, amount_minor, currency);
     pt_buf_puts(table->out, "</td><td data-label=\"Processor's id\">");
     pt_buf_html_str(table->out, payment_id);
     if (amount_minor < 0)
@@ -313,7 +303,7 @@ static void pledge_page(struct pt_dash *dash, const char *id, int status, const 
     pt_buf_puts(&page, "</dd><dt>Status</dt><dd>");
     pt_buf_html_str(&page, pledge.status);
     pt_buf_puts(&page, "</dd><dt>Amount</dt><dd>");
-    amount(&page, pledge.amount_minor, pledge.currency);
+    pt_dash_amount(&page, pledge.amount_minor, pledge.currency);
     pt_buf_printf(&page, " %s</dd><dt>Campaign</dt><dd>", frequency_words(pledge.frequency));
     pt_buf_html_str(&page, pledge.campaign[0] ? pledge.campaign : "—");
     pt_buf_puts(&page, " / ");

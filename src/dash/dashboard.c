@@ -17,6 +17,7 @@
 #include "patron/app.h"
 #include "patron/config.h"
 #include "patron/crypto.h"
+#include "patron/money.h"
 #include "patron/dash_campaigns.h"
 #include "patron/dash_donors.h"
 #include "patron/dash_reports.h"
@@ -596,6 +597,15 @@ struct audit_list {
     int64_t last_id;
     int rows;
 };
+
+void pt_dash_amount(struct pt_buf *out, int64_t minor, const char *currency)
+{
+    const struct pt_currency *known = pt_money_currency(currency);
+    if (known != NULL)
+        pt_money_format(out, minor, known);
+    else
+        pt_buf_printf(out, "%lld (minor units of %s)", (long long)minor, currency);
+}
 
 void pt_dash_format_time(int64_t at, char out[32])
 {
