@@ -21,10 +21,13 @@ CREATE INDEX bank_entries_by_state ON bank_entries (state, booked);
 CREATE INDEX bank_entries_by_pledge ON bank_entries (pledge_id) WHERE pledge_id != '';
 
 -- A monthly transfer that stopped arriving gets one email ('lapsed'): the
--- outbox's kinds are checked, so the table is rebuilt to allow it.
+-- outbox's kinds are checked, so the table is rebuilt to allow it. Its ids
+-- are now never reused (AUTOINCREMENT): an erasure deletes a donor's unsent
+-- emails, and the sender that had read one must not mark another email sent
+-- that took its id.
 PRAGMA defer_foreign_keys = ON;
 CREATE TABLE outbox_new (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     pledge_id TEXT NOT NULL REFERENCES pledges (id),
     kind TEXT NOT NULL CHECK (kind IN ('thanks', 'receipt', 'failed', 'cancelled', 'magic',
                                        'lapsed')),

@@ -1620,7 +1620,13 @@ static enum pt_status erase_donor(struct sqlite_store *store, const unsigned cha
             "(SELECT id FROM pledges WHERE email_hash = ?)",
             "b", email_hash, hash_size) < 0 ||
         run(store, "DELETE FROM lost_link_requests WHERE email_hash = ?", "b", email_hash,
-            hash_size) < 0) {
+            hash_size) < 0 ||
+        /* What the donor typed into their bank's transfer (it may name
+         * them): the amount and date stay in the books, the words go. */
+        run(store,
+            "UPDATE bank_entries SET text = '' WHERE pledge_id IN "
+            "(SELECT id FROM pledges WHERE email_hash = ?)",
+            "b", email_hash, hash_size) < 0) {
         status = PT_ERR_IO;
         goto rollback;
     }

@@ -253,6 +253,14 @@ test('the dashboard: an admin imports a statement, matches a mistyped transfer b
     assert.ok(actions.includes('bank_entry_ignored entry D-2'), actions.join('\n'));
     assert.ok(actions.includes('bank_statement_refused '), actions.join('\n'));
     assert.ok(!JSON.stringify(audit).includes('hand@example.org'), 'the audit log names no donor');
+
+    // The donor asks to be erased: the words they typed into their bank go,
+    // the amount and date stay in the books.
+    const erased = await session.post('/dashboard/donors/erase', { email: 'hand@example.org', confirm: 'yes' });
+    assert.equal(erased.status, 200, erased.body.slice(0, 600));
+    assert.deepEqual(sqlite(patron.db, "SELECT text, amount_minor, booked FROM bank_entries WHERE entry_key = 'D-1'"), [{ text: '', amount_minor: 1000, booked: '2026-12-01' }]);
+    assert.deepEqual(payments(p.pledgeId), [{ id: 'bank:D-1', amount_minor: 1000, currency: 'EUR' }]);
+    assert.equal(pledge(p.pledgeId).email_sealed, null);
 }));
 
 test('settings that cannot work stop patron with status 2 and a reason', async () => {
