@@ -315,3 +315,15 @@ test('a standing order that stops: past due after 40 days without a transfer, on
     assert.match(back.out, /1 matched/);
     assert.equal(pledge(p.pledgeId).status, 'active');
 }));
+
+test('a statement larger than a form field (a year of entries) is taken as a file; typed fields stay small', log(async () => {
+    const session = await signedIn(patron, 'treasurer@standin-times.example', undefined, '/dashboard/bank');
+    const padding = `<!-- ${'x'.repeat(300 * 1024)} -->`;
+    const statement = camt([{ ref: 'BIG-1', amount: '1.00', text: 'a year of entries' }]).replace('<BkToCstmrStmt>', `${padding}<BkToCstmrStmt>`);
+    assert.ok(statement.length > 300 * 1024);
+    const r = await upload(session, statement);
+    assert.equal(r.status, 200, r.body.slice(0, 600));
+    assert.match(r.body, /1 credit: 0 matched \(0 for another amount\), 1 waiting to be matched/);
+    const typed = await session.post('/dashboard/bank/match', { key: 'BIG-1', pledge: 'x'.repeat(100 * 1024) });
+    assert.equal(typed.status, 413, 'a typed value over 64 KiB is refused as before');
+}));
