@@ -27,8 +27,10 @@
 #include "patron/pledges.h"
 #include "patron/processors.h"
 #include "patron/ratelimit.h"
+#include "patron/reconcile.h"
 #include "patron/reminders.h"
 #include "patron/routes.h"
+#include "patron/statement.h"
 #include "patron/store.h"
 
 #ifndef PATRON_VERSION
@@ -48,6 +50,10 @@ static const char usage[] =
     "  reminders send --config FILE [--now TIME]\n"
     "                                      email the reminders due (for cron); TIME is\n"
     "                                      2027-01-05T09:00:00Z, to act as if it were then\n"
+    "  bank import FILE --config FILE [--format camt053|csv]\n"
+    "                                      apply a bank statement: transfers whose\n"
+    "                                      reference code names a pledge become its\n"
+    "                                      payments, once; the rest wait in the dashboard\n"
     "  admin add-user EMAIL --role ROLE --config FILE\n"
     "  admin list-users --config FILE\n"
     "  admin disable-user EMAIL --config FILE\n"
@@ -70,7 +76,9 @@ struct options {
     const char *port;
     const char *data_dir;
     const char *role;
-    const char *email; /* admin commands */
+    const char *email;  /* admin commands */
+    const char *file;   /* bank import */
+    const char *format; /* bank import: "camt053" or "csv"; NULL to tell by the contents */
     bool seed_demo;
 };
 
@@ -91,6 +99,16 @@ static int parse_options(int argc, char **argv, struct options *options)
         options->subcommand = argv[2];
         first = 3;
     }
+    if (strcmp(options->command, "bank") == 0) {
+        if (argc < 4 || strcmp(argv[2], "import") != 0 || argv[3][0] == '-') {
+            fprintf(stderr, "patron: the bank command is 'patron bank import FILE --config "
+                            "FILE'\n");
+            return EXIT_USAGE;
+        }
+        options->subcommand = argv[2];
+        options->file = argv[3];
+        first = 4;
+    }
     if (strcmp(options->command, "admin") == 0) {
         static const char *const subcommands[] = {"add-user", "list-users", "disable-user",
                                                   "enable-user", "reset-password"};
@@ -106,8 +124,7 @@ static int parse_options(int argc, char **argv, struct options *options)
         first = 3;
         if (strcmp(options->subcommand, "list-users") != 0) {
             if (argc < 4 || argv[3][0] == '-') {
-                fprintf(stderr, "patron: admin %s needs an email address\n",
-                        options->subcommand);
+                fprintf(stderr, "patron: admin %s needs an email address\n", options->subcommand);
                 return EXIT_USAGE;
             }
             options->email = argv[3];
@@ -127,6 +144,8 @@ static int parse_options(int argc, char **argv, struct options *options)
             value = &options->now;
         else if (strcmp(flag, "--role") == 0)
             value = &options->role;
+        else if (strcmp(flag, "--format") == 0)
+            value = &options->format;
         else if (strcmp(flag, "--seed-demo") == 0) {
             options->seed_demo = true;
             continue;
@@ -165,8 +184,7 @@ static int make_folder(const char *path)
     return result;
 }
 
-static enum pt_status write_counts(void *context, const struct pt_event_count *counts,
-                                   size_t count)
+static enum pt_status write_counts(void *context, const struct pt_event_count *counts, size_t count)
 {
     return pt_store_counts_add(context, counts, count);
 }
@@ -276,8 +294,8 @@ static int load_keys(const struct pt_config *config, struct pt_store *store,
                  path.data);
     } else if (pt_crypto_load(crypto, path.data, error, sizeof(error)) != PT_OK) {
         /* error says why */
-    } else if (has_check == PT_OK && sodium_memcmp(stored, crypto->key_check,
-                                                  sizeof(stored)) != 0) {
+    } else if (has_check == PT_OK &&
+               sodium_memcmp(stored, crypto->key_check, sizeof(stored)) != 0) {
         snprintf(error, sizeof(error),
                  "the key file %s is not the one this database was written with: restore "
                  "the right patron.key (nothing was changed)",
@@ -290,8 +308,7 @@ static int load_keys(const struct pt_config *config, struct pt_store *store,
                  "the key file %s does not open the addresses in this database: restore the "
                  "right patron.key (nothing was changed)",
                  path.data);
-    } else if (has_check != PT_OK &&
-               pt_store_key_check_set(store, crypto->key_check) != PT_OK) {
+    } else if (has_check != PT_OK && pt_store_key_check_set(store, crypto->key_check) != PT_OK) {
         snprintf(error, sizeof(error), "cannot record the key check value in the database");
     } else {
         result = 0;
@@ -384,8 +401,9 @@ static int admin_command(const struct options *options, struct pt_auth *auth, in
     switch (status) {
     case PT_OK: fprintf(stderr, "patron: done: %s %s\n", sub, options->email); return 0;
     case PT_ERR_INVALID:
-        fprintf(stderr, "patron: %s: the address must be valid and the password %d to %d "
-                        "bytes long\n",
+        fprintf(stderr,
+                "patron: %s: the address must be valid and the password %d to %d "
+                "bytes long\n",
                 sub, PT_AUTH_PASSWORD_MIN_BYTES, PT_AUTH_PASSWORD_MAX_BYTES);
         return EXIT_USAGE;
     case PT_ERR_CONFLICT:
@@ -434,6 +452,100 @@ static void mail_settings(const struct pt_config *config, struct pt_mail_setting
     mail->retry_delay_ms = config->smtp_retry_delay_ms;
 }
 
+/* The mapping of the bank's CSV columns from the configuration, with the
+ * account's currency for lines that name none. storage holds its strings. */
+static int bank_csv_mapping(const struct pt_config *config, struct pt_statement_csv *columns,
+                            char *storage, size_t storage_size)
+{
+    char error[256];
+    if (pt_statement_csv_columns(config->bank_csv_columns, config->bank_currency, storage,
+                                 storage_size, columns, error, sizeof(error)) != PT_OK) {
+        fprintf(stderr, "patron: %s (patron.conf.example shows one)\n", error);
+        return 2;
+    }
+    return 0;
+}
+
+/* patron bank import FILE: reads the statement, applies it, says what it
+ * did. The running server's sender sends the receipts it queued. */
+static int bank_import(const struct pt_config *config, struct pt_store *store, const char *path,
+                       const char *format, int64_t now)
+{
+    if (format != NULL && strcmp(format, "camt053") != 0 && strcmp(format, "csv") != 0) {
+        fprintf(stderr, "patron: --format is camt053 or csv\n");
+        return EXIT_USAGE;
+    }
+    FILE *file = fopen(path, "rb");
+    if (file == NULL) {
+        fprintf(stderr, "patron: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    struct pt_buf data;
+    pt_buf_init(&data);
+    char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof(chunk), file)) > 0 &&
+           data.length <= PT_STATEMENT_MAX_BYTES)
+        pt_buf_append(&data, chunk, got);
+    bool failed = ferror(file);
+    fclose(file);
+    if (failed) {
+        fprintf(stderr, "patron: %s could not be read\n", path);
+        pt_buf_dispose(&data);
+        return 1;
+    }
+    struct pt_statement_csv columns;
+    char storage[1024];
+    bool csv_known = config->bank_csv_columns[0] != '\0';
+    if (csv_known && bank_csv_mapping(config, &columns, storage, sizeof(storage)) != 0) {
+        pt_buf_dispose(&data);
+        return 2;
+    }
+    struct pt_statement statement;
+    char error[512];
+    enum pt_status status;
+    const char *bytes = data.data != NULL ? data.data : "";
+    if (format == NULL)
+        status = pt_statement_read(bytes, data.length, csv_known ? &columns : NULL, &statement,
+                                   error, sizeof(error));
+    else if (strcmp(format, "camt053") == 0)
+        status = pt_statement_read_camt053(bytes, data.length, &statement, error, sizeof(error));
+    else if (csv_known)
+        status =
+            pt_statement_read_csv(bytes, data.length, &columns, &statement, error, sizeof(error));
+    else {
+        fprintf(stderr, "patron: --format csv needs bank_csv_columns in the configuration\n");
+        pt_buf_dispose(&data);
+        return 2;
+    }
+    pt_buf_dispose(&data);
+    if (status != PT_OK) {
+        fprintf(stderr, "patron: %s: %s; nothing was applied\n", path, error);
+        return 1;
+    }
+    struct pt_ledger ledger = {.store = store,
+                               .public_url = config->public_url,
+                               .newsroom_name = config->newsroom_name,
+                               .manage_link_days = config->manage_link_days};
+    struct pt_reconcile_summary summary;
+    status = pt_reconcile_import(&ledger, &statement, now, config->bank_lapse_days, &summary, error,
+                                 sizeof(error));
+    pt_statement_dispose(&statement);
+    if (status != PT_OK) {
+        fprintf(stderr,
+                "patron: %s: %s; what was applied stays applied, and importing again "
+                "finishes the rest\n",
+                path, error);
+        return 1;
+    }
+    struct pt_buf said;
+    pt_buf_init(&said);
+    pt_reconcile_describe(&summary, &said);
+    printf("patron: %s: %s\n", path, said.data);
+    pt_buf_dispose(&said);
+    return 0;
+}
+
 static int send_reminders(const struct pt_config *config, struct pt_store *store,
                           const struct pt_crypto *crypto, int64_t now, volatile int *stop)
 {
@@ -446,8 +558,8 @@ static int send_reminders(const struct pt_config *config, struct pt_store *store
     struct pt_buf lock;
     pt_buf_init(&lock);
     pt_buf_printf(&lock, "%s/reminders.lock", config->data_dir);
-    struct pt_reminders_job job = {store, crypto, &mail, config->public_url,
-                                   config->newsroom_name, lock.data, stop};
+    struct pt_reminders_job job = {
+        store, crypto, &mail, config->public_url, config->newsroom_name, lock.data, stop};
     struct pt_reminders_report report;
     enum pt_status status = pt_reminders_send_due(&job, now, &report);
     pt_buf_dispose(&lock);
@@ -503,13 +615,12 @@ static void *scheduler_main(void *argument)
         struct tm tm;
         gmtime_r(&seconds, &tm);
         int day = (int)(now / 86400);
-        if (tm.tm_hour < scheduler->app->config->reminders_send_hour ||
-            day == scheduler->last_day)
+        if (tm.tm_hour < scheduler->app->config->reminders_send_hour || day == scheduler->last_day)
             continue;
         scheduler->last_day = day;
         pthread_mutex_unlock(&scheduler->lock);
-        send_reminders(scheduler->app->config, scheduler->app->store, &scheduler->app->crypto,
-                       now, &scheduler->stop);
+        send_reminders(scheduler->app->config, scheduler->app->store, &scheduler->app->crypto, now,
+                       &scheduler->stop);
         pthread_mutex_lock(&scheduler->lock);
     }
     pthread_mutex_unlock(&scheduler->lock);
@@ -553,8 +664,7 @@ static int seed_demo(struct pt_app *app)
         fprintf(stderr, "patron: the demo campaign is invalid: %s\n", error.message);
         return 1;
     }
-    if (pt_store_campaign_put(app->store, "demo-2026", pt_demo_campaign, pt_app_now(app)) !=
-        PT_OK)
+    if (pt_store_campaign_put(app->store, "demo-2026", pt_demo_campaign, pt_app_now(app)) != PT_OK)
         return 1;
     fprintf(stderr, "patron: loaded the demo campaign\n");
     return 0;
@@ -633,8 +743,9 @@ static int read_currencies(struct pt_config *config, struct pt_app *app)
     app->currency_count = 0;
     for (char *part = strtok(config->currencies, ", "); part != NULL; part = strtok(NULL, ", ")) {
         if (pt_money_currency(part) == NULL || app->currency_count == PT_APP_CURRENCIES_MAX) {
-            fprintf(stderr, "patron: currencies: \"%s\" is not a currency patron knows, or there "
-                            "are more than %d\n",
+            fprintf(stderr,
+                    "patron: currencies: \"%s\" is not a currency patron knows, or there "
+                    "are more than %d\n",
                     part, PT_APP_CURRENCIES_MAX);
             return 2;
         }
@@ -671,11 +782,10 @@ static int open_processors(const struct pt_config *config, struct pt_app *app)
             return 2; /* a bad setting, as for any other in the file */
         }
         struct pt_stripe_settings stripe = {config->stripe_api_base, config->stripe_secret_key,
-                                            config->stripe_webhook_secrets,
-                                            config->stripe_timeout,
+                                            config->stripe_webhook_secrets, config->stripe_timeout,
                                             config->stripe_reader_timeout};
-        if (pt_processors_add(app->processors, pt_pay_stripe_new(&stripe), error,
-                              sizeof(error)) != PT_OK)
+        if (pt_processors_add(app->processors, pt_pay_stripe_new(&stripe), error, sizeof(error)) !=
+            PT_OK)
             goto refused;
     }
     if (config->mollie_api_key[0] != '\0') {
@@ -698,14 +808,27 @@ static int open_processors(const struct pt_config *config, struct pt_app *app)
         if (added != PT_OK)
             goto refused;
     }
+    if (config->bank_iban[0] != '\0') {
+        struct pt_bank_settings bank = {config->bank_holder, config->bank_iban, config->bank_bic,
+                                        config->bank_name, config->bank_currency};
+        struct pt_pay *pay = NULL;
+        if (pt_pay_bank_new(&bank, &pay, error, sizeof(error)) != PT_OK ||
+            pt_processors_add(app->processors, pay, error, sizeof(error)) != PT_OK)
+            goto refused;
+        struct pt_statement_csv columns;
+        char storage[1024];
+        if (config->bank_csv_columns[0] != '\0' &&
+            bank_csv_mapping(config, &columns, storage, sizeof(storage)) != 0)
+            return 2;
+    }
     if (pt_processors_count(app->processors) == 0 && config->currency_processors[0] != '\0') {
         snprintf(error, sizeof(error),
                  "currency_processors is set but no processor is: set stripe_secret_key or "
                  "mollie_api_key");
         goto refused;
     }
-    if (pt_processors_route(app->processors, config->currency_processors, error,
-                            sizeof(error)) != PT_OK ||
+    if (pt_processors_route(app->processors, config->currency_processors, error, sizeof(error)) !=
+            PT_OK ||
         pt_processors_check(app->processors, app->currencies, app->currency_count, error,
                             sizeof(error)) != PT_OK)
         goto refused;
@@ -779,12 +902,12 @@ static int run_server(struct pt_config *config, const struct options *options, b
 
     struct pt_catalog *catalog = NULL;
     char error[512];
-    if (pt_store_load_catalog(app.store, &app.catalog_settings, &catalog, error,
-                              sizeof(error)) != PT_OK) {
+    if (pt_store_load_catalog(app.store, &app.catalog_settings, &catalog, error, sizeof(error)) !=
+        PT_OK) {
         /* Serve no appeal rather than no page: the articles keep working. */
         fprintf(stderr, "patron: the stored campaigns were refused, serving none: %s\n", error);
-        if (pt_catalog_build(NULL, 0, &app.catalog_settings, -1, &catalog, error,
-                             sizeof(error)) != PT_OK)
+        if (pt_catalog_build(NULL, 0, &app.catalog_settings, -1, &catalog, error, sizeof(error)) !=
+            PT_OK)
             goto out_auth;
     }
     pt_catalog_holder_init(&app.catalogs, catalog);
@@ -836,13 +959,13 @@ static int run_server(struct pt_config *config, const struct options *options, b
         .pools =
             {
                 [PT_ROUTES_POOL_READERS] = {"reader", config->reader_workers,
-                                         config->worker_queue_limit},
+                                            config->worker_queue_limit},
                 [PT_ROUTES_POOL_WEBHOOKS] = {"webhook", config->webhook_workers,
-                                          config->worker_queue_limit},
+                                             config->worker_queue_limit},
                 [PT_ROUTES_POOL_STAFF] = {"staff", config->staff_workers,
-                                       config->worker_queue_limit},
+                                          config->worker_queue_limit},
                 [PT_ROUTES_POOL_SIGN_IN] = {"sign-in", config->sign_in_workers,
-                                         config->worker_queue_limit},
+                                            config->worker_queue_limit},
             },
         .pool_count = PT_ROUTES_POOL_COUNT,
         .busy_retry_after = 5,
@@ -850,7 +973,8 @@ static int run_server(struct pt_config *config, const struct options *options, b
     /* Read before the server starts: once it serves, a worker may replace
      * (and free) this catalogue at any moment. */
     size_t campaign_count = catalog->campaign_count;
-    if (pt_http_start(&settings, pt_routes_dispatch, &app, &server, error, sizeof(error)) != PT_OK) {
+    if (pt_http_start(&settings, pt_routes_dispatch, &app, &server, error, sizeof(error)) !=
+        PT_OK) {
         fprintf(stderr, "patron: %s\n", error);
         goto out_app;
     }
@@ -931,13 +1055,13 @@ static int load_config(struct pt_config *config, const struct options *options)
         fprintf(stderr, "patron: %s\n", error);
         return EXIT_USAGE;
     }
-    if (options->port != NULL && pt_config_set(config, "port", options->port, error,
-                                               sizeof(error)) != PT_OK) {
+    if (options->port != NULL &&
+        pt_config_set(config, "port", options->port, error, sizeof(error)) != PT_OK) {
         fprintf(stderr, "patron: --port: %s\n", error);
         return EXIT_USAGE;
     }
-    if (options->data_dir != NULL && pt_config_set(config, "data_dir", options->data_dir, error,
-                                                   sizeof(error)) != PT_OK) {
+    if (options->data_dir != NULL &&
+        pt_config_set(config, "data_dir", options->data_dir, error, sizeof(error)) != PT_OK) {
         fprintf(stderr, "patron: --data-dir: %s\n", error);
         return EXIT_USAGE;
     }
@@ -963,7 +1087,8 @@ int main(int argc, char **argv)
     bool migrate = strcmp(options.command, "migrate") == 0;
     bool reminders = strcmp(options.command, "reminders") == 0;
     bool admin = strcmp(options.command, "admin") == 0;
-    if (!serve && !demo && !migrate && !reminders && !admin) {
+    bool bank = strcmp(options.command, "bank") == 0;
+    if (!serve && !demo && !migrate && !reminders && !admin && !bank) {
         fprintf(stderr, "patron: unknown command '%s'\n\n%s", options.command, usage);
         return EXIT_USAGE;
     }
@@ -972,7 +1097,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "patron: --now takes a UTC time such as 2027-01-05T09:00:00Z\n");
         return EXIT_USAGE;
     }
-    if ((serve || migrate || reminders || admin) && options.config_path == NULL) {
+    if ((serve || migrate || reminders || admin || bank) && options.config_path == NULL) {
         fprintf(stderr, "patron: %s needs --config FILE\n", options.command);
         return EXIT_USAGE;
     }
@@ -1004,7 +1129,7 @@ int main(int argc, char **argv)
         }
     }
     if (result == 0) {
-        if (migrate || reminders || admin) {
+        if (migrate || reminders || admin || bank) {
             struct pt_store *store = NULL;
             struct pt_crypto crypto;
             result = open_store(&config, &store);
@@ -1025,6 +1150,8 @@ int main(int argc, char **argv)
                 fprintf(stderr, "patron: %s is up to date\n", name.data);
                 pt_buf_dispose(&name);
             }
+            if (result == 0 && bank)
+                result = bank_import(&config, store, options.file, options.format, now);
             if (result == 0 && reminders) {
                 curl_global_init(CURL_GLOBAL_DEFAULT);
                 result = load_keys(&config, store, &crypto);

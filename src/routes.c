@@ -9,6 +9,7 @@
 #include "patron/auth.h"
 #include "patron/config.h"
 #include "patron/dash_campaigns.h"
+#include "patron/dash_bank.h"
 #include "patron/dash_donors.h"
 #include "patron/dash_reports.h"
 #include "patron/dashboard.h"
@@ -143,6 +144,7 @@ static const struct route routes[] = {
     DASH("/campaigns", SECTION, AUTH_EDITOR, pt_dash_campaigns),
     DASH("/reports", SECTION, AUTH_VIEWER, pt_dash_reports),
     DASH("/donors", SECTION, AUTH_ADMIN, pt_dash_donors),
+    DASH("/bank", SECTION, AUTH_ADMIN, pt_dash_bank),
     DASH("/users", SECTION, AUTH_ADMIN, pt_dashboard_users),
     DASH("/audit", SECTION, AUTH_ADMIN, pt_dashboard_audit),
     DASH("/settings", SECTION, AUTH_ADMIN, pt_dashboard_settings),

@@ -83,7 +83,7 @@ fuzz_suite() {
     local corpus="$out/corpus/$name"
     mkdir -p "$corpus"
     cp tests/fuzz/corpus/"$name"/* "$corpus"/
-    if "$target" -max_total_time="${PATRON_FUZZ_SECONDS:-10}" -rss_limit_mb=2048 \
+    if "$target" -max_total_time="${PATRON_FUZZ_SECONDS:-5}" -rss_limit_mb=2048 \
       -timeout=10 -artifact_prefix="$out/fuzz-$name-" "$corpus" >"$out/fuzz-$name.log" 2>&1; then
       ok=$((ok + 1))
     else

@@ -73,6 +73,13 @@ static const struct key keys[] = {
     STRING_KEY(mollie_api_key),
     INT_KEY(mollie_timeout, 1, 600),
     INT_KEY(mollie_reader_timeout, 1, 600),
+    STRING_KEY(bank_iban),
+    STRING_KEY(bank_holder),
+    STRING_KEY(bank_bic),
+    STRING_KEY(bank_name),
+    STRING_KEY(bank_currency),
+    STRING_KEY(bank_csv_columns),
+    INT_KEY(bank_lapse_days, 1, 3650),
     STRING_KEY(currency_processors),
     STRING_KEY(currencies),
     INT_KEY(manage_link_days, 1, 3650),
@@ -136,6 +143,13 @@ void pt_config_init(struct pt_config *config)
     config->mollie_api_key = pt_xstrdup("");
     config->mollie_timeout = 30;
     config->mollie_reader_timeout = 10;
+    config->bank_iban = pt_xstrdup("");
+    config->bank_holder = pt_xstrdup("");
+    config->bank_bic = pt_xstrdup("");
+    config->bank_name = pt_xstrdup("");
+    config->bank_currency = pt_xstrdup("EUR");
+    config->bank_csv_columns = pt_xstrdup("");
+    config->bank_lapse_days = 40;
     config->currency_processors = pt_xstrdup("");
     config->currencies = pt_xstrdup("USD, EUR, GBP, CHF, JPY");
     config->manage_link_days = 365;

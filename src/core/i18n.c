@@ -442,6 +442,87 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
                               [PT_LANG_RU] = "Ссылка устарела или уже использована"},
     /* a link's text, followed by a full stop outside it */
     [PT_MSG_MAGIC_ASK_NEW] = {[PT_LANG_EN] = "Ask for a new one", [PT_LANG_RU] = "Запросите новую"},
+    [PT_MSG_RAIL_LEGEND] = {[PT_LANG_EN] = "How would you like to give?",
+                            [PT_LANG_RU] = "Как вам удобнее поддержать?"},
+    [PT_MSG_RAIL_ONLINE] = {[PT_LANG_EN] = "Card or online payment (%s)",
+                            [PT_LANG_RU] = "Картой или онлайн (%s)"},
+    [PT_MSG_RAIL_UNKNOWN] = {[PT_LANG_EN] = "Choose one of the ways to give shown.",
+                             [PT_LANG_RU] = "Выберите один из показанных способов."},
+    [PT_MSG_PAGE_EMAIL_OPTIONAL] =
+        {[PT_LANG_EN] = "Your email address, if you want a receipt and a link to manage your "
+                        "pledge (you may leave it empty)",
+         [PT_LANG_RU] = "Ваш адрес электронной почты, если нужны квитанция и ссылка на "
+                        "управление поддержкой (можно не указывать)"},
+    [PT_MSG_BANK_RAIL] = {[PT_LANG_EN] = "Bank transfer", [PT_LANG_RU] = "Банковский перевод"},
+    [PT_MSG_BANK_HEADING] = {[PT_LANG_EN] = "What to transfer",
+                             [PT_LANG_RU] = "Куда и сколько перевести"},
+    [PT_MSG_BANK_ONCE] =
+        {[PT_LANG_EN] = "Transfer %s once to the account below, with the reference exactly as "
+                        "shown.",
+         [PT_LANG_RU] = "Переведите %s один раз на счёт ниже, указав код точно так, как он "
+                        "написан."},
+    [PT_MSG_BANK_MONTHLY] =
+        {[PT_LANG_EN] = "Set up a standing order of %s every month to the account below, with "
+                        "the reference exactly as shown.",
+         [PT_LANG_RU] = "Оформите в своём банке постоянное поручение: %s каждый месяц на счёт "
+                        "ниже, с кодом точно так, как он написан."},
+    [PT_MSG_BANK_ANNUAL] =
+        {[PT_LANG_EN] = "Set up a standing order of %s every year to the account below, with the "
+                        "reference exactly as shown.",
+         [PT_LANG_RU] = "Оформите в своём банке постоянное поручение: %s каждый год на счёт "
+                        "ниже, с кодом точно так, как он написан."},
+    [PT_MSG_BANK_HOLDER] = {[PT_LANG_EN] = "Account holder", [PT_LANG_RU] = "Получатель"},
+    [PT_MSG_BANK_IBAN] = {[PT_LANG_EN] = "IBAN", [PT_LANG_RU] = "IBAN"},
+    [PT_MSG_BANK_BIC] = {[PT_LANG_EN] = "BIC", [PT_LANG_RU] = "BIC"},
+    [PT_MSG_BANK_BANK] = {[PT_LANG_EN] = "Bank", [PT_LANG_RU] = "Банк"},
+    [PT_MSG_BANK_AMOUNT] = {[PT_LANG_EN] = "Amount", [PT_LANG_RU] = "Сумма"},
+    [PT_MSG_BANK_REFERENCE] = {[PT_LANG_EN] = "Reference", [PT_LANG_RU] = "Назначение платежа"},
+    [PT_MSG_BANK_REFERENCE_HELP] =
+        {[PT_LANG_EN] = "The reference is how we know the transfer is yours; it says nothing "
+                        "about you. Spaces and capitals do not matter.",
+         [PT_LANG_RU] = "По этому коду мы узнаём ваш перевод; о вас он ничего не говорит. "
+                        "Пробелы и регистр букв не важны."},
+    [PT_MSG_BANK_QR] =
+        {[PT_LANG_EN] = "Or scan this code with your banking app: it fills in the transfer.",
+         [PT_LANG_RU] = "Или отсканируйте этот код в приложении банка: оно заполнит перевод "
+                        "само."},
+    [PT_MSG_BANK_STANDING_ORDER] =
+        {[PT_LANG_EN] = "In your bank's app or website, look for \u201cstanding order\u201d "
+                        "(sometimes \u201crecurring transfer\u201d), enter the account, "
+                        "amount and reference above, and choose to repeat it. You can stop it "
+                        "there at any time.",
+         [PT_LANG_RU] = "В приложении или на сайте банка найдите \u00abпостоянное "
+                        "поручение\u00bb (или \u00abрегулярный перевод\u00bb), укажите счёт, "
+                        "сумму и код выше и выберите повторение. Остановить его можно там же в "
+                        "любой момент."},
+    [PT_MSG_BANK_PRIVACY] =
+        {[PT_LANG_EN] = "Your bank statement will show a transfer to \u201c%s\u201d. We keep the amount, the "
+                        "date and the reference of each transfer, and nothing of your account.",
+         [PT_LANG_RU] = "В выписке вашего банка будет перевод получателю \u00ab%s\u00bb. Мы храним сумму, "
+                        "дату и код каждого перевода и ничего о вашем счёте."},
+    [PT_MSG_BANK_ARRIVED] =
+        {[PT_LANG_EN] = "Thank you: your transfer has arrived.",
+         [PT_LANG_RU] = "Спасибо: ваш перевод пришёл."},
+    [PT_MSG_PLEDGE_EMAIL_LAPSED_SUBJECT] =
+        {[PT_LANG_EN] = "We have not seen your transfer lately",
+         [PT_LANG_RU] = "Мы давно не получали ваш перевод"},
+    [PT_MSG_PLEDGE_EMAIL_LAPSED_LEAD] =
+        {[PT_LANG_EN] = "Your regular bank transfer has not arrived for a while. If you stopped "
+                        "your standing order, there is nothing to do, and thank you for your "
+                        "support so far. If you did not, please check it at your bank: it may "
+                        "have lost the reference code. We will not write about this again.",
+         [PT_LANG_RU] = "Ваш регулярный перевод давно не приходил. Если вы отменили постоянное "
+                        "поручение, ничего делать не нужно, и спасибо за поддержку. Если нет, "
+                        "проверьте его в своём банке: возможно, в нём потерялся код. Больше мы "
+                        "об этом не напишем."},
+    [PT_MSG_PLEDGE_EMAIL_RAIL] = {[PT_LANG_EN] = "Paid by", [PT_LANG_RU] = "Способ оплаты"},
+    [PT_MSG_BANK_MANAGE] =
+        {[PT_LANG_EN] = "You give by bank transfer: a change of amount or a stop takes effect "
+                        "when you change or cancel the standing order at your bank. Tell us here "
+                        "too, so that we know what to expect.",
+         [PT_LANG_RU] = "Вы поддерживаете нас переводом: новая сумма или отмена вступают в "
+                        "силу, когда вы измените или отмените постоянное поручение в своём "
+                        "банке. Сообщите и здесь, чтобы мы знали, чего ждать."},
 };
 
 /* pt_reminders_month_name counts from January: the runs must stay whole. */

@@ -16,7 +16,6 @@
 #include "patron/crypto.h"
 #include "patron/http.h"
 #include "patron/json.h"
-#include "patron/money.h"
 #include "patron/pledges.h"
 #include "patron/store.h"
 
@@ -54,15 +53,6 @@ static const char *frequency_words(enum pt_frequency frequency)
     case PT_FREQUENCY_ONE_OFF: return "one-off";
     }
     return "";
-}
-
-static void amount(struct pt_buf *out, int64_t minor, const char *currency)
-{
-    const struct pt_currency *known = pt_money_currency(currency);
-    if (known != NULL)
-        pt_money_format(out, minor, known);
-    else
-        pt_buf_printf(out, "%lld (minor units of %s)", (long long)minor, currency);
 }
 
 static void lookup_form(struct pt_buf *out, const struct pt_dash *dash, const char *action,
@@ -157,14 +147,18 @@ static void pledge_row(struct pt_dash *dash, struct pt_buf *out,
 {
     char created[32];
     pt_dash_format_time(pledge->created_at, created);
-    pt_buf_printf(out, "<tr><th scope=\"row\"><a href=\"" DONORS "/pledge/%s\">%s</a></th><td>",
+    pt_buf_printf(out,
+                  "<tr><th scope=\"row\" data-label=\"Pledge\"><a href=\"" DONORS
+                  "/pledge/%s\">%s</a></th><td data-label=\"Status\">",
                   pledge->id, pledge->id);
     pt_buf_html_str(out, pledge->status);
-    pt_buf_puts(out, "</td><td class=\"num\">");
-    amount(out, pledge->amount_minor, pledge->currency);
-    pt_buf_printf(out, "</td><td>%s</td><td>", frequency_words(pledge->frequency));
+    pt_buf_puts(out, "</td><td class=\"num\" data-label=\"Amount\">");
+    pt_dash_amount(out, pledge->amount_minor, pledge->currency);
+    pt_buf_printf(out, "</td><td data-label=\"How often\">%s</td><td data-label=\"Campaign\">",
+                  frequency_words(pledge->frequency));
     pt_buf_html_str(out, pledge->campaign[0] ? pledge->campaign : "—");
-    pt_buf_printf(out, "</td><td>%s</td><td>", created);
+    pt_buf_printf(out, "</td><td data-label=\"Made\">%s</td><td data-label=\"Processor\">",
+                  created);
     struct pt_pay *pay = pt_pledges_processor(dash->app->ledger, pledge);
     pt_buf_html_str(out, pay != NULL ? pay->ops->label : pledge->processor[0] ? pledge->processor
                                                                                 : "—");
@@ -188,7 +182,12 @@ static void find(struct pt_dash *dash)
                        "No pledge was made with that address (or its data was "
                        "erased).");
     } else {
-        pt_buf_puts(&page, "<table><caption>Pledges made with this address, newest first"
+        /* On a phone each row becomes a card (web/reports.css), so the
+         * 32-character ids and seven columns never scroll the page sideways. */
+        pt_buf_puts(&page, "<link rel=\"stylesheet\" href=\"/dashboard/assets/reports.css\">"
+                           "<div class=\"dash-table-wrap reports-cards\" tabindex=\"0\" "
+                           "role=\"region\" aria-label=\"Pledges made with this address\">"
+                           "<table><caption>Pledges made with this address, newest first"
                            "</caption><thead><tr><th scope=\"col\">Pledge</th>"
                            "<th scope=\"col\">Status</th><th scope=\"col\" class=\"num\">Amount"
                            "</th><th scope=\"col\">How often</th><th scope=\"col\">Campaign</th>"
@@ -199,7 +198,7 @@ static void find(struct pt_dash *dash)
             if (pt_store_pledge_get(dash->app->store, donor.ids[i], &pledge) == PT_OK)
                 pledge_row(dash, &page, &pledge);
         }
-        pt_buf_puts(&page, "</tbody></table>");
+        pt_buf_puts(&page, "</tbody></table></div>");
     }
     pt_buf_puts(&page, "<p><a href=\"" DONORS "\">Look up another address</a></p>");
     pt_dash_page_end(&page);
@@ -230,11 +229,11 @@ static void history_row(void *context, int64_t at, const char *status, int64_t a
     }
     char when[32];
     pt_dash_format_time(at, when);
-    pt_buf_printf(table->out, "<tr><td>%s</td><td>", when);
+    pt_buf_printf(table->out, "<tr><td data-label=\"When\">%s</td><td data-label=\"State\">", when);
     pt_buf_html_str(table->out, status);
-    pt_buf_puts(table->out, "</td><td class=\"num\">");
-    amount(table->out, amount_minor, table->currency);
-    pt_buf_puts(table->out, "</td><td>");
+    pt_buf_puts(table->out, "</td><td class=\"num\" data-label=\"Amount\">");
+    pt_dash_amount(table->out, amount_minor, table->currency);
+    pt_buf_puts(table->out, "</td><td data-label=\"Why\">");
     pt_buf_html_str(table->out, note);
     pt_buf_puts(table->out, "</td></tr>");
 }
@@ -254,10 +253,12 @@ static void payment_row(void *context, const char *payment_id, int64_t amount_mi
     }
     char when[32];
     pt_dash_format_time(paid_at, when);
-    pt_buf_printf(table->out, "<tr%s><td>%s</td><td class=\"num\">",
+    pt_buf_printf(table->out,
+                  "<tr%s><td data-label=\"When\">%s</td><td class=\"num\" "
+                  "data-label=\"Amount\">",
                   amount_minor < 0 ? " class=\"dash-reversed\"" : "", when);
-    amount(table->out, amount_minor, currency);
-    pt_buf_puts(table->out, "</td><td>");
+    pt_dash_amount(table->out, amount_minor, currency);
+    pt_buf_puts(table->out, "</td><td data-label=\"Processor's id\">");
     pt_buf_html_str(table->out, payment_id);
     if (amount_minor < 0)
         pt_buf_puts(table->out, " (charged back)");
@@ -302,7 +303,7 @@ static void pledge_page(struct pt_dash *dash, const char *id, int status, const 
     pt_buf_puts(&page, "</dd><dt>Status</dt><dd>");
     pt_buf_html_str(&page, pledge.status);
     pt_buf_puts(&page, "</dd><dt>Amount</dt><dd>");
-    amount(&page, pledge.amount_minor, pledge.currency);
+    pt_dash_amount(&page, pledge.amount_minor, pledge.currency);
     pt_buf_printf(&page, " %s</dd><dt>Campaign</dt><dd>", frequency_words(pledge.frequency));
     pt_buf_html_str(&page, pledge.campaign[0] ? pledge.campaign : "—");
     pt_buf_puts(&page, " / ");
@@ -316,17 +317,23 @@ static void pledge_page(struct pt_dash *dash, const char *id, int status, const 
     free(email);
 
     struct table table = {&page, pledge.currency, NULL, 0, 0};
-    pt_buf_puts(&page, "<table><caption>History</caption><thead><tr><th scope=\"col\">When</th>"
+    /* Cards on a phone, as on the donor's page above. */
+    pt_buf_puts(&page, "<link rel=\"stylesheet\" href=\"/dashboard/assets/reports.css\">"
+                       "<div class=\"dash-table-wrap reports-cards\" tabindex=\"0\" "
+                       "role=\"region\" aria-label=\"History\">"
+                       "<table><caption>History</caption><thead><tr><th scope=\"col\">When</th>"
                        "<th scope=\"col\">State</th><th scope=\"col\" class=\"num\">Amount</th>"
                        "<th scope=\"col\">Why</th></tr></thead><tbody>");
     enum pt_status read =
         pt_store_pledge_history_each(dash->app->store, pledge.id, history_row, &table);
-    pt_buf_puts(&page, "</tbody></table><table><caption>Payments</caption><thead><tr>"
+    pt_buf_puts(&page, "</tbody></table></div><div class=\"dash-table-wrap reports-cards\" "
+                       "tabindex=\"0\" role=\"region\" aria-label=\"Payments\">"
+                       "<table><caption>Payments</caption><thead><tr>"
                        "<th scope=\"col\">When</th><th scope=\"col\" class=\"num\">Amount</th>"
                        "<th scope=\"col\">Processor's id</th></tr></thead><tbody>");
     if (read == PT_OK)
         read = pt_store_pledge_payments_each(dash->app->store, pledge.id, payment_row, &table);
-    pt_buf_puts(&page, "</tbody></table>");
+    pt_buf_puts(&page, "</tbody></table></div>");
     if (read != PT_OK)
         pt_dash_notice(&page, "error", "Part of this pledge's history could not be read.");
     if (table.reversed > 0)

@@ -18,6 +18,7 @@
 #include "patron/app.h"
 #include "patron/config.h"
 #include "patron/crypto.h"
+#include "patron/money.h"
 #include "patron/dash_campaigns.h"
 #include "patron/dash_donors.h"
 #include "patron/dash_reports.h"
@@ -146,6 +147,7 @@ static const struct section sections[] = {
     {"campaigns", "Campaigns", "/campaigns", PT_AUTH_EDITOR},
     {"reports", "Reports", "/reports", PT_AUTH_VIEWER},
     {"donors", "Donors", "/donors", PT_AUTH_ADMIN},
+    {"bank", "Bank transfers", "/bank", PT_AUTH_ADMIN},
     {"users", "Users", "/users", PT_AUTH_ADMIN},
     {"audit", "Audit log", "/audit", PT_AUTH_ADMIN},
     {"settings", "Settings", "/settings", PT_AUTH_ADMIN},
@@ -165,6 +167,9 @@ void pt_dash_page_start(struct pt_buf *out, const struct pt_dash *dash, const ch
                      "<nav aria-label=\"Dashboard\"><ul>");
     for (size_t i = 0; i < SECTION_COUNT; i++) {
         if (!pt_dash_can(dash, sections[i].role))
+            continue;
+        /* Bank transfers are a section only where the newsroom takes them. */
+        if (strcmp(sections[i].name, "bank") == 0 && dash->app->config->bank_iban[0] == '\0')
             continue;
         bool current = section != NULL && strcmp(section, sections[i].name) == 0;
         pt_buf_printf(out, "<li><a href=\"" DASHBOARD "%s\"%s>%s</a></li>", sections[i].path,
@@ -593,6 +598,15 @@ struct audit_list {
     int64_t last_id;
     int rows;
 };
+
+void pt_dash_amount(struct pt_buf *out, int64_t minor, const char *currency)
+{
+    const struct pt_currency *known = pt_money_currency(currency);
+    if (known != NULL)
+        pt_money_format(out, minor, known);
+    else
+        pt_buf_printf(out, "%lld (minor units of %s)", (long long)minor, currency);
+}
 
 void pt_dash_format_time(int64_t at, char out[32])
 {

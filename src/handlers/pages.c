@@ -161,7 +161,10 @@ struct support_form {
     const char *email;        /* typed when the processor's page asks none, else NULL */
     bool email_prompt;        /* the reader came without the email box: ask, not blame */
     const char *method;       /* the way to pay chosen for the frequency, or NULL */
-    const char *error_field;  /* "amount", "currency", "frequency", "email" or "method" */
+    const char *rail;         /* the rail chosen for the frequency ("bank"), or NULL for the
+                                 processor that charges the currency */
+    const char *error_field;  /* "amount", "currency", "frequency", "email", "method" or
+                                 "rail" */
     char error[256];
 };
 
@@ -251,22 +254,50 @@ static void read_support(struct pt_app *app, struct pt_request *request,
     form->method = field(request, name);
     if (form->method != NULL && form->method[0] == '\0')
         form->method = NULL;
+    snprintf(name, sizeof(name), "rail_%s", pt_frequency_name(form->frequency));
+    form->rail = field(request, name);
+    if (form->rail != NULL && form->rail[0] == '\0')
+        form->rail = NULL;
     if (form->choice == NULL)
         form->choice = field(request, "amount"); /* appeals rendered before per-frequency amounts */
     read_appeal(app, form);
 }
 
-/* The processor that would charge the form's currency, or NULL. */
-static struct pt_pay *form_processor(const struct pt_app *app, const struct support_form *form)
+/* The processor that charges the form's currency, or NULL. */
+static struct pt_pay *routed_processor(const struct pt_app *app, const struct support_form *form)
 {
     return pt_processors_for(app->processors, form->currency->code);
 }
 
-/* The ways to pay the form's processor offers for a frequency. */
+/* The rails offered for the form's currency at a frequency: the processor
+ * that charges it first, then those a reader may choose beside it. */
+static size_t form_rails(const struct pt_app *app, const struct support_form *form,
+                         enum pt_frequency frequency, struct pt_pay **rails)
+{
+    return pt_processors_offered(app->processors, form->currency->code, frequency, rails,
+                                 PT_PROCESSORS_MAX);
+}
+
+/* The processor the pledge would go to: the rail the reader chose when it
+ * is one offered, else the one that charges the currency; NULL for none. */
+static struct pt_pay *form_processor(const struct pt_app *app, const struct support_form *form)
+{
+    if (form->rail != NULL) {
+        struct pt_pay *rails[PT_PROCESSORS_MAX];
+        size_t count = form_rails(app, form, form->frequency, rails);
+        for (size_t i = 0; i < count; i++)
+            if (strcmp(rails[i]->ops->name, form->rail) == 0)
+                return rails[i];
+    }
+    return routed_processor(app, form);
+}
+
+/* The ways to pay the processor that charges the currency offers for a
+ * frequency. */
 static size_t form_methods(const struct pt_app *app, const struct support_form *form,
                            enum pt_frequency frequency, struct pt_pay_method *methods)
 {
-    struct pt_pay *pay = form_processor(app, form);
+    struct pt_pay *pay = routed_processor(app, form);
     return pay != NULL ? pay->ops->methods(pay, form->currency->code, frequency, methods,
                                            PT_PAY_METHODS_MAX)
                        : 0;
@@ -278,9 +309,20 @@ static size_t form_methods(const struct pt_app *app, const struct support_form *
  * for the address, not told off. */
 static bool read_payer(const struct pt_app *app, struct support_form *form)
 {
+    if (form->rail != NULL) {
+        struct pt_pay *chosen = form_processor(app, form);
+        if (chosen == NULL || strcmp(chosen->ops->name, form->rail) != 0) {
+            fail(form, "rail", pt_i18n_text(PT_MSG_RAIL_UNKNOWN, form->lang));
+            return false;
+        }
+    }
     struct pt_pay *pay = form_processor(app, form);
     if (pay == NULL)
         return true;
+    /* A way to pay belongs to the processor that charges the currency; a
+     * reader who then chose another rail pays that way instead. */
+    if (pay != routed_processor(app, form))
+        form->method = NULL;
     if (form->method != NULL) {
         struct pt_pay_method methods[PT_PAY_METHODS_MAX];
         size_t count = form_methods(app, form, form->frequency, methods);
@@ -292,8 +334,15 @@ static bool read_payer(const struct pt_app *app, struct support_form *form)
             return false;
         }
     }
-    if (pay->ops->asks_email)
+    if (pay->ops->asks_email) {
+        form->email = NULL; /* its own page asks: what was typed for another rail is not kept */
         return true;
+    }
+    bool none = form->email == NULL || form->email[0] == '\0';
+    if (none && pay->ops->email_optional) {
+        form->email = NULL;
+        return true;
+    }
     char email[255];
     bool valid = form->email != NULL && pt_crypto_normalise_email(form->email, email) == PT_OK;
     sodium_memzero(email, sizeof(email));
@@ -420,10 +469,12 @@ static void page_start(const struct pt_app *app, struct pt_buf *out,
 static void trust_line(const struct pt_app *app, struct pt_buf *out,
                        const struct support_form *form)
 {
-    struct pt_pay *pay = form_processor(app, form);
+    /* The processor that takes cards names itself; a rail whose money the
+     * reader's own bank moves has nobody to name. */
+    struct pt_pay *pay = routed_processor(app, form);
     struct pt_buf text;
     pt_buf_init(&text);
-    if (pay != NULL)
+    if (pay != NULL && !pay->ops->alternative)
         pt_buf_printf(&text, pt_i18n_text(PT_MSG_PAGE_TRUST_BY, form->lang), pay->ops->label);
     else
         pt_buf_puts(&text, pt_i18n_text(PT_MSG_PAGE_TRUST, form->lang));
@@ -433,7 +484,97 @@ static void trust_line(const struct pt_app *app, struct pt_buf *out,
     pt_buf_dispose(&text);
 }
 
-/* The ways to pay, one set per frequency like the amounts (the page's
+static bool rail_offered(struct pt_pay *const *rails, size_t count, const struct pt_pay *pay)
+{
+    for (size_t i = 0; i < count; i++)
+        if (rails[i] == pay)
+            return true;
+    return false;
+}
+
+/* The choice of rail, one set per frequency, where more than one is
+ * offered ("Card or online payment", "Bank transfer"). */
+static void rail_fields(const struct pt_app *app, struct pt_buf *out,
+                        const struct support_form *form)
+{
+    enum pt_lang lang = form->lang;
+    bool rail_invalid = form->error_field && strcmp(form->error_field, "rail") == 0;
+    struct pt_pay *chosen = form_processor(app, form);
+    for (unsigned f = 0; f < PT_FREQUENCIES; f++) {
+        struct pt_pay *rails[PT_PROCESSORS_MAX];
+        size_t count = form_rails(app, form, (enum pt_frequency)f, rails);
+        if (count < 2)
+            continue;
+        const char *name = pt_frequency_name((enum pt_frequency)f);
+        pt_buf_printf(out, "<fieldset class=\"patron-rails%s\" data-frequency=\"%s\"><legend>",
+                      rail_invalid && f == form->frequency ? " patron-invalid" : "", name);
+        pt_buf_html_str(out, pt_i18n_text(PT_MSG_RAIL_LEGEND, lang));
+        pt_buf_puts(out, "</legend>");
+        for (size_t i = 0; i < count; i++) {
+            /* The frequency's first rail is chosen unless the reader chose. */
+            bool checked = f == form->frequency ? rails[i] == chosen ||
+                                                      (i == 0 && chosen != NULL &&
+                                                       !rail_offered(rails, count, chosen))
+                                                : i == 0;
+            pt_buf_printf(out, "<label><input type=\"radio\" name=\"rail_%s\" value=\"", name);
+            pt_buf_html_str(out, rails[i]->ops->name);
+            pt_buf_printf(out, "\"%s> ", checked ? " checked" : "");
+            if (rails[i]->ops->rail_name != NULL) {
+                pt_buf_html_str(out, rails[i]->ops->rail_name(form->language));
+            } else {
+                struct pt_buf text;
+                pt_buf_init(&text);
+                pt_buf_printf(&text, pt_i18n_text(PT_MSG_RAIL_ONLINE, lang), rails[i]->ops->label);
+                pt_buf_html_str(out, text.data);
+                pt_buf_dispose(&text);
+            }
+            pt_buf_puts(out, "</label>");
+        }
+        if (rail_invalid && f == form->frequency) {
+            pt_buf_puts(out, "<p class=\"patron-error\">");
+            pt_buf_html_str(out, form->error);
+            pt_buf_puts(out, "</p>");
+            rail_invalid = false;
+        }
+        pt_buf_puts(out, "</fieldset>");
+    }
+    /* A rail asked for where none is offered to choose from (another
+     * currency's): the message stands alone. */
+    if (rail_invalid) {
+        pt_buf_puts(out, "<p class=\"patron-error\">");
+        pt_buf_html_str(out, form->error);
+        pt_buf_puts(out, "</p>");
+    }
+}
+
+/* Whether the address box is needed, and whether every rail that needs
+ * one could do without: then it is optional. */
+static void email_needs(const struct pt_app *app, const struct support_form *form, bool *shown,
+                        bool *required)
+{
+    *shown = false;
+    *required = false;
+    bool optional = false;
+    for (unsigned f = 0; f < PT_FREQUENCIES; f++) {
+        struct pt_pay *rails[PT_PROCESSORS_MAX];
+        size_t count = form_rails(app, form, (enum pt_frequency)f, rails);
+        for (size_t i = 0; i < count; i++) {
+            if (rails[i]->ops->asks_email)
+                continue;
+            *shown = true;
+            if (rails[i]->ops->email_optional)
+                optional = true;
+            else
+                *required = true;
+        }
+    }
+    /* A box that one rail needs and another does not is not required by
+     * the browser: the server says which needs it. */
+    if (optional)
+        *required = false;
+}
+
+/* The rails and ways to pay, one set per frequency like the amounts (the page's
  * style shows the chosen frequency's), and the address when the
  * processor's page asks none. */
 static void payer_fields(const struct pt_app *app, struct pt_buf *out,
@@ -443,6 +584,7 @@ static void payer_fields(const struct pt_app *app, struct pt_buf *out,
     if (pay == NULL)
         return;
     enum pt_lang lang = form->lang;
+    rail_fields(app, out, form);
     bool method_invalid = form->error_field && strcmp(form->error_field, "method") == 0;
     for (unsigned f = 0; f < PT_FREQUENCIES; f++) {
         struct pt_pay_method methods[PT_PAY_METHODS_MAX];
@@ -477,13 +619,20 @@ static void payer_fields(const struct pt_app *app, struct pt_buf *out,
         }
         pt_buf_puts(out, "</fieldset>");
     }
-    if (pay->ops->asks_email)
+    bool shown, required;
+    email_needs(app, form, &shown, &required);
+    if (!shown)
         return;
     bool invalid = form->error_field && strcmp(form->error_field, "email") == 0;
     pt_buf_puts(out, "<label for=\"email\">");
-    pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_EMAIL, lang));
-    pt_buf_puts(out, "</label><input id=\"email\" name=\"email\" type=\"email\" "
-                     "autocomplete=\"email\" required value=\"");
+    pt_buf_html_str(out,
+                    pt_i18n_text(required || (!pay->ops->asks_email && !pay->ops->email_optional)
+                                     ? PT_MSG_PAGE_EMAIL
+                                     : PT_MSG_PAGE_EMAIL_OPTIONAL,
+                                 lang));
+    pt_buf_printf(out, "</label><input id=\"email\" name=\"email\" type=\"email\" "
+                       "autocomplete=\"email\"%s value=\"",
+                  required ? " required" : "");
     if (form->email != NULL)
         pt_buf_html_str(out, form->email);
     pt_buf_puts(out, "\"");
@@ -657,6 +806,11 @@ static void render_check(const struct pt_app *app, struct pt_buf *out,
          * address bars and logs); the reader types it again. */
         if (i == 0)
             hidden_field(out, "email", form->email);
+        if (form->rail != NULL) {
+            char name[32];
+            snprintf(name, sizeof(name), "rail_%s", pt_frequency_name(form->frequency));
+            hidden_field(out, name, form->rail);
+        }
         if (form->method != NULL) {
             char name[32];
             snprintf(name, sizeof(name), "method_%s", pt_frequency_name(form->frequency));
@@ -732,6 +886,7 @@ static void start_pledge(struct pt_app *app, struct pt_request *request,
         .return_url = form->return_url,
         .email = form->email,
         .method = form->method,
+        .rail = form->rail,
     };
     int64_t now = pt_app_now(app);
     char pledge_id[33], url[PT_PAY_URL_MAX], error[300] = "";

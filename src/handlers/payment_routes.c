@@ -225,8 +225,10 @@ void pt_payment_routes_thanks(struct pt_app *app, struct pt_request *request,
     struct pt_pay *pay = pt_pledges_processor(app->ledger, &pledge);
     bool named = session != NULL && strcmp(session, pledge.checkout_id) == 0;
     bool unnamed = session == NULL && pay != NULL && !pay->ops->return_names_checkout;
-    if (pay != NULL && pledge.checkout_id[0] != '\0' && (named || unnamed) &&
-        strcmp(pledge.status, "pending") == 0) {
+    /* A rail whose money the reader moves themselves has nothing to re-read:
+     * its payments come from the newsroom's statement. */
+    if (pay != NULL && pay->ops->instructions == NULL && pledge.checkout_id[0] != '\0' &&
+        (named || unnamed) && strcmp(pledge.status, "pending") == 0) {
         if (check_begin(app->thanks_checks, pledge.id)) {
             struct pt_ledger_result result;
             char error[300];
@@ -251,13 +253,32 @@ void pt_payment_routes_thanks(struct pt_app *app, struct pt_request *request,
     describe(&body, &pledge);
     pt_buf_puts(&body, " — ");
     pt_buf_html_str(&body, status_words(pledge.status, lang));
-    pt_buf_puts(&body, "</p><p>");
-    pt_buf_puts(&body,
-                pt_i18n_text(confirmed ? PT_MSG_THANKS_CONFIRMED : PT_MSG_THANKS_WAITING, lang));
+    pt_buf_puts(&body, "</p>");
+    /* A rail whose money the reader moves themselves (a bank transfer)
+     * says what to transfer, while the pledge expects money. */
+    bool self_paid = pay != NULL && pay->ops->instructions != NULL;
+    bool expecting = strcmp(pledge.status, "pending") == 0 ||
+                     (strcmp(pledge.status, "active") == 0 &&
+                      pledge.frequency != PT_FREQUENCY_ONE_OFF);
+    if (self_paid && confirmed)
+        pt_buf_printf(&body, "<p>%s</p>", pt_i18n_text(PT_MSG_BANK_ARRIVED, lang));
+    if (self_paid && expecting) {
+        struct pt_pay_pledge subject = {.id = pledge.id, .customer = pledge.customer_id,
+                                        .subscription = pledge.subscription_id,
+                                        .frequency = pledge.frequency,
+                                        .amount_minor = pledge.amount_minor,
+                                        .currency = pledge.currency};
+        pay->ops->instructions(pay, &subject, pledge.checkout_id, pledge.language, &body);
+    } else if (!self_paid || pledge.email_sealed_length > 0) {
+        pt_buf_printf(&body, "<p>%s</p>",
+                      pt_i18n_text(confirmed ? PT_MSG_THANKS_CONFIRMED : PT_MSG_THANKS_WAITING,
+                                   lang));
+    }
+    pt_buf_puts(&body, "<p>");
     /* Back to the article, telling the widget there (whose storage this
      * page cannot reach from another origin) that the reader now supports. */
     const char *back = pt_http_query(request, "return");
-    pt_buf_puts(&body, "</p><p><a class=\"patron-back\" href=\"");
+    pt_buf_puts(&body, "<a class=\"patron-back\" href=\"");
     pt_buf_html_str(&body, pt_app_is_return_url(app, back) ? back : "/");
     if (confirmed)
         pt_buf_puts(&body, "#patron-supporter");

@@ -417,14 +417,17 @@ static enum MHD_Result on_form_field(void *context, enum MHD_ValueKind kind, con
                                      const char *transfer_encoding, const char *data,
                                      uint64_t offset, size_t size)
 {
-    (void)kind, (void)filename, (void)content_type, (void)transfer_encoding;
+    (void)kind, (void)content_type, (void)transfer_encoding;
     struct pt_request *request = context;
     struct pt_form_field *last =
         request->form_count ? &request->form[request->form_count - 1] : NULL;
     size_t piece = data ? size : 0;
     bool continues = offset > 0 && last != NULL && strcmp(last->name, key) == 0;
     size_t length = (continues ? request->form_last_length : 0) + piece;
-    if (length > PT_FORM_VALUE_MAX ||
+    /* A file a staff page takes (a bank statement) may be as large as the
+     * route's body; a typed value never more than PT_FORM_VALUE_MAX. */
+    size_t value_max = filename != NULL ? request->form_value_max : PT_FORM_VALUE_MAX;
+    if (length > value_max ||
         (!continues && request->form_count == PT_FORM_FIELDS_MAX)) {
         request->form_invalid = true;
         request->form_too_large = true;
@@ -674,6 +677,10 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
     }
     request->content_type =
         MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    /* A route that takes large bodies (staff pages, after authentication)
+     * takes an uploaded file as large: a bank statement. */
+    request->form_value_max =
+        state->body_limit > PT_FORM_VALUE_MAX ? state->body_limit : PT_FORM_VALUE_MAX;
     decode_form(connection, request);
 
     struct slow_pool *pool = pool_for(server, request);

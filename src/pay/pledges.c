@@ -63,9 +63,19 @@ static enum pt_status start_checkout(struct pt_ledger *ledger, struct pt_pay *pa
     struct pt_pay_checkout checkout;
     enum pt_status status =
         pay->ops->create_checkout(pay, &checkout_request, &checkout, error, error_size);
+    /* A checkout id names one pledge: one a processor made short enough
+     * to type (a bank transfer's reference) is made again in the rare case
+     * that another pledge holds it. */
+    for (int tries = 0; status == PT_OK && tries < 4; tries++) {
+        struct pt_pledge_record holder;
+        if (pt_store_pledge_find(ledger->store, NULL, checkout.id, &holder) != PT_OK ||
+            strcmp(holder.id, pledge->id) == 0)
+            break;
+        status = pay->ops->create_checkout(pay, &checkout_request, &checkout, error, error_size);
+    }
     if (status == PT_OK) {
-        status = pt_store_pledge_set_checkout(ledger->store, pledge->id, pay->ops->name,
-                                              checkout.id);
+        status =
+            pt_store_pledge_set_checkout(ledger->store, pledge->id, pay->ops->name, checkout.id);
         if (status)
             snprintf(error, error_size, "the checkout's id could not be stored");
     }
@@ -99,6 +109,22 @@ static enum pt_status seal_typed_email(struct pt_ledger *ledger, const char *ple
     return status;
 }
 
+/* The rail the reader chose, if it is one offered for the pledge, or the
+ * processor that charges its currency. */
+static struct pt_pay *chosen_rail(const struct pt_ledger *ledger,
+                                  const struct pt_pledge_request *request)
+{
+    if (request->rail == NULL || request->rail[0] == '\0')
+        return pt_processors_for(ledger->processors, request->currency);
+    struct pt_pay *offered[PT_PROCESSORS_MAX];
+    size_t count = pt_processors_offered(ledger->processors, request->currency, request->frequency,
+                                         offered, PT_PROCESSORS_MAX);
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(offered[i]->ops->name, request->rail) == 0)
+            return offered[i];
+    return NULL;
+}
+
 enum pt_status pt_pledges_create(struct pt_ledger *ledger, const struct pt_pledge_request *request,
                                  int64_t now, char pledge_id[33], char *checkout_url,
                                  size_t url_size, char *error, size_t error_size)
@@ -108,7 +134,7 @@ enum pt_status pt_pledges_create(struct pt_ledger *ledger, const struct pt_pledg
         checkout_url[0] = '\0';
     struct pt_pay *pay = NULL;
     if (pt_processors_count(ledger->processors) > 0) {
-        pay = pt_processors_for(ledger->processors, request->currency);
+        pay = chosen_rail(ledger, request);
         if (pay == NULL || !pay->ops->supports(pay, request->currency, request->frequency)) {
             snprintf(error, error_size, "no payment processor charges %s", request->currency);
             return PT_ERR_INVALID;
@@ -158,8 +184,7 @@ enum pt_status pt_pledges_create(struct pt_ledger *ledger, const struct pt_pledg
         snprintf(error, error_size, "the pledge just stored could not be read");
         return status;
     }
-    return start_checkout(ledger, pay, &record, request, checkout_url, url_size, error,
-                          error_size);
+    return start_checkout(ledger, pay, &record, request, checkout_url, url_size, error, error_size);
 }
 
 struct pt_pay *pt_pledges_processor(const struct pt_ledger *ledger,
@@ -371,8 +396,8 @@ enum pt_status pt_pledges_apply_event(struct pt_ledger *ledger, struct pt_pay *p
         }
         if (status == PT_OK && event->reversed_minor > 0) {
             struct pt_ledger_result reversal;
-            status = apply_reversal(ledger, event, NULL, event->reversed_minor, now, &reversal,
-                                    ignored);
+            status =
+                apply_reversal(ledger, event, NULL, event->reversed_minor, now, &reversal, ignored);
             result->reversal_recorded = reversal.reversal_recorded;
         }
         return status;
@@ -465,6 +490,7 @@ static const struct email_text email_texts[] = {
     {"receipt", PT_MSG_PLEDGE_EMAIL_RECEIPT_SUBJECT, PT_MSG_PLEDGE_EMAIL_RECEIPT_LEAD},
     {"failed", PT_MSG_PLEDGE_EMAIL_FAILED_SUBJECT, PT_MSG_PLEDGE_EMAIL_FAILED_LEAD},
     {"cancelled", PT_MSG_PLEDGE_EMAIL_CANCELLED_SUBJECT, PT_MSG_PLEDGE_EMAIL_CANCELLED_LEAD},
+    {"lapsed", PT_MSG_PLEDGE_EMAIL_LAPSED_SUBJECT, PT_MSG_PLEDGE_EMAIL_LAPSED_LEAD},
     {"magic", PT_MSG_PLEDGE_EMAIL_MAGIC_SUBJECT, PT_MSG_PLEDGE_EMAIL_MAGIC_LEAD},
 };
 
@@ -480,7 +506,8 @@ static const struct email_text *email_text(const char *kind)
 }
 
 /* magic_token is the magic link's token for a "magic" email, else NULL. */
-static void render_pledge_email(const struct pt_ledger *ledger, const struct pt_pledge_record *pledge,
+static void render_pledge_email(const struct pt_ledger *ledger,
+                                const struct pt_pledge_record *pledge,
                                 const struct pt_outbox_item *item, const char *magic_token,
                                 int64_t now, struct pt_buf *subject, struct pt_buf *text,
                                 struct pt_buf *html, struct pt_buf *link)
@@ -515,9 +542,16 @@ static void render_pledge_email(const struct pt_ledger *ledger, const struct pt_
     const char *amount_label = pt_i18n_text(PT_MSG_PLEDGE_EMAIL_AMOUNT, lang);
     pt_buf_printf(subject, "%s — %s", pt_i18n_text(words->subject, lang), ledger->newsroom_name);
     const char *manage = pt_i18n_text(PT_MSG_PLEDGE_EMAIL_MANAGE, lang);
-    pt_buf_printf(text, "%s\n\n%s: %s %s\n\n%s: %s\n\n%s\n", lead, amount_label,
-                  amount.data ? amount.data : "", frequency, manage, link->data,
-                  ledger->newsroom_name);
+    /* A rail of its own (a bank transfer) is named, never the donor's
+     * account. */
+    struct pt_pay *pay = pt_pledges_processor(ledger, pledge);
+    const char *rail =
+        pay != NULL && pay->ops->rail_name != NULL ? pay->ops->rail_name(pledge->language) : NULL;
+    pt_buf_printf(text, "%s\n\n%s: %s %s\n", lead, amount_label, amount.data ? amount.data : "",
+                  frequency);
+    if (rail != NULL)
+        pt_buf_printf(text, "%s: %s\n", pt_i18n_text(PT_MSG_PLEDGE_EMAIL_RAIL, lang), rail);
+    pt_buf_printf(text, "\n%s: %s\n\n%s\n", manage, link->data, ledger->newsroom_name);
     pt_buf_printf(html, "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\"><title>",
                   pt_i18n_code(lang));
     pt_buf_html(html, subject->data, subject->length);
@@ -529,6 +563,10 @@ static void render_pledge_email(const struct pt_ledger *ledger, const struct pt_
         pt_buf_html(html, amount.data, amount.length);
     pt_buf_puts(html, "</strong> ");
     pt_buf_html_str(html, frequency);
+    if (rail != NULL) {
+        pt_buf_printf(html, "<br>%s: ", pt_i18n_text(PT_MSG_PLEDGE_EMAIL_RAIL, lang));
+        pt_buf_html_str(html, rail);
+    }
     pt_buf_puts(html, "</p><p><a href=\"");
     pt_buf_html(html, link->data, link->length);
     pt_buf_puts(html, "\">");
@@ -605,9 +643,9 @@ static void answer_lost_requests(struct pt_ledger *ledger, int64_t now)
                 pt_store_magic_emails_since(ledger->store, requests[i].email_hash, now - 3600,
                                             &recent) != PT_OK)
                 continue;
-            const char *pledge_id =
-                found == 1 && recent < PT_MAGIC_EMAILS_PER_HOUR ? ids[0] : NULL;
-            if (pt_store_lost_request_answer(ledger->store, requests[i].id, pledge_id, now) != PT_OK)
+            const char *pledge_id = found == 1 && recent < PT_MAGIC_EMAILS_PER_HOUR ? ids[0] : NULL;
+            if (pt_store_lost_request_answer(ledger->store, requests[i].id, pledge_id, now) !=
+                PT_OK)
                 pt_log(PT_LOG_ERROR, "a lost-link request could not be answered now; it "
                                      "waits for the next round");
         }
@@ -617,7 +655,8 @@ static void answer_lost_requests(struct pt_ledger *ledger, int64_t now)
     }
 }
 
-static void mark(struct pt_ledger *ledger, const struct pt_outbox_item *item, bool sent, int64_t now)
+static void mark(struct pt_ledger *ledger, const struct pt_outbox_item *item, bool sent,
+                 int64_t now)
 {
     if (pt_store_outbox_done(ledger->store, item->id, sent, now) != PT_OK)
         pt_log(PT_LOG_ERROR,
@@ -650,16 +689,21 @@ enum pt_status pt_pledges_send_outbox(struct pt_ledger *ledger, int64_t now, int
     for (size_t i = 0; i < count; i++) {
         struct pt_pledge_record pledge;
         char *address = NULL;
-        if (pt_store_pledge_get(ledger->store, items[i].pledge_id, &pledge) != PT_OK ||
-            pledge.email_sealed_length == 0 ||
+        bool found = pt_store_pledge_get(ledger->store, items[i].pledge_id, &pledge) == PT_OK;
+        if (!found || pledge.email_sealed_length == 0 ||
             pt_crypto_open(ledger->crypto, pledge.email_sealed, pledge.email_sealed_length,
                            &address) != PT_OK) {
             /* No address yet: events can come before the checkout that
-             * carries it. Wait for it a day, then give up, and say so. */
-            if (now - items[i].created_at > 86400) {
+             * carries it. Wait for it a day, then give up, and say so. A
+             * rail whose donors may give none (a bank transfer) took it on
+             * the support page or never will. */
+            struct pt_pay *pay = found ? pt_pledges_processor(ledger, &pledge) : NULL;
+            bool never = pay != NULL && pay->ops->email_optional && pledge.email_sealed_length == 0;
+            if (never || now - items[i].created_at > 86400) {
                 pt_log(PT_LOG_INFO,
-                       "a %s email was dropped: no address came for its "
-                       "pledge within a day",
+                       never ? "a %s email was not sent: the donor gave no address"
+                             : "a %s email was dropped: no address came for its pledge within "
+                               "a day",
                        items[i].kind);
                 mark(ledger, &items[i], true, now);
             } else {
@@ -766,9 +810,9 @@ static enum pt_status record_own_change(struct pt_ledger *ledger,
 }
 
 enum pt_status pt_pledges_change_amount(struct pt_ledger *ledger,
-                                        const struct pt_pledge_record *pledge,
-                                        int64_t amount_minor, const char *note, int64_t now,
-                                        char *error, size_t error_size)
+                                        const struct pt_pledge_record *pledge, int64_t amount_minor,
+                                        const char *note, int64_t now, char *error,
+                                        size_t error_size)
 {
     struct pt_pay *pay = subscription_processor(ledger, pledge, error, error_size);
     if (pay == NULL)
@@ -791,8 +835,7 @@ enum pt_status pt_pledges_change_amount(struct pt_ledger *ledger,
 
 enum pt_status pt_pledges_set_paused(struct pt_ledger *ledger,
                                      const struct pt_pledge_record *pledge, bool paused,
-                                     const char *note, int64_t now, char *error,
-                                     size_t error_size)
+                                     const char *note, int64_t now, char *error, size_t error_size)
 {
     struct pt_pay *pay = subscription_processor(ledger, pledge, error, error_size);
     if (pay == NULL)
@@ -805,12 +848,12 @@ enum pt_status pt_pledges_set_paused(struct pt_ledger *ledger,
         pay->ops->set_paused(pay, &current, paused, key, replaced_by, error, error_size);
     if (status)
         return status;
-    struct pt_ledger_change change = {
-        .pledge_id = pledge->id,
-        .status = paused ? "paused" : "active",
-        .subscription_id = replaced_by[0] != '\0' ? replaced_by : NULL,
-        .note = note,
-        .now = now};
+    struct pt_ledger_change change = {.pledge_id = pledge->id,
+                                      .status = paused ? "paused" : "active",
+                                      .subscription_id =
+                                          replaced_by[0] != '\0' ? replaced_by : NULL,
+                                      .note = note,
+                                      .now = now};
     return record_own_change(ledger, &change);
 }
 

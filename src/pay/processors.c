@@ -57,6 +57,32 @@ enum pt_status pt_processors_add(struct pt_processors *set, struct pt_pay *pay, 
     return PT_OK;
 }
 
+/* The processors that charge currencies by themselves: not the rails a
+ * reader chooses beside them (a bank transfer). */
+static size_t main_count(const struct pt_processors *set)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < set->count; i++)
+        count += !set->pays[i]->ops->alternative;
+    return count;
+}
+
+/* Without routes: the one processor that charges, or, where only rails
+ * beside one are configured, the one rail. */
+static struct pt_pay *sole_processor(const struct pt_processors *set)
+{
+    struct pt_pay *sole = NULL;
+    size_t charging = main_count(set);
+    for (size_t i = 0; i < set->count; i++) {
+        if (charging > 0 ? set->pays[i]->ops->alternative : false)
+            continue;
+        if (sole != NULL)
+            return NULL;
+        sole = set->pays[i];
+    }
+    return sole;
+}
+
 static bool is_currency_code(const char *text, size_t length)
 {
     if (length == 1 && text[0] == '*')
@@ -122,11 +148,12 @@ enum pt_status pt_processors_route(struct pt_processors *set, const char *routes
         route->pay = pay;
         part += strcspn(part, ",");
     }
-    if (set->route_count == 0 && set->count > 1) {
+    size_t charging = main_count(set);
+    if (set->route_count == 0 && charging > 1) {
         snprintf(error, error_size,
                  "%zu processors are configured but currency_processors does not say which "
                  "charges which currency (e.g. \"EUR=mollie, *=stripe\")",
-                 set->count);
+                 charging);
         return PT_ERR_INVALID;
     }
     return PT_OK;
@@ -137,7 +164,7 @@ struct pt_pay *pt_processors_for(const struct pt_processors *set, const char *cu
     if (set == NULL || currency == NULL)
         return NULL;
     if (set->route_count == 0)
-        return set->count == 1 ? set->pays[0] : NULL;
+        return sole_processor(set);
     struct pt_pay *any = NULL;
     for (size_t i = 0; i < set->route_count; i++) {
         if (strcmp(set->routes[i].currency, currency) == 0)
@@ -184,4 +211,19 @@ size_t pt_processors_count(const struct pt_processors *set)
 struct pt_pay *pt_processors_at(const struct pt_processors *set, size_t index)
 {
     return set != NULL && index < set->count ? set->pays[index] : NULL;
+}
+
+size_t pt_processors_offered(const struct pt_processors *set, const char *currency,
+                             enum pt_frequency frequency, struct pt_pay **pays, size_t capacity)
+{
+    size_t count = 0;
+    struct pt_pay *routed = pt_processors_for(set, currency);
+    if (routed != NULL && count < capacity && routed->ops->supports(routed, currency, frequency))
+        pays[count++] = routed;
+    for (size_t i = 0; set != NULL && i < set->count && count < capacity; i++) {
+        struct pt_pay *pay = set->pays[i];
+        if (pay != routed && pay->ops->alternative && pay->ops->supports(pay, currency, frequency))
+            pays[count++] = pay;
+    }
+    return count;
 }

@@ -1817,7 +1817,13 @@ static enum pt_status erase_body(struct pg_connection *c, void *p)
                 "(SELECT id FROM pledges WHERE email_hash = $1)",
                 "b", args->hash, hash_size) < 0 ||
         command(c, "DELETE FROM lost_link_requests WHERE email_hash = $1", "b", args->hash,
-                hash_size) < 0)
+                hash_size) < 0 ||
+        /* What the donor typed into their bank's transfer (it may name them):
+         * the amount and date stay in the books, the words go. */
+        command(c,
+                "UPDATE bank_entries SET text = '' WHERE pledge_id IN "
+                "(SELECT id FROM pledges WHERE email_hash = $1)",
+                "b", args->hash, hash_size) < 0)
         return PT_ERR_IO;
     int64_t changed = command(c,
                               "UPDATE pledges SET email_sealed = NULL, email_hash = NULL, "
@@ -1937,6 +1943,166 @@ static enum pt_status pg_sealed_sample(struct pt_store *base, unsigned char **se
     *length = 0;
     struct key_args args = {.sealed = sealed, .length = length};
     return run_op(base, OP_AGAIN, false, sample_body, &args);
+}
+
+/* ------------------------------------------------------------ bank entries */
+
+struct bank_args {
+    const struct pt_bank_entry *entry;
+    struct pt_bank_entry *out;
+    bool *added;
+    const char *key, *state, *pledge_id, *by, *processor;
+    int64_t now, monthly_before, annual_before;
+    size_t limit;
+    pt_store_bank_entry_visitor visit;
+    void *context;
+    char (*ids)[33];
+    size_t *count;
+};
+
+#define BANK_ENTRY_COLUMNS                                                                         \
+    "entry_key, booked, amount_minor, currency, text, state, pledge_id, imported_at, "            \
+    "resolved_at, resolved_by"
+
+static void read_bank_entry(const PGresult *result, int row, struct pt_bank_entry *entry)
+{
+    memset(entry, 0, sizeof(*entry));
+    snprintf(entry->key, sizeof(entry->key), "%s", text_at(result, row, 0));
+    snprintf(entry->booked, sizeof(entry->booked), "%s", text_at(result, row, 1));
+    entry->amount_minor = int_at(result, row, 2);
+    snprintf(entry->currency, sizeof(entry->currency), "%s", text_at(result, row, 3));
+    snprintf(entry->text, sizeof(entry->text), "%s", text_at(result, row, 4));
+    snprintf(entry->state, sizeof(entry->state), "%s", text_at(result, row, 5));
+    snprintf(entry->pledge_id, sizeof(entry->pledge_id), "%s", text_at(result, row, 6));
+    entry->imported_at = int_at(result, row, 7);
+    entry->resolved_at = int_at(result, row, 8);
+    snprintf(entry->resolved_by, sizeof(entry->resolved_by), "%s", text_at(result, row, 9));
+}
+
+static enum pt_status bank_add_body(struct pg_connection *c, void *p)
+{
+    struct bank_args *args = p;
+    const struct pt_bank_entry *entry = args->entry;
+    int64_t changed = command(c,
+                              "INSERT INTO bank_entries (entry_key, booked, amount_minor, "
+                              "currency, text, state, pledge_id, imported_at) VALUES ($1, $2, "
+                              "$3, $4, $5, $6, $7, $8) ON CONFLICT (entry_key) DO NOTHING",
+                              "ssdssssd", entry->key, entry->booked, entry->amount_minor,
+                              entry->currency, entry->text, entry->state, entry->pledge_id,
+                              entry->imported_at);
+    *args->added = changed == 1;
+    return changed < 0 ? PT_ERR_IO : PT_OK;
+}
+
+static enum pt_status pg_bank_entry_add(struct pt_store *base, const struct pt_bank_entry *entry,
+                                        bool *added)
+{
+    struct bank_args args = {.entry = entry, .added = added};
+    /* Keyed: a second try after a lost connection adds nothing twice. */
+    return run_op(base, OP_AGAIN, false, bank_add_body, &args);
+}
+
+static enum pt_status bank_get_body(struct pg_connection *c, void *p)
+{
+    struct bank_args *args = p;
+    PGresult *result = query(c, "SELECT " BANK_ENTRY_COLUMNS " FROM bank_entries WHERE "
+                                "entry_key = $1",
+                             "s", args->key);
+    if (result == NULL)
+        return PT_ERR_IO;
+    enum pt_status status = PT_ERR_NOT_FOUND;
+    if (PQntuples(result) > 0) {
+        read_bank_entry(result, 0, args->out);
+        status = PT_OK;
+    }
+    PQclear(result);
+    return status;
+}
+
+static enum pt_status pg_bank_entry_get(struct pt_store *base, const char *key,
+                                        struct pt_bank_entry *entry)
+{
+    struct bank_args args = {.key = key, .out = entry};
+    return run_op(base, OP_AGAIN, false, bank_get_body, &args);
+}
+
+static enum pt_status bank_each_body(struct pg_connection *c, void *p)
+{
+    struct bank_args *args = p;
+    PGresult *result = query(c,
+                             "SELECT " BANK_ENTRY_COLUMNS " FROM bank_entries WHERE $1 = '' OR "
+                             "state = $1 ORDER BY booked, imported_at, entry_key LIMIT $2",
+                             "sd", args->state != NULL ? args->state : "",
+                             (int64_t)args->limit);
+    if (result == NULL)
+        return PT_ERR_IO;
+    for (int row = 0; row < PQntuples(result); row++) {
+        struct pt_bank_entry entry;
+        read_bank_entry(result, row, &entry);
+        args->visit(args->context, &entry);
+    }
+    PQclear(result);
+    return PT_OK;
+}
+
+static enum pt_status pg_bank_entries_each(struct pt_store *base, const char *state, size_t limit,
+                                           pt_store_bank_entry_visitor visit, void *context)
+{
+    struct bank_args args = {.state = state, .limit = limit, .visit = visit, .context = context};
+    return run_op(base, OP_AGAIN, false, bank_each_body, &args);
+}
+
+static enum pt_status bank_resolve_body(struct pg_connection *c, void *p)
+{
+    struct bank_args *args = p;
+    int64_t changed = command(c,
+                              "UPDATE bank_entries SET state = $1, pledge_id = $2, "
+                              "resolved_by = $3, resolved_at = $4 WHERE entry_key = $5 AND "
+                              "state = 'unmatched'",
+                              "sssds", args->state, args->pledge_id ? args->pledge_id : "",
+                              args->by ? args->by : "", args->now, args->key);
+    if (changed < 0)
+        return PT_ERR_IO;
+    return changed == 1 ? PT_OK : PT_ERR_CONFLICT;
+}
+
+static enum pt_status pg_bank_entry_resolve(struct pt_store *base, const char *key,
+                                            const char *state, const char *pledge_id,
+                                            const char *by, int64_t now)
+{
+    struct bank_args args = {.key = key, .state = state, .pledge_id = pledge_id, .by = by,
+                             .now = now};
+    return run_op(base, OP_ONCE, false, bank_resolve_body, &args);
+}
+
+static enum pt_status overdue_body(struct pg_connection *c, void *p)
+{
+    struct bank_args *args = p;
+    *args->count = 0;
+    PGresult *result = query(c,
+                             "SELECT id FROM (SELECT p.id, p.frequency, coalesce((SELECT "
+                             "max(paid_at) FROM payments WHERE pledge_id = p.id), p.created_at) "
+                             "AS last FROM pledges p WHERE p.processor = $1 AND "
+                             "p.status = 'active') AS due WHERE (frequency = 'monthly' AND "
+                             "last < $2) OR (frequency = 'annual' AND last < $3) "
+                             "ORDER BY last, id",
+                             "sdd", args->processor, args->monthly_before, args->annual_before);
+    if (result == NULL)
+        return PT_ERR_IO;
+    for (int row = 0; row < PQntuples(result) && *args->count < args->limit; row++)
+        snprintf(args->ids[(*args->count)++], 33, "%s", text_at(result, row, 0));
+    PQclear(result);
+    return PT_OK;
+}
+
+static enum pt_status pg_pledges_overdue(struct pt_store *base, const char *processor,
+                                         int64_t monthly_before, int64_t annual_before,
+                                         char (*ids)[33], size_t capacity, size_t *count)
+{
+    struct bank_args args = {.processor = processor, .monthly_before = monthly_before,
+                             .annual_before = annual_before, .ids = ids, .limit = capacity,
+                             .count = count};
+    return run_op(base, OP_AGAIN, false, overdue_body, &args);
 }
 
 /* ---------------------------------------------------------- staff sign-in */
@@ -2439,6 +2605,11 @@ static const struct pt_store_ops postgresql_ops = {
     .login_failure_add = pg_login_failure_add,
     .login_failure_forget = pg_login_failure_forget,
     .login_failures_clear = pg_login_failures_clear,
+    .bank_entry_add = pg_bank_entry_add,
+    .bank_entry_get = pg_bank_entry_get,
+    .bank_entries_each = pg_bank_entries_each,
+    .bank_entry_resolve = pg_bank_entry_resolve,
+    .pledges_overdue = pg_pledges_overdue,
     .close = pg_close,
 };
 

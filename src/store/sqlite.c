@@ -893,6 +893,135 @@ out:
     return status;
 }
 
+/* ------------------------------------------------------------ bank entries */
+
+static enum pt_status sqlite_bank_entry_add(struct pt_store *base,
+                                            const struct pt_bank_entry *entry, bool *added)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    int changed = run(store,
+                      "INSERT INTO bank_entries (entry_key, booked, amount_minor, currency, text, "
+                      "state, pledge_id, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                      "ON CONFLICT (entry_key) DO NOTHING",
+                      "ssdssssd", entry->key, entry->booked, entry->amount_minor,
+                      entry->currency, entry->text, entry->state, entry->pledge_id,
+                      entry->imported_at);
+    pthread_mutex_unlock(&store->lock);
+    *added = changed == 1;
+    return changed < 0 ? PT_ERR_IO : PT_OK;
+}
+
+struct bank_entry_reading {
+    pt_store_bank_entry_visitor visit;
+    void *context;
+};
+
+static void column_copy(sqlite3_stmt *statement, int column, char *out, size_t size)
+{
+    snprintf(out, size, "%s", column_text(statement, column));
+}
+
+#define BANK_ENTRY_COLUMNS                                                                       \
+    "entry_key, booked, amount_minor, currency, text, state, pledge_id, imported_at, "          \
+    "resolved_at, resolved_by"
+
+static void read_bank_entry_row(sqlite3_stmt *statement, struct pt_bank_entry *entry)
+{
+    memset(entry, 0, sizeof(*entry));
+    column_copy(statement, 0, entry->key, sizeof(entry->key));
+    column_copy(statement, 1, entry->booked, sizeof(entry->booked));
+    entry->amount_minor = sqlite3_column_int64(statement, 2);
+    column_copy(statement, 3, entry->currency, sizeof(entry->currency));
+    column_copy(statement, 4, entry->text, sizeof(entry->text));
+    column_copy(statement, 5, entry->state, sizeof(entry->state));
+    column_copy(statement, 6, entry->pledge_id, sizeof(entry->pledge_id));
+    entry->imported_at = sqlite3_column_int64(statement, 7);
+    entry->resolved_at = sqlite3_column_int64(statement, 8);
+    column_copy(statement, 9, entry->resolved_by, sizeof(entry->resolved_by));
+}
+
+static void read_bank_entry(sqlite3_stmt *statement, void *reading)
+{
+    struct bank_entry_reading *r = reading;
+    struct pt_bank_entry entry;
+    read_bank_entry_row(statement, &entry);
+    r->visit(r->context, &entry);
+}
+
+static void keep_bank_entry(void *context, const struct pt_bank_entry *entry)
+{
+    struct pt_bank_entry *out = context;
+    *out = *entry;
+}
+
+static enum pt_status sqlite_bank_entry_get(struct pt_store *base, const char *key,
+                                            struct pt_bank_entry *entry)
+{
+    entry->key[0] = '\0';
+    struct bank_entry_reading reading = {keep_bank_entry, entry};
+    enum pt_status status =
+        visit_rows(base, "reading a bank entry", read_bank_entry, &reading,
+                   "SELECT " BANK_ENTRY_COLUMNS " FROM bank_entries WHERE entry_key = ?", "s",
+                   key);
+    if (status == PT_OK && entry->key[0] == '\0')
+        return PT_ERR_NOT_FOUND;
+    return status;
+}
+
+static enum pt_status sqlite_bank_entries_each(struct pt_store *base, const char *state,
+                                               size_t limit, pt_store_bank_entry_visitor visit,
+                                               void *context)
+{
+    struct bank_entry_reading reading = {visit, context};
+    return visit_rows(base, "listing bank entries", read_bank_entry, &reading,
+                      "SELECT " BANK_ENTRY_COLUMNS " FROM bank_entries WHERE ?1 = '' OR "
+                      "state = ?1 ORDER BY booked, imported_at, entry_key LIMIT ?2",
+                      "sd", state != NULL ? state : "", (int64_t)limit);
+}
+
+static enum pt_status sqlite_bank_entry_resolve(struct pt_store *base, const char *key,
+                                                const char *state, const char *pledge_id,
+                                                const char *by, int64_t now)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    int changed = run(store,
+                      "UPDATE bank_entries SET state = ?, pledge_id = ?, resolved_by = ?, "
+                      "resolved_at = ? WHERE entry_key = ? AND state = 'unmatched'",
+                      "sssds", state, pledge_id != NULL ? pledge_id : "", by != NULL ? by : "",
+                      now, key);
+    pthread_mutex_unlock(&store->lock);
+    if (changed < 0)
+        return PT_ERR_IO;
+    return changed == 1 ? PT_OK : PT_ERR_CONFLICT;
+}
+
+static enum pt_status sqlite_pledges_overdue(struct pt_store *base, const char *processor,
+                                             int64_t monthly_before, int64_t annual_before,
+                                             char (*ids)[33], size_t capacity, size_t *count)
+{
+    struct sqlite_store *store = from(base);
+    *count = 0;
+    pthread_mutex_lock(&store->lock);
+    sqlite3_stmt *statement = prepare_with(
+        store,
+        "SELECT id FROM (SELECT p.id, p.frequency, coalesce((SELECT max(paid_at) FROM payments "
+        "WHERE pledge_id = p.id), p.created_at) AS last FROM pledges p WHERE p.processor = ? "
+        "AND p.status = 'active') WHERE (frequency = 'monthly' AND last < ?) OR "
+        "(frequency = 'annual' AND last < ?) ORDER BY last, id",
+        "sdd", processor, monthly_before, annual_before);
+    enum pt_status status = statement != NULL ? PT_OK : PT_ERR_IO;
+    int step = SQLITE_DONE;
+    while (status == PT_OK && (step = sqlite3_step(statement)) == SQLITE_ROW && *count < capacity)
+        snprintf(ids[(*count)++], 33, "%s", column_text(statement, 0));
+    if (status == PT_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+        status = fail(store, "finding overdue pledges");
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
 /* ------------------------------------------------------ lost-link requests */
 
 static enum pt_status sqlite_lost_request_add(struct pt_store *base,
@@ -1500,7 +1629,13 @@ static enum pt_status erase_donor(struct sqlite_store *store, const unsigned cha
             "(SELECT id FROM pledges WHERE email_hash = ?)",
             "b", email_hash, hash_size) < 0 ||
         run(store, "DELETE FROM lost_link_requests WHERE email_hash = ?", "b", email_hash,
-            hash_size) < 0) {
+            hash_size) < 0 ||
+        /* What the donor typed into their bank's transfer (it may name
+         * them): the amount and date stay in the books, the words go. */
+        run(store,
+            "UPDATE bank_entries SET text = '' WHERE pledge_id IN "
+            "(SELECT id FROM pledges WHERE email_hash = ?)",
+            "b", email_hash, hash_size) < 0) {
         status = PT_ERR_IO;
         goto rollback;
     }
@@ -2002,6 +2137,11 @@ static const struct pt_store_ops sqlite_ops = {
     .outbox_add = sqlite_outbox_add,
     .outbox_done = sqlite_outbox_done,
     .outbox_release = sqlite_outbox_release,
+    .bank_entry_add = sqlite_bank_entry_add,
+    .pledges_overdue = sqlite_pledges_overdue,
+    .bank_entry_get = sqlite_bank_entry_get,
+    .bank_entries_each = sqlite_bank_entries_each,
+    .bank_entry_resolve = sqlite_bank_entry_resolve,
     .magic_link_add = sqlite_magic_link_add,
     .magic_link_use = sqlite_magic_link_use,
     .lost_request_add = sqlite_lost_request_add,

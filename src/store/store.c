@@ -434,3 +434,37 @@ enum pt_status pt_store_load_catalog(struct pt_store *store,
     pt_store_documents_dispose(&documents);
     return status;
 }
+
+enum pt_status pt_store_bank_entry_add(struct pt_store *store, const struct pt_bank_entry *entry,
+                                       bool *added)
+{
+    return store->ops->bank_entry_add(store, entry, added);
+}
+
+enum pt_status pt_store_bank_entry_get(struct pt_store *store, const char *key,
+                                       struct pt_bank_entry *entry)
+{
+    return store->ops->bank_entry_get(store, key, entry);
+}
+
+enum pt_status pt_store_bank_entries_each(struct pt_store *store, const char *state,
+                                          size_t limit, pt_store_bank_entry_visitor visit,
+                                          void *context)
+{
+    return store->ops->bank_entries_each(store, state, limit, visit, context);
+}
+
+enum pt_status pt_store_bank_entry_resolve(struct pt_store *store, const char *key,
+                                           const char *state, const char *pledge_id,
+                                           const char *by, int64_t now)
+{
+    return store->ops->bank_entry_resolve(store, key, state, pledge_id, by, now);
+}
+
+enum pt_status pt_store_pledges_overdue(struct pt_store *store, const char *processor,
+                                        int64_t monthly_before, int64_t annual_before,
+                                        char (*ids)[33], size_t capacity, size_t *count)
+{
+    return store->ops->pledges_overdue(store, processor, monthly_before, annual_before, ids,
+                                       capacity, count);
+}

@@ -37,7 +37,7 @@ const paeth = (a, b, c) => {
 };
 
 /** Decodes to {width, height, rgb: Buffer (3 bytes a pixel)}. */
-function decode(png) {
+export function decodePng(png) {
     if (!png.subarray(0, 8).equals(SIGNATURE)) throw new Error('not a PNG');
     const all = chunks(png);
     const ihdr = all.find((c) => c.type === 'IHDR').data;
@@ -67,7 +67,7 @@ function decode(png) {
 
 /** The PNG as a palette PNG (at most 256 colours). */
 export function paletteCompress(png, { colours = 256 } = {}) {
-    const { width, height, rgb } = decode(png);
+    const { width, height, rgb } = decodePng(png);
     const counts = new Map();
     for (let i = 0; i < rgb.length; i += 3) {
         const key = (rgb[i] << 16) | (rgb[i + 1] << 8) | rgb[i + 2];

@@ -271,15 +271,18 @@ test('the dashboard shows the pledge, its processor and its payments; erasing th
     const session = await signedIn(patron, 'desk@standin-times.example', undefined, '/dashboard/donors');
     const found = await session.post('/dashboard/donors/find', { email });
     assert.equal(found.status, 200);
-    assert.match(found.body, /<td>Mollie<\/td>/);
+    assert.match(found.body, /<td data-label="Processor">Mollie<\/td>/);
     const page = await session.get(`/dashboard/donors/pledge/${p.pledgeId}`);
     assert.match(page.body, /<dt>Processor<\/dt><dd>Mollie<\/dd>/);
     assert.match(page.body, new RegExp(p.paymentId));
     const reports = await session.get('/dashboard/reports');
     assert.equal(reports.status, 200);
     assert.match(reports.body, /<caption>Payments by processor<\/caption>/);
-    assert.match(reports.body, /<th scope="row">Mollie<\/th><td>EUR<\/td><td class="num">\d+<\/td>/, 'the reports show what Mollie took in euros');
-    assert.match(reports.body, /<th scope="row">Mollie<\/th><td>EUR<\/td><td class="num">\d+<\/td><td class="num">[\d,.]+<\/td><td class="num">5\.00<\/td>/, 'and the €5 that came back');
+    // Each cell names its column (data-label) for the phone's cards.
+    const cell = (label, value) => `<t[dh] [^>]*data-label="${label}">${value}</t[dh]>`;
+    const row = (...cells) => new RegExp(cells.join(''));
+    assert.match(reports.body, row(cell('Processor', 'Mollie'), cell('Currency', 'EUR'), cell('Payments', '\\d+')), 'the reports show what Mollie took in euros');
+    assert.match(reports.body, row(cell('Processor', 'Mollie'), cell('Currency', 'EUR'), cell('Payments', '\\d+'), cell('Received', '[\\d,.]+'), cell('Came back', '5\\.00')), 'and the €5 that came back');
     const exported = await session.post('/dashboard/donors/export', { email });
     const data = JSON.parse(exported.body);
     assert.equal(data.pledges[0].processor_customer, customer);

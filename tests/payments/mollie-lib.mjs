@@ -10,13 +10,14 @@ export { startMollie };
 export const MOLLIE_KEY = 'test_patronMollieStandinKey0123456789ab';
 
 /** patron with Mollie for every currency (or the routes given), the stand-in's
- * webhooks pointed at patron. */
-export async function startMolliePatron({ mollie, smtp = null, config = {}, label = 'mollie', stripe = null, env = {} } = {}) {
+ * webhooks pointed at patron; seedDemo loads the demo campaign. */
+export async function startMolliePatron({ mollie, smtp = null, config = {}, label = 'mollie', stripe = null, env = {}, seedDemo = false } = {}) {
     const patron = await startPatron({
         stripe,
         smtp,
         label,
         env,
+        seedDemo,
         config: {
             mollie_api_base: mollie.url,
             mollie_api_key: MOLLIE_KEY,

@@ -63,6 +63,13 @@ struct pt_config {
     char *mollie_api_key;        /* "" = no Mollie; "test_..." or "live_..." */
     int mollie_timeout;
     int mollie_reader_timeout;
+    char *bank_iban;             /* "" = no bank transfers; the account readers transfer to */
+    char *bank_holder;           /* the account holder's name, as the bank has it */
+    char *bank_bic;              /* "" = left out (transfers within SEPA need none) */
+    char *bank_name;             /* the bank's name, shown to readers; may be "" */
+    char *bank_currency;         /* the account's currency: "EUR" */
+    char *bank_csv_columns;      /* how the bank's CSV export names its columns */
+    int bank_lapse_days;         /* a monthly transfer not seen for this long has lapsed */
     char *currency_processors;   /* "EUR=mollie, *=stripe"; "" = the one processor for all */
     char *currencies;            /* offered on the support page: "USD, EUR, GBP, CHF, JPY" */
     int manage_link_days;

@@ -231,6 +231,32 @@ enum pt_msg {
     PT_MSG_MAGIC_CONTINUE,
     PT_MSG_MAGIC_EXPIRED,
     PT_MSG_MAGIC_ASK_NEW,
+    /* the support page's choice of rail */
+    PT_MSG_RAIL_LEGEND,
+    PT_MSG_RAIL_ONLINE, /* (format: the processor's name) */
+    PT_MSG_RAIL_UNKNOWN,
+    PT_MSG_PAGE_EMAIL_OPTIONAL,
+    /* a bank transfer: what to transfer, on the thank-you and manage pages */
+    PT_MSG_BANK_RAIL,
+    PT_MSG_BANK_HEADING,
+    PT_MSG_BANK_ONCE,    /* (format: the amount) */
+    PT_MSG_BANK_MONTHLY, /* (format: the amount) */
+    PT_MSG_BANK_ANNUAL,  /* (format: the amount) */
+    PT_MSG_BANK_HOLDER,
+    PT_MSG_BANK_IBAN,
+    PT_MSG_BANK_BIC,
+    PT_MSG_BANK_BANK,
+    PT_MSG_BANK_AMOUNT,
+    PT_MSG_BANK_REFERENCE,
+    PT_MSG_BANK_REFERENCE_HELP,
+    PT_MSG_BANK_QR,
+    PT_MSG_BANK_STANDING_ORDER,
+    PT_MSG_BANK_PRIVACY, /* (format: the account holder) */
+    PT_MSG_BANK_ARRIVED,
+    PT_MSG_BANK_MANAGE,
+    PT_MSG_PLEDGE_EMAIL_LAPSED_SUBJECT,
+    PT_MSG_PLEDGE_EMAIL_LAPSED_LEAD,
+    PT_MSG_PLEDGE_EMAIL_RAIL,
 
     PT_MSG_COUNT
 };

@@ -95,6 +95,9 @@ enum pt_status pt_dash_audit(struct pt_dash *dash, const char *action, const cha
 
 /* A moment as the dashboard shows it: "2027-01-15 09:30:00 UTC". */
 void pt_dash_format_time(int64_t at, char out[32]);
+/* An amount in minor units as staff read it ("€5", "$3.50"), or the minor
+ * units and the code of a currency patron does not know. */
+void pt_dash_amount(struct pt_buf *out, int64_t minor, const char *currency);
 
 /* One CSV field, quoted when it must be (RFC 4180); cells that a spreadsheet
  * would run as a formula ('=', '+', '-', '@' first) are prefixed with '. */

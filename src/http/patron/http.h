@@ -54,6 +54,8 @@ struct pt_request {
     size_t form_capacity;
     size_t form_last_length;    /* the HTTP layer's own: the last value's length and room, */
     size_t form_last_capacity;  /* so a value sent in pieces grows in place */
+    size_t form_value_max;      /* for an uploaded file: PT_FORM_VALUE_MAX, or the route's
+                                   body limit when larger (a staff page's statement) */
     bool form_invalid;          /* the form body could not be decoded */
     bool form_too_large;        /* ... because it had too many fields or too long a value */
     struct pt_arena *arena;     /* freed when the answer has been sent */

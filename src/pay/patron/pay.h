@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "patron/buf.h"
 #include "patron/catalog.h"
 #include "patron/status.h"
 
@@ -129,6 +130,11 @@ struct pt_pay_ops {
     bool return_names_checkout;   /* success_url may carry {CHECKOUT_SESSION_ID} */
     bool asks_email;              /* its checkout asks the donor's address; else the support
                                      page does */
+    bool email_optional;          /* the support page may take no address at all: the rail
+                                     needs none to take the money (a bank transfer) */
+    bool alternative;             /* a rail offered beside the processor that charges the
+                                     currency (a bank transfer), chosen by the reader, not
+                                     by currency_processors unless a route names it */
     /* Whether it can charge this currency at this frequency at all. */
     bool (*supports)(const struct pt_pay *pay, const char *currency,
                      enum pt_frequency frequency);
@@ -182,6 +188,15 @@ struct pt_pay_ops {
     enum pt_status (*verify_webhook)(struct pt_pay *pay, const char *signature_header,
                                      const char *body, size_t length, int64_t now,
                                      struct pt_pay_event *event, char *error, size_t error_size);
+    /* The rail's name for readers in their language ("Bank transfer"); NULL
+     * for a processor whose checkout takes cards and the like. */
+    const char *(*rail_name)(const char *language);
+    /* What the donor does themselves to pay a pledge whose checkout takes
+     * no money (a bank transfer's account, reference and QR code), as HTML
+     * for the thank-you and manage pages in the pledge's language; NULL for
+     * a processor whose checkout takes the payment. */
+    void (*instructions)(const struct pt_pay *pay, const struct pt_pay_pledge *pledge,
+                         const char *reference, const char *language, struct pt_buf *html);
     void (*free)(struct pt_pay *pay);
 };
 
@@ -240,6 +255,22 @@ enum pt_status pt_pay_mollie_parse_payment(const char *body, size_t length, int6
  * decimals. */
 enum pt_status pt_pay_mollie_parse_amount(const char *value, const char *currency,
                                           int64_t *minor);
+
+/* The newsroom's account that readers transfer to. */
+struct pt_bank_settings {
+    const char *holder;   /* the account holder's name, as the bank has it */
+    const char *iban;     /* checked with pt_sepa_iban_check */
+    const char *bic;      /* "" when the newsroom leaves it out (within SEPA) */
+    const char *bank;     /* the bank's name, shown to the reader; may be "" */
+    const char *currency; /* the account's currency: the one currency it takes */
+};
+
+/* The bank-transfer rail: a pledge's "checkout" is its reference code and
+ * the thank-you page shows what to transfer; the money is seen when the
+ * newsroom imports its statement (reconcile.h). PT_ERR_INVALID with the
+ * reason for settings that cannot work (an IBAN whose check fails). */
+enum pt_status pt_pay_bank_new(const struct pt_bank_settings *settings, struct pt_pay **pay,
+                               char *error, size_t error_size);
 
 /* Wrappers so that callers read plain calls. */
 static inline void pt_pay_free(struct pt_pay *pay)

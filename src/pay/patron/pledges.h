@@ -49,6 +49,9 @@ struct pt_pledge_request {
     const char *email;      /* typed on the support page when the processor's checkout
                                asks none; sealed at once. NULL or "" for none */
     const char *method;     /* the way to pay the reader chose there, or NULL */
+    const char *rail;       /* the processor the reader chose among those offered for the
+                               currency and frequency ("bank"), or NULL for the one that
+                               charges the currency */
 };
 
 /* Records a new pledge as pending, then (with a processor for its currency)

@@ -10,7 +10,7 @@
 #include "patron/pay.h"
 #include "patron/status.h"
 
-#define PT_PROCESSORS_MAX 4
+#define PT_PROCESSORS_MAX 6
 
 struct pt_processors;
 
@@ -25,7 +25,9 @@ enum pt_status pt_processors_add(struct pt_processors *set, struct pt_pay *pay, 
 
 /* Which processor charges which currency: "EUR=mollie, *=stripe" (the
  * currency "*" for every other). Empty: one processor charges all, and two
- * or more without routes are refused, since nobody said which is which.
+ * or more without routes are refused, since nobody said which is which;
+ * rails offered beside them (a bank transfer) do not count, and charge by
+ * themselves only when a route names them or nothing else is configured.
  * PT_ERR_INVALID with the reason for a route that names no configured
  * processor or no currency. */
 enum pt_status pt_processors_route(struct pt_processors *set, const char *routes, char *error,
@@ -42,6 +44,13 @@ struct pt_pay *pt_processors_for(const struct pt_processors *set, const char *cu
 
 /* The processor of that name ("stripe"); NULL when it is not configured. */
 struct pt_pay *pt_processors_named(const struct pt_processors *set, const char *name);
+
+/* The rails a reader may choose between for a pledge of the currency and
+ * frequency: the processor that charges it first, then each rail offered
+ * beside it (pt_pay_ops.alternative) that takes it. Copies at most
+ * capacity and returns how many. */
+size_t pt_processors_offered(const struct pt_processors *set, const char *currency,
+                             enum pt_frequency frequency, struct pt_pay **pays, size_t capacity);
 
 /* The processors in the order they were added, for listing them. */
 size_t pt_processors_count(const struct pt_processors *set);

@@ -101,6 +101,22 @@ struct pt_ledger_result {
     bool reversal_recorded;
 };
 
+/* A bank statement's credit entry as the store keeps it (bank_entries). */
+#define PT_BANK_ENTRY_KEY_SIZE 72
+#define PT_BANK_ENTRY_TEXT_SIZE 504
+struct pt_bank_entry {
+    char key[PT_BANK_ENTRY_KEY_SIZE];   /* the bank's reference for the entry, or a digest */
+    char booked[11];                    /* YYYY-MM-DD */
+    int64_t amount_minor;
+    char currency[4];
+    char text[PT_BANK_ENTRY_TEXT_SIZE]; /* the remittance text */
+    char state[12];                     /* "matched", "unmatched" or "ignored" */
+    char pledge_id[33];                 /* "" unless matched */
+    int64_t imported_at;
+    int64_t resolved_at;                /* 0 until a person resolved it */
+    char resolved_by[128];              /* who, for the audit */
+};
+
 /* An email waiting in the outbox. */
 struct pt_outbox_item {
     int64_t id;
@@ -231,6 +247,7 @@ typedef void (*pt_store_audit_visitor)(void *context, const struct pt_store_audi
 
 typedef void (*pt_store_document_visitor)(void *context, const char *id, const char *document);
 typedef void (*pt_store_count_visitor)(void *context, const struct pt_event_count *count);
+typedef void (*pt_store_bank_entry_visitor)(void *context, const struct pt_bank_entry *entry);
 
 struct pt_store_ops {
     const char *name;
@@ -344,6 +361,18 @@ struct pt_store_ops {
     enum pt_status (*login_failures_clear)(struct pt_store *store,
                                            const unsigned char account[32],
                                            const unsigned char *client);
+    enum pt_status (*bank_entry_add)(struct pt_store *store, const struct pt_bank_entry *entry,
+                                     bool *added);
+    enum pt_status (*bank_entry_get)(struct pt_store *store, const char *key,
+                                     struct pt_bank_entry *entry);
+    enum pt_status (*bank_entries_each)(struct pt_store *store, const char *state, size_t limit,
+                                        pt_store_bank_entry_visitor visit, void *context);
+    enum pt_status (*bank_entry_resolve)(struct pt_store *store, const char *key,
+                                         const char *state, const char *pledge_id,
+                                         const char *by, int64_t now);
+    enum pt_status (*pledges_overdue)(struct pt_store *store, const char *processor,
+                                      int64_t monthly_before, int64_t annual_before,
+                                      char (*ids)[33], size_t capacity, size_t *count);
     void (*close)(struct pt_store *store);
 };
 
@@ -444,6 +473,33 @@ enum pt_status pt_store_pledges_by_email(struct pt_store *store, const unsigned 
                                          char (*ids)[33], size_t capacity, size_t *count);
 enum pt_status pt_store_pledge_set_checkout(struct pt_store *store, const char *id,
                                             const char *processor, const char *checkout_id);
+/* Bank statement entries (the bank-transfer rail). Adds an entry unless one
+ * with its key is there (*added says which: importing a statement again
+ * adds nothing). */
+enum pt_status pt_store_bank_entry_add(struct pt_store *store, const struct pt_bank_entry *entry,
+                                       bool *added);
+/* PT_ERR_NOT_FOUND when no entry has the key. */
+enum pt_status pt_store_bank_entry_get(struct pt_store *store, const char *key,
+                                       struct pt_bank_entry *entry);
+/* The entries in a state ("unmatched"; NULL for all), oldest booking first,
+ * at most limit of them. */
+enum pt_status pt_store_bank_entries_each(struct pt_store *store, const char *state,
+                                          size_t limit, pt_store_bank_entry_visitor visit,
+                                          void *context);
+/* An unmatched entry matched to a pledge ("matched") or marked as no
+ * donation ("ignored") by a person: PT_ERR_CONFLICT when it is not
+ * unmatched any more (two people at once, or a second click). */
+enum pt_status pt_store_bank_entry_resolve(struct pt_store *store, const char *key,
+                                           const char *state, const char *pledge_id,
+                                           const char *by, int64_t now);
+
+/* The active monthly (annual) pledges of a processor whose last payment,
+ * or start when none came, is before monthly_before (annual_before): a
+ * standing order that stopped without a word. At most capacity ids. */
+enum pt_status pt_store_pledges_overdue(struct pt_store *store, const char *processor,
+                                        int64_t monthly_before, int64_t annual_before,
+                                        char (*ids)[33], size_t capacity, size_t *count);
+
 /* Applies one change in one transaction: the event id is stored under a
  * unique key first (a second delivery is a duplicate and changes nothing),
  * history rows are appended for state and amount changes, payments and

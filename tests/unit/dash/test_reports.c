@@ -762,7 +762,8 @@ Test(reports, the_page_has_every_table_accessibly_and_the_charts_data)
                                     "class=\"num\" data-label=\"RPM\">15.00</td>"),
                        "%s", page);
     cr_assert_not_null(strstr(page, "<tfoot><tr><th scope=\"row\" data-label=\"Campaign\">All</th>"));
-    cr_assert_eq(occurrences(page, "class=\"dash-table-wrap reports-cards\""), 4);
+    /* The four tables of the statistics, and the payments by processor. */
+    cr_assert_eq(occurrences(page, "class=\"dash-table-wrap reports-cards\""), 5);
     /* The verdict: too little data (2 pledges < 5). */
     cr_assert_not_null(strstr(page, ">1,000 / 1,000</td><td class=\"num\" "
                                     "data-label=\"Pledges (control / variant)\">0 / 2</td>"),

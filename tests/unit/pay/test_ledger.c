@@ -382,7 +382,7 @@ static struct pt_pledge_record pledge_now(const char *id)
 static void monthly_pledge(char id[33])
 {
     struct pt_pledge_request request = {
-        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL};
+        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL, NULL};
     char url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -443,7 +443,7 @@ static void apply_ok(const struct pt_pay_event *e, int64_t now, struct pt_ledger
 Test(ledger, creating_a_pledge_stores_it_pending_and_asks_for_one_checkout)
 {
     struct pt_pledge_request request = {
-        PT_FREQUENCY_ANNUAL, 12000, "EUR", "spring", "b", "ru", "https://news.example/article", NULL, NULL};
+        PT_FREQUENCY_ANNUAL, 12000, "EUR", "spring", "b", "ru", "https://news.example/article", NULL, NULL, NULL};
     char id[33], url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -476,7 +476,7 @@ Test(ledger, creating_a_pledge_stores_it_pending_and_asks_for_one_checkout)
 Test(ledger, without_a_processor_the_pledge_is_stored_and_nothing_is_asked)
 {
     ledger.processors = NULL;
-    struct pt_pledge_request request = {PT_FREQUENCY_ONE_OFF, 700, "USD", NULL, NULL, "en", NULL, NULL, NULL};
+    struct pt_pledge_request request = {PT_FREQUENCY_ONE_OFF, 700, "USD", NULL, NULL, "en", NULL, NULL, NULL, NULL};
     char id[33], url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -492,7 +492,7 @@ Test(ledger, a_refused_checkout_leaves_a_pending_pledge_that_no_checkout_names)
 {
     fake.checkout_answer = PT_ERR_IO;
     struct pt_pledge_request request = {
-        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL};
+        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL, NULL};
     char id[33], url[PT_PAY_URL_MAX], error[256] = "";
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -511,7 +511,7 @@ Test(ledger, a_pledge_the_store_refuses_never_reaches_the_processor)
 {
     wrapper.fail_writes = true;
     struct pt_pledge_request request = {
-        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL};
+        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL, NULL};
     char id[33] = "x", url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -880,7 +880,7 @@ Test(ledger, a_lost_link_request_queues_a_hash_and_the_sender_answers_it)
 static void first_payment_pledge(char id[33])
 {
     struct pt_pledge_request request = {PT_FREQUENCY_MONTHLY, 500, "EUR", "spring", "a", "en",
-                                         NULL, "Donor@Example.org", "ideal"};
+                                         NULL, "Donor@Example.org", "ideal", NULL};
     char url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -936,7 +936,7 @@ Test(ledger, an_address_typed_on_the_support_page_is_sealed_with_the_pledge)
 Test(ledger, a_bad_typed_address_stores_nothing_and_asks_no_processor)
 {
     struct pt_pledge_request request = {PT_FREQUENCY_MONTHLY, 500, "EUR", NULL, NULL, "en",
-                                         NULL, "not an address", NULL};
+                                         NULL, "not an address", NULL, NULL};
     char id[33], url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -949,7 +949,7 @@ Test(ledger, a_bad_typed_address_stores_nothing_and_asks_no_processor)
 Test(ledger, a_currency_no_processor_charges_and_an_amount_below_its_minimum_are_refused)
 {
     struct pt_pledge_request request = {PT_FREQUENCY_ONE_OFF, 500, "XXX", NULL, NULL, "en",
-                                        NULL, NULL, NULL};
+                                        NULL, NULL, NULL, NULL};
     char id[33], url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
