@@ -452,13 +452,15 @@ static int send_reminders(const struct pt_config *config, struct pt_store *store
 
 /* The monthly crypto pledges' round (crypto_months.c), at most every ten
  * minutes, on the outbox's thread so that its emails go out right after. */
-static int64_t crypto_months_last_run = INT64_MIN;
+static bool crypto_months_ran;
+static int64_t crypto_months_last_run;
 
 static void run_crypto_months(struct pt_app *app, int64_t now)
 {
     if (pt_processors_named(app->processors, "btcpay") == NULL ||
-        (now >= crypto_months_last_run && now - crypto_months_last_run < 600))
+        (crypto_months_ran && now >= crypto_months_last_run && now - crypto_months_last_run < 600))
         return;
+    crypto_months_ran = true;
     crypto_months_last_run = now;
     struct pt_crypto_months_report report;
     if (pt_crypto_months_run(app->ledger, "btcpay", now, &report) != PT_OK)

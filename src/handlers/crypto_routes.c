@@ -45,7 +45,8 @@ void pt_crypto_routes_month(struct pt_app *app, struct pt_request *request,
                                           sizeof(error));
         if (status == PT_OK) {
             pt_response_text(request, response, 303, "text/plain", "", 0);
-            pt_response_header(response, "Location", url);
+            pt_response_header(response, "Location",
+                               pt_arena_strndup(request->arena, url, strlen(url)));
             pt_response_header(response, "Cache-Control", "no-store");
             return;
         }
