@@ -1,12 +1,15 @@
 -- A monthly (or annual) crypto pledge's email with the link that makes its
 -- period's BTCPay invoice (crypto_months.c): one more kind of outbox email.
 -- SQLite cannot change a CHECK constraint in place, so the table is made
--- again with the same rows and indexes.
+-- again with the same rows and indexes. It follows 014_bank_entries (on
+-- main), which rebuilt the table for 'lapsed' with ids never reused
+-- (AUTOINCREMENT): both stay as they are here, with or without it.
+PRAGMA defer_foreign_keys = ON;
 CREATE TABLE outbox_new (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     pledge_id TEXT NOT NULL REFERENCES pledges (id),
-    kind TEXT NOT NULL
-        CHECK (kind IN ('thanks', 'receipt', 'failed', 'cancelled', 'magic', 'crypto_month')),
+    kind TEXT NOT NULL CHECK (kind IN ('thanks', 'receipt', 'failed', 'cancelled', 'magic',
+                                       'lapsed', 'crypto_month')),
     data TEXT NOT NULL DEFAULT '{}',
     created_at INTEGER NOT NULL,
     sent_at INTEGER,
