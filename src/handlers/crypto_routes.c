@@ -27,7 +27,8 @@ void pt_crypto_routes_month(struct pt_app *app, struct pt_request *request,
         pt_crypto_months_check_token(&app->crypto, token, now, pledge_id, &period);
     if (status == PT_OK)
         status = pt_store_pledge_get(app->store, pledge_id, &pledge);
-    enum pt_lang lang = pt_i18n_lang(status == PT_OK ? pledge.language : pt_http_query(request, "lang"));
+    enum pt_lang lang =
+        pt_i18n_lang(status == PT_OK ? pledge.language : pt_http_query(request, "lang"));
     int status_code = 200;
     enum pt_msg says = PT_MSG_COUNT; /* COUNT: the form */
     char url[PT_PAY_URL_MAX] = "";
@@ -52,8 +53,8 @@ void pt_crypto_routes_month(struct pt_app *app, struct pt_request *request,
         }
         pt_log(PT_LOG_ERROR, "a crypto invoice could not be made: %s", error);
         status_code = status == PT_ERR_CONFLICT ? 409 : 503;
-        says = status == PT_ERR_CONFLICT ? PT_MSG_CRYPTO_MONTH_ENDED
-                                         : PT_MSG_CRYPTO_MONTH_UNAVAILABLE;
+        says =
+            status == PT_ERR_CONFLICT ? PT_MSG_CRYPTO_MONTH_ENDED : PT_MSG_CRYPTO_MONTH_UNAVAILABLE;
     }
     struct pt_buf body;
     pt_buf_init(&body);

@@ -39,7 +39,7 @@
 
 struct btcpay {
     struct pt_pay super;
-    char *url;            /* "https://pay.example", no trailing slash */
+    char *url; /* "https://pay.example", no trailing slash */
     char *store_id;
     char *api_key;
     char *webhook_secret;
@@ -342,9 +342,8 @@ enum pt_status pt_pay_btcpay_parse_invoice(const char *body, size_t length, int6
 
 /* One call to the Greenfield API under the store's path. On success
  * *answer holds the parsed JSON (the caller decrefs). */
-static enum pt_status call(struct btcpay *btcpay, int seconds, const char *method,
-                           const char *path, const json_t *body, json_t **answer, char *error,
-                           size_t error_size)
+static enum pt_status call(struct btcpay *btcpay, int seconds, const char *method, const char *path,
+                           const json_t *body, json_t **answer, char *error, size_t error_size)
 {
     *answer = NULL;
     struct pt_buf url, received, authorization;
@@ -380,14 +379,13 @@ static enum pt_status call(struct btcpay *btcpay, int seconds, const char *metho
         snprintf(error, error_size, "BTCPay answered %ld: %.200s", status,
                  message ? message : "no message");
         json_decref(parsed);
-        result = status == 404 ? PT_ERR_NOT_FOUND
+        result = status == 404                    ? PT_ERR_NOT_FOUND
                  : status >= 500 || status == 429 ? PT_ERR_IO
                                                   : PT_ERR_INVALID;
         goto out;
     }
     if (parsed == NULL) {
-        snprintf(error, error_size, "BTCPay answered %ld with something that is not JSON",
-                 status);
+        snprintf(error, error_size, "BTCPay answered %ld with something that is not JSON", status);
         result = PT_ERR_IO;
         goto out;
     }
@@ -411,8 +409,8 @@ static enum pt_status read_invoice(struct btcpay *btcpay, int seconds, const cha
     struct pt_buf path;
     pt_buf_init(&path);
     pt_buf_printf(&path, "/invoices/%s", id);
-    enum pt_status status = call(btcpay, seconds, "GET", path.data, NULL, invoice, error,
-                                 error_size);
+    enum pt_status status =
+        call(btcpay, seconds, "GET", path.data, NULL, invoice, error, error_size);
     pt_buf_dispose(&path);
     if (status == PT_OK && !json_is_object(*invoice)) {
         json_decref(*invoice);
@@ -435,9 +433,9 @@ static enum pt_status read_invoice(struct btcpay *btcpay, int seconds, const cha
 
 /* An open or paid invoice already made for the pledge's month, so that a
  * link opened twice (or by a mail scanner) makes one invoice. */
-static enum pt_status find_month_invoice(struct btcpay *btcpay, const char *pledge_id,
-                                         int period, struct pt_pay_checkout *checkout,
-                                         bool *found, char *error, size_t error_size)
+static enum pt_status find_month_invoice(struct btcpay *btcpay, const char *pledge_id, int period,
+                                         struct pt_pay_checkout *checkout, bool *found, char *error,
+                                         size_t error_size)
 {
     *found = false;
     struct pt_buf path;
@@ -451,7 +449,8 @@ static enum pt_status find_month_invoice(struct btcpay *btcpay, const char *pled
         return status;
     size_t index;
     const json_t *invoice;
-    json_array_foreach(list, index, invoice) {
+    json_array_foreach(list, index, invoice)
+    {
         const char *state = json_string_value(json_object_get(invoice, "status"));
         if (metadata_period(invoice) != period || state == NULL ||
             strcmp(metadata_string(invoice, "orderId"), pledge_id) != 0 ||
@@ -459,8 +458,7 @@ static enum pt_status find_month_invoice(struct btcpay *btcpay, const char *pled
              strcmp(state, "Settled") != 0))
             continue;
         copy_string(checkout->id, sizeof(checkout->id), json_object_get(invoice, "id"));
-        copy_string(checkout->url, sizeof(checkout->url),
-                    json_object_get(invoice, "checkoutLink"));
+        copy_string(checkout->url, sizeof(checkout->url), json_object_get(invoice, "checkoutLink"));
         *found = is_invoice_id(checkout->id) && strncmp(checkout->url, "http", 4) == 0;
         if (*found)
             break;
@@ -505,8 +503,8 @@ static enum pt_status create_checkout(struct pt_pay *pay,
         json_object_set_new(json_object_get(body, "checkout"), "defaultLanguage",
                             json_string("en"));
     json_t *answer = NULL;
-    enum pt_status status = call(btcpay, btcpay->reader_timeout_seconds, "POST", "/invoices",
-                                 body, &answer, error, error_size);
+    enum pt_status status = call(btcpay, btcpay->reader_timeout_seconds, "POST", "/invoices", body,
+                                 &answer, error, error_size);
     json_decref(body);
     if (status)
         return status;
@@ -535,8 +533,7 @@ static enum pt_status read_session(struct pt_pay *pay, const char *id,
     const char *pledge_id = metadata_string(invoice, "orderId");
     snprintf(session->pledge_id, sizeof(session->pledge_id), "%s",
              is_pledge_id(pledge_id) ? pledge_id : "");
-    copy_string(session->currency, sizeof(session->currency),
-                json_object_get(invoice, "currency"));
+    copy_string(session->currency, sizeof(session->currency), json_object_get(invoice, "currency"));
     if (pt_pay_btcpay_parse_amount(json_string_value(json_object_get(invoice, "amount")),
                                    session->currency, &session->amount_total) != PT_OK)
         session->amount_total = 0;
@@ -545,7 +542,9 @@ static enum pt_status read_session(struct pt_pay *pay, const char *id,
     bool settled = strcmp(state, "Settled") == 0;
     bool ended = strcmp(state, "Expired") == 0 || strcmp(state, "Invalid") == 0;
     snprintf(session->status, sizeof(session->status), "%s",
-             settled ? "complete" : ended ? "expired" : "open");
+             settled ? "complete"
+             : ended ? "expired"
+                     : "open");
     snprintf(session->payment_status, sizeof(session->payment_status), "%s",
              settled ? "paid" : "unpaid");
     enum pt_frequency frequency = PT_FREQUENCY_ONE_OFF;
@@ -587,8 +586,8 @@ static enum pt_status read_subscription(struct pt_pay *pay, const char *customer
  * made for the ledger's amount, and a paused or cancelled pledge is sent
  * no link. */
 static enum pt_status change_amount(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
-                                    int64_t amount_minor, const char *idempotency_key,
-                                    char *error, size_t error_size)
+                                    int64_t amount_minor, const char *idempotency_key, char *error,
+                                    size_t error_size)
 {
     (void)pay, (void)pledge, (void)amount_minor, (void)idempotency_key, (void)error;
     (void)error_size;
@@ -616,8 +615,9 @@ static enum pt_status portal(struct pt_pay *pay, const struct pt_pay_pledge *ple
                              size_t error_size)
 {
     (void)pay, (void)pledge, (void)return_url, (void)url, (void)url_size;
-    snprintf(error, error_size, "a crypto pledge has no payment method to change: each "
-                                "month's invoice is paid from any wallet");
+    snprintf(error, error_size,
+             "a crypto pledge has no payment method to change: each "
+             "month's invoice is paid from any wallet");
     return PT_ERR_INVALID;
 }
 
@@ -704,8 +704,8 @@ enum pt_status pt_pay_btcpay_new(const struct pt_btcpay_settings *settings, stru
     const char *store = settings->store_id != NULL ? settings->store_id : "";
     bool store_ok = strlen(store) >= 8 && strlen(store) <= 64;
     for (const char *p = store; *p; p++)
-        store_ok &= (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                    (*p >= '0' && *p <= '9');
+        store_ok &=
+            (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9');
     if (!store_ok) {
         snprintf(error, error_size,
                  "btcpay_store_id must be the store's id (letters and digits, in BTCPay's "

@@ -192,14 +192,13 @@ enum pt_status pt_crypto_months_run(struct pt_ledger *ledger, const char *proces
 
 enum pt_status pt_crypto_months_invoice(struct pt_ledger *ledger,
                                         const struct pt_pledge_record *pledge, int period,
-                                        char *url, size_t url_size, char *error,
-                                        size_t error_size)
+                                        char *url, size_t url_size, char *error, size_t error_size)
 {
     struct pt_pay *pay = pt_pledges_processor(ledger, pledge);
     if (pay == NULL || pledge->frequency == PT_FREQUENCY_ONE_OFF ||
-        strcmp(pledge->status, "active") != 0 || strncmp(pledge->subscription_id, "crypto-", 7) != 0) {
-        snprintf(error, error_size, "pledge %s is not a running monthly crypto pledge",
-                 pledge->id);
+        strcmp(pledge->status, "active") != 0 ||
+        strncmp(pledge->subscription_id, "crypto-", 7) != 0) {
+        snprintf(error, error_size, "pledge %s is not a running monthly crypto pledge", pledge->id);
         return PT_ERR_CONFLICT;
     }
     struct pt_buf success, cancel, description, webhook;

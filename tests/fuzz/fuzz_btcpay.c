@@ -25,8 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t body_length = newline != NULL ? size - (size_t)(newline + 1 - text) : 0;
     if (newline != NULL)
         *newline = '\0';
-    pt_pay_btcpay_verify(text, body, body_length, "fuzz-secret-0123456789", error,
-                         sizeof(error));
+    pt_pay_btcpay_verify(text, body, body_length, "fuzz-secret-0123456789", error, sizeof(error));
     int64_t minor = 0;
     pt_pay_btcpay_parse_amount(text, "USD", &minor);
     pt_pay_btcpay_parse_amount(text, "JPY", &minor);

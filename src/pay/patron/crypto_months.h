@@ -3,9 +3,10 @@
  * an address) one signed link that makes that month's invoice, and a pledge
  * with two months unpaid lapses. Month n of a pledge starts n calendar
  * months after it was made (a pledge of 31 January: 28 February); month 0
- * is paid at its checkout. An annual pledge's periods are twelve months. Works on the ledger's store only: the emails go
- * through the outbox, once per pledge and month (an event id of the
- * ledger's), and the invoice through the pledge's processor. */
+ * is paid at its checkout. An annual pledge's periods are twelve months.
+ * Works on the ledger's store only: the emails go through the outbox, once
+ * per pledge and month (an event id of the ledger's), and the invoice
+ * through the pledge's processor. */
 #ifndef PATRON_CRYPTO_MONTHS_H
 #define PATRON_CRYPTO_MONTHS_H
 
@@ -52,7 +53,6 @@ enum pt_status pt_crypto_months_check_token(const struct pt_crypto *crypto, cons
  * running monthly pledge of a processor that takes such payments. */
 enum pt_status pt_crypto_months_invoice(struct pt_ledger *ledger,
                                         const struct pt_pledge_record *pledge, int period,
-                                        char *url, size_t url_size, char *error,
-                                        size_t error_size);
+                                        char *url, size_t url_size, char *error, size_t error_size);
 
 #endif

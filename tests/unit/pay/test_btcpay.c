@@ -59,16 +59,15 @@ Test(btcpay, a_signature_of_other_bytes_or_another_secret_is_refused_by_the_comp
         char forged[80];
         memcpy(forged, header, sizeof(forged));
         forged[at] = forged[at] == '0' ? '1' : '0';
-        cr_assert_eq(pt_pay_btcpay_verify(forged, settled_body, strlen(settled_body), secret,
-                                          error, sizeof(error)),
+        cr_assert_eq(pt_pay_btcpay_verify(forged, settled_body, strlen(settled_body), secret, error,
+                                          sizeof(error)),
                      PT_ERR_INVALID);
         cr_assert_str_eq(error, "BTCPay-Sig does not match the body");
     }
     /* The body as signed, one byte more: the raw bytes are what count. */
     char longer[sizeof(settled_body) + 1];
     snprintf(longer, sizeof(longer), "%s ", settled_body);
-    cr_assert_eq(pt_pay_btcpay_verify(header, longer, strlen(longer), secret, error,
-                                      sizeof(error)),
+    cr_assert_eq(pt_pay_btcpay_verify(header, longer, strlen(longer), secret, error, sizeof(error)),
                  PT_ERR_INVALID);
     char other[80];
     sign(settled_body, "another-secret-0123456789", other);
@@ -90,25 +89,25 @@ Test(btcpay, a_header_that_is_not_sha256_and_64_hex_digits_is_refused_before_any
     snprintf(other_scheme, sizeof(other_scheme), "sha1=%s", header + 7);
     char spaced[90];
     snprintf(spaced, sizeof(spaced), "%s ", header);
-    const char *refused[] = {NULL, "", "sha256=", truncated, non_hex, other_scheme, spaced,
-                             header + 7};
+    const char *refused[] = {NULL,    "",           "sha256=", truncated,
+                             non_hex, other_scheme, spaced,    header + 7};
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
         cr_assert_eq(pt_pay_btcpay_verify(refused[i], settled_body, strlen(settled_body), secret,
                                           error, sizeof(error)),
                      PT_ERR_INVALID, "%s", refused[i] ? refused[i] : "(none)");
         cr_assert_str_eq(error, "BTCPay-Sig is not \"sha256=\" and 64 hex digits");
     }
-    cr_assert_eq(pt_pay_btcpay_verify(header, settled_body, strlen(settled_body), "", error,
-                                      sizeof(error)),
-                 PT_ERR_INVALID);
+    cr_assert_eq(
+        pt_pay_btcpay_verify(header, settled_body, strlen(settled_body), "", error, sizeof(error)),
+        PT_ERR_INVALID);
 }
 
 Test(btcpay, a_webhook_body_gives_its_delivery_type_store_and_invoice)
 {
     struct pt_btcpay_webhook webhook;
     char error[200];
-    cr_assert_eq(pt_pay_btcpay_parse_webhook(settled_body, strlen(settled_body), &webhook,
-                                             error, sizeof(error)),
+    cr_assert_eq(pt_pay_btcpay_parse_webhook(settled_body, strlen(settled_body), &webhook, error,
+                                             sizeof(error)),
                  PT_OK, "%s", error);
     cr_assert_str_eq(webhook.delivery_id, "Kd3x4Jc2RmR1wYbq9Hh1Tf");
     cr_assert_str_eq(webhook.type, "InvoiceSettled");
@@ -119,9 +118,8 @@ Test(btcpay, a_webhook_body_gives_its_delivery_type_store_and_invoice)
 
     static const char payout[] = "{\"deliveryId\":\"a\",\"type\":\"PayoutCreated\","
                                  "\"storeId\":\"s\",\"payoutId\":\"p\"}";
-    cr_assert_eq(pt_pay_btcpay_parse_webhook(payout, strlen(payout), &webhook, error,
-                                             sizeof(error)),
-                 PT_OK);
+    cr_assert_eq(
+        pt_pay_btcpay_parse_webhook(payout, strlen(payout), &webhook, error, sizeof(error)), PT_OK);
     cr_assert_str_eq(webhook.invoice_id, "");
     static const char *const refused[] = {
         "",
@@ -153,9 +151,9 @@ static struct pt_pay_event invoice_event(const char *status, const char *amount,
              amount, currency, status, period);
     struct pt_pay_event event;
     char error[200];
-    cr_assert_eq(pt_pay_btcpay_parse_invoice(body, strlen(body), 1796000100, &event, error,
-                                             sizeof(error)),
-                 PT_OK, "%s", error);
+    cr_assert_eq(
+        pt_pay_btcpay_parse_invoice(body, strlen(body), 1796000100, &event, error, sizeof(error)),
+        PT_OK, "%s", error);
     return event;
 }
 
@@ -197,16 +195,18 @@ Test(btcpay, an_invoice_that_is_not_a_pledges_changes_nothing)
         "\"status\":\"Settled\",\"metadata\":{\"orderId\":\"shop-order-17\"}}";
     struct pt_pay_event event;
     char error[200];
-    cr_assert_eq(pt_pay_btcpay_parse_invoice(foreign, strlen(foreign), 1, &event, error,
-                                             sizeof(error)),
-                 PT_OK);
+    cr_assert_eq(
+        pt_pay_btcpay_parse_invoice(foreign, strlen(foreign), 1, &event, error, sizeof(error)),
+        PT_OK);
     cr_assert_eq(event.kind, PT_PAY_EVENT_OTHER);
     cr_assert_str_eq(event.pledge_id, "");
-    static const char *const refused[] = {"", "{}", "[]", "{\"id\":\"a/b\"}", "{\"id\":5}",
-                                          "{\"id\":\"LHjzf8gDQ8bL2sSBkGHQkP\",\"id\":\"x\"}"};
+    static const char *const refused[] = {
+        "",           "{}",
+        "[]",         "{\"id\":\"a/b\"}",
+        "{\"id\":5}", "{\"id\":\"LHjzf8gDQ8bL2sSBkGHQkP\",\"id\":\"x\"}"};
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
-        cr_assert_eq(pt_pay_btcpay_parse_invoice(refused[i], strlen(refused[i]), 1, &event,
-                                                 error, sizeof(error)),
+        cr_assert_eq(pt_pay_btcpay_parse_invoice(refused[i], strlen(refused[i]), 1, &event, error,
+                                                 sizeof(error)),
                      PT_ERR_INVALID, "%s", refused[i]);
 }
 
@@ -229,18 +229,27 @@ Test(btcpay, amounts_are_decimal_strings_in_the_currency)
     struct {
         const char *value, *currency;
         int64_t minor;
-    } taken[] = {{"5", "USD", 500},       {"5.0", "USD", 500},     {"5.00", "USD", 500},
+    } taken[] = {{"5", "USD", 500},         {"5.0", "USD", 500},    {"5.00", "USD", 500},
                  {"5.0000000", "USD", 500}, {"0.07", "EUR", 7},     {"1234.56", "GBP", 123456},
-                 {"500", "JPY", 500},     {"500.000", "JPY", 500}};
+                 {"500", "JPY", 500},       {"500.000", "JPY", 500}};
     for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
         cr_assert_eq(pt_pay_btcpay_parse_amount(taken[i].value, taken[i].currency, &minor), PT_OK,
                      "%s", taken[i].value);
         cr_assert_eq(minor, taken[i].minor, "%s", taken[i].value);
     }
     static const char *const refused[][2] = {
-        {"5.001", "USD"}, {"-5.00", "USD"}, {"5,00", "USD"}, {".5", "USD"}, {"5.", "USD"},
-        {"", "USD"},      {"5.00 ", "USD"}, {"0x10", "USD"}, {"5.5", "JPY"}, {"5.00", "XYZ"},
-        {"99999999999999999999", "USD"},    {"1e3", "USD"},
+        {"5.001", "USD"},
+        {"-5.00", "USD"},
+        {"5,00", "USD"},
+        {".5", "USD"},
+        {"5.", "USD"},
+        {"", "USD"},
+        {"5.00 ", "USD"},
+        {"0x10", "USD"},
+        {"5.5", "JPY"},
+        {"5.00", "XYZ"},
+        {"99999999999999999999", "USD"},
+        {"1e3", "USD"},
     };
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
         cr_assert_eq(pt_pay_btcpay_parse_amount(refused[i][0], refused[i][1], &minor),
@@ -259,8 +268,9 @@ Test(btcpay, a_monthly_pledges_months_are_calendar_months_from_the_day_it_was_ma
     int64_t made = utc(2027, 1, 31);
     cr_assert_eq(pt_crypto_months_period(made, made), 0);
     cr_assert_eq(pt_crypto_months_period(made, utc(2027, 2, 27)), 0);
-    cr_assert_eq(pt_crypto_months_period(made, utc(2027, 2, 28)), 1, "31 January, then the "
-                                                                     "last of February");
+    cr_assert_eq(pt_crypto_months_period(made, utc(2027, 2, 28)), 1,
+                 "31 January, then the "
+                 "last of February");
     cr_assert_eq(pt_crypto_months_start(made, 1), utc(2027, 2, 28));
     cr_assert_eq(pt_crypto_months_start(made, 2), utc(2027, 3, 31));
     cr_assert_eq(pt_crypto_months_start(utc(2027, 12, 15), 1), utc(2028, 1, 15));
