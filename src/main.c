@@ -21,6 +21,7 @@
 #include "patron/http.h"
 #include "patron/json.h"
 #include "patron/money.h"
+#include "patron/crypto_months.h"
 #include "patron/outbox.h"
 #include "patron/pages.h"
 #include "patron/payment_routes.h"
@@ -576,10 +577,31 @@ static int send_reminders(const struct pt_config *config, struct pt_store *store
     return report.deferred > 0 ? 3 : 0;
 }
 
+/* The monthly crypto pledges' round (crypto_months.c), at most every ten
+ * minutes, on the outbox's thread so that its emails go out right after. */
+static bool crypto_months_ran;
+static int64_t crypto_months_last_run;
+
+static void run_crypto_months(struct pt_app *app, int64_t now)
+{
+    if (pt_processors_named(app->processors, "btcpay") == NULL ||
+        (crypto_months_ran && now >= crypto_months_last_run && now - crypto_months_last_run < 600))
+        return;
+    crypto_months_ran = true;
+    crypto_months_last_run = now;
+    struct pt_crypto_months_report report;
+    if (pt_crypto_months_run(app->ledger, "btcpay", now, &report) != PT_OK)
+        fprintf(stderr, "patron: the monthly crypto pledges could not be read\n");
+    else if (report.emailed > 0 || report.lapsed > 0)
+        fprintf(stderr, "patron: crypto months: %d email(s) queued, %d pledge(s) lapsed\n",
+                report.emailed, report.lapsed);
+}
+
 /* The outbox's round: the ledger's emails, by the app's clock. */
 static int send_outbox(void *context)
 {
     struct pt_app *app = context;
+    run_crypto_months(app, pt_app_now(app));
     int sent = 0;
     enum pt_status status = pt_pledges_send_outbox(app->ledger, pt_app_now(app), &sent);
     if (status)
@@ -691,6 +713,8 @@ static void processor_origins(const struct pt_config *config, struct pt_buf *out
         origin_of(config->mollie_api_base, out);
         pt_buf_puts(out, " https://www.mollie.com");
     }
+    if (config->btcpay_url[0] != '\0')
+        origin_of(config->btcpay_url, out); /* its checkout is on the same server */
 }
 
 static void build_embed_policy(struct pt_app *app)
@@ -820,6 +844,36 @@ static int open_processors(const struct pt_config *config, struct pt_app *app)
         if (config->bank_csv_columns[0] != '\0' &&
             bank_csv_mapping(config, &columns, storage, sizeof(storage)) != 0)
             return 2;
+    }
+    if (config->btcpay_url[0] != '\0') {
+        /* Offered in the newsroom's currencies unless it names its own. */
+        struct pt_buf newsroom_currencies;
+        pt_buf_init(&newsroom_currencies);
+        for (size_t i = 0; i < app->currency_count; i++)
+            pt_buf_printf(&newsroom_currencies, "%s ", app->currencies[i]);
+        struct pt_btcpay_settings btcpay = {
+            .url = config->btcpay_url,
+            .store_id = config->btcpay_store_id,
+            .api_key = config->btcpay_api_key,
+            .webhook_secret = config->btcpay_webhook_secret,
+            .currencies = config->btcpay_currencies[0] != '\0' ? config->btcpay_currencies
+                                                               : newsroom_currencies.data,
+            .timeout_seconds = config->btcpay_timeout,
+            .reader_timeout_seconds = config->btcpay_reader_timeout,
+            .invoice_minutes = config->btcpay_invoice_minutes,
+        };
+        struct pt_pay *pay = NULL;
+        enum pt_status made = pt_pay_btcpay_new(&btcpay, &pay, error, sizeof(error));
+        pt_buf_dispose(&newsroom_currencies);
+        if (made != PT_OK ||
+            pt_processors_add(app->processors, pay, error, sizeof(error)) != PT_OK)
+            goto refused;
+    } else if (config->btcpay_api_key[0] != '\0' || config->btcpay_store_id[0] != '\0' ||
+               config->btcpay_webhook_secret[0] != '\0') {
+        snprintf(error, sizeof(error),
+                 "btcpay_api_key, btcpay_store_id or btcpay_webhook_secret is set but btcpay_url "
+                 "is not: set the BTCPay Server's address, or remove them");
+        goto refused;
     }
     if (pt_processors_count(app->processors) == 0 && config->currency_processors[0] != '\0') {
         snprintf(error, sizeof(error),

@@ -8,6 +8,7 @@
 #include "patron/app.h"
 #include "patron/auth.h"
 #include "patron/config.h"
+#include "patron/crypto_routes.h"
 #include "patron/dash_campaigns.h"
 #include "patron/dash_bank.h"
 #include "patron/dash_donors.h"
@@ -101,6 +102,11 @@ static const struct route routes[] = {
     {MATCH("/v1/webhooks/mollie", EXACT, POST, false, "webhook"),
      .handler = pt_payment_routes_webhook, .json_errors = true,
      .pools = POOL_ALL(PT_ROUTES_POOL_WEBHOOKS)},
+    {MATCH("/v1/webhooks/btcpay", EXACT, POST, false, "webhook"),
+     .handler = pt_payment_routes_webhook, .json_errors = true,
+     .pools = POOL_ALL(PT_ROUTES_POOL_WEBHOOKS)},
+    {MATCH("/crypto/month", EXACT, GET | POST, false, "crypto_month"),
+     .handler = pt_crypto_routes_month, .pools = POOL_POST(PT_ROUTES_POOL_READERS)},
     {MATCH("/manage", EXACT, GET | POST, false, "manage"), .handler = pt_payment_routes_manage,
      .pools = POOL_ALL(PT_ROUTES_POOL_READERS)},
     {MATCH("/manage/lost", EXACT, GET | POST, false, "manage_lost"),

@@ -80,6 +80,14 @@ static const struct key keys[] = {
     STRING_KEY(bank_currency),
     STRING_KEY(bank_csv_columns),
     INT_KEY(bank_lapse_days, 1, 3650),
+    STRING_KEY(btcpay_url),
+    STRING_KEY(btcpay_store_id),
+    STRING_KEY(btcpay_api_key),
+    STRING_KEY(btcpay_webhook_secret),
+    STRING_KEY(btcpay_currencies),
+    INT_KEY(btcpay_timeout, 1, 600),
+    INT_KEY(btcpay_reader_timeout, 1, 600),
+    INT_KEY(btcpay_invoice_minutes, 5, 1440),
     STRING_KEY(currency_processors),
     STRING_KEY(currencies),
     INT_KEY(manage_link_days, 1, 3650),
@@ -150,6 +158,14 @@ void pt_config_init(struct pt_config *config)
     config->bank_currency = pt_xstrdup("EUR");
     config->bank_csv_columns = pt_xstrdup("");
     config->bank_lapse_days = 40;
+    config->btcpay_url = pt_xstrdup("");
+    config->btcpay_store_id = pt_xstrdup("");
+    config->btcpay_api_key = pt_xstrdup("");
+    config->btcpay_webhook_secret = pt_xstrdup("");
+    config->btcpay_currencies = pt_xstrdup("");
+    config->btcpay_timeout = 30;
+    config->btcpay_reader_timeout = 10;
+    config->btcpay_invoice_minutes = 60;
     config->currency_processors = pt_xstrdup("");
     config->currencies = pt_xstrdup("USD, EUR, GBP, CHF, JPY");
     config->manage_link_days = 365;

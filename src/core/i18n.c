@@ -523,6 +523,29 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
          [PT_LANG_RU] = "Вы поддерживаете нас переводом: новая сумма или отмена вступают в "
                         "силу, когда вы измените или отмените постоянное поручение в своём "
                         "банке. Сообщите и здесь, чтобы мы знали, чего ждать."},
+    [PT_MSG_CRYPTO_MONTH_SUBJECT] = {[PT_LANG_EN] = "Your crypto pledge is due",
+                                     [PT_LANG_RU] = "Пора оплатить поддержку в криптовалюте"},
+    [PT_MSG_CRYPTO_MONTH_LEAD] =
+        {[PT_LANG_EN] = "Thank you for your regular support. Crypto cannot be charged "
+                        "automatically: when you are ready, open this link to pay this "
+                        "payment of your pledge. A pledge with two payments unpaid ends by "
+                        "itself.",
+         [PT_LANG_RU] = "Спасибо за регулярную поддержку. Криптовалюту нельзя списать "
+                        "автоматически: когда будете готовы, откройте ссылку и оплатите этот "
+                        "платёж. Если два платежа не оплачены, поддержка закончится сама."},
+    [PT_MSG_CRYPTO_MONTH_PAY] = {[PT_LANG_EN] = "Pay in crypto",
+                                 [PT_LANG_RU] = "Оплатить криптовалютой"},
+    [PT_MSG_CRYPTO_MONTH_TITLE] = {[PT_LANG_EN] = "Your pledge in crypto",
+                                   [PT_LANG_RU] = "Поддержка в криптовалюте"},
+    [PT_MSG_CRYPTO_MONTH_EXPIRED] = {[PT_LANG_EN] = "This link has expired or is not complete.",
+                                     [PT_LANG_RU] = "Ссылка устарела или неполная."},
+    [PT_MSG_CRYPTO_MONTH_ENDED] = {[PT_LANG_EN] = "This pledge has ended: nothing is due.",
+                                   [PT_LANG_RU] = "Эта поддержка закончилась: платить не нужно."},
+    [PT_MSG_CRYPTO_MONTH_UNAVAILABLE] =
+        {[PT_LANG_EN] = "The payment page could not be opened just now. Please try again in a "
+                        "few minutes.",
+         [PT_LANG_RU] = "Сейчас не удалось открыть страницу оплаты. Попробуйте через несколько "
+                        "минут."},
 };
 
 /* pt_reminders_month_name counts from January: the runs must stay whole. */

@@ -10,6 +10,7 @@
 #include "patron/buf.h"
 #include "patron/config.h"
 #include "patron/crypto.h"
+#include "patron/crypto_months.h"
 #include "patron/i18n.h"
 #include "patron/json.h"
 #include "patron/log.h"
@@ -404,6 +405,28 @@ enum pt_status pt_pledges_apply_event(struct pt_ledger *ledger, struct pt_pay *p
     }
     if (event->kind == PT_PAY_EVENT_PAYMENT_REVERSED)
         return apply_reversal(ledger, event, event->id, event->amount_minor, now, result, ignored);
+    if (event->kind == PT_PAY_EVENT_HISTORY) {
+        /* A line in the history, once, of a pledge of this processor's. */
+        struct pt_pledge_record pledge;
+        enum pt_status status = find_event_pledge(ledger, event->pledge_id, NULL, &pledge);
+        if (status == PT_OK && strcmp(pledge.processor, pay->ops->name) != 0)
+            status = PT_ERR_NOT_FOUND;
+        if (status == PT_ERR_NOT_FOUND) {
+            *ignored = true;
+            return PT_OK;
+        }
+        if (status)
+            return status;
+        struct pt_ledger_change change = {
+            .event_id = event->id,
+            .event_type = type,
+            .pledge_id = pledge.id,
+            .history_note = true,
+            .note = type,
+            .now = now,
+        };
+        return pt_store_ledger_apply(ledger->store, &change, result);
+    }
     if (event->kind == PT_PAY_EVENT_OTHER || event->subscription[0] == '\0') {
         *ignored = true;
         return PT_OK;
@@ -491,6 +514,7 @@ static const struct email_text email_texts[] = {
     {"failed", PT_MSG_PLEDGE_EMAIL_FAILED_SUBJECT, PT_MSG_PLEDGE_EMAIL_FAILED_LEAD},
     {"cancelled", PT_MSG_PLEDGE_EMAIL_CANCELLED_SUBJECT, PT_MSG_PLEDGE_EMAIL_CANCELLED_LEAD},
     {"lapsed", PT_MSG_PLEDGE_EMAIL_LAPSED_SUBJECT, PT_MSG_PLEDGE_EMAIL_LAPSED_LEAD},
+    {PT_CRYPTO_MONTHS_EMAIL, PT_MSG_CRYPTO_MONTH_SUBJECT, PT_MSG_CRYPTO_MONTH_LEAD},
     {"magic", PT_MSG_PLEDGE_EMAIL_MAGIC_SUBJECT, PT_MSG_PLEDGE_EMAIL_MAGIC_LEAD},
 };
 
@@ -523,6 +547,15 @@ static void render_pledge_email(const struct pt_ledger *ledger,
          * the language the link names (English needs none). */
         if (lang != PT_LANG_EN)
             pt_buf_printf(link, "&lang=%s", pt_i18n_code(lang));
+    } else if (strcmp(item->kind, PT_CRYPTO_MONTHS_EMAIL) == 0) {
+        /* The month's invoice link: it works until the pledge would lapse. */
+        char token[PT_CRYPTO_LINK_TOKEN_MAX];
+        int period = (int)json_integer_value(json_object_get(data, "period"));
+        pt_crypto_months_token(ledger->crypto, pledge->id, period,
+                               now + (int64_t)PT_CRYPTO_MONTHS_LINK_DAYS * 86400 *
+                                         (pledge->frequency == PT_FREQUENCY_ANNUAL ? 12 : 1),
+                               token);
+        pt_buf_printf(link, "%s/crypto/month?t=%s", ledger->public_url, token);
     } else {
         char token[PT_MANAGE_TOKEN_MAX];
         pt_pledges_manage_token(ledger->crypto, pledge->id,
@@ -541,9 +574,12 @@ static void render_pledge_email(const struct pt_ledger *ledger,
                      lang);
     const char *amount_label = pt_i18n_text(PT_MSG_PLEDGE_EMAIL_AMOUNT, lang);
     pt_buf_printf(subject, "%s — %s", pt_i18n_text(words->subject, lang), ledger->newsroom_name);
-    const char *manage = pt_i18n_text(PT_MSG_PLEDGE_EMAIL_MANAGE, lang);
-    /* A rail of its own (a bank transfer) is named, never the donor's
-     * account. */
+    const char *manage = pt_i18n_text(strcmp(item->kind, PT_CRYPTO_MONTHS_EMAIL) == 0
+                                          ? PT_MSG_CRYPTO_MONTH_PAY
+                                          : PT_MSG_PLEDGE_EMAIL_MANAGE,
+                                      lang);
+    /* A rail of its own (a bank transfer, crypto) is named, never the
+     * donor's account or wallet. */
     struct pt_pay *pay = pt_pledges_processor(ledger, pledge);
     const char *rail =
         pay != NULL && pay->ops->rail_name != NULL ? pay->ops->rail_name(pledge->language) : NULL;

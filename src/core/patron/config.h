@@ -70,6 +70,14 @@ struct pt_config {
     char *bank_currency;         /* the account's currency: "EUR" */
     char *bank_csv_columns;      /* how the bank's CSV export names its columns */
     int bank_lapse_days;         /* a monthly transfer not seen for this long has lapsed */
+    char *btcpay_url;            /* "" = no BTCPay; the server's address, "https://pay.example" */
+    char *btcpay_store_id;       /* the store whose invoices patron makes */
+    char *btcpay_api_key;        /* a Greenfield API key with the store's invoice rights */
+    char *btcpay_webhook_secret; /* the store webhook's secret: BTCPay-Sig */
+    char *btcpay_currencies;     /* fiat currencies offered in crypto; "" = currencies */
+    int btcpay_timeout;          /* seconds for a call nobody waits on */
+    int btcpay_reader_timeout;   /* seconds for a call a reader waits on */
+    int btcpay_invoice_minutes;  /* how long an invoice can be paid */
     char *currency_processors;   /* "EUR=mollie, *=stripe"; "" = the one processor for all */
     char *currencies;            /* offered on the support page: "USD, EUR, GBP, CHF, JPY" */
     int manage_link_days;

@@ -36,6 +36,8 @@ struct pt_pay_checkout_request {
     const char *webhook_url; /* for processors told per payment where to call */
     const char *method;      /* a method the reader chose on the support page, or NULL:
                                 the processor's page asks */
+    int period;              /* a pledge the donor pays each month by hand (crypto): the
+                                month (1, 2, ...) this checkout pays; 0 for the pledge's own */
 };
 
 struct pt_pay_checkout {
@@ -93,6 +95,9 @@ enum pt_pay_event_kind {
     PT_PAY_EVENT_PAYMENT_REVERSED,  /* money paid came back (a chargeback, a reversed
                                        direct debit): object_id is the payment, amount_minor
                                        what came back */
+    PT_PAY_EVENT_HISTORY,           /* nothing changes but a line in the history of the
+                                       pledge named by pledge_id, type its words (a crypto
+                                       invoice that expired unpaid) */
 };
 
 /* A verified webhook. Its object is re-read before use: the back end
@@ -271,6 +276,57 @@ struct pt_bank_settings {
  * reason for settings that cannot work (an IBAN whose check fails). */
 enum pt_status pt_pay_bank_new(const struct pt_bank_settings *settings, struct pt_pay **pay,
                                char *error, size_t error_size);
+
+struct pt_btcpay_settings {
+    const char *url;            /* the BTCPay Server, "https://pay.example" */
+    const char *store_id;
+    const char *api_key;        /* Greenfield: "Authorization: token KEY" */
+    const char *webhook_secret; /* the store webhook's secret (BTCPay-Sig) */
+    const char *currencies;     /* the fiat currencies invoices are priced in: "USD, EUR" */
+    int timeout_seconds;        /* calls nobody waits on: webhooks' reads */
+    int reader_timeout_seconds; /* calls a reader waits on: the invoice, /thanks */
+    int invoice_minutes;        /* how long an invoice can be paid */
+};
+
+/* Cryptocurrency through a self-hosted BTCPay Server (Greenfield API v1):
+ * a rail offered beside the card processor. PT_ERR_INVALID with the reason
+ * for settings that cannot work. */
+enum pt_status pt_pay_btcpay_new(const struct pt_btcpay_settings *settings, struct pt_pay **pay,
+                                 char *error, size_t error_size);
+
+/* BTCPay-Sig alone, for tests and fuzzing: "sha256=" and the hex HMAC-SHA256
+ * of the raw body with the secret, compared in constant time. */
+enum pt_status pt_pay_btcpay_verify(const char *header, const char *body, size_t length,
+                                    const char *secret, char *error, size_t error_size);
+
+/* What a BTCPay webhook's body says. */
+struct pt_btcpay_webhook {
+    char delivery_id[PT_PAY_ID_MAX];
+    char type[64];              /* "InvoiceSettled", "InvoiceExpired", ... */
+    char store_id[PT_PAY_ID_MAX];
+    char invoice_id[PT_PAY_ID_MAX]; /* "" for events that are not an invoice's */
+    int64_t timestamp;
+    bool is_redelivery;
+};
+
+/* Parses a (verified) webhook body; PT_ERR_INVALID with a reason. */
+enum pt_status pt_pay_btcpay_parse_webhook(const char *body, size_t length,
+                                           struct pt_btcpay_webhook *webhook, char *error,
+                                           size_t error_size);
+
+/* A BTCPay invoice as its API answers it (JSON), as the event it means:
+ * for tests and fuzzing; the webhook reads the invoice, then this. */
+enum pt_status pt_pay_btcpay_parse_invoice(const char *body, size_t length, int64_t now,
+                                           struct pt_pay_event *event, char *error,
+                                           size_t error_size);
+
+/* Amounts as BTCPay writes them: a decimal string in the currency ("5.00",
+ * "500" yen). Formatting gives the currency's decimals; parsing takes fewer
+ * or more ("5", "5.0000"), the extra ones zeros. */
+enum pt_status pt_pay_btcpay_format_amount(int64_t minor, const char *currency, char *out,
+                                           size_t size);
+enum pt_status pt_pay_btcpay_parse_amount(const char *value, const char *currency,
+                                          int64_t *minor);
 
 /* Wrappers so that callers read plain calls. */
 static inline void pt_pay_free(struct pt_pay *pay)
