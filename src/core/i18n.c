@@ -516,6 +516,8 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
                         "проверьте его в своём банке: возможно, в нём потерялся код. Больше мы "
                         "об этом не напишем."},
     [PT_MSG_PLEDGE_EMAIL_RAIL] = {[PT_LANG_EN] = "Paid by", [PT_LANG_RU] = "Способ оплаты"},
+    [PT_MSG_CRYPTO_RAIL] = {[PT_LANG_EN] = "Cryptocurrency (BTCPay)",
+                            [PT_LANG_RU] = "Криптовалюта (BTCPay)"},
     [PT_MSG_BANK_MANAGE] =
         {[PT_LANG_EN] = "You give by bank transfer: a change of amount or a stop takes effect "
                         "when you change or cancel the standing order at your bank. Tell us here "

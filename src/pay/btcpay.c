@@ -32,6 +32,7 @@
 #include "patron/buf.h"
 #include "patron/json.h"
 #include "patron/money.h"
+#include "patron/i18n.h"
 #include "patron/pay.h"
 #include "patron/webapi.h"
 
@@ -667,6 +668,12 @@ static void btcpay_free(struct pt_pay *pay)
     free(btcpay);
 }
 
+/* The rail as readers know it, on the support page and in receipts. */
+static const char *rail_name(const char *language)
+{
+    return pt_i18n_text(PT_MSG_CRYPTO_RAIL, pt_i18n_lang(language));
+}
+
 static const struct pt_pay_ops btcpay_ops = {
     .name = "btcpay",
     .label = "Crypto (BTCPay)",
@@ -687,6 +694,7 @@ static const struct pt_pay_ops btcpay_ops = {
     .portal = portal,
     .delete_customer = NULL,
     .verify_webhook = verify_webhook,
+    .rail_name = rail_name,
     .instructions = NULL,
     .free = btcpay_free,
 };

@@ -1431,7 +1431,7 @@ static void read_report_pledge(sqlite3_stmt *statement, void *reading)
     snprintf(row.campaign, sizeof(row.campaign), "%s", column_text(statement, 1));
     snprintf(row.variant, sizeof(row.variant), "%s", column_text(statement, 2));
     snprintf(row.status, sizeof(row.status), "%s", column_text(statement, 3));
-    pt_frequency_parse(column_text(statement, 3), &row.frequency);
+    pt_frequency_parse(column_text(statement, 4), &row.frequency);
     row.amount_minor = sqlite3_column_int64(statement, 5);
     snprintf(row.currency, sizeof(row.currency), "%s", column_text(statement, 6));
     row.created_at = sqlite3_column_int64(statement, 7);

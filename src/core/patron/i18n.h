@@ -257,6 +257,7 @@ enum pt_msg {
     PT_MSG_PLEDGE_EMAIL_LAPSED_SUBJECT,
     PT_MSG_PLEDGE_EMAIL_LAPSED_LEAD,
     PT_MSG_PLEDGE_EMAIL_RAIL,
+    PT_MSG_CRYPTO_RAIL,
     /* a monthly crypto pledge: the month's email and its link's page */
     PT_MSG_CRYPTO_MONTH_SUBJECT,
     PT_MSG_CRYPTO_MONTH_LEAD,
