@@ -3,6 +3,8 @@
 // page, gets the account, the reference code and the EPC QR code on a phone,
 // and the page asks nothing of any host but patron. The QR code on screen is
 // read back (jsQR) and must be exactly the EPC payload for this transfer.
+// The same reader can choose crypto: the form leads to the newsroom's own
+// BTCPay Server (the stand-in) with nothing fetched from elsewhere first.
 // Then the treasurer imports the statement in the dashboard, in the browser.
 // With PATRON_SCREENSHOTS=1 it leaves the pictures docs/ uses.
 
@@ -15,23 +17,29 @@ import jsQR from 'jsqr';
 import { sqlite, startPatron, startStandin, stopClean, tail } from './lib.mjs';
 import { addUser, axe, describeSerious, launchBrowser, newPage, PHONE, screenshot, signIn } from '../browser/dashboard-lib.mjs';
 import { decodePng } from '../browser/png-palette.mjs';
+import { startBtcpay } from '../btcpay/standin.mjs';
 
 const STEP = 10_000;
 let stripe;
+let btcpay;
 let patron;
 let browser;
 let walked = null;
 
 before(async () => {
     stripe = await startStandin({ secret: 'whsec_patronStandinSecret0123456789' });
+    btcpay = await startBtcpay({ retryDelaysMs: [50, 100, 200] });
     patron = await startPatron({
         stripe, label: 'bank-browser',
         config: {
             currencies: 'USD, EUR', currency: 'EUR',
             bank_iban: 'DE89 3704 0044 0532 0130 00', bank_holder: 'Stand-in Times e.V.',
             bank_bic: 'COBADEFFXXX', bank_name: 'Stand-in Bank',
+            btcpay_url: btcpay.url, btcpay_store_id: btcpay.storeId, btcpay_api_key: btcpay.apiKey,
+            btcpay_webhook_secret: btcpay.webhookSecret, btcpay_currencies: 'EUR',
         },
     });
+    btcpay.webhookUrl = `${patron.base}/v1/webhooks/btcpay`;
     addUser(patron, 'treasurer@standin-times.example', 'admin');
     browser = await launchBrowser();
 });
@@ -40,6 +48,7 @@ after(async () => {
     await browser?.close();
     await stopClean(patron);
     await stripe?.close();
+    await btcpay?.close();
 });
 
 function withLog(fn) {
@@ -100,6 +109,40 @@ test('JavaScript off, on a phone: a monthly transfer\'s account, reference and Q
         assert.equal(report.counts.critical + report.counts.serious, 0, describeSerious(report));
     } finally {
         await checked.context().close();
+    }
+}));
+
+test('JavaScript off: crypto leads to the newsroom\'s BTCPay checkout, and to no other host before it', { timeout: 60_000 }, withLog(async () => {
+    const context = await browser.newContext({ viewport: PHONE, javaScriptEnabled: false });
+    const page = await context.newPage();
+    const patronHost = new URL(patron.base).host;
+    // Every request in order: until the reader is sent to the checkout, all
+    // of them go to patron.
+    const requested = [];
+    page.on('request', (r) => requested.push(r.url()));
+    try {
+        await page.goto(`${patron.base}/support?currency=EUR`, { timeout: STEP });
+        await page.getByLabel('Once').check();
+        const rails = page.locator('fieldset.patron-rails[data-frequency="one_off"]');
+        assert.deepEqual(await rails.locator('label').allInnerTexts(), ['Card or online payment (Stripe)', 'Bank transfer', 'Cryptocurrency (BTCPay)']);
+        await rails.getByLabel('Cryptocurrency (BTCPay)').check();
+        await page.locator('fieldset.patron-amounts[data-frequency="one_off"]').getByLabel('€10').check();
+        await Promise.all([
+            page.waitForURL((u) => u.href.startsWith(`${btcpay.url}/i/`), { timeout: STEP }),
+            page.getByRole('button', { name: 'Continue' }).click(),
+        ]);
+        const first = requested.findIndex((u) => new URL(u).host !== patronHost);
+        const url = requested[first];
+        assert.ok(url.startsWith(`${btcpay.url}/i/`), `the first request elsewhere is the checkout: ${url}`);
+        assert.ok(requested.slice(0, first).length >= 3, requested.join('\n'));
+        const invoice = btcpay.invoices.get(decodeURIComponent(url.slice(`${btcpay.url}/i/`.length)));
+        assert.ok(invoice, url);
+        assert.equal(invoice.amount, '10.00');
+        assert.equal(invoice.currency, 'EUR');
+        assert.match(invoice.checkout.redirectURL, new RegExp(`^${patron.base}/thanks\\?pledge=${invoice.metadata.orderId}`));
+        assert.equal(sqlite(patron.db, `SELECT processor FROM pledges WHERE id = '${invoice.metadata.orderId}'`)[0].processor, 'btcpay');
+    } finally {
+        await context.close();
     }
 }));
 
