@@ -126,6 +126,7 @@ test('JavaScript off: crypto leads to the newsroom\'s BTCPay checkout, and to no
         const rails = page.locator('fieldset.patron-rails[data-frequency="one_off"]');
         assert.deepEqual(await rails.locator('label').allInnerTexts(), ['Card or online payment (Stripe)', 'Bank transfer', 'Cryptocurrency (BTCPay)']);
         await rails.getByLabel('Cryptocurrency (BTCPay)').check();
+        await screenshot(page, 'support-rails');
         await page.locator('fieldset.patron-amounts[data-frequency="one_off"]').getByLabel('€10').check();
         await Promise.all([
             page.waitForURL((u) => u.href.startsWith(`${btcpay.url}/i/`), { timeout: STEP }),
