@@ -253,7 +253,10 @@ enum pt_status pt_pay_btcpay_parse_webhook(const char *body, size_t length,
     copy_string(webhook->invoice_id, sizeof(webhook->invoice_id),
                 json_object_get(root, "invoiceId"));
     json_t *timestamp = json_object_get(root, "timestamp");
-    webhook->timestamp = json_is_number(timestamp) ? (int64_t)json_number_value(timestamp) : 0;
+    /* A number outside int64_t (or not finite) cannot be converted: it is
+     * no time, and reads as none. */
+    double seconds = json_is_number(timestamp) ? json_number_value(timestamp) : 0;
+    webhook->timestamp = seconds >= 0 && seconds < 9.2e18 ? (int64_t)seconds : 0;
     webhook->is_redelivery = json_is_true(json_object_get(root, "isRedelivery"));
     json_decref(root);
     if (webhook->type[0] == '\0') {
