@@ -246,7 +246,8 @@ void pt_payment_routes_thanks(struct pt_app *app, struct pt_request *request,
     struct pt_buf body;
     pt_buf_init(&body);
     pt_render_page_start(&body, pledge.language, pt_i18n_text(PT_MSG_THANKS_TITLE, lang));
-    bool confirmed = strcmp(pledge.status, "active") == 0 || strcmp(pledge.status, "completed") == 0;
+    bool confirmed =
+        strcmp(pledge.status, "active") == 0 || strcmp(pledge.status, "completed") == 0;
     pt_buf_printf(&body, "<h1>%s</h1><p class=\"patron-pledge\" data-status=\"%s\">",
                   pt_i18n_text(PT_MSG_THANKS_HEADING, lang), pledge.status);
     pt_buf_puts(&body, pt_i18n_text(PT_MSG_THANKS_YOUR_SUPPORT, lang));
@@ -257,22 +258,23 @@ void pt_payment_routes_thanks(struct pt_app *app, struct pt_request *request,
     /* A rail whose money the reader moves themselves (a bank transfer)
      * says what to transfer, while the pledge expects money. */
     bool self_paid = pay != NULL && pay->ops->instructions != NULL;
-    bool expecting = strcmp(pledge.status, "pending") == 0 ||
-                     (strcmp(pledge.status, "active") == 0 &&
-                      pledge.frequency != PT_FREQUENCY_ONE_OFF);
+    bool expecting =
+        strcmp(pledge.status, "pending") == 0 ||
+        (strcmp(pledge.status, "active") == 0 && pledge.frequency != PT_FREQUENCY_ONE_OFF);
     if (self_paid && confirmed)
         pt_buf_printf(&body, "<p>%s</p>", pt_i18n_text(PT_MSG_BANK_ARRIVED, lang));
     if (self_paid && expecting) {
-        struct pt_pay_pledge subject = {.id = pledge.id, .customer = pledge.customer_id,
+        struct pt_pay_pledge subject = {.id = pledge.id,
+                                        .customer = pledge.customer_id,
                                         .subscription = pledge.subscription_id,
                                         .frequency = pledge.frequency,
                                         .amount_minor = pledge.amount_minor,
                                         .currency = pledge.currency};
         pay->ops->instructions(pay, &subject, pledge.checkout_id, pledge.language, &body);
     } else if (!self_paid || pledge.email_sealed_length > 0) {
-        pt_buf_printf(&body, "<p>%s</p>",
-                      pt_i18n_text(confirmed ? PT_MSG_THANKS_CONFIRMED : PT_MSG_THANKS_WAITING,
-                                   lang));
+        pt_buf_printf(
+            &body, "<p>%s</p>",
+            pt_i18n_text(confirmed ? PT_MSG_THANKS_CONFIRMED : PT_MSG_THANKS_WAITING, lang));
     }
     pt_buf_puts(&body, "<p>");
     /* Back to the article, telling the widget there (whose storage this
@@ -314,9 +316,9 @@ void pt_payment_routes_webhook(struct pt_app *app, struct pt_request *request,
     const char *signature = pay->ops->signature_header != NULL
                                 ? pt_http_header(request, pay->ops->signature_header)
                                 : NULL;
-    enum pt_status verified = pay->ops->verify_webhook(pay, signature, request->body,
-                                                       request->body_length, pt_app_now(app),
-                                                       &event, error, sizeof(error));
+    enum pt_status verified =
+        pay->ops->verify_webhook(pay, signature, request->body, request->body_length,
+                                 pt_app_now(app), &event, error, sizeof(error));
     if (verified == PT_ERR_NOT_FOUND) {
         /* Not an object of this account: acknowledged, nothing changes,
          * and the answer tells a prober nothing more. */
@@ -373,15 +375,17 @@ static void action_button(struct pt_buf *out, const char *token, const char *act
 {
     pt_buf_puts(out, "<form method=\"post\" action=\"/manage\">");
     hidden_token(out, token);
-    pt_buf_printf(out, "<input type=\"hidden\" name=\"action\" value=\"%s\"><button "
-                       "type=\"submit\">",
+    pt_buf_printf(out,
+                  "<input type=\"hidden\" name=\"action\" value=\"%s\"><button "
+                  "type=\"submit\">",
                   action);
     pt_buf_html_str(out, label);
     pt_buf_puts(out, "</button></form>");
 }
 
-static void render_manage(struct pt_buf *out, const struct pt_pledge_record *pledge,
-                          const char *token, const char *notice, const char *error)
+static void render_manage(struct pt_buf *out, const struct pt_pay *pay,
+                          const struct pt_pledge_record *pledge, const char *token,
+                          const char *notice, const char *error)
 {
     enum pt_lang lang = pt_i18n_lang(pledge->language);
     pt_render_page_start(out, pledge->language, pt_i18n_text(PT_MSG_MANAGE_TITLE, lang));
@@ -399,6 +403,18 @@ static void render_manage(struct pt_buf *out, const struct pt_pledge_record *ple
     bool recurring = pledge->frequency != PT_FREQUENCY_ONE_OFF;
     bool live = strcmp(pledge->status, "active") == 0 || strcmp(pledge->status, "past_due") == 0 ||
                 strcmp(pledge->status, "paused") == 0;
+    /* A standing order is the donor's to change at their bank: the page says
+     * so and shows again what to transfer. */
+    if (recurring && live && pay != NULL && pay->ops->instructions != NULL) {
+        pt_buf_printf(out, "<p>%s</p>", pt_i18n_text(PT_MSG_BANK_MANAGE, lang));
+        struct pt_pay_pledge subject = {.id = pledge->id,
+                                        .customer = pledge->customer_id,
+                                        .subscription = pledge->subscription_id,
+                                        .frequency = pledge->frequency,
+                                        .amount_minor = pledge->amount_minor,
+                                        .currency = pledge->currency};
+        pay->ops->instructions(pay, &subject, pledge->checkout_id, pledge->language, out);
+    }
     if (recurring && live) {
         const struct pt_currency *currency = pt_money_currency(pledge->currency);
         struct pt_buf current;
@@ -430,7 +446,8 @@ static void render_manage(struct pt_buf *out, const struct pt_pledge_record *ple
             action_button(out, token, "resume", pt_i18n_text(PT_MSG_MANAGE_RESUME, lang));
         else
             action_button(out, token, "pause", pt_i18n_text(PT_MSG_MANAGE_PAUSE, lang));
-        action_button(out, token, "card", pt_i18n_text(PT_MSG_MANAGE_UPDATE_CARD, lang));
+        if (pay != NULL && pay->ops->portal != NULL)
+            action_button(out, token, "card", pt_i18n_text(PT_MSG_MANAGE_UPDATE_CARD, lang));
         action_button(out, token, "cancel_confirm", pt_i18n_text(PT_MSG_MANAGE_CANCEL, lang));
     }
     pt_render_page_end(out);
@@ -461,8 +478,7 @@ static enum pt_status act(struct pt_app *app, struct pt_pledge_record *pledge, c
     enum pt_lang lang = pt_i18n_lang(pledge->language);
     if (strcmp(action, "amount") == 0) {
         *notice = pt_i18n_text(PT_MSG_MANAGE_AMOUNT_CHANGED, lang);
-        return pt_pledges_change_amount(app->ledger, pledge, amount, note, now, error,
-                                        error_size);
+        return pt_pledges_change_amount(app->ledger, pledge, amount, note, now, error, error_size);
     }
     if (strcmp(action, "pause") == 0 || strcmp(action, "resume") == 0) {
         bool pause = strcmp(action, "pause") == 0;
@@ -490,12 +506,13 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
         refuse(request, response, 403, PT_LANG_EN, PT_MSG_MANAGE_LINK_INVALID);
         return;
     }
+    struct pt_pay *pay = pt_pledges_processor(app->ledger, &pledge);
     struct pt_buf body;
     pt_buf_init(&body);
     pt_response_header(response, "Content-Security-Policy", app->form_policy);
     const char *action = request->method == PT_METHOD_POST ? pt_http_form(request, "action") : NULL;
     if (action == NULL) {
-        render_manage(&body, &pledge, token, NULL, NULL);
+        render_manage(&body, pay, &pledge, token, NULL, NULL);
         pt_response_text(request, response, 200, "text/html; charset=utf-8", body.data,
                          body.length);
         pt_response_header(response, "Cache-Control", "no-store");
@@ -510,17 +527,18 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
     char error[300] = "";
     if (strcmp(action, "cancel_confirm") == 0 && live) {
         render_cancel_confirmation(&body, &pledge, token);
-    } else if (!live || pt_pledges_processor(app->ledger, &pledge) == NULL ||
-               pledge.subscription_id[0] == '\0' ||
+    } else if (!live || pay == NULL ||
+               (pledge.subscription_id[0] == '\0' && pay->ops->change_amount != NULL) ||
+               (strcmp(action, "card") == 0 && pay->ops->portal == NULL) ||
                (strcmp(action, "amount") != 0 && strcmp(action, "pause") != 0 &&
                 strcmp(action, "resume") != 0 && strcmp(action, "cancel") != 0 &&
                 strcmp(action, "card") != 0)) {
         status_code = 409;
-        render_manage(&body, &pledge, token, pt_i18n_text(PT_MSG_MANAGE_UNAVAILABLE, lang), NULL);
+        render_manage(&body, pay, &pledge, token, pt_i18n_text(PT_MSG_MANAGE_UNAVAILABLE, lang),
+                      NULL);
     } else if (strcmp(action, "card") == 0) {
         char url[PT_PAY_URL_MAX], back[400];
         snprintf(back, sizeof(back), "%s/manage?t=%s", app->config->public_url, token);
-        struct pt_pay *pay = pt_pledges_processor(app->ledger, &pledge);
         struct pt_pay_pledge current = {
             .id = pledge.id,
             .customer = pledge.customer_id,
@@ -538,7 +556,7 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
             return;
         }
         status_code = 503;
-        render_manage(&body, &pledge, token, pt_i18n_text(PT_MSG_MANAGE_PROCESSOR_DOWN, lang),
+        render_manage(&body, pay, &pledge, token, pt_i18n_text(PT_MSG_MANAGE_PROCESSOR_DOWN, lang),
                       NULL);
     } else {
         int64_t amount = 0;
@@ -547,22 +565,23 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
             const struct pt_currency *currency = pt_money_currency(pledge.currency);
             const char *typed = pt_http_form(request, "amount");
             if (currency == NULL || typed == NULL ||
-                pt_money_parse(typed, currency, pledge.language, &amount, error,
-                               sizeof(error)) != PT_OK ||
+                pt_money_parse(typed, currency, pledge.language, &amount, error, sizeof(error)) !=
+                    PT_OK ||
                 pt_money_check(pledge.frequency, amount, currency, app->config->max_amount,
                                pledge.language, error, sizeof(error)) != PT_OK)
                 amount_error = error[0] ? error : pt_i18n_text(PT_MSG_PAGE_ENTER_AMOUNT, lang);
         }
         if (amount_error != NULL) {
             status_code = 422;
-            render_manage(&body, &pledge, token, NULL, amount_error);
+            render_manage(&body, pay, &pledge, token, NULL, amount_error);
         } else if (act(app, &pledge, action, amount, &notice, error, sizeof(error)) != PT_OK) {
             pt_log(PT_LOG_ERROR, "a manage action failed: %s", error);
             status_code = 503;
-            render_manage(&body, &pledge, token, pt_i18n_text(PT_MSG_MANAGE_FAILED, lang), NULL);
+            render_manage(&body, pay, &pledge, token, pt_i18n_text(PT_MSG_MANAGE_FAILED, lang),
+                          NULL);
         } else {
             pt_store_pledge_get(app->store, pledge.id, &pledge);
-            render_manage(&body, &pledge, token, notice, NULL);
+            render_manage(&body, pay, &pledge, token, notice, NULL);
         }
     }
     pt_response_text(request, response, status_code, "text/html; charset=utf-8", body.data,
@@ -657,8 +676,8 @@ static size_t pledges_of_address(struct pt_app *app, const char *pledge_id, char
     size_t count = 0;
     if (pt_store_pledge_get(app->store, pledge_id, &pledge) == PT_OK &&
         pledge.email_sealed_length > 0 &&
-        pt_crypto_open(&app->crypto, pledge.email_sealed, pledge.email_sealed_length,
-                       &address) == PT_OK) {
+        pt_crypto_open(&app->crypto, pledge.email_sealed, pledge.email_sealed_length, &address) ==
+            PT_OK) {
         unsigned char hash[PT_CRYPTO_HASH_BYTES];
         pt_crypto_lookup_hash(&app->crypto, address, hash);
         if (pt_store_pledges_by_email(app->store, hash, ids, capacity, &count) != PT_OK)

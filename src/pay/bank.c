@@ -105,42 +105,6 @@ static enum pt_status read_subscription(struct pt_pay *pay, const char *customer
     return PT_ERR_NOT_FOUND;
 }
 
-/* The donor changes the standing order at their bank; the ledger records
- * what they told patron. Nothing here can fail. */
-static enum pt_status change_amount(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
-                                    int64_t amount_minor, const char *idempotency_key, char *error,
-                                    size_t error_size)
-{
-    (void)pay, (void)pledge, (void)amount_minor, (void)idempotency_key, (void)error,
-        (void)error_size;
-    return PT_OK;
-}
-
-static enum pt_status set_paused(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
-                                 bool paused, const char *idempotency_key,
-                                 char replaced_by[PT_PAY_ID_MAX], char *error, size_t error_size)
-{
-    (void)pay, (void)pledge, (void)paused, (void)idempotency_key, (void)error, (void)error_size;
-    replaced_by[0] = '\0';
-    return PT_OK;
-}
-
-static enum pt_status cancel(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
-                             const char *idempotency_key, char *error, size_t error_size)
-{
-    (void)pay, (void)pledge, (void)idempotency_key, (void)error, (void)error_size;
-    return PT_OK;
-}
-
-static enum pt_status portal(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
-                             const char *return_url, char *url, size_t url_size, char *error,
-                             size_t error_size)
-{
-    (void)pay, (void)pledge, (void)return_url, (void)url, (void)url_size;
-    snprintf(error, error_size, "a bank transfer has no payment method to change");
-    return PT_ERR_INVALID;
-}
-
 static enum pt_status verify_webhook(struct pt_pay *pay, const char *signature_header,
                                      const char *body, size_t length, int64_t now,
                                      struct pt_pay_event *event, char *error, size_t error_size)
@@ -269,10 +233,10 @@ static const struct pt_pay_ops bank_ops = {
     .create_checkout = create_checkout,
     .read_session = read_session,
     .read_subscription = read_subscription,
-    .change_amount = change_amount,
-    .set_paused = set_paused,
-    .cancel = cancel,
-    .portal = portal,
+    .change_amount = NULL, /* the donor changes the standing order at their bank */
+    .set_paused = NULL,
+    .cancel = NULL,
+    .portal = NULL,
     .delete_customer = NULL,
     .verify_webhook = verify_webhook,
     .rail_name = rail_name,

@@ -30,9 +30,9 @@
 
 #include "patron/alloc.h"
 #include "patron/buf.h"
+#include "patron/i18n.h"
 #include "patron/json.h"
 #include "patron/money.h"
-#include "patron/i18n.h"
 #include "patron/pay.h"
 #include "patron/webapi.h"
 
@@ -586,34 +586,6 @@ static enum pt_status read_subscription(struct pt_pay *pay, const char *customer
     return PT_OK;
 }
 
-/* The donor's changes need nothing at BTCPay: the next month's invoice is
- * made for the ledger's amount, and a paused or cancelled pledge is sent
- * no link. */
-static enum pt_status change_amount(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
-                                    int64_t amount_minor, const char *idempotency_key, char *error,
-                                    size_t error_size)
-{
-    (void)pay, (void)pledge, (void)amount_minor, (void)idempotency_key, (void)error;
-    (void)error_size;
-    return PT_OK;
-}
-
-static enum pt_status set_paused(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
-                                 bool paused, const char *idempotency_key,
-                                 char replaced_by[PT_PAY_ID_MAX], char *error, size_t error_size)
-{
-    (void)pay, (void)pledge, (void)paused, (void)idempotency_key, (void)error, (void)error_size;
-    replaced_by[0] = '\0';
-    return PT_OK;
-}
-
-static enum pt_status cancel(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
-                             const char *idempotency_key, char *error, size_t error_size)
-{
-    (void)pay, (void)pledge, (void)idempotency_key, (void)error, (void)error_size;
-    return PT_OK;
-}
-
 static enum pt_status portal(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
                              const char *return_url, char *url, size_t url_size, char *error,
                              size_t error_size)
@@ -691,9 +663,12 @@ static const struct pt_pay_ops btcpay_ops = {
     .create_checkout = create_checkout,
     .read_session = read_session,
     .read_subscription = read_subscription,
-    .change_amount = change_amount,
-    .set_paused = set_paused,
-    .cancel = cancel,
+    /* The donor's changes need nothing at BTCPay: the next period's invoice
+     * is made for the ledger's amount, and a paused or cancelled pledge is
+     * sent no link. */
+    .change_amount = NULL,
+    .set_paused = NULL,
+    .cancel = NULL,
     .portal = portal,
     .delete_customer = NULL,
     .verify_webhook = verify_webhook,

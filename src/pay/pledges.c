@@ -574,10 +574,10 @@ static void render_pledge_email(const struct pt_ledger *ledger,
                      lang);
     const char *amount_label = pt_i18n_text(PT_MSG_PLEDGE_EMAIL_AMOUNT, lang);
     pt_buf_printf(subject, "%s — %s", pt_i18n_text(words->subject, lang), ledger->newsroom_name);
-    const char *manage = pt_i18n_text(strcmp(item->kind, PT_CRYPTO_MONTHS_EMAIL) == 0
-                                          ? PT_MSG_CRYPTO_MONTH_PAY
-                                          : PT_MSG_PLEDGE_EMAIL_MANAGE,
-                                      lang);
+    const char *manage =
+        pt_i18n_text(strcmp(item->kind, PT_CRYPTO_MONTHS_EMAIL) == 0 ? PT_MSG_CRYPTO_MONTH_PAY
+                                                                     : PT_MSG_PLEDGE_EMAIL_MANAGE,
+                     lang);
     /* A rail of its own (a bank transfer, crypto) is named, never the
      * donor's account or wallet. */
     struct pt_pay *pay = pt_pledges_processor(ledger, pledge);
@@ -705,8 +705,9 @@ static void mark(struct pt_ledger *ledger, const struct pt_outbox_item *item, bo
 static void release(struct pt_ledger *ledger, const struct pt_outbox_item *item)
 {
     if (pt_store_outbox_release(ledger->store, item->id) != PT_OK)
-        pt_log(PT_LOG_WARNING, "a %s email could not be given back to the outbox; it waits for "
-                               "its claim to lapse",
+        pt_log(PT_LOG_WARNING,
+               "a %s email could not be given back to the outbox; it waits for "
+               "its claim to lapse",
                item->kind);
 }
 
@@ -817,7 +818,9 @@ static struct pt_pay *subscription_processor(const struct pt_ledger *ledger,
         snprintf(error, error_size, "the pledge's payment processor is not configured");
         return NULL;
     }
-    if (pledge->subscription_id[0] == '\0') {
+    /* A rail the donor pays themselves holds no subscription to change. */
+    bool own_rail = pay->ops->change_amount == NULL;
+    if (pledge->subscription_id[0] == '\0' && !own_rail) {
         snprintf(error, error_size, "pledge %s has no subscription at the processor", pledge->id);
         return NULL;
     }
@@ -861,7 +864,9 @@ enum pt_status pt_pledges_change_amount(struct pt_ledger *ledger,
     idempotency_key(key, sizeof(key), "amount", pledge, amount_minor);
     struct pt_pay_pledge current = pay_pledge(pledge);
     enum pt_status status =
-        pay->ops->change_amount(pay, &current, amount_minor, key, error, error_size);
+        pay->ops->change_amount != NULL
+            ? pay->ops->change_amount(pay, &current, amount_minor, key, error, error_size)
+            : PT_OK;
     if (status)
         return status;
     struct pt_ledger_change change = {
@@ -881,7 +886,9 @@ enum pt_status pt_pledges_set_paused(struct pt_ledger *ledger,
     struct pt_pay_pledge current = pay_pledge(pledge);
     char replaced_by[PT_PAY_ID_MAX] = "";
     enum pt_status status =
-        pay->ops->set_paused(pay, &current, paused, key, replaced_by, error, error_size);
+        pay->ops->set_paused != NULL
+            ? pay->ops->set_paused(pay, &current, paused, key, replaced_by, error, error_size)
+            : PT_OK;
     if (status)
         return status;
     struct pt_ledger_change change = {.pledge_id = pledge->id,
@@ -907,7 +914,8 @@ enum pt_status pt_pledges_cancel(struct pt_ledger *ledger, const struct pt_pledg
         if (pay == NULL)
             return PT_ERR_INVALID;
         struct pt_pay_pledge current = pay_pledge(pledge);
-        status = pay->ops->cancel(pay, &current, key, error, error_size);
+        status = pay->ops->cancel != NULL ? pay->ops->cancel(pay, &current, key, error, error_size)
+                                          : PT_OK;
         /* Already cancelled at the processor is what we wanted. */
         if (status == PT_ERR_NOT_FOUND)
             status = PT_OK;

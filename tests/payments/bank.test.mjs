@@ -15,6 +15,7 @@ import {
     PATRON_BIN, eventually, http, sleep, sqlite, startPatron, startSmtp, startStandin, stopClean, withLog,
 } from './lib.mjs';
 import { addUser, csvObjects, signedIn } from '../http/dashboard-lib.mjs';
+import { manageLink } from '../stripe/mail.mjs';
 
 const IBAN = 'DE89 3704 0044 0532 0130 00';
 let standin;
@@ -314,6 +315,28 @@ test('a standing order that stops: past due after 40 days without a transfer, on
     const back = importFile(camt([{ ref: 'L-2', amount: '10.00', date: at(61).slice(0, 10), text: `Dauerauftrag ${p.reference}` }]), 'statement.xml', ['--now', at(61)]);
     assert.match(back.out, /1 matched/);
     assert.equal(pledge(p.pledgeId).status, 'active');
+
+    // The donor manages it from the emailed link: the page says the standing
+    // order is theirs to change at their bank, shows the reference again,
+    // offers no payment method to change, and records what they change.
+    const thanks = mailsTo(email).find((m) => /^Thank you/.test(m.subject));
+    const link = manageLink(thanks);
+    assert.ok(link, 'the thank-you email has a manage link');
+    const token = new URL(link).searchParams.get('t');
+    const page = await http(patron.base, 'GET', `/manage?t=${encodeURIComponent(token)}`);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /You give by bank transfer/);
+    assert.match(page.body, new RegExp(`<dd class="patron-reference">${printed(p.reference)}</dd>`));
+    assert.doesNotMatch(page.body, /name="action" value="card"/);
+    const changed = await http(patron.base, 'POST', '/manage', { form: { t: token, action: 'amount', amount: '12' } });
+    assert.equal(changed.status, 200, changed.body.slice(0, 400));
+    assert.equal(pledge(p.pledgeId).amount_minor, 1200);
+    const card = await http(patron.base, 'POST', '/manage', { form: { t: token, action: 'card' } });
+    assert.equal(card.status, 409);
+    const cancelled = await http(patron.base, 'POST', '/manage', { form: { t: token, action: 'cancel' } });
+    assert.equal(cancelled.status, 200, cancelled.body.slice(0, 400));
+    assert.equal(pledge(p.pledgeId).status, 'cancelled');
+    await smtp.waitFor((m) => m.envelope.to.includes(email) && /cancel/i.test(m.subject));
 }));
 
 test('a statement larger than a form field (a year of entries) is taken as a file; typed fields stay small', log(async () => {

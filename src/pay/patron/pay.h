@@ -164,6 +164,10 @@ struct pt_pay_ops {
     enum pt_status (*read_subscription)(struct pt_pay *pay, const char *customer, const char *id,
                                         struct pt_pay_subscription *subscription, char *error,
                                         size_t error_size);
+    /* The donor's own changes. NULL for a rail whose money the donor moves
+     * themselves (a standing order at their bank, each month's crypto
+     * invoice): there is nobody to ask, and the ledger records the change
+     * so that the newsroom knows what to expect. */
     enum pt_status (*change_amount)(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
                                     int64_t amount_minor, const char *idempotency_key,
                                     char *error, size_t error_size);
@@ -177,7 +181,8 @@ struct pt_pay_ops {
     /* PT_ERR_NOT_FOUND when it was cancelled already. */
     enum pt_status (*cancel)(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
                              const char *idempotency_key, char *error, size_t error_size);
-    /* Where the donor goes to change the payment method. */
+    /* Where the donor goes to change the payment method; NULL when the
+     * rail has none (the donor's own bank). */
     enum pt_status (*portal)(struct pt_pay *pay, const struct pt_pay_pledge *pledge,
                              const char *return_url, char *url, size_t url_size, char *error,
                              size_t error_size);
