@@ -951,12 +951,17 @@ void pt_http_stop(struct pt_http_server *server)
      * is answered 503 at once, never suspended), so that no connection is
      * suspended when the daemon stops; then the rest. */
     MHD_socket listener = MHD_quiesce_daemon(server->daemon);
-    /* Closed, so that a new connection is refused (a proxy tries elsewhere)
-     * instead of waiting in the backlog for a server that will not take it. */
+    /* Shut down, so that a new connection is refused (a proxy tries
+     * elsewhere) instead of waiting in the backlog for a server that will not
+     * take it. Closed only after the daemon stops: its workers take the
+     * socket out of their epoll sets after quiescing returns, and a number
+     * closed meanwhile could already name someone else's connection. */
     if (listener != MHD_INVALID_SOCKET)
-        close(listener);
+        (void)shutdown(listener, SHUT_RDWR);
     pools_stop(server);
     MHD_stop_daemon(server->daemon);
+    if (listener != MHD_INVALID_SOCKET)
+        close(listener);
     pools_dispose(server);
     free(server);
 }
