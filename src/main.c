@@ -16,6 +16,7 @@
 #include "patron/app.h"
 #include "patron/auth.h"
 #include "patron/buf.h"
+#include "patron/catalog_watch.h"
 #include "patron/config.h"
 #include "patron/demo_history.h"
 #include "patron/http.h"
@@ -944,6 +945,7 @@ static int run_server(struct pt_config *config, const struct options *options, b
         goto out_store;
     app.auth = &auth;
     pthread_mutex_init(&app.auth_lock, NULL);
+    pthread_mutex_init(&app.catalog_lock, NULL);
     char demo_password[PT_AUTH_TOKEN_CHARS + 1] = "";
     if ((options->seed_demo || demo) && seed_demo(&app) != 0)
         goto out_auth;
@@ -996,6 +998,11 @@ static int run_server(struct pt_config *config, const struct options *options, b
         scheduler_start(&scheduler, &app);
     pt_routes_init();
     pt_app_check_store(&app);
+    /* On a shared database, another node's campaign change is heard at once
+     * (the periodic check in wait_for_shutdown stays, for a missed word). */
+    struct pt_catalog_watch catalog_watch;
+    if (pt_catalog_watch_start(&catalog_watch, &app) != PT_OK)
+        abort();
 
     struct pt_http_settings settings = {
         .listen = config->listen,
@@ -1064,6 +1071,7 @@ static int run_server(struct pt_config *config, const struct options *options, b
     result = 0;
 out_app:
     atomic_store(&stopping, true);
+    pt_catalog_watch_stop(&catalog_watch);
     if (scheduled)
         scheduler_stop(&scheduler);
     pt_outbox_stop(&outbox);
@@ -1078,6 +1086,7 @@ out_app:
     free(app.form_policy);
 out_auth:
     pthread_mutex_destroy(&app.auth_lock);
+    pthread_mutex_destroy(&app.catalog_lock);
     close_auth(&auth, auth_opened);
 out_store:
     pt_store_close(app.store);

@@ -325,7 +325,7 @@ void pt_app_reader_country(const struct pt_app *app, const struct pt_request *re
     country[length] = '\0';
 }
 
-enum pt_status pt_app_reload_catalog(struct pt_app *app, bool force)
+static enum pt_status reload_catalog(struct pt_app *app, bool force)
 {
     int64_t version = 0;
     enum pt_status status = pt_store_catalog_version(app->store, &version);
@@ -352,4 +352,12 @@ enum pt_status pt_app_reload_catalog(struct pt_app *app, bool force)
      * that thread's malloc arena. */
     malloc_trim(0);
     return PT_OK;
+}
+
+enum pt_status pt_app_reload_catalog(struct pt_app *app, bool force)
+{
+    pthread_mutex_lock(&app->catalog_lock);
+    enum pt_status status = reload_catalog(app, force);
+    pthread_mutex_unlock(&app->catalog_lock);
+    return status;
 }

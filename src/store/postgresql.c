@@ -12,6 +12,7 @@
  * connection was lost before anything could have been committed. While the
  * database is unreachable operations fail at once with PT_ERR_IO, which the
  * pages answer with 503; the appeal never comes here. */
+#include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
 #include <pthread.h>
@@ -57,6 +58,12 @@ struct pg_store {
     int64_t retry_at_ms;   /* no connection attempt before then (monotonic) */
     int delay_ms;          /* the next backoff step */
     char unreachable[256]; /* why the last connection attempt failed */
+    /* The connection that LISTENs for campaign changes, apart from the pool
+     * (a pooled connection goes back idle and would drop what it heard);
+     * used by the one thread that calls catalog_wait. */
+    PGconn *listener;
+    int64_t listener_retry_at_ms;
+    bool listener_down; /* said once, not at every retry */
 };
 
 /* What a body may do when tried again. */
@@ -2529,11 +2536,92 @@ static enum pt_status pg_login_failures_clear(struct pt_store *base,
     return run_op(base, OP_AGAIN, false, failures_clear_body, &args);
 }
 
+/* -------------------------------------------------------------- listening */
+
+/* The channel sql/postgresql/004_catalog_notify.sql notifies. */
+#define CATALOG_CHANNEL "patron_catalog"
+/* Between attempts to listen again, while the database is away. */
+#define LISTEN_RETRY_MS 1000
+
+static void wait_quietly(int timeout_ms)
+{
+    if (timeout_ms > 0)
+        (void)poll(NULL, 0, timeout_ms);
+}
+
+static enum pt_status listen_again(struct pg_store *store, int timeout_ms, bool *changed)
+{
+    int64_t wait = store->listener_retry_at_ms - monotonic_ms();
+    if (wait > 0) {
+        wait_quietly(wait < timeout_ms ? (int)wait : timeout_ms);
+        return PT_ERR_IO;
+    }
+    PGconn *pg = connect_now(store->conninfo);
+    PGresult *result = NULL;
+    if (PQstatus(pg) == CONNECTION_OK)
+        result = PQexec(pg, "LISTEN " CATALOG_CHANNEL);
+    if (PQresultStatus(result) != PGRES_COMMAND_OK) {
+        char message[256];
+        one_line(pg ? PQerrorMessage(pg) : "out of memory", message, sizeof(message));
+        if (!store->listener_down)
+            pt_store_note_error("postgresql: cannot listen for campaign changes: %s", message);
+        store->listener_down = true;
+        PQclear(result);
+        PQfinish(pg);
+        store->listener_retry_at_ms = monotonic_ms() + LISTEN_RETRY_MS;
+        return PT_ERR_IO;
+    }
+    PQclear(result);
+    if (store->listener_down)
+        pt_log(PT_LOG_INFO, "postgresql: listening for campaign changes again");
+    store->listener_down = false;
+    store->listener = pg;
+    /* Whatever changed while nobody listened went unheard. */
+    *changed = true;
+    return PT_OK;
+}
+
+static enum pt_status pg_catalog_wait(struct pt_store *base, int timeout_ms, bool *changed)
+{
+    struct pg_store *store = from(base);
+    if (store->listener == NULL)
+        return listen_again(store, timeout_ms, changed);
+    /* Notifications read along with an earlier answer wait in libpq. */
+    PGnotify *note = PQnotifies(store->listener);
+    if (note == NULL) {
+        struct pollfd ready = {.fd = PQsocket(store->listener), .events = POLLIN};
+        int count = poll(&ready, 1, timeout_ms);
+        if (count < 0 && errno != EINTR) {
+            pt_store_note_error("postgresql: waiting for campaign changes: %s", strerror(errno));
+            return PT_ERR_IO;
+        }
+        if (count > 0 && (!PQconsumeInput(store->listener) ||
+                          PQstatus(store->listener) != CONNECTION_OK)) {
+            char message[256];
+            pt_store_note_error("postgresql: the connection listening for campaign changes "
+                                "was lost: %s",
+                                one_line(PQerrorMessage(store->listener), message,
+                                         sizeof(message)));
+            PQfinish(store->listener);
+            store->listener = NULL;
+            store->listener_down = true;
+            return PT_ERR_IO;
+        }
+        note = PQnotifies(store->listener);
+    }
+    for (; note != NULL; note = PQnotifies(store->listener)) {
+        *changed = true;
+        PQfreemem(note);
+    }
+    return PT_OK;
+}
+
 /* ------------------------------------------------------------------- open */
 
 static void pg_close(struct pt_store *base)
 {
     struct pg_store *store = from(base);
+    PQfinish(store->listener);
     for (size_t i = 0; i < store->count; i++)
         PQfinish(store->connections[i].pg);
     free(store->connections);
@@ -2548,6 +2636,7 @@ static const struct pt_store_ops postgresql_ops = {
     .name = "postgresql",
     .migrate = pg_migrate,
     .catalog_version = pg_catalog_version,
+    .catalog_wait = pg_catalog_wait,
     .campaigns_each = pg_campaigns_each,
     .campaign_count = pg_campaign_count,
     .campaign_put = pg_campaign_put,

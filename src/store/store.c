@@ -46,6 +46,19 @@ enum pt_status pt_store_catalog_version(struct pt_store *store, int64_t *version
     return store->ops->catalog_version(store, version);
 }
 
+bool pt_store_catalog_shared(const struct pt_store *store)
+{
+    return store->ops->catalog_wait != NULL;
+}
+
+enum pt_status pt_store_catalog_wait(struct pt_store *store, int timeout_ms, bool *changed)
+{
+    *changed = false;
+    if (store->ops->catalog_wait == NULL)
+        return PT_ERR_INTERNAL;
+    return store->ops->catalog_wait(store, timeout_ms, changed);
+}
+
 enum pt_status pt_store_campaigns_each(struct pt_store *store, pt_store_document_visitor visit,
                                        void *context)
 {

@@ -104,7 +104,7 @@ async function clicks() {
 const opts = { skip: available ? false : 'PostgreSQL is not installed' };
 
 t('migrate, serve and the admin API round trip write to PostgreSQL, not SQLite', async () => {
-    assert.equal(psql(cluster.database, 'SELECT max(version) FROM schema_version'), '1');
+    assert.equal(psql(cluster.database, 'SELECT max(version) FROM schema_version'), '4');
     assert.ok(!fs.existsSync(path.join(srv.dir, 'data', 'patron.db')), 'no SQLite store beside it');
     const campaign = {
         id: 'spring', status: 'live', priority: 50, languages: ['en'],
@@ -125,7 +125,9 @@ t('a second node: the same key file, and a dashboard session started on one node
     fs.copyFileSync(path.join(srv.dir, 'data', 'patron.key'), path.join(data, 'patron.key'));
     second = await startServer({
         label: 'postgresql-2', seedDemo: false,
-        config: { database: cluster.database, data_dir: data, catalog_check_interval: '1' },
+        // Its periodic check is an hour away: what it serves within the
+        // hour it heard from the database (LISTEN/NOTIFY).
+        config: { database: cluster.database, data_dir: data, catalog_check_interval: '3600' },
     });
     const editor = addUser(second, 'ed@example.org', 'editor');
     const one = new Client(srv);
@@ -146,6 +148,38 @@ t('a second node: the same key file, and a dashboard session started on one node
     const locked = await elsewhere.signIn(editor.email);
     assert.notEqual(locked.status, 303, 'the fifth failure on node 1 locks the same client on node 2');
     assert.equal(psql(cluster.database, "SELECT count(*) FROM users WHERE email = 'ed@example.org'"), '1');
+}, opts);
+
+const heard = {
+    id: 'heard', status: 'live', priority: 90, languages: ['en'],
+    variants: [{ id: 'x', text: { en: { headline: 'Heard on every node' } } }],
+};
+
+/** How long until node's appeal for the demo article shows (or stops showing) the headline. */
+async function servedWithin(node, headline, shown, timeoutMs = 5_000) {
+    const started = Date.now();
+    while (Date.now() - started < timeoutMs) {
+        const answer = assertJson(await postJson(node, '/v1/appeal', appealBody()), 200);
+        const html = answer.appeal?.html ?? '';
+        if (html.includes(headline) === shown) return Date.now() - started;
+        await sleep(20);
+    }
+    return Infinity;
+}
+
+t('a campaign saved on one node is served by the other within a second, and its removal too', async () => {
+    assert.ok(second, 'the second node runs');
+    const html = assertJson(await postJson(second, '/v1/appeal', appealBody()), 200).appeal?.html ?? '';
+    assert.ok(html.length > 0 && !html.includes('Heard on every node'), 'node 2 serves the demo first');
+    for (let round = 0; round < 3; round++) {
+        assert.equal((await admin('POST', '/v1/admin/campaigns', heard)).status, 201);
+        const shown = await servedWithin(second, 'Heard on every node', true);
+        assert.ok(shown < 1000, `round ${round + 1}: node 2 served the new campaign after ${shown} ms`);
+        assert.equal((await admin('DELETE', '/v1/admin/campaigns/heard')).status, 204);
+        const gone = await servedWithin(second, 'Heard on every node', false);
+        assert.ok(gone < 1000, `round ${round + 1}: node 2 stopped serving it after ${gone} ms`);
+        console.log(`# node 2 served the change after ${shown} ms, the removal after ${gone} ms`);
+    }
 }, opts);
 
 t('the database stopped: 503 where it is needed, the appeal still 200; back: all works, no count lost', async () => {
@@ -184,4 +218,13 @@ t('a restarted server is reconnected to without a failed request', async () => {
         assert.equal(r.status, 200, `request ${i + 1} after the restart: ${r.status} ${r.body}`);
     }
     assert.equal(assertJson(await postJson(srv, '/v1/appeal', appealBody()), 200).appeal !== null, true);
+    // The second node's listening connection went with the restart; it
+    // listens again and hears the next change (and one made meanwhile).
+    assert.equal((await admin('POST', '/v1/admin/campaigns', heard)).status, 201);
+    const shown = await servedWithin(second, 'Heard on every node', true);
+    assert.ok(shown < 3000, `after the restart node 2 served the change after ${shown} ms`);
+    assert.equal((await admin('DELETE', '/v1/admin/campaigns/heard')).status, 204);
+    const gone = await servedWithin(second, 'Heard on every node', false);
+    assert.ok(gone < 1000, `node 2 stopped serving it after ${gone} ms`);
+    assert.match(second.stderr, /listening for campaign changes again|cannot listen/);
 }, opts);

@@ -57,6 +57,11 @@ struct pt_app {
     struct pt_brand brand;      /* the newsroom's accent and logo */
     struct pt_thanks_checks *thanks_checks; /* the thank-you page's processor reads */
     atomic_bool store_failing; /* the last write probe failed: /healthz answers 503 */
+    /* One catalogue rebuild at a time: the main thread's periodic check, the
+     * thread that hears other nodes' changes and the admin routes may all
+     * ask at once, and an older build swapped in last would serve stale
+     * campaigns until the next check. */
+    pthread_mutex_t catalog_lock;
 };
 
 typedef void (*pt_app_handler)(struct pt_app *app, struct pt_request *request,
@@ -121,7 +126,8 @@ void pt_app_check_store(struct pt_app *app);
 
 /* Rebuilds the catalogue if the stored campaigns changed since the snapshot
  * in service (or always, when force is set). A catalogue that fails to build
- * is refused with a logged reason and the one in service stays. */
+ * is refused with a logged reason and the one in service stays. Any thread;
+ * one rebuild at a time (catalog_lock). */
 enum pt_status pt_app_reload_catalog(struct pt_app *app, bool force);
 
 #endif

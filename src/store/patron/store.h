@@ -253,6 +253,8 @@ struct pt_store_ops {
     const char *name;
     enum pt_status (*migrate)(struct pt_store *store, int *applied);
     enum pt_status (*catalog_version)(struct pt_store *store, int64_t *version);
+    /* NULL for a store that only this process writes (SQLite). */
+    enum pt_status (*catalog_wait)(struct pt_store *store, int timeout_ms, bool *changed);
     enum pt_status (*campaigns_each)(struct pt_store *store, pt_store_document_visitor visit,
                                      void *context);
     enum pt_status (*campaign_count)(struct pt_store *store, int64_t *count);
@@ -415,6 +417,15 @@ enum pt_status pt_store_migrate(struct pt_store *store, int *applied);
  * written now (the reason for a failure is logged). */
 enum pt_status pt_store_write_probe(struct pt_store *store, int64_t now);
 enum pt_status pt_store_catalog_version(struct pt_store *store, int64_t *version);
+/* Whether another process may change the campaigns (several nodes on one
+ * database): then pt_store_catalog_wait tells when one did. */
+bool pt_store_catalog_shared(const struct pt_store *store);
+/* Waits up to timeout_ms for another process's campaign change; *changed
+ * says whether one may have happened (also true once after a lost
+ * connection is back, since changes meanwhile went unheard). PT_ERR_IO when
+ * the database cannot be reached (the wait then lasted its timeout).
+ * One caller at a time: it keeps a connection of its own. */
+enum pt_status pt_store_catalog_wait(struct pt_store *store, int timeout_ms, bool *changed);
 enum pt_status pt_store_campaigns_each(struct pt_store *store, pt_store_document_visitor visit,
                                        void *context);
 enum pt_status pt_store_campaign_count(struct pt_store *store, int64_t *count);

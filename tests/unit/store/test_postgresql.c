@@ -448,3 +448,43 @@ Test(postgresql, a_reminder_send_on_two_nodes_at_once_takes_each_reminder_once)
     pt_store_close(one);
     pt_store_close(two);
 }
+
+/* Another node's campaign change is heard at once: the first wait reports a
+ * change (nothing was heard before it listened), then only a commit of a
+ * changed campaign wakes it; a quiet database lets it time out. */
+Test(postgresql, a_campaign_change_on_one_node_wakes_the_other)
+{
+    struct pt_store *one = open_migrated(1), *two = open_store(1);
+    cr_assert(pt_store_catalog_shared(two));
+    bool changed = false;
+    cr_assert_eq(pt_store_catalog_wait(two, 100, &changed), PT_OK, "%s", pt_store_last_error());
+    cr_assert(changed, "a fresh listener may have missed something");
+    cr_assert_eq(pt_store_catalog_wait(two, 100, &changed), PT_OK);
+    cr_assert_not(changed, "nothing changed");
+
+    cr_assert_eq(pt_store_campaign_put(one, "c1", "{}", 10), PT_OK);
+    struct timespec before, after;
+    clock_gettime(CLOCK_MONOTONIC, &before);
+    cr_assert_eq(pt_store_catalog_wait(two, 5000, &changed), PT_OK);
+    clock_gettime(CLOCK_MONOTONIC, &after);
+    cr_assert(changed);
+    cr_assert_lt(after.tv_sec - before.tv_sec, 2, "woken by the change, not by the timeout");
+    cr_assert_eq(pt_store_catalog_wait(two, 100, &changed), PT_OK);
+    cr_assert_not(changed, "one change, one word");
+
+    /* Its listening connection ended by the server: a failure, then it
+     * listens again and says a change may have been missed. */
+    sql_value("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+              "WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()");
+    enum pt_status status = PT_OK;
+    for (int i = 0; i < 20 && status == PT_OK; i++)
+        status = pt_store_catalog_wait(two, 100, &changed);
+    cr_assert_eq(status, PT_ERR_IO, "the loss is told");
+    status = PT_ERR_IO;
+    for (int i = 0; i < 40 && status != PT_OK; i++)
+        status = pt_store_catalog_wait(two, 100, &changed);
+    cr_assert_eq(status, PT_OK, "%s", pt_store_last_error());
+    cr_assert(changed);
+    pt_store_close(one);
+    pt_store_close(two);
+}
