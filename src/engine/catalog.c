@@ -612,14 +612,23 @@ static void render_variant(struct pt_campaign *campaign, struct pt_variant *vari
         pt_render_embed_document(&document, language, html.data, settings->public_url);
 
         /* The fragment is kept once, inside its document: a catalogue of
-         * hundreds of variants in several languages stays small. */
-        out->document = pt_buf_take(&document, &out->document_length);
+         * hundreds of variants in several languages stays small. Kept as
+         * exact copies, the buffers reused for the next text: a taken
+         * buffer would keep up to half of its doubled size unused for as
+         * long as the catalogue serves. */
+        out->document_length = document.length;
+        out->document = pt_xstrndup(document.data, document.length);
         out->html = strstr(out->document, html.data);
         out->html_length = html.length;
+        out->answer_length = answer.length;
+        out->answer = pt_xstrndup(answer.data, answer.length);
         pt_buf_reset(&html);
-        out->answer = pt_buf_take(&answer, &out->answer_length);
+        pt_buf_reset(&document);
+        pt_buf_reset(&answer);
     }
     pt_buf_dispose(&html);
+    pt_buf_dispose(&document);
+    pt_buf_dispose(&answer);
 }
 
 static void free_campaign(struct pt_campaign *campaign)
