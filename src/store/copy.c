@@ -164,15 +164,19 @@ static enum pt_status pg_number(struct copy *copy, const char *sql, int count,
 
 static PGconn *pg_connect(const char *conninfo)
 {
-    /* No statement timeout: a large events table takes as long as it takes.
-     * A bounded wait for locks: a node still running holds them. */
-    const char *keywords[] = {"connect_timeout", "application_name", "options", "dbname", NULL};
-    const char *values[] = {"10", "patron store copy",
-                            "-c statement_timeout=0 -c lock_timeout=15000 -c DateStyle=ISO,YMD "
-                            "-c bytea_output=hex -c client_min_messages=warning",
-                            conninfo, NULL};
+    const char *keywords[] = {"connect_timeout", "application_name", "dbname", NULL};
+    const char *values[] = {"10", "patron store copy", conninfo, NULL};
     return PQconnectdbParams(keywords, values, 1);
 }
+
+/* Set here rather than as connection options, which the URL could
+ * override: the rows read back must be written as the copy writes them
+ * (dates as 2026-12-05, bytea as hex). No statement timeout: a large events
+ * table takes as long as it takes; a bounded wait for locks: a node still
+ * running holds them. */
+static const char session_settings[] =
+    "SET DateStyle = 'ISO, YMD'; SET bytea_output = 'hex'; SET statement_timeout = 0; "
+    "SET lock_timeout = '15s'; SET client_min_messages = warning";
 
 /* ----------------------------------------------------------------- SQLite */
 
@@ -214,9 +218,10 @@ static const struct copy_table *known_table(const char *name)
 static enum pt_status check_source(struct copy *copy, const char *path)
 {
     int64_t version = 0;
-    enum pt_status status = lite_number(copy, "PRAGMA user_version", NULL, &version);
-    if (status)
-        return status;
+    if (lite_number(copy, "PRAGMA user_version", NULL, &version) != PT_OK)
+        return refuse(copy, PT_ERR_INVALID, "cannot read %s as a SQLite database: %s", path,
+                      sqlite3_errmsg(copy->lite));
+    enum pt_status status = PT_OK;
     int known = pt_migration_count > 0 ? pt_migrations[pt_migration_count - 1].version : 0;
     if (version == 0)
         return refuse(copy, PT_ERR_INVALID, "%s is not a patron database (it has no schema)",
@@ -827,7 +832,9 @@ enum pt_status pt_store_copy_run(const char *sqlite_path, const char *conninfo,
         } else if (PQsetClientEncoding(copy.pg, "UTF8") != 0) {
             status = pg_failed(&copy, NULL, "setting the client encoding");
         } else {
-            status = copy_all(&copy, sqlite_path, conninfo, report);
+            status = pg_exec(&copy, session_settings);
+            if (status == PT_OK)
+                status = copy_all(&copy, sqlite_path, conninfo, report);
         }
     }
     PQfinish(copy.pg);
