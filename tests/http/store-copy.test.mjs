@@ -337,6 +337,11 @@ t('a copy killed (SIGKILL) in the middle of a large events table leaves the targ
         INSERT INTO event_counts (day, campaign, variant, kind, count)
         SELECT '2020-01-01', 'bulk-' || i, 'a', 'impression', i FROM n`], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(fill.status, 0, fill.stderr);
+    // Text and bytes that COPY's text format must escape, for the whole copy below.
+    const odd = spawnSync('sqlite3', [big, `INSERT INTO audit_log (at, user_id, action, detail) VALUES (1, NULL, 'odd',
+            'tab' || char(9) || 'nl' || char(10) || 'cr' || char(13) || 'bs\\N' || char(8) || char(12) || char(11) || char(1) || ' é€😀');
+        INSERT INTO login_failures (account_hash, client_hash, at) VALUES (x'00ff5c0a090d', x'', 5)`], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(odd.status, 0, odd.stderr);
     const url = database('killed');
     const child = spawn(PATRON_BIN, ['store', 'copy', '--from', big, '--to', url], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -359,4 +364,7 @@ t('a copy killed (SIGKILL) in the middle of a large events table leaves the targ
     const whole = copy(big, url);
     assert.equal(whole.status, 0, whole.stderr);
     assert.match(whole.stdout, new RegExp(`^event_counts: ${tables.event_counts + rows} rows$`, 'm'));
+    assert.equal(psql(url, "SELECT upper(encode(convert_to(detail, 'UTF8'), 'hex')) FROM audit_log WHERE action = 'odd'"),
+        sqlite(big, "SELECT hex(detail) AS h FROM audit_log WHERE action = 'odd'")[0].h);
+    assert.equal(psql(url, "SELECT encode(account_hash, 'hex') || ',' || encode(client_hash, 'hex') FROM login_failures WHERE at = 5"), '00ff5c0a090d,');
 });
