@@ -333,7 +333,11 @@ static enum pt_status target_holdings(struct copy *copy, const unsigned char *ke
         pt_buf_dispose(&sql);
         if (status)
             return status;
-        if (rows > 0)
+        if (rows > 0 && is_key_check)
+            pt_buf_printf(held, "%skey_check (the check value of another key file than the "
+                                "SQLite database's)",
+                          held->length ? ", " : "");
+        else if (rows > 0)
             pt_buf_printf(held, "%s%s (%" PRId64 " row%s)", held->length ? ", " : "",
                           tables[i].name, rows, rows == 1 ? "" : "s");
     }

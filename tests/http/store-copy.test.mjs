@@ -228,6 +228,31 @@ t('the copy: every table, every row, in PostgreSQL; the SQLite file is not chang
     assert.ok(seconds < 20, `took ${seconds} s`);
 });
 
+t('a target where a node started with the same key file is still empty; with another key file it is not', async () => {
+    const start = (name, key) => {
+        const url = database(name);
+        const dir = path.join(work, name);
+        fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
+        fs.writeFileSync(path.join(dir, 'data', 'patron.key'), key, { mode: 0o600 });
+        const configFile = path.join(dir, 'patron.conf');
+        writeConfig(configFile, { data_dir: path.join(dir, 'data'), database: url });
+        // Any command that opens the keys records the key check, as serve does.
+        const r = spawnSync(PATRON_BIN, ['admin', 'list-users', '--config', configFile], { encoding: 'utf8', timeout: 30_000 });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(psql(url, 'SELECT count(*) FROM key_check'), '1');
+        return url;
+    };
+    const same = start('samekey', fs.readFileSync(path.join(patron.dir, 'data', 'patron.key')));
+    const r = copy(patron.db, same);
+    assert.equal(r.status, 0, r.stderr);
+    const other = start('otherkey', crypto.randomBytes(32));
+    const digest = pgDigest(other);
+    const o = copy(patron.db, other);
+    assert.equal(o.status, 1, o.stdout);
+    assert.match(o.stderr, /is not empty: key_check \(the check value of another key file than the SQLite database's\)/);
+    assert.equal(pgDigest(other), digest, 'nothing was changed');
+});
+
 t('patron on PostgreSQL with the same key file: the same donors, addresses, session, manage link and reports', async () => {
     assert.ok(cluster.moved, 'the copy ran');
     const config = fs.readFileSync(patron.configFile, 'utf8');
