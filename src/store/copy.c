@@ -151,8 +151,8 @@ static enum pt_status pg_exec(struct copy *copy, const char *sql)
 
 /* One row of one bigint column; text parameters, or one binary one. */
 static enum pt_status pg_number(struct copy *copy, const char *sql, int count,
-                                const char *const *values, const int *lengths,
-                                const int *formats, int64_t *out)
+                                const char *const *values, const int *lengths, const int *formats,
+                                int64_t *out)
 {
     PGresult *result = PQexecParams(copy->pg, sql, count, NULL, values, lengths, formats, 0);
     if (PQresultStatus(result) != PGRES_TUPLES_OK || PQntuples(result) != 1)
@@ -224,8 +224,7 @@ static enum pt_status check_source(struct copy *copy, const char *path)
     enum pt_status status = PT_OK;
     int known = pt_migration_count > 0 ? pt_migrations[pt_migration_count - 1].version : 0;
     if (version == 0)
-        return refuse(copy, PT_ERR_INVALID, "%s is not a patron database (it has no schema)",
-                      path);
+        return refuse(copy, PT_ERR_INVALID, "%s is not a patron database (it has no schema)", path);
     if (version < known)
         return refuse(copy, PT_ERR_CONFLICT,
                       "%s has an older schema (%" PRId64 ") than this patron's (%d): upgrade "
@@ -262,8 +261,10 @@ static enum pt_status check_source(struct copy *copy, const char *path)
     sqlite3_finalize(statement);
     for (size_t i = 0; status == PT_OK && i < TABLE_COUNT; i++) {
         if (!seen[i])
-            status = refuse(copy, PT_ERR_CONFLICT, "%s has no table \"%s\"; it is not a "
-                            "patron database of this version", path, tables[i].name);
+            status = refuse(copy, PT_ERR_CONFLICT,
+                            "%s has no table \"%s\"; it is not a "
+                            "patron database of this version",
+                            path, tables[i].name);
     }
     return status;
 }
@@ -334,8 +335,9 @@ static enum pt_status target_holdings(struct copy *copy, const unsigned char *ke
         if (status)
             return status;
         if (rows > 0 && is_key_check)
-            pt_buf_printf(held, "%skey_check (the check value of another key file than the "
-                                "SQLite database's)",
+            pt_buf_printf(held,
+                          "%skey_check (the check value of another key file than the "
+                          "SQLite database's)",
                           held->length ? ", " : "");
         else if (rows > 0)
             pt_buf_printf(held, "%s%s (%" PRId64 " row%s)", held->length ? ", " : "",
@@ -396,8 +398,8 @@ static enum pt_status plan_table(struct copy *copy, const struct copy_table *tab
         if (table->postgresql_only != NULL && strcmp(column, table->postgresql_only) == 0)
             continue;
         if (plan->count == COLUMNS_MAX || strlen(column) >= NAME_MAX_BYTES)
-            status = refuse(copy, PT_ERR_CONFLICT, "%s.%s: too many or too long columns",
-                            name, column);
+            status =
+                refuse(copy, PT_ERR_CONFLICT, "%s.%s: too many or too long columns", name, column);
         else if (!known_type(type))
             status = refuse(copy, PT_ERR_CONFLICT,
                             "%s.%s is of type %s, which patron store copy does not know how "
@@ -467,8 +469,7 @@ static void column_list(struct pt_buf *sql, const struct plan *plan, bool sqlite
 /* One value in COPY's text format, exactly as PostgreSQL writes it back
  * (bytea as \\x hex, the same escapes), so that the two sides' rows can be
  * compared as text. */
-static void encode_value(struct pt_buf *line, sqlite3_stmt *statement, int column,
-                         const char *type)
+static void encode_value(struct pt_buf *line, sqlite3_stmt *statement, int column, const char *type)
 {
     int kind = sqlite3_column_type(statement, column);
     if (kind == SQLITE_NULL) {
@@ -606,8 +607,7 @@ static enum pt_status copy_rows(struct copy *copy, const struct copy_table *tabl
 /* Reads the table back from PostgreSQL, in the transaction that wrote it:
  * the same number of rows, and the same rows as text. */
 static enum pt_status verify_rows(struct copy *copy, const struct copy_table *table,
-                                  const struct plan *plan, int64_t rows,
-                                  const struct digest *sent)
+                                  const struct plan *plan, int64_t rows, const struct digest *sent)
 {
     struct pt_buf sql;
     pt_buf_init(&sql);
@@ -669,10 +669,10 @@ static enum pt_status verify_rows(struct copy *copy, const struct copy_table *ta
  * AUTOINCREMENT promised it, the outbox) one that was ever used. */
 static enum pt_status reset_sequences(struct copy *copy)
 {
-    PGresult *result = PQexec(copy->pg,
-                              "SELECT table_name, column_name FROM information_schema.columns "
-                              "WHERE table_schema = current_schema() AND (is_identity = 'YES' "
-                              "OR column_default LIKE 'nextval(%') ORDER BY 1, 2");
+    PGresult *result =
+        PQexec(copy->pg, "SELECT table_name, column_name FROM information_schema.columns "
+                         "WHERE table_schema = current_schema() AND (is_identity = 'YES' "
+                         "OR column_default LIKE 'nextval(%') ORDER BY 1, 2");
     if (PQresultStatus(result) != PGRES_TUPLES_OK)
         return pg_failed(copy, result, "listing the sequences");
     int64_t has_sequence_table = 0;
@@ -687,8 +687,8 @@ static enum pt_status reset_sequences(struct copy *copy)
             continue;
         int64_t used = 0;
         if (has_sequence_table == 1)
-            status = lite_number(copy, "SELECT seq FROM sqlite_sequence WHERE name = ?", table,
-                                 &used);
+            status =
+                lite_number(copy, "SELECT seq FROM sqlite_sequence WHERE name = ?", table, &used);
         if (status)
             break;
         struct pt_buf sql, quoted;
@@ -717,8 +717,8 @@ static enum pt_status source_key_check(struct copy *copy, unsigned char value[32
 {
     *has = false;
     sqlite3_stmt *statement = NULL;
-    if (sqlite3_prepare_v2(copy->lite, "SELECT value FROM key_check WHERE id = 1", -1,
-                           &statement, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(copy->lite, "SELECT value FROM key_check WHERE id = 1", -1, &statement,
+                           NULL) != SQLITE_OK)
         return lite_failed(copy, "reading the key check");
     int step = sqlite3_step(statement);
     if (step == SQLITE_ROW && sqlite3_column_bytes(statement, 0) == 32) {
@@ -735,8 +735,8 @@ static enum pt_status source_key_check(struct copy *copy, unsigned char value[32
 static enum pt_status migrate_target(struct copy *copy, const char *conninfo)
 {
     struct pt_store *store = NULL;
-    enum pt_status status = pt_store_open_postgresql(conninfo, 1, &store, copy->error,
-                                                     copy->error_size);
+    enum pt_status status =
+        pt_store_open_postgresql(conninfo, 1, &store, copy->error, copy->error_size);
     if (status)
         return status;
     int applied = 0;
