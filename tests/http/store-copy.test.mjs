@@ -362,10 +362,12 @@ t('a copy killed (SIGKILL) in the middle of a large events table leaves the targ
         INSERT INTO event_counts (day, campaign, variant, kind, count)
         SELECT '2020-01-01', 'bulk-' || i, 'a', 'impression', i FROM n`], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(fill.status, 0, fill.stderr);
-    // Text and bytes that COPY's text format must escape, for the whole copy below.
+    // Text and bytes that COPY's text format must escape, and an outbox whose
+    // highest ids were used and deleted, for the whole copy below.
     const odd = spawnSync('sqlite3', [big, `INSERT INTO audit_log (at, user_id, action, detail) VALUES (1, NULL, 'odd',
             'tab' || char(9) || 'nl' || char(10) || 'cr' || char(13) || 'bs\\N' || char(8) || char(12) || char(11) || char(1) || ' é€😀');
-        INSERT INTO login_failures (account_hash, client_hash, at) VALUES (x'00ff5c0a090d', x'', 5)`], { encoding: 'utf8', timeout: 30_000 });
+        INSERT INTO login_failures (account_hash, client_hash, at) VALUES (x'00ff5c0a090d', x'', 5);
+        UPDATE sqlite_sequence SET seq = 5000 WHERE name = 'outbox'`], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(odd.status, 0, odd.stderr);
     const url = database('killed');
     const child = spawn(PATRON_BIN, ['store', 'copy', '--from', big, '--to', url], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -392,4 +394,9 @@ t('a copy killed (SIGKILL) in the middle of a large events table leaves the targ
     assert.equal(psql(url, "SELECT upper(encode(convert_to(detail, 'UTF8'), 'hex')) FROM audit_log WHERE action = 'odd'"),
         sqlite(big, "SELECT hex(detail) AS h FROM audit_log WHERE action = 'odd'")[0].h);
     assert.equal(psql(url, "SELECT encode(account_hash, 'hex') || ',' || encode(client_hash, 'hex') FROM login_failures WHERE at = 5"), '00ff5c0a090d,');
+    // The outbox's ids are never reused (SQLite's AUTOINCREMENT remembers
+    // 5000 as used, erased since): PostgreSQL's next one comes after it.
+    assert.equal(psql(url, "SELECT nextval(pg_get_serial_sequence('outbox', 'id'))"), '5001');
+    assert.equal(psql(url, "SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))"),
+        String(sqlite(big, 'SELECT max(id) + 1 AS n FROM audit_log')[0].n));
 });
