@@ -1,5 +1,6 @@
 /* patron's entry point: parses the command line and wires the modules. */
 #include <curl/curl.h>
+#include <inttypes.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -34,6 +35,7 @@
 #include "patron/routes.h"
 #include "patron/statement.h"
 #include "patron/store.h"
+#include "patron/store_copy.h"
 
 #ifndef PATRON_VERSION
 #define PATRON_VERSION "0.0.0"
@@ -56,6 +58,13 @@ static const char usage[] =
     "                                      apply a bank statement: transfers whose\n"
     "                                      reference code names a pledge become its\n"
     "                                      payments, once; the rest wait in the dashboard\n"
+    "  store copy --from FILE --to DATABASE\n"
+    "                                      move a newsroom from SQLite to PostgreSQL:\n"
+    "                                      copy every table of the SQLite file (read\n"
+    "                                      only) into an empty PostgreSQL database\n"
+    "                                      (postgresql://...), migrated first, in one\n"
+    "                                      transaction, compared row for row before it\n"
+    "                                      commits; stop patron first (docs/SCALING.md)\n"
     "  admin add-user EMAIL --role ROLE --config FILE\n"
     "  admin list-users --config FILE\n"
     "  admin disable-user EMAIL --config FILE\n"
@@ -81,6 +90,8 @@ struct options {
     const char *email;  /* admin commands */
     const char *file;   /* bank import */
     const char *format; /* bank import: "camt053" or "csv"; NULL to tell by the contents */
+    const char *from;   /* store copy: the SQLite file */
+    const char *to;     /* store copy: the PostgreSQL database */
     bool seed_demo;
 };
 
@@ -110,6 +121,15 @@ static int parse_options(int argc, char **argv, struct options *options)
         options->subcommand = argv[2];
         options->file = argv[3];
         first = 4;
+    }
+    if (strcmp(options->command, "store") == 0) {
+        if (argc < 3 || strcmp(argv[2], "copy") != 0) {
+            fprintf(stderr, "patron: the store command is 'patron store copy --from FILE --to "
+                            "DATABASE'\n");
+            return EXIT_USAGE;
+        }
+        options->subcommand = argv[2];
+        first = 3;
     }
     if (strcmp(options->command, "admin") == 0) {
         static const char *const subcommands[] = {"add-user", "list-users", "disable-user",
@@ -148,6 +168,10 @@ static int parse_options(int argc, char **argv, struct options *options)
             value = &options->role;
         else if (strcmp(flag, "--format") == 0)
             value = &options->format;
+        else if (strcmp(flag, "--from") == 0)
+            value = &options->from;
+        else if (strcmp(flag, "--to") == 0)
+            value = &options->to;
         else if (strcmp(flag, "--seed-demo") == 0) {
             options->seed_demo = true;
             continue;
@@ -1096,6 +1120,37 @@ out_brand:
     return result;
 }
 
+/* patron store copy: needs no configuration, only the two databases. */
+static int copy_store(const struct options *options)
+{
+    if (options->from == NULL || options->to == NULL) {
+        fprintf(stderr, "patron: store copy needs --from FILE (the SQLite database) and --to "
+                        "DATABASE (postgresql://...)\n");
+        return EXIT_USAGE;
+    }
+    if (!pt_store_is_postgresql(options->to) && strchr(options->to, '=') == NULL) {
+        fprintf(stderr, "patron: --to takes a PostgreSQL database: a postgresql:// URL or "
+                        "libpq's \"key=value\" words\n");
+        return EXIT_USAGE;
+    }
+    struct pt_store_copy_report *report = pt_xcalloc(1, sizeof(*report)); /* freed below */
+    char error[1024];
+    enum pt_status status = pt_store_copy_run(options->from, options->to, report, error,
+                                              sizeof(error));
+    if (status != PT_OK) {
+        fprintf(stderr, "patron: store copy: %s\n", error);
+    } else {
+        for (size_t i = 0; i < report->count; i++)
+            printf("%s: %" PRId64 " row%s\n", report->tables[i].name, report->tables[i].rows,
+                   report->tables[i].rows == 1 ? "" : "s");
+        printf("patron: copied %" PRId64 " rows in %zu tables from %s; every table's rows "
+               "were read back and found the same; committed\n",
+               report->rows, report->count, options->from);
+    }
+    free(report);
+    return status == PT_OK ? 0 : 1;
+}
+
 static int parse_now(const char *text, int64_t *now)
 {
     struct tm tm;
@@ -1151,7 +1206,8 @@ int main(int argc, char **argv)
     bool reminders = strcmp(options.command, "reminders") == 0;
     bool admin = strcmp(options.command, "admin") == 0;
     bool bank = strcmp(options.command, "bank") == 0;
-    if (!serve && !demo && !migrate && !reminders && !admin && !bank) {
+    bool store_copy = strcmp(options.command, "store") == 0;
+    if (!serve && !demo && !migrate && !reminders && !admin && !bank && !store_copy) {
         fprintf(stderr, "patron: unknown command '%s'\n\n%s", options.command, usage);
         return EXIT_USAGE;
     }
@@ -1169,6 +1225,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "patron: libsodium could not start\n");
         return 1;
     }
+    if (store_copy)
+        return copy_store(&options);
     struct pt_config config;
     pt_config_init(&config);
     result = load_config(&config, &options);
