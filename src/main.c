@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <malloc.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1188,6 +1189,16 @@ static int load_config(struct pt_config *config, const struct options *options)
 
 int main(int argc, char **argv)
 {
+    /* One malloc arena for every thread. glibc gives each thread that
+     * allocates its own arena, and memory freed in one is never used by
+     * another: with 1,000 connections spread differently over the HTTP
+     * threads from one minute to the next, each arena kept its own high
+     * water mark (bench/appeal: 33.5 MB with one per thread, 30.5 MB with
+     * one in all, at the same requests per second; nothing on the appeal's
+     * path allocates beyond the request's arena). An operator's
+     * MALLOC_ARENA_MAX still wins. */
+    if (getenv("MALLOC_ARENA_MAX") == NULL)
+        (void)mallopt(M_ARENA_MAX, 1);
     struct options options;
     int result = parse_options(argc, argv, &options);
     if (result != 0)
