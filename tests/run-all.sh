@@ -146,7 +146,7 @@ if [ -d build-tsan ]; then
   tsan_reports "http (tsan)"
 fi
 node_suite "browser" tests/browser PATRON_BIN="$PWD/build/patron"
-for folder in tests/payments tests/reminders; do
+for folder in tests/payments tests/reminders tests/cluster; do
   # Suites that exist only once their features do.
   if [ -d "$folder" ] && ls "$folder"/*.test.mjs >/dev/null 2>&1; then
     node_suite "${folder#tests/}" "$folder" PATRON_BIN="$PWD/build/patron"

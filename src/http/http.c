@@ -6,6 +6,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,13 @@ struct pt_http_server {
     struct slow_pool pools[PT_HTTP_POOLS_MAX];
     int pool_count;
     char retry_after[16];
+    /* At shutdown: set before the answers in progress are waited for; a
+     * request that arrives later is answered 503 and not acted on. */
+    atomic_bool draining;
+    /* Requests acted on (or queued to be) whose answer is not yet sent:
+     * the daemon is stopped only once they are, or a client would find its
+     * request done and the answer lost (and send it again elsewhere). */
+    atomic_int answering;
 };
 
 /* Everything one request owns. It lives as long as its connection and is
@@ -67,6 +75,7 @@ struct request_state {
      * is sent (see DISCARD_MAX). */
     bool discarding;
     size_t body_limit; /* for this request, chosen from its headers */
+    bool counted; /* in server->answering until its completion */
 };
 
 static void on_connection(void *context, struct MHD_Connection *connection,
@@ -683,6 +692,21 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
         state->body_limit > PT_FORM_VALUE_MAX ? state->body_limit : PT_FORM_VALUE_MAX;
     decode_form(connection, request);
 
+    /* Counted first, then the flag read: pt_http_stop sets the flag first,
+     * then waits for the count, so one of the two sees the other. */
+    atomic_fetch_add(&server->answering, 1);
+    state->counted = true;
+    if (atomic_load(&server->draining)) {
+        atomic_fetch_sub(&server->answering, 1);
+        state->counted = false;
+        struct pt_response closing;
+        memset(&closing, 0, sizeof(closing));
+        pt_response_error(request, &closing, 503,
+                          "The server is restarting. Please try again in a moment.");
+        pt_response_header(&closing, "Retry-After", server->retry_after);
+        return queue(connection, state, &closing);
+    }
+
     struct slow_pool *pool = pool_for(server, request);
     if (pool != NULL) {
         state->connection = connection;
@@ -793,6 +817,10 @@ static void on_completed(void *context, struct MHD_Connection *connection,
         pt_log_words(PT_LOG_INFO, words, reason == MHD_REQUEST_TERMINATED_COMPLETED_OK ? 4 : 6);
     }
     run_done(&state->request);
+    if (state->counted) {
+        state->counted = false;
+        atomic_fetch_sub(&server->answering, 1);
+    }
     /* An idle keep-alive connection holds no arena and no large buffer:
      * a thousand of them must fit in a few megabytes. */
     pt_arena_dispose(&state->arena);
@@ -942,6 +970,8 @@ int pt_http_port(const struct pt_http_server *server)
     return server->port;
 }
 
+enum { DRAIN_MS_MAX = 5000 };
+
 void pt_http_stop(struct pt_http_server *server)
 {
     if (server == NULL)
@@ -958,7 +988,14 @@ void pt_http_stop(struct pt_http_server *server)
      * closed meanwhile could already name someone else's connection. */
     if (listener != MHD_INVALID_SOCKET)
         (void)shutdown(listener, SHUT_RDWR);
+    atomic_store(&server->draining, true);
     pools_stop(server);
+    /* The answers of requests already acted on go out before the daemon
+     * closes their connections (bounded: a client that reads nothing must
+     * not hold the shutdown). */
+    for (int waited_ms = 0; waited_ms < DRAIN_MS_MAX && atomic_load(&server->answering) > 0;
+         waited_ms += 5)
+        nanosleep(&(struct timespec){.tv_nsec = 5 * 1000 * 1000}, NULL);
     MHD_stop_daemon(server->daemon);
     if (listener != MHD_INVALID_SOCKET)
         close(listener);

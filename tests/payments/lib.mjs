@@ -55,9 +55,10 @@ export function tail(s, n = 6000) {
  * server when smtp is given). Returns a handle:
  *   base, port, dir, db, configFile, stderr(), kill(signal), stop() (SIGTERM, status),
  *   restart() (same config, data and port), webhookUrl
- * The stand-in's webhookUrl is set to patron's endpoint.
+ * The stand-in's webhookUrl is set to patron's endpoint. keyFrom: a key file
+ * copied into the new data_dir first (another node of the same database).
  */
-export async function startPatron({ stripe, smtp = null, config = {}, seedDemo = false, env = {}, label = 'pay', secrets = WEBHOOK_SECRET } = {}) {
+export async function startPatron({ stripe, smtp = null, config = {}, seedDemo = false, env = {}, label = 'pay', secrets = WEBHOOK_SECRET, keyFrom = null } = {}) {
     assert.ok(fs.existsSync(PATRON_BIN), `patron binary not found at ${PATRON_BIN} (set PATRON_BIN)`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `patron-${label}-`));
     tempDirs.push(dir);
@@ -86,6 +87,11 @@ export async function startPatron({ stripe, smtp = null, config = {}, seedDemo =
     for (const [k, v] of Object.entries(keys)) if (v !== null && v !== undefined) lines.push(`${k} = ${v}`);
     const configFile = path.join(dir, 'patron.conf');
     fs.writeFileSync(configFile, lines.join('\n') + '\n');
+    if (keyFrom) {
+        fs.mkdirSync(keys.data_dir, { mode: 0o700 });
+        fs.copyFileSync(keyFrom, path.join(keys.data_dir, 'patron.key'));
+        fs.chmodSync(path.join(keys.data_dir, 'patron.key'), 0o600);
+    }
 
     const handle = {
         dir, port, base, configFile,

@@ -11,26 +11,15 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { http, sleep, stateAmount, sqlite, startPatron, startStandin, tail, stopClean } from './lib.mjs';
+import { sleep, sqlite, startPatron, startStandin, tail, stopClean } from './lib.mjs';
+import { compareLedger, makeActivity, makePledges, mulberry32, pool, shuffle } from './replay-lib.mjs';
 
 const PLEDGES = 500;
-const ONE_OFF_EVERY = 10;        // every 10th pledge is a one-off gift
-const VIA_THANKS_EVERY = 5;      // every 5th donor comes back to the thank-you page first
 const DELIVERIES = 5000;
 const DUPLICATE_SHARE = 0.2;
 const CONNECTIONS = 8;
 const SEED = Number(process.env.PAYMENTS_REPLAY_SEED ?? Date.now() % 1_000_000);
 
-function mulberry32(seed) {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6D2B79F5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 const random = mulberry32(SEED);
 const pick = (list) => list[Math.floor(random() * list.length)];
 
@@ -51,103 +40,22 @@ after(async () => {
     await standin?.close();
 });
 
-/** Runs fn over items, `width` at a time. */
-async function pool(items, width, fn) {
-    const out = new Array(items.length);
-    let next = 0;
-    await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-        while (next < items.length) {
-            const i = next++;
-            out[i] = await fn(items[i], i);
-        }
-    }));
-    return out;
-}
-
-/** patron's mapping of a Stripe subscription to a pledge state. */
-function expectedStatus(sub) {
-    if (sub.status === 'canceled' || sub.status === 'incomplete_expired') return 'cancelled';
-    if (sub.status === 'past_due' || sub.status === 'unpaid') return 'past_due';
-    if (sub.pause_collection || sub.status === 'paused') return 'paused';
-    if (sub.status === 'active' || sub.status === 'trialing') return 'active';
-    return 'pending';
-}
-
 test('5,000 shuffled, duplicated deliveries across two SIGKILLs leave the ledger equal to Stripe', { timeout: 300_000 }, async () => {
     const started = Date.now();
     try {
         /* ------------------------------------------------ 500 pledges */
-        const plans = Array.from({ length: PLEDGES }, (_, i) => ({
-            index: i,
-            frequency: i % ONE_OFF_EVERY === ONE_OFF_EVERY - 1 ? 'one_off' : (i % 7 === 3 ? 'annual' : 'monthly'),
-            amount: String(2 + Math.floor(random() * 49)),
-        }));
-        const made = await pool(plans, 8, async (plan) => {
-            const form = { frequency: plan.frequency, amount: 'other', other_amount: plan.amount, currency: 'USD', lang: 'en' };
-            const r = await http(patron.base, 'POST', '/support', { form: await stateAmount(patron, form) });
-            assert.equal(r.status, 303, `POST /support #${plan.index}: ${r.status} ${r.body.slice(0, 200)}`);
-            const sessionId = decodeURIComponent(r.location.slice(`${standin.url}/pay/`.length));
-            const pledgeId = standin.session(sessionId).metadata.pledge_id;
-            return { ...plan, sessionId, pledgeId };
-        });
-        const unique = [];  // events, in the order they happened at the stand-in
-        for (const p of made) {
-            const done = standin.completeSession(p.sessionId, { email: `donor${p.index}@example.org`, deliver: false });
-            p.subscription = done.subscription?.id ?? null;
-            p.paymentIntent = done.paymentIntent?.id ?? null;
-            // payment_intent.succeeded is not a patron event: left out, so
-            // that every delivery is one patron records.
-            for (const e of done.events) if (e.type !== 'payment_intent.succeeded') unique.push(e);
-        }
-        // Some donors see the thank-you page before any webhook arrives.
-        await pool(made.filter((p) => p.index % VIA_THANKS_EVERY === 0), 8, async (p) => {
-            const r = await http(patron.base, 'GET', `/thanks?pledge=${p.pledgeId}&session=${p.sessionId}`);
-            assert.equal(r.status, 200);
-        });
+        const { made, unique } = await makePledges({ standin, baseFor: () => patron.base, count: PLEDGES, random });
         const setupMs = Date.now() - started;
 
         /* ----------------------------- months of activity at the stand-in */
         const target = Math.round(DELIVERIES * (1 - DUPLICATE_SHARE));
-        const subs = made.filter((p) => p.subscription);
-        const openInvoices = new Map(); // subscription → open invoice id
-        for (let month = 1; month <= 24 && unique.length < target; month++) {
-            for (const p of subs) {
-                if (unique.length >= target) break;
-                const sub = standin.subscription(p.subscription);
-                if (sub.status === 'canceled') continue;
-                const roll = random();
-                const push = (r) => { for (const e of r.events) unique.push(e); };
-                if (openInvoices.has(sub.id) && roll < 0.5) {
-                    const fail = random() < 0.4;
-                    push(standin.retryInvoice(openInvoices.get(sub.id), { fail, deliver: false }));
-                    if (!fail) openInvoices.delete(sub.id);
-                } else if (roll < 0.04) {
-                    push(standin.cancelSubscription(sub.id, { deliver: false }));
-                } else if (roll < 0.10) {
-                    push(standin.changeSubscription(sub.id, { quantity: 100 * (2 + Math.floor(random() * 60)), deliver: false }));
-                } else if (roll < 0.13) {
-                    push(standin.changeSubscription(sub.id, { paused: !sub.pause_collection, deliver: false }));
-                } else if (sub.pause_collection) {
-                    continue; // nothing is charged while paused
-                } else if (roll < 0.23 && !openInvoices.has(sub.id)) {
-                    const r = standin.failInvoice(sub.id, { deliver: false });
-                    openInvoices.set(sub.id, r.invoice.id);
-                    push(r);
-                } else if (!openInvoices.has(sub.id)) {
-                    push(standin.chargeInvoice(sub.id, { deliver: false }));
-                }
-            }
-        }
-        assert.ok(unique.length >= target, `only ${unique.length} events were generated`);
+        makeActivity({ standin, made, unique, target, random });
 
         /* ------------------------------------- the stream: dupes, shuffled */
         const stream = [...unique];
         const duplicates = DELIVERIES - unique.length;
         for (let i = 0; i < duplicates; i++) stream.push(pick(unique));
-        for (let i = stream.length - 1; i > 0; i--) {
-            const j = Math.floor(random() * (i + 1));
-            [stream[i], stream[j]] = [stream[j], stream[i]];
-        }
+        shuffle(stream, random);
 
         /* -------------------- deliver over 8 connections, kill twice midway */
         let finished = 0;
@@ -187,56 +95,22 @@ test('5,000 shuffled, duplicated deliveries across two SIGKILLs leave the ledger
         const attempts = results.reduce((n, r) => n + r.attempts, 0);
 
         /* ------------------------------------ the ledger against the truth */
-        const pledges = new Map(sqlite(patron.db, 'SELECT id, status, amount_minor, subscription_id, length(email_sealed) AS sealed FROM pledges').map((r) => [r.id, r]));
-        const payments = new Map(sqlite(patron.db, 'SELECT id, pledge_id, amount_minor FROM payments').map((r) => [r.id, r]));
-        const failures = new Set(sqlite(patron.db, 'SELECT invoice_id, attempt FROM payment_failures').map((r) => `${r.invoice_id}#${r.attempt}`));
-        const recorded = new Set(sqlite(patron.db, 'SELECT id FROM processor_events').map((r) => r.id));
-
-        const lostEvents = [];
-        for (const e of unique) {
-            const o = e.data.object;
-            let effect = recorded.has(e.id);
-            if (e.type === 'invoice.paid') effect = effect && payments.get(o.id)?.amount_minor === o.amount_paid;
-            if (e.type === 'invoice.payment_failed') effect = effect && failures.has(`${o.id}#${o.attempt_count}`);
-            if (e.type === 'checkout.session.completed') {
-                const row = pledges.get(o.metadata.pledge_id);
-                effect = effect && row && row.sealed > 0 && (o.subscription ? row.subscription_id === o.subscription : payments.has(o.payment_intent));
-            }
-            if (!effect) lostEvents.push(`${e.type} ${e.id} (${o.id})`);
-        }
-        const wrong = [];
-        let expectedPayments = 0;
-        let expectedSum = 0;
-        for (const p of made) {
-            const row = pledges.get(p.pledgeId);
-            let want;
-            let paid;
-            if (p.subscription) {
-                const sub = standin.subscription(p.subscription);
-                want = { status: expectedStatus(sub), amount_minor: sub.items.data[0].quantity * sub.items.data[0].price.unit_amount };
-                paid = [...standin.state.invoices.values()].filter((i) => i.subscription === sub.id && i.status === 'paid');
-            } else {
-                want = { status: 'completed', amount_minor: Number(p.amount) * 100 };
-                paid = [{ id: p.paymentIntent, amount_paid: Number(p.amount) * 100 }];
-            }
-            expectedPayments += paid.length;
-            expectedSum += paid.reduce((s, i) => s + i.amount_paid, 0);
-            const got = { status: row?.status, amount_minor: row?.amount_minor };
-            const have = [...payments.values()].filter((x) => x.pledge_id === p.pledgeId);
-            if (got.status !== want.status || got.amount_minor !== want.amount_minor || have.length !== paid.length) {
-                wrong.push(`${p.pledgeId}: ledger ${JSON.stringify(got)} with ${have.length} payments, Stripe ${JSON.stringify(want)} with ${paid.length}`);
-            }
-        }
-        const ledgerSum = [...payments.values()].reduce((s, x) => s + x.amount_minor, 0);
-        const applied = unique.filter((e) => recorded.has(e.id)).length;
+        const rows = {
+            pledges: sqlite(patron.db, 'SELECT id, status, amount_minor, subscription_id, length(email_sealed) AS sealed FROM pledges'),
+            payments: sqlite(patron.db, 'SELECT id, pledge_id, amount_minor FROM payments'),
+            failures: sqlite(patron.db, 'SELECT invoice_id, attempt FROM payment_failures'),
+            recorded: sqlite(patron.db, 'SELECT id FROM processor_events'),
+        };
+        const { lostEvents, wrong, expectedPayments, expectedSum, ledgerSum, paymentCount, applied } =
+            compareLedger({ standin, made, unique, rows });
         const lost = lostEvents.length + wrong.length;
         console.log(`events ${stream.length}, duplicates ${duplicates}, applied ${applied}, lost ${lost}`);
         if (process.env.PAYMENTS_REPLAY_VERBOSE) console.error(`replay seed ${SEED}: setup ${setupMs} ms, delivery ${deliveryMs} ms, ${attempts} attempts for ${stream.length} deliveries, ` +
-            `${restartTries} start(s) for 2 kills, ${payments.size} payments totalling ${ledgerSum}`);
+            `${restartTries} start(s) for 2 kills, ${paymentCount} payments totalling ${ledgerSum}`);
 
         assert.deepEqual(lostEvents.slice(0, 20), [], `${lostEvents.length} events have no effect in the ledger (seed ${SEED})`);
         assert.deepEqual(wrong.slice(0, 20), [], `${wrong.length} pledges differ from Stripe (seed ${SEED})`);
-        assert.equal(payments.size, expectedPayments, 'number of payments');
+        assert.equal(paymentCount, expectedPayments, 'number of payments');
         assert.equal(ledgerSum, expectedSum, 'sum of payments');
         assert.equal(lost, 0);
         assert.equal(applied, unique.length);
