@@ -788,6 +788,29 @@ static void wait_for_shutdown(struct pt_app *app, const sigset_t *signals)
 
 /* The currencies the support page offers ("USD, EUR"), each one patron
  * knows. Borrowed from config, whose string is cut in place. */
+/* no_trace_countries: two-letter codes such as "RU BY" (the country header
+ * gives them upper-case; a region "RU-MOW" matches its country). */
+static int check_no_trace_countries(const struct pt_config *config)
+{
+    const char *p = config->no_trace_countries;
+    while (*p != '\0') {
+        size_t length = strcspn(p, " ,");
+        bool letters = length == 2;
+        for (size_t i = 0; letters && i < 2; i++)
+            letters = (p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' && p[i] <= 'z');
+        if (length > 0 && !letters) {
+            fprintf(stderr,
+                    "patron: no_trace_countries: \"%.*s\" is not a two-letter country code "
+                    "such as RU\n",
+                    (int)length, p);
+            return 2;
+        }
+        p += length;
+        p += strspn(p, " ,");
+    }
+    return 0;
+}
+
 static int read_currencies(struct pt_config *config, struct pt_app *app)
 {
     app->currency_count = 0;
@@ -943,7 +966,9 @@ static int run_server(struct pt_config *config, const struct options *options, b
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    int result = read_currencies(config, &app);
+    int result = check_no_trace_countries(config);
+    if (result == 0)
+        result = read_currencies(config, &app);
     if (result == 0)
         result = open_processors(config, &app);
     if (result != 0) {

@@ -15,6 +15,41 @@
   const kept = sessionStorage.getItem('patron-email');
   sessionStorage.removeItem('patron-email');
   if (email && kept && !email.value) email.value = kept;
+  /* "Keep nothing on this device": with it, this tab is all that knows of
+     the visit, and the thank-you page sets no lasting supporter flag. Made
+     here: without script the pages keep nothing anyway. Ticked already when
+     the reader chose so in the appeal's menu (trace=none) or before. */
+  const given = form.querySelector('input[type=hidden][name=trace]');
+  let traceless = !!given;
+  try {
+    traceless = traceless || sessionStorage.getItem('patron-trace') == 'none' || localStorage.getItem('patron-trace') == 'none';
+  } catch (e) {}
+  if (given) given.remove();
+  const choice = document.createElement('label');
+  choice.className = 'patron-trace-choice';
+  choice.innerHTML = '<input type="checkbox" name="trace" value="none"> ';
+  choice.append(
+    document.documentElement.lang.slice(0, 2) == 'ru'
+      ? 'Ничего не хранить на этом устройстве (страница благодарности ничего не запомнит после закрытия вкладки)'
+      : 'Keep nothing on this device (the thank-you page remembers nothing once you close this tab)'
+  );
+  const traceBox = choice.querySelector('input');
+  traceBox.checked = traceless;
+  const keepNothing = () => {
+    try {
+      if (traceBox.checked) {
+        sessionStorage.setItem('patron-trace', 'none');
+        localStorage.removeItem('patron');
+      } else {
+        sessionStorage.removeItem('patron-trace');
+        if (localStorage.getItem('patron-trace') == 'none') localStorage.removeItem('patron-trace');
+      }
+    } catch (e) {}
+  };
+  traceBox.addEventListener('change', keepNothing);
+  if (traceless) keepNothing();
+  statement.before(choice);
+
   const frequency = () => (form.querySelector('[name=frequency]:checked') || {}).value || 'monthly';
   const other = () => form.querySelector(`[name=amount_${frequency()}][value=other]`);
 

@@ -15,7 +15,17 @@
  * reader's state, which lives only here in localStorage. The answer is drawn in
  * a shadow root once its stylesheet has loaded, so the page never moves
  * (CLS 0). Impressions, clicks and snoozes are counted in batches with
- * sendBeacon. No cookie, and no request to anyone but patron.
+ * sendBeacon. No cookie, and no request to anyone but patron. The words the
+ * widget draws itself come with the appeal (data-patron-done,
+ * data-patron-remind): this file carries no text, and stays small.
+ *
+ * Leave no trace (docs/PRIVACY.md): from the appeal's menu a reader may choose
+ * that this device keeps nothing. The state then lives in this tab's
+ * sessionStorage, gone when the tab closes; localStorage holds only the
+ * choice (patron-trace = none), or nothing if the reader asks for that too.
+ * Where the newsroom makes this the default for the reader's country,
+ * patron's answer says so (Patron-Trace: none), unless this reader chose to
+ * keep (patron-trace = keep).
  */
 (() => {
   const script = document.currentScript;
@@ -25,41 +35,9 @@
      that patron also works behind a path prefix. */
   const BASE = new URL('.', script.src).href.replace(/\/$/, '');
   const KEY = 'patron';
+  const TRACE = 'patron-trace';
   const WEEK = 604800;
   const REASONS = ['later', 'close', 'supporting'];
-  const THANKS = {
-    en: {
-      later: 'Thank you. We will ask again another time.',
-      close: 'Closed. We will not ask again for a while.',
-      supporting: 'Thank you for supporting us!',
-    },
-    ru: {
-      later: 'Спасибо. Мы спросим в другой раз.',
-      close: 'Хорошо, мы не будем спрашивать какое-то время.',
-      supporting: 'Спасибо, что поддерживаете нас!',
-    },
-  };
-
-  /* After "Remind me later": one reminder by email, in a month the reader
-     picks (docs/API.md, "Reminders by email"). */
-  const REMIND = {
-    en: [
-      'Would you like one reminder by email? We delete the address as soon as it is sent.',
-      'Email address',
-      'Month',
-      'Email me ',
-      'Done: we will email you %, just once.',
-      'Something went wrong; please try again.',
-    ],
-    ru: [
-      'Хотите одно письмо-напоминание? Мы удалим адрес сразу после отправки.',
-      'Электронная почта',
-      'Месяц',
-      'Напомнить ',
-      'Готово: мы напишем вам %, один раз.',
-      'Что-то пошло не так; попробуйте ещё раз.',
-    ],
-  };
   const IN_RU = 'январе феврале марте апреле мае июне июле августе сентябре октябре ноябре декабре'.split(' ');
   const monthName = (lang, month) =>
     new Intl.DateTimeFormat(lang, { month: 'long', timeZone: 'UTC' }).format(Date.UTC(2000, month));
@@ -84,12 +62,44 @@
         return copy;
       });
 
+  /* Storage may be missing or refused (private modes): every use is guarded. */
+  const read = (area, key) => {
+    try {
+      return window[area].getItem(key);
+    } catch (e) {}
+  };
+  const write = (area, key, value) => {
+    try {
+      value == null ? window[area].removeItem(key) : window[area].setItem(key, value);
+    } catch (e) {}
+  };
+  const LOCAL = 'localStorage';
+  const TAB = 'sessionStorage';
+  const traceless = () => read(TAB, TRACE) == 'none' || read(LOCAL, TRACE) == 'none';
+  const area = () => (traceless() ? TAB : LOCAL);
+  /* From now on this device keeps nothing: the state moves into the tab,
+     and localStorage keeps the choice (remember) or nothing at all. */
+  const leaveNoTrace = (remember) => {
+    const s = read(area(), KEY);
+    write(TAB, TRACE, 'none');
+    if (s) write(TAB, KEY, s);
+    write(LOCAL, KEY);
+    write(LOCAL, TRACE, remember ? 'none' : null);
+  };
+  const keepAgain = () => {
+    const s = read(TAB, KEY);
+    write(TAB, TRACE);
+    write(TAB, KEY);
+    write(LOCAL, TRACE, 'keep');
+    if (s) write(LOCAL, KEY, s);
+  };
+
   /* The reader's state, read afresh and cleaned each time so that another tab's
      changes are kept and garbage (or no storage at all) reads as a new reader. */
   const load = () => {
     let s;
     try {
-      s = JSON.parse(localStorage.getItem(KEY));
+      s = JSON.parse(read(area(), KEY));
     } catch (e) {}
     s = Object(s);
     const week = Math.floor(now() / WEEK);
@@ -119,9 +129,7 @@
   const update = (change) => {
     const s = load();
     change(s);
-    try {
-      localStorage.setItem(KEY, JSON.stringify(s));
-    } catch (e) {}
+    write(area(), KEY, JSON.stringify(s));
     return s;
   };
 
@@ -191,9 +199,9 @@
     return p;
   };
 
-  /* The reminder form, the same markup as the no-script frame's. */
-  const remindForm = (appeal, lang) => {
-    const text = REMIND[lang];
+  /* The reminder form, the same markup as the no-script frame's, in the
+     words the appeal brought (data-patron-remind). */
+  const remindForm = (appeal, lang, text) => {
     const form = document.createElement('form');
     form.className = 'patron-remind';
     form.setAttribute('data-patron-remind', '');
@@ -214,7 +222,7 @@
     const button = form.querySelector('button');
     const error = form.querySelector('.patron-error');
     const label = () => {
-      button.textContent = text[3] + inMonth(lang, select.value.slice(5) - 1);
+      button.textContent = text[3].replace('%s', inMonth(lang, select.value.slice(5) - 1));
     };
     label();
     select.onchange = label;
@@ -235,7 +243,7 @@
         });
         const answer = await res.json();
         if (res.ok) {
-          const done = paragraph('patron-thanks', 'status', text[4].replace('%', answer.in_month));
+          const done = paragraph('patron-thanks', 'status', text[4].replace('%s', answer.in_month));
           const hadFocus = form.contains(form.getRootNode().activeElement);
           form.replaceWith(done);
           if (hadFocus) done.focus({ preventScroll: true });
@@ -296,6 +304,10 @@
         article,
         reader: Object.assign({ device }, reader),
       });
+      /* The newsroom keeps nothing on devices in the reader's country,
+         unless this reader chose to keep their choices here. */
+      if (res.headers.get('Patron-Trace') == 'none' && read(LOCAL, TRACE) != 'keep' && !traceless())
+        leaveNoTrace();
       const answer = await res.json();
       if (answer.debug) console.info('patron', answer);
       appeal = res.ok && answer.appeal;
@@ -318,6 +330,18 @@
       return;
     }
     const lang = String(appeal.language).slice(0, 2) == 'ru' ? 'ru' : 'en';
+    const remindText = (section.dataset.patronRemind || '').split('|');
+    /* The menu opens over the appeal: nothing on the page moves. */
+    const menu = section.querySelector('.patron-trace');
+    const mark = () => {
+      section.classList.toggle('patron-traceless', traceless());
+      section.classList.toggle('patron-remembered', read(LOCAL, TRACE) == 'none');
+    };
+    if (menu) {
+      menu.hidden = false;
+      section.classList.add('patron-has-menu');
+      mark();
+    }
     /* The slot keeps the height it has now, or takes its content's, in whole
        pixels so that scroll anchoring makes up for it exactly. The reminder
        form's error line, when empty, gets room for two lines of message, so
@@ -325,7 +349,7 @@
     const hold = () => {
       const error = root.querySelector('.patron-remind .patron-error');
       const text = error && error.textContent;
-      if (error && !text) error.textContent = (REMIND[lang][5] + ' ').repeat(2);
+      if (error && !text) error.textContent = (remindText[5] + ' ').repeat(2);
       slot.style.minHeight = Math.ceil(parseFloat(getComputedStyle(slot).height)) + 'px';
       if (error) error.textContent = text;
     };
@@ -386,6 +410,14 @@
     seen.observe(section);
 
     root.addEventListener('click', (event) => {
+      const choice = event.target.closest('[data-patron-trace]');
+      if (choice) {
+        const what = choice.dataset.patronTrace;
+        what == 'keep' ? keepAgain() : leaveNoTrace(what == 'remember');
+        mark();
+        section.querySelector(what == 'keep' ? '.patron-keeps' : '.patron-keeps-nothing').focus({ preventScroll: true });
+        return;
+      }
       const button = event.target.closest('[data-patron-action]');
       const action = button && button.dataset.patronAction;
       if (action == 'support') {
@@ -393,13 +425,17 @@
         flush();
         /* So that the thank-you page can lead back here. */
         const form = button.form;
-        if (form && !form.elements.return) {
-          const back = document.createElement('input');
-          back.type = 'hidden';
-          back.name = 'return';
-          back.value = location.href.split('#')[0];
-          form.append(back);
-        }
+        const hidden = (name, value) => {
+          if (!form || form.elements[name]) return;
+          const input = document.createElement('input');
+          input.type = 'hidden';
+          input.name = name;
+          input.value = value;
+          form.append(input);
+        };
+        hidden('return', location.href.split('#')[0]);
+        /* The support and thank-you pages keep nothing on this device either. */
+        if (traceless()) hidden('trace', 'none');
       }
       if (!REASONS.includes(action)) return;
       event.preventDefault();
@@ -412,13 +448,13 @@
       flushSoon();
       /* Keep the height the reader saw; a one-line note replaces the appeal. */
       hold();
-      const note = paragraph('patron-thanks', 'status', THANKS[lang][action]);
+      const note = paragraph('patron-thanks', 'status', button.dataset.patronDone);
       const hadFocus = root.activeElement;
       section.replaceWith(note);
       /* Not when the server sends no email. The form may need more room than
          the appeal took: it gets it now, on the reader's click. */
       if (action == 'later' && appeal.remind !== false) {
-        note.after(remindForm(appeal, lang));
+        note.after(remindForm(appeal, lang, remindText));
         hold();
       }
       if (hadFocus) note.focus({ preventScroll: true });
@@ -426,14 +462,29 @@
   };
 
   const start = () => {
-    /* One more article read this week, once per page view. */
-    const reader = update((s) => {
+    /* One more article read this week, once per page view: sent now, kept
+       once the first answer has said where (the newsroom may keep nothing
+       on devices in the reader's country). */
+    const countArticle = (s) => {
       const week = Math.floor(now() / WEEK);
       const entry = s.weeks.find((w) => w.week == week);
       if (entry) entry.count = Math.min(entry.count + 1, 1e5);
       else s.weeks.push({ week, count: 1 });
-    });
-    document.querySelectorAll('[data-patron]').forEach((slot) => show(slot, reader));
+    };
+    const reader = load();
+    countArticle(reader);
+    let kept;
+    /* With the bucket this view was chosen by: a new reader's is drawn
+       before anything is kept. */
+    const keep = () =>
+      kept ||
+      (kept = update((s) => {
+        s.bucket = reader.bucket;
+        countArticle(s);
+      }));
+    const slots = document.querySelectorAll('[data-patron]');
+    slots.forEach((slot) => show(slot, reader).then(keep, keep));
+    if (!slots.length) keep();
   };
 
   if (document.readyState == 'loading') document.addEventListener('DOMContentLoaded', start);

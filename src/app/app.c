@@ -297,6 +297,22 @@ void pt_app_editor_options(const struct pt_app *app, struct pt_request *request,
             (options->force_campaign != NULL && strcmp(campaign, options->force_campaign) == 0);
 }
 
+bool pt_app_no_trace_country(const struct pt_app *app, const char *country)
+{
+    if (country[0] == '\0')
+        return false;
+    /* Checked at start: two-letter codes, separated by spaces or commas. */
+    for (const char *p = app->config->no_trace_countries; *p != '\0'; p++) {
+        if (*p == ' ' || *p == ',')
+            continue;
+        if ((p[0] & ~0x20) == country[0] && (p[1] & ~0x20) == country[1])
+            return true;
+        while (p[1] != '\0' && p[1] != ' ' && p[1] != ',')
+            p++;
+    }
+    return false;
+}
+
 void pt_app_reader_country(const struct pt_app *app, const struct pt_request *request,
                            char country[PT_COUNTRY_MAX])
 {

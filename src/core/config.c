@@ -50,6 +50,7 @@ static const struct key keys[] = {
     STRING_KEY(frame_ancestors),
     STRING_KEY(article_origins),
     STRING_KEY(country_header),
+    STRING_KEY(no_trace_countries),
     STRING_KEY(client_address_header),
     STRING_KEY(newsroom_name),
     STRING_KEY(newsroom_logo),
@@ -128,6 +129,7 @@ void pt_config_init(struct pt_config *config)
     config->frame_ancestors = pt_xstrdup("'self'");
     config->article_origins = pt_xstrdup("");
     config->country_header = pt_xstrdup("");
+    config->no_trace_countries = pt_xstrdup("");
     config->client_address_header = pt_xstrdup("");
     config->newsroom_name = pt_xstrdup("The Newsroom");
     config->newsroom_logo = pt_xstrdup("");

@@ -204,6 +204,31 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
                             [PT_LANG_RU] = "Хорошо, мы не будем спрашивать какое-то время."},
     [PT_MSG_PAGE_THANKS_SUPPORTING] = {[PT_LANG_EN] = "Thank you for supporting us!",
                                        [PT_LANG_RU] = "Спасибо, что поддерживаете нас!"},
+    [PT_MSG_TRACE_MENU] = {[PT_LANG_EN] = "What this device keeps",
+                           [PT_LANG_RU] = "Что хранит это устройство"},
+    [PT_MSG_TRACE_EXPLAIN] = {[PT_LANG_EN] =
+                                  "This browser keeps which appeals you saw and closed, so that "
+                                  "they stay away. It can keep nothing after you close this tab "
+                                  "instead.",
+                              [PT_LANG_RU] =
+                                  "Этот браузер помнит, какие обращения вы видели и закрыли, "
+                                  "чтобы они не возвращались. Вместо этого он может ничего не "
+                                  "хранить после закрытия вкладки."},
+    [PT_MSG_TRACE_REMEMBER] = {[PT_LANG_EN] = "Keep nothing, and remember only this choice",
+                               [PT_LANG_RU] = "Ничего не хранить, запомнить только этот выбор"},
+    [PT_MSG_TRACE_FORGET] = {[PT_LANG_EN] = "Keep nothing, not even this choice",
+                             [PT_LANG_RU] = "Ничего не хранить, даже этот выбор"},
+    [PT_MSG_TRACE_NOTHING] = {[PT_LANG_EN] = "This device keeps nothing after you close this tab.",
+                              [PT_LANG_RU] =
+                                  "Это устройство ничего не хранит после закрытия вкладки."},
+    [PT_MSG_TRACE_FORGOTTEN] = {[PT_LANG_EN] = "Nothing remembers this choice either: the appeal "
+                                               "may come back on your next visit.",
+                                [PT_LANG_RU] = "Этот выбор тоже не сохранён: обращение может "
+                                               "вернуться при следующем визите."},
+    [PT_MSG_TRACE_KEEP] = {[PT_LANG_EN] = "Keep my choices on this device again",
+                           [PT_LANG_RU] = "Снова хранить мой выбор на этом устройстве"},
+    [PT_MSG_REMIND_FAILED] = {[PT_LANG_EN] = "Something went wrong; please try again.",
+                              [PT_LANG_RU] = "Что-то пошло не так; попробуйте ещё раз."},
     [PT_MSG_PAGE_CHECK_TITLE] =
         {[PT_LANG_EN] = "Please check your gift", [PT_LANG_RU] = "Проверьте сумму"},
     [PT_MSG_PAGE_TO_PAYMENT] =

@@ -93,6 +93,37 @@ void pt_render_amounts(struct pt_buf *out, const char *class_name, enum pt_frequ
     pt_buf_puts(out, "</label></fieldset>");
 }
 
+/* The appeal's menu: what this device keeps (docs/PRIVACY.md). Hidden
+ * until the widget shows it: the no-script frame keeps nothing anyway. The
+ * words of both states are here; a class the widget sets on the section
+ * shows the one that holds. */
+static void render_trace_menu(struct pt_buf *out, enum pt_lang lang)
+{
+    pt_buf_puts(out, "<details class=\"patron-trace\" hidden><summary title=\"");
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_TRACE_MENU, lang));
+    pt_buf_puts(out, "\" aria-label=\"");
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_TRACE_MENU, lang));
+    pt_buf_puts(out, "\">⋯</summary><div class=\"patron-trace-panel\"><p class=\"patron-keeps\">");
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_TRACE_EXPLAIN, lang));
+    pt_buf_puts(out, "</p><p class=\"patron-keeps-nothing\" role=\"status\" tabindex=\"-1\">");
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_TRACE_NOTHING, lang));
+    pt_buf_puts(out, " <span class=\"patron-forgotten\">");
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_TRACE_FORGOTTEN, lang));
+    pt_buf_puts(out, "</span></p>");
+    static const struct {
+        const char *choice;
+        enum pt_msg label;
+    } choices[] = {{"remember", PT_MSG_TRACE_REMEMBER},
+                   {"forget", PT_MSG_TRACE_FORGET},
+                   {"keep", PT_MSG_TRACE_KEEP}};
+    for (size_t i = 0; i < sizeof(choices) / sizeof(choices[0]); i++) {
+        pt_buf_printf(out, "<button type=\"button\" data-patron-trace=\"%s\">", choices[i].choice);
+        pt_buf_html_str(out, pt_i18n_text(choices[i].label, lang));
+        pt_buf_puts(out, "</button>");
+    }
+    pt_buf_puts(out, "</div></details>");
+}
+
 void pt_render_appeal(struct pt_buf *out, const char *campaign_id, const char *variant_id,
                       const char *language, const struct pt_appeal_content *content,
                       const char *public_url)
@@ -108,6 +139,17 @@ void pt_render_appeal(struct pt_buf *out, const char *campaign_id, const char *v
     pt_buf_html_str(out, campaign_id);
     pt_buf_puts(out, "\" data-variant=\"");
     pt_buf_html_str(out, variant_id);
+    /* The words the widget draws itself (the reminder form after "Remind
+     * me later"), so that widget.js carries no text and stays small. */
+    pt_buf_puts(out, "\" data-patron-remind=\"");
+    static const enum pt_msg remind[] = {PT_MSG_REMIND_FORM_INTRO, PT_MSG_REMIND_FORM_EMAIL,
+                                         PT_MSG_REMIND_FORM_MONTH, PT_MSG_REMIND_FORM_BUTTON,
+                                         PT_MSG_REMIND_DONE,       PT_MSG_REMIND_FAILED};
+    for (size_t i = 0; i < sizeof(remind) / sizeof(remind[0]); i++) {
+        if (i > 0)
+            pt_buf_puts(out, "|");
+        pt_buf_html_str(out, pt_i18n_text(remind[i], lang));
+    }
     pt_buf_puts(out, "\">");
 
     pt_buf_puts(out, "<form class=\"patron-dismiss\" method=\"post\" action=\"");
@@ -117,7 +159,10 @@ void pt_render_appeal(struct pt_buf *out, const char *campaign_id, const char *v
     pt_buf_puts(out, "<button class=\"patron-close\" type=\"submit\" name=\"reason\" "
                      "value=\"close\" aria-label=\"");
     pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_CLOSE, lang));
-    pt_buf_puts(out, "\" data-patron-action=\"close\">×</button></form>");
+    pt_buf_puts(out, "\" data-patron-action=\"close\" data-patron-done=\"");
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_CLOSED, lang));
+    pt_buf_puts(out, "\">×</button></form>");
+    render_trace_menu(out, lang);
 
     /* The heading carries the region's name even when the editor wrote none. */
     pt_buf_puts(out, "<h2 class=\"patron-headline\" id=\"patron-h-");
@@ -199,13 +244,17 @@ void pt_render_appeal(struct pt_buf *out, const char *campaign_id, const char *v
         identity_fields(out, campaign_id, variant_id, language);
         if (later[0] != '\0') {
             pt_buf_puts(out, "<button type=\"submit\" name=\"reason\" value=\"later\" "
-                             "data-patron-action=\"later\">");
+                             "data-patron-action=\"later\" data-patron-done=\"");
+            pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_DISMISSED, lang));
+            pt_buf_puts(out, "\">");
             pt_buf_html_str(out, later);
             pt_buf_puts(out, "</button>");
         }
         if (supporting[0] != '\0') {
             pt_buf_puts(out, "<button type=\"submit\" name=\"reason\" value=\"supporting\" "
-                             "data-patron-action=\"supporting\">");
+                             "data-patron-action=\"supporting\" data-patron-done=\"");
+            pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_THANKS_SUPPORTING, lang));
+            pt_buf_puts(out, "\">");
             pt_buf_html_str(out, supporting);
             pt_buf_puts(out, "</button>");
         }

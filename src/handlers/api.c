@@ -118,6 +118,12 @@ void pt_api_appeal(struct pt_app *app, struct pt_request *request, struct pt_res
     response->status = 200;
     response->content_type = "application/json";
     pt_response_header(response, "Cache-Control", "no-store");
+    /* The newsroom keeps nothing on the devices of readers in this country
+     * (no_trace_countries): the widget then keeps its state in the tab. */
+    if (pt_app_no_trace_country(app, appeal.country)) {
+        pt_response_header(response, "Patron-Trace", "none");
+        pt_response_header(response, "Access-Control-Expose-Headers", "Patron-Trace");
+    }
     static const char *const none[] = {
         [PT_SELECT_NO_CAMPAIGN] = "{\"appeal\":null,\"reason\":\"no_campaign\"}",
         [PT_SELECT_OPTED_OUT] = "{\"appeal\":null,\"reason\":\"opted_out\"}",

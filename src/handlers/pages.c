@@ -152,6 +152,7 @@ struct support_form {
     const char *campaign;
     const char *variant;
     const char *return_url;   /* the article to lead back to, or NULL */
+    bool keep_nothing;        /* trace=none: the reader's device is to keep nothing */
     const char *confirm;      /* the statement the reader saw ("350:USD:monthly"), or NULL */
     char headline[256];       /* the appeal's, to greet the reader with; "" for none */
     /* What the page offers per frequency: the appeal's own amounts when the
@@ -227,6 +228,13 @@ static void read_support(struct pt_app *app, struct pt_request *request,
     form->variant = pt_catalog_is_id(variant) ? variant : NULL;
     const char *back = field(request, "return");
     form->return_url = pt_app_is_return_url(app, back) ? back : NULL;
+    /* From the appeal's menu or the page's own box, or by the newsroom's
+     * default for the reader's country (docs/PRIVACY.md). */
+    const char *trace = field(request, "trace");
+    char country[PT_COUNTRY_MAX];
+    pt_app_reader_country(app, request, country);
+    form->keep_nothing = (trace != NULL && strcmp(trace, "none") == 0) ||
+                         pt_app_no_trace_country(app, country);
     form->other_amount = field(request, "other_amount");
     form->confirm = field(request, "confirm");
 
@@ -436,6 +444,7 @@ static void identity_fields(struct pt_buf *out, const struct support_form *form)
     hidden_field(out, "variant", form->variant);
     hidden_field(out, "lang", form->language);
     hidden_field(out, "return", form->return_url);
+    hidden_field(out, "trace", form->keep_nothing ? "none" : NULL);
 }
 
 /* The newsroom's name above every step, a way back to the article, and the
@@ -884,6 +893,7 @@ static void start_pledge(struct pt_app *app, struct pt_request *request,
         .variant = form->variant,
         .language = language,
         .return_url = form->return_url,
+        .keep_nothing = form->keep_nothing,
         .email = form->email,
         .method = form->method,
         .rail = form->rail,

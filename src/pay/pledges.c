@@ -42,6 +42,8 @@ static enum pt_status start_checkout(struct pt_ledger *ledger, struct pt_pay *pa
         pt_buf_puts(&success, "&return=");
         pt_buf_url(&success, request->return_url);
     }
+    if (request->keep_nothing)
+        pt_buf_puts(&success, "&trace=none");
     pt_buf_printf(&cancel, "%s/support?lang=%s", public_url, pledge->language);
     pt_buf_printf(&webhook, "%s/v1/webhooks/%s", public_url, pay->ops->name);
     enum pt_msg how = pledge->frequency == PT_FREQUENCY_MONTHLY  ? PT_MSG_PLEDGE_CHECKOUT_MONTHLY

@@ -74,6 +74,10 @@ typedef void (*pt_app_handler)(struct pt_app *app, struct pt_request *request,
 void pt_app_editor_options(const struct pt_app *app, struct pt_request *request,
                            struct pt_select_options *options);
 
+/* Whether readers in country ("RU", or a region "RU-MOW") keep nothing on
+ * their device by default (no_trace_countries); false for "" (unknown). */
+bool pt_app_no_trace_country(const struct pt_app *app, const char *country);
+
 /* The reader's country or region from the header the proxy sets, upper-cased,
  * or "" when it is absent or malformed. */
 void pt_app_reader_country(const struct pt_app *app, const struct pt_request *request,

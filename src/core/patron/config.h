@@ -40,6 +40,8 @@ struct pt_config {
     char *frame_ancestors;  /* CSP frame-ancestors for /embed/ */
     char *article_origins;  /* the newsroom's sites that pages may link back to */
     char *country_header;   /* request header where the proxy puts the reader's country */
+    char *no_trace_countries; /* "RU BY": readers there keep nothing on their device unless
+                                 they choose to (docs/PRIVACY.md) */
     char *client_address_header; /* header with the client's address behind a proxy */
     char *newsroom_name;    /* in emails and page titles */
     char *newsroom_logo;    /* an image file shown on the support pages; "" for none */

@@ -52,6 +52,8 @@ struct pt_pledge_request {
     const char *rail;       /* the processor the reader chose among those offered for the
                                currency and frequency ("bank"), or NULL for the one that
                                charges the currency */
+    bool keep_nothing;      /* the reader's device keeps nothing: the thank-you page is
+                               told (trace=none) and sets no lasting supporter flag */
 };
 
 /* Records a new pledge as pending, then (with a processor for its currency)

@@ -382,7 +382,7 @@ static struct pt_pledge_record pledge_now(const char *id)
 static void monthly_pledge(char id[33])
 {
     struct pt_pledge_request request = {
-        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL, NULL};
+        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL, NULL, false};
     char url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -440,10 +440,25 @@ static void apply_ok(const struct pt_pay_event *e, int64_t now, struct pt_ledger
 
 /* ------------------------------------------------------------- creating */
 
+/* A reader whose device keeps nothing: the thank-you page is told, through
+ * the address the processor sends the reader back to. */
+Test(ledger, a_pledge_from_a_device_that_keeps_nothing_tells_the_thank_you_page)
+{
+    struct pt_pledge_request request = {
+        PT_FREQUENCY_ONE_OFF, 700, "USD", NULL, NULL, "en", NULL, NULL, NULL, NULL, true};
+    char id[33], url[PT_PAY_URL_MAX], error[256];
+    cr_assert_eq(
+        pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
+        PT_OK, "%s", error);
+    const char *tail = strstr(fake.checkout_asked.success_url, "&trace=none");
+    cr_assert_not_null(tail, "%s", fake.checkout_asked.success_url);
+    cr_assert_str_eq(tail, "&trace=none", "last, after the pledge and any return address");
+}
+
 Test(ledger, creating_a_pledge_stores_it_pending_and_asks_for_one_checkout)
 {
     struct pt_pledge_request request = {
-        PT_FREQUENCY_ANNUAL, 12000, "EUR", "spring", "b", "ru", "https://news.example/article", NULL, NULL, NULL};
+        PT_FREQUENCY_ANNUAL, 12000, "EUR", "spring", "b", "ru", "https://news.example/article", NULL, NULL, NULL, false};
     char id[33], url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -460,6 +475,8 @@ Test(ledger, creating_a_pledge_stores_it_pending_and_asks_for_one_checkout)
                   fake.checkout_asked.success_url,
               "%s", fake.checkout_asked.success_url);
     cr_assert_not_null(strstr(fake.checkout_asked.success_url, "&return="));
+    cr_assert_null(strstr(fake.checkout_asked.success_url, "trace="),
+                   "the device may keep the supporter flag");
 
     struct pt_pledge_record record = pledge_now(id);
     cr_assert_str_eq(record.status, "pending");
@@ -476,7 +493,7 @@ Test(ledger, creating_a_pledge_stores_it_pending_and_asks_for_one_checkout)
 Test(ledger, without_a_processor_the_pledge_is_stored_and_nothing_is_asked)
 {
     ledger.processors = NULL;
-    struct pt_pledge_request request = {PT_FREQUENCY_ONE_OFF, 700, "USD", NULL, NULL, "en", NULL, NULL, NULL, NULL};
+    struct pt_pledge_request request = {PT_FREQUENCY_ONE_OFF, 700, "USD", NULL, NULL, "en", NULL, NULL, NULL, NULL, false};
     char id[33], url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -492,7 +509,7 @@ Test(ledger, a_refused_checkout_leaves_a_pending_pledge_that_no_checkout_names)
 {
     fake.checkout_answer = PT_ERR_IO;
     struct pt_pledge_request request = {
-        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL, NULL};
+        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL, NULL, false};
     char id[33], url[PT_PAY_URL_MAX], error[256] = "";
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -511,7 +528,7 @@ Test(ledger, a_pledge_the_store_refuses_never_reaches_the_processor)
 {
     wrapper.fail_writes = true;
     struct pt_pledge_request request = {
-        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL, NULL};
+        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL, NULL, false};
     char id[33] = "x", url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -880,7 +897,7 @@ Test(ledger, a_lost_link_request_queues_a_hash_and_the_sender_answers_it)
 static void first_payment_pledge(char id[33])
 {
     struct pt_pledge_request request = {PT_FREQUENCY_MONTHLY, 500, "EUR", "spring", "a", "en",
-                                         NULL, "Donor@Example.org", "ideal", NULL};
+                                         NULL, "Donor@Example.org", "ideal", NULL, false};
     char url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -936,7 +953,7 @@ Test(ledger, an_address_typed_on_the_support_page_is_sealed_with_the_pledge)
 Test(ledger, a_bad_typed_address_stores_nothing_and_asks_no_processor)
 {
     struct pt_pledge_request request = {PT_FREQUENCY_MONTHLY, 500, "EUR", NULL, NULL, "en",
-                                         NULL, "not an address", NULL, NULL};
+                                         NULL, "not an address", NULL, NULL, false};
     char id[33], url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -949,7 +966,7 @@ Test(ledger, a_bad_typed_address_stores_nothing_and_asks_no_processor)
 Test(ledger, a_currency_no_processor_charges_and_an_amount_below_its_minimum_are_refused)
 {
     struct pt_pledge_request request = {PT_FREQUENCY_ONE_OFF, 500, "XXX", NULL, NULL, "en",
-                                        NULL, NULL, NULL, NULL};
+                                        NULL, NULL, NULL, NULL, false};
     char id[33], url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),

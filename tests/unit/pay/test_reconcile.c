@@ -60,7 +60,7 @@ struct made {
 static struct made transfer_pledge(enum pt_frequency frequency, int64_t minor, const char *email)
 {
     struct pt_pledge_request request = {frequency, minor, "EUR", "spring", "a",
-                                        "en",      NULL,  email, NULL,     "bank"};
+                                        "en",      NULL,  email, NULL,     "bank", false};
     struct made made;
     char url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
