@@ -17,6 +17,7 @@
 #include "patron/mail.h"
 #include "patron/money.h"
 #include "patron/outbox.h"
+#include "patron/refunds.h"
 
 /* ---------------------------------------------------------------- checkout */
 
@@ -405,6 +406,12 @@ enum pt_status pt_pledges_apply_event(struct pt_ledger *ledger, struct pt_pay *p
     }
     if (event->kind == PT_PAY_EVENT_PAYMENT_REVERSED)
         return apply_reversal(ledger, event, event->id, event->amount_minor, now, result, ignored);
+    if (event->kind == PT_PAY_EVENT_CHARGE)
+        return pt_refunds_apply_charge(ledger, pay, event, now, result, ignored, error,
+                                       error_size);
+    if (event->kind == PT_PAY_EVENT_CHECKOUT_FAILED)
+        return pt_refunds_apply_failed_checkout(ledger, pay, event, now, result, ignored, error,
+                                                error_size);
     if (event->kind == PT_PAY_EVENT_HISTORY) {
         /* A line in the history, once, of a pledge of this processor's. */
         struct pt_pledge_record pledge;

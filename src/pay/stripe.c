@@ -367,6 +367,13 @@ static enum pt_pay_event_kind event_kind(const char *type)
         return PT_PAY_EVENT_PAYMENT_FAILED;
     if (strncmp(type, "customer.subscription.", 22) == 0)
         return PT_PAY_EVENT_SUBSCRIPTION;
+    if (strcmp(type, "checkout.session.async_payment_failed") == 0)
+        return PT_PAY_EVENT_CHECKOUT_FAILED;
+    /* A refund or a dispute, whatever its step: the charge is re-read whole. */
+    if (strcmp(type, "charge.refunded") == 0 || strcmp(type, "charge.refund.updated") == 0 ||
+        strcmp(type, "refund.created") == 0 || strcmp(type, "refund.updated") == 0 ||
+        strncmp(type, "charge.dispute.", 15) == 0)
+        return PT_PAY_EVENT_CHARGE;
     return PT_PAY_EVENT_OTHER;
 }
 
@@ -388,6 +395,177 @@ static enum pt_status portal(struct pt_pay *pay, const struct pt_pay_pledge *ple
     json_decref(answer);
     if (strncmp(url, "http", 4) != 0) {
         snprintf(error, error_size, "Stripe's portal answer has no address");
+        return PT_ERR_IO;
+    }
+    return PT_OK;
+}
+
+/* ------------------------------------------------- refunds and disputes */
+
+/* Stripe's dispute statuses as the books read them. An inquiry
+ * ("warning_...") takes no money; a dispute takes its amount when it opens
+ * and gives it back when the newsroom wins. */
+static void read_dispute(const json_t *object, struct pt_pay_dispute *dispute)
+{
+    copy_string(dispute->id, sizeof(dispute->id), json_object_get(object, "id"));
+    dispute->amount_minor = json_integer_value(json_object_get(object, "amount"));
+    copy_string(dispute->status, sizeof(dispute->status), json_object_get(object, "status"));
+    copy_string(dispute->reason, sizeof(dispute->reason), json_object_get(object, "reason"));
+    const char *status = dispute->status;
+    bool inquiry = strncmp(status, "warning_", 8) == 0;
+    dispute->open = strcmp(status, "needs_response") == 0 ||
+                    strcmp(status, "under_review") == 0 ||
+                    strcmp(status, "warning_needs_response") == 0 ||
+                    strcmp(status, "warning_under_review") == 0 ||
+                    strncmp(status, "appeal_", 7) == 0;
+    dispute->withdrawn = !inquiry && strcmp(status, "prevented") != 0 && status[0] != '\0';
+    dispute->returned = strcmp(status, "won") == 0;
+}
+
+static enum pt_status get_json(struct stripe *stripe, const char *path, json_t **answer,
+                               char *error, size_t error_size)
+{
+    return call(stripe, FOR_BACKGROUND, "GET", path, NULL, NULL, answer, error, error_size);
+}
+
+static enum pt_status read_charge(struct pt_pay *pay, const char *id, struct pt_pay_charge *charge,
+                                  char *error, size_t error_size)
+{
+    struct stripe *stripe = from(pay);
+    memset(charge, 0, sizeof(*charge));
+    struct pt_buf path;
+    pt_buf_init(&path);
+    pt_buf_puts(&path, "/v1/charges/");
+    pt_buf_url(&path, id);
+    pt_buf_puts(&path, "?expand[]=invoice&expand[]=payment_intent");
+    json_t *answer = NULL;
+    enum pt_status status = get_json(stripe, path.data, &answer, error, error_size);
+    if (status)
+        goto out;
+    copy_string(charge->id, sizeof(charge->id), json_object_get(answer, "id"));
+    const json_t *invoice = json_object_get(answer, "invoice");
+    const json_t *intent = json_object_get(answer, "payment_intent");
+    copy_id(charge->payment_ids[0], PT_PAY_ID_MAX, invoice);
+    copy_id(charge->payment_ids[1], PT_PAY_ID_MAX, intent);
+    snprintf(charge->payment_ids[2], PT_PAY_ID_MAX, "%s", charge->id);
+    copy_id(charge->subscription, sizeof(charge->subscription),
+            json_object_get(invoice, "subscription"));
+    const json_t *sources[] = {
+        json_object_get(json_object_get(invoice, "subscription_details"), "metadata"),
+        json_object_get(intent, "metadata"),
+        json_object_get(answer, "metadata"),
+    };
+    for (size_t i = 0; i < 3 && charge->pledge_id[0] == '\0'; i++)
+        copy_string(charge->pledge_id, sizeof(charge->pledge_id),
+                    json_object_get(sources[i], "pledge_id"));
+    charge->amount_minor = json_integer_value(json_object_get(answer, "amount"));
+    upper_currency(charge->currency, json_object_get(answer, "currency"));
+    charge->disputed = json_is_true(json_object_get(answer, "disputed"));
+    json_decref(answer);
+    answer = NULL;
+    if (charge->id[0] == '\0') {
+        snprintf(error, error_size, "Stripe's charge %s has no id", id);
+        status = PT_ERR_IO;
+        goto out;
+    }
+
+    /* Its refunds: since 2022-11-15 the charge no longer lists them. */
+    pt_buf_reset(&path);
+    pt_buf_puts(&path, "/v1/refunds?limit=100&charge=");
+    pt_buf_url(&path, charge->id);
+    status = get_json(stripe, path.data, &answer, error, error_size);
+    if (status)
+        goto out;
+    const json_t *list = json_object_get(answer, "data");
+    size_t index;
+    const json_t *item;
+    json_array_foreach(list, index, item)
+    {
+        if (charge->refund_count == PT_PAY_REFUNDS_MAX)
+            break;
+        struct pt_pay_refund *refund = &charge->refunds[charge->refund_count++];
+        copy_string(refund->id, sizeof(refund->id), json_object_get(item, "id"));
+        refund->amount_minor = json_integer_value(json_object_get(item, "amount"));
+        copy_string(refund->status, sizeof(refund->status), json_object_get(item, "status"));
+        refund->counts = strcmp(refund->status, "succeeded") == 0;
+    }
+    json_decref(answer);
+    answer = NULL;
+
+    if (charge->disputed) {
+        pt_buf_reset(&path);
+        pt_buf_puts(&path, "/v1/disputes?limit=1&charge=");
+        pt_buf_url(&path, charge->id);
+        status = get_json(stripe, path.data, &answer, error, error_size);
+        if (status)
+            goto out;
+        const json_t *dispute = json_array_get(json_object_get(answer, "data"), 0);
+        if (json_is_object(dispute))
+            read_dispute(dispute, &charge->dispute);
+        else
+            charge->disputed = false;
+    }
+out:
+    json_decref(answer);
+    pt_buf_dispose(&path);
+    return status;
+}
+
+/* The ledger knows a one-off gift by its payment intent and a pledge's
+ * charge by its invoice, whose charge Stripe names. */
+static enum pt_status refund(struct pt_pay *pay, const char *payment_id, int64_t amount_minor,
+                             const char *currency, const char *idempotency_key,
+                             struct pt_pay_refund *refund, char *error, size_t error_size)
+{
+    (void)currency; /* a refund is in the charge's currency */
+    struct stripe *stripe = from(pay);
+    memset(refund, 0, sizeof(*refund));
+    char field[16] = "charge";
+    char target[PT_PAY_ID_MAX];
+    snprintf(target, sizeof(target), "%s", payment_id);
+    enum pt_status status = PT_OK;
+    json_t *answer = NULL;
+    if (strncmp(payment_id, "pi_", 3) == 0) {
+        snprintf(field, sizeof(field), "payment_intent");
+    } else if (strncmp(payment_id, "in_", 3) == 0) {
+        struct pt_buf path;
+        pt_buf_init(&path);
+        pt_buf_puts(&path, "/v1/invoices/");
+        pt_buf_url(&path, payment_id);
+        status = get_json(stripe, path.data, &answer, error, error_size);
+        pt_buf_dispose(&path);
+        if (status)
+            return status;
+        copy_id(target, sizeof(target), json_object_get(answer, "charge"));
+        if (target[0] == '\0') {
+            copy_id(target, sizeof(target), json_object_get(answer, "payment_intent"));
+            snprintf(field, sizeof(field), "payment_intent");
+        }
+        json_decref(answer);
+        answer = NULL;
+        if (target[0] == '\0') {
+            snprintf(error, error_size, "Stripe's invoice %s names no charge to refund",
+                     payment_id);
+            return PT_ERR_INVALID;
+        }
+    }
+    struct pt_buf form;
+    pt_buf_init(&form);
+    form_field(&form, field, target);
+    form_integer(&form, "amount", amount_minor);
+    form_field(&form, "metadata[patron_payment]", payment_id);
+    status = call(stripe, FOR_BACKGROUND, "POST", "/v1/refunds", &form, idempotency_key, &answer,
+                  error, error_size);
+    pt_buf_dispose(&form);
+    if (status)
+        return status;
+    copy_string(refund->id, sizeof(refund->id), json_object_get(answer, "id"));
+    refund->amount_minor = json_integer_value(json_object_get(answer, "amount"));
+    copy_string(refund->status, sizeof(refund->status), json_object_get(answer, "status"));
+    refund->counts = strcmp(refund->status, "succeeded") == 0;
+    json_decref(answer);
+    if (refund->id[0] == '\0') {
+        snprintf(error, error_size, "Stripe's refund answer has no id");
         return PT_ERR_IO;
     }
     return PT_OK;
@@ -550,6 +728,14 @@ enum pt_status pt_pay_stripe_parse_event(const char *body, size_t length,
     }
     upper_currency(event->currency, json_object_get(object, "currency"));
     event->kind = event_kind(event->type);
+    if (event->kind == PT_PAY_EVENT_CHARGE) {
+        /* The event's object is the charge, or a refund or dispute naming it. */
+        const json_t *type_name = json_object_get(object, "object");
+        if (json_is_string(type_name) && strcmp(json_string_value(type_name), "charge") == 0)
+            snprintf(event->charge, sizeof(event->charge), "%s", event->object_id);
+        else
+            copy_id(event->charge, sizeof(event->charge), json_object_get(object, "charge"));
+    }
 out:
     json_decref(root);
     return status;
@@ -622,6 +808,8 @@ static const struct pt_pay_ops stripe_ops = {
     .cancel = cancel,
     .portal = portal,
     .verify_webhook = verify_webhook,
+    .read_charge = read_charge,
+    .refund = refund,
     .free = stripe_free,
 };
 
