@@ -3,22 +3,24 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "patron/buf.h"
 #include "patron/log.h"
 #include "patron/money.h"
 #include "patron/outbox.h"
 
-/* "refunded €5.00": a line of the pledge's history, never the donor. */
+/* "refunded 5.00 USD": a line of the pledge's history, never the donor;
+ * exact to the minor unit, as the books are. */
 static void describe(char *out, size_t size, const char *what, int64_t minor,
                      const char *currency)
 {
-    struct pt_buf amount;
-    pt_buf_init(&amount);
     const struct pt_currency *known = pt_money_currency(currency);
-    if (known != NULL)
-        pt_money_format(&amount, minor < 0 ? -minor : minor, known);
-    snprintf(out, size, "%s %s", what, amount.data != NULL ? amount.data : currency);
-    pt_buf_dispose(&amount);
+    int exponent = known != NULL ? known->exponent : 2;
+    int64_t unit = known != NULL ? pt_money_unit(known) : 100;
+    int64_t value = minor < 0 ? -minor : minor;
+    if (exponent == 0)
+        snprintf(out, size, "%s %lld %s", what, (long long)value, currency);
+    else
+        snprintf(out, size, "%s %lld.%0*lld %s", what, (long long)(value / unit), exponent,
+                 (long long)(value % unit), currency);
 }
 
 /* The ledger's payment a charge is, by the ids it may be known by. */
