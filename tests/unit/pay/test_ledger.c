@@ -1337,7 +1337,7 @@ Test(ledger, a_lost_dispute_takes_the_money_once_whatever_the_order_and_never_re
     apply_ok(&stale, NOW + 12, &result);
     cr_assert_not(result.dispute_changed);
     cr_assert_eq(count("SELECT count(*) FROM payment_disputes WHERE pledge_id = '%s' AND "
-                       "status = 'lost' AND open = 0",
+                       "status = 'lost' AND NOT open",
                        id),
                  1);
     cr_assert_eq(returned(id), 500);
@@ -1355,7 +1355,7 @@ Test(ledger, a_won_dispute_returns_the_money_it_took)
     apply_ok(&created, NOW + 10, &result);
     cr_assert_eq(returned(id), 500);
     cr_assert_eq(count("SELECT count(*) FROM payment_disputes WHERE pledge_id = '%s' AND "
-                       "open = 1",
+                       "open",
                        id),
                  1);
     set_dispute("won", false, true, true);
@@ -1366,7 +1366,7 @@ Test(ledger, a_won_dispute_returns_the_money_it_took)
     cr_assert(result.duplicate);
     cr_assert_eq(returned(id), 0, "taken and given back: nothing is lost in the books");
     cr_assert_eq(count("SELECT count(*) FROM payment_disputes WHERE pledge_id = '%s' AND "
-                       "open = 0 AND status = 'won'",
+                       "NOT open AND status = 'won'",
                        id),
                  1);
     /* An inquiry takes no money. */
