@@ -1,11 +1,14 @@
 // The replay: 500 pledges made through the real flow, then 5,000 webhook
 // deliveries for them (months of invoices, failed charges and their
-// retries, amount changes, pauses and cancellations made at the stand-in
-// before their events), 20% duplicates, shuffled, over 8 connections at
+// retries, amount changes, pauses and cancellations, partial refunds and
+// disputes won, lost and still open, made at the stand-in before their
+// events), 20% duplicates, shuffled, over 8 connections at
 // once, while patron is killed with SIGKILL and restarted twice. Deliveries
 // retry until patron answers 2xx, as Stripe's do. At the end the ledger must
 // equal what the stand-in's truth says, and one line is printed:
-//   events N, duplicates D, applied A, lost 0
+//   events N, duplicates D, applied A, lost 0, doubled 0
+// (lost: an event, a payment or money that came back missing from the
+// books; doubled: money that came back counted more than once)
 //
 // PAYMENTS_REPLAY_SEED picks the random order (printed on failure).
 
@@ -19,6 +22,7 @@ const VIA_THANKS_EVERY = 5;      // every 5th donor comes back to the thank-you 
 const DELIVERIES = 5000;
 const DUPLICATE_SHARE = 0.2;
 const CONNECTIONS = 8;
+const RETURNS_BUDGET = 240;      // events for refunds and disputes, within the stream
 const SEED = Number(process.env.PAYMENTS_REPLAY_SEED ?? Date.now() % 1_000_000);
 
 function mulberry32(seed) {
@@ -107,7 +111,7 @@ test('5,000 shuffled, duplicated deliveries across two SIGKILLs leave the ledger
         const setupMs = Date.now() - started;
 
         /* ----------------------------- months of activity at the stand-in */
-        const target = Math.round(DELIVERIES * (1 - DUPLICATE_SHARE));
+        const target = Math.round(DELIVERIES * (1 - DUPLICATE_SHARE)) - RETURNS_BUDGET;
         const subs = made.filter((p) => p.subscription);
         const openInvoices = new Map(); // subscription → open invoice id
         for (let month = 1; month <= 24 && unique.length < target; month++) {
@@ -139,6 +143,31 @@ test('5,000 shuffled, duplicated deliveries across two SIGKILLs leave the ledger
             }
         }
         assert.ok(unique.length >= target, `only ${unique.length} events were generated`);
+
+        /* --------------- refunds (partial, some twice) and disputes, at Stripe */
+        const charges = [...standin.state.charges.values()];
+        const budget = unique.length + RETURNS_BUDGET;
+        let refundedCharges = 0;
+        let disputedCharges = 0;
+        for (const charge of charges) {
+            if (unique.length + 4 > budget) break;
+            const roll = random();
+            const push = (r) => { for (const e of r.events) unique.push(e); };
+            if (roll < 0.04) {
+                const part = 1 + Math.floor(random() * (charge.amount - 1));
+                push(standin.refundCharge(charge.id, { amount: part, deliver: false }));
+                if (random() < 0.5) push(standin.refundCharge(charge.id, { deliver: false })); // the rest
+                refundedCharges++;
+            } else if (roll < 0.07) {
+                const opened = standin.openDispute(charge.id, { deliver: false });
+                push(opened);
+                const end = random();
+                if (end < 0.4) push(standin.closeDispute(opened.dispute.id, { won: true, deliver: false }));
+                else if (end < 0.8) push(standin.closeDispute(opened.dispute.id, { won: false, deliver: false }));
+                disputedCharges++;
+            }
+        }
+        assert.ok(refundedCharges > 5 && disputedCharges > 5, `only ${refundedCharges} refunded and ${disputedCharges} disputed charges`);
 
         /* ------------------------------------- the stream: dupes, shuffled */
         const stream = [...unique];
@@ -227,18 +256,45 @@ test('5,000 shuffled, duplicated deliveries across two SIGKILLs leave the ledger
                 wrong.push(`${p.pledgeId}: ledger ${JSON.stringify(got)} with ${have.length} payments, Stripe ${JSON.stringify(want)} with ${paid.length}`);
             }
         }
+        // What came back of each payment, against Stripe's own record: its
+        // succeeded refunds, and a dispute's amount unless the newsroom won.
+        const reversals = sqlite(patron.db, 'SELECT payment_id, SUM(amount_minor) AS amount, count(*) AS n FROM payment_reversals GROUP BY payment_id');
+        const reversedBy = new Map(reversals.map((r) => [r.payment_id, r]));
+        const doubledReturns = [];
+        let expectedReturned = 0;
+        for (const charge of charges) {
+            const refunds = [...standin.state.refunds.values()].filter((r) => r.charge === charge.id && r.status === 'succeeded');
+            const dispute = [...standin.state.disputes.values()].find((d) => d.charge === charge.id);
+            const taken = dispute && !dispute.status.startsWith('warning_') && dispute.status !== 'won' ? dispute.amount : 0;
+            const want = refunds.reduce((s, r) => s + r.amount, 0) + taken;
+            const wantRows = refunds.length + (dispute ? (dispute.status === 'won' ? 2 : 1) : 0);
+            if (want === 0 && wantRows === 0) continue;
+            expectedReturned += want;
+            const paymentId = charge.invoice ?? charge.payment_intent;
+            const got = reversedBy.get(paymentId) ?? { amount: 0, n: 0 };
+            if (got.amount < want || got.n < wantRows) lostEvents.push(`returns of ${paymentId}: ${got.amount} in ${got.n} rows, Stripe ${want} in ${wantRows}`);
+            if (got.amount > want || got.n > wantRows) doubledReturns.push(`returns of ${paymentId}: ${got.amount} in ${got.n} rows, Stripe ${want} in ${wantRows}`);
+        }
+        const openDisputes = sqlite(patron.db, 'SELECT count(*) AS n FROM payment_disputes WHERE open = 1')[0].n;
+        const stillOpen = [...standin.state.disputes.values()].filter((d) => d.status === 'needs_response').length;
+        if (openDisputes !== stillOpen) wrong.push(`${openDisputes} open disputes in the ledger, ${stillOpen} at Stripe`);
+        const ledgerReturned = reversals.reduce((s, r) => s + r.amount, 0);
         const ledgerSum = [...payments.values()].reduce((s, x) => s + x.amount_minor, 0);
         const applied = unique.filter((e) => recorded.has(e.id)).length;
         const lost = lostEvents.length + wrong.length;
-        console.log(`events ${stream.length}, duplicates ${duplicates}, applied ${applied}, lost ${lost}`);
+        const doubled = doubledReturns.length;
+        console.log(`events ${stream.length}, duplicates ${duplicates}, applied ${applied}, lost ${lost}, doubled ${doubled}`);
         if (process.env.PAYMENTS_REPLAY_VERBOSE) console.error(`replay seed ${SEED}: setup ${setupMs} ms, delivery ${deliveryMs} ms, ${attempts} attempts for ${stream.length} deliveries, ` +
-            `${restartTries} start(s) for 2 kills, ${payments.size} payments totalling ${ledgerSum}`);
+            `${restartTries} start(s) for 2 kills, ${payments.size} payments totalling ${ledgerSum}, ${refundedCharges} refunded and ${disputedCharges} disputed charges, ${ledgerReturned} came back`);
 
         assert.deepEqual(lostEvents.slice(0, 20), [], `${lostEvents.length} events have no effect in the ledger (seed ${SEED})`);
         assert.deepEqual(wrong.slice(0, 20), [], `${wrong.length} pledges differ from Stripe (seed ${SEED})`);
         assert.equal(payments.size, expectedPayments, 'number of payments');
         assert.equal(ledgerSum, expectedSum, 'sum of payments');
+        assert.deepEqual(doubledReturns.slice(0, 20), [], `${doubled} payments had money that came back counted twice (seed ${SEED})`);
+        assert.equal(ledgerReturned, expectedReturned, 'sum of what came back');
         assert.equal(lost, 0);
+        assert.equal(doubled, 0);
         assert.equal(applied, unique.length);
     } catch (e) {
         try { e.message = `${e.message}\n(seed ${SEED})\n--- patron stderr (tail) ---\n${tail(patron.stderr(), 4000)}`; } catch { /* read-only */ }
