@@ -1714,7 +1714,11 @@ static enum pt_status pg_report_pledges(struct pt_store *base, int64_t start, in
                "h.pledge_id = p.id AND h.status IN ('active', 'past_due', 'paused', "
                "'completed')) OR EXISTS (SELECT 1 FROM payments y WHERE y.pledge_id = p.id), "
                "(SELECT coalesce(sum(y.amount_minor), 0) FROM payments y WHERE "
-               "y.pledge_id = p.id AND y.paid_at < p.created_at + 31 * 86400) "
+               "y.pledge_id = p.id AND y.paid_at < p.created_at + 31 * 86400) - "
+               /* less what came back of those payments, whenever it did */
+               "(SELECT coalesce(sum(r.amount_minor), 0) FROM payment_reversals r JOIN "
+               "payments y ON y.id = r.payment_id WHERE r.pledge_id = p.id AND "
+               "y.paid_at < p.created_at + 31 * 86400) "
                "FROM pledges p WHERE p.created_at >= $1 AND p.created_at < $2 "
                "ORDER BY p.created_at, p.id",
         .types = "dd",

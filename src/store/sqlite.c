@@ -1524,7 +1524,11 @@ static enum pt_status sqlite_report_pledges(struct pt_store *base, int64_t start
                       "h.pledge_id = p.id AND h.status IN ('active', 'past_due', 'paused', "
                       "'completed')) OR EXISTS (SELECT 1 FROM payments y WHERE y.pledge_id = "
                       "p.id), (SELECT coalesce(sum(y.amount_minor), 0) FROM payments y WHERE "
-                      "y.pledge_id = p.id AND y.paid_at < p.created_at + 31 * 86400) FROM "
+                      "y.pledge_id = p.id AND y.paid_at < p.created_at + 31 * 86400) - "
+                      /* less what came back of those payments, whenever it did */
+                      "(SELECT coalesce(sum(r.amount_minor), 0) FROM payment_reversals r JOIN "
+                      "payments y ON y.id = r.payment_id WHERE r.pledge_id = p.id AND "
+                      "y.paid_at < p.created_at + 31 * 86400) FROM "
                       "pledges p WHERE p.created_at >= ? AND p.created_at < ? "
                       "ORDER BY p.created_at, p.id",
                       "dd", start, end);

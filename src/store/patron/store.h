@@ -187,7 +187,8 @@ struct pt_report_pledge {
     bool became_active;       /* it ever had a history row in a paying state (active,
                                  past_due, paused, completed) or a payment: a checkout
                                  that expired unpaid is not one */
-    int64_t first_month_revenue; /* its payments within 31 days of created_at, minor units */
+    int64_t first_month_revenue; /* its payments within 31 days of created_at, less what came
+                                    back of them (refunds, disputes lost), minor units */
 };
 
 /* One row of a pledge's history, with what the supporters report needs of
