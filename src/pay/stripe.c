@@ -11,6 +11,7 @@
 
 #include "patron/alloc.h"
 #include "patron/buf.h"
+#include "patron/json.h"
 #include "patron/money.h"
 #include "patron/pay.h"
 #include "patron/webapi.h"
@@ -428,20 +429,10 @@ static enum pt_status get_json(struct stripe *stripe, const char *path, json_t *
     return call(stripe, FOR_BACKGROUND, "GET", path, NULL, NULL, answer, error, error_size);
 }
 
-static enum pt_status read_charge(struct pt_pay *pay, const char *id, struct pt_pay_charge *charge,
-                                  char *error, size_t error_size)
+/* The charge (with invoice and payment_intent expanded), its refunds'
+ * list and its disputes' list, as Stripe answers them. */
+static void parse_charge_object(const json_t *answer, struct pt_pay_charge *charge)
 {
-    struct stripe *stripe = from(pay);
-    memset(charge, 0, sizeof(*charge));
-    struct pt_buf path;
-    pt_buf_init(&path);
-    pt_buf_puts(&path, "/v1/charges/");
-    pt_buf_url(&path, id);
-    pt_buf_puts(&path, "?expand[]=invoice&expand[]=payment_intent");
-    json_t *answer = NULL;
-    enum pt_status status = get_json(stripe, path.data, &answer, error, error_size);
-    if (status)
-        goto out;
     copy_string(charge->id, sizeof(charge->id), json_object_get(answer, "id"));
     const json_t *invoice = json_object_get(answer, "invoice");
     const json_t *intent = json_object_get(answer, "payment_intent");
@@ -461,21 +452,10 @@ static enum pt_status read_charge(struct pt_pay *pay, const char *id, struct pt_
     charge->amount_minor = json_integer_value(json_object_get(answer, "amount"));
     upper_currency(charge->currency, json_object_get(answer, "currency"));
     charge->disputed = json_is_true(json_object_get(answer, "disputed"));
-    json_decref(answer);
-    answer = NULL;
-    if (charge->id[0] == '\0') {
-        snprintf(error, error_size, "Stripe's charge %s has no id", id);
-        status = PT_ERR_IO;
-        goto out;
-    }
+}
 
-    /* Its refunds: since 2022-11-15 the charge no longer lists them. */
-    pt_buf_reset(&path);
-    pt_buf_puts(&path, "/v1/refunds?limit=100&charge=");
-    pt_buf_url(&path, charge->id);
-    status = get_json(stripe, path.data, &answer, error, error_size);
-    if (status)
-        goto out;
+static void parse_refund_list(const json_t *answer, struct pt_pay_charge *charge)
+{
     const json_t *list = json_object_get(answer, "data");
     size_t index;
     const json_t *item;
@@ -487,26 +467,118 @@ static enum pt_status read_charge(struct pt_pay *pay, const char *id, struct pt_
         copy_string(refund->id, sizeof(refund->id), json_object_get(item, "id"));
         refund->amount_minor = json_integer_value(json_object_get(item, "amount"));
         copy_string(refund->status, sizeof(refund->status), json_object_get(item, "status"));
-        refund->counts = strcmp(refund->status, "succeeded") == 0;
+        /* Only money that has gone back counts; an amount that is not one
+         * (negative, or more than the charge) is not believed. */
+        refund->counts = strcmp(refund->status, "succeeded") == 0 && refund->id[0] != '\0' &&
+                         refund->amount_minor > 0 && refund->amount_minor <= charge->amount_minor;
+    }
+}
+
+static void parse_dispute_list(const json_t *answer, struct pt_pay_charge *charge)
+{
+    const json_t *dispute = json_array_get(json_object_get(answer, "data"), 0);
+    if (json_is_object(dispute))
+        read_dispute(dispute, &charge->dispute);
+    if (charge->dispute.id[0] == '\0' || charge->dispute.amount_minor < 0 ||
+        charge->dispute.amount_minor > charge->amount_minor) {
+        memset(&charge->dispute, 0, sizeof(charge->dispute));
+        charge->disputed = false;
+    }
+}
+
+static json_t *load(const char *text, size_t length, const char *what, char *error,
+                    size_t error_size)
+{
+    json_error_t problem;
+    json_t *root = json_loadb(text != NULL ? text : "", text != NULL ? length : 0, 0, &problem);
+    if (!json_is_object(root)) {
+        snprintf(error, error_size, "Stripe's %s is not a JSON object", what);
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+enum pt_status pt_pay_stripe_parse_charge(const char *charge_json, size_t charge_length,
+                                          const char *refunds_json, size_t refunds_length,
+                                          const char *disputes_json, size_t disputes_length,
+                                          struct pt_pay_charge *charge, char *error,
+                                          size_t error_size)
+{
+    memset(charge, 0, sizeof(*charge));
+    json_t *root = load(charge_json, charge_length, "charge", error, error_size);
+    if (root == NULL)
+        return PT_ERR_INVALID;
+    parse_charge_object(root, charge);
+    json_decref(root);
+    if (charge->id[0] == '\0' || charge->amount_minor < 0) {
+        snprintf(error, error_size, "Stripe's charge has no id or a negative amount");
+        return PT_ERR_INVALID;
+    }
+    root = load(refunds_json, refunds_length, "list of refunds", error, error_size);
+    if (root == NULL)
+        return PT_ERR_INVALID;
+    parse_refund_list(root, charge);
+    json_decref(root);
+    if (charge->disputed) {
+        root = load(disputes_json, disputes_length, "list of disputes", error, error_size);
+        if (root == NULL)
+            return PT_ERR_INVALID;
+        parse_dispute_list(root, charge);
+        json_decref(root);
+    }
+    return PT_OK;
+}
+
+/* GET as text, for pt_pay_stripe_parse_charge. */
+static enum pt_status get_text(struct stripe *stripe, const char *path, char **text,
+                               size_t *length, char *error, size_t error_size)
+{
+    json_t *answer = NULL;
+    enum pt_status status = get_json(stripe, path, &answer, error, error_size);
+    *text = NULL;
+    if (status == PT_OK) {
+        *text = json_dumps(answer, JSON_COMPACT);
+        *length = *text != NULL ? strlen(*text) : 0;
     }
     json_decref(answer);
-    answer = NULL;
+    return status;
+}
 
-    if (charge->disputed) {
+static enum pt_status read_charge(struct pt_pay *pay, const char *id, struct pt_pay_charge *charge,
+                                  char *error, size_t error_size)
+{
+    struct stripe *stripe = from(pay);
+    char *texts[3] = {NULL, NULL, NULL};
+    size_t lengths[3] = {0, 0, 0};
+    struct pt_buf path;
+    pt_buf_init(&path);
+    pt_buf_puts(&path, "/v1/charges/");
+    pt_buf_url(&path, id);
+    pt_buf_puts(&path, "?expand[]=invoice&expand[]=payment_intent");
+    enum pt_status status = get_text(stripe, path.data, &texts[0], &lengths[0], error, error_size);
+    /* Its refunds (since 2022-11-15 the charge no longer lists them) and
+     * its dispute. */
+    if (status == PT_OK) {
+        pt_buf_reset(&path);
+        pt_buf_puts(&path, "/v1/refunds?limit=100&charge=");
+        pt_buf_url(&path, id);
+        status = get_text(stripe, path.data, &texts[1], &lengths[1], error, error_size);
+    }
+    if (status == PT_OK) {
         pt_buf_reset(&path);
         pt_buf_puts(&path, "/v1/disputes?limit=1&charge=");
-        pt_buf_url(&path, charge->id);
-        status = get_json(stripe, path.data, &answer, error, error_size);
-        if (status)
-            goto out;
-        const json_t *dispute = json_array_get(json_object_get(answer, "data"), 0);
-        if (json_is_object(dispute))
-            read_dispute(dispute, &charge->dispute);
-        else
-            charge->disputed = false;
+        pt_buf_url(&path, id);
+        status = get_text(stripe, path.data, &texts[2], &lengths[2], error, error_size);
     }
-out:
-    json_decref(answer);
+    if (status == PT_OK) {
+        status = pt_pay_stripe_parse_charge(texts[0], lengths[0], texts[1], lengths[1], texts[2],
+                                            lengths[2], charge, error, error_size);
+        if (status == PT_ERR_INVALID)
+            status = PT_ERR_IO; /* a garbled answer: ask again later */
+    }
+    for (size_t i = 0; i < 3; i++)
+        pt_json_free(texts[i]);
     pt_buf_dispose(&path);
     return status;
 }

@@ -289,6 +289,17 @@ enum pt_status pt_pay_stripe_parse_event(const char *body, size_t length,
                                          struct pt_pay_event *event, char *error,
                                          size_t error_size);
 
+/* A charge as Stripe's API answers it (with invoice and payment_intent
+ * expanded), its list of refunds and its list of disputes (read only when
+ * the charge is disputed), as the ledger reads them: for tests and
+ * fuzzing; read_charge fetches the three, then this. Amounts that cannot
+ * be (a refund or dispute above the charge) are not believed. */
+enum pt_status pt_pay_stripe_parse_charge(const char *charge_json, size_t charge_length,
+                                          const char *refunds_json, size_t refunds_length,
+                                          const char *disputes_json, size_t disputes_length,
+                                          struct pt_pay_charge *charge, char *error,
+                                          size_t error_size);
+
 struct pt_mollie_settings {
     const char *api_base;       /* "https://api.mollie.com"; a stand-in's address in tests */
     const char *api_key;        /* "test_..." or "live_..." */
