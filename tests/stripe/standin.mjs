@@ -5,6 +5,7 @@
 //   stripe.url                      the API base (patron's stripe_api_base)
 //   stripe.completeSession(id, {email})   what the hosted page's "Pay" does
 //   stripe.chargeInvoice(subId) / failInvoice / retryInvoice / cancelSubscription
+//   stripe.refundCharge(chargeId, {amount}) / openDispute(chargeId) / closeDispute(id, {won})
 //   stripe.deliver(events, {duplicates, shuffle, delayMs, secret, timestampOffset, ...})
 //   await stripe.idle(); await stripe.close();
 //
