@@ -580,7 +580,13 @@ static void render_pledge_email(const struct pt_ledger *ledger,
                                                                 : PT_MSG_PLEDGE_ONCE,
                      lang);
     const char *amount_label = pt_i18n_text(PT_MSG_PLEDGE_EMAIL_AMOUNT, lang);
-    pt_buf_printf(subject, "%s — %s", pt_i18n_text(words->subject, lang), ledger->newsroom_name);
+    /* The newsroom's own wording, verbatim, when it set one (issue 14). */
+    const char *own_subject = pt_mail_subject(ledger->mail, words->kind, lang);
+    if (own_subject != NULL)
+        pt_buf_puts(subject, own_subject);
+    else
+        pt_buf_printf(subject, "%s — %s", pt_i18n_text(words->subject, lang),
+                      ledger->newsroom_name);
     const char *manage =
         pt_i18n_text(strcmp(item->kind, PT_CRYPTO_MONTHS_EMAIL) == 0 ? PT_MSG_CRYPTO_MONTH_PAY
                                                                      : PT_MSG_PLEDGE_EMAIL_MANAGE,

@@ -26,6 +26,7 @@ struct stripe {
     char *webhook_secrets;
     int timeout_seconds;        /* a call nobody waits on */
     int reader_timeout_seconds; /* a call a reader waits on, page in hand */
+    char *descriptor_suffix;    /* "" for Stripe's default */
 };
 
 static struct stripe *from(struct pt_pay *pay)
@@ -177,6 +178,11 @@ static enum pt_status create_checkout(struct pt_pay *pay,
         form_integer(&form, "line_items[0][price_data][unit_amount]", request->amount_minor);
         form_integer(&form, "line_items[0][quantity]", 1);
         form_field(&form, "payment_intent_data[metadata][pledge_id]", request->pledge_id);
+        /* Only a payment's card charge takes a suffix: a subscription's
+         * charges show the account's own descriptor (docs/PAYMENTS.md). */
+        if (stripe->descriptor_suffix[0] != '\0')
+            form_field(&form, "payment_intent_data[statement_descriptor_suffix]",
+                       stripe->descriptor_suffix);
         form_field(&form, "customer_creation", "always");
     }
     char key[160];
@@ -833,7 +839,85 @@ static void stripe_free(struct pt_pay *pay)
     free(stripe->secret_key);
     sodium_memzero(stripe->webhook_secrets, strlen(stripe->webhook_secrets));
     free(stripe->webhook_secrets);
+    free(stripe->descriptor_suffix);
     free(stripe);
+}
+
+/* One part of a statement descriptor: printable ASCII without Stripe's
+ * forbidden characters, with at least one letter. */
+static bool descriptor_part_ok(const char *text, const char *what, char *error,
+                               size_t error_size)
+{
+    bool letter = false;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p < 0x20 || *p > 0x7e) {
+            snprintf(error, error_size, "%s may hold only Latin letters, digits, spaces and "
+                                        "punctuation (no accents or other scripts)",
+                     what);
+            return false;
+        }
+        if (strchr("<>\\'\"*", *p) != NULL) {
+            snprintf(error, error_size, "%s may not contain < > \\ ' \" or *", what);
+            return false;
+        }
+        letter |= (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z');
+    }
+    if (!letter) {
+        snprintf(error, error_size, "%s must contain at least one letter", what);
+        return false;
+    }
+    return true;
+}
+
+enum pt_status pt_pay_stripe_check_descriptor(const char *prefix, const char *suffix, char *error,
+                                              size_t error_size)
+{
+    bool has_prefix = prefix != NULL && prefix[0] != '\0';
+    if (suffix == NULL || suffix[0] == '\0') {
+        if (has_prefix) {
+            snprintf(error, error_size, "stripe_statement_descriptor_prefix is only for checking "
+                                        "stripe_statement_descriptor_suffix, which is empty");
+            return PT_ERR_INVALID;
+        }
+        return PT_OK;
+    }
+    if (!descriptor_part_ok(suffix, "stripe_statement_descriptor_suffix", error, error_size))
+        return PT_ERR_INVALID;
+    size_t length = strlen(suffix);
+    if (suffix[0] == ' ' || suffix[length - 1] == ' ') {
+        snprintf(error, error_size, "stripe_statement_descriptor_suffix may not start or end "
+                                    "with a space");
+        return PT_ERR_INVALID;
+    }
+    if (!has_prefix) {
+        if (length > 18) {
+            snprintf(error, error_size,
+                     "stripe_statement_descriptor_suffix has %zu characters: with the "
+                     "account's prefix and \"* \" Stripe allows 22 in all, so at most 18 "
+                     "without a prefix; set stripe_statement_descriptor_prefix to your "
+                     "shortened descriptor to check the exact length",
+                     length);
+            return PT_ERR_INVALID;
+        }
+        return PT_OK;
+    }
+    size_t prefix_length = strlen(prefix);
+    if (!descriptor_part_ok(prefix, "stripe_statement_descriptor_prefix", error, error_size))
+        return PT_ERR_INVALID;
+    if (prefix_length < 2 || prefix_length > 10) {
+        snprintf(error, error_size, "stripe_statement_descriptor_prefix (Stripe's shortened "
+                                    "descriptor) has 2 to 10 characters, not %zu",
+                 prefix_length);
+        return PT_ERR_INVALID;
+    }
+    if (prefix_length + 2 + length > 22) {
+        snprintf(error, error_size,
+                 "the statement descriptor \"%s* %s\" has %zu characters; Stripe allows 22: "
+                 "shorten stripe_statement_descriptor_suffix to at most %zu",
+                 prefix, suffix, prefix_length + 2 + length, 22 - 2 - prefix_length);
+        return PT_ERR_INVALID;
+    }
+    return PT_OK;
 }
 
 /* Every currency patron knows; Stripe charges them all. */
@@ -892,6 +976,8 @@ struct pt_pay *pt_pay_stripe_new(const struct pt_stripe_settings *settings)
     stripe->api_base = pt_xstrdup(settings->api_base);
     stripe->secret_key = pt_xstrdup(settings->secret_key);
     stripe->webhook_secrets = pt_xstrdup(settings->webhook_secrets);
+    stripe->descriptor_suffix = pt_xstrdup(
+        settings->statement_descriptor_suffix ? settings->statement_descriptor_suffix : "");
     stripe->timeout_seconds = settings->timeout_seconds > 0 ? settings->timeout_seconds : 30;
     stripe->reader_timeout_seconds =
         settings->reader_timeout_seconds > 0 ? settings->reader_timeout_seconds : 10;

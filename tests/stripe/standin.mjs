@@ -332,6 +332,23 @@ export async function startStandin(options = {}) {
         return price;
     }
 
+    // The account's shortened descriptor (its statement descriptor prefix).
+    const descriptorPrefix = options.descriptorPrefix ?? 'STANDIN';
+
+    /** A statement descriptor suffix as Stripe checks it: Latin characters,
+     * at least one letter, none of < > \\ ' " *, and with the account's
+     * prefix and "* " at most 22 characters. */
+    function descriptorSuffixParam(value, param) {
+        if (value === undefined) return null;
+        if (typeof value !== 'string' || value === '') throw invalid('Invalid string: the statement descriptor suffix must not be empty.', param);
+        if (!/^[\x20-\x7e]+$/.test(value)) throw invalid('The statement descriptor suffix may contain only Latin characters.', param);
+        if (/[<>\\'"*]/.test(value)) throw invalid('The statement descriptor suffix cannot contain any of the special characters <, >, \\, \', ", *.', param);
+        if (!/[A-Za-z]/.test(value)) throw invalid('The statement descriptor suffix must contain at least one letter.', param);
+        const full = `${descriptorPrefix}* ${value}`;
+        if (full.length > 22) throw invalid(`The statement descriptor "${full}" is ${full.length} characters long; it can be at most 22 characters (prefix, "* " and suffix).`, param);
+        return value;
+    }
+
     function createSession(params, version) {
         allowOnly(params, KNOWN.checkout);
         allowOnly(params.subscription_data, KNOWN.subscriptionData, 'subscription_data');
@@ -435,6 +452,7 @@ export async function startStandin(options = {}) {
         Object.defineProperty(session, '_lines', { value: lines, enumerable: false, writable: true });
         Object.defineProperty(session, '_subscriptionMetadata', { value: metadataParam(params.subscription_data?.metadata, 'subscription_data[metadata]'), enumerable: false });
         Object.defineProperty(session, '_paymentMetadata', { value: metadataParam(params.payment_intent_data?.metadata, 'payment_intent_data[metadata]'), enumerable: false });
+        Object.defineProperty(session, '_descriptorSuffix', { value: descriptorSuffixParam(params.payment_intent_data?.statement_descriptor_suffix, 'payment_intent_data[statement_descriptor_suffix]'), enumerable: false });
         if (session.customer !== null && !state.customers.has(session.customer)) throw noSuch('customer', session.customer, 'customer');
         state.sessions.set(id, session);
         void version;
@@ -741,8 +759,12 @@ export async function startStandin(options = {}) {
                 created: now(), currency: session.currency, customer: customer ? customer.id : null, description: null,
                 latest_charge: randomId('ch_'), livemode: false, metadata: clone(session._paymentMetadata), payment_method: randomId('pm_'),
                 payment_method_types: ['card'], receipt_email: null, status: 'succeeded',
+                statement_descriptor: null, statement_descriptor_suffix: session._descriptorSuffix ?? null,
             };
-            pi.latest_charge = makeCharge({ amount: pi.amount, currency: pi.currency, customer: pi.customer, paymentIntent: pi.id, invoice: null }).id;
+            const charge = makeCharge({ amount: pi.amount, currency: pi.currency, customer: pi.customer, paymentIntent: pi.id, invoice: null });
+            charge.statement_descriptor_suffix = pi.statement_descriptor_suffix;
+            charge.calculated_statement_descriptor = `${descriptorPrefix}${pi.statement_descriptor_suffix ? `* ${pi.statement_descriptor_suffix}` : ''}`.toUpperCase();
+            pi.latest_charge = charge.id;
             state.paymentIntents.set(pi.id, pi);
             session.payment_intent = pi.id;
             out.paymentIntent = pi;
@@ -764,7 +786,7 @@ export async function startStandin(options = {}) {
             application: null, application_fee: null, application_fee_amount: null,
             balance_transaction: randomId('txn_'),
             billing_details: { address: { city: null, country: null, line1: null, line2: null, postal_code: null, state: null }, email: null, name: null, phone: null },
-            calculated_statement_descriptor: 'STAND-IN', captured: true, created: now(), currency, customer: customer ?? null,
+            calculated_statement_descriptor: descriptorPrefix, captured: true, created: now(), currency, customer: customer ?? null,
             description: null, disputed: false, failure_balance_transaction: null, failure_code: null, failure_message: null,
             fraud_details: {}, invoice: invoice ?? null, livemode: false, metadata: {}, on_behalf_of: null,
             outcome: { network_status: 'approved_by_network', reason: null, risk_level: 'normal', risk_score: 32, seller_message: 'Payment complete.', type: 'authorized' },

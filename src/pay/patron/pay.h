@@ -273,7 +273,19 @@ struct pt_stripe_settings {
     int timeout_seconds;         /* calls nobody waits on: changes, webhooks' reads */
     int reader_timeout_seconds;  /* calls a reader waits on: the checkout, its re-reading
                                     (/thanks), the card portal's link */
+    const char *statement_descriptor_suffix; /* what card statements show after the account's
+                                                prefix for a one-off gift; NULL or "" for
+                                                Stripe's default (checked with
+                                                pt_pay_stripe_check_descriptor) */
 };
+
+/* Stripe's rules for a statement descriptor's suffix (and, when given, the
+ * account's shortened descriptor it follows, "PREFIX* SUFFIX"): Latin
+ * letters, digits, spaces and punctuation other than < > \ ' " *, at least
+ * one letter, at most 22 characters in all (without the prefix, at most 18:
+ * what the shortest prefix leaves). PT_ERR_INVALID with the reason. */
+enum pt_status pt_pay_stripe_check_descriptor(const char *prefix, const char *suffix, char *error,
+                                              size_t error_size);
 
 /* The Stripe implementation; NULL settings fields are errors. */
 struct pt_pay *pt_pay_stripe_new(const struct pt_stripe_settings *settings);
