@@ -473,7 +473,12 @@ static void mail_settings(const struct pt_config *config, struct pt_mail_setting
     mail->username = config->smtp_username;
     mail->password = config->smtp_password;
     mail->from = config->mail_from;
-    mail->from_name = config->newsroom_name;
+    /* A neutral sender name, when the newsroom sets one (issue 14). */
+    mail->from_name =
+        config->mail_from_name[0] != '\0' ? config->mail_from_name : config->newsroom_name;
+    for (size_t i = 0; i < PT_MAIL_SUBJECT_KINDS; i++)
+        for (size_t j = 0; j < 1 + PT_LANG_COUNT; j++)
+            mail->subjects[i][j] = config->email_subjects[i][j];
     mail->timeout_seconds = config->smtp_timeout;
     mail->retries = config->smtp_retries;
     mail->retry_delay_ms = config->smtp_retry_delay_ms;
@@ -841,6 +846,12 @@ static int open_processors(const struct pt_config *config, struct pt_app *app)
 {
     app->processors = pt_processors_new();
     char error[512] = "";
+    if (pt_pay_stripe_check_descriptor(config->stripe_statement_descriptor_prefix,
+                                       config->stripe_statement_descriptor_suffix, error,
+                                       sizeof(error)) != PT_OK) {
+        fprintf(stderr, "patron: %s (docs/PAYMENTS.md, \"Neutral traces\").\n", error);
+        return 2;
+    }
     if (config->stripe_secret_key[0] != '\0') {
         bool any_secret = false;
         for (const char *p = config->stripe_webhook_secrets; *p != '\0'; p++)
@@ -856,7 +867,8 @@ static int open_processors(const struct pt_config *config, struct pt_app *app)
         }
         struct pt_stripe_settings stripe = {config->stripe_api_base, config->stripe_secret_key,
                                             config->stripe_webhook_secrets, config->stripe_timeout,
-                                            config->stripe_reader_timeout};
+                                            config->stripe_reader_timeout,
+                                            config->stripe_statement_descriptor_suffix};
         if (pt_processors_add(app->processors, pt_pay_stripe_new(&stripe), error, sizeof(error)) !=
             PT_OK)
             goto refused;

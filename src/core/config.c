@@ -9,7 +9,7 @@
 
 #include "patron/alloc.h"
 
-enum key_type { KEY_STRING, KEY_INT, KEY_BOOL, KEY_URL, KEY_CURRENCY, KEY_SECRET };
+enum key_type { KEY_STRING, KEY_INT, KEY_BOOL, KEY_URL, KEY_CURRENCY, KEY_SECRET, KEY_TEXT };
 
 struct key {
     const char *name;
@@ -21,6 +21,16 @@ struct key {
 #define STRING_KEY(field) {#field, KEY_STRING, offsetof(struct pt_config, field), 0, 0}
 #define INT_KEY(field, lo, hi) {#field, KEY_INT, offsetof(struct pt_config, field), lo, hi}
 #define BOOL_KEY(field) {#field, KEY_BOOL, offsetof(struct pt_config, field), 0, 0}
+/* One line of text for readers, at most max bytes. */
+#define TEXT_KEY(field, most) {#field, KEY_TEXT, offsetof(struct pt_config, field), 0, most}
+/* A subject for every language, and one per language (en, ru). */
+#define SUBJECT_KEYS(index, kind)                                                                  \
+    {"email_subject_" kind, KEY_TEXT, offsetof(struct pt_config, email_subjects[index][0]), 0,     \
+     200},                                                                                         \
+        {"email_subject_" kind "_en", KEY_TEXT,                                                    \
+         offsetof(struct pt_config, email_subjects[index][1 + PT_LANG_EN]), 0, 200},               \
+        {"email_subject_" kind "_ru", KEY_TEXT,                                                    \
+         offsetof(struct pt_config, email_subjects[index][1 + PT_LANG_RU]), 0, 200}
 
 static const struct key keys[] = {
     STRING_KEY(listen),
@@ -97,6 +107,17 @@ static const struct key keys[] = {
     INT_KEY(events_per_variant_per_batch, 1, 100),
     BOOL_KEY(log_requests),
     BOOL_KEY(demo_pages),
+    TEXT_KEY(mail_from_name, 100),
+    SUBJECT_KEYS(0, "thanks"),
+    SUBJECT_KEYS(1, "receipt"),
+    SUBJECT_KEYS(2, "failed"),
+    SUBJECT_KEYS(3, "cancelled"),
+    SUBJECT_KEYS(4, "lapsed"),
+    SUBJECT_KEYS(5, "crypto_month"),
+    SUBJECT_KEYS(6, "magic"),
+    SUBJECT_KEYS(7, "reminder"),
+    TEXT_KEY(stripe_statement_descriptor_suffix, 22),
+    TEXT_KEY(stripe_statement_descriptor_prefix, 22),
 };
 
 void pt_config_init(struct pt_config *config)
@@ -154,6 +175,12 @@ void pt_config_init(struct pt_config *config)
     config->mollie_timeout = 30;
     config->mollie_reader_timeout = 10;
     config->bank_iban = pt_xstrdup("");
+    config->mail_from_name = pt_xstrdup("");
+    for (size_t i = 0; i < PT_MAIL_SUBJECT_KINDS; i++)
+        for (size_t j = 0; j < 1 + PT_LANG_COUNT; j++)
+            config->email_subjects[i][j] = pt_xstrdup("");
+    config->stripe_statement_descriptor_suffix = pt_xstrdup("");
+    config->stripe_statement_descriptor_prefix = pt_xstrdup("");
     config->bank_holder = pt_xstrdup("");
     config->bank_bic = pt_xstrdup("");
     config->bank_name = pt_xstrdup("");
@@ -297,6 +324,13 @@ static enum pt_status apply(struct pt_config *config, const struct key *key, con
         }
         break;
     case KEY_STRING:
+        break;
+    case KEY_TEXT:
+        if (strlen(value) > (size_t)key->max) {
+            snprintf(error, error_size, "'%s' may be at most %ld bytes (this one has %zu)",
+                     key->name, key->max, strlen(value));
+            return PT_ERR_INVALID;
+        }
         break;
     }
     char **string = field;

@@ -227,3 +227,24 @@ enum pt_mail_result pt_mail_send(const struct pt_mail_settings *settings,
     pt_buf_dispose(&bytes);
     return result;
 }
+
+const char *const pt_mail_subject_kinds[PT_MAIL_SUBJECT_KINDS] = {
+    "thanks", "receipt", "failed", "cancelled", "lapsed", "crypto_month", "magic", "reminder",
+};
+
+const char *pt_mail_subject(const struct pt_mail_settings *settings, const char *kind,
+                            enum pt_lang lang)
+{
+    if (settings == NULL || kind == NULL || (int)lang < 0 || lang >= PT_LANG_COUNT)
+        return NULL;
+    for (size_t i = 0; i < PT_MAIL_SUBJECT_KINDS; i++) {
+        if (strcmp(kind, pt_mail_subject_kinds[i]) != 0)
+            continue;
+        const char *own = settings->subjects[i][1 + lang];
+        if (own != NULL && own[0] != '\0')
+            return own;
+        const char *every = settings->subjects[i][0];
+        return every != NULL && every[0] != '\0' ? every : NULL;
+    }
+    return NULL;
+}

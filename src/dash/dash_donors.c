@@ -14,6 +14,7 @@
 
 #include "patron/app.h"
 #include "patron/crypto.h"
+#include "patron/dash_refunds.h"
 #include "patron/http.h"
 #include "patron/json.h"
 #include "patron/pledges.h"
@@ -104,6 +105,7 @@ static void index_page(struct pt_dash *dash, int status, const char *kind, const
                        "patron asks Mollie to delete the customer too. This cannot "
                        "be undone.</p>");
     lookup_form(&page, dash, "erase", "Donor's email address", "Erase", true);
+    pt_dash_refunds_disputes(&page, dash);
     pt_dash_page_end(&page);
     pt_dash_send(dash, status, &page);
     pt_buf_dispose(&page);
@@ -261,7 +263,7 @@ static void payment_row(void *context, const char *payment_id, int64_t amount_mi
     pt_buf_puts(table->out, "</td><td data-label=\"Processor's id\">");
     pt_buf_html_str(table->out, payment_id);
     if (amount_minor < 0)
-        pt_buf_puts(table->out, " (charged back)");
+        pt_buf_puts(table->out, " (came back)");
     pt_buf_puts(table->out, "</td></tr>");
 }
 
@@ -338,8 +340,9 @@ static void pledge_page(struct pt_dash *dash, const char *id, int status, const 
         pt_dash_notice(&page, "error", "Part of this pledge's history could not be read.");
     if (table.reversed > 0)
         pt_dash_notice(&page, "error",
-                       "Money paid for this pledge came back (a chargeback or a reversed "
-                       "direct debit): see the payments above. The donor may have disputed it.");
+                       "Money paid for this pledge came back (a refund, a dispute, a chargeback "
+                       "or a reversed direct debit): see the payments above.");
+    pt_dash_refunds_form(&page, dash, &pledge);
     if (is_live(pledge.status)) {
         pt_buf_printf(&page,
                       "<h2>Cancel this pledge</h2><form method=\"post\" action=\"" DONORS
@@ -558,6 +561,16 @@ void pt_dash_donors(struct pt_dash *dash)
         }
         if (post && strcmp(tail + length, "/cancel") == 0) {
             cancel(dash, id);
+            return;
+        }
+        struct pt_pledge_record pledge;
+        if (post && strcmp(tail + length, "/refund") == 0 && strlen(id) == 32 &&
+            pt_store_pledge_get(dash->app->store, id, &pledge) == PT_OK) {
+            int status;
+            const char *kind;
+            char message[400];
+            pt_dash_refunds_post(dash, &pledge, &status, &kind, message, sizeof(message));
+            pledge_page(dash, id, status, kind, message);
             return;
         }
     } else if (post && strcmp(rest, "/find") == 0) {

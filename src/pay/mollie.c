@@ -1016,6 +1016,45 @@ static enum pt_status verify_webhook(struct pt_pay *pay, const char *signature_h
     return PT_OK;
 }
 
+/* POST /v2/payments/{id}/refunds. A refund Mollie queued, or is paying
+ * out, counts at once: its money has left the newsroom's balance; a failed
+ * or cancelled one does not. Mollie's payment webhook does not tell of
+ * refunds, so patron records this answer itself. */
+static enum pt_status refund(struct pt_pay *pay, const char *payment_id, int64_t amount_minor,
+                             const char *currency, const char *idempotency_key,
+                             struct pt_pay_refund *refund, char *error, size_t error_size)
+{
+    struct mollie *mollie = from(pay);
+    memset(refund, 0, sizeof(*refund));
+    if (!is_mollie_id(payment_id, "tr_")) {
+        snprintf(error, error_size, "%s is not a Mollie payment", payment_id);
+        return PT_ERR_INVALID;
+    }
+    struct pt_buf path;
+    pt_buf_init(&path);
+    pt_buf_printf(&path, "/v2/payments/%s/refunds", payment_id);
+    json_t *body = json_pack("{s:o, s:s}", "amount", amount_json(amount_minor, currency),
+                             "description", "Refund");
+    json_t *answer = NULL;
+    enum pt_status status = call(mollie, for_background(mollie), "POST", path.data, body,
+                                 idempotency_key, &answer, error, error_size);
+    json_decref(body);
+    pt_buf_dispose(&path);
+    if (status)
+        return status;
+    copy_string(refund->id, sizeof(refund->id), json_object_get(answer, "id"));
+    refund->amount_minor = read_amount(json_object_get(answer, "amount"), NULL);
+    copy_string(refund->status, sizeof(refund->status), json_object_get(answer, "status"));
+    refund->counts = refund->status[0] != '\0' && strcmp(refund->status, "failed") != 0 &&
+                     strcmp(refund->status, "canceled") != 0;
+    json_decref(answer);
+    if (!is_mollie_id(refund->id, "re_") || refund->amount_minor <= 0) {
+        snprintf(error, error_size, "Mollie's refund answer has no id or amount");
+        return PT_ERR_IO;
+    }
+    return PT_OK;
+}
+
 static void mollie_free(struct pt_pay *pay)
 {
     struct mollie *mollie = from(pay);
@@ -1044,6 +1083,7 @@ static const struct pt_pay_ops mollie_ops = {
     .portal = portal,
     .delete_customer = delete_customer,
     .verify_webhook = verify_webhook,
+    .refund = refund,
     .free = mollie_free,
 };
 

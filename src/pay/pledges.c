@@ -17,6 +17,7 @@
 #include "patron/mail.h"
 #include "patron/money.h"
 #include "patron/outbox.h"
+#include "patron/refunds.h"
 
 /* ---------------------------------------------------------------- checkout */
 
@@ -407,6 +408,12 @@ enum pt_status pt_pledges_apply_event(struct pt_ledger *ledger, struct pt_pay *p
     }
     if (event->kind == PT_PAY_EVENT_PAYMENT_REVERSED)
         return apply_reversal(ledger, event, event->id, event->amount_minor, now, result, ignored);
+    if (event->kind == PT_PAY_EVENT_CHARGE)
+        return pt_refunds_apply_charge(ledger, pay, event, now, result, ignored, error,
+                                       error_size);
+    if (event->kind == PT_PAY_EVENT_CHECKOUT_FAILED)
+        return pt_refunds_apply_failed_checkout(ledger, pay, event, now, result, ignored, error,
+                                                error_size);
     if (event->kind == PT_PAY_EVENT_HISTORY) {
         /* A line in the history, once, of a pledge of this processor's. */
         struct pt_pledge_record pledge;
@@ -575,7 +582,13 @@ static void render_pledge_email(const struct pt_ledger *ledger,
                                                                 : PT_MSG_PLEDGE_ONCE,
                      lang);
     const char *amount_label = pt_i18n_text(PT_MSG_PLEDGE_EMAIL_AMOUNT, lang);
-    pt_buf_printf(subject, "%s — %s", pt_i18n_text(words->subject, lang), ledger->newsroom_name);
+    /* The newsroom's own wording, verbatim, when it set one (issue 14). */
+    const char *own_subject = pt_mail_subject(ledger->mail, words->kind, lang);
+    if (own_subject != NULL)
+        pt_buf_puts(subject, own_subject);
+    else
+        pt_buf_printf(subject, "%s — %s", pt_i18n_text(words->subject, lang),
+                      ledger->newsroom_name);
     const char *manage =
         pt_i18n_text(strcmp(item->kind, PT_CRYPTO_MONTHS_EMAIL) == 0 ? PT_MSG_CRYPTO_MONTH_PAY
                                                                      : PT_MSG_PLEDGE_EMAIL_MANAGE,

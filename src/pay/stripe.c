@@ -11,6 +11,7 @@
 
 #include "patron/alloc.h"
 #include "patron/buf.h"
+#include "patron/json.h"
 #include "patron/money.h"
 #include "patron/pay.h"
 #include "patron/webapi.h"
@@ -25,6 +26,7 @@ struct stripe {
     char *webhook_secrets;
     int timeout_seconds;        /* a call nobody waits on */
     int reader_timeout_seconds; /* a call a reader waits on, page in hand */
+    char *descriptor_suffix;    /* "" for Stripe's default */
 };
 
 static struct stripe *from(struct pt_pay *pay)
@@ -176,6 +178,11 @@ static enum pt_status create_checkout(struct pt_pay *pay,
         form_integer(&form, "line_items[0][price_data][unit_amount]", request->amount_minor);
         form_integer(&form, "line_items[0][quantity]", 1);
         form_field(&form, "payment_intent_data[metadata][pledge_id]", request->pledge_id);
+        /* Only a payment's card charge takes a suffix: a subscription's
+         * charges show the account's own descriptor (docs/PAYMENTS.md). */
+        if (stripe->descriptor_suffix[0] != '\0')
+            form_field(&form, "payment_intent_data[statement_descriptor_suffix]",
+                       stripe->descriptor_suffix);
         form_field(&form, "customer_creation", "always");
     }
     char key[160];
@@ -367,6 +374,13 @@ static enum pt_pay_event_kind event_kind(const char *type)
         return PT_PAY_EVENT_PAYMENT_FAILED;
     if (strncmp(type, "customer.subscription.", 22) == 0)
         return PT_PAY_EVENT_SUBSCRIPTION;
+    if (strcmp(type, "checkout.session.async_payment_failed") == 0)
+        return PT_PAY_EVENT_CHECKOUT_FAILED;
+    /* A refund or a dispute, whatever its step: the charge is re-read whole. */
+    if (strcmp(type, "charge.refunded") == 0 || strcmp(type, "charge.refund.updated") == 0 ||
+        strcmp(type, "refund.created") == 0 || strcmp(type, "refund.updated") == 0 ||
+        strncmp(type, "charge.dispute.", 15) == 0)
+        return PT_PAY_EVENT_CHARGE;
     return PT_PAY_EVENT_OTHER;
 }
 
@@ -388,6 +402,248 @@ static enum pt_status portal(struct pt_pay *pay, const struct pt_pay_pledge *ple
     json_decref(answer);
     if (strncmp(url, "http", 4) != 0) {
         snprintf(error, error_size, "Stripe's portal answer has no address");
+        return PT_ERR_IO;
+    }
+    return PT_OK;
+}
+
+/* ------------------------------------------------- refunds and disputes */
+
+/* Stripe's dispute statuses as the books read them. An inquiry
+ * ("warning_...") takes no money; a dispute takes its amount when it opens
+ * and gives it back when the newsroom wins. */
+static void read_dispute(const json_t *object, struct pt_pay_dispute *dispute)
+{
+    copy_string(dispute->id, sizeof(dispute->id), json_object_get(object, "id"));
+    dispute->amount_minor = json_integer_value(json_object_get(object, "amount"));
+    copy_string(dispute->status, sizeof(dispute->status), json_object_get(object, "status"));
+    copy_string(dispute->reason, sizeof(dispute->reason), json_object_get(object, "reason"));
+    const char *status = dispute->status;
+    bool inquiry = strncmp(status, "warning_", 8) == 0;
+    dispute->open = strcmp(status, "needs_response") == 0 ||
+                    strcmp(status, "under_review") == 0 ||
+                    strcmp(status, "warning_needs_response") == 0 ||
+                    strcmp(status, "warning_under_review") == 0 ||
+                    strncmp(status, "appeal_", 7) == 0;
+    dispute->withdrawn = !inquiry && strcmp(status, "prevented") != 0 && status[0] != '\0';
+    dispute->returned = strcmp(status, "won") == 0;
+}
+
+static enum pt_status get_json(struct stripe *stripe, const char *path, json_t **answer,
+                               char *error, size_t error_size)
+{
+    return call(stripe, FOR_BACKGROUND, "GET", path, NULL, NULL, answer, error, error_size);
+}
+
+/* The charge (with invoice and payment_intent expanded), its refunds'
+ * list and its disputes' list, as Stripe answers them. */
+static void parse_charge_object(const json_t *answer, struct pt_pay_charge *charge)
+{
+    copy_string(charge->id, sizeof(charge->id), json_object_get(answer, "id"));
+    const json_t *invoice = json_object_get(answer, "invoice");
+    const json_t *intent = json_object_get(answer, "payment_intent");
+    copy_id(charge->payment_ids[0], PT_PAY_ID_MAX, invoice);
+    copy_id(charge->payment_ids[1], PT_PAY_ID_MAX, intent);
+    snprintf(charge->payment_ids[2], PT_PAY_ID_MAX, "%s", charge->id);
+    copy_id(charge->subscription, sizeof(charge->subscription),
+            json_object_get(invoice, "subscription"));
+    const json_t *sources[] = {
+        json_object_get(json_object_get(invoice, "subscription_details"), "metadata"),
+        json_object_get(intent, "metadata"),
+        json_object_get(answer, "metadata"),
+    };
+    for (size_t i = 0; i < 3 && charge->pledge_id[0] == '\0'; i++)
+        copy_string(charge->pledge_id, sizeof(charge->pledge_id),
+                    json_object_get(sources[i], "pledge_id"));
+    charge->amount_minor = json_integer_value(json_object_get(answer, "amount"));
+    upper_currency(charge->currency, json_object_get(answer, "currency"));
+    charge->disputed = json_is_true(json_object_get(answer, "disputed"));
+}
+
+static void parse_refund_list(const json_t *answer, struct pt_pay_charge *charge)
+{
+    const json_t *list = json_object_get(answer, "data");
+    size_t index;
+    const json_t *item;
+    json_array_foreach(list, index, item)
+    {
+        if (charge->refund_count == PT_PAY_REFUNDS_MAX)
+            break;
+        struct pt_pay_refund *refund = &charge->refunds[charge->refund_count++];
+        copy_string(refund->id, sizeof(refund->id), json_object_get(item, "id"));
+        refund->amount_minor = json_integer_value(json_object_get(item, "amount"));
+        copy_string(refund->status, sizeof(refund->status), json_object_get(item, "status"));
+        /* Only money that has gone back counts; an amount that is not one
+         * (negative, or more than the charge) is not believed. */
+        refund->counts = strcmp(refund->status, "succeeded") == 0 && refund->id[0] != '\0' &&
+                         refund->amount_minor > 0 && refund->amount_minor <= charge->amount_minor;
+    }
+}
+
+static void parse_dispute_list(const json_t *answer, struct pt_pay_charge *charge)
+{
+    const json_t *dispute = json_array_get(json_object_get(answer, "data"), 0);
+    if (json_is_object(dispute))
+        read_dispute(dispute, &charge->dispute);
+    if (charge->dispute.id[0] == '\0' || charge->dispute.amount_minor < 0 ||
+        charge->dispute.amount_minor > charge->amount_minor) {
+        memset(&charge->dispute, 0, sizeof(charge->dispute));
+        charge->disputed = false;
+    }
+}
+
+static json_t *load(const char *text, size_t length, const char *what, char *error,
+                    size_t error_size)
+{
+    json_error_t problem;
+    json_t *root = json_loadb(text != NULL ? text : "", text != NULL ? length : 0, 0, &problem);
+    if (!json_is_object(root)) {
+        snprintf(error, error_size, "Stripe's %s is not a JSON object", what);
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+enum pt_status pt_pay_stripe_parse_charge(const char *charge_json, size_t charge_length,
+                                          const char *refunds_json, size_t refunds_length,
+                                          const char *disputes_json, size_t disputes_length,
+                                          struct pt_pay_charge *charge, char *error,
+                                          size_t error_size)
+{
+    memset(charge, 0, sizeof(*charge));
+    json_t *root = load(charge_json, charge_length, "charge", error, error_size);
+    if (root == NULL)
+        return PT_ERR_INVALID;
+    parse_charge_object(root, charge);
+    json_decref(root);
+    if (charge->id[0] == '\0' || charge->amount_minor < 0) {
+        snprintf(error, error_size, "Stripe's charge has no id or a negative amount");
+        return PT_ERR_INVALID;
+    }
+    root = load(refunds_json, refunds_length, "list of refunds", error, error_size);
+    if (root == NULL)
+        return PT_ERR_INVALID;
+    parse_refund_list(root, charge);
+    json_decref(root);
+    if (charge->disputed) {
+        root = load(disputes_json, disputes_length, "list of disputes", error, error_size);
+        if (root == NULL)
+            return PT_ERR_INVALID;
+        parse_dispute_list(root, charge);
+        json_decref(root);
+    }
+    return PT_OK;
+}
+
+/* GET as text, for pt_pay_stripe_parse_charge. */
+static enum pt_status get_text(struct stripe *stripe, const char *path, char **text,
+                               size_t *length, char *error, size_t error_size)
+{
+    json_t *answer = NULL;
+    enum pt_status status = get_json(stripe, path, &answer, error, error_size);
+    *text = NULL;
+    if (status == PT_OK) {
+        *text = json_dumps(answer, JSON_COMPACT);
+        *length = *text != NULL ? strlen(*text) : 0;
+    }
+    json_decref(answer);
+    return status;
+}
+
+static enum pt_status read_charge(struct pt_pay *pay, const char *id, struct pt_pay_charge *charge,
+                                  char *error, size_t error_size)
+{
+    struct stripe *stripe = from(pay);
+    char *texts[3] = {NULL, NULL, NULL};
+    size_t lengths[3] = {0, 0, 0};
+    struct pt_buf path;
+    pt_buf_init(&path);
+    pt_buf_puts(&path, "/v1/charges/");
+    pt_buf_url(&path, id);
+    pt_buf_puts(&path, "?expand[]=invoice&expand[]=payment_intent");
+    enum pt_status status = get_text(stripe, path.data, &texts[0], &lengths[0], error, error_size);
+    /* Its refunds (since 2022-11-15 the charge no longer lists them) and
+     * its dispute. */
+    if (status == PT_OK) {
+        pt_buf_reset(&path);
+        pt_buf_puts(&path, "/v1/refunds?limit=100&charge=");
+        pt_buf_url(&path, id);
+        status = get_text(stripe, path.data, &texts[1], &lengths[1], error, error_size);
+    }
+    if (status == PT_OK) {
+        pt_buf_reset(&path);
+        pt_buf_puts(&path, "/v1/disputes?limit=1&charge=");
+        pt_buf_url(&path, id);
+        status = get_text(stripe, path.data, &texts[2], &lengths[2], error, error_size);
+    }
+    if (status == PT_OK) {
+        status = pt_pay_stripe_parse_charge(texts[0], lengths[0], texts[1], lengths[1], texts[2],
+                                            lengths[2], charge, error, error_size);
+        if (status == PT_ERR_INVALID)
+            status = PT_ERR_IO; /* a garbled answer: ask again later */
+    }
+    for (size_t i = 0; i < 3; i++)
+        pt_json_free(texts[i]);
+    pt_buf_dispose(&path);
+    return status;
+}
+
+/* The ledger knows a one-off gift by its payment intent and a pledge's
+ * charge by its invoice, whose charge Stripe names. */
+static enum pt_status refund(struct pt_pay *pay, const char *payment_id, int64_t amount_minor,
+                             const char *currency, const char *idempotency_key,
+                             struct pt_pay_refund *refund, char *error, size_t error_size)
+{
+    (void)currency; /* a refund is in the charge's currency */
+    struct stripe *stripe = from(pay);
+    memset(refund, 0, sizeof(*refund));
+    char field[16] = "charge";
+    char target[PT_PAY_ID_MAX];
+    snprintf(target, sizeof(target), "%s", payment_id);
+    enum pt_status status = PT_OK;
+    json_t *answer = NULL;
+    if (strncmp(payment_id, "pi_", 3) == 0) {
+        snprintf(field, sizeof(field), "payment_intent");
+    } else if (strncmp(payment_id, "in_", 3) == 0) {
+        struct pt_buf path;
+        pt_buf_init(&path);
+        pt_buf_puts(&path, "/v1/invoices/");
+        pt_buf_url(&path, payment_id);
+        status = get_json(stripe, path.data, &answer, error, error_size);
+        pt_buf_dispose(&path);
+        if (status)
+            return status;
+        copy_id(target, sizeof(target), json_object_get(answer, "charge"));
+        if (target[0] == '\0') {
+            copy_id(target, sizeof(target), json_object_get(answer, "payment_intent"));
+            snprintf(field, sizeof(field), "payment_intent");
+        }
+        json_decref(answer);
+        answer = NULL;
+        if (target[0] == '\0') {
+            snprintf(error, error_size, "Stripe's invoice %s names no charge to refund",
+                     payment_id);
+            return PT_ERR_INVALID;
+        }
+    }
+    struct pt_buf form;
+    pt_buf_init(&form);
+    form_field(&form, field, target);
+    form_integer(&form, "amount", amount_minor);
+    form_field(&form, "metadata[patron_payment]", payment_id);
+    status = call(stripe, FOR_BACKGROUND, "POST", "/v1/refunds", &form, idempotency_key, &answer,
+                  error, error_size);
+    pt_buf_dispose(&form);
+    if (status)
+        return status;
+    copy_string(refund->id, sizeof(refund->id), json_object_get(answer, "id"));
+    refund->amount_minor = json_integer_value(json_object_get(answer, "amount"));
+    copy_string(refund->status, sizeof(refund->status), json_object_get(answer, "status"));
+    refund->counts = strcmp(refund->status, "succeeded") == 0;
+    json_decref(answer);
+    if (refund->id[0] == '\0') {
+        snprintf(error, error_size, "Stripe's refund answer has no id");
         return PT_ERR_IO;
     }
     return PT_OK;
@@ -550,6 +806,14 @@ enum pt_status pt_pay_stripe_parse_event(const char *body, size_t length,
     }
     upper_currency(event->currency, json_object_get(object, "currency"));
     event->kind = event_kind(event->type);
+    if (event->kind == PT_PAY_EVENT_CHARGE) {
+        /* The event's object is the charge, or a refund or dispute naming it. */
+        const json_t *type_name = json_object_get(object, "object");
+        if (json_is_string(type_name) && strcmp(json_string_value(type_name), "charge") == 0)
+            snprintf(event->charge, sizeof(event->charge), "%s", event->object_id);
+        else
+            copy_id(event->charge, sizeof(event->charge), json_object_get(object, "charge"));
+    }
 out:
     json_decref(root);
     return status;
@@ -575,7 +839,85 @@ static void stripe_free(struct pt_pay *pay)
     free(stripe->secret_key);
     sodium_memzero(stripe->webhook_secrets, strlen(stripe->webhook_secrets));
     free(stripe->webhook_secrets);
+    free(stripe->descriptor_suffix);
     free(stripe);
+}
+
+/* One part of a statement descriptor: printable ASCII without Stripe's
+ * forbidden characters, with at least one letter. */
+static bool descriptor_part_ok(const char *text, const char *what, char *error,
+                               size_t error_size)
+{
+    bool letter = false;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p < 0x20 || *p > 0x7e) {
+            snprintf(error, error_size, "%s may hold only Latin letters, digits, spaces and "
+                                        "punctuation (no accents or other scripts)",
+                     what);
+            return false;
+        }
+        if (strchr("<>\\'\"*", *p) != NULL) {
+            snprintf(error, error_size, "%s may not contain < > \\ ' \" or *", what);
+            return false;
+        }
+        letter |= (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z');
+    }
+    if (!letter) {
+        snprintf(error, error_size, "%s must contain at least one letter", what);
+        return false;
+    }
+    return true;
+}
+
+enum pt_status pt_pay_stripe_check_descriptor(const char *prefix, const char *suffix, char *error,
+                                              size_t error_size)
+{
+    bool has_prefix = prefix != NULL && prefix[0] != '\0';
+    if (suffix == NULL || suffix[0] == '\0') {
+        if (has_prefix) {
+            snprintf(error, error_size, "stripe_statement_descriptor_prefix is only for checking "
+                                        "stripe_statement_descriptor_suffix, which is empty");
+            return PT_ERR_INVALID;
+        }
+        return PT_OK;
+    }
+    if (!descriptor_part_ok(suffix, "stripe_statement_descriptor_suffix", error, error_size))
+        return PT_ERR_INVALID;
+    size_t length = strlen(suffix);
+    if (suffix[0] == ' ' || suffix[length - 1] == ' ') {
+        snprintf(error, error_size, "stripe_statement_descriptor_suffix may not start or end "
+                                    "with a space");
+        return PT_ERR_INVALID;
+    }
+    if (!has_prefix) {
+        if (length > 18) {
+            snprintf(error, error_size,
+                     "stripe_statement_descriptor_suffix has %zu characters: with the "
+                     "account's prefix and \"* \" Stripe allows 22 in all, so at most 18 "
+                     "without a prefix; set stripe_statement_descriptor_prefix to your "
+                     "shortened descriptor to check the exact length",
+                     length);
+            return PT_ERR_INVALID;
+        }
+        return PT_OK;
+    }
+    size_t prefix_length = strlen(prefix);
+    if (!descriptor_part_ok(prefix, "stripe_statement_descriptor_prefix", error, error_size))
+        return PT_ERR_INVALID;
+    if (prefix_length < 2 || prefix_length > 10) {
+        snprintf(error, error_size, "stripe_statement_descriptor_prefix (Stripe's shortened "
+                                    "descriptor) has 2 to 10 characters, not %zu",
+                 prefix_length);
+        return PT_ERR_INVALID;
+    }
+    if (prefix_length + 2 + length > 22) {
+        snprintf(error, error_size,
+                 "the statement descriptor \"%s* %s\" has %zu characters; Stripe allows 22: "
+                 "shorten stripe_statement_descriptor_suffix to at most %zu",
+                 prefix, suffix, prefix_length + 2 + length, 22 - 2 - prefix_length);
+        return PT_ERR_INVALID;
+    }
+    return PT_OK;
 }
 
 /* Every currency patron knows; Stripe charges them all. */
@@ -622,6 +964,8 @@ static const struct pt_pay_ops stripe_ops = {
     .cancel = cancel,
     .portal = portal,
     .verify_webhook = verify_webhook,
+    .read_charge = read_charge,
+    .refund = refund,
     .free = stripe_free,
 };
 
@@ -632,6 +976,8 @@ struct pt_pay *pt_pay_stripe_new(const struct pt_stripe_settings *settings)
     stripe->api_base = pt_xstrdup(settings->api_base);
     stripe->secret_key = pt_xstrdup(settings->secret_key);
     stripe->webhook_secrets = pt_xstrdup(settings->webhook_secrets);
+    stripe->descriptor_suffix = pt_xstrdup(
+        settings->statement_descriptor_suffix ? settings->statement_descriptor_suffix : "");
     stripe->timeout_seconds = settings->timeout_seconds > 0 ? settings->timeout_seconds : 30;
     stripe->reader_timeout_seconds =
         settings->reader_timeout_seconds > 0 ? settings->reader_timeout_seconds : 10;

@@ -136,7 +136,10 @@ void pt_reminders_render(const struct pt_reminder_email *email, struct pt_buf *s
 {
     enum pt_lang lang = pt_i18n_lang(email->language);
     const char *in_month = pt_reminders_in_month(email->language, email->month.month);
-    pt_buf_printf(subject, pt_i18n_text(PT_MSG_REMIND_EMAIL_SUBJECT, lang), email->newsroom);
+    if (email->subject != NULL && email->subject[0] != '\0')
+        pt_buf_puts(subject, email->subject);
+    else
+        pt_buf_printf(subject, pt_i18n_text(PT_MSG_REMIND_EMAIL_SUBJECT, lang), email->newsroom);
     struct pt_buf asked;
     pt_buf_init(&asked);
     pt_buf_printf(&asked, pt_i18n_text(PT_MSG_REMIND_EMAIL_ASKED, lang), in_month, email->newsroom);
@@ -244,8 +247,9 @@ static void send_group(const struct pt_reminders_job *job, const struct due_grou
         pt_buf_printf(&support, "&campaign=%s&variant=%s", group->campaign, group->variant);
     pt_buf_printf(&cancel, "%s/reminders/cancel?token=%s&lang=%s", job->public_url,
                   group->cancel_token, group->language);
-    struct pt_reminder_email email = {group->language, month, job->newsroom, support.data,
-                                      cancel.data};
+    struct pt_reminder_email email = {
+        group->language, month, job->newsroom, support.data, cancel.data,
+        pt_mail_subject(job->mail, "reminder", pt_i18n_lang(group->language))};
     pt_reminders_render(&email, &subject, &text, &html);
     struct pt_mail_message message = {address, subject.data, text.data, html.data, cancel.data};
     char error[512] = "";

@@ -44,6 +44,7 @@ static const struct copy_table tables[] = {
     {"payments", NULL, NULL, false},
     {"payment_failures", NULL, NULL, false},
     {"payment_reversals", NULL, NULL, false},
+    {"payment_disputes", NULL, NULL, false},
     {"outbox", NULL, "lease_until", false},
     {"magic_links", NULL, NULL, false},
     {"lost_link_requests", NULL, NULL, false},
@@ -362,7 +363,8 @@ static enum pt_status refuse_if_held(struct copy *copy, const unsigned char *key
 
 static bool known_type(const char *type)
 {
-    static const char *const types[] = {"bigint", "integer", "smallint", "text", "bytea", "date"};
+    static const char *const types[] = {"bigint",  "integer", "smallint", "text",
+                                        "boolean", "bytea",   "date"};
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         if (strcmp(type, types[i]) == 0)
             return true;
@@ -489,6 +491,13 @@ static void encode_value(struct pt_buf *line, sqlite3_stmt *statement, int colum
     }
     if (integer_type(type) && kind == SQLITE_INTEGER) {
         pt_buf_printf(line, "%lld", (long long)sqlite3_column_int64(statement, column));
+        return;
+    }
+    /* SQLite keeps a flag as 0 or 1; PostgreSQL writes it back as f or t. */
+    if (strcmp(type, "boolean") == 0 && kind == SQLITE_INTEGER &&
+        (sqlite3_column_int64(statement, column) == 0 ||
+         sqlite3_column_int64(statement, column) == 1)) {
+        pt_buf_puts(line, sqlite3_column_int64(statement, column) ? "t" : "f");
         return;
     }
     /* Text, dates as SQLite writes them (2026-12-05), and any value stored

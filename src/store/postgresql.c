@@ -1012,6 +1012,77 @@ struct ledger_args {
  * on this node or another, finds it and changes nothing; one arriving at
  * the same moment waits for the first to commit, then finds it), then the
  * pledge's row locked for the rest of the transaction. */
+
+/* A history row of a pledge as it stands, in the transaction. */
+static int64_t history_line(struct pg_connection *c, const struct pt_ledger_change *change,
+                            const char *status_now, int64_t amount_now, const char *note)
+{
+    return command(c,
+                   "INSERT INTO pledge_history (pledge_id, at, status, amount_minor, note) "
+                   "VALUES ($1, $2, $3, $4, $5)",
+                   "sdsds", change->pledge_id, change->now, status_now, amount_now,
+                   note ? note : "");
+}
+
+/* As sqlite.c's: the dispute's state, then each part of a payment that came
+ * back, once by its id and never more in all than the payment. */
+static enum pt_status ledger_apply_returns(struct pg_connection *c,
+                                           const struct pt_ledger_change *change,
+                                           const char *status_now, int64_t amount_now,
+                                           struct pt_ledger_result *result)
+{
+    const struct pt_ledger_dispute *dispute = change->dispute;
+    if (dispute != NULL) {
+        int64_t changed = command(
+            c,
+            "INSERT INTO payment_disputes (id, payment_id, pledge_id, amount_minor, currency, "
+            "status, reason, open, opened_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+            "$8::int <> 0, $9, $9) ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
+            "open = excluded.open, amount_minor = excluded.amount_minor, "
+            "reason = excluded.reason, updated_at = excluded.updated_at "
+            "WHERE payment_disputes.open AND payment_disputes.status <> excluded.status",
+            "sssdsssdd", dispute->id, dispute->payment_id, change->pledge_id,
+            dispute->amount_minor, dispute->currency, dispute->status,
+            dispute->reason ? dispute->reason : "", (int64_t)dispute->open, change->now);
+        if (changed < 0)
+            return PT_ERR_IO;
+        result->dispute_changed = changed > 0;
+        if (changed > 0 && history_line(c, change, status_now, amount_now, dispute->note) < 0)
+            return PT_ERR_IO;
+    }
+    for (size_t i = 0; i < change->reversal_count; i++) {
+        const struct pt_ledger_reversal *part = &change->reversals[i];
+        int64_t inserted = command(
+            c,
+            "INSERT INTO payment_reversals (id, payment_id, pledge_id, kind, amount_minor, "
+            "currency, reversed_at) SELECT $1::text, y.id, $2::text, $3::text, $4::bigint, "
+            "$5::text, $6::bigint FROM payments y WHERE y.id = $7 AND y.pledge_id = $2 "
+            "AND $4::bigint + (SELECT COALESCE(SUM(r.amount_minor), 0) FROM payment_reversals r "
+            "WHERE r.payment_id = y.id) <= y.amount_minor ON CONFLICT (id) DO NOTHING",
+            "sssdsds", part->id, change->pledge_id, part->kind, part->amount_minor,
+            part->currency, change->now, part->payment_id);
+        if (inserted < 0)
+            return PT_ERR_IO;
+        if (inserted == 0) {
+            PGresult *known = query(c, "SELECT 1 FROM payment_reversals WHERE id = $1", "s",
+                                    part->id);
+            if (known == NULL)
+                return PT_ERR_IO;
+            if (PQntuples(known) == 0)
+                pt_log(PT_LOG_WARNING,
+                       "a %s of payment %s was not recorded: with what came back before, it "
+                       "would be more than the payment (or the payment is not this pledge's)",
+                       part->kind, part->payment_id);
+            PQclear(known);
+            continue;
+        }
+        result->reversals_recorded++;
+        if (history_line(c, change, status_now, amount_now, part->note) < 0)
+            return PT_ERR_IO;
+    }
+    return PT_OK;
+}
+
 static enum pt_status ledger_body(struct pg_connection *c, void *p)
 {
     struct ledger_args *args = p;
@@ -1116,13 +1187,15 @@ static enum pt_status ledger_body(struct pg_connection *c, void *p)
         int64_t inserted = command(
             c,
             "INSERT INTO payment_reversals (payment_id, pledge_id, amount_minor, currency, "
-            "reversed_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (payment_id) DO NOTHING",
+            "reversed_at, id) VALUES ($1, $2, $3, $4, $5, $1) ON CONFLICT (id) DO NOTHING",
             "ssdsd", change->reversal_payment, change->pledge_id, change->reversal_amount,
             change->reversal_currency ? change->reversal_currency : before.currency, change->now);
         if (inserted < 0)
             return PT_ERR_IO;
         result->reversal_recorded = inserted == 1;
     }
+    if (ledger_apply_returns(c, change, status_now, amount_now, result) != PT_OK)
+        return PT_ERR_IO;
     if ((result->status_changed || result->amount_changed || result->failure_recorded ||
          result->reversal_recorded || change->history_note) &&
         command(c,
@@ -1648,7 +1721,11 @@ static enum pt_status pg_report_pledges(struct pt_store *base, int64_t start, in
                "h.pledge_id = p.id AND h.status IN ('active', 'past_due', 'paused', "
                "'completed')) OR EXISTS (SELECT 1 FROM payments y WHERE y.pledge_id = p.id), "
                "(SELECT coalesce(sum(y.amount_minor), 0) FROM payments y WHERE "
-               "y.pledge_id = p.id AND y.paid_at < p.created_at + 31 * 86400) "
+               "y.pledge_id = p.id AND y.paid_at < p.created_at + 31 * 86400) - "
+               /* less what came back of those payments, whenever it did */
+               "(SELECT coalesce(sum(r.amount_minor), 0) FROM payment_reversals r JOIN "
+               "payments y ON y.id = r.payment_id WHERE r.pledge_id = p.id AND "
+               "y.paid_at < p.created_at + 31 * 86400) "
                "FROM pledges p WHERE p.created_at >= $1 AND p.created_at < $2 "
                "ORDER BY p.created_at, p.id",
         .types = "dd",
@@ -1789,6 +1866,79 @@ static enum pt_status pg_pledge_payments_each(struct pt_store *base, const char 
         .read = read_payment,
         .reading = &reading,
         .pledge_must_exist = true,
+    };
+    return visit_rows(base, &args);
+}
+
+/* Refunds and disputes (issue 14). */
+static void read_one_payment(const PGresult *result, int row, void *reading)
+{
+    struct pt_store_payment *payment = reading;
+    snprintf(payment->id, sizeof(payment->id), "%s", text_at(result, row, 0));
+    snprintf(payment->pledge_id, sizeof(payment->pledge_id), "%s", text_at(result, row, 1));
+    payment->amount_minor = int_at(result, row, 2);
+    snprintf(payment->currency, sizeof(payment->currency), "%s", text_at(result, row, 3));
+    payment->paid_at = int_at(result, row, 4);
+    payment->reversed_minor = int_at(result, row, 5);
+}
+
+static enum pt_status pg_payment_get(struct pt_store *base, const char *id,
+                                     struct pt_store_payment *payment)
+{
+    memset(payment, 0, sizeof(*payment));
+    struct rows_args args = {
+        .sql = "SELECT y.id, y.pledge_id, y.amount_minor, y.currency, y.paid_at, "
+               "(SELECT COALESCE(SUM(r.amount_minor), 0) FROM payment_reversals r "
+               "WHERE r.payment_id = y.id) FROM payments y WHERE y.id = $1",
+        .types = "s",
+        .a = id,
+        .read = read_one_payment,
+        .reading = payment,
+    };
+    enum pt_status status = visit_rows(base, &args);
+    if (status == PT_OK && payment->id[0] == '\0')
+        status = PT_ERR_NOT_FOUND;
+    return status;
+}
+
+struct dispute_reading {
+    pt_store_dispute_visitor visit;
+    void *context;
+};
+
+static void read_dispute(const PGresult *result, int row, void *reading)
+{
+    struct dispute_reading *disputes = reading;
+    struct pt_store_dispute dispute = {
+        .id = text_at(result, row, 0),
+        .payment_id = text_at(result, row, 1),
+        .pledge_id = text_at(result, row, 2),
+        .processor = text_at(result, row, 3),
+        .amount_minor = int_at(result, row, 4),
+        .currency = text_at(result, row, 5),
+        .status = text_at(result, row, 6),
+        .reason = text_at(result, row, 7),
+        .open = bool_at(result, row, 8),
+        .opened_at = int_at(result, row, 9),
+        .updated_at = int_at(result, row, 10),
+    };
+    disputes->visit(disputes->context, &dispute);
+}
+
+static enum pt_status pg_disputes_each(struct pt_store *base, bool open_only, size_t limit,
+                                       pt_store_dispute_visitor visit, void *context)
+{
+    struct dispute_reading reading = {visit, context};
+    struct rows_args args = {
+        .sql = "SELECT d.id, d.payment_id, d.pledge_id, p.processor, d.amount_minor, "
+               "d.currency, d.status, d.reason, d.open, d.opened_at, d.updated_at "
+               "FROM payment_disputes d JOIN pledges p ON p.id = d.pledge_id "
+               "WHERE d.open OR $1::bigint = 0 ORDER BY d.opened_at DESC, d.id LIMIT $2",
+        .types = "dd",
+        .x = open_only,
+        .y = (int64_t)limit,
+        .read = read_dispute,
+        .reading = &reading,
     };
     return visit_rows(base, &args);
 }
@@ -2674,6 +2824,8 @@ static const struct pt_store_ops postgresql_ops = {
     .report_payments = pg_report_payments,
     .pledge_history_each = pg_pledge_history_each,
     .pledge_payments_each = pg_pledge_payments_each,
+    .payment_get = pg_payment_get,
+    .disputes_each = pg_disputes_each,
     .donor_erase = pg_donor_erase,
     .key_check_get = pg_key_check_get,
     .key_check_set = pg_key_check_set,

@@ -630,6 +630,76 @@ static int queue_thanks_once(struct sqlite_store *store, const char *pledge_id,
                "sdsds", pledge_id, now, pledge_id, (int64_t)needs_payment, pledge_id);
 }
 
+/* A history row of a pledge as it stands. Lock held, in the transaction. */
+static int history_line(struct sqlite_store *store, const struct pt_ledger_change *change,
+                        const char *status_now, int64_t amount_now, const char *note)
+{
+    return run(store,
+               "INSERT INTO pledge_history (pledge_id, at, status, amount_minor, note) "
+               "VALUES (?, ?, ?, ?, ?)",
+               "sdsds", change->pledge_id, change->now, status_now, amount_now, note ? note : "");
+}
+
+/* Refunds and disputes (issue 14): the dispute's state, then each part of
+ * a payment that came back, once by its id and never more in all than the
+ * payment; a line in the history for each. Lock held, in the transaction. */
+static enum pt_status ledger_apply_returns(struct sqlite_store *store,
+                                           const struct pt_ledger_change *change,
+                                           const char *status_now, int64_t amount_now,
+                                           struct pt_ledger_result *result)
+{
+    const struct pt_ledger_dispute *dispute = change->dispute;
+    if (dispute != NULL) {
+        /* A closed dispute never reopens: a late reading of it is old news. */
+        int changed = run(
+            store,
+            "INSERT INTO payment_disputes (id, payment_id, pledge_id, amount_minor, currency, "
+            "status, reason, open, opened_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+            "?9, ?9) ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
+            "open = excluded.open, amount_minor = excluded.amount_minor, "
+            "reason = excluded.reason, updated_at = excluded.updated_at "
+            "WHERE payment_disputes.open = 1 AND payment_disputes.status != excluded.status",
+            "sssdsssdd", dispute->id, dispute->payment_id, change->pledge_id,
+            dispute->amount_minor, dispute->currency, dispute->status,
+            dispute->reason ? dispute->reason : "", (int64_t)dispute->open, change->now);
+        if (changed < 0)
+            return PT_ERR_IO;
+        result->dispute_changed = changed > 0;
+        if (changed > 0 && history_line(store, change, status_now, amount_now, dispute->note) < 0)
+            return PT_ERR_IO;
+    }
+    for (size_t i = 0; i < change->reversal_count; i++) {
+        const struct pt_ledger_reversal *part = &change->reversals[i];
+        int inserted = run(
+            store,
+            "INSERT INTO payment_reversals (id, payment_id, pledge_id, kind, amount_minor, "
+            "currency, reversed_at) SELECT ?1, y.id, ?2, ?3, ?4, ?5, ?6 FROM payments y "
+            "WHERE y.id = ?7 AND y.pledge_id = ?2 AND ?4 + (SELECT COALESCE(SUM(r.amount_minor), "
+            "0) FROM payment_reversals r WHERE r.payment_id = y.id) <= y.amount_minor "
+            "ON CONFLICT (id) DO NOTHING",
+            "sssdsds", part->id, change->pledge_id, part->kind, part->amount_minor,
+            part->currency, change->now, part->payment_id);
+        if (inserted < 0)
+            return PT_ERR_IO;
+        if (inserted == 0) {
+            sqlite3_stmt *known = prepare_with(store, "SELECT 1 FROM payment_reversals WHERE id = ?",
+                                               "s", part->id);
+            int step = known ? sqlite3_step(known) : SQLITE_ERROR;
+            sqlite3_finalize(known);
+            if (step == SQLITE_DONE)
+                pt_log(PT_LOG_WARNING,
+                       "a %s of payment %s was not recorded: with what came back before, it "
+                       "would be more than the payment (or the payment is not this pledge's)",
+                       part->kind, part->payment_id);
+            continue;
+        }
+        result->reversals_recorded++;
+        if (history_line(store, change, status_now, amount_now, part->note) < 0)
+            return PT_ERR_IO;
+    }
+    return PT_OK;
+}
+
 static enum pt_status sqlite_ledger_apply(struct pt_store *base,
                                           const struct pt_ledger_change *change,
                                           struct pt_ledger_result *result)
@@ -739,8 +809,8 @@ static enum pt_status sqlite_ledger_apply(struct pt_store *base,
     if (change->reversal_payment != NULL) {
         int inserted = run(store,
                            "INSERT INTO payment_reversals (payment_id, pledge_id, amount_minor, "
-                           "currency, reversed_at) VALUES (?, ?, ?, ?, ?) "
-                           "ON CONFLICT (payment_id) DO NOTHING",
+                           "currency, reversed_at, id) VALUES (?1, ?2, ?3, ?4, ?5, ?1) "
+                           "ON CONFLICT (id) DO NOTHING",
                            "ssdsd", change->reversal_payment, change->pledge_id,
                            change->reversal_amount,
                            change->reversal_currency ? change->reversal_currency : before.currency,
@@ -749,6 +819,8 @@ static enum pt_status sqlite_ledger_apply(struct pt_store *base,
             goto failed;
         result->reversal_recorded = inserted == 1;
     }
+    if (ledger_apply_returns(store, change, status_now, amount_now, result) != PT_OK)
+        goto failed;
     /* The history tells every change of state or amount, and every failed
      * payment, reversal or lapse the processor reported, once. */
     if ((result->status_changed || result->amount_changed || result->failure_recorded ||
@@ -1452,7 +1524,11 @@ static enum pt_status sqlite_report_pledges(struct pt_store *base, int64_t start
                       "h.pledge_id = p.id AND h.status IN ('active', 'past_due', 'paused', "
                       "'completed')) OR EXISTS (SELECT 1 FROM payments y WHERE y.pledge_id = "
                       "p.id), (SELECT coalesce(sum(y.amount_minor), 0) FROM payments y WHERE "
-                      "y.pledge_id = p.id AND y.paid_at < p.created_at + 31 * 86400) FROM "
+                      "y.pledge_id = p.id AND y.paid_at < p.created_at + 31 * 86400) - "
+                      /* less what came back of those payments, whenever it did */
+                      "(SELECT coalesce(sum(r.amount_minor), 0) FROM payment_reversals r JOIN "
+                      "payments y ON y.id = r.payment_id WHERE r.pledge_id = p.id AND "
+                      "y.paid_at < p.created_at + 31 * 86400) FROM "
                       "pledges p WHERE p.created_at >= ? AND p.created_at < ? "
                       "ORDER BY p.created_at, p.id",
                       "dd", start, end);
@@ -1603,6 +1679,69 @@ static enum pt_status sqlite_pledge_payments_each(struct pt_store *base, const c
                             "currency, reversed_at FROM payment_reversals WHERE pledge_id = ?1 "
                             "ORDER BY 4, 1",
                             pledge_id, "reading a pledge's payments", read_payment, &reading);
+}
+
+/* Refunds and disputes (issue 14). */
+static void read_one_payment(sqlite3_stmt *statement, void *reading)
+{
+    struct pt_store_payment *payment = reading;
+    snprintf(payment->id, sizeof(payment->id), "%s", column_text(statement, 0));
+    snprintf(payment->pledge_id, sizeof(payment->pledge_id), "%s", column_text(statement, 1));
+    payment->amount_minor = sqlite3_column_int64(statement, 2);
+    snprintf(payment->currency, sizeof(payment->currency), "%s", column_text(statement, 3));
+    payment->paid_at = sqlite3_column_int64(statement, 4);
+    payment->reversed_minor = sqlite3_column_int64(statement, 5);
+}
+
+static enum pt_status sqlite_payment_get(struct pt_store *base, const char *id,
+                                         struct pt_store_payment *payment)
+{
+    memset(payment, 0, sizeof(*payment));
+    enum pt_status status =
+        visit_rows(base, "reading a payment", read_one_payment, payment,
+                   "SELECT y.id, y.pledge_id, y.amount_minor, y.currency, y.paid_at, "
+                   "(SELECT COALESCE(SUM(r.amount_minor), 0) FROM payment_reversals r "
+                   "WHERE r.payment_id = y.id) FROM payments y WHERE y.id = ?",
+                   "s", id);
+    if (status == PT_OK && payment->id[0] == '\0')
+        status = PT_ERR_NOT_FOUND;
+    return status;
+}
+
+struct dispute_reading {
+    pt_store_dispute_visitor visit;
+    void *context;
+};
+
+static void read_dispute(sqlite3_stmt *statement, void *reading)
+{
+    struct dispute_reading *disputes = reading;
+    struct pt_store_dispute dispute = {
+        .id = column_text(statement, 0),
+        .payment_id = column_text(statement, 1),
+        .pledge_id = column_text(statement, 2),
+        .processor = column_text(statement, 3),
+        .amount_minor = sqlite3_column_int64(statement, 4),
+        .currency = column_text(statement, 5),
+        .status = column_text(statement, 6),
+        .reason = column_text(statement, 7),
+        .open = sqlite3_column_int64(statement, 8) != 0,
+        .opened_at = sqlite3_column_int64(statement, 9),
+        .updated_at = sqlite3_column_int64(statement, 10),
+    };
+    disputes->visit(disputes->context, &dispute);
+}
+
+static enum pt_status sqlite_disputes_each(struct pt_store *base, bool open_only, size_t limit,
+                                           pt_store_dispute_visitor visit, void *context)
+{
+    struct dispute_reading reading = {visit, context};
+    return visit_rows(base, "reading disputes", read_dispute, &reading,
+                      "SELECT d.id, d.payment_id, d.pledge_id, p.processor, d.amount_minor, "
+                      "d.currency, d.status, d.reason, d.open, d.opened_at, d.updated_at "
+                      "FROM payment_disputes d JOIN pledges p ON p.id = d.pledge_id "
+                      "WHERE d.open = 1 OR ?1 = 0 ORDER BY d.opened_at DESC, d.id LIMIT ?2",
+                      "dd", (int64_t)open_only, (int64_t)limit);
 }
 
 /* The history row goes in first and the address hash goes last, because
@@ -2160,6 +2299,8 @@ static const struct pt_store_ops sqlite_ops = {
     .report_payments = sqlite_report_payments,
     .pledge_history_each = sqlite_pledge_history_each,
     .pledge_payments_each = sqlite_pledge_payments_each,
+    .payment_get = sqlite_payment_get,
+    .disputes_each = sqlite_disputes_each,
     .donor_erase = sqlite_donor_erase,
     .key_check_get = sqlite_key_check_get,
     .key_check_set = sqlite_key_check_set,

@@ -268,6 +268,18 @@ enum pt_status pt_store_pledge_payments_each(struct pt_store *store, const char 
     return store->ops->pledge_payments_each(store, pledge_id, visit, context);
 }
 
+enum pt_status pt_store_payment_get(struct pt_store *store, const char *id,
+                                    struct pt_store_payment *payment)
+{
+    return store->ops->payment_get(store, id, payment);
+}
+
+enum pt_status pt_store_disputes_each(struct pt_store *store, bool open_only, size_t limit,
+                                      pt_store_dispute_visitor visit, void *context)
+{
+    return store->ops->disputes_each(store, open_only, limit, visit, context);
+}
+
 enum pt_status pt_store_reminders_of(struct pt_store *store, const unsigned char *email_hash,
                                      pt_store_reminder_visitor visit, void *context)
 {

@@ -4,9 +4,10 @@
 // shipped packaging/nginx.conf, a stand-in Stripe and an SMTP server that
 // keeps what it is sent, all on loopback. Each check prints one line:
 //
-//   1. the payments suite's webhook replay spread over the three nodes, 100
-//      events sent to two nodes at once, two nodes SIGKILLed and restarted:
-//      the ledger equals the stand-in's record;
+//   1. the payments suite's webhook replay (with its refunds and disputes)
+//      spread over the three nodes, 100 events sent to two nodes at once,
+//      two nodes SIGKILLed and restarted: the ledger, and what came back of
+//      each payment, equal the stand-in's record;
 //   2. 100,000 widget events over the nodes, one SIGTERMed and restarted:
 //      the daily counts equal what was sent;
 //   3. a campaign saved on node 1 is served by node 3 within one second,
@@ -25,7 +26,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ADMIN_TOKEN, appealBody } from '../http/lib.mjs';
 import { http, sleep, stateAmount, startStandin, stopClean, tail, WEBHOOK_SECRET } from '../payments/lib.mjs';
-import { compareLedger, makeActivity, makePledges, mulberry32, pool, shuffle } from '../payments/replay-lib.mjs';
+import { compareLedger, compareReturns, makeActivity, makePledges, makeReturns, mulberry32, pool, RETURNS_BUDGET, shuffle } from '../payments/replay-lib.mjs';
 import { startSmtp, startSend, monthFromNow, sendTime, sendSummary, deliveriesByAddress } from '../reminders/lib.mjs';
 import { postJson, psql, psqlRows, skip, startNginx, startNodes, startPostgres } from './lib.mjs';
 
@@ -150,8 +151,9 @@ const CONNECTIONS = 8;
 check('1. the webhook replay over three nodes, two of them SIGKILLed: the ledger equals Stripe, nothing lost or doubled', 150_000, async () => {
     const started = Date.now();
     const { made, unique } = await makePledges({ standin, baseFor: (i) => nodes[i % NODES].base, count: PLEDGES, random });
-    const target = Math.round(DELIVERIES * (1 - DUPLICATE_SHARE));
+    const target = Math.round(DELIVERIES * (1 - DUPLICATE_SHARE)) - RETURNS_BUDGET;
     makeActivity({ standin, made, unique, target, random });
+    const { charges, refundedCharges, disputedCharges } = makeReturns({ standin, unique, random });
     const setupMs = Date.now() - started;
 
     // The stream: every event once, PAIRS of them as two deliveries to two
@@ -210,18 +212,30 @@ check('1. the webhook replay over three nodes, two of them SIGKILLed: the ledger
         recorded: psqlRows(database, 'SELECT id FROM processor_events'),
     };
     const c = compareLedger({ standin, made, unique, rows });
-    const lost = c.lostEvents.length + c.wrong.length - c.doubled;
-    const doubled = c.doubled + pairsBothApplied;
+    const r = compareReturns({
+        standin, charges,
+        rows: {
+            reversals: psqlRows(database, 'SELECT payment_id, SUM(amount_minor) AS amount, count(*) AS n FROM payment_reversals GROUP BY payment_id'),
+            openDisputes: Number(psql(database, 'SELECT count(*) FROM payment_disputes WHERE open')),
+        },
+    });
+    const lost = c.lostEvents.length + c.wrong.length - c.doubled + r.lostReturns.length + r.wrong.length;
+    const doubled = c.doubled + pairsBothApplied + r.doubledReturns.length;
     console.log(`events ${all.length}, duplicates ${duplicates}, applied ${c.applied}, lost ${lost}, doubled ${doubled}`);
     console.log(`  over ${NODES} nodes, ${PAIRS} events sent to two nodes at once (${pairsOneApplied} applied by one and ` +
         `refused as a duplicate by the other, ${pairsBothApplied} applied by both), 2 nodes SIGKILLed and restarted ` +
         `(${restarts} start(s)); setup ${setupMs} ms, delivery ${deliveryMs} ms, ` +
-        `${all.reduce((n, r) => n + r.attempts, 0)} attempts; ${c.paymentCount} payments totalling ${c.ledgerSum}`);
+        `${all.reduce((n, x) => n + x.attempts, 0)} attempts; ${c.paymentCount} payments totalling ${c.ledgerSum}; ` +
+        `${refundedCharges} refunded and ${disputedCharges} disputed charges, ${r.ledgerReturned} came back`);
 
     assert.deepEqual(c.lostEvents.slice(0, 20), [], `${c.lostEvents.length} events have no effect in the ledger`);
     assert.deepEqual(c.wrong.slice(0, 20), [], `${c.wrong.length} pledges differ from Stripe`);
     assert.equal(c.paymentCount, c.expectedPayments, 'number of payments');
     assert.equal(c.ledgerSum, c.expectedSum, 'sum of payments');
+    assert.deepEqual(r.lostReturns.slice(0, 20), [], `${r.lostReturns.length} payments have less back in the ledger than at Stripe`);
+    assert.deepEqual(r.doubledReturns.slice(0, 20), [], `${r.doubledReturns.length} payments had money that came back counted twice`);
+    assert.deepEqual(r.wrong, []);
+    assert.equal(r.ledgerReturned, r.expectedReturned, 'sum of what came back');
     assert.equal(c.applied, unique.length);
     assert.equal(doubled, 0);
     assert.equal(Number(psql(database, 'SELECT count(*) FROM processor_events')), unique.length, 'one row per event');

@@ -1,7 +1,8 @@
 // Moving a newsroom from SQLite to PostgreSQL with `patron store copy`
 // (docs/SCALING.md, "Moving from SQLite"): a real newsroom on SQLite (the
-// demo's history, pledges made through the stand-in Stripe, a reminder, an
-// erased donor, a dashboard account and its session, audit lines) is
+// demo's history, pledges made through the stand-in Stripe, a partial
+// refund, a dispute won and one still open, a reminder, an erased donor, a
+// dashboard account and its session, audit lines) is
 // stopped and copied into a throwaway cluster; patron started on PostgreSQL
 // with the same key file shows the same donors, opens their addresses, takes
 // the old session and manage link, and reports the same numbers. A second
@@ -41,6 +42,7 @@ if (!available && process.env.PATRON_TEST_PG_REQUIRED) {
 const ADMIN = 'move.desk@newsroom.example';
 const KEEP = 'kept.donor@example.org';
 const ERASED = 'erased.donor@example.org';
+const DISPUTED = 'disputed.donor@example.org';
 
 let cluster; // { url, dir }
 let standin;
@@ -134,13 +136,30 @@ before(async () => {
     patron = await startPatron({ stripe: standin, smtp, seedDemo: true, label: 'store-copy', config: { demo_pages: 'true', events_flush_interval_ms: '200' } });
     addUser(patron, ADMIN, 'admin');
     const pledges = {};
-    for (const [email, amount, frequency] of [[KEEP, '7', 'monthly'], [ERASED, '5', 'one_off']]) {
+    const charges = {};
+    for (const [email, amount, frequency] of [[KEEP, '7', 'monthly'], [ERASED, '5', 'one_off'], [DISPUTED, '9', 'one_off']]) {
         const s = await support(patron, standin, { amount, frequency, campaign: 'demo-2026' });
         assert.equal(s.status, 303, `POST /support: ${s.status} ${s.body.slice(0, 300)}`);
         await payAndReturn(patron, standin, s.sessionId, { email });
         pledges[email] = s.pledgeId;
+        const session = standin.session(s.sessionId);
+        charges[email] = session.invoice ? standin.state.invoices.get(session.invoice).charge
+            : standin.state.paymentIntents.get(session.payment_intent).latest_charge;
     }
     keptPledge = pledges[KEEP];
+    // What came back: part of the kept donor's payment refunded, then
+    // disputed and won (a negative row, a closed dispute); another donor's
+    // dispute still open.
+    await standin.idle();
+    await standin.refundCharge(charges[KEEP], { amount: 200 }).delivered;
+    const won = standin.openDispute(charges[KEEP]);
+    await won.delivered;
+    await standin.closeDispute(won.dispute.id, { won: true }).delivered;
+    await standin.openDispute(charges[DISPUTED]).delivered;
+    await standin.idle();
+    await eventually(() => sqlite(patron.db, 'SELECT count(*) AS n FROM payment_reversals')[0].n === 4 &&
+        sqlite(patron.db, 'SELECT count(*) AS n FROM payment_disputes WHERE open = 0')[0].n === 1,
+    { message: 'the refund and the disputes to be recorded' });
     const reminder = await http(patron.base, 'POST', '/v1/reminders', {
         body: JSON.stringify({ email: KEEP, language: 'en', campaign: 'demo-2026', variant: 'a' }),
         headers: { 'Content-Type': 'application/json' },
@@ -202,7 +221,8 @@ t('a SQLite file the copy does not know (a table more, an older schema) is refus
 });
 
 t('the copy: every table, every row, in PostgreSQL; the SQLite file is not changed', async () => {
-    for (const name of ['campaigns', 'event_counts', 'pledges', 'pledge_history', 'users', 'sessions', 'audit_log', 'reminders', 'payments', 'processor_events', 'key_check', 'outbox']) {
+    for (const name of ['campaigns', 'event_counts', 'pledges', 'pledge_history', 'users', 'sessions', 'audit_log', 'reminders', 'payments',
+        'payment_reversals', 'payment_disputes', 'processor_events', 'key_check', 'outbox']) {
         assert.ok(tables[name] > 0, `the newsroom has ${name}: ${JSON.stringify(tables)}`);
     }
     assert.ok(sqlite(patron.db, 'SELECT count(*) AS n FROM pledges WHERE erased_at IS NOT NULL')[0].n === 1, 'one donor was erased');

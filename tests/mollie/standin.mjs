@@ -202,6 +202,7 @@ export async function startMollie(options = {}) {
     const subscriptions = new Map();
     const mandates = new Map();
     const chargebacks = new Map();
+    const refunds = new Map();
     const idempotency = new Map();
     const requests = [];     // {method, path, query, key, idempotencyKey, body, status, replayed, fault, at}
     const deliveries = [];   // {id, url, attempt, status, error, at}
@@ -231,7 +232,7 @@ export async function startMollie(options = {}) {
     const mollie = {
         url: null,
         autoDeliver: options.autoDeliver ?? true,
-        payments, customers, subscriptions, mandates, chargebacks,
+        payments, customers, subscriptions, mandates, chargebacks, refunds,
         requests, deliveries,
         /** Moves the stand-in's clock (timestamps, dates) by ms. */
         advanceClock(ms) { clockOffset += ms; },
@@ -863,6 +864,19 @@ export async function startMollie(options = {}) {
             }
             return answer(200, out);
         }
+        if ((m = /^\/v2\/payments\/([^/]+)\/refunds$/.exec(path))) {
+            allow('GET', 'POST');
+            const payment = getPayment(key, m[1]);
+            if (method === 'POST') return answer(201, clone(createRefund(payment, body)));
+            return answer(200, list('refunds', [...refunds.values()].filter((r) => r.paymentId === payment.id), `payments/${payment.id}/refunds`, 'list-refunds', query));
+        }
+        if ((m = /^\/v2\/payments\/([^/]+)\/refunds\/([^/]+)$/.exec(path))) {
+            allow('GET');
+            const payment = getPayment(key, m[1]);
+            const r = refunds.get(m[2]);
+            if (!r || r.paymentId !== payment.id) throw notFound('refund', m[2]);
+            return answer(200, clone(r));
+        }
         if ((m = /^\/v2\/payments\/([^/]+)\/chargebacks$/.exec(path))) {
             allow('GET');
             const payment = getPayment(key, m[1]);
@@ -1189,6 +1203,48 @@ export async function startMollie(options = {}) {
         p.amountRemaining = { value: fromMinor(Math.max(0, p._minor - already - minor), currency), currency };
         p._links.chargebacks = link(api(`payments/${p.id}/chargebacks`));
         return { chargeback: cb, payment: p, delivered: emit(p, send) };
+    }
+
+    /** POST /v2/payments/{id}/refunds, as Mollie documents it: a paid
+     * payment, an amount in its currency up to what remains (amountRemaining,
+     * less what was charged back), a description; the refund starts
+     * "pending" (the stand-in's balance always covers it). Mollie's classic
+     * payment webhook does not tell of refunds, so nothing is delivered. */
+    function createRefund(p, body) {
+        if (p.status !== 'paid') throw unprocessable(`The payment ${p.id} cannot be refunded: it is ${p.status}`, 'id');
+        const currency = p.amount.currency;
+        const amount = amountParam(body.amount, 'amount', { what: 'refunds' });
+        if (amount.currency !== currency) throw unprocessable(`The currency of the refund must be the same as the payment's (${currency})`, 'amount.currency');
+        const minor = toMinor(amount.value, currency);
+        const remaining = p.amountRemaining ? toMinor(p.amountRemaining.value, currency) : p._minor;
+        if (minor <= 0) throw unprocessable('The amount is lower than the minimum', 'amount');
+        if (minor > remaining) throw unprocessable(`The amount is higher than the remaining amount (${fromMinor(remaining, currency)} ${currency})`, 'amount');
+        const description = body.description === undefined ? '' : descriptionParam(body.description, 'refunds', { required: false });
+        const id = randomId('re_', 10);
+        const refund = {
+            resource: 'refund',
+            id,
+            mode: p.mode,
+            description: description ?? '',
+            amount: { currency, value: fromMinor(minor, currency) },
+            settlementAmount: { currency, value: fromMinor(-minor, currency) },
+            metadata: body.metadata === undefined ? null : metadataParam(body.metadata),
+            paymentId: p.id,
+            status: 'pending',
+            createdAt: isoTime(nowMs()),
+            _links: {
+                self: link(api(`payments/${p.id}/refunds/${id}`)),
+                payment: link(api(`payments/${p.id}`)),
+                documentation: doc('create-refund'),
+            },
+        };
+        hide(refund, '_created', nowMs() + refunds.size / 1000);
+        refunds.set(id, refund);
+        const refunded = (p.amountRefunded ? toMinor(p.amountRefunded.value, currency) : 0) + minor;
+        p.amountRefunded = { value: fromMinor(refunded, currency), currency };
+        p.amountRemaining = { value: fromMinor(remaining - minor, currency), currency };
+        p._links.refunds = link(api(`payments/${p.id}/refunds`));
+        return refund;
     }
 
     /* ------------------------------------------------------ hosted checkout */

@@ -550,3 +550,29 @@ test('close() ends webhook retries still waiting', async () => {
     assert.equal(result.attempts, 1);
     assert.equal(result.status, null);
 });
+
+test('refunds: partial ones add up to what remains, as the official client reads them', async () => {
+    const { customer } = await customerWithMandate('ideal');
+    const sub = await client.customerSubscriptions.create({ customerId: customer.id, amount: { currency: 'EUR', value: '10.00' }, interval: '1 month', description: 'Monthly', webhookUrl: hookUrl('subscription') });
+    const { payment } = mollie.chargeSubscription(sub.id, { deliver: false });
+    const refund = await client.paymentRefunds.create({ paymentId: payment.id, amount: { currency: 'EUR', value: '4.00' }, description: 'Refund' });
+    assert.equal(refund.resource, 'refund');
+    assert.match(refund.id, /^re_/);
+    assert.deepEqual(refund.amount, { currency: 'EUR', value: '4.00' });
+    assert.equal(refund.settlementAmount.value, '-4.00');
+    assert.equal(refund.paymentId, payment.id);
+    assert.equal(refund.status, 'pending');
+    for (const field of ['mode', 'description', 'metadata', 'createdAt', '_links']) assert.ok(field in refund, `refund.${field}`);
+    await assert.rejects(client.paymentRefunds.create({ paymentId: payment.id, amount: { currency: 'EUR', value: '6.01' }, description: 'Too much' }),
+        (e) => e.statusCode === 422 && e.field === 'amount');
+    await assert.rejects(client.paymentRefunds.create({ paymentId: payment.id, amount: { currency: 'USD', value: '1.00' }, description: 'Other currency' }),
+        (e) => e.statusCode === 422);
+    await client.paymentRefunds.create({ paymentId: payment.id, amount: { currency: 'EUR', value: '6.00' }, description: 'The rest' });
+    const p = await client.payments.get(payment.id);
+    assert.deepEqual(p.amountRefunded, { value: '10.00', currency: 'EUR' });
+    assert.deepEqual(p.amountRemaining, { value: '0.00', currency: 'EUR' });
+    const list = await client.paymentRefunds.page({ paymentId: payment.id });
+    assert.equal(list.length, 2);
+    const one = await client.paymentRefunds.get(refund.id, { paymentId: payment.id });
+    assert.equal(one.id, refund.id);
+});

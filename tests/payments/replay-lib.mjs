@@ -1,14 +1,16 @@
 // The webhook replay's parts, shared by tests/payments/replay.test.mjs (one
 // node on SQLite) and tests/cluster/cluster.test.mjs (three nodes on
 // PostgreSQL): pledges made through the real flow, months of activity at the
-// stand-in Stripe, the stream of deliveries (duplicates, shuffled), and the
-// comparison of patron's ledger with the stand-in's own record.
+// stand-in Stripe, refunds and disputes of its charges, the stream of
+// deliveries (duplicates, shuffled), and the comparison of patron's ledger,
+// and of what came back of each payment, with the stand-in's own record.
 
 import assert from 'node:assert/strict';
 import { http, stateAmount } from './lib.mjs';
 
 export const ONE_OFF_EVERY = 10;        // every 10th pledge is a one-off gift
 export const VIA_THANKS_EVERY = 5;      // every 5th donor comes back to the thank-you page first
+export const RETURNS_BUDGET = 240;      // events for refunds and disputes, within the stream
 
 export function mulberry32(seed) {
     let a = seed >>> 0;
@@ -125,6 +127,79 @@ export function makeActivity({ standin, made, unique, target, random }) {
         }
     }
     assert.ok(unique.length >= target, `only ${unique.length} events were generated`);
+}
+
+/**
+ * Refunds (partial, some twice: a part, then the rest) and disputes (won,
+ * lost and still open) of the stand-in's charges so far, made in Stripe's
+ * dashboard, their events added to `unique` until at most `budget` more.
+ * Returns {charges, refundedCharges, disputedCharges}: charges is every
+ * charge there was, for compareReturns.
+ */
+export function makeReturns({ standin, unique, budget = RETURNS_BUDGET, random }) {
+    const charges = [...standin.state.charges.values()];
+    const limit = unique.length + budget;
+    let refundedCharges = 0;
+    let disputedCharges = 0;
+    const push = (r) => { for (const e of r.events) unique.push(e); };
+    for (const charge of charges) {
+        if (unique.length + 4 > limit) break;
+        const roll = random();
+        if (roll < 0.04) {
+            const part = 1 + Math.floor(random() * (charge.amount - 1));
+            push(standin.refundCharge(charge.id, { amount: part, deliver: false }));
+            if (random() < 0.5) push(standin.refundCharge(charge.id, { deliver: false })); // the rest
+            refundedCharges++;
+        } else if (roll < 0.07) {
+            const opened = standin.openDispute(charge.id, { deliver: false });
+            push(opened);
+            const end = random();
+            if (end < 0.4) push(standin.closeDispute(opened.dispute.id, { won: true, deliver: false }));
+            else if (end < 0.8) push(standin.closeDispute(opened.dispute.id, { won: false, deliver: false }));
+            disputedCharges++;
+        }
+    }
+    assert.ok(refundedCharges > 5 && disputedCharges > 5, `only ${refundedCharges} refunded and ${disputedCharges} disputed charges`);
+    return { charges, refundedCharges, disputedCharges };
+}
+
+/**
+ * What came back of each payment (payment_reversals) against Stripe's own
+ * record: its succeeded refunds, and a dispute's amount unless the newsroom
+ * won it (a won dispute is two rows: the withdrawal and its return).
+ * rows: {reversals: [{payment_id, amount, n}] (the sum and count of a
+ * payment's rows), openDisputes: the count of open payment_disputes}.
+ * Returns {lostReturns, doubledReturns, wrong, expectedReturned,
+ * ledgerReturned}: lostReturns are payments with less back in the ledger
+ * than at Stripe, doubledReturns those with more (counted twice), wrong a
+ * count of open disputes that differs.
+ */
+export function compareReturns({ standin, charges, rows }) {
+    const reversedBy = new Map(rows.reversals.map((r) => [r.payment_id, { amount: Number(r.amount), n: Number(r.n) }]));
+    const refunds = [...standin.state.refunds.values()];
+    const disputes = [...standin.state.disputes.values()];
+    const lostReturns = [];
+    const doubledReturns = [];
+    const wrong = [];
+    let expectedReturned = 0;
+    for (const charge of charges) {
+        const back = refunds.filter((r) => r.charge === charge.id && r.status === 'succeeded');
+        const dispute = disputes.find((d) => d.charge === charge.id);
+        const taken = dispute && !dispute.status.startsWith('warning_') && dispute.status !== 'won' ? dispute.amount : 0;
+        const want = back.reduce((s, r) => s + r.amount, 0) + taken;
+        const wantRows = back.length + (dispute ? (dispute.status === 'won' ? 2 : 1) : 0);
+        if (want === 0 && wantRows === 0) continue;
+        expectedReturned += want;
+        const paymentId = charge.invoice ?? charge.payment_intent;
+        const got = reversedBy.get(paymentId) ?? { amount: 0, n: 0 };
+        const line = `returns of ${paymentId}: ${got.amount} in ${got.n} rows, Stripe ${want} in ${wantRows}`;
+        if (got.amount < want || got.n < wantRows) lostReturns.push(line);
+        if (got.amount > want || got.n > wantRows) doubledReturns.push(line);
+    }
+    const stillOpen = disputes.filter((d) => d.status === 'needs_response').length;
+    if (Number(rows.openDisputes) !== stillOpen) wrong.push(`${rows.openDisputes} open disputes in the ledger, ${stillOpen} at Stripe`);
+    const ledgerReturned = [...reversedBy.values()].reduce((s, r) => s + r.amount, 0);
+    return { lostReturns, doubledReturns, wrong, expectedReturned, ledgerReturned };
 }
 
 /**

@@ -1,18 +1,21 @@
 // The replay: 500 pledges made through the real flow, then 5,000 webhook
 // deliveries for them (months of invoices, failed charges and their
-// retries, amount changes, pauses and cancellations made at the stand-in
-// before their events), 20% duplicates, shuffled, over 8 connections at
+// retries, amount changes, pauses and cancellations, partial refunds and
+// disputes won, lost and still open, made at the stand-in before their
+// events), 20% duplicates, shuffled, over 8 connections at
 // once, while patron is killed with SIGKILL and restarted twice. Deliveries
 // retry until patron answers 2xx, as Stripe's do. At the end the ledger must
 // equal what the stand-in's truth says, and one line is printed:
-//   events N, duplicates D, applied A, lost 0
+//   events N, duplicates D, applied A, lost 0, doubled 0
+// (lost: an event, a payment or money that came back missing from the
+// books; doubled: money that came back counted more than once)
 //
 // PAYMENTS_REPLAY_SEED picks the random order (printed on failure).
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sleep, sqlite, startPatron, startStandin, tail, stopClean } from './lib.mjs';
-import { compareLedger, makeActivity, makePledges, mulberry32, pool, shuffle } from './replay-lib.mjs';
+import { compareLedger, compareReturns, makeActivity, makePledges, makeReturns, mulberry32, pool, RETURNS_BUDGET, shuffle } from './replay-lib.mjs';
 
 const PLEDGES = 500;
 const DELIVERIES = 5000;
@@ -48,8 +51,11 @@ test('5,000 shuffled, duplicated deliveries across two SIGKILLs leave the ledger
         const setupMs = Date.now() - started;
 
         /* ----------------------------- months of activity at the stand-in */
-        const target = Math.round(DELIVERIES * (1 - DUPLICATE_SHARE));
+        const target = Math.round(DELIVERIES * (1 - DUPLICATE_SHARE)) - RETURNS_BUDGET;
         makeActivity({ standin, made, unique, target, random });
+
+        /* --------------- refunds (partial, some twice) and disputes, at Stripe */
+        const { charges, refundedCharges, disputedCharges } = makeReturns({ standin, unique, random });
 
         /* ------------------------------------- the stream: dupes, shuffled */
         const stream = [...unique];
@@ -103,16 +109,29 @@ test('5,000 shuffled, duplicated deliveries across two SIGKILLs leave the ledger
         };
         const { lostEvents, wrong, expectedPayments, expectedSum, ledgerSum, paymentCount, applied } =
             compareLedger({ standin, made, unique, rows });
+        const returns = compareReturns({
+            standin, charges,
+            rows: {
+                reversals: sqlite(patron.db, 'SELECT payment_id, SUM(amount_minor) AS amount, count(*) AS n FROM payment_reversals GROUP BY payment_id'),
+                openDisputes: sqlite(patron.db, 'SELECT count(*) AS n FROM payment_disputes WHERE open = 1')[0].n,
+            },
+        });
+        lostEvents.push(...returns.lostReturns);
+        wrong.push(...returns.wrong);
         const lost = lostEvents.length + wrong.length;
-        console.log(`events ${stream.length}, duplicates ${duplicates}, applied ${applied}, lost ${lost}`);
+        const doubled = returns.doubledReturns.length;
+        console.log(`events ${stream.length}, duplicates ${duplicates}, applied ${applied}, lost ${lost}, doubled ${doubled}`);
         if (process.env.PAYMENTS_REPLAY_VERBOSE) console.error(`replay seed ${SEED}: setup ${setupMs} ms, delivery ${deliveryMs} ms, ${attempts} attempts for ${stream.length} deliveries, ` +
-            `${restartTries} start(s) for 2 kills, ${paymentCount} payments totalling ${ledgerSum}`);
+            `${restartTries} start(s) for 2 kills, ${paymentCount} payments totalling ${ledgerSum}, ${refundedCharges} refunded and ${disputedCharges} disputed charges, ${returns.ledgerReturned} came back`);
 
         assert.deepEqual(lostEvents.slice(0, 20), [], `${lostEvents.length} events have no effect in the ledger (seed ${SEED})`);
         assert.deepEqual(wrong.slice(0, 20), [], `${wrong.length} pledges differ from Stripe (seed ${SEED})`);
         assert.equal(paymentCount, expectedPayments, 'number of payments');
         assert.equal(ledgerSum, expectedSum, 'sum of payments');
+        assert.deepEqual(returns.doubledReturns.slice(0, 20), [], `${doubled} payments had money that came back counted twice (seed ${SEED})`);
+        assert.equal(returns.ledgerReturned, returns.expectedReturned, 'sum of what came back');
         assert.equal(lost, 0);
+        assert.equal(doubled, 0);
         assert.equal(applied, unique.length);
     } catch (e) {
         try { e.message = `${e.message}\n(seed ${SEED})\n--- patron stderr (tail) ---\n${tail(patron.stderr(), 4000)}`; } catch { /* read-only */ }

@@ -225,3 +225,83 @@ test('unknown parameters are refused, as Stripe refuses them', async () => {
     top.colour = 'red';
     await assert.rejects(client.checkout.sessions.create(top), (e) => e.code === 'parameter_unknown' && e.param === 'colour');
 });
+
+// The fields the official package's types say every object of a kind has
+// (not optional, `name: type;` at the interface's top level): the stand-in's
+// objects must carry each one. Fields newer than the pinned 2024-06-20 are
+// named here, so that the list is honest about what is left out.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const NEWER_THAN_PINNED = new Set(['customer_account']);
+
+function requiredFields(resource, name) {
+    const root = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'node_modules', 'stripe');
+    const text = readFileSync(path.join(root, 'esm', 'resources', `${resource}.d.ts`), 'utf8');
+    const start = text.indexOf(`interface ${name} {`);
+    assert.ok(start >= 0, `${name} in ${resource}.d.ts`);
+    const fields = [];
+    for (const line of text.slice(start).split('\n').slice(1)) {
+        if (/^ {4}\}/.test(line) || /^ {0,3}\S/.test(line)) break;
+        const m = /^ {4}([a-z_0-9]+): /.exec(line);
+        if (m && !NEWER_THAN_PINNED.has(m[1])) fields.push(m[1]);
+    }
+    assert.ok(fields.length > 5, `read ${name}'s fields`);
+    return fields;
+}
+
+function assertShaped(object, resource, name) {
+    for (const field of requiredFields(resource, name)) assert.ok(field in object, `${name}.${field} is missing`);
+}
+
+test('refunds and disputes as the official client reads them, shaped as its types say', async () => {
+    const session = await client.checkout.sessions.create(checkoutParams('p-refund'));
+    const done = standin.completeSession(session.id, { email: 'r@example.org', deliver: false });
+    const invoice = await client.invoices.retrieve(done.invoice.id);
+    assert.match(invoice.charge, /^ch_/);
+    const charge = await client.charges.retrieve(invoice.charge, { expand: ['invoice'] });
+    assertShaped(charge, 'Charges', 'Charge');
+    assert.equal(charge.amount, 200);
+    assert.equal(charge.amount_refunded, 0);
+    assert.equal(charge.invoice.id, invoice.id, '2024-06-20 names the invoice, expanded on request');
+
+    // Partial refunds add up; one more than what is left is refused.
+    const first = await client.refunds.create({ charge: charge.id, amount: 50 }, { idempotencyKey: 'k-refund-1' });
+    assertShaped(first, 'Refunds', 'Refund');
+    assert.equal(first.status, 'succeeded');
+    assert.equal(first.amount, 50);
+    const replay = await client.refunds.create({ charge: charge.id, amount: 50 }, { idempotencyKey: 'k-refund-1' });
+    assert.equal(replay.id, first.id, 'the same key is the same refund');
+    await assert.rejects(client.refunds.create({ charge: charge.id, amount: 151 }), (e) => e.statusCode === 400 && e.code === 'amount_too_large');
+    await client.refunds.create({ charge: charge.id, amount: 150 });
+    const after = await client.charges.retrieve(charge.id);
+    assert.equal(after.amount_refunded, 200);
+    assert.equal(after.refunded, true);
+    await assert.rejects(client.refunds.create({ charge: charge.id }), (e) => e.code === 'charge_already_refunded');
+    const list = await client.refunds.list({ charge: charge.id, limit: 100 });
+    assert.deepEqual(list.data.map((r) => r.amount).sort((a, b) => a - b), [50, 150]);
+    const events = [...standin.state.events.values()].filter((e) => e.type === 'charge.refunded' && e.data.object.id === charge.id);
+    assert.equal(events.length, 2, 'one charge.refunded per refund, with the charge');
+    assert.equal(events[1].data.object.amount_refunded, 200);
+
+    // A dispute on another payment: needs_response, then lost; another won.
+    const other = standin.completeSession((await client.checkout.sessions.create(checkoutParams('p-dispute'))).id, { email: 'd@example.org', deliver: false });
+    const chargeId = (await client.invoices.retrieve(other.invoice.id)).charge;
+    const opened = standin.openDispute(chargeId, { deliver: false });
+    const dispute = await client.disputes.retrieve(opened.dispute.id);
+    assertShaped(dispute, 'Disputes', 'Dispute');
+    assert.equal(dispute.status, 'needs_response');
+    assert.equal(dispute.amount, 200);
+    assert.equal((await client.charges.retrieve(chargeId)).disputed, true);
+    await assert.rejects(client.refunds.create({ charge: chargeId }), (e) => e.code === 'charge_disputed');
+    assert.deepEqual(opened.events.map((e) => e.type), ['charge.dispute.created', 'charge.dispute.funds_withdrawn']);
+    const closed = standin.closeDispute(opened.dispute.id, { won: false, deliver: false });
+    assert.deepEqual(closed.events.map((e) => e.type), ['charge.dispute.closed']);
+    assert.equal((await client.disputes.list({ charge: chargeId })).data[0].status, 'lost');
+    const third = standin.completeSession((await client.checkout.sessions.create(checkoutParams('p-won'))).id, { email: 'w@example.org', deliver: false });
+    const wonCharge = (await client.invoices.retrieve(third.invoice.id)).charge;
+    const won = standin.closeDispute(standin.openDispute(wonCharge, { deliver: false }).dispute.id, { won: true, deliver: false });
+    assert.deepEqual(won.events.map((e) => e.type), ['charge.dispute.closed', 'charge.dispute.funds_reinstated']);
+    assert.equal((await client.disputes.retrieve(won.dispute.id)).status, 'won');
+    assert.equal(won.dispute.balance_transactions.reduce((sum, t) => sum + t.amount, 0), 0, 'withdrawn and reinstated');
+});

@@ -5,6 +5,7 @@
 //   stripe.url                      the API base (patron's stripe_api_base)
 //   stripe.completeSession(id, {email})   what the hosted page's "Pay" does
 //   stripe.chargeInvoice(subId) / failInvoice / retryInvoice / cancelSubscription
+//   stripe.refundCharge(chargeId, {amount}) / openDispute(chargeId) / closeDispute(id, {won})
 //   stripe.deliver(events, {duplicates, shuffle, delayMs, secret, timestampOffset, ...})
 //   await stripe.idle(); await stripe.close();
 //
@@ -173,6 +174,9 @@ export async function startStandin(options = {}) {
         items: new Map(),
         invoices: new Map(),
         paymentIntents: new Map(),
+        charges: new Map(),
+        refunds: new Map(),
+        disputes: new Map(),
         portalSessions: new Map(),
         events: new Map(),
         idempotency: new Map(),
@@ -246,6 +250,11 @@ export async function startStandin(options = {}) {
         if (!object || typeof object !== 'object') return object;
         if (object.object === 'subscription') return renderSubscription(object, version);
         if (object.object === 'invoice') return renderInvoice(object, version);
+        if (object.object === 'charge' && isNew(version)) {
+            const out = clone(object);
+            delete out.invoice; // 2025-03-31 moved it to the invoice's payments
+            return out;
+        }
         return clone(object);
     }
 
@@ -321,6 +330,23 @@ export async function startStandin(options = {}) {
         };
         state.prices.set(price.id, price);
         return price;
+    }
+
+    // The account's shortened descriptor (its statement descriptor prefix).
+    const descriptorPrefix = options.descriptorPrefix ?? 'STANDIN';
+
+    /** A statement descriptor suffix as Stripe checks it: Latin characters,
+     * at least one letter, none of < > \\ ' " *, and with the account's
+     * prefix and "* " at most 22 characters. */
+    function descriptorSuffixParam(value, param) {
+        if (value === undefined) return null;
+        if (typeof value !== 'string' || value === '') throw invalid('Invalid string: the statement descriptor suffix must not be empty.', param);
+        if (!/^[\x20-\x7e]+$/.test(value)) throw invalid('The statement descriptor suffix may contain only Latin characters.', param);
+        if (/[<>\\'"*]/.test(value)) throw invalid('The statement descriptor suffix cannot contain any of the special characters <, >, \\, \', ", *.', param);
+        if (!/[A-Za-z]/.test(value)) throw invalid('The statement descriptor suffix must contain at least one letter.', param);
+        const full = `${descriptorPrefix}* ${value}`;
+        if (full.length > 22) throw invalid(`The statement descriptor "${full}" is ${full.length} characters long; it can be at most 22 characters (prefix, "* " and suffix).`, param);
+        return value;
     }
 
     function createSession(params, version) {
@@ -426,6 +452,7 @@ export async function startStandin(options = {}) {
         Object.defineProperty(session, '_lines', { value: lines, enumerable: false, writable: true });
         Object.defineProperty(session, '_subscriptionMetadata', { value: metadataParam(params.subscription_data?.metadata, 'subscription_data[metadata]'), enumerable: false });
         Object.defineProperty(session, '_paymentMetadata', { value: metadataParam(params.payment_intent_data?.metadata, 'payment_intent_data[metadata]'), enumerable: false });
+        Object.defineProperty(session, '_descriptorSuffix', { value: descriptorSuffixParam(params.payment_intent_data?.statement_descriptor_suffix, 'payment_intent_data[statement_descriptor_suffix]'), enumerable: false });
         if (session.customer !== null && !state.customers.has(session.customer)) throw noSuch('customer', session.customer, 'customer');
         state.sessions.set(id, session);
         void version;
@@ -454,7 +481,7 @@ export async function startStandin(options = {}) {
             auto_advance: !paid,
             automatic_tax: { enabled: false, liability: null, status: null },
             billing_reason: billingReason,
-            charge: paid ? randomId('ch_') : null,
+            charge: null,
             collection_method: 'charge_automatically',
             created: now(),
             currency: sub.currency,
@@ -493,6 +520,7 @@ export async function startStandin(options = {}) {
             total: amount,
             webhooks_delivered_at: now(),
         };
+        if (paid) invoice.charge = makeCharge({ amount, currency: sub.currency, customer: sub.customer, paymentIntent: invoice.payment_intent, invoice: invoice.id }).id;
         state.invoices.set(invoice.id, invoice);
         sub.latest_invoice = invoice.id;
         return invoice;
@@ -731,7 +759,12 @@ export async function startStandin(options = {}) {
                 created: now(), currency: session.currency, customer: customer ? customer.id : null, description: null,
                 latest_charge: randomId('ch_'), livemode: false, metadata: clone(session._paymentMetadata), payment_method: randomId('pm_'),
                 payment_method_types: ['card'], receipt_email: null, status: 'succeeded',
+                statement_descriptor: null, statement_descriptor_suffix: session._descriptorSuffix ?? null,
             };
+            const charge = makeCharge({ amount: pi.amount, currency: pi.currency, customer: pi.customer, paymentIntent: pi.id, invoice: null });
+            charge.statement_descriptor_suffix = pi.statement_descriptor_suffix;
+            charge.calculated_statement_descriptor = `${descriptorPrefix}${pi.statement_descriptor_suffix ? `* ${pi.statement_descriptor_suffix}` : ''}`.toUpperCase();
+            pi.latest_charge = charge.id;
             state.paymentIntents.set(pi.id, pi);
             session.payment_intent = pi.id;
             out.paymentIntent = pi;
@@ -741,6 +774,148 @@ export async function startStandin(options = {}) {
         if (order === 'reverse') events.reverse();
         out.delivered = send ? emit(events) : Promise.resolve([]);
         return out;
+    }
+
+    /* ------------------------------------------- charges, refunds, disputes */
+
+    // A succeeded card charge, as every paid invoice and one-off payment
+    // intent has one (Stripe's Charge object; amounts in minor units).
+    function makeCharge({ amount, currency, customer, paymentIntent, invoice }) {
+        const charge = {
+            id: randomId('ch_'), object: 'charge', amount, amount_captured: amount, amount_refunded: 0,
+            application: null, application_fee: null, application_fee_amount: null,
+            balance_transaction: randomId('txn_'),
+            billing_details: { address: { city: null, country: null, line1: null, line2: null, postal_code: null, state: null }, email: null, name: null, phone: null },
+            calculated_statement_descriptor: descriptorPrefix, captured: true, created: now(), currency, customer: customer ?? null,
+            description: null, disputed: false, failure_balance_transaction: null, failure_code: null, failure_message: null,
+            fraud_details: {}, invoice: invoice ?? null, livemode: false, metadata: {}, on_behalf_of: null,
+            outcome: { network_status: 'approved_by_network', reason: null, risk_level: 'normal', risk_score: 32, seller_message: 'Payment complete.', type: 'authorized' },
+            paid: true, payment_intent: paymentIntent ?? null, payment_method: randomId('pm_'),
+            payment_method_details: { type: 'card', card: { brand: 'visa', country: 'US', exp_month: 12, exp_year: 2030, funding: 'credit', last4: '4242', network: 'visa' } },
+            receipt_email: null, receipt_number: null, receipt_url: `${stand.url}/receipts/${randomId('rcpt_')}`,
+            refunded: false, review: null, shipping: null, source: null, source_transfer: null,
+            statement_descriptor: null, statement_descriptor_suffix: null, status: 'succeeded',
+            transfer_data: null, transfer_group: null,
+        };
+        state.charges.set(charge.id, charge);
+        return charge;
+    }
+
+    function getCharge(id, param = 'charge') {
+        const charge = state.charges.get(id);
+        if (!charge) throw noSuch('charge', id, param);
+        return charge;
+    }
+
+    // The charge with `expand` applied as Stripe does for invoice and
+    // payment_intent (others are left as ids).
+    function renderCharge(charge, version, expand = []) {
+        const out = render(charge, version);
+        const list = Array.isArray(expand) ? expand : [expand];
+        if (list.includes('invoice') && out.invoice) out.invoice = render(state.invoices.get(out.invoice), version) ?? out.invoice;
+        if (list.includes('payment_intent') && out.payment_intent) out.payment_intent = clone(state.paymentIntents.get(out.payment_intent)) ?? out.payment_intent;
+        return out;
+    }
+
+    function disputeOf(charge) {
+        return [...state.disputes.values()].find((d) => d.charge === charge.id) ?? null;
+    }
+
+    /** POST /v1/refunds, and a refund made in Stripe's dashboard alike:
+     * charge.refunded (with the charge) and refund.created. */
+    function createRefund(params, context = null) {
+        allowOnly(params, ['amount', 'charge', 'currency', 'customer', 'expand', 'instructions_email', 'metadata', 'origin', 'payment_intent', 'reason', 'refund_application_fee', 'reverse_transfer']);
+        let charge;
+        if (params.charge !== undefined && params.payment_intent !== undefined) throw invalid('You cannot pass both `charge` and `payment_intent`.', 'payment_intent');
+        if (params.charge !== undefined) {
+            charge = getCharge(params.charge);
+        } else if (params.payment_intent !== undefined) {
+            const pi = state.paymentIntents.get(params.payment_intent);
+            if (!pi) throw noSuch('payment_intent', params.payment_intent, 'payment_intent');
+            if (!pi.latest_charge) throw invalid(`This PaymentIntent (${pi.id}) does not have a successful charge to refund.`, 'payment_intent');
+            charge = getCharge(pi.latest_charge, 'payment_intent');
+        } else {
+            throw invalid('One of `charge` or `payment_intent` is required.', undefined, 'parameter_missing');
+        }
+        if (params.reason !== undefined && !['duplicate', 'fraudulent', 'requested_by_customer'].includes(params.reason)) {
+            throw invalid('Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer', 'reason');
+        }
+        const left = charge.amount - charge.amount_refunded;
+        if (charge.refunded || left <= 0) throw new StripeError(400, 'invalid_request_error', `Charge ${charge.id} has already been refunded.`, { code: 'charge_already_refunded' });
+        const dispute = disputeOf(charge);
+        if (dispute && !dispute.is_charge_refundable) throw new StripeError(400, 'invalid_request_error', `Charge ${charge.id} has been charged back; cannot issue a refund.`, { code: 'charge_disputed' });
+        const amount = params.amount === undefined ? left : integerParam(params.amount, 'amount', { min: 1 });
+        if (amount > left) {
+            throw new StripeError(400, 'invalid_request_error', `Refund amount (${formatMoney(amount, charge.currency)}) is greater than unrefunded amount on charge (${formatMoney(left, charge.currency)})`, { code: 'amount_too_large', param: 'amount' });
+        }
+        const refund = {
+            id: randomId('re_'), object: 'refund', amount, balance_transaction: randomId('txn_'), charge: charge.id, created: now(), customer: charge.customer,
+            currency: charge.currency, destination_details: { type: 'card', card: { reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'refund' } },
+            metadata: metadataParam(params.metadata, 'metadata'), payment_intent: charge.payment_intent, payment_method: charge.payment_method, reason: params.reason ?? null,
+            receipt_number: null, source_transfer_reversal: null, status: 'succeeded', transfer_reversal: null,
+        };
+        state.refunds.set(refund.id, refund);
+        charge.amount_refunded += amount;
+        charge.refunded = charge.amount_refunded === charge.amount;
+        const events = [makeEvent('charge.refunded', charge, { request: context }), makeEvent('refund.created', refund, { request: context })];
+        if (context) context.events.push(...events);
+        return { refund, charge, events };
+    }
+
+    /** A refund made in Stripe's dashboard: {amount} (default: what is left). */
+    function refundCharge(chargeId, { amount, reason, deliver: send = true } = {}) {
+        const params = { charge: chargeId };
+        if (amount !== undefined) params.amount = String(amount);
+        if (reason !== undefined) params.reason = reason;
+        const out = createRefund(params);
+        out.delivered = send ? emit(out.events) : Promise.resolve([]);
+        return out;
+    }
+
+    /** The cardholder's bank disputes a charge: charge.dispute.created and,
+     * for a dispute (not an inquiry), charge.dispute.funds_withdrawn. */
+    function openDispute(chargeId, { amount, reason = 'fraudulent', inquiry = false, deliver: send = true } = {}) {
+        const charge = getCharge(chargeId);
+        if (disputeOf(charge)) throw new Error(`charge ${chargeId} is already disputed`);
+        const disputed = amount ?? charge.amount;
+        const withdrawal = inquiry ? [] : [{ id: randomId('txn_'), object: 'balance_transaction', amount: -disputed, currency: charge.currency, fee: 1500, net: -disputed - 1500, type: 'adjustment', reporting_category: 'dispute', created: now(), status: 'available' }];
+        const dispute = {
+            id: randomId('du_'), object: 'dispute', amount: disputed, balance_transactions: withdrawal, charge: charge.id, created: now(),
+            currency: charge.currency, enhanced_eligibility_types: [],
+            evidence: { access_activity_log: null, billing_address: null, cancellation_policy: null, customer_email_address: null, customer_name: null, product_description: null, receipt: null, refund_policy: null, uncategorized_text: null },
+            evidence_details: { due_by: now() + 7 * 86400, has_evidence: false, past_due: false, submission_count: 0 },
+            intended_submission_method: null, is_charge_refundable: inquiry, livemode: false, metadata: {}, payment_intent: charge.payment_intent, reason,
+            status: inquiry ? 'warning_needs_response' : 'needs_response',
+        };
+        state.disputes.set(dispute.id, dispute);
+        charge.disputed = true;
+        const events = [makeEvent('charge.dispute.created', dispute)];
+        if (!inquiry) events.push(makeEvent('charge.dispute.funds_withdrawn', dispute));
+        const delivered = send ? emit(events) : Promise.resolve([]);
+        return { dispute, charge, events, delivered };
+    }
+
+    /** The bank decides: won (the money comes back:
+     * charge.dispute.funds_reinstated) or lost; charge.dispute.closed. */
+    function closeDispute(disputeId, { won, deliver: send = true } = {}) {
+        const dispute = state.disputes.get(disputeId);
+        if (!dispute) throw new Error(`no dispute ${disputeId}`);
+        const inquiry = dispute.status.startsWith('warning_');
+        dispute.status = inquiry ? 'warning_closed' : won ? 'won' : 'lost';
+        const events = [];
+        if (won && !inquiry) {
+            dispute.balance_transactions.push({ id: randomId('txn_'), object: 'balance_transaction', amount: dispute.amount, currency: dispute.currency, fee: -1500, net: dispute.amount + 1500, type: 'adjustment', reporting_category: 'dispute_reversal', created: now(), status: 'available' });
+            events.push(makeEvent('charge.dispute.funds_reinstated', dispute));
+        }
+        events.unshift(makeEvent('charge.dispute.closed', dispute));
+        const delivered = send ? emit(events) : Promise.resolve([]);
+        return { dispute, events, delivered };
+    }
+
+    function listOf(items, path, limit) {
+        const n = limit === undefined ? 10 : integerParam(limit, 'limit', { min: 1, max: 100 });
+        const sorted = items.sort((a, b) => b.created - a.created);
+        return { object: 'list', data: clone(sorted.slice(0, n)), has_more: sorted.length > n, url: path };
     }
 
     function getSubscription(id) {
@@ -813,7 +988,7 @@ export async function startStandin(options = {}) {
             invoice.amount_remaining = 0;
             invoice.auto_advance = false;
             invoice.next_payment_attempt = null;
-            invoice.charge = randomId('ch_');
+            invoice.charge = makeCharge({ amount: invoice.amount_due, currency: invoice.currency, customer: invoice.customer, paymentIntent: invoice.payment_intent, invoice: invoice.id }).id;
             invoice.status_transitions.paid_at = now();
             events.push(makeEvent('invoice.paid', invoice));
             const stillOpen = [...state.invoices.values()].some((i) => i.subscription === sub.id && i.status === 'open');
@@ -1030,6 +1205,32 @@ export async function startStandin(options = {}) {
             const pi = state.paymentIntents.get(decodeURIComponent(m[1]));
             if (!pi) throw noSuch('payment_intent', decodeURIComponent(m[1]), 'intent');
             return clone(pi);
+        }
+        if ((m = /^\/v1\/charges\/([^/]+)$/.exec(pathname)) && method === 'GET') {
+            return renderCharge(getCharge(decodeURIComponent(m[1]), 'id'), version, params.expand ?? []);
+        }
+        if (pathname === '/v1/refunds' && method === 'POST') {
+            return clone(createRefund(params, context).refund);
+        }
+        if (pathname === '/v1/refunds' && method === 'GET') {
+            allowOnly(params, ['charge', 'created', 'ending_before', 'expand', 'limit', 'payment_intent', 'starting_after']);
+            const items = [...state.refunds.values()].filter((r) => (params.charge === undefined || r.charge === params.charge) && (params.payment_intent === undefined || r.payment_intent === params.payment_intent));
+            return listOf(items, '/v1/refunds', params.limit);
+        }
+        if ((m = /^\/v1\/refunds\/([^/]+)$/.exec(pathname)) && method === 'GET') {
+            const r = state.refunds.get(decodeURIComponent(m[1]));
+            if (!r) throw noSuch('refund', decodeURIComponent(m[1]));
+            return clone(r);
+        }
+        if (pathname === '/v1/disputes' && method === 'GET') {
+            allowOnly(params, ['charge', 'created', 'ending_before', 'expand', 'limit', 'payment_intent', 'starting_after']);
+            const items = [...state.disputes.values()].filter((d) => (params.charge === undefined || d.charge === params.charge) && (params.payment_intent === undefined || d.payment_intent === params.payment_intent));
+            return listOf(items, '/v1/disputes', params.limit);
+        }
+        if ((m = /^\/v1\/disputes\/([^/]+)$/.exec(pathname)) && method === 'GET') {
+            const d = state.disputes.get(decodeURIComponent(m[1]));
+            if (!d) throw noSuch('dispute', decodeURIComponent(m[1]));
+            return clone(d);
         }
         if ((m = /^\/v1\/events\/([^/]+)$/.exec(pathname)) && method === 'GET') {
             const ev = state.events.get(decodeURIComponent(m[1]));
@@ -1249,6 +1450,10 @@ export async function startStandin(options = {}) {
         retryInvoice,
         cancelSubscription,
         changeSubscription,
+        refundCharge,
+        openDispute,
+        closeDispute,
+        charge: (id) => state.charges.get(id),
         makeEvent,
         payloadOf,
         render,

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "patron/i18n.h"
+#include "patron/mail.h"
 #include "patron/status.h"
 
 /* The shortest admin_token accepted: 32 random bytes in base64 without
@@ -88,6 +90,14 @@ struct pt_config {
     int events_per_variant_per_batch; /* of one kind for one variant, counted from one batch */
     bool log_requests;
     bool demo_pages;
+    /* Neutral traces (issue 14): what the donor's inbox and card statement
+     * show, so that none has to name the newsroom. */
+    char *mail_from_name; /* the From display name; "" for newsroom_name */
+    char *email_subjects[PT_MAIL_SUBJECT_KINDS][1 + PT_LANG_COUNT]; /* [kind][0] every
+                                                                       language, [kind][1 + lang] one */
+    char *stripe_statement_descriptor_suffix; /* card statements' suffix; "" for none */
+    char *stripe_statement_descriptor_prefix; /* the account's shortened descriptor, only to
+                                                 check the suffix's length against */
 };
 
 /* Fills every field with its default. Free with pt_config_dispose. */

@@ -10,6 +10,13 @@
 #include <stdint.h>
 
 #include "patron/buf.h"
+#include "patron/i18n.h"
+
+/* The emails whose subjects the newsroom may word itself (issue 14), in the
+ * order of pt_mail_settings.subjects: "thanks", "receipt", "failed",
+ * "cancelled", "lapsed", "crypto_month", "magic", "reminder". */
+#define PT_MAIL_SUBJECT_KINDS 8
+extern const char *const pt_mail_subject_kinds[PT_MAIL_SUBJECT_KINDS];
 
 struct pt_mail_settings {
     const char *url;      /* smtp://host:port or smtps://host:port */
@@ -22,7 +29,16 @@ struct pt_mail_settings {
     int retries;          /* further tries after a transient failure */
     int retry_delay_ms;   /* doubled after each try */
     const atomic_bool *stop; /* when it becomes true, sending ends at once; may be NULL */
+    /* The newsroom's own subjects: [kind][0] for every language, [kind][1 +
+     * lang] for one; NULL or "" falls back (pt_mail_subject). */
+    const char *subjects[PT_MAIL_SUBJECT_KINDS][1 + PT_LANG_COUNT];
 };
+
+/* The newsroom's subject for an email of kind ("receipt") in lang: the
+ * language's own, else the one for every language, else NULL (patron's
+ * default wording). Used verbatim: nothing is added to it. */
+const char *pt_mail_subject(const struct pt_mail_settings *settings, const char *kind,
+                            enum pt_lang lang);
 
 struct pt_mail_message {
     const char *to;

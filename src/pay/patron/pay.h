@@ -95,6 +95,10 @@ enum pt_pay_event_kind {
     PT_PAY_EVENT_PAYMENT_REVERSED,  /* money paid came back (a chargeback, a reversed
                                        direct debit): object_id is the payment, amount_minor
                                        what came back */
+    PT_PAY_EVENT_CHARGE,            /* a charge was refunded or disputed: charge names it, to
+                                       re-read (read_charge) with its refunds and dispute */
+    PT_PAY_EVENT_CHECKOUT_FAILED,   /* a checkout's delayed payment failed (a debit refused
+                                       days later): object_id is the checkout to re-read */
     PT_PAY_EVENT_HISTORY,           /* nothing changes but a line in the history of the
                                        pledge named by pledge_id, type its words (a crypto
                                        invoice that expired unpaid) */
@@ -118,6 +122,43 @@ struct pt_pay_event {
     int attempt;                     /* charges: the attempt count */
     int64_t reversed_minor;          /* a processor that reports a payment's state whole
                                         (Mollie): what of it came back, recorded with it */
+    char charge[PT_PAY_ID_MAX];      /* PT_PAY_EVENT_CHARGE: the charge to re-read */
+};
+
+/* Refunds and disputes (issue 14), as the processor has them now. */
+#define PT_PAY_REFUNDS_MAX 32
+
+struct pt_pay_refund {
+    char id[PT_PAY_ID_MAX];
+    int64_t amount_minor;
+    char status[24];  /* the processor's word */
+    bool counts;      /* the money has gone back (or is going, irrevocably): in the books */
+};
+
+struct pt_pay_dispute {
+    char id[PT_PAY_ID_MAX];
+    int64_t amount_minor;
+    char status[32];  /* the processor's word: "needs_response", "won", "lost" */
+    char reason[48];
+    bool open;        /* the newsroom can still answer it */
+    bool withdrawn;   /* its amount was taken from the newsroom */
+    bool returned;    /* and given back: the newsroom won */
+};
+
+/* A charge re-read, with what came back of it. */
+struct pt_pay_charge {
+    char id[PT_PAY_ID_MAX];
+    /* The ids the ledger may know the payment by, most specific first (an
+     * invoice's, a payment's, the charge's own); "" where none. */
+    char payment_ids[3][PT_PAY_ID_MAX];
+    char pledge_id[64];            /* from the metadata of what it paid, "" if none */
+    char subscription[PT_PAY_ID_MAX];
+    int64_t amount_minor;
+    char currency[4];
+    size_t refund_count;
+    struct pt_pay_refund refunds[PT_PAY_REFUNDS_MAX];
+    bool disputed;
+    struct pt_pay_dispute dispute;
 };
 
 /* A way to pay that a processor offers for a currency and frequency. */
@@ -198,6 +239,17 @@ struct pt_pay_ops {
     enum pt_status (*verify_webhook)(struct pt_pay *pay, const char *signature_header,
                                      const char *body, size_t length, int64_t now,
                                      struct pt_pay_event *event, char *error, size_t error_size);
+    /* Re-reads a charge with its refunds and dispute (PT_PAY_EVENT_CHARGE);
+     * NULL for a processor that sends no such events. */
+    enum pt_status (*read_charge)(struct pt_pay *pay, const char *id,
+                                  struct pt_pay_charge *charge, char *error, size_t error_size);
+    /* Pays back amount_minor of the ledger's payment payment_id; refund is
+     * what the processor made of it. NULL for a rail that cannot (a bank
+     * transfer, crypto: the newsroom pays back by hand). The idempotency key
+     * makes a repeated click one refund. */
+    enum pt_status (*refund)(struct pt_pay *pay, const char *payment_id, int64_t amount_minor,
+                             const char *currency, const char *idempotency_key,
+                             struct pt_pay_refund *refund, char *error, size_t error_size);
     /* The rail's name for readers in their language ("Bank transfer"); NULL
      * for a processor whose checkout takes cards and the like. */
     const char *(*rail_name)(const char *language);
@@ -221,7 +273,19 @@ struct pt_stripe_settings {
     int timeout_seconds;         /* calls nobody waits on: changes, webhooks' reads */
     int reader_timeout_seconds;  /* calls a reader waits on: the checkout, its re-reading
                                     (/thanks), the card portal's link */
+    const char *statement_descriptor_suffix; /* what card statements show after the account's
+                                                prefix for a one-off gift; NULL or "" for
+                                                Stripe's default (checked with
+                                                pt_pay_stripe_check_descriptor) */
 };
+
+/* Stripe's rules for a statement descriptor's suffix (and, when given, the
+ * account's shortened descriptor it follows, "PREFIX* SUFFIX"): Latin
+ * letters, digits, spaces and punctuation other than < > \ ' " *, at least
+ * one letter, at most 22 characters in all (without the prefix, at most 18:
+ * what the shortest prefix leaves). PT_ERR_INVALID with the reason. */
+enum pt_status pt_pay_stripe_check_descriptor(const char *prefix, const char *suffix, char *error,
+                                              size_t error_size);
 
 /* The Stripe implementation; NULL settings fields are errors. */
 struct pt_pay *pt_pay_stripe_new(const struct pt_stripe_settings *settings);
@@ -236,6 +300,17 @@ enum pt_status pt_pay_stripe_verify(const char *header, const char *body, size_t
 enum pt_status pt_pay_stripe_parse_event(const char *body, size_t length,
                                          struct pt_pay_event *event, char *error,
                                          size_t error_size);
+
+/* A charge as Stripe's API answers it (with invoice and payment_intent
+ * expanded), its list of refunds and its list of disputes (read only when
+ * the charge is disputed), as the ledger reads them: for tests and
+ * fuzzing; read_charge fetches the three, then this. Amounts that cannot
+ * be (a refund or dispute above the charge) are not believed. */
+enum pt_status pt_pay_stripe_parse_charge(const char *charge_json, size_t charge_length,
+                                          const char *refunds_json, size_t refunds_length,
+                                          const char *disputes_json, size_t disputes_length,
+                                          struct pt_pay_charge *charge, char *error,
+                                          size_t error_size);
 
 struct pt_mollie_settings {
     const char *api_base;       /* "https://api.mollie.com"; a stand-in's address in tests */

@@ -59,6 +59,7 @@ struct pt_reminder_email {
     const char *newsroom;
     const char *support_url;
     const char *cancel_url;
+    const char *subject; /* the newsroom's own wording (issue 14), verbatim; NULL for patron's */
 };
 
 void pt_reminders_render(const struct pt_reminder_email *email, struct pt_buf *subject,

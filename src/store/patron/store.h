@@ -62,6 +62,29 @@ struct pt_pledge_record {
     int64_t history_count; /* rows in its history: changes with every change */
 };
 
+/* One part of a payment that came back (a refund, a dispute's withdrawal,
+ * or its return when the newsroom won it). Strings are borrowed. */
+struct pt_ledger_reversal {
+    const char *id;         /* its own id: recorded once */
+    const char *payment_id; /* the ledger's payment it reverses */
+    const char *kind;       /* "refund", "dispute", "dispute_won" */
+    int64_t amount_minor;   /* what came back; negative for "dispute_won" */
+    const char *currency;
+    const char *note;       /* the history's line when it is recorded */
+};
+
+/* A dispute as the processor reports it now. Strings are borrowed. */
+struct pt_ledger_dispute {
+    const char *id;
+    const char *payment_id;
+    int64_t amount_minor;
+    const char *currency;
+    const char *status; /* the processor's word: "needs_response", "won", "lost" */
+    const char *reason; /* the processor's word: "fraudulent", ... */
+    bool open;          /* the newsroom may still answer it; a closed one never reopens */
+    const char *note;   /* the history's line when it is new or its status changed */
+};
+
 /* One change to the ledger, applied in one transaction. Fields left NULL
  * (or 0) are kept as they are. */
 struct pt_ledger_change {
@@ -89,6 +112,12 @@ struct pt_ledger_change {
     int64_t now;
     int64_t observed_at;      /* ms when the processor's state was read; 0 for none. An
                                  older reading than the last applied changes no state. */
+    /* Refunds and disputes: money that came back in parts, each recorded
+     * once by its own id with a line in the history, never more in all than
+     * its payment (which must be in the ledger, or recorded by this change). */
+    const struct pt_ledger_reversal *reversals;
+    size_t reversal_count;
+    const struct pt_ledger_dispute *dispute; /* a dispute's state now, or NULL */
 };
 
 /* What a change did, so the caller can tell the donor. */
@@ -99,6 +128,8 @@ struct pt_ledger_result {
     bool payment_recorded;
     bool failure_recorded;
     bool reversal_recorded;
+    int reversals_recorded;  /* of change->reversals, how many were new */
+    bool dispute_changed;    /* the dispute was new or its status changed */
 };
 
 /* A bank statement's credit entry as the store keeps it (bank_entries). */
@@ -156,7 +187,8 @@ struct pt_report_pledge {
     bool became_active;       /* it ever had a history row in a paying state (active,
                                  past_due, paused, completed) or a payment: a checkout
                                  that expired unpaid is not one */
-    int64_t first_month_revenue; /* its payments within 31 days of created_at, minor units */
+    int64_t first_month_revenue; /* its payments within 31 days of created_at, less what came
+                                    back of them (refunds, disputes lost), minor units */
 };
 
 /* One row of a pledge's history, with what the supporters report needs of
@@ -188,6 +220,32 @@ typedef void (*pt_store_report_payment_visitor)(void *context,
                                                 const struct pt_report_payment *payment);
 typedef void (*pt_store_history_visitor)(void *context, int64_t at, const char *status,
                                          int64_t amount_minor, const char *note);
+/* A payment as the ledger holds it, with what came back of it. */
+struct pt_store_payment {
+    char id[128];
+    char pledge_id[33];
+    int64_t amount_minor;
+    char currency[4];
+    int64_t paid_at;
+    int64_t reversed_minor; /* net of its refunds, disputes and chargebacks */
+};
+
+/* A dispute as the store keeps it; strings borrowed for the visit. */
+struct pt_store_dispute {
+    const char *id;
+    const char *payment_id;
+    const char *pledge_id;
+    const char *processor; /* of the pledge */
+    int64_t amount_minor;
+    const char *currency;
+    const char *status;
+    const char *reason;
+    bool open;
+    int64_t opened_at;
+    int64_t updated_at;
+};
+typedef void (*pt_store_dispute_visitor)(void *context, const struct pt_store_dispute *dispute);
+
 typedef void (*pt_store_payment_visitor)(void *context, const char *payment_id,
                                          int64_t amount_minor, const char *currency,
                                          int64_t paid_at);
@@ -323,6 +381,10 @@ struct pt_store_ops {
                                           pt_store_history_visitor visit, void *context);
     enum pt_status (*pledge_payments_each)(struct pt_store *store, const char *pledge_id,
                                            pt_store_payment_visitor visit, void *context);
+    enum pt_status (*payment_get)(struct pt_store *store, const char *id,
+                                  struct pt_store_payment *payment);
+    enum pt_status (*disputes_each)(struct pt_store *store, bool open_only, size_t limit,
+                                    pt_store_dispute_visitor visit, void *context);
     enum pt_status (*donor_erase)(struct pt_store *store, const unsigned char email_hash[32],
                                   int64_t now, size_t *pledges);
     enum pt_status (*key_check_get)(struct pt_store *store, unsigned char value[32]);
@@ -583,6 +645,13 @@ enum pt_status pt_store_pledge_history_each(struct pt_store *store, const char *
  * back); PT_ERR_NOT_FOUND when there is no such pledge. */
 enum pt_status pt_store_pledge_payments_each(struct pt_store *store, const char *pledge_id,
                                              pt_store_payment_visitor visit, void *context);
+/* A payment by the ledger's id for it (an invoice's, a payment's);
+ * PT_ERR_NOT_FOUND when there is none. */
+enum pt_status pt_store_payment_get(struct pt_store *store, const char *id,
+                                    struct pt_store_payment *payment);
+/* The disputes, newest first, at most limit (open_only: those still open). */
+enum pt_status pt_store_disputes_each(struct pt_store *store, bool open_only, size_t limit,
+                                      pt_store_dispute_visitor visit, void *context);
 /* Erases one donor on request: for every pledge with this address hash, in
  * one transaction, clears email_sealed, email_hash and customer_id, deletes
  * its unused magic links, its unsent outbox emails and the address's waiting

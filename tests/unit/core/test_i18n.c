@@ -175,7 +175,7 @@ Test(i18n_rendered, reminder_email_in_both_languages)
                                           {2027, 3},
                                           "The 100% Times",
                                           "https://s",
-                                          "https://c"};
+                                          "https://c", NULL};
         pt_reminders_render(&email, &subject, &text, &html);
         cr_assert_str_eq(subject.data, expected_subject[lang]);
         cr_assert_str_eq(text.data, expected_text[lang]);

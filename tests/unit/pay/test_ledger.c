@@ -11,6 +11,7 @@
 #include "patron/crypto.h"
 #include "patron/pay.h"
 #include "patron/pledges.h"
+#include "patron/refunds.h"
 #include "patron/store.h"
 #include "scratch.h"
 
@@ -46,6 +47,11 @@ static struct fake_processor {
     char resumed_as[PT_PAY_ID_MAX]; /* a processor that resumes with a new subscription */
     int64_t minimum;                /* its smallest charge */
     char last_key[200];
+    struct pt_pay_charge charge;    /* a charge as re-read, with its refunds and dispute */
+    int charge_reads;
+    int refunds_asked;
+    int64_t refund_amount_asked;
+    struct pt_pay_refund refund;    /* what a refund call answers */
 } fake;
 
 static enum pt_status fake_checkout(struct pt_pay *pay,
@@ -144,6 +150,33 @@ static enum pt_status fake_cancel(struct pt_pay *pay, const struct pt_pay_pledge
     return fake.change_answer;
 }
 
+static enum pt_status fake_read_charge(struct pt_pay *pay, const char *id,
+                                       struct pt_pay_charge *charge, char *error,
+                                       size_t error_size)
+{
+    (void)pay;
+    fake.charge_reads++;
+    if (strcmp(id, fake.charge.id) != 0) {
+        snprintf(error, error_size, "no such charge");
+        return PT_ERR_NOT_FOUND;
+    }
+    *charge = fake.charge;
+    return PT_OK;
+}
+
+static enum pt_status fake_refund(struct pt_pay *pay, const char *payment_id,
+                                  int64_t amount_minor, const char *currency, const char *key,
+                                  struct pt_pay_refund *refund, char *error, size_t error_size)
+{
+    (void)pay, (void)payment_id, (void)currency, (void)error, (void)error_size;
+    fake.refunds_asked++;
+    fake.refund_amount_asked = amount_minor;
+    snprintf(fake.last_key, sizeof(fake.last_key), "%s", key);
+    *refund = fake.refund;
+    refund->amount_minor = amount_minor;
+    return PT_OK;
+}
+
 static bool fake_supports(const struct pt_pay *pay, const char *currency,
                           enum pt_frequency frequency)
 {
@@ -174,6 +207,8 @@ static const struct pt_pay_ops fake_ops = {
     .change_amount = fake_change_amount,
     .set_paused = fake_set_paused,
     .cancel = fake_cancel,
+    .read_charge = fake_read_charge,
+    .refund = fake_refund,
     .free = fake_free_static,
 };
 
@@ -287,6 +322,13 @@ static enum pt_status wrap_magic_emails_since(struct pt_store *store,
     return INNER->ops->magic_emails_since(INNER, email_hash, since, count);
 }
 
+static enum pt_status wrap_payment_get(struct pt_store *store, const char *id,
+                                       struct pt_store_payment *payment)
+{
+    (void)store;
+    return INNER->ops->payment_get(INNER, id, payment);
+}
+
 static void wrap_close(struct pt_store *store)
 {
     (void)store; /* the scratch store is closed by pt_scratch_close */
@@ -308,6 +350,7 @@ static const struct pt_store_ops wrapper_ops = {
     .lost_requests_pending = wrap_lost_requests_pending,
     .lost_request_answer = wrap_lost_request_answer,
     .magic_emails_since = wrap_magic_emails_since,
+    .payment_get = wrap_payment_get,
     .close = wrap_close,
 };
 
@@ -1191,4 +1234,261 @@ Test(ledger, a_payment_heard_of_first_when_it_was_already_charged_back_records_b
                        id),
                  1);
     cr_assert_eq(history(id, "a payment was charged back"), 1);
+}
+
+/* ------------------------------------------------- refunds and disputes */
+
+/* An active monthly pledge whose first invoice in_1 ($5.00) is paid, and
+ * that invoice's charge ch_1 as the processor will re-read it. */
+static void paid_pledge(char id[33])
+{
+    monthly_pledge(id);
+    struct pt_ledger_result result;
+    struct pt_pay_event done = event("evt_done", "checkout.session.completed", "cs_1", "");
+    apply_ok(&done, NOW, &result);
+    struct pt_pay_event paid = event("evt_paid", "invoice.paid", "in_1", "sub_1");
+    paid.amount_minor = 500;
+    snprintf(paid.currency, sizeof(paid.currency), "USD");
+    apply_ok(&paid, NOW + 1, &result);
+    cr_assert(result.payment_recorded);
+    fake.charge = (struct pt_pay_charge){.id = "ch_1",
+                                         .payment_ids = {"in_1", "pi_1", "ch_1"},
+                                         .subscription = "sub_1",
+                                         .amount_minor = 500,
+                                         .currency = "USD"};
+    snprintf(fake.charge.pledge_id, sizeof(fake.charge.pledge_id), "%s", id);
+}
+
+static struct pt_pay_event charge_event(const char *id, const char *type)
+{
+    struct pt_pay_event e = event(id, type, "ch_1", "");
+    e.kind = PT_PAY_EVENT_CHARGE;
+    snprintf(e.charge, sizeof(e.charge), "ch_1");
+    return e;
+}
+
+static void add_refund(const char *id, int64_t amount, const char *status)
+{
+    struct pt_pay_refund *refund = &fake.charge.refunds[fake.charge.refund_count++];
+    *refund = (struct pt_pay_refund){.amount_minor = amount,
+                                     .counts = strcmp(status, "succeeded") == 0};
+    snprintf(refund->id, sizeof(refund->id), "%s", id);
+    snprintf(refund->status, sizeof(refund->status), "%s", status);
+}
+
+static void set_dispute(const char *status, bool open, bool withdrawn, bool returned)
+{
+    fake.charge.disputed = true;
+    fake.charge.dispute = (struct pt_pay_dispute){
+        .id = "du_1", .amount_minor = 500, .reason = "fraudulent", .open = open,
+        .withdrawn = withdrawn, .returned = returned};
+    snprintf(fake.charge.dispute.status, sizeof(fake.charge.dispute.status), "%s", status);
+}
+
+/* What came back of the pledge's payments, net (as the reports subtract it). */
+static int64_t returned(const char *id)
+{
+    return count("SELECT COALESCE(SUM(amount_minor), 0) FROM payment_reversals "
+                 "WHERE pledge_id = '%s'",
+                 id);
+}
+
+Test(ledger, partial_refunds_add_up_once_each_and_never_exceed_the_charge)
+{
+    char id[33];
+    paid_pledge(id);
+    struct pt_ledger_result result;
+    add_refund("re_1", 200, "succeeded");
+    add_refund("re_p", 100, "pending");
+    struct pt_pay_event first = charge_event("evt_r1", "charge.refunded");
+    apply_ok(&first, NOW + 10, &result);
+    cr_assert_eq(result.reversals_recorded, 1, "the pending refund is not in the books yet");
+    cr_assert_eq(returned(id), 200);
+    /* The same event again, then another event that re-reads the same state. */
+    apply_ok(&first, NOW + 11, &result);
+    cr_assert(result.duplicate);
+    struct pt_pay_event again = charge_event("evt_r1b", "charge.refund.updated");
+    apply_ok(&again, NOW + 12, &result);
+    cr_assert_eq(result.reversals_recorded, 0);
+    cr_assert_eq(returned(id), 200);
+    /* A second partial refund adds up; the pending one succeeds. */
+    fake.charge.refunds[1].counts = true;
+    add_refund("re_2", 200, "succeeded");
+    struct pt_pay_event second = charge_event("evt_r2", "charge.refunded");
+    apply_ok(&second, NOW + 20, &result);
+    cr_assert_eq(result.reversals_recorded, 2);
+    cr_assert_eq(returned(id), 500);
+    /* More than the charge (a processor's mistake) is never recorded. */
+    add_refund("re_3", 1, "succeeded");
+    struct pt_pay_event third = charge_event("evt_r3", "charge.refunded");
+    apply_ok(&third, NOW + 30, &result);
+    cr_assert_eq(result.reversals_recorded, 0);
+    cr_assert_eq(returned(id), 500);
+    cr_assert_eq(history(id, "refunded 2.00 USD"), 2);
+    cr_assert_eq(history(id, "refunded 1.00 USD"), 1);
+    cr_assert_eq(count("SELECT count(*) FROM payments WHERE pledge_id = '%s'", id), 1,
+                 "the payment's own row stays");
+    struct pt_store_payment payment;
+    cr_assert_eq(pt_store_payment_get(scratch.store, "in_1", &payment), PT_OK);
+    cr_assert_eq(payment.reversed_minor, 500);
+}
+
+Test(ledger, a_lost_dispute_takes_the_money_once_whatever_the_order_and_never_reopens)
+{
+    char id[33];
+    paid_pledge(id);
+    struct pt_ledger_result result;
+    /* dispute.closed arrives first: the re-read says lost. */
+    set_dispute("lost", false, true, false);
+    struct pt_pay_event closed = charge_event("evt_d2", "charge.dispute.closed");
+    apply_ok(&closed, NOW + 10, &result);
+    cr_assert(result.dispute_changed);
+    cr_assert_eq(result.reversals_recorded, 1);
+    struct pt_pay_event created = charge_event("evt_d1", "charge.dispute.created");
+    apply_ok(&created, NOW + 11, &result);
+    cr_assert_not(result.dispute_changed);
+    cr_assert_eq(result.reversals_recorded, 0);
+    /* A stale reading (an older state read late) does not reopen it. */
+    set_dispute("needs_response", true, true, false);
+    struct pt_pay_event stale = charge_event("evt_d3", "charge.dispute.updated");
+    apply_ok(&stale, NOW + 12, &result);
+    cr_assert_not(result.dispute_changed);
+    cr_assert_eq(count("SELECT count(*) FROM payment_disputes WHERE pledge_id = '%s' AND "
+                       "status = 'lost' AND NOT open",
+                       id),
+                 1);
+    cr_assert_eq(returned(id), 500);
+    cr_assert_eq(history(id, "dispute lost: fraudulent"), 1);
+    cr_assert_eq(history(id, "disputed: taken back 5.00 USD"), 1);
+}
+
+Test(ledger, a_won_dispute_returns_the_money_it_took)
+{
+    char id[33];
+    paid_pledge(id);
+    struct pt_ledger_result result;
+    set_dispute("needs_response", true, true, false);
+    struct pt_pay_event created = charge_event("evt_d1", "charge.dispute.created");
+    apply_ok(&created, NOW + 10, &result);
+    cr_assert_eq(returned(id), 500);
+    cr_assert_eq(count("SELECT count(*) FROM payment_disputes WHERE pledge_id = '%s' AND "
+                       "open",
+                       id),
+                 1);
+    set_dispute("won", false, true, true);
+    struct pt_pay_event closed = charge_event("evt_d2", "charge.dispute.closed");
+    apply_ok(&closed, NOW + 20, &result);
+    cr_assert_eq(result.reversals_recorded, 1);
+    apply_ok(&closed, NOW + 21, &result);
+    cr_assert(result.duplicate);
+    cr_assert_eq(returned(id), 0, "taken and given back: nothing is lost in the books");
+    cr_assert_eq(count("SELECT count(*) FROM payment_disputes WHERE pledge_id = '%s' AND "
+                       "NOT open AND status = 'won'",
+                       id),
+                 1);
+    /* An inquiry takes no money. */
+    fake.charge.dispute.amount_minor = 0;
+}
+
+Test(ledger, a_refund_heard_of_before_its_payment_records_both_once)
+{
+    char id[33];
+    monthly_pledge(id);
+    struct pt_ledger_result result;
+    struct pt_pay_event done = event("evt_done", "checkout.session.completed", "cs_1", "");
+    apply_ok(&done, NOW, &result);
+    fake.charge = (struct pt_pay_charge){.id = "ch_1",
+                                         .payment_ids = {"in_1", "pi_1", "ch_1"},
+                                         .subscription = "sub_1",
+                                         .amount_minor = 500,
+                                         .currency = "USD"};
+    add_refund("re_1", 500, "succeeded");
+    struct pt_pay_event refunded = charge_event("evt_r1", "charge.refunded");
+    apply_ok(&refunded, NOW + 5, &result);
+    cr_assert(result.payment_recorded);
+    cr_assert_eq(result.reversals_recorded, 1);
+    struct pt_pay_event paid = event("evt_paid", "invoice.paid", "in_1", "sub_1");
+    paid.amount_minor = 500;
+    apply_ok(&paid, NOW + 6, &result);
+    cr_assert_not(result.payment_recorded);
+    cr_assert_eq(count("SELECT count(*) FROM payments WHERE pledge_id = '%s'", id), 1);
+    cr_assert_eq(returned(id), 500);
+}
+
+Test(ledger, a_charge_of_no_pledge_of_ours_is_ignored)
+{
+    char id[33];
+    paid_pledge(id);
+    fake.charge = (struct pt_pay_charge){.id = "ch_1",
+                                         .payment_ids = {"in_other", "", "ch_1"},
+                                         .amount_minor = 900,
+                                         .currency = "USD"};
+    add_refund("re_9", 900, "succeeded");
+    struct pt_ledger_result result;
+    bool ignored = false;
+    struct pt_pay_event refunded = charge_event("evt_r9", "charge.refunded");
+    cr_assert_eq(apply(&refunded, NOW + 5, &result, &ignored), PT_OK);
+    cr_assert(ignored);
+    cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM payment_reversals"), 0);
+}
+
+Test(ledger, a_refund_from_the_dashboard_is_recorded_once_with_its_webhook)
+{
+    char id[33];
+    paid_pledge(id);
+    fake.refund = (struct pt_pay_refund){.id = "re_d", .status = "succeeded", .counts = true};
+    struct pt_pay_refund refund;
+    char error[256];
+    cr_assert_eq(pt_refunds_start(&ledger, "in_1", 600, NOW + 5, &refund, error, sizeof(error)),
+                 PT_ERR_INVALID, "more than the payment");
+    cr_assert_eq(fake.refunds_asked, 0);
+    cr_assert_eq(pt_refunds_start(&ledger, "in_9", 100, NOW + 5, &refund, error, sizeof(error)),
+                 PT_ERR_INVALID, "no such payment");
+    cr_assert_eq(pt_refunds_start(&ledger, "in_1", 300, NOW + 5, &refund, error, sizeof(error)),
+                 PT_OK, "%s", error);
+    cr_assert_eq(fake.refunds_asked, 1);
+    cr_assert_str_eq(fake.last_key, "patron-refund-in_1-0-300");
+    cr_assert_eq(returned(id), 300);
+    /* Its webhook re-reads the same refund: nothing more. */
+    add_refund("re_d", 300, "succeeded");
+    struct pt_ledger_result result;
+    struct pt_pay_event refunded = charge_event("evt_rd", "charge.refunded");
+    apply_ok(&refunded, NOW + 6, &result);
+    cr_assert_eq(result.reversals_recorded, 0);
+    cr_assert_eq(returned(id), 300);
+    /* What is left is 200: a second refund of 300 is refused before the
+     * processor is asked. */
+    cr_assert_eq(pt_refunds_start(&ledger, "in_1", 300, NOW + 7, &refund, error, sizeof(error)),
+                 PT_ERR_INVALID);
+    cr_assert_eq(fake.refunds_asked, 1);
+    cr_assert_eq(history(id, "refunded by the newsroom 3.00 USD"), 1);
+}
+
+Test(ledger, a_delayed_payment_that_failed_is_one_failure_with_one_email)
+{
+    char id[33];
+    struct pt_pledge_request request = {
+        PT_FREQUENCY_ONE_OFF, 500, "USD", "", "", "en", NULL, NULL, NULL, NULL};
+    char url[PT_PAY_URL_MAX], error[256];
+    cr_assert_eq(pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error,
+                                   sizeof(error)),
+                 PT_OK, "%s", error);
+    fake.session = (struct pt_pay_session){.id = "cs_1",
+                                           .status = "complete",
+                                           .payment_status = "unpaid",
+                                           .payment = "pi_1",
+                                           .amount_total = 500,
+                                           .currency = "USD"};
+    snprintf(fake.session.pledge_id, sizeof(fake.session.pledge_id), "%s", id);
+    struct pt_pay_event failed = event("evt_f", "checkout.session.async_payment_failed", "cs_1", "");
+    failed.kind = PT_PAY_EVENT_CHECKOUT_FAILED;
+    struct pt_ledger_result result;
+    apply_ok(&failed, NOW + 5, &result);
+    cr_assert(result.failure_recorded);
+    snprintf(failed.id, sizeof(failed.id), "evt_f_again");
+    apply_ok(&failed, NOW + 6, &result);
+    cr_assert_not(result.failure_recorded);
+    cr_assert_eq(emails(id, "failed"), 1);
+    cr_assert_eq(history(id, "the delayed payment failed"), 1);
+    cr_assert_eq(count("SELECT count(*) FROM payments WHERE pledge_id = '%s'", id), 0);
 }

@@ -169,3 +169,76 @@ Test(manage_link, forged_foreign_and_damaged_tokens_are_refused)
                  PT_ERR_INVALID);
     cr_assert_eq(pt_pledges_check_manage_token(&crypto, NULL, 1000, found), PT_ERR_INVALID);
 }
+
+/* ------------------------------------------- Stripe's charges, re-read */
+
+Test(stripe, a_charge_reads_as_its_payment_ids_its_counted_refunds_and_its_dispute)
+{
+    const char *charge =
+        "{\"id\":\"ch_1\",\"amount\":500,\"currency\":\"usd\",\"disputed\":true,"
+        "\"invoice\":{\"id\":\"in_1\",\"subscription\":\"sub_1\",\"subscription_details\":"
+        "{\"metadata\":{\"pledge_id\":\"p1\"}}},\"payment_intent\":\"pi_1\"}";
+    const char *refunds = "{\"data\":[{\"id\":\"re_1\",\"amount\":200,\"status\":\"succeeded\"},"
+                          "{\"id\":\"re_2\",\"amount\":100,\"status\":\"pending\"},"
+                          "{\"id\":\"re_3\",\"amount\":501,\"status\":\"succeeded\"}]}";
+    const char *disputes =
+        "{\"data\":[{\"id\":\"du_1\",\"amount\":500,\"status\":\"won\",\"reason\":\"fraudulent\"}]}";
+    struct pt_pay_charge read;
+    char error[256];
+    cr_assert_eq(pt_pay_stripe_parse_charge(charge, strlen(charge), refunds, strlen(refunds),
+                                            disputes, strlen(disputes), &read, error,
+                                            sizeof(error)),
+                 PT_OK, "%s", error);
+    cr_assert_str_eq(read.payment_ids[0], "in_1");
+    cr_assert_str_eq(read.payment_ids[1], "pi_1");
+    cr_assert_str_eq(read.payment_ids[2], "ch_1");
+    cr_assert_str_eq(read.pledge_id, "p1");
+    cr_assert_str_eq(read.subscription, "sub_1");
+    cr_assert_str_eq(read.currency, "USD");
+    cr_assert_eq(read.refund_count, 3);
+    cr_assert(read.refunds[0].counts);
+    cr_assert_not(read.refunds[1].counts, "pending: not yet");
+    cr_assert_not(read.refunds[2].counts, "more than the charge is not believed");
+    cr_assert(read.disputed);
+    cr_assert(read.dispute.withdrawn && read.dispute.returned && !read.dispute.open);
+
+    const char *inquiry = "{\"data\":[{\"id\":\"du_2\",\"amount\":500,\"status\":\"warning_needs_response\"}]}";
+    cr_assert_eq(pt_pay_stripe_parse_charge(charge, strlen(charge), refunds, strlen(refunds),
+                                            inquiry, strlen(inquiry), &read, error, sizeof(error)),
+                 PT_OK);
+    cr_assert(read.dispute.open);
+    cr_assert_not(read.dispute.withdrawn, "an inquiry takes no money");
+    const char *lost = "{\"data\":[{\"id\":\"du_3\",\"amount\":500,\"status\":\"lost\"}]}";
+    cr_assert_eq(pt_pay_stripe_parse_charge(charge, strlen(charge), refunds, strlen(refunds), lost,
+                                            strlen(lost), &read, error, sizeof(error)),
+                 PT_OK);
+    cr_assert(read.dispute.withdrawn && !read.dispute.returned && !read.dispute.open);
+    cr_assert_eq(pt_pay_stripe_parse_charge("[]", 2, refunds, strlen(refunds), lost, strlen(lost),
+                                            &read, error, sizeof(error)),
+                 PT_ERR_INVALID);
+}
+
+Test(stripe, refund_and_dispute_events_name_the_charge_to_re_read)
+{
+    const char *refunded = "{\"id\":\"evt_1\",\"type\":\"charge.refunded\",\"data\":{\"object\":"
+                           "{\"id\":\"ch_9\",\"object\":\"charge\"}}}";
+    const char *dispute = "{\"id\":\"evt_2\",\"type\":\"charge.dispute.closed\",\"data\":{\"object\":"
+                          "{\"id\":\"du_9\",\"object\":\"dispute\",\"charge\":\"ch_8\"}}}";
+    const char *failed = "{\"id\":\"evt_3\",\"type\":\"checkout.session.async_payment_failed\","
+                         "\"data\":{\"object\":{\"id\":\"cs_9\",\"object\":\"checkout.session\"}}}";
+    struct pt_pay_event event;
+    char error[256];
+    cr_assert_eq(pt_pay_stripe_parse_event(refunded, strlen(refunded), &event, error,
+                                           sizeof(error)),
+                 PT_OK);
+    cr_assert_eq(event.kind, PT_PAY_EVENT_CHARGE);
+    cr_assert_str_eq(event.charge, "ch_9");
+    cr_assert_eq(pt_pay_stripe_parse_event(dispute, strlen(dispute), &event, error, sizeof(error)),
+                 PT_OK);
+    cr_assert_eq(event.kind, PT_PAY_EVENT_CHARGE);
+    cr_assert_str_eq(event.charge, "ch_8");
+    cr_assert_eq(pt_pay_stripe_parse_event(failed, strlen(failed), &event, error, sizeof(error)),
+                 PT_OK);
+    cr_assert_eq(event.kind, PT_PAY_EVENT_CHECKOUT_FAILED);
+    cr_assert_str_eq(event.object_id, "cs_9");
+}

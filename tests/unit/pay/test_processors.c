@@ -7,7 +7,7 @@
 
 static struct pt_processors *both(void)
 {
-    struct pt_stripe_settings stripe = {"http://127.0.0.1:1", "sk_test_x", "whsec_x", 1, 1};
+    struct pt_stripe_settings stripe = {"http://127.0.0.1:1", "sk_test_x", "whsec_x", 1, 1, NULL};
     struct pt_mollie_settings mollie = {"http://127.0.0.1:1", "test_x", 1, 1, ""};
     struct pt_processors *set = pt_processors_new();
     char error[300];

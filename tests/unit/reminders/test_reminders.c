@@ -248,10 +248,10 @@ static void render(const char *language, struct pt_buf *raw)
     pt_buf_init(&html);
     struct pt_reminder_email email = {language, {2027, 1}, "The Northern Ledger",
                                       "https://support.example.org/support?lang=en",
-                                      "https://support.example.org/reminders/cancel?token=T"};
+                                      "https://support.example.org/reminders/cancel?token=T", NULL};
     pt_reminders_render(&email, &subject, &text, &html);
     struct pt_mail_settings settings = {"smtp://127.0.0.1:2525", false, "", "",
-                                        "news@example.org", "The Northern Ledger", 5, 0, 0, NULL};
+                                        "news@example.org", "The Northern Ledger", 5, 0, 0, NULL, {{NULL}}};
     struct pt_mail_message message = {"reader@example.org", subject.data, text.data, html.data,
                                       email.cancel_url};
     pt_mail_render(raw, &settings, &message, at(2027, 1, 5, 9), "BOUNDARY", "ID");
@@ -291,4 +291,33 @@ Test(email, headers_links_and_both_languages)
     render("ru", &raw);
     cr_assert(strstr(raw.data, "Subject: =?UTF-8?B?") != NULL, "a Russian subject is encoded");
     pt_buf_dispose(&raw);
+}
+
+/* Neutral traces (issue 14): the newsroom's own subject, per language, else
+ * for every language, else patron's wording with the newsroom's name. */
+Test(render, a_subject_the_newsroom_set_is_used_as_it_is_per_language)
+{
+    struct pt_mail_settings mail = {0};
+    mail.subjects[7][0] = "A note from us";
+    mail.subjects[7][1 + PT_LANG_RU] = "Напоминание";
+    cr_assert_str_eq(pt_mail_subject_kinds[7], "reminder");
+    cr_assert_str_eq(pt_mail_subject(&mail, "reminder", PT_LANG_RU), "Напоминание");
+    cr_assert_str_eq(pt_mail_subject(&mail, "reminder", PT_LANG_EN), "A note from us");
+    cr_assert_null(pt_mail_subject(&mail, "receipt", PT_LANG_EN));
+    cr_assert_null(pt_mail_subject(&mail, "no such kind", PT_LANG_EN));
+    struct pt_buf subject, text, html;
+    pt_buf_init(&subject);
+    pt_buf_init(&text);
+    pt_buf_init(&html);
+    struct pt_reminder_email email = {"ru", {2027, 1}, "The Northern Ledger", "https://s",
+                                      "https://c", pt_mail_subject(&mail, "reminder", PT_LANG_RU)};
+    pt_reminders_render(&email, &subject, &text, &html);
+    cr_assert_str_eq(subject.data, "Напоминание");
+    pt_buf_reset(&subject);
+    email.subject = NULL;
+    pt_reminders_render(&email, &subject, &text, &html);
+    cr_assert(strstr(subject.data, "The Northern Ledger") != NULL, "patron's own names the newsroom");
+    pt_buf_dispose(&subject);
+    pt_buf_dispose(&text);
+    pt_buf_dispose(&html);
 }

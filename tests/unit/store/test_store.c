@@ -594,6 +594,40 @@ Test(store, reports_read_counts_pledges_history_and_payments_by_period)
     cr_assert_eq(seen.sum, 500);
 }
 
+Test(store, what_came_back_of_a_first_month_payment_is_netted_however_late)
+{
+    int64_t day = 20000 * 86400;
+    add_pledge("a-paid", "spring", "a", PT_FREQUENCY_MONTHLY, 500, "USD", day + 10);
+    apply("a-paid", "active", "in_1", 500, NULL, day + 100);
+    apply("a-paid", NULL, "in_3", 500, NULL, day + 10 + 86400 * 40); /* after the first month */
+    /* A partial refund of the first payment two months later, twice (once);
+     * a dispute lost on the later one; neither passes its payment. */
+    struct pt_ledger_reversal parts[] = {
+        {"re_1", "in_1", "refund", 200, "USD", "refunded 2.00 USD"},
+        {"re_2", "in_1", "refund", 400, "USD", "refunded 4.00 USD"}, /* 600 > 500: refused */
+        {"du_1", "in_3", "dispute", 500, "USD", "disputed"},
+    };
+    struct pt_ledger_change change = {.pledge_id = "a-paid", .now = day + 86400 * 60,
+                                      .reversals = parts, .reversal_count = 3};
+    struct pt_ledger_result result;
+    cr_assert_eq(pt_store_ledger_apply(store, &change, &result), PT_OK);
+    cr_assert_eq(result.reversals_recorded, 2);
+    cr_assert_eq(pt_store_ledger_apply(store, &change, &result), PT_OK);
+    cr_assert_eq(result.reversals_recorded, 0, "each part once");
+    struct report_seen seen = {0};
+    cr_assert_eq(pt_store_report_pledges(store, day, day + 86400, see_report_pledge, &seen), PT_OK);
+    cr_assert_eq(seen.pledges[0].first_month_revenue, 300, "500 paid, 200 of it came back");
+    memset(&seen, 0, sizeof(seen));
+    cr_assert_eq(pt_store_report_payments(store, day + 86400 * 60, day + 86400 * 61,
+                                          see_report_payment, &seen),
+                 PT_OK);
+    cr_assert_eq(seen.sum, -700, "the day it came back");
+    struct pt_store_payment payment;
+    cr_assert_eq(pt_store_payment_get(store, "in_1", &payment), PT_OK);
+    cr_assert_eq(payment.reversed_minor, 200);
+    cr_assert_eq(pt_store_payment_get(store, "in_9", &payment), PT_ERR_NOT_FOUND);
+}
+
 Test(store, a_failure_gives_the_caller_the_databases_own_words)
 {
     struct pt_pledge pledge = {
