@@ -608,6 +608,28 @@ static void email_notes(const struct pt_app *app, struct pt_buf *out,
     pt_buf_dispose(&text);
 }
 
+/* Where a donor who gave without an address manages their pledge, on the
+ * support page of a currency that a rail takes without one. */
+static void code_link(const struct pt_app *app, struct pt_buf *out,
+                      const struct support_form *form)
+{
+    bool optional = false;
+    for (unsigned f = 0; f < PT_FREQUENCIES && !optional; f++) {
+        struct pt_pay *rails[PT_PROCESSORS_MAX];
+        size_t count = form_rails(app, form, (enum pt_frequency)f, rails);
+        for (size_t i = 0; i < count; i++)
+            optional = optional || rails[i]->ops->email_optional;
+    }
+    if (!optional)
+        return;
+    pt_buf_puts(out, "<p class=\"patron-code-link\"><a href=\"/manage/code");
+    if (form->lang != PT_LANG_EN)
+        pt_buf_printf(out, "?lang=%s", pt_i18n_code(form->lang));
+    pt_buf_puts(out, "\">");
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_CODE_LINK, form->lang));
+    pt_buf_puts(out, "</a></p>");
+}
+
 /* The rails and ways to pay, one set per frequency like the amounts (the page's
  * style shows the chosen frequency's), and the address when the
  * processor's page asks none. */
@@ -805,7 +827,9 @@ static void render_support(const struct pt_app *app, struct pt_buf *out,
     pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_CONTINUE, lang));
     pt_buf_puts(out, "</button>");
     trust_line(app, out, form);
-    pt_buf_puts(out, "</form><script src=\"/support.js\"></script>");
+    pt_buf_puts(out, "</form>");
+    code_link(app, out, form);
+    pt_buf_puts(out, "<script src=\"/support.js\"></script>");
     pt_render_page_end(out);
 }
 

@@ -949,6 +949,7 @@ static void render_code_section(struct pt_buf *out, struct pt_app *app,
     action_button(
         out, token, "code",
         pt_i18n_text(has_code ? PT_MSG_CODE_MANAGE_ROTATE : PT_MSG_CODE_MANAGE_NEW, lang));
+    code_page_link(out, lang);
     pt_buf_puts(out, "</section>");
     /* The donor's way to be forgotten, where there is something to forget. */
     if (pledge->email_sealed_length > 0 || pledge->customer_id[0] != '\0') {

@@ -1100,7 +1100,9 @@ enum pt_status pt_pledges_erase_donor(struct pt_ledger *ledger,
     size_t count = 0;
     enum pt_status status =
         hashed ? pt_store_pledges_by_email(ledger->store, hash, ids, 100, &count) : PT_OK;
-    if (status == PT_OK && count == 0)
+    if (status != PT_OK)
+        snprintf(error, error_size, "the address's pledges could not be read");
+    else if (count == 0)
         snprintf(ids[count++], 33, "%s", pledge->id);
     /* Stop the charges first: an erased donor could not be told of one.
      * Then the processors' customer records, asked before patron forgets

@@ -71,6 +71,7 @@ t('the support page says Stripe asks for an address, and that a transfer needs n
     assert.match(page.body, /To give without an email address, choose a bank transfer/);
     const note = page.body.indexOf('patron-email-asked');
     assert.ok(note > 0 && note < page.body.indexOf('</form>'), 'the note is in the form, before the button');
+    assert.match(page.body, /<a href="\/manage\/code">Gave without an email address\? Use your manage code\.<\/a>/, 'the support page links to the code page');
 });
 
 t('the thank-you page shows the code once, only in the browser that made the pledge, and never caches it', async () => {
