@@ -1048,6 +1048,9 @@ static int run_server(struct pt_config *config, const struct options *options, b
         .newsroom_name = config->newsroom_name,
         .manage_link_days = config->manage_link_days,
         .outbox = &outbox,
+        .erase_one_off = config->erase_one_off_after_receipt,
+        .erase_cancelled = config->keep_cancelled_days >= 0,
+        .keep_cancelled_days = config->keep_cancelled_days,
     };
     app.ledger = &ledger;
     if (pt_outbox_start(&outbox, 5000, send_outbox, &app) != PT_OK) {

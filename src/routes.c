@@ -113,6 +113,10 @@ static const struct route routes[] = {
      .handler = pt_payment_routes_lost},
     {MATCH("/manage/magic", EXACT, GET | POST, false, "manage_magic"),
      .handler = pt_payment_routes_magic},
+    {MATCH("/manage/code", EXACT, GET | POST, false, "manage_code"),
+     .handler = pt_payment_routes_code, .pools = POOL_POST(PT_ROUTES_POOL_READERS)},
+    {MATCH("/erase", EXACT, GET | POST, false, "erase"), .handler = pt_payment_routes_erase,
+     .pools = POOL_POST(PT_ROUTES_POOL_READERS)},
 
     /* The admin API: the token before anything else is said, even 404. */
 #define ADMIN(path, methods, function)                                                    \

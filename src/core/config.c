@@ -103,6 +103,8 @@ static const struct key keys[] = {
     STRING_KEY(currencies),
     INT_KEY(manage_link_days, 1, 3650),
     INT_KEY(pledge_attempts_per_hour, 1, 100000),
+    BOOL_KEY(erase_one_off_after_receipt),
+    INT_KEY(keep_cancelled_days, -1, 3650),
     INT_KEY(event_batches_per_minute, 1, 1000000),
     INT_KEY(events_per_variant_per_batch, 1, 100),
     BOOL_KEY(log_requests),
@@ -199,6 +201,8 @@ void pt_config_init(struct pt_config *config)
     config->currencies = pt_xstrdup("USD, EUR, GBP, CHF, JPY");
     config->manage_link_days = 365;
     config->pledge_attempts_per_hour = 20;
+    config->erase_one_off_after_receipt = true;
+    config->keep_cancelled_days = 0;
     config->event_batches_per_minute = 60;
     config->events_per_variant_per_batch = 10;
     config->log_requests = true;

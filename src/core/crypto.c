@@ -224,3 +224,16 @@ enum pt_status pt_crypto_check_link_token(const struct pt_crypto *crypto, const 
     id[id_room] = '\0';
     return PT_OK;
 }
+
+void pt_crypto_keyed_hash(const struct pt_crypto *crypto, const char *label, const char *text,
+                          unsigned char hash[PT_CRYPTO_HASH_BYTES])
+{
+    crypto_auth_hmacsha256_state state;
+    crypto_auth_hmacsha256_init(&state, crypto->signing_key, sizeof(crypto->signing_key));
+    /* The label with its NUL, as for link tokens: no label is the start of
+     * another, and none is a link's (whose labels name links). */
+    crypto_auth_hmacsha256_update(&state, (const unsigned char *)label, strlen(label) + 1);
+    crypto_auth_hmacsha256_update(&state, (const unsigned char *)text, strlen(text));
+    crypto_auth_hmacsha256_final(&state, hash);
+    sodium_memzero(&state, sizeof(state));
+}

@@ -271,12 +271,12 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
                         "отменить платёж."},
     [PT_MSG_PAGE_HOW_TO_PAY] = {[PT_LANG_EN] = "How to pay", [PT_LANG_RU] = "Способ оплаты"},
     [PT_MSG_PAGE_METHOD_CARD] = {[PT_LANG_EN] = "Card", [PT_LANG_RU] = "Банковская карта"},
-    [PT_MSG_PAGE_METHOD_FIRST_ONLY] =
-        {[PT_LANG_EN] = "the first payment; the next ones by SEPA Direct Debit",
-         [PT_LANG_RU] = "первый платёж; следующие — прямым дебетом SEPA"},
-    [PT_MSG_PAGE_METHOD_UNKNOWN] =
-        {[PT_LANG_EN] = "Choose one of the ways to pay shown.",
-         [PT_LANG_RU] = "Выберите один из показанных способов оплаты."},
+    [PT_MSG_PAGE_METHOD_FIRST_ONLY] = {[PT_LANG_EN] =
+                                           "the first payment; the next ones by SEPA Direct Debit",
+                                       [PT_LANG_RU] =
+                                           "первый платёж; следующие — прямым дебетом SEPA"},
+    [PT_MSG_PAGE_METHOD_UNKNOWN] = {[PT_LANG_EN] = "Choose one of the ways to pay shown.",
+                                    [PT_LANG_RU] = "Выберите один из показанных способов оплаты."},
     [PT_MSG_PAGE_AMOUNT_BELOW_PROCESSOR] =
         {[PT_LANG_EN] = "The amount is below the smallest payment %s can take in this currency.",
          [PT_LANG_RU] = "Сумма меньше самого маленького платежа, который %s принимает в этой "
@@ -469,8 +469,8 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
     [PT_MSG_MAGIC_ASK_NEW] = {[PT_LANG_EN] = "Ask for a new one", [PT_LANG_RU] = "Запросите новую"},
     [PT_MSG_RAIL_LEGEND] = {[PT_LANG_EN] = "How would you like to give?",
                             [PT_LANG_RU] = "Как вам удобнее поддержать?"},
-    [PT_MSG_RAIL_ONLINE] = {[PT_LANG_EN] = "Card or online payment (%s)",
-                            [PT_LANG_RU] = "Картой или онлайн (%s)"},
+    [PT_MSG_RAIL_ONLINE] =
+        {[PT_LANG_EN] = "Card or online payment (%s)", [PT_LANG_RU] = "Картой или онлайн (%s)"},
     [PT_MSG_RAIL_UNKNOWN] = {[PT_LANG_EN] = "Choose one of the ways to give shown.",
                              [PT_LANG_RU] = "Выберите один из показанных способов."},
     [PT_MSG_PAGE_EMAIL_OPTIONAL] =
@@ -479,8 +479,8 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
          [PT_LANG_RU] = "Ваш адрес электронной почты, если нужны квитанция и ссылка на "
                         "управление поддержкой (можно не указывать)"},
     [PT_MSG_BANK_RAIL] = {[PT_LANG_EN] = "Bank transfer", [PT_LANG_RU] = "Банковский перевод"},
-    [PT_MSG_BANK_HEADING] = {[PT_LANG_EN] = "What to transfer",
-                             [PT_LANG_RU] = "Куда и сколько перевести"},
+    [PT_MSG_BANK_HEADING] =
+        {[PT_LANG_EN] = "What to transfer", [PT_LANG_RU] = "Куда и сколько перевести"},
     [PT_MSG_BANK_ONCE] =
         {[PT_LANG_EN] = "Transfer %s once to the account below, with the reference exactly as "
                         "shown.",
@@ -507,10 +507,11 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
                         "about you. Spaces and capitals do not matter.",
          [PT_LANG_RU] = "По этому коду мы узнаём ваш перевод; о вас он ничего не говорит. "
                         "Пробелы и регистр букв не важны."},
-    [PT_MSG_BANK_QR] =
-        {[PT_LANG_EN] = "Or scan this code with your banking app: it fills in the transfer.",
-         [PT_LANG_RU] = "Или отсканируйте этот код в приложении банка: оно заполнит перевод "
-                        "само."},
+    [PT_MSG_BANK_QR] = {[PT_LANG_EN] =
+                            "Or scan this code with your banking app: it fills in the transfer.",
+                        [PT_LANG_RU] =
+                            "Или отсканируйте этот код в приложении банка: оно заполнит перевод "
+                            "само."},
     [PT_MSG_BANK_STANDING_ORDER] =
         {[PT_LANG_EN] = "In your bank's app or website, look for \u201cstanding order\u201d "
                         "(sometimes \u201crecurring transfer\u201d), enter the account, "
@@ -521,16 +522,16 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
                         "сумму и код выше и выберите повторение. Остановить его можно там же в "
                         "любой момент."},
     [PT_MSG_BANK_PRIVACY] =
-        {[PT_LANG_EN] = "Your bank statement will show a transfer to \u201c%s\u201d. We keep the amount, the "
-                        "date and the reference of each transfer, and nothing of your account.",
-         [PT_LANG_RU] = "В выписке вашего банка будет перевод получателю \u00ab%s\u00bb. Мы храним сумму, "
-                        "дату и код каждого перевода и ничего о вашем счёте."},
-    [PT_MSG_BANK_ARRIVED] =
-        {[PT_LANG_EN] = "Thank you: your transfer has arrived.",
-         [PT_LANG_RU] = "Спасибо: ваш перевод пришёл."},
-    [PT_MSG_PLEDGE_EMAIL_LAPSED_SUBJECT] =
-        {[PT_LANG_EN] = "We have not seen your transfer lately",
-         [PT_LANG_RU] = "Мы давно не получали ваш перевод"},
+        {[PT_LANG_EN] =
+             "Your bank statement will show a transfer to \u201c%s\u201d. We keep the amount, the "
+             "date and the reference of each transfer, and nothing of your account.",
+         [PT_LANG_RU] =
+             "В выписке вашего банка будет перевод получателю \u00ab%s\u00bb. Мы храним сумму, "
+             "дату и код каждого перевода и ничего о вашем счёте."},
+    [PT_MSG_BANK_ARRIVED] = {[PT_LANG_EN] = "Thank you: your transfer has arrived.",
+                             [PT_LANG_RU] = "Спасибо: ваш перевод пришёл."},
+    [PT_MSG_PLEDGE_EMAIL_LAPSED_SUBJECT] = {[PT_LANG_EN] = "We have not seen your transfer lately",
+                                            [PT_LANG_RU] = "Мы давно не получали ваш перевод"},
     [PT_MSG_PLEDGE_EMAIL_LAPSED_LEAD] =
         {[PT_LANG_EN] = "Your regular bank transfer has not arrived for a while. If you stopped "
                         "your standing order, there is nothing to do, and thank you for your "
@@ -541,8 +542,8 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
                         "проверьте его в своём банке: возможно, в нём потерялся код. Больше мы "
                         "об этом не напишем."},
     [PT_MSG_PLEDGE_EMAIL_RAIL] = {[PT_LANG_EN] = "Paid by", [PT_LANG_RU] = "Способ оплаты"},
-    [PT_MSG_CRYPTO_RAIL] = {[PT_LANG_EN] = "Cryptocurrency (BTCPay)",
-                            [PT_LANG_RU] = "Криптовалюта (BTCPay)"},
+    [PT_MSG_CRYPTO_RAIL] =
+        {[PT_LANG_EN] = "Cryptocurrency (BTCPay)", [PT_LANG_RU] = "Криптовалюта (BTCPay)"},
     [PT_MSG_BANK_MANAGE] =
         {[PT_LANG_EN] = "You give by bank transfer: a change of amount or a stop takes effect "
                         "when you change or cancel the standing order at your bank. Tell us here "
@@ -560,10 +561,10 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
          [PT_LANG_RU] = "Спасибо за регулярную поддержку. Криптовалюту нельзя списать "
                         "автоматически: когда будете готовы, откройте ссылку и оплатите этот "
                         "платёж. Если два платежа не оплачены, поддержка закончится сама."},
-    [PT_MSG_CRYPTO_MONTH_PAY] = {[PT_LANG_EN] = "Pay in crypto",
-                                 [PT_LANG_RU] = "Оплатить криптовалютой"},
-    [PT_MSG_CRYPTO_MONTH_TITLE] = {[PT_LANG_EN] = "Your pledge in crypto",
-                                   [PT_LANG_RU] = "Поддержка в криптовалюте"},
+    [PT_MSG_CRYPTO_MONTH_PAY] =
+        {[PT_LANG_EN] = "Pay in crypto", [PT_LANG_RU] = "Оплатить криптовалютой"},
+    [PT_MSG_CRYPTO_MONTH_TITLE] =
+        {[PT_LANG_EN] = "Your pledge in crypto", [PT_LANG_RU] = "Поддержка в криптовалюте"},
     [PT_MSG_CRYPTO_MONTH_EXPIRED] = {[PT_LANG_EN] = "This link has expired or is not complete.",
                                      [PT_LANG_RU] = "Ссылка устарела или неполная."},
     [PT_MSG_CRYPTO_MONTH_ENDED] = {[PT_LANG_EN] = "This pledge has ended: nothing is due.",
@@ -573,6 +574,132 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
                         "few minutes.",
          [PT_LANG_RU] = "Сейчас не удалось открыть страницу оплаты. Попробуйте через несколько "
                         "минут."},
+    [PT_MSG_ERASE_EMAIL_LINK] =
+        {[PT_LANG_EN] = "Erase my data", [PT_LANG_RU] = "Удалить мои данные"},
+    [PT_MSG_PAGE_CARD_ASKS_EMAIL] =
+        {[PT_LANG_EN] = "%s's payment page asks for your email address, for your "
+                        "receipt and the link to manage your pledge.",
+         [PT_LANG_RU] = "Платёжная страница %s попросит ваш адрес электронной почты — "
+                        "для квитанции и ссылки на управление поддержкой."},
+    [PT_MSG_PAGE_NO_EMAIL_RAIL] =
+        {[PT_LANG_EN] = "To give without an email address, choose a bank transfer or "
+                        "crypto where they are offered: you will get a manage code "
+                        "instead.",
+         [PT_LANG_RU] = "Чтобы поддержать без адреса электронной почты, выберите "
+                        "банковский перевод или криптовалюту, если они предложены: "
+                        "вместо ссылки вы получите код управления."},
+    [PT_MSG_CODE_HEADING] =
+        {[PT_LANG_EN] = "Your manage code", [PT_LANG_RU] = "Ваш код управления"},
+    [PT_MSG_CODE_INTRO] = {[PT_LANG_EN] =
+                               "You gave no email address, so this code is how you change or "
+                               "cancel this pledge later, from any device.",
+                           [PT_LANG_RU] =
+                               "Вы не оставили адрес электронной почты, поэтому изменить или "
+                               "отменить эту поддержку позже, с любого устройства, можно "
+                               "только с этим кодом."},
+    [PT_MSG_CODE_ONCE] = {[PT_LANG_EN] =
+                              "It is shown only this once. Write it down or keep it in a "
+                              "password manager.",
+                          [PT_LANG_RU] = "Он показан только один раз. Запишите его или сохраните в "
+                                         "менеджере паролей."},
+    [PT_MSG_CODE_LOST] = {[PT_LANG_EN] =
+                              "If you lose it, nobody can recover it: we keep only a "
+                              "scrambled form of it, and no address to send a new one to. "
+                              "The newsroom can still find your pledge by its payment "
+                              "reference if you contact them.",
+                          [PT_LANG_RU] =
+                              "Если вы его потеряете, восстановить его не сможет никто: мы "
+                              "храним только его зашифрованный отпечаток и не знаем адреса, "
+                              "чтобы прислать новый. Редакция всё же сможет найти вашу "
+                              "поддержку по платёжному коду, если вы к ней обратитесь."},
+    [PT_MSG_CODE_SHOWN_BEFORE] = {[PT_LANG_EN] =
+                                      "The manage code for this pledge was shown once, when this "
+                                      "page was first opened, and cannot be shown again.",
+                                  [PT_LANG_RU] =
+                                      "Код управления этой поддержкой был показан один раз, при "
+                                      "первом открытии этой страницы, и больше показан быть не "
+                                      "может."},
+    [PT_MSG_CODE_TITLE] = {[PT_LANG_EN] = "Manage a pledge with its code",
+                           [PT_LANG_RU] = "Управление поддержкой по коду"},
+    [PT_MSG_CODE_PAGE_INTRO] = {[PT_LANG_EN] =
+                                    "Enter the manage code you were shown after giving. It opens "
+                                    "that pledge's page, on any device.",
+                                [PT_LANG_RU] =
+                                    "Введите код управления, который вам показали после оплаты. "
+                                    "Он откроет страницу этой поддержки на любом устройстве."},
+    [PT_MSG_CODE_LABEL] = {[PT_LANG_EN] = "Manage code", [PT_LANG_RU] = "Код управления"},
+    [PT_MSG_CODE_BUTTON] =
+        {[PT_LANG_EN] = "Open my pledge", [PT_LANG_RU] = "Открыть мою поддержку"},
+    [PT_MSG_CODE_REFUSED] = {[PT_LANG_EN] =
+                                 "That code does not open a pledge. Check it and try again.",
+                             [PT_LANG_RU] =
+                                 "Этот код не открывает ни одну поддержку. Проверьте его и "
+                                 "попробуйте ещё раз."},
+    [PT_MSG_CODE_LINK] = {[PT_LANG_EN] = "Gave without an email address? Use your manage code.",
+                          [PT_LANG_RU] =
+                              "Поддерживали без адреса электронной почты? Воспользуйтесь "
+                              "кодом управления."},
+    [PT_MSG_CODE_MANAGE_ABOUT] = {[PT_LANG_EN] =
+                                      "A manage code opens this page from any device, without "
+                                      "email. A new code replaces the old one, which stops working "
+                                      "at once.",
+                                  [PT_LANG_RU] =
+                                      "Код управления открывает эту страницу с любого устройства "
+                                      "без электронной почты. Новый код заменяет старый, и тот "
+                                      "сразу перестаёт действовать."},
+    [PT_MSG_CODE_MANAGE_NEW] =
+        {[PT_LANG_EN] = "Get a manage code", [PT_LANG_RU] = "Получить код управления"},
+    [PT_MSG_CODE_MANAGE_ROTATE] =
+        {[PT_LANG_EN] = "Replace my manage code", [PT_LANG_RU] = "Заменить код управления"},
+    [PT_MSG_CODE_NEW_SHOWN] = {[PT_LANG_EN] =
+                                   "Your new manage code, shown only this once (any old one no "
+                                   "longer works):",
+                               [PT_LANG_RU] =
+                                   "Ваш новый код управления, он показан только один раз "
+                                   "(прежний больше не действует):"},
+    [PT_MSG_ERASE_TITLE] = {[PT_LANG_EN] = "Erase my data", [PT_LANG_RU] = "Удалить мои данные"},
+    [PT_MSG_ERASE_INTRO] = {[PT_LANG_EN] =
+                                "This erases your email address from this pledge and from "
+                                "every other pledge given with it, the payment service's "
+                                "customer record (where the service deletes it on request), "
+                                "and any reminders you asked for. The amounts and dates stay "
+                                "in the newsroom's books, with nothing that names you.",
+                            [PT_LANG_RU] =
+                                "Будут удалены ваш адрес электронной почты — из этой "
+                                "поддержки и из всех других, оформленных с ним, — запись о "
+                                "вас у платёжного сервиса (если сервис удаляет её по запросу) "
+                                "и все напоминания, о которых вы просили. Суммы и даты "
+                                "останутся в учёте редакции, но без того, что указывает на "
+                                "вас."},
+    [PT_MSG_ERASE_RUNNING] = {[PT_LANG_EN] =
+                                  "These pledges are still running and will be cancelled first; "
+                                  "no more payments will be taken:",
+                              [PT_LANG_RU] =
+                                  "Эти поддержки ещё действуют и сначала будут отменены; больше "
+                                  "платежей не будет:"},
+    [PT_MSG_ERASE_BUTTON] = {[PT_LANG_EN] = "Erase my data", [PT_LANG_RU] = "Удалить мои данные"},
+    [PT_MSG_ERASE_BUTTON_CANCEL] = {[PT_LANG_EN] = "Cancel my pledges and erase my data",
+                                    [PT_LANG_RU] = "Отменить поддержку и удалить мои данные"},
+    [PT_MSG_ERASE_DONE] =
+        {[PT_LANG_EN] = "Your data is erased", [PT_LANG_RU] = "Ваши данные удалены"},
+    [PT_MSG_ERASE_DONE_BODY] = {[PT_LANG_EN] =
+                                    "Your address, your customer record and your reminders are "
+                                    "gone. Running pledges were cancelled. Links in the emails we "
+                                    "sent you no longer lead to anything of yours.",
+                                [PT_LANG_RU] =
+                                    "Ваш адрес, запись о вас у платёжного сервиса и напоминания "
+                                    "удалены. Действовавшие поддержки отменены. Ссылки в наших "
+                                    "письмах больше не ведут ни к чему вашему."},
+    [PT_MSG_ERASE_NOTHING] = {[PT_LANG_EN] = "There is nothing left to erase: this pledge holds no "
+                                             "address.",
+                              [PT_LANG_RU] = "Удалять нечего: у этой поддержки нет адреса."},
+    [PT_MSG_ERASE_INVALID] = {[PT_LANG_EN] = "This link is not valid or has expired.",
+                              [PT_LANG_RU] = "Эта ссылка недействительна или устарела."},
+    [PT_MSG_ERASE_FAILED] = {[PT_LANG_EN] =
+                                 "The erasure could not be done just now, so nothing was "
+                                 "erased. Please try again in a few minutes.",
+                             [PT_LANG_RU] = "Сейчас удалить данные не удалось, ничего не удалено. "
+                                            "Попробуйте через несколько минут."},
 };
 
 /* pt_reminders_month_name counts from January: the runs must stay whole. */

@@ -11,6 +11,7 @@
 #include "patron/i18n.h"
 #include "patron/log.h"
 #include "patron/money.h"
+#include "patron/payment_routes.h"
 #include "patron/pledges.h"
 #include "patron/processors.h"
 #include "patron/ratelimit.h"
@@ -583,6 +584,61 @@ static void email_needs(const struct pt_app *app, const struct support_form *for
         *required = false;
 }
 
+/* Said before the reader leaves for a processor's page (issue 14): which
+ * page will ask for their address, and that another rail needs none. */
+static void email_notes(const struct pt_app *app, struct pt_buf *out,
+                        const struct support_form *form)
+{
+    const struct pt_pay *asking = NULL;
+    bool optional = false;
+    for (unsigned f = 0; f < PT_FREQUENCIES; f++) {
+        struct pt_pay *rails[PT_PROCESSORS_MAX];
+        size_t count = form_rails(app, form, (enum pt_frequency)f, rails);
+        for (size_t i = 0; i < count; i++) {
+            if (rails[i]->ops->asks_email && asking == NULL)
+                asking = rails[i];
+            if (rails[i]->ops->email_optional)
+                optional = true;
+        }
+    }
+    if (asking == NULL)
+        return;
+    struct pt_buf text;
+    pt_buf_init(&text);
+    pt_buf_printf(&text, pt_i18n_text(PT_MSG_PAGE_CARD_ASKS_EMAIL, form->lang),
+                  asking->ops->label);
+    pt_buf_puts(out, "<p class=\"patron-note patron-email-asked\">");
+    pt_buf_html(out, text.data, text.length);
+    if (optional) {
+        pt_buf_puts(out, " ");
+        pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_NO_EMAIL_RAIL, form->lang));
+    }
+    pt_buf_puts(out, "</p>");
+    pt_buf_dispose(&text);
+}
+
+/* Where a donor who gave without an address manages their pledge, on the
+ * support page of a currency that a rail takes without one. */
+static void code_link(const struct pt_app *app, struct pt_buf *out,
+                      const struct support_form *form)
+{
+    bool optional = false;
+    for (unsigned f = 0; f < PT_FREQUENCIES && !optional; f++) {
+        struct pt_pay *rails[PT_PROCESSORS_MAX];
+        size_t count = form_rails(app, form, (enum pt_frequency)f, rails);
+        for (size_t i = 0; i < count; i++)
+            optional = optional || rails[i]->ops->email_optional;
+    }
+    if (!optional)
+        return;
+    pt_buf_puts(out, "<p class=\"patron-code-link\"><a href=\"/manage/code");
+    if (form->lang != PT_LANG_EN)
+        pt_buf_printf(out, "?lang=%s", pt_i18n_code(form->lang));
+    pt_buf_puts(out, "\">");
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_CODE_LINK, form->lang));
+    pt_buf_puts(out, "</a></p>");
+}
+
 /* The rails and ways to pay, one set per frequency like the amounts (the page's
  * style shows the chosen frequency's), and the address when the
  * processor's page asks none. */
@@ -594,6 +650,7 @@ static void payer_fields(const struct pt_app *app, struct pt_buf *out,
         return;
     enum pt_lang lang = form->lang;
     rail_fields(app, out, form);
+    email_notes(app, out, form);
     bool method_invalid = form->error_field && strcmp(form->error_field, "method") == 0;
     for (unsigned f = 0; f < PT_FREQUENCIES; f++) {
         struct pt_pay_method methods[PT_PAY_METHODS_MAX];
@@ -779,7 +836,9 @@ static void render_support(const struct pt_app *app, struct pt_buf *out,
     pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_CONTINUE, lang));
     pt_buf_puts(out, "</button>");
     trust_line(app, out, form);
-    pt_buf_puts(out, "</form><script src=\"/support.js\"></script>");
+    pt_buf_puts(out, "</form>");
+    code_link(app, out, form);
+    pt_buf_puts(out, "<script src=\"/support.js\"></script>");
     pt_render_page_end(out);
 }
 
@@ -925,6 +984,16 @@ static void start_pledge(struct pt_app *app, struct pt_request *request,
     }
     pt_response_text(request, response, 303, "text/plain", "", 0);
     pt_response_header(response, "Location", pt_arena_strndup(request->arena, url, strlen(url)));
+    /* A pledge without an address gets its manage code on the thank-you
+     * page, in this browser only (issue 14). */
+    struct pt_pay *rail = form_processor(app, form);
+    if ((form->email == NULL || form->email[0] == '\0') && rail != NULL &&
+        rail->ops->email_optional) {
+        char cookie[256];
+        pt_payment_routes_code_cookie(app, pledge_id, false, cookie, sizeof(cookie));
+        pt_response_header(response, "Set-Cookie",
+                           pt_arena_strndup(request->arena, cookie, strlen(cookie)));
+    }
 }
 
 void pt_pages_support(struct pt_app *app, struct pt_request *request,

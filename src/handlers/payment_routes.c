@@ -206,6 +206,10 @@ static void check_done(struct pt_thanks_checks *checks, const char *pledge_id)
     pthread_mutex_unlock(&checks->lock);
 }
 
+static void thanks_code(struct pt_app *app, struct pt_request *request,
+                        struct pt_response *response, const struct pt_pledge_record *pledge,
+                        const struct pt_pay *pay, enum pt_lang lang, struct pt_buf *body);
+
 void pt_payment_routes_thanks(struct pt_app *app, struct pt_request *request,
                               struct pt_response *response)
 {
@@ -276,6 +280,7 @@ void pt_payment_routes_thanks(struct pt_app *app, struct pt_request *request,
             &body, "<p>%s</p>",
             pt_i18n_text(confirmed ? PT_MSG_THANKS_CONFIRMED : PT_MSG_THANKS_WAITING, lang));
     }
+    thanks_code(app, request, response, &pledge, pay, lang, &body);
     pt_buf_puts(&body, "<p>");
     /* Back to the article, telling the widget there (whose storage this
      * page cannot reach from another origin) that the reader now supports. */
@@ -383,9 +388,14 @@ static void action_button(struct pt_buf *out, const char *token, const char *act
     pt_buf_puts(out, "</button></form>");
 }
 
-static void render_manage(struct pt_buf *out, const struct pt_pay *pay,
+static void render_code_section(struct pt_buf *out, struct pt_app *app,
+                                const struct pt_pledge_record *pledge, const char *token,
+                                const char *new_code);
+
+/* new_code: a manage code just made, to show once; else NULL. */
+static void render_manage(struct pt_buf *out, struct pt_app *app, const struct pt_pay *pay,
                           const struct pt_pledge_record *pledge, const char *token,
-                          const char *notice, const char *error)
+                          const char *new_code, const char *notice, const char *error)
 {
     enum pt_lang lang = pt_i18n_lang(pledge->language);
     pt_render_page_start(out, pledge->language, pt_i18n_text(PT_MSG_MANAGE_TITLE, lang));
@@ -450,6 +460,7 @@ static void render_manage(struct pt_buf *out, const struct pt_pay *pay,
             action_button(out, token, "card", pt_i18n_text(PT_MSG_MANAGE_UPDATE_CARD, lang));
         action_button(out, token, "cancel_confirm", pt_i18n_text(PT_MSG_MANAGE_CANCEL, lang));
     }
+    render_code_section(out, app, pledge, token, new_code);
     pt_render_page_end(out);
 }
 
@@ -512,7 +523,7 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
     pt_response_header(response, "Content-Security-Policy", app->form_policy);
     const char *action = request->method == PT_METHOD_POST ? pt_http_form(request, "action") : NULL;
     if (action == NULL) {
-        render_manage(&body, pay, &pledge, token, NULL, NULL);
+        render_manage(&body, app, pay, &pledge, token, NULL, NULL, NULL);
         pt_response_text(request, response, 200, "text/html; charset=utf-8", body.data,
                          body.length);
         pt_response_header(response, "Cache-Control", "no-store");
@@ -525,7 +536,18 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
     int status_code = 200;
     const char *notice = NULL;
     char error[300] = "";
-    if (strcmp(action, "cancel_confirm") == 0 && live) {
+    if (strcmp(action, "code") == 0) {
+        /* Any pledge may have a code (issue 14); a new one replaces the old. */
+        char shown[PT_MANAGE_CODE_SHOWN];
+        if (pt_pledges_code_issue(app->ledger, pledge.id, true, pt_app_now(app), shown) == PT_OK) {
+            render_manage(&body, app, pay, &pledge, token, shown, NULL, NULL);
+        } else {
+            status_code = 503;
+            render_manage(&body, app, pay, &pledge, token, NULL,
+                          pt_i18n_text(PT_MSG_MANAGE_FAILED, lang), NULL);
+        }
+        sodium_memzero(shown, sizeof(shown));
+    } else if (strcmp(action, "cancel_confirm") == 0 && live) {
         render_cancel_confirmation(&body, &pledge, token);
     } else if (!live || pay == NULL ||
                (pledge.subscription_id[0] == '\0' && pay->ops->change_amount != NULL) ||
@@ -534,8 +556,8 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
                 strcmp(action, "resume") != 0 && strcmp(action, "cancel") != 0 &&
                 strcmp(action, "card") != 0)) {
         status_code = 409;
-        render_manage(&body, pay, &pledge, token, pt_i18n_text(PT_MSG_MANAGE_UNAVAILABLE, lang),
-                      NULL);
+        render_manage(&body, app, pay, &pledge, token, NULL,
+                      pt_i18n_text(PT_MSG_MANAGE_UNAVAILABLE, lang), NULL);
     } else if (strcmp(action, "card") == 0) {
         char url[PT_PAY_URL_MAX], back[400];
         snprintf(back, sizeof(back), "%s/manage?t=%s", app->config->public_url, token);
@@ -556,8 +578,8 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
             return;
         }
         status_code = 503;
-        render_manage(&body, pay, &pledge, token, pt_i18n_text(PT_MSG_MANAGE_PROCESSOR_DOWN, lang),
-                      NULL);
+        render_manage(&body, app, pay, &pledge, token, NULL,
+                      pt_i18n_text(PT_MSG_MANAGE_PROCESSOR_DOWN, lang), NULL);
     } else {
         int64_t amount = 0;
         const char *amount_error = NULL;
@@ -573,15 +595,15 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
         }
         if (amount_error != NULL) {
             status_code = 422;
-            render_manage(&body, pay, &pledge, token, NULL, amount_error);
+            render_manage(&body, app, pay, &pledge, token, NULL, NULL, amount_error);
         } else if (act(app, &pledge, action, amount, &notice, error, sizeof(error)) != PT_OK) {
             pt_log(PT_LOG_ERROR, "a manage action failed: %s", error);
             status_code = 503;
-            render_manage(&body, pay, &pledge, token, pt_i18n_text(PT_MSG_MANAGE_FAILED, lang),
-                          NULL);
+            render_manage(&body, app, pay, &pledge, token, NULL,
+                          pt_i18n_text(PT_MSG_MANAGE_FAILED, lang), NULL);
         } else {
             pt_store_pledge_get(app->store, pledge.id, &pledge);
-            render_manage(&body, pay, &pledge, token, notice, NULL);
+            render_manage(&body, app, pay, &pledge, token, NULL, notice, NULL);
         }
     }
     pt_response_text(request, response, status_code, "text/html; charset=utf-8", body.data,
@@ -626,6 +648,8 @@ static void answer(struct pt_request *request, struct pt_response *response, int
     page(request, response, status, body);
 }
 
+static void code_page_link(struct pt_buf *out, enum pt_lang lang);
+
 void pt_payment_routes_lost(struct pt_app *app, struct pt_request *request,
                             struct pt_response *response)
 {
@@ -644,6 +668,7 @@ void pt_payment_routes_lost(struct pt_app *app, struct pt_request *request,
         pt_buf_puts(&body, "<button type=\"submit\">");
         pt_buf_html_str(&body, pt_i18n_text(PT_MSG_LOST_BUTTON, lang));
         pt_buf_puts(&body, "</button></form>");
+        code_page_link(&body, lang);
         page(request, response, 200, &body);
         return;
     }
@@ -790,4 +815,320 @@ void pt_payment_routes_magic(struct pt_app *app, struct pt_request *request,
     pt_response_header(response, "Location",
                        pt_arena_strndup(request->arena, location.data, location.length));
     pt_buf_dispose(&location);
+}
+
+/* ----------------------------------------------------------- manage codes */
+
+/* Where the support page's cookie for a pledge's code is kept: one per
+ * pledge, so that two gifts in a row each get theirs. */
+static void code_cookie_name(const char *pledge_id, char name[PT_CODE_COOKIE_NAME_MAX])
+{
+    snprintf(name, PT_CODE_COOKIE_NAME_MAX, "patron_code_%.8s", pledge_id);
+}
+
+bool pt_payment_routes_cookie(const char *header, const char *name, char *value, size_t value_size)
+{
+    if (value_size > 0)
+        value[0] = '\0';
+    if (header == NULL || value_size == 0)
+        return false;
+    size_t name_length = strlen(name);
+    const char *p = header;
+    /* Each pair moves p on by at least one byte: bounded by the header. */
+    while (*p != '\0') {
+        while (*p == ' ' || *p == '\t' || *p == ';')
+            p++;
+        size_t length = strcspn(p, ";");
+        size_t trimmed = length;
+        while (trimmed > 0 && (p[trimmed - 1] == ' ' || p[trimmed - 1] == '\t'))
+            trimmed--;
+        if (trimmed > name_length && memcmp(p, name, name_length) == 0 && p[name_length] == '=') {
+            size_t size = trimmed - name_length - 1;
+            if (size >= value_size)
+                return false;
+            memcpy(value, p + name_length + 1, size);
+            value[size] = '\0';
+            return true;
+        }
+        p += length;
+    }
+    return false;
+}
+
+void pt_payment_routes_code_cookie(const struct pt_app *app, const char *pledge_id, bool clear,
+                                   char *out, size_t out_size)
+{
+    char name[PT_CODE_COOKIE_NAME_MAX], token[PT_MANAGE_TOKEN_MAX] = "";
+    code_cookie_name(pledge_id, name);
+    if (!clear)
+        pt_pledges_thanks_token(&app->crypto, pledge_id, pt_app_now(app) + PT_THANKS_CODE_SECONDS,
+                                token);
+    /* Lax: the processor sends the reader back with a top-level GET from
+     * its own site. Only the thank-you page reads it. */
+    bool secure = strncmp(app->config->public_url, "https:", 6) == 0;
+    snprintf(out, out_size, "%s=%s; Path=/thanks; Max-Age=%d; HttpOnly; SameSite=Lax%s", name,
+             token, clear ? 0 : PT_THANKS_CODE_SECONDS, secure ? "; Secure" : "");
+}
+
+/* The code as the donor sees it, and what losing it means. */
+static void show_code(struct pt_buf *out, const char *code, enum pt_msg lead, enum pt_lang lang)
+{
+    say(out, "p", lead, lang);
+    pt_buf_puts(out, "<p><code class=\"patron-manage-code\">");
+    pt_buf_html_str(out, code);
+    pt_buf_puts(out, "</code></p>");
+    say(out, "p", PT_MSG_CODE_ONCE, lang);
+    say(out, "p", PT_MSG_CODE_LOST, lang);
+}
+
+static void code_page_link(struct pt_buf *out, enum pt_lang lang)
+{
+    pt_buf_puts(out, "<p><a class=\"patron-code-link\" href=\"/manage/code");
+    if (lang != PT_LANG_EN)
+        pt_buf_printf(out, "?lang=%s", pt_i18n_code(lang));
+    pt_buf_puts(out, "\">");
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_CODE_LINK, lang));
+    pt_buf_puts(out, "</a></p>");
+}
+
+/* A pledge given without an address gets its manage code here, once, and
+ * only in the browser that made the pledge (the support page's cookie, so
+ * that nobody else who learns the address of this page can take it). A
+ * reload, or another browser, is told that it was shown. */
+static void thanks_code(struct pt_app *app, struct pt_request *request,
+                        struct pt_response *response, const struct pt_pledge_record *pledge,
+                        const struct pt_pay *pay, enum pt_lang lang, struct pt_buf *body)
+{
+    if (pay == NULL || !pay->ops->email_optional || pledge->email_sealed_length > 0)
+        return;
+    char name[PT_CODE_COOKIE_NAME_MAX], token[PT_MANAGE_TOKEN_MAX], id[33];
+    code_cookie_name(pledge->id, name);
+    int64_t now = pt_app_now(app);
+    bool ours =
+        pt_payment_routes_cookie(pt_http_header(request, "Cookie"), name, token, sizeof(token)) &&
+        pt_pledges_check_thanks_token(&app->crypto, token, now, id) == PT_OK &&
+        strcmp(id, pledge->id) == 0;
+    char shown[PT_MANAGE_CODE_SHOWN];
+    enum pt_status status =
+        ours ? pt_pledges_code_issue(app->ledger, pledge->id, false, now, shown) : PT_ERR_CONFLICT;
+    if (ours) {
+        char cookie[256];
+        pt_payment_routes_code_cookie(app, pledge->id, true, cookie, sizeof(cookie));
+        pt_response_header(response, "Set-Cookie",
+                           pt_arena_strndup(request->arena, cookie, strlen(cookie)));
+    }
+    if (status == PT_OK) {
+        pt_buf_puts(body, "<section class=\"patron-code\">");
+        say(body, "h2", PT_MSG_CODE_HEADING, lang);
+        show_code(body, shown, PT_MSG_CODE_INTRO, lang);
+        code_page_link(body, lang);
+        pt_buf_puts(body, "</section>");
+    } else if (pt_store_manage_code_exists(app->store, pledge->id) == PT_OK) {
+        pt_buf_puts(body, "<section class=\"patron-code\" data-shown=\"once\">");
+        say(body, "h2", PT_MSG_CODE_HEADING, lang);
+        say(body, "p", PT_MSG_CODE_SHOWN_BEFORE, lang);
+        say(body, "p", PT_MSG_CODE_LOST, lang);
+        code_page_link(body, lang);
+        pt_buf_puts(body, "</section>");
+    }
+    sodium_memzero(shown, sizeof(shown));
+}
+
+/* On the manage page: a code for any pledge, or a new one for the old. */
+static void render_code_section(struct pt_buf *out, struct pt_app *app,
+                                const struct pt_pledge_record *pledge, const char *token,
+                                const char *new_code)
+{
+    enum pt_lang lang = pt_i18n_lang(pledge->language);
+    pt_buf_puts(out, "<section class=\"patron-code\">");
+    say(out, "h2", PT_MSG_CODE_HEADING, lang);
+    if (new_code != NULL)
+        show_code(out, new_code, PT_MSG_CODE_NEW_SHOWN, lang);
+    say(out, "p", PT_MSG_CODE_MANAGE_ABOUT, lang);
+    bool has_code = pt_store_manage_code_exists(app->store, pledge->id) == PT_OK;
+    action_button(
+        out, token, "code",
+        pt_i18n_text(has_code ? PT_MSG_CODE_MANAGE_ROTATE : PT_MSG_CODE_MANAGE_NEW, lang));
+    code_page_link(out, lang);
+    pt_buf_puts(out, "</section>");
+    /* The donor's way to be forgotten, where there is something to forget. */
+    if (pledge->email_sealed_length > 0 || pledge->customer_id[0] != '\0') {
+        char erase[PT_MANAGE_TOKEN_MAX];
+        pt_pledges_erase_token(&app->crypto, pledge->id,
+                               pt_app_now(app) + (int64_t)app->config->manage_link_days * 86400,
+                               erase);
+        pt_buf_printf(out, "<p><a class=\"patron-erase\" href=\"/erase?t=%s\">", erase);
+        pt_buf_html_str(out, pt_i18n_text(PT_MSG_ERASE_EMAIL_LINK, lang));
+        pt_buf_puts(out, "</a></p>");
+    }
+}
+
+/* The code form, with a refusal above it or none. */
+static void code_form(struct pt_buf *body, enum pt_lang lang, bool refused)
+{
+    say(body, "h1", PT_MSG_CODE_TITLE, lang);
+    if (refused) {
+        pt_buf_puts(body, "<p class=\"patron-error\" role=\"alert\">");
+        pt_buf_html_str(body, pt_i18n_text(PT_MSG_CODE_REFUSED, lang));
+        pt_buf_puts(body, "</p>");
+    }
+    say(body, "p", PT_MSG_CODE_PAGE_INTRO, lang);
+    /* POST only: the code never goes into an address, a log or a history. */
+    pt_buf_puts(body, "<form method=\"post\" action=\"/manage/code\">");
+    hidden_lang(body, lang);
+    pt_buf_puts(body, "<label for=\"code\">");
+    pt_buf_html_str(body, pt_i18n_text(PT_MSG_CODE_LABEL, lang));
+    pt_buf_puts(body, "</label><input id=\"code\" name=\"code\" required autocomplete=\"off\" "
+                      "autocapitalize=\"characters\" spellcheck=\"false\" maxlength=\"64\">"
+                      "<button type=\"submit\">");
+    pt_buf_html_str(body, pt_i18n_text(PT_MSG_CODE_BUTTON, lang));
+    pt_buf_puts(body, "</button></form>");
+    say(body, "p", PT_MSG_CODE_LOST, lang);
+    pt_buf_puts(body, "<p><a href=\"/manage/lost");
+    if (lang != PT_LANG_EN)
+        pt_buf_printf(body, "?lang=%s", pt_i18n_code(lang));
+    pt_buf_puts(body, "\">");
+    pt_buf_html_str(body, pt_i18n_text(PT_MSG_LOST_HEADING, lang));
+    pt_buf_puts(body, "</a></p>");
+}
+
+void pt_payment_routes_code(struct pt_app *app, struct pt_request *request,
+                            struct pt_response *response)
+{
+    if (request->form_invalid) {
+        refuse(request, response, 400, PT_LANG_EN, PT_MSG_PAGE_FORM_UNREADABLE);
+        return;
+    }
+    enum pt_lang lang = opened_in(request);
+    struct pt_buf body;
+    pt_buf_init(&body);
+    if (request->method != PT_METHOD_POST) {
+        pt_render_page_start(&body, pt_i18n_code(lang), pt_i18n_text(PT_MSG_CODE_TITLE, lang));
+        code_form(&body, lang, false);
+        page(request, response, 200, &body);
+        return;
+    }
+    /* Guesses count against the client like every other (20 an hour by
+     * default), and 120 bits leave nothing to guess in that time. */
+    char client[128];
+    pt_app_client(app, request, client, sizeof(client));
+    int64_t now = pt_app_now(app);
+    if (!pt_ratelimit_allow(app->pledge_attempts, client, now * 1000)) {
+        pt_render_page_start(&body, pt_i18n_code(lang), pt_i18n_text(PT_MSG_CODE_TITLE, lang));
+        answer(request, response, 429, &body, lang, PT_MSG_LOST_TOO_MANY,
+               PT_MSG_LOST_TOO_MANY_BODY);
+        return;
+    }
+    char pledge_id[33];
+    struct pt_pledge_record pledge;
+    enum pt_status status =
+        pt_pledges_code_open(app->ledger, pt_http_form(request, "code"), pledge_id);
+    if (status == PT_OK)
+        status = pt_store_pledge_get(app->store, pledge_id, &pledge);
+    if (status == PT_ERR_NOT_FOUND) {
+        /* Malformed, wrong or unknown: one answer, the same bytes. */
+        pt_render_page_start(&body, pt_i18n_code(lang), pt_i18n_text(PT_MSG_CODE_TITLE, lang));
+        code_form(&body, lang, true);
+        page(request, response, 403, &body);
+        return;
+    }
+    if (status != PT_OK) {
+        pt_render_page_start(&body, pt_i18n_code(lang), pt_i18n_text(PT_MSG_CODE_TITLE, lang));
+        answer(request, response, 503, &body, lang, PT_MSG_LOST_LATER, PT_MSG_LOST_LATER_BODY);
+        return;
+    }
+    /* The manage page itself, in this answer: its forms carry a manage
+     * token made now (the capability an emailed link gives, for an hour),
+     * so the code is in no address, and no redirect puts a token in one. */
+    char token[PT_MANAGE_TOKEN_MAX];
+    pt_pledges_manage_token(&app->crypto, pledge.id, now + PT_CODE_SESSION_SECONDS, token);
+    pt_response_header(response, "Content-Security-Policy", app->form_policy);
+    render_manage(&body, app, pt_pledges_processor(app->ledger, &pledge), &pledge, token, NULL,
+                  NULL, NULL);
+    pt_response_text(request, response, 200, "text/html; charset=utf-8", body.data, body.length);
+    pt_response_header(response, "Cache-Control", "no-store");
+    pt_buf_dispose(&body);
+}
+
+/* ---------------------------------------------------------------- erasure */
+
+static bool running(const char *status)
+{
+    return strcmp(status, "active") == 0 || strcmp(status, "past_due") == 0 ||
+           strcmp(status, "paused") == 0;
+}
+
+void pt_payment_routes_erase(struct pt_app *app, struct pt_request *request,
+                             struct pt_response *response)
+{
+    if (request->form_invalid) {
+        refuse(request, response, 400, PT_LANG_EN, PT_MSG_PAGE_FORM_UNREADABLE);
+        return;
+    }
+    const char *token = field(request, "t");
+    char pledge_id[33];
+    struct pt_pledge_record pledge;
+    int64_t now = pt_app_now(app);
+    if (pt_pledges_check_erase_token(&app->crypto, token, now, pledge_id) != PT_OK ||
+        pt_store_pledge_get(app->store, pledge_id, &pledge) != PT_OK) {
+        refuse(request, response, 403, PT_LANG_EN, PT_MSG_ERASE_INVALID);
+        return;
+    }
+    enum pt_lang lang = pt_i18n_lang(pledge.language);
+    struct pt_buf body;
+    pt_buf_init(&body);
+    pt_render_page_start(&body, pledge.language, pt_i18n_text(PT_MSG_ERASE_TITLE, lang));
+    bool nothing = pledge.email_sealed_length == 0 && pledge.customer_id[0] == '\0';
+    if (nothing) {
+        answer(request, response, 200, &body, lang, PT_MSG_ERASE_TITLE, PT_MSG_ERASE_NOTHING);
+        return;
+    }
+    if (request->method != PT_METHOD_POST) {
+        /* Opening the link changes nothing: mail scanners open every link. */
+        say(&body, "h1", PT_MSG_ERASE_TITLE, lang);
+        say(&body, "p", PT_MSG_ERASE_INTRO, lang);
+        char ids[100][33];
+        size_t count = pledges_of_address(app, pledge.id, ids, 100), live = 0;
+        for (size_t i = 0; i < count; i++) {
+            struct pt_pledge_record each;
+            if (pt_store_pledge_get(app->store, ids[i], &each) != PT_OK || !running(each.status))
+                continue;
+            if (live++ == 0) {
+                say(&body, "p", PT_MSG_ERASE_RUNNING, lang);
+                pt_buf_puts(&body, "<ul class=\"patron-running\">");
+            }
+            pt_buf_printf(&body, "<li data-pledge=\"%s\">", each.id);
+            describe(&body, &each);
+            pt_buf_puts(&body, "</li>");
+        }
+        if (live > 0)
+            pt_buf_puts(&body, "</ul>");
+        pt_buf_puts(&body, "<form method=\"post\" action=\"/erase\">");
+        hidden_token(&body, token);
+        pt_buf_puts(&body, "<button type=\"submit\">");
+        pt_buf_html_str(
+            &body, pt_i18n_text(live > 0 ? PT_MSG_ERASE_BUTTON_CANCEL : PT_MSG_ERASE_BUTTON, lang));
+        pt_buf_puts(&body, "</button></form>");
+        page(request, response, 200, &body);
+        return;
+    }
+    size_t erased = 0;
+    char error[300] = "";
+    enum pt_status status =
+        pt_pledges_erase_donor(app->ledger, &pledge, now, &erased, error, sizeof(error));
+    if (status == PT_ERR_NOT_FOUND) {
+        answer(request, response, 200, &body, lang, PT_MSG_ERASE_TITLE, PT_MSG_ERASE_NOTHING);
+        return;
+    }
+    if (status != PT_OK) {
+        pt_log(PT_LOG_ERROR, "a donor's erasure failed: %s", error);
+        answer(request, response, 503, &body, lang, PT_MSG_ERASE_TITLE, PT_MSG_ERASE_FAILED);
+        return;
+    }
+    /* That an erasure happened, never whose. */
+    char detail[96];
+    snprintf(detail, sizeof(detail), "by the donor, with an emailed link: %zu pledge(s)", erased);
+    if (pt_store_audit_add(app->store, now, 0, "donor_erased", detail) != PT_OK)
+        pt_log(PT_LOG_ERROR, "a donor's erasure could not be written to the audit log");
+    answer(request, response, 200, &body, lang, PT_MSG_ERASE_DONE, PT_MSG_ERASE_DONE_BODY);
 }

@@ -602,7 +602,16 @@ static void render_pledge_email(const struct pt_ledger *ledger,
                   frequency);
     if (rail != NULL)
         pt_buf_printf(text, "%s: %s\n", pt_i18n_text(PT_MSG_PLEDGE_EMAIL_RAIL, lang), rail);
-    pt_buf_printf(text, "\n%s: %s\n\n%s\n", manage, link->data, ledger->newsroom_name);
+    /* Every donor email carries the way to be forgotten (issue 14). */
+    char erase_token[PT_MANAGE_TOKEN_MAX];
+    pt_pledges_erase_token(ledger->crypto, pledge->id,
+                           now + (int64_t)ledger->manage_link_days * 86400, erase_token);
+    struct pt_buf erase;
+    pt_buf_init(&erase);
+    pt_buf_printf(&erase, "%s/erase?t=%s", ledger->public_url, erase_token);
+    const char *erase_label = pt_i18n_text(PT_MSG_ERASE_EMAIL_LINK, lang);
+    pt_buf_printf(text, "\n%s: %s\n\n%s: %s\n\n%s\n", manage, link->data, erase_label, erase.data,
+                  ledger->newsroom_name);
     pt_buf_printf(html, "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\"><title>",
                   pt_i18n_code(lang));
     pt_buf_html(html, subject->data, subject->length);
@@ -624,9 +633,14 @@ static void render_pledge_email(const struct pt_ledger *ledger,
     pt_buf_html_str(html, strcmp(item->kind, "magic") == 0
                               ? pt_i18n_text(PT_MSG_PLEDGE_EMAIL_OPEN_MANAGE, lang)
                               : manage);
+    pt_buf_puts(html, "</a></p><p style=\"font-size:smaller\"><a href=\"");
+    pt_buf_html(html, erase.data, erase.length);
+    pt_buf_puts(html, "\">");
+    pt_buf_html_str(html, erase_label);
     pt_buf_puts(html, "</a></p><p style=\"color:#555\">");
     pt_buf_html_str(html, ledger->newsroom_name);
     pt_buf_puts(html, "</p></body></html>\n");
+    pt_buf_dispose(&erase);
     pt_buf_dispose(&amount);
     json_decref(data);
 }
@@ -730,8 +744,10 @@ enum pt_status pt_pledges_send_outbox(struct pt_ledger *ledger, int64_t now, int
 {
     *sent = 0;
     answer_lost_requests(ledger, now);
-    if (ledger->mail->url[0] == '\0')
+    if (ledger->mail->url[0] == '\0') {
+        pt_pledges_erase_due(ledger, now);
         return PT_OK;
+    }
     struct pt_outbox_item items[32];
     size_t count = 0;
     enum pt_status status = pt_store_outbox_pending(ledger->store, items, 32, &count);
@@ -805,6 +821,10 @@ enum pt_status pt_pledges_send_outbox(struct pt_ledger *ledger, int64_t now, int
         if (stopping)
             break;
     }
+    /* What was just sent may have been the last email an address was kept
+     * for (a one-off gift's receipt, a cancellation). */
+    if (!stopping)
+        pt_pledges_erase_due(ledger, now);
     return PT_OK;
 }
 
@@ -944,4 +964,225 @@ enum pt_status pt_pledges_cancel(struct pt_ledger *ledger, const struct pt_pledg
     if (status == PT_OK && result.status_changed)
         pt_outbox_wake(ledger->outbox);
     return status;
+}
+
+/* ------------------------------------------------------------ manage codes */
+
+/* Crockford's base32: no I, L, O or U, which readers confuse. */
+static const char code_alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+bool pt_pledges_code_read(const char *typed, char code[PT_MANAGE_CODE_CHARS + 1])
+{
+    size_t length = 0;
+    code[0] = '\0';
+    if (typed == NULL)
+        return false;
+    /* Bounded: a code with generous spacing is well under this. */
+    for (size_t i = 0; typed[i] != '\0'; i++) {
+        if (i >= 256)
+            return false;
+        char c = typed[i];
+        if (c == ' ' || c == '-' || c == '\t' || c == '\r' || c == '\n')
+            continue;
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        if (c == 'O')
+            c = '0';
+        else if (c == 'I' || c == 'L')
+            c = '1';
+        if (c == '\0' || strchr(code_alphabet, c) == NULL || length >= PT_MANAGE_CODE_CHARS)
+            return false;
+        code[length++] = c;
+    }
+    code[length] = '\0';
+    return length == PT_MANAGE_CODE_CHARS;
+}
+
+/* The stored form: the keyed hash of the code's 24 characters. */
+static void code_hash(const struct pt_crypto *crypto, const char *code,
+                      unsigned char hash[PT_CRYPTO_HASH_BYTES])
+{
+    pt_crypto_keyed_hash(crypto, "manage-code", code, hash);
+}
+
+enum pt_status pt_pledges_code_issue(struct pt_ledger *ledger, const char *pledge_id, bool replace,
+                                     int64_t now, char shown[PT_MANAGE_CODE_SHOWN])
+{
+    char code[PT_MANAGE_CODE_CHARS + 1];
+    for (size_t i = 0; i < PT_MANAGE_CODE_CHARS; i++)
+        code[i] = code_alphabet[randombytes_uniform(32)];
+    code[PT_MANAGE_CODE_CHARS] = '\0';
+    unsigned char hash[PT_CRYPTO_HASH_BYTES];
+    code_hash(ledger->crypto, code, hash);
+    enum pt_status status = pt_store_manage_code_set(ledger->store, pledge_id, hash, replace, now);
+    size_t at = 0;
+    for (size_t i = 0; i < PT_MANAGE_CODE_CHARS; i++) {
+        if (i > 0 && i % 4 == 0)
+            shown[at++] = '-';
+        shown[at++] = code[i];
+    }
+    shown[at] = '\0';
+    sodium_memzero(code, sizeof(code));
+    if (status != PT_OK)
+        sodium_memzero(shown, PT_MANAGE_CODE_SHOWN);
+    return status;
+}
+
+enum pt_status pt_pledges_code_open(struct pt_ledger *ledger, const char *typed, char pledge_id[33])
+{
+    char code[PT_MANAGE_CODE_CHARS + 1];
+    bool readable = pt_pledges_code_read(typed, code);
+    /* A code that cannot be one is looked up all the same (as zeros, which
+     * no code's hash is), so that it costs what a wrong one costs. */
+    if (!readable)
+        memset(code, '0', PT_MANAGE_CODE_CHARS), code[PT_MANAGE_CODE_CHARS] = '\0';
+    unsigned char hash[PT_CRYPTO_HASH_BYTES];
+    code_hash(ledger->crypto, code, hash);
+    sodium_memzero(code, sizeof(code));
+    enum pt_status status = pt_store_manage_code_find(ledger->store, hash, pledge_id);
+    if (status == PT_OK && !readable)
+        status = PT_ERR_NOT_FOUND;
+    if (status != PT_OK)
+        pledge_id[0] = '\0';
+    return status;
+}
+
+void pt_pledges_thanks_token(const struct pt_crypto *crypto, const char *pledge_id,
+                             int64_t expires_at, char token[PT_MANAGE_TOKEN_MAX])
+{
+    pt_crypto_link_token(crypto, "thanks-code", pledge_id, 32, expires_at, token);
+}
+
+enum pt_status pt_pledges_check_thanks_token(const struct pt_crypto *crypto, const char *token,
+                                             int64_t now, char pledge_id[33])
+{
+    return pt_crypto_check_link_token(crypto, "thanks-code", token, 32, now, pledge_id);
+}
+
+/* ---------------------------------------------------------------- erasure */
+
+void pt_pledges_erase_token(const struct pt_crypto *crypto, const char *pledge_id,
+                            int64_t expires_at, char token[PT_MANAGE_TOKEN_MAX])
+{
+    pt_crypto_link_token(crypto, "erase", pledge_id, 32, expires_at, token);
+}
+
+enum pt_status pt_pledges_check_erase_token(const struct pt_crypto *crypto, const char *token,
+                                            int64_t now, char pledge_id[33])
+{
+    return pt_crypto_check_link_token(crypto, "erase", token, 32, now, pledge_id);
+}
+
+static bool is_running(const char *status)
+{
+    return strcmp(status, "active") == 0 || strcmp(status, "past_due") == 0 ||
+           strcmp(status, "paused") == 0;
+}
+
+/* Asks the pledge's processor to delete its customer, where it does that on
+ * request; PT_OK when there is nothing to ask. */
+static enum pt_status delete_customer(struct pt_ledger *ledger,
+                                      const struct pt_pledge_record *pledge, char *error,
+                                      size_t error_size)
+{
+    if (pledge->customer_id[0] == '\0')
+        return PT_OK;
+    struct pt_pay *pay = pt_pledges_processor(ledger, pledge);
+    if (pay == NULL || pay->ops->delete_customer == NULL)
+        return PT_OK;
+    enum pt_status status = pay->ops->delete_customer(pay, pledge->customer_id, error, error_size);
+    /* Gone already is what was asked for. */
+    return status == PT_ERR_NOT_FOUND ? PT_OK : status;
+}
+
+enum pt_status pt_pledges_erase_donor(struct pt_ledger *ledger,
+                                      const struct pt_pledge_record *pledge, int64_t now,
+                                      size_t *pledges, char *error, size_t error_size)
+{
+    *pledges = 0;
+    unsigned char hash[PT_CRYPTO_HASH_BYTES];
+    bool hashed = false;
+    char *address = NULL;
+    if (pledge->email_sealed_length > 0 &&
+        pt_crypto_open(ledger->crypto, pledge->email_sealed, pledge->email_sealed_length,
+                       &address) == PT_OK) {
+        pt_crypto_lookup_hash(ledger->crypto, address, hash);
+        sodium_memzero(address, strlen(address));
+        free(address);
+        hashed = true;
+    }
+    char ids[100][33];
+    size_t count = 0;
+    enum pt_status status =
+        hashed ? pt_store_pledges_by_email(ledger->store, hash, ids, 100, &count) : PT_OK;
+    if (status != PT_OK)
+        snprintf(error, error_size, "the address's pledges could not be read");
+    else if (count == 0)
+        snprintf(ids[count++], 33, "%s", pledge->id);
+    /* Stop the charges first: an erased donor could not be told of one.
+     * Then the processors' customer records, asked before patron forgets
+     * their ids, so that a refusal leaves everything to try again. */
+    for (size_t i = 0; status == PT_OK && i < count; i++) {
+        struct pt_pledge_record each;
+        if (pt_store_pledge_get(ledger->store, ids[i], &each) != PT_OK || !is_running(each.status))
+            continue;
+        status = pt_pledges_cancel(ledger, &each, "cancelled: the donor asked to be erased", now,
+                                   error, error_size);
+    }
+    for (size_t i = 0; status == PT_OK && i < count; i++) {
+        struct pt_pledge_record each;
+        if (pt_store_pledge_get(ledger->store, ids[i], &each) == PT_OK)
+            status = delete_customer(ledger, &each, error, error_size);
+    }
+    if (status != PT_OK) {
+        sodium_memzero(hash, sizeof(hash));
+        return status;
+    }
+    if (hashed) {
+        status = pt_store_donor_erase(ledger->store, hash, now, pledges);
+    } else {
+        status = pt_store_pledge_erase(ledger->store, pledge->id, now,
+                                       "address erased on the donor's request");
+        if (status == PT_OK)
+            *pledges = 1;
+    }
+    sodium_memzero(hash, sizeof(hash));
+    if (status != PT_OK && status != PT_ERR_NOT_FOUND)
+        snprintf(error, error_size, "the erasure could not be stored");
+    return status;
+}
+
+void pt_pledges_erase_due(struct pt_ledger *ledger, int64_t now)
+{
+    if (!ledger->erase_one_off && !ledger->erase_cancelled)
+        return;
+    int64_t cancelled_before =
+        ledger->erase_cancelled ? now - (int64_t)ledger->keep_cancelled_days * 86400 : -1;
+    char ids[32][33];
+    size_t count = 0;
+    if (pt_store_pledges_to_erase(ledger->store, ledger->erase_one_off, cancelled_before, ids, 32,
+                                  &count) != PT_OK) {
+        pt_log(PT_LOG_ERROR, "the addresses due to be erased could not be read");
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        struct pt_pledge_record pledge;
+        char error[300] = "";
+        if (pt_store_pledge_get(ledger->store, ids[i], &pledge) != PT_OK)
+            continue;
+        if (delete_customer(ledger, &pledge, error, sizeof(error)) != PT_OK) {
+            pt_log(PT_LOG_WARNING,
+                   "an address due to be erased waits: its processor did not delete the "
+                   "customer (%s)",
+                   error);
+            continue;
+        }
+        bool one_off = strcmp(pledge.status, "cancelled") != 0;
+        enum pt_status status =
+            pt_store_pledge_erase(ledger->store, pledge.id, now,
+                                  one_off ? "address erased: the gift's receipt was sent"
+                                          : "address erased: the pledge was cancelled");
+        if (status != PT_OK && status != PT_ERR_NOT_FOUND)
+            pt_log(PT_LOG_ERROR, "an address due to be erased could not be; it is tried again");
+    }
 }

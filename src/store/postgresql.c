@@ -2014,6 +2014,187 @@ static enum pt_status pg_donor_erase(struct pt_store *base, const unsigned char 
     return run_op(base, OP_ONCE, false, erase_body, &args);
 }
 
+/* ------------------------------------------------ erasure by default, codes */
+
+struct pledge_erase_args {
+    const char *pledge_id;
+    int64_t now;
+    const char *note;
+    bool one_off;
+    int64_t cancelled_before;
+    char (*ids)[33];
+    size_t capacity;
+    size_t *count;
+    const unsigned char *hash;
+    bool replace;
+    char *found;
+};
+
+/* As sqlite.c's erase_pledge: the pledge's row is locked first, so two
+ * nodes erasing it at once do it once. */
+static enum pt_status pledge_erase_body(struct pg_connection *c, void *p)
+{
+    struct pledge_erase_args *args = p;
+    if (begin(c) != PT_OK)
+        return PT_ERR_IO;
+    PGresult *result = query(c,
+                             "SELECT email_hash FROM pledges WHERE id = $1 AND erased_at IS NULL "
+                             "AND (email_sealed IS NOT NULL OR email_hash IS NOT NULL OR "
+                             "customer_id <> '') FOR UPDATE",
+                             "s", args->pledge_id);
+    if (result == NULL)
+        return PT_ERR_IO;
+    if (PQntuples(result) == 0) {
+        PQclear(result);
+        return PT_ERR_NOT_FOUND;
+    }
+    size_t length = 0;
+    unsigned char *hash = bytes_at(result, 0, 0, &length);
+    unsigned char copy[32];
+    bool hashed = hash != NULL && length == 32;
+    if (hashed)
+        memcpy(copy, hash, 32);
+    if (hash != NULL)
+        PQfreemem(hash);
+    PQclear(result);
+    const size_t hash_size = 32;
+    if (command(c,
+                "INSERT INTO pledge_history (pledge_id, at, status, amount_minor, note) "
+                "SELECT id, $1, status, amount_minor, $2 FROM pledges WHERE id = $3",
+                "dss", args->now, args->note, args->pledge_id) != 1 ||
+        command(c, "DELETE FROM magic_links WHERE used_at IS NULL AND pledge_id = $1", "s",
+                args->pledge_id) < 0 ||
+        command(c, "DELETE FROM outbox WHERE sent_at IS NULL AND pledge_id = $1", "s",
+                args->pledge_id) < 0 ||
+        command(c, "UPDATE bank_entries SET text = '' WHERE pledge_id = $1", "s",
+                args->pledge_id) < 0 ||
+        command(c,
+                "UPDATE pledges SET email_sealed = NULL, email_hash = NULL, customer_id = '', "
+                "updated_at = $1, erased_at = $1 WHERE id = $2",
+                "ds", args->now, args->pledge_id) != 1)
+        return PT_ERR_IO;
+    if (hashed &&
+        (command(c,
+                 "INSERT INTO reminder_counts (month, kind, count) "
+                 "SELECT month, 'cancelled', count(*) FROM reminders WHERE email_hash = $1 "
+                 "AND NOT EXISTS (SELECT 1 FROM pledges WHERE email_hash = $1) GROUP BY month "
+                 "ON CONFLICT (month, kind) DO UPDATE SET "
+                 "count = reminder_counts.count + excluded.count",
+                 "b", copy, hash_size) < 0 ||
+         command(c,
+                 "DELETE FROM reminders WHERE email_hash = $1 AND NOT EXISTS "
+                 "(SELECT 1 FROM pledges WHERE email_hash = $1)",
+                 "b", copy, hash_size) < 0 ||
+         command(c,
+                 "DELETE FROM lost_link_requests WHERE email_hash = $1 AND NOT EXISTS "
+                 "(SELECT 1 FROM pledges WHERE email_hash = $1)",
+                 "b", copy, hash_size) < 0))
+        return PT_ERR_IO;
+    return commit(c);
+}
+
+static enum pt_status pg_pledge_erase(struct pt_store *base, const char *pledge_id, int64_t now,
+                                      const char *note)
+{
+    struct pledge_erase_args args = {.pledge_id = pledge_id, .now = now, .note = note};
+    return run_op(base, OP_ONCE, false, pledge_erase_body, &args);
+}
+
+static enum pt_status to_erase_body(struct pg_connection *c, void *p)
+{
+    struct pledge_erase_args *args = p;
+    *args->count = 0;
+    PGresult *result = query(
+        c,
+        "SELECT p.id FROM pledges p WHERE p.erased_at IS NULL AND "
+        "(p.email_sealed IS NOT NULL OR p.email_hash IS NOT NULL OR p.customer_id <> '') AND "
+        "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.pledge_id = p.id AND o.sent_at IS NULL "
+        "AND o.attempts < 20) AND "
+        "(($1::bigint = 1 AND p.frequency = 'one_off' AND p.status = 'completed' AND EXISTS "
+        "(SELECT 1 FROM outbox r WHERE r.pledge_id = p.id AND r.kind = 'receipt' AND "
+        "r.sent_at IS NOT NULL)) OR "
+        "($2::bigint >= 0 AND p.status = 'cancelled' AND (SELECT max(h.at) FROM pledge_history "
+        "h WHERE h.pledge_id = p.id AND h.status = 'cancelled') <= $2::bigint)) "
+        "ORDER BY p.id LIMIT $3",
+        "ddd", (int64_t)args->one_off, args->cancelled_before, (int64_t)args->capacity);
+    if (result == NULL)
+        return PT_ERR_IO;
+    for (int row = 0; row < PQntuples(result) && *args->count < args->capacity; row++)
+        snprintf(args->ids[(*args->count)++], 33, "%s", text_at(result, row, 0));
+    PQclear(result);
+    return PT_OK;
+}
+
+static enum pt_status pg_pledges_to_erase(struct pt_store *base, bool one_off,
+                                          int64_t cancelled_before, char (*ids)[33],
+                                          size_t capacity, size_t *count)
+{
+    struct pledge_erase_args args = {.one_off = one_off,
+                                     .cancelled_before = cancelled_before,
+                                     .ids = ids,
+                                     .capacity = capacity,
+                                     .count = count};
+    return run_op(base, OP_AGAIN, false, to_erase_body, &args);
+}
+
+static enum pt_status code_set_body(struct pg_connection *c, void *p)
+{
+    struct pledge_erase_args *args = p;
+    int64_t changed =
+        args->replace
+            ? command(c,
+                      "INSERT INTO manage_codes (pledge_id, code_hash, created_at) "
+                      "SELECT id, $1, $2 FROM pledges WHERE id = $3 ON CONFLICT (pledge_id) DO "
+                      "UPDATE SET code_hash = excluded.code_hash, created_at = excluded.created_at",
+                      "bds", args->hash, (size_t)32, args->now, args->pledge_id)
+            : command(c,
+                      "INSERT INTO manage_codes (pledge_id, code_hash, created_at) "
+                      "SELECT id, $1, $2 FROM pledges WHERE id = $3 ON CONFLICT (pledge_id) "
+                      "DO NOTHING",
+                      "bds", args->hash, (size_t)32, args->now, args->pledge_id);
+    if (changed < 0)
+        return PT_ERR_IO;
+    if (changed == 0)
+        return args->replace ? PT_ERR_NOT_FOUND : PT_ERR_CONFLICT;
+    return PT_OK;
+}
+
+static enum pt_status pg_manage_code_set(struct pt_store *base, const char *pledge_id,
+                                         const unsigned char code_hash[32], bool replace,
+                                         int64_t now)
+{
+    struct pledge_erase_args args = {
+        .pledge_id = pledge_id, .hash = code_hash, .replace = replace, .now = now};
+    return run_op(base, OP_ONCE, true, code_set_body, &args);
+}
+
+static enum pt_status code_find_body(struct pg_connection *c, void *p)
+{
+    struct pledge_erase_args *args = p;
+    PGresult *result =
+        args->hash != NULL
+            ? query(c, "SELECT pledge_id FROM manage_codes WHERE code_hash = $1", "b", args->hash,
+                    (size_t)32)
+            : query(c, "SELECT pledge_id FROM manage_codes WHERE pledge_id = $1", "s",
+                    args->pledge_id);
+    if (result == NULL)
+        return PT_ERR_IO;
+    enum pt_status status = PT_ERR_NOT_FOUND;
+    if (PQntuples(result) > 0) {
+        snprintf(args->found, 33, "%s", text_at(result, 0, 0));
+        status = PT_OK;
+    }
+    PQclear(result);
+    return status;
+}
+
+static enum pt_status pg_manage_code_find(struct pt_store *base, const unsigned char *code_hash,
+                                          const char *pledge_id, char found[33])
+{
+    struct pledge_erase_args args = {.hash = code_hash, .pledge_id = pledge_id, .found = found};
+    return run_op(base, OP_AGAIN, false, code_find_body, &args);
+}
+
 /* -------------------------------------------------------------------- keys */
 
 struct key_args {
@@ -2827,6 +3008,10 @@ static const struct pt_store_ops postgresql_ops = {
     .payment_get = pg_payment_get,
     .disputes_each = pg_disputes_each,
     .donor_erase = pg_donor_erase,
+    .pledge_erase = pg_pledge_erase,
+    .pledges_to_erase = pg_pledges_to_erase,
+    .manage_code_set = pg_manage_code_set,
+    .manage_code_find = pg_manage_code_find,
     .key_check_get = pg_key_check_get,
     .key_check_set = pg_key_check_set,
     .sealed_sample = pg_sealed_sample,

@@ -1824,6 +1824,181 @@ static enum pt_status sqlite_donor_erase(struct pt_store *base, const unsigned c
     return status;
 }
 
+/* ------------------------------------------------ erasure by default, codes */
+
+/* One pledge's address, as erase_donor does for a whole address: the
+ * address's reminders and lost-link requests go only when no other pledge
+ * still holds it (a donor's monthly pledge keeps them). Lock held. */
+static enum pt_status erase_pledge(struct sqlite_store *store, const char *pledge_id, int64_t now,
+                                   const char *note)
+{
+    enum pt_status status = exec(store, "BEGIN IMMEDIATE");
+    if (status)
+        return status;
+    unsigned char hash[32];
+    bool hashed = false;
+    sqlite3_stmt *statement = prepare_with(
+        store,
+        "SELECT email_hash FROM pledges WHERE id = ? AND erased_at IS NULL AND "
+        "(email_sealed IS NOT NULL OR email_hash IS NOT NULL OR customer_id <> '')",
+        "s", pledge_id);
+    int step = statement != NULL ? sqlite3_step(statement) : SQLITE_ERROR;
+    if (step == SQLITE_ROW && sqlite3_column_bytes(statement, 0) == 32) {
+        memcpy(hash, sqlite3_column_blob(statement, 0), 32);
+        hashed = true;
+    }
+    sqlite3_finalize(statement);
+    if (step != SQLITE_ROW) {
+        status = step == SQLITE_DONE ? PT_ERR_NOT_FOUND : fail(store, "erasing a pledge");
+        goto rollback;
+    }
+    if (run(store,
+            "INSERT INTO pledge_history (pledge_id, at, status, amount_minor, note) "
+            "SELECT id, ?, status, amount_minor, ? FROM pledges WHERE id = ?",
+            "dss", now, note, pledge_id) != 1 ||
+        run(store, "DELETE FROM magic_links WHERE used_at IS NULL AND pledge_id = ?", "s",
+            pledge_id) < 0 ||
+        run(store, "DELETE FROM outbox WHERE sent_at IS NULL AND pledge_id = ?", "s",
+            pledge_id) < 0 ||
+        run(store, "UPDATE bank_entries SET text = '' WHERE pledge_id = ?", "s", pledge_id) < 0 ||
+        run(store,
+            "UPDATE pledges SET email_sealed = NULL, email_hash = NULL, customer_id = '', "
+            "updated_at = ?, erased_at = ? WHERE id = ?",
+            "dds", now, now, pledge_id) != 1) {
+        status = PT_ERR_IO;
+        goto rollback;
+    }
+    const size_t hash_size = 32;
+    if (hashed &&
+        (run(store,
+             "INSERT INTO reminder_counts (month, kind, count) "
+             "SELECT month, 'cancelled', count(*) FROM reminders WHERE email_hash = ?1 "
+             "AND NOT EXISTS (SELECT 1 FROM pledges WHERE email_hash = ?1) GROUP BY month "
+             "ON CONFLICT (month, kind) DO UPDATE SET count = count + excluded.count",
+             "b", hash, hash_size) < 0 ||
+         run(store,
+             "DELETE FROM reminders WHERE email_hash = ?1 AND NOT EXISTS "
+             "(SELECT 1 FROM pledges WHERE email_hash = ?1)",
+             "b", hash, hash_size) < 0 ||
+         run(store,
+             "DELETE FROM lost_link_requests WHERE email_hash = ?1 AND NOT EXISTS "
+             "(SELECT 1 FROM pledges WHERE email_hash = ?1)",
+             "b", hash, hash_size) < 0)) {
+        status = PT_ERR_IO;
+        goto rollback;
+    }
+    status = exec(store, "COMMIT");
+    if (status)
+        goto rollback;
+    forget_erased(store);
+    return PT_OK;
+rollback:
+    exec(store, "ROLLBACK");
+    return status;
+}
+
+static enum pt_status sqlite_pledge_erase(struct pt_store *base, const char *pledge_id,
+                                          int64_t now, const char *note)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    enum pt_status status = erase_pledge(store, pledge_id, now, note);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_pledges_to_erase(struct pt_store *base, bool one_off,
+                                              int64_t cancelled_before, char (*ids)[33],
+                                              size_t capacity, size_t *count)
+{
+    struct sqlite_store *store = from(base);
+    enum pt_status status = PT_OK;
+    *count = 0;
+    pthread_mutex_lock(&store->lock);
+    sqlite3_stmt *statement = prepare_with(
+        store,
+        "SELECT p.id FROM pledges p WHERE p.erased_at IS NULL AND "
+        "(p.email_sealed IS NOT NULL OR p.email_hash IS NOT NULL OR p.customer_id <> '') AND "
+        "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.pledge_id = p.id AND o.sent_at IS NULL "
+        "AND o.attempts < 20) AND "
+        "((?1 = 1 AND p.frequency = 'one_off' AND p.status = 'completed' AND EXISTS "
+        "(SELECT 1 FROM outbox r WHERE r.pledge_id = p.id AND r.kind = 'receipt' AND "
+        "r.sent_at IS NOT NULL)) OR "
+        "(?2 >= 0 AND p.status = 'cancelled' AND (SELECT max(h.at) FROM pledge_history h "
+        "WHERE h.pledge_id = p.id AND h.status = 'cancelled') <= ?2)) "
+        "ORDER BY p.id LIMIT ?3",
+        "ddd", (int64_t)one_off, cancelled_before, (int64_t)capacity);
+    if (statement == NULL) {
+        status = PT_ERR_IO;
+        goto out;
+    }
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW && *count < capacity)
+        snprintf(ids[(*count)++], 33, "%s", sqlite3_column_text(statement, 0));
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        status = fail(store, "finding addresses to erase");
+    sqlite3_finalize(statement);
+out:
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static enum pt_status sqlite_manage_code_set(struct pt_store *base, const char *pledge_id,
+                                             const unsigned char code_hash[32], bool replace,
+                                             int64_t now)
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    const size_t hash_size = 32;
+    int changed =
+        replace ? run(store,
+                      "INSERT INTO manage_codes (pledge_id, code_hash, created_at) "
+                      "SELECT id, ?, ? FROM pledges WHERE id = ? ON CONFLICT (pledge_id) DO "
+                      "UPDATE SET code_hash = excluded.code_hash, created_at = excluded.created_at",
+                      "bds", code_hash, hash_size, now, pledge_id)
+                : run(store,
+                      "INSERT INTO manage_codes (pledge_id, code_hash, created_at) "
+                      "SELECT id, ?, ? FROM pledges WHERE id = ? ON CONFLICT (pledge_id) "
+                      "DO NOTHING",
+                      "bds", code_hash, hash_size, now, pledge_id);
+    pthread_mutex_unlock(&store->lock);
+    if (changed < 0)
+        return PT_ERR_IO;
+    if (changed == 0)
+        return replace ? PT_ERR_NOT_FOUND : PT_ERR_CONFLICT;
+    return PT_OK;
+}
+
+static enum pt_status sqlite_manage_code_find(struct pt_store *base,
+                                              const unsigned char code_hash[32],
+                                              const char *pledge_id, char found[33])
+{
+    struct sqlite_store *store = from(base);
+    pthread_mutex_lock(&store->lock);
+    const size_t hash_size = 32;
+    sqlite3_stmt *statement =
+        code_hash != NULL
+            ? prepare_with(store, "SELECT pledge_id FROM manage_codes WHERE code_hash = ?", "b",
+                           code_hash, hash_size)
+            : prepare_with(store, "SELECT pledge_id FROM manage_codes WHERE pledge_id = ?", "s",
+                           pledge_id);
+    enum pt_status status = PT_ERR_IO;
+    if (statement != NULL) {
+        int step = sqlite3_step(statement);
+        if (step == SQLITE_ROW) {
+            snprintf(found, 33, "%s", sqlite3_column_text(statement, 0));
+            status = PT_OK;
+        } else if (step == SQLITE_DONE) {
+            status = PT_ERR_NOT_FOUND;
+        } else {
+            status = fail(store, "reading a manage code");
+        }
+    }
+    sqlite3_finalize(statement);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
 static enum pt_status sqlite_key_check_get(struct pt_store *base, unsigned char value[32])
 {
     struct sqlite_store *store = from(base);
@@ -2302,6 +2477,10 @@ static const struct pt_store_ops sqlite_ops = {
     .payment_get = sqlite_payment_get,
     .disputes_each = sqlite_disputes_each,
     .donor_erase = sqlite_donor_erase,
+    .pledge_erase = sqlite_pledge_erase,
+    .pledges_to_erase = sqlite_pledges_to_erase,
+    .manage_code_set = sqlite_manage_code_set,
+    .manage_code_find = sqlite_manage_code_find,
     .key_check_get = sqlite_key_check_get,
     .key_check_set = sqlite_key_check_set,
     .sealed_sample = sqlite_sealed_sample,

@@ -292,6 +292,38 @@ enum pt_status pt_store_donor_erase(struct pt_store *store, const unsigned char 
     return store->ops->donor_erase(store, email_hash, now, pledges);
 }
 
+enum pt_status pt_store_pledge_erase(struct pt_store *store, const char *pledge_id, int64_t now,
+                                     const char *note)
+{
+    return store->ops->pledge_erase(store, pledge_id, now, note);
+}
+
+enum pt_status pt_store_pledges_to_erase(struct pt_store *store, bool one_off,
+                                         int64_t cancelled_before, char (*ids)[33],
+                                         size_t capacity, size_t *count)
+{
+    return store->ops->pledges_to_erase(store, one_off, cancelled_before, ids, capacity, count);
+}
+
+enum pt_status pt_store_manage_code_set(struct pt_store *store, const char *pledge_id,
+                                        const unsigned char code_hash[32], bool replace,
+                                        int64_t now)
+{
+    return store->ops->manage_code_set(store, pledge_id, code_hash, replace, now);
+}
+
+enum pt_status pt_store_manage_code_find(struct pt_store *store, const unsigned char code_hash[32],
+                                         char pledge_id[33])
+{
+    return store->ops->manage_code_find(store, code_hash, NULL, pledge_id);
+}
+
+enum pt_status pt_store_manage_code_exists(struct pt_store *store, const char *pledge_id)
+{
+    char found[33];
+    return store->ops->manage_code_find(store, NULL, pledge_id, found);
+}
+
 enum pt_status pt_store_key_check_get(struct pt_store *store, unsigned char value[32])
 {
     return store->ops->key_check_get(store, value);

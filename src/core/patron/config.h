@@ -86,6 +86,8 @@ struct pt_config {
     char *currencies;            /* offered on the support page: "USD, EUR, GBP, CHF, JPY" */
     int manage_link_days;
     int pledge_attempts_per_hour;
+    bool erase_one_off_after_receipt; /* a one-off donor's address goes after the receipt */
+    int keep_cancelled_days;          /* a cancelled pledge's address is kept this long; -1: kept */
     int event_batches_per_minute;     /* /v1/events batches per client address */
     int events_per_variant_per_batch; /* of one kind for one variant, counted from one batch */
     bool log_requests;

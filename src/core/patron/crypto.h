@@ -72,4 +72,10 @@ void pt_crypto_link_token(const struct pt_crypto *crypto, const char *label, con
 enum pt_status pt_crypto_check_link_token(const struct pt_crypto *crypto, const char *label,
                                           const char *token, size_t id_room, int64_t now, char *id);
 
+/* HMAC-SHA256 with the signing key over label (with its NUL) and text: how
+ * a secret the reader holds (a manage code) is stored, so that the database
+ * alone cannot give it back or check a guess. */
+void pt_crypto_keyed_hash(const struct pt_crypto *crypto, const char *label, const char *text,
+                          unsigned char hash[PT_CRYPTO_HASH_BYTES]);
+
 #endif

@@ -5,6 +5,9 @@
 #ifndef PATRON_PAYMENT_ROUTES_H
 #define PATRON_PAYMENT_ROUTES_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "patron/app.h"
 
 /* GET /thanks?pledge=ID&session=CHECKOUT */
@@ -22,6 +25,29 @@ void pt_payment_routes_lost(struct pt_app *app, struct pt_request *request,
 /* GET and POST /manage/magic?token=...: a single-use sign-in link */
 void pt_payment_routes_magic(struct pt_app *app, struct pt_request *request,
                              struct pt_response *response);
+
+/* GET and POST /manage/code: a pledge's page opened with its manage code
+ * (issue 14), typed into a form and POSTed, never in an address. */
+void pt_payment_routes_code(struct pt_app *app, struct pt_request *request,
+                            struct pt_response *response);
+/* GET and POST /erase?t=...: the donor's own erasure, from any email. GET
+ * shows what will happen; only the POST acts. */
+void pt_payment_routes_erase(struct pt_app *app, struct pt_request *request,
+                             struct pt_response *response);
+
+/* How long the manage page opened with a code works without the code. */
+#define PT_CODE_SESSION_SECONDS 3600
+
+/* The Set-Cookie value that lets the thank-you page show the pledge's code
+ * in the browser that made it (the support page sets it for a pledge made
+ * without an address; the thank-you page clears it). */
+#define PT_CODE_COOKIE_NAME_MAX 32
+void pt_payment_routes_code_cookie(const struct pt_app *app, const char *pledge_id, bool clear,
+                                   char *out, size_t out_size);
+/* A cookie's value from a Cookie header, copied into value; false when it is
+ * not there or does not fit. A parser of outside input:
+ * tests/fuzz/fuzz_manage_code.c. */
+bool pt_payment_routes_cookie(const char *header, const char *name, char *value, size_t value_size);
 
 /* How often, at most, the thank-you page asks the processor about one
  * pledge that is still pending; every other hit is served from the ledger. */

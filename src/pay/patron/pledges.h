@@ -35,6 +35,11 @@ struct pt_ledger {
     const char *newsroom_name;           /* the checkout's description, emails' signature */
     int manage_link_days;                /* how long an emailed manage link works */
     struct pt_outbox *outbox;            /* woken when a change queued an email; may be NULL */
+    /* Erasure by default (issue 14), done by pt_pledges_send_outbox's round;
+     * all off when left 0, as in tools that fill in only what they need. */
+    bool erase_one_off;       /* a one-off gift's address goes once its receipt is sent */
+    bool erase_cancelled;     /* a cancelled pledge's address goes once its emails are sent */
+    int keep_cancelled_days;  /* ... and this many days have passed since it was cancelled */
 };
 
 /* What the support page asks for. Strings are borrowed. */
@@ -143,5 +148,65 @@ enum pt_status pt_pledges_set_paused(struct pt_ledger *ledger,
  * retried call cannot act twice. On failure error says why. */
 enum pt_status pt_pledges_cancel(struct pt_ledger *ledger, const struct pt_pledge_record *pledge,
                                  const char *note, int64_t now, char *error, size_t error_size);
+
+/* ------------------------------------------------------------ manage codes
+ * A pledge given without an address (issue 14) is managed with a code
+ * shown once: 24 characters of Crockford's base32 (120 random bits), shown
+ * in groups of four. Only its keyed hash is stored (pt_crypto_keyed_hash). */
+#define PT_MANAGE_CODE_CHARS 24
+#define PT_MANAGE_CODE_SHOWN 30 /* six groups of four, hyphens, NUL */
+
+/* The code as typed, read leniently (any case, spaces and hyphens, O for 0,
+ * I and L for 1) into its 24 characters; false when it cannot be a code.
+ * A parser of outside input: tests/fuzz/fuzz_manage_code.c. */
+bool pt_pledges_code_read(const char *typed, char code[PT_MANAGE_CODE_CHARS + 1]);
+
+/* Makes a new code for the pledge and stores its hash; shown is the code
+ * for the donor, once. With replace the pledge's code is replaced (the old
+ * one is refused from now on); without, PT_ERR_CONFLICT when it has one. */
+enum pt_status pt_pledges_code_issue(struct pt_ledger *ledger, const char *pledge_id,
+                                     bool replace, int64_t now,
+                                     char shown[PT_MANAGE_CODE_SHOWN]);
+
+/* The pledge a typed code opens. Every refusal is PT_ERR_NOT_FOUND, after
+ * the same work, whether the code was malformed, wrong or unknown; the store's
+ * status when it could not be read. */
+enum pt_status pt_pledges_code_open(struct pt_ledger *ledger, const char *typed,
+                                    char pledge_id[33]);
+
+/* The thank-you page shows a pledge's code only in the browser that made
+ * the pledge: the support page gives it this signed token (a cookie), for
+ * PT_THANKS_CODE_SECONDS. */
+#define PT_THANKS_CODE_SECONDS 86400
+void pt_pledges_thanks_token(const struct pt_crypto *crypto, const char *pledge_id,
+                             int64_t expires_at, char token[PT_MANAGE_TOKEN_MAX]);
+enum pt_status pt_pledges_check_thanks_token(const struct pt_crypto *crypto, const char *token,
+                                             int64_t now, char pledge_id[33]);
+
+/* ---------------------------------------------------------------- erasure */
+
+/* The signed "erase my data" link in every donor email (/erase?t=...),
+ * like a manage link but for erasure only. */
+void pt_pledges_erase_token(const struct pt_crypto *crypto, const char *pledge_id,
+                            int64_t expires_at, char token[PT_MANAGE_TOKEN_MAX]);
+enum pt_status pt_pledges_check_erase_token(const struct pt_crypto *crypto, const char *token,
+                                            int64_t now, char pledge_id[33]);
+
+/* Erases the donor of a pledge, on their request: every running pledge of
+ * their address is cancelled at its processor and in the ledger, the
+ * processors that delete customers on request are asked to, then the
+ * address, the customer ids, its reminders and waiting requests go
+ * (pt_store_donor_erase). A pledge with no address left has only its own
+ * customer id to lose. *pledges says how many pledges were erased;
+ * PT_ERR_NOT_FOUND when nothing was left to erase. On a processor's
+ * refusal nothing is erased, and error says why. */
+enum pt_status pt_pledges_erase_donor(struct pt_ledger *ledger,
+                                      const struct pt_pledge_record *pledge, int64_t now,
+                                      size_t *pledges, char *error, size_t error_size);
+
+/* Erasure by default: erases the addresses whose time has come (see
+ * struct pt_ledger), at most a few dozen a round; one that fails waits for
+ * the next. Called by pt_pledges_send_outbox. */
+void pt_pledges_erase_due(struct pt_ledger *ledger, int64_t now);
 
 #endif

@@ -387,6 +387,17 @@ struct pt_store_ops {
                                     pt_store_dispute_visitor visit, void *context);
     enum pt_status (*donor_erase)(struct pt_store *store, const unsigned char email_hash[32],
                                   int64_t now, size_t *pledges);
+    enum pt_status (*pledge_erase)(struct pt_store *store, const char *pledge_id, int64_t now,
+                                   const char *note);
+    enum pt_status (*pledges_to_erase)(struct pt_store *store, bool one_off,
+                                       int64_t cancelled_before, char (*ids)[33],
+                                       size_t capacity, size_t *count);
+    enum pt_status (*manage_code_set)(struct pt_store *store, const char *pledge_id,
+                                      const unsigned char code_hash[32], bool replace,
+                                      int64_t now);
+    /* By code_hash, or (code_hash NULL) whether pledge_id has a code. */
+    enum pt_status (*manage_code_find)(struct pt_store *store, const unsigned char *code_hash,
+                                       const char *pledge_id, char found[33]);
     enum pt_status (*key_check_get)(struct pt_store *store, unsigned char value[32]);
     enum pt_status (*key_check_set)(struct pt_store *store, const unsigned char value[32]);
     enum pt_status (*sealed_sample)(struct pt_store *store, unsigned char **sealed,
@@ -665,6 +676,34 @@ enum pt_status pt_store_disputes_each(struct pt_store *store, bool open_only, si
  * PT_ERR_NOT_FOUND when there was neither a pledge nor a reminder. */
 enum pt_status pt_store_donor_erase(struct pt_store *store, const unsigned char email_hash[32],
                                     int64_t now, size_t *pledges);
+/* Erasure by default (issue 14): erases one pledge's address as
+ * pt_store_donor_erase does for a whole address (the sealed address, its
+ * hash, the processor's customer id, unused magic links, unsent emails, the
+ * transfer's words; a history row with note; erased_at, so that no later
+ * event brings them back). The address's reminders and waiting lost-link
+ * requests go too, but only when no other pledge still holds the address.
+ * PT_ERR_NOT_FOUND when the pledge held none of it (or is erased already). */
+enum pt_status pt_store_pledge_erase(struct pt_store *store, const char *pledge_id, int64_t now,
+                                     const char *note);
+/* The pledges whose address is due to be erased, at most capacity: none of
+ * their emails waits in the outbox, and either (one_off) a one-off gift is
+ * completed and its receipt was sent, or (cancelled_before >= 0) a pledge
+ * was cancelled at or before cancelled_before. */
+enum pt_status pt_store_pledges_to_erase(struct pt_store *store, bool one_off,
+                                         int64_t cancelled_before, char (*ids)[33],
+                                         size_t capacity, size_t *count);
+/* Manage codes (issue 14): only a code's keyed hash is stored, one per
+ * pledge. With replace, the pledge's code is replaced (the old one stops
+ * working; PT_ERR_NOT_FOUND when there is no such pledge); without,
+ * PT_ERR_CONFLICT when the pledge has one already (a code is shown once). */
+enum pt_status pt_store_manage_code_set(struct pt_store *store, const char *pledge_id,
+                                        const unsigned char code_hash[32], bool replace,
+                                        int64_t now);
+/* The pledge a code's hash opens; PT_ERR_NOT_FOUND when none. */
+enum pt_status pt_store_manage_code_find(struct pt_store *store, const unsigned char code_hash[32],
+                                         char pledge_id[33]);
+/* PT_OK when the pledge has a code, PT_ERR_NOT_FOUND when not. */
+enum pt_status pt_store_manage_code_exists(struct pt_store *store, const char *pledge_id);
 
 /* ------------------------------------------------------------------- keys */
 

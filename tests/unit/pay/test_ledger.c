@@ -52,6 +52,8 @@ static struct fake_processor {
     int refunds_asked;
     int64_t refund_amount_asked;
     struct pt_pay_refund refund;    /* what a refund call answers */
+    int customers_deleted;          /* erasures asked of it */
+    char deleted_customer[PT_PAY_ID_MAX];
 } fake;
 
 static enum pt_status fake_checkout(struct pt_pay *pay,
@@ -196,6 +198,15 @@ static void fake_free_static(struct pt_pay *pay)
     (void)pay;
 }
 
+static enum pt_status fake_delete_customer(struct pt_pay *pay, const char *customer, char *error,
+                                           size_t error_size)
+{
+    (void)pay, (void)error, (void)error_size;
+    fake.customers_deleted++;
+    snprintf(fake.deleted_customer, sizeof(fake.deleted_customer), "%s", customer);
+    return PT_OK;
+}
+
 static const struct pt_pay_ops fake_ops = {
     .name = "fake",
     .label = "Fake",
@@ -209,6 +220,7 @@ static const struct pt_pay_ops fake_ops = {
     .cancel = fake_cancel,
     .read_charge = fake_read_charge,
     .refund = fake_refund,
+    .delete_customer = fake_delete_customer,
     .free = fake_free_static,
 };
 
@@ -329,6 +341,47 @@ static enum pt_status wrap_payment_get(struct pt_store *store, const char *id,
     return INNER->ops->payment_get(INNER, id, payment);
 }
 
+static enum pt_status wrap_donor_erase(struct pt_store *store, const unsigned char email_hash[32],
+                                       int64_t now, size_t *pledges)
+{
+    (void)store;
+    REFUSE_IF_FAILING;
+    return INNER->ops->donor_erase(INNER, email_hash, now, pledges);
+}
+
+static enum pt_status wrap_pledge_erase(struct pt_store *store, const char *pledge_id,
+                                        int64_t now, const char *note)
+{
+    (void)store;
+    REFUSE_IF_FAILING;
+    return INNER->ops->pledge_erase(INNER, pledge_id, now, note);
+}
+
+static enum pt_status wrap_pledges_to_erase(struct pt_store *store, bool one_off,
+                                            int64_t cancelled_before, char (*ids)[33],
+                                            size_t capacity, size_t *count)
+{
+    (void)store;
+    return INNER->ops->pledges_to_erase(INNER, one_off, cancelled_before, ids, capacity, count);
+}
+
+static enum pt_status wrap_manage_code_set(struct pt_store *store, const char *pledge_id,
+                                           const unsigned char code_hash[32], bool replace,
+                                           int64_t now)
+{
+    (void)store;
+    REFUSE_IF_FAILING;
+    return INNER->ops->manage_code_set(INNER, pledge_id, code_hash, replace, now);
+}
+
+static enum pt_status wrap_manage_code_find(struct pt_store *store,
+                                            const unsigned char *code_hash,
+                                            const char *pledge_id, char found[33])
+{
+    (void)store;
+    return INNER->ops->manage_code_find(INNER, code_hash, pledge_id, found);
+}
+
 static void wrap_close(struct pt_store *store)
 {
     (void)store; /* the scratch store is closed by pt_scratch_close */
@@ -351,6 +404,11 @@ static const struct pt_store_ops wrapper_ops = {
     .lost_request_answer = wrap_lost_request_answer,
     .magic_emails_since = wrap_magic_emails_since,
     .payment_get = wrap_payment_get,
+    .donor_erase = wrap_donor_erase,
+    .pledge_erase = wrap_pledge_erase,
+    .pledges_to_erase = wrap_pledges_to_erase,
+    .manage_code_set = wrap_manage_code_set,
+    .manage_code_find = wrap_manage_code_find,
     .close = wrap_close,
 };
 
@@ -1468,7 +1526,7 @@ Test(ledger, a_delayed_payment_that_failed_is_one_failure_with_one_email)
 {
     char id[33];
     struct pt_pledge_request request = {
-        PT_FREQUENCY_ONE_OFF, 500, "USD", "", "", "en", NULL, NULL, NULL, NULL};
+        PT_FREQUENCY_ONE_OFF, 500, "USD", "", "", "en", NULL, NULL, NULL, NULL, false};
     char url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error,
                                    sizeof(error)),
@@ -1491,4 +1549,268 @@ Test(ledger, a_delayed_payment_that_failed_is_one_failure_with_one_email)
     cr_assert_eq(emails(id, "failed"), 1);
     cr_assert_eq(history(id, "the delayed payment failed"), 1);
     cr_assert_eq(count("SELECT count(*) FROM payments WHERE pledge_id = '%s'", id), 0);
+}
+
+/* ------------------------------------------------------------ manage codes */
+
+Test(ledger, a_manage_code_opens_its_pledge_only_and_is_refused_once_replaced)
+{
+    char id[33], other[33], shown[PT_MANAGE_CODE_SHOWN], found[33];
+    active_pledge(id);
+    struct pt_pledge_request request = {
+        PT_FREQUENCY_ONE_OFF, 500, "USD", "", "", "en", NULL, NULL, NULL, NULL, false};
+    char url[PT_PAY_URL_MAX], error[256];
+    cr_assert_eq(pt_pledges_create(&ledger, &request, NOW, other, url, sizeof(url), error,
+                                   sizeof(error)),
+                 PT_OK, "%s", error);
+    cr_assert_eq(pt_store_manage_code_exists(scratch.store, id), PT_ERR_NOT_FOUND);
+    cr_assert_eq(pt_pledges_code_issue(&ledger, id, false, NOW, shown), PT_OK);
+    cr_assert_eq(strlen(shown), PT_MANAGE_CODE_SHOWN - 1, "%s", shown);
+    char first[PT_MANAGE_CODE_SHOWN];
+    snprintf(first, sizeof(first), "%s", shown);
+    /* A code is shown once: the pledge's first stays, no second is made. */
+    char again[PT_MANAGE_CODE_SHOWN];
+    cr_assert_eq(pt_pledges_code_issue(&ledger, id, false, NOW, again), PT_ERR_CONFLICT);
+    char other_code[PT_MANAGE_CODE_SHOWN];
+    cr_assert_eq(pt_pledges_code_issue(&ledger, other, false, NOW, other_code), PT_OK);
+
+    cr_assert_eq(pt_pledges_code_open(&ledger, first, found), PT_OK);
+    cr_assert_str_eq(found, id);
+    cr_assert_eq(pt_pledges_code_open(&ledger, other_code, found), PT_OK);
+    cr_assert_str_eq(found, other, "each code opens exactly its own pledge");
+    /* Typed loosely: lower case, spaces for hyphens, O for 0, l for 1. */
+    char loose[64];
+    size_t at = 0;
+    for (const char *p = first; *p; p++) {
+        char c = *p == '-' ? ' ' : *p;
+        if (c == '0')
+            c = 'O';
+        else if (c == '1')
+            c = 'l';
+        else if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        loose[at++] = c;
+    }
+    loose[at] = '\0';
+    cr_assert_eq(pt_pledges_code_open(&ledger, loose, found), PT_OK, "%s", loose);
+    cr_assert_str_eq(found, id);
+
+    /* Wrong (one character changed), malformed and empty are one refusal. */
+    char wrong[PT_MANAGE_CODE_SHOWN];
+    snprintf(wrong, sizeof(wrong), "%s", first);
+    wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
+    cr_assert_eq(pt_pledges_code_open(&ledger, wrong, found), PT_ERR_NOT_FOUND);
+    cr_assert_str_eq(found, "");
+    cr_assert_eq(pt_pledges_code_open(&ledger, "UUUU-UUUU", found), PT_ERR_NOT_FOUND);
+    cr_assert_eq(pt_pledges_code_open(&ledger, "", found), PT_ERR_NOT_FOUND);
+    cr_assert_eq(pt_pledges_code_open(&ledger, NULL, found), PT_ERR_NOT_FOUND);
+    cr_assert_eq(pt_pledges_code_open(&ledger, "000000000000000000000000", found),
+                 PT_ERR_NOT_FOUND);
+
+    /* Only the keyed hash is stored: of the normalised code, with the key. */
+    char code[PT_MANAGE_CODE_CHARS + 1];
+    cr_assert(pt_pledges_code_read(first, code));
+    unsigned char hash[PT_CRYPTO_HASH_BYTES];
+    pt_crypto_keyed_hash(&crypto, "manage-code", code, hash);
+    char literal[100], sql[300];
+    pt_scratch_bytes_literal(&scratch, hash, sizeof(hash), literal, sizeof(literal));
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM manage_codes WHERE code_hash = %s", literal);
+    cr_assert_eq(pt_scratch_query_int(&scratch, sql), 1);
+
+    /* A new code replaces the old, which is refused from then on. */
+    char rotated[PT_MANAGE_CODE_SHOWN];
+    cr_assert_eq(pt_pledges_code_issue(&ledger, id, true, NOW + 10, rotated), PT_OK);
+    cr_assert_str_neq(rotated, first);
+    cr_assert_eq(pt_pledges_code_open(&ledger, first, found), PT_ERR_NOT_FOUND);
+    cr_assert_eq(pt_pledges_code_open(&ledger, rotated, found), PT_OK);
+    cr_assert_str_eq(found, id);
+    cr_assert_eq(pt_scratch_query_int(&scratch, sql), 0, "the old hash is gone");
+    cr_assert_eq(pt_pledges_code_open(&ledger, other_code, found), PT_OK, "others unchanged");
+    cr_assert_eq(pt_pledges_code_issue(&ledger, "00000000000000000000000000000000", true, NOW,
+                                       rotated),
+                 PT_ERR_NOT_FOUND, "no pledge, no code");
+}
+
+Test(ledger, a_code_is_read_leniently_but_only_as_24_base32_characters)
+{
+    char code[PT_MANAGE_CODE_CHARS + 1];
+    cr_assert(pt_pledges_code_read("abcd-efgh-jkmn-pqrs-tvwx-yz01", code));
+    cr_assert_str_eq(code, "ABCDEFGHJKMNPQRSTVWXYZ01");
+    cr_assert(pt_pledges_code_read(" oOiI lLoO 0000 1111 2222 3333 ", code));
+    cr_assert_str_eq(code, "001111000000111122223333");
+    cr_assert_not(pt_pledges_code_read("ABCD-EFGH-JKMN-PQRS-TVWX-YZ0", code), "23 characters");
+    cr_assert_not(pt_pledges_code_read("ABCD-EFGH-JKMN-PQRS-TVWX-YZ012", code), "25 characters");
+    cr_assert_not(pt_pledges_code_read("UBCD-EFGH-JKMN-PQRS-TVWX-YZ01", code), "U is not one");
+    cr_assert_not(pt_pledges_code_read("ABCD_EFGH-JKMN-PQRS-TVWX-YZ01", code));
+    cr_assert_not(pt_pledges_code_read("ABCD\xc3\xa9FGH-JKMN-PQRS-TVWX-YZ01", code));
+}
+
+/* -------------------------------------------------------------- erasure */
+
+static void mark_emails_sent(const char *pledge_id, int64_t at)
+{
+    char sql[200];
+    snprintf(sql, sizeof(sql),
+             "UPDATE outbox SET sent_at = %lld WHERE pledge_id = '%s' AND sent_at IS NULL",
+             (long long)at, pledge_id);
+    exec_sql(sql);
+}
+
+static bool erased(const char *id)
+{
+    struct pt_pledge_record record = pledge_now(id);
+    return record.email_sealed_length == 0 && record.customer_id[0] == '\0' &&
+           count("SELECT count(*) FROM pledges WHERE id = '%s' AND email_hash IS NULL AND "
+                 "erased_at IS NOT NULL",
+                 id) == 1;
+}
+
+/* A one-off gift of $5 by donor@example.org, paid through the fake
+ * checkout cs_2 (customer cus_2): thanks and receipt queued. */
+static void paid_gift(char id[33])
+{
+    struct pt_pledge_request request = {
+        PT_FREQUENCY_ONE_OFF, 500, "USD", "", "", "en", NULL, NULL, NULL, NULL, false};
+    char url[PT_PAY_URL_MAX], error[256];
+    cr_assert_eq(
+        pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
+        PT_OK, "%s", error);
+    struct pt_pledge_record record = pledge_now(id);
+    fake.session = (struct pt_pay_session){.status = "complete",
+                                           .payment_status = "paid",
+                                           .customer = "cus_2",
+                                           .email = "donor@example.org",
+                                           .amount_total = 500,
+                                           .currency = "usd"};
+    snprintf(fake.session.id, sizeof(fake.session.id), "%s", record.checkout_id);
+    snprintf(fake.session.pledge_id, sizeof(fake.session.pledge_id), "%s", id);
+    struct pt_pay_event completed =
+        event("evt_gift", "checkout.session.completed", record.checkout_id, "");
+    struct pt_ledger_result result;
+    apply_ok(&completed, NOW + 30, &result);
+    cr_assert_str_eq(pledge_now(id).status, "completed");
+}
+
+Test(ledger, a_one_off_address_is_erased_once_its_receipt_is_sent_and_only_its_own)
+{
+    char monthly[33], gift[33];
+    active_pledge(monthly); /* the same donor gives monthly too */
+    paid_gift(gift);
+    cr_assert_eq(emails(gift, "receipt"), 1);
+    static const unsigned char sealed[] = "sealed";
+    struct pt_reminder reminder = {.month = "2027-01",
+                                   .language = "en",
+                                   .email_sealed = sealed,
+                                   .email_sealed_length = sizeof(sealed)};
+    pt_crypto_lookup_hash(&crypto, "donor@example.org", reminder.email_hash);
+    char token[64];
+    bool created = false;
+    cr_assert_eq(pt_store_reminder_upsert(scratch.store, &reminder, token, sizeof(token), &created),
+                 PT_OK);
+
+    ledger.erase_one_off = true;
+    pt_pledges_erase_due(&ledger, NOW + 60);
+    cr_assert_not(erased(gift), "the receipt is not sent yet");
+
+    mark_emails_sent(gift, NOW + 70);
+    pt_pledges_erase_due(&ledger, NOW + 80);
+    cr_assert(erased(gift));
+    cr_assert_eq(fake.customers_deleted, 1);
+    cr_assert_str_eq(fake.deleted_customer, "cus_2");
+    cr_assert_eq(count("SELECT count(*) FROM pledge_history WHERE pledge_id = '%s' AND note = "
+                       "'address erased: the gift''s receipt was sent'",
+                       gift),
+                 1);
+    /* The monthly pledge keeps its address, and so its reminder stays. */
+    cr_assert_gt(pledge_now(monthly).email_sealed_length, 0);
+    cr_assert_str_eq(pledge_now(monthly).customer_id, "cus_1");
+    cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM reminders"), 1);
+    cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM payments"), 1,
+                 "the books stay");
+
+    /* A late delivery of the checkout cannot bring the address back. */
+    struct pt_pledge_record record = pledge_now(gift);
+    struct pt_pay_event late = event("evt_gift_late", "checkout.session.completed",
+                                     record.checkout_id, "");
+    struct pt_ledger_result result;
+    bool ignored = false;
+    cr_assert_eq(apply(&late, NOW + 90, &result, &ignored), PT_OK);
+    cr_assert(erased(gift));
+
+    /* Erased once: the next round finds nothing more to do. */
+    pt_pledges_erase_due(&ledger, NOW + 100);
+    cr_assert_eq(fake.customers_deleted, 1);
+}
+
+Test(ledger, with_erasure_off_a_gift_keeps_its_address)
+{
+    char gift[33];
+    paid_gift(gift);
+    mark_emails_sent(gift, NOW + 70);
+    pt_pledges_erase_due(&ledger, NOW + 80); /* ledger's erase_one_off is false */
+    cr_assert_not(erased(gift));
+    cr_assert_eq(fake.customers_deleted, 0);
+}
+
+Test(ledger, a_cancelled_pledge_is_erased_after_its_email_and_the_days_it_is_kept)
+{
+    char id[33], error[256];
+    struct pt_pledge_record pledge = active_pledge(id);
+    mark_emails_sent(id, NOW + 61);
+    static const unsigned char sealed[] = "sealed";
+    struct pt_reminder reminder = {.month = "2027-01",
+                                   .language = "en",
+                                   .email_sealed = sealed,
+                                   .email_sealed_length = sizeof(sealed)};
+    pt_crypto_lookup_hash(&crypto, "donor@example.org", reminder.email_hash);
+    char token[64];
+    bool created = false;
+    cr_assert_eq(pt_store_reminder_upsert(scratch.store, &reminder, token, sizeof(token), &created),
+                 PT_OK);
+    cr_assert_eq(pt_pledges_cancel(&ledger, &pledge, "test", NOW + 100, error, sizeof(error)),
+                 PT_OK, "%s", error);
+    ledger.erase_cancelled = true;
+    ledger.keep_cancelled_days = 30;
+    pt_pledges_erase_due(&ledger, NOW + 200);
+    cr_assert_not(erased(id), "the cancellation email waits");
+    mark_emails_sent(id, NOW + 300);
+    pt_pledges_erase_due(&ledger, NOW + 100 + 29 * 86400);
+    cr_assert_not(erased(id), "kept for 30 days");
+    pt_pledges_erase_due(&ledger, NOW + 100 + 30 * 86400);
+    cr_assert(erased(id));
+    cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM reminders"), 0,
+                 "no pledge holds the address any more: its reminders go too");
+    cr_assert_str_eq(pledge_now(id).subscription_id, "sub_1", "kept to recognise late events");
+}
+
+Test(ledger, the_donors_erasure_cancels_running_pledges_then_forgets_the_address)
+{
+    char id[33], error[256];
+    struct pt_pledge_record pledge = active_pledge(id);
+    size_t pledges = 0;
+    cr_assert_eq(pt_pledges_erase_donor(&ledger, &pledge, NOW + 100, &pledges, error,
+                                        sizeof(error)),
+                 PT_OK, "%s", error);
+    cr_assert_eq(pledges, 1);
+    cr_assert_eq(fake.cancels, 1, "cancelled at the processor first");
+    cr_assert_eq(fake.customers_deleted, 1);
+    cr_assert_str_eq(pledge_now(id).status, "cancelled");
+    cr_assert(erased(id));
+    cr_assert_eq(emails(id, "cancelled"), 0, "nobody left to tell: the unsent email went too");
+
+    /* A late subscription event and a replayed checkout bring nothing back. */
+    struct pt_pay_event update = event("evt_late_sub", "customer.subscription.updated", "sub_1",
+                                       "sub_1");
+    struct pt_ledger_result result;
+    bool ignored = false;
+    cr_assert_eq(apply(&update, NOW + 200, &result, &ignored), PT_OK);
+    struct pt_pay_event replay = event("evt_late_cs", "checkout.session.completed", "cs_1", "");
+    cr_assert_eq(apply(&replay, NOW + 210, &result, &ignored), PT_OK);
+    cr_assert(erased(id));
+
+    /* Nothing left: a second request says so. */
+    pledge = pledge_now(id);
+    cr_assert_eq(pt_pledges_erase_donor(&ledger, &pledge, NOW + 300, &pledges, error,
+                                        sizeof(error)),
+                 PT_ERR_NOT_FOUND);
 }
