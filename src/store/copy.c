@@ -45,6 +45,7 @@ static const struct copy_table tables[] = {
     {"payment_failures", NULL, NULL, false},
     {"payment_reversals", NULL, NULL, false},
     {"payment_disputes", NULL, NULL, false},
+    {"manage_codes", NULL, NULL, false},
     {"outbox", NULL, "lease_until", false},
     {"magic_links", NULL, NULL, false},
     {"lost_link_requests", NULL, NULL, false},
