@@ -92,18 +92,18 @@ static void index_page(struct pt_dash *dash, int status, const char *kind, const
                        "their data.</p>");
     lookup_form(&page, dash, "export", "Donor's email address", "Download their data", false);
     /* Say what erase_donor does and no more: it cancels running
-     * subscriptions at the processor and forgets the customer id here, but
-     * never deletes the customer there (tests/http/dashboard-erasure.test.mjs
-     * pins this text to what reaches the processor). */
+     * subscriptions at the processor, asks it to delete the customer where
+     * its API allows (Stripe, Mollie) and forgets the customer id here
+     * (tests/http/dashboard-erasure.test.mjs pins this text to what reaches
+     * the processor). */
     pt_buf_puts(&page, "<h2>Erase one donor's data</h2><p class=\"dash-help\">Cancels every "
                        "pledge of the address that is still running, at the processor too, "
                        "then removes from patron the address, the processor's customer id and "
                        "any email reminder. Amounts and dates stay in the books, with the "
                        "processor's subscription and payment ids. "
-                       "<strong>The donor's customer record at the processor (Stripe) is not "
-                       "deleted</strong>: if they ask for that too, delete it there. At Mollie, "
-                       "patron asks Mollie to delete the customer too. This cannot "
-                       "be undone.</p>");
+                       "patron also asks the processor (Stripe, Mollie) to delete the donor's "
+                       "customer record there; if it refuses, nothing is erased and this page "
+                       "says so, to try again. This cannot be undone.</p>");
     lookup_form(&page, dash, "erase", "Donor's email address", "Erase", true);
     pt_dash_refunds_disputes(&page, dash);
     pt_dash_page_end(&page);

@@ -361,6 +361,28 @@ static enum pt_status cancel(struct pt_pay *pay, const struct pt_pay_pledge *ple
     return status;
 }
 
+/* For an erasure: Stripe deletes the customer, its saved cards and the
+ * address its checkout asked, and cancels what still runs; charges and
+ * invoices stay in the newsroom's Stripe books without it. */
+static enum pt_status delete_customer(struct pt_pay *pay, const char *customer, char *error,
+                                      size_t error_size)
+{
+    if (strncmp(customer, "cus_", 4) != 0) {
+        snprintf(error, error_size, "\"%.60s\" is not a Stripe customer id", customer);
+        return PT_ERR_INVALID;
+    }
+    struct pt_buf path;
+    pt_buf_init(&path);
+    pt_buf_puts(&path, "/v1/customers/");
+    pt_buf_url(&path, customer);
+    json_t *answer = NULL;
+    enum pt_status status =
+        call(from(pay), FOR_BACKGROUND, "DELETE", path.data, NULL, NULL, &answer, error, error_size);
+    pt_buf_dispose(&path);
+    json_decref(answer);
+    return status == PT_ERR_NOT_FOUND ? PT_OK : status; /* gone already */
+}
+
 /* Stripe's event names, as the ledger's kinds. A subscription's events of
  * any kind are re-read the same way. */
 static enum pt_pay_event_kind event_kind(const char *type)
@@ -963,6 +985,7 @@ static const struct pt_pay_ops stripe_ops = {
     .set_paused = set_paused,
     .cancel = cancel,
     .portal = portal,
+    .delete_customer = delete_customer,
     .verify_webhook = verify_webhook,
     .read_charge = read_charge,
     .refund = refund,

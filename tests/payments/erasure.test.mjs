@@ -116,6 +116,8 @@ t('the erase link: its GET changes nothing, its POST cancels and erases the addr
     assert.ok(gone(after.sealed), 'the sealed address is gone');
     assert.ok(gone(after.hash), 'the keyed hash is gone');
     assert.equal(after.customer_id, '');
+    assert.ok(standin.state.deletedCustomers.has(before.customer_id) && !standin.state.customers.has(before.customer_id),
+        'the customer is deleted at Stripe too');
     assert.equal(after.subscription_id, before.subscription_id, 'the subscription id stays, to recognise late events');
     assert.equal(sqlite(patron.db, `SELECT count(*) AS n FROM reminders WHERE hex(email_hash) = '${before.hash}'`)[0].n, 0, 'the reminder is gone');
     assert.ok(sqlite(patron.db, 'SELECT count(*) AS n FROM payments')[0].n >= 1, 'the books stay');

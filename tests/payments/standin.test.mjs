@@ -101,6 +101,17 @@ test('checkout, subscription and portal as the official client reads them', asyn
     await assert.rejects(client.subscriptions.retrieve('sub_missing'), (e) => e.statusCode === 404 && e.code === 'resource_missing');
 });
 
+test('a deleted customer, as the official client reads it: gone, its running subscription cancelled', async () => {
+    const session = await client.checkout.sessions.create(checkoutParams());
+    const done = standin.completeSession(session.id, { email: 'erase@example.org', deliver: false });
+    const customer = done.subscription.customer;
+    const deleted = await client.customers.del(customer);
+    assert.deepEqual({ id: deleted.id, object: deleted.object, deleted: deleted.deleted }, { id: customer, object: 'customer', deleted: true });
+    assert.equal((await client.subscriptions.retrieve(done.subscription.id)).status, 'canceled');
+    assert.equal((await client.customers.retrieve(customer)).deleted, true, 'read back as a deleted stub');
+    await assert.rejects(client.customers.del(customer), (e) => e.statusCode === 404 && e.code === 'resource_missing');
+});
+
 test('newer API versions get the newer shapes', async () => {
     const session = await client.checkout.sessions.create(checkoutParams('p2'));
     const done = standin.completeSession(session.id, { deliver: false });

@@ -167,6 +167,7 @@ function escapeHtml(text) {
 export async function startStandin(options = {}) {
     const state = {
         customers: new Map(),
+        deletedCustomers: new Set(), // ids deleted through DELETE /v1/customers/ID
         products: new Map(),
         prices: new Map(),
         sessions: new Map(),
@@ -1191,8 +1192,25 @@ export async function startStandin(options = {}) {
             state.portalSessions.set(id, portal);
             return clone(portal);
         }
+        if ((m = /^\/v1\/customers\/([^/]+)$/.exec(pathname)) && method === 'DELETE') {
+            // As Stripe documents it: the customer goes for good, what still
+            // runs on it is cancelled (customer.subscription.deleted each),
+            // and the answer is a deleted stub; a second delete finds nothing.
+            const id = decodeURIComponent(m[1]);
+            if (!state.customers.has(id)) throw noSuch('customer', id);
+            for (const k of Object.keys(params)) throw invalid(`Received unknown parameter: ${k}`, k, 'parameter_unknown');
+            for (const sub of state.subscriptions.values()) {
+                if (sub.customer === id && sub.status !== 'canceled') context.events.push(cancelNow(sub, 'cancellation_requested', context));
+            }
+            state.customers.delete(id);
+            state.deletedCustomers.add(id);
+            context.events.push(makeEvent('customer.deleted', { id, object: 'customer', deleted: true }, { request: context }));
+            return { id, object: 'customer', deleted: true };
+        }
         if ((m = /^\/v1\/customers\/([^/]+)$/.exec(pathname)) && method === 'GET') {
             const c = state.customers.get(decodeURIComponent(m[1]));
+            // A deleted customer still reads, as a stub that says so.
+            if (!c && state.deletedCustomers.has(decodeURIComponent(m[1]))) return { id: decodeURIComponent(m[1]), object: 'customer', deleted: true };
             if (!c) throw noSuch('customer', decodeURIComponent(m[1]));
             return clone(c);
         }
