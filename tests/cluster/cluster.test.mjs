@@ -206,7 +206,7 @@ check('1. the webhook replay over three nodes, two of them SIGKILLed: the ledger
     });
 
     const rows = {
-        pledges: psqlRows(database, 'SELECT id, status, amount_minor, subscription_id, length(email_sealed) AS sealed FROM pledges'),
+        pledges: psqlRows(database, 'SELECT id, status, amount_minor, subscription_id, length(email_sealed) AS sealed, erased_at IS NOT NULL AS erased FROM pledges'),
         payments: psqlRows(database, 'SELECT id, pledge_id, amount_minor FROM payments'),
         failures: psqlRows(database, 'SELECT invoice_id, attempt FROM payment_failures'),
         recorded: psqlRows(database, 'SELECT id FROM processor_events'),

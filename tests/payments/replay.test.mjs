@@ -102,7 +102,7 @@ test('5,000 shuffled, duplicated deliveries across two SIGKILLs leave the ledger
 
         /* ------------------------------------ the ledger against the truth */
         const rows = {
-            pledges: sqlite(patron.db, 'SELECT id, status, amount_minor, subscription_id, length(email_sealed) AS sealed FROM pledges'),
+            pledges: sqlite(patron.db, 'SELECT id, status, amount_minor, subscription_id, length(email_sealed) AS sealed, erased_at IS NOT NULL AS erased FROM pledges'),
             payments: sqlite(patron.db, 'SELECT id, pledge_id, amount_minor FROM payments'),
             failures: sqlite(patron.db, 'SELECT invoice_id, attempt FROM payment_failures'),
             recorded: sqlite(patron.db, 'SELECT id FROM processor_events'),
