@@ -411,8 +411,7 @@ static void render_manage(struct pt_buf *out, struct pt_app *app, const struct p
     pt_buf_html_str(out, status_words(pledge->status, lang));
     pt_buf_puts(out, "</p>");
     bool recurring = pledge->frequency != PT_FREQUENCY_ONE_OFF;
-    bool live = strcmp(pledge->status, "active") == 0 || strcmp(pledge->status, "past_due") == 0 ||
-                strcmp(pledge->status, "paused") == 0;
+    bool live = pt_pledges_is_running(pledge->status);
     /* A standing order is the donor's to change at their bank: the page says
      * so and shows again what to transfer. */
     if (recurring && live && pay != NULL && pay->ops->instructions != NULL) {
@@ -531,8 +530,7 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
         return;
     }
     enum pt_lang lang = pt_i18n_lang(pledge.language);
-    bool live = strcmp(pledge.status, "active") == 0 || strcmp(pledge.status, "past_due") == 0 ||
-                strcmp(pledge.status, "paused") == 0;
+    bool live = pt_pledges_is_running(pledge.status);
     int status_code = 200;
     const char *notice = NULL;
     char error[300] = "";
@@ -1052,12 +1050,6 @@ void pt_payment_routes_code(struct pt_app *app, struct pt_request *request,
 
 /* ---------------------------------------------------------------- erasure */
 
-static bool running(const char *status)
-{
-    return strcmp(status, "active") == 0 || strcmp(status, "past_due") == 0 ||
-           strcmp(status, "paused") == 0;
-}
-
 void pt_payment_routes_erase(struct pt_app *app, struct pt_request *request,
                              struct pt_response *response)
 {
@@ -1091,7 +1083,8 @@ void pt_payment_routes_erase(struct pt_app *app, struct pt_request *request,
         size_t count = pledges_of_address(app, pledge.id, ids, 100), live = 0;
         for (size_t i = 0; i < count; i++) {
             struct pt_pledge_record each;
-            if (pt_store_pledge_get(app->store, ids[i], &each) != PT_OK || !running(each.status))
+            if (pt_store_pledge_get(app->store, ids[i], &each) != PT_OK ||
+                !pt_pledges_is_running(each.status))
                 continue;
             if (live++ == 0) {
                 say(&body, "p", PT_MSG_ERASE_RUNNING, lang);

@@ -409,8 +409,7 @@ enum pt_status pt_pledges_apply_event(struct pt_ledger *ledger, struct pt_pay *p
     if (event->kind == PT_PAY_EVENT_PAYMENT_REVERSED)
         return apply_reversal(ledger, event, event->id, event->amount_minor, now, result, ignored);
     if (event->kind == PT_PAY_EVENT_CHARGE)
-        return pt_refunds_apply_charge(ledger, pay, event, now, result, ignored, error,
-                                       error_size);
+        return pt_refunds_apply_charge(ledger, pay, event, now, result, ignored, error, error_size);
     if (event->kind == PT_PAY_EVENT_CHECKOUT_FAILED)
         return pt_refunds_apply_failed_checkout(ledger, pay, event, now, result, ignored, error,
                                                 error_size);
@@ -1073,7 +1072,7 @@ enum pt_status pt_pledges_check_erase_token(const struct pt_crypto *crypto, cons
     return pt_crypto_check_link_token(crypto, "erase", token, 32, now, pledge_id);
 }
 
-static bool is_running(const char *status)
+bool pt_pledges_is_running(const char *status)
 {
     return strcmp(status, "active") == 0 || strcmp(status, "past_due") == 0 ||
            strcmp(status, "paused") == 0;
@@ -1124,7 +1123,8 @@ enum pt_status pt_pledges_erase_donor(struct pt_ledger *ledger,
      * their ids, so that a refusal leaves everything to try again. */
     for (size_t i = 0; status == PT_OK && i < count; i++) {
         struct pt_pledge_record each;
-        if (pt_store_pledge_get(ledger->store, ids[i], &each) != PT_OK || !is_running(each.status))
+        if (pt_store_pledge_get(ledger->store, ids[i], &each) != PT_OK ||
+            !pt_pledges_is_running(each.status))
             continue;
         status = pt_pledges_cancel(ledger, &each, "cancelled: the donor asked to be erased", now,
                                    error, error_size);

@@ -37,9 +37,9 @@ struct pt_ledger {
     struct pt_outbox *outbox;            /* woken when a change queued an email; may be NULL */
     /* Erasure by default (issue 14), done by pt_pledges_send_outbox's round;
      * all off when left 0, as in tools that fill in only what they need. */
-    bool erase_one_off;       /* a one-off gift's address goes once its receipt is sent */
-    bool erase_cancelled;     /* a cancelled pledge's address goes once its emails are sent */
-    int keep_cancelled_days;  /* ... and this many days have passed since it was cancelled */
+    bool erase_one_off;      /* a one-off gift's address goes once its receipt is sent */
+    bool erase_cancelled;    /* a cancelled pledge's address goes once its emails are sent */
+    int keep_cancelled_days; /* ... and this many days have passed since it was cancelled */
 };
 
 /* What the support page asks for. Strings are borrowed. */
@@ -62,11 +62,10 @@ struct pt_pledge_request {
 };
 
 /* Records a new pledge as pending, then (with a processor for its currency)
- * creates its checkout and records the checkout's id and processor; checkout_url is where to send the
- * donor, "" when no processor is configured (nothing will be charged).
- * pledge_id is set once the pledge is stored and stays "" if it could not
- * be. When the processor fails the pledge stays pending with no checkout:
- * no later event can name it, so it never becomes active (like a checkout
+ * creates its checkout and records the checkout's id and processor; checkout_url is where to send
+ * the donor, "" when no processor is configured (nothing will be charged). pledge_id is set once
+ * the pledge is stored and stays "" if it could not be. When the processor fails the pledge stays
+ * pending with no checkout: no later event can name it, so it never becomes active (like a checkout
  * the reader abandoned). */
 enum pt_status pt_pledges_create(struct pt_ledger *ledger, const struct pt_pledge_request *request,
                                  int64_t now, char pledge_id[33], char *checkout_url,
@@ -82,18 +81,18 @@ struct pt_pay *pt_pledges_processor(const struct pt_ledger *ledger,
  * a line in the history. event_id is the webhook's, or NULL from the
  * thank-you page. The sender is woken when the change queued an email. */
 enum pt_status pt_pledges_apply_session(struct pt_ledger *ledger, struct pt_pay *pay,
-                                        const char *session_id,
-                                        const char *event_id, const char *event_type,
-                                        int64_t now, struct pt_ledger_result *result,
-                                        char *error, size_t error_size);
+                                        const char *session_id, const char *event_id,
+                                        const char *event_type, int64_t now,
+                                        struct pt_ledger_result *result, char *error,
+                                        size_t error_size);
 
 /* Applies a verified webhook event of processor pay once, re-reading its
  * object first. Events of other types, or about objects that are not ours,
  * change nothing (*ignored is set). */
 enum pt_status pt_pledges_apply_event(struct pt_ledger *ledger, struct pt_pay *pay,
-                                      const struct pt_pay_event *event,
-                                      int64_t now, struct pt_ledger_result *result, bool *ignored,
-                                      char *error, size_t error_size);
+                                      const struct pt_pay_event *event, int64_t now,
+                                      struct pt_ledger_result *result, bool *ignored, char *error,
+                                      size_t error_size);
 
 /* The ledger's state for a processor subscription's status. */
 const char *pt_pledges_status_for(const struct pt_pay_subscription *subscription);
@@ -135,13 +134,12 @@ enum pt_status pt_pledges_send_outbox(struct pt_ledger *ledger, int64_t now, int
  * when there is no processor or the pledge has no subscription there; the
  * processor's status (nothing changed in the ledger) when it refused. */
 enum pt_status pt_pledges_change_amount(struct pt_ledger *ledger,
-                                        const struct pt_pledge_record *pledge,
-                                        int64_t amount_minor, const char *note, int64_t now,
-                                        char *error, size_t error_size);
+                                        const struct pt_pledge_record *pledge, int64_t amount_minor,
+                                        const char *note, int64_t now, char *error,
+                                        size_t error_size);
 enum pt_status pt_pledges_set_paused(struct pt_ledger *ledger,
                                      const struct pt_pledge_record *pledge, bool paused,
-                                     const char *note, int64_t now, char *error,
-                                     size_t error_size);
+                                     const char *note, int64_t now, char *error, size_t error_size);
 
 /* Cancels a pledge at the processor (when it has a subscription there), then
  * in the ledger, noting why; the donor's confirmation email is queued. A
@@ -164,9 +162,8 @@ bool pt_pledges_code_read(const char *typed, char code[PT_MANAGE_CODE_CHARS + 1]
 /* Makes a new code for the pledge and stores its hash; shown is the code
  * for the donor, once. With replace the pledge's code is replaced (the old
  * one is refused from now on); without, PT_ERR_CONFLICT when it has one. */
-enum pt_status pt_pledges_code_issue(struct pt_ledger *ledger, const char *pledge_id,
-                                     bool replace, int64_t now,
-                                     char shown[PT_MANAGE_CODE_SHOWN]);
+enum pt_status pt_pledges_code_issue(struct pt_ledger *ledger, const char *pledge_id, bool replace,
+                                     int64_t now, char shown[PT_MANAGE_CODE_SHOWN]);
 
 /* The pledge a typed code opens. Every refusal is PT_ERR_NOT_FOUND, after
  * the same work, whether the code was malformed, wrong or unknown; the store's
@@ -189,6 +186,10 @@ enum pt_status pt_pledges_check_thanks_token(const struct pt_crypto *crypto, con
  * like a manage link but for erasure only. */
 void pt_pledges_erase_token(const struct pt_crypto *crypto, const char *pledge_id,
                             int64_t expires_at, char token[PT_MANAGE_TOKEN_MAX]);
+/* Whether a pledge in this status still charges, or may again (active, past
+ * due, paused): what cancelling and erasure must stop first. */
+bool pt_pledges_is_running(const char *status);
+
 enum pt_status pt_pledges_check_erase_token(const struct pt_crypto *crypto, const char *token,
                                             int64_t now, char pledge_id[33]);
 
