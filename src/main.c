@@ -755,7 +755,7 @@ static void build_embed_policy(struct pt_app *app)
     struct pt_buf policy;
     pt_buf_init(&policy);
     pt_buf_printf(&policy, "default-src 'none'; style-src 'self' %s; form-action 'self' %s",
-                  app->config->public_url, app->config->public_url);
+                  app->config->public_urls, app->config->public_urls);
     processor_origins(app->config, &policy);
     pt_buf_printf(&policy, "; base-uri 'none'; frame-ancestors %s", app->config->frame_ancestors);
     app->embed_policy = pt_buf_take(&policy, NULL);
@@ -814,6 +814,22 @@ static int check_no_trace_countries(const struct pt_config *config)
         p += strspn(p, " ,");
     }
     return 0;
+}
+
+/* email_origin names one of public_url's addresses, or is empty. */
+static int check_email_origin(const struct pt_config *config)
+{
+    if (config->email_origin[0] == '\0')
+        return 0;
+    for (size_t i = 0; i < config->public_url_count; i++) {
+        if (strcmp(config->email_origin, config->public_url_list[i]) == 0)
+            return 0;
+    }
+    fprintf(stderr,
+            "patron: email_origin: \"%s\" is not one of public_url's addresses (%s); leave it "
+            "empty to link each email to the address its donor pledged on\n",
+            config->email_origin, config->public_urls);
+    return 2;
 }
 
 static int read_currencies(struct pt_config *config, struct pt_app *app)
@@ -980,6 +996,8 @@ static int run_server(struct pt_config *config, const struct options *options, b
 
     int result = check_no_trace_countries(config);
     if (result == 0)
+        result = check_email_origin(config);
+    if (result == 0)
         result = read_currencies(config, &app);
     if (result == 0)
         result = open_processors(config, &app);
@@ -1045,6 +1063,9 @@ static int run_server(struct pt_config *config, const struct options *options, b
         .crypto = &app.crypto,
         .mail = &app.mail,
         .public_url = config->public_url,
+        .public_urls = (const char *const *)config->public_url_list,
+        .public_url_count = config->public_url_count,
+        .email_origin = config->email_origin,
         .newsroom_name = config->newsroom_name,
         .manage_link_days = config->manage_link_days,
         .outbox = &outbox,

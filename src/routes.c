@@ -295,7 +295,10 @@ void pt_routes_dispatch(void *context, struct pt_request *request, struct pt_res
         return;
     }
     switch (route->auth) {
-    case AUTH_NONE: route->handler(app, request, response); return;
+    case AUTH_NONE:
+        route->handler(app, request, response);
+        pt_app_onion_location(app, request, response);
+        return;
     case AUTH_ADMIN_TOKEN:
         if (pt_app_authorise(app, request, response))
             route->handler(app, request, response);

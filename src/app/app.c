@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
+#include "patron/buf.h"
 #include "patron/config.h"
 #include "patron/http.h"
 #include "patron/log.h"
@@ -185,14 +187,121 @@ bool pt_app_is_return_url(const struct pt_app *app, const char *url)
     }
     /* Only the newsroom's own sites: a link to anywhere else, under the
      * newsroom's name and after a payment, is a phishing page's dream. */
-    struct origin origin, own;
-    const char *public_url = app->config->public_url;
+    struct origin origin;
     if (!read_origin(url, strlen(url), true, &origin))
         return false;
-    return (read_origin(public_url, strlen(public_url), true, &own) &&
-            origin_allows(&own, &origin)) ||
-           listed(app->config->article_origins, &origin) ||
+    for (size_t i = 0; i < app->config->public_url_count; i++) {
+        const char *public_url = app->config->public_url_list[i];
+        struct origin own;
+        if (read_origin(public_url, strlen(public_url), true, &own) && origin_allows(&own, &origin))
+            return true;
+    }
+    return listed(app->config->article_origins, &origin) ||
            listed(app->config->frame_ancestors, &origin);
+}
+
+const char *pt_app_origin(const struct pt_app *app, const struct pt_request *request)
+{
+    return pt_app_origin_for_host(app, pt_http_header(request, "Host"));
+}
+
+const char *pt_app_origin_for_host(const struct pt_app *app, const char *host)
+{
+    const struct pt_config *config = app->config;
+    struct origin asked;
+    if (config->public_url_count < 2 || host == NULL ||
+        !read_origin(host, strlen(host), false, &asked) || asked.port == -1)
+        return config->public_url;
+    for (size_t i = 0; i < config->public_url_count; i++) {
+        const char *url = config->public_url_list[i];
+        struct origin own;
+        /* "Host: mirror.example" is https://mirror.example behind a TLS
+         * proxy: without a port, the address must name none either. */
+        if (read_origin(url, strlen(url), true, &own) && own.host_length == asked.host_length &&
+            strncasecmp(own.host, asked.host, own.host_length) == 0 &&
+            (asked.port_given ? own.port == asked.port : !own.port_given))
+            return url;
+    }
+    return config->public_url;
+}
+
+bool pt_app_is_origin(const struct pt_app *app, const char *url)
+{
+    for (size_t i = 0; url != NULL && i < app->config->public_url_count; i++) {
+        if (strcmp(url, app->config->public_url_list[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* A character that may go on an address: after the primary address, one of
+ * these means a longer one ("http://host:80" in "http://host:8080"). */
+static bool continues_address(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == ':' || c == '_';
+}
+
+void pt_app_rebase(const struct pt_app *app, struct pt_request *request, const char **body,
+                   size_t *body_length)
+{
+    const char *origin = pt_app_origin(app, request);
+    const char *primary = app->config->public_url;
+    if (origin == primary)
+        return;
+    size_t primary_length = strlen(primary), origin_length = strlen(origin);
+    struct pt_buf out;
+    pt_buf_init(&out);
+    const char *p = *body, *end = *body + *body_length;
+    for (;;) {
+        const char *found = memmem(p, (size_t)(end - p), primary, primary_length);
+        if (found == NULL)
+            break;
+        const char *after = found + primary_length;
+        pt_buf_append(&out, p, (size_t)(after - p) - primary_length);
+        if (after < end && continues_address(*after))
+            pt_buf_append(&out, primary, primary_length);
+        else
+            pt_buf_append(&out, origin, origin_length);
+        p = after;
+    }
+    pt_buf_append(&out, p, (size_t)(end - p));
+    *body = pt_arena_strndup(request->arena, out.data != NULL ? out.data : "", out.length);
+    *body_length = out.length;
+    pt_buf_dispose(&out);
+}
+
+static bool is_onion(const char *url)
+{
+    struct origin origin;
+    return read_origin(url, strlen(url), true, &origin) && origin.host_length > 6 &&
+           strncasecmp(origin.host + origin.host_length - 6, ".onion", 6) == 0;
+}
+
+void pt_app_onion_location(const struct pt_app *app, struct pt_request *request,
+                           struct pt_response *response)
+{
+    const struct pt_config *config = app->config;
+    if (config->public_url_count < 2 || response->content_type == NULL ||
+        strncmp(response->content_type, "text/html", 9) != 0)
+        return;
+    const char *onion = NULL;
+    for (size_t i = 0; onion == NULL && i < config->public_url_count; i++) {
+        if (is_onion(config->public_url_list[i]))
+            onion = config->public_url_list[i];
+    }
+    const char *origin = pt_app_origin(app, request);
+    if (onion == NULL || is_onion(origin))
+        return;
+    /* The same page there: patron's routes are the same on every address. */
+    struct pt_buf location;
+    pt_buf_init(&location);
+    pt_buf_puts(&location, onion);
+    pt_buf_puts(&location, request->path);
+    pt_http_query_string(request, &location);
+    pt_response_header(response, "Onion-Location",
+                       pt_arena_strndup(request->arena, location.data, location.length));
+    pt_buf_dispose(&location);
 }
 
 bool pt_app_is_admin_token(const struct pt_app *app, const char *text)

@@ -1,15 +1,27 @@
 #include "patron/config.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "patron/alloc.h"
+#include "patron/buf.h"
 
-enum key_type { KEY_STRING, KEY_INT, KEY_BOOL, KEY_URL, KEY_CURRENCY, KEY_SECRET, KEY_TEXT };
+enum key_type {
+    KEY_STRING,
+    KEY_INT,
+    KEY_BOOL,
+    KEY_URL,
+    KEY_URLS,
+    KEY_CURRENCY,
+    KEY_SECRET,
+    KEY_TEXT
+};
 
 struct key {
     const char *name;
@@ -35,7 +47,8 @@ struct key {
 static const struct key keys[] = {
     STRING_KEY(listen),
     INT_KEY(port, 0, 65535),
-    {"public_url", KEY_URL, offsetof(struct pt_config, public_url), 0, 0},
+    {"public_url", KEY_URLS, offsetof(struct pt_config, public_urls), 0, 0},
+    STRING_KEY(email_origin),
     STRING_KEY(data_dir),
     STRING_KEY(database),
     INT_KEY(database_connections, 1, 256),
@@ -127,7 +140,12 @@ void pt_config_init(struct pt_config *config)
     memset(config, 0, sizeof(*config));
     config->listen = pt_xstrdup("127.0.0.1");
     config->port = 8080;
-    config->public_url = pt_xstrdup("http://127.0.0.1:8080");
+    char error[256];
+    enum pt_status status =
+        pt_config_set(config, "public_url", "http://127.0.0.1:8080", error, sizeof(error));
+    assert(status == PT_OK);
+    (void)status;
+    config->email_origin = pt_xstrdup("");
     config->data_dir = pt_xstrdup("./patron-data");
     config->database = pt_xstrdup("");
     config->database_connections = 8;
@@ -218,6 +236,10 @@ void pt_config_dispose(struct pt_config *config)
         free(*field);
         *field = NULL;
     }
+    for (size_t i = 0; i < config->public_url_count; i++)
+        free(config->public_url_list[i]);
+    config->public_url_count = 0;
+    config->public_url = NULL;
 }
 
 static const struct key *find_key(const char *name, size_t length)
@@ -258,6 +280,77 @@ static bool is_strong_secret(const char *value)
     return length >= PT_CONFIG_SECRET_MIN_CHARS && distinct >= 12;
 }
 
+static bool is_url(const char *value, size_t length)
+{
+    bool scheme = strncmp(value, "http://", 7) == 0 || strncmp(value, "https://", 8) == 0;
+    return scheme && length >= 9 && value[length - 1] != '/' &&
+           memchr(value, '"', length) == NULL && memchr(value, ' ', length) == NULL &&
+           memchr(value, '\t', length) == NULL;
+}
+
+/* public_url: one address or several (the newsroom's domain, its mirrors,
+ * an onion address), the primary first. Nothing changes unless every one is
+ * good. */
+static enum pt_status apply_urls(struct pt_config *config, const struct key *key, const char *value,
+                                 char *error, size_t error_size)
+{
+    char *list[PT_CONFIG_PUBLIC_URLS_MAX];
+    size_t count = 0;
+    enum pt_status status = PT_OK;
+    for (const char *p = value; *p != '\0';) {
+        p += strspn(p, " \t");
+        size_t length = strcspn(p, " \t");
+        if (length == 0)
+            break;
+        if (!is_url(p, length)) {
+            snprintf(error, error_size,
+                     "'%s' must be http:// or https:// addresses without a trailing slash, "
+                     "separated by spaces, not '%.*s'",
+                     key->name, (int)length, p);
+            status = PT_ERR_INVALID;
+            goto out;
+        }
+        if (count == PT_CONFIG_PUBLIC_URLS_MAX) {
+            snprintf(error, error_size, "'%s' may list at most %d addresses", key->name,
+                     PT_CONFIG_PUBLIC_URLS_MAX);
+            status = PT_ERR_INVALID;
+            goto out;
+        }
+        for (size_t i = 0; i < count; i++) {
+            if (strlen(list[i]) == length && strncasecmp(list[i], p, length) == 0) {
+                snprintf(error, error_size, "'%s' lists '%.*s' twice", key->name, (int)length, p);
+                status = PT_ERR_INVALID;
+                goto out;
+            }
+        }
+        list[count++] = pt_xstrndup(p, length);
+        p += length;
+    }
+    if (count == 0) {
+        snprintf(error, error_size, "'%s' needs at least one http:// or https:// address",
+                 key->name);
+        status = PT_ERR_INVALID;
+        goto out;
+    }
+    for (size_t i = 0; i < config->public_url_count; i++)
+        free(config->public_url_list[i]);
+    struct pt_buf joined;
+    pt_buf_init(&joined);
+    for (size_t i = 0; i < count; i++) {
+        config->public_url_list[i] = list[i];
+        pt_buf_printf(&joined, "%s%s", i > 0 ? " " : "", list[i]);
+    }
+    config->public_url_count = count;
+    config->public_url = list[0];
+    count = 0;
+    free(config->public_urls);
+    config->public_urls = pt_buf_take(&joined, NULL);
+out:
+    for (size_t i = 0; i < count; i++)
+        free(list[i]);
+    return status;
+}
+
 /* Writes the reason a value is bad into error, or returns PT_OK. */
 static enum pt_status apply(struct pt_config *config, const struct key *key, const char *value,
                             char *error, size_t error_size)
@@ -292,11 +385,8 @@ static enum pt_status apply(struct pt_config *config, const struct key *key, con
             return PT_ERR_INVALID;
         }
         return PT_OK;
-    case KEY_URL: {
-        size_t length = strlen(value);
-        bool scheme = strncmp(value, "http://", 7) == 0 || strncmp(value, "https://", 8) == 0;
-        if (!scheme || length < 9 || value[length - 1] == '/' || strchr(value, '"') ||
-            strchr(value, ' ')) {
+    case KEY_URL:
+        if (!is_url(value, strlen(value))) {
             snprintf(error, error_size,
                      "'%s' must be an http:// or https:// address without a trailing slash, "
                      "not '%s'",
@@ -304,7 +394,7 @@ static enum pt_status apply(struct pt_config *config, const struct key *key, con
             return PT_ERR_INVALID;
         }
         break;
-    }
+    case KEY_URLS: return apply_urls(config, key, value, error, error_size);
     case KEY_CURRENCY: {
         bool ok = strlen(value) == 3;
         for (size_t i = 0; ok && i < 3; i++)

@@ -73,7 +73,7 @@ void pt_crypto_routes_month(struct pt_app *app, struct pt_request *request,
         if (amount.data != NULL)
             pt_buf_html(&body, amount.data, amount.length);
         pt_buf_puts(&body, "</strong></p><form method=\"post\" action=\"");
-        pt_buf_html_str(&body, app->config->public_url);
+        pt_buf_html_str(&body, pt_app_origin(app, request));
         pt_buf_puts(&body, "/crypto/month\"><input type=\"hidden\" name=\"t\" value=\"");
         pt_buf_html_str(&body, token);
         pt_buf_printf(&body, "\"><button type=\"submit\">%s</button></form>",

@@ -79,11 +79,12 @@ void pt_pages_embed(struct pt_app *app, struct pt_request *request, struct pt_re
                       selection.variant->id, PT_EVENT_IMPRESSION, 1);
         response->body = selection.text->document;
         response->body_length = selection.text->document_length;
+        pt_app_rebase(app, request, &response->body, &response->body_length);
         return;
     }
     struct pt_buf body;
     pt_buf_init(&body);
-    pt_render_embed_document(&body, appeal.language, "", app->config->public_url);
+    pt_render_embed_document(&body, appeal.language, "", pt_app_origin(app, request));
     response->body = pt_arena_strndup(request->arena, body.data, body.length);
     response->body_length = body.length;
     pt_buf_dispose(&body);
@@ -121,7 +122,7 @@ void pt_pages_dismiss(struct pt_app *app, struct pt_request *request,
     pt_buf_puts(&body, "\"><head><meta charset=\"utf-8\"><title>");
     pt_buf_html_str(&body, pt_i18n_text(PT_MSG_PAGE_REGION_LABEL, lang));
     pt_buf_puts(&body, "</title><link rel=\"stylesheet\" href=\"");
-    pt_buf_html_str(&body, app->config->public_url);
+    pt_buf_html_str(&body, pt_app_origin(app, request));
     pt_buf_puts(&body, "/appeal.css\"></head><body class=\"patron-embed\">"
                        "<p class=\"patron-thanks\" role=\"status\">");
     /* The answer matches the button: thanks for "I already support", the
@@ -133,7 +134,8 @@ void pt_pages_dismiss(struct pt_app *app, struct pt_request *request,
     pt_buf_puts(&body, "</p>");
     /* No email, no promise of one. */
     if (kind == PT_EVENT_SNOOZE_LATER && !app->catalog_settings.email_off)
-        pt_reminder_routes_render_form(app, &body, language, campaign_id, variant_id);
+        pt_reminder_routes_render_form(app, &body, pt_app_origin(app, request), language,
+                                       campaign_id, variant_id);
     pt_buf_puts(&body, "</body></html>\n");
     html_answer(request, response, 200, &body);
     pt_response_header(response, "Content-Security-Policy", app->embed_policy);
@@ -956,6 +958,7 @@ static void start_pledge(struct pt_app *app, struct pt_request *request,
         .email = form->email,
         .method = form->method,
         .rail = form->rail,
+        .origin = pt_app_origin(app, request),
     };
     int64_t now = pt_app_now(app);
     char pledge_id[33], url[PT_PAY_URL_MAX], error[300] = "";
@@ -990,7 +993,7 @@ static void start_pledge(struct pt_app *app, struct pt_request *request,
     if ((form->email == NULL || form->email[0] == '\0') && rail != NULL &&
         rail->ops->email_optional) {
         char cookie[256];
-        pt_payment_routes_code_cookie(app, pledge_id, false, cookie, sizeof(cookie));
+        pt_payment_routes_code_cookie(app, request, pledge_id, false, cookie, sizeof(cookie));
         pt_response_header(response, "Set-Cookie",
                            pt_arena_strndup(request->arena, cookie, strlen(cookie)));
     }

@@ -558,7 +558,7 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
                       pt_i18n_text(PT_MSG_MANAGE_UNAVAILABLE, lang), NULL);
     } else if (strcmp(action, "card") == 0) {
         char url[PT_PAY_URL_MAX], back[400];
-        snprintf(back, sizeof(back), "%s/manage?t=%s", app->config->public_url, token);
+        snprintf(back, sizeof(back), "%s/manage?t=%s", pt_app_origin(app, request), token);
         struct pt_pay_pledge current = {
             .id = pledge.id,
             .customer = pledge.customer_id,
@@ -853,8 +853,8 @@ bool pt_payment_routes_cookie(const char *header, const char *name, char *value,
     return false;
 }
 
-void pt_payment_routes_code_cookie(const struct pt_app *app, const char *pledge_id, bool clear,
-                                   char *out, size_t out_size)
+void pt_payment_routes_code_cookie(const struct pt_app *app, const struct pt_request *request,
+                                   const char *pledge_id, bool clear, char *out, size_t out_size)
 {
     char name[PT_CODE_COOKIE_NAME_MAX], token[PT_MANAGE_TOKEN_MAX] = "";
     code_cookie_name(pledge_id, name);
@@ -863,7 +863,7 @@ void pt_payment_routes_code_cookie(const struct pt_app *app, const char *pledge_
                                 token);
     /* Lax: the processor sends the reader back with a top-level GET from
      * its own site. Only the thank-you page reads it. */
-    bool secure = strncmp(app->config->public_url, "https:", 6) == 0;
+    bool secure = strncmp(pt_app_origin(app, request), "https:", 6) == 0;
     snprintf(out, out_size, "%s=%s; Path=/thanks; Max-Age=%d; HttpOnly; SameSite=Lax%s", name,
              token, clear ? 0 : PT_THANKS_CODE_SECONDS, secure ? "; Secure" : "");
 }
@@ -911,7 +911,7 @@ static void thanks_code(struct pt_app *app, struct pt_request *request,
         ours ? pt_pledges_code_issue(app->ledger, pledge->id, false, now, shown) : PT_ERR_CONFLICT;
     if (ours) {
         char cookie[256];
-        pt_payment_routes_code_cookie(app, pledge->id, true, cookie, sizeof(cookie));
+        pt_payment_routes_code_cookie(app, request, pledge->id, true, cookie, sizeof(cookie));
         pt_response_header(response, "Set-Cookie",
                            pt_arena_strndup(request->arena, cookie, strlen(cookie)));
     }

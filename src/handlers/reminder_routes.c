@@ -116,18 +116,18 @@ void pt_reminder_routes_api(struct pt_app *app, struct pt_request *request,
 
 /* ------------------------------------------------------------ the frame */
 
-static void frame_start(const struct pt_app *app, struct pt_buf *out, const char *language)
+static void frame_start(const char *origin, struct pt_buf *out, const char *language)
 {
     pt_buf_printf(out, "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\"><title>",
                   language);
     pt_buf_html_str(out, pt_i18n_text(PT_MSG_PAGE_REGION_LABEL, pt_i18n_lang(language)));
     pt_buf_puts(out, "</title><link rel=\"stylesheet\" href=\"");
-    pt_buf_html_str(out, app->config->public_url);
+    pt_buf_html_str(out, origin);
     pt_buf_puts(out, "/appeal.css\"></head><body class=\"patron-embed\">");
 }
 
 void pt_reminder_routes_render_form(const struct pt_app *app, struct pt_buf *out,
-                                    const char *language, const char *campaign,
+                                    const char *origin, const char *language, const char *campaign,
                                     const char *variant)
 {
     enum pt_lang lang = pt_i18n_lang(language);
@@ -135,7 +135,7 @@ void pt_reminder_routes_render_form(const struct pt_app *app, struct pt_buf *out
     struct pt_month chosen = pt_reminders_default_month(now);
     struct pt_month first = pt_reminders_add_months(pt_reminders_month_of(now), 1);
     pt_buf_puts(out, "<form class=\"patron-remind\" method=\"post\" action=\"");
-    pt_buf_html_str(out, app->config->public_url);
+    pt_buf_html_str(out, origin);
     pt_buf_puts(out, "/reminders\">");
     pt_buf_printf(out, "<input type=\"hidden\" name=\"lang\" value=\"%s\">", pt_i18n_code(lang));
     if (campaign != NULL && variant != NULL) {
@@ -185,7 +185,8 @@ void pt_reminder_routes_form(struct pt_app *app, struct pt_request *request,
     const char *language = pt_i18n_code(lang);
     struct pt_buf body;
     pt_buf_init(&body);
-    frame_start(app, &body, language);
+    const char *origin = pt_app_origin(app, request);
+    frame_start(origin, &body, language);
     int status_code = 200;
     if (!within_rate(app, request)) {
         status_code = 429;
@@ -204,7 +205,8 @@ void pt_reminder_routes_form(struct pt_app *app, struct pt_request *request,
             pt_buf_puts(&body, "<p class=\"patron-error\" role=\"alert\">");
             pt_buf_html_str(&body, message);
             pt_buf_puts(&body, "</p>");
-            pt_reminder_routes_render_form(app, &body, language, pt_http_form(request, "campaign"),
+            pt_reminder_routes_render_form(app, &body, origin, language,
+                                           pt_http_form(request, "campaign"),
                                            pt_http_form(request, "variant"));
         } else {
             status_code = 200;
@@ -261,9 +263,10 @@ void pt_reminder_routes_cancel(struct pt_app *app, struct pt_request *request,
         pt_buf_printf(&body, "<h1>%s</h1><p>%s</p><form method=\"post\" action=\"",
                       pt_i18n_text(PT_MSG_REMIND_CANCEL_ASK, lang),
                       pt_i18n_text(PT_MSG_REMIND_CANCEL_ASK_BODY, lang));
-        pt_buf_html_str(&body, app->config->public_url);
-        pt_buf_printf(&body, "/reminders/cancel\"><input type=\"hidden\" name=\"lang\" "
-                             "value=\"%s\"><input type=\"hidden\" name=\"token\" value=\"",
+        pt_buf_html_str(&body, pt_app_origin(app, request));
+        pt_buf_printf(&body,
+                      "/reminders/cancel\"><input type=\"hidden\" name=\"lang\" "
+                      "value=\"%s\"><input type=\"hidden\" name=\"token\" value=\"",
                       language);
         pt_buf_html_str(&body, token);
         pt_buf_printf(&body, "\"><button type=\"submit\">%s</button></form>",

@@ -110,6 +110,32 @@ const char *pt_http_query(const struct pt_request *request, const char *name)
     return MHD_lookup_connection_value(request->connection, MHD_GET_ARGUMENT_KIND, name);
 }
 
+struct query_string {
+    struct pt_buf *out;
+    bool first;
+};
+
+static enum MHD_Result append_argument(void *context, enum MHD_ValueKind kind, const char *name,
+                                       const char *value)
+{
+    (void)kind;
+    struct query_string *query = context;
+    pt_buf_puts(query->out, query->first ? "?" : "&");
+    query->first = false;
+    pt_buf_url(query->out, name);
+    if (value != NULL) {
+        pt_buf_puts(query->out, "=");
+        pt_buf_url(query->out, value);
+    }
+    return MHD_YES;
+}
+
+void pt_http_query_string(const struct pt_request *request, struct pt_buf *out)
+{
+    struct query_string query = {out, true};
+    MHD_get_connection_values(request->connection, MHD_GET_ARGUMENT_KIND, append_argument, &query);
+}
+
 const char *pt_http_header(const struct pt_request *request, const char *name)
 {
     return MHD_lookup_connection_value(request->connection, MHD_HEADER_KIND, name);

@@ -206,8 +206,9 @@ enum pt_status pt_crypto_months_invoice(struct pt_ledger *ledger,
     pt_buf_init(&cancel);
     pt_buf_init(&description);
     pt_buf_init(&webhook);
-    pt_buf_printf(&success, "%s/thanks?pledge=%s", ledger->public_url, pledge->id);
-    pt_buf_printf(&cancel, "%s/support?lang=%s", ledger->public_url, pledge->language);
+    const char *origin = pt_pledges_origin(ledger, pledge);
+    pt_buf_printf(&success, "%s/thanks?pledge=%s", origin, pledge->id);
+    pt_buf_printf(&cancel, "%s/support?lang=%s", origin, pledge->language);
     pt_buf_printf(&webhook, "%s/v1/webhooks/%s", ledger->public_url, pay->ops->name);
     pt_buf_printf(&description, "%s: %s", ledger->newsroom_name,
                   pt_i18n_text(PT_MSG_PLEDGE_CHECKOUT_MONTHLY, pt_i18n_lang(pledge->language)));

@@ -33,8 +33,10 @@ static enum pt_status start_checkout(struct pt_ledger *ledger, struct pt_pay *pa
     pt_buf_init(&cancel);
     pt_buf_init(&description);
     pt_buf_init(&webhook);
-    const char *public_url = ledger->public_url;
-    pt_buf_printf(&success, "%s/thanks?pledge=%s", public_url, pledge->id);
+    /* The reader comes back to the address they left from: a mirror or the
+     * onion when their country blocks the newsroom's domain. */
+    const char *origin = request->origin != NULL ? request->origin : ledger->public_url;
+    pt_buf_printf(&success, "%s/thanks?pledge=%s", origin, pledge->id);
     /* A processor that cannot name its checkout in the address comes back
      * without it; the thank-you page then reads the pledge's own. */
     if (pay->ops->return_names_checkout)
@@ -45,8 +47,8 @@ static enum pt_status start_checkout(struct pt_ledger *ledger, struct pt_pay *pa
     }
     if (request->keep_nothing)
         pt_buf_puts(&success, "&trace=none");
-    pt_buf_printf(&cancel, "%s/support?lang=%s", public_url, pledge->language);
-    pt_buf_printf(&webhook, "%s/v1/webhooks/%s", public_url, pay->ops->name);
+    pt_buf_printf(&cancel, "%s/support?lang=%s", origin, pledge->language);
+    pt_buf_printf(&webhook, "%s/v1/webhooks/%s", ledger->public_url, pay->ops->name);
     enum pt_msg how = pledge->frequency == PT_FREQUENCY_MONTHLY  ? PT_MSG_PLEDGE_CHECKOUT_MONTHLY
                       : pledge->frequency == PT_FREQUENCY_ANNUAL ? PT_MSG_PLEDGE_CHECKOUT_ANNUAL
                                                                  : PT_MSG_PLEDGE_CHECKOUT_ONE_OFF;
@@ -169,7 +171,17 @@ enum pt_status pt_pledges_create(struct pt_ledger *ledger, const struct pt_pledg
         .created_at = now,
     };
     sodium_bin2hex(pledge.id, sizeof(pledge.id), random, sizeof(random));
+    /* Kept only when the emails will use it, and sealed: how a donor
+     * reached the newsroom (the onion, say) is theirs to keep. */
+    unsigned char *origin_sealed = NULL;
+    if (request->origin != NULL && strcmp(request->origin, ledger->public_url) != 0 &&
+        (ledger->email_origin == NULL || ledger->email_origin[0] == '\0')) {
+        pt_crypto_seal(ledger->crypto, request->origin, &origin_sealed,
+                       &pledge.origin_sealed_length);
+        pledge.origin_sealed = origin_sealed;
+    }
     enum pt_status status = pt_store_pledge_add(ledger->store, &pledge);
+    free(origin_sealed);
     if (status == PT_OK && typed_email)
         status = seal_typed_email(ledger, pledge.id, request->email, now);
     sodium_memzero(normalised, sizeof(normalised));
@@ -189,6 +201,26 @@ enum pt_status pt_pledges_create(struct pt_ledger *ledger, const struct pt_pledg
         return status;
     }
     return start_checkout(ledger, pay, &record, request, checkout_url, url_size, error, error_size);
+}
+
+const char *pt_pledges_origin(const struct pt_ledger *ledger, const struct pt_pledge_record *pledge)
+{
+    if (ledger->email_origin != NULL && ledger->email_origin[0] != '\0')
+        return ledger->email_origin;
+    const char *origin = ledger->public_url;
+    char *opened = NULL;
+    if (pledge->origin_sealed_length > 0 && ledger->crypto != NULL &&
+        pt_crypto_open(ledger->crypto, pledge->origin_sealed, pledge->origin_sealed_length,
+                       &opened) == PT_OK) {
+        /* An address the newsroom has since dropped (a burnt mirror) is
+         * not linked to any more. */
+        for (size_t i = 0; i < ledger->public_url_count; i++) {
+            if (strcmp(opened, ledger->public_urls[i]) == 0)
+                origin = ledger->public_urls[i];
+        }
+    }
+    free(opened);
+    return origin;
 }
 
 struct pt_pay *pt_pledges_processor(const struct pt_ledger *ledger,
@@ -549,8 +581,9 @@ static void render_pledge_email(const struct pt_ledger *ledger,
     const char *lead = pt_i18n_text(words->lead, lang);
     const struct pt_currency *currency = pt_money_currency(pledge->currency);
     json_t *data = json_loads(item->data, 0, NULL);
+    const char *origin = pt_pledges_origin(ledger, pledge);
     if (magic_token != NULL) {
-        pt_buf_printf(link, "%s/manage/magic?token=%s", ledger->public_url, magic_token);
+        pt_buf_printf(link, "%s/manage/magic?token=%s", origin, magic_token);
         /* The link's pages know no pledge until it is used: they speak
          * the language the link names (English needs none). */
         if (lang != PT_LANG_EN)
@@ -563,12 +596,12 @@ static void render_pledge_email(const struct pt_ledger *ledger,
                                now + (int64_t)PT_CRYPTO_MONTHS_LINK_DAYS * 86400 *
                                          (pledge->frequency == PT_FREQUENCY_ANNUAL ? 12 : 1),
                                token);
-        pt_buf_printf(link, "%s/crypto/month?t=%s", ledger->public_url, token);
+        pt_buf_printf(link, "%s/crypto/month?t=%s", origin, token);
     } else {
         char token[PT_MANAGE_TOKEN_MAX];
         pt_pledges_manage_token(ledger->crypto, pledge->id,
                                 now + (int64_t)ledger->manage_link_days * 86400, token);
-        pt_buf_printf(link, "%s/manage?t=%s", ledger->public_url, token);
+        pt_buf_printf(link, "%s/manage?t=%s", origin, token);
     }
     struct pt_buf amount;
     pt_buf_init(&amount);
@@ -607,7 +640,7 @@ static void render_pledge_email(const struct pt_ledger *ledger,
                            now + (int64_t)ledger->manage_link_days * 86400, erase_token);
     struct pt_buf erase;
     pt_buf_init(&erase);
-    pt_buf_printf(&erase, "%s/erase?t=%s", ledger->public_url, erase_token);
+    pt_buf_printf(&erase, "%s/erase?t=%s", origin, erase_token);
     const char *erase_label = pt_i18n_text(PT_MSG_ERASE_EMAIL_LINK, lang);
     pt_buf_printf(text, "\n%s: %s\n\n%s: %s\n\n%s\n", manage, link->data, erase_label, erase.data,
                   ledger->newsroom_name);

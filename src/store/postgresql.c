@@ -819,10 +819,12 @@ static enum pt_status pledge_add_body(struct pg_connection *c, void *p)
     if (begin(c) != PT_OK ||
         command(c,
                 "INSERT INTO pledges (id, status, frequency, amount_minor, currency, campaign, "
-                "variant, language, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                "sssdssssd", pledge->id, pledge->status, pt_frequency_name(pledge->frequency),
+                "variant, language, created_at, origin_sealed) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                "sssdssssdb", pledge->id, pledge->status, pt_frequency_name(pledge->frequency),
                 pledge->amount_minor, pledge->currency, pledge->campaign, pledge->variant,
-                pledge->language, pledge->created_at) != 1 ||
+                pledge->language, pledge->created_at, pledge->origin_sealed,
+                pledge->origin_sealed_length) != 1 ||
         command(c,
                 "INSERT INTO pledge_history (pledge_id, at, status, amount_minor, note) "
                 "VALUES ($1, $2, $3, $4, 'created on the support page')",
@@ -839,7 +841,8 @@ static enum pt_status pg_pledge_add(struct pt_store *base, const struct pt_pledg
 static const char pledge_columns[] =
     "id, status, frequency, amount_minor, currency, campaign, variant, language, created_at, "
     "processor, checkout_id, customer_id, subscription_id, email_sealed, "
-    "(SELECT count(*) FROM pledge_history h WHERE h.pledge_id = pledges.id), observed_at";
+    "(SELECT count(*) FROM pledge_history h WHERE h.pledge_id = pledges.id), observed_at, "
+    "origin_sealed";
 
 static void read_pledge(const PGresult *result, struct pt_pledge_record *pledge,
                         int64_t *observed_at)
@@ -869,6 +872,12 @@ static void read_pledge(const PGresult *result, struct pt_pledge_record *pledge,
     pledge->history_count = int_at(result, 0, 14);
     if (observed_at != NULL)
         *observed_at = int_at(result, 0, 15);
+    sealed = bytes_at(result, 0, 16, &length);
+    if (sealed != NULL && length > 0 && length <= sizeof(pledge->origin_sealed)) {
+        memcpy(pledge->origin_sealed, sealed, length);
+        pledge->origin_sealed_length = length;
+    }
+    PQfreemem(sealed);
 }
 
 /* One pledge by where (with $1 and maybe $2); tail is "" or " FOR UPDATE". */
@@ -1982,11 +1991,12 @@ static enum pt_status erase_body(struct pg_connection *c, void *p)
                 "(SELECT id FROM pledges WHERE email_hash = $1)",
                 "b", args->hash, hash_size) < 0)
         return PT_ERR_IO;
-    int64_t changed = command(c,
-                              "UPDATE pledges SET email_sealed = NULL, email_hash = NULL, "
-                              "customer_id = '', updated_at = $1, erased_at = $1 "
-                              "WHERE email_hash = $2",
-                              "db", args->now, args->hash, hash_size);
+    int64_t changed =
+        command(c,
+                "UPDATE pledges SET email_sealed = NULL, email_hash = NULL, origin_sealed = NULL, "
+                "customer_id = '', updated_at = $1, erased_at = $1 "
+                "WHERE email_hash = $2",
+                "db", args->now, args->hash, hash_size);
     if (changed < 0 ||
         command(c,
                 "INSERT INTO reminder_counts (month, kind, count) "
@@ -2069,7 +2079,8 @@ static enum pt_status pledge_erase_body(struct pg_connection *c, void *p)
         command(c, "UPDATE bank_entries SET text = '' WHERE pledge_id = $1", "s",
                 args->pledge_id) < 0 ||
         command(c,
-                "UPDATE pledges SET email_sealed = NULL, email_hash = NULL, customer_id = '', "
+                "UPDATE pledges SET email_sealed = NULL, email_hash = NULL, origin_sealed = NULL, "
+                "customer_id = '', "
                 "updated_at = $1, erased_at = $1 WHERE id = $2",
                 "ds", args->now, args->pledge_id) != 1)
         return PT_ERR_IO;

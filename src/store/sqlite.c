@@ -453,8 +453,8 @@ static enum pt_status sqlite_pledge_add(struct pt_store *base, const struct pt_p
         goto out;
     if (sqlite3_prepare_v2(store->db,
                            "INSERT INTO pledges (id, status, frequency, amount_minor, currency, "
-                           "campaign, variant, language, created_at) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           "campaign, variant, language, created_at, origin_sealed) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            -1, &insert, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(store->db,
                            "INSERT INTO pledge_history (pledge_id, at, status, amount_minor, note) "
@@ -472,6 +472,9 @@ static enum pt_status sqlite_pledge_add(struct pt_store *base, const struct pt_p
     sqlite3_bind_text(insert, 7, pledge->variant, -1, SQLITE_STATIC);
     sqlite3_bind_text(insert, 8, pledge->language, -1, SQLITE_STATIC);
     sqlite3_bind_int64(insert, 9, pledge->created_at);
+    if (pledge->origin_sealed != NULL)
+        sqlite3_bind_blob(insert, 10, pledge->origin_sealed, (int)pledge->origin_sealed_length,
+                          SQLITE_STATIC);
     sqlite3_bind_text(history, 1, pledge->id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(history, 2, pledge->created_at);
     sqlite3_bind_text(history, 3, pledge->status, -1, SQLITE_STATIC);
@@ -497,7 +500,8 @@ out:
 static const char pledge_columns[] =
     "id, status, frequency, amount_minor, currency, campaign, variant, language, created_at, "
     "processor, checkout_id, customer_id, subscription_id, email_sealed, "
-    "(SELECT count(*) FROM pledge_history WHERE pledge_id = pledges.id), observed_at";
+    "(SELECT count(*) FROM pledge_history WHERE pledge_id = pledges.id), observed_at, "
+    "origin_sealed";
 
 static void read_pledge(sqlite3_stmt *statement, struct pt_pledge_record *pledge)
 {
@@ -524,6 +528,11 @@ static void read_pledge(sqlite3_stmt *statement, struct pt_pledge_record *pledge
         pledge->email_sealed_length = (size_t)sealed;
     }
     pledge->history_count = sqlite3_column_int64(statement, 14);
+    int origin = sqlite3_column_bytes(statement, 16);
+    if (origin > 0 && (size_t)origin <= sizeof(pledge->origin_sealed)) {
+        memcpy(pledge->origin_sealed, sqlite3_column_blob(statement, 16), (size_t)origin);
+        pledge->origin_sealed_length = (size_t)origin;
+    }
 }
 
 static enum pt_status select_pledge(struct sqlite_store *store, const char *where,
@@ -1778,10 +1787,11 @@ static enum pt_status erase_donor(struct sqlite_store *store, const unsigned cha
         status = PT_ERR_IO;
         goto rollback;
     }
-    int changed = run(store,
-                      "UPDATE pledges SET email_sealed = NULL, email_hash = NULL, "
-                      "customer_id = '', updated_at = ?, erased_at = ? WHERE email_hash = ?",
-                      "ddb", now, now, email_hash, hash_size);
+    int changed =
+        run(store,
+            "UPDATE pledges SET email_sealed = NULL, email_hash = NULL, origin_sealed = NULL, "
+            "customer_id = '', updated_at = ?, erased_at = ? WHERE email_hash = ?",
+            "ddb", now, now, email_hash, hash_size);
     /* The address's reminders go too, counted as cancelled: only numbers
      * remain, as after a send. */
     int reminders = changed < 0 ? -1
@@ -1862,7 +1872,8 @@ static enum pt_status erase_pledge(struct sqlite_store *store, const char *pledg
             pledge_id) < 0 ||
         run(store, "UPDATE bank_entries SET text = '' WHERE pledge_id = ?", "s", pledge_id) < 0 ||
         run(store,
-            "UPDATE pledges SET email_sealed = NULL, email_hash = NULL, customer_id = '', "
+            "UPDATE pledges SET email_sealed = NULL, email_hash = NULL, origin_sealed = NULL, "
+            "customer_id = '', "
             "updated_at = ?, erased_at = ? WHERE id = ?",
             "dds", now, now, pledge_id) != 1) {
         status = PT_ERR_IO;

@@ -101,10 +101,36 @@ void pt_app_client(const struct pt_app *app, const struct pt_request *request, c
 
 /* True for an address the pages may link back to: http or https, at most
  * 1024 bytes, no spaces, control characters, backslash or fragment, on the
- * newsroom's own sites: public_url's origin, or one that article_origins or
+ * newsroom's own sites: one of public_url's origins, or one that article_origins or
  * frame_ancestors names (CSP host-source syntax, "*.example.org" for any
  * subdomain). */
 bool pt_app_is_return_url(const struct pt_app *app, const char *url);
+
+/* The address of patron's that this request came on: the entry of public_url
+ * whose host and port are the request's Host header (a mirror, an onion
+ * address), else the primary (the first). Never the Host header itself, so
+ * that no page links to an address the newsroom did not configure. Borrowed
+ * from the config. */
+const char *pt_app_origin(const struct pt_app *app, const struct pt_request *request);
+/* The same for a Host header's value (NULL: the primary). A parser of
+ * outside input: tests/fuzz/fuzz_origin.c. */
+const char *pt_app_origin_for_host(const struct pt_app *app, const char *host);
+
+/* Whether url is one of public_url's addresses (a pledge's stored origin). */
+bool pt_app_is_origin(const struct pt_app *app, const char *url);
+
+/* Pre-rendered bytes (an appeal's answer or frame, written for the primary
+ * address) for the address this request came on: *body unchanged on the
+ * primary, else a copy in the request's arena in which every link to the
+ * primary address leads to the request's instead. */
+void pt_app_rebase(const struct pt_app *app, struct pt_request *request, const char **body,
+                   size_t *body_length);
+
+/* For a readers' HTML page served on a clearnet address while public_url
+ * lists an onion one: adds "Onion-Location" naming the same page there, so
+ * that Tor Browser offers it (docs/OPERATIONS.md). */
+void pt_app_onion_location(const struct pt_app *app, struct pt_request *request,
+                           struct pt_response *response);
 
 /* True when text is the admin token (compared in constant time). */
 bool pt_app_is_admin_token(const struct pt_app *app, const char *text);

@@ -14,10 +14,19 @@
  * padding. */
 #define PT_CONFIG_SECRET_MIN_CHARS 43
 
+/* The most addresses public_url may list: a domain, its mirrors, an onion. */
+#define PT_CONFIG_PUBLIC_URLS_MAX 8
+
 struct pt_config {
     char *listen;           /* address to bind, e.g. "127.0.0.1" or "::1" */
     int port;               /* 0 to 65535; 0 picks a free port */
-    char *public_url;       /* how readers reach patron, no trailing slash */
+    char *public_url;       /* how readers reach patron, no trailing slash: the primary
+                               address, public_url_list[0] */
+    char *public_urls;      /* public_url as written: every address, space-separated */
+    char *public_url_list[PT_CONFIG_PUBLIC_URLS_MAX]; /* each address, the primary first */
+    size_t public_url_count;
+    char *email_origin;     /* "" = emails link to the address the donor pledged on; else
+                               one of public_url's addresses, for every email */
     char *data_dir;         /* folder of the key file, and of the SQLite database */
     char *database;         /* "" = SQLite in data_dir; else a postgresql:// URL or conninfo */
     int database_connections; /* PostgreSQL: connections each process keeps at most */

@@ -42,8 +42,8 @@ void pt_payment_routes_erase(struct pt_app *app, struct pt_request *request,
  * in the browser that made it (the support page sets it for a pledge made
  * without an address; the thank-you page clears it). */
 #define PT_CODE_COOKIE_NAME_MAX 32
-void pt_payment_routes_code_cookie(const struct pt_app *app, const char *pledge_id, bool clear,
-                                   char *out, size_t out_size);
+void pt_payment_routes_code_cookie(const struct pt_app *app, const struct pt_request *request,
+                                   const char *pledge_id, bool clear, char *out, size_t out_size);
 /* A cookie's value from a Cookie header, copied into value; false when it is
  * not there or does not fit. A parser of outside input:
  * tests/fuzz/fuzz_manage_code.c. */

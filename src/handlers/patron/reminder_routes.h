@@ -19,9 +19,9 @@ void pt_reminder_routes_cancel(struct pt_app *app, struct pt_request *request,
                                struct pt_response *response);
 
 /* The email sign-up form of the no-script frame, offering the default month
- * and the eleven after it. */
+ * and the eleven after it; it posts to origin (pt_app_origin). */
 void pt_reminder_routes_render_form(const struct pt_app *app, struct pt_buf *out,
-                                    const char *language, const char *campaign,
+                                    const char *origin, const char *language, const char *campaign,
                                     const char *variant);
 
 #endif

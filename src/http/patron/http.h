@@ -26,6 +26,8 @@ enum pt_method {
     PT_METHOD_OTHER,
 };
 
+struct pt_buf;
+
 struct pt_form_field {
     const char *name;
     const char *value; /* NUL-terminated, in the arena */
@@ -71,6 +73,9 @@ struct pt_request {
 
 /* A value from the query string, or NULL. */
 const char *pt_http_query(const struct pt_request *request, const char *name);
+/* Appends the query string, "?a=1&b=2" percent-encoded again from its
+ * values in order, or nothing when there is none. */
+void pt_http_query_string(const struct pt_request *request, struct pt_buf *out);
 /* A request header, or NULL. */
 const char *pt_http_header(const struct pt_request *request, const char *name);
 /* The peer's address as text ("127.0.0.1", "::1"), or "" if unknown. */

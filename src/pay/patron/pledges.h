@@ -31,10 +31,17 @@ struct pt_ledger {
                                             NULL or empty until one is configured */
     const struct pt_crypto *crypto;      /* seals donors' addresses, signs manage links */
     const struct pt_mail_settings *mail; /* url "" when no email is configured */
-    const char *public_url;              /* links in emails and checkout return pages */
-    const char *newsroom_name;           /* the checkout's description, emails' signature */
-    int manage_link_days;                /* how long an emailed manage link works */
-    struct pt_outbox *outbox;            /* woken when a change queued an email; may be NULL */
+    const char *public_url;              /* the primary address of patron's: webhooks, and
+                                            links when no other is known */
+    const char *const *public_urls;      /* every address (the primary first), or NULL for
+                                            the primary only: a pledge made on a mirror or
+                                            the onion keeps to it (issue 14) */
+    size_t public_url_count;
+    const char *email_origin;  /* NULL or "": each pledge's emails link to the
+                                  address it was made on; else this one */
+    const char *newsroom_name; /* the checkout's description, emails' signature */
+    int manage_link_days;      /* how long an emailed manage link works */
+    struct pt_outbox *outbox;  /* woken when a change queued an email; may be NULL */
     /* Erasure by default (issue 14), done by pt_pledges_send_outbox's round;
      * all off when left 0, as in tools that fill in only what they need. */
     bool erase_one_off;      /* a one-off gift's address goes once its receipt is sent */
@@ -59,6 +66,9 @@ struct pt_pledge_request {
                                charges the currency */
     bool keep_nothing;      /* the reader's device keeps nothing: the thank-you page is
                                told (trace=none) and sets no lasting supporter flag */
+    const char *origin;     /* the address of patron's the reader is on (one of
+                               public_urls), or NULL for the primary: the checkout returns
+                               there and the pledge's emails link there */
 };
 
 /* Records a new pledge as pending, then (with a processor for its currency)
@@ -70,6 +80,12 @@ struct pt_pledge_request {
 enum pt_status pt_pledges_create(struct pt_ledger *ledger, const struct pt_pledge_request *request,
                                  int64_t now, char pledge_id[33], char *checkout_url,
                                  size_t url_size, char *error, size_t error_size);
+
+/* The address of patron's that a pledge's links lead to: email_origin when
+ * the newsroom set one, else the address the pledge was made on while it is
+ * still configured, else the primary. Borrowed from the ledger. */
+const char *pt_pledges_origin(const struct pt_ledger *ledger,
+                              const struct pt_pledge_record *pledge);
 
 /* The processor that holds a pledge (by the name stored with it), or NULL. */
 struct pt_pay *pt_pledges_processor(const struct pt_ledger *ledger,

@@ -26,6 +26,9 @@ struct pt_pledge {
     const char *variant;
     const char *language;
     int64_t created_at;
+    const unsigned char *origin_sealed; /* the address of patron's the donor pledged on,
+                                           sealed; NULL for the primary one */
+    size_t origin_sealed_length;
 };
 
 /* A reminder as stored. In a visitor the sealed address is borrowed. */
@@ -59,6 +62,8 @@ struct pt_pledge_record {
     char subscription_id[128];
     unsigned char email_sealed[512]; /* empty when email_sealed_length is 0 */
     size_t email_sealed_length;
+    unsigned char origin_sealed[256]; /* empty (the primary address) when its length is 0 */
+    size_t origin_sealed_length;
     int64_t history_count; /* rows in its history: changes with every change */
 };
 

@@ -82,8 +82,18 @@ Test(config, bad_values_name_the_key_and_the_line)
         {"\nport = 80x\n", "t.conf:2: 'port' must be a whole number"},
         {"port =\n", "t.conf:1: 'port' must be a whole number"},
         {"demo_pages = maybe\n", "t.conf:1: 'demo_pages' must be true or false"},
-        {"public_url = http://x.org/\n", "t.conf:1: 'public_url' must be an http://"},
-        {"public_url = ftp://x.org\n", "t.conf:1: 'public_url' must be an http://"},
+        {"public_url = http://x.org/\n", "t.conf:1: 'public_url' must be http:// or https://"},
+        {"public_url = ftp://x.org\n", "t.conf:1: 'public_url' must be http:// or https://"},
+        {"public_url = https://x.org http://x.org/\n",
+         "t.conf:1: 'public_url' must be http:// or https:// addresses without a trailing "
+         "slash, separated by spaces, not 'http://x.org/'"},
+        {"public_url = https://x.org http://y.onion https://x.org\n",
+         "t.conf:1: 'public_url' lists 'https://x.org' twice"},
+        {"public_url = \n", "t.conf:1: 'public_url' needs at least one"},
+        {"public_url = http://a.org http://b.org http://c.org http://d.org http://e.org "
+         "http://f.org http://g.org http://h.org http://i.org\n",
+         "t.conf:1: 'public_url' may list at most 8 addresses"},
+        {"stripe_api_base = http://a.org http://b.org\n", "t.conf:1: 'stripe_api_base' must be"},
         {"currency = usd\n", "t.conf:1: 'currency' must be a three-letter currency code"},
         {"just words\n", "t.conf:1: expected 'key = value'"},
     };
@@ -93,6 +103,38 @@ Test(config, bad_values_name_the_key_and_the_line)
         cr_assert(strncmp(error, cases[i].expected, strlen(cases[i].expected)) == 0,
                   "got \"%s\", expected it to start with \"%s\"", error, cases[i].expected);
     }
+}
+
+Test(config, public_url_lists_the_primary_address_first_then_mirrors_and_the_onion)
+{
+    cr_assert_str_eq(config.public_url, "http://127.0.0.1:8080");
+    cr_assert_eq(config.public_url_count, 1);
+    cr_assert_eq(
+        pt_config_parse(&config, "t.conf",
+                        "public_url = https://news.example  https://mirror.example  "
+                        "http://abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuv.onion\n"
+                        "email_origin = https://news.example\n",
+                        error, sizeof(error)),
+        PT_OK, "%s", error);
+    cr_assert_str_eq(config.public_url, "https://news.example");
+    cr_assert_eq(config.public_url_count, 3);
+    cr_assert_str_eq(config.public_url_list[1], "https://mirror.example");
+    cr_assert_str_eq(config.public_urls,
+                     "https://news.example https://mirror.example "
+                     "http://abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuv.onion");
+    cr_assert_str_eq(config.email_origin, "https://news.example");
+    /* A bad list changes nothing. */
+    cr_assert_eq(
+        pt_config_set(&config, "public_url", "https://other.example ftp://x", error, sizeof(error)),
+        PT_ERR_INVALID);
+    cr_assert_str_eq(config.public_url, "https://news.example");
+    cr_assert_eq(config.public_url_count, 3);
+    /* One address again: the list follows. */
+    cr_assert_eq(pt_config_set(&config, "public_url", "https://one.example", error, sizeof(error)),
+                 PT_OK);
+    cr_assert_str_eq(config.public_url, "https://one.example");
+    cr_assert_str_eq(config.public_urls, "https://one.example");
+    cr_assert_eq(config.public_url_count, 1);
 }
 
 Test(config, a_missing_file_is_an_io_error)

@@ -483,7 +483,7 @@ static struct pt_pledge_record pledge_now(const char *id)
 static void monthly_pledge(char id[33])
 {
     struct pt_pledge_request request = {
-        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL, NULL, false};
+        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL, NULL, false, NULL};
     char url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -546,7 +546,7 @@ static void apply_ok(const struct pt_pay_event *e, int64_t now, struct pt_ledger
 Test(ledger, a_pledge_from_a_device_that_keeps_nothing_tells_the_thank_you_page)
 {
     struct pt_pledge_request request = {
-        PT_FREQUENCY_ONE_OFF, 700, "USD", NULL, NULL, "en", NULL, NULL, NULL, NULL, true};
+        PT_FREQUENCY_ONE_OFF, 700, "USD", NULL, NULL, "en", NULL, NULL, NULL, NULL, true, NULL};
     char id[33], url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -558,8 +558,9 @@ Test(ledger, a_pledge_from_a_device_that_keeps_nothing_tells_the_thank_you_page)
 
 Test(ledger, creating_a_pledge_stores_it_pending_and_asks_for_one_checkout)
 {
-    struct pt_pledge_request request = {
-        PT_FREQUENCY_ANNUAL, 12000, "EUR", "spring", "b", "ru", "https://news.example/article", NULL, NULL, NULL, false};
+    struct pt_pledge_request request = {PT_FREQUENCY_ANNUAL, 12000, "EUR", "spring", "b", "ru",
+                                        "https://news.example/article", NULL, NULL, NULL,
+                                        false, NULL};
     char id[33], url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -591,10 +592,64 @@ Test(ledger, creating_a_pledge_stores_it_pending_and_asks_for_one_checkout)
                  "nothing is emailed for a pledge not yet paid");
 }
 
+/* A reader on a mirror or the onion comes back there, and the pledge's
+ * emails lead there; the address is kept sealed, and only when the emails
+ * will use it. */
+Test(ledger, a_pledge_made_on_a_mirror_returns_there_and_keeps_the_address_sealed)
+{
+    static const char *const urls[] = {
+        "https://news.example", "https://mirror.example",
+        "http://newsroomabcdefghijklmnopqrstuvwxyz2345678910abcd.onion"};
+    ledger.public_urls = urls;
+    ledger.public_url_count = 3;
+    struct pt_pledge_request request = {
+        PT_FREQUENCY_MONTHLY, 500, "USD", NULL, NULL, "en", NULL, NULL, NULL, NULL, false, urls[2]};
+    char id[33], url[PT_PAY_URL_MAX], error[256];
+    cr_assert_eq(
+        pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
+        PT_OK, "%s", error);
+    cr_assert(strncmp(fake.checkout_asked.success_url, urls[2], strlen(urls[2])) == 0, "%s",
+              fake.checkout_asked.success_url);
+    struct pt_pledge_record record = pledge_now(id);
+    cr_assert_gt(record.origin_sealed_length, strlen(urls[2]), "sealed: nonce and tag added");
+    cr_assert_null(memmem(record.origin_sealed, record.origin_sealed_length, "onion", 5),
+                   "not in plain text");
+    cr_assert_eq(count("SELECT count(*) FROM pledges WHERE id = '%s' AND "
+                       "instr(CAST(origin_sealed AS TEXT), 'onion') > 0",
+                       id),
+                 0);
+    cr_assert_eq(pt_pledges_origin(&ledger, &record), urls[2]);
+
+    /* The newsroom dropped the address since: the primary. */
+    ledger.public_url_count = 2;
+    cr_assert_str_eq(pt_pledges_origin(&ledger, &record), "https://news.example");
+    ledger.public_url_count = 3;
+    /* The newsroom links every email to one address. */
+    ledger.email_origin = "https://mirror.example";
+    cr_assert_str_eq(pt_pledges_origin(&ledger, &record), "https://mirror.example");
+
+    /* With email_origin set, nothing is kept; on the primary, nothing either. */
+    request.origin = urls[1];
+    cr_assert_eq(
+        pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
+        PT_OK, "%s", error);
+    cr_assert(strncmp(fake.checkout_asked.success_url, "https://mirror.example/thanks", 29) == 0,
+              "%s", fake.checkout_asked.success_url);
+    cr_assert_eq(pledge_now(id).origin_sealed_length, 0);
+    ledger.email_origin = NULL;
+    request.origin = urls[0];
+    cr_assert_eq(
+        pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
+        PT_OK, "%s", error);
+    cr_assert_eq(pledge_now(id).origin_sealed_length, 0);
+    cr_assert_str_eq(pt_pledges_origin(&ledger, &record), urls[2]);
+}
+
 Test(ledger, without_a_processor_the_pledge_is_stored_and_nothing_is_asked)
 {
     ledger.processors = NULL;
-    struct pt_pledge_request request = {PT_FREQUENCY_ONE_OFF, 700, "USD", NULL, NULL, "en", NULL, NULL, NULL, NULL, false};
+    struct pt_pledge_request request = {
+        PT_FREQUENCY_ONE_OFF, 700, "USD", NULL, NULL, "en", NULL, NULL, NULL, NULL, false, NULL};
     char id[33], url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -610,7 +665,7 @@ Test(ledger, a_refused_checkout_leaves_a_pending_pledge_that_no_checkout_names)
 {
     fake.checkout_answer = PT_ERR_IO;
     struct pt_pledge_request request = {
-        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL, NULL, false};
+        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL, NULL, false, NULL};
     char id[33], url[PT_PAY_URL_MAX], error[256] = "";
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -629,7 +684,7 @@ Test(ledger, a_pledge_the_store_refuses_never_reaches_the_processor)
 {
     wrapper.fail_writes = true;
     struct pt_pledge_request request = {
-        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL, NULL, false};
+        PT_FREQUENCY_MONTHLY, 500, "USD", "spring", "a", "en", NULL, NULL, NULL, NULL, false, NULL};
     char id[33] = "x", url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -997,8 +1052,9 @@ Test(ledger, a_lost_link_request_queues_a_hash_and_the_sender_answers_it)
  * payment itself (tr_1, EUR). */
 static void first_payment_pledge(char id[33])
 {
-    struct pt_pledge_request request = {PT_FREQUENCY_MONTHLY, 500, "EUR", "spring", "a", "en",
-                                         NULL, "Donor@Example.org", "ideal", NULL, false};
+    struct pt_pledge_request request = {
+        PT_FREQUENCY_MONTHLY, 500,     "EUR", "spring", "a", "en", NULL,
+        "Donor@Example.org",  "ideal", NULL,  false,    NULL};
     char url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -1053,8 +1109,8 @@ Test(ledger, an_address_typed_on_the_support_page_is_sealed_with_the_pledge)
 
 Test(ledger, a_bad_typed_address_stores_nothing_and_asks_no_processor)
 {
-    struct pt_pledge_request request = {PT_FREQUENCY_MONTHLY, 500, "EUR", NULL, NULL, "en",
-                                         NULL, "not an address", NULL, NULL, false};
+    struct pt_pledge_request request = {PT_FREQUENCY_MONTHLY, 500,  "EUR", NULL,  NULL, "en", NULL,
+                                        "not an address",     NULL, NULL,  false, NULL};
     char id[33], url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -1066,8 +1122,8 @@ Test(ledger, a_bad_typed_address_stores_nothing_and_asks_no_processor)
 
 Test(ledger, a_currency_no_processor_charges_and_an_amount_below_its_minimum_are_refused)
 {
-    struct pt_pledge_request request = {PT_FREQUENCY_ONE_OFF, 500, "XXX", NULL, NULL, "en",
-                                        NULL, NULL, NULL, NULL, false};
+    struct pt_pledge_request request = {
+        PT_FREQUENCY_ONE_OFF, 500, "XXX", NULL, NULL, "en", NULL, NULL, NULL, NULL, false, NULL};
     char id[33], url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),
@@ -1526,7 +1582,7 @@ Test(ledger, a_delayed_payment_that_failed_is_one_failure_with_one_email)
 {
     char id[33];
     struct pt_pledge_request request = {
-        PT_FREQUENCY_ONE_OFF, 500, "USD", "", "", "en", NULL, NULL, NULL, NULL, false};
+        PT_FREQUENCY_ONE_OFF, 500, "USD", "", "", "en", NULL, NULL, NULL, NULL, false, NULL};
     char url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error,
                                    sizeof(error)),
@@ -1558,7 +1614,7 @@ Test(ledger, a_manage_code_opens_its_pledge_only_and_is_refused_once_replaced)
     char id[33], other[33], shown[PT_MANAGE_CODE_SHOWN], found[33];
     active_pledge(id);
     struct pt_pledge_request request = {
-        PT_FREQUENCY_ONE_OFF, 500, "USD", "", "", "en", NULL, NULL, NULL, NULL, false};
+        PT_FREQUENCY_ONE_OFF, 500, "USD", "", "", "en", NULL, NULL, NULL, NULL, false, NULL};
     char url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(pt_pledges_create(&ledger, &request, NOW, other, url, sizeof(url), error,
                                    sizeof(error)),
@@ -1670,7 +1726,7 @@ static bool erased(const char *id)
 static void paid_gift(char id[33])
 {
     struct pt_pledge_request request = {
-        PT_FREQUENCY_ONE_OFF, 500, "USD", "", "", "en", NULL, NULL, NULL, NULL, false};
+        PT_FREQUENCY_ONE_OFF, 500, "USD", "", "", "en", NULL, NULL, NULL, NULL, false, NULL};
     char url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),

@@ -59,8 +59,8 @@ struct made {
 
 static struct made transfer_pledge(enum pt_frequency frequency, int64_t minor, const char *email)
 {
-    struct pt_pledge_request request = {frequency, minor, "EUR", "spring", "a",
-                                        "en",      NULL,  email, NULL,     "bank", false};
+    struct pt_pledge_request request = {frequency, minor, "EUR", "spring", "a",   "en",
+                                        NULL,      email, NULL,  "bank",   false, NULL};
     struct made made;
     char url[PT_PAY_URL_MAX], error[256];
     cr_assert_eq(
