@@ -282,8 +282,10 @@ void pt_app_onion_location(const struct pt_app *app, struct pt_request *request,
                            struct pt_response *response)
 {
     const struct pt_config *config = app->config;
+    /* A page Tor Browser could open there: a read of an HTML page. */
     if (config->public_url_count < 2 || response->content_type == NULL ||
-        strncmp(response->content_type, "text/html", 9) != 0)
+        strncmp(response->content_type, "text/html", 9) != 0 ||
+        (request->method != PT_METHOD_GET && request->method != PT_METHOD_HEAD))
         return;
     const char *onion = NULL;
     for (size_t i = 0; onion == NULL && i < config->public_url_count; i++) {

@@ -126,7 +126,7 @@ bool pt_app_is_origin(const struct pt_app *app, const char *url);
 void pt_app_rebase(const struct pt_app *app, struct pt_request *request, const char **body,
                    size_t *body_length);
 
-/* For a readers' HTML page served on a clearnet address while public_url
+/* For a readers' HTML page read (GET) on a clearnet address while public_url
  * lists an onion one: adds "Onion-Location" naming the same page there, so
  * that Tor Browser offers it (docs/OPERATIONS.md). */
 void pt_app_onion_location(const struct pt_app *app, struct pt_request *request,
