@@ -590,8 +590,16 @@ static int send_reminders(const struct pt_config *config, struct pt_store *store
     struct pt_buf lock;
     pt_buf_init(&lock);
     pt_buf_printf(&lock, "%s/reminders.lock", config->data_dir);
-    struct pt_reminders_job job = {
-        store, crypto, &mail, config->public_url, config->newsroom_name, lock.data, stop};
+    struct pt_reminders_job job = {store,
+                                   crypto,
+                                   &mail,
+                                   config->public_url,
+                                   {config->public_url,
+                                    (const char *const *)config->public_url_list,
+                                    config->public_url_count, config->email_origin},
+                                   config->newsroom_name,
+                                   lock.data,
+                                   stop};
     struct pt_reminders_report report;
     enum pt_status status = pt_reminders_send_due(&job, now, &report);
     pt_buf_dispose(&lock);
@@ -975,6 +983,9 @@ static int run_server(struct pt_config *config, const struct options *options, b
     memset(&app, 0, sizeof(app));
     app.config = config;
     app.catalog_settings.public_url = config->public_url;
+    app.origins = (struct pt_origins){config->public_url,
+                                      (const char *const *)config->public_url_list,
+                                      config->public_url_count, config->email_origin};
     app.catalog_settings.default_currency = config->currency;
     app.catalog_settings.frame_ancestors = config->frame_ancestors;
     /* A server without email must not promise one; `patron demo` keeps the
@@ -1063,9 +1074,7 @@ static int run_server(struct pt_config *config, const struct options *options, b
         .crypto = &app.crypto,
         .mail = &app.mail,
         .public_url = config->public_url,
-        .public_urls = (const char *const *)config->public_url_list,
-        .public_url_count = config->public_url_count,
-        .email_origin = config->email_origin,
+        .origins = app.origins,
         .newsroom_name = config->newsroom_name,
         .manage_link_days = config->manage_link_days,
         .outbox = &outbox,

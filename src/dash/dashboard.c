@@ -721,7 +721,7 @@ void pt_dashboard_settings(struct pt_dash *dash)
                        "<code>patron.conf.example</code>); change them there and restart. "
                        "Secrets are never shown.</p><table><caption>In force now</caption>"
                        "<tbody>");
-    settings_row(&page, "Public address", config->public_url);
+    settings_row(&page, "Public addresses", config->public_urls);
     settings_row(&page, "Currency", config->currency);
     settings_row(&page, "Payment processor",
                  config->stripe_secret_key[0] ? "Stripe" : "none: pledges stay pending");

@@ -39,9 +39,9 @@ static enum pt_status sign_up_quietly(struct pt_app *app, const struct pt_remind
     char token[64];
     bool created = false;
     int64_t now = pt_app_now(app);
-    enum pt_status status = pt_reminders_sign_up(app->store, &app->crypto, sign_up, now, month,
-                                                 token, sizeof(token), &created, message,
-                                                 message_size);
+    enum pt_status status =
+        pt_reminders_sign_up(app->store, &app->crypto, &app->origins, sign_up, now, month, token,
+                             sizeof(token), &created, message, message_size);
     if (status == PT_OK)
         pt_app_count_event(app, sign_up->campaign, sign_up->variant, PT_EVENT_REMINDER_SIGNUP,
                            now);
@@ -70,7 +70,7 @@ void pt_reminder_routes_api(struct pt_app *app, struct pt_request *request,
     }
     static const char *const allowed[] = {"email", "month", "language", "campaign", "variant",
                                           NULL};
-    struct pt_reminder_request sign_up = {NULL, NULL, "en", "", ""};
+    struct pt_reminder_request sign_up = {NULL, NULL, "en", "", "", pt_app_origin(app, request)};
     const char *where = "the request";
     enum pt_status status = pt_json_expect_object(root, where, allowed, error, sizeof(error));
     if (status == PT_OK)
@@ -196,7 +196,7 @@ void pt_reminder_routes_form(struct pt_app *app, struct pt_request *request,
     } else {
         struct pt_reminder_request sign_up = {
             pt_http_form(request, "email"), pt_http_form(request, "month"), language,
-            form_field(request, "campaign"), form_field(request, "variant")};
+            form_field(request, "campaign"), form_field(request, "variant"), origin};
         struct pt_month month;
         char message[300];
         enum pt_status status = sign_up_quietly(app, &sign_up, &month, message, sizeof(message));

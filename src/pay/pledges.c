@@ -171,15 +171,13 @@ enum pt_status pt_pledges_create(struct pt_ledger *ledger, const struct pt_pledg
         .created_at = now,
     };
     sodium_bin2hex(pledge.id, sizeof(pledge.id), random, sizeof(random));
-    /* Kept only when the emails will use it, and sealed: how a donor
-     * reached the newsroom (the onion, say) is theirs to keep. */
+    /* Kept, sealed, only when the emails will use it. */
     unsigned char *origin_sealed = NULL;
-    if (request->origin != NULL && strcmp(request->origin, ledger->public_url) != 0 &&
-        (ledger->email_origin == NULL || ledger->email_origin[0] == '\0')) {
-        pt_crypto_seal(ledger->crypto, request->origin, &origin_sealed,
-                       &pledge.origin_sealed_length);
-        pledge.origin_sealed = origin_sealed;
-    }
+    struct pt_origins origins = ledger->origins;
+    origins.primary = ledger->public_url;
+    pt_origins_seal(&origins, ledger->crypto, request->origin, &origin_sealed,
+                    &pledge.origin_sealed_length);
+    pledge.origin_sealed = origin_sealed;
     enum pt_status status = pt_store_pledge_add(ledger->store, &pledge);
     free(origin_sealed);
     if (status == PT_OK && typed_email)
@@ -203,24 +201,13 @@ enum pt_status pt_pledges_create(struct pt_ledger *ledger, const struct pt_pledg
     return start_checkout(ledger, pay, &record, request, checkout_url, url_size, error, error_size);
 }
 
-const char *pt_pledges_origin(const struct pt_ledger *ledger, const struct pt_pledge_record *pledge)
+const char *pt_pledges_origin(const struct pt_ledger *ledger,
+                              const struct pt_pledge_record *pledge)
 {
-    if (ledger->email_origin != NULL && ledger->email_origin[0] != '\0')
-        return ledger->email_origin;
-    const char *origin = ledger->public_url;
-    char *opened = NULL;
-    if (pledge->origin_sealed_length > 0 && ledger->crypto != NULL &&
-        pt_crypto_open(ledger->crypto, pledge->origin_sealed, pledge->origin_sealed_length,
-                       &opened) == PT_OK) {
-        /* An address the newsroom has since dropped (a burnt mirror) is
-         * not linked to any more. */
-        for (size_t i = 0; i < ledger->public_url_count; i++) {
-            if (strcmp(opened, ledger->public_urls[i]) == 0)
-                origin = ledger->public_urls[i];
-        }
-    }
-    free(opened);
-    return origin;
+    struct pt_origins origins = ledger->origins;
+    origins.primary = ledger->public_url;
+    return pt_origins_for_email(&origins, ledger->crypto, pledge->origin_sealed,
+                                pledge->origin_sealed_length);
 }
 
 struct pt_pay *pt_pledges_processor(const struct pt_ledger *ledger,

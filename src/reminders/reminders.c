@@ -87,6 +87,7 @@ const char *pt_reminders_in_month(const char *language, int month)
 /* ------------------------------------------------------------ sign-up */
 
 enum pt_status pt_reminders_sign_up(struct pt_store *store, const struct pt_crypto *crypto,
+                                    const struct pt_origins *origins,
                                     const struct pt_reminder_request *request, int64_t now,
                                     struct pt_month *month, char *token, size_t token_size,
                                     bool *created, char *message, size_t message_size)
@@ -121,8 +122,13 @@ enum pt_status pt_reminders_sign_up(struct pt_store *store, const struct pt_cryp
     pt_crypto_token(fresh);
     snprintf(reminder.cancel_token, sizeof(reminder.cancel_token), "%s", fresh);
     reminder.created_at = now;
+    unsigned char *origin_sealed = NULL;
+    pt_origins_seal(origins, crypto, request->origin, &origin_sealed,
+                    &reminder.origin_sealed_length);
+    reminder.origin_sealed = origin_sealed;
     enum pt_status status = pt_store_reminder_upsert(store, &reminder, token, token_size, created);
     free(sealed);
+    free(origin_sealed);
     sodium_memzero(email, sizeof(email));
     if (status)
         snprintf(message, message_size, "%s", pt_i18n_text(PT_MSG_REMIND_NOT_SAVED, lang));
@@ -181,6 +187,8 @@ struct due_group {
     unsigned char email_hash[32];
     unsigned char *sealed;
     size_t sealed_length;
+    unsigned char *origin_sealed; /* the latest month's, or NULL */
+    size_t origin_sealed_length;
     char month[8]; /* the latest month due for this address */
     char language[PT_LANGUAGE_MAX];
     char campaign[PT_ID_MAX];
@@ -212,6 +220,14 @@ static void collect_due(void *context, const struct pt_reminder *reminder)
     group->sealed = pt_xmalloc(reminder->email_sealed_length);
     memcpy(group->sealed, reminder->email_sealed, reminder->email_sealed_length);
     group->sealed_length = reminder->email_sealed_length;
+    free(group->origin_sealed);
+    group->origin_sealed = NULL;
+    group->origin_sealed_length = 0;
+    if (reminder->origin_sealed != NULL && reminder->origin_sealed_length > 0) {
+        group->origin_sealed = pt_xmalloc(reminder->origin_sealed_length);
+        memcpy(group->origin_sealed, reminder->origin_sealed, reminder->origin_sealed_length);
+        group->origin_sealed_length = reminder->origin_sealed_length;
+    }
     snprintf(group->month, sizeof(group->month), "%s", reminder->month);
     snprintf(group->language, sizeof(group->language), "%s", reminder->language);
     snprintf(group->campaign, sizeof(group->campaign), "%s", reminder->campaign);
@@ -242,10 +258,16 @@ static void send_group(const struct pt_reminders_job *job, const struct due_grou
     pt_buf_init(&subject);
     pt_buf_init(&text);
     pt_buf_init(&html);
-    pt_buf_printf(&support, "%s/support?lang=%s", job->public_url, group->language);
+    /* The address the reader asked on: a mirror or the onion when their
+     * country blocks the newsroom's domain. */
+    struct pt_origins origins = job->origins;
+    origins.primary = job->public_url;
+    const char *origin =
+        pt_origins_for_email(&origins, job->crypto, group->origin_sealed, group->origin_sealed_length);
+    pt_buf_printf(&support, "%s/support?lang=%s", origin, group->language);
     if (group->campaign[0] != '\0')
         pt_buf_printf(&support, "&campaign=%s&variant=%s", group->campaign, group->variant);
-    pt_buf_printf(&cancel, "%s/reminders/cancel?token=%s&lang=%s", job->public_url,
+    pt_buf_printf(&cancel, "%s/reminders/cancel?token=%s&lang=%s", origin,
                   group->cancel_token, group->language);
     struct pt_reminder_email email = {
         group->language, month, job->newsroom, support.data, cancel.data,
@@ -306,8 +328,10 @@ enum pt_status pt_reminders_send_due(const struct pt_reminders_job *job, int64_t
             send_group(job, &list.groups[i], report);
         }
     }
-    for (size_t i = 0; i < list.count; i++)
+    for (size_t i = 0; i < list.count; i++) {
         free(list.groups[i].sealed);
+        free(list.groups[i].origin_sealed);
+    }
     free(list.groups);
     flock(lock, LOCK_UN);
     close(lock);

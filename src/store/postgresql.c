@@ -1536,11 +1536,12 @@ static enum pt_status upsert_body(struct pg_connection *c, void *p)
     PQclear(result);
     if (command(c,
                 "INSERT INTO reminders (email_hash, email_sealed, month, language, campaign, "
-                "variant, cancel_token, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                "bbsssssd", reminder->email_hash, sizeof(reminder->email_hash),
+                "variant, cancel_token, created_at, origin_sealed) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "bbsssssdb", reminder->email_hash, sizeof(reminder->email_hash),
                 reminder->email_sealed, reminder->email_sealed_length, reminder->month,
                 reminder->language, reminder->campaign, reminder->variant, args->token,
-                created_at) != 1 ||
+                created_at, reminder->origin_sealed, reminder->origin_sealed_length) != 1 ||
         count_reminder(c, reminder->month, "signed_up", *args->created ? 1 : 0) < 0)
         return PT_ERR_IO;
     return commit(c);
@@ -1627,7 +1628,9 @@ static void read_reminder(const PGresult *result, int row, void *reading)
         snprintf(reminder.cancel_token, sizeof(reminder.cancel_token), "%s",
                  text_at(result, row, 7));
         reminder.created_at = int_at(result, row, 8);
+        reminder.origin_sealed = bytes_at(result, row, 9, &reminder.origin_sealed_length);
         reminders->visit(reminders->context, &reminder);
+        PQfreemem((void *)reminder.origin_sealed);
     }
     PQfreemem(hash);
     PQfreemem(sealed);
@@ -1645,7 +1648,8 @@ static enum pt_status pg_reminders_due(struct pt_store *base, const char *month,
                "extract(epoch FROM now())::bigint + $2 WHERE month <= $1 AND "
                "(lease_until IS NULL OR lease_until < extract(epoch FROM now())) "
                "RETURNING id, email_hash, email_sealed, month, language, campaign, variant, "
-               "cancel_token, created_at) SELECT * FROM claimed ORDER BY email_hash, month",
+               "cancel_token, created_at, origin_sealed) "
+               "SELECT * FROM claimed ORDER BY email_hash, month",
         .types = "sd",
         .a = month,
         .x = PT_STORE_REMINDER_LEASE,
@@ -1661,7 +1665,8 @@ static enum pt_status pg_reminders_of(struct pt_store *base, const unsigned char
     struct reminder_reading reading = {visit, context};
     struct rows_args args = {
         .sql = "SELECT id, email_hash, email_sealed, month, language, campaign, variant, "
-               "cancel_token, created_at FROM reminders WHERE email_hash = $1 ORDER BY month",
+               "cancel_token, created_at, origin_sealed FROM reminders WHERE email_hash = $1 "
+               "ORDER BY month",
         .types = "b",
         .hash = email_hash,
         .read = read_reminder,

@@ -1302,10 +1302,12 @@ static enum pt_status sqlite_reminder_upsert(struct pt_store *base,
     statement = NULL;
     if (run(store,
             "INSERT INTO reminders (email_hash, email_sealed, month, language, campaign, "
-            "variant, cancel_token, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            "bbsssssd", reminder->email_hash, sizeof(reminder->email_hash),
+            "variant, cancel_token, created_at, origin_sealed) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "bbsssssdb", reminder->email_hash, sizeof(reminder->email_hash),
             reminder->email_sealed, reminder->email_sealed_length, reminder->month,
-            reminder->language, reminder->campaign, reminder->variant, token, created_at) != 1) {
+            reminder->language, reminder->campaign, reminder->variant, token, created_at,
+            reminder->origin_sealed, reminder->origin_sealed_length) != 1) {
         status = PT_ERR_IO;
         goto rollback;
     }
@@ -1391,6 +1393,8 @@ static void read_reminder(sqlite3_stmt *statement, void *reading)
     snprintf(row.variant, sizeof(row.variant), "%s", column_text(statement, 6));
     snprintf(row.cancel_token, sizeof(row.cancel_token), "%s", column_text(statement, 7));
     row.created_at = sqlite3_column_int64(statement, 8);
+    row.origin_sealed = sqlite3_column_blob(statement, 9);
+    row.origin_sealed_length = (size_t)sqlite3_column_bytes(statement, 9);
     reminders->visit(reminders->context, &row);
 }
 
@@ -1400,7 +1404,7 @@ static enum pt_status sqlite_reminders_due(struct pt_store *base, const char *mo
     struct reminder_reading reading = {visit, context};
     return visit_rows(base, "reading reminders", read_reminder, &reading,
                       "SELECT id, email_hash, email_sealed, month, language, campaign, variant, "
-                      "cancel_token, created_at FROM reminders WHERE month <= ? "
+                      "cancel_token, created_at, origin_sealed FROM reminders WHERE month <= ? "
                       "ORDER BY email_hash, month",
                       "s", month);
 }
@@ -1411,7 +1415,7 @@ static enum pt_status sqlite_reminders_of(struct pt_store *base, const unsigned 
     struct reminder_reading reading = {visit, context};
     return visit_rows(base, "reading reminders", read_reminder, &reading,
                       "SELECT id, email_hash, email_sealed, month, language, campaign, variant, "
-                      "cancel_token, created_at FROM reminders WHERE email_hash = ? "
+                      "cancel_token, created_at, origin_sealed FROM reminders WHERE email_hash = ? "
                       "ORDER BY month",
                       "b", email_hash, (size_t)32);
 }

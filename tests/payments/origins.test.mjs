@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import nodeHttp from 'node:http';
 import { after, before, test } from 'node:test';
+import { runSend } from '../reminders/lib.mjs';
 import { manageLink, sqlite, startPatron, startSmtp, startStandin, stopClean, stateAmount, withLog } from './lib.mjs';
 
 const ONION = 'http://patronnewsroomxyzabcdefghijklmnopqrstuvwxyz234567abcdefgh.onion';
@@ -177,5 +178,31 @@ test('a pledge made on the mirror or the onion returns there, and its emails lea
             const [gone] = sqlite(patron.db, `SELECT origin_sealed IS NULL AS gone, email_sealed IS NULL AS mailgone FROM pledges WHERE id = '${pledgeId}'`);
             assert.deepEqual(gone, { gone: 1, mailgone: 1 });
         }
+    }
+}));
+
+test('a reminder asked for on the onion leads back to the onion; one asked on the primary, to the primary', { timeout: 60_000 }, withLog(() => patron, async () => {
+    const next = new Date();
+    next.setUTCDate(1);
+    next.setUTCMonth(next.getUTCMonth() + 1);
+    const month = next.toISOString().slice(0, 7);
+    for (const [origin, email] of [[ONION, 'onion.reader@example.org'], [patron.base, 'primary.reader@example.org']]) {
+        const body = JSON.stringify({ email, month, language: 'en' });
+        const answer = await new Promise((resolve, reject) => {
+            const r = nodeHttp.request({ host: '127.0.0.1', port: patron.port, method: 'POST', path: '/v1/reminders', setHost: false,
+                headers: { Host: hostOf(origin), 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+                res.resume();
+                res.on('end', () => resolve(res.statusCode));
+            });
+            r.on('error', reject);
+            r.end(body);
+        });
+        assert.equal(answer, 200);
+    }
+    const sent = await runSend(patron, `${month}-05T09:00:00Z`);
+    assert.equal(sent.code, 0, sent.stderr);
+    for (const [origin, email] of [[ONION, 'onion.reader@example.org'], [patron.base, 'primary.reader@example.org']]) {
+        const [mail] = await smtp.waitFor((m) => m.envelope.to.includes(email), { timeoutMs: 15_000 });
+        assert.deepEqual(patronAddresses(`${mail.text}\n${mail.html}`), [origin], email);
     }
 }));

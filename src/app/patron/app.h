@@ -16,6 +16,7 @@
 #include "patron/crypto.h"
 #include "patron/events.h"
 #include "patron/mail.h"
+#include "patron/origins.h"
 
 struct pt_auth;
 struct pt_config;
@@ -51,6 +52,7 @@ struct pt_app {
                                          until one is configured */
     const char *currencies[PT_APP_CURRENCIES_MAX]; /* offered on the support page */
     size_t currency_count;
+    struct pt_origins origins;  /* public_url's addresses, for what emails link to */
     struct pt_ledger *ledger;   /* pledges: checkouts, events, manage actions, the outbox */
     struct pt_auth *auth;       /* the dashboard's users and sessions */
     pthread_mutex_t auth_lock;  /* auth's SQLite connection serves one thread at a time */

@@ -14,6 +14,7 @@
 #include "patron/catalog.h"
 #include "patron/crypto.h"
 #include "patron/mail.h"
+#include "patron/origins.h"
 #include "patron/pay.h"
 #include "patron/processors.h"
 #include "patron/store.h"
@@ -33,12 +34,9 @@ struct pt_ledger {
     const struct pt_mail_settings *mail; /* url "" when no email is configured */
     const char *public_url;              /* the primary address of patron's: webhooks, and
                                             links when no other is known */
-    const char *const *public_urls;      /* every address (the primary first), or NULL for
-                                            the primary only: a pledge made on a mirror or
-                                            the onion keeps to it (issue 14) */
-    size_t public_url_count;
-    const char *email_origin;  /* NULL or "": each pledge's emails link to the
-                                  address it was made on; else this one */
+    struct pt_origins origins;           /* every address: a pledge made on a mirror or the
+                                            onion keeps to it (issue 14); zeroed, the
+                                            primary only */
     const char *newsroom_name; /* the checkout's description, emails' signature */
     int manage_link_days;      /* how long an emailed manage link works */
     struct pt_outbox *outbox;  /* woken when a change queued an email; may be NULL */
@@ -81,9 +79,8 @@ enum pt_status pt_pledges_create(struct pt_ledger *ledger, const struct pt_pledg
                                  int64_t now, char pledge_id[33], char *checkout_url,
                                  size_t url_size, char *error, size_t error_size);
 
-/* The address of patron's that a pledge's links lead to: email_origin when
- * the newsroom set one, else the address the pledge was made on while it is
- * still configured, else the primary. Borrowed from the ledger. */
+/* The address of patron's that a pledge's links lead to
+ * (pt_origins_for_email). Borrowed from the ledger. */
 const char *pt_pledges_origin(const struct pt_ledger *ledger,
                               const struct pt_pledge_record *pledge);
 

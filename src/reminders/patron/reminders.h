@@ -13,6 +13,7 @@
 #include "patron/mail.h"
 #include "patron/status.h"
 #include "patron/store.h"
+#include "patron/origins.h"
 
 struct pt_month {
     int year;
@@ -42,12 +43,16 @@ struct pt_reminder_request {
     const char *language; /* "en" or "ru" */
     const char *campaign; /* "" when unknown */
     const char *variant;
+    const char *origin;   /* the address of patron's the reader asked on (a mirror, the
+                             onion), kept sealed for the email's links; NULL: the primary */
 };
 
-/* Validates and stores a sign-up. On success month holds the month chosen
+/* Validates and stores a sign-up (crypto seals the address, and origins
+ * says whether the request's address is kept). On success month holds the month chosen
  * and token the cancel token. The message says what is wrong, in the
  * reader's language. */
 enum pt_status pt_reminders_sign_up(struct pt_store *store, const struct pt_crypto *crypto,
+                                    const struct pt_origins *origins,
                                     const struct pt_reminder_request *request, int64_t now,
                                     struct pt_month *month, char *token, size_t token_size,
                                     bool *created, char *message, size_t message_size);
@@ -70,6 +75,8 @@ struct pt_reminders_job {
     const struct pt_crypto *crypto;
     const struct pt_mail_settings *mail;
     const char *public_url;
+    struct pt_origins origins; /* the email links to the address the reminder was asked on;
+                                  zeroed: the primary */
     const char *newsroom;
     const char *lock_path; /* a file locked while a send runs */
     volatile int *stop;    /* set by a signal handler to stop between emails; may be NULL */

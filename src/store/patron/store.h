@@ -43,6 +43,9 @@ struct pt_reminder {
     char variant[PT_ID_MAX];
     char cancel_token[48];
     int64_t created_at;
+    const unsigned char *origin_sealed; /* the address of patron's it was asked on,
+                                           sealed; NULL for the primary one */
+    size_t origin_sealed_length;
 };
 
 /* A pledge as the ledger holds it. */

@@ -600,8 +600,8 @@ Test(ledger, a_pledge_made_on_a_mirror_returns_there_and_keeps_the_address_seale
     static const char *const urls[] = {
         "https://news.example", "https://mirror.example",
         "http://newsroomabcdefghijklmnopqrstuvwxyz2345678910abcd.onion"};
-    ledger.public_urls = urls;
-    ledger.public_url_count = 3;
+    ledger.origins.urls = urls;
+    ledger.origins.count = 3;
     struct pt_pledge_request request = {
         PT_FREQUENCY_MONTHLY, 500, "USD", NULL, NULL, "en", NULL, NULL, NULL, NULL, false, urls[2]};
     char id[33], url[PT_PAY_URL_MAX], error[256];
@@ -621,11 +621,11 @@ Test(ledger, a_pledge_made_on_a_mirror_returns_there_and_keeps_the_address_seale
     cr_assert_eq(pt_pledges_origin(&ledger, &record), urls[2]);
 
     /* The newsroom dropped the address since: the primary. */
-    ledger.public_url_count = 2;
+    ledger.origins.count = 2;
     cr_assert_str_eq(pt_pledges_origin(&ledger, &record), "https://news.example");
-    ledger.public_url_count = 3;
+    ledger.origins.count = 3;
     /* The newsroom links every email to one address. */
-    ledger.email_origin = "https://mirror.example";
+    ledger.origins.email_origin = "https://mirror.example";
     cr_assert_str_eq(pt_pledges_origin(&ledger, &record), "https://mirror.example");
 
     /* With email_origin set, nothing is kept; on the primary, nothing either. */
@@ -636,7 +636,7 @@ Test(ledger, a_pledge_made_on_a_mirror_returns_there_and_keeps_the_address_seale
     cr_assert(strncmp(fake.checkout_asked.success_url, "https://mirror.example/thanks", 29) == 0,
               "%s", fake.checkout_asked.success_url);
     cr_assert_eq(pledge_now(id).origin_sealed_length, 0);
-    ledger.email_origin = NULL;
+    ledger.origins.email_origin = NULL;
     request.origin = urls[0];
     cr_assert_eq(
         pt_pledges_create(&ledger, &request, NOW, id, url, sizeof(url), error, sizeof(error)),

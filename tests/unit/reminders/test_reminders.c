@@ -152,11 +152,12 @@ Test(crypto, the_key_file_is_private_and_sealing_round_trips, .init = setup, .fi
 
 static enum pt_status sign_up(const char *email, const char *month, bool *created, char *token)
 {
-    struct pt_reminder_request request = {email, month, "en", "demo-2026", "a"};
+    struct pt_reminder_request request = {email, month, "en", "demo-2026", "a", NULL};
     struct pt_month chosen;
     char message[256];
-    return pt_reminders_sign_up(store, &crypto, &request, at(2026, 11, 29, 12), &chosen, token,
-                                64, created, message, sizeof(message));
+    struct pt_origins primary_only = {0};
+    return pt_reminders_sign_up(store, &crypto, &primary_only, &request, at(2026, 11, 29, 12),
+                                &chosen, token, 64, created, message, sizeof(message));
 }
 
 static void count_rows(void *context, const struct pt_reminder *reminder)
