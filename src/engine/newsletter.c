@@ -297,22 +297,24 @@ static const char *headline_words(const struct appeal *appeal)
 
 #define FONT "font-family:Georgia,'Times New Roman',serif;"
 
-/* An amount as a bordered button: a link, since email has no forms. */
+/* An amount as a bordered button: a link, since email has no forms. The
+ * buttons of a row are inline, a space apart, so that they wrap on a phone
+ * rather than widen the email. */
 static void html_amount(struct pt_buf *out, const struct appeal *appeal,
                         enum pt_frequency frequency, const char *amount, const char *words)
 {
     struct pt_buf link;
     pt_buf_init(&link);
     link_for(&link, appeal, frequency, amount);
-    pt_buf_puts(out, "<td style=\"padding:0 8px 8px 0\"><a href=\"");
+    pt_buf_puts(out, "<a href=\"");
     pt_buf_html(out, link.data, link.length);
     pt_buf_printf(out,
-                  "\" style=\"display:inline-block;padding:8px 14px;border:2px solid %s;"
-                  "border-radius:4px;color:%s;" FONT
-                  "font-size:16px;font-weight:bold;text-decoration:none\">",
+                  "\" style=\"display:inline-block;margin:0 4px 8px 0;padding:6px 12px;"
+                  "border:2px solid %s;border-radius:4px;color:%s;" FONT
+                  "font-size:16px;font-weight:bold;text-decoration:none;white-space:nowrap\">",
                   appeal->accent, appeal->accent);
     pt_buf_html_str(out, words);
-    pt_buf_puts(out, "</a></td>");
+    pt_buf_puts(out, "</a> ");
     pt_buf_dispose(&link);
 }
 
@@ -325,7 +327,7 @@ static void render_html(struct pt_buf *out, const struct appeal *appeal)
     pt_buf_html_str(out, appeal->language);
     pt_buf_puts(out, "\" style=\"width:100%;max-width:600px;border-collapse:separate;"
                      "border:1px solid #d6d6d6;border-radius:6px;background-color:#ffffff\">"
-                     "<tr><td style=\"padding:24px;" FONT
+                     "<tr><td style=\"padding:20px;" FONT
                      "font-size:16px;line-height:1.5;color:#1a1a1a\">");
     pt_buf_puts(out, "<h2 style=\"margin:0 0 12px;" FONT
                      "font-size:22px;line-height:1.3;color:#1a1a1a\">");
@@ -352,8 +354,7 @@ static void render_html(struct pt_buf *out, const struct appeal *appeal)
         const struct pt_amount_ladder *ladder = &content->ladders[frequency];
         pt_buf_puts(out, "<p style=\"margin:8px 0 4px;" FONT "font-size:14px;color:#555555\">");
         pt_buf_html_str(out, pt_i18n_text(frequency_phrase(frequency), lang));
-        pt_buf_puts(out, "</p><table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" "
-                         "border=\"0\"><tr>");
+        pt_buf_puts(out, "</p><div>");
         for (size_t a = 0; a < ladder->count; a++) {
             pt_buf_reset(&plain);
             pt_buf_reset(&shown);
@@ -362,7 +363,7 @@ static void render_html(struct pt_buf *out, const struct appeal *appeal)
             html_amount(out, appeal, frequency, plain.data, shown.data);
         }
         html_amount(out, appeal, frequency, "other", pt_i18n_text(PT_MSG_PAGE_OTHER_AMOUNT, lang));
-        pt_buf_puts(out, "</tr></table>");
+        pt_buf_puts(out, "</div>");
     }
     pt_buf_dispose(&plain);
     pt_buf_dispose(&shown);
