@@ -16,6 +16,7 @@
 #include "patron/dashboard.h"
 #include "patron/http.h"
 #include "patron/metrics.h"
+#include "patron/newsletter_routes.h"
 #include "patron/pages.h"
 #include "patron/payment_routes.h"
 #include "patron/reminder_routes.h"
@@ -83,9 +84,12 @@ static const struct route routes[] = {
     {MATCH("/metrics", EXACT, GET, false, "metrics"), .handler = pt_api_metrics},
     {MATCH("/embed/appeal", EXACT, GET, false, "embed"), .handler = pt_pages_embed},
     {MATCH("/embed/dismiss", EXACT, POST, false, "dismiss"), .handler = pt_pages_dismiss},
-    /* Only POSTs to /support reach the processor; its GET is a plain page. */
-    {MATCH("/support", EXACT, GET | POST, false, "support"), .handler = pt_pages_support,
-     .pools = POOL_POST(PT_ROUTES_POOL_READERS)},
+    {MATCH("/embed/email", EXACT, GET, false, "embed_email"),
+     .handler = pt_newsletter_routes_email},
+    /* Only POSTs to /support reach the processor; its GET is a plain page.
+     * pages.c's support page, after counting a newsletter link's click. */
+    {MATCH("/support", EXACT, GET | POST, false, "support"),
+     .handler = pt_newsletter_routes_support, .pools = POOL_POST(PT_ROUTES_POOL_READERS)},
     {MATCH("/support/quote", EXACT, GET, false, "support_quote"), .handler = pt_pages_support_quote},
     {MATCH("/brand.css", EXACT, GET, false, "brand_css"), .handler = pt_pages_brand_css},
     {MATCH("/brand/logo", EXACT, GET, false, "brand_logo"), .handler = pt_pages_brand_logo},

@@ -700,6 +700,31 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
                                  "erased. Please try again in a few minutes.",
                              [PT_LANG_RU] = "Сейчас удалить данные не удалось, ничего не удалено. "
                                             "Попробуйте через несколько минут."},
+
+    /* ---------------------------------------------- the newsletter appeal */
+    [PT_MSG_NEWSLETTER_CHOOSE] = {[PT_LANG_EN] = "Choose an amount:",
+                                  [PT_LANG_RU] = "Выберите сумму:"},
+    [PT_MSG_NEWSLETTER_NO_CAMPAIGN] = {[PT_LANG_EN] = "Name the campaign: campaign=ID, with the "
+                                                      "campaign's id as the dashboard shows it.",
+                                       [PT_LANG_RU] = "Укажите кампанию: campaign=ID, с её "
+                                                      "идентификатором, как в панели редакции."},
+    [PT_MSG_NEWSLETTER_FORMAT] = {[PT_LANG_EN] = "format must be html or text.",
+                                  [PT_LANG_RU] = "format может быть только html или text."},
+    [PT_MSG_NEWSLETTER_UNKNOWN_CAMPAIGN] = {[PT_LANG_EN] = "There is no campaign \"%s\".",
+                                            [PT_LANG_RU] = "Кампании «%s» нет."},
+    [PT_MSG_NEWSLETTER_DRAFT] = {[PT_LANG_EN] = "Campaign \"%s\" is a draft: it goes out once "
+                                                "it is live.",
+                                 [PT_LANG_RU] = "Кампания «%s» — черновик: её можно разослать, "
+                                                "когда она будет запущена."},
+    [PT_MSG_NEWSLETTER_NOT_STARTED] = {[PT_LANG_EN] = "Campaign \"%s\" has not started yet.",
+                                       [PT_LANG_RU] = "Кампания «%s» ещё не началась."},
+    [PT_MSG_NEWSLETTER_ENDED] = {[PT_LANG_EN] = "Campaign \"%s\" has ended.",
+                                 [PT_LANG_RU] = "Кампания «%s» закончилась."},
+    [PT_MSG_NEWSLETTER_UNKNOWN_VARIANT] = {[PT_LANG_EN] = "Campaign \"%s\" has no variant "
+                                                          "\"%s\".",
+                                           [PT_LANG_RU] = "В кампании «%s» нет варианта «%s»."},
+    [PT_MSG_NEWSLETTER_LANGUAGE] = {[PT_LANG_EN] = "Campaign \"%s\" has no text in \"%s\".",
+                                    [PT_LANG_RU] = "У кампании «%s» нет текста на языке «%s»."},
 };
 
 /* pt_reminders_month_name counts from January: the runs must stay whole. */

@@ -595,6 +595,11 @@ static void render_variant(struct pt_campaign *campaign, struct pt_variant *vari
         content.later_label = text_field(text, "later");
         content.supporting_label = text_field(text, "supporting");
         out->headline = pt_xstrdup(content.headline != NULL ? content.headline : "");
+        /* Kept as written for the newsletter appeal (newsletter.h), which
+         * renders them for email only when a newsletter tool asks. */
+        out->body = pt_xstrdup(content.body_markdown != NULL ? content.body_markdown : "");
+        out->support_label =
+            content.support_label != NULL ? pt_xstrdup(content.support_label) : NULL;
         pt_render_appeal(&html, campaign->id, variant->id, language, &content,
                          settings->public_url);
 
@@ -640,6 +645,8 @@ static void free_campaign(struct pt_campaign *campaign)
         for (size_t t = 0; t < variant->text_count; t++) {
             free(variant->texts[t].answer);
             free(variant->texts[t].headline);
+            free(variant->texts[t].body);
+            free(variant->texts[t].support_label);
             free(variant->texts[t].document);
         }
         free(variant->texts);

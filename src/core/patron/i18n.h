@@ -304,6 +304,18 @@ enum pt_msg {
     PT_MSG_ERASE_NOTHING,
     PT_MSG_ERASE_INVALID,
     PT_MSG_ERASE_FAILED,
+
+    /* --- the newsletter appeal (/embed/email): its words, then why a
+     * newsletter tool gets none */
+    PT_MSG_NEWSLETTER_CHOOSE,
+    PT_MSG_NEWSLETTER_NO_CAMPAIGN,
+    PT_MSG_NEWSLETTER_FORMAT,
+    PT_MSG_NEWSLETTER_UNKNOWN_CAMPAIGN, /* (format: campaign id) */
+    PT_MSG_NEWSLETTER_DRAFT,            /* (format: campaign id) */
+    PT_MSG_NEWSLETTER_NOT_STARTED,      /* (format: campaign id) */
+    PT_MSG_NEWSLETTER_ENDED,            /* (format: campaign id) */
+    PT_MSG_NEWSLETTER_UNKNOWN_VARIANT,  /* (format: campaign id, variant id) */
+    PT_MSG_NEWSLETTER_LANGUAGE,         /* (format: campaign id, language tag) */
     PT_MSG_COUNT
 };
 

@@ -62,6 +62,8 @@ struct pt_amount_ladder {
 struct pt_variant_text {
     char language[PT_LANGUAGE_MAX];
     char *headline;      /* as the editor wrote it, plain text; "" for none */
+    char *body;          /* the body's markdown as written; "" for none (the newsletter's) */
+    char *support_label; /* the support button's words; NULL for the standard phrase */
     const char *html;    /* the appeal fragment (docs/API.md), inside document; not
                             NUL-terminated there: use html_length */
     size_t html_length;
