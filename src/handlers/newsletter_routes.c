@@ -91,7 +91,7 @@ void pt_newsletter_routes_email(struct pt_app *app, struct pt_request *request,
     struct pt_buf body;
     pt_buf_init(&body);
     pt_newsletter_render(&body, format, choice.campaign->id, choice.variant->id,
-                         choice.text->language, &content, app->config->public_url,
+                         choice.text->language, &content, pt_app_origin(app, request),
                          app->config->accent_color);
     pt_catalog_release(catalog);
     pt_response_text(request, response, 200,
