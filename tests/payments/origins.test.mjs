@@ -96,6 +96,9 @@ test('the appeal, its frame and the reminder frame link to the address the reade
         const frame = await asHost(host, 'GET', '/embed/appeal?article=demo-article&lang=en');
         assert.equal(frame.status, 200);
         assert.deepEqual(patronAddresses(frame.body), [expected], `the frame for Host ${host}`);
+        const letter = await asHost(host, 'GET', '/embed/email?campaign=demo-2026&lang=en');
+        assert.equal(letter.status, 200, letter.body.slice(0, 200));
+        assert.deepEqual(patronAddresses(letter.body), [expected], `the newsletter for Host ${host}`);
         const dismissed = await asHost(host, 'POST', '/embed/dismiss', { form: { reason: 'later', lang: 'en' } });
         assert.equal(dismissed.status, 200);
         assert.deepEqual(patronAddresses(dismissed.body), [expected], `the reminder frame for Host ${host}`);
