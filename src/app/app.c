@@ -200,6 +200,22 @@ bool pt_app_is_return_url(const struct pt_app *app, const char *url)
            listed(app->config->frame_ancestors, &origin);
 }
 
+void pt_app_cors(const struct pt_app *app, struct pt_request *request,
+                 struct pt_response *response)
+{
+    if (app->config->article_origins[0] == '\0') {
+        pt_response_header(response, "Access-Control-Allow-Origin", "*");
+        return;
+    }
+    /* One answer for every origin would let a cache hand one site's
+     * permission to another. */
+    pt_response_header(response, "Vary", "Origin");
+    const char *origin = pt_http_header(request, "Origin");
+    if (origin != NULL && pt_app_is_return_url(app, origin))
+        pt_response_header(response, "Access-Control-Allow-Origin",
+                           pt_arena_strndup(request->arena, origin, strlen(origin)));
+}
+
 const char *pt_app_origin(const struct pt_app *app, const struct pt_request *request)
 {
     return pt_app_origin_for_host(app, pt_http_header(request, "Host"));

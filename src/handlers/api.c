@@ -21,22 +21,13 @@ static void json_answer(struct pt_request *request, struct pt_response *response
     pt_response_text(request, response, status, "application/json", body->data, body->length);
 }
 
-static void allow_any_origin(struct pt_response *response)
-{
-    /* The widget runs on the newsroom's pages; its answers are not secret
-     * and carry no credentials, so any origin may read them. */
-    pt_response_header(response, "Access-Control-Allow-Origin", "*");
-}
-
 void pt_api_preflight(struct pt_app *app, struct pt_request *request, struct pt_response *response)
 {
-    (void)app;
     response->status = 204;
     response->content_type = "text/plain";
     response->body = "";
     response->body_length = 0;
-    (void)request;
-    allow_any_origin(response);
+    pt_app_cors(app, request, response);
     pt_response_header(response, "Access-Control-Allow-Methods", "POST, OPTIONS");
     pt_response_header(response, "Access-Control-Allow-Headers", "Content-Type");
     pt_response_header(response, "Access-Control-Max-Age", "86400");
@@ -87,7 +78,7 @@ static void add_debug(struct pt_request *request, struct pt_response *response,
 
 void pt_api_appeal(struct pt_app *app, struct pt_request *request, struct pt_response *response)
 {
-    allow_any_origin(response);
+    pt_app_cors(app, request, response);
     if (!json_body(request, response))
         return;
     struct pt_appeal_request appeal;
@@ -166,7 +157,7 @@ static size_t same_before(const struct pt_event_input *events, size_t index)
 
 void pt_api_events(struct pt_app *app, struct pt_request *request, struct pt_response *response)
 {
-    allow_any_origin(response);
+    pt_app_cors(app, request, response);
     if (!json_body(request, response))
         return;
     struct pt_event_input events[PT_EVENTS_PER_REQUEST_MAX];

@@ -51,7 +51,7 @@ static enum pt_status sign_up_quietly(struct pt_app *app, const struct pt_remind
 void pt_reminder_routes_api(struct pt_app *app, struct pt_request *request,
                             struct pt_response *response)
 {
-    pt_response_header(response, "Access-Control-Allow-Origin", "*");
+    pt_app_cors(app, request, response);
     if (request->body == NULL || request->body_length == 0) {
         pt_response_error(request, response, 400, "The request has no body; send JSON.");
         return;

@@ -28,14 +28,15 @@ before(async () => {
     smtp = await startSmtp();
     patron = await startPatron({ stripe: standin, smtp, seedDemo: true, label: 'mirror' });
     mirror = `http://mirror.test:${patron.port}`;
+    const articlePort = await freePort();
+    articleUrl = `http://news-mirror.test:${articlePort}/2026/court`;
+    // Only the newsroom's sites may read the API: the mirror's among them.
     await patron.stop();
     const text = fs.readFileSync(patron.configFile, 'utf8').replace(/^public_url = .*$/m, `public_url = ${patron.base} ${mirror} ${ONION}`);
-    fs.writeFileSync(patron.configFile, text);
+    fs.writeFileSync(patron.configFile, `${text}article_origins = https://news.example http://news-mirror.test:${articlePort}\n`);
     await patron.start();
     // The newsroom's mirror: an article that embeds the appeal with one tag,
     // from patron's mirror address.
-    const articlePort = await freePort();
-    articleUrl = `http://news-mirror.test:${articlePort}/2026/court`;
     article = nodeHttp.createServer((req, res) => {
         res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
         res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Court</title></head>

@@ -28,7 +28,7 @@ before(async () => {
     const fs = await import('node:fs');
     const text = fs.readFileSync(patron.configFile, 'utf8')
         .replace(/^public_url = .*$/m, `public_url = ${patron.base} ${mirror} ${ONION}`);
-    fs.writeFileSync(patron.configFile, text + 'frame_ancestors = https://news.example\n');
+    fs.writeFileSync(patron.configFile, text + 'frame_ancestors = https://news.example\narticle_origins = https://*.example.net\n');
     await patron.start();
 });
 
@@ -209,3 +209,25 @@ test('a reminder asked for on the onion leads back to the onion; one asked on th
         assert.deepEqual(patronAddresses(`${mail.text}\n${mail.html}`), [origin], email);
     }
 }));
+
+test('CORS: once the newsroom lists its sites, the readers\' API answers exactly those and its own addresses', async () => {
+    const ask = (method, origin) => new Promise((resolve, reject) => {
+        const body = method === 'POST' ? appealBody : undefined;
+        const r = nodeHttp.request({ host: '127.0.0.1', port: patron.port, method, path: '/v1/appeal',
+            headers: { Origin: origin, 'Content-Type': 'text/plain', ...(method === 'OPTIONS' ? { 'Access-Control-Request-Method': 'POST' } : {}),
+                ...(body ? { 'Content-Length': Buffer.byteLength(body) } : {}) } }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.headers));
+        });
+        r.on('error', reject);
+        r.end(body);
+    });
+    for (const method of ['POST', 'OPTIONS']) {
+        for (const [origin, allowed] of [['https://news.example', true], ['https://www.example.net', true], [mirror, true], [ONION, true],
+            ['https://evil.example', false], ['http://news.example', false], ['null', false], ['https://example.net.evil.example', false]]) {
+            const headers = await ask(method, origin);
+            assert.equal(headers['access-control-allow-origin'], allowed ? origin : undefined, `${method} from ${origin}`);
+            assert.match(headers.vary ?? '', /Origin/, `${method} from ${origin}`);
+        }
+    }
+});

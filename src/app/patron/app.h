@@ -134,6 +134,14 @@ void pt_app_rebase(const struct pt_app *app, struct pt_request *request, const c
 void pt_app_onion_location(const struct pt_app *app, struct pt_request *request,
                            struct pt_response *response);
 
+/* CORS for the readers' API (the widget's /v1/ calls): with article_origins
+ * empty, any site may read the answers ("*": they are not secret and carry
+ * no credentials); once the newsroom lists its sites, exactly those, the
+ * sites frame_ancestors names and public_url's addresses (the request's
+ * Origin echoed, with Vary: Origin), and no other. */
+void pt_app_cors(const struct pt_app *app, struct pt_request *request,
+                 struct pt_response *response);
+
 /* True when text is the admin token (compared in constant time). */
 bool pt_app_is_admin_token(const struct pt_app *app, const char *text);
 
