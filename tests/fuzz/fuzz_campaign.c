@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *text = malloc(size + 1);
     memcpy(text, data, size);
     text[size] = '\0';
-    struct pt_catalog_settings settings = {"http://127.0.0.1:8080", "USD", "'self'", false};
+    struct pt_catalog_settings settings = {"http://127.0.0.1:8080", "USD", "'self'", false, NULL, NULL};
     const char *documents[] = {text};
     struct pt_catalog *catalog = NULL;
     char error[512];

@@ -304,6 +304,11 @@ enum pt_msg {
     PT_MSG_ERASE_NOTHING,
     PT_MSG_ERASE_INVALID,
     PT_MSG_ERASE_FAILED,
+    /* --- the goal ticker's sentence when the editor wrote none ({count}, {goal}) */
+    PT_MSG_GOAL_SUPPORTERS,
+    PT_MSG_GOAL_SUPPORTERS_MONTH,
+    PT_MSG_GOAL_AMOUNT,
+    PT_MSG_GOAL_AMOUNT_MONTH,
     PT_MSG_COUNT
 };
 

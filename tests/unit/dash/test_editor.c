@@ -13,7 +13,7 @@
 #include "patron/editor.h"
 #include "patron/preview.h"
 
-static const struct pt_catalog_settings settings = {"https://support.example.org", "USD", "'self'", false};
+static const struct pt_catalog_settings settings = {"https://support.example.org", "USD", "'self'", false, NULL, NULL};
 
 /* -------------------------------------------------------------- helpers */
 

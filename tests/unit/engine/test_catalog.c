@@ -10,7 +10,7 @@
 #include "patron/catalog.h"
 
 static const struct pt_catalog_settings settings = {"https://support.example.org", "EUR",
-                                                    "'self'", false};
+                                                    "'self'", false, NULL, NULL};
 static char error[512];
 
 static char *read_file(const char *path)
@@ -383,7 +383,7 @@ Test(catalog, ladders_are_checked_against_their_own_frequency)
 Test(catalog, the_answer_says_whether_a_reminder_can_be_offered)
 {
     static const struct pt_catalog_settings no_email = {"https://support.example.org", "EUR",
-                                                        "'self'", true};
+                                                        "'self'", true, NULL, NULL};
     const char *documents[] = {read_file(PT_SOURCE_ROOT "/data/demo-campaign.json")};
     struct pt_catalog *catalog = NULL;
     cr_assert_eq(pt_catalog_build(documents, 1, &no_email, 1, &catalog, error, sizeof(error)),
