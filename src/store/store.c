@@ -171,9 +171,10 @@ enum pt_status pt_store_ledger_apply(struct pt_store *store, const struct pt_led
     enum pt_status status = store->ops->ledger_apply(store, change, result);
     /* Every rail's money passes here (webhooks, bank statements, refunds
      * from the dashboard), so one hook hears them all. */
-    if (status == PT_OK && store->money_listener != NULL &&
+    pt_store_money_listener listener = atomic_load(&store->money_listener);
+    if (status == PT_OK && listener != NULL &&
         (result->payment_recorded || result->reversal_recorded || result->reversals_recorded > 0))
-        store->money_listener(store->money_listener_context);
+        listener(atomic_load(&store->money_listener_context));
     return status;
 }
 
@@ -187,8 +188,10 @@ enum pt_status pt_store_goal_figure(struct pt_store *store, const char *campaign
 
 void pt_store_listen_money(struct pt_store *store, pt_store_money_listener listener, void *context)
 {
-    store->money_listener_context = context;
-    store->money_listener = listener;
+    /* The context first: a listener is never called with another's. */
+    if (listener != NULL)
+        atomic_store(&store->money_listener_context, context);
+    atomic_store(&store->money_listener, listener);
 }
 
 enum pt_status pt_store_outbox_pending(struct pt_store *store, struct pt_outbox_item *items,

@@ -4,6 +4,7 @@
 #ifndef PATRON_STORE_H
 #define PATRON_STORE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -469,9 +470,10 @@ typedef void (*pt_store_money_listener)(void *context);
 /* Every store starts with this; the back end's own fields follow. */
 struct pt_store {
     const struct pt_store_ops *ops;
-    /* Set before other threads use the store (pt_store_listen_money). */
-    pt_store_money_listener money_listener;
-    void *money_listener_context;
+    /* pt_store_listen_money's: atomic, since a thread may apply a change
+     * while the listener is set. */
+    _Atomic(pt_store_money_listener) money_listener;
+    void *_Atomic money_listener_context;
 };
 
 /* Opens (creating if needed) the SQLite database at path. The caller owns
@@ -732,8 +734,9 @@ enum pt_status pt_store_goal_figure(struct pt_store *store, const char *campaign
                                     const char *currency, int64_t from, int64_t to,
                                     struct pt_store_goal_figure *figure);
 /* Calls listener (with context) after each committed ledger change that
- * recorded a payment or money that came back: the ticker hears of a payment
- * at once. Set once, before other threads use the store; NULL stops it. */
+ * recorded a payment or money that came back, on the thread that applied
+ * it: the ticker hears of a payment at once. NULL stops it; the context
+ * must then stay valid until no change may still be running. */
 void pt_store_listen_money(struct pt_store *store, pt_store_money_listener listener, void *context);
 
 /* ------------------------------------------------------------------- keys */
