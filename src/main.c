@@ -26,6 +26,7 @@
 #include "patron/money.h"
 #include "patron/crypto_months.h"
 #include "patron/outbox.h"
+#include "patron/ticker.h"
 #include "patron/pages.h"
 #include "patron/payment_routes.h"
 #include "patron/pledges.h"
@@ -991,6 +992,8 @@ static int run_server(struct pt_config *config, const struct options *options, b
     /* A server without email must not promise one; `patron demo` keeps the
      * offer to show it (docs/OPERATIONS.md). */
     app.catalog_settings.email_off = config->smtp_url[0] == '\0' && !demo;
+    app.catalog_settings.goal_counter = pt_ticker_count;
+    app.catalog_settings.goal_context = &app;
     const char *offset = getenv("PATRON_CLOCK_OFFSET");
     if (offset != NULL)
         app.clock_offset = strtoll(offset, NULL, 10);
@@ -1098,6 +1101,9 @@ static int run_server(struct pt_config *config, const struct options *options, b
     struct pt_catalog_watch catalog_watch;
     if (pt_catalog_watch_start(&catalog_watch, &app) != PT_OK)
         abort();
+    struct pt_ticker ticker;
+    if (pt_ticker_start(&ticker, &app) != PT_OK)
+        abort();
 
     struct pt_http_settings settings = {
         .listen = config->listen,
@@ -1170,6 +1176,7 @@ out_app:
     if (scheduled)
         scheduler_stop(&scheduler);
     pt_outbox_stop(&outbox);
+    pt_ticker_stop(&ticker);
     pt_payment_routes_checks_free(app.thanks_checks);
     pt_ratelimit_free(app.pledge_attempts);
     pt_ratelimit_free(app.admin_failures);

@@ -725,6 +725,15 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
                                            [PT_LANG_RU] = "В кампании «%s» нет варианта «%s»."},
     [PT_MSG_NEWSLETTER_LANGUAGE] = {[PT_LANG_EN] = "Campaign \"%s\" has no text in \"%s\".",
                                     [PT_LANG_RU] = "У кампании «%s» нет текста на языке «%s»."},
+    [PT_MSG_GOAL_SUPPORTERS] = {[PT_LANG_EN] = "{count} of {goal} supporters",
+                                [PT_LANG_RU] = "{count} из {goal} сторонников"},
+    [PT_MSG_GOAL_SUPPORTERS_MONTH] =
+        {[PT_LANG_EN] = "{count} of {goal} new supporters this month",
+         [PT_LANG_RU] = "{count} из {goal} новых сторонников в этом месяце"},
+    [PT_MSG_GOAL_AMOUNT] = {[PT_LANG_EN] = "{count} raised of our {goal} goal",
+                            [PT_LANG_RU] = "Собрано {count} из {goal}"},
+    [PT_MSG_GOAL_AMOUNT_MONTH] = {[PT_LANG_EN] = "{count} of {goal} raised this month",
+                                  [PT_LANG_RU] = "Собрано {count} из {goal} в этом месяце"},
 };
 
 /* pt_reminders_month_name counts from January: the runs must stay whole. */

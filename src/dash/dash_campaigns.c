@@ -21,6 +21,7 @@
 #include "patron/app.h"
 #include "patron/config.h"
 #include "patron/editor.h"
+#include "patron/goal.h"
 #include "patron/json.h"
 #include "patron/log.h"
 #include "patron/money.h"
@@ -923,6 +924,66 @@ static void put_errors(struct pt_buf *out, const struct pt_editor_errors *errors
 
 /* One language's preview: a frame per width, each with the Preview button
  * that refreshes it without script. */
+/* A UTC day as "2026-05-01". */
+static void put_day(struct pt_buf *out, int64_t seconds)
+{
+    time_t at = (time_t)seconds;
+    struct tm tm;
+    gmtime_r(&at, &tm);
+    pt_buf_printf(out, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+/* The goal's figure as the preview's build read it from the ledger, shown
+ * to the editor even while the threshold hides the ticker from readers. */
+static void put_goal_now(struct pt_buf *out, const struct preview *preview)
+{
+    if (preview->catalog == NULL || preview->catalog->campaign_count == 0)
+        return;
+    const struct pt_campaign *campaign = &preview->catalog->campaigns[0];
+    const struct pt_goal *goal = &campaign->goal;
+    if (goal->kind == PT_GOAL_NONE)
+        return;
+    pt_buf_puts(out, "<p class=\"preview-goal\">Goal ticker now: ");
+    if (!goal->counted) {
+        pt_buf_puts(out, "the figure could not be read just now; readers see no ticker until "
+                         "it can.</p>");
+        return;
+    }
+    const struct pt_currency *currency = pt_money_currency(campaign->currency);
+    pt_buf_puts(out, "<strong>");
+    if (goal->kind == PT_GOAL_AMOUNT && currency != NULL) {
+        pt_goal_format_money(out, goal->figure, currency, "en");
+        pt_buf_puts(out, " of ");
+        pt_goal_format_money(out, goal->target, currency, "en");
+    } else {
+        pt_goal_format_number(out, goal->figure, "en");
+        pt_buf_puts(out, " of ");
+        pt_goal_format_number(out, goal->target, "en");
+        pt_buf_puts(out, " new supporters");
+    }
+    pt_buf_puts(out, "</strong>, counted ");
+    if (goal->from > 0) {
+        pt_buf_puts(out, "from ");
+        put_day(out, goal->from);
+    } else {
+        pt_buf_puts(out, "from the first payment");
+    }
+    if (goal->to < INT64_MAX) {
+        pt_buf_puts(out, " to ");
+        put_day(out, goal->to - 1);
+    }
+    pt_buf_puts(out, " (UTC).");
+    if (!pt_goal_shown(goal)) {
+        pt_buf_puts(out, " Readers see no ticker until it reaches ");
+        if (goal->kind == PT_GOAL_AMOUNT && currency != NULL)
+            pt_goal_format_money(out, goal->threshold, currency, "en");
+        else
+            pt_goal_format_number(out, goal->threshold, "en");
+        pt_buf_puts(out, ".");
+    }
+    pt_buf_puts(out, "</p>");
+}
+
 static void put_preview_language(struct pt_buf *out, const struct pt_app *app,
                                  const struct preview *preview, const char *chosen,
                                  const char *language)
@@ -935,7 +996,9 @@ static void put_preview_language(struct pt_buf *out, const struct pt_app *app,
     pt_buf_html_str(out, language);
     /* The row scrolls sideways on a phone; keyboard users must be able
      * to reach it, so it takes focus and is named. */
-    pt_buf_puts(out, "</h3><div class=\"preview-frames\" tabindex=\"0\" role=\"region\" "
+    pt_buf_puts(out, "</h3>");
+    put_goal_now(out, preview);
+    pt_buf_puts(out, "<div class=\"preview-frames\" tabindex=\"0\" role=\"region\" "
                      "aria-label=\"Preview in ");
     pt_buf_html_str(out, language);
     pt_buf_puts(out, "\">");
@@ -1037,7 +1100,25 @@ static const struct {
     {"Who sees it", "Audience: which readers"},
     {"How often", "Frequency: how often a reader sees it"},
     {"A/B test", "A/B test: comparing variants"},
+    {"Goal ticker", "Goal ticker: progress shown in the appeal"},
 };
+
+/* The goal's sentence in each language of the form (after saving, for a
+ * language just added: the script copies variant texts only). */
+static void put_goal_texts(struct pt_buf *out, const struct form_view *view)
+{
+    char languages[PT_CAMPAIGN_LANGUAGES_MAX][PT_LANGUAGE_MAX];
+    size_t count =
+        pt_editor_languages(view->fields, view->count, languages, PT_CAMPAIGN_LANGUAGES_MAX);
+    for (size_t i = 0; i < count; i++) {
+        struct pt_editor_spec spec = pt_editor_goal_text_spec;
+        char label[PT_LANGUAGE_MAX + 16], name[PT_EDITOR_FIELD_MAX];
+        snprintf(label, sizeof(label), "Sentence in %s", languages[i]);
+        snprintf(name, sizeof(name), "goal.text.%s", languages[i]);
+        spec.label = label;
+        put_field(out, view, &spec, name, languages[i], false);
+    }
+}
 
 /* The campaign's own fields from spec first to the next group's start:
  * how many are filled in and how many have an error. */
@@ -1097,6 +1178,8 @@ static void put_campaign_groups(struct pt_buf *out, const struct form_view *view
         }
         put_field(out, view, spec, spec->name, NULL,
                   existing_id != NULL && strcmp(spec->name, "id") == 0);
+        if (strcmp(spec->name, "goal.threshold") == 0)
+            put_goal_texts(out, view);
     }
     if (closing != NULL)
         pt_buf_puts(out, closing);

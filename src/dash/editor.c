@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "patron/buf.h"
+#include "patron/goal.h"
 #include "patron/json.h"
 #include "patron/money.h"
 
@@ -47,6 +48,28 @@ static const struct pt_editor_option frequency_options[] = {
 static const struct pt_editor_option default_frequency_options[] = {
     {"", "The first one offered"}, {"monthly", "Monthly"}, {"one_off", "One-off"},
     {"annual", "Annual"},          {NULL, NULL},
+};
+
+static const struct pt_editor_option goal_kind_options[] = {
+    {"", "No ticker"},
+    {"supporters", "New supporters"},
+    {"amount", "Money raised, in the campaign's currency"},
+    {NULL, NULL},
+};
+
+static const struct pt_editor_option goal_period_options[] = {
+    {"campaign", "Over the campaign's dates"},
+    {"month", "Each calendar month (UTC)"},
+    {NULL, NULL},
+};
+
+const struct pt_editor_spec pt_editor_goal_text_spec = {
+    .name = "goal.text",
+    .kind = PT_EDITOR_TEXT,
+    .label = "Sentence",
+    .help = "Around the numbers: {count} is the figure so far, {goal} the goal, such as "
+            "\"{count} of {goal} supporters this month\". Empty: patron's own sentence.",
+    .max_length = PT_GOAL_TEXT_MAX,
 };
 
 /* Ranges and lengths follow src/catalog.c, which stays the judge: the form
@@ -222,6 +245,27 @@ const struct pt_editor_spec pt_editor_campaign_specs[] = {
              "against. "
              "0.1 is one reader in ten. Empty: 0.",
      .max = 0.9},
+    {.name = "goal.kind",
+     .kind = PT_EDITOR_CHOICE,
+     .legend = "Goal ticker",
+     .label = "The goal counts",
+     .help = "A progress bar with a sentence in the appeal, from the payments made through this "
+             "campaign, less refunds. New supporters: pledges whose first payment came in.",
+     .options = goal_kind_options},
+    {.name = "goal.target",
+     .kind = PT_EDITOR_GOAL,
+     .label = "Goal",
+     .help = "A number of supporters, such as 500, or an amount in the campaign's currency, such "
+             "as 5000."},
+    {.name = "goal.period",
+     .kind = PT_EDITOR_CHOICE,
+     .label = "Counted",
+     .help = "Each month starts again from 0 on the 1st.",
+     .options = goal_period_options},
+    {.name = "goal.threshold",
+     .kind = PT_EDITOR_GOAL,
+     .label = "Show the ticker from",
+     .help = "Readers see no ticker until the figure reaches this. Empty: shown at once."},
 };
 const size_t pt_editor_campaign_spec_count =
     sizeof(pt_editor_campaign_specs) / sizeof(pt_editor_campaign_specs[0]);
@@ -725,6 +769,41 @@ static void add_field(struct pt_editor_form *form, const struct pt_editor_spec *
         if (json_is_integer(value) || json_is_array(value))
             add_amounts(form, name, value, currency);
         break;
+    case PT_EDITOR_GOAL:
+        /* Shown in major units when the goal is money (currency set). */
+        if (json_is_integer(value))
+            add_amounts(form, name, value, currency);
+        break;
+    }
+}
+
+/* The goal's figures, in the unit its kind says, and its sentences. */
+static void add_goal(struct pt_editor_form *form, const json_t *document,
+                     const struct pt_currency *currency)
+{
+    const json_t *goal = json_object_get(document, "goal");
+    const json_t *kind = json_object_get(goal, "kind");
+    bool money = json_is_string(kind) && strcmp(json_string_value(kind), "amount") == 0;
+    for (size_t i = 0; i < pt_editor_campaign_spec_count; i++) {
+        const struct pt_editor_spec *spec = &pt_editor_campaign_specs[i];
+        if (spec->kind == PT_EDITOR_GOAL)
+            add_field(form, spec, spec->name, path_get(document, spec->name),
+                      money ? currency : NULL);
+    }
+    const json_t *texts = json_object_get(goal, "text");
+    const json_t *languages = json_object_get(document, "languages");
+    size_t index;
+    const json_t *language;
+    json_array_foreach(languages, index, language)
+    {
+        const json_t *text =
+            json_is_string(language) ? pt_catalog_text_for(texts, json_string_value(language))
+                                     : NULL;
+        if (!json_is_string(text) || !pt_catalog_is_language(json_string_value(language)))
+            continue;
+        char name[PT_EDITOR_FIELD_MAX];
+        snprintf(name, sizeof(name), "goal.text.%s", json_string_value(language));
+        pt_editor_form_add(form, name, json_string_value(text));
     }
 }
 
@@ -739,8 +818,10 @@ enum pt_status pt_editor_form_from_document(const json_t *document,
         json_is_string(code) ? json_string_value(code) : settings->default_currency);
     for (size_t i = 0; i < pt_editor_campaign_spec_count; i++) {
         const struct pt_editor_spec *spec = &pt_editor_campaign_specs[i];
-        add_field(form, spec, spec->name, path_get(document, spec->name), currency);
+        if (spec->kind != PT_EDITOR_GOAL)
+            add_field(form, spec, spec->name, path_get(document, spec->name), currency);
     }
+    add_goal(form, document, currency);
     const json_t *languages = json_object_get(document, "languages");
     const json_t *variants = json_object_get(document, "variants");
     size_t index;
@@ -1006,6 +1087,36 @@ static json_t *read_amounts(struct reading *reading, const struct pt_editor_spec
     return amounts;
 }
 
+/* A goal's figure: an amount in major units of the campaign's currency
+ * when the form's goal counts money, else a number of supporters. */
+static json_t *read_goal_figure(struct reading *reading, const char *name, const char *value)
+{
+    const char *kind = pt_editor_value(reading->fields, reading->count, "goal.kind");
+    if (kind != NULL && strcmp(kind, "amount") == 0) {
+        if (reading->currency == NULL) {
+            pt_editor_errors_add(reading->errors, name,
+                                 "Choose a currency patron takes before typing amounts.");
+            return NULL;
+        }
+        int64_t minor = 0;
+        char problem[200];
+        if (pt_money_parse(value, reading->currency, "en", &minor, problem, sizeof(problem)) !=
+            PT_OK) {
+            pt_editor_errors_add(reading->errors, name, "\"%.40s\" is not an amount in %s: %s",
+                                 value, reading->currency->code, problem);
+            return NULL;
+        }
+        return json_integer(minor);
+    }
+    long long number;
+    if (!parse_integer(value, &number) || number < 0 || number > PT_GOAL_TARGET_MAX) {
+        pt_editor_errors_add(reading->errors, name,
+                             "Enter a whole number of supporters, such as 500.");
+        return NULL;
+    }
+    return json_integer(number);
+}
+
 /* The JSON for one field, or NULL to leave its key out (then the field was
  * empty, or an error was recorded). */
 static json_t *read_field(struct reading *reading, const struct pt_editor_spec *spec,
@@ -1112,15 +1223,59 @@ static json_t *read_field(struct reading *reading, const struct pt_editor_spec *
         return json_string(value);
     case PT_EDITOR_AMOUNT:
     case PT_EDITOR_AMOUNTS: return read_amounts(reading, spec, name, value);
+    case PT_EDITOR_GOAL: return read_goal_figure(reading, name, value);
     case PT_EDITOR_CHOICES: break;
     }
     return NULL;
+}
+
+/* The goal's figures (in the currency read already) and sentences, one per
+ * language of the form; and no goal at all when the form chose none (its
+ * period select always sends a value). */
+static void read_goal(struct reading *reading, json_t *document)
+{
+    for (size_t i = 0; i < pt_editor_campaign_spec_count; i++) {
+        const struct pt_editor_spec *spec = &pt_editor_campaign_specs[i];
+        json_t *value = spec->kind == PT_EDITOR_GOAL ? read_field(reading, spec, spec->name) : NULL;
+        if (value != NULL)
+            path_set(document, spec->name, value);
+    }
+    char languages[PT_CAMPAIGN_LANGUAGES_MAX][PT_LANGUAGE_MAX];
+    size_t count = pt_editor_languages(reading->fields, reading->count, languages,
+                                       PT_CAMPAIGN_LANGUAGES_MAX);
+    bool typed = false;
+    for (size_t i = 0; i < count; i++) {
+        char name[PT_EDITOR_FIELD_MAX];
+        snprintf(name, sizeof(name), "goal.text.%s", languages[i]);
+        json_t *value = read_field(reading, &pt_editor_goal_text_spec, name);
+        if (value == NULL)
+            continue;
+        const char *problem = pt_goal_text_problem(json_string_value(value));
+        if (problem != NULL) {
+            pt_editor_errors_add(reading->errors, name, "The sentence %s.", problem);
+            json_decref(value);
+            continue;
+        }
+        path_set(document, name, value);
+        typed = true;
+    }
+    json_t *goal = json_object_get(document, "goal");
+    if (goal == NULL || json_object_get(goal, "kind") != NULL)
+        return;
+    typed = typed || json_object_get(goal, "target") != NULL ||
+            json_object_get(goal, "threshold") != NULL;
+    if (typed && pt_editor_errors_find(reading->errors, "goal.kind") == NULL)
+        pt_editor_errors_add(reading->errors, "goal.kind",
+                             "Choose what the goal counts, or empty the goal's fields.");
+    json_object_del(document, "goal");
 }
 
 static void read_campaign_fields(struct reading *reading, json_t *document)
 {
     for (size_t i = 0; i < pt_editor_campaign_spec_count; i++) {
         const struct pt_editor_spec *spec = &pt_editor_campaign_specs[i];
+        if (spec->kind == PT_EDITOR_GOAL)
+            continue; /* read_goal's, once the currency is known */
         json_t *value = read_field(reading, spec, spec->name);
         if (value != NULL)
             path_set(document, spec->name, value);
@@ -1356,7 +1511,8 @@ void pt_editor_place_catalog_error(const struct pt_catalog_error *error, const j
     char field[PT_EDITOR_FIELD_MAX] = "";
     const json_t *variants = json_object_get(document, "variants");
     if (error->variant < 0) {
-        if (spec_named(pt_editor_campaign_specs, pt_editor_campaign_spec_count, error->field))
+        if (spec_named(pt_editor_campaign_specs, pt_editor_campaign_spec_count, error->field) ||
+            strncmp(error->field, "goal.text.", 10) == 0)
             pt_json_copy(field, sizeof(field), error->field);
     } else if ((size_t)error->variant < json_array_size(variants) && error->field[0] != '\0') {
         size_t index = (size_t)error->variant;
@@ -1565,6 +1721,7 @@ static enum pt_status convert(const struct pt_form_field *fields, size_t count,
         pt_editor_errors_add(errors, "currency",
                              "patron does not take %s; use a code such as USD, EUR or GBP.",
                              json_string_value(code));
+    read_goal(&reading, campaign);
 
     char languages[PT_CAMPAIGN_LANGUAGES_MAX][PT_LANGUAGE_MAX];
     size_t language_count =

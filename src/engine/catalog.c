@@ -9,6 +9,7 @@
 
 #include "patron/alloc.h"
 #include "patron/buf.h"
+#include "patron/i18n.h"
 #include "patron/json.h"
 #include "patron/money.h"
 #include "patron/render.h"
@@ -566,6 +567,114 @@ static enum pt_status parse_targeting(const json_t *root, struct pt_campaign *ca
     return PT_OK;
 }
 
+/* ------------------------------------------------------------------ goal */
+
+/* "goal": {"kind", "target", "period", "threshold", "text": {LANG: sentence}}
+ * (docs/API.md). The figure is read when the catalogue is rendered. */
+static enum pt_status parse_goal(const json_t *root, struct pt_campaign *campaign,
+                                 struct refusal *refusal)
+{
+    const json_t *goal = json_object_get(root, "goal");
+    if (goal == NULL || json_is_null(goal))
+        return PT_OK;
+    static const char *const allowed[] = {"kind", "target", "period", "threshold", "text", NULL};
+    const char *where = "campaign.goal";
+    enum pt_status status = pt_json_check_object(goal, where, allowed, &refusal->json);
+    const char *kind = NULL, *period = "campaign";
+    if (status == PT_OK)
+        status = pt_json_read_string(goal, where, "kind", true, 16, &kind, &refusal->json);
+    if (status == PT_OK)
+        status = pt_json_read_string(goal, where, "period", false, 16, &period, &refusal->json);
+    if (status)
+        return read_refused(refusal, "goal", status);
+    struct pt_goal *out = &campaign->goal;
+    if (strcmp(kind, "supporters") == 0)
+        out->kind = PT_GOAL_SUPPORTERS;
+    else if (strcmp(kind, "amount") == 0)
+        out->kind = PT_GOAL_AMOUNT;
+    else
+        return refuse(refusal, where, "goal", "kind", "must be supporters or amount");
+    if (strcmp(period, "campaign") == 0)
+        out->period = PT_GOAL_CAMPAIGN;
+    else if (strcmp(period, "month") == 0)
+        out->period = PT_GOAL_MONTH;
+    else
+        return refuse(refusal, where, "goal", "period", "must be campaign or month");
+    status = pt_json_read_integer(goal, where, "target", true, 1, PT_GOAL_TARGET_MAX, &out->target,
+                                  &refusal->json);
+    if (status == PT_OK)
+        status = pt_json_read_integer(goal, where, "threshold", false, 0, PT_GOAL_TARGET_MAX,
+                                      &out->threshold, &refusal->json);
+    if (status)
+        return read_refused(refusal, "goal", status);
+    if (out->threshold > out->target)
+        return refuse(refusal, where, "goal", "threshold",
+                      "is above goal.target: the ticker would show only once the goal is met");
+    const json_t *texts = json_object_get(goal, "text");
+    if (texts == NULL)
+        return PT_OK;
+    if (!json_is_object(texts))
+        return refuse(refusal, where, "goal", "text",
+                      "must be an object with a sentence per language, such as {\"en\": \"{count} "
+                      "of {goal} supporters\"}");
+    const char *language;
+    const json_t *text;
+    json_object_foreach((json_t *)texts, language, text) {
+        bool known = false;
+        for (size_t i = 0; i < campaign->language_count && !known; i++)
+            known = strcasecmp(campaign->languages[i], language) == 0;
+        char path[PT_LANGUAGE_MAX + 8];
+        snprintf(path, sizeof(path), "text.%.*s", PT_LANGUAGE_MAX - 1, language);
+        if (!known)
+            return refuse(refusal, where, "goal", path,
+                          "is not among the campaign's languages");
+        if (!json_is_string(text) || json_string_length(text) == 0 ||
+            json_string_length(text) > PT_GOAL_TEXT_MAX ||
+            !pt_utf8_valid(json_string_value(text), json_string_length(text)))
+            return refuse(refusal, where, "goal", path, "must be a sentence of 1 to %d bytes",
+                          PT_GOAL_TEXT_MAX);
+        const char *problem = pt_goal_text_problem(json_string_value(text));
+        if (problem != NULL)
+            return refuse(refusal, where, "goal", path, "%s", problem);
+    }
+    return PT_OK;
+}
+
+/* The ticker of one language: the editor's sentence (or the phrase for the
+ * goal's kind and period) around the figure and the target, as the
+ * language writes them. */
+static void render_ticker(const struct pt_campaign *campaign, const json_t *goal_texts,
+                          const char *language, const struct pt_currency *currency,
+                          struct pt_buf *text, struct pt_appeal_ticker *ticker)
+{
+    const struct pt_goal *goal = &campaign->goal;
+    struct pt_buf count, target;
+    pt_buf_init(&count);
+    pt_buf_init(&target);
+    if (goal->kind == PT_GOAL_AMOUNT) {
+        pt_goal_format_money(&count, goal->figure, currency, language);
+        pt_goal_format_money(&target, goal->target, currency, language);
+    } else {
+        pt_goal_format_number(&count, goal->figure, language);
+        pt_goal_format_number(&target, goal->target, language);
+    }
+    const json_t *written = pt_catalog_text_for(goal_texts, language);
+    enum pt_msg phrase = goal->kind == PT_GOAL_AMOUNT
+                             ? (goal->period == PT_GOAL_MONTH ? PT_MSG_GOAL_AMOUNT_MONTH
+                                                              : PT_MSG_GOAL_AMOUNT)
+                             : (goal->period == PT_GOAL_MONTH ? PT_MSG_GOAL_SUPPORTERS_MONTH
+                                                              : PT_MSG_GOAL_SUPPORTERS);
+    pt_goal_fill(text,
+                 written != NULL ? json_string_value(written)
+                                 : pt_i18n_text(phrase, pt_i18n_lang(language)),
+                 count.data, target.data);
+    pt_buf_dispose(&count);
+    pt_buf_dispose(&target);
+    ticker->text = text->data;
+    ticker->max = goal->target;
+    ticker->value = goal->figure < 0 ? 0 : goal->figure > goal->target ? goal->target : goal->figure;
+}
+
 /* ---------------------------------------------------------- one campaign */
 
 static const char *text_field(const json_t *text, const char *key)
@@ -575,14 +684,16 @@ static const char *text_field(const json_t *text, const char *key)
 }
 
 static void render_variant(struct pt_campaign *campaign, struct pt_variant *variant,
-                           struct variant_input *input, const struct pt_catalog_settings *settings)
+                           struct variant_input *input, const json_t *goal_texts,
+                           const struct pt_catalog_settings *settings)
 {
     variant->text_count = campaign->language_count;
     variant->texts = pt_xcalloc(variant->text_count, sizeof(*variant->texts));
-    struct pt_buf html, answer, document;
+    struct pt_buf html, answer, document, ticker_text;
     pt_buf_init(&html);
     pt_buf_init(&answer);
     pt_buf_init(&document);
+    pt_buf_init(&ticker_text);
     for (size_t i = 0; i < campaign->language_count; i++) {
         struct pt_variant_text *out = &variant->texts[i];
         const char *language = campaign->languages[i];
@@ -600,6 +711,11 @@ static void render_variant(struct pt_campaign *campaign, struct pt_variant *vari
         out->body = pt_xstrdup(content.body_markdown != NULL ? content.body_markdown : "");
         out->support_label =
             content.support_label != NULL ? pt_xstrdup(content.support_label) : NULL;
+        struct pt_appeal_ticker ticker;
+        if (pt_goal_shown(&campaign->goal)) {
+            render_ticker(campaign, goal_texts, language, content.currency, &ticker_text, &ticker);
+            content.ticker = &ticker;
+        }
         pt_render_appeal(&html, campaign->id, variant->id, language, &content,
                          settings->public_url);
 
@@ -630,7 +746,9 @@ static void render_variant(struct pt_campaign *campaign, struct pt_variant *vari
         pt_buf_reset(&html);
         pt_buf_reset(&document);
         pt_buf_reset(&answer);
+        pt_buf_reset(&ticker_text);
     }
+    pt_buf_dispose(&ticker_text);
     pt_buf_dispose(&html);
     pt_buf_dispose(&document);
     pt_buf_dispose(&answer);
@@ -667,7 +785,7 @@ static enum pt_status parse_campaign(const char *document,
         "show_on_sensitive", "countries", "exclude_countries", "devices",
         "cohort",       "articles_read", "currency",         "frequency_cap",
         "snooze_days",  "test_id",       "control_share",    "variants",
-        NULL};
+        "goal",         NULL};
     memset(campaign, 0, sizeof(*campaign));
     memset(error, 0, sizeof(*error));
     error->variant = -1;
@@ -858,6 +976,10 @@ static enum pt_status parse_campaign(const char *document,
             goto fail;
     }
 
+    status = parse_goal(root, campaign, &refusal);
+    if (status)
+        goto fail;
+
     const json_t *variants = NULL;
     status = pt_json_read_array(root, where, "variants", true, PT_CAMPAIGN_VARIANTS_MAX, &variants,
                                 &refusal.json);
@@ -883,8 +1005,14 @@ static enum pt_status parse_campaign(const char *document,
         goto fail;
     }
     if (render) {
+        /* The ledger's figure, read now: the snapshot carries it, and the
+         * decision never asks the database. */
+        if (campaign->goal.kind != PT_GOAL_NONE && settings->goal_counter != NULL)
+            campaign->goal.counted =
+                settings->goal_counter(settings->goal_context, campaign, &campaign->goal) == PT_OK;
+        const json_t *goal_texts = json_object_get(json_object_get(root, "goal"), "text");
         for (size_t v = 0; v < campaign->variant_count; v++)
-            render_variant(campaign, &campaign->variants[v], &inputs[v], settings);
+            render_variant(campaign, &campaign->variants[v], &inputs[v], goal_texts, settings);
         struct pt_buf control;
         pt_buf_init(&control);
         pt_buf_puts(&control, "{\"appeal\":null,\"reason\":\"control\",\"campaign\":");

@@ -182,6 +182,25 @@ void pt_render_appeal(struct pt_buf *out, const char *campaign_id, const char *v
         pt_buf_puts(out, "</div>");
     }
 
+    /* The goal ticker: a real progress element named by its sentence, so
+     * that it works without script and a screen reader says both. Its
+     * height is fixed by appeal.css, part of the fragment from the start. */
+    if (content->ticker != NULL) {
+        pt_buf_puts(out, "<div class=\"patron-ticker\"><label class=\"patron-ticker-text\" "
+                         "for=\"patron-g-");
+        pt_buf_html_str(out, campaign_id);
+        pt_buf_puts(out, "-");
+        pt_buf_html_str(out, variant_id);
+        pt_buf_puts(out, "\">");
+        pt_buf_html_str(out, content->ticker->text);
+        pt_buf_puts(out, "</label><progress id=\"patron-g-");
+        pt_buf_html_str(out, campaign_id);
+        pt_buf_puts(out, "-");
+        pt_buf_html_str(out, variant_id);
+        pt_buf_printf(out, "\" max=\"%lld\" value=\"%lld\"></progress></div>",
+                      (long long)content->ticker->max, (long long)content->ticker->value);
+    }
+
     /* A POST: when the reader picked one of the amounts shown, the support
      * page goes straight on to the processor's checkout. */
     pt_buf_puts(out, "<form class=\"patron-form\" method=\"post\" action=\"");

@@ -2449,6 +2449,42 @@ static enum pt_status overdue_body(struct pg_connection *c, void *p)
     return PT_OK;
 }
 
+/* The goal ticker's figures (store.h): supporters are pledges whose first
+ * payment fell in the window and whose payments did not all come back;
+ * money is the reports' rule, each movement on its own day. */
+static void read_goal_figure(const PGresult *result, int row, void *reading)
+{
+    struct pt_store_goal_figure *figure = reading;
+    figure->supporters = int_at(result, row, 0);
+    figure->amount_minor = int_at(result, row, 1);
+}
+
+static enum pt_status pg_goal_figure(struct pt_store *base, const char *campaign,
+                                     const char *currency, int64_t from, int64_t to,
+                                     struct pt_store_goal_figure *figure)
+{
+    struct rows_args args = {
+        .sql = "SELECT (SELECT count(*) FROM (SELECT y.pledge_id AS id, min(y.paid_at) AS "
+               "first_paid, sum(y.amount_minor) AS paid FROM payments y JOIN pledges p ON p.id = "
+               "y.pledge_id WHERE p.campaign = $1 GROUP BY y.pledge_id) f WHERE f.first_paid >= "
+               "$3 AND f.first_paid < $4 AND f.paid > (SELECT coalesce(sum(r.amount_minor), 0) "
+               "FROM payment_reversals r WHERE r.pledge_id = f.id)), "
+               "(SELECT coalesce(sum(y.amount_minor), 0) FROM payments y JOIN pledges p ON p.id "
+               "= y.pledge_id WHERE p.campaign = $1 AND y.currency = $2 AND y.paid_at >= $3 AND "
+               "y.paid_at < $4) - (SELECT coalesce(sum(r.amount_minor), 0) FROM "
+               "payment_reversals r JOIN pledges p ON p.id = r.pledge_id WHERE p.campaign = $1 "
+               "AND r.currency = $2 AND r.reversed_at >= $3 AND r.reversed_at < $4)",
+        .types = "ssdd",
+        .a = campaign,
+        .b = currency,
+        .x = from,
+        .y = to,
+        .read = read_goal_figure,
+        .reading = figure,
+    };
+    return visit_rows(base, &args);
+}
+
 static enum pt_status pg_pledges_overdue(struct pt_store *base, const char *processor,
                                          int64_t monthly_before, int64_t annual_before,
                                          char (*ids)[33], size_t capacity, size_t *count)
@@ -3052,6 +3088,7 @@ static const struct pt_store_ops postgresql_ops = {
     .bank_entries_each = pg_bank_entries_each,
     .bank_entry_resolve = pg_bank_entry_resolve,
     .pledges_overdue = pg_pledges_overdue,
+    .goal_figure = pg_goal_figure,
     .close = pg_close,
 };
 

@@ -1078,6 +1078,35 @@ static enum pt_status sqlite_bank_entry_resolve(struct pt_store *base, const cha
     return changed == 1 ? PT_OK : PT_ERR_CONFLICT;
 }
 
+/* The goal ticker's figures (store.h): supporters are pledges whose first
+ * payment fell in the window and whose payments did not all come back;
+ * money is the reports' rule, each movement on its own day. */
+static void read_goal_figure(sqlite3_stmt *statement, void *reading)
+{
+    struct pt_store_goal_figure *figure = reading;
+    figure->supporters = sqlite3_column_int64(statement, 0);
+    figure->amount_minor = sqlite3_column_int64(statement, 1);
+}
+
+static enum pt_status sqlite_goal_figure(struct pt_store *base, const char *campaign,
+                                         const char *currency, int64_t from, int64_t to,
+                                         struct pt_store_goal_figure *figure)
+{
+    return visit_rows(
+        base, "reading a goal's figure", read_goal_figure, figure,
+        "SELECT (SELECT count(*) FROM (SELECT y.pledge_id AS id, min(y.paid_at) AS first_paid, "
+        "sum(y.amount_minor) AS paid FROM payments y JOIN pledges p ON p.id = y.pledge_id "
+        "WHERE p.campaign = ?1 GROUP BY y.pledge_id) f WHERE f.first_paid >= ?3 AND "
+        "f.first_paid < ?4 AND f.paid > (SELECT coalesce(sum(r.amount_minor), 0) FROM "
+        "payment_reversals r WHERE r.pledge_id = f.id)), "
+        "(SELECT coalesce(sum(y.amount_minor), 0) FROM payments y JOIN pledges p ON p.id = "
+        "y.pledge_id WHERE p.campaign = ?1 AND y.currency = ?2 AND y.paid_at >= ?3 AND "
+        "y.paid_at < ?4) - (SELECT coalesce(sum(r.amount_minor), 0) FROM payment_reversals r "
+        "JOIN pledges p ON p.id = r.pledge_id WHERE p.campaign = ?1 AND r.currency = ?2 AND "
+        "r.reversed_at >= ?3 AND r.reversed_at < ?4)",
+        "ssdd", campaign, currency, from, to);
+}
+
 static enum pt_status sqlite_pledges_overdue(struct pt_store *base, const char *processor,
                                              int64_t monthly_before, int64_t annual_before,
                                              char (*ids)[33], size_t capacity, size_t *count)
@@ -2468,6 +2497,7 @@ static const struct pt_store_ops sqlite_ops = {
     .outbox_release = sqlite_outbox_release,
     .bank_entry_add = sqlite_bank_entry_add,
     .pledges_overdue = sqlite_pledges_overdue,
+    .goal_figure = sqlite_goal_figure,
     .bank_entry_get = sqlite_bank_entry_get,
     .bank_entries_each = sqlite_bank_entries_each,
     .bank_entry_resolve = sqlite_bank_entry_resolve,

@@ -168,7 +168,30 @@ enum pt_status pt_store_pledge_set_checkout(struct pt_store *store, const char *
 enum pt_status pt_store_ledger_apply(struct pt_store *store, const struct pt_ledger_change *change,
                                      struct pt_ledger_result *result)
 {
-    return store->ops->ledger_apply(store, change, result);
+    enum pt_status status = store->ops->ledger_apply(store, change, result);
+    /* Every rail's money passes here (webhooks, bank statements, refunds
+     * from the dashboard), so one hook hears them all. */
+    pt_store_money_listener listener = atomic_load(&store->money_listener);
+    if (status == PT_OK && listener != NULL &&
+        (result->payment_recorded || result->reversal_recorded || result->reversals_recorded > 0))
+        listener(atomic_load(&store->money_listener_context));
+    return status;
+}
+
+enum pt_status pt_store_goal_figure(struct pt_store *store, const char *campaign,
+                                    const char *currency, int64_t from, int64_t to,
+                                    struct pt_store_goal_figure *figure)
+{
+    memset(figure, 0, sizeof(*figure));
+    return store->ops->goal_figure(store, campaign, currency, from, to, figure);
+}
+
+void pt_store_listen_money(struct pt_store *store, pt_store_money_listener listener, void *context)
+{
+    /* The context first: a listener is never called with another's. */
+    if (listener != NULL)
+        atomic_store(&store->money_listener_context, context);
+    atomic_store(&store->money_listener, listener);
 }
 
 enum pt_status pt_store_outbox_pending(struct pt_store *store, struct pt_outbox_item *items,

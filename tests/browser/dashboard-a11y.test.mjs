@@ -30,6 +30,8 @@ const AB = {
     // One language keeps the editor's picture short; the flow test has two.
     languages: ['en'],
     test_id: 'spring-headline',
+    // The goal ticker (issue 15): its figure comes from the pledges below.
+    goal: { kind: 'supporters', target: 100, text: { en: '{count} of {goal} readers have joined us this spring' } },
     variants: [
         { id: 'a', frequencies: ['monthly', 'one_off'], presets: [300, 500, 1000], text: { en: { headline: 'Independent journalism needs you', body: 'We answer to readers, not owners. Support us from **$3** a month.' } } },
         { id: 'b', frequencies: ['monthly', 'one_off'], presets: [300, 500, 1000], text: { en: { headline: 'Keep us free to report', body: 'Every pledge keeps the newsroom *independent*.' } } },
@@ -119,6 +121,11 @@ t('the campaign editor (new, and an existing A/B campaign with its preview)', as
     await page.getByRole('heading', { level: 1 }).waitFor();
     await page.locator('.campaign-preview[data-live]').waitFor({ state: 'attached' });
     await check('campaign-editor');
+    // The goal ticker's part, open, and the figure the preview read.
+    await page.locator('summary', { hasText: 'Goal ticker' }).click();
+    await page.getByLabel('Sentence in en').waitFor();
+    assert.match(await page.locator('.preview-goal').first().innerText(), /Goal ticker now: \d+ of 100 new supporters/);
+    await check('campaign-goal');
     // Ending a live campaign asks first, on a page of its own.
     await open('/dashboard/campaigns/demo-2026/end');
     await check('campaign-end');

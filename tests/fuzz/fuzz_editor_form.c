@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * through the form a stored campaign shows. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const struct pt_catalog_settings settings = {"http://127.0.0.1:8080", "USD", "'self'", false};
+    static const struct pt_catalog_settings settings = {"http://127.0.0.1:8080", "USD", "'self'", false, NULL, NULL};
     char *text = malloc(size + 1);
     memcpy(text, data, size);
     text[size] = '\0';

@@ -105,7 +105,7 @@ static void *events_body(void *argument)
 
 static struct pt_catalog *empty_catalog(int64_t version)
 {
-    struct pt_catalog_settings settings = {"https://news.example", "EUR", "", true};
+    struct pt_catalog_settings settings = {"https://news.example", "EUR", "", true, NULL, NULL};
     struct pt_catalog *catalog = NULL;
     char error[256];
     CHECK(pt_catalog_build(NULL, 0, &settings, version, &catalog, error, sizeof(error)) == PT_OK);

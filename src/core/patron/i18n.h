@@ -316,6 +316,11 @@ enum pt_msg {
     PT_MSG_NEWSLETTER_ENDED,            /* (format: campaign id) */
     PT_MSG_NEWSLETTER_UNKNOWN_VARIANT,  /* (format: campaign id, variant id) */
     PT_MSG_NEWSLETTER_LANGUAGE,         /* (format: campaign id, language tag) */
+    /* --- the goal ticker's sentence when the editor wrote none ({count}, {goal}) */
+    PT_MSG_GOAL_SUPPORTERS,
+    PT_MSG_GOAL_SUPPORTERS_MONTH,
+    PT_MSG_GOAL_AMOUNT,
+    PT_MSG_GOAL_AMOUNT_MONTH,
     PT_MSG_COUNT
 };
 

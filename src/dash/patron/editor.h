@@ -41,6 +41,8 @@ enum pt_editor_kind {
     PT_EDITOR_AMOUNT,   /* "5" (major units) <-> 500 (minor units) */
     PT_EDITOR_AMOUNTS,  /* "2, 5, 10" <-> [200, 500, 1000] */
     PT_EDITOR_LABEL,    /* a button's label; a companion checkbox NAME_hidden stores "" */
+    PT_EDITOR_GOAL,     /* a goal's figure: supporters ("1000" <-> 1000), or, when the form's
+                           goal.kind is "amount", an amount as PT_EDITOR_AMOUNT */
 };
 
 struct pt_editor_option {
@@ -75,6 +77,10 @@ extern const size_t pt_editor_variant_spec_count;
 /* Each variant's text in one language, named "vN.text.LANG." + name. */
 extern const struct pt_editor_spec pt_editor_text_specs[];
 extern const size_t pt_editor_text_spec_count;
+
+/* The goal ticker's sentence in one language, named "goal.text.LANG"; the
+ * form has one per language of the campaign. */
+extern const struct pt_editor_spec pt_editor_goal_text_spec;
 
 /* Writes "vN." + name (language NULL) or "vN.text.LANG." + name into out. */
 void pt_editor_field_name(char *out, size_t size, size_t variant, const char *language,

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "patron/goal.h"
 #include "patron/status.h"
 
 #define PT_ID_MAX 64       /* campaign and variant ids: [a-z0-9_-], 1 to 63 bytes */
@@ -132,6 +133,7 @@ struct pt_campaign {
     char *control_answer;        /* the /v1/appeal answer for control readers */
     size_t control_answer_length;
     char currency[4];
+    struct pt_goal goal;   /* its ticker, and the ledger's figure at the build */
     struct pt_variant variants[PT_CAMPAIGN_VARIANTS_MAX];
     size_t variant_count;
     uint32_t total_weight; /* sum of the variants' weights, > 0 */
@@ -151,12 +153,25 @@ struct pt_catalog {
     size_t slot_count;             /* a power of two, at least twice campaign_count */
 };
 
+struct pt_campaign;
+
+/* Reads the ledger's figure toward a campaign's goal: sets goal->from, to
+ * and figure (pt_goal_window for the window) and answers PT_OK, or a
+ * failure, and then the ticker is hidden in this snapshot. */
+typedef enum pt_status (*pt_catalog_goal_counter)(void *context,
+                                                  const struct pt_campaign *campaign,
+                                                  struct pt_goal *goal);
+
 /* What rendering needs from the configuration. */
 struct pt_catalog_settings {
     const char *public_url;
     const char *default_currency;
     const char *frame_ancestors;
     bool email_off; /* no email can be sent: the appeal offers no reminder */
+    /* Asked once per campaign with a goal while a catalogue is built (off the
+     * request path); NULL: no figure, every ticker hidden. */
+    pt_catalog_goal_counter goal_counter;
+    void *goal_context;
 };
 
 /* Why a campaign document is refused, as a value, so that a caller can put

@@ -16,6 +16,14 @@
 
 /* Their fixed phrases are in i18n's table (PT_MSG_PAGE_…). */
 
+/* The goal ticker of one appeal (patron/goal.h): the sentence with its
+ * numbers in, and the bar. */
+struct pt_appeal_ticker {
+    const char *text; /* plain text, escaped when written */
+    int64_t value;    /* 0 to max */
+    int64_t max;      /* > 0 */
+};
+
 /* What an editor wrote for one variant in one language, and its amounts. */
 struct pt_appeal_content {
     const char *headline;       /* may be NULL or empty: no headline */
@@ -27,6 +35,7 @@ struct pt_appeal_content {
     enum pt_frequency default_frequency;
     struct pt_amount_ladder ladders[PT_FREQUENCIES]; /* per enum pt_frequency */
     const struct pt_currency *currency;
+    const struct pt_appeal_ticker *ticker; /* NULL: no ticker */
 };
 
 /* Appends the appeal fragment (its markup is documented in docs/API.md). */

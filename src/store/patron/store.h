@@ -4,6 +4,7 @@
 #ifndef PATRON_STORE_H
 #define PATRON_STORE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -171,6 +172,14 @@ struct pt_lost_request {
     int64_t id;
     unsigned char email_hash[32];
     int64_t created_at;
+};
+
+/* A campaign's figures toward a goal over a window (pt_store_goal_figure). */
+struct pt_store_goal_figure {
+    int64_t supporters; /* pledges whose first payment fell in the window, less those whose
+                           payments all came back */
+    int64_t amount_minor; /* payments in the window in the currency, less what came back in
+                             it (refunds, disputes: the reports' rule) */
 };
 
 typedef void (*pt_store_reminder_visitor)(void *context, const struct pt_reminder *reminder);
@@ -456,12 +465,23 @@ struct pt_store_ops {
     enum pt_status (*pledges_overdue)(struct pt_store *store, const char *processor,
                                       int64_t monthly_before, int64_t annual_before,
                                       char (*ids)[33], size_t capacity, size_t *count);
+    enum pt_status (*goal_figure)(struct pt_store *store, const char *campaign,
+                                  const char *currency, int64_t from, int64_t to,
+                                  struct pt_store_goal_figure *figure);
     void (*close)(struct pt_store *store);
 };
+
+/* Told after a ledger change that moved money (a payment, or money that
+ * came back) has been committed, on the thread that applied it. */
+typedef void (*pt_store_money_listener)(void *context);
 
 /* Every store starts with this; the back end's own fields follow. */
 struct pt_store {
     const struct pt_store_ops *ops;
+    /* pt_store_listen_money's: atomic, since a thread may apply a change
+     * while the listener is set. */
+    _Atomic(pt_store_money_listener) money_listener;
+    void *_Atomic money_listener_context;
 };
 
 /* Opens (creating if needed) the SQLite database at path. The caller owns
@@ -712,6 +732,20 @@ enum pt_status pt_store_manage_code_find(struct pt_store *store, const unsigned 
                                          char pledge_id[33]);
 /* PT_OK when the pledge has a code, PT_ERR_NOT_FOUND when not. */
 enum pt_status pt_store_manage_code_exists(struct pt_store *store, const char *pledge_id);
+
+/* The goal ticker (patron/goal.h): a campaign's new supporters and money
+ * raised in currency over [from, to) (unix seconds), from the ledger as the
+ * reports read it: a payment counts on the day it was paid, money that came
+ * back (a refund, a dispute lost, a chargeback; a dispute won returns it)
+ * is taken off on the day it came back. */
+enum pt_status pt_store_goal_figure(struct pt_store *store, const char *campaign,
+                                    const char *currency, int64_t from, int64_t to,
+                                    struct pt_store_goal_figure *figure);
+/* Calls listener (with context) after each committed ledger change that
+ * recorded a payment or money that came back, on the thread that applied
+ * it: the ticker hears of a payment at once. NULL stops it; the context
+ * must then stay valid until no change may still be running. */
+void pt_store_listen_money(struct pt_store *store, pt_store_money_listener listener, void *context);
 
 /* ------------------------------------------------------------------- keys */
 

@@ -13,7 +13,7 @@
 #include "patron/editor.h"
 #include "patron/preview.h"
 
-static const struct pt_catalog_settings settings = {"https://support.example.org", "USD", "'self'", false};
+static const struct pt_catalog_settings settings = {"https://support.example.org", "USD", "'self'", false, NULL, NULL};
 
 /* -------------------------------------------------------------- helpers */
 
@@ -187,6 +187,9 @@ static const char every_key[] =
     " \"group\": \"spring\"},"
     " \"snooze_days\": {\"later\": 0.25, \"close\": 14, \"supporting\": 365},"
     " \"test_id\": \"spring-headline-test\", \"control_share\": 0.1,"
+    " \"goal\": {\"kind\": \"amount\", \"target\": 500050, \"period\": \"month\","
+    " \"threshold\": 1000, \"text\": {\"en\": \"{count} of {goal} this month\","
+    " \"ru\": \"{count} из {goal}\"}},"
     " \"variants\": ["
     "  {\"id\": \"a\", \"weight\": 3, \"frequencies\": [\"monthly\", \"one_off\", \"annual\"],"
     "   \"default_frequency\": \"monthly\", \"presets\": [200, 550, 1000],"
@@ -974,4 +977,59 @@ Test(editor, a_debug_token_is_signed_expires_and_is_no_preview_token)
     /* The every-draft preview token names no campaign. */
     cr_assert_eq(pt_preview_check(&crypto, preview, 1000, id), PT_OK);
     cr_assert_str_eq(id, PT_PREVIEW_ALL);
+}
+
+/* ------------------------------------------------------------ goal ticker */
+
+Test(editor, a_goal_is_typed_in_its_own_unit_with_a_sentence_per_language)
+{
+    json_t *document = convert_minimal("goal.kind=amount&goal.target=5000.50&goal.period=month&"
+                                       "goal.threshold=10&goal.text.en={count} of {goal}!");
+    char *text = dump(json_object_get(document, "goal"));
+    cr_assert_str_eq(text, "{\"kind\":\"amount\",\"period\":\"month\",\"target\":500050,"
+                           "\"text\":{\"en\":\"{count} of {goal}!\"},\"threshold\":1000}");
+    free(text);
+    json_decref(document);
+
+    document = convert_minimal("goal.kind=supporters&goal.target=500&goal.period=campaign");
+    text = dump(json_object_get(document, "goal"));
+    cr_assert_str_eq(text, "{\"kind\":\"supporters\",\"period\":\"campaign\",\"target\":500}");
+    free(text);
+    json_decref(document);
+
+    /* No ticker chosen: the period's select alone makes no goal. */
+    document = convert_minimal("goal.kind=&goal.period=campaign");
+    cr_assert_null(json_object_get(document, "goal"));
+    json_decref(document);
+
+    struct pt_editor_form form;
+    minimal_with(&form, "goal.kind=&goal.target=500");
+    convert_fails_on(&form, "goal.kind", NULL, 0);
+    pt_editor_form_dispose(&form);
+    minimal_with(&form, "goal.kind=supporters&goal.target=5.5");
+    convert_fails_on(&form, "goal.target", NULL, 0);
+    pt_editor_form_dispose(&form);
+    minimal_with(&form, "goal.kind=supporters&goal.target=10&goal.text.en={count} of {total}");
+    char message[512];
+    convert_fails_on(&form, "goal.text.en", message, sizeof(message));
+    cr_assert(strstr(message, "{count} and {goal}") != NULL, "%s", message);
+    pt_editor_form_dispose(&form);
+    /* The catalogue's refusal, on its field. */
+    minimal_with(&form, "goal.kind=supporters&goal.target=10&goal.threshold=11");
+    convert_fails_on(&form, "goal.threshold", message, sizeof(message));
+    cr_assert(strstr(message, "above") != NULL, "%s", message);
+    pt_editor_form_dispose(&form);
+}
+
+Test(editor, a_money_goal_is_shown_in_major_units)
+{
+    json_t *document = load_json(every_key);
+    struct pt_editor_form form;
+    pt_editor_form_init(&form);
+    cr_assert_eq(pt_editor_form_from_document(document, &settings, &form), PT_OK);
+    cr_assert_str_eq(pt_editor_value(form.fields, form.count, "goal.target"), "5000.50");
+    cr_assert_str_eq(pt_editor_value(form.fields, form.count, "goal.threshold"), "10");
+    cr_assert_str_eq(pt_editor_value(form.fields, form.count, "goal.text.ru"), "{count} из {goal}");
+    pt_editor_form_dispose(&form);
+    json_decref(document);
 }

@@ -225,7 +225,7 @@ static struct pt_catalog *spring_catalog(void)
         "{\"id\":\"c\",\"text\":{\"en\":{}}}]}",
     };
     static const struct pt_catalog_settings settings = {"https://support.example.org", "USD",
-                                                        "'self'", false};
+                                                        "'self'", false, NULL, NULL};
     struct pt_catalog *catalog = NULL;
     char error[256];
     cr_assert_eq(pt_catalog_build(documents, 1, &settings, 1, &catalog, error, sizeof(error)),
@@ -1024,7 +1024,7 @@ Test(reports, the_demo_banner_says_which_numbers_are_generated)
 #include "patron/demo_history.h"
 
 static const struct pt_catalog_settings demo_settings = {"http://127.0.0.1:8080", "USD",
-                                                         "'self'", false};
+                                                         "'self'", false, NULL, NULL};
 
 /* Everything the generator wrote, as one line of sums a reader can compare. */
 static void history_summary(const struct pt_scratch *scratch, char *out, size_t size)

@@ -10,7 +10,7 @@
 #include "patron/catalog.h"
 
 static const struct pt_catalog_settings settings = {"https://support.example.org", "EUR",
-                                                    "'self'", false};
+                                                    "'self'", false, NULL, NULL};
 static char error[512];
 
 static char *read_file(const char *path)
@@ -383,7 +383,7 @@ Test(catalog, ladders_are_checked_against_their_own_frequency)
 Test(catalog, the_answer_says_whether_a_reminder_can_be_offered)
 {
     static const struct pt_catalog_settings no_email = {"https://support.example.org", "EUR",
-                                                        "'self'", true};
+                                                        "'self'", true, NULL, NULL};
     const char *documents[] = {read_file(PT_SOURCE_ROOT "/data/demo-campaign.json")};
     struct pt_catalog *catalog = NULL;
     cr_assert_eq(pt_catalog_build(documents, 1, &no_email, 1, &catalog, error, sizeof(error)),
@@ -396,4 +396,263 @@ Test(catalog, the_answer_says_whether_a_reminder_can_be_offered)
     en = pt_variant_find_text(&pt_catalog_find(catalog, "demo-2026")->variants[0], "en");
     cr_assert(strstr(en->answer, "\"remind\":true") != NULL);
     pt_catalog_release(catalog);
+}
+
+/* ------------------------------------------------------------ goal ticker */
+
+#include "patron/buf.h"
+#include "patron/goal.h"
+
+/* The ledger as the fixtures hold it: payments of one campaign, each with
+ * its time, amount and whether it is a pledge's first. The counter sums
+ * what falls in the window the catalogue asks about, as the store does. */
+struct fixture_payment {
+    int64_t at;
+    int64_t amount;
+    bool first;
+};
+
+struct fixture_ledger {
+    int64_t now;
+    const struct fixture_payment *payments;
+    size_t count;
+    bool failing;
+    int asked;
+};
+
+static enum pt_status count_fixture(void *context, const struct pt_campaign *campaign,
+                                    struct pt_goal *goal)
+{
+    struct fixture_ledger *ledger = context;
+    ledger->asked++;
+    if (ledger->failing)
+        return PT_ERR_IO;
+    pt_goal_window(goal->period, campaign->starts_at, campaign->ends_at, ledger->now, &goal->from,
+                   &goal->to);
+    goal->figure = 0;
+    for (size_t i = 0; i < ledger->count; i++) {
+        const struct fixture_payment *payment = &ledger->payments[i];
+        if (payment->at < goal->from || payment->at >= goal->to)
+            continue;
+        if (goal->kind == PT_GOAL_AMOUNT)
+            goal->figure += payment->amount;
+        else if (payment->first)
+            goal->figure++;
+    }
+    return PT_OK;
+}
+
+static enum pt_status build_goal(const char *goal, struct fixture_ledger *ledger,
+                                 struct pt_catalog **catalog)
+{
+    char document[2048];
+    snprintf(document, sizeof(document),
+             "{\"id\":\"drive\",\"status\":\"live\",\"languages\":[\"en\",\"ru\"],"
+             "\"currency\":\"USD\",\"starts_at\":\"2026-03-10T00:00:00Z\","
+             "\"ends_at\":\"2026-06-30T23:59:59Z\",\"goal\":%s,\"variants\":[{\"id\":\"a\","
+             "\"text\":{\"en\":{\"headline\":\"Hi\"},\"ru\":{\"headline\":\"Привет\"}}}]}",
+             goal);
+    struct pt_catalog_settings counted = settings;
+    counted.goal_counter = count_fixture;
+    counted.goal_context = ledger;
+    const char *documents[] = {document};
+    error[0] = '\0';
+    return pt_catalog_build(documents, 1, &counted, 1, catalog, error, sizeof(error));
+}
+
+static const char *fragment(const struct pt_catalog *catalog, const char *language)
+{
+    static char html[8192];
+    const struct pt_variant_text *text =
+        pt_variant_find_text(&pt_catalog_find(catalog, "drive")->variants[0], language);
+    cr_assert_not_null(text);
+    cr_assert_lt(text->html_length, sizeof(html));
+    memcpy(html, text->html, text->html_length);
+    html[text->html_length] = '\0';
+    return html;
+}
+
+static int64_t at(const char *time)
+{
+    int64_t seconds = 0;
+    cr_assert(pt_catalog_parse_time(time, &seconds), "%s", time);
+    return seconds;
+}
+
+Test(catalog, the_snapshot_carries_the_tickers_numbers_in_the_readers_language)
+{
+    struct fixture_payment payments[] = {
+        {at("2026-05-02T10:00:00Z"), 100000, true},
+        {at("2026-05-20T10:00:00Z"), 23456, false},
+    };
+    struct fixture_ledger ledger = {at("2026-05-21T00:00:00Z"), payments, 2, false, 0};
+    struct pt_catalog *catalog = NULL;
+    cr_assert_eq(build_goal("{\"kind\":\"amount\",\"target\":500000,\"text\":{\"en\":\"{count} "
+                            "of {goal} for the newsroom\"}}",
+                            &ledger, &catalog),
+                 PT_OK, "%s", error);
+    const struct pt_campaign *drive = pt_catalog_find(catalog, "drive");
+    cr_assert_eq(ledger.asked, 1, "once per campaign, at the build");
+    cr_assert(drive->goal.counted);
+    cr_assert_eq(drive->goal.figure, 123456);
+    cr_assert_eq(drive->goal.kind, PT_GOAL_AMOUNT);
+    const char *en = fragment(catalog, "en");
+    cr_assert(strstr(en, "<div class=\"patron-ticker\"><label class=\"patron-ticker-text\" "
+                         "for=\"patron-g-drive-a\">$1,234.56 of $5,000 for the newsroom</label>"
+                         "<progress id=\"patron-g-drive-a\" max=\"500000\" value=\"123456\">"
+                         "</progress></div>") != NULL,
+              "%s", en);
+    const char *ru = fragment(catalog, "ru");
+    cr_assert(strstr(ru, ">Собрано $1\u00a0234,56 из $5\u00a0000</label>") != NULL,
+              "no Russian sentence written: the default one; %s", ru);
+    /* The JSON answer and the no-script document carry the same fragment. */
+    const struct pt_variant_text *text = pt_variant_find_text(&drive->variants[0], "en");
+    cr_assert(strstr(text->answer, "$1,234.56 of $5,000 for the newsroom") != NULL);
+    cr_assert(strstr(text->document, "<progress id=\\\"patron-g-drive-a\\\"") == NULL);
+    cr_assert(strstr(text->document, "<progress id=\"patron-g-drive-a\"") != NULL);
+    pt_catalog_release(catalog);
+}
+
+Test(catalog, a_ticker_below_its_threshold_is_left_out_of_the_fragment)
+{
+    struct fixture_payment payments[] = {
+        {at("2026-04-01T00:00:00Z"), 500, true},
+        {at("2026-04-02T00:00:00Z"), 500, true},
+    };
+    struct fixture_ledger ledger = {at("2026-04-03T00:00:00Z"), payments, 2, false, 0};
+    struct pt_catalog *catalog = NULL;
+    cr_assert_eq(build_goal("{\"kind\":\"supporters\",\"target\":1500,\"threshold\":3}", &ledger,
+                            &catalog),
+                 PT_OK, "%s", error);
+    cr_assert_eq(pt_catalog_find(catalog, "drive")->goal.figure, 2);
+    cr_assert_null(strstr(fragment(catalog, "en"), "patron-ticker"), "2 is below 3");
+    cr_assert_null(strstr(fragment(catalog, "en"), "<progress"));
+    pt_catalog_release(catalog);
+
+    ledger.count = 0;
+    struct fixture_payment three[] = {payments[0], payments[1], {at("2026-04-02T12:00:00Z"), 1, true}};
+    ledger.payments = three;
+    ledger.count = 3;
+    cr_assert_eq(build_goal("{\"kind\":\"supporters\",\"target\":1500,\"threshold\":3}", &ledger,
+                            &catalog),
+                 PT_OK, "%s", error);
+    cr_assert(strstr(fragment(catalog, "en"), ">3 of 1,500 supporters</label>") != NULL, "%s",
+              fragment(catalog, "en"));
+    cr_assert(strstr(fragment(catalog, "ru"), ">3 из 1\u00a0500 сторонников</label>") != NULL);
+    pt_catalog_release(catalog);
+
+    /* A ledger that cannot be read hides the ticker rather than show 0. */
+    ledger.failing = true;
+    cr_assert_eq(build_goal("{\"kind\":\"supporters\",\"target\":1500}", &ledger, &catalog), PT_OK);
+    cr_assert_not(pt_catalog_find(catalog, "drive")->goal.counted);
+    cr_assert_null(strstr(fragment(catalog, "en"), "patron-ticker"));
+    pt_catalog_release(catalog);
+}
+
+Test(catalog, a_monthly_goal_counts_this_month_and_a_campaign_goal_its_dates)
+{
+    struct fixture_payment payments[] = {
+        {at("2026-03-01T00:00:00Z"), 1000, true}, /* before the campaign */
+        {at("2026-03-10T00:00:00Z"), 1000, true}, /* its first second */
+        {at("2026-04-30T23:59:59Z"), 1000, true}, /* last month */
+        {at("2026-05-01T00:00:00Z"), 1000, true}, /* this month's first second */
+        {at("2026-05-31T23:59:59Z"), 1000, true}, /* this month's last */
+        {at("2026-06-30T23:59:59Z"), 1000, true}, /* the campaign's last second */
+        {at("2026-07-01T00:00:00Z"), 1000, true}, /* after it */
+    };
+    struct fixture_ledger ledger = {at("2026-05-15T12:00:00Z"), payments, 7, false, 0};
+    struct pt_catalog *catalog = NULL;
+    cr_assert_eq(build_goal("{\"kind\":\"supporters\",\"target\":10,\"period\":\"month\"}",
+                            &ledger, &catalog),
+                 PT_OK, "%s", error);
+    const struct pt_goal *goal = &pt_catalog_find(catalog, "drive")->goal;
+    cr_assert_eq(goal->from, at("2026-05-01T00:00:00Z"));
+    cr_assert_eq(goal->to, at("2026-06-01T00:00:00Z"));
+    cr_assert_eq(goal->figure, 2);
+    cr_assert(strstr(fragment(catalog, "en"), ">2 of 10 new supporters this month</label>") !=
+              NULL);
+    pt_catalog_release(catalog);
+
+    cr_assert_eq(build_goal("{\"kind\":\"supporters\",\"target\":10}", &ledger, &catalog), PT_OK,
+                 "%s", error);
+    goal = &pt_catalog_find(catalog, "drive")->goal;
+    cr_assert_eq(goal->from, at("2026-03-10T00:00:00Z"));
+    cr_assert_eq(goal->to, at("2026-07-01T00:00:00Z"), "ends_at is inclusive");
+    cr_assert_eq(goal->figure, 5);
+    pt_catalog_release(catalog);
+
+    /* The month the campaign starts in counts from its start. */
+    ledger.now = at("2026-03-20T00:00:00Z");
+    cr_assert_eq(build_goal("{\"kind\":\"amount\",\"target\":10000,\"period\":\"month\"}",
+                            &ledger, &catalog),
+                 PT_OK, "%s", error);
+    goal = &pt_catalog_find(catalog, "drive")->goal;
+    cr_assert_eq(goal->from, at("2026-03-10T00:00:00Z"));
+    cr_assert_eq(goal->figure, 1000);
+    pt_catalog_release(catalog);
+}
+
+Test(catalog, bad_goals_are_refused_on_their_field)
+{
+    static const struct {
+        const char *goal, *field, *problem;
+    } cases[] = {
+        {"{\"kind\":\"readers\",\"target\":5}", "goal.kind", "must be supporters or amount"},
+        {"{\"kind\":\"amount\"}", "goal.target", ""},
+        {"{\"kind\":\"amount\",\"target\":-1}", "goal.target", ""},
+        {"{\"kind\":\"amount\",\"target\":5,\"threshold\":6}", "goal.threshold", "is above"},
+        {"{\"kind\":\"amount\",\"target\":5,\"period\":\"year\"}", "goal.period",
+         "must be campaign or month"},
+        {"{\"kind\":\"amount\",\"target\":5,\"text\":\"x\"}", "goal.text", "must be an object"},
+        {"{\"kind\":\"amount\",\"target\":5,\"text\":{\"fr\":\"x\"}}", "goal.text.fr",
+         "is not among the campaign's languages"},
+        {"{\"kind\":\"amount\",\"target\":5,\"text\":{\"en\":\"\"}}", "goal.text.en",
+         "must be a sentence"},
+        {"{\"kind\":\"amount\",\"target\":5,\"text\":{\"en\":\"{count} of {aim}\"}}",
+         "goal.text.en", "may use only {count} and {goal}"},
+        {"{\"kind\":\"amount\",\"target\":5,\"shown\":true}", "goal", "unknown field \"shown\""},
+        {"[1]", "goal", ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char document[1024];
+        snprintf(document, sizeof(document),
+                 "{\"id\":\"drive\",\"languages\":[\"en\"],\"goal\":%s,\"variants\":[{\"id\":\"a\","
+                 "\"text\":{\"en\":{}}}]}",
+                 cases[i].goal);
+        struct pt_catalog_error refusal;
+        cr_assert_eq(pt_catalog_check_document(document, &settings, &refusal), PT_ERR_INVALID,
+                     "%s", cases[i].goal);
+        cr_assert_str_eq(refusal.field, cases[i].field, "%s: %s", cases[i].goal, refusal.message);
+        cr_assert(strstr(refusal.problem, cases[i].problem) != NULL, "%s: %s", cases[i].goal,
+                  refusal.problem);
+    }
+}
+
+Test(catalog, goal_numbers_are_grouped_as_the_language_writes_them)
+{
+    static const struct {
+        int64_t value;
+        const char *en, *ru;
+    } cases[] = {{0, "0", "0"},
+                 {-5, "0", "0"},
+                 {999, "999", "999"},
+                 {1234, "1,234", "1\u00a0234"},
+                 {1234567, "1,234,567", "1\u00a0234\u00a0567"}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct pt_buf out;
+        pt_buf_init(&out);
+        pt_goal_format_number(&out, cases[i].value, "en");
+        cr_assert_str_eq(out.data, cases[i].en);
+        pt_buf_reset(&out);
+        pt_goal_format_number(&out, cases[i].value, "ru-RU");
+        cr_assert_str_eq(out.data, cases[i].ru);
+        pt_buf_dispose(&out);
+    }
+    struct pt_buf out;
+    pt_buf_init(&out);
+    pt_goal_fill(&out, "{count}/{goal} {x} {count", "1", "2");
+    cr_assert_str_eq(out.data, "1/2 {x} {count");
+    pt_buf_dispose(&out);
+    cr_assert_null(pt_goal_text_problem("{count} of {goal}, {goal}!"));
+    cr_assert_not_null(pt_goal_text_problem("{count} of {Goal}"));
 }

@@ -10,7 +10,7 @@
 
 #define BASE "https://support.example.org"
 
-static const struct pt_catalog_settings settings = {BASE, "EUR", "'self'", false};
+static const struct pt_catalog_settings settings = {BASE, "EUR", "'self'", false, NULL, NULL};
 
 /* Live from 2026-01-01 to 2026-12-31 (1767225600 to 1798761599). */
 static const char *const letter =

@@ -76,7 +76,7 @@ ParameterizedTest(struct scenario *scenario, scenarios, decision)
     char **documents = calloc(count + 1, sizeof(*documents));
     for (size_t i = 0; i < count; i++)
         documents[i] = json_dumps(json_array_get(campaigns, i), JSON_COMPACT);
-    struct pt_catalog_settings settings = {"http://127.0.0.1:8080", "USD", "'self'", false};
+    struct pt_catalog_settings settings = {"http://127.0.0.1:8080", "USD", "'self'", false, NULL, NULL};
     struct pt_catalog *catalog = NULL;
     char error[512] = "";
     enum pt_status status = pt_catalog_build((const char *const *)documents, count, &settings, 1,

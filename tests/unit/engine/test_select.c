@@ -9,7 +9,7 @@
 #define DAY 86400
 static const int64_t NOW = 1796000000; /* 2026-11-30, a fixed clock */
 
-static const struct pt_catalog_settings settings = {"http://127.0.0.1:8080", "USD", "'self'", false};
+static const struct pt_catalog_settings settings = {"http://127.0.0.1:8080", "USD", "'self'", false, NULL, NULL};
 
 /* A campaign document with the given id, priority and extra top-level JSON. */
 static char *campaign(const char *id, int priority, const char *extra)

@@ -655,3 +655,78 @@ Test(store, a_failure_gives_the_caller_the_databases_own_words)
     cr_assert(strstr(pt_store_last_error(), "the disk is full today") != NULL, "%s",
               pt_store_last_error());
 }
+
+/* The goal ticker's figures (issue 15): new supporters by first payment,
+ * money by the reports' rule, in one campaign, one currency and one window. */
+Test(store, a_goal_counts_new_supporters_and_money_less_what_came_back)
+{
+    int64_t day = 20000 * 86400;
+    add_pledge("g1", "goal", "a", PT_FREQUENCY_MONTHLY, 500, "USD", day);
+    add_pledge("g2", "goal", "a", PT_FREQUENCY_ONE_OFF, 2000, "USD", day);
+    add_pledge("g3", "goal", "b", PT_FREQUENCY_ONE_OFF, 700, "USD", day);
+    add_pledge("g4", "goal", "b", PT_FREQUENCY_ONE_OFF, 900, "EUR", day);
+    add_pledge("g5", "goal", "a", PT_FREQUENCY_MONTHLY, 300, "USD", day);
+    add_pledge("other", "other", "a", PT_FREQUENCY_ONE_OFF, 5000, "USD", day);
+    apply("g1", "active", "in_g1_1", 500, NULL, day - 86400); /* before the window */
+    apply("g1", NULL, "in_g1_2", 500, NULL, day + 100);        /* a renewal: money, no one new */
+    apply("g2", "completed", "in_g2", 2000, NULL, day + 200);
+    apply("g3", "completed", "in_g3", 700, NULL, day + 300);
+    apply("g4", "completed", "in_g4", 900, NULL, day + 400);   /* a supporter, not dollars */
+    apply("g5", "active", NULL, 0, NULL, day + 500);           /* no payment yet: not counted */
+    apply("other", "completed", "in_o", 5000, NULL, day + 600);
+    apply("g2", NULL, "in_late", 0, NULL, day + 86400 * 2);    /* after the window */
+
+    struct pt_store_goal_figure figure;
+    cr_assert_eq(pt_store_goal_figure(store, "goal", "USD", day, day + 86400, &figure), PT_OK);
+    cr_assert_eq(figure.supporters, 3, "g2, g3 and g4: first paid in the window");
+    cr_assert_eq(figure.amount_minor, 500 + 2000 + 700, "dollars paid in the window");
+
+    /* g3 refunded whole and g2 in part, in the window: g3 is no supporter. */
+    struct pt_ledger_reversal g3_back[] = {{"re_g3", "in_g3", "refund", 700, "USD", "refunded"}};
+    struct pt_ledger_change change = {.pledge_id = "g3", .now = day + 1000,
+                                      .reversals = g3_back, .reversal_count = 1};
+    struct pt_ledger_result result;
+    cr_assert_eq(pt_store_ledger_apply(store, &change, &result), PT_OK);
+    struct pt_ledger_reversal g2_back[] = {{"du_g2", "in_g2", "dispute", 500, "USD", "disputed"}};
+    change = (struct pt_ledger_change){.pledge_id = "g2", .now = day + 86400 * 3,
+                                       .reversals = g2_back, .reversal_count = 1};
+    cr_assert_eq(pt_store_ledger_apply(store, &change, &result), PT_OK);
+    cr_assert_eq(pt_store_goal_figure(store, "goal", "USD", day, day + 86400, &figure), PT_OK);
+    cr_assert_eq(figure.supporters, 2, "g3's money all came back");
+    cr_assert_eq(figure.amount_minor, 500 + 2000 + 700 - 700,
+                 "the refund in the window; the dispute came after it");
+    cr_assert_eq(pt_store_goal_figure(store, "goal", "USD", day, INT64_MAX, &figure), PT_OK);
+    cr_assert_eq(figure.amount_minor, 500 + 2000 + 700 - 700 - 500, "an open end sees both");
+    cr_assert_eq(figure.supporters, 2, "g2 still gave something, g3 nothing");
+
+    cr_assert_eq(pt_store_goal_figure(store, "goal", "EUR", day, day + 86400, &figure), PT_OK);
+    cr_assert_eq(figure.amount_minor, 900);
+    cr_assert_eq(pt_store_goal_figure(store, "nobody", "USD", 0, INT64_MAX, &figure), PT_OK);
+    cr_assert_eq(figure.supporters, 0);
+    cr_assert_eq(figure.amount_minor, 0);
+}
+
+static void heard(void *context)
+{
+    (*(int *)context)++;
+}
+
+Test(store, the_money_listener_hears_payments_and_refunds_only)
+{
+    int calls = 0;
+    pt_store_listen_money(store, heard, &calls);
+    add_pledge("l1", "goal", "a", PT_FREQUENCY_MONTHLY, 500, "USD", 1000);
+    apply("l1", "active", NULL, 0, NULL, 2000);
+    cr_assert_eq(calls, 0, "a state change moves no money");
+    apply("l1", NULL, "in_l1", 500, NULL, 3000);
+    cr_assert_eq(calls, 1);
+    struct pt_ledger_reversal back[] = {{"re_l1", "in_l1", "refund", 100, "USD", "refunded"}};
+    struct pt_ledger_change change = {.pledge_id = "l1", .now = 4000, .reversals = back,
+                                      .reversal_count = 1};
+    struct pt_ledger_result result;
+    cr_assert_eq(pt_store_ledger_apply(store, &change, &result), PT_OK);
+    cr_assert_eq(calls, 2);
+    cr_assert_eq(pt_store_ledger_apply(store, &change, &result), PT_OK);
+    cr_assert_eq(calls, 2, "the same refund again moved nothing");
+    pt_store_listen_money(store, NULL, NULL);
+}
