@@ -106,7 +106,7 @@ void pt_buf_html_str(struct pt_buf *buf, const char *text)
     pt_buf_html(buf, text, strlen(text));
 }
 
-void pt_buf_json(struct pt_buf *buf, const char *text, size_t length)
+static void append_json(struct pt_buf *buf, const char *text, size_t length, bool html_safe)
 {
     static const char hex[] = "0123456789abcdef";
     size_t start = 0;
@@ -122,7 +122,7 @@ void pt_buf_json(struct pt_buf *buf, const char *text, size_t length)
         case '\r': escaped[1] = 'r'; break;
         case '\t': escaped[1] = 't'; break;
         default:
-            if (c >= 0x20 && c != '<' && c != '>' && c != '&')
+            if (c >= 0x20 && (!html_safe || (c != '<' && c != '>' && c != '&')))
                 continue;
             escaped[1] = 'u';
             escaped[2] = '0';
@@ -136,6 +136,16 @@ void pt_buf_json(struct pt_buf *buf, const char *text, size_t length)
         start = i + 1;
     }
     pt_buf_append(buf, text + start, length - start);
+}
+
+void pt_buf_json(struct pt_buf *buf, const char *text, size_t length)
+{
+    append_json(buf, text, length, true);
+}
+
+void pt_buf_json_answer(struct pt_buf *buf, const char *text, size_t length)
+{
+    append_json(buf, text, length, false);
 }
 
 void pt_buf_json_str(struct pt_buf *buf, const char *text)

@@ -727,7 +727,7 @@ static void render_variant(struct pt_campaign *campaign, struct pt_variant *vari
         pt_buf_json_str(&answer, language);
         pt_buf_printf(&answer, ",\"remind\":%s", settings->email_off ? "false" : "true");
         pt_buf_puts(&answer, ",\"html\":\"");
-        pt_buf_json(&answer, html.data, html.length);
+        pt_buf_json_answer(&answer, html.data, html.length);
         pt_buf_puts(&answer, "\"}}");
 
         pt_render_embed_document(&document, language, html.data, settings->public_url);

@@ -30,6 +30,10 @@ void pt_buf_html_str(struct pt_buf *buf, const char *text);
 /* The contents of a JSON string (without the quotes); text must be UTF-8.
  * Also escapes '<', '>' and '&' so the result is safe inside a <script>. */
 void pt_buf_json(struct pt_buf *buf, const char *text, size_t length);
+/* The same, with < > & as they are: for a body served as application/json
+ * (never inside an HTML page's script element), where escaping them would
+ * add five bytes each, and an appeal's fragment is mostly tags. */
+void pt_buf_json_answer(struct pt_buf *buf, const char *text, size_t length);
 /* A quoted JSON string. */
 void pt_buf_json_str(struct pt_buf *buf, const char *text);
 /* Percent-encoding for a URL query value. */

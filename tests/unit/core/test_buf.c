@@ -45,6 +45,16 @@ Test(escape, json_escapes_quotes_controls_and_script_breakers)
     free(out);
 }
 
+Test(escape, json_for_an_answer_keeps_tags_and_escapes_the_rest)
+{
+    struct pt_buf buf;
+    pt_buf_init(&buf);
+    const char text[] = "<p class=\"x\">a&amp;b\\\n\x01</p>";
+    pt_buf_json_answer(&buf, text, strlen(text));
+    cr_assert_str_eq(buf.data, "<p class=\\\"x\\\">a&amp;b\\\\\\n\\u0001</p>");
+    pt_buf_dispose(&buf);
+}
+
 Test(escape, json_keeps_embedded_nul_escaped)
 {
     char *out = json("a\0b", 3);
