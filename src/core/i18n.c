@@ -774,6 +774,9 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
     [PT_MSG_SUPPORTER_INVALID_BODY] =
         {[PT_LANG_EN] = "It has expired or was changed. Ask for a new one.",
          [PT_LANG_RU] = "Срок её действия истёк, или она была изменена. Запросите новую."},
+    [PT_MSG_SUPPORTER_ASK_LINK] =
+        {[PT_LANG_EN] = "Already a supporter? Stop the appeals on this device",
+         [PT_LANG_RU] = "Уже поддерживаете нас? Отключите призывы на этом устройстве"},
 };
 
 /* pt_reminders_month_name counts from January: the runs must stay whole. */

@@ -1210,7 +1210,10 @@ void pt_payment_routes_supporter_device(struct pt_app *app, struct pt_request *r
                              pt_i18n_text(PT_MSG_SUPPORTER_INVALID, lang));
         say(&body, "h1", PT_MSG_SUPPORTER_INVALID, lang);
         say(&body, "p", PT_MSG_SUPPORTER_INVALID_BODY, lang);
-        pt_buf_printf(&body, "<p><a href=\"/supporter%s\">", lang != PT_LANG_EN ? "?lang=ru" : "");
+        pt_buf_puts(&body, "<p><a href=\"/supporter");
+        if (lang != PT_LANG_EN)
+            pt_buf_printf(&body, "?lang=%s", pt_i18n_code(lang));
+        pt_buf_puts(&body, "\">");
         pt_buf_html_str(&body, pt_i18n_text(PT_MSG_SUPPORTER_TITLE, lang));
         pt_buf_puts(&body, "</a></p>");
         page(request, response, 403, &body);

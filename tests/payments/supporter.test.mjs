@@ -75,6 +75,9 @@ test('the thank-you email and page offer to stop the appeals on this device', wi
 }));
 
 test('known and unknown addresses get the same bytes; only the supporter gets a link', withLog(() => patron, async () => {
+    // The support page points a supporter on another device here.
+    const supportPage = await http(patron.base, 'GET', '/support');
+    assert.match(supportPage.body, /<a href="\/supporter">Already a supporter\? Stop the appeals on this device<\/a>/);
     const form = await http(patron.base, 'GET', '/supporter');
     assert.equal(form.status, 200);
     assert.match(form.body, /<form method="post" action="\/supporter">/);
