@@ -660,25 +660,38 @@ static void answer(struct pt_request *request, struct pt_response *response, int
 
 static void code_page_link(struct pt_buf *out, enum pt_lang lang);
 
-void pt_payment_routes_lost(struct pt_app *app, struct pt_request *request,
-                            struct pt_response *response)
+/* The words of a page that emails a link to an address typed (/manage/lost,
+ * /supporter). */
+struct email_form {
+    const char *action;
+    enum pt_msg title, heading, intro, label, button, sent, sent_body;
+    /* Queues the link for the address (or nothing, for an unknown one). */
+    enum pt_status (*ask)(struct pt_ledger *ledger, const char *typed, int64_t now);
+    void (*after_form)(struct pt_buf *out, enum pt_lang lang); /* may be NULL */
+};
+
+/* GET: the form. POST: the same answer whether or not the address is known,
+ * limited per client like the other forms. */
+static void email_form_page(struct pt_app *app, struct pt_request *request,
+                            struct pt_response *response, const struct email_form *form)
 {
     enum pt_lang lang = opened_in(request);
     struct pt_buf body;
     pt_buf_init(&body);
-    pt_render_page_start(&body, pt_i18n_code(lang), pt_i18n_text(PT_MSG_LOST_TITLE, lang));
+    pt_render_page_start(&body, pt_i18n_code(lang), pt_i18n_text(form->title, lang));
     if (request->method != PT_METHOD_POST) {
-        say(&body, "h1", PT_MSG_LOST_HEADING, lang);
-        say(&body, "p", PT_MSG_LOST_INTRO, lang);
-        pt_buf_puts(&body, "<form method=\"post\" action=\"/manage/lost\">");
+        say(&body, "h1", form->heading, lang);
+        say(&body, "p", form->intro, lang);
+        pt_buf_printf(&body, "<form method=\"post\" action=\"%s\">", form->action);
         hidden_lang(&body, lang);
         pt_buf_puts(&body, "<label for=\"email\">");
-        pt_buf_html_str(&body, pt_i18n_text(PT_MSG_LOST_EMAIL_LABEL, lang));
+        pt_buf_html_str(&body, pt_i18n_text(form->label, lang));
         pt_buf_puts(&body, "</label><input id=\"email\" name=\"email\" type=\"email\" required>");
         pt_buf_puts(&body, "<button type=\"submit\">");
-        pt_buf_html_str(&body, pt_i18n_text(PT_MSG_LOST_BUTTON, lang));
+        pt_buf_html_str(&body, pt_i18n_text(form->button, lang));
         pt_buf_puts(&body, "</button></form>");
-        code_page_link(&body, lang);
+        if (form->after_form != NULL)
+            form->after_form(&body, lang);
         page(request, response, 200, &body);
         return;
     }
@@ -691,14 +704,30 @@ void pt_payment_routes_lost(struct pt_app *app, struct pt_request *request,
         return;
     }
     /* Known or not, an address gets the same answer (issue 16). */
-    enum pt_status queued = pt_pledges_request_lost_link(app->ledger, typed, pt_app_now(app));
+    enum pt_status queued = form->ask(app->ledger, typed, pt_app_now(app));
     if (queued == PT_ERR_INVALID)
         answer(request, response, 422, &body, lang, PT_MSG_LOST_BAD_ADDRESS,
                PT_MSG_LOST_BAD_ADDRESS_BODY);
     else if (queued != PT_OK)
         answer(request, response, 503, &body, lang, PT_MSG_LOST_LATER, PT_MSG_LOST_LATER_BODY);
     else
-        answer(request, response, 200, &body, lang, PT_MSG_LOST_SENT, PT_MSG_LOST_SENT_BODY);
+        answer(request, response, 200, &body, lang, form->sent, form->sent_body);
+}
+
+void pt_payment_routes_lost(struct pt_app *app, struct pt_request *request,
+                            struct pt_response *response)
+{
+    static const struct email_form lost = {.action = "/manage/lost",
+                                           .title = PT_MSG_LOST_TITLE,
+                                           .heading = PT_MSG_LOST_HEADING,
+                                           .intro = PT_MSG_LOST_INTRO,
+                                           .label = PT_MSG_LOST_EMAIL_LABEL,
+                                           .button = PT_MSG_LOST_BUTTON,
+                                           .sent = PT_MSG_LOST_SENT,
+                                           .sent_body = PT_MSG_LOST_SENT_BODY,
+                                           .ask = pt_pledges_request_lost_link,
+                                           .after_form = code_page_link};
+    email_form_page(app, request, response, &lost);
 }
 
 /* The pledges given with the same address as this one, newest first (up to
@@ -1150,42 +1179,16 @@ void pt_payment_routes_erase(struct pt_app *app, struct pt_request *request,
 void pt_payment_routes_supporter(struct pt_app *app, struct pt_request *request,
                                  struct pt_response *response)
 {
-    enum pt_lang lang = opened_in(request);
-    struct pt_buf body;
-    pt_buf_init(&body);
-    pt_render_page_start(&body, pt_i18n_code(lang), pt_i18n_text(PT_MSG_SUPPORTER_TITLE, lang));
-    if (request->method != PT_METHOD_POST) {
-        say(&body, "h1", PT_MSG_SUPPORTER_TITLE, lang);
-        say(&body, "p", PT_MSG_SUPPORTER_INTRO, lang);
-        pt_buf_puts(&body, "<form method=\"post\" action=\"/supporter\">");
-        hidden_lang(&body, lang);
-        pt_buf_puts(&body, "<label for=\"email\">");
-        pt_buf_html_str(&body, pt_i18n_text(PT_MSG_SUPPORTER_EMAIL_LABEL, lang));
-        pt_buf_puts(&body, "</label><input id=\"email\" name=\"email\" type=\"email\" "
-                           "autocomplete=\"email\" required><button type=\"submit\">");
-        pt_buf_html_str(&body, pt_i18n_text(PT_MSG_SUPPORTER_ASK_BUTTON, lang));
-        pt_buf_puts(&body, "</button></form>");
-        page(request, response, 200, &body);
-        return;
-    }
-    char client[128];
-    pt_app_client(app, request, client, sizeof(client));
-    if (!pt_ratelimit_allow(app->pledge_attempts, client, pt_app_now(app) * 1000)) {
-        answer(request, response, 429, &body, lang, PT_MSG_LOST_TOO_MANY,
-               PT_MSG_LOST_TOO_MANY_BODY);
-        return;
-    }
-    /* Known or not, an address gets the same answer. */
-    enum pt_status queued = pt_pledges_request_supporter_link(
-        app->ledger, pt_http_form(request, "email"), pt_app_now(app));
-    if (queued == PT_ERR_INVALID)
-        answer(request, response, 422, &body, lang, PT_MSG_LOST_BAD_ADDRESS,
-               PT_MSG_LOST_BAD_ADDRESS_BODY);
-    else if (queued != PT_OK)
-        answer(request, response, 503, &body, lang, PT_MSG_LOST_LATER, PT_MSG_LOST_LATER_BODY);
-    else
-        answer(request, response, 200, &body, lang, PT_MSG_SUPPORTER_SENT,
-               PT_MSG_SUPPORTER_SENT_BODY);
+    static const struct email_form supporter = {.action = "/supporter",
+                                                .title = PT_MSG_SUPPORTER_TITLE,
+                                                .heading = PT_MSG_SUPPORTER_TITLE,
+                                                .intro = PT_MSG_SUPPORTER_INTRO,
+                                                .label = PT_MSG_SUPPORTER_EMAIL_LABEL,
+                                                .button = PT_MSG_SUPPORTER_ASK_BUTTON,
+                                                .sent = PT_MSG_SUPPORTER_SENT,
+                                                .sent_body = PT_MSG_SUPPORTER_SENT_BODY,
+                                                .ask = pt_pledges_request_supporter_link};
+    email_form_page(app, request, response, &supporter);
 }
 
 void pt_payment_routes_supporter_device(struct pt_app *app, struct pt_request *request,
