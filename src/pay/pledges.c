@@ -760,9 +760,14 @@ enum pt_status pt_pledges_request_supporter_link(struct pt_ledger *ledger, const
      * Nothing is kept about an address that is not a supporter's. */
     char ids[8][33];
     size_t found = 0;
+    int64_t recent = 0;
     enum pt_status status = pt_store_pledges_by_email(ledger->store, hash, ids, 8, &found);
+    /* One address is sent at most PT_MAGIC_EMAILS_PER_HOUR link emails an
+     * hour, magic or supporter, however many clients ask. */
+    if (status == PT_OK)
+        status = pt_store_magic_emails_since(ledger->store, hash, now - 3600, &recent);
     sodium_memzero(hash, sizeof(hash));
-    if (status != PT_OK)
+    if (status != PT_OK || recent >= PT_MAGIC_EMAILS_PER_HOUR)
         return status;
     for (size_t i = 0; i < found; i++) {
         struct pt_pledge_record pledge;

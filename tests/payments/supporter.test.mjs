@@ -30,6 +30,7 @@ const ask = (email) => answerBytes(patron.port, 'POST', '/supporter', {
     body: new URLSearchParams({ email }).toString(),
 });
 const to = (address) => smtp.messages.filter((m) => m.envelope.to.includes(address));
+const links = (address) => to(address).filter((m) => /^Stop the appeals/.test(m.subject));
 const deviceLink = (message) => {
     const m = DEVICE.exec(`${message.text ?? ''}\n${message.html ?? ''}`);
     return m ? m[0].replace(/&amp;/g, '&') : null;
@@ -81,7 +82,7 @@ test('known and unknown addresses get the same bytes; only the supporter gets a 
     const form = await http(patron.base, 'GET', '/supporter');
     assert.equal(form.status, 200);
     assert.match(form.body, /<form method="post" action="\/supporter">/);
-    const had = to(KNOWN).length;
+    const had = links(KNOWN).length;
     const answers = {
         'a supporter': await ask(KNOWN),
         'an unknown address': await ask(UNKNOWN),
@@ -90,21 +91,32 @@ test('known and unknown addresses get the same bytes; only the supporter gets a 
     assertSameAnswers(answers, 'POST /supporter');
     assert.match(answers['an unknown address'], /^HTTP\/1\.1 200 /);
     assert.match(answers['an unknown address'], /Check your email/);
-    await eventually(() => to(KNOWN).length === had + 2, { timeoutMs: 20_000, message: 'two supporter emails' });
-    const mail = to(KNOWN).at(-1);
+    await eventually(() => links(KNOWN).length === had + 2, { timeoutMs: 20_000, message: 'two supporter emails' });
+    const mail = links(KNOWN).at(-1);
     assert.match(mail.subject, /^Stop the appeals on your device/);
     assert.ok(deviceLink(mail), mail.text);
     // The outbox is empty, and no email went to the unknown address.
     await eventually(() => sqlite(patron.db, 'SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL')[0].n === 0,
         { timeoutMs: 20_000, message: 'the outbox to empty' });
     assert.equal(to(UNKNOWN).length, 0, 'an email went to an unknown address');
+    // One address gets at most 3 link emails an hour, however often it is
+    // asked for: the third comes, the fourth and fifth do not, and the
+    // answers stay the same.
+    const three = await ask(KNOWN);
+    assertSameAnswers({ 'the third ask': three, 'more asks': await ask(KNOWN), 'and more': await ask(KNOWN) }, 'POST /supporter');
+    assert.equal(three, answers['a supporter']);
+    await eventually(() => links(KNOWN).length === had + 3, { timeoutMs: 20_000, message: 'the third supporter email' });
+    await eventually(() => sqlite(patron.db, 'SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL')[0].n === 0,
+        { timeoutMs: 20_000, message: 'the outbox to empty' });
+    assert.equal(sqlite(patron.db, "SELECT count(*) AS n FROM outbox WHERE kind = 'supporter'")[0].n, 3);
+    assert.equal(links(KNOWN).length, had + 3, 'more than 3 link emails an hour reached one address');
     // Not an address: a clear refusal, the same for everyone.
     const bad = await ask('not an address');
     assert.match(bad, /^HTTP\/1\.1 422 /);
 }));
 
 test('the link: GET changes nothing, POST marks the browser, bad tokens are refused', withLog(() => patron, async () => {
-    const link = new URL(deviceLink(to(KNOWN).at(-1)));
+    const link = new URL(deviceLink(links(KNOWN).at(-1)));
     const token = link.searchParams.get('t');
     const before = everything();
 
