@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { eventually, payAndReturn, startPatron, startSmtp, startStandin, stopClean, support } from './lib.mjs';
+import { axe } from '../browser/dashboard-lib.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const APPEAL = '[data-patron] .patron-appeal';
@@ -41,6 +42,11 @@ after(async () => {
 });
 
 const supporterMails = () => smtp.messages.filter((m) => m.envelope.to.includes(EMAIL) && /^Stop the appeals/.test(m.subject));
+/* axe-core finds nothing on the page. */
+async function accessible(page, name) {
+    const report = await axe(page, name);
+    assert.equal(report.violations.length, 0, `${report.line}\n${JSON.stringify(report.violations, null, 1).slice(0, 3000)}`);
+}
 const stored = (page) => page.evaluate(() => ({
     local: JSON.parse(localStorage.getItem('patron') || 'null'),
     tab: JSON.parse(sessionStorage.getItem('patron') || 'null'),
@@ -50,6 +56,7 @@ const stored = (page) => page.evaluate(() => ({
 async function askForLink(page) {
     const had = supporterMails().length;
     await page.goto(`${patron.base}/supporter`);
+    await accessible(page, 'the /supporter form');
     await page.locator('#email').fill(EMAIL);
     await Promise.all([page.waitForURL(`${patron.base}/supporter`), page.locator('button[type="submit"]').click()]);
     assert.match(await page.locator('h1').innerText(), /Check your email/);
@@ -73,10 +80,12 @@ test('a second device follows the emailed link, presses the button, and sees no 
         await page.goto(link);
         const button = page.locator('button.patron-supporter-device');
         await button.waitFor({ state: 'visible' });
+        await accessible(page, 'the link\'s page');
         assert.notEqual((await stored(page)).local?.supporter, true, 'opening the link marked the browser');
 
         await Promise.all([page.waitForURL(`${patron.base}/supporter/device`), button.click()]);
         assert.match(await page.locator('h1').innerText(), /Thank you for your support/);
+        await accessible(page, 'the page that marks the browser');
         await eventually(async () => (await stored(page)).local?.supporter === true, { timeoutMs: 5000, message: 'the supporter mark' });
 
         // The article: the widget asks as a supporter and shows no appeal.
