@@ -79,6 +79,10 @@ test('known and unknown addresses get the same bytes; only the supporter gets a 
     // The support page points a supporter on another device here.
     const supportPage = await http(patron.base, 'GET', '/support');
     assert.match(supportPage.body, /<a href="\/supporter">Already a supporter\? Stop the appeals on this device<\/a>/);
+    const ru = await http(patron.base, 'GET', '/supporter?lang=ru');
+    assert.match(ru.body, /<html lang="ru"/);
+    assert.match(ru.body, /<h1>Вы уже поддерживаете нас\?<\/h1>/);
+    assert.match(ru.body, /<input type="hidden" name="lang" value="ru">/);
     const form = await http(patron.base, 'GET', '/supporter');
     assert.equal(form.status, 200);
     assert.match(form.body, /<form method="post" action="\/supporter">/);
@@ -132,6 +136,12 @@ test('the link: GET changes nothing, POST marks the browser, bad tokens are refu
     assert.match(used.body, /<script src="\/thanks\.js"><\/script>/);
     assert.match(used.body, /href="\/#patron-supporter"/);
     assert.deepEqual(everything(), before, 'using the link wrote to the database');
+
+    // In Russian, the link's page and its answer.
+    const ruOpened = await http(patron.base, 'GET', `${link.pathname}${link.search}&lang=ru`);
+    assert.match(ruOpened.body, /Не показывать мне призывы здесь<\/button>/);
+    const ruUsed = await http(patron.base, 'POST', '/supporter/device', { form: { t: token, lang: 'ru' } });
+    assert.match(ruUsed.body, /<h1>Спасибо за вашу поддержку<\/h1>/);
 
     // Leave no trace: the form posts with trace=none, which thanks.js reads.
     const traceless = await http(patron.base, 'GET', `${link.pathname}${link.search}&trace=none`);
