@@ -121,6 +121,10 @@ static const struct route routes[] = {
      .handler = pt_payment_routes_code, .pools = POOL_POST(PT_ROUTES_POOL_READERS)},
     {MATCH("/erase", EXACT, GET | POST, false, "erase"), .handler = pt_payment_routes_erase,
      .pools = POOL_POST(PT_ROUTES_POOL_READERS)},
+    {MATCH("/supporter", EXACT, GET | POST, false, "supporter"),
+     .handler = pt_payment_routes_supporter, .pools = POOL_POST(PT_ROUTES_POOL_READERS)},
+    {MATCH("/supporter/device", EXACT, GET | POST, false, "supporter_device"),
+     .handler = pt_payment_routes_supporter_device, .pools = POOL_POST(PT_ROUTES_POOL_READERS)},
 
     /* The admin API: the token before anything else is said, even 404. */
 #define ADMIN(path, methods, function)                                                    \

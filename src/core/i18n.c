@@ -734,6 +734,58 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
                             [PT_LANG_RU] = "Собрано {count} из {goal}"},
     [PT_MSG_GOAL_AMOUNT_MONTH] = {[PT_LANG_EN] = "{count} of {goal} raised this month",
                                   [PT_LANG_RU] = "Собрано {count} из {goal} в этом месяце"},
+    [PT_MSG_SUPPORTER_LINK] = {[PT_LANG_EN] = "Stop showing me appeals on this device",
+                               [PT_LANG_RU] = "Не показывать мне призывы на этом устройстве"},
+    [PT_MSG_SUPPORTER_EMAIL_SUBJECT] = {[PT_LANG_EN] = "Stop the appeals on your device",
+                                        [PT_LANG_RU] = "Отключите призывы на своём устройстве"},
+    [PT_MSG_SUPPORTER_EMAIL_LEAD] =
+        {[PT_LANG_EN] = "You asked to stop seeing our appeals on another device. Open the link "
+                        "below on that device and press the button there. The link works for a "
+                        "day.",
+         [PT_LANG_RU] = "Вы попросили больше не показывать вам наши призывы на другом "
+                        "устройстве. Откройте ссылку ниже на этом устройстве и нажмите там "
+                        "кнопку. Ссылка действует сутки."},
+    [PT_MSG_SUPPORTER_TITLE] =
+        {[PT_LANG_EN] = "Already a supporter?", [PT_LANG_RU] = "Вы уже поддерживаете нас?"},
+    [PT_MSG_SUPPORTER_INTRO] =
+        {[PT_LANG_EN] = "Type the email address you gave with your pledge. We will send it a "
+                        "link: open it on this device to stop seeing appeals here. No account, "
+                        "and nothing about you or this device is kept.",
+         [PT_LANG_RU] = "Введите адрес электронной почты, который вы указали при поддержке. Мы "
+                        "пришлём на него ссылку: откройте её на этом устройстве, и призывы "
+                        "здесь больше не появятся. Без учётной записи, и ничего о вас и этом "
+                        "устройстве не сохраняется."},
+    [PT_MSG_SUPPORTER_EMAIL_LABEL] =
+        {[PT_LANG_EN] = "Email address", [PT_LANG_RU] = "Адрес электронной почты"},
+    [PT_MSG_SUPPORTER_ASK_BUTTON] =
+        {[PT_LANG_EN] = "Email me the link", [PT_LANG_RU] = "Прислать ссылку"},
+    [PT_MSG_SUPPORTER_SENT] = {[PT_LANG_EN] = "Check your email", [PT_LANG_RU] = "Проверьте почту"},
+    [PT_MSG_SUPPORTER_SENT_BODY] =
+        {[PT_LANG_EN] = "If this address belongs to a supporter, a link is on its way. Open it "
+                        "on this device within a day.",
+         [PT_LANG_RU] = "Если этот адрес принадлежит тому, кто нас поддерживает, ссылка уже в "
+                        "пути. Откройте её на этом устройстве в течение суток."},
+    [PT_MSG_SUPPORTER_DEVICE_INTRO] =
+        {[PT_LANG_EN] = "Press the button to stop seeing appeals in this browser. It is "
+                        "remembered in this browser only; nothing is kept about you.",
+         [PT_LANG_RU] = "Нажмите кнопку, чтобы больше не видеть призывы в этом браузере. Это "
+                        "запомнит только сам браузер; о вас ничего не сохраняется."},
+    [PT_MSG_SUPPORTER_DEVICE_BUTTON] = {[PT_LANG_EN] = "Stop showing me appeals here",
+                                        [PT_LANG_RU] = "Не показывать мне призывы здесь"},
+    [PT_MSG_SUPPORTER_DONE] =
+        {[PT_LANG_EN] = "Thank you for your support", [PT_LANG_RU] = "Спасибо за вашу поддержку"},
+    [PT_MSG_SUPPORTER_DONE_BODY] =
+        {[PT_LANG_EN] = "This browser now knows you support us: it will show you no appeals.",
+         [PT_LANG_RU] = "Теперь этот браузер знает, что вы нас поддерживаете, и не будет "
+                        "показывать вам призывы."},
+    [PT_MSG_SUPPORTER_INVALID] =
+        {[PT_LANG_EN] = "This link does not work", [PT_LANG_RU] = "Эта ссылка не работает"},
+    [PT_MSG_SUPPORTER_INVALID_BODY] =
+        {[PT_LANG_EN] = "It has expired or was changed. Ask for a new one.",
+         [PT_LANG_RU] = "Срок её действия истёк, или она была изменена. Запросите новую."},
+    [PT_MSG_SUPPORTER_ASK_LINK] =
+        {[PT_LANG_EN] = "Already a supporter? Stop the appeals on this device",
+         [PT_LANG_RU] = "Уже поддерживаете нас? Отключите призывы на этом устройстве"},
 };
 
 /* pt_reminders_month_name counts from January: the runs must stay whole. */

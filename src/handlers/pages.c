@@ -641,6 +641,21 @@ static void code_link(const struct pt_app *app, struct pt_buf *out,
     pt_buf_puts(out, "</a></p>");
 }
 
+/* A supporter reading on another device asks there for the link that stops
+ * the appeals (issue 15), which comes by email: offered where email is. */
+static void supporter_link(const struct pt_app *app, struct pt_buf *out,
+                           const struct support_form *form)
+{
+    if (app->mail.url == NULL || app->mail.url[0] == '\0')
+        return;
+    pt_buf_puts(out, "<p class=\"patron-supporter-ask\"><a href=\"/supporter");
+    if (form->lang != PT_LANG_EN)
+        pt_buf_printf(out, "?lang=%s", pt_i18n_code(form->lang));
+    pt_buf_puts(out, "\">");
+    pt_buf_html_str(out, pt_i18n_text(PT_MSG_SUPPORTER_ASK_LINK, form->lang));
+    pt_buf_puts(out, "</a></p>");
+}
+
 /* The rails and ways to pay, one set per frequency like the amounts (the page's
  * style shows the chosen frequency's), and the address when the
  * processor's page asks none. */
@@ -840,6 +855,7 @@ static void render_support(const struct pt_app *app, struct pt_buf *out,
     trust_line(app, out, form);
     pt_buf_puts(out, "</form>");
     code_link(app, out, form);
+    supporter_link(app, out, form);
     pt_buf_puts(out, "<script src=\"/support.js\"></script>");
     pt_render_page_end(out);
 }

@@ -293,8 +293,20 @@ void pt_payment_routes_thanks(struct pt_app *app, struct pt_request *request,
     pt_buf_puts(&body, pt_i18n_text(PT_MSG_PAGE_BACK, lang));
     pt_buf_puts(&body, "</a></p>");
     /* Tells the widget, in this browser, that the reader now supports. */
-    if (confirmed)
-        pt_buf_puts(&body, "<script src=\"/thanks.js\"></script>");
+    if (confirmed) {
+        /* And offers the link that does it on any device (issue 15): a
+         * signed one, to keep or send to oneself; it works for a day. */
+        char token[PT_MANAGE_TOKEN_MAX];
+        pt_pledges_supporter_token(&app->crypto, pledge.id,
+                                   pt_app_now(app) + PT_SUPPORTER_LINK_SECONDS, token);
+        pt_buf_printf(&body, "<p><a class=\"patron-supporter-link\" href=\"/supporter/device?t=%s",
+                      token);
+        if (lang != PT_LANG_EN)
+            pt_buf_printf(&body, "&amp;lang=%s", pt_i18n_code(lang));
+        pt_buf_puts(&body, "\">");
+        pt_buf_html_str(&body, pt_i18n_text(PT_MSG_SUPPORTER_LINK, lang));
+        pt_buf_puts(&body, "</a></p><script src=\"/thanks.js\"></script>");
+    }
     page(request, response, 200, &body);
 }
 
@@ -648,25 +660,38 @@ static void answer(struct pt_request *request, struct pt_response *response, int
 
 static void code_page_link(struct pt_buf *out, enum pt_lang lang);
 
-void pt_payment_routes_lost(struct pt_app *app, struct pt_request *request,
-                            struct pt_response *response)
+/* The words of a page that emails a link to an address typed (/manage/lost,
+ * /supporter). */
+struct email_form {
+    const char *action;
+    enum pt_msg title, heading, intro, label, button, sent, sent_body;
+    /* Queues the link for the address (or nothing, for an unknown one). */
+    enum pt_status (*ask)(struct pt_ledger *ledger, const char *typed, int64_t now);
+    void (*after_form)(struct pt_buf *out, enum pt_lang lang); /* may be NULL */
+};
+
+/* GET: the form. POST: the same answer whether or not the address is known,
+ * limited per client like the other forms. */
+static void email_form_page(struct pt_app *app, struct pt_request *request,
+                            struct pt_response *response, const struct email_form *form)
 {
     enum pt_lang lang = opened_in(request);
     struct pt_buf body;
     pt_buf_init(&body);
-    pt_render_page_start(&body, pt_i18n_code(lang), pt_i18n_text(PT_MSG_LOST_TITLE, lang));
+    pt_render_page_start(&body, pt_i18n_code(lang), pt_i18n_text(form->title, lang));
     if (request->method != PT_METHOD_POST) {
-        say(&body, "h1", PT_MSG_LOST_HEADING, lang);
-        say(&body, "p", PT_MSG_LOST_INTRO, lang);
-        pt_buf_puts(&body, "<form method=\"post\" action=\"/manage/lost\">");
+        say(&body, "h1", form->heading, lang);
+        say(&body, "p", form->intro, lang);
+        pt_buf_printf(&body, "<form method=\"post\" action=\"%s\">", form->action);
         hidden_lang(&body, lang);
         pt_buf_puts(&body, "<label for=\"email\">");
-        pt_buf_html_str(&body, pt_i18n_text(PT_MSG_LOST_EMAIL_LABEL, lang));
+        pt_buf_html_str(&body, pt_i18n_text(form->label, lang));
         pt_buf_puts(&body, "</label><input id=\"email\" name=\"email\" type=\"email\" required>");
         pt_buf_puts(&body, "<button type=\"submit\">");
-        pt_buf_html_str(&body, pt_i18n_text(PT_MSG_LOST_BUTTON, lang));
+        pt_buf_html_str(&body, pt_i18n_text(form->button, lang));
         pt_buf_puts(&body, "</button></form>");
-        code_page_link(&body, lang);
+        if (form->after_form != NULL)
+            form->after_form(&body, lang);
         page(request, response, 200, &body);
         return;
     }
@@ -679,14 +704,30 @@ void pt_payment_routes_lost(struct pt_app *app, struct pt_request *request,
         return;
     }
     /* Known or not, an address gets the same answer (issue 16). */
-    enum pt_status queued = pt_pledges_request_lost_link(app->ledger, typed, pt_app_now(app));
+    enum pt_status queued = form->ask(app->ledger, typed, pt_app_now(app));
     if (queued == PT_ERR_INVALID)
         answer(request, response, 422, &body, lang, PT_MSG_LOST_BAD_ADDRESS,
                PT_MSG_LOST_BAD_ADDRESS_BODY);
     else if (queued != PT_OK)
         answer(request, response, 503, &body, lang, PT_MSG_LOST_LATER, PT_MSG_LOST_LATER_BODY);
     else
-        answer(request, response, 200, &body, lang, PT_MSG_LOST_SENT, PT_MSG_LOST_SENT_BODY);
+        answer(request, response, 200, &body, lang, form->sent, form->sent_body);
+}
+
+void pt_payment_routes_lost(struct pt_app *app, struct pt_request *request,
+                            struct pt_response *response)
+{
+    static const struct email_form lost = {.action = "/manage/lost",
+                                           .title = PT_MSG_LOST_TITLE,
+                                           .heading = PT_MSG_LOST_HEADING,
+                                           .intro = PT_MSG_LOST_INTRO,
+                                           .label = PT_MSG_LOST_EMAIL_LABEL,
+                                           .button = PT_MSG_LOST_BUTTON,
+                                           .sent = PT_MSG_LOST_SENT,
+                                           .sent_body = PT_MSG_LOST_SENT_BODY,
+                                           .ask = pt_pledges_request_lost_link,
+                                           .after_form = code_page_link};
+    email_form_page(app, request, response, &lost);
 }
 
 /* The pledges given with the same address as this one, newest first (up to
@@ -1124,4 +1165,95 @@ void pt_payment_routes_erase(struct pt_app *app, struct pt_request *request,
     if (pt_store_audit_add(app->store, now, 0, "donor_erased", detail) != PT_OK)
         pt_log(PT_LOG_ERROR, "a donor's erasure could not be written to the audit log");
     answer(request, response, 200, &body, lang, PT_MSG_ERASE_DONE, PT_MSG_ERASE_DONE_BODY);
+}
+
+/* ------------------------------------------------------------- supporters */
+
+/* Supporters recognised on every device, without an account (issue 15).
+ * /supporter emails a signed link to a supporter's address; the link's page
+ * (/supporter/device) only shows a button, so a mail scanner that opens it
+ * changes nothing, and its POST answers a page that marks this browser, in
+ * its own storage, as the thank-you page does. Nothing is stored about the
+ * reader, the device or the link. */
+
+void pt_payment_routes_supporter(struct pt_app *app, struct pt_request *request,
+                                 struct pt_response *response)
+{
+    static const struct email_form supporter = {.action = "/supporter",
+                                                .title = PT_MSG_SUPPORTER_TITLE,
+                                                .heading = PT_MSG_SUPPORTER_TITLE,
+                                                .intro = PT_MSG_SUPPORTER_INTRO,
+                                                .label = PT_MSG_SUPPORTER_EMAIL_LABEL,
+                                                .button = PT_MSG_SUPPORTER_ASK_BUTTON,
+                                                .sent = PT_MSG_SUPPORTER_SENT,
+                                                .sent_body = PT_MSG_SUPPORTER_SENT_BODY,
+                                                .ask = pt_pledges_request_supporter_link};
+    email_form_page(app, request, response, &supporter);
+}
+
+void pt_payment_routes_supporter_device(struct pt_app *app, struct pt_request *request,
+                                        struct pt_response *response)
+{
+    enum pt_lang lang = opened_in(request);
+    const char *token = field(request, "t");
+    /* Leave no trace: a reader who chose it keeps the mark in the tab only
+     * (thanks.js reads trace=none from the address). */
+    const char *trace = field(request, "trace");
+    bool traceless = trace != NULL && strcmp(trace, "none") == 0;
+    char pledge_id[33];
+    struct pt_pledge_record pledge;
+    if (token == NULL ||
+        pt_pledges_check_supporter_token(&app->crypto, token, pt_app_now(app), pledge_id) !=
+            PT_OK ||
+        pt_store_pledge_get(app->store, pledge_id, &pledge) != PT_OK ||
+        !pt_pledges_is_supporting(pledge.status)) {
+        struct pt_buf body;
+        pt_buf_init(&body);
+        pt_render_page_start(&body, pt_i18n_code(lang),
+                             pt_i18n_text(PT_MSG_SUPPORTER_INVALID, lang));
+        say(&body, "h1", PT_MSG_SUPPORTER_INVALID, lang);
+        say(&body, "p", PT_MSG_SUPPORTER_INVALID_BODY, lang);
+        pt_buf_puts(&body, "<p><a href=\"/supporter");
+        if (lang != PT_LANG_EN)
+            pt_buf_printf(&body, "?lang=%s", pt_i18n_code(lang));
+        pt_buf_puts(&body, "\">");
+        pt_buf_html_str(&body, pt_i18n_text(PT_MSG_SUPPORTER_TITLE, lang));
+        pt_buf_puts(&body, "</a></p>");
+        page(request, response, 403, &body);
+        return;
+    }
+    struct pt_buf body;
+    pt_buf_init(&body);
+    pt_render_page_start(&body, pt_i18n_code(lang), pt_i18n_text(PT_MSG_SUPPORTER_TITLE, lang));
+    const char *back = field(request, "return");
+    bool returns = pt_app_is_return_url(app, back);
+    if (request->method != PT_METHOD_POST) {
+        /* Opening the link changes nothing: only the button acts. */
+        say(&body, "h1", PT_MSG_SUPPORTER_LINK, lang);
+        say(&body, "p", PT_MSG_SUPPORTER_DEVICE_INTRO, lang);
+        pt_buf_printf(&body, "<form method=\"post\" action=\"/supporter/device%s\">",
+                      traceless ? "?trace=none" : "");
+        hidden_token(&body, token);
+        hidden_lang(&body, lang);
+        if (returns) {
+            pt_buf_puts(&body, "<input type=\"hidden\" name=\"return\" value=\"");
+            pt_buf_html_str(&body, back);
+            pt_buf_puts(&body, "\">");
+        }
+        pt_buf_puts(&body, "<button type=\"submit\" class=\"patron-supporter-device\">");
+        pt_buf_html_str(&body, pt_i18n_text(PT_MSG_SUPPORTER_DEVICE_BUTTON, lang));
+        pt_buf_puts(&body, "</button></form>");
+        page(request, response, 200, &body);
+        return;
+    }
+    say(&body, "h1", PT_MSG_SUPPORTER_DONE, lang);
+    say(&body, "p", PT_MSG_SUPPORTER_DONE_BODY, lang);
+    /* Back to the site with #patron-supporter: the widget there, whose
+     * storage this page cannot reach from another origin, marks itself. */
+    pt_buf_puts(&body, "<p><a class=\"patron-back\" href=\"");
+    pt_buf_html_str(&body, returns ? back : "/");
+    pt_buf_puts(&body, "#patron-supporter\">");
+    pt_buf_html_str(&body, pt_i18n_text(PT_MSG_PAGE_BACK, lang));
+    pt_buf_puts(&body, "</a></p><script src=\"/thanks.js\"></script>");
+    page(request, response, 200, &body);
 }

@@ -542,6 +542,7 @@ static const struct email_text email_texts[] = {
     {"cancelled", PT_MSG_PLEDGE_EMAIL_CANCELLED_SUBJECT, PT_MSG_PLEDGE_EMAIL_CANCELLED_LEAD},
     {"lapsed", PT_MSG_PLEDGE_EMAIL_LAPSED_SUBJECT, PT_MSG_PLEDGE_EMAIL_LAPSED_LEAD},
     {PT_CRYPTO_MONTHS_EMAIL, PT_MSG_CRYPTO_MONTH_SUBJECT, PT_MSG_CRYPTO_MONTH_LEAD},
+    {"supporter", PT_MSG_SUPPORTER_EMAIL_SUBJECT, PT_MSG_SUPPORTER_EMAIL_LEAD},
     {"magic", PT_MSG_PLEDGE_EMAIL_MAGIC_SUBJECT, PT_MSG_PLEDGE_EMAIL_MAGIC_LEAD},
 };
 
@@ -573,6 +574,14 @@ static void render_pledge_email(const struct pt_ledger *ledger,
         pt_buf_printf(link, "%s/manage/magic?token=%s", origin, magic_token);
         /* The link's pages know no pledge until it is used: they speak
          * the language the link names (English needs none). */
+        if (lang != PT_LANG_EN)
+            pt_buf_printf(link, "&lang=%s", pt_i18n_code(lang));
+    } else if (strcmp(item->kind, "supporter") == 0) {
+        /* Asked for at /supporter: the link to open on the other device. */
+        char token[PT_MANAGE_TOKEN_MAX];
+        pt_pledges_supporter_token(ledger->crypto, pledge->id, now + PT_SUPPORTER_LINK_SECONDS,
+                                   token);
+        pt_buf_printf(link, "%s/supporter/device?t=%s", origin, token);
         if (lang != PT_LANG_EN)
             pt_buf_printf(link, "&lang=%s", pt_i18n_code(lang));
     } else if (strcmp(item->kind, PT_CRYPTO_MONTHS_EMAIL) == 0) {
@@ -608,10 +617,25 @@ static void render_pledge_email(const struct pt_ledger *ledger,
     else
         pt_buf_printf(subject, "%s — %s", pt_i18n_text(words->subject, lang),
                       ledger->newsroom_name);
+    bool supporter_email = strcmp(item->kind, "supporter") == 0;
     const char *manage =
         pt_i18n_text(strcmp(item->kind, PT_CRYPTO_MONTHS_EMAIL) == 0 ? PT_MSG_CRYPTO_MONTH_PAY
+                     : supporter_email                               ? PT_MSG_SUPPORTER_LINK
                                                                      : PT_MSG_PLEDGE_EMAIL_MANAGE,
                      lang);
+    /* Every donor email of a supporter offers to stop the appeals on the
+     * device it is read on (issue 15); the "supporter" email is that link. */
+    struct pt_buf device;
+    pt_buf_init(&device);
+    if (!supporter_email && pt_pledges_is_supporting(pledge->status)) {
+        char token[PT_MANAGE_TOKEN_MAX];
+        pt_pledges_supporter_token(ledger->crypto, pledge->id,
+                                   now + (int64_t)ledger->manage_link_days * 86400, token);
+        pt_buf_printf(&device, "%s/supporter/device?t=%s", origin, token);
+        if (lang != PT_LANG_EN)
+            pt_buf_printf(&device, "&lang=%s", pt_i18n_code(lang));
+    }
+    const char *device_label = pt_i18n_text(PT_MSG_SUPPORTER_LINK, lang);
     /* A rail of its own (a bank transfer, crypto) is named, never the
      * donor's account or wallet. */
     struct pt_pay *pay = pt_pledges_processor(ledger, pledge);
@@ -629,8 +653,10 @@ static void render_pledge_email(const struct pt_ledger *ledger,
     pt_buf_init(&erase);
     pt_buf_printf(&erase, "%s/erase?t=%s", origin, erase_token);
     const char *erase_label = pt_i18n_text(PT_MSG_ERASE_EMAIL_LINK, lang);
-    pt_buf_printf(text, "\n%s: %s\n\n%s: %s\n\n%s\n", manage, link->data, erase_label, erase.data,
-                  ledger->newsroom_name);
+    pt_buf_printf(text, "\n%s: %s\n", manage, link->data);
+    if (device.length > 0)
+        pt_buf_printf(text, "\n%s: %s\n", device_label, device.data);
+    pt_buf_printf(text, "\n%s: %s\n\n%s\n", erase_label, erase.data, ledger->newsroom_name);
     pt_buf_printf(html, "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\"><title>",
                   pt_i18n_code(lang));
     pt_buf_html(html, subject->data, subject->length);
@@ -652,13 +678,22 @@ static void render_pledge_email(const struct pt_ledger *ledger,
     pt_buf_html_str(html, strcmp(item->kind, "magic") == 0
                               ? pt_i18n_text(PT_MSG_PLEDGE_EMAIL_OPEN_MANAGE, lang)
                               : manage);
-    pt_buf_puts(html, "</a></p><p style=\"font-size:smaller\"><a href=\"");
+    pt_buf_puts(html, "</a></p>");
+    if (device.length > 0) {
+        pt_buf_puts(html, "<p><a href=\"");
+        pt_buf_html(html, device.data, device.length);
+        pt_buf_puts(html, "\">");
+        pt_buf_html_str(html, device_label);
+        pt_buf_puts(html, "</a></p>");
+    }
+    pt_buf_puts(html, "<p style=\"font-size:smaller\"><a href=\"");
     pt_buf_html(html, erase.data, erase.length);
     pt_buf_puts(html, "\">");
     pt_buf_html_str(html, erase_label);
     pt_buf_puts(html, "</a></p><p style=\"color:#555\">");
     pt_buf_html_str(html, ledger->newsroom_name);
     pt_buf_puts(html, "</p></body></html>\n");
+    pt_buf_dispose(&device);
     pt_buf_dispose(&erase);
     pt_buf_dispose(&amount);
     json_decref(data);
@@ -689,6 +724,62 @@ enum pt_status pt_pledges_request_lost_link(struct pt_ledger *ledger, const char
     if (status == PT_OK)
         pt_outbox_wake(ledger->outbox);
     return status;
+}
+
+/* ------------------------------------------------------- supporter links */
+
+void pt_pledges_supporter_token(const struct pt_crypto *crypto, const char *pledge_id,
+                                int64_t expires_at, char token[PT_MANAGE_TOKEN_MAX])
+{
+    pt_crypto_link_token(crypto, "supporter", pledge_id, 32, expires_at, token);
+}
+
+enum pt_status pt_pledges_check_supporter_token(const struct pt_crypto *crypto, const char *token,
+                                                int64_t now, char pledge_id[33])
+{
+    return pt_crypto_check_link_token(crypto, "supporter", token, 32, now, pledge_id);
+}
+
+bool pt_pledges_is_supporting(const char *status)
+{
+    return strcmp(status, "active") == 0 || strcmp(status, "past_due") == 0 ||
+           strcmp(status, "completed") == 0;
+}
+
+enum pt_status pt_pledges_request_supporter_link(struct pt_ledger *ledger, const char *typed,
+                                                 int64_t now)
+{
+    char email[255];
+    if (typed == NULL || pt_crypto_normalise_email(typed, email) != PT_OK)
+        return PT_ERR_INVALID;
+    unsigned char hash[PT_CRYPTO_HASH_BYTES];
+    pt_crypto_lookup_hash(ledger->crypto, email, hash);
+    sodium_memzero(email, sizeof(email));
+    /* Every address costs the same indexed look-up; only a supporter's
+     * costs one row more, in the outbox, and the answer does not change.
+     * Nothing is kept about an address that is not a supporter's. */
+    char ids[8][33];
+    size_t found = 0;
+    int64_t recent = 0;
+    enum pt_status status = pt_store_pledges_by_email(ledger->store, hash, ids, 8, &found);
+    /* One address is sent at most PT_MAGIC_EMAILS_PER_HOUR link emails an
+     * hour, magic or supporter, however many clients ask. */
+    if (status == PT_OK)
+        status = pt_store_magic_emails_since(ledger->store, hash, now - 3600, &recent);
+    sodium_memzero(hash, sizeof(hash));
+    if (status != PT_OK || recent >= PT_MAGIC_EMAILS_PER_HOUR)
+        return status;
+    for (size_t i = 0; i < found; i++) {
+        struct pt_pledge_record pledge;
+        if (pt_store_pledge_get(ledger->store, ids[i], &pledge) != PT_OK ||
+            !pt_pledges_is_supporting(pledge.status))
+            continue;
+        status = pt_store_outbox_add(ledger->store, pledge.id, "supporter", "{}", now);
+        if (status == PT_OK)
+            pt_outbox_wake(ledger->outbox);
+        return status;
+    }
+    return PT_OK;
 }
 
 /* A magic link is made when its email is sent, never before: the token

@@ -1467,7 +1467,7 @@ static enum pt_status magic_since_body(struct pg_connection *c, void *p)
 {
     struct link_args *args = p;
     PGresult *result = query(c,
-                             "SELECT count(*) FROM outbox WHERE kind = 'magic' AND "
+                             "SELECT count(*) FROM outbox WHERE kind IN ('magic', 'supporter') AND "
                              "created_at >= $1 AND pledge_id IN "
                              "(SELECT id FROM pledges WHERE email_hash = $2)",
                              "db", args->when, args->hash, (size_t)32);

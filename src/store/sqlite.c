@@ -1211,7 +1211,8 @@ static enum pt_status sqlite_magic_emails_since(struct pt_store *base,
     *count = 0;
     pthread_mutex_lock(&store->lock);
     sqlite3_stmt *statement = prepare_with(store,
-                                           "SELECT count(*) FROM outbox WHERE kind = 'magic' AND "
+                                           "SELECT count(*) FROM outbox WHERE kind IN ('magic', "
+                                           "'supporter') AND "
                                            "created_at >= ? AND pledge_id IN "
                                            "(SELECT id FROM pledges WHERE email_hash = ?)",
                                            "db", since, email_hash, (size_t)32);

@@ -321,6 +321,25 @@ enum pt_msg {
     PT_MSG_GOAL_SUPPORTERS_MONTH,
     PT_MSG_GOAL_AMOUNT,
     PT_MSG_GOAL_AMOUNT_MONTH,
+    /* --- supporters recognised on every device (/supporter): the link in
+     * every donor email and on the thank-you page, the page that emails it,
+     * and the page the link opens */
+    PT_MSG_SUPPORTER_LINK,
+    PT_MSG_SUPPORTER_EMAIL_SUBJECT,
+    PT_MSG_SUPPORTER_EMAIL_LEAD,
+    PT_MSG_SUPPORTER_TITLE,
+    PT_MSG_SUPPORTER_INTRO,
+    PT_MSG_SUPPORTER_EMAIL_LABEL,
+    PT_MSG_SUPPORTER_ASK_BUTTON,
+    PT_MSG_SUPPORTER_SENT,
+    PT_MSG_SUPPORTER_SENT_BODY,
+    PT_MSG_SUPPORTER_DEVICE_INTRO,
+    PT_MSG_SUPPORTER_DEVICE_BUTTON,
+    PT_MSG_SUPPORTER_DONE,
+    PT_MSG_SUPPORTER_DONE_BODY,
+    PT_MSG_SUPPORTER_INVALID,
+    PT_MSG_SUPPORTER_INVALID_BODY,
+    PT_MSG_SUPPORTER_ASK_LINK,
     PT_MSG_COUNT
 };
 

@@ -22,6 +22,14 @@ void pt_payment_routes_manage(struct pt_app *app, struct pt_request *request,
 /* GET and POST /manage/lost: ask for a new link by email */
 void pt_payment_routes_lost(struct pt_app *app, struct pt_request *request,
                             struct pt_response *response);
+/* GET and POST /supporter: a supporter asks for a link, by email, that stops
+ * the appeals on another device (the same answer for every address) */
+void pt_payment_routes_supporter(struct pt_app *app, struct pt_request *request,
+                                 struct pt_response *response);
+/* GET and POST /supporter/device?t=...: GET shows a button and changes
+ * nothing; POST marks this browser, in its own storage, as a supporter's */
+void pt_payment_routes_supporter_device(struct pt_app *app, struct pt_request *request,
+                                        struct pt_response *response);
 /* GET and POST /manage/magic?token=...: a single-use sign-in link */
 void pt_payment_routes_magic(struct pt_app *app, struct pt_request *request,
                              struct pt_response *response);

@@ -135,6 +135,27 @@ void pt_pledges_magic_token_hash(const char *token, unsigned char hash[PT_CRYPTO
 enum pt_status pt_pledges_request_lost_link(struct pt_ledger *ledger, const char *typed,
                                             int64_t now);
 
+/* Supporters recognised on every device (issue 15): a signed link that,
+ * opened and confirmed in a browser, marks that browser as a supporter's in
+ * its own storage. The token carries the pledge id and an expiry, signed
+ * with its own label; nothing about the link or the reader is stored. */
+#define PT_SUPPORTER_LINK_SECONDS (24 * 60 * 60)
+void pt_pledges_supporter_token(const struct pt_crypto *crypto, const char *pledge_id,
+                                int64_t expires_at, char token[PT_MANAGE_TOKEN_MAX]);
+/* The pledge a supporter token was made for; PT_ERR_INVALID if forged,
+ * foreign (another kind of link) or expired. */
+enum pt_status pt_pledges_check_supporter_token(const struct pt_crypto *crypto, const char *token,
+                                                int64_t now, char pledge_id[33]);
+/* Whether a pledge in this status makes its donor a supporter (active, past
+ * due, or a one-off gift completed), as the thank-you page counts one. */
+bool pt_pledges_is_supporting(const char *status);
+/* Asked at /supporter: queues a "supporter" email (its link made when it is
+ * sent) when the address typed gave a supporting pledge, and nothing when it
+ * did not; either way the caller answers the same. PT_ERR_INVALID when typed
+ * is not an email address; the store's status when it could not be read. */
+enum pt_status pt_pledges_request_supporter_link(struct pt_ledger *ledger, const char *typed,
+                                                 int64_t now);
+
 /* Answers the waiting lost-link requests (queues the magic-link emails),
  * then sends what waits in the outbox. An email is marked sent right after the
  * server took it: a crash in between resends that one email, never more. */

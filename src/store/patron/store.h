@@ -654,8 +654,8 @@ enum pt_status pt_store_lost_requests_pending(struct pt_store *store,
  * the email is sent). A request already gone (erased) queues nothing. */
 enum pt_status pt_store_lost_request_answer(struct pt_store *store, int64_t id,
                                             const char *pledge_id, int64_t now);
-/* How many magic-link emails were queued since then for the pledges of this
- * address hash. */
+/* How many link emails (a magic link, a supporter's device link) were queued
+ * since then for the pledges of this address hash: one budget for both. */
 enum pt_status pt_store_magic_emails_since(struct pt_store *store, const unsigned char *email_hash,
                                            int64_t since, int64_t *count);
 
