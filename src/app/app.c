@@ -13,6 +13,7 @@
 #include "patron/config.h"
 #include "patron/http.h"
 #include "patron/log.h"
+#include "patron/placeholders.h"
 #include "patron/preview.h"
 #include "patron/ratelimit.h"
 #include "patron/select.h"
@@ -285,6 +286,22 @@ void pt_app_rebase(const struct pt_app *app, struct pt_request *request, const c
     *body = pt_arena_strndup(request->arena, out.data != NULL ? out.data : "", out.length);
     *body_length = out.length;
     pt_buf_dispose(&out);
+}
+
+void pt_app_count_articles(struct pt_request *request, const struct pt_selection *selection,
+                           const char **body, size_t *body_length)
+{
+    if (selection->reason != PT_SELECT_CHOSEN || !selection->text->counts_articles)
+        return;
+    char count[PT_PLACEHOLDER_COUNT_MAX];
+    size_t count_length =
+        pt_placeholders_count(count, selection->articles, selection->text->language);
+    size_t length = pt_placeholders_filled_length(*body, *body_length, count_length);
+    char *filled = pt_arena_alloc(request->arena, length + 1);
+    pt_placeholders_fill_articles(*body, *body_length, count, count_length, filled);
+    filled[length] = '\0';
+    *body = filled;
+    *body_length = length;
 }
 
 static bool is_onion(const char *url)

@@ -786,11 +786,51 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
     [PT_MSG_SUPPORTER_ASK_LINK] =
         {[PT_LANG_EN] = "Already a supporter? Stop the appeals on this device",
          [PT_LANG_RU] = "Уже поддерживаете нас? Отключите призывы на этом устройстве"},
+    /* The accusative, as the copy says it: "you have read 5 articles",
+     * "вы прочитали 5 статей за 4 недели". */
+    [PT_MSG_COUNT_ARTICLES] = {[PT_LANG_EN] = "article|articles",
+                               [PT_LANG_RU] = "статью|статьи|статей"},
+    [PT_MSG_COUNT_WEEKS] = {[PT_LANG_EN] = "week|weeks", [PT_LANG_RU] = "неделю|недели|недель"},
+    [PT_MSG_NEWSLETTER_COUNTS_ARTICLES] =
+        {[PT_LANG_EN] = "Campaign \"%s\", variant \"%s\", counts the articles each reader read "
+                        "on the site ({articles}), which an email cannot know: name a variant "
+                        "without it.",
+         [PT_LANG_RU] = "В кампании «%s» вариант «%s» называет число статей, прочитанных "
+                        "читателем на сайте ({articles}), а письму оно неизвестно: укажите "
+                        "вариант без него."},
 };
 
 /* pt_reminders_month_name counts from January: the runs must stay whole. */
 _Static_assert(PT_MSG_MONTH_DECEMBER - PT_MSG_MONTH_JANUARY == 11, "twelve month names");
 _Static_assert(PT_MSG_IN_MONTH_DECEMBER - PT_MSG_IN_MONTH_JANUARY == 11, "twelve \"in month\"s");
+
+unsigned pt_i18n_plural(enum pt_lang lang, unsigned long long n)
+{
+    if (lang == PT_LANG_RU) {
+        unsigned long long ten = n % 10, hundred = n % 100;
+        if (ten == 1 && hundred != 11)
+            return 0;
+        if (ten >= 2 && ten <= 4 && (hundred < 12 || hundred > 14))
+            return 1;
+        return 2;
+    }
+    return n == 1 ? 0 : 1;
+}
+
+const char *pt_i18n_plural_form(enum pt_msg phrase, enum pt_lang lang, unsigned long long n,
+                                size_t *length)
+{
+    const char *form = pt_i18n_text(phrase, lang);
+    for (unsigned skip = pt_i18n_plural(lang, n); skip > 0; skip--) {
+        const char *bar = strchr(form, '|');
+        if (bar == NULL)
+            break; /* fewer forms than the rule counts: the last one */
+        form = bar + 1;
+    }
+    const char *end = strchr(form, '|');
+    *length = end != NULL ? (size_t)(end - form) : strlen(form);
+    return form;
+}
 
 const char *pt_i18n_text(enum pt_msg msg, enum pt_lang lang)
 {

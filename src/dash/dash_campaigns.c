@@ -25,6 +25,7 @@
 #include "patron/json.h"
 #include "patron/log.h"
 #include "patron/money.h"
+#include "patron/placeholders.h"
 #include "patron/preview.h"
 #include "patron/render.h"
 #include "patron/reports.h"
@@ -450,7 +451,23 @@ static void preview_render(const struct preview *preview, const struct pt_app *a
         const struct pt_variant_text *text = pt_variant_find_text(variant, lower);
         if (text == NULL)
             text = &variant->texts[0];
-        pt_buf_append(out, text->document, text->document_length);
+        if (!text->counts_articles) {
+            pt_buf_append(out, text->document, text->document_length);
+            return;
+        }
+        /* {articles} as the fewest articles that let a reader see it. */
+        int64_t articles = campaign->articles_min > 0    ? campaign->articles_min
+                           : campaign->articles_max == 0 ? 0
+                                                         : 1;
+        char count[PT_PLACEHOLDER_COUNT_MAX];
+        size_t count_length = pt_placeholders_count(count, articles, text->language);
+        size_t length =
+            pt_placeholders_filled_length(text->document, text->document_length, count_length);
+        char *filled = pt_xmalloc(length);
+        pt_placeholders_fill_articles(text->document, text->document_length, count, count_length,
+                                      filled);
+        pt_buf_append(out, filled, length);
+        free(filled);
         return;
     }
     struct pt_buf fragment;

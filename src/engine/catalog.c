@@ -12,6 +12,7 @@
 #include "patron/i18n.h"
 #include "patron/json.h"
 #include "patron/money.h"
+#include "patron/placeholders.h"
 #include "patron/render.h"
 
 /* -------------------------------------------------------------- refusals */
@@ -380,10 +381,17 @@ static enum pt_status parse_variant(const json_t *value, struct pt_campaign *cam
         } fields[] = {{"headline", 200, false}, {"body", 4000, false}, {"support", 60, false},
                       {"later", 60, false},     {"supporting", 60, false}};
         for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+            ignored = NULL;
             status = pt_json_read_string(text, text_where, fields[i].key, fields[i].required,
                                          fields[i].max, &ignored, &refusal->json);
             if (status)
                 return read_refused(refusal, text_path, status);
+            /* The copy's placeholders: the headline and the body only. */
+            const char *problem = ignored != NULL && i < 2
+                                      ? pt_placeholders_problem(ignored, campaign, language)
+                                      : NULL;
+            if (problem != NULL)
+                return refuse(refusal, text_where, text_path, fields[i].key, "%s", problem);
         }
     }
     for (size_t i = 0; i < campaign->language_count; i++) {
@@ -689,7 +697,9 @@ static void render_variant(struct pt_campaign *campaign, struct pt_variant *vari
 {
     variant->text_count = campaign->language_count;
     variant->texts = pt_xcalloc(variant->text_count, sizeof(*variant->texts));
-    struct pt_buf html, answer, document, ticker_text;
+    struct pt_buf html, answer, document, ticker_text, headline, body;
+    pt_buf_init(&headline);
+    pt_buf_init(&body);
     pt_buf_init(&html);
     pt_buf_init(&answer);
     pt_buf_init(&document);
@@ -700,8 +710,19 @@ static void render_variant(struct pt_campaign *campaign, struct pt_variant *vari
         const json_t *text = pt_catalog_text_for(input->texts, language);
         pt_json_copy(out->language, sizeof(out->language), language);
         struct pt_appeal_content content = input->content;
-        content.headline = text_field(text, "headline");
-        content.body_markdown = text_field(text, "body");
+        /* {weeks} and {min_amount} are every reader's: filled now. */
+        int64_t minimum = pt_money_minimum(content.default_frequency, content.currency);
+        const char *written[] = {text_field(text, "headline"), text_field(text, "body")};
+        struct pt_buf *filled[] = {&headline, &body};
+        for (size_t f = 0; f < 2; f++) {
+            if (written[f] != NULL)
+                pt_placeholders_fill_fixed(filled[f], written[f], campaign->articles_weeks,
+                                           minimum, content.currency, language);
+        }
+        content.headline = written[0] != NULL ? headline.data : NULL;
+        content.body_markdown = written[1] != NULL ? body.data : NULL;
+        out->counts_articles = pt_placeholders_count_articles(content.headline) ||
+                               pt_placeholders_count_articles(content.body_markdown);
         content.support_label = text_field(text, "support");
         content.later_label = text_field(text, "later");
         content.supporting_label = text_field(text, "supporting");
@@ -747,7 +768,11 @@ static void render_variant(struct pt_campaign *campaign, struct pt_variant *vari
         pt_buf_reset(&document);
         pt_buf_reset(&answer);
         pt_buf_reset(&ticker_text);
+        pt_buf_reset(&headline);
+        pt_buf_reset(&body);
     }
+    pt_buf_dispose(&headline);
+    pt_buf_dispose(&body);
     pt_buf_dispose(&ticker_text);
     pt_buf_dispose(&html);
     pt_buf_dispose(&document);

@@ -65,11 +65,30 @@ static void group_digits(struct pt_buf *out, size_t start, size_t length, const 
     pt_buf_append(out, tail, tail_length);
 }
 
+size_t pt_goal_write_number(char *out, size_t size, int64_t value, const char *language)
+{
+    const char *separator = pt_i18n_lang(language) == PT_LANG_RU ? "\xc2\xa0" : ",";
+    size_t separator_length = strlen(separator);
+    char digits[24];
+    int length = snprintf(digits, sizeof(digits), "%lld", (long long)(value > 0 ? value : 0));
+    size_t written = 0;
+    for (int i = 0; i < length; i++) {
+        if (i > 0 && (length - i) % 3 == 0 && written + separator_length < size) {
+            memcpy(out + written, separator, separator_length);
+            written += separator_length;
+        }
+        if (written + 1 < size)
+            out[written++] = digits[i];
+    }
+    out[written] = '\0';
+    return written;
+}
+
 void pt_goal_format_number(struct pt_buf *out, int64_t value, const char *language)
 {
-    size_t start = out->length;
-    pt_buf_printf(out, "%lld", (long long)(value > 0 ? value : 0));
-    group_digits(out, start, out->length - start, language);
+    char text[48];
+    size_t length = pt_goal_write_number(text, sizeof(text), value, language);
+    pt_buf_append(out, text, length);
 }
 
 void pt_goal_format_money(struct pt_buf *out, int64_t minor, const struct pt_currency *currency,

@@ -19,6 +19,16 @@ static bool speaks(const struct pt_campaign *campaign, const char *language)
     return false;
 }
 
+static const struct pt_variant_text *text_in(const struct pt_variant *variant,
+                                            const char *language)
+{
+    for (size_t i = 0; i < variant->text_count; i++) {
+        if (strcasecmp(variant->texts[i].language, language) == 0)
+            return &variant->texts[i];
+    }
+    return NULL;
+}
+
 enum pt_newsletter_refusal pt_newsletter_choose(const struct pt_catalog *catalog,
                                                 const char *campaign_id, const char *variant_id,
                                                 const char *language, int64_t now,
@@ -44,22 +54,35 @@ enum pt_newsletter_refusal pt_newsletter_choose(const struct pt_catalog *catalog
             pt_catalog_is_id(variant_id) ? pt_campaign_find_variant(campaign, variant_id) : NULL;
         if (variant == NULL)
             return PT_NEWSLETTER_UNKNOWN_VARIANT;
-    } else {
-        /* The catalogue refuses a campaign whose weights are all 0, so one
-         * is always found. */
-        for (size_t v = 0; v < campaign->variant_count && variant == NULL; v++) {
-            if (campaign->variants[v].weight > 0)
-                variant = &campaign->variants[v];
-        }
-        if (variant == NULL)
-            return PT_NEWSLETTER_UNKNOWN_VARIANT;
     }
     if (language == NULL || !speaks(campaign, language))
         return PT_NEWSLETTER_LANGUAGE;
     const struct pt_variant_text *text = NULL;
-    for (size_t i = 0; i < variant->text_count && text == NULL; i++) {
-        if (strcasecmp(variant->texts[i].language, language) == 0)
-            text = &variant->texts[i];
+    if (variant != NULL) {
+        text = text_in(variant, language);
+        if (text != NULL && text->counts_articles) {
+            choice->variant = variant;
+            return PT_NEWSLETTER_COUNTS_ARTICLES;
+        }
+    } else {
+        /* The catalogue refuses a campaign whose weights are all 0, so one
+         * is always found, but perhaps only one that counts articles. */
+        bool counting = false;
+        for (size_t v = 0; v < campaign->variant_count && variant == NULL; v++) {
+            const struct pt_variant_text *candidate = text_in(&campaign->variants[v], language);
+            if (campaign->variants[v].weight == 0 || candidate == NULL)
+                continue;
+            if (candidate->counts_articles && !counting) {
+                counting = true;
+                choice->variant = &campaign->variants[v];
+            }
+            if (!candidate->counts_articles) {
+                variant = &campaign->variants[v];
+                text = candidate;
+            }
+        }
+        if (variant == NULL)
+            return counting ? PT_NEWSLETTER_COUNTS_ARTICLES : PT_NEWSLETTER_UNKNOWN_VARIANT;
     }
     if (text == NULL)
         return PT_NEWSLETTER_LANGUAGE;

@@ -179,19 +179,24 @@ static bool in_cohort(const struct pt_campaign *campaign, const struct pt_appeal
     return false;
 }
 
-/* Articles read in the current week and the N-1 before it. */
+int64_t pt_select_articles_read(const struct pt_appeal_request *request, int weeks, int64_t now)
+{
+    int64_t this_week = now / WEEK_SECONDS;
+    int64_t read = 0;
+    for (size_t i = 0; i < request->week_count; i++) {
+        int64_t age = this_week - request->weeks[i].week;
+        if (age >= 0 && age < weeks)
+            read += request->weeks[i].count;
+    }
+    return read;
+}
+
 static bool read_enough(const struct pt_campaign *campaign, const struct pt_appeal_request *request,
                         int64_t now)
 {
     if (campaign->articles_weeks <= 0)
         return true;
-    int64_t this_week = now / WEEK_SECONDS;
-    int64_t read = 0;
-    for (size_t i = 0; i < request->week_count; i++) {
-        int64_t age = this_week - request->weeks[i].week;
-        if (age >= 0 && age < campaign->articles_weeks)
-            read += request->weeks[i].count;
-    }
+    int64_t read = pt_select_articles_read(request, campaign->articles_weeks, now);
     if (read < campaign->articles_min)
         return false;
     return campaign->articles_max < 0 || read <= campaign->articles_max;
@@ -315,7 +320,8 @@ static void trace(struct pt_select_options *options, const struct pt_campaign *c
  * when the campaign speaks it, else in its first. */
 static bool choose_forced(const struct pt_catalog *catalog,
                           const struct pt_appeal_request *request,
-                          const struct pt_select_options *options, struct pt_selection *selection)
+                          const struct pt_select_options *options, int64_t now,
+                          struct pt_selection *selection)
 {
     int index = pt_catalog_index(catalog, options->force_campaign);
     if (index < 0)
@@ -333,6 +339,7 @@ static bool choose_forced(const struct pt_catalog *catalog,
     selection->campaign = campaign;
     selection->variant = variant;
     selection->text = text;
+    selection->articles = pt_select_articles_read(request, campaign->articles_weeks, now);
     return true;
 }
 
@@ -350,7 +357,7 @@ void pt_select_appeal(const struct pt_catalog *catalog, const struct pt_appeal_r
         return;
     }
     if (options != NULL && options->force_campaign != NULL && options->force_variant != NULL &&
-        choose_forced(catalog, request, options, selection))
+        choose_forced(catalog, request, options, now, selection))
         return;
     bool preview = options != NULL && options->preview;
 
@@ -400,6 +407,7 @@ void pt_select_appeal(const struct pt_catalog *catalog, const struct pt_appeal_r
         selection->campaign = campaign;
         selection->variant = variant;
         selection->text = text;
+        selection->articles = pt_select_articles_read(request, campaign->articles_weeks, now);
         i++;
         break;
     }

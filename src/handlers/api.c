@@ -134,7 +134,8 @@ void pt_api_appeal(struct pt_app *app, struct pt_request *request, struct pt_res
         response->body = none[selection.reason];
         response->body_length = strlen(none[selection.reason]);
     }
-    /* Links to patron lead to the address the reader came on. */
+    /* The reader's own count, then links to the address the reader came on. */
+    pt_app_count_articles(request, &selection, &response->body, &response->body_length);
     pt_app_rebase(app, request, &response->body, &response->body_length);
     if (options.trace != NULL)
         add_debug(request, response, &options);

@@ -31,6 +31,7 @@ static const enum pt_msg refusal_messages[] = {
     [PT_NEWSLETTER_ENDED] = PT_MSG_NEWSLETTER_ENDED,
     [PT_NEWSLETTER_UNKNOWN_VARIANT] = PT_MSG_NEWSLETTER_UNKNOWN_VARIANT,
     [PT_NEWSLETTER_LANGUAGE] = PT_MSG_NEWSLETTER_LANGUAGE,
+    [PT_NEWSLETTER_COUNTS_ARTICLES] = PT_MSG_NEWSLETTER_COUNTS_ARTICLES,
 };
 
 /* A value echoed in a message, shortened: the message is for a person. */
@@ -81,6 +82,7 @@ void pt_newsletter_routes_email(struct pt_app *app, struct pt_request *request,
         refusal = PT_NEWSLETTER_UNKNOWN_CAMPAIGN; /* the catalogue checked the currency */
     if (refusal != PT_NEWSLETTER_OK) {
         const char *second = refusal == PT_NEWSLETTER_UNKNOWN_VARIANT ? echo(request, variant_id)
+                             : refusal == PT_NEWSLETTER_COUNTS_ARTICLES ? choice.variant->id
                              : refusal == PT_NEWSLETTER_LANGUAGE      ? echo(request, language)
                                                                       : NULL;
         refuse(request, response, 404, lang, refusal_messages[refusal], echo(request, campaign_id),

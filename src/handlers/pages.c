@@ -79,6 +79,7 @@ void pt_pages_embed(struct pt_app *app, struct pt_request *request, struct pt_re
                       selection.variant->id, PT_EVENT_IMPRESSION, 1);
         response->body = selection.text->document;
         response->body_length = selection.text->document_length;
+        pt_app_count_articles(request, &selection, &response->body, &response->body_length);
         pt_app_rebase(app, request, &response->body, &response->body_length);
         return;
     }

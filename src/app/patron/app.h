@@ -128,6 +128,13 @@ bool pt_app_is_origin(const struct pt_app *app, const char *url);
 void pt_app_rebase(const struct pt_app *app, struct pt_request *request, const char **body,
                    size_t *body_length);
 
+/* An appeal's pre-rendered bytes (answer or frame) for the reader it was
+ * chosen for: when its copy says {articles}, a copy in the request's arena
+ * with this reader's count written in ("5 articles"); else unchanged. */
+struct pt_selection;
+void pt_app_count_articles(struct pt_request *request, const struct pt_selection *selection,
+                           const char **body, size_t *body_length);
+
 /* For a readers' HTML page read (GET) on a clearnet address while public_url
  * lists an onion one: adds "Onion-Location" naming the same page there, so
  * that Tor Browser offers it (docs/OPERATIONS.md). */

@@ -6,6 +6,8 @@
 #ifndef PATRON_I18N_H
 #define PATRON_I18N_H
 
+#include <stddef.h>
+
 enum pt_lang {
     PT_LANG_EN, /* also what any language patron does not speak falls back to */
     PT_LANG_RU,
@@ -340,11 +342,29 @@ enum pt_msg {
     PT_MSG_SUPPORTER_INVALID,
     PT_MSG_SUPPORTER_INVALID_BODY,
     PT_MSG_SUPPORTER_ASK_LINK,
+    /* --- placeholders: a count's noun in each of the language's plural
+     * forms, separated by '|', in pt_i18n_plural's order */
+    PT_MSG_COUNT_ARTICLES,
+    PT_MSG_COUNT_WEEKS,
+    PT_MSG_NEWSLETTER_COUNTS_ARTICLES, /* (format: campaign id, variant id) */
     PT_MSG_COUNT
 };
 
 /* The message in that language: a static string, never NULL. A message or
  * language out of range (a bug) gives "". */
 const char *pt_i18n_text(enum pt_msg msg, enum pt_lang lang);
+
+/* Which of the language's plural forms a whole number takes, as CLDR's
+ * cardinal rules have it: English one (1) and other (0, 2, 3, ...);
+ * Russian one (1, 21, 31, ... but not 11), few (2-4, 22-24, ... but not
+ * 12-14) and many (0, 5-20, 25-30, ...). The index into a PT_MSG_COUNT_…
+ * phrase's forms. */
+unsigned pt_i18n_plural(enum pt_lang lang, unsigned long long n);
+
+/* The form of a PT_MSG_COUNT_… phrase that n takes ("articles",
+ * "статьи"): a pointer into the static table, length bytes long (not
+ * NUL-terminated there). */
+const char *pt_i18n_plural_form(enum pt_msg phrase, enum pt_lang lang, unsigned long long n,
+                                size_t *length);
 
 #endif

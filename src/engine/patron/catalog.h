@@ -72,6 +72,8 @@ struct pt_variant_text {
     size_t answer_length;
     char *document;      /* the whole /embed/appeal HTML document */
     size_t document_length;
+    bool counts_articles; /* the copy says {articles}: filled per request
+                             (patron/placeholders.h) in answer and document */
 };
 
 struct pt_variant {

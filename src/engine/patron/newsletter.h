@@ -37,6 +37,8 @@ enum pt_newsletter_refusal {
     PT_NEWSLETTER_ENDED, /* ended by the editor, or past its ends_at */
     PT_NEWSLETTER_UNKNOWN_VARIANT,
     PT_NEWSLETTER_LANGUAGE, /* the campaign has no text in the language */
+    PT_NEWSLETTER_COUNTS_ARTICLES, /* the variant's copy says {articles}: a
+                                      count of the reader's reading no email knows */
 };
 
 /* What one newsletter appeal shows, all borrowed from the catalogue. */
@@ -49,7 +51,9 @@ struct pt_newsletter_choice {
 /* Chooses the appeal of campaign_id in language at unix time now: the
  * variant named (variant_id; any variant, even one with weight 0, which web
  * readers never see), else the campaign's first variant with a weight above
- * 0. language is matched without regard to case. On PT_NEWSLETTER_OK fills
+ * 0 whose copy in that language does not say {articles}. On
+ * PT_NEWSLETTER_COUNTS_ARTICLES, choice->variant names the variant that
+ * says it. language is matched without regard to case. On PT_NEWSLETTER_OK fills
  * choice, which borrows from catalog. */
 enum pt_newsletter_refusal pt_newsletter_choose(const struct pt_catalog *catalog,
                                                 const char *campaign_id, const char *variant_id,

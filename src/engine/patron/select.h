@@ -115,6 +115,8 @@ struct pt_selection {
     const struct pt_campaign *campaign; /* set when chosen, and for control */
     const struct pt_variant *variant;   /* set when chosen */
     const struct pt_variant_text *text; /* set when chosen */
+    int64_t articles; /* when chosen: articles read in the campaign's articles_read
+                         window (0 without one), for its copy's {articles} */
 };
 
 /* Decides for one request. snooze_max_seconds caps every snooze. options may
@@ -122,6 +124,10 @@ struct pt_selection {
 void pt_select_appeal(const struct pt_catalog *catalog, const struct pt_appeal_request *request,
                       int64_t now, int64_t snooze_max_seconds, struct pt_select_options *options,
                       struct pt_selection *selection);
+
+/* Articles the reader read in the current week and the weeks - 1 before
+ * it, from the counts the page sent. */
+int64_t pt_select_articles_read(const struct pt_appeal_request *request, int weeks, int64_t now);
 
 /* The variant a bucket falls into for a campaign, or NULL when it falls into
  * the control share: a pure function of the bucket and the campaign's test

@@ -217,3 +217,42 @@ Test(i18n_rendered, page_phrases_follow_the_one_rule)
     cr_assert_str_eq(pt_i18n_text(PT_MSG_PAGE_TRUST_BY, PT_LANG_EN),
                      "Secure payment by %s \u00b7 change or cancel at any time");
 }
+
+/* CLDR's cardinal rules for whole numbers, at the edges where they turn. */
+Test(i18n, plural_forms_follow_cldr)
+{
+    static const struct {
+        enum pt_lang lang;
+        unsigned long long n;
+        const char *articles;
+    } cases[] = {
+        {PT_LANG_EN, 0, "articles"},  {PT_LANG_EN, 1, "article"},   {PT_LANG_EN, 2, "articles"},
+        {PT_LANG_EN, 11, "articles"}, {PT_LANG_EN, 21, "articles"}, {PT_LANG_EN, 101, "articles"},
+        {PT_LANG_RU, 0, "статей"},    {PT_LANG_RU, 1, "статью"},    {PT_LANG_RU, 2, "статьи"},
+        {PT_LANG_RU, 4, "статьи"},    {PT_LANG_RU, 5, "статей"},    {PT_LANG_RU, 11, "статей"},
+        {PT_LANG_RU, 12, "статей"},   {PT_LANG_RU, 14, "статей"},   {PT_LANG_RU, 20, "статей"},
+        {PT_LANG_RU, 21, "статью"},   {PT_LANG_RU, 22, "статьи"},   {PT_LANG_RU, 25, "статей"},
+        {PT_LANG_RU, 101, "статью"},  {PT_LANG_RU, 111, "статей"},  {PT_LANG_RU, 112, "статей"},
+        {PT_LANG_RU, 122, "статьи"},  {PT_LANG_RU, 1001, "статью"}, {PT_LANG_RU, 1000000, "статей"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t length;
+        const char *form =
+            pt_i18n_plural_form(PT_MSG_COUNT_ARTICLES, cases[i].lang, cases[i].n, &length);
+        cr_assert(length == strlen(cases[i].articles) &&
+                      memcmp(form, cases[i].articles, length) == 0,
+                  "%llu in %s: %.*s", cases[i].n, pt_i18n_code(cases[i].lang), (int)length, form);
+    }
+    /* Every count phrase has as many forms as its language's rule names. */
+    static const enum pt_msg phrases[] = {PT_MSG_COUNT_ARTICLES, PT_MSG_COUNT_WEEKS};
+    static const size_t forms[PT_LANG_COUNT] = {[PT_LANG_EN] = 2, [PT_LANG_RU] = 3};
+    for (size_t p = 0; p < 2; p++) {
+        for (int lang = 0; lang < PT_LANG_COUNT; lang++) {
+            size_t bars = 0;
+            for (const char *c = pt_i18n_text(phrases[p], (enum pt_lang)lang); *c; c++)
+                bars += *c == '|';
+            cr_assert_eq(bars + 1, forms[lang], "phrase %d in %s", phrases[p],
+                         pt_i18n_code((enum pt_lang)lang));
+        }
+    }
+}

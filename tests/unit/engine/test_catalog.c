@@ -656,3 +656,70 @@ Test(catalog, goal_numbers_are_grouped_as_the_language_writes_them)
     cr_assert_null(pt_goal_text_problem("{count} of {goal}, {goal}!"));
     cr_assert_not_null(pt_goal_text_problem("{count} of {Goal}"));
 }
+
+/* ------------------------------------------------ copy that counts */
+
+Test(catalog, placeholders_that_count_need_articles_read_and_a_language_patron_writes)
+{
+    /* {articles} and {weeks} with no articles_read: nothing to count. */
+    assert_refusal("{\"id\":\"c\",\"languages\":[\"en\"],\"variants\":[{\"id\":\"a\",\"text\":"
+                   "{\"en\":{\"headline\":\"You read {articles}\"}}}]}",
+                   "c", 0, "text.en.headline",
+                   "uses {articles} or {weeks}, which need the campaign to filter on "
+                   "articles_read (set its weeks)");
+    assert_refusal("{\"id\":\"c\",\"languages\":[\"en\"],\"variants\":[{\"id\":\"a\",\"text\":"
+                   "{\"en\":{\"body\":\"In {weeks} you...\"}}}]}",
+                   "c", 0, "text.en.body",
+                   "uses {articles} or {weeks}, which need the campaign to filter on "
+                   "articles_read (set its weeks)");
+    /* A German text would say "5 articles" in the middle of German. */
+    assert_refusal("{\"id\":\"c\",\"languages\":[\"de\"],\"articles_read\":{\"weeks\":4},"
+                   "\"variants\":[{\"id\":\"a\",\"text\":{\"de\":{\"headline\":\"Ab "
+                   "{min_amount}\"}}}]}",
+                   "c", 0, "text.de.headline",
+                   "uses {articles}, {weeks} or {min_amount}, which patron writes in English "
+                   "and Russian only");
+    /* The second variant's: the refusal names it. */
+    assert_refusal("{\"id\":\"c\",\"languages\":[\"en\",\"ru\"],\"variants\":["
+                   "{\"id\":\"a\",\"text\":{\"en\":{},\"ru\":{}}},"
+                   "{\"id\":\"b\",\"text\":{\"en\":{},\"ru\":{\"headline\":\"{articles}\"}}}]}",
+                   "c", 1, "text.ru.headline",
+                   "uses {articles} or {weeks}, which need the campaign to filter on "
+                   "articles_read (set its weeks)");
+    /* With articles_read, in English, Russian and a regional tag: built. */
+    struct pt_catalog *catalog = NULL;
+    cr_assert_eq(build_one("{\"id\":\"c\",\"languages\":[\"en-GB\",\"ru\"],\"articles_read\":"
+                           "{\"weeks\":4,\"min\":3},\"variants\":[{\"id\":\"a\",\"text\":{"
+                           "\"en-GB\":{\"headline\":\"{articles} in {weeks}\"},"
+                           "\"ru\":{\"body\":\"От {min_amount}\"}}}]}",
+                           &catalog),
+                 PT_OK, "%s", error);
+    pt_catalog_release(catalog);
+}
+
+Test(catalog, weeks_and_the_minimum_are_filled_once_and_articles_kept_for_each_reader)
+{
+    struct pt_catalog *catalog = NULL;
+    cr_assert_eq(build_one("{\"id\":\"c\",\"languages\":[\"en\",\"ru\"],\"currency\":\"GBP\","
+                           "\"articles_read\":{\"weeks\":5,\"min\":1},\"variants\":[{\"id\":\"a\","
+                           "\"default_frequency\":\"one_off\",\"text\":{"
+                           "\"en\":{\"headline\":\"{articles} in {weeks}\","
+                           "\"body\":\"Give **from {min_amount}** once.\"},"
+                           "\"ru\":{\"headline\":\"Спасибо\",\"body\":\"За {weeks}: "
+                           "{min_amount}\"}}}]}",
+                           &catalog),
+                 PT_OK, "%s", error);
+    const struct pt_variant *variant = &catalog->campaigns[0].variants[0];
+    const struct pt_variant_text *en = pt_variant_find_text(variant, "en");
+    const struct pt_variant_text *ru = pt_variant_find_text(variant, "ru");
+    cr_assert(en->counts_articles);
+    cr_assert_not(ru->counts_articles, "no {articles} in Russian: served as rendered");
+    cr_assert_str_eq(en->headline, "{articles} in 5\u00a0weeks");
+    /* The one-off minimum, £1, inside the markdown's emphasis. */
+    cr_assert(strstr(en->document, "<strong>from £1</strong> once.") != NULL, "%s",
+              en->document);
+    cr_assert(strstr(en->answer, "{articles} in 5\u00a0weeks") != NULL);
+    cr_assert(strstr(ru->document, "За 5\u00a0недель: ") != NULL, "%s", ru->document);
+    cr_assert(strstr(ru->document, "{min_amount}") == NULL, "%s", ru->document);
+    pt_catalog_release(catalog);
+}

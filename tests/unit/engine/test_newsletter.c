@@ -267,3 +267,35 @@ Test(newsletter, no_amounts_means_only_the_button)
                            "&currency=USD&frequency=one_off\n");
     free(text);
 }
+
+/* An email cannot know how much its reader read on the site. */
+Test(newsletter, a_variant_that_counts_articles_is_not_emailed)
+{
+    const char *counting =
+        "{\"id\":\"counting\",\"status\":\"live\",\"languages\":[\"en\"],"
+        "\"articles_read\":{\"weeks\":4,\"min\":2},\"variants\":["
+        "{\"id\":\"count\",\"text\":{\"en\":{\"headline\":\"You read {articles}\"}}},"
+        "{\"id\":\"plain\",\"text\":{\"en\":{\"headline\":\"Four weeks: {weeks}\"}}}]}";
+    const char *only = "{\"id\":\"only\",\"status\":\"live\",\"languages\":[\"en\"],"
+                       "\"articles_read\":{\"weeks\":4},\"variants\":[{\"id\":\"count\","
+                       "\"text\":{\"en\":{\"body\":\"{articles}!\"}}}]}";
+    const char *documents[] = {counting, only};
+    struct pt_catalog *mine = NULL;
+    char message[512] = "";
+    cr_assert_eq(pt_catalog_build(documents, 2, &settings, 1, &mine, message, sizeof(message)),
+                 PT_OK, "%s", message);
+    struct pt_newsletter_choice choice;
+    /* Unnamed: the first variant that does not count. */
+    cr_assert_eq(pt_newsletter_choose(mine, "counting", NULL, "en", june, &choice),
+                 PT_NEWSLETTER_OK);
+    cr_assert_str_eq(choice.variant->id, "plain");
+    cr_assert_str_eq(choice.text->headline, "Four weeks: 4\u00a0weeks");
+    /* Named, or the only one: refused, naming the variant. */
+    cr_assert_eq(pt_newsletter_choose(mine, "counting", "count", "en", june, &choice),
+                 PT_NEWSLETTER_COUNTS_ARTICLES);
+    cr_assert_str_eq(choice.variant->id, "count");
+    cr_assert_eq(pt_newsletter_choose(mine, "only", NULL, "en", june, &choice),
+                 PT_NEWSLETTER_COUNTS_ARTICLES);
+    cr_assert_str_eq(choice.variant->id, "count");
+    pt_catalog_release(mine);
+}

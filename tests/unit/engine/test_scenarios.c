@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "patron/catalog.h"
+#include "patron/placeholders.h"
 #include "patron/request.h"
 #include "patron/select.h"
 
@@ -59,6 +60,38 @@ static const char *string_at(json_t *object, const char *key)
 {
     json_t *value = json_object_get(object, key);
     return json_is_string(value) ? json_string_value(value) : NULL;
+}
+
+/* The chosen fragment's heading as this reader gets it: {articles} filled
+ * the way the handlers fill it (pt_app_count_articles). */
+static void expect_headline(const char *name, const struct pt_selection *selection,
+                            const char *expected)
+{
+    cr_assert_not_null(selection->text, "%s: nothing chosen", name);
+    const char *html = selection->text->html;
+    size_t length = selection->text->html_length;
+    char count[PT_PLACEHOLDER_COUNT_MAX];
+    size_t count_length = pt_placeholders_count(count, selection->articles,
+                                                selection->text->language);
+    size_t filled_length = selection->text->counts_articles
+                               ? pt_placeholders_filled_length(html, length, count_length)
+                               : length;
+    char *filled = malloc(filled_length + 1);
+    if (selection->text->counts_articles)
+        pt_placeholders_fill_articles(html, length, count, count_length, filled);
+    else
+        memcpy(filled, html, length);
+    filled[filled_length] = '\0';
+    const char *open = strstr(filled, "<h2");
+    cr_assert_not_null(open, "%s: no heading", name);
+    open = strchr(open, '>') + 1;
+    const char *close = strstr(open, "</h2>");
+    cr_assert_not_null(close, "%s: no heading's end", name);
+    cr_assert(strlen(expected) == (size_t)(close - open) &&
+                  memcmp(open, expected, strlen(expected)) == 0,
+              "%s: heading \"%.*s\", expected \"%s\"", name, (int)(close - open), open,
+              expected);
+    free(filled);
 }
 
 ParameterizedTest(struct scenario *scenario, scenarios, decision)
@@ -138,6 +171,13 @@ ParameterizedTest(struct scenario *scenario, scenarios, decision)
     const char *language = string_at(expect, "language");
     if (language != NULL)
         cr_assert_str_eq(selection.text->language, language, "%s", scenario->name);
+    json_t *articles = json_object_get(expect, "articles");
+    if (articles != NULL)
+        cr_assert_eq(selection.articles, json_integer_value(articles), "%s: %lld articles",
+                     scenario->name, (long long)selection.articles);
+    const char *headline = string_at(expect, "headline");
+    if (headline != NULL)
+        expect_headline(scenario->name, &selection, headline);
 
     json_t *expected_trace = json_object_get(root, "expect_trace");
     if (expected_trace != NULL) {
