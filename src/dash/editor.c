@@ -324,11 +324,17 @@ const size_t pt_editor_variant_spec_count =
     sizeof(pt_editor_variant_specs) / sizeof(pt_editor_variant_specs[0]);
 
 const struct pt_editor_spec pt_editor_text_specs[] = {
-    {.name = "headline", .kind = PT_EDITOR_TEXT, .label = "Headline", .max_length = 200},
+    {.name = "headline",
+     .kind = PT_EDITOR_TEXT,
+     .label = "Headline",
+     .help = "May say {articles} (\"5 articles\", this reader's count) and {weeks} when the "
+             "campaign targets articles read, and {min_amount} (\"$2\").",
+     .max_length = 200},
     {.name = "body",
      .kind = PT_EDITOR_TEXTAREA,
      .label = "Body",
-     .help = "Markdown: **bold**, *italic*, [a link](https://example.org). HTML is removed.",
+     .help = "Markdown: **bold**, *italic*, [a link](https://example.org). HTML is removed. "
+             "{articles}, {weeks} and {min_amount} as in the headline.",
      .max_length = 4000},
     {.name = "support",
      .kind = PT_EDITOR_TEXT,
