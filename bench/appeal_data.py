@@ -190,6 +190,17 @@ def build(now):
                   "snooze_days": {"later": 5, "close": 21}},
                  "passed")
 
+    # The chosen appeal as the best ones run: a goal ticker, and copy that
+    # counts this reader's articles (filled per request) and the window.
+    chosen["goal"] = {"kind": "supporters", "target": 2000, "period": "month",
+                      "text": {"en": "{count} of {goal} new supporters this month",
+                               "ru": "{count} из {goal} новых сторонников в этом месяце"}}
+    for v in chosen["variants"]:
+        v["text"]["en"]["headline"] = "You have read {articles} in {weeks}"
+        v["text"]["ru"]["headline"] = "Вы прочитали {articles} за {weeks}"
+        v["text"]["en"]["body"] = v["text"]["en"]["body"].replace(
+            "You have read **", "From **{min_amount}** a month. You have read **")
+
     # The rest, lower in priority: never reached by this request, but part
     # of the catalogue patron keeps and renders.
     group_mate = None
