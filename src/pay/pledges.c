@@ -719,7 +719,7 @@ enum pt_status pt_pledges_request_lost_link(struct pt_ledger *ledger, const char
     unsigned char hash[PT_CRYPTO_HASH_BYTES];
     pt_crypto_lookup_hash(ledger->crypto, email, hash);
     sodium_memzero(email, sizeof(email));
-    enum pt_status status = pt_store_lost_request_add(ledger->store, hash, now);
+    enum pt_status status = pt_store_lost_request_add(ledger->store, hash, "magic", now);
     sodium_memzero(hash, sizeof(hash));
     if (status == PT_OK)
         pt_outbox_wake(ledger->outbox);
@@ -752,34 +752,49 @@ enum pt_status pt_pledges_request_supporter_link(struct pt_ledger *ledger, const
     char email[255];
     if (typed == NULL || pt_crypto_normalise_email(typed, email) != PT_OK)
         return PT_ERR_INVALID;
+    /* As for a lost link: only the keyed hash is queued, so a supporter's
+     * address costs the request exactly the work of any other, and the
+     * outbox thread decides whether a link goes out (answer_lost_requests).
+     * The request row is deleted when answered. */
     unsigned char hash[PT_CRYPTO_HASH_BYTES];
     pt_crypto_lookup_hash(ledger->crypto, email, hash);
     sodium_memzero(email, sizeof(email));
-    /* Every address costs the same indexed look-up; only a supporter's
-     * costs one row more, in the outbox, and the answer does not change.
-     * Nothing is kept about an address that is not a supporter's. */
-    char ids[8][33];
+    enum pt_status status = pt_store_lost_request_add(ledger->store, hash, "supporter", now);
+    sodium_memzero(hash, sizeof(hash));
+    if (status == PT_OK)
+        pt_outbox_wake(ledger->outbox);
+    return status;
+}
+
+/* The pledge a queued request is answered for, or NULL for none: a lost
+ * link goes to the address's one pledge; a supporter's link to its first
+ * pledge that supports now. Either only while the address has had fewer
+ * than PT_MAGIC_EMAILS_PER_HOUR link emails in the hour, however many
+ * clients ask. */
+static const char *answer_for(struct pt_ledger *ledger, const struct pt_lost_request *request,
+                              int64_t now, char ids[8][33], enum pt_status *status)
+{
     size_t found = 0;
     int64_t recent = 0;
-    enum pt_status status = pt_store_pledges_by_email(ledger->store, hash, ids, 8, &found);
-    /* One address is sent at most PT_MAGIC_EMAILS_PER_HOUR link emails an
-     * hour, magic or supporter, however many clients ask. */
-    if (status == PT_OK)
-        status = pt_store_magic_emails_since(ledger->store, hash, now - 3600, &recent);
-    sodium_memzero(hash, sizeof(hash));
-    if (status != PT_OK || recent >= PT_MAGIC_EMAILS_PER_HOUR)
-        return status;
+    *status = pt_store_pledges_by_email(ledger->store, request->email_hash, ids, 8, &found);
+    if (*status == PT_OK)
+        *status = pt_store_magic_emails_since(ledger->store, request->email_hash, now - 3600,
+                                              &recent);
+    if (*status != PT_OK || recent >= PT_MAGIC_EMAILS_PER_HOUR)
+        return NULL;
+    if (strcmp(request->kind, "supporter") != 0)
+        return found > 0 ? ids[0] : NULL;
     for (size_t i = 0; i < found; i++) {
         struct pt_pledge_record pledge;
-        if (pt_store_pledge_get(ledger->store, ids[i], &pledge) != PT_OK ||
-            !pt_pledges_is_supporting(pledge.status))
-            continue;
-        status = pt_store_outbox_add(ledger->store, pledge.id, "supporter", "{}", now);
-        if (status == PT_OK)
-            pt_outbox_wake(ledger->outbox);
-        return status;
+        enum pt_status read = pt_store_pledge_get(ledger->store, ids[i], &pledge);
+        if (read != PT_OK && read != PT_ERR_NOT_FOUND) {
+            *status = read;
+            return NULL;
+        }
+        if (read == PT_OK && pt_pledges_is_supporting(pledge.status))
+            return ids[i];
     }
-    return PT_OK;
+    return NULL;
 }
 
 /* A magic link is made when its email is sent, never before: the token
@@ -810,17 +825,13 @@ static void answer_lost_requests(struct pt_ledger *ledger, int64_t now)
             return;
         }
         for (size_t i = 0; i < count; i++) {
-            char ids[1][33];
-            size_t found = 0;
-            int64_t recent = 0;
-            if (pt_store_pledges_by_email(ledger->store, requests[i].email_hash, ids, 1, &found) !=
-                    PT_OK ||
-                pt_store_magic_emails_since(ledger->store, requests[i].email_hash, now - 3600,
-                                            &recent) != PT_OK)
+            char ids[8][33];
+            enum pt_status read;
+            const char *pledge_id = answer_for(ledger, &requests[i], now, ids, &read);
+            if (read != PT_OK)
                 continue;
-            const char *pledge_id = found == 1 && recent < PT_MAGIC_EMAILS_PER_HOUR ? ids[0] : NULL;
-            if (pt_store_lost_request_answer(ledger->store, requests[i].id, pledge_id, now) !=
-                PT_OK)
+            if (pt_store_lost_request_answer(ledger->store, requests[i].id, pledge_id,
+                                             requests[i].kind, now) != PT_OK)
                 pt_log(PT_LOG_ERROR, "a lost-link request could not be answered now; it "
                                      "waits for the next round");
         }

@@ -1346,6 +1346,7 @@ struct link_args {
     struct pt_lost_request *requests;
     size_t capacity;
     size_t *found;
+    const char *kind;
 };
 
 static enum pt_status magic_add_body(struct pg_connection *c, void *p)
@@ -1396,16 +1397,18 @@ static enum pt_status pg_magic_link_use(struct pt_store *base, const unsigned ch
 static enum pt_status lost_add_body(struct pg_connection *c, void *p)
 {
     struct link_args *args = p;
-    return command(c, "INSERT INTO lost_link_requests (email_hash, created_at) VALUES ($1, $2)",
-                   "bd", args->hash, (size_t)32, args->when) == 1
+    return command(c,
+                   "INSERT INTO lost_link_requests (email_hash, created_at, kind) "
+                   "VALUES ($1, $2, $3)",
+                   "bds", args->hash, (size_t)32, args->when, args->kind) == 1
                ? PT_OK
                : PT_ERR_IO;
 }
 
 static enum pt_status pg_lost_request_add(struct pt_store *base, const unsigned char *email_hash,
-                                          int64_t now)
+                                          const char *kind, int64_t now)
 {
-    struct link_args args = {.hash = email_hash, .when = now};
+    struct link_args args = {.hash = email_hash, .when = now, .kind = kind};
     return run_op(base, OP_ONCE, false, lost_add_body, &args);
 }
 
@@ -1414,7 +1417,7 @@ static enum pt_status lost_pending_body(struct pg_connection *c, void *p)
     struct link_args *args = p;
     *args->found = 0;
     PGresult *result = query(c,
-                             "SELECT id, email_hash, created_at FROM lost_link_requests "
+                             "SELECT id, email_hash, created_at, kind FROM lost_link_requests "
                              "ORDER BY id LIMIT $1",
                              "d", (int64_t)args->capacity);
     if (result == NULL)
@@ -1427,6 +1430,7 @@ static enum pt_status lost_pending_body(struct pg_connection *c, void *p)
             request->id = int_at(result, row, 0);
             memcpy(request->email_hash, hash, 32);
             request->created_at = int_at(result, row, 2);
+            snprintf(request->kind, sizeof(request->kind), "%s", text_at(result, row, 3));
         }
         PQfreemem(hash);
     }
@@ -1451,15 +1455,15 @@ static enum pt_status lost_answer_body(struct pg_connection *c, void *p)
     if (deleted < 0)
         return PT_ERR_IO;
     if (deleted == 1 && args->pledge_id != NULL &&
-        queue_email(c, args->pledge_id, "magic", "{}", args->when) != 1)
+        queue_email(c, args->pledge_id, args->kind, "{}", args->when) != 1)
         return PT_ERR_IO;
     return commit(c);
 }
 
 static enum pt_status pg_lost_request_answer(struct pt_store *base, int64_t id,
-                                             const char *pledge_id, int64_t now)
+                                             const char *pledge_id, const char *kind, int64_t now)
 {
-    struct link_args args = {.id = id, .pledge_id = pledge_id, .when = now};
+    struct link_args args = {.id = id, .pledge_id = pledge_id, .when = now, .kind = kind};
     return run_op(base, OP_ONCE, false, lost_answer_body, &args);
 }
 

@@ -1135,13 +1135,15 @@ static enum pt_status sqlite_pledges_overdue(struct pt_store *base, const char *
 /* ------------------------------------------------------ lost-link requests */
 
 static enum pt_status sqlite_lost_request_add(struct pt_store *base,
-                                              const unsigned char *email_hash, int64_t now)
+                                              const unsigned char *email_hash, const char *kind,
+                                              int64_t now)
 {
     struct sqlite_store *store = from(base);
     pthread_mutex_lock(&store->lock);
     int changed = run(store,
-                      "INSERT INTO lost_link_requests (email_hash, created_at) VALUES (?, ?)",
-                      "bd", email_hash, (size_t)32, now);
+                      "INSERT INTO lost_link_requests (email_hash, created_at, kind) "
+                      "VALUES (?, ?, ?)",
+                      "bds", email_hash, (size_t)32, now, kind);
     pthread_mutex_unlock(&store->lock);
     return changed == 1 ? PT_OK : PT_ERR_IO;
 }
@@ -1155,7 +1157,7 @@ static enum pt_status sqlite_lost_requests_pending(struct pt_store *base,
     *count = 0;
     pthread_mutex_lock(&store->lock);
     sqlite3_stmt *statement = prepare_with(store,
-                                           "SELECT id, email_hash, created_at FROM "
+                                           "SELECT id, email_hash, created_at, kind FROM "
                                            "lost_link_requests ORDER BY id LIMIT ?",
                                            "d", (int64_t)capacity);
     if (statement == NULL) {
@@ -1170,6 +1172,8 @@ static enum pt_status sqlite_lost_requests_pending(struct pt_store *base,
         request->id = sqlite3_column_int64(statement, 0);
         memcpy(request->email_hash, sqlite3_column_blob(statement, 1), 32);
         request->created_at = sqlite3_column_int64(statement, 2);
+        snprintf(request->kind, sizeof(request->kind), "%s",
+                 (const char *)sqlite3_column_text(statement, 3));
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE)
         status = fail(store, "reading lost-link requests");
@@ -1180,7 +1184,8 @@ out:
 }
 
 static enum pt_status sqlite_lost_request_answer(struct pt_store *base, int64_t id,
-                                                 const char *pledge_id, int64_t now)
+                                                 const char *pledge_id, const char *kind,
+                                                 int64_t now)
 {
     struct sqlite_store *store = from(base);
     pthread_mutex_lock(&store->lock);
@@ -1189,7 +1194,7 @@ static enum pt_status sqlite_lost_request_answer(struct pt_store *base, int64_t 
         goto out;
     int deleted = run(store, "DELETE FROM lost_link_requests WHERE id = ?", "d", id);
     bool queue = deleted == 1 && pledge_id != NULL;
-    if (deleted < 0 || (queue && queue_email(store, pledge_id, "magic", "{}", now) != 1)) {
+    if (deleted < 0 || (queue && queue_email(store, pledge_id, kind, "{}", now) != 1)) {
         status = PT_ERR_IO;
         exec(store, "ROLLBACK");
         goto out;

@@ -229,9 +229,9 @@ enum pt_status pt_store_magic_link_use(struct pt_store *store, const unsigned ch
 }
 
 enum pt_status pt_store_lost_request_add(struct pt_store *store, const unsigned char *email_hash,
-                                         int64_t now)
+                                         const char *kind, int64_t now)
 {
-    return store->ops->lost_request_add(store, email_hash, now);
+    return store->ops->lost_request_add(store, email_hash, kind, now);
 }
 
 enum pt_status pt_store_lost_requests_pending(struct pt_store *store,
@@ -242,9 +242,9 @@ enum pt_status pt_store_lost_requests_pending(struct pt_store *store,
 }
 
 enum pt_status pt_store_lost_request_answer(struct pt_store *store, int64_t id,
-                                            const char *pledge_id, int64_t now)
+                                            const char *pledge_id, const char *kind, int64_t now)
 {
-    return store->ops->lost_request_answer(store, id, pledge_id, now);
+    return store->ops->lost_request_answer(store, id, pledge_id, kind, now);
 }
 
 enum pt_status pt_store_magic_emails_since(struct pt_store *store, const unsigned char *email_hash,

@@ -167,11 +167,13 @@ struct pt_outbox_item {
     int attempts;
 };
 
-/* A request for a lost manage link, waiting for the outbox thread. */
+/* A request for a link by email, waiting for the outbox thread: a lost
+ * manage link ("magic") or a supporter's device link ("supporter"). */
 struct pt_lost_request {
     int64_t id;
     unsigned char email_hash[32];
     int64_t created_at;
+    char kind[16]; /* the outbox kind of the email it asks for */
 };
 
 /* A campaign's figures toward a goal over a window (pt_store_goal_figure). */
@@ -366,12 +368,12 @@ struct pt_store_ops {
     enum pt_status (*magic_link_use)(struct pt_store *store, const unsigned char *token_hash,
                                      int64_t now, char pledge_id[33]);
     enum pt_status (*lost_request_add)(struct pt_store *store, const unsigned char *email_hash,
-                                       int64_t now);
+                                       const char *kind, int64_t now);
     enum pt_status (*lost_requests_pending)(struct pt_store *store,
                                             struct pt_lost_request *requests, size_t capacity,
                                             size_t *count);
     enum pt_status (*lost_request_answer)(struct pt_store *store, int64_t id,
-                                          const char *pledge_id, int64_t now);
+                                          const char *pledge_id, const char *kind, int64_t now);
     enum pt_status (*magic_emails_since)(struct pt_store *store, const unsigned char *email_hash,
                                          int64_t since, int64_t *count);
     enum pt_status (*reminder_upsert)(struct pt_store *store, const struct pt_reminder *reminder,
@@ -641,19 +643,21 @@ enum pt_status pt_store_magic_link_add(struct pt_store *store, const unsigned ch
 /* Uses a magic link once: PT_ERR_NOT_FOUND when unknown, used or expired. */
 enum pt_status pt_store_magic_link_use(struct pt_store *store, const unsigned char *token_hash,
                                        int64_t now, char pledge_id[33]);
-/* Queues a request for a lost manage link by the address's keyed hash: the
+/* Queues a request for a link by email (kind "magic": a lost manage link;
+ * "supporter": a supporter's device link) by the address's keyed hash: the
  * same work whether or not the address is known. */
 enum pt_status pt_store_lost_request_add(struct pt_store *store, const unsigned char *email_hash,
-                                         int64_t now);
+                                         const char *kind, int64_t now);
 /* The oldest requests waiting, at most capacity. */
 enum pt_status pt_store_lost_requests_pending(struct pt_store *store,
                                               struct pt_lost_request *requests, size_t capacity,
                                               size_t *count);
 /* In one transaction: deletes the request and, when pledge_id is not NULL,
- * queues a magic-link email for that pledge (with no token: it is made when
- * the email is sent). A request already gone (erased) queues nothing. */
+ * queues an email of kind (the request's) for that pledge (with no token: it
+ * is made when the email is sent). A request already gone (erased) queues
+ * nothing. */
 enum pt_status pt_store_lost_request_answer(struct pt_store *store, int64_t id,
-                                            const char *pledge_id, int64_t now);
+                                            const char *pledge_id, const char *kind, int64_t now);
 /* How many link emails (a magic link, a supporter's device link) were queued
  * since then for the pledges of this address hash: one budget for both. */
 enum pt_status pt_store_magic_emails_since(struct pt_store *store, const unsigned char *email_hash,

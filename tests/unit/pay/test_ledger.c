@@ -303,11 +303,11 @@ static enum pt_status wrap_outbox_release(struct pt_store *store, int64_t id)
 }
 
 static enum pt_status wrap_lost_request_add(struct pt_store *store, const unsigned char *email_hash,
-                                            int64_t now)
+                                            const char *kind, int64_t now)
 {
     (void)store;
     REFUSE_IF_FAILING;
-    return INNER->ops->lost_request_add(INNER, email_hash, now);
+    return INNER->ops->lost_request_add(INNER, email_hash, kind, now);
 }
 
 static enum pt_status wrap_lost_requests_pending(struct pt_store *store,
@@ -319,11 +319,12 @@ static enum pt_status wrap_lost_requests_pending(struct pt_store *store,
 }
 
 static enum pt_status wrap_lost_request_answer(struct pt_store *store, int64_t id,
-                                               const char *pledge_id, int64_t now)
+                                               const char *pledge_id, const char *kind,
+                                               int64_t now)
 {
     (void)store;
     REFUSE_IF_FAILING;
-    return INNER->ops->lost_request_answer(INNER, id, pledge_id, now);
+    return INNER->ops->lost_request_answer(INNER, id, pledge_id, kind, now);
 }
 
 static enum pt_status wrap_magic_emails_since(struct pt_store *store,
@@ -1039,6 +1040,54 @@ Test(ledger, a_lost_link_request_queues_a_hash_and_the_sender_answers_it)
 
     wrapper.fail_writes = true;
     cr_assert_eq(pt_pledges_request_lost_link(&ledger, "donor@example.org", NOW), PT_ERR_IO);
+}
+
+/* /supporter: the request does the same work for a supporter's address as
+ * for any other (one queued hash, nothing read); the sender answers it with
+ * a device link for a supporter only, within the hour's budget. */
+Test(ledger, a_supporter_link_request_queues_a_hash_and_only_a_supporter_gets_the_link)
+{
+    char id[33];
+    active_pledge(id); /* its address: donor@example.org */
+    cr_assert_eq(pt_pledges_request_supporter_link(&ledger, "nobody", NOW), PT_ERR_INVALID);
+    static const char *const tables[] = {"pledges", "outbox", "pledge_history", "payments",
+                                         "magic_links"};
+    int64_t before[5];
+    for (size_t t = 0; t < 5; t++) {
+        char sql[80];
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", tables[t]);
+        before[t] = pt_scratch_query_int(&scratch, sql);
+    }
+    cr_assert_eq(pt_pledges_request_supporter_link(&ledger, "Donor@Example.org", NOW), PT_OK);
+    cr_assert_eq(pt_pledges_request_supporter_link(&ledger, "stranger@example.org", NOW), PT_OK);
+    cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM lost_link_requests WHERE "
+                                                "kind = 'supporter'"),
+                 2, "a known and an unknown address: one queued hash each");
+    for (size_t t = 0; t < 5; t++) {
+        char sql[80];
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", tables[t]);
+        cr_assert_eq(pt_scratch_query_int(&scratch, sql), before[t],
+                     "%s: the request wrote nothing else", tables[t]);
+    }
+    int sent = -1;
+    cr_assert_eq(pt_pledges_send_outbox(&ledger, NOW + 10, &sent), PT_OK);
+    cr_assert_eq(pt_scratch_query_int(&scratch, "SELECT count(*) FROM lost_link_requests"), 0);
+    cr_assert_eq(emails(id, "supporter"), 1, "the supporter's link, for the known address only");
+    cr_assert_eq(emails(id, "magic"), 0, "not a manage link");
+
+    /* Three link emails an hour at most, supporter and magic together. */
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(pt_pledges_request_supporter_link(&ledger, "donor@example.org", NOW + 20),
+                     PT_OK);
+    cr_assert_eq(pt_pledges_send_outbox(&ledger, NOW + 30, &sent), PT_OK);
+    cr_assert_eq(emails(id, "supporter"), PT_MAGIC_EMAILS_PER_HOUR);
+
+    /* A cancelled pledge supports no more: no link. */
+    cr_assert(pt_scratch_exec(&scratch, "UPDATE pledges SET status = 'cancelled'"));
+    cr_assert_eq(pt_pledges_request_supporter_link(&ledger, "donor@example.org", NOW + 7200),
+                 PT_OK);
+    cr_assert_eq(pt_pledges_send_outbox(&ledger, NOW + 7210, &sent), PT_OK);
+    cr_assert_eq(emails(id, "supporter"), PT_MAGIC_EMAILS_PER_HOUR);
 }
 
 /* ------------------------------------- what a second processor brings */

@@ -333,19 +333,20 @@ Test(store, lost_link_requests_are_answered_once_and_erased_with_the_donor)
 {
     add_pledge("a1", "spring", "a", PT_FREQUENCY_MONTHLY, 500, "USD", 1000);
     apply("a1", "active", "in_a1", 500, donor_a, 2000);
-    cr_assert_eq(pt_store_lost_request_add(store, donor_a, 3000), PT_OK);
-    cr_assert_eq(pt_store_lost_request_add(store, donor_b, 3001), PT_OK);
+    cr_assert_eq(pt_store_lost_request_add(store, donor_a, "magic", 3000), PT_OK);
+    cr_assert_eq(pt_store_lost_request_add(store, donor_b, "magic", 3001), PT_OK);
     struct pt_lost_request requests[4];
     size_t count = 0;
     cr_assert_eq(pt_store_lost_requests_pending(store, requests, 4, &count), PT_OK);
     cr_assert_eq(count, 2);
     cr_assert_eq(memcmp(requests[0].email_hash, donor_a, 32), 0, "oldest first");
+    cr_assert_str_eq(requests[0].kind, "magic");
     int64_t recent = -1;
     cr_assert_eq(pt_store_magic_emails_since(store, donor_a, 0, &recent), PT_OK);
     cr_assert_eq(recent, 0);
 
-    cr_assert_eq(pt_store_lost_request_answer(store, requests[0].id, "a1", 3100), PT_OK);
-    cr_assert_eq(pt_store_lost_request_answer(store, requests[0].id, "a1", 3100), PT_OK,
+    cr_assert_eq(pt_store_lost_request_answer(store, requests[0].id, "a1", requests[0].kind, 3100), PT_OK);
+    cr_assert_eq(pt_store_lost_request_answer(store, requests[0].id, "a1", requests[0].kind, 3100), PT_OK,
                  "answering twice is harmless");
     cr_assert_eq(query_int("SELECT count(*) FROM outbox WHERE kind = 'magic'"), 1,
                  "one email for one request");
@@ -359,11 +360,11 @@ Test(store, lost_link_requests_are_answered_once_and_erased_with_the_donor)
     cr_assert_eq(recent, 0);
 
     /* A request waiting when its donor is erased goes with them. */
-    cr_assert_eq(pt_store_lost_request_add(store, donor_a, 3200), PT_OK);
+    cr_assert_eq(pt_store_lost_request_add(store, donor_a, "magic", 3200), PT_OK);
     size_t touched = 0;
     cr_assert_eq(pt_store_donor_erase(store, donor_a, 5000, &touched), PT_OK);
     cr_assert_eq(query_int("SELECT count(*) FROM lost_link_requests"), 1, "only b's waits");
-    cr_assert_eq(pt_store_lost_request_answer(store, requests[1].id, NULL, 5100), PT_OK);
+    cr_assert_eq(pt_store_lost_request_answer(store, requests[1].id, NULL, requests[1].kind, 5100), PT_OK);
     cr_assert_eq(query_int("SELECT count(*) FROM lost_link_requests"), 0);
     cr_assert_eq(query_int("SELECT count(*) FROM outbox WHERE kind = 'magic'"), 0,
                  "the erased donor's unsent email went, and an unknown address queues nothing");
