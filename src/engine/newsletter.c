@@ -170,25 +170,14 @@ static bool kept_url(const char *url)
             strncasecmp(url, "mailto:", 7) == 0);
 }
 
-/* The first node in the tree that email cannot carry: an image (it would
- * be fetched from elsewhere when the email is opened) or a link that is not
- * absolute (it would lead nowhere from a mailbox). NULL when none is left. */
-static cmark_node *first_unfit(cmark_node *document)
+/* What email cannot carry: an image (it would be fetched from elsewhere
+ * when the email is opened) or a link that is not absolute (it would lead
+ * nowhere from a mailbox). */
+static bool unfit_for_email(cmark_node *node)
 {
-    cmark_iter *iter = cmark_iter_new(document);
-    cmark_node *found = NULL;
-    cmark_event_type event;
-    while (found == NULL && (event = cmark_iter_next(iter)) != CMARK_EVENT_DONE) {
-        cmark_node *node = cmark_iter_get_node(iter);
-        if (event != CMARK_EVENT_ENTER)
-            continue;
-        cmark_node_type type = cmark_node_get_type(node);
-        if (type == CMARK_NODE_IMAGE ||
-            (type == CMARK_NODE_LINK && !kept_url(cmark_node_get_url(node))))
-            found = node;
-    }
-    cmark_iter_free(iter);
-    return found;
+    cmark_node_type type = cmark_node_get_type(node);
+    return type == CMARK_NODE_IMAGE ||
+           (type == CMARK_NODE_LINK && !kept_url(cmark_node_get_url(node)));
 }
 
 /* The body's markdown as a tree fit for email, or NULL for no body. The
@@ -200,13 +189,7 @@ static cmark_node *parse_body(const char *markdown)
     cmark_node *document = cmark_parse_document(markdown, strlen(markdown), CMARK_OPT_DEFAULT);
     if (document == NULL)
         return NULL;
-    cmark_node *unfit;
-    while ((unfit = first_unfit(document)) != NULL) {
-        cmark_node *child;
-        while ((child = cmark_node_first_child(unfit)) != NULL)
-            cmark_node_insert_before(unfit, child);
-        cmark_node_free(unfit);
-    }
+    pt_render_markdown_unwrap(document, unfit_for_email);
     return document;
 }
 

@@ -6,19 +6,37 @@
 
 #include "patron/i18n.h"
 
-/* The first image in the tree, or NULL. */
-static cmark_node *first_image(cmark_node *document)
+/* The first node in the tree that is unfit, or NULL. */
+static cmark_node *first_unfit(cmark_node *document, bool (*unfit)(cmark_node *))
 {
     cmark_iter *iter = cmark_iter_new(document);
     cmark_node *found = NULL;
     cmark_event_type event;
     while (found == NULL && (event = cmark_iter_next(iter)) != CMARK_EVENT_DONE) {
         cmark_node *node = cmark_iter_get_node(iter);
-        if (event == CMARK_EVENT_ENTER && cmark_node_get_type(node) == CMARK_NODE_IMAGE)
+        if (event == CMARK_EVENT_ENTER && unfit(node))
             found = node;
     }
     cmark_iter_free(iter);
     return found;
+}
+
+void pt_render_markdown_unwrap(cmark_node *document, bool (*unfit)(cmark_node *))
+{
+    /* A node freed under an iterator would leave it pointing nowhere: each
+     * removal starts a new walk (bodies are at most 4,000 bytes). */
+    cmark_node *found;
+    while ((found = first_unfit(document, unfit)) != NULL) {
+        cmark_node *child;
+        while ((child = cmark_node_first_child(found)) != NULL)
+            cmark_node_insert_before(found, child);
+        cmark_node_free(found);
+    }
+}
+
+static bool is_image(cmark_node *node)
+{
+    return cmark_node_get_type(node) == CMARK_NODE_IMAGE;
 }
 
 void pt_render_markdown(struct pt_buf *out, const char *markdown)
@@ -29,13 +47,7 @@ void pt_render_markdown(struct pt_buf *out, const char *markdown)
     /* An image would be fetched from wherever it points by every reader who
      * sees the appeal: a third-party request from the reader's page. Keep
      * its description as text instead. */
-    cmark_node *image;
-    while ((image = first_image(document)) != NULL) {
-        cmark_node *child;
-        while ((child = cmark_node_first_child(image)) != NULL)
-            cmark_node_insert_before(image, child);
-        cmark_node_free(image);
-    }
+    pt_render_markdown_unwrap(document, is_image);
     /* CMARK_OPT_DEFAULT leaves CMARK_OPT_UNSAFE off: raw HTML becomes a
      * comment and javascript: links are emptied. */
     char *html = cmark_render_html(document, CMARK_OPT_DEFAULT);

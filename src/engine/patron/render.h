@@ -6,6 +6,7 @@
 #ifndef PATRON_RENDER_H
 #define PATRON_RENDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,5 +64,11 @@ void pt_render_page_end(struct pt_buf *out);
 
 /* Markdown to HTML with cmark, raw HTML and unsafe links removed. */
 void pt_render_markdown(struct pt_buf *out, const char *markdown);
+
+/* Replaces each node of a cmark tree for which unfit answers true (an
+ * image, a link that cannot be kept) by its children, so that its words
+ * stay as text. */
+struct cmark_node;
+void pt_render_markdown_unwrap(struct cmark_node *document, bool (*unfit)(struct cmark_node *));
 
 #endif
