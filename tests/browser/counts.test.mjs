@@ -3,25 +3,14 @@
 // in the reader's language and plural form; nothing moves on the page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, layoutShifts, PHONE, SLOT } from './lib.mjs';
+import { adminApi, setup, layoutShifts, PHONE, SLOT } from './lib.mjs';
 
 let env;
-let token;
-
-async function admin(method, path, body) {
-  const r = await fetch(env.base + path, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${text}`);
-  return JSON.parse(text);
-}
+let admin;
 
 before(async () => {
   env = await setup();
-  token = env.patron.adminToken();
+  admin = adminApi(env);
   // Above the demo campaign, for readers of at least 2 articles in 4 weeks.
   await admin('POST', '/v1/admin/campaigns', {
     id: 'counting', status: 'live', priority: 60, languages: ['en', 'ru'],

@@ -10,6 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -226,3 +227,21 @@ export const geometry = (page) =>
       footer: box(document.querySelector('footer')),
     };
   });
+
+/** The admin API of the demo server env.patron runs, with its printed token:
+ *  admin(method, path, body) answers the parsed JSON and fails the test on
+ *  any status from 300 up. */
+export function adminApi(env) {
+  const token = env.patron.adminToken();
+  assert.ok(token, 'the demo printed its admin token');
+  return async (method, path, body) => {
+    const r = await fetch(env.base + path, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${text}`);
+    return JSON.parse(text);
+  };
+}

@@ -4,27 +4,15 @@
 // without moving the page (CLS 0), and axe-clean at phone and desktop width.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, layoutShifts, DESKTOP, PHONE, SLOT } from './lib.mjs';
+import { adminApi, setup, layoutShifts, DESKTOP, PHONE, SLOT } from './lib.mjs';
 import { axe } from './dashboard-lib.mjs';
 
 let env;
-let token;
-
-async function admin(method, path, body) {
-  const r = await fetch(env.base + path, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${text}`);
-  return JSON.parse(text);
-}
+let admin;
 
 before(async () => {
   env = await setup();
-  token = env.patron.adminToken();
-  assert.ok(token, 'the demo printed its admin token');
+  admin = adminApi(env);
   // The demo's generated history (an ended English test with 30 days of
   // payments) comes back live on top with a supporters goal over its dates;
   // the demo campaign (English and Russian) gets a money goal by the month.
