@@ -51,6 +51,9 @@ void pt_pages_embed(struct pt_app *app, struct pt_request *request, struct pt_re
         pt_http_query(request, "article"), pt_http_query(request, "section"),
         pt_http_query(request, "tags"), pt_http_query(request, "lang"), &appeal, error,
         sizeof(error));
+    if (status == PT_OK)
+        status = pt_request_query_placement(pt_http_query(request, "placement"), &appeal, error,
+                                            sizeof(error));
     if (status) {
         pt_response_error(request, response, 400, error);
         return;
