@@ -289,7 +289,8 @@
     if (tags.length) article.tags = tags.slice(0, 16);
     if ('optOut' in data) article.opt_out = true;
     if ('sensitive' in data) article.sensitive = true;
-    const place = (article.placement = data.placement || 'end_of_article');
+    const place = data.placement;
+    if (place) article.placement = place;
     if (shown.length) article.shown = shown.slice(-4);
     /* The viewport's class, for campaigns aimed at devices. */
     const width = innerWidth;

@@ -152,7 +152,7 @@ for (const viewport of [PHONE, DESKTOP]) {
       assert.equal(first.request.article.placement, 'banner_top');
       assert.equal(first.request.article.shown, undefined);
       assert.equal(first.answer.appeal.campaign, 'spring');
-      assert.equal(second.request.article.placement, 'end_of_article');
+      assert.equal(second.request.article.placement, undefined, 'the default, end_of_article');
       assert.deepEqual(second.request.article.shown, ['spring']);
       assert.equal(second.answer.appeal.campaign, 'demo-2026', 'not spring again');
       await p.locator('.banner-slot .patron-appeal').waitFor();
