@@ -472,8 +472,16 @@
       flushSoon();
       /* Keep the height the reader saw; a one-line note replaces the appeal. */
       hold();
-      const note = paragraph('patron-thanks', 'status', button.dataset.patronDone);
       const hadFocus = root.activeElement;
+      /* The overlay simply goes, whatever the reader chose (it has no room
+         for the reminder form, nor a way to close it), and focus returns to
+         where it came from. */
+      if (overlay) {
+        slot.style.display = 'none';
+        if (hadFocus && before) before.focus({ preventScroll: true });
+        return;
+      }
+      const note = paragraph('patron-thanks', 'status', button.dataset.patronDone);
       section.replaceWith(note);
       /* Not when the server sends no email. The form may need more room than
          the appeal took: it gets it now, on the reader's click. */
@@ -481,12 +489,7 @@
         note.after(remindForm(appeal, lang, remindText));
         hold();
       }
-      /* The overlay goes, but for the reminder form; focus returns to where
-         it came from. */
-      if (overlay && action != 'later') {
-        slot.style.display = 'none';
-        if (hadFocus && before) before.focus({ preventScroll: true });
-      } else if (hadFocus) note.focus({ preventScroll: true });
+      if (hadFocus) note.focus({ preventScroll: true });
     });
   };
 

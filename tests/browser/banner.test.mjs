@@ -282,6 +282,24 @@ for (const viewport of [PHONE, DESKTOP]) {
   });
 }
 
+test('the bottom banner goes on “Remind me later” too, without the reminder form it has no room for', async () => {
+  const context = await env.browser.newContext({ viewport: PHONE });
+  const p = await context.newPage();
+  try {
+    await p.goto(NEWSROOM + '/bottom');
+    await p.locator('.patron-overlay .patron-appeal').waitFor();
+    await p.locator('.patron-overlay [data-patron-action=later]').click();
+    await p.waitForFunction(() => getComputedStyle(document.querySelector('.patron-overlay')).display == 'none');
+    assert.equal(await p.locator('.patron-overlay .patron-remind').count(), 0);
+    const state = await p.evaluate(() => JSON.parse(localStorage.getItem('patron')));
+    assert.deepEqual(state.snoozes.map((s) => [s.campaign, s.reason]), [['overlay', 'later']]);
+    const shifts = await layoutShifts(p);
+    assert.equal(shifts.total, 0, `layout shift: ${JSON.stringify(shifts.shifts)}`);
+  } finally {
+    await context.close();
+  }
+});
+
 test('without script, the top banner is an iframe of /embed/appeal?placement=banner_top', async () => {
   const r = await fetch(env.base + '/embed/appeal?article=story-1&lang=en&placement=banner_top');
   assert.equal(r.status, 200);
