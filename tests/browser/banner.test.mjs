@@ -300,12 +300,29 @@ test('the bottom banner goes on “Remind me later” too, without the reminder 
   }
 });
 
-test('without script, the top banner is an iframe of /embed/appeal?placement=banner_top', async () => {
+test('without script, the top banner is an iframe of /embed/appeal?placement=banner_top, laid out as a banner', async () => {
   const r = await fetch(env.base + '/embed/appeal?article=story-1&lang=en&placement=banner_top');
   assert.equal(r.status, 200);
-  assert.match(await r.text(), /data-campaign="spring"/);
+  const html = await r.text();
+  assert.match(html, /<section class="patron-appeal patron-banner" [^>]*data-campaign="spring"/);
+  const end = await (await fetch(env.base + '/embed/appeal?article=story-1&lang=en')).text();
+  assert.match(end, /<section class="patron-appeal" [^>]*data-campaign="spring"/, 'spring also runs at the end, not as a banner there');
   const bottom = await fetch(env.base + '/embed/appeal?article=story-1&lang=en&placement=banner_bottom');
   assert.match(await bottom.text(), /data-campaign="overlay"/);
   const bad = await fetch(env.base + '/embed/appeal?article=story-1&lang=en&placement=' + 'x'.repeat(70));
   assert.equal(bad.status, 400);
+
+  // In a 1280 px frame of 240 px, script off: side by side, and it fits.
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 240 }, javaScriptEnabled: false });
+  const p = await context.newPage();
+  try {
+    await p.goto(env.base + '/embed/appeal?article=story-1&lang=en&placement=banner_top');
+    const support = await p.locator('.patron-support').boundingBox();
+    const headline = await p.locator('.patron-headline').boundingBox();
+    assert.ok(support.x > headline.x + headline.width, 'the button right of the words');
+    assert.ok(support.y + support.height <= 240, `the button within the frame: ${JSON.stringify(support)}`);
+    assert.ok(await p.evaluate(() => document.documentElement.scrollHeight <= 241), 'no scrolling in the frame');
+  } finally {
+    await context.close();
+  }
 });
