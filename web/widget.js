@@ -5,8 +5,13 @@
  *   <div class="patron-slot" data-patron data-article="ID" data-section="S"
  *        data-tags="a,b" data-lang="en"><noscript><iframe ...></iframe></noscript></div>
  *
- * Optional slot attributes: data-placement (default end_of_article),
- * data-sensitive and data-opt-out (flags). data-lang defaults to <html lang>.
+ * Optional slot attributes: data-placement (default end_of_article;
+ * banner_top and banner_bottom draw a compact banner, banner_bottom as a
+ * fixed overlay), data-sensitive and data-opt-out (flags). data-lang defaults
+ * to <html lang>. The slots are asked for in document order, each request
+ * naming the campaigns the page shows already (article.shown), so that a page
+ * never shows one campaign twice. Escape, with focus in a banner, closes it
+ * as its × does.
  * Editors add patron_force, patron_preview or patron_debug to the article's
  * address; the widget passes them on as force, preview and debug.
  *
@@ -257,7 +262,7 @@
     return form;
   };
 
-  const show = async (slot, reader) => {
+  const show = async (slot, reader, shown) => {
     if (slot.shadowRoot) return;
     const data = slot.dataset;
     const root = slot.attachShadow({ mode: 'open' });
@@ -284,7 +289,9 @@
     if (tags.length) article.tags = tags.slice(0, 16);
     if ('optOut' in data) article.opt_out = true;
     if ('sensitive' in data) article.sensitive = true;
-    if (data.placement) article.placement = data.placement;
+    const place = data.placement;
+    if (place) article.placement = place;
+    if (shown.length) article.shown = shown.slice(-4);
     /* The viewport's class, for campaigns aimed at devices. */
     const width = innerWidth;
     const device = width < 740 ? 'mobile' : width < 980 ? 'tablet' : 'desktop';
@@ -329,6 +336,13 @@
       });
       return;
     }
+    shown.push(appeal.campaign);
+    /* A banner is the same fragment, laid out compactly by appeal.css; at the
+       bottom it is a fixed overlay, which moves nothing on the page. */
+    const overlay = place == 'banner_bottom';
+    const banner = /^banner_/.test(place);
+    section.classList.toggle('patron-banner', banner);
+    slot.classList.toggle('patron-overlay', overlay);
     const lang = String(appeal.language).slice(0, 2) == 'ru' ? 'ru' : 'en';
     const remindText = (section.dataset.patronRemind || '').split('|');
     /* The menu opens over the appeal: nothing on the page moves. */
@@ -367,7 +381,7 @@
        body copy gives way behind "Read more", never the amounts or the
        Support button. Out of sight, the slot fits its content instead. */
     const excess = () => section.offsetHeight - reserved;
-    if (reserved && body && excess() > 0 && !unseen(slot)) {
+    if (reserved && body && !overlay && excess() > 0 && !unseen(slot)) {
       more = document.createElement('button');
       more.type = 'button';
       more.className = 'patron-more';
@@ -409,6 +423,16 @@
     );
     seen.observe(section);
 
+    /* Where focus goes back to when the overlay closes. */
+    let before;
+    slot.addEventListener('focusin', (event) => {
+      if (event.relatedTarget && !slot.contains(event.relatedTarget)) before = event.relatedTarget;
+    });
+    root.addEventListener('keydown', (event) => {
+      if (banner && event.key == 'Escape' && section.isConnected)
+        menu && menu.open ? (menu.open = false) : section.querySelector('.patron-close').click();
+    });
+
     root.addEventListener('click', (event) => {
       const choice = event.target.closest('[data-patron-trace]');
       if (choice) {
@@ -448,8 +472,16 @@
       flushSoon();
       /* Keep the height the reader saw; a one-line note replaces the appeal. */
       hold();
-      const note = paragraph('patron-thanks', 'status', button.dataset.patronDone);
       const hadFocus = root.activeElement;
+      /* The overlay simply goes, whatever the reader chose (it has no room
+         for the reminder form, nor a way to close it), and focus returns to
+         where it came from. */
+      if (overlay) {
+        slot.style.display = 'none';
+        if (hadFocus && before) before.focus({ preventScroll: true });
+        return;
+      }
+      const note = paragraph('patron-thanks', 'status', button.dataset.patronDone);
       section.replaceWith(note);
       /* Not when the server sends no email. The form may need more room than
          the appeal took: it gets it now, on the reader's click. */
@@ -483,7 +515,12 @@
         countArticle(s);
       }));
     const slots = document.querySelectorAll('[data-patron]');
-    slots.forEach((slot) => show(slot, reader).then(keep, keep));
+    /* One after the other, each knowing which campaigns the page shows. */
+    const shown = [];
+    let next = Promise.resolve();
+    slots.forEach((slot) => {
+      next = next.then(() => show(slot, reader, shown)).then(keep, keep);
+    });
     if (!slots.length) keep();
   };
 

@@ -124,11 +124,15 @@ const struct pt_editor_spec pt_editor_campaign_specs[] = {
      .label = "Ends at (UTC)",
      .help = "Shown until this minute, inclusive. Empty: until it is ended."},
     {.name = "placement",
-     .kind = PT_EDITOR_TEXT,
+     .kind = PT_EDITOR_LIST,
      .legend = "Where it appears",
      .label = "Placement",
-     .help = "The data-placement of the slot on the article page. Empty: end_of_article.",
-     .max_length = PT_NAME_MAX - 1},
+     .help = "The data-placement of the slots it runs in, separated by commas: end_of_article, "
+             "banner_top (a banner at the top of the page), banner_bottom (a banner over the "
+             "bottom of the screen), or your own. A page never shows it twice. Empty: "
+             "end_of_article.",
+     .max_length = PT_PLACEMENTS_MAX,
+     .flags = PT_EDITOR_ONE_AS_TEXT},
     {.name = "sections",
      .kind = PT_EDITOR_LIST,
      .label = "Only in these sections",
@@ -755,6 +759,8 @@ static void add_field(struct pt_editor_form *form, const struct pt_editor_spec *
     case PT_EDITOR_LIST:
         if (json_is_array(value))
             add_list(form, name, value);
+        else if (json_is_string(value) && (spec->flags & PT_EDITOR_ONE_AS_TEXT))
+            pt_editor_form_add(form, name, json_string_value(value));
         break;
     case PT_EDITOR_BOOLEAN:
         if (json_is_true(value))
@@ -1218,6 +1224,12 @@ static json_t *read_field(struct reading *reading, const struct pt_editor_spec *
         json_t *list = read_list(reading, spec, name, value);
         if (list == NULL && (spec->flags & PT_EDITOR_REQUIRED))
             pt_editor_errors_add(reading->errors, name, "Fill this in.");
+        /* "placement": "end_of_article", as campaigns have always said it. */
+        if (list != NULL && json_array_size(list) == 1 && (spec->flags & PT_EDITOR_ONE_AS_TEXT)) {
+            json_t *one = json_incref(json_array_get(list, 0));
+            json_decref(list);
+            return one;
+        }
         return list;
     }
     case PT_EDITOR_BOOLEAN: return json_true();

@@ -480,18 +480,51 @@ static enum pt_status read_countries(const json_t *root, const char *key,
     return PT_OK;
 }
 
+/* "placement": one name, or a list of up to PT_PLACEMENTS_MAX (a campaign
+ * that runs as a banner and at the end of the article); end_of_article when
+ * absent. */
+static enum pt_status read_placements(const json_t *root, struct pt_campaign *campaign,
+                                      struct refusal *refusal)
+{
+    const json_t *value = json_object_get(root, "placement");
+    campaign->placement_count = 0;
+    if (value == NULL || json_is_string(value)) {
+        const char *name = value ? json_string_value(value) : "end_of_article";
+        if (!is_name(name))
+            return refuse(refusal, "campaign", "", "placement",
+                          "must be a name such as \"end_of_article\", or a list of names");
+        pt_json_copy(campaign->placements[0], PT_NAME_MAX, name);
+        campaign->placement_count = 1;
+        return PT_OK;
+    }
+    if (!json_is_array(value) || json_array_size(value) == 0 ||
+        json_array_size(value) > PT_PLACEMENTS_MAX)
+        return refuse(refusal, "campaign", "", "placement",
+                      "must be a name such as \"banner_top\", or a list of 1 to %d names",
+                      PT_PLACEMENTS_MAX);
+    size_t index;
+    const json_t *item;
+    json_array_foreach(value, index, item) {
+        const char *name = json_string_value(item);
+        if (name == NULL || !is_name(name))
+            return refuse(refusal, "campaign", "", "placement",
+                          "must hold names of 1 to %d bytes", PT_NAME_MAX - 1);
+        for (size_t j = 0; j < campaign->placement_count; j++) {
+            if (strcmp(campaign->placements[j], name) == 0)
+                return refuse(refusal, "campaign", "", "placement", "names \"%s\" twice", name);
+        }
+        pt_json_copy(campaign->placements[campaign->placement_count++], PT_NAME_MAX, name);
+    }
+    return PT_OK;
+}
+
 static enum pt_status parse_targeting(const json_t *root, struct pt_campaign *campaign,
                                       struct refusal *refusal)
 {
     const char *where = "campaign";
-    const char *placement = "end_of_article";
-    enum pt_status status = pt_json_read_string(root, where, "placement", false, PT_NAME_MAX - 1,
-                                                &placement, &refusal->json);
+    enum pt_status status = read_placements(root, campaign, refusal);
     if (status)
-        return read_refused(refusal, "", status);
-    if (!is_name(placement))
-        return refuse(refusal, where, "", "placement", "must be a name such as \"end_of_article\"");
-    pt_json_copy(campaign->placement, sizeof(campaign->placement), placement);
+        return status;
     status = read_names(root, "sections", &campaign->sections, refusal);
     if (status == PT_OK)
         status = read_names(root, "exclude_sections", &campaign->exclude_sections, refusal);

@@ -76,6 +76,7 @@ enum place {
     PLACE_ROOT,
     PLACE_ARTICLE,
     PLACE_TAGS,
+    PLACE_SHOWN,
     PLACE_READER,
     PLACE_VIEWS,
     PLACE_VIEW,
@@ -89,7 +90,7 @@ enum place {
 /* The keys of each object, in the order of their bits in `seen`. */
 static const char *const root_keys[] = {"article", "reader", NULL};
 static const char *const article_keys[] = {"id",        "section",   "tags", "language",
-                                           "opt_out",   "sensitive", "placement", NULL};
+                                           "opt_out",   "sensitive", "placement", "shown", NULL};
 static const char *const reader_keys[] = {"bucket", "supporter", "former_supporter", "device",
                                           "views",  "snoozes",   "weeks",            NULL};
 static const char *const view_keys[] = {"campaign", "at", NULL};
@@ -97,7 +98,7 @@ static const char *const snooze_keys[] = {"campaign", "reason", "at", NULL};
 static const char *const week_keys[] = {"week", "count", NULL};
 
 enum { ARTICLE_ID, ARTICLE_SECTION, ARTICLE_TAGS, ARTICLE_LANGUAGE, ARTICLE_OPT_OUT,
-       ARTICLE_SENSITIVE, ARTICLE_PLACEMENT };
+       ARTICLE_SENSITIVE, ARTICLE_PLACEMENT, ARTICLE_SHOWN };
 enum { READER_BUCKET, READER_SUPPORTER, READER_FORMER, READER_DEVICE, READER_VIEWS,
        READER_SNOOZES, READER_WEEKS };
 
@@ -143,6 +144,7 @@ static const char *name_of(enum place place)
     case PLACE_SNOOZE: return "reader.snoozes[]";
     case PLACE_WEEK: return "reader.weeks[]";
     case PLACE_TAGS: return "article.tags[]";
+    case PLACE_SHOWN: return "article.shown[]";
     default: return "the request";
     }
 }
@@ -178,6 +180,8 @@ static int wrong_type(struct stream *stream, const char *what)
         return refuse(stream, "the request must be a JSON object");
     if (stream->place == PLACE_TAGS)
         return refuse(stream, "article.tags must be strings of at most %d bytes", PT_NAME_MAX - 1);
+    if (stream->place == PLACE_SHOWN)
+        return refuse(stream, "article.shown must hold campaign ids such as \"spring-2027\"");
     if (stream->place == PLACE_VIEWS || stream->place == PLACE_SNOOZES ||
         stream->place == PLACE_WEEKS)
         return refuse(stream, "%s must be a JSON object",
@@ -319,6 +323,18 @@ static int on_string(void *context, const unsigned char *text, size_t length)
             return wrong_type(stream, "");
         add_tag(request, (const char *)text, length);
         return 1;
+    case PLACE_SHOWN:
+        if (request->shown_count == PT_SHOWN_MAX)
+            return refuse_as(stream, PT_ERR_TOO_LARGE, "article.shown has more than %d items",
+                             PT_SHOWN_MAX);
+        if (length >= PT_ID_MAX)
+            return wrong_type(stream, "");
+        memcpy(value, text, length);
+        value[length] = '\0';
+        if (!pt_catalog_is_id(value))
+            return wrong_type(stream, "");
+        memcpy(request->shown[request->shown_count++], value, length + 1);
+        return 1;
     case PLACE_READER:
         if (stream->key == READER_DEVICE) {
             if (!copy_text(stream, value, 16, text, length))
@@ -347,7 +363,8 @@ static int on_string(void *context, const unsigned char *text, size_t length)
                  (stream->key == ARTICLE_OPT_OUT || stream->key == ARTICLE_SENSITIVE)) ||
                 (stream->place == PLACE_READER &&
                  (stream->key == READER_SUPPORTER || stream->key == READER_FORMER));
-    if (stream->place == PLACE_ARTICLE && stream->key == ARTICLE_TAGS)
+    if (stream->place == PLACE_ARTICLE &&
+        (stream->key == ARTICLE_TAGS || stream->key == ARTICLE_SHOWN))
         return wrong_type(stream, "an array");
     if (stream->place == PLACE_READER && stream->key >= READER_VIEWS)
         return wrong_type(stream, "an array");
@@ -470,6 +487,10 @@ static int on_start_array(void *context)
         stream->place = PLACE_TAGS;
         return 1;
     }
+    if (stream->place == PLACE_ARTICLE && stream->key == ARTICLE_SHOWN) {
+        stream->place = PLACE_SHOWN;
+        return 1;
+    }
     if (stream->place == PLACE_READER && stream->key >= READER_VIEWS) {
         stream->place = stream->key == READER_VIEWS     ? PLACE_VIEWS
                         : stream->key == READER_SNOOZES ? PLACE_SNOOZES
@@ -484,9 +505,9 @@ static int on_start_array(void *context)
 static int on_end_array(void *context)
 {
     struct stream *stream = context;
-    if (stream->place == PLACE_TAGS) {
+    if (stream->place == PLACE_TAGS || stream->place == PLACE_SHOWN) {
+        stream->key = stream->place == PLACE_TAGS ? ARTICLE_TAGS : ARTICLE_SHOWN;
         stream->place = PLACE_ARTICLE;
-        stream->key = ARTICLE_TAGS;
     } else {
         stream->place = PLACE_READER;
     }
@@ -533,6 +554,7 @@ static void reset_request(struct pt_appeal_request *request)
     request->tag_count = 0;
     request->language[0] = '\0';
     request->placement[0] = '\0';
+    request->shown_count = 0;
     request->opt_out = false;
     request->sensitive = false;
     request->country[0] = '\0';
@@ -647,6 +669,14 @@ enum pt_status pt_request_from_query(const char *article, const char *section, c
         start += length + (end ? 1 : 0);
     }
     return PT_OK;
+}
+
+enum pt_status pt_request_query_placement(const char *placement,
+                                         struct pt_appeal_request *request, char *error,
+                                         size_t error_size)
+{
+    return copy_query(request->placement, sizeof(request->placement), placement, "placement",
+                      error, error_size);
 }
 
 enum pt_status pt_request_parse_events(const char *body, size_t length,

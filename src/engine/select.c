@@ -39,8 +39,9 @@ const char *pt_select_filter_name(enum pt_filter filter)
         [PT_FILTER_MIN_DAYS_BETWEEN] = "min_days_between",
         [PT_FILTER_CONTROL] = "control",
         [PT_FILTER_NOT_REACHED] = "not_reached",
+        [PT_FILTER_SHOWN] = "shown_on_page",
     };
-    return filter <= PT_FILTER_NOT_REACHED ? names[filter] : "unknown";
+    return filter <= PT_FILTER_SHOWN ? names[filter] : "unknown";
 }
 
 /* FNV-1a over the id, then a splitmix64 finaliser over the id's hash and the
@@ -128,12 +129,35 @@ static bool any_tag_listed(const struct pt_name_list *list, const struct pt_appe
     return false;
 }
 
+static bool placed(const struct pt_campaign *campaign, const char *placement)
+{
+    for (size_t i = 0; i < campaign->placement_count; i++) {
+        if (strcmp(campaign->placements[i], placement) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* A campaign the page already shows in another slot (a banner, say) is not
+ * shown twice: the widget sends the ids it was given so far. */
+static bool shown_on_page(const struct pt_campaign *campaign,
+                          const struct pt_appeal_request *request)
+{
+    for (size_t i = 0; i < request->shown_count; i++) {
+        if (strcmp(request->shown[i], campaign->id) == 0)
+            return true;
+    }
+    return false;
+}
+
 static enum pt_filter page_filter(const struct pt_campaign *campaign,
                                   const struct pt_appeal_request *request)
 {
     const char *placement = request->placement[0] ? request->placement : "end_of_article";
-    if (strcmp(campaign->placement, placement) != 0)
+    if (!placed(campaign, placement))
         return PT_FILTER_PLACEMENT;
+    if (shown_on_page(campaign, request))
+        return PT_FILTER_SHOWN;
     if (spoken(campaign, request->language) == NULL)
         return PT_FILTER_LANGUAGE;
     if (campaign->sections.count > 0 &&

@@ -43,6 +43,30 @@ static enum pt_device device_from_user_agent(const char *agent)
     return PT_DEVICE_DESKTOP;
 }
 
+/* A banner's frame (placement=banner_top) gets the banner's compact layout:
+ * the pre-rendered document with the class the widget gives a banner, in a
+ * copy from the request's arena. Without script the frame is the only way to
+ * say which slot it fills. */
+static void mark_banner(struct pt_request *request, const char *placement, const char **body,
+                        size_t *length)
+{
+    static const char section[] = "<section class=\"patron-appeal";
+    static const char banner[] = " patron-banner";
+    if (strncmp(placement, "banner_", 7) != 0)
+        return;
+    const char *at = memmem(*body, *length, section, sizeof(section) - 1);
+    if (at == NULL)
+        return;
+    size_t head = (size_t)(at - *body) + sizeof(section) - 1;
+    char *copy = pt_arena_alloc(request->arena, *length + sizeof(banner));
+    memcpy(copy, *body, head);
+    memcpy(copy + head, banner, sizeof(banner) - 1);
+    memcpy(copy + head + sizeof(banner) - 1, *body + head, *length - head);
+    copy[*length + sizeof(banner) - 1] = '\0';
+    *body = copy;
+    *length += sizeof(banner) - 1;
+}
+
 void pt_pages_embed(struct pt_app *app, struct pt_request *request, struct pt_response *response)
 {
     struct pt_appeal_request appeal;
@@ -51,6 +75,9 @@ void pt_pages_embed(struct pt_app *app, struct pt_request *request, struct pt_re
         pt_http_query(request, "article"), pt_http_query(request, "section"),
         pt_http_query(request, "tags"), pt_http_query(request, "lang"), &appeal, error,
         sizeof(error));
+    if (status == PT_OK)
+        status = pt_request_query_placement(pt_http_query(request, "placement"), &appeal, error,
+                                            sizeof(error));
     if (status) {
         pt_response_error(request, response, 400, error);
         return;
@@ -80,6 +107,7 @@ void pt_pages_embed(struct pt_app *app, struct pt_request *request, struct pt_re
         response->body = selection.text->document;
         response->body_length = selection.text->document_length;
         pt_app_count_articles(request, &selection, &response->body, &response->body_length);
+        mark_banner(request, appeal.placement, &response->body, &response->body_length);
         pt_app_rebase(app, request, &response->body, &response->body_length);
         return;
     }

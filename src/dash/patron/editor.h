@@ -53,6 +53,7 @@ struct pt_editor_option {
 #define PT_EDITOR_REQUIRED 1u  /* an empty field is an error */
 #define PT_EDITOR_UPPER 2u     /* upper-cased before use (countries, currency) */
 #define PT_EDITOR_LANGUAGES 4u /* a list of language tags */
+#define PT_EDITOR_ONE_AS_TEXT 8u /* a list of one is kept as that name alone */
 
 /* One input of the form. The tables below are what both directions of the
  * conversion and the page that renders the form walk, in this order. */

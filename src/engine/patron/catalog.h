@@ -24,6 +24,7 @@
 #define PT_CAMPAIGN_VARIANTS_MAX 16
 #define PT_PRESETS_MAX 6
 #define PT_NAME_MAX 65          /* sections, tags and placements: 1 to 64 bytes */
+#define PT_PLACEMENTS_MAX 4     /* a campaign may run in up to 4 slots (a banner and the end) */
 #define PT_ARTICLE_TAGS_MAX 16  /* tags one article may carry */
 #define PT_FILTER_LIST_MAX 32   /* entries in one include or exclude list */
 #define PT_COUNTRY_MAX 8        /* "US" or "US-CA" */
@@ -106,7 +107,8 @@ struct pt_campaign {
     int priority;          /* higher first; ties by id */
     int64_t starts_at;     /* unix seconds, inclusive; 0 = always */
     int64_t ends_at;       /* unix seconds, inclusive; 0 = never */
-    char placement[PT_NAME_MAX];
+    char placements[PT_PLACEMENTS_MAX][PT_NAME_MAX]; /* the slots it runs in, at least one */
+    size_t placement_count;
     char languages[PT_CAMPAIGN_LANGUAGES_MAX][PT_LANGUAGE_MAX];
     size_t language_count;
 

@@ -34,6 +34,12 @@ enum pt_status pt_request_from_query(const char *article, const char *section, c
                                      const char *language, struct pt_appeal_request *request,
                                      char *error, size_t error_size);
 
+/* Sets the slot's placement from /embed/appeal's placement value (NULL:
+ * end_of_article), refusing more than PT_NAME_MAX - 1 bytes or bad UTF-8. */
+enum pt_status pt_request_query_placement(const char *placement,
+                                         struct pt_appeal_request *request, char *error,
+                                         size_t error_size);
+
 /* Parses a /v1/events body into events (room for PT_EVENTS_PER_REQUEST_MAX). */
 enum pt_status pt_request_parse_events(const char *body, size_t length,
                                        struct pt_event_input *events, size_t *count, char *error,

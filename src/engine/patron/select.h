@@ -16,6 +16,7 @@
 #define PT_VIEWS_MAX 50
 #define PT_SNOOZES_MAX 20
 #define PT_WEEKS_MAX 60
+#define PT_SHOWN_MAX 4 /* campaigns a page already shows in its other slots */
 
 struct pt_reader_view {
     char campaign[PT_ID_MAX];
@@ -44,6 +45,8 @@ struct pt_appeal_request {
     size_t tag_count;
     char language[PT_LANGUAGE_MAX];
     char placement[PT_NAME_MAX];    /* "" means "end_of_article" */
+    char shown[PT_SHOWN_MAX][PT_ID_MAX]; /* campaigns in the page's earlier slots */
+    size_t shown_count;
     bool opt_out;
     bool sensitive;
 
@@ -92,6 +95,7 @@ enum pt_filter {
     PT_FILTER_MIN_DAYS_BETWEEN,
     PT_FILTER_CONTROL,
     PT_FILTER_NOT_REACHED, /* a campaign of higher priority won first */
+    PT_FILTER_SHOWN,       /* the page already shows it in another slot */
 };
 
 struct pt_select_trace_entry {

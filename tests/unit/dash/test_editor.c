@@ -330,6 +330,30 @@ Test(editor, empty_optional_fields_leave_their_keys_out)
     json_decref(document);
 }
 
+Test(editor, a_placement_is_a_name_or_a_list_of_names)
+{
+    json_t *document = convert_minimal("placement=banner_top");
+    cr_assert_str_eq(json_string_value(json_object_get(document, "placement")), "banner_top");
+    assert_round_trip(document);
+    json_decref(document);
+    document = convert_minimal("placement=banner_top, end_of_article");
+    const json_t *list = json_object_get(document, "placement");
+    cr_assert_eq(json_array_size(list), 2);
+    cr_assert_str_eq(json_string_value(json_array_get(list, 1)), "end_of_article");
+    assert_round_trip(document);
+    json_decref(document);
+    struct pt_editor_form form;
+    minimal_with(&form, "placement=a, b, c, d, e");
+    char message[256];
+    convert_fails_on(&form, "placement", message, sizeof(message));
+    cr_assert(strstr(message, "List at most 4.") != NULL, "%s", message);
+    pt_editor_form_dispose(&form);
+    minimal_with(&form, "placement=banner_top, banner_top");
+    convert_fails_on(&form, "placement", message, sizeof(message));
+    cr_assert(strstr(message, "twice") != NULL, "%s", message);
+    pt_editor_form_dispose(&form);
+}
+
 Test(editor, text_is_trimmed_and_the_body_keeps_its_lines)
 {
     json_t *document = convert_minimal("name=  Spring  &v0.text.en.body=One\r\n\r\n  Two  ");

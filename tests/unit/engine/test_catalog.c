@@ -141,6 +141,24 @@ Test(catalog, invalid_documents_are_refused_with_a_reason)
         {"{\"id\":\"x\",\"languages\":[\"en\"],\"variants\":[{\"id\":\"a\",\"text\":{\"en\":{}}},"
          "{\"id\":\"a\",\"text\":{\"en\":{}}}]}",
          "two variants are called \"a\""},
+        {"{\"id\":\"x\",\"languages\":[\"en\"],\"placement\":[],\"variants\":[{\"id\":\"a\","
+         "\"text\":{\"en\":{}}}]}",
+         "campaign.placement must be a name such as \"banner_top\", or a list of 1 to 4 names"},
+        {"{\"id\":\"x\",\"languages\":[\"en\"],\"placement\":[\"a\",\"b\",\"c\",\"d\",\"e\"],"
+         "\"variants\":[{\"id\":\"a\",\"text\":{\"en\":{}}}]}",
+         "or a list of 1 to 4 names"},
+        {"{\"id\":\"x\",\"languages\":[\"en\"],\"placement\":[\"banner_top\",7],"
+         "\"variants\":[{\"id\":\"a\",\"text\":{\"en\":{}}}]}",
+         "campaign.placement must hold names of 1 to 64 bytes"},
+        {"{\"id\":\"x\",\"languages\":[\"en\"],\"placement\":[\"banner_top\",\"banner_top\"],"
+         "\"variants\":[{\"id\":\"a\",\"text\":{\"en\":{}}}]}",
+         "campaign.placement names \"banner_top\" twice"},
+        {"{\"id\":\"x\",\"languages\":[\"en\"],\"placement\":\"\",\"variants\":[{\"id\":\"a\","
+         "\"text\":{\"en\":{}}}]}",
+         "campaign.placement must be a name such as \"end_of_article\""},
+        {"{\"id\":\"x\",\"languages\":[\"en\"],\"placement\":5,\"variants\":[{\"id\":\"a\","
+         "\"text\":{\"en\":{}}}]}",
+         "campaign.placement must be a name"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct pt_catalog *catalog = NULL;

@@ -104,6 +104,66 @@ Test(request, lists_have_limits)
                  PT_ERR_INVALID, "%s", error);
 }
 
+Test(request, the_campaigns_a_page_already_shows)
+{
+    cr_assert_eq(parse("{\"article\":{\"id\":\"a\",\"language\":\"en\",\"placement\":"
+                       "\"end_of_article\",\"shown\":[\"spring\",\"demo-2026\"]},"
+                       "\"reader\":{\"bucket\":1}}"),
+                 PT_OK, "%s", error);
+    cr_assert_eq(request.shown_count, 2);
+    cr_assert_str_eq(request.shown[1], "demo-2026");
+    cr_assert_str_eq(request.placement, "end_of_article");
+    cr_assert_eq(parse("{\"article\":{\"id\":\"a\",\"language\":\"en\",\"shown\":[]},"
+                       "\"reader\":{\"bucket\":1}}"),
+                 PT_OK, "%s", error);
+    cr_assert_eq(request.shown_count, 0);
+    refused("{\"article\":{\"id\":\"a\",\"language\":\"en\",\"shown\":\"spring\"},"
+            "\"reader\":{\"bucket\":1}}",
+            "article.shown must be an array");
+    refused("{\"article\":{\"id\":\"a\",\"language\":\"en\",\"shown\":[\"Spring 2027\"]},"
+            "\"reader\":{\"bucket\":1}}",
+            "article.shown must hold campaign ids");
+    refused("{\"article\":{\"id\":\"a\",\"language\":\"en\",\"shown\":[\"\"]},"
+            "\"reader\":{\"bucket\":1}}",
+            "article.shown must hold campaign ids");
+    refused("{\"article\":{\"id\":\"a\",\"language\":\"en\",\"shown\":[1]},"
+            "\"reader\":{\"bucket\":1}}",
+            "article.shown must hold campaign ids");
+    refused("{\"article\":{\"id\":\"a\",\"language\":\"en\",\"shown\":[{}]},"
+            "\"reader\":{\"bucket\":1}}",
+            "article.shown must hold campaign ids");
+    refused("{\"article\":{\"id\":\"a\",\"language\":\"en\",\"shown\":[\"a\"],"
+            "\"shown\":[\"b\"]},\"reader\":{\"bucket\":1}}",
+            "duplicate object key");
+    cr_assert_eq(parse("{\"article\":{\"id\":\"a\",\"language\":\"en\",\"shown\":[\"a\","
+                       "\"b\",\"c\",\"d\",\"e\"]},\"reader\":{\"bucket\":1}}"),
+                 PT_ERR_TOO_LARGE);
+    cr_assert(strstr(error, "article.shown has more than 4 items") != NULL, "%s", error);
+    /* The list ends where it should: the article's later fields still count. */
+    cr_assert_eq(parse("{\"article\":{\"id\":\"a\",\"shown\":[\"b\"],\"language\":\"ru\"},"
+                       "\"reader\":{\"bucket\":1}}"),
+                 PT_OK, "%s", error);
+    cr_assert_str_eq(request.language, "ru");
+}
+
+Test(request, embed_placement)
+{
+    cr_assert_eq(pt_request_from_query("demo", NULL, NULL, "en", &request, error, sizeof(error)),
+                 PT_OK);
+    cr_assert_eq(pt_request_query_placement(NULL, &request, error, sizeof(error)), PT_OK);
+    cr_assert_str_eq(request.placement, "");
+    cr_assert_eq(pt_request_query_placement("banner_top", &request, error, sizeof(error)), PT_OK);
+    cr_assert_str_eq(request.placement, "banner_top");
+    char long_name[100];
+    memset(long_name, 'x', sizeof(long_name) - 1);
+    long_name[sizeof(long_name) - 1] = '\0';
+    cr_assert_eq(pt_request_query_placement(long_name, &request, error, sizeof(error)),
+                 PT_ERR_INVALID);
+    cr_assert(strstr(error, "placement must be UTF-8 of at most 64 bytes") != NULL, "%s", error);
+    cr_assert_eq(pt_request_query_placement("\xff", &request, error, sizeof(error)),
+                 PT_ERR_INVALID);
+}
+
 Test(request, embed_query)
 {
     cr_assert_eq(pt_request_from_query("demo", "news", "a,,b,c", NULL, &request, error,
