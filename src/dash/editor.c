@@ -114,6 +114,17 @@ const struct pt_editor_spec pt_editor_campaign_specs[] = {
      .help = "A three-letter code such as USD, EUR or GBP. Empty: the server's default.",
      .max_length = 3,
      .flags = PT_EDITOR_UPPER},
+    /* Written as text, read into the document's "currencies" object by
+     * read_currencies; the catalogue judges what it says. */
+    {.name = "currencies",
+     .kind = PT_EDITOR_TEXT,
+     .label = "Currency by country",
+     .help = "Such as GB=GBP, EU=EUR, US-CA=USD, separated by commas: readers in the country (or "
+             "region) see their amounts in that currency; EU is the 27 member states of the "
+             "European Union. Readers elsewhere see the currency above. At most 4 currencies "
+             "with it. Empty: everyone sees the currency above.",
+     .max_length = 400,
+     .flags = PT_EDITOR_UPPER},
     {.name = "starts_at",
      .kind = PT_EDITOR_DATETIME,
      .legend = "Schedule",
@@ -777,6 +788,32 @@ static void add_field(struct pt_editor_form *form, const struct pt_editor_spec *
     }
 }
 
+/* "currencies" as the form writes it: "GB=GBP, EU=EUR"; "*" is left out
+ * when it is the campaign's currency, which the form names above. */
+static void add_currencies(struct pt_editor_form *form, const json_t *document)
+{
+    const json_t *currencies = json_object_get(document, "currencies");
+    if (!json_is_object(currencies))
+        return;
+    const json_t *code = json_object_get(document, "currency");
+    struct pt_buf text;
+    pt_buf_init(&text);
+    const char *key;
+    const json_t *value;
+    json_object_foreach((json_t *)currencies, key, value) {
+        if (!json_is_string(value))
+            continue;
+        if (strcmp(key, "*") == 0 && json_is_string(code) &&
+            strcmp(json_string_value(code), json_string_value(value)) == 0)
+            continue;
+        pt_buf_printf(&text, "%s%s=%s", text.length > 0 ? ", " : "", key,
+                      json_string_value(value));
+    }
+    if (text.length > 0)
+        pt_editor_form_add(form, "currencies", text.data);
+    pt_buf_dispose(&text);
+}
+
 /* The goal's figures, in the unit its kind says, and its sentences. */
 static void add_goal(struct pt_editor_form *form, const json_t *document,
                      const struct pt_currency *currency)
@@ -822,6 +859,7 @@ enum pt_status pt_editor_form_from_document(const json_t *document,
             add_field(form, spec, spec->name, path_get(document, spec->name), currency);
     }
     add_goal(form, document, currency);
+    add_currencies(form, document);
     const json_t *languages = json_object_get(document, "languages");
     const json_t *variants = json_object_get(document, "variants");
     size_t index;
@@ -1297,6 +1335,52 @@ static void read_campaign_fields(struct reading *reading, json_t *document)
         pt_editor_errors_add(reading->errors, "articles_read.max", "The most is below the least.");
 }
 
+/* The "currencies" text ("GB=GBP, EU=EUR") read into its object; the
+ * catalogue then says which keys and codes it takes. */
+static void read_currencies(struct reading *reading, json_t *document)
+{
+    const json_t *text = json_object_get(document, "currencies");
+    if (!json_is_string(text))
+        return;
+    json_t *currencies = json_object();
+    const char *cursor = json_string_value(text);
+    const char *item;
+    size_t length;
+    while (next_item(&cursor, &item, &length)) {
+        const char *equals = memchr(item, '=', length);
+        const char *key = item, *key_end = equals, *code = equals + 1, *code_end = item + length;
+        if (equals != NULL) {
+            trim(&key, &key_end);
+            trim(&code, &code_end);
+        }
+        if (equals == NULL || key == key_end || code == code_end ||
+            (size_t)(key_end - key) >= PT_COUNTRY_MAX || code_end - code != 3) {
+            pt_editor_errors_add(reading->errors, "currencies",
+                                 "Write each as a country and a currency, such as GB=GBP, "
+                                 "separated by commas.");
+            json_decref(currencies);
+            json_object_del(document, "currencies");
+            return;
+        }
+        char name[PT_COUNTRY_MAX], currency[4];
+        snprintf(name, sizeof(name), "%.*s", (int)(key_end - key), key);
+        snprintf(currency, sizeof(currency), "%.3s", code);
+        if (json_object_get(currencies, name) != NULL) {
+            pt_editor_errors_add(reading->errors, "currencies", "%s is named twice.", name);
+            json_decref(currencies);
+            json_object_del(document, "currencies");
+            return;
+        }
+        json_object_set_new(currencies, name, json_string(currency));
+    }
+    if (json_object_size(currencies) == 0) {
+        json_decref(currencies);
+        json_object_del(document, "currencies");
+        return;
+    }
+    json_object_set_new(document, "currencies", currencies);
+}
+
 /* True when the editor typed anything into block N that makes it a
  * variant: the ticks and choices of an empty block do not. */
 static bool block_used(const struct reading *reading, size_t block)
@@ -1514,6 +1598,13 @@ void pt_editor_place_catalog_error(const struct pt_catalog_error *error, const j
         if (spec_named(pt_editor_campaign_specs, pt_editor_campaign_spec_count, error->field) ||
             strncmp(error->field, "goal.text.", 10) == 0)
             pt_json_copy(field, sizeof(field), error->field);
+        else if (strncmp(error->field, "currencies.", 11) == 0) {
+            /* One box for every key: the sentence names the key. */
+            char sentence[sizeof(error->field) + sizeof(error->problem) + 2];
+            snprintf(sentence, sizeof(sentence), "%s %s", error->field + 11, error->problem);
+            add_sentence(errors, "currencies", sentence);
+            return;
+        }
     } else if ((size_t)error->variant < json_array_size(variants) && error->field[0] != '\0') {
         size_t index = (size_t)error->variant;
         char inner[64];
@@ -1714,6 +1805,7 @@ static enum pt_status convert(const struct pt_form_field *fields, size_t count,
     size_t errors_before = errors->count;
     json_t *campaign = json_object();
     read_campaign_fields(&reading, campaign);
+    read_currencies(&reading, campaign);
     const json_t *code = json_object_get(campaign, "currency");
     reading.currency =
         pt_money_currency(code != NULL ? json_string_value(code) : settings->default_currency);

@@ -183,6 +183,7 @@ static const char every_key[] =
     " \"countries\": [\"US\", \"GB\", \"US-CA\"], \"exclude_countries\": [\"FR\"],"
     " \"devices\": [\"mobile\", \"desktop\"], \"cohort\": \"former_supporters\","
     " \"articles_read\": {\"weeks\": 4, \"min\": 3, \"max\": 100}, \"currency\": \"EUR\","
+    " \"currencies\": {\"GB\": \"GBP\", \"US-CA\": \"CHF\"},"
     " \"frequency_cap\": {\"views\": 4, \"days\": 30, \"min_days_between\": 1,"
     " \"group\": \"spring\"},"
     " \"snooze_days\": {\"later\": 0.25, \"close\": 14, \"supporting\": 365},"
@@ -1032,4 +1033,70 @@ Test(editor, a_money_goal_is_shown_in_major_units)
     cr_assert_str_eq(pt_editor_value(form.fields, form.count, "goal.text.ru"), "{count} из {goal}");
     pt_editor_form_dispose(&form);
     json_decref(document);
+}
+
+/* ------------------------------------------------- currencies by country */
+
+Test(editor, currencies_by_country_are_typed_as_pairs_and_round_trip)
+{
+    json_t *document = convert_minimal("currency=USD&currencies=gb = gbp, EU=EUR,US-CA=CHF");
+    const json_t *currencies = json_object_get(document, "currencies");
+    cr_assert(json_is_object(currencies));
+    cr_assert_eq(json_object_size(currencies), 3);
+    cr_assert_str_eq(json_string_value(json_object_get(currencies, "GB")), "GBP");
+    cr_assert_str_eq(json_string_value(json_object_get(currencies, "EU")), "EUR");
+    cr_assert_str_eq(json_string_value(json_object_get(currencies, "US-CA")), "CHF");
+    assert_round_trip(document);
+    json_decref(document);
+
+    /* The form leaves out "*" when it names the campaign's currency, and
+     * shows it when the document has no currency of its own. */
+    json_t *star = load_json("{\"id\":\"x\",\"languages\":[\"en\"],\"currency\":\"USD\","
+                             "\"currencies\":{\"GB\":\"GBP\",\"*\":\"USD\"},\"variants\":[{\"id\":"
+                             "\"a\",\"text\":{\"en\":{\"headline\":\"Hi\"}}}]}");
+    struct pt_editor_form form;
+    pt_editor_form_init(&form);
+    cr_assert_eq(pt_editor_form_from_document(star, &settings, &form), PT_OK);
+    cr_assert_str_eq(pt_editor_value(form.fields, form.count, "currencies"), "GB=GBP");
+    pt_editor_form_dispose(&form);
+    json_decref(star);
+    json_t *only_star = load_json("{\"id\":\"x\",\"languages\":[\"en\"],\"currencies\":{\"GB\":"
+                                  "\"GBP\",\"*\":\"CHF\"},\"variants\":[{\"id\":\"a\",\"frequencies\":"
+                                  "[\"monthly\",\"one_off\",\"annual\"],\"text\":"
+                                  "{\"en\":{\"headline\":\"Hi\"}}}]}");
+    assert_round_trip(only_star);
+    json_decref(only_star);
+
+    /* Empty: no key at all. */
+    document = convert_minimal("currencies= , ");
+    cr_assert_null(json_object_get(document, "currencies"));
+    json_decref(document);
+}
+
+Test(editor, bad_currencies_by_country_are_refused_beside_their_box)
+{
+    static const struct {
+        const char *typed, *message;
+    } cases[] = {
+        {"GB", "Write each as a country and a currency, such as GB=GBP, separated by commas."},
+        {"GB=POUND", "Write each as a country and a currency, such as GB=GBP, separated by "
+                     "commas."},
+        {"=GBP", "Write each as a country and a currency, such as GB=GBP, separated by commas."},
+        {"GB=GBP, GB=EUR", "GB is named twice."},
+        {"GB=XYZ", "GB must be a currency patron takes: USD, EUR, GBP, CHF or JPY."},
+        {"ENGLAND=GBP", "ENGLAND is not a country code such as \"GB\", a region such as "
+                        "\"US-CA\", \"EU\" or \"*\"."},
+        {"G1=GBP", "G1 is not a country code such as \"GB\", a region such as \"US-CA\", \"EU\" "
+                   "or \"*\"."},
+        {"GB=GBP, EU=EUR, CH=CHF, JP=JPY",
+         "JP is a fifth currency: a campaign shows at most 4, its own currency among them."},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct pt_editor_form form;
+        minimal_but(&form, "currencies", cases[i].typed);
+        char message[512];
+        convert_fails_on(&form, "currencies", message, sizeof(message));
+        cr_assert_str_eq(message, cases[i].message, "%s", cases[i].typed);
+        pt_editor_form_dispose(&form);
+    }
 }
