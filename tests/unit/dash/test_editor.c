@@ -195,6 +195,9 @@ static const char every_key[] =
     "  {\"id\": \"a\", \"weight\": 3, \"frequencies\": [\"monthly\", \"one_off\", \"annual\"],"
     "   \"default_frequency\": \"monthly\", \"presets\": [200, 550, 1000],"
     "   \"default_amount\": 550,"
+    "   \"currency_amounts\": {\"GBP\": {\"presets\": [300, 700], \"default_amount\": 700,"
+    "    \"amounts\": {\"annual\": {\"presets\": [3000, 6050], \"default\": 6050}}},"
+    "    \"CHF\": {\"amounts\": {\"one_off\": {\"presets\": [1000]}}}},"
     "   \"text\": {\"en\": {\"headline\": \"Keep us going\", \"body\": \"We **need** you.\\n\\n"
     "Really.\", \"support\": \"Support us\", \"later\": \"Remind me later\","
     "   \"supporting\": \"I already support\"},"
@@ -1096,6 +1099,49 @@ Test(editor, bad_currencies_by_country_are_refused_beside_their_box)
         minimal_but(&form, "currencies", cases[i].typed);
         char message[512];
         convert_fails_on(&form, "currencies", message, sizeof(message));
+        cr_assert_str_eq(message, cases[i].message, "%s", cases[i].typed);
+        pt_editor_form_dispose(&form);
+    }
+}
+
+Test(editor, amounts_in_other_currencies_are_typed_as_lines)
+{
+    json_t *document = convert_minimal(
+        "currency=USD&currencies=GB=GBP, JP=JPY&v0.default_frequency=monthly&"
+        "v0.currency_amounts=gbp monthly: 3, 7.50*, 15\r\n\r\nJPY one_off: 500, 1000*\n"
+        "GBP one_off: 5");
+    const json_t *all = json_object_get(first_variant(document), "currency_amounts");
+    char *text = dump(all);
+    cr_assert_str_eq(text, "{\"GBP\":{\"amounts\":{\"one_off\":{\"presets\":[500]}},"
+                           "\"default_amount\":750,\"presets\":[300,750,1500]},\"JPY\":{"
+                           "\"amounts\":{\"one_off\":{\"default\":1000,\"presets\":[500,"
+                           "1000]}}}}");
+    free(text);
+    assert_round_trip(document);
+    json_decref(document);
+
+    static const struct {
+        const char *typed, *message;
+    } cases[] = {
+        {"GBP: 3, 5", "Write each line as a currency, a way to give and amounts, such as GBP "
+                      "monthly: 3, 7*, 15."},
+        {"GBP weekly: 3", "Write each line as a currency, a way to give and amounts, such as "
+                          "GBP monthly: 3, 7*, 15."},
+        {"XYZ monthly: 3", "patron does not take XYZ; use a code such as GBP or EUR."},
+        {"GBP monthly: three", "\"three\" is not an amount in GBP."},
+        {"GBP monthly: 3\nGBP monthly: 4", "GBP monthly has two lines."},
+        {"GBP monthly: 1.50", "GBP.presets must be amounts in minor units of GBP, at least 200 "
+                              "monthly."},
+        {"EUR monthly: 3", "EUR is not among the campaign's currencies."},
+        {"JPY one_off: 40", "JPY.amounts.one_off.presets must be amounts in minor units of JPY, "
+                            "at least 50 once."},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct pt_editor_form form;
+        minimal_with(&form, "currency=USD&currencies=GB=GBP, JP=JPY");
+        pt_editor_form_add(&form, "v0.currency_amounts", cases[i].typed);
+        char message[512];
+        convert_fails_on(&form, "v0.currency_amounts", message, sizeof(message));
         cr_assert_str_eq(message, cases[i].message, "%s", cases[i].typed);
         pt_editor_form_dispose(&form);
     }
