@@ -166,6 +166,9 @@ const json_t *pt_catalog_text_for(const json_t *texts, const char *language)
 
 struct variant_input {
     struct pt_appeal_content content;
+    /* The ladders in the campaign's other currencies, kept in the snapshot
+     * only when it renders (render_variant). */
+    struct pt_amount_ladder other_ladders[PT_CAMPAIGN_CURRENCIES_MAX - 1][PT_FREQUENCIES];
     const json_t *texts; /* language -> {headline, body, ...} */
 };
 
@@ -285,8 +288,7 @@ static enum pt_status parse_ladders(const json_t *value, const char *where, cons
  * as "5" means something else in yen. */
 static enum pt_status parse_currency_amounts(const json_t *value, const char *where,
                                              const struct pt_campaign *campaign,
-                                             struct pt_variant *variant,
-                                             const struct pt_appeal_content *content,
+                                             struct variant_input *input,
                                              struct refusal *refusal)
 {
     const json_t *all = json_object_get(value, "currency_amounts");
@@ -317,6 +319,7 @@ static enum pt_status parse_currency_amounts(const json_t *value, const char *wh
         if (status)
             return read_refused(refusal, amounts_path, status);
     }
+    const struct pt_appeal_content *content = &input->content;
     bool offers_amounts = false;
     for (unsigned f = 0; f < PT_FREQUENCIES; f++)
         offers_amounts = offers_amounts || content->ladders[f].count > 0;
@@ -327,7 +330,7 @@ static enum pt_status parse_currency_amounts(const json_t *value, const char *wh
         snprintf(amounts_path, sizeof(amounts_path), "currency_amounts.%s", other);
         enum pt_status status = parse_ladders(json_object_get(all, other), amounts_where,
                                               amounts_path, content, pt_money_currency(other),
-                                              variant->other_ladders[c - 1], offers_amounts,
+                                              input->other_ladders[c - 1], offers_amounts,
                                               refusal);
         if (status)
             return status;
@@ -412,7 +415,7 @@ static enum pt_status parse_variant(const json_t *value, struct pt_campaign *cam
 
     status = parse_ladders(value, where, "", content, currency, content->ladders, false, refusal);
     if (status == PT_OK)
-        status = parse_currency_amounts(value, where, campaign, variant, content, refusal);
+        status = parse_currency_amounts(value, where, campaign, input, refusal);
     if (status)
         return status;
     variant->frequencies = content->frequencies;
@@ -834,6 +837,12 @@ static void render_variant(struct pt_campaign *campaign, struct pt_variant *vari
     variant->text_count = campaign->language_count * campaign->currency_count;
     variant->texts = pt_xcalloc(variant->text_count, sizeof(*variant->texts));
     const struct pt_currency *own = pt_money_currency(campaign->currency);
+    if (campaign->currency_count > 1) {
+        variant->other_ladders =
+            pt_xcalloc(campaign->currency_count - 1, sizeof(*variant->other_ladders));
+        memcpy(variant->other_ladders, input->other_ladders,
+               (campaign->currency_count - 1) * sizeof(*variant->other_ladders));
+    }
     struct pt_buf html, answer, document, ticker_text;
     pt_buf_init(&html);
     pt_buf_init(&answer);
@@ -849,7 +858,7 @@ static void render_variant(struct pt_campaign *campaign, struct pt_variant *vari
         struct pt_appeal_content content = input->content;
         if (c > 0) {
             content.currency = pt_money_currency(campaign->currencies[c]);
-            memcpy(content.ladders, variant->other_ladders[c - 1], sizeof(content.ladders));
+            memcpy(content.ladders, input->other_ladders[c - 1], sizeof(content.ladders));
         }
         content.headline = text_field(text, "headline");
         content.body_markdown = text_field(text, "body");
@@ -922,6 +931,8 @@ static void free_campaign(struct pt_campaign *campaign)
         }
         free(variant->texts);
         variant->texts = NULL;
+        free(variant->other_ladders);
+        variant->other_ladders = NULL;
         variant->text_count = 0;
     }
 }
@@ -1351,7 +1362,9 @@ const struct pt_amount_ladder *pt_variant_ladders(const struct pt_campaign *camp
 {
     for (size_t c = 0; c < campaign->currency_count; c++) {
         if (strcmp(campaign->currencies[c], currency) == 0)
-            return c == 0 ? variant->ladders : variant->other_ladders[c - 1];
+            return c == 0 ? variant->ladders
+                   : variant->other_ladders != NULL ? variant->other_ladders[c - 1]
+                                                    : NULL;
     }
     return NULL;
 }

@@ -252,8 +252,13 @@ static void read_support(struct pt_app *app, struct pt_request *request,
          * campaign shows the reader's country, as its appeal would. */
         struct pt_catalog *catalog = pt_catalog_holder_acquire(&app->catalogs);
         const struct pt_campaign *chosen = pt_catalog_find(catalog, form->campaign);
-        if (chosen != NULL)
-            form->currency = pt_money_currency(pt_select_currency(chosen, country));
+        const char *local = chosen != NULL ? pt_select_currency(chosen, country) : NULL;
+        /* Only a currency the page offers: the others would find no
+         * processor. */
+        for (size_t i = 0; local != NULL && i < app->currency_count; i++) {
+            if (strcmp(app->currencies[i], local) == 0)
+                form->currency = pt_money_currency(local);
+        }
         pt_catalog_release(catalog);
     }
     if (code != NULL) {

@@ -85,9 +85,11 @@ struct pt_variant {
     /* What the appeal offers per frequency, so that the support page and
      * the checkout can tell an amount the reader saw from one they typed. */
     struct pt_amount_ladder ladders[PT_FREQUENCIES];   /* in the campaign's currency */
-    /* The same in the campaign's other currencies (currencies[1] and on):
-     * the variant's "currency_amounts", else patron's standard ladders. */
-    struct pt_amount_ladder other_ladders[PT_CAMPAIGN_CURRENCIES_MAX - 1][PT_FREQUENCIES];
+    /* The same in the campaign's other currencies (currencies[1] and on),
+     * one row each: the variant's "currency_amounts", else patron's
+     * standard ladders. NULL for a campaign of one currency, which so costs
+     * what it did before "currencies"; pt_variant_ladders reads them. */
+    struct pt_amount_ladder (*other_ladders)[PT_FREQUENCIES];
     /* One per language and currency: the campaign's currency's first, in the
      * campaign's order of languages, then the next currency's. */
     struct pt_variant_text *texts;
