@@ -305,7 +305,7 @@ static enum pt_status parse_currency_amounts(const json_t *value, const char *wh
         for (size_t c = 1; c < campaign->currency_count && !other; c++)
             other = strcmp(campaign->currencies[c], code) == 0;
         if (!other)
-            return refuse(refusal, all_where, "currency_amounts", code,
+            return refuse(refusal, all_where, "currency_amounts", code, "%s",
                           strcmp(code, campaign->currency) == 0
                               ? "is the campaign's own currency: its amounts are the variant's "
                                 "presets and amounts"
