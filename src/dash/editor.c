@@ -114,6 +114,17 @@ const struct pt_editor_spec pt_editor_campaign_specs[] = {
      .help = "A three-letter code such as USD, EUR or GBP. Empty: the server's default.",
      .max_length = 3,
      .flags = PT_EDITOR_UPPER},
+    /* Written as text, read into the document's "currencies" object by
+     * read_currencies; the catalogue judges what it says. */
+    {.name = "currencies",
+     .kind = PT_EDITOR_TEXT,
+     .label = "Currency by country",
+     .help = "Such as GB=GBP, EU=EUR, US-CA=USD, separated by commas: readers in the country (or "
+             "region) see their amounts in that currency; EU is the 27 member states of the "
+             "European Union. Readers elsewhere see the currency above. At most 4 currencies "
+             "with it. Empty: everyone sees the currency above.",
+     .max_length = 400,
+     .flags = PT_EDITOR_UPPER},
     {.name = "starts_at",
      .kind = PT_EDITOR_DATETIME,
      .legend = "Schedule",
@@ -323,6 +334,16 @@ const struct pt_editor_spec pt_editor_variant_specs[] = {
     {.name = "amounts.annual.default",
      .kind = PT_EDITOR_AMOUNT,
      .label = "Annual: amount chosen at first"},
+    /* Written as lines, read into the variant's "currency_amounts" by
+     * read_currency_amounts. */
+    {.name = "currency_amounts",
+     .kind = PT_EDITOR_TEXTAREA,
+     .label = "Amounts in the other currencies",
+     .help = "For the currencies by country: one line per currency and way to give, such as "
+             "GBP monthly: 3, 7*, 15 (the amount with * is chosen at first; ways to give are "
+             "monthly, one_off and annual). A currency without a line offers patron's usual "
+             "amounts in it.",
+     .max_length = 1000},
 };
 const size_t pt_editor_variant_spec_count =
     sizeof(pt_editor_variant_specs) / sizeof(pt_editor_variant_specs[0]);
@@ -789,6 +810,85 @@ static void add_field(struct pt_editor_form *form, const struct pt_editor_spec *
     }
 }
 
+/* "currencies" as the form writes it: "GB=GBP, EU=EUR"; "*" is left out
+ * when it is the campaign's currency, which the form names above. */
+static void add_currencies(struct pt_editor_form *form, const json_t *document)
+{
+    const json_t *currencies = json_object_get(document, "currencies");
+    if (!json_is_object(currencies))
+        return;
+    const json_t *code = json_object_get(document, "currency");
+    struct pt_buf text;
+    pt_buf_init(&text);
+    const char *key;
+    const json_t *value;
+    json_object_foreach((json_t *)currencies, key, value) {
+        if (!json_is_string(value))
+            continue;
+        if (strcmp(key, "*") == 0 && json_is_string(code) &&
+            strcmp(json_string_value(code), json_string_value(value)) == 0)
+            continue;
+        pt_buf_printf(&text, "%s%s=%s", text.length > 0 ? ", " : "", key,
+                      json_string_value(value));
+    }
+    if (text.length > 0)
+        pt_editor_form_add(form, "currencies", text.data);
+    pt_buf_dispose(&text);
+}
+
+/* One line of "currency_amounts": "GBP monthly: 3, 7*, 15". */
+static void add_ladder_line(struct pt_buf *text, const char *code, enum pt_frequency frequency,
+                            const json_t *presets, const json_t *chosen)
+{
+    const struct pt_currency *currency = pt_money_currency(code);
+    if (currency == NULL || !json_is_array(presets) || json_array_size(presets) == 0)
+        return;
+    pt_buf_printf(text, "%s%s %s:", text->length > 0 ? "\n" : "", code,
+                  pt_frequency_name(frequency));
+    size_t index;
+    const json_t *item;
+    json_array_foreach(presets, index, item)
+    {
+        if (!json_is_integer(item))
+            continue;
+        pt_buf_puts(text, index > 0 ? ", " : " ");
+        pt_money_format_plain(text, json_integer_value(item), currency);
+        if (json_is_integer(chosen) && json_integer_value(chosen) == json_integer_value(item))
+            pt_buf_puts(text, "*");
+    }
+}
+
+/* A variant's "currency_amounts" as the form writes it, a line per currency
+ * and frequency. */
+static void add_currency_amounts(struct pt_editor_form *form, const char *name,
+                                 const json_t *variant)
+{
+    const json_t *all = json_object_get(variant, "currency_amounts");
+    if (!json_is_object(all))
+        return;
+    enum pt_frequency first = default_frequency(variant);
+    struct pt_buf text;
+    pt_buf_init(&text);
+    const char *code;
+    const json_t *amounts;
+    json_object_foreach((json_t *)all, code, amounts)
+    {
+        const json_t *ladders = json_object_get(amounts, "amounts");
+        for (unsigned f = 0; f < PT_FREQUENCIES; f++) {
+            const json_t *ladder = json_object_get(ladders, pt_frequency_name(f));
+            if (f == first && json_object_get(amounts, "presets") != NULL)
+                add_ladder_line(&text, code, f, json_object_get(amounts, "presets"),
+                                json_object_get(amounts, "default_amount"));
+            else if (ladder != NULL)
+                add_ladder_line(&text, code, f, json_object_get(ladder, "presets"),
+                                json_object_get(ladder, "default"));
+        }
+    }
+    if (text.length > 0)
+        pt_editor_form_add(form, name, text.data);
+    pt_buf_dispose(&text);
+}
+
 /* The goal's figures, in the unit its kind says, and its sentences. */
 static void add_goal(struct pt_editor_form *form, const json_t *document,
                      const struct pt_currency *currency)
@@ -834,6 +934,7 @@ enum pt_status pt_editor_form_from_document(const json_t *document,
             add_field(form, spec, spec->name, path_get(document, spec->name), currency);
     }
     add_goal(form, document, currency);
+    add_currencies(form, document);
     const json_t *languages = json_object_get(document, "languages");
     const json_t *variants = json_object_get(document, "variants");
     size_t index;
@@ -848,6 +949,8 @@ enum pt_status pt_editor_form_from_document(const json_t *document,
             pt_editor_field_name(name, sizeof(name), index, NULL, spec->name);
             add_field(form, spec, name, variant_value(variant, spec->name), currency);
         }
+        pt_editor_field_name(name, sizeof(name), index, NULL, "currency_amounts");
+        add_currency_amounts(form, name, variant);
         const json_t *texts = json_object_get(variant, "text");
         size_t language_index;
         const json_t *language;
@@ -1315,6 +1418,176 @@ static void read_campaign_fields(struct reading *reading, json_t *document)
         pt_editor_errors_add(reading->errors, "articles_read.max", "The most is below the least.");
 }
 
+/* The "currencies" text ("GB=GBP, EU=EUR") read into its object; the
+ * catalogue then says which keys and codes it takes. */
+static void read_currencies(struct reading *reading, json_t *document)
+{
+    const json_t *text = json_object_get(document, "currencies");
+    if (!json_is_string(text))
+        return;
+    json_t *currencies = json_object();
+    const char *cursor = json_string_value(text);
+    const char *item;
+    size_t length;
+    while (next_item(&cursor, &item, &length)) {
+        const char *equals = memchr(item, '=', length);
+        const char *key = item, *key_end = equals, *code = equals + 1, *code_end = item + length;
+        if (equals != NULL) {
+            trim(&key, &key_end);
+            trim(&code, &code_end);
+        }
+        if (equals == NULL || key == key_end || code == code_end ||
+            (size_t)(key_end - key) >= PT_COUNTRY_MAX || code_end - code != 3) {
+            pt_editor_errors_add(reading->errors, "currencies",
+                                 "Write each as a country and a currency, such as GB=GBP, "
+                                 "separated by commas.");
+            json_decref(currencies);
+            json_object_del(document, "currencies");
+            return;
+        }
+        char name[PT_COUNTRY_MAX], currency[4];
+        snprintf(name, sizeof(name), "%.*s", (int)(key_end - key), key);
+        snprintf(currency, sizeof(currency), "%.3s", code);
+        if (json_object_get(currencies, name) != NULL) {
+            pt_editor_errors_add(reading->errors, "currencies", "%s is named twice.", name);
+            json_decref(currencies);
+            json_object_del(document, "currencies");
+            return;
+        }
+        json_object_set_new(currencies, name, json_string(currency));
+    }
+    if (json_object_size(currencies) == 0) {
+        json_decref(currencies);
+        json_object_del(document, "currencies");
+        return;
+    }
+    json_object_set_new(document, "currencies", currencies);
+}
+
+/* One line of the "currency_amounts" box into out: {"GBP", monthly,
+ * [300, 700, 1500], default 700}. False, with an error on name, when it
+ * cannot be read. */
+static bool read_ladder_line(struct reading *reading, const char *name, const char *line,
+                             size_t length, char code[4], enum pt_frequency *frequency,
+                             json_t **presets, json_t **chosen)
+{
+    const char *colon = memchr(line, ':', length);
+    char head[32];
+    char word[16];
+    char currency_code[8];
+    if (colon == NULL || (size_t)(colon - line) >= sizeof(head))
+        goto unreadable;
+    snprintf(head, sizeof(head), "%.*s", (int)(colon - line), line);
+    if (sscanf(head, " %7s %15s", currency_code, word) != 2 ||
+        !pt_frequency_parse(word, frequency))
+        goto unreadable;
+    upper_case(currency_code);
+    const struct pt_currency *currency = pt_money_currency(currency_code);
+    if (currency == NULL) {
+        pt_editor_errors_add(reading->errors, name,
+                             "patron does not take %s; use a code such as GBP or EUR.",
+                             currency_code);
+        return false;
+    }
+    snprintf(code, 4, "%s", currency->code);
+    *presets = json_array();
+    *chosen = NULL;
+    char *rest = pt_arena_strndup(&reading->arena, colon + 1, length - (size_t)(colon + 1 - line));
+    const char *cursor = rest, *item;
+    size_t item_length;
+    while (next_item(&cursor, &item, &item_length)) {
+        bool star = item[item_length - 1] == '*';
+        char *copy = pt_arena_strndup(&reading->arena, item, item_length - (star ? 1 : 0));
+        int64_t minor = 0;
+        char problem[200];
+        if (pt_money_parse(copy, currency, "en", &minor, problem, sizeof(problem)) != PT_OK ||
+            minor > 100000000) {
+            pt_editor_errors_add(reading->errors, name, "\"%.40s\" is not an amount in %s.",
+                                 copy, currency->code);
+            json_decref(*presets);
+            json_decref(*chosen);
+            return false;
+        }
+        json_array_append_new(*presets, json_integer(minor));
+        if (star) {
+            json_decref(*chosen);
+            *chosen = json_integer(minor);
+        }
+    }
+    if (json_array_size(*presets) == 0) {
+        json_decref(*presets);
+        json_decref(*chosen);
+        goto unreadable;
+    }
+    return true;
+unreadable:
+    pt_editor_errors_add(reading->errors, name,
+                         "Write each line as a currency, a way to give and amounts, such as GBP "
+                         "monthly: 3, 7*, 15.");
+    return false;
+}
+
+/* The "currency_amounts" box into the variant's object: the default
+ * frequency's line as "presets" and "default_amount", the others under
+ * "amounts", as the variant's own rows are written. */
+static void read_currency_amounts(struct reading *reading, size_t block, json_t *variant)
+{
+    const json_t *text = json_object_get(variant, "currency_amounts");
+    if (!json_is_string(text))
+        return;
+    char name[PT_EDITOR_FIELD_MAX];
+    pt_editor_field_name(name, sizeof(name), block, NULL, "currency_amounts");
+    enum pt_frequency first = default_frequency(variant);
+    json_t *all = json_object();
+    const char *p = json_string_value(text);
+    for (size_t lines = 0; *p != '\0' && lines < 64; lines++) {
+        const char *end = strchr(p, '\n');
+        if (end == NULL)
+            end = p + strlen(p);
+        const char *start = p, *stop = end;
+        p = *end == '\n' ? end + 1 : end;
+        trim(&start, &stop);
+        if (start == stop)
+            continue;
+        char code[4];
+        enum pt_frequency frequency;
+        json_t *presets = NULL, *chosen = NULL;
+        if (!read_ladder_line(reading, name, start, (size_t)(stop - start), code, &frequency,
+                              &presets, &chosen))
+            break;
+        json_t *amounts = json_object_get(all, code);
+        if (amounts == NULL) {
+            amounts = json_object();
+            json_object_set_new(all, code, amounts);
+        }
+        const char *presets_path = frequency == first ? "presets" : NULL;
+        char path[64];
+        if (presets_path == NULL) {
+            snprintf(path, sizeof(path), "amounts.%s.presets", pt_frequency_name(frequency));
+            presets_path = path;
+        }
+        if (path_get(amounts, presets_path) != NULL) {
+            pt_editor_errors_add(reading->errors, name, "%s %s has two lines.", code,
+                                 pt_frequency_name(frequency));
+            json_decref(presets);
+            json_decref(chosen);
+            break;
+        }
+        path_set(amounts, presets_path, presets);
+        if (chosen != NULL && frequency == first) {
+            json_object_set_new(amounts, "default_amount", chosen);
+        } else if (chosen != NULL) {
+            snprintf(path, sizeof(path), "amounts.%s.default", pt_frequency_name(frequency));
+            path_set(amounts, path, chosen);
+        }
+    }
+    if (json_object_size(all) == 0 || pt_editor_errors_find(reading->errors, name) != NULL)
+        json_object_del(variant, "currency_amounts");
+    else
+        json_object_set(variant, "currency_amounts", all);
+    json_decref(all);
+}
+
 /* True when the editor typed anything into block N that makes it a
  * variant: the ticks and choices of an empty block do not. */
 static bool block_used(const struct reading *reading, size_t block)
@@ -1477,6 +1750,7 @@ static json_t *read_variant(struct reading *reading, size_t block,
     char ladder_fields[2][PT_EDITOR_FIELD_MAX];
     settle_amounts(reading, block, variant, ladder_fields);
     check_variant(reading, block, variant, ladder_fields);
+    read_currency_amounts(reading, block, variant);
     json_t *texts = json_object();
     for (size_t l = 0; l < language_count; l++) {
         json_t *text = json_object();
@@ -1532,6 +1806,13 @@ void pt_editor_place_catalog_error(const struct pt_catalog_error *error, const j
         if (spec_named(pt_editor_campaign_specs, pt_editor_campaign_spec_count, error->field) ||
             strncmp(error->field, "goal.text.", 10) == 0)
             pt_json_copy(field, sizeof(field), error->field);
+        else if (strncmp(error->field, "currencies.", 11) == 0) {
+            /* One box for every key: the sentence names the key. */
+            char sentence[sizeof(error->field) + sizeof(error->problem) + 2];
+            snprintf(sentence, sizeof(sentence), "%s %s", error->field + 11, error->problem);
+            add_sentence(errors, "currencies", sentence);
+            return;
+        }
     } else if ((size_t)error->variant < json_array_size(variants) && error->field[0] != '\0') {
         size_t index = (size_t)error->variant;
         char inner[64];
@@ -1542,6 +1823,15 @@ void pt_editor_place_catalog_error(const struct pt_catalog_error *error, const j
                      error->field[0] == 'p' ? "presets" : "default");
         else
             pt_json_copy(inner, sizeof(inner), error->field);
+        if (strncmp(inner, "currency_amounts", 16) == 0) {
+            /* One box for every currency: the sentence names the path. */
+            char sentence[sizeof(error->field) + sizeof(error->problem) + 2];
+            snprintf(sentence, sizeof(sentence), "%s %s",
+                     inner[16] == '.' ? inner + 17 : inner, error->problem);
+            snprintf(field, sizeof(field), "v%u.currency_amounts", (unsigned)blocks[index]);
+            add_sentence(errors, field, sentence);
+            return;
+        }
         /* A text field's path is "text.LANG.KEY". */
         const char *key = strrchr(inner, '.');
         bool text = strncmp(inner, "text.", 5) == 0 && key != NULL && key > inner + 4;
@@ -1732,6 +2022,7 @@ static enum pt_status convert(const struct pt_form_field *fields, size_t count,
     size_t errors_before = errors->count;
     json_t *campaign = json_object();
     read_campaign_fields(&reading, campaign);
+    read_currencies(&reading, campaign);
     const json_t *code = json_object_get(campaign, "currency");
     reading.currency =
         pt_money_currency(code != NULL ? json_string_value(code) : settings->default_currency);

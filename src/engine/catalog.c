@@ -167,6 +167,9 @@ const json_t *pt_catalog_text_for(const json_t *texts, const char *language)
 
 struct variant_input {
     struct pt_appeal_content content;
+    /* The ladders in the campaign's other currencies, kept in the snapshot
+     * only when it renders (render_variant). */
+    struct pt_amount_ladder other_ladders[PT_CAMPAIGN_CURRENCIES_MAX - 1][PT_FREQUENCIES];
     const json_t *texts; /* language -> {headline, body, ...} */
 };
 
@@ -213,32 +216,40 @@ static enum pt_status parse_ladder(const json_t *object, const char *where, cons
  * "amounts"); "amounts" may name a ladder for each offered frequency. Once a
  * variant offers amounts at all, an offered frequency without its own
  * ladder gets patron's standard one for it, never another frequency's: "$2 a
- * year" is no one's intent. */
-static enum pt_status parse_ladders(const json_t *value, const char *where,
-                                    struct pt_appeal_content *content,
-                                    const struct pt_currency *currency, struct refusal *refusal)
+ * year" is no one's intent. value may be NULL: none named. prefix is the
+ * object's path within the variant ("" for the variant itself,
+ * "currency_amounts.GBP" for a currency's). */
+static enum pt_status parse_ladders(const json_t *value, const char *where, const char *prefix,
+                                    const struct pt_appeal_content *content,
+                                    const struct pt_currency *currency,
+                                    struct pt_amount_ladder *ladders, bool offers_amounts,
+                                    struct refusal *refusal)
 {
     enum pt_frequency first = content->default_frequency;
-    enum pt_status status = parse_ladder(value, where, "", "presets", "default_amount", false,
-                                         first, currency, &content->ladders[first], refusal);
+    memset(ladders, 0, sizeof(*ladders) * PT_FREQUENCIES);
+    enum pt_status status = parse_ladder(value, where, prefix, "presets", "default_amount", false,
+                                         first, currency, &ladders[first], refusal);
     if (status)
         return status;
     const json_t *amounts = json_object_get(value, "amounts");
     if (amounts != NULL) {
         static const char *const allowed[] = {"monthly", "one_off", "annual", NULL};
-        char amounts_where[160];
+        char amounts_where[160], amounts_path[64];
         snprintf(amounts_where, sizeof(amounts_where), "%s.amounts", where);
+        snprintf(amounts_path, sizeof(amounts_path), "%s%samounts", prefix,
+                 prefix[0] ? "." : "");
         status = pt_json_check_object(amounts, amounts_where, allowed, &refusal->json);
         if (status)
-            return read_refused(refusal, "amounts", status);
+            return read_refused(refusal, amounts_path, status);
         for (unsigned f = 0; f < PT_FREQUENCIES; f++) {
             const json_t *ladder_value = json_object_get(amounts, pt_frequency_name(f));
             if (ladder_value == NULL)
                 continue;
-            char ladder_where[200], ladder_path[32];
+            char ladder_where[200], ladder_path[80];
             snprintf(ladder_where, sizeof(ladder_where), "%s.%s", amounts_where,
                      pt_frequency_name(f));
-            snprintf(ladder_path, sizeof(ladder_path), "amounts.%s", pt_frequency_name(f));
+            snprintf(ladder_path, sizeof(ladder_path), "%s.%s", amounts_path,
+                     pt_frequency_name(f));
             if (!((content->frequencies >> f) & 1u))
                 return refuse(refusal, ladder_where, ladder_path, "",
                               "is for a frequency the variant does not offer");
@@ -252,21 +263,78 @@ static enum pt_status parse_ladders(const json_t *value, const char *where,
                                   true, (enum pt_frequency)f, currency, &ladder, refusal);
             if (status)
                 return status;
-            struct pt_amount_ladder *mine = &content->ladders[f];
+            struct pt_amount_ladder *mine = &ladders[f];
             if (f == first && mine->count > 0 &&
                 (mine->count != ladder.count || mine->default_amount != ladder.default_amount ||
                  memcmp(mine->presets, ladder.presets, ladder.count * sizeof(int64_t)) != 0))
-                return refuse(refusal, where, "", "presets",
+                return refuse(refusal, where, prefix, "presets",
                               "and %s disagree: name the amounts once", ladder_where);
             *mine = ladder;
         }
     }
+    for (unsigned f = 0; f < PT_FREQUENCIES; f++)
+        offers_amounts = offers_amounts || ladders[f].count > 0;
+    for (unsigned f = 0; f < PT_FREQUENCIES && offers_amounts; f++) {
+        if (((content->frequencies >> f) & 1u) && ladders[f].count == 0)
+            pt_money_standard_ladder((enum pt_frequency)f, currency, &ladders[f]);
+    }
+    return PT_OK;
+}
+
+/* "currency_amounts": {"GBP": {"presets", "default_amount", "amounts"}},
+ * the amounts in each of the campaign's other currencies, read by the same
+ * rules (the minimum checked in that currency). A currency the campaign
+ * shows without amounts of its own gets patron's standard ladders for it
+ * when the variant offers amounts at all: never another currency's numbers,
+ * as "5" means something else in yen. */
+static enum pt_status parse_currency_amounts(const json_t *value, const char *where,
+                                             const struct pt_campaign *campaign,
+                                             struct variant_input *input,
+                                             struct refusal *refusal)
+{
+    const json_t *all = json_object_get(value, "currency_amounts");
+    char all_where[160];
+    snprintf(all_where, sizeof(all_where), "%s.currency_amounts", where);
+    if (all != NULL && !json_is_object(all))
+        return refuse(refusal, where, "", "currency_amounts",
+                      "must be an object with amounts per currency, such as {\"GBP\": "
+                      "{\"presets\": [300, 500]}}");
+    const char *code;
+    const json_t *amounts;
+    json_object_foreach((json_t *)all, code, amounts) {
+        bool other = false;
+        for (size_t c = 1; c < campaign->currency_count && !other; c++)
+            other = strcmp(campaign->currencies[c], code) == 0;
+        if (!other)
+            return refuse(refusal, all_where, "currency_amounts", code, "%s",
+                          strcmp(code, campaign->currency) == 0
+                              ? "is the campaign's own currency: its amounts are the variant's "
+                                "presets and amounts"
+                              : "is not among the campaign's currencies");
+        static const char *const allowed[] = {"presets", "default_amount", "amounts", NULL};
+        char amounts_where[200], amounts_path[32];
+        snprintf(amounts_where, sizeof(amounts_where), "%s.%.3s", all_where, code);
+        snprintf(amounts_path, sizeof(amounts_path), "currency_amounts.%.3s", code);
+        enum pt_status status =
+            pt_json_check_object(amounts, amounts_where, allowed, &refusal->json);
+        if (status)
+            return read_refused(refusal, amounts_path, status);
+    }
+    const struct pt_appeal_content *content = &input->content;
     bool offers_amounts = false;
     for (unsigned f = 0; f < PT_FREQUENCIES; f++)
         offers_amounts = offers_amounts || content->ladders[f].count > 0;
-    for (unsigned f = 0; f < PT_FREQUENCIES && offers_amounts; f++) {
-        if (((content->frequencies >> f) & 1u) && content->ladders[f].count == 0)
-            pt_money_standard_ladder((enum pt_frequency)f, currency, &content->ladders[f]);
+    for (size_t c = 1; c < campaign->currency_count; c++) {
+        const char *other = campaign->currencies[c];
+        char amounts_where[200], amounts_path[32];
+        snprintf(amounts_where, sizeof(amounts_where), "%s.%s", all_where, other);
+        snprintf(amounts_path, sizeof(amounts_path), "currency_amounts.%s", other);
+        enum pt_status status = parse_ladders(json_object_get(all, other), amounts_where,
+                                              amounts_path, content, pt_money_currency(other),
+                                              input->other_ladders[c - 1], offers_amounts,
+                                              refusal);
+        if (status)
+            return status;
     }
     return PT_OK;
 }
@@ -278,7 +346,7 @@ static enum pt_status parse_variant(const json_t *value, struct pt_campaign *cam
 {
     static const char *const allowed[] = {"id",      "weight",         "frequencies",
                                           "default_frequency", "presets", "default_amount",
-                                          "amounts", "text",           NULL};
+                                          "amounts", "currency_amounts", "text", NULL};
     char where[128];
     snprintf(where, sizeof(where), "variant %zu", campaign->variant_count + 1);
     enum pt_status status = pt_json_check_object(value, where, allowed, &refusal->json);
@@ -346,7 +414,9 @@ static enum pt_status parse_variant(const json_t *value, struct pt_campaign *cam
             return refuse(refusal, where, "", "default_frequency", "is not among its frequencies");
     }
 
-    status = parse_ladders(value, where, content, currency, refusal);
+    status = parse_ladders(value, where, "", content, currency, content->ladders, false, refusal);
+    if (status == PT_OK)
+        status = parse_currency_amounts(value, where, campaign, input, refusal);
     if (status)
         return status;
     variant->frequencies = content->frequencies;
@@ -608,6 +678,81 @@ static enum pt_status parse_targeting(const json_t *root, struct pt_campaign *ca
     return PT_OK;
 }
 
+/* ------------------------------------------------------------ currencies */
+
+/* "currencies": {"GB": "GBP", "EU": "EUR", "*": "USD"} (docs/API.md): the
+ * currency a reader's country sees. campaign->currency is already read and
+ * is the currency for readers no key matches; "*" says the same, and when
+ * both are written they must agree. */
+static enum pt_status parse_currencies(const json_t *root, bool currency_written,
+                                       struct pt_campaign *campaign, struct refusal *refusal)
+{
+    pt_json_copy(campaign->currencies[0], sizeof(campaign->currencies[0]), campaign->currency);
+    campaign->currency_count = 1;
+    const json_t *all = json_object_get(root, "currencies");
+    if (all == NULL || json_is_null(all))
+        return PT_OK;
+    const char *where = "campaign.currencies";
+    if (!json_is_object(all) || json_object_size(all) == 0)
+        return refuse(refusal, "campaign", "", "currencies",
+                      "must be an object of countries and currencies, such as {\"GB\": \"GBP\", "
+                      "\"EU\": \"EUR\", \"*\": \"USD\"}");
+    if (json_object_size(all) > PT_CURRENCY_KEYS_MAX)
+        return refuse(refusal, "campaign", "", "currencies", "has %zu keys; at most %d are allowed",
+                      json_object_size(all), PT_CURRENCY_KEYS_MAX);
+    /* "*" first: it names currencies[0] when campaign.currency is not written. */
+    const json_t *everyone = json_object_get(all, "*");
+    if (everyone != NULL) {
+        const struct pt_currency *currency =
+            json_is_string(everyone) ? pt_money_currency(json_string_value(everyone)) : NULL;
+        if (currency == NULL)
+            return refuse(refusal, where, "currencies", "*",
+                          "must be a currency patron takes: USD, EUR, GBP, CHF or JPY");
+        if (currency_written && strcmp(currency->code, campaign->currency) != 0)
+            return refuse(refusal, where, "currencies", "*",
+                          "is not campaign.currency (\"%s\"): name the currency for every other "
+                          "reader once",
+                          campaign->currency);
+        pt_json_copy(campaign->currency, sizeof(campaign->currency), currency->code);
+        pt_json_copy(campaign->currencies[0], sizeof(campaign->currencies[0]), currency->code);
+    }
+    const char *key;
+    const json_t *value;
+    json_object_foreach((json_t *)all, key, value) {
+        char path[PT_COUNTRY_MAX + 16];
+        snprintf(path, sizeof(path), "%.*s", PT_COUNTRY_MAX + 8, key);
+        if (strcmp(key, "*") == 0)
+            continue;
+        if (strcmp(key, "EU") != 0 && !is_country(key))
+            return refuse(refusal, where, "currencies", path,
+                          "is not a country code such as \"GB\", a region such as \"US-CA\", "
+                          "\"EU\" or \"*\"");
+        const struct pt_currency *currency =
+            json_is_string(value) ? pt_money_currency(json_string_value(value)) : NULL;
+        if (currency == NULL)
+            return refuse(refusal, where, "currencies", path,
+                          "must be a currency patron takes: USD, EUR, GBP, CHF or JPY");
+        size_t index = 0;
+        while (index < campaign->currency_count &&
+               strcmp(campaign->currencies[index], currency->code) != 0)
+            index++;
+        if (index == campaign->currency_count) {
+            if (index == PT_CAMPAIGN_CURRENCIES_MAX)
+                return refuse(refusal, where, "currencies", path,
+                              "is a fifth currency: a campaign shows at most %d, its own "
+                              "currency among them",
+                              PT_CAMPAIGN_CURRENCIES_MAX);
+            pt_json_copy(campaign->currencies[index], sizeof(campaign->currencies[index]),
+                         currency->code);
+            campaign->currency_count++;
+        }
+        struct pt_currency_key *entry = &campaign->currency_keys[campaign->currency_key_count++];
+        pt_json_copy(entry->country, sizeof(entry->country), key);
+        entry->currency = (unsigned)index;
+    }
+    return PT_OK;
+}
+
 /* ------------------------------------------------------------------ goal */
 
 /* "goal": {"kind", "target", "period", "threshold", "text": {LANG: sentence}}
@@ -728,8 +873,17 @@ static void render_variant(struct pt_campaign *campaign, struct pt_variant *vari
                            struct variant_input *input, const json_t *goal_texts,
                            const struct pt_catalog_settings *settings)
 {
-    variant->text_count = campaign->language_count;
+    /* A campaign without "currencies" renders once per language, as it
+     * always has; each other currency adds one text per language. */
+    variant->text_count = campaign->language_count * campaign->currency_count;
     variant->texts = pt_xcalloc(variant->text_count, sizeof(*variant->texts));
+    const struct pt_currency *own = pt_money_currency(campaign->currency);
+    if (campaign->currency_count > 1) {
+        variant->other_ladders =
+            pt_xcalloc(campaign->currency_count - 1, sizeof(*variant->other_ladders));
+        memcpy(variant->other_ladders, input->other_ladders,
+               (campaign->currency_count - 1) * sizeof(*variant->other_ladders));
+    }
     struct pt_buf html, answer, document, ticker_text, headline, body;
     pt_buf_init(&headline);
     pt_buf_init(&body);
@@ -737,13 +891,20 @@ static void render_variant(struct pt_campaign *campaign, struct pt_variant *vari
     pt_buf_init(&answer);
     pt_buf_init(&document);
     pt_buf_init(&ticker_text);
-    for (size_t i = 0; i < campaign->language_count; i++) {
-        struct pt_variant_text *out = &variant->texts[i];
-        const char *language = campaign->languages[i];
+    for (size_t t = 0; t < variant->text_count; t++) {
+        struct pt_variant_text *out = &variant->texts[t];
+        size_t c = t / campaign->language_count;
+        const char *language = campaign->languages[t % campaign->language_count];
         const json_t *text = pt_catalog_text_for(input->texts, language);
         pt_json_copy(out->language, sizeof(out->language), language);
+        pt_json_copy(out->currency, sizeof(out->currency), campaign->currencies[c]);
         struct pt_appeal_content content = input->content;
-        /* {weeks} and {min_amount} are every reader's: filled now. */
+        if (c > 0) {
+            content.currency = pt_money_currency(campaign->currencies[c]);
+            memcpy(content.ladders, input->other_ladders[c - 1], sizeof(content.ladders));
+        }
+        /* {weeks} and {min_amount} are every reader's: filled now, in this
+         * text's currency. */
         int64_t minimum = pt_money_minimum(content.default_frequency, content.currency);
         const char *written[] = {text_field(text, "headline"), text_field(text, "body")};
         struct pt_buf *filled[] = {&headline, &body};
@@ -767,7 +928,9 @@ static void render_variant(struct pt_campaign *campaign, struct pt_variant *vari
             content.support_label != NULL ? pt_xstrdup(content.support_label) : NULL;
         struct pt_appeal_ticker ticker;
         if (pt_goal_shown(&campaign->goal)) {
-            render_ticker(campaign, goal_texts, language, content.currency, &ticker_text, &ticker);
+            /* The goal counts in the campaign's own currency, whatever
+             * the reader's. */
+            render_ticker(campaign, goal_texts, language, own, &ticker_text, &ticker);
             content.ticker = &ticker;
         }
         pt_render_appeal(&html, campaign->id, variant->id, language, &content,
@@ -827,6 +990,8 @@ static void free_campaign(struct pt_campaign *campaign)
         }
         free(variant->texts);
         variant->texts = NULL;
+        free(variant->other_ladders);
+        variant->other_ladders = NULL;
         variant->text_count = 0;
     }
 }
@@ -843,7 +1008,7 @@ static enum pt_status parse_campaign(const char *document,
         "show_on_sensitive", "countries", "exclude_countries", "devices",
         "cohort",       "articles_read", "currency",         "frequency_cap",
         "snooze_days",  "test_id",       "control_share",    "variants",
-        "goal",         NULL};
+        "goal",         "currencies",    NULL};
     memset(campaign, 0, sizeof(*campaign));
     memset(error, 0, sizeof(*error));
     error->variant = -1;
@@ -962,6 +1127,7 @@ static enum pt_status parse_campaign(const char *document,
     }
 
     const char *currency_code = settings->default_currency;
+    bool currency_written = json_object_get(root, "currency") != NULL;
     status = pt_json_read_string(root, where, "currency", false, 3, &currency_code, &refusal.json);
     if (status) {
         read_refused(&refusal, "", status);
@@ -974,6 +1140,10 @@ static enum pt_status parse_campaign(const char *document,
         goto fail;
     }
     pt_json_copy(campaign->currency, sizeof(campaign->currency), currency->code);
+    status = parse_currencies(root, currency_written, campaign, &refusal);
+    if (status)
+        goto fail;
+    currency = pt_money_currency(campaign->currency);
 
     campaign->cap_views = 4;
     campaign->cap_days = 30;
@@ -1234,6 +1404,31 @@ const struct pt_variant *pt_campaign_find_variant(const struct pt_campaign *camp
     return NULL;
 }
 
+const struct pt_variant_text *pt_variant_find_text_in(const struct pt_variant *variant,
+                                                      const char *language, const char *currency)
+{
+    for (size_t i = 0; i < variant->text_count; i++) {
+        if (strcmp(variant->texts[i].language, language) == 0 &&
+            strcmp(variant->texts[i].currency, currency) == 0)
+            return &variant->texts[i];
+    }
+    return NULL;
+}
+
+const struct pt_amount_ladder *pt_variant_ladders(const struct pt_campaign *campaign,
+                                                  const struct pt_variant *variant,
+                                                  const char *currency)
+{
+    for (size_t c = 0; c < campaign->currency_count; c++) {
+        if (strcmp(campaign->currencies[c], currency) == 0)
+            return c == 0 ? variant->ladders
+                   : variant->other_ladders != NULL ? variant->other_ladders[c - 1]
+                                                    : NULL;
+    }
+    return NULL;
+}
+
+/* The first text in the language is in the campaign's own currency. */
 const struct pt_variant_text *pt_variant_find_text(const struct pt_variant *variant,
                                                    const char *language)
 {

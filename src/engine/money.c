@@ -10,8 +10,8 @@ static const struct pt_currency currencies[] = {
     {"USD", 2, "$", false, 50},
     {"EUR", 2, "€", false, 50},
     {"GBP", 2, "£", false, 30},
-    {"CHF", 2, "CHF ", false, 50},
-    {"JPY", 0, " ¥", true, 50},
+    {"CHF", 2, "CHF", true, 50},
+    {"JPY", 0, "¥", false, 50},
 };
 
 const struct pt_currency *pt_money_currency(const char *code)
@@ -271,18 +271,33 @@ void pt_money_format_plain(struct pt_buf *buf, int64_t minor, const struct pt_cu
 void pt_money_format_in(struct pt_buf *buf, int64_t minor, const struct pt_currency *currency,
                         const char *language)
 {
-    if (!currency->symbol_after)
-        pt_buf_puts(buf, currency->symbol);
-    size_t at = buf->length;
-    pt_money_format_plain(buf, minor, currency);
-    /* Russian marks the fraction with a comma, as its readers type it. */
-    if (russian(language)) {
-        char *point = memchr(buf->data + at, '.', buf->length - at);
-        if (point != NULL)
-            *point = ',';
+    static const char no_break[] = "\xc2\xa0";
+    bool ru = russian(language);
+    if (minor < 0) {
+        pt_buf_puts(buf, "-");
+        minor = minor == INT64_MIN ? INT64_MAX : -minor;
     }
-    if (currency->symbol_after)
+    /* English puts the sign first, a code apart; Russian puts it last. */
+    if (!ru) {
         pt_buf_puts(buf, currency->symbol);
+        if (currency->symbol_letters)
+            pt_buf_puts(buf, no_break);
+    }
+    int64_t unit = pt_money_unit(currency);
+    char whole[24];
+    int length = snprintf(whole, sizeof(whole), "%lld", (long long)(minor / unit));
+    for (int i = 0; i < length; i++) {
+        if (i > 0 && (length - i) % 3 == 0)
+            pt_buf_puts(buf, ru ? no_break : ",");
+        pt_buf_append(buf, &whole[i], 1);
+    }
+    if (minor % unit != 0)
+        pt_buf_printf(buf, "%s%0*lld", ru ? "," : ".", currency->exponent,
+                      (long long)(minor % unit));
+    if (ru) {
+        pt_buf_puts(buf, no_break);
+        pt_buf_puts(buf, currency->symbol);
+    }
 }
 
 void pt_money_format(struct pt_buf *buf, int64_t minor, const struct pt_currency *currency)

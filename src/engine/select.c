@@ -80,6 +80,53 @@ const struct pt_variant *pt_select_variant(const struct pt_campaign *campaign, u
     return &campaign->variants[campaign->variant_count - 1];
 }
 
+/* ------------------------------------------------------------- currency */
+
+/* The European Union's member states (since 1 February 2020), by ISO 3166
+ * code: "EU" in a campaign's currencies (docs/API.md). Greece is "GR", as
+ * proxies send ISO codes, not the Union's own "EL". */
+static const char eu_members[][3] = {"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES",
+                                     "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU",
+                                     "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"};
+
+bool pt_select_in_eu(const char *country)
+{
+    if (strlen(country) < 2 || (country[2] != '\0' && country[2] != '-'))
+        return false;
+    for (size_t i = 0; i < sizeof(eu_members) / sizeof(eu_members[0]); i++) {
+        if (country[0] == eu_members[i][0] && country[1] == eu_members[i][1])
+            return true;
+    }
+    return false;
+}
+
+static int currency_key(const struct pt_campaign *campaign, const char *country, size_t length)
+{
+    for (size_t i = 0; i < campaign->currency_key_count; i++) {
+        const char *key = campaign->currency_keys[i].country;
+        if (strlen(key) == length && memcmp(key, country, length) == 0)
+            return (int)campaign->currency_keys[i].currency;
+    }
+    return -1;
+}
+
+const char *pt_select_currency(const struct pt_campaign *campaign, const char *country)
+{
+    if (campaign->currency_key_count == 0)
+        return campaign->currency;
+    int found = -1;
+    size_t length = strlen(country);
+    if (length >= 2 && country[0] != '*') {
+        found = currency_key(campaign, country, length);
+        if (found < 0 && length > 2 && country[2] == '-')
+            found = currency_key(campaign, country, 2);
+        if (found < 0 && pt_select_in_eu(country))
+            found = currency_key(campaign, "EU", 2);
+    }
+    /* "*" is currencies[0], as is the campaign's currency. */
+    return campaign->currencies[found < 0 ? 0 : found];
+}
+
 /* ----------------------------------------------------------- page filters */
 
 static bool is_scheduled(const struct pt_campaign *campaign, int64_t now, bool preview)
@@ -357,8 +404,9 @@ static bool choose_forced(const struct pt_catalog *catalog,
     if (variant == NULL)
         return false;
     const char *language = spoken(campaign, request->language);
-    const struct pt_variant_text *text =
-        language ? pt_variant_find_text(variant, language) : &variant->texts[0];
+    const struct pt_variant_text *text = pt_variant_find_text_in(
+        variant, language ? language : campaign->languages[0],
+        pt_select_currency(campaign, request->country));
     selection->reason = PT_SELECT_CHOSEN;
     selection->campaign = campaign;
     selection->variant = variant;
@@ -425,7 +473,8 @@ void pt_select_appeal(const struct pt_catalog *catalog, const struct pt_appeal_r
             break;
         }
         const struct pt_variant_text *text =
-            pt_variant_find_text(variant, spoken(campaign, request->language));
+            pt_variant_find_text_in(variant, spoken(campaign, request->language),
+                                    pt_select_currency(campaign, request->country));
         trace(options, campaign, PT_FILTER_PASSED);
         selection->reason = PT_SELECT_CHOSEN;
         selection->campaign = campaign;

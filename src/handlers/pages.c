@@ -219,7 +219,7 @@ static void fail(struct support_form *form, const char *field_name, const char *
 }
 
 /* The ladders and headline of the appeal the reader came from, if it still
- * exists and speaks the currency of the form. */
+ * exists and shows the currency of the form. */
 static void read_appeal(struct pt_app *app, struct support_form *form)
 {
     for (unsigned f = 0; f < PT_FREQUENCIES; f++)
@@ -230,11 +230,13 @@ static void read_appeal(struct pt_app *app, struct support_form *form)
     const struct pt_campaign *campaign = pt_catalog_find(catalog, form->campaign);
     const struct pt_variant *variant =
         campaign != NULL ? pt_campaign_find_variant(campaign, form->variant) : NULL;
-    if (variant != NULL && strcmp(campaign->currency, form->currency->code) == 0) {
-        for (unsigned f = 0; f < PT_FREQUENCIES; f++) {
-            if (variant->ladders[f].count > 0)
-                form->ladders[f] = variant->ladders[f];
-        }
+    /* The variant's amounts in the form's currency, when its campaign shows
+     * that currency; another currency's numbers are never borrowed. */
+    const struct pt_amount_ladder *ladders =
+        variant != NULL ? pt_variant_ladders(campaign, variant, form->currency->code) : NULL;
+    for (unsigned f = 0; ladders != NULL && f < PT_FREQUENCIES; f++) {
+        if (ladders[f].count > 0)
+            form->ladders[f] = ladders[f];
     }
     const struct pt_variant_text *text =
         variant != NULL ? pt_variant_find_text(variant, form->language) : NULL;
@@ -274,6 +276,20 @@ static void read_support(struct pt_app *app, struct pt_request *request,
     if (frequency != NULL && !pt_frequency_parse(frequency, &form->frequency))
         fail(form, "frequency", pt_i18n_text(PT_MSG_PAGE_CHOOSE_FREQUENCY, form->lang));
     const char *code = field(request, "currency");
+    if (code == NULL && form->campaign != NULL) {
+        /* Come from a link without the appeal's form: the currency the
+         * campaign shows the reader's country, as its appeal would. */
+        struct pt_catalog *catalog = pt_catalog_holder_acquire(&app->catalogs);
+        const struct pt_campaign *chosen = pt_catalog_find(catalog, form->campaign);
+        const char *local = chosen != NULL ? pt_select_currency(chosen, country) : NULL;
+        /* Only a currency the page offers: the others would find no
+         * processor. */
+        for (size_t i = 0; local != NULL && i < app->currency_count; i++) {
+            if (strcmp(app->currencies[i], local) == 0)
+                form->currency = pt_money_currency(local);
+        }
+        pt_catalog_release(catalog);
+    }
     if (code != NULL) {
         const struct pt_currency *currency = pt_money_currency(code);
         if (currency == NULL)

@@ -38,7 +38,7 @@ const send = async (page, locator) => {
 
 for (const [lang, said, shown] of [
   ['en', /You will give \$3\.50 every month/, /\$3\.50, Monthly/],
-  ['ru', /Вы будете перечислять \$3,50 каждый месяц/, /\$3,50, Ежемесячно/],
+  ['ru', /Вы будете перечислять 3,50\u00a0\$ каждый месяц/, /3,50\u00a0\$, Ежемесячно/],
 ]) {
   for (const viewport of [PHONE, DESKTOP]) {
     test(`"3,50" is $3.50, stated before anything is charged (${lang}, JS on, ${viewport.width}px)`, async () => {
@@ -84,7 +84,7 @@ test('an ambiguous amount is refused in the reader\'s language, and the message 
     assert.match(message, /[а-яё]/i, message);
     assert.doesNotMatch(message, /[a-z]{3,}/i, `no English in: ${message}`);
     await page.locator('#other_amount').fill('1000,50');
-    await page.locator('#patron-statement', { hasText: /1000,50 каждый месяц/ }).waitFor({ timeout: 5000 });
+    await page.locator('#patron-statement', { hasText: /1\u00a0000,50\u00a0€ каждый месяц/ }).waitFor({ timeout: 5000 });
     assert.equal(await page.locator('#amount-error').count(), 0, 'the stale error is gone');
     assert.equal(await page.locator('#other_amount').getAttribute('aria-invalid'), null);
   });
@@ -122,7 +122,7 @@ for (const javaScriptEnabled of [true, false]) {
       await page.locator('label[for="other_amount"]', { hasText: 'JPY' }).waitFor({ timeout: 5000 });
       assert.ok(await page.locator('input[name="frequency"][value="annual"]').isChecked(), 'the frequency is kept');
       const yen = (await visibleLabels()).map((t) => t.trim());
-      assert.ok(yen.every((t) => t == 'Other' || t.endsWith('¥')), `labels in yen: ${yen}`);
+      assert.ok(yen.every((t) => t == 'Other' || /^¥\d{1,3}(,\d{3})*$/.test(t)), `labels in yen, as English writes them: ${yen}`);
       assert.ok(await page.locator('.patron-amounts[data-frequency="annual"] input[value="6000"]').isChecked(),
         'the new currency\'s default, not "Other"');
     });

@@ -45,7 +45,7 @@ for (const viewport of [PHONE, DESKTOP]) {
       await Promise.all([page.waitForResponse((r) => r.url().endsWith('/support')), submit(page).click()]);
       await check(page, `support, 422 (${size})`);
       await page.locator('#other_amount').fill('30');
-      await page.locator('#patron-statement', { hasText: '€30' }).waitFor({ timeout: 5000 });
+      await page.locator('#patron-statement', { hasText: /30\u00a0€/ }).waitFor({ timeout: 5000 });
       await check(page, `support, live statement (${size})`);
       await Promise.all([page.waitForResponse((r) => r.url().endsWith('/support')), submit(page).click()]);
       await page.locator('.patron-pledge').waitFor();

@@ -85,7 +85,7 @@ for (const viewport of [PHONE, DESKTOP]) {
       await page.goto(env.base + '/ru');
       const ru = page.locator(`${SLOT} .patron-ticker-text`);
       await ru.waitFor({ timeout: 15000 });
-      assert.match(await ru.innerText(), /^Собрано \$\d[\d\u00a0]*(,\d\d)? из \$5\u00a0000 в этом месяце$/);
+      assert.match(await ru.innerText(), /^Собрано \d[\d\u00a0]*(,\d\d)?\u00a0\$ из 5\u00a0000\u00a0\$ в этом месяце$/);
       await axeClean(page, `Russian article with ticker (${size})`);
     } finally {
       await context.close();

@@ -61,9 +61,9 @@ for (const [what, fields] of REFUSALS) {
 t('the statement quoted is the amount pledged: 3,50 is 350 cents, never 35000', async () => {
     for (const [lang, typed, statement] of [
         ['en', '3,50', 'You will give $3.50 every month'],
-        ['ru', '3,50', 'Вы будете перечислять $3,50 каждый месяц'],
-        ['ru', '1 000,50', 'Вы будете перечислять $1000,50 каждый месяц'],
-        ['en', '1,000.50', 'You will give $1000.50 every month'],
+        ['ru', '3,50', 'Вы будете перечислять 3,50\u00a0$ каждый месяц'],
+        ['ru', '1 000,50', 'Вы будете перечислять 1\u00a0000,50\u00a0$ каждый месяц'],
+        ['en', '1,000.50', 'You will give $1,000.50 every month'],
     ]) {
         const fields = base({ lang, amount_monthly: 'other', other_amount: typed });
         const q = await request(srv, 'GET', '/support/quote?' + new URLSearchParams(fields));

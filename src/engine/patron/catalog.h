@@ -28,6 +28,8 @@
 #define PT_ARTICLE_TAGS_MAX 16  /* tags one article may carry */
 #define PT_FILTER_LIST_MAX 32   /* entries in one include or exclude list */
 #define PT_COUNTRY_MAX 8        /* "US" or "US-CA" */
+#define PT_CAMPAIGN_CURRENCIES_MAX 4 /* currencies one campaign shows, its own included */
+#define PT_CURRENCY_KEYS_MAX 32      /* keys of a campaign's "currencies" */
 
 enum pt_snooze_reason {
     PT_SNOOZE_LATER,
@@ -60,9 +62,10 @@ struct pt_amount_ladder {
     int64_t default_amount; /* one of presets, or 0 for none chosen */
 };
 
-/* One variant in one language, ready to send. */
+/* One variant in one language and one currency, ready to send. */
 struct pt_variant_text {
     char language[PT_LANGUAGE_MAX];
+    char currency[4];    /* the amounts' currency: one of the campaign's currencies */
     char *headline;      /* as the editor wrote it, plain text; "" for none */
     char *body;          /* the body's markdown as written; "" for none (the newsletter's) */
     char *support_label; /* the support button's words; NULL for the standard phrase */
@@ -84,8 +87,15 @@ struct pt_variant {
     enum pt_frequency default_frequency;
     /* What the appeal offers per frequency, so that the support page and
      * the checkout can tell an amount the reader saw from one they typed. */
-    struct pt_amount_ladder ladders[PT_FREQUENCIES];
-    struct pt_variant_text *texts;   /* one per language of the campaign */
+    struct pt_amount_ladder ladders[PT_FREQUENCIES];   /* in the campaign's currency */
+    /* The same in the campaign's other currencies (currencies[1] and on),
+     * one row each: the variant's "currency_amounts", else patron's
+     * standard ladders. NULL for a campaign of one currency, which so costs
+     * what it did before "currencies"; pt_variant_ladders reads them. */
+    struct pt_amount_ladder (*other_ladders)[PT_FREQUENCIES];
+    /* One per language and currency: the campaign's currency's first, in the
+     * campaign's order of languages, then the next currency's. */
+    struct pt_variant_text *texts;
     size_t text_count;
 };
 
@@ -99,6 +109,14 @@ struct pt_name_list {
 struct pt_country_list {
     char codes[PT_FILTER_LIST_MAX][PT_COUNTRY_MAX];
     size_t count;
+};
+
+/* One key of a campaign's "currencies" (docs/API.md): a country ("GB"), a
+ * region of one ("US-CA"), "EU" for the member states of the European
+ * Union, or "*" for every other reader. */
+struct pt_currency_key {
+    char country[PT_COUNTRY_MAX];
+    unsigned currency; /* index into the campaign's currencies */
 };
 
 struct pt_campaign {
@@ -136,7 +154,11 @@ struct pt_campaign {
     uint32_t control_threshold;  /* points below it are the control share */
     char *control_answer;        /* the /v1/appeal answer for control readers */
     size_t control_answer_length;
-    char currency[4];
+    char currency[4];      /* for readers no currency key matches; also currencies[0] */
+    char currencies[PT_CAMPAIGN_CURRENCIES_MAX][4]; /* each once; 1 without "currencies" */
+    size_t currency_count;
+    struct pt_currency_key currency_keys[PT_CURRENCY_KEYS_MAX];
+    size_t currency_key_count;
     struct pt_goal goal;   /* its ticker, and the ledger's figure at the build */
     struct pt_variant variants[PT_CAMPAIGN_VARIANTS_MAX];
     size_t variant_count;
@@ -242,8 +264,19 @@ void pt_catalog_release(struct pt_catalog *catalog);
 const struct pt_campaign *pt_catalog_find(const struct pt_catalog *catalog, const char *id);
 const struct pt_variant *pt_campaign_find_variant(const struct pt_campaign *campaign,
                                                   const char *id);
+/* The variant's text in a language, in the campaign's own currency. */
 const struct pt_variant_text *pt_variant_find_text(const struct pt_variant *variant,
                                                    const char *language);
+/* The same in a currency; NULL when the campaign does not show it. */
+const struct pt_variant_text *pt_variant_find_text_in(const struct pt_variant *variant,
+                                                      const char *language,
+                                                      const char *currency);
+/* The variant's ladders (one per enum pt_frequency) in a currency of its
+ * campaign; NULL for a currency the campaign does not show, whose amounts
+ * are then no business of the variant's. */
+const struct pt_amount_ladder *pt_variant_ladders(const struct pt_campaign *campaign,
+                                                  const struct pt_variant *variant,
+                                                  const char *currency);
 
 /* The holder of the snapshot in service. Acquiring takes a reference that
  * the caller must release; swapping drops the holder's reference to the old. */

@@ -17,8 +17,8 @@
 struct pt_currency {
     char code[4];          /* ISO 4217 */
     int exponent;          /* digits after the decimal point: 2, or 0 for JPY */
-    const char *symbol;    /* "$", "€", ... */
-    bool symbol_after;     /* "500 ¥"-style, else "$5" */
+    const char *symbol;    /* "$", "€", "CHF": as CLDR writes it in English and Russian */
+    bool symbol_letters;   /* a code such as "CHF": a no-break space after it in English */
     int64_t processor_min; /* the processor's smallest charge, minor units */
 };
 
@@ -50,9 +50,14 @@ enum pt_status pt_money_check(enum pt_frequency frequency, int64_t minor,
 /* The smallest amount allowed for a frequency, in minor units. */
 int64_t pt_money_minimum(enum pt_frequency frequency, const struct pt_currency *currency);
 
-/* "$5", "$5.50", "500 ¥"; whole amounts are shown without decimals. */
+/* "$5", "$5.50", "¥500", "$1,000"; whole amounts are shown without decimals.
+ * The same as pt_money_format_in in English. */
 void pt_money_format(struct pt_buf *buf, int64_t minor, const struct pt_currency *currency);
-/* The same as a reader of language writes it: "$3,50" in Russian. */
+/* The amount as readers of language and the currency expect it, as CLDR
+ * (and so a browser's Intl.NumberFormat) writes it: English "£5", "€3.50",
+ * "CHF 5", "$1,000"; Russian "5 £", "3,50 $", "1 000 €" (no-break spaces
+ * before the symbol and between thousands). Whole amounts without decimals,
+ * others with all of the currency's. Other languages read as English. */
 void pt_money_format_in(struct pt_buf *buf, int64_t minor, const struct pt_currency *currency,
                         const char *language);
 /* What will be charged, in the reader's words: "You will give $3.50 every

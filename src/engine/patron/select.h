@@ -142,6 +142,16 @@ const struct pt_variant *pt_select_variant(const struct pt_campaign *campaign, u
 /* A well-mixed 32-bit point in [0, 2^32) for a bucket and a test id. */
 uint32_t pt_select_point(uint32_t bucket, const char *test_id);
 
+/* The currency a reader from country ("GB", "US-CA", "" for unknown) sees
+ * a campaign's amounts in: the key naming the whole code ("US-CA"), else
+ * the country ("US" for "US-CA"), else "EU" for a member state of the
+ * European Union, else "*", else the campaign's currency. Pure, no
+ * allocation; the answer is one of campaign->currencies. */
+const char *pt_select_currency(const struct pt_campaign *campaign, const char *country);
+/* Whether country ("FR", "FR-75") is in the European Union's 27 member
+ * states, as the "EU" key of a campaign's currencies means. */
+bool pt_select_in_eu(const char *country);
+
 /* "opted_out", "snoozed", ... for the API; "chosen" for PT_SELECT_CHOSEN. */
 const char *pt_select_reason_name(enum pt_select_reason reason);
 /* "language", "frequency_cap", ...; "passed" for PT_FILTER_PASSED. */

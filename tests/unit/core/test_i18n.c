@@ -117,11 +117,11 @@ Test(i18n_rendered, money_in_both_languages)
     struct pt_buf buf;
     pt_buf_init(&buf);
     pt_money_statement(&buf, 350, usd, PT_FREQUENCY_ONE_OFF, "ru");
-    cr_assert_str_eq(buf.data, "Вы перечислите $3,50 один раз");
+    cr_assert_str_eq(buf.data, "Вы перечислите 3,50\u00a0$ один раз");
     pt_buf_dispose(&buf);
     pt_buf_init(&buf);
     pt_money_statement(&buf, 1200, usd, PT_FREQUENCY_ANNUAL, "ru");
-    cr_assert_str_eq(buf.data, "Вы будете перечислять $12 каждый год");
+    cr_assert_str_eq(buf.data, "Вы будете перечислять 12\u00a0$ каждый год");
     pt_buf_dispose(&buf);
     pt_buf_init(&buf);
     pt_money_statement(&buf, 350, usd, PT_FREQUENCY_ONE_OFF, "en");
@@ -131,13 +131,13 @@ Test(i18n_rendered, money_in_both_languages)
     char error[256];
     cr_assert_eq(pt_money_check(PT_FREQUENCY_MONTHLY, 100, usd, 2000, "ru", error, sizeof(error)),
                  PT_ERR_INVALID);
-    cr_assert_str_eq(error, "Минимальная сумма — $2 в месяц.");
+    cr_assert_str_eq(error, "Минимальная сумма — 2\u00a0$ в месяц.");
     cr_assert_eq(pt_money_check(PT_FREQUENCY_ONE_OFF, 10, usd, 2000, "en", error, sizeof(error)),
                  PT_ERR_INVALID);
     cr_assert_str_eq(error, "The minimum is $1.");
     cr_assert_eq(pt_money_check(PT_FREQUENCY_ANNUAL, 300000, usd, 2000, "en", error, sizeof(error)),
                  PT_ERR_INVALID);
-    cr_assert_str_eq(error, "The most we can take at once is $2000.");
+    cr_assert_str_eq(error, "The most we can take at once is $2,000.");
     int64_t minor;
     cr_assert_eq(pt_money_parse("3,5", jpy, "ru", &minor, error, sizeof(error)), PT_ERR_INVALID);
     cr_assert_str_eq(error, "В JPY нет дробных единиц: введите целую сумму.");

@@ -183,6 +183,7 @@ static const char every_key[] =
     " \"countries\": [\"US\", \"GB\", \"US-CA\"], \"exclude_countries\": [\"FR\"],"
     " \"devices\": [\"mobile\", \"desktop\"], \"cohort\": \"former_supporters\","
     " \"articles_read\": {\"weeks\": 4, \"min\": 3, \"max\": 100}, \"currency\": \"EUR\","
+    " \"currencies\": {\"GB\": \"GBP\", \"US-CA\": \"CHF\"},"
     " \"frequency_cap\": {\"views\": 4, \"days\": 30, \"min_days_between\": 1,"
     " \"group\": \"spring\"},"
     " \"snooze_days\": {\"later\": 0.25, \"close\": 14, \"supporting\": 365},"
@@ -194,6 +195,9 @@ static const char every_key[] =
     "  {\"id\": \"a\", \"weight\": 3, \"frequencies\": [\"monthly\", \"one_off\", \"annual\"],"
     "   \"default_frequency\": \"monthly\", \"presets\": [200, 550, 1000],"
     "   \"default_amount\": 550,"
+    "   \"currency_amounts\": {\"GBP\": {\"presets\": [300, 700], \"default_amount\": 700,"
+    "    \"amounts\": {\"annual\": {\"presets\": [3000, 6050], \"default\": 6050}}},"
+    "    \"CHF\": {\"amounts\": {\"one_off\": {\"presets\": [1000]}}}},"
     "   \"text\": {\"en\": {\"headline\": \"Keep us going\", \"body\": \"We **need** you.\\n\\n"
     "Really.\", \"support\": \"Support us\", \"later\": \"Remind me later\","
     "   \"supporting\": \"I already support\"},"
@@ -1056,4 +1060,113 @@ Test(editor, a_money_goal_is_shown_in_major_units)
     cr_assert_str_eq(pt_editor_value(form.fields, form.count, "goal.text.ru"), "{count} из {goal}");
     pt_editor_form_dispose(&form);
     json_decref(document);
+}
+
+/* ------------------------------------------------- currencies by country */
+
+Test(editor, currencies_by_country_are_typed_as_pairs_and_round_trip)
+{
+    json_t *document = convert_minimal("currency=USD&currencies=gb = gbp, EU=EUR,US-CA=CHF");
+    const json_t *currencies = json_object_get(document, "currencies");
+    cr_assert(json_is_object(currencies));
+    cr_assert_eq(json_object_size(currencies), 3);
+    cr_assert_str_eq(json_string_value(json_object_get(currencies, "GB")), "GBP");
+    cr_assert_str_eq(json_string_value(json_object_get(currencies, "EU")), "EUR");
+    cr_assert_str_eq(json_string_value(json_object_get(currencies, "US-CA")), "CHF");
+    assert_round_trip(document);
+    json_decref(document);
+
+    /* The form leaves out "*" when it names the campaign's currency, and
+     * shows it when the document has no currency of its own. */
+    json_t *star = load_json("{\"id\":\"x\",\"languages\":[\"en\"],\"currency\":\"USD\","
+                             "\"currencies\":{\"GB\":\"GBP\",\"*\":\"USD\"},\"variants\":[{\"id\":"
+                             "\"a\",\"text\":{\"en\":{\"headline\":\"Hi\"}}}]}");
+    struct pt_editor_form form;
+    pt_editor_form_init(&form);
+    cr_assert_eq(pt_editor_form_from_document(star, &settings, &form), PT_OK);
+    cr_assert_str_eq(pt_editor_value(form.fields, form.count, "currencies"), "GB=GBP");
+    pt_editor_form_dispose(&form);
+    json_decref(star);
+    json_t *only_star = load_json("{\"id\":\"x\",\"languages\":[\"en\"],\"currencies\":{\"GB\":"
+                                  "\"GBP\",\"*\":\"CHF\"},\"variants\":[{\"id\":\"a\",\"frequencies\":"
+                                  "[\"monthly\",\"one_off\",\"annual\"],\"text\":"
+                                  "{\"en\":{\"headline\":\"Hi\"}}}]}");
+    assert_round_trip(only_star);
+    json_decref(only_star);
+
+    /* Empty: no key at all. */
+    document = convert_minimal("currencies= , ");
+    cr_assert_null(json_object_get(document, "currencies"));
+    json_decref(document);
+}
+
+Test(editor, bad_currencies_by_country_are_refused_beside_their_box)
+{
+    static const struct {
+        const char *typed, *message;
+    } cases[] = {
+        {"GB", "Write each as a country and a currency, such as GB=GBP, separated by commas."},
+        {"GB=POUND", "Write each as a country and a currency, such as GB=GBP, separated by "
+                     "commas."},
+        {"=GBP", "Write each as a country and a currency, such as GB=GBP, separated by commas."},
+        {"GB=GBP, GB=EUR", "GB is named twice."},
+        {"GB=XYZ", "GB must be a currency patron takes: USD, EUR, GBP, CHF or JPY."},
+        {"ENGLAND=GBP", "ENGLAND is not a country code such as \"GB\", a region such as "
+                        "\"US-CA\", \"EU\" or \"*\"."},
+        {"G1=GBP", "G1 is not a country code such as \"GB\", a region such as \"US-CA\", \"EU\" "
+                   "or \"*\"."},
+        {"GB=GBP, EU=EUR, CH=CHF, JP=JPY",
+         "JP is a fifth currency: a campaign shows at most 4, its own currency among them."},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct pt_editor_form form;
+        minimal_but(&form, "currencies", cases[i].typed);
+        char message[512];
+        convert_fails_on(&form, "currencies", message, sizeof(message));
+        cr_assert_str_eq(message, cases[i].message, "%s", cases[i].typed);
+        pt_editor_form_dispose(&form);
+    }
+}
+
+Test(editor, amounts_in_other_currencies_are_typed_as_lines)
+{
+    json_t *document = convert_minimal(
+        "currency=USD&currencies=GB=GBP, JP=JPY&v0.default_frequency=monthly&"
+        "v0.currency_amounts=gbp monthly: 3, 7.50*, 15\r\n\r\nJPY one_off: 500, 1000*\n"
+        "GBP one_off: 5");
+    const json_t *all = json_object_get(first_variant(document), "currency_amounts");
+    char *text = dump(all);
+    cr_assert_str_eq(text, "{\"GBP\":{\"amounts\":{\"one_off\":{\"presets\":[500]}},"
+                           "\"default_amount\":750,\"presets\":[300,750,1500]},\"JPY\":{"
+                           "\"amounts\":{\"one_off\":{\"default\":1000,\"presets\":[500,"
+                           "1000]}}}}");
+    free(text);
+    assert_round_trip(document);
+    json_decref(document);
+
+    static const struct {
+        const char *typed, *message;
+    } cases[] = {
+        {"GBP: 3, 5", "Write each line as a currency, a way to give and amounts, such as GBP "
+                      "monthly: 3, 7*, 15."},
+        {"GBP weekly: 3", "Write each line as a currency, a way to give and amounts, such as "
+                          "GBP monthly: 3, 7*, 15."},
+        {"XYZ monthly: 3", "patron does not take XYZ; use a code such as GBP or EUR."},
+        {"GBP monthly: three", "\"three\" is not an amount in GBP."},
+        {"GBP monthly: 3\nGBP monthly: 4", "GBP monthly has two lines."},
+        {"GBP monthly: 1.50", "GBP.presets must be amounts in minor units of GBP, at least 200 "
+                              "monthly."},
+        {"EUR monthly: 3", "EUR is not among the campaign's currencies."},
+        {"JPY one_off: 40", "JPY.amounts.one_off.presets must be amounts in minor units of JPY, "
+                            "at least 50 once."},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct pt_editor_form form;
+        minimal_with(&form, "currency=USD&currencies=GB=GBP, JP=JPY");
+        pt_editor_form_add(&form, "v0.currency_amounts", cases[i].typed);
+        char message[512];
+        convert_fails_on(&form, "v0.currency_amounts", message, sizeof(message));
+        cr_assert_str_eq(message, cases[i].message, "%s", cases[i].typed);
+        pt_editor_form_dispose(&form);
+    }
 }

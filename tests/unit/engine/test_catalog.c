@@ -420,6 +420,7 @@ Test(catalog, the_answer_says_whether_a_reminder_can_be_offered)
 
 #include "patron/buf.h"
 #include "patron/goal.h"
+#include "patron/money.h"
 
 /* The ledger as the fixtures hold it: payments of one campaign, each with
  * its time, amount and whether it is a pledge's first. The counter sums
@@ -521,7 +522,7 @@ Test(catalog, the_snapshot_carries_the_tickers_numbers_in_the_readers_language)
                          "</progress></div>") != NULL,
               "%s", en);
     const char *ru = fragment(catalog, "ru");
-    cr_assert(strstr(ru, ">Собрано $1\u00a0234,56 из $5\u00a0000</label>") != NULL,
+    cr_assert(strstr(ru, ">Собрано 1\u00a0234,56\u00a0$ из 5\u00a0000\u00a0$</label>") != NULL,
               "no Russian sentence written: the default one; %s", ru);
     /* The JSON answer and the no-script document carry the same fragment. */
     const struct pt_variant_text *text = pt_variant_find_text(&drive->variants[0], "en");
@@ -740,4 +741,156 @@ Test(catalog, weeks_and_the_minimum_are_filled_once_and_articles_kept_for_each_r
     cr_assert(strstr(ru->document, "За 5\u00a0недель: ") != NULL, "%s", ru->document);
     cr_assert(strstr(ru->document, "{min_amount}") == NULL, "%s", ru->document);
     pt_catalog_release(catalog);
+}
+/* ------------------------------------------------- currencies by country */
+
+#define LOCAL_CAMPAIGN(CURRENCIES, VARIANT)                                                       \
+    "{\"id\":\"local\",\"status\":\"live\",\"languages\":[\"en\",\"ru\"],\"currency\":\"USD\","   \
+    "\"currencies\":" CURRENCIES ",\"variants\":[{\"id\":\"a\"," VARIANT                           \
+    "\"text\":{\"en\":{\"headline\":\"Hi\"},\"ru\":{\"headline\":\"Привет\"}}}]}"
+
+Test(catalog, each_currency_of_a_campaign_has_its_own_amounts_and_texts)
+{
+    struct pt_catalog *catalog = NULL;
+    cr_assert_eq(build_one(LOCAL_CAMPAIGN(
+                               "{\"GB\":\"GBP\",\"EU\":\"EUR\",\"JP\":\"JPY\",\"*\":\"USD\"}",
+                               "\"presets\":[500,1000],\"default_amount\":1000,"
+                               "\"currency_amounts\":{\"GBP\":{\"presets\":[300,800],"
+                               "\"default_amount\":300,\"amounts\":{\"annual\":{\"presets\":["
+                               "3000]}}}},"),
+                           &catalog),
+                 PT_OK, "%s", error);
+    const struct pt_campaign *local = pt_catalog_find(catalog, "local");
+    cr_assert_eq(local->currency_count, 4);
+    cr_assert_str_eq(local->currencies[0], "USD");
+    const struct pt_variant *variant = &local->variants[0];
+    cr_assert_eq(variant->text_count, 8, "two languages in four currencies");
+
+    /* GBP: its own amounts, the minimum checked in pounds. */
+    const struct pt_amount_ladder *gbp = pt_variant_ladders(local, variant, "GBP");
+    cr_assert_not_null(gbp);
+    cr_assert_eq(gbp[PT_FREQUENCY_MONTHLY].count, 2);
+    cr_assert_eq(gbp[PT_FREQUENCY_MONTHLY].presets[0], 300);
+    cr_assert_eq(gbp[PT_FREQUENCY_MONTHLY].default_amount, 300);
+    cr_assert_eq(gbp[PT_FREQUENCY_ANNUAL].presets[0], 3000);
+    /* EUR and JPY name none: patron's standard ones, never USD's 5 and 10. */
+    const struct pt_amount_ladder *eur = pt_variant_ladders(local, variant, "EUR");
+    struct pt_amount_ladder standard;
+    pt_money_standard_ladder(PT_FREQUENCY_MONTHLY, pt_money_currency("EUR"), &standard);
+    cr_assert_eq(eur[PT_FREQUENCY_MONTHLY].count, standard.count);
+    cr_assert_eq(memcmp(eur[PT_FREQUENCY_MONTHLY].presets, standard.presets,
+                        sizeof(standard.presets)),
+                 0);
+    const struct pt_amount_ladder *jpy = pt_variant_ladders(local, variant, "JPY");
+    cr_assert_geq(jpy[PT_FREQUENCY_MONTHLY].presets[0], 200, "no ¥5 a month");
+    cr_assert_eq(pt_variant_ladders(local, variant, "USD"), variant->ladders);
+    cr_assert_null(pt_variant_ladders(local, variant, "CHF"), "not a currency it shows");
+
+    /* The texts carry their currency: symbol, amounts and the form's field. */
+    const struct pt_variant_text *en_gbp = pt_variant_find_text_in(variant, "en", "GBP");
+    cr_assert_not_null(en_gbp);
+    cr_assert(strstr(en_gbp->html, "name=\"currency\" value=\"GBP\"") != NULL, "%s",
+              en_gbp->html);
+    cr_assert(strstr(en_gbp->html, "£3") != NULL, "%s", en_gbp->html);
+    cr_assert(strstr(en_gbp->html, "$") == NULL, "no dollars in the pounds' appeal");
+    cr_assert(strstr(en_gbp->answer, "£3") != NULL);
+    cr_assert(strstr(en_gbp->document, "£3") != NULL);
+    const struct pt_variant_text *ru_eur = pt_variant_find_text_in(variant, "ru", "EUR");
+    cr_assert(strstr(ru_eur->html, "5\u00a0€") != NULL, "%s", ru_eur->html);
+    /* Without a currency, the campaign's own: the newsletter's and the editor's. */
+    const struct pt_variant_text *en = pt_variant_find_text(variant, "en");
+    cr_assert_str_eq(en->currency, "USD");
+    cr_assert(strstr(en->html, "$10") != NULL);
+    cr_assert_null(pt_variant_find_text_in(variant, "en", "CHF"));
+    pt_catalog_release(catalog);
+}
+
+Test(catalog, a_campaign_without_currencies_renders_once_per_language)
+{
+    struct pt_catalog *catalog = NULL;
+    cr_assert_eq(build_one("{\"id\":\"x\",\"status\":\"live\",\"languages\":[\"en\",\"ru\"],"
+                           "\"variants\":[{\"id\":\"a\",\"text\":{\"en\":{},\"ru\":{}}}]}",
+                           &catalog),
+                 PT_OK, "%s", error);
+    const struct pt_campaign *campaign = pt_catalog_find(catalog, "x");
+    cr_assert_eq(campaign->currency_count, 1);
+    cr_assert_str_eq(campaign->currencies[0], "EUR");
+    cr_assert_eq(campaign->variants[0].text_count, 2);
+    cr_assert_str_eq(campaign->variants[0].texts[1].currency, "EUR");
+    pt_catalog_release(catalog);
+}
+
+Test(catalog, star_names_the_campaigns_currency)
+{
+    struct pt_catalog *catalog = NULL;
+    cr_assert_eq(build_one("{\"id\":\"x\",\"status\":\"live\",\"languages\":[\"en\"],"
+                           "\"currencies\":{\"GB\":\"GBP\",\"*\":\"CHF\"},"
+                           "\"variants\":[{\"id\":\"a\",\"text\":{\"en\":{}}}]}",
+                           &catalog),
+                 PT_OK, "%s", error);
+    const struct pt_campaign *campaign = pt_catalog_find(catalog, "x");
+    cr_assert_str_eq(campaign->currency, "CHF", "not the server's EUR");
+    cr_assert_eq(campaign->currency_count, 2);
+    pt_catalog_release(catalog);
+}
+
+Test(catalog, bad_currencies_are_refused_on_their_field)
+{
+    assert_refusal(LOCAL_CAMPAIGN("{\"GB\":\"XYZ\"}", ""), "local", -1, "currencies.GB",
+                   "must be a currency patron takes: USD, EUR, GBP, CHF or JPY");
+    cr_assert_str_eq(error, "campaign local: campaign.currencies.GB must be a currency patron "
+                            "takes: USD, EUR, GBP, CHF or JPY");
+    assert_refusal(LOCAL_CAMPAIGN("{\"GB\":5}", ""), "local", -1, "currencies.GB",
+                   "must be a currency patron takes: USD, EUR, GBP, CHF or JPY");
+    assert_refusal(LOCAL_CAMPAIGN("{\"gb\":\"GBP\"}", ""), "local", -1, "currencies.gb",
+                   "is not a country code such as \"GB\", a region such as \"US-CA\", \"EU\" "
+                   "or \"*\"");
+    assert_refusal(LOCAL_CAMPAIGN("{\"Europe\":\"EUR\"}", ""), "local", -1, "currencies.Europe",
+                   "is not a country code such as \"GB\", a region such as \"US-CA\", \"EU\" "
+                   "or \"*\"");
+    assert_refusal(LOCAL_CAMPAIGN("{\"*\":\"EUR\"}", ""), "local", -1, "currencies.*",
+                   "is not campaign.currency (\"USD\"): name the currency for every other "
+                   "reader once");
+    assert_refusal(LOCAL_CAMPAIGN("{\"GB\":\"GBP\",\"EU\":\"EUR\",\"CH\":\"CHF\",\"JP\":\"JPY\"}",
+                                  ""),
+                   "local", -1, "currencies.JP",
+                   "is a fifth currency: a campaign shows at most 4, its own currency among them");
+    assert_refusal(LOCAL_CAMPAIGN("[\"GBP\"]", ""), "local", -1, "currencies",
+                   "must be an object of countries and currencies, such as {\"GB\": \"GBP\", "
+                   "\"EU\": \"EUR\", \"*\": \"USD\"}");
+    assert_refusal(LOCAL_CAMPAIGN("{}", ""), "local", -1, "currencies",
+                   "must be an object of countries and currencies, such as {\"GB\": \"GBP\", "
+                   "\"EU\": \"EUR\", \"*\": \"USD\"}");
+    /* A variant's amounts: in a currency it shows, above that currency's minimum. */
+    assert_refusal(LOCAL_CAMPAIGN("{\"GB\":\"GBP\"}",
+                                  "\"currency_amounts\":{\"EUR\":{\"presets\":[500]}},"),
+                   "local", 0, "currency_amounts.EUR", "is not among the campaign's currencies");
+    assert_refusal(LOCAL_CAMPAIGN("{\"GB\":\"GBP\"}",
+                                  "\"currency_amounts\":{\"USD\":{\"presets\":[500]}},"),
+                   "local", 0, "currency_amounts.USD",
+                   "is the campaign's own currency: its amounts are the variant's presets and "
+                   "amounts");
+    assert_refusal(LOCAL_CAMPAIGN("{\"GB\":\"GBP\"}",
+                                  "\"currency_amounts\":{\"GBP\":{\"presets\":[150]}},"),
+                   "local", 0, "currency_amounts.GBP.presets",
+                   "must be amounts in minor units of GBP, at least 200 monthly");
+    cr_assert_str_eq(error, "campaign local: variant a.currency_amounts.GBP.presets must be "
+                            "amounts in minor units of GBP, at least 200 monthly");
+    assert_refusal(LOCAL_CAMPAIGN("{\"JP\":\"JPY\"}",
+                                  "\"currency_amounts\":{\"JPY\":{\"amounts\":{\"one_off\":{"
+                                  "\"presets\":[40]}}}},"),
+                   "local", 0, "currency_amounts.JPY.amounts.one_off.presets",
+                   "must be amounts in minor units of JPY, at least 50 once");
+    assert_refusal(LOCAL_CAMPAIGN("{\"GB\":\"GBP\"}",
+                                  "\"currency_amounts\":{\"GBP\":{\"presets\":[300],"
+                                  "\"default_amount\":500}},"),
+                   "local", 0, "currency_amounts.GBP.default_amount",
+                   "must be one of its presets");
+    assert_refusal(LOCAL_CAMPAIGN("{\"GB\":\"GBP\"}",
+                                  "\"currency_amounts\":{\"GBP\":{\"colour\":1}},"),
+                   "local", 0, "currency_amounts.GBP", "has an unknown field \"colour\"");
+    assert_refusal(LOCAL_CAMPAIGN("{\"GB\":\"GBP\"}", "\"currency_amounts\":[1],"), "local", 0,
+                   "currency_amounts",
+                   "must be an object with amounts per currency, such as {\"GBP\": "
+                   "{\"presets\": [300, 500]}}");
 }

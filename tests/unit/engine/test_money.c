@@ -139,10 +139,10 @@ Test(money, statements_say_exactly_what_will_be_charged)
     cr_assert_str_eq(buf.data, "You will give $3.50 every month");
     pt_buf_reset(&buf);
     pt_money_statement(&buf, 350, pt_money_currency("USD"), PT_FREQUENCY_MONTHLY, "ru");
-    cr_assert_str_eq(buf.data, "Вы будете перечислять $3,50 каждый месяц");
+    cr_assert_str_eq(buf.data, "Вы будете перечислять 3,50\u00a0$ каждый месяц");
     pt_buf_reset(&buf);
     pt_money_statement(&buf, 1000, pt_money_currency("JPY"), PT_FREQUENCY_ONE_OFF, "en");
-    cr_assert_str_eq(buf.data, "You will give 1000 ¥ once");
+    cr_assert_str_eq(buf.data, "You will give ¥1,000 once");
     pt_buf_dispose(&buf);
 }
 
@@ -217,14 +217,14 @@ Test(money, the_maximum_is_enforced)
     cr_assert_eq(pt_money_check(PT_FREQUENCY_ONE_OFF, 200001, usd, 2000, "en", error,
                                 sizeof(error)),
                  PT_ERR_INVALID);
-    cr_assert_str_eq(error, "The most we can take at once is $2000.");
+    cr_assert_str_eq(error, "The most we can take at once is $2,000.");
 }
 
 Test(money, messages_in_russian)
 {
     const struct pt_currency *usd = pt_money_currency("USD");
     pt_money_check(PT_FREQUENCY_MONTHLY, 100, usd, 2000, "ru", error, sizeof(error));
-    cr_assert_str_eq(error, "Минимальная сумма — $2 в месяц.");
+    cr_assert_str_eq(error, "Минимальная сумма — 2\u00a0$ в месяц.");
 }
 
 Test(money, formatting)
@@ -238,8 +238,64 @@ Test(money, formatting)
     pt_money_format(&buf, 505, pt_money_currency("GBP"));
     pt_buf_puts(&buf, " ");
     pt_money_format(&buf, 500, pt_money_currency("JPY"));
-    cr_assert_str_eq(buf.data, "$5 €5.50 £5.05 500 ¥");
+    cr_assert_str_eq(buf.data, "$5 €5.50 £5.05 ¥500");
     pt_buf_dispose(&buf);
+}
+
+/* As CLDR writes them (Intl.NumberFormat in a browser; tests/http/cldr.test.mjs
+ * checks every currency against Node's). */
+static void format_is(int64_t minor, const char *code, const char *language, const char *expected)
+{
+    struct pt_buf buf;
+    pt_buf_init(&buf);
+    pt_money_format_in(&buf, minor, pt_money_currency(code), language);
+    cr_assert_str_eq(buf.data, expected, "%lld %s in %s", (long long)minor, code, language);
+    pt_buf_dispose(&buf);
+}
+
+Test(money, formatting_as_each_language_writes_it)
+{
+    format_is(500, "GBP", "en", "£5");
+    format_is(500, "EUR", "en", "€5");
+    format_is(500, "CHF", "en", "CHF\u00a05");
+    format_is(123450, "USD", "en", "$1,234.50");
+    format_is(100000000, "USD", "en", "$1,000,000");
+    format_is(1000, "JPY", "en", "¥1,000");
+    format_is(500, "EUR", "ru", "5\u00a0€");
+    format_is(500, "GBP", "ru", "5\u00a0£");
+    format_is(350, "USD", "ru", "3,50\u00a0$");
+    format_is(123450, "EUR", "ru", "1\u00a0234,50\u00a0€");
+    format_is(500, "CHF", "ru", "5\u00a0CHF");
+    format_is(100000, "JPY", "ru", "100\u00a0000\u00a0¥");
+    format_is(505, "GBP", "ru-RU", "5,05\u00a0£");
+    format_is(500, "GBP", "de", "£5");
+}
+
+/* What the pages write, a reader may type back. */
+Test(money, parses_what_it_writes)
+{
+    const char *codes[] = {"USD", "EUR", "GBP", "CHF", "JPY"};
+    const char *languages[] = {"en", "ru"};
+    const int64_t amounts[] = {100, 350, 500, 123450, 100000000};
+    for (size_t c = 0; c < 5; c++) {
+        const struct pt_currency *currency = pt_money_currency(codes[c]);
+        for (size_t l = 0; l < 2; l++) {
+            for (size_t a = 0; a < 5; a++) {
+                int64_t amount = amounts[a];
+                if (currency->exponent == 0 && amount % 100 != 0)
+                    continue;
+                struct pt_buf buf;
+                pt_buf_init(&buf);
+                pt_money_format_in(&buf, amount, currency, languages[l]);
+                int64_t read = -1;
+                cr_assert_eq(pt_money_parse(buf.data, currency, languages[l], &read, error,
+                                            sizeof(error)),
+                             PT_OK, "%s: %s", buf.data, error);
+                cr_assert_eq(read, amount, "%s read as %lld", buf.data, (long long)read);
+                pt_buf_dispose(&buf);
+            }
+        }
+    }
 }
 
 Test(money, frequency_names_round_trip)

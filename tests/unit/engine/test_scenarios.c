@@ -178,6 +178,18 @@ ParameterizedTest(struct scenario *scenario, scenarios, decision)
     const char *headline = string_at(expect, "headline");
     if (headline != NULL)
         expect_headline(scenario->name, &selection, headline);
+    const char *currency = string_at(expect, "currency");
+    if (currency != NULL) {
+        cr_assert_not_null(selection.text, "%s", scenario->name);
+        cr_assert_str_eq(selection.text->currency, currency, "%s: %s", scenario->name,
+                         string_at(root, "description"));
+        /* The fragment's form carries the same currency to the checkout. */
+        char field[64];
+        snprintf(field, sizeof(field), "name=\"currency\" value=\"%s\"", currency);
+        cr_assert(memmem(selection.text->html, selection.text->html_length, field,
+                         strlen(field)) != NULL,
+                  "%s: the fragment's currency field is not %s", scenario->name, currency);
+    }
 
     json_t *expected_trace = json_object_get(root, "expect_trace");
     if (expected_trace != NULL) {

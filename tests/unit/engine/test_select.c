@@ -407,3 +407,65 @@ Test(select, bucket_extremes_are_valid)
     cr_assert_not_null(pt_select_variant(&catalog->campaigns[0], UINT32_MAX));
     pt_catalog_release(catalog);
 }
+
+/* ------------------------------------------------------------- currency */
+
+Test(select, the_eu_key_means_the_27_member_states_and_no_other)
+{
+    static const char *const members[] = {"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES",
+                                          "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU",
+                                          "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"};
+    size_t count = 0;
+    char code[3] = "";
+    for (char a = 'A'; a <= 'Z'; a++) {
+        for (char b = 'A'; b <= 'Z'; b++) {
+            code[0] = a;
+            code[1] = b;
+            bool member = false;
+            for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++)
+                member = member || strcmp(members[i], code) == 0;
+            cr_assert_eq(pt_select_in_eu(code), member, "%s", code);
+            count += member;
+        }
+    }
+    cr_assert_eq(count, 27);
+    cr_assert(pt_select_in_eu("FR-75"), "a region of a member state");
+    cr_assert(!pt_select_in_eu("FRX"));
+    cr_assert(!pt_select_in_eu("F"));
+    cr_assert(!pt_select_in_eu(""));
+    cr_assert(!pt_select_in_eu("EU"), "not a country");
+}
+
+Test(select, the_currency_follows_the_most_specific_key)
+{
+    struct pt_catalog *catalog = one("\"currency\":\"USD\",\"currencies\":{\"*\":\"USD\","
+                                     "\"EU\":\"EUR\",\"US-CA\":\"CHF\",\"US\":\"GBP\","
+                                     "\"IE\":\"GBP\"}");
+    const struct pt_campaign *spring = &catalog->campaigns[0];
+    static const struct {
+        const char *country, *currency;
+    } cases[] = {
+        {"US-CA", "CHF"}, {"US-NY", "GBP"}, {"US", "GBP"}, {"IE", "GBP"}, {"IE-D", "GBP"},
+        {"DE", "EUR"},    {"DE-BY", "EUR"}, {"GB", "USD"}, {"CH", "USD"}, {"", "USD"},
+        {"U", "USD"},     {"*", "USD"},     {"EU", "EUR"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        cr_assert_str_eq(pt_select_currency(spring, cases[i].country), cases[i].currency, "%s",
+                         cases[i].country);
+
+    /* The selection carries the text in that currency, in the reader's language. */
+    struct pt_appeal_request request;
+    reader(&request);
+    strcpy(request.language, "ru");
+    strcpy(request.country, "US-CA");
+    struct pt_selection selection;
+    pt_select_appeal(catalog, &request, NOW, 400 * 86400, NULL, &selection);
+    cr_assert_eq(selection.reason, PT_SELECT_CHOSEN);
+    cr_assert_str_eq(selection.text->language, "ru");
+    cr_assert_str_eq(selection.text->currency, "CHF");
+    pt_catalog_release(catalog);
+
+    struct pt_catalog *plain = one("\"currency\":\"JPY\"");
+    cr_assert_str_eq(pt_select_currency(&plain->campaigns[0], "GB"), "JPY");
+    pt_catalog_release(plain);
+}
