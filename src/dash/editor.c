@@ -1431,8 +1431,11 @@ static void read_currencies(struct reading *reading, json_t *document)
     size_t length;
     while (next_item(&cursor, &item, &length)) {
         const char *equals = memchr(item, '=', length);
-        const char *key = item, *key_end = equals, *code = equals + 1, *code_end = item + length;
+        /* No '=': not a pair (and no pointer past a NULL to make). */
+        const char *key = item, *key_end = equals, *code = NULL, *code_end = NULL;
         if (equals != NULL) {
+            code = equals + 1;
+            code_end = item + length;
             trim(&key, &key_end);
             trim(&code, &code_end);
         }

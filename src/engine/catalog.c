@@ -32,8 +32,11 @@ struct refusal {
 static void set_field(struct refusal *refusal, const char *path, const char *key)
 {
     struct pt_catalog_error *error = refusal->error;
-    if (path[0] != '\0' && key[0] != '\0')
-        snprintf(error->field, sizeof(error->field), "%s.%s", path, key);
+    /* A path too long for the field is cut: the message still names it
+     * whole. */
+    if (path[0] != '\0' && key[0] != '\0' &&
+        snprintf(error->field, sizeof(error->field), "%s.%s", path, key) < 0)
+        error->field[0] = '\0';
     else
         pt_json_copy(error->field, sizeof(error->field), path[0] != '\0' ? path : key);
 }
