@@ -34,11 +34,12 @@ static void set_field(struct refusal *refusal, const char *path, const char *key
     struct pt_catalog_error *error = refusal->error;
     /* A path too long for the field is cut: the message still names it
      * whole. */
-    if (path[0] != '\0' && key[0] != '\0' &&
-        snprintf(error->field, sizeof(error->field), "%s.%s", path, key) < 0)
-        error->field[0] = '\0';
-    else
+    if (path[0] != '\0' && key[0] != '\0') {
+        if (snprintf(error->field, sizeof(error->field), "%s.%s", path, key) < 0)
+            error->field[0] = '\0';
+    } else {
         pt_json_copy(error->field, sizeof(error->field), path[0] != '\0' ? path : key);
+    }
 }
 
 /* The catalogue's own refusal of key in the object that messages call where
