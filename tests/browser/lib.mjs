@@ -111,7 +111,10 @@ export async function startPatron() {
   };
 }
 
-export function launchBrowser() {
+/** Debian's Chromium, headless and quiet (no background requests of its
+ *  own); extraArgs for a test's own switches (--host-resolver-rules). Also
+ *  used by tests/payments. */
+export function launchBrowser(extraArgs = []) {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -122,6 +125,7 @@ export function launchBrowser() {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }

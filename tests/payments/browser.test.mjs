@@ -4,10 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchBrowser } from '../browser/lib.mjs';
 import { manageLink, pledgeRow, sqlite, startPatron, startSmtp, startStandin, tail, stopClean } from './lib.mjs';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const APPEAL = '[data-patron] .patron-appeal';
 let standin;
 let smtp;
@@ -18,10 +17,7 @@ before(async () => {
     standin = await startStandin({ secret: 'whsec_patronStandinSecret0123456789' });
     smtp = await startSmtp();
     patron = await startPatron({ stripe: standin, smtp, seedDemo: true, config: { demo_pages: 'true' }, label: 'browser' });
-    browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchBrowser();
 });
 
 after(async () => {

@@ -6,10 +6,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchBrowser } from '../browser/lib.mjs';
 import { ADMIN_TOKEN, eventually, http, pledgeRow, startPatron, startStandin, stopClean, tail } from './lib.mjs';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const APPEAL = '[data-patron] .patron-appeal';
 let standin;
 let patron;
@@ -43,10 +42,7 @@ before(async () => {
         });
         return (await r.json()).appeal?.campaign === 'local';
     }, { message: 'the campaign in service' });
-    browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchBrowser();
 });
 
 after(async () => {

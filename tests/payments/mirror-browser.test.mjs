@@ -10,10 +10,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import nodeHttp from 'node:http';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchBrowser } from '../browser/lib.mjs';
 import { freePort, pledgeRow, startPatron, startSmtp, startStandin, stopClean, withLog } from './lib.mjs';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ONION = 'http://patronmirrortestabcdefghijklmnopqrstuvwxyz234567abcdefghij.onion';
 let standin;
 let smtp;
@@ -45,12 +44,7 @@ before(async () => {
 <script src="${mirror}/widget.js" async></script></body></html>`);
     });
     await new Promise((resolve) => article.listen(articlePort, '127.0.0.1', resolve));
-    browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-            '--disable-component-update', '--disable-sync',
-            '--host-resolver-rules=MAP mirror.test 127.0.0.1, MAP news-mirror.test 127.0.0.1'],
-    });
+    browser = await launchBrowser(['--host-resolver-rules=MAP mirror.test 127.0.0.1, MAP news-mirror.test 127.0.0.1']);
 });
 
 after(async () => {

@@ -10,10 +10,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchBrowser } from '../browser/lib.mjs';
 import { startPatron, startSmtp, startStandin, stopClean, tail } from './lib.mjs';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const APPEAL = '[data-patron] .patron-appeal';
 let standin;
 let smtp;
@@ -27,11 +26,7 @@ before(async () => {
         stripe: standin, smtp, seedDemo: true, label: 'no-trace',
         config: { demo_pages: 'true', country_header: 'X-Country', no_trace_countries: 'BY, RU' },
     });
-    browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-            '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchBrowser();
 });
 
 after(async () => {

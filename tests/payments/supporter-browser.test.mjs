@@ -7,11 +7,10 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchBrowser } from '../browser/lib.mjs';
 import { eventually, payAndReturn, startPatron, startSmtp, startStandin, stopClean, support } from './lib.mjs';
 import { axe } from '../browser/dashboard-lib.mjs';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const APPEAL = '[data-patron] .patron-appeal';
 const EMAIL = 'second.device@example.org';
 const DEVICE = /https?:\/\/[^\s"<>]+\/supporter\/device\?t=[A-Za-z0-9_-]+/;
@@ -28,10 +27,7 @@ before(async () => {
     assert.equal(s.status, 303, s.body);
     await payAndReturn(patron, standin, s.sessionId, { email: EMAIL });
     await standin.idle();
-    browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchBrowser();
 });
 
 after(async () => {
