@@ -1,5 +1,6 @@
 #include "patron/i18n.h"
 
+#include <stdio.h>
 #include <string.h>
 
 enum pt_lang pt_i18n_lang(const char *code)
@@ -803,6 +804,25 @@ static const char *const messages[PT_MSG_COUNT][PT_LANG_COUNT] = {
 /* pt_reminders_month_name counts from January: the runs must stay whole. */
 _Static_assert(PT_MSG_MONTH_DECEMBER - PT_MSG_MONTH_JANUARY == 11, "twelve month names");
 _Static_assert(PT_MSG_IN_MONTH_DECEMBER - PT_MSG_IN_MONTH_JANUARY == 11, "twelve \"in month\"s");
+
+size_t pt_i18n_write_number(char *out, size_t size, unsigned long long n, enum pt_lang lang)
+{
+    const char *separator = lang == PT_LANG_RU ? "\xc2\xa0" : ",";
+    size_t separator_length = strlen(separator);
+    char digits[24];
+    int length = snprintf(digits, sizeof(digits), "%llu", n);
+    size_t written = 0;
+    for (int i = 0; i < length; i++) {
+        if (i > 0 && (length - i) % 3 == 0 && written + separator_length < size) {
+            memcpy(out + written, separator, separator_length);
+            written += separator_length;
+        }
+        if (written + 1 < size)
+            out[written++] = digits[i];
+    }
+    out[written] = '\0';
+    return written;
+}
 
 unsigned pt_i18n_plural(enum pt_lang lang, unsigned long long n)
 {

@@ -38,72 +38,19 @@ bool pt_goal_shown(const struct pt_goal *goal)
     return goal->kind != PT_GOAL_NONE && goal->counted && goal->figure >= goal->threshold;
 }
 
-/* Inserts the language's group separator into the digits at out->data +
- * start, length bytes long, every three from the right. */
-static void group_digits(struct pt_buf *out, size_t start, size_t length, const char *language)
-{
-    const char *separator = pt_i18n_lang(language) == PT_LANG_RU ? "\xc2\xa0" : ",";
-    size_t separator_length = strlen(separator);
-    if (length <= 3)
-        return;
-    char digits[32];
-    if (length >= sizeof(digits))
-        return;
-    memcpy(digits, out->data + start, length);
-    char tail[64];
-    size_t tail_length = out->length - start - length;
-    if (tail_length >= sizeof(tail))
-        return;
-    memcpy(tail, out->data + start + length, tail_length);
-    out->length = start;
-    out->data[start] = '\0';
-    for (size_t i = 0; i < length; i++) {
-        if (i > 0 && (length - i) % 3 == 0)
-            pt_buf_append(out, separator, separator_length);
-        pt_buf_append(out, &digits[i], 1);
-    }
-    pt_buf_append(out, tail, tail_length);
-}
-
-size_t pt_goal_write_number(char *out, size_t size, int64_t value, const char *language)
-{
-    const char *separator = pt_i18n_lang(language) == PT_LANG_RU ? "\xc2\xa0" : ",";
-    size_t separator_length = strlen(separator);
-    char digits[24];
-    int length = snprintf(digits, sizeof(digits), "%lld", (long long)(value > 0 ? value : 0));
-    size_t written = 0;
-    for (int i = 0; i < length; i++) {
-        if (i > 0 && (length - i) % 3 == 0 && written + separator_length < size) {
-            memcpy(out + written, separator, separator_length);
-            written += separator_length;
-        }
-        if (written + 1 < size)
-            out[written++] = digits[i];
-    }
-    out[written] = '\0';
-    return written;
-}
-
 void pt_goal_format_number(struct pt_buf *out, int64_t value, const char *language)
 {
-    char text[48];
-    size_t length = pt_goal_write_number(text, sizeof(text), value, language);
+    char text[PT_I18N_NUMBER_MAX];
+    size_t length = pt_i18n_write_number(text, sizeof(text),
+                                         value > 0 ? (unsigned long long)value : 0,
+                                         pt_i18n_lang(language));
     pt_buf_append(out, text, length);
 }
 
 void pt_goal_format_money(struct pt_buf *out, int64_t minor, const struct pt_currency *currency,
                           const char *language)
 {
-    size_t start = out->length;
     pt_money_format_in(out, minor > 0 ? minor : 0, currency, language);
-    /* The first run of digits is the whole part: symbols hold none. */
-    size_t at = start;
-    while (at < out->length && (out->data[at] < '0' || out->data[at] > '9'))
-        at++;
-    size_t end = at;
-    while (end < out->length && out->data[end] >= '0' && out->data[end] <= '9')
-        end++;
-    group_digits(out, at, end - at, language);
 }
 
 static const char *const placeholders[] = {"{count}", "{goal}"};

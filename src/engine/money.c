@@ -284,13 +284,10 @@ void pt_money_format_in(struct pt_buf *buf, int64_t minor, const struct pt_curre
             pt_buf_puts(buf, no_break);
     }
     int64_t unit = pt_money_unit(currency);
-    char whole[24];
-    int length = snprintf(whole, sizeof(whole), "%lld", (long long)(minor / unit));
-    for (int i = 0; i < length; i++) {
-        if (i > 0 && (length - i) % 3 == 0)
-            pt_buf_puts(buf, ru ? no_break : ",");
-        pt_buf_append(buf, &whole[i], 1);
-    }
+    char whole[PT_I18N_NUMBER_MAX];
+    pt_buf_append(buf, whole,
+                  pt_i18n_write_number(whole, sizeof(whole), (unsigned long long)(minor / unit),
+                                       ru ? PT_LANG_RU : PT_LANG_EN));
     if (minor % unit != 0)
         pt_buf_printf(buf, "%s%0*lld", ru ? "," : ".", currency->exponent,
                       (long long)(minor % unit));

@@ -3,7 +3,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "patron/goal.h"
 #include "patron/i18n.h"
 
 static const char ARTICLES[] = PT_PLACEHOLDER_ARTICLES;
@@ -43,10 +42,10 @@ bool pt_placeholders_count_articles(const char *text)
 static size_t write_count(char *out, enum pt_msg noun, int64_t count, const char *language)
 {
     enum pt_lang lang = pt_i18n_lang(language);
-    size_t length = pt_goal_write_number(out, PT_PLACEHOLDER_COUNT_MAX, count, language);
+    unsigned long long n = count > 0 ? (unsigned long long)count : 0;
+    size_t length = pt_i18n_write_number(out, PT_PLACEHOLDER_COUNT_MAX, n, lang);
     size_t form_length;
-    const char *form = pt_i18n_plural_form(noun, lang, count > 0 ? (unsigned long long)count : 0,
-                                           &form_length);
+    const char *form = pt_i18n_plural_form(noun, lang, n, &form_length);
     /* A no-break space: the number never ends a line without its noun. */
     if (length + 2 + form_length < PT_PLACEHOLDER_COUNT_MAX) {
         memcpy(out + length, "\xc2\xa0", 2);
@@ -70,7 +69,7 @@ void pt_placeholders_fill_fixed(struct pt_buf *out, const char *text, int weeks,
     write_count(weeks_text, PT_MSG_COUNT_WEEKS, weeks, language);
     struct pt_buf amount;
     pt_buf_init(&amount);
-    pt_goal_format_money(&amount, min_amount, currency, language);
+    pt_money_format_in(&amount, min_amount, currency, language);
     for (const char *p = text; *p != '\0';) {
         if (strncmp(p, WEEKS, sizeof(WEEKS) - 1) == 0) {
             pt_buf_puts(out, weeks_text);

@@ -354,6 +354,13 @@ enum pt_msg {
  * language out of range (a bug) gives "". */
 const char *pt_i18n_text(enum pt_msg msg, enum pt_lang lang);
 
+/* Writes n as the language groups its digits ("1,234" in English, "1 234"
+ * with a no-break space U+00A0 in Russian) into out, size bytes
+ * (PT_I18N_NUMBER_MAX are always enough; fewer cut it), NUL-terminated;
+ * answers the length. No allocation: the appeal's request path uses it. */
+#define PT_I18N_NUMBER_MAX 40 /* 20 digits, 6 two-byte separators, NUL */
+size_t pt_i18n_write_number(char *out, size_t size, unsigned long long n, enum pt_lang lang);
+
 /* Which of the language's plural forms a whole number takes, as CLDR's
  * cardinal rules have it: English one (1) and other (0, 2, 3, ...);
  * Russian one (1, 21, 31, ... but not 11), few (2-4, 22-24, ... but not

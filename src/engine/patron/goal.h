@@ -51,12 +51,9 @@ bool pt_goal_shown(const struct pt_goal *goal);
 /* A whole number as the language groups it: "1,234" in English, "1 234"
  * (a no-break space, U+00A0) in Russian. Negative numbers as 0. */
 void pt_goal_format_number(struct pt_buf *out, int64_t value, const char *language);
-/* The same into out (size bytes, at least 32), without allocating: answers
- * the length written, NUL not counted. */
-size_t pt_goal_write_number(char *out, size_t size, int64_t value, const char *language);
 
-/* An amount as the appeal writes money (pt_money_format_in: symbol,
- * decimal mark), its whole part grouped as pt_goal_format_number does. */
+/* An amount as pt_money_format_in writes it, never below 0: a figure less
+ * what came back can dip under it. */
 void pt_goal_format_money(struct pt_buf *out, int64_t minor, const struct pt_currency *currency,
                           const char *language);
 

@@ -23,8 +23,8 @@
 #include "patron/money.h"
 
 #define PT_PLACEHOLDER_ARTICLES "{articles}"
-/* The longest text pt_placeholders_count writes, with its NUL: 20 digits,
- * 6 group separators of 2 bytes, a space and the longest noun. */
+/* Room for the longest text pt_placeholders_count writes, with its NUL:
+ * a number of PT_I18N_NUMBER_MAX, a no-break space and the longest noun. */
 #define PT_PLACEHOLDER_COUNT_MAX 64
 
 /* NULL when the text may be used in this campaign and language, else what

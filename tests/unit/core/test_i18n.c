@@ -256,3 +256,23 @@ Test(i18n, plural_forms_follow_cldr)
         }
     }
 }
+
+/* Numbers grouped as each language writes them, with no allocation; a
+ * buffer too small is cut, never overrun. */
+Test(i18n, numbers_are_grouped_as_the_language_groups_them)
+{
+    char out[PT_I18N_NUMBER_MAX];
+    cr_assert_eq(pt_i18n_write_number(out, sizeof(out), 0, PT_LANG_EN), 1);
+    cr_assert_str_eq(out, "0");
+    pt_i18n_write_number(out, sizeof(out), 999, PT_LANG_RU);
+    cr_assert_str_eq(out, "999");
+    pt_i18n_write_number(out, sizeof(out), 1234567, PT_LANG_EN);
+    cr_assert_str_eq(out, "1,234,567");
+    pt_i18n_write_number(out, sizeof(out), 1234, PT_LANG_RU);
+    cr_assert_str_eq(out, "1\u00a0234");
+    pt_i18n_write_number(out, sizeof(out), 18446744073709551615ull, PT_LANG_RU);
+    cr_assert_str_eq(out, "18\u00a0446\u00a0744\u00a0073\u00a0709\u00a0551\u00a0615");
+    char small[5];
+    cr_assert_eq(pt_i18n_write_number(small, sizeof(small), 123456, PT_LANG_EN), 4);
+    cr_assert_str_eq(small, "123,");
+}
