@@ -442,13 +442,8 @@ static void preview_render(const struct preview *preview, const struct pt_app *a
             variant_id != NULL ? pt_campaign_find_variant(campaign, variant_id) : NULL;
         if (variant == NULL)
             variant = &campaign->variants[0];
-        char lower[PT_LANGUAGE_MAX] = "";
-        for (size_t i = 0; language != NULL && language[i] && i + 1 < sizeof(lower); i++) {
-            char c = language[i];
-            lower[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-            lower[i + 1] = '\0';
-        }
-        const struct pt_variant_text *text = pt_variant_find_text(variant, lower);
+        const struct pt_variant_text *text =
+            language != NULL ? pt_variant_find_text(variant, language) : NULL;
         if (text == NULL)
             text = &variant->texts[0];
         if (!text->counts_articles) {

@@ -1412,7 +1412,7 @@ const struct pt_variant_text *pt_variant_find_text_in(const struct pt_variant *v
                                                       const char *language, const char *currency)
 {
     for (size_t i = 0; i < variant->text_count; i++) {
-        if (strcmp(variant->texts[i].language, language) == 0 &&
+        if (strcasecmp(variant->texts[i].language, language) == 0 &&
             strcmp(variant->texts[i].currency, currency) == 0)
             return &variant->texts[i];
     }
@@ -1437,7 +1437,7 @@ const struct pt_variant_text *pt_variant_find_text(const struct pt_variant *vari
                                                    const char *language)
 {
     for (size_t i = 0; i < variant->text_count; i++) {
-        if (strcmp(variant->texts[i].language, language) == 0)
+        if (strcasecmp(variant->texts[i].language, language) == 0)
             return &variant->texts[i];
     }
     return NULL;

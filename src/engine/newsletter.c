@@ -19,16 +19,6 @@ static bool speaks(const struct pt_campaign *campaign, const char *language)
     return false;
 }
 
-static const struct pt_variant_text *text_in(const struct pt_variant *variant,
-                                            const char *language)
-{
-    for (size_t i = 0; i < variant->text_count; i++) {
-        if (strcasecmp(variant->texts[i].language, language) == 0)
-            return &variant->texts[i];
-    }
-    return NULL;
-}
-
 enum pt_newsletter_refusal pt_newsletter_choose(const struct pt_catalog *catalog,
                                                 const char *campaign_id, const char *variant_id,
                                                 const char *language, int64_t now,
@@ -59,7 +49,7 @@ enum pt_newsletter_refusal pt_newsletter_choose(const struct pt_catalog *catalog
         return PT_NEWSLETTER_LANGUAGE;
     const struct pt_variant_text *text = NULL;
     if (variant != NULL) {
-        text = text_in(variant, language);
+        text = pt_variant_find_text(variant, language);
         if (text != NULL && text->counts_articles) {
             choice->variant = variant;
             return PT_NEWSLETTER_COUNTS_ARTICLES;
@@ -69,7 +59,8 @@ enum pt_newsletter_refusal pt_newsletter_choose(const struct pt_catalog *catalog
          * is always found, but perhaps only one that counts articles. */
         bool counting = false;
         for (size_t v = 0; v < campaign->variant_count && variant == NULL; v++) {
-            const struct pt_variant_text *candidate = text_in(&campaign->variants[v], language);
+            const struct pt_variant_text *candidate =
+                pt_variant_find_text(&campaign->variants[v], language);
             if (campaign->variants[v].weight == 0 || candidate == NULL)
                 continue;
             if (candidate->counts_articles && !counting) {

@@ -264,7 +264,9 @@ void pt_catalog_release(struct pt_catalog *catalog);
 const struct pt_campaign *pt_catalog_find(const struct pt_catalog *catalog, const char *id);
 const struct pt_variant *pt_campaign_find_variant(const struct pt_campaign *campaign,
                                                   const char *id);
-/* The variant's text in a language, in the campaign's own currency. */
+/* The variant's text in a language (matched without regard to case, as the
+ * campaign keeps its languages in lower case and a reader's query may not),
+ * in the campaign's own currency. */
 const struct pt_variant_text *pt_variant_find_text(const struct pt_variant *variant,
                                                    const char *language);
 /* The same in a currency; NULL when the campaign does not show it. */
